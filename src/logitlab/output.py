@@ -1,0 +1,53 @@
+"""Output folders that appear whole or not at all, and never replace a user's files unasked."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from .errors import ConfigError
+
+
+def check_out_dir(path: str | Path, force: bool) -> Path:
+    """Validate an output folder before any work: not a file; empty unless force."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path} is an existing file; give a folder path")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise ConfigError(f"--out {path} exists and is not empty; pass --force to replace it")
+    return path
+
+
+@contextmanager
+def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside `path`; move it into place only if the block succeeds.
+
+    An interrupted or failed run leaves nothing behind; with force an existing folder is
+    replaced only at the very end, after the new one is complete.
+    """
+    path = check_out_dir(path, force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if path.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+        path.rename(retired / path.name)
+        stage.rename(path)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        stage.rename(path)
+
+
+def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
+    """Save a Figure as PNG (or by the suffix of path) and return the path."""
+    fig.savefig(path, dpi=dpi)
+    return path
