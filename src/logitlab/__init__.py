@@ -41,7 +41,6 @@ _LAZY = {
     "diagram_compact": "diagram",
     "plot_data": "plots",
     "plot_fit": "plots",
-    "plot_fit_compare": "plots",
     "plot_loss_history": "plots",
 }
 

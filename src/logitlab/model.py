@@ -51,3 +51,10 @@ def set_params(net: torch.nn.Sequential, params: np.ndarray | torch.Tensor) -> N
     with torch.no_grad():
         layer.bias.copy_(values[:1])
         layer.weight.copy_(values[1:].reshape(layer.weight.shape))
+
+
+def probabilities(params: np.ndarray, x: np.ndarray | torch.Tensor) -> np.ndarray:
+    """sigmoid(w0 + x @ [w1..wd]) for parameters [w0, w1, ..., wd], as a 1-D NumPy array."""
+    params = np.asarray(params, dtype=float)
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    return 1.0 / (1.0 + np.exp(-(params[0] + x @ params[1:])))
