@@ -39,6 +39,7 @@ _LAZY = {
     "run_lecture": "lecture",
     "diagram_detailed": "diagram",
     "diagram_compact": "diagram",
+    "write_diagram": "diagram",
     "plot_data": "plots",
     "plot_fit": "plots",
     "plot_loss_history": "plots",

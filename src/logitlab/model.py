@@ -57,4 +57,4 @@ def probabilities(params: np.ndarray, x: np.ndarray | torch.Tensor) -> np.ndarra
     """sigmoid(w0 + x @ [w1..wd]) for parameters [w0, w1, ..., wd], as a 1-D NumPy array."""
     params = np.asarray(params, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(x), -1)
-    return 1.0 / (1.0 + np.exp(-(params[0] + x @ params[1:])))
+    return 0.5 * (1.0 + np.tanh(0.5 * (params[0] + x @ params[1:])))  # sigmoid, no overflow

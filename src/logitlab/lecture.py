@@ -1,0 +1,41 @@
+"""The week-5 lecture as one function: simulate, build the net, train once per loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .config import LectureConfig
+from .data import Dataset, simulate_from
+from .model import flat_params, lecture_net
+from .train import FitResult, fit
+
+
+@dataclass(frozen=True)
+class LectureRun:
+    """Everything the lecture produces: its settings, data, untrained net and the fits."""
+
+    config: LectureConfig
+    data: Dataset
+    net: torch.nn.Sequential
+    fits: dict[str, FitResult]
+
+    @property
+    def true_params(self) -> np.ndarray:
+        return np.array([self.config.data.w0, self.config.data.w1])
+
+    @property
+    def init_params(self) -> np.ndarray:
+        return flat_params(self.net).double().numpy()
+
+
+def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) -> LectureRun:
+    """Run the lecture: every loss starts from the same net, initialised under init_seed."""
+    cfg = config or LectureConfig()
+    data = simulate_from(cfg.data)
+    fits = {
+        loss: fit(data.x, data.y, cfg.train(loss), progress=progress) for loss in cfg.losses
+    }
+    return LectureRun(config=cfg, data=data, net=lecture_net(cfg.init_seed), fits=fits)

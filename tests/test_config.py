@@ -1,0 +1,63 @@
+import math
+
+import pytest
+
+from logitlab.config import DataConfig, LectureConfig, TrainConfig, check_losses
+from logitlab.errors import ConfigError, LogitlabError
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"n": 1}, "n must be an integer >= 2"),
+        ({"n": 2.5}, "n must be an integer >= 2"),
+        ({"n": True}, "n must be an integer >= 2"),
+        ({"w0": math.nan}, "w0 must be a finite number"),
+        ({"w1": math.inf}, "w1 must be a finite number"),
+        ({"w1": "five"}, "w1 must be a finite number"),
+        ({"seed": -1}, "data seed must be an integer >= 0"),
+    ],
+)
+def test_data_config_rejects(kwargs, words):
+    with pytest.raises(ConfigError, match=words):
+        DataConfig(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"lr": 0}, "lr must be a finite number > 0"),
+        ({"lr": -0.1}, "lr must be a finite number > 0"),
+        ({"lr": math.inf}, "lr must be a finite number > 0"),
+        ({"epochs": 0}, "epochs must be an integer >= 1"),
+        ({"epochs": 10.0}, "epochs must be an integer >= 1"),
+        ({"loss": "hinge"}, "loss must be one of bce, mse"),
+        ({"init_seed": 1.5}, "init seed must be an integer >= 0"),
+    ],
+)
+def test_train_config_rejects(kwargs, words):
+    with pytest.raises(ConfigError, match=words):
+        TrainConfig(**kwargs)
+
+
+def test_errors_are_the_packages_own():
+    with pytest.raises(LogitlabError):
+        LectureConfig(lr=-1)
+
+
+def test_losses_by_name():
+    assert check_losses("both") == ("bce", "mse")
+    assert check_losses("mse") == ("mse",)
+    with pytest.raises(ConfigError):
+        check_losses("all")
+    with pytest.raises(ConfigError):
+        check_losses(["bce", "bce"])
+
+
+def test_lecture_config_records_every_setting():
+    cfg = LectureConfig(data=DataConfig(n=10, seed=3), lr=0.1, epochs=7, losses="bce")
+    assert cfg.as_dict() == {
+        "n": 10, "w0": -1.0, "w1": 5.0, "data_seed": 3, "init_seed": 43052,
+        "lr": 0.1, "epochs": 7, "losses": ["bce"],
+    }
+    assert cfg.train("bce") == TrainConfig(loss="bce", lr=0.1, epochs=7)
