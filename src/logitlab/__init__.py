@@ -30,6 +30,7 @@ _LAZY = {
     "load_csv": "data",
     "lecture_net": "model",
     "initial_params": "model",
+    "probabilities": "model",
     "bce": "losses",
     "mse": "losses",
     "fit": "train",
