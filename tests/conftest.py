@@ -5,7 +5,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from logitlab.data import simulate  # noqa: E402
+from logitlab.data import simulate
 
 
 @pytest.fixture(scope="session")

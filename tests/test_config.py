@@ -57,7 +57,13 @@ def test_losses_by_name():
 def test_lecture_config_records_every_setting():
     cfg = LectureConfig(data=DataConfig(n=10, seed=3), lr=0.1, epochs=7, losses="bce")
     assert cfg.as_dict() == {
-        "n": 10, "w0": -1.0, "w1": 5.0, "data_seed": 3, "init_seed": 43052,
-        "lr": 0.1, "epochs": 7, "losses": ["bce"],
+        "n": 10,
+        "w0": -1.0,
+        "w1": 5.0,
+        "data_seed": 3,
+        "init_seed": 43052,
+        "lr": 0.1,
+        "epochs": 7,
+        "losses": ["bce"],
     }
     assert cfg.train("bce") == TrainConfig(loss="bce", lr=0.1, epochs=7)

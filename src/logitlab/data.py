@@ -26,9 +26,7 @@ class Dataset:
         return self.x.shape[0]
 
 
-def simulate(
-    n: int = 2000, w0: float = -1.0, w1: float = 5.0, seed: int | None = None
-) -> Dataset:
+def simulate(n: int = 2000, w0: float = -1.0, w1: float = 5.0, seed: int | None = None) -> Dataset:
     """Draw the lecture's data: X = linspace(-1, 1, n), pi = sigmoid(w0 + w1 X), y ~ Ber(pi).
 
     The draw of y uses its own generator, so the same seed gives the same bytes and the
@@ -79,6 +77,11 @@ def load_csv(path: str | Path) -> Dataset:
 
 def as_design(x: object, name: str = "X") -> torch.Tensor:
     """Check a design matrix (n x d array or tensor; a 1-D input is one feature) -> float32."""
+    return torch.from_numpy(design_array(x, name)).float()
+
+
+def design_array(x: object, name: str = "X") -> np.ndarray:
+    """as_design's checks, kept in float64 for exact statistics (the MLE reference)."""
     try:
         array = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=float)
     except (TypeError, ValueError):
@@ -89,11 +92,16 @@ def as_design(x: object, name: str = "X") -> torch.Tensor:
         raise DataError(f"{name} must be an n x d array with n, d >= 1, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise DataError(f"{name} contains NaN or infinite values")
-    return torch.from_numpy(array).float()
+    return array
 
 
 def as_labels(y: object, n: int) -> torch.Tensor:
     """Check labels: n values, each 0 or 1 -> float32 column n x 1."""
+    return torch.from_numpy(label_array(y, n)).float().reshape(n, 1)
+
+
+def label_array(y: object, n: int) -> np.ndarray:
+    """as_labels' checks, as a float64 vector of length n."""
     try:
         array = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=float)
     except (TypeError, ValueError):
@@ -105,4 +113,4 @@ def as_labels(y: object, n: int) -> torch.Tensor:
         raise DataError("y contains NaN or infinite values")
     if not np.all((array == 0) | (array == 1)):
         raise DataError("y must hold only 0 and 1")
-    return torch.from_numpy(array).float().reshape(n, 1)
+    return array

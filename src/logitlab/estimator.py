@@ -51,8 +51,9 @@ class LogisticRegressionGD:
             raise DataError("this LogisticRegressionGD is not fitted yet; call fit(X, y) first")
         x = as_design(X)
         if x.shape[1] != self.n_features_in_:
-            raise DataError(f"X has {x.shape[1]} features, the model was fitted on "
-                            f"{self.n_features_in_}")
+            raise DataError(
+                f"X has {x.shape[1]} features, the model was fitted on {self.n_features_in_}"
+            )
         p = probabilities(np.concatenate([self.intercept_, self.coef_[0]]), x.numpy())
         return np.column_stack([1 - p, p])
 

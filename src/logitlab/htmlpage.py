@@ -56,7 +56,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def page(title: str, body: str) -> str:
     """A whole HTML document around `body` (already HTML)."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
         f"<body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
     )

@@ -35,7 +35,5 @@ def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) 
     """Run the lecture: every loss starts from the same net, initialised under init_seed."""
     cfg = config or LectureConfig()
     data = simulate_from(cfg.data)
-    fits = {
-        loss: fit(data.x, data.y, cfg.train(loss), progress=progress) for loss in cfg.losses
-    }
+    fits = {loss: fit(data.x, data.y, cfg.train(loss), progress=progress) for loss in cfg.losses}
     return LectureRun(config=cfg, data=data, net=lecture_net(cfg.init_seed), fits=fits)

@@ -54,13 +54,16 @@ def write_outputs(run: LectureRun, results: dict, folder: Path) -> dict[str, Pat
     data, x = run.data, run.data.x.numpy()
     written: dict[str, Path] = {}
     written["data.png"] = save_figure(plot_data(data), folder / "data.png")
-    for name, graph in (("detailed", diagram_detailed(run.net)), ("compact", diagram_compact(run.net))):
+    for name, graph in (
+        ("detailed", diagram_detailed(run.net)),
+        ("compact", diagram_compact(run.net)),
+    ):
         dot_path, svg_path = write_diagram(graph, folder / f"diagram-{name}")
         written[dot_path.name], written[svg_path.name] = dot_path, svg_path
     initial = {"untrained net": probabilities(run.init_params, x)}
     written["fit-initial.png"] = save_figure(
-        plot_fit(data, initial, "Before training (init seed "
-                 f"{run.config.init_seed})"), folder / "fit-initial.png"
+        plot_fit(data, initial, f"Before training (init seed {run.config.init_seed})"),
+        folder / "fit-initial.png",
     )
     curves = fitted_curves(run)
     for loss, (label, curve) in zip(run.fits, curves.items(), strict=True):
@@ -87,8 +90,10 @@ def write_outputs(run: LectureRun, results: dict, folder: Path) -> dict[str, Pat
 
 def parameter_rows(results: dict) -> list[list[object]]:
     """Rows of the parameter table: true, initial, and each fit."""
-    rows = [["true", results["true"]["w0"], results["true"]["w1"]],
-            ["initial (untrained)", results["init"]["w0"], results["init"]["w1"]]]
+    rows = [
+        ["true", results["true"]["w0"], results["true"]["w1"]],
+        ["initial (untrained)", results["init"]["w0"], results["init"]["w1"]],
+    ]
     for loss, fit in results["fits"].items():
         rows.append([f"{LOSS_LABELS[loss]} fit", fit["w0"], fit["w1"]])
     return rows
@@ -97,7 +102,7 @@ def parameter_rows(results: dict) -> list[list[object]]:
 def _inline_svg(path: Path) -> str:
     """The <svg> element of a rendered diagram, without its XML prolog, for inlining."""
     text = path.read_text()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def comparison_text(run: LectureRun) -> str:
@@ -106,8 +111,10 @@ def comparison_text(run: LectureRun) -> str:
     parts = []
     for loss, result in run.fits.items():
         distance = float(np.hypot(*(result.params[:2] - truth)))
-        parts.append(f"the {LOSS_LABELS[loss]} fit ends at w0 = {result.w0:.3f}, "
-                     f"w1 = {result.w1:.3f}, a distance of {distance:.3f} from the truth")
+        parts.append(
+            f"the {LOSS_LABELS[loss]} fit ends at w0 = {result.w0:.3f}, "
+            f"w1 = {result.w1:.3f}, a distance of {distance:.3f} from the truth"
+        )
     summary = "; ".join(parts) + "."
     return (
         f"<p>After {run.config.epochs} epochs at learning rate {run.config.lr}, {summary}</p>"

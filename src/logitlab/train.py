@@ -1,10 +1,10 @@
 """Training as the lecture writes it: the four steps, in plain PyTorch.
 
-    for epoch in range(epochs):
-        1. forward      yhat = net(X)   (we keep the logits: yhat = sigmoid(logits))
-        2. loss         loss = bce(logits, y)
-        3. backward     loss.backward()
-        4. step         optimizer.step(); optimizer.zero_grad()
+for epoch in range(epochs):
+    1. forward      yhat = net(X)   (we keep the logits: yhat = sigmoid(logits))
+    2. loss         loss = bce(logits, y)
+    3. backward     loss.backward()
+    4. step         optimizer.step(); optimizer.zero_grad()
 """
 
 from __future__ import annotations

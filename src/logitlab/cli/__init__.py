@@ -38,7 +38,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("logitlab: interrupted; nothing was written\n")
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
