@@ -6,6 +6,7 @@ changes with it. Both are `graphviz.Digraph` objects, so a notebook shows them i
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,11 @@ import graphviz
 import torch
 
 from .errors import ConfigError
+
+_NO_DOT = (
+    "the Graphviz 'dot' program is not installed; install Graphviz "
+    "(Debian/Ubuntu: apt-get install graphviz)"
+)
 
 #: Where torch defines its activation modules (Sigmoid, ReLU, Tanh, Softmax, ...).
 _ACTIVATION_MODULE = "torch.nn.modules.activation"
@@ -113,10 +119,13 @@ def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[P
     try:
         svg = graph.pipe(format="svg")
     except graphviz.ExecutableNotFound:
-        raise ConfigError(
-            "the Graphviz 'dot' program is not installed; install Graphviz "
-            "(Debian/Ubuntu: apt-get install graphviz)"
-        ) from None
+        raise ConfigError(_NO_DOT) from None
     dot_path.write_text(graph.source)
     svg_path.write_bytes(svg)
     return dot_path, svg_path
+
+
+def require_dot() -> None:
+    """Fail early, before any training, when diagrams could not be rendered."""
+    if shutil.which("dot") is None:
+        raise ConfigError(_NO_DOT)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 
 from ..config import DEFAULT_DATA_SEED, LECTURE_INIT_SEED, DataConfig, LectureConfig
-from ..errors import ConfigError
 from ..output import check_out_dir, staged_dir
 from .common import add_output_options, number
 
@@ -68,14 +66,11 @@ def config_from(args: argparse.Namespace) -> LectureConfig:
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     check_out_dir(args.out, args.force)
-    if shutil.which("dot") is None:
-        raise ConfigError(
-            "Graphviz's 'dot' is needed for the diagrams: install Graphviz "
-            "(Debian/Ubuntu: apt-get install graphviz)"
-        )
-    from ..lecture import run_lecture  # heavy imports only once the input is known good
+    from ..diagram import require_dot  # heavy imports only once the input is known good
+    from ..lecture import run_lecture
     from ..report import parameter_rows, results_dict, write_outputs
 
+    require_dot()
     lecture_run = run_lecture(config, progress=not args.quiet)
     results = results_dict(lecture_run)
     with staged_dir(args.out, args.force) as stage:
