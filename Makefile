@@ -10,7 +10,6 @@ OUT    ?= out/lecture
 
 demo: setup
 	$(BIN)/logitlab lecture --out $(OUT) --force
-	@echo "Open the report: $(OUT)/report.html"
 
 test: setup
 	$(BIN)/python -m pytest -q
