@@ -44,6 +44,8 @@ _LAZY = {
     "plot_data": "plots",
     "plot_fit": "plots",
     "plot_loss_history": "plots",
+    "MLEResult": "mle",
+    "WhyNotMSE": "why",
 }
 
 __all__ = [

@@ -1,0 +1,176 @@
+"""Why BCE and not MSE: the numbers behind the lecture's "don't use MSE here".
+
+Both losses are trained from the same start with the lecture's gradient descent and measured
+against the maximum-likelihood estimate: how far each ends from it, how many epochs each needs
+to come close, and what happens from a far start where the sigmoid saturates (MSE's plateau).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import mle as mle_module
+from .config import LOSSES, TrainConfig
+from .data import Dataset
+from .landscape import Surface, evaluate, grid, surface
+from .model import initial_params, lecture_net, set_params
+from .train import FitResult, fit
+
+#: A far start where the fitted curve is the truth turned upside down and saturated
+#: (u = 12 - 10x >= 2 on [-1, 1]): MSE's gradient is ~1e-4 there, BCE's ~0.6.
+PLATEAU_START = (12.0, -10.0)
+TOLERANCES = (1e-2, 1e-3)
+
+
+def trajectory(
+    data: Dataset, loss: str, start: object, config: TrainConfig, *, progress: bool = False
+) -> FitResult:
+    """Gradient descent on `loss` from the parameters `start` ([w0, w1]), the lecture's way."""
+    net = lecture_net(config.init_seed, data.x.shape[1])
+    set_params(net, np.asarray(start, dtype=float))
+    return fit(data.x, data.y, config, net=net, progress=progress)
+
+
+def epochs_within(distance: np.ndarray, tol: float) -> int | None:
+    """The first epoch from which `distance` stays <= tol to the end; None if it never does."""
+    outside = np.flatnonzero(np.asarray(distance) > tol)
+    if len(outside) == 0:
+        return 0
+    first = int(outside[-1]) + 1
+    return first if first < len(distance) else None
+
+
+@dataclass(frozen=True)
+class Race:
+    """BCE and MSE trained from one start; gradient norms along each path."""
+
+    start: np.ndarray
+    fits: dict[str, FitResult]
+    grad_norms: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class WhyNotMSE:
+    """Everything the why-not-MSE figures and numbers need."""
+
+    data: Dataset
+    truth: np.ndarray
+    mle: mle_module.MLEResult
+    lecture: Race
+    plateau: Race
+    surfaces: dict[str, Surface]
+    plateau_surfaces: dict[str, Surface]
+
+    @property
+    def epochs(self) -> int:
+        return self.lecture.fits["bce"].epochs
+
+    def distances(self, loss: str) -> np.ndarray:
+        """Euclidean distance from the MLE of the lecture-start path, per epoch."""
+        return np.linalg.norm(self.lecture.fits[loss].history.params - self.mle.coef, axis=1)
+
+    def epochs_to(self, loss: str, tol: float) -> int | None:
+        return epochs_within(self.distances(loss), tol)
+
+    def summary(self) -> dict:
+        """JSON-ready numbers: the MLE, each fit's end point and distance, the plateau."""
+
+        def race_dict(race: Race) -> dict:
+            return {
+                "start": race.start.tolist(),
+                **{
+                    loss: {
+                        "w0": fitted.w0,
+                        "w1": fitted.w1,
+                        "distance_to_mle": float(np.linalg.norm(fitted.params - self.mle.coef)),
+                        "max_grad_norm": float(race.grad_norms[loss].max()),
+                        "final_grad_norm": float(race.grad_norms[loss][-1]),
+                    }
+                    for loss, fitted in race.fits.items()
+                },
+            }
+
+        return {
+            "mle": mle_dict(self.mle),
+            "epochs": self.epochs,
+            "lecture_start": race_dict(self.lecture),
+            "epochs_to_mle": {
+                loss: {f"{tol:g}": self.epochs_to(loss, tol) for tol in TOLERANCES}
+                for loss in LOSSES
+            },
+            "plateau_start": race_dict(self.plateau),
+            "min_hessian_eigenvalue": {
+                loss: float(s.min_eigenvalue.min()) for loss, s in self.surfaces.items()
+            },
+        }
+
+
+def mle_dict(result: mle_module.MLEResult) -> dict:
+    """The MLE of the one-feature model as results.json writes it."""
+    return {
+        "w0": float(result.coef[0]),
+        "w1": float(result.coef[1]),
+        "se_w0": float(result.se[0]),
+        "se_w1": float(result.se[1]),
+        "loglik": result.loglik,
+    }
+
+
+def race(
+    data: Dataset,
+    start: object,
+    config: TrainConfig,
+    *,
+    fits: dict[str, FitResult] | None = None,
+    progress: bool = False,
+) -> Race:
+    """Train BCE and MSE from `start`, except those already in `fits` (started there)."""
+    fits = dict(fits or {})
+    for loss in LOSSES:
+        if loss not in fits:
+            fits[loss] = trajectory(
+                data, loss, start, replace(config, loss=loss), progress=progress
+            )
+    x, y = data.x.numpy(), data.y.numpy()
+    norms = {loss: evaluate(loss, f.history.params, x, y).grad_norm for loss, f in fits.items()}
+    return Race(start=np.asarray(start, dtype=float), fits=fits, grad_norms=norms)
+
+
+def analyse(
+    data: Dataset,
+    truth: object,
+    config: TrainConfig | None = None,
+    *,
+    plateau_start: object = PLATEAU_START,
+    grid_size: int = 81,
+    fits: dict[str, FitResult] | None = None,
+    progress: bool = False,
+) -> WhyNotMSE:
+    """The MLE, both losses' paths from the lecture's start and from the plateau, landscapes.
+
+    `fits` reuses BCE and MSE fits already made from the lecture's start (as the lecture
+    command has them), so only the plateau runs are trained here.
+    """
+    cfg = config or TrainConfig()
+    truth = np.asarray(truth, dtype=float)
+    result = mle_module.fit(data.x, data.y)
+    start = initial_params(cfg.init_seed, data.x.shape[1]).astype(float)
+    lecture = race(data, start, cfg, fits=fits, progress=progress)
+    plateau = race(data, plateau_start, cfg, progress=progress)
+    x, y = data.x.numpy(), data.y.numpy()
+
+    def surfaces(include: np.ndarray) -> dict[str, Surface]:
+        w0, w1 = grid(truth, include=include, size=grid_size)
+        return {loss: surface(loss, x, y, w0, w1) for loss in LOSSES}
+
+    return WhyNotMSE(
+        data=data,
+        truth=truth,
+        mle=result,
+        lecture=lecture,
+        plateau=plateau,
+        surfaces=surfaces(np.vstack((start, result.coef))),
+        plateau_surfaces=surfaces(np.vstack((start, result.coef, plateau.start))),
+    )
