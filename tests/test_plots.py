@@ -123,3 +123,11 @@ def test_no_pyplot_state() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_colors_pin_a_curve_by_label():
+    data = simulate(n=50)
+    curve = np.full(50, 0.5)
+    fig = plot_fit(data, {"MSE fit": curve}, "t", colors={"MSE fit": "C2"})
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "MSE fit"]
+    assert line.get_color() == "C2"

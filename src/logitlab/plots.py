@@ -46,14 +46,21 @@ def plot_data(data: Dataset) -> Figure:
     return fig
 
 
-def plot_fit(data: Dataset, curves: Mapping[str, np.ndarray], title: str) -> Figure:
+def plot_fit(
+    data: Dataset,
+    curves: Mapping[str, np.ndarray],
+    title: str,
+    colors: Mapping[str, str] | None = None,
+) -> Figure:
     """The data with fitted probability curves over it, to see how close each fit gets to pi(x).
 
-    Each curve holds one probability per observation, in the order of data.x.
+    Each curve holds one probability per observation, in the order of data.x. `colors` pins a
+    curve's colour by label, so the same fit looks the same in every figure.
     """
     fig, ax = _data_axes(data, title, alpha=0.02)
     x = data.x[:, 0].numpy()
-    for (label, curve), color in zip(curves.items(), cycle(_CURVE_COLORS)):
+    for (label, curve), default in zip(curves.items(), cycle(_CURVE_COLORS)):
+        color = (colors or {}).get(label, default)
         values = np.asarray(curve, dtype=float).reshape(-1)
         if values.shape[0] != data.n:
             raise DataError(f"curve {label!r} has {values.shape[0]} values; expected {data.n}")

@@ -16,6 +16,8 @@ from .output import save_figure
 from .plots import plot_data, plot_fit, plot_loss_history
 
 LOSS_LABELS = {"bce": "BCE", "mse": "MSE"}
+#: One colour per loss in every figure (blue is the data, red the truth).
+FIT_COLORS = {"BCE fit": "C1", "MSE fit": "C2"}
 
 
 def results_dict(run: LectureRun) -> dict:
@@ -69,11 +71,13 @@ def write_outputs(run: LectureRun, results: dict, folder: Path) -> dict[str, Pat
     for loss, (label, curve) in zip(run.fits, curves.items(), strict=True):
         name = f"fit-{loss}.png"
         written[name] = save_figure(
-            plot_fit(data, {label: curve}, f"After {run.config.epochs} epochs: {label}"),
+            plot_fit(
+                data, {label: curve}, f"After {run.config.epochs} epochs: {label}", FIT_COLORS
+            ),
             folder / name,
         )
     written["fit-compare.png"] = save_figure(
-        plot_fit(data, curves, "Truth and the fits"), folder / "fit-compare.png"
+        plot_fit(data, curves, "Truth and the fits", FIT_COLORS), folder / "fit-compare.png"
     )
     written["loss-history.png"] = save_figure(
         plot_loss_history({loss: r.history.loss for loss, r in run.fits.items()}),
