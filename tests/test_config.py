@@ -65,5 +65,6 @@ def test_lecture_config_records_every_setting():
         "lr": 0.1,
         "epochs": 7,
         "losses": ["bce"],
+        "engine": "auto",
     }
     assert cfg.train("bce") == TrainConfig(loss="bce", lr=0.1, epochs=7)

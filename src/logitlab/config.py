@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from .errors import ConfigError
 
 LOSSES = ("bce", "mse")
+#: "auto" is fused when numba is installed, else eager (see logitlab.engines).
+ENGINES = ("auto", "eager", "fused")
 LECTURE_INIT_SEED = 43052
 DEFAULT_DATA_SEED = 2022
 
@@ -39,6 +41,13 @@ def check_loss(name: str, value: object) -> str:
     """Return the loss name if it is one of LOSSES."""
     if value not in LOSSES:
         raise ConfigError(f"{name} must be one of {', '.join(LOSSES)}, got {value!r}")
+    return str(value)
+
+
+def check_engine(value: object) -> str:
+    """Return the engine name if it is one of ENGINES."""
+    if value not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {value!r}")
     return str(value)
 
 
@@ -76,8 +85,10 @@ class TrainConfig:
     lr: float = 0.05
     epochs: int = 10_000
     init_seed: int = LECTURE_INIT_SEED
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "engine", check_engine(self.engine))
         object.__setattr__(self, "loss", check_loss("loss", self.loss))
         object.__setattr__(self, "lr", check_float("lr", self.lr, positive=True))
         object.__setattr__(self, "epochs", check_int("epochs", self.epochs, 1))
@@ -93,6 +104,7 @@ class LectureConfig:
     lr: float = 0.05
     epochs: int = 10_000
     init_seed: int = LECTURE_INIT_SEED
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "losses", check_losses(self.losses))
@@ -101,7 +113,9 @@ class LectureConfig:
 
     def train(self, loss: str) -> TrainConfig:
         """The training settings for one loss."""
-        return TrainConfig(loss=loss, lr=self.lr, epochs=self.epochs, init_seed=self.init_seed)
+        return TrainConfig(
+            loss=loss, lr=self.lr, epochs=self.epochs, init_seed=self.init_seed, engine=self.engine
+        )
 
     def as_dict(self) -> dict:
         """Flat, JSON-ready record of every setting."""
@@ -114,4 +128,5 @@ class LectureConfig:
             "lr": self.lr,
             "epochs": self.epochs,
             "losses": list(self.losses),
+            "engine": self.engine,
         }

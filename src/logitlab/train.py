@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import TrainConfig
+from .engines import resolve_engine
 from .errors import DivergenceError
 from .losses import get_loss
 from .model import lecture_net, linear_layer, logits
@@ -47,6 +48,7 @@ class FitResult:
     final_loss: float
     epochs: int
     history: History
+    engine: str = "eager"
 
     @property
     def w0(self) -> float:
@@ -70,13 +72,32 @@ def fit(
     *,
     net: torch.nn.Sequential | None = None,
     progress: bool = False,
+    engine: str | None = None,
 ) -> FitResult:
-    """Fit the lecture's net to (x, y) by full-batch gradient descent, the lecture's way.
+    """Fit the lecture's net to (x, y) by full-batch gradient descent.
 
     x is n x d, y is n x 1 of 0/1 (float32 tensors). `net` defaults to the lecture's network
-    initialised under config.init_seed; it is trained in place.
+    initialised under config.init_seed; it is trained in place. `engine` ('auto', 'eager' or
+    'fused'; default config.engine, 'auto') picks who computes it: the same math either way,
+    the eager loop below or the compiled one in logitlab.engines.fused.
     """
     cfg = config or TrainConfig()
+    if resolve_engine(cfg.engine if engine is None else engine) == "fused":
+        from .engines.batch import fit_fused
+
+        return fit_fused(x, y, cfg, net=net)
+    return _fit_eager(x, y, cfg, net=net, progress=progress)
+
+
+def _fit_eager(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: TrainConfig,
+    *,
+    net: torch.nn.Sequential | None = None,
+    progress: bool = False,
+) -> FitResult:
+    """The lecture's way: its net, torch autograd and torch.optim.SGD, four steps an epoch."""
     net = net if net is not None else lecture_net(cfg.init_seed, x.shape[1])
     loss_fn = get_loss(cfg.loss)
     optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr)

@@ -1,0 +1,261 @@
+"""Many independent fits at once: different data draws, learning rates, starts or losses.
+
+fit_batch() takes one or more data sets and, per problem, a loss, a step and a start; it runs
+them on the fused engine spread over the cores (or one by one on the eager engine) and returns
+a BatchResult. A problem that diverges is reported on its own row (which problem, which epoch)
+and leaves the others alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..config import LECTURE_INIT_SEED, TrainConfig, check_int, check_loss
+from ..data import as_design, as_labels
+from ..errors import ConfigError, DivergenceError
+from ..model import flat_params, initial_params, lecture_net, set_params
+from ..train import DIVERGENCE_FACTOR, FitResult, History, fit
+from . import resolve_engine
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """B fits side by side; row b of every array belongs to problem b.
+
+    history_loss[b, k] is the loss at history_params[b, k], the parameters before epoch
+    k * record_every; history_params[b, -1] holds the final parameters. A diverged problem
+    has diverged_at[b] > 0 (the 1-based epoch, as DivergenceError counts it), the offending
+    loss in diverged_value[b], and NaN where its results would be.
+    """
+
+    losses: tuple[str, ...]
+    lr: np.ndarray
+    data: np.ndarray
+    params: np.ndarray
+    final_loss: np.ndarray
+    history_loss: np.ndarray
+    history_params: np.ndarray
+    diverged_at: np.ndarray
+    diverged_value: np.ndarray
+    epochs: int
+    record_every: int
+    engine: str
+
+    def __len__(self) -> int:
+        return len(self.losses)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Boolean mask of the problems that did not diverge."""
+        return self.diverged_at == 0
+
+    @property
+    def record_epochs(self) -> np.ndarray:
+        """The epochs whose loss and parameters were recorded (history_loss columns)."""
+        return np.arange(0, self.epochs, self.record_every)
+
+    def error(self, b: int) -> DivergenceError | None:
+        """Problem b's divergence as the eager engine would raise it, or None."""
+        if self.diverged_at[b] == 0:
+            return None
+        return DivergenceError(self.losses[b], int(self.diverged_at[b]), self.diverged_value[b])
+
+    def errors(self) -> list[tuple[int, DivergenceError]]:
+        """(problem, error) for every problem that diverged."""
+        return [(b, err) for b in range(len(self)) if (err := self.error(b)) is not None]
+
+    def result(self, b: int) -> FitResult:
+        """Problem b as a FitResult; raises its DivergenceError if it diverged."""
+        if (err := self.error(b)) is not None:
+            raise err
+        return FitResult(
+            loss_name=self.losses[b],
+            params=self.params[b].copy(),
+            final_loss=float(self.final_loss[b]),
+            epochs=self.epochs,
+            history=History(loss=self.history_loss[b], params=self.history_params[b]),
+            engine=self.engine,
+        )
+
+
+def fit_batch(
+    x: object,
+    y: object,
+    *,
+    loss: str | Sequence[str] = "bce",
+    lr: float | Sequence[float] = 0.05,
+    init: object = None,
+    data: int | Sequence[int] = 0,
+    epochs: int = 10_000,
+    init_seed: int = LECTURE_INIT_SEED,
+    record_every: int = 1,
+    engine: str = "auto",
+    progress: bool = False,
+) -> BatchResult:
+    """Fit B problems by full-batch gradient descent and return them side by side.
+
+    x is one data set's n x d inputs or m stacked data sets (m x n x d), y their labels
+    (n or m x n). Per problem: `loss`, `lr`, `init` (its start [w0, w1, ...]; default the
+    lecture net's under init_seed) and `data` (which data set). Each is one value for all or
+    a sequence of B. Loss and parameters are recorded every `record_every` epochs (1 keeps
+    the whole history; memory grows as B * epochs / record_every).
+    """
+    xs, ys = _stack(x, y)
+    epochs = check_int("epochs", epochs, 1)
+    every = check_int("record_every", record_every, 1)
+    plan = _plan(loss, lr, init, data, len(xs), xs.shape[2], init_seed)
+    run = _run_fused if resolve_engine(engine) == "fused" else _run_eager
+    return run(xs, ys, *plan, epochs=epochs, every=every, progress=progress)
+
+
+def fit_fused(
+    x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, *, net: torch.nn.Sequential | None
+) -> FitResult:
+    """train.fit on the fused engine: same FitResult, same DivergenceError, same net update."""
+    start = flat_params(net).numpy() if net is not None else None
+    batch = fit_batch(
+        x, y, loss=cfg.loss, lr=cfg.lr, init=start, epochs=cfg.epochs,
+        init_seed=cfg.init_seed, engine="fused",
+    )  # fmt: skip
+    result = batch.result(0)
+    if net is not None:
+        set_params(net, result.params)
+    return result
+
+
+def _stack(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    """Validate one or m data sets -> x as m x n x d, y as m x n, float32."""
+    x3 = np.asarray(x.detach() if isinstance(x, torch.Tensor) else x)
+    if x3.ndim < 3:
+        x3, y = x3[None], [y]
+    if x3.ndim != 3:
+        raise ConfigError(f"x must be n x d or m x n x d, got shape {x3.shape}")
+    if len(y) != len(x3):
+        raise ConfigError(f"got {len(x3)} input sets but {len(y)} label sets")
+    xs = [as_design(xi).numpy() for xi in x3]
+    ys = [as_labels(yi, len(xi))[:, 0].numpy() for xi, yi in zip(xs, y, strict=True)]
+    return np.stack(xs), np.stack(ys)
+
+
+def _plan(
+    loss: object, lr: object, init: object, data: object, m: int, d: int, init_seed: int
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """Broadcast the per-problem settings to one length B and validate every value."""
+    columns = {
+        "loss": [loss] if isinstance(loss, str) else list(loss),
+        "lr": list(np.atleast_1d(np.asarray(lr, dtype=object))),
+        "data": list(np.atleast_1d(np.asarray(data, dtype=object))),
+    }
+    starts = initial_params(init_seed, d) if init is None else np.asarray(init, dtype=float)
+    if starts.shape[-1:] != (d + 1,) or starts.ndim not in (1, 2):
+        raise ConfigError(f"init must hold {d + 1} values per problem, got shape {starts.shape}")
+    columns["init"] = list(np.atleast_2d(starts))
+    sizes = {len(v) for v in columns.values()} - {1}
+    if len(sizes) > 1 or 0 in sizes:
+        lengths = ", ".join(f"{k}: {len(v)}" for k, v in columns.items())
+        raise ConfigError(f"per-problem settings must be single or of one length ({lengths})")
+    size = max(sizes, default=1)
+    full = {k: v * size if len(v) == 1 else v for k, v in columns.items()}
+    losses = tuple(check_loss("loss", v) for v in full["loss"])
+    lrs = np.array([TrainConfig(lr=v).lr for v in full["lr"]])
+    index = np.array([check_int("data", v, 0) for v in full["data"]], dtype=np.int64)
+    if np.any(index >= m):
+        raise ConfigError(f"data indexes must be below the number of data sets ({m})")
+    starts = np.array(full["init"], dtype=float)
+    if not np.all(np.isfinite(starts)):
+        raise ConfigError("init must be finite numbers")
+    return losses, lrs, index, starts
+
+
+def _empty(size: int, d: int, epochs: int, every: int) -> dict[str, np.ndarray]:
+    """NaN-filled output arrays for `size` problems."""
+    rows = math.ceil(epochs / every)
+    return {
+        "history_loss": np.full((size, rows + 1), np.nan),
+        "history_params": np.full((size, rows + 1, d + 1), np.nan),
+    }
+
+
+def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -> BatchResult:
+    """One eager fit after another: slow, but needs only torch, and is the reference."""
+    size, d = len(losses), xs.shape[2]
+    out = _empty(size, d, epochs, every)
+    at, value = np.zeros(size, dtype=np.int64), np.full(size, np.nan)
+    for b in tqdm(range(size), desc="eager fits", unit="fit", disable=not progress):
+        net = lecture_net(LECTURE_INIT_SEED, d)
+        set_params(net, starts[b])
+        x, y = torch.from_numpy(xs[index[b]]), torch.from_numpy(ys[index[b]])[:, None]
+        try:
+            res = fit(x, y, TrainConfig(loss=losses[b], lr=lrs[b], epochs=epochs),
+                      net=net, engine="eager")  # fmt: skip
+        except DivergenceError as err:
+            at[b], value[b] = err.epoch, err.value
+            continue
+        out["history_loss"][b] = np.append(res.history.loss[::every], res.final_loss)
+        out["history_params"][b, :-1] = res.history.params[:-1:every]
+        out["history_params"][b, -1] = res.params
+    return _finish(losses, lrs, index, out, at, value, epochs, every, "eager")
+
+
+def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -> BatchResult:
+    """The compiled engine: descents over the cores in chunks (for the progress bar), then
+    every recorded loss at once, then the divergence rule of the eager loop."""
+    from . import fused
+
+    size = len(losses)
+    params = _empty(size, xs.shape[2], epochs, every)["history_params"].astype(np.float32)
+    x32 = np.ascontiguousarray(xs.transpose(0, 2, 1))  # feature-major: m x d x n
+    bce = np.array([name == "bce" for name in losses])
+    lr32, w = lrs.astype(np.float32), starts.astype(np.float32)
+    stopped = np.zeros(size, dtype=np.int64)  # non-finite rows follow; the rule sees them
+    chunk = max(8, math.ceil(size / 50))
+    with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar:
+        for lo in range(0, size, chunk):
+            hi = min(lo + chunk, size)
+            fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], lr32[lo:hi], w[lo:hi],
+                               epochs, every, params[lo:hi], stopped[lo:hi])  # fmt: skip
+            bar.update(hi - lo)
+    loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
+    fused.mean_losses(x32, ys, index, bce, params, loss)
+    out = {"history_loss": loss.astype(float), "history_params": params.astype(float)}
+    at, value = _divergence(out["history_loss"], epochs, every)
+    return _finish(losses, lrs, index, out, at, value, epochs, every, "fused")
+
+
+def _divergence(loss: np.ndarray, epochs: int, every: int) -> tuple[np.ndarray, np.ndarray]:
+    """The eager loop's rule on recorded losses (the last column is the final loss): the
+    first loss that is non-finite or above DIVERGENCE_FACTOR times the first one. Returns
+    its 1-based epoch (0 if none) and value per problem. With record_every > 1 only the
+    recorded epochs are checked."""
+    bad = ~np.isfinite(loss) | (loss > DIVERGENCE_FACTOR * np.maximum(loss[:, :1], 1e-12))
+    first = np.argmax(bad, axis=1)
+    epoch = np.where(first == loss.shape[1] - 1, epochs, first * every + 1)
+    found = bad.any(axis=1)
+    return np.where(found, epoch, 0), np.where(found, loss[np.arange(len(loss)), first], np.nan)
+
+
+def _finish(losses, lrs, index, out, at, value, epochs, every, engine) -> BatchResult:
+    """NaN out the results of diverged problems and assemble the BatchResult."""
+    loss, params = out["history_loss"], out["history_params"]
+    diverged = at > 0
+    loss[diverged], params[diverged] = np.nan, np.nan
+    return BatchResult(
+        losses=losses,
+        lr=lrs,
+        data=index,
+        params=params[:, -1].copy(),
+        final_loss=loss[:, -1].copy(),
+        history_loss=loss[:, :-1],
+        history_params=params,
+        diverged_at=at,
+        diverged_value=value,
+        epochs=epochs,
+        record_every=every,
+        engine=engine,
+    )
