@@ -51,7 +51,7 @@ class Evaluation:
 
     loss: np.ndarray
     grad: np.ndarray
-    hess: np.ndarray
+    hess: np.ndarray | None
 
     @property
     def grad_norm(self) -> np.ndarray:
@@ -63,7 +63,9 @@ class Evaluation:
         return np.linalg.eigvalsh(self.hess)[..., 0]
 
 
-def evaluate(loss: str, params: np.ndarray, x: object, y: object) -> Evaluation:
+def evaluate(
+    loss: str, params: np.ndarray, x: object, y: object, *, hessian: bool = True
+) -> Evaluation:
     """Loss, gradient and Hessian at each row of params ([w0, w1, ..., wd], intercept first).
 
     Computed as matrix products over chunks of parameter rows, with no loop over single
@@ -85,8 +87,9 @@ def evaluate(loss: str, params: np.ndarray, x: object, y: object) -> Evaluation:
         l0, l1, l2 = derivatives(params[rows] @ design.T, y)
         values[rows] = l0.mean(axis=1)
         grad[rows] = l1 @ design / n
-        hess[rows] = l2 @ outer / n
-    return Evaluation(loss=values, grad=grad, hess=hess.reshape(m, p, p))
+        if hessian:
+            hess[rows] = l2 @ outer / n
+    return Evaluation(loss=values, grad=grad, hess=hess.reshape(m, p, p) if hessian else None)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,10 @@ def surface(loss: str, x: object, y: object, w0: np.ndarray, w1: np.ndarray) -> 
         min_eigenvalue=ev.min_eigenvalue.reshape(shape),
     )
 
+
+#: A far start where the fitted curve is the truth turned upside down and saturated
+#: (u = 12 - 10x >= 2 on [-1, 1]): MSE's gradient is ~1e-4 there, BCE's ~0.6.
+PLATEAU_START = (12.0, -10.0)
 
 #: Default half-widths of the grid around the truth in w0 and w1: wide enough to show the
 #: landscape's shape (and MSE's non-convex flanks), not only its bottom.

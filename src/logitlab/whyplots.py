@@ -24,7 +24,7 @@ def _label(loss: str) -> str:
     return loss.upper()
 
 
-def _contour(ax: Axes, surf: Surface) -> None:
+def contour_axes(ax: Axes, surf: Surface) -> None:
     """Filled contours of a loss on log-spaced levels: the valley floor and the far flanks."""
     W0, W1 = surf.mesh()
     levels = np.geomspace(surf.loss.min(), surf.loss.max(), 30)
@@ -52,7 +52,7 @@ def plot_landscapes(why: WhyNotMSE) -> Figure:
     """BCE and MSE over (w0, w1), each with both losses' gradient-descent paths."""
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     for ax, loss in zip(fig.subplots(1, 2), LOSSES, strict=True):
-        _contour(ax, why.surfaces[loss])
+        contour_axes(ax, why.surfaces[loss])
         _paths(ax, why.lecture)
         _marks(ax, why, why.lecture.start)
         ax.set_title(f"{_label(loss)} loss landscape")
@@ -153,7 +153,7 @@ def plot_plateau(why: WhyNotMSE) -> Figure:
     """The far start: paths on the MSE landscape, and the curves each loss ends with."""
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _contour(left, why.plateau_surfaces["mse"])
+    contour_axes(left, why.plateau_surfaces["mse"])
     _paths(left, why.plateau)
     _marks(left, why, why.plateau.start)
     left.set_title("MSE landscape: MSE stalls on the plateau, BCE walks to the MLE")

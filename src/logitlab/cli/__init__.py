@@ -6,11 +6,11 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import LogitlabError
-from . import lecture
+from . import animate, landscape, lecture
 from .common import OneLineParser
 
 #: Each command module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = [lecture]
+COMMANDS = [lecture, landscape, animate]
 
 
 def build_parser() -> OneLineParser:
