@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -50,4 +51,13 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
 def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
     """Save a Figure as PNG (or by the suffix of path) and return the path."""
     fig.savefig(path, dpi=dpi)
+    return path
+
+
+def write_csv(rows: list[dict], path: Path) -> Path:
+    """Write dicts sharing the same keys as a CSV table with a header; return the path."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     return path

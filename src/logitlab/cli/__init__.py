@@ -6,11 +6,11 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import LogitlabError
-from . import animate, landscape, lecture
+from . import animate, landscape, lecture, montecarlo, sweep
 from .common import OneLineParser
 
 #: Each command module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = [lecture, landscape, animate]
+COMMANDS = [lecture, landscape, animate, sweep, montecarlo]
 
 
 def build_parser() -> OneLineParser:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import NoReturn
 
+from ..config import DEFAULT_DATA_SEED
+
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line on stderr and exit code 2."""
@@ -45,4 +47,33 @@ def add_output_options(parser: argparse.ArgumentParser, default_out: str) -> Non
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars (default: show them)"
+    )
+
+
+def add_data_options(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """--n, --w0, --w1 and --data-seed: the lecture's simulated data."""
+    group = parser.add_argument_group(
+        "data: y ~ Bernoulli(sigmoid(w0 + w1 x)), x = linspace(-1, 1, n)"
+    )
+    group.add_argument("--n", type=number, default=2000, help="points (default: %(default)s)")
+    group.add_argument(
+        "--w0", type=number, default=-1.0, help="true intercept (default: %(default)s)"
+    )
+    group.add_argument("--w1", type=number, default=5.0, help="true slope (default: %(default)s)")
+    group.add_argument(
+        "--data-seed",
+        type=number,
+        default=DEFAULT_DATA_SEED,
+        help=f"{seed_help} (default: %(default)s, the lecture's)",
+    )
+
+
+def add_engine_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--engine: who computes the gradient descent (the same math either way)."""
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        metavar="{auto,eager,fused}",
+        help="eager: the lecture's torch loop; fused: compiled with numba, ~100x faster; "
+        "auto: fused if numba is installed, else eager (default: %(default)s)",
     )

@@ -130,16 +130,21 @@ def fit_fused(
 
 
 def _stack(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
-    """Validate one or m data sets -> x as m x n x d, y as m x n, float32."""
-    x3 = np.asarray(x.detach() if isinstance(x, torch.Tensor) else x)
-    if x3.ndim < 3:
-        x3, y = x3[None], [y]
-    if x3.ndim != 3:
+    """Validate one or m data sets -> x as m x n x d, y as m x n, float32.
+
+    x is n x d (shared by every label set) or m x n x d; y is n (or n x 1) or m x n.
+    """
+    x3 = np.asarray(x.detach() if isinstance(x, torch.Tensor) else x, dtype=float)
+    y2 = np.asarray(y.detach() if isinstance(y, torch.Tensor) else y, dtype=float)
+    if y2.ndim < 2 or y2.shape[1] == 1:
+        y2 = y2.reshape(1, -1)
+    if x3.ndim > 3:
         raise ConfigError(f"x must be n x d or m x n x d, got shape {x3.shape}")
-    if len(y) != len(x3):
-        raise ConfigError(f"got {len(x3)} input sets but {len(y)} label sets")
-    xs = [as_design(xi).numpy() for xi in x3]
-    ys = [as_labels(yi, len(xi))[:, 0].numpy() for xi, yi in zip(xs, y, strict=True)]
+    xs = [as_design(xi).numpy() for xi in x3] if x3.ndim == 3 else [as_design(x3).numpy()]
+    if len(xs) not in (1, len(y2)):
+        raise ConfigError(f"got {len(xs)} input sets but {len(y2)} label sets")
+    xs = xs * len(y2) if len(xs) == 1 else xs
+    ys = [as_labels(yi, len(xi))[:, 0].numpy() for xi, yi in zip(xs, y2, strict=True)]
     return np.stack(xs), np.stack(ys)
 
 

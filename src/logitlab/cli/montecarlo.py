@@ -1,0 +1,47 @@
+"""`logitlab montecarlo`: the sampling distribution of (ŵ0, ŵ1) over fresh data sets."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..output import check_out_dir, staged_dir
+from .common import add_data_options, add_output_options, number
+from .sweep import add_training_options, lecture_config
+
+NAME = "montecarlo"
+HELP = (
+    "Draw --reps data sets from the lecture's model, fit each with BCE and MSE, and report "
+    "the sampling distribution of (w0, w1): montecarlo.csv/json, histograms and report.html."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reps", type=number, default=1000, help="number of data sets (default: %(default)s)"
+    )
+    add_data_options(parser, "base seed: rep r draws y with seed data-seed + r")
+    group = add_training_options(parser)
+    group.add_argument(
+        "--lr", type=number, default=0.05, help="learning rate (default: %(default)s)"
+    )
+    add_output_options(parser, default_out="logitlab-montecarlo")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..montecarlo import MonteCarloConfig, run_montecarlo, write_montecarlo
+
+    config = MonteCarloConfig(lecture=lecture_config(args, args.lr), reps=args.reps)
+    check_out_dir(args.out, args.force)
+    study = run_montecarlo(config, progress=not args.quiet)
+    with staged_dir(args.out, args.force) as stage:
+        names = write_montecarlo(study, stage)
+    print(f"{config.reps} reps; estimate: mean, bias, sd, RMSE against the truth")
+    for loss, stats in study.summary().items():
+        for param in ("w0", "w1"):
+            s = stats[param]
+            print(f"  {loss.upper()} {param}: mean {s['mean']:.4f}  bias {s['bias']:+.4f}  "
+                  f"sd {s['sd']:.4f}  RMSE {s['rmse']:.4f}")  # fmt: skip
+        if stats["diverged"]:
+            print(f"  {loss.upper()}: {stats['diverged']} fits diverged (see montecarlo.csv)")
+    print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {study.batch.engine})")
+    return 0
