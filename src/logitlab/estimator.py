@@ -25,13 +25,17 @@ class LogisticRegressionGD:
         epochs: int = 10_000,
         init_seed: int = 43052,
         progress: bool = False,
+        engine: str = "auto",
     ) -> None:
         self.loss = loss
         self.lr = lr
         self.epochs = epochs
         self.init_seed = init_seed
         self.progress = progress
-        self._config = TrainConfig(loss=loss, lr=lr, epochs=epochs, init_seed=init_seed)
+        self.engine = engine
+        self._config = TrainConfig(
+            loss=loss, lr=lr, epochs=epochs, init_seed=init_seed, engine=engine
+        )
 
     def fit(self, X: object, y: object) -> LogisticRegressionGD:
         """Fit to X (n x d array or tensor) and y (n labels, 0 or 1)."""

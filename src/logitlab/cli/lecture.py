@@ -6,7 +6,7 @@ import argparse
 
 from ..config import DEFAULT_DATA_SEED, LECTURE_INIT_SEED, DataConfig, LectureConfig
 from ..output import check_out_dir, staged_dir
-from .common import add_output_options, number
+from .common import add_engine_option, add_output_options, number
 
 NAME = "lecture"
 HELP = (
@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="torch.manual_seed for the network's initial weights "
         "(default: %(default)s, the lecture's)",
     )
+    add_engine_option(train)
     add_output_options(parser, default_out="logitlab-lecture")
 
 
@@ -59,7 +60,12 @@ def config_from(args: argparse.Namespace) -> LectureConfig:
     """Validate every option into a LectureConfig (ConfigError on the first bad one)."""
     data = DataConfig(n=args.n, w0=args.w0, w1=args.w1, seed=args.data_seed)
     return LectureConfig(
-        data=data, losses=args.loss, lr=args.lr, epochs=args.epochs, init_seed=args.init_seed
+        data=data,
+        losses=args.loss,
+        lr=args.lr,
+        epochs=args.epochs,
+        init_seed=args.init_seed,
+        engine=args.engine,
     )
 
 
