@@ -9,8 +9,13 @@ import torch
 
 from .config import LectureConfig
 from .data import Dataset, simulate_from
+from .errors import SeparationError
 from .model import flat_params, lecture_net
 from .train import FitResult, fit
+from .why import WhyNotMSE, analyse
+
+#: Landscape grid of the lecture's why-not-MSE figures: modest, to keep the run short.
+WHY_GRID = 41
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,9 @@ class LectureRun:
     data: Dataset
     net: torch.nn.Sequential
     fits: dict[str, FitResult]
+    #: The MLE and the BCE-versus-MSE analysis; None (with the reason) if the MLE does not exist.
+    why: WhyNotMSE | None = None
+    why_missing: str = ""
 
     @property
     def true_params(self) -> np.ndarray:
@@ -36,4 +44,16 @@ def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) 
     cfg = config or LectureConfig()
     data = simulate_from(cfg.data)
     fits = {loss: fit(data.x, data.y, cfg.train(loss), progress=progress) for loss in cfg.losses}
-    return LectureRun(config=cfg, data=data, net=lecture_net(cfg.init_seed), fits=fits)
+    truth = [cfg.data.w0, cfg.data.w1]
+    try:
+        why, missing = analyse(data, truth, cfg.train("bce"), grid_size=WHY_GRID, fits=fits), ""
+    except SeparationError as exc:
+        why, missing = None, str(exc)
+    return LectureRun(
+        config=cfg,
+        data=data,
+        net=lecture_net(cfg.init_seed),
+        fits=fits,
+        why=why,
+        why_missing=missing,
+    )

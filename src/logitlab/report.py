@@ -14,6 +14,8 @@ from .lecture import LectureRun
 from .model import probabilities
 from .output import save_figure
 from .plots import plot_data, plot_fit, plot_loss_history
+from .why import mle_dict
+from .whyreport import why_section
 
 LOSS_LABELS = {"bce": "BCE", "mse": "MSE"}
 #: One colour per loss in every figure (blue is the data, red the truth).
@@ -36,6 +38,7 @@ def results_dict(run: LectureRun) -> dict:
             }
             for loss, result in run.fits.items()
         },
+        "mle": mle_dict(run.why.mle) if run.why is not None else None,
     }
 
 
@@ -100,6 +103,8 @@ def parameter_rows(results: dict) -> list[list[object]]:
     ]
     for loss, fit in results["fits"].items():
         rows.append([f"{LOSS_LABELS[loss]} fit", fit["w0"], fit["w1"]])
+    if results.get("mle"):
+        rows.append(["MLE (Newton-Raphson)", results["mle"]["w0"], results["mle"]["w1"]])
     return rows
 
 
@@ -177,5 +182,6 @@ initialised under <code>torch.manual_seed({cfg.init_seed})</code>. Drawn two way
 {htmlpage.table(["", "w0", "w1"], parameter_rows(results))}
 <h2>7. BCE or MSE?</h2>
 {comparison_text(run)}
+{why_section(run.why, run.why_missing)}
 """
     return htmlpage.page("logitlab — week 5: logistic regression", body)

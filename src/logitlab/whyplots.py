@@ -17,7 +17,7 @@ from .model import probabilities
 from .why import TOLERANCES, Race, WhyNotMSE
 
 #: One colour per loss, the same in every figure.
-COLORS = {"bce": "C2", "mse": "C1"}
+COLORS = {"bce": "C1", "mse": "C2"}  # as in the lecture report (report.FIT_COLORS)
 
 
 def _label(loss: str) -> str:

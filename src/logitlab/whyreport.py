@@ -1,0 +1,60 @@
+"""The "Why not MSE?" section of the lecture's report: numbers first, then the figures."""
+
+from __future__ import annotations
+
+import html
+
+from . import htmlpage
+from .why import TOLERANCES, WhyNotMSE
+from .whyplots import plot_convergence, plot_curvature, plot_landscapes, plot_plateau
+
+
+def _epochs(why: WhyNotMSE, loss: str, tol: float) -> str:
+    epoch = why.epochs_to(loss, tol)
+    return f"{epoch:,}" if epoch is not None else f"not within {why.epochs:,}"
+
+
+def why_section(why: WhyNotMSE | None, missing: str = "") -> str:
+    """HTML for the section; `missing` says why there is no analysis (e.g. separation)."""
+    if why is None:
+        return (
+            f"<h2>Why not MSE?</h2><p>No maximum-likelihood reference: {html.escape(missing)}</p>"
+        )
+    mle, summary = why.mle, why.summary()
+    lecture, plateau = summary["lecture_start"], summary["plateau_start"]
+    rows = [
+        [f"{loss.upper()}: epochs to within {tol:g} of the MLE", _epochs(why, loss, tol)]
+        for loss in ("bce", "mse")
+        for tol in TOLERANCES
+    ]
+    rows += [
+        [
+            f"{loss.upper()}: distance to the MLE after {why.epochs:,} epochs",
+            f"{lecture[loss]['distance_to_mle']:.3g}",
+        ]
+        for loss in ("bce", "mse")
+    ]
+    w0, w1 = why.plateau.start
+    eig = summary["min_hessian_eigenvalue"]
+    return f"""
+<h2>Why not MSE?</h2>
+<p>The lecture says not to use MSE here. The reason, in numbers: the maximum-likelihood
+estimate (Newton–Raphson to convergence, in float64) is ŵ0 = {mle.coef[0]:.4f}
+(SE {mle.se[0]:.4f}), ŵ1 = {mle.coef[1]:.4f} (SE {mle.se[1]:.4f}), log-likelihood
+{mle.loglik:.2f}. Minimising BCE <em>is</em> maximising this likelihood, so gradient descent on
+BCE walks to the MLE; gradient descent on MSE walks somewhere else, and more slowly.</p>
+{htmlpage.table(["", "value"], rows)}
+{htmlpage.figure(plot_landscapes(why), "Both loss landscapes with both gradient-descent paths")}
+<p>Curvature: BCE's Hessian is mean(ŷ(1 − ŷ)·[1, x][1, x]ᵀ), positive semi-definite
+everywhere (smallest eigenvalue on the grid {eig["bce"]:.2g}): one valley, no traps. MSE's
+Hessian has a negative eigenvalue where the map is blue (smallest {eig["mse"]:.2g}).</p>
+{htmlpage.figure(plot_curvature(why), "Smallest Hessian eigenvalue over the grid")}
+{htmlpage.figure(plot_convergence(why), "Distance to the MLE per epoch (log scale)")}
+<p>The plateau: started at (w0, w1) = ({w0:g}, {w1:g}), the fitted curve is close to 1 for
+every x. MSE's gradient carries the factor ŷ(1 − ŷ), which is nearly 0 there: its largest
+gradient norm along the path is {plateau["mse"]["max_grad_norm"]:.2g} and it ends
+{plateau["mse"]["distance_to_mle"]:.3g} from the MLE. BCE's gradient is mean((ŷ − y)·[1, x]),
+large exactly when the prediction is confidently wrong ({plateau["bce"]["max_grad_norm"]:.2g}),
+and it ends {plateau["bce"]["distance_to_mle"]:.2g} from the MLE.</p>
+{htmlpage.figure(plot_plateau(why), "The MSE plateau: MSE stalls, BCE recovers")}
+"""
