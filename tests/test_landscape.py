@@ -76,3 +76,20 @@ def test_grid_spans_center_and_included_points():
     w0, w1 = landscape.grid([-1.0, 5.0], include=[[12.0, -10.0]], size=5)
     assert len(w0) == len(w1) == 5
     assert w0[0] == -6.0 and w0[-1] > 12.0 and w1[0] < -10.0 and w1[-1] == 15.0
+
+
+def test_minimising_bce_gives_the_mle(xy):
+    from logitlab import mle
+
+    target = mle.fit(*xy).coef
+    np.testing.assert_allclose(landscape.minimise("bce", *xy, [0.0, 0.0]), target, atol=1e-8)
+
+
+def test_mse_minimum_is_a_minimum_away_from_the_mle(xy):
+    from logitlab import mle
+
+    target = mle.fit(*xy).coef
+    point = landscape.minimise("mse", *xy, [-0.847, -0.3467])
+    ev = landscape.evaluate("mse", point, *xy)
+    assert ev.grad_norm[0] < 1e-12 and ev.min_eigenvalue[0] > 0
+    assert np.linalg.norm(point - target) > 0.05

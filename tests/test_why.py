@@ -54,3 +54,11 @@ def test_figures_are_built(small_analysis, name):
     function, caption = whyplots.FIGURES[name]
     fig = function(small_analysis)
     assert isinstance(fig, Figure) and fig.axes and caption
+
+
+def test_mse_minimum_in_summary(small_analysis):
+    floor = small_analysis.summary()["mse_minimum"]
+    gap = np.hypot(
+        floor["w0"] - small_analysis.mle.coef[0], floor["w1"] - small_analysis.mle.coef[1]
+    )
+    assert floor["distance_to_mle"] == pytest.approx(gap)

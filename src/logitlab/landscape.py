@@ -92,6 +92,29 @@ def evaluate(
     return Evaluation(loss=values, grad=grad, hess=hess.reshape(m, p, p) if hessian else None)
 
 
+def minimise(
+    loss: str, x: object, y: object, start: object, *, tol: float = 1e-12, max_iter: int = 200
+) -> np.ndarray:
+    """Where gradient descent on `loss` ends if run for ever: a local minimum near `start`.
+
+    Newton steps where the Hessian is positive definite, gradient steps where it is not, each
+    halved until the loss goes down. For BCE this is the MLE; for MSE it is a different point.
+    """
+    w = np.asarray(start, dtype=float).copy()
+    for _ in range(max_iter):
+        ev = evaluate(loss, w, x, y)
+        grad, hess = ev.grad[0], ev.hess[0]
+        step = np.linalg.solve(hess, grad) if ev.min_eigenvalue[0] > 0 else grad
+        while evaluate(loss, w - step, x, y, hessian=False).loss[0] > ev.loss[0]:
+            if np.linalg.norm(step) <= tol * (1.0 + np.linalg.norm(w)):
+                break
+            step = step / 2.0
+        w = w - step
+        if np.linalg.norm(step) <= tol * (1.0 + np.linalg.norm(w)):
+            break
+    return w
+
+
 @dataclass(frozen=True)
 class Surface:
     """One loss over a (w0, w1) grid: arrays indexed [i1, i0] (rows w1, columns w0)."""

@@ -14,7 +14,7 @@ import numpy as np
 from . import mle as mle_module
 from .config import LOSSES, TrainConfig
 from .data import Dataset
-from .landscape import PLATEAU_START, Surface, evaluate, grid, surface
+from .landscape import PLATEAU_START, Surface, evaluate, grid, minimise, surface
 from .model import initial_params, lecture_net, set_params
 from .train import FitResult, fit
 
@@ -55,6 +55,8 @@ class WhyNotMSE:
     data: Dataset
     truth: np.ndarray
     mle: mle_module.MLEResult
+    #: Where MSE's gradient descent goes instead of the MLE: MSE's own minimum.
+    mse_minimum: np.ndarray
     lecture: Race
     plateau: Race
     surfaces: dict[str, Surface]
@@ -91,6 +93,11 @@ class WhyNotMSE:
 
         return {
             "mle": mle_dict(self.mle),
+            "mse_minimum": {
+                "w0": float(self.mse_minimum[0]),
+                "w1": float(self.mse_minimum[1]),
+                "distance_to_mle": float(np.linalg.norm(self.mse_minimum - self.mle.coef)),
+            },
             "epochs": self.epochs,
             "lecture_start": race_dict(self.lecture),
             "epochs_to_mle": {
@@ -169,6 +176,7 @@ def analyse(
         data=data,
         truth=truth,
         mle=result,
+        mse_minimum=minimise("mse", x, y, result.coef),
         lecture=lecture,
         plateau=plateau,
         surfaces=surfaces(np.vstack((start, result.coef))),

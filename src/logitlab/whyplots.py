@@ -138,6 +138,14 @@ def plot_convergence(why: WhyNotMSE) -> Figure:
                 )
     for tol in TOLERANCES:
         ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
+    floor = np.linalg.norm(why.mse_minimum - why.mle.coef)
+    ax.axhline(
+        floor,
+        color=COLORS["mse"],
+        linestyle="--",
+        linewidth=1,
+        label=f"MSE's own minimum: {floor:.2g} from the MLE",
+    )
     ax.set(
         yscale="log",
         xlabel="epoch",

@@ -42,7 +42,10 @@ def why_section(why: WhyNotMSE | None, missing: str = "") -> str:
 estimate (Newton–Raphson to convergence, in float64) is ŵ0 = {mle.coef[0]:.4f}
 (SE {mle.se[0]:.4f}), ŵ1 = {mle.coef[1]:.4f} (SE {mle.se[1]:.4f}), log-likelihood
 {mle.loglik:.2f}. Minimising BCE <em>is</em> maximising this likelihood, so gradient descent on
-BCE walks to the MLE; gradient descent on MSE walks somewhere else, and more slowly.</p>
+BCE walks to the MLE; gradient descent on MSE walks somewhere else, and more slowly: MSE's own
+minimum is at ({summary["mse_minimum"]["w0"]:.4f}, {summary["mse_minimum"]["w1"]:.4f}),
+{summary["mse_minimum"]["distance_to_mle"]:.3g} from the MLE, where MSE's gradient descent ends
+if it runs for ever: the longer it runs, the closer it gets to that point, not to the MLE.</p>
 {htmlpage.table(["", "value"], rows)}
 {htmlpage.figure(plot_landscapes(why), "Both loss landscapes with both gradient-descent paths")}
 <p>Curvature: BCE's Hessian is mean(ŷ(1 − ŷ)·[1, x][1, x]ᵀ), positive semi-definite

@@ -73,6 +73,11 @@ def print_summary(summary: dict, mle_table: str) -> None:
             f"  {loss.upper()}  w0 = {end['w0']:.4f}, w1 = {end['w1']:.4f}, "
             f"|w - MLE| = {end['distance_to_mle']:.2g}; epochs to within {within}"
         )
+    floor = summary["mse_minimum"]
+    print(
+        f"  MSE's own minimum: w0 = {floor['w0']:.4f}, w1 = {floor['w1']:.4f}, "
+        f"|w - MLE| = {floor['distance_to_mle']:.3g}"
+    )
     print(f"From the plateau start {fmt(plateau['start'])}:")
     for loss in ("bce", "mse"):
         end = plateau[loss]
