@@ -1,0 +1,165 @@
+"""Side-by-side timings on the lecture's data: one 10,000-epoch fit every way, and the
+Monte Carlo command, each as a ratio to the lecture's own eager loop measured in this run.
+
+    .venv/bin/python bench/run.py            # about a minute or two
+    .venv/bin/python bench/run.py --quick    # one repetition each
+
+Each fit is timed as the best of --repeat runs (the machine is shared and noisy: the best run
+is the one least disturbed). The fused engine's compile time is measured apart, in a fresh
+process with an empty Numba cache, and so is loading it from the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from logitlab.config import TrainConfig
+from logitlab.data import simulate
+from logitlab.engines.batch import fit_batch
+from logitlab.train import fit
+
+EPOCHS, LR = 10_000, 0.05
+FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
+
+
+def lecture_loop(x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    """The lecture's code as written: its net, its BCE on probabilities, its four steps."""
+    torch.manual_seed(43052)
+    l1 = torch.nn.Linear(in_features=1, out_features=1, bias=True)
+    net = torch.nn.Sequential(l1, torch.nn.Sigmoid())
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR)
+    for _ in range(EPOCHS):
+        yhat = net(x)
+        loss = -torch.mean(y * torch.log(yhat) + (1 - y) * torch.log(1 - yhat))
+        loss.backward()
+        optimizer.step()
+        net.zero_grad()
+    return np.array([l1.bias.item(), l1.weight.item()])
+
+
+def torch_manual(x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    """No autograd: the BCE gradient in closed form, mean(yhat - y) and mean((yhat - y) x)."""
+    w0, w1 = torch.tensor(-0.8470), torch.tensor(-0.3467)
+    x, y = x[:, 0], y[:, 0]
+    with torch.no_grad():
+        for _ in range(EPOCHS):
+            r = torch.sigmoid(w0 + w1 * x) - y
+            w0, w1 = w0 - LR * r.mean(), w1 - LR * (r * x).mean()
+    return np.array([w0.item(), w1.item()])
+
+
+def numpy_loop(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The same closed-form gradient in float32 NumPy."""
+    w0, w1, lr = np.float32(-0.8470), np.float32(-0.3467), np.float32(LR)
+    for _ in range(EPOCHS):
+        r = 1 / (1 + np.exp(-(w0 + w1 * x))) - y
+        w0, w1 = w0 - lr * r.mean(), w1 - lr * (r * x).mean()
+    return np.array([w0, w1])
+
+
+def best_of(repeat: int, work: Callable[[], object]) -> float:
+    """The shortest wall time of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def fresh_process_seconds(cache_dir: str) -> float:
+    """Time the first fused fit in a new process whose Numba cache is cache_dir."""
+    code = (
+        "import time, torch; from logitlab.config import TrainConfig;"
+        "from logitlab.train import fit; x = torch.zeros(8, 1); y = torch.zeros(8, 1);"
+        "t = time.perf_counter(); fit(x, y, TrainConfig(epochs=2), engine='fused');"
+        "print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def montecarlo_seconds(reps: int) -> float:
+    """Wall time of the real command, interpreter start-up and imports included."""
+    logitlab = Path(sys.executable).with_name("logitlab")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run(
+            [str(logitlab), "montecarlo", "--reps", str(reps), "--quiet", "--out", f"{tmp}/mc"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition of everything")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (default: 3)")
+    parser.add_argument("--reps", type=int, default=1000, help="Monte Carlo reps (default: 1000)")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else args.repeat
+    eager_repeat = 1 if args.quick else 2
+
+    data = simulate()
+    x, y = data.x, data.y
+    xn, yn = x.numpy()[:, 0], y.numpy()[:, 0]
+    print(f"lecture data: n = {len(xn)}, {EPOCHS} epochs, lr {LR}; torch threads "
+          f"{torch.get_num_threads()}, {os.cpu_count()} cores\n")  # fmt: skip
+
+    fit(x, y, TrainConfig(epochs=2), engine="fused")  # load the compiled engine once
+    rows: list[tuple[str, float]] = []
+
+    def measure(label: str, times: int, work: Callable[[], object]) -> None:
+        rows.append((label, best_of(times, work)))
+        print(f"  measured {label}: {rows[-1][1]:.4g} s", file=sys.stderr)
+
+    measure("lecture's eager loop (autograd)", eager_repeat, lambda: lecture_loop(x, y))
+    measure("torch, manual gradient", repeat, lambda: torch_manual(x, y))
+    measure("NumPy, manual gradient", repeat, lambda: numpy_loop(xn, yn))
+    measure("logitlab engine=eager", eager_repeat, lambda: fit(x, y, engine="eager"))
+    for loss in ("bce", "mse"):
+        cfg = TrainConfig(loss=loss)
+        measure(f"logitlab engine=fused, {loss}", repeat, lambda c=cfg: fit(x, y, c))
+    measure(
+        "fused, final parameters only",
+        repeat,
+        lambda: fit_batch(x, y, record_every=EPOCHS, engine="fused"),
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        compile_s = fresh_process_seconds(cache)
+        cached_s = fresh_process_seconds(cache)
+    rows.append((f"logitlab montecarlo --reps {args.reps}", montecarlo_seconds(args.reps)))
+
+    eager = rows[0][1]
+    print(f"{'':<38}{'seconds':>10}{'x eager':>10}")
+    for label, seconds in rows:
+        print(f"{label:<38}{seconds:>10.4f}{eager / seconds:>10.1f}")
+    print(f"\nfused engine, first run in a fresh install (compile):  {compile_s:.2f} s")
+    print(f"fused engine, first run in a new process (cache load): {cached_s:.2f} s")
+
+    fused = min(s for label, s in rows if label.startswith("logitlab engine=fused, bce"))
+    mc = rows[-1][1]
+    print(f"\ntarget: fused fit >= {FUSED_TARGET}x eager: {eager / fused:.0f}x "
+          f"-> {'met' if eager / fused >= FUSED_TARGET else 'MISSED'}")  # fmt: skip
+    if args.reps == 1000:
+        print(f"target: montecarlo --reps 1000 <= {MONTECARLO_TARGET} eager fits "
+              f"({MONTECARLO_TARGET * eager:.1f} s): {mc:.1f} s = {mc / eager:.1f} eager fits "
+              f"-> {'met' if mc <= MONTECARLO_TARGET * eager else 'MISSED'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
