@@ -1,6 +1,7 @@
 """End-to-end tests of `logitlab lecture`: files, schema, report, and bad input."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -183,3 +184,9 @@ def test_help_explains_every_option_with_its_default():
         [sys.executable, "-m", "logitlab", "--help"], capture_output=True, text=True, check=True
     )
     assert "lecture" in top.stdout
+
+
+def test_output_folder_has_ordinary_permissions(lecture_out):
+    mask = os.umask(0)
+    os.umask(mask)
+    assert lecture_out.stat().st_mode & 0o777 == 0o777 & ~mask

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     path = check_out_dir(path, force)
     path.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    stage.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
     try:
         yield stage
     except BaseException:
@@ -46,6 +48,13 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         stage.rename(path)
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it, so set it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
