@@ -220,7 +220,9 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -
     lr32, w = lrs.astype(np.float32), starts.astype(np.float32)
     stopped = np.zeros(size, dtype=np.int64)  # non-finite rows follow; the rule sees them
     chunk = max(8, math.ceil(size / 50))
-    with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar:
+    # Hand out problems one at a time, so a core slowed by another process holds up no one.
+    with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar, \
+            fused.parallel_chunksize(1):  # fmt: skip
         for lo in range(0, size, chunk):
             hi = min(lo + chunk, size)
             fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], lr32[lo:hi], w[lo:hi],
