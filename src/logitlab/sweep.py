@@ -28,7 +28,7 @@ class SweepConfig:
     lrs: tuple[float, ...] = (0.01, 0.05, 0.1, 0.5, 1.0)
 
     def __post_init__(self) -> None:
-        lrs = [self.lrs] if isinstance(self.lrs, str) else list(self.lrs)
+        lrs = list(self.lrs) if isinstance(self.lrs, list | tuple) else [self.lrs]
         if not lrs:
             raise ConfigError("lr list must hold at least one learning rate")
         object.__setattr__(self, "lrs", tuple(check_float("lr", v, positive=True) for v in lrs))

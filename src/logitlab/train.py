@@ -79,7 +79,8 @@ def fit(
     x is n x d, y is n x 1 of 0/1 (float32 tensors). `net` defaults to the lecture's network
     initialised under config.init_seed; it is trained in place. `engine` ('auto', 'eager' or
     'fused'; default config.engine, 'auto') picks who computes it: the same math either way,
-    the eager loop below or the compiled one in logitlab.engines.fused.
+    the eager loop below or the compiled one in logitlab.engines.fused (which takes
+    milliseconds, so `progress` draws a bar only for the eager loop).
     """
     cfg = config or TrainConfig()
     if resolve_engine(cfg.engine if engine is None else engine) == "fused":

@@ -66,8 +66,7 @@ def lecture_config(args: argparse.Namespace, lr: object) -> LectureConfig:
 def run(args: argparse.Namespace) -> int:
     from ..sweep import SweepConfig, run_sweep, write_sweep
 
-    lrs = args.lr if isinstance(args.lr, list) else [args.lr]
-    config = SweepConfig(lecture=lecture_config(args, lrs[0]), lrs=tuple(lrs))
+    config = SweepConfig(lecture=lecture_config(args, args.lr[0]), lrs=tuple(args.lr))
     check_out_dir(args.out, args.force)
     sweep = run_sweep(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:

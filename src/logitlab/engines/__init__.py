@@ -36,8 +36,10 @@ def resolve_engine(engine: str) -> str:
     'fused' without Numba is an error that says how to get it.
     """
     engine = check_engine(engine)
-    if engine == "eager" or fused_available():
-        return "eager" if engine == "eager" else "fused"
+    if engine == "eager":
+        return "eager"
+    if fused_available():
+        return "fused"
     if engine == "fused":
         raise ConfigError("engine fused needs numba: pip install 'logitlab[fast]'")
     if not _warned:
