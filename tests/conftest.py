@@ -5,10 +5,25 @@ import pytest
 
 matplotlib.use("Agg")
 
+from logitlab.config import TrainConfig
 from logitlab.data import simulate
+from logitlab.train import fit
 
 
 @pytest.fixture(scope="session")
 def lecture_data():
     """The lecture's default data set (n=2000, w0=-1, w1=5, default seed)."""
     return simulate()
+
+
+@pytest.fixture(scope="session")
+def eager_fits(lecture_data):
+    """The lecture's 10,000-epoch fits on the eager reference engine, for both losses.
+
+    Shared because each costs seconds: the training tests check them against the lecture's
+    own loop, the engine tests check the fused engine against them.
+    """
+    return {
+        loss: fit(lecture_data.x, lecture_data.y, TrainConfig(loss=loss, engine="eager"))
+        for loss in ("bce", "mse")
+    }

@@ -33,11 +33,8 @@ def fisher_se(x, w0, w1):
 
 
 @pytest.fixture(scope="module")
-def fits(lecture_data):
-    return {
-        loss: fit(lecture_data.x, lecture_data.y, TrainConfig(loss=loss, engine="eager"))
-        for loss in ("bce", "mse")
-    }
+def fits(eager_fits):
+    return eager_fits
 
 
 def test_training_reproduces_the_lectures_loop(lecture_data, fits):
