@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-from ..config import DEFAULT_DATA_SEED
+from ..config import DEFAULT_DATA_SEED, LECTURE_INIT_SEED, DataConfig, LectureConfig, TrainConfig
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -50,12 +50,16 @@ def add_output_options(parser: argparse.ArgumentParser, default_out: str) -> Non
     )
 
 
-def add_data_options(parser: argparse.ArgumentParser, seed_help: str) -> None:
+def add_data_options(
+    parser: argparse.ArgumentParser, seed_help: str = "seed of the draw of y"
+) -> None:
     """--n, --w0, --w1 and --data-seed: the lecture's simulated data."""
     group = parser.add_argument_group(
         "data: y ~ Bernoulli(sigmoid(w0 + w1 x)), x = linspace(-1, 1, n)"
     )
-    group.add_argument("--n", type=number, default=2000, help="points (default: %(default)s)")
+    group.add_argument(
+        "--n", type=number, default=2000, help="number of points (default: %(default)s)"
+    )
     group.add_argument(
         "--w0", type=number, default=-1.0, help="true intercept (default: %(default)s)"
     )
@@ -64,7 +68,7 @@ def add_data_options(parser: argparse.ArgumentParser, seed_help: str) -> None:
         "--data-seed",
         type=number,
         default=DEFAULT_DATA_SEED,
-        help=f"{seed_help} (default: %(default)s, the lecture's)",
+        help=f"{seed_help} (default: %(default)s)",
     )
 
 
@@ -76,4 +80,60 @@ def add_engine_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
         metavar="{auto,eager,fused}",
         help="eager: the lecture's torch loop; fused: compiled with numba, ~100x faster; "
         "auto: fused if numba is installed, else eager (default: %(default)s)",
+    )
+
+
+def add_training_options(
+    parser: argparse.ArgumentParser, *, loss: bool = True, lr: bool = True
+) -> argparse._ArgumentGroup:
+    """--loss, --lr, --epochs, --init-seed and --engine; returns the group for more options.
+
+    A command that trains both losses always leaves out --loss; one with a list of learning
+    rates leaves out --lr and adds its own to the group.
+    """
+    group = parser.add_argument_group("training: SGD on the full batch, from the lecture's net")
+    if loss:
+        group.add_argument(
+            "--loss",
+            default="both",
+            metavar="{bce,mse,both}",
+            help="loss(es) to train with; all start from the same net (default: %(default)s)",
+        )
+    if lr:
+        group.add_argument(
+            "--lr", type=number, default=0.05, help="learning rate (default: %(default)s)"
+        )
+    group.add_argument(
+        "--epochs", type=number, default=10_000, help="full-batch epochs (default: %(default)s)"
+    )
+    group.add_argument(
+        "--init-seed",
+        type=number,
+        default=LECTURE_INIT_SEED,
+        help="torch.manual_seed for the initial weights (default: %(default)s, the lecture's: "
+        "w0 = -0.8470, w1 = -0.3467)",
+    )
+    add_engine_option(group)
+    return group
+
+
+def data_config(args: argparse.Namespace) -> DataConfig:
+    """The data options, validated (ConfigError on the first bad one)."""
+    return DataConfig(n=args.n, w0=args.w0, w1=args.w1, seed=args.data_seed)
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The training options of a command without --loss, validated."""
+    return TrainConfig(lr=args.lr, epochs=args.epochs, init_seed=args.init_seed, engine=args.engine)
+
+
+def lecture_config(args: argparse.Namespace, lr: object = None) -> LectureConfig:
+    """The data and training options as a LectureConfig; `lr` overrides --lr."""
+    return LectureConfig(
+        data=data_config(args),
+        losses=args.loss,
+        lr=args.lr if lr is None else lr,
+        epochs=args.epochs,
+        init_seed=args.init_seed,
+        engine=args.engine,
     )

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ..output import check_out_dir, staged_dir
-from .common import add_data_options, add_output_options, number
-from .sweep import add_training_options, lecture_config
+from .common import (
+    add_data_options,
+    add_output_options,
+    add_training_options,
+    lecture_config,
+    number,
+)
 
 NAME = "montecarlo"
 HELP = (
@@ -20,17 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--reps", type=number, default=1000, help="number of data sets (default: %(default)s)"
     )
     add_data_options(parser, "base seed: rep r draws y with seed data-seed + r")
-    group = add_training_options(parser)
-    group.add_argument(
-        "--lr", type=number, default=0.05, help="learning rate (default: %(default)s)"
-    )
+    add_training_options(parser)
     add_output_options(parser, default_out="logitlab-montecarlo")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..montecarlo import MonteCarloConfig, run_montecarlo, write_montecarlo
 
-    config = MonteCarloConfig(lecture=lecture_config(args, args.lr), reps=args.reps)
+    config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
     check_out_dir(args.out, args.force)
     study = run_montecarlo(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:

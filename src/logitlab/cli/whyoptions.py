@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import DEFAULT_DATA_SEED, LECTURE_INIT_SEED, DataConfig, TrainConfig, check_float
+from ..config import DataConfig, TrainConfig, check_float
 from ..errors import ConfigError
-from .common import number
+from .common import add_data_options, add_training_options, data_config, number, train_config
 
 
 def point(text: str) -> tuple[object, object] | str:
@@ -24,36 +24,8 @@ def check_point(name: str, value: object) -> tuple[float, float]:
 
 def add_data_and_training(parser: argparse.ArgumentParser, grid_default: int) -> None:
     """The lecture's data and gradient-descent settings, and the landscape grid's size."""
-    data = parser.add_argument_group(
-        "data: y ~ Bernoulli(sigmoid(w0 + w1 x)), x = linspace(-1, 1, n)"
-    )
-    data.add_argument(
-        "--n", type=number, default=2000, help="number of points (default: %(default)s)"
-    )
-    data.add_argument(
-        "--w0", type=number, default=-1.0, help="true intercept (default: %(default)s)"
-    )
-    data.add_argument("--w1", type=number, default=5.0, help="true slope (default: %(default)s)")
-    data.add_argument(
-        "--data-seed",
-        type=number,
-        default=DEFAULT_DATA_SEED,
-        help="seed of the draw of y (default: %(default)s)",
-    )
-    train = parser.add_argument_group("training: full-batch SGD, BCE and MSE from the same start")
-    train.add_argument(
-        "--lr", type=number, default=0.05, help="learning rate (default: %(default)s)"
-    )
-    train.add_argument(
-        "--epochs", type=number, default=10_000, help="epochs of each fit (default: %(default)s)"
-    )
-    train.add_argument(
-        "--init-seed",
-        type=number,
-        default=LECTURE_INIT_SEED,
-        help="torch.manual_seed of the starting net (default: %(default)s, the "
-        "lecture's: w0 = -0.8470, w1 = -0.3467)",
-    )
+    add_data_options(parser)
+    train = add_training_options(parser, loss=False)
     train.add_argument(
         "--grid",
         type=number,
@@ -64,6 +36,4 @@ def add_data_and_training(parser: argparse.ArgumentParser, grid_default: int) ->
 
 def configs_from(args: argparse.Namespace) -> tuple[DataConfig, TrainConfig]:
     """Validate the shared options (ConfigError on the first bad one)."""
-    data = DataConfig(n=args.n, w0=args.w0, w1=args.w1, seed=args.data_seed)
-    train = TrainConfig(lr=args.lr, epochs=args.epochs, init_seed=args.init_seed)
-    return data, train
+    return data_config(args), train_config(args)
