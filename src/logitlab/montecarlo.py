@@ -7,7 +7,6 @@ compares each loss's estimates with the truth: mean, bias, standard deviation an
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,17 +99,6 @@ def summarize(estimates: np.ndarray, truth: float) -> dict[str, float]:
     }
 
 
-def json_safe(value: object) -> object:
-    """NaN (nothing converged, or a diverged fit) becomes null, so the file is strict JSON."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_safe(v) for v in value]
-    return value
-
-
 def run_montecarlo(config: MonteCarloConfig, *, progress: bool = False) -> MonteCarloRun:
     """Draw every data set, then fit all reps x losses in one batch over the cores."""
     lec = config.lecture
@@ -137,12 +125,12 @@ def run_montecarlo(config: MonteCarloConfig, *, progress: bool = False) -> Monte
 def write_montecarlo(run: MonteCarloRun, folder: Path) -> list[str]:
     """montecarlo.csv, montecarlo.json, the figures and report.html into folder; their names."""
     from . import htmlpage
-    from .output import save_figure, write_csv
+    from .output import save_figure, write_csv, write_json
 
     write_csv(run.rows(), folder / "montecarlo.csv")
     summary = run.summary()
     record = {"settings": run.config.as_dict(), "engine": run.batch.engine, "summary": summary}
-    (folder / "montecarlo.json").write_text(json.dumps(json_safe(record), indent=2) + "\n")
+    write_json(record, folder / "montecarlo.json")
     figures = {"histograms.png": plot_histograms(run), "estimates.png": plot_estimates(run)}
     for name, fig in figures.items():
         save_figure(fig, folder / name)

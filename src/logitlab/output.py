@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import math
 import os
 import shutil
 import tempfile
@@ -69,4 +71,21 @@ def write_csv(rows: list[dict], path: Path) -> Path:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    return path
+
+
+def _json_safe(value: object) -> object:
+    """NaN or inf (a diverged fit, nothing converged) becomes null, so the file is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def write_json(record: dict, path: Path) -> Path:
+    """Write a record as indented, strict JSON (no NaN tokens); return the path."""
+    path.write_text(json.dumps(_json_safe(record), indent=2, allow_nan=False) + "\n")
     return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from .data import save_csv
 from .diagram import diagram_compact, diagram_detailed, write_diagram
 from .lecture import LectureRun
 from .model import probabilities
-from .output import save_figure
+from .output import save_figure, write_json
 from .plots import plot_data, plot_fit, plot_loss_history
 from .why import mle_dict
 from .whyreport import why_section
@@ -88,8 +87,7 @@ def write_outputs(run: LectureRun, results: dict, folder: Path) -> dict[str, Pat
     )
     save_csv(data, folder / "data.csv")
     written["data.csv"] = folder / "data.csv"
-    (folder / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    written["results.json"] = folder / "results.json"
+    written["results.json"] = write_json(results, folder / "results.json")
     (folder / "report.html").write_text(render_html(run, results, folder))
     written["report.html"] = folder / "report.html"
     return written

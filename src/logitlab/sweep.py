@@ -6,7 +6,6 @@ own row and leaves the others alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from .config import LectureConfig, check_float
 from .data import simulate_from
 from .engines.batch import BatchResult, fit_batch
 from .errors import ConfigError
-from .montecarlo import LOSS_COLORS, PARAMS, json_safe
+from .montecarlo import LOSS_COLORS, PARAMS
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,12 @@ def run_sweep(config: SweepConfig, *, progress: bool = False) -> SweepRun:
 
 def write_sweep(run: SweepRun, folder: Path) -> list[str]:
     """sweep.csv, sweep.json and sweep.png into folder; returns their names."""
-    from .output import save_figure, write_csv
+    from .output import save_figure, write_csv, write_json
 
     rows = run.rows()
     write_csv(rows, folder / "sweep.csv")
     record = {"settings": run.config.as_dict(), "engine": run.batch.engine, "fits": rows}
-    (folder / "sweep.json").write_text(json.dumps(json_safe(record), indent=2) + "\n")
+    write_json(record, folder / "sweep.json")
     save_figure(plot_sweep(run), folder / "sweep.png")
     return ["sweep.csv", "sweep.json", "sweep.png"]
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..config import check_int
 from ..landscape import PLATEAU_START
-from ..output import check_out_dir, save_figure, staged_dir
+from ..output import check_out_dir, save_figure, staged_dir, write_json
 from .common import add_output_options
 from .whyoptions import add_data_and_training, check_point, configs_from, point
 
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         for name, (figure, _caption) in FIGURES.items():
             save_figure(figure(why), stage / name)
         (stage / "mle_summary.txt").write_text(why.mle.summary() + "\n")
-        (stage / "landscape.json").write_text(json.dumps(summary, indent=2) + "\n")
+        write_json(summary, stage / "landscape.json")
     print_summary(summary, why.mle.summary())
     print(f"\nWrote {len(FIGURES) + 2} files to {args.out}/")
     return 0
