@@ -50,7 +50,7 @@ if it runs for ever: the longer it runs, the closer it gets to that point, not t
 {htmlpage.figure(plot_landscapes(why), "Both loss landscapes with both gradient-descent paths")}
 <p>Curvature: BCE's Hessian is mean(ŷ(1 − ŷ)·[1, x][1, x]ᵀ), positive semi-definite
 everywhere (smallest eigenvalue on the grid {eig["bce"]:.2g}): one valley, no traps. MSE's
-Hessian has a negative eigenvalue where the map is blue (smallest {eig["mse"]:.2g}).</p>
+Hessian has a negative eigenvalue where the map is red (smallest {eig["mse"]:.2g}).</p>
 {htmlpage.figure(plot_curvature(why), "Smallest Hessian eigenvalue over the grid")}
 {htmlpage.figure(plot_convergence(why), "Distance to the MLE per epoch (log scale)")}
 <p>The plateau: started at (w0, w1) = ({w0:g}, {w1:g}), the fitted curve is close to 1 for
