@@ -5,6 +5,7 @@ import pytest
 
 matplotlib.use("Agg")
 
+from logitlab.cli import main
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
 from logitlab.train import fit
@@ -27,3 +28,22 @@ def eager_fits(lecture_data):
         loss: fit(lecture_data.x, lecture_data.y, TrainConfig(loss=loss, engine="eager"))
         for loss in ("bce", "mse")
     }
+
+
+@pytest.fixture
+def refused(tmp_path, capsys):
+    """Run the CLI on bad input and check the promise: exit 2, one line on stderr, no
+    traceback, nothing written under tmp_path. Returns that line."""
+
+    def run(argv: list[str]) -> str:
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert list(tmp_path.iterdir()) == []
+        return err
+
+    return run

@@ -14,13 +14,6 @@ from logitlab.train import fit
 SMALL = ["--epochs", "200", "--n", "300", "--quiet"]
 
 
-def exit_code(argv):
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return exc.code
-
-
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep") / "out"
@@ -76,9 +69,5 @@ BAD = [
 
 
 @pytest.mark.parametrize("args, words", BAD)
-def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, words):
-    assert exit_code(["sweep", "--out", str(tmp_path / "out"), *SMALL, *args]) == 2
-    err = capsys.readouterr().err
-    assert words in err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert list(tmp_path.iterdir()) == []
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, words):
+    assert words in refused(["sweep", "--out", str(tmp_path / "out"), *SMALL, *args])
