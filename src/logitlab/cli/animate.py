@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import check_float, check_int
+from ..config import check_float
 from ..output import check_out_dir, staged_dir
 from .common import add_output_options, number
 from .whyoptions import add_data_and_training, check_point, configs_from, point
@@ -40,8 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    data_cfg, train_cfg = configs_from(args)
-    grid_size = check_int("grid size", args.grid, 3)
+    data_cfg, train_cfg, grid_size = configs_from(args)
     fps = check_float("fps", args.fps, positive=True)
     start = None if args.start is None else check_point("--start", args.start)
     check_out_dir(args.out, args.force)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import check_int
 from ..landscape import PLATEAU_START
 from ..output import check_out_dir, save_figure, staged_dir, write_json
 from .common import add_output_options
@@ -30,8 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    data_cfg, train_cfg = configs_from(args)
-    grid_size = check_int("grid size", args.grid, 3)
+    data_cfg, train_cfg, grid_size = configs_from(args)
     plateau_start = check_point("--plateau-start", args.plateau_start)
     check_out_dir(args.out, args.force)
     from ..data import simulate_from  # heavy imports only once the input is known good

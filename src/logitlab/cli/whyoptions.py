@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import DataConfig, TrainConfig, check_float
+from ..config import DataConfig, TrainConfig, check_float, check_int
 from ..errors import ConfigError
 from .common import add_data_options, add_training_options, data_config, number, train_config
 
@@ -34,6 +34,7 @@ def add_data_and_training(parser: argparse.ArgumentParser, grid_default: int) ->
     )
 
 
-def configs_from(args: argparse.Namespace) -> tuple[DataConfig, TrainConfig]:
-    """Validate the shared options (ConfigError on the first bad one)."""
-    return data_config(args), train_config(args)
+def configs_from(args: argparse.Namespace) -> tuple[DataConfig, TrainConfig, int]:
+    """Validate the shared options: data, training and grid size (ConfigError on the first bad
+    one)."""
+    return data_config(args), train_config(args), check_int("grid size", args.grid, 3)
