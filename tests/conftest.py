@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 from logitlab.cli import main
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
-from logitlab.train import fit
+from logitlab.engines import fit
 
 
 @pytest.fixture(scope="session")

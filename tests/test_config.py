@@ -4,6 +4,7 @@ import pytest
 
 from logitlab.config import DataConfig, LectureConfig, TrainConfig, check_losses
 from logitlab.errors import ConfigError, LogitlabError
+from logitlab.records import to_record
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_losses_by_name():
 
 def test_lecture_config_records_every_setting():
     cfg = LectureConfig(data=DataConfig(n=10, seed=3), lr=0.1, epochs=7, losses="bce")
-    assert cfg.as_dict() == {
+    assert to_record(cfg) == {
         "n": 10,
         "w0": -1.0,
         "w1": 5.0,

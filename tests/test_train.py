@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from logitlab.config import TrainConfig
+from logitlab.engines import fit
 from logitlab.errors import DivergenceError
 from logitlab.model import lecture_net
-from logitlab.train import DIVERGENCE_FACTOR, fit
+from logitlab.result import DIVERGENCE_FACTOR
 
 
 def lecture_loop(x, y, epochs):

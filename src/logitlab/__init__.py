@@ -1,7 +1,8 @@
-"""logitlab: the week-5 lecture's logistic regression with PyTorch, as a library and a command.
+"""logitlab: logistic regression with PyTorch — the week-5 lecture, and your own data.
 
 The public API is re-exported here and loaded lazily, so `import logitlab` trains nothing,
-imports no plotting library and sets no Matplotlib backend.
+imports neither torch nor a plotting library and sets no Matplotlib backend. Subpackages
+(`logitlab.stats.mle`, ...) are reachable as attributes too: `logitlab.mle.fit(X, y)`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from .errors import (
 
 __version__ = "0.1.0"
 
-#: public name -> submodule that defines it
+#: public name -> module that defines it
 _LAZY = {
     "DataConfig": "config",
     "TrainConfig": "config",
     "LectureConfig": "config",
+    "LandscapeConfig": "config",
+    "AnimationConfig": "config",
+    "SweepConfig": "config",
+    "MonteCarloConfig": "config",
     "Dataset": "data",
     "simulate": "data",
     "save_csv": "data",
@@ -31,25 +36,41 @@ _LAZY = {
     "lecture_net": "model",
     "initial_params": "model",
     "probabilities": "model",
+    "sigmoid": "model",
     "bce": "losses",
     "mse": "losses",
-    "fit": "train",
-    "FitResult": "train",
-    "History": "train",
+    "fit": "engines",
+    "FitResult": "result",
+    "History": "result",
     "fit_batch": "engines.batch",
     "BatchResult": "engines.batch",
-    "run_sweep": "sweep",
-    "run_montecarlo": "montecarlo",
+    "MLEResult": "stats.mle",
+    "run_lecture": "studies.lecture",
+    "run_landscape": "studies.why",
+    "WhyNotMSE": "studies.why",
+    "run_sweep": "studies.sweep",
+    "run_montecarlo": "studies.montecarlo",
+    "run_animation": "studies.animation",
+    "to_record": "records",
     "LogisticRegressionGD": "estimator",
-    "run_lecture": "lecture",
-    "diagram_detailed": "diagram",
-    "diagram_compact": "diagram",
-    "write_diagram": "diagram",
-    "plot_data": "plots",
-    "plot_fit": "plots",
-    "plot_loss_history": "plots",
-    "MLEResult": "mle",
-    "WhyNotMSE": "why",
+    "diagram_detailed": "viz.diagram",
+    "diagram_compact": "viz.diagram",
+    "write_diagram": "viz.diagram",
+    "plot_data": "viz.lecture",
+    "plot_fit": "viz.lecture",
+    "plot_loss_history": "viz.lecture",
+}
+
+#: submodule attribute -> module: `logitlab.mle.fit(X, y)` works after a plain `import logitlab`
+_MODULES = {
+    "mle": "stats.mle",
+    "landscape": "stats.landscape",
+    "stats": "stats",
+    "studies": "studies",
+    "viz": "viz",
+    "report": "report",
+    "engines": "engines",
+    "records": "records",
 }
 
 __all__ = [
@@ -66,10 +87,13 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'logitlab' has no attribute {name!r}")
+    elif name in _MODULES:
+        value = import_module(f".{_MODULES[name]}", __name__)
+    else:
+        raise AttributeError(f"module 'logitlab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted({*__all__, *_MODULES})

@@ -1,4 +1,8 @@
-"""The package's own exceptions: user mistakes are reported, never dumped as tracebacks."""
+"""The package's own exceptions: user mistakes are reported, never dumped as tracebacks.
+
+Messages speak of values ("lr must be ..."), never of command-line flags, so the library and
+the command line refuse the same input with the same words.
+"""
 
 
 class LogitlabError(Exception):
@@ -24,7 +28,7 @@ class DivergenceError(LogitlabError, ArithmeticError):
         self.loss, self.epoch, self.value = loss, epoch, value
         super().__init__(
             f"training with the {loss} loss diverged at epoch {epoch} (loss = {value:.4g}); "
-            "try a smaller --lr"
+            "try a smaller learning rate"
         )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .config import TrainConfig
-from .data import as_design, as_labels
+from .data.checks import as_design, as_labels
+from .engines import fit
 from .errors import DataError
 from .model import probabilities
-from .train import FitResult, fit
+from .result import FitResult
 
 
 class LogisticRegressionGD:

@@ -1,15 +1,26 @@
-"""BCE and MSE for the logistic model, both taking logits so BCE never saturates to NaN/inf."""
+"""BCE and MSE by name: in torch for training (both taking logits, so BCE never saturates to
+NaN/inf), and in NumPy as the reference value, gradient and Hessian per point.
+
+For the model yhat = p = sigmoid(u), each loss is a mean over points of l(u_i, y_i):
+BCE: l = log(1 + e^u) - y u,  l' = p - y,  l'' = p(1 - p) >= 0 (convex);
+MSE: l = (y - p)^2,  l' = 2 (p - y) p (1 - p),
+     l'' = 2 p (1 - p) [p (1 - p) + (p - y)(1 - 2p)], which takes both signs (not convex).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .config import check_loss
+from .model import sigmoid
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+#: (u, y) -> per-point loss l(u, y) and its first and second derivatives in u.
+Derivatives = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -37,3 +48,24 @@ LOSS_FUNCTIONS: dict[str, LossFn] = {"bce": bce, "mse": mse}
 def get_loss(name: str) -> LossFn:
     """The loss function called `name` ('bce' or 'mse')."""
     return LOSS_FUNCTIONS[check_loss("loss", name)]
+
+
+def bce_derivatives(u: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BCE per point and its first two derivatives in the logit u."""
+    p = sigmoid(u)
+    return np.logaddexp(0.0, u) - y * u, p - y, p * (1.0 - p)
+
+
+def mse_derivatives(u: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MSE per point and its first two derivatives in the logit u."""
+    p = sigmoid(u)
+    slope = p * (1.0 - p)
+    return (y - p) ** 2, 2.0 * (p - y) * slope, 2.0 * slope * (slope + (p - y) * (1.0 - 2.0 * p))
+
+
+DERIVATIVES: dict[str, Derivatives] = {"bce": bce_derivatives, "mse": mse_derivatives}
+
+
+def get_derivatives(name: str) -> Derivatives:
+    """The NumPy reference derivatives of the loss called `name`."""
+    return DERIVATIVES[check_loss("loss", name)]

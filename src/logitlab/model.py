@@ -1,4 +1,5 @@
-"""The lecture's network, Sequential(Linear, Sigmoid), with its seeded initialisation."""
+"""The lecture's network, Sequential(Linear, Sigmoid), with its seeded initialisation; its
+parameters in and out; and the one sigmoid every NumPy computation of the package uses."""
 
 from __future__ import annotations
 
@@ -53,8 +54,13 @@ def set_params(net: torch.nn.Sequential, params: np.ndarray | torch.Tensor) -> N
         layer.weight.copy_(values[1:].reshape(layer.weight.shape))
 
 
+def sigmoid(u: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-u), written as (1 + tanh(u/2)) / 2 so it never overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(u, dtype=float)))
+
+
 def probabilities(params: np.ndarray, x: np.ndarray | torch.Tensor) -> np.ndarray:
     """sigmoid(w0 + x @ [w1..wd]) for parameters [w0, w1, ..., wd], as a 1-D NumPy array."""
     params = np.asarray(params, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(x), -1)
-    return 0.5 * (1.0 + np.tanh(0.5 * (params[0] + x @ params[1:])))  # sigmoid, no overflow
+    return sigmoid(params[0] + x @ params[1:])

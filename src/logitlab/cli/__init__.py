@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from ..errors import LogitlabError
 from . import animate, landscape, lecture, montecarlo, sweep
 from .common import OneLineParser
@@ -19,6 +20,7 @@ def build_parser() -> OneLineParser:
         description="Learn, teach and run logistic regression with PyTorch "
         "(the week-5 lecture: y ~ Ber(sigmoid(w0 + w1 x)), fitted by gradient descent).",
     )
+    parser.add_argument("--version", action="version", version=f"logitlab {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         sub = subparsers.add_parser(command.NAME, help=command.HELP, description=command.HELP)

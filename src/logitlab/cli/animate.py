@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import check_float
-from ..output import check_out_dir, staged_dir
-from .common import add_output_options, number
-from .whyoptions import add_data_and_training, check_point, configs_from, point
+from ..config import AnimationConfig
+from ..report.files import check_out_dir, staged_dir
+from .common import (
+    add_data_options,
+    add_grid_option,
+    add_output_options,
+    add_training_options,
+    data_config,
+    number,
+    point,
+    train_config,
+)
 
 NAME = "animate"
 HELP = (
@@ -17,7 +25,8 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data_and_training(parser, grid_default=61)
+    add_data_options(parser)
+    add_grid_option(add_training_options(parser, loss=False), default=61)
     film = parser.add_argument_group("film")
     film.add_argument(
         "--frames",
@@ -40,25 +49,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    data_cfg, train_cfg, grid_size = configs_from(args)
-    fps = check_float("fps", args.fps, positive=True)
-    start = None if args.start is None else check_point("--start", args.start)
-    check_out_dir(args.out, args.force)
-    from ..animate import frame_epochs, make_scene, media, write_film  # heavy imports
-    from ..data import simulate_from
-
-    frames = len(frame_epochs(train_cfg.epochs, args.frames))  # checks 2 <= frames <= epochs+1
-    media()  # a missing Pillow or ffmpeg is reported before any training
-    scene = make_scene(
-        simulate_from(data_cfg),
-        [data_cfg.w0, data_cfg.w1],
-        train_cfg,
-        start=start,
-        grid_size=grid_size,
-        progress=not args.quiet,
+    config = AnimationConfig(
+        data=data_config(args),
+        train=train_config(args),
+        start=args.start,
+        frames=args.frames,
+        fps=args.fps,
+        grid_size=args.grid,
     )
+    check_out_dir(args.out, args.force)
+    from ..report.animation import media, write_animation  # heavy imports, input known good
+    from ..studies.animation import run_animation
+
+    media()  # a missing Pillow or ffmpeg is reported before any training
+    animation = run_animation(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
-        film = write_film(scene, stage, frames=frames, fps=fps, progress=not args.quiet)
+        film = write_animation(animation, stage, progress=not args.quiet)
     print(
         f"Wrote {args.out}/{film.gif.name} and {args.out}/{film.mp4.name}: {film.frames} "
         f"frames at {film.fps:g} fps"

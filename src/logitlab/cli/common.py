@@ -1,4 +1,5 @@
-"""What every subcommand shares: one-line errors, lenient number parsing, common options."""
+"""What every subcommand shares: one-line errors, lenient parsing, the common options, and
+their translation into settings dataclasses (which do all the checking)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import argparse
 import sys
 from typing import NoReturn
 
-from ..config import DEFAULT_DATA_SEED, LECTURE_INIT_SEED, DataConfig, LectureConfig, TrainConfig
+from ..config import (
+    DEFAULT_DATA_SEED,
+    LECTURE_INIT_SEED,
+    DataConfig,
+    LectureConfig,
+    TrainConfig,
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -30,6 +37,12 @@ def number(text: str) -> int | float | str:
 def number_list(text: str) -> list[int | float | str]:
     """Parse a comma-separated list of numbers, e.g. '0.01,0.05,0.1'."""
     return [number(item.strip()) for item in text.split(",")]
+
+
+def point(text: str) -> tuple[int | float | str, ...] | str:
+    """Parse 'W0,W1' (a point in parameter space); leave anything else for validation."""
+    parts = text.split(",")
+    return tuple(number(part.strip()) for part in parts) if len(parts) > 1 else text
 
 
 def add_output_options(parser: argparse.ArgumentParser, default_out: str) -> None:
@@ -115,6 +128,16 @@ def add_training_options(
     )
     add_engine_option(group)
     return group
+
+
+def add_grid_option(group: argparse._ArgumentGroup, default: int) -> None:
+    """--grid: points per axis of the loss-landscape grid."""
+    group.add_argument(
+        "--grid",
+        type=number,
+        default=default,
+        help="landscape grid points per axis (default: %(default)s)",
+    )
 
 
 def data_config(args: argparse.Namespace) -> DataConfig:

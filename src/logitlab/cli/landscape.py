@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from ..landscape import PLATEAU_START
-from ..output import check_out_dir, save_figure, staged_dir, write_json
-from .common import add_output_options
-from .whyoptions import add_data_and_training, check_point, configs_from, point
+from ..config import PLATEAU_START, LandscapeConfig
+from ..report.files import check_out_dir, staged_dir
+from .common import (
+    add_data_options,
+    add_grid_option,
+    add_output_options,
+    add_training_options,
+    data_config,
+    point,
+    train_config,
+)
 
 NAME = "landscape"
 HELP = (
@@ -17,7 +24,8 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data_and_training(parser, grid_default=121)
+    add_data_options(parser)
+    add_grid_option(add_training_options(parser, loss=False), default=121)
     parser.add_argument(
         "--plateau-start",
         type=point,
@@ -29,29 +37,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    data_cfg, train_cfg, grid_size = configs_from(args)
-    plateau_start = check_point("--plateau-start", args.plateau_start)
-    check_out_dir(args.out, args.force)
-    from ..data import simulate_from  # heavy imports only once the input is known good
-    from ..why import analyse
-    from ..whyplots import FIGURES
-
-    why = analyse(
-        simulate_from(data_cfg),
-        [data_cfg.w0, data_cfg.w1],
-        train_cfg,
-        plateau_start=plateau_start,
-        grid_size=grid_size,
-        progress=not args.quiet,
+    config = LandscapeConfig(
+        data=data_config(args),
+        train=train_config(args),
+        plateau_start=args.plateau_start,
+        grid_size=args.grid,
     )
-    summary = why.summary()
+    check_out_dir(args.out, args.force)
+    from ..records import to_record  # heavy imports only once the input is known good
+    from ..report.why import write_landscape
+    from ..studies.why import run_landscape
+
+    why = run_landscape(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
-        for name, (figure, _caption) in FIGURES.items():
-            save_figure(figure(why), stage / name)
-        (stage / "mle_summary.txt").write_text(why.mle.summary() + "\n")
-        write_json(summary, stage / "landscape.json")
-    print_summary(summary, why.mle.summary())
-    print(f"\nWrote {len(FIGURES) + 2} files to {args.out}/")
+        names = write_landscape(why, stage)
+    print_summary(to_record(why), why.mle.summary())
+    print(f"\nWrote {len(names)} files to {args.out}/")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..output import check_out_dir, staged_dir
+from ..report.files import check_out_dir, staged_dir
 from .common import add_data_options, add_output_options, add_training_options, lecture_config
 
 NAME = "lecture"
@@ -23,16 +23,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = lecture_config(args)
     check_out_dir(args.out, args.force)
-    from ..diagram import require_dot  # heavy imports only once the input is known good
-    from ..lecture import run_lecture
-    from ..report import parameter_rows, results_dict, write_outputs
+    from ..records import to_record  # heavy imports only once the input is known good
+    from ..report.lecture import parameter_rows, write_lecture
+    from ..studies.lecture import run_lecture
+    from ..viz.diagram import require_dot
 
     require_dot()
     lecture_run = run_lecture(config, progress=not args.quiet)
-    results = results_dict(lecture_run)
     with staged_dir(args.out, args.force) as stage:
-        written = write_outputs(lecture_run, results, stage)
-    print_summary(parameter_rows(results), args.out, sorted(written))
+        names = write_lecture(lecture_run, stage)
+    print_summary(parameter_rows(to_record(lecture_run)), args.out, names)
     return 0
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..output import check_out_dir, staged_dir
+from ..config import MonteCarloConfig
+from ..report.files import check_out_dir, staged_dir
 from .common import (
     add_data_options,
     add_output_options,
@@ -30,10 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..montecarlo import MonteCarloConfig, run_montecarlo, write_montecarlo
-
     config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
     check_out_dir(args.out, args.force)
+    from ..report.montecarlo import write_montecarlo  # heavy imports, input known good
+    from ..studies.montecarlo import run_montecarlo
+
     study = run_montecarlo(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
         names = write_montecarlo(study, stage)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..output import check_out_dir, staged_dir
+from ..config import SweepConfig
+from ..report.files import check_out_dir, staged_dir
 from .common import (
     add_data_options,
     add_output_options,
@@ -34,15 +35,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sweep import SweepConfig, run_sweep, write_sweep
-
     config = SweepConfig(lecture=lecture_config(args, args.lr[0]), lrs=tuple(args.lr))
     check_out_dir(args.out, args.force)
+    from ..records import sweep_rows  # heavy imports only once the input is known good
+    from ..report.sweep import write_sweep
+    from ..studies.sweep import run_sweep
+
     sweep = run_sweep(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
         names = write_sweep(sweep, stage)
     print(f"{'lr':>8}  {'loss':<5}{'w0':>10}{'w1':>10}{'final loss':>12}")
-    for row in sweep.rows():
+    for row in sweep_rows(sweep):
         if row["diverged_at"]:
             note = f"  diverged at epoch {row['diverged_at']}"
             print(f"{row['lr']:>8g}  {row['loss']:<5}{note}")

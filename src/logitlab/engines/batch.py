@@ -17,11 +17,12 @@ import torch
 from tqdm.auto import tqdm
 
 from ..config import LECTURE_INIT_SEED, TrainConfig, check_int, check_loss
-from ..data import as_design, as_labels
+from ..data.checks import as_design, as_labels, check_names
 from ..errors import ConfigError, DivergenceError
 from ..model import flat_params, initial_params, lecture_net, set_params
-from ..train import DIVERGENCE_FACTOR, FitResult, History, fit
-from . import resolve_engine
+from ..result import FitResult, History, diverged
+from .eager import fit_eager
+from .resolve import resolve_engine
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class BatchResult:
     epochs: int
     record_every: int
     engine: str
+    names: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.losses)
@@ -74,9 +76,10 @@ class BatchResult:
         """Problem b as a FitResult; raises its DivergenceError if it diverged."""
         if (err := self.error(b)) is not None:
             raise err
-        return FitResult(
+        return FitResult.from_params(
+            self.params[b],
+            self.names,
             loss_name=self.losses[b],
-            params=self.params[b].copy(),
             final_loss=float(self.final_loss[b]),
             epochs=self.epochs,
             history=History(loss=self.history_loss[b], params=self.history_params[b]),
@@ -96,6 +99,7 @@ def fit_batch(
     init_seed: int = LECTURE_INIT_SEED,
     record_every: int = 1,
     engine: str = "auto",
+    names: Sequence[str] | None = None,
     progress: bool = False,
 ) -> BatchResult:
     """Fit B problems by full-batch gradient descent and return them side by side.
@@ -104,24 +108,31 @@ def fit_batch(
     (n or m x n). Per problem: `loss`, `lr`, `init` (its start [w0, w1, ...]; default the
     lecture net's under init_seed) and `data` (which data set). Each is one value for all or
     a sequence of B. Loss and parameters are recorded every `record_every` epochs (1 keeps
-    the whole history; memory grows as B * epochs / record_every).
+    the whole history; memory grows as B * epochs / record_every). `names` names the d
+    features (default x1, ..., xd).
     """
     xs, ys = _stack(x, y)
     epochs = check_int("epochs", epochs, 1)
     every = check_int("record_every", record_every, 1)
+    names = check_names(names, xs.shape[2])
     plan = _plan(loss, lr, init, data, len(xs), xs.shape[2], init_seed)
     run = _run_fused if resolve_engine(engine) == "fused" else _run_eager
-    return run(xs, ys, *plan, epochs=epochs, every=every, progress=progress)
+    return run(xs, ys, *plan, epochs=epochs, every=every, names=names, progress=progress)
 
 
 def fit_fused(
-    x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, *, net: torch.nn.Sequential | None
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: TrainConfig,
+    *,
+    net: torch.nn.Sequential | None = None,
+    names: Sequence[str] | None = None,
 ) -> FitResult:
-    """train.fit on the fused engine: same FitResult, same DivergenceError, same net update."""
+    """fit() on the fused engine: same FitResult, same DivergenceError, same net update."""
     start = flat_params(net).numpy() if net is not None else None
     batch = fit_batch(
         x, y, loss=cfg.loss, lr=cfg.lr, init=start, epochs=cfg.epochs,
-        init_seed=cfg.init_seed, engine="fused",
+        init_seed=cfg.init_seed, engine="fused", names=names,
     )  # fmt: skip
     result = batch.result(0)
     if net is not None:
@@ -187,7 +198,7 @@ def _empty(size: int, d: int, epochs: int, every: int) -> dict[str, np.ndarray]:
     }
 
 
-def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -> BatchResult:
+def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, names, progress):
     """One eager fit after another: slow, but needs only torch, and is the reference."""
     size, d = len(losses), xs.shape[2]
     out = _empty(size, d, epochs, every)
@@ -197,18 +208,17 @@ def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -
         set_params(net, starts[b])
         x, y = torch.from_numpy(xs[index[b]]), torch.from_numpy(ys[index[b]])[:, None]
         try:
-            res = fit(x, y, TrainConfig(loss=losses[b], lr=lrs[b], epochs=epochs),
-                      net=net, engine="eager")  # fmt: skip
+            res = fit_eager(x, y, TrainConfig(loss=losses[b], lr=lrs[b], epochs=epochs), net=net)
         except DivergenceError as err:
             at[b], value[b] = err.epoch, err.value
             continue
         out["history_loss"][b] = np.append(res.history.loss[::every], res.final_loss)
         out["history_params"][b, :-1] = res.history.params[:-1:every]
         out["history_params"][b, -1] = res.params
-    return _finish(losses, lrs, index, out, at, value, epochs, every, "eager")
+    return _finish(losses, lrs, index, out, at, value, epochs, every, "eager", names)
 
 
-def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -> BatchResult:
+def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, names, progress):
     """The compiled engine: descents over the cores in chunks (for the progress bar), then
     every recorded loss at once, then the divergence rule of the eager loop."""
     from . import fused
@@ -232,7 +242,7 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, progress) -
     fused.mean_losses(x32, ys, index, bce, params, loss)
     out = {"history_loss": loss.astype(float), "history_params": params.astype(float)}
     at, value = _divergence(out["history_loss"], epochs, every)
-    return _finish(losses, lrs, index, out, at, value, epochs, every, "fused")
+    return _finish(losses, lrs, index, out, at, value, epochs, every, "fused", names)
 
 
 def _divergence(loss: np.ndarray, epochs: int, every: int) -> tuple[np.ndarray, np.ndarray]:
@@ -240,14 +250,14 @@ def _divergence(loss: np.ndarray, epochs: int, every: int) -> tuple[np.ndarray, 
     first loss that is non-finite or above DIVERGENCE_FACTOR times the first one. Returns
     its 1-based epoch (0 if none) and value per problem. With record_every > 1 only the
     recorded epochs are checked."""
-    bad = ~np.isfinite(loss) | (loss > DIVERGENCE_FACTOR * np.maximum(loss[:, :1], 1e-12))
+    bad = diverged(loss, loss[:, :1])
     first = np.argmax(bad, axis=1)
     epoch = np.where(first == loss.shape[1] - 1, epochs, first * every + 1)
     found = bad.any(axis=1)
     return np.where(found, epoch, 0), np.where(found, loss[np.arange(len(loss)), first], np.nan)
 
 
-def _finish(losses, lrs, index, out, at, value, epochs, every, engine) -> BatchResult:
+def _finish(losses, lrs, index, out, at, value, epochs, every, engine, names) -> BatchResult:
     """NaN out the results of diverged problems and assemble the BatchResult."""
     loss, params = out["history_loss"], out["history_params"]
     diverged = at > 0
@@ -265,4 +275,5 @@ def _finish(losses, lrs, index, out, at, value, epochs, every, engine) -> BatchR
         epochs=epochs,
         record_every=every,
         engine=engine,
+        names=names,
     )

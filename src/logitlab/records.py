@@ -1,0 +1,215 @@
+"""The one serializer: results (fits, the MLE, batch runs, studies, settings) -> plain records.
+
+Every file writer (JSON, CSV, the report's tables) and the web page read these records, never
+the result objects' fields, so a number is named and rounded in one place. Records hold
+Python floats, ints, strings, lists and dicts; json_safe() makes them strict JSON (NaN and
+infinities -> null). Coefficients are keyed by name ("Intercept" first); one-feature results
+also carry the lecture's w0/w1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, is_dataclass
+from functools import singledispatch
+from typing import Any
+
+import numpy as np
+
+from .config import LectureConfig, MonteCarloConfig, SweepConfig
+from .engines.batch import BatchResult
+from .result import INTERCEPT, FitResult
+from .stats.mle import MLEResult
+from .studies.lecture import LectureRun
+from .studies.montecarlo import MonteCarloRun
+from .studies.sweep import SweepRun
+from .studies.why import TOLERANCES, Race, WhyNotMSE
+
+
+@singledispatch
+def to_record(value: object) -> Any:
+    """A JSON-ready record of `value`; settings dataclasses become flat dicts of their fields."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_record(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    if isinstance(value, tuple | list):
+        return [to_record(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool | dict):
+        return value
+    raise TypeError(f"no record for {type(value).__name__}")
+
+
+def json_safe(value: object) -> object:
+    """Strict JSON: NaN or inf (a diverged fit, nothing converged) becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def lecture_params(params: object) -> dict[str, float]:
+    """A one-feature parameter vector as the lecture names it: {"w0": ..., "w1": ...}."""
+    w0, w1 = np.asarray(params, dtype=float)
+    return {"w0": float(w0), "w1": float(w1)}
+
+
+@to_record.register
+def _(result: FitResult) -> dict:
+    record = {
+        "loss": result.loss_name,
+        "engine": result.engine,
+        "coef": result.coefficients(),
+        "final_loss": float(result.final_loss),
+        "epochs": result.epochs,
+    }
+    return record | (lecture_params(result.params) if result.n_features == 1 else {})
+
+
+@to_record.register
+def _(result: MLEResult) -> dict:
+    record = {
+        "coef": result.coefficients(),
+        "se": dict(zip(result.names, map(float, result.se), strict=True)),
+        "loglik": float(result.loglik),
+        "converged": result.converged,
+        "iterations": result.iterations,
+        "nobs": result.nobs,
+    }
+    if result.names[:1] == (INTERCEPT,) and len(result.names) == 2:
+        w0, w1 = map(float, result.se)
+        record |= lecture_params(result.coef) | {"se_w0": w0, "se_w1": w1}
+    return record
+
+
+@to_record.register
+def _(batch: BatchResult) -> list[dict]:
+    """One row per problem: its loss, step, data set, coefficients by name, final loss, and
+    the epoch it diverged at (0 if it did not; NaN coefficients then)."""
+    names = (INTERCEPT, *batch.names)
+    return [
+        {
+            "loss": batch.losses[b],
+            "lr": float(batch.lr[b]),
+            "data": int(batch.data[b]),
+            **dict(zip(names, map(float, batch.params[b]), strict=True)),
+            "final_loss": float(batch.final_loss[b]),
+            "diverged_at": int(batch.diverged_at[b]),
+        }
+        for b in range(len(batch))
+    ]
+
+
+@to_record.register
+def _(config: LectureConfig) -> dict:
+    return {
+        "n": config.data.n,
+        "w0": config.data.w0,
+        "w1": config.data.w1,
+        "data_seed": config.data.seed,
+        "init_seed": config.init_seed,
+        "lr": config.lr,
+        "epochs": config.epochs,
+        "losses": list(config.losses),
+        "engine": config.engine,
+    }
+
+
+@to_record.register
+def _(config: SweepConfig) -> dict:
+    settings = to_record(config.lecture)
+    del settings["lr"]
+    return settings | {"lrs": list(config.lrs)}
+
+
+@to_record.register
+def _(config: MonteCarloConfig) -> dict:
+    return to_record(config.lecture) | {"reps": config.reps, "seed_rule": "data_seed + rep"}
+
+
+@to_record.register
+def _(run: LectureRun) -> dict:
+    """results.json of the lecture: settings, true and initial parameters, fits, the MLE."""
+    return {
+        "config": to_record(run.config),
+        "true": lecture_params(run.true_params),
+        "init": lecture_params(run.init_params),
+        "fits": {loss: to_record(result) for loss, result in run.fits.items()},
+        "mle": to_record(run.why.mle) if run.why is not None else None,
+    }
+
+
+def _race(race: Race, why: WhyNotMSE) -> dict:
+    """Where each loss ended from one start, how far from the MLE, and its gradient norms."""
+    return {
+        "start": race.start.tolist(),
+        **{
+            loss: lecture_params(fitted.params)
+            | {
+                "distance_to_mle": float(np.linalg.norm(fitted.params - why.mle.coef)),
+                "max_grad_norm": float(race.grad_norms[loss].max()),
+                "final_grad_norm": float(race.grad_norms[loss][-1]),
+            }
+            for loss, fitted in race.fits.items()
+        },
+    }
+
+
+@to_record.register
+def _(why: WhyNotMSE) -> dict:
+    """landscape.json: the MLE, each path's end and distance, epochs to the MLE, the plateau."""
+    return {
+        "mle": to_record(why.mle),
+        "mse_minimum": lecture_params(why.mse_minimum)
+        | {"distance_to_mle": float(np.linalg.norm(why.mse_minimum - why.mle.coef))},
+        "epochs": why.epochs,
+        "lecture_start": _race(why.lecture, why),
+        "epochs_to_mle": {
+            loss: {f"{tol:g}": why.epochs_to(loss, tol) for tol in TOLERANCES}
+            for loss in why.lecture.fits
+        },
+        "plateau_start": _race(why.plateau, why),
+        "min_hessian_eigenvalue": {loss: why.min_eigenvalue(loss) for loss in why.surfaces},
+    }
+
+
+def _lecture_rows(batch: BatchResult, lead: list[dict]) -> list[dict]:
+    """A lecture study's CSV rows: lead[b]'s columns, then the loss, (ŵ0, ŵ1) as w0_hat and
+    w1_hat, the final loss and the epoch it diverged at (NaN estimates then)."""
+    return [
+        lead[b]
+        | {"loss": row["loss"]}
+        | {f"{p}_hat": v for p, v in lecture_params(batch.params[b]).items()}
+        | {"final_loss": row["final_loss"], "diverged_at": row["diverged_at"]}
+        for b, row in enumerate(to_record(batch))
+    ]
+
+
+def sweep_rows(run: SweepRun) -> list[dict]:
+    """sweep.csv: one row per lr and loss."""
+    return _lecture_rows(run.batch, [{"lr": float(lr)} for lr in run.batch.lr])
+
+
+@to_record.register
+def _(run: SweepRun) -> dict:
+    return {"settings": to_record(run.config), "engine": run.batch.engine, "fits": sweep_rows(run)}
+
+
+def montecarlo_rows(run: MonteCarloRun) -> list[dict]:
+    """montecarlo.csv: one row per rep and loss."""
+    per_rep = len(run.config.lecture.losses)
+    reps = [b // per_rep for b in range(len(run.batch))]
+    return _lecture_rows(
+        run.batch, [{"rep": r, "data_seed": run.config.data_seed(r)} for r in reps]
+    )
+
+
+@to_record.register
+def _(run: MonteCarloRun) -> dict:
+    return {"settings": to_record(run.config), "engine": run.batch.engine, "summary": run.summary()}
+
+
+__all__ = ["json_safe", "lecture_params", "montecarlo_rows", "sweep_rows", "to_record"]

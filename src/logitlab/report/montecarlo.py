@@ -1,0 +1,40 @@
+"""Write a Monte Carlo study: montecarlo.csv/json, its figures and report.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..records import montecarlo_rows, to_record
+from ..studies.montecarlo import PARAMS, MonteCarloRun
+from ..viz.montecarlo import plot_estimates, plot_histograms
+from ..viz.style import loss_label
+from . import html as htmlpage
+from .files import save_figure, write_csv, write_json
+
+
+def write_montecarlo(run: MonteCarloRun, folder: Path) -> list[str]:
+    """montecarlo.csv, montecarlo.json, the figures and report.html into folder; their names."""
+    write_csv(montecarlo_rows(run), folder / "montecarlo.csv")
+    record = to_record(run)
+    write_json(record, folder / "montecarlo.json")
+    figures = {"histograms.png": plot_histograms(run), "estimates.png": plot_estimates(run)}
+    for name, fig in figures.items():
+        save_figure(fig, folder / name)
+    lecture = run.config.lecture
+    table_rows = [
+        [f"{loss_label(loss)} {p}", s[p]["truth"], s[p]["mean"], s[p]["bias"], s[p]["sd"],
+         s[p]["rmse"], s["fits"]]
+        for loss, s in record["summary"].items()
+        for p in PARAMS
+    ]  # fmt: skip
+    body = (
+        f"<p>{run.config.reps} data sets of n = {lecture.data.n} drawn from the "
+        f"lecture's model (data seed {lecture.data.seed} + rep), each fitted by "
+        f"{lecture.epochs} epochs of gradient descent (lr {lecture.lr}) from the lecture's "
+        "start.</p>"
+        + htmlpage.table(["estimate", "truth", "mean", "bias", "sd", "RMSE", "fits"], table_rows)
+        + htmlpage.figure(folder / "histograms.png", "Sampling distributions, truth dashed")
+        + htmlpage.figure(folder / "estimates.png", "(ŵ0, ŵ1) per rep and loss")
+    )
+    (folder / "report.html").write_text(htmlpage.page("Monte Carlo: sampling distribution", body))
+    return ["montecarlo.csv", "montecarlo.json", *figures, "report.html"]

@@ -1,0 +1,77 @@
+"""Why not MSE: the `landscape` study's files, and the section of the lecture's report."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from ..config import LOSSES
+from ..records import to_record
+from ..studies.why import TOLERANCES, WhyNotMSE
+from ..viz.style import loss_label
+from ..viz.why import FIGURES, plot_convergence, plot_curvature, plot_landscapes, plot_plateau
+from . import html as htmlpage
+from .files import save_figure, write_json
+
+
+def write_landscape(why: WhyNotMSE, folder: Path) -> list[str]:
+    """The figures, mle_summary.txt and landscape.json into folder; returns their names."""
+    for name, (figure, _caption) in FIGURES.items():
+        save_figure(figure(why), folder / name)
+    (folder / "mle_summary.txt").write_text(why.mle.summary() + "\n")
+    write_json(to_record(why), folder / "landscape.json")
+    return [*FIGURES, "mle_summary.txt", "landscape.json"]
+
+
+def _epochs(why: WhyNotMSE, loss: str, tol: float) -> str:
+    epoch = why.epochs_to(loss, tol)
+    return f"{epoch:,}" if epoch is not None else f"not within {why.epochs:,}"
+
+
+def why_section(why: WhyNotMSE | None, missing: str = "") -> str:
+    """HTML for the section; `missing` says why there is no analysis (e.g. separation)."""
+    if why is None:
+        return (
+            f"<h2>Why not MSE?</h2><p>No maximum-likelihood reference: {html.escape(missing)}</p>"
+        )
+    mle, summary = why.mle, to_record(why)
+    lecture, plateau = summary["lecture_start"], summary["plateau_start"]
+    rows = [
+        [f"{loss_label(loss)}: epochs to within {tol:g} of the MLE", _epochs(why, loss, tol)]
+        for loss in LOSSES
+        for tol in TOLERANCES
+    ]
+    rows += [
+        [
+            f"{loss_label(loss)}: distance to the MLE after {why.epochs:,} epochs",
+            f"{lecture[loss]['distance_to_mle']:.3g}",
+        ]
+        for loss in LOSSES
+    ]
+    w0, w1 = why.plateau.start
+    eig = summary["min_hessian_eigenvalue"]
+    return f"""
+<h2>Why not MSE?</h2>
+<p>The lecture says not to use MSE here. The reason, in numbers: the maximum-likelihood
+estimate (Newton–Raphson to convergence, in float64) is ŵ0 = {mle.coef[0]:.4f}
+(SE {mle.se[0]:.4f}), ŵ1 = {mle.coef[1]:.4f} (SE {mle.se[1]:.4f}), log-likelihood
+{mle.loglik:.2f}. Minimising BCE <em>is</em> maximising this likelihood, so gradient descent on
+BCE walks to the MLE; gradient descent on MSE walks somewhere else, and more slowly: MSE's own
+minimum is at ({summary["mse_minimum"]["w0"]:.4f}, {summary["mse_minimum"]["w1"]:.4f}),
+{summary["mse_minimum"]["distance_to_mle"]:.3g} from the MLE, where MSE's gradient descent ends
+if it runs for ever: the longer it runs, the closer it gets to that point, not to the MLE.</p>
+{htmlpage.table(["", "value"], rows)}
+{htmlpage.figure(plot_landscapes(why), "Both loss landscapes with both gradient-descent paths")}
+<p>Curvature: BCE's Hessian is mean(ŷ(1 − ŷ)·[1, x][1, x]ᵀ), positive semi-definite
+everywhere (smallest eigenvalue on the grid {eig["bce"]:.2g}): one valley, no traps. MSE's
+Hessian has a negative eigenvalue where the map is red (smallest {eig["mse"]:.2g}).</p>
+{htmlpage.figure(plot_curvature(why), "Smallest Hessian eigenvalue over the grid")}
+{htmlpage.figure(plot_convergence(why), "Distance to the MLE per epoch (log scale)")}
+<p>The plateau: started at (w0, w1) = ({w0:g}, {w1:g}), the fitted curve is close to 1 for
+every x. MSE's gradient carries the factor ŷ(1 − ŷ), which is nearly 0 there: its largest
+gradient norm along the path is {plateau["mse"]["max_grad_norm"]:.2g} and it ends
+{plateau["mse"]["distance_to_mle"]:.3g} from the MLE. BCE's gradient is mean((ŷ − y)·[1, x]),
+large exactly when the prediction is confidently wrong ({plateau["bce"]["max_grad_norm"]:.2g}),
+and it ends {plateau["bce"]["distance_to_mle"]:.2g} from the MLE.</p>
+{htmlpage.figure(plot_plateau(why), "The MSE plateau: MSE stalls, BCE recovers")}
+"""

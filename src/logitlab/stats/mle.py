@@ -1,0 +1,230 @@
+"""The maximum-likelihood reference: Newton-Raphson (IRLS) in float64, run to convergence.
+
+Gradient descent on BCE approaches this point; gradient descent on MSE approaches another one.
+Having the exact MLE, with standard errors from the Fisher information, is what lets the
+package say how far each fit is from the answer a statistician would give.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+
+from ..config import check_float, check_int
+from ..data.checks import check_names, design_array, label_array
+from ..errors import DataError, SeparationError
+from ..model import sigmoid
+from ..result import INTERCEPT
+
+#: Newton stops when no coefficient moves by more than TOL * (1 + |coefficient|).
+TOL = 1e-10
+MAX_ITER = 100
+
+
+@dataclass(frozen=True)
+class MLEResult:
+    """A logistic-regression MLE, intercept first when one was added; `names` names every
+    coefficient (the intercept's name is "Intercept")."""
+
+    coef: np.ndarray
+    se: np.ndarray
+    cov: np.ndarray
+    loglik: float
+    converged: bool
+    iterations: int
+    nobs: int
+    names: tuple[str, ...] = field(default=())
+
+    @property
+    def z(self) -> np.ndarray:
+        """Wald statistics coef / se."""
+        return self.coef / self.se
+
+    @property
+    def pvalues(self) -> np.ndarray:
+        """Two-sided p-values of the Wald tests coef = 0."""
+        return np.array([math.erfc(abs(z) / math.sqrt(2.0)) for z in self.z])
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        """Wald intervals coef +- z_(1-alpha/2) se, one row [lower, upper] per coefficient."""
+        q = NormalDist().inv_cdf(1.0 - alpha / 2.0)
+        return np.column_stack((self.coef - q * self.se, self.coef + q * self.se))
+
+    def coefficients(self) -> dict[str, float]:
+        """Name -> estimate, in the model's order."""
+        return dict(zip(self.names, map(float, self.coef), strict=True))
+
+    @property
+    def ci(self) -> np.ndarray:
+        """The 95% Wald intervals."""
+        return self.conf_int()
+
+    def summary(self) -> str:
+        """A statsmodels-style table: estimate, standard error, z, p and 95% interval."""
+        width = 78
+        rule, thin = "=" * width, "-" * width
+        status = f"yes ({self.iterations} iterations)" if self.converged else "no"
+        lines = [
+            "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)".center(width),
+            rule,
+            f"{'No. observations:':<20}{self.nobs:>18}   {'Log-likelihood:':<18}"
+            f"{self.loglik:>19.4f}",
+            f"{'No. coefficients:':<20}{len(self.coef):>18}   {'Converged:':<18}{status:>19}",
+            rule,
+            f"{'':<12}{'coef':>10}{'std err':>11}{'z':>10}{'P>|z|':>10}"
+            f"{'[0.025':>12}{'0.975]':>12}",
+            thin,
+        ]
+        for name, b, s, z, p, (lo, hi) in zip(
+            self.names, self.coef, self.se, self.z, self.pvalues, self.ci, strict=True
+        ):
+            lines.append(
+                f"{name:<12}{b:>10.4f}{s:>11.4f}{z:>10.3f}{p:>10.3f}{lo:>12.4f}{hi:>12.4f}"
+            )
+        lines.append(rule)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def fit(
+    X: object,
+    y: object,
+    *,
+    intercept: bool = True,
+    names: tuple[str, ...] | None = None,
+    tol: float = TOL,
+    max_iter: int = MAX_ITER,
+) -> MLEResult:
+    """Maximise the Bernoulli log-likelihood of y ~ Ber(sigmoid(X b)) by Newton-Raphson.
+
+    X is n x d (a 1-D input is one feature), y holds 0/1; a constant column is prepended
+    unless intercept=False. Raises DataError for input the model cannot use and
+    SeparationError when the MLE does not exist.
+    """
+    tol = check_float("tol", tol, positive=True)
+    max_iter = check_int("max_iter", max_iter, 1)
+    design, labels, names = _checked(X, y, intercept, names)
+    _check_separation(design, labels, names)
+    coef = np.zeros(design.shape[1])
+    loglik = _loglik(design, labels, coef)
+    converged, iterations = False, 0
+    while not converged and iterations < max_iter:
+        iterations += 1
+        p = sigmoid(design @ coef)
+        info = design.T @ (design * (p * (1.0 - p))[:, None])  # Fisher information X'WX
+        step = np.linalg.solve(info, design.T @ (labels - p))
+        # Step halving keeps every iteration an ascent step (plain Newton can overshoot).
+        for _ in range(50):
+            new_loglik = _loglik(design, labels, coef + step)
+            if new_loglik >= loglik - 1e-12 * abs(loglik):
+                break
+            step = step / 2.0
+        coef, loglik = coef + step, new_loglik
+        converged = bool(np.all(np.abs(step) <= tol * (1.0 + np.abs(coef))))
+    p = sigmoid(design @ coef)
+    cov = np.linalg.inv(design.T @ (design * (p * (1.0 - p))[:, None]))
+    return MLEResult(
+        coef=coef,
+        se=np.sqrt(np.diag(cov)),
+        cov=cov,
+        loglik=float(loglik),
+        converged=converged,
+        iterations=iterations,
+        nobs=design.shape[0],
+        names=names,
+    )
+
+
+def _loglik(design: np.ndarray, labels: np.ndarray, coef: np.ndarray) -> float:
+    """sum(y u - log(1 + e^u)), with log(1 + e^u) from logaddexp so it never overflows."""
+    u = design @ coef
+    return float(np.sum(labels * u - np.logaddexp(0.0, u)))
+
+
+def _checked(
+    X: object, y: object, intercept: bool, names: tuple[str, ...] | None
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Validated float64 design (with the intercept column), labels and coefficient names."""
+    features = design_array(X)
+    n, d = features.shape
+    labels = label_array(y, n)
+    names = ((INTERCEPT,) if intercept else ()) + check_names(names, d)
+    design = np.column_stack((np.ones(n), features)) if intercept else features.copy()
+    if n < design.shape[1]:
+        raise DataError(
+            f"X has {n} rows but the model has {design.shape[1]} coefficients; "
+            "need at least as many rows as coefficients"
+        )
+    for j in range(d):
+        column = features[:, j]
+        if intercept and np.all(column == column[0]):
+            raise DataError(f"column {names[j + 1]} of X is constant; the intercept already is")
+        for k in range(j):
+            if np.array_equal(column, features[:, k]):
+                raise DataError(f"columns {names[k + 1]} and {names[j + 1]} of X are identical")
+    rank = np.linalg.matrix_rank(design)
+    if rank < design.shape[1]:
+        raise DataError(
+            f"the columns of X{' and the intercept' if intercept else ''} are linearly "
+            f"dependent (rank {rank} < {design.shape[1]}); drop a redundant column"
+        )
+    return design, labels, names
+
+
+def _check_separation(design: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
+    """Raise SeparationError if some direction b has s_i x_i'b >= 0 for all i, not all 0.
+
+    s_i = +1 for y = 1 and -1 for y = 0. Along such a direction the likelihood rises for ever,
+    so the MLE does not exist. Found by the linear program of Konis (2007): maximise
+    sum_i s_i x_i'b subject to s_i x_i'b >= 0 and -1 <= b <= 1; a positive optimum means
+    (quasi-)complete separation.
+    """
+    if np.all(labels == labels[0]):
+        kind = "1" if labels[0] == 1 else "0"
+        raise SeparationError(
+            f"every y is {kind}: the fitted probabilities run to {kind} and the intercept to "
+            f"{'+' if kind == '1' else '-'}infinity, so the maximum-likelihood estimate does "
+            "not exist"
+        )
+    from scipy.optimize import linprog
+
+    scale = np.abs(design).max(axis=0)  # unit-scale columns: one tolerance fits all
+    signed = (2.0 * labels - 1.0)[:, None] * (design / scale)
+    n, p = signed.shape
+    bounds = [(-1.0, 1.0)] * p
+    weak = linprog(-signed.sum(axis=0), A_ub=-signed, b_ub=np.zeros(n), bounds=bounds)
+    if weak.status != 0 or signed.sum(axis=0) @ weak.x <= 1e-7 * n:
+        return
+    # Complete separation if a margin t > 0 fits: maximise t with s_i x_i'b >= t.
+    strict = linprog(
+        np.r_[np.zeros(p), -1.0],
+        A_ub=np.column_stack((-signed, np.ones(n))),
+        b_ub=np.zeros(n),
+        bounds=[*bounds, (None, 1.0)],
+    )
+    complete = strict.status == 0 and -strict.fun > 1e-9
+    coef = strict.x[:p] if complete else weak.x
+    direction = coef / scale
+    direction = direction / np.abs(direction).max()
+    terms = " ".join(
+        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
+        for b, name in zip(direction, names, strict=True)
+        if abs(b) > 1e-9
+    ).lstrip("+ ")
+    if complete:
+        what = f"complete separation: {terms} is > 0 for every y = 1 and < 0 for every y = 0"
+    else:
+        ties = int(np.sum(signed @ weak.x <= 1e-9))
+        what = (
+            f"quasi-complete separation: {terms} is >= 0 for every y = 1 and <= 0 for every "
+            f"y = 0 ({ties} rows tie at 0)"
+        )
+    raise SeparationError(
+        f"{what}, so the likelihood keeps rising as the coefficients grow and the "
+        "maximum-likelihood estimate does not exist"
+    )

@@ -1,0 +1,74 @@
+"""The fitting process as a film: what it shows (this study), drawn by logitlab.viz.film and
+encoded by logitlab.report.animation.
+
+Both losses are trained from one start; the film follows their paths over the landscapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import LOSSES, AnimationConfig, TrainConfig
+from ..data import Dataset, simulate_from
+from ..model import initial_params
+from ..stats.landscape import Surface, grid, surface
+from ..stats.mle import fit as fit_mle
+from .why import Race, race
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What the film shows: the data, both losses' paths from one start, the landscapes."""
+
+    data: Dataset
+    race: Race
+    surfaces: dict[str, Surface]
+    truth: np.ndarray
+    mle: np.ndarray
+
+
+@dataclass(frozen=True)
+class AnimationRun:
+    """The film's settings and its scene."""
+
+    config: AnimationConfig
+    scene: Scene
+
+
+def make_scene(
+    data: Dataset,
+    truth: object,
+    config: TrainConfig | None = None,
+    *,
+    start: object | None = None,
+    grid_size: int = 61,
+    progress: bool = False,
+) -> Scene:
+    """Train both losses from `start` (default: the lecture's initial net) and map the ground."""
+    cfg = config or TrainConfig()
+    truth = np.asarray(truth, dtype=float)
+    if start is None:
+        start = initial_params(cfg.init_seed, data.x.shape[1])
+    paths = race(data, start, cfg, progress=progress)
+    mle = fit_mle(data.x, data.y, names=data.names).coef
+    ends = [fitted.params for fitted in paths.fits.values()]
+    w0, w1 = grid(truth, include=np.vstack((paths.start, mle, *ends)), size=grid_size)
+    x, y = data.x.numpy(), data.y.numpy()
+    surfaces = {loss: surface(loss, x, y, w0, w1) for loss in LOSSES}
+    return Scene(data=data, race=paths, surfaces=surfaces, truth=truth, mle=mle)
+
+
+def run_animation(config: AnimationConfig | None = None, *, progress: bool = False) -> AnimationRun:
+    """The `animate` study: the lecture's data, both descents from config.start, the ground."""
+    cfg = config or AnimationConfig()
+    scene = make_scene(
+        simulate_from(cfg.data),
+        cfg.data.truth,
+        cfg.train,
+        start=cfg.start,
+        grid_size=cfg.grid_size,
+        progress=progress,
+    )
+    return AnimationRun(config=cfg, scene=scene)

@@ -1,0 +1,63 @@
+"""The week-5 lecture as one function: simulate, build the net, train once per loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..config import LectureConfig
+from ..data import Dataset, simulate_from
+from ..engines import fit
+from ..errors import SeparationError
+from ..model import flat_params, lecture_net
+from ..result import FitResult
+from .why import WhyNotMSE, analyse
+
+#: Landscape grid of the lecture's why-not-MSE figures: modest, to keep the run short.
+WHY_GRID = 41
+
+
+@dataclass(frozen=True)
+class LectureRun:
+    """Everything the lecture produces: its settings, data, untrained net and the fits."""
+
+    config: LectureConfig
+    data: Dataset
+    net: torch.nn.Sequential
+    fits: dict[str, FitResult]
+    #: The MLE and the BCE-versus-MSE analysis; None (with the reason) if the MLE does not exist.
+    why: WhyNotMSE | None = None
+    why_missing: str = ""
+
+    @property
+    def true_params(self) -> np.ndarray:
+        return np.array(self.config.data.truth)
+
+    @property
+    def init_params(self) -> np.ndarray:
+        return flat_params(self.net).double().numpy()
+
+
+def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) -> LectureRun:
+    """Run the lecture: every loss starts from the same net, initialised under init_seed."""
+    cfg = config or LectureConfig()
+    data = simulate_from(cfg.data)
+    fits = {
+        loss: fit(data.x, data.y, cfg.train(loss), names=data.names, progress=progress)
+        for loss in cfg.losses
+    }
+    try:
+        why = analyse(data, cfg.data.truth, cfg.train("bce"), grid_size=WHY_GRID, fits=fits)
+        missing = ""
+    except SeparationError as exc:
+        why, missing = None, str(exc)
+    return LectureRun(
+        config=cfg,
+        data=data,
+        net=lecture_net(cfg.init_seed),
+        fits=fits,
+        why=why,
+        why_missing=missing,
+    )

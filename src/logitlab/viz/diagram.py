@@ -1,0 +1,131 @@
+"""The lecture's two Graphviz diagrams, drawn from the network itself rather than pasted.
+
+Walking the `torch.nn.Sequential` keeps the picture honest: change the net and the diagram
+changes with it. Both are `graphviz.Digraph` objects, so a notebook shows them inline.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import graphviz
+import torch
+
+from ..errors import ConfigError
+
+_NO_DOT = (
+    "the Graphviz 'dot' program is not installed; install Graphviz "
+    "(Debian/Ubuntu: apt-get install graphviz)"
+)
+
+#: Where torch defines its activation modules (Sigmoid, ReLU, Tanh, Softmax, ...).
+_ACTIVATION_MODULE = "torch.nn.modules.activation"
+
+
+def _layers(net: torch.nn.Module) -> list[tuple[torch.nn.Linear, str]]:
+    """Split the net into (Linear, activation name) pairs, or say why it cannot be drawn."""
+    if not isinstance(net, torch.nn.Sequential):
+        raise ConfigError(f"can only draw a torch.nn.Sequential, got {type(net).__name__}")
+    modules = list(net)
+    if not any(isinstance(m, torch.nn.Linear) for m in modules):
+        raise ConfigError("can only draw a net with a Linear layer; this one has none")
+    names = ", ".join(type(m).__name__ for m in modules)
+    if len(modules) % 2 != 0:
+        raise ConfigError(f"can only draw Linear -> activation pairs, got ({names})")
+    layers = []
+    for linear, activation in zip(modules[::2], modules[1::2], strict=True):
+        if not (
+            isinstance(linear, torch.nn.Linear)
+            and type(activation).__module__ == _ACTIVATION_MODULE
+        ):
+            raise ConfigError(f"can only draw Linear -> activation pairs, got ({names})")
+        layers.append((linear, type(activation).__name__))
+    return layers
+
+
+def _digraph() -> graphviz.Digraph:
+    """An empty left-to-right graph, as the lecture draws it."""
+    graph = graphviz.Digraph("G")
+    graph.attr(rankdir="LR")
+    return graph
+
+
+@contextmanager
+def _cluster(graph: graphviz.Digraph, layer: int, label: str) -> Iterator[graphviz.Digraph]:
+    """A lightgrey box for one layer (Graphviz draws only subgraphs named cluster_* as boxes)."""
+    with graph.subgraph(name=f"cluster_{layer + 1}") as cluster:
+        cluster.attr(style="filled", color="lightgrey", label=label)
+        yield cluster
+
+
+def _input_layer(graph: graphviz.Digraph) -> None:
+    """Layer 0: the input X, drawn as one node (the design matrix) as in the lecture."""
+    with _cluster(graph, 0, "Layer 0") as cluster:
+        cluster.node("X")
+
+
+def diagram_detailed(net: torch.nn.Module) -> graphviz.Digraph:
+    """The lecture's detailed diagram: X -> X@W -> Sigmoid(X@W)=yhat, one step per module."""
+    layers = _layers(net)
+    graph = _digraph()
+    _input_layer(graph)
+    previous = "X"
+    for i, (_, activation) in enumerate(layers, start=1):
+        weight = "W" if len(layers) == 1 else f"W{i}"
+        product = f"{previous}@{weight}"
+        output = f"{activation}({product})"
+        if i == len(layers):
+            output += "=yhat"
+        with _cluster(graph, i, f"Layer {i}") as cluster:
+            cluster.edge(previous, product, label=f"@{weight}")
+            cluster.edge(product, output, label=activation)
+        previous = output
+    return graph
+
+
+def diagram_compact(net: torch.nn.Module) -> graphviz.Digraph:
+    """The lecture's compact diagram: one node per output unit, the activation in the title."""
+    layers = _layers(net)
+    graph = _digraph()
+    _input_layer(graph)
+    previous = ["X"]
+    for i, (linear, activation) in enumerate(layers, start=1):
+        last = i == len(layers)
+        units = range(1, linear.out_features + 1)
+        if last:
+            suffix = "=yhat" if linear.out_features == 1 else "=yhat{}"
+            nodes = [f"node{j}" + suffix.format(j) for j in units]
+        else:
+            nodes = [f"h{i}_{j}" for j in units]
+        with _cluster(graph, i, f"Layer {i}: {activation}") as cluster:
+            for tail in previous:
+                for head in nodes:
+                    cluster.edge(tail, head)
+        previous = nodes
+    return graph
+
+
+def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[Path, Path]:
+    """Write <name>.dot (the source, to edit or re-render) and <name>.svg (to view).
+
+    Rendering goes through `pipe`, so graphviz leaves no stray files beside them.
+    """
+    path = Path(path_without_suffix)
+    dot_path = path.with_name(path.name + ".dot")
+    svg_path = path.with_name(path.name + ".svg")
+    try:
+        svg = graph.pipe(format="svg")
+    except graphviz.ExecutableNotFound:
+        raise ConfigError(_NO_DOT) from None
+    dot_path.write_text(graph.source)
+    svg_path.write_bytes(svg)
+    return dot_path, svg_path
+
+
+def require_dot() -> None:
+    """Fail early, before any training, when diagrams could not be rendered."""
+    if shutil.which("dot") is None:
+        raise ConfigError(_NO_DOT)

@@ -1,0 +1,27 @@
+"""The one colour and label table: each loss looks and reads the same in every figure and page.
+
+Blue (C0) is the data and red the truth; the fits take the other colours of the default cycle.
+"""
+
+from __future__ import annotations
+
+DATA_COLOR = "C0"
+TRUTH_COLOR = "red"
+LOSS_COLORS = {"bce": "C1", "mse": "C2"}
+LOSS_LABELS = {"bce": "BCE", "mse": "MSE"}
+#: Colours for other fitted curves: the default cycle without the data's, truth's and losses'.
+OTHER_COLORS = ("C4", "C5", "C6", "C8", "C9")
+
+
+def loss_label(loss: str) -> str:
+    """How a loss is named in figures and reports: 'BCE', 'MSE'."""
+    return LOSS_LABELS[loss]
+
+
+def fit_label(loss: str) -> str:
+    """The legend label of the curve fitted with `loss`: 'BCE fit'."""
+    return f"{loss_label(loss)} fit"
+
+
+#: Legend label of a fitted curve -> its colour, so a fit has one colour everywhere.
+FIT_COLORS = {fit_label(loss): color for loss, color in LOSS_COLORS.items()}

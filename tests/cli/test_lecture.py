@@ -1,0 +1,181 @@
+"""End-to-end tests of `logitlab lecture`: files, schema, report, and bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from logitlab.cli import main
+from logitlab.report import lecture as lecture_report
+
+SMALL = ["--n", "300", "--epochs", "300", "--quiet"]
+FILES = {
+    "data.png",
+    "data.csv",
+    "results.json",
+    "report.html",
+    "loss-history.png",
+    "diagram-detailed.svg",
+    "diagram-detailed.dot",
+    "diagram-compact.svg",
+    "diagram-compact.dot",
+    "fit-initial.png",
+    "fit-bce.png",
+    "fit-mse.png",
+    "fit-compare.png",
+}
+
+
+@pytest.fixture(scope="module")
+def lecture_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "lecture"
+    assert main(["lecture", "--out", str(out), *SMALL]) == 0
+    return out
+
+
+def test_every_file_is_written(lecture_out):
+    assert {p.name for p in lecture_out.iterdir()} == FILES
+    for name in FILES:
+        assert (lecture_out / name).stat().st_size > 0
+    assert (lecture_out / "data.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in (lecture_out / "diagram-detailed.svg").read_text()
+
+
+def test_results_json_schema(lecture_out):
+    results = json.loads((lecture_out / "results.json").read_text())
+    assert set(results) >= {"config", "true", "init", "fits"}
+    assert results["config"]["n"] == 300 and results["config"]["epochs"] == 300
+    assert results["config"]["init_seed"] == 43052 and results["config"]["lr"] == 0.05
+    assert results["true"] == {"w0": -1.0, "w1": 5.0}
+    assert results["init"]["w0"] == pytest.approx(-0.8470, abs=1e-4)
+    assert set(results["fits"]) == {"bce", "mse"}
+    for fit in results["fits"].values():
+        assert set(fit) >= {"w0", "w1", "final_loss", "epochs"}
+        assert fit["epochs"] == 300
+
+
+def test_data_csv_holds_the_data(lecture_out):
+    lines = (lecture_out / "data.csv").read_text().splitlines()
+    assert lines[0] == "x,pi,y" and len(lines) == 301
+    assert lines[1].split(",")[0] == "-1" and lines[-1].split(",")[0] == "1"
+
+
+def test_report_is_self_contained(lecture_out):
+    page = (lecture_out / "report.html").read_text()
+    assert page.count('src="data:image/png;base64,') >= 6
+    assert page.count("<svg") == 2
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    for words in ("Layer 0", "BCE or MSE?", "-0.8470", "43052"):
+        assert words in page
+
+
+def test_same_settings_same_bytes(lecture_out, tmp_path):
+    out = tmp_path / "again"
+    assert main(["lecture", "--out", str(out), *SMALL]) == 0
+    for name in ("data.csv", "results.json"):
+        assert (out / name).read_bytes() == (lecture_out / name).read_bytes()
+
+
+def test_single_loss_and_console_table(tmp_path, capsys):
+    out = tmp_path / "bce"
+    assert main(["lecture", "--out", str(out), "--loss", "bce", *SMALL]) == 0
+    assert not (out / "fit-mse.png").exists()
+    assert set(json.loads((out / "results.json").read_text())["fits"]) == {"bce"}
+    printed = capsys.readouterr().out
+    assert "initial (untrained)" in printed and "BCE fit" in printed and "report.html" in printed
+
+
+BAD = [
+    (["--n", "1"], "n must be an integer >= 2"),
+    (["--n", "2.5"], "n must be an integer >= 2"),
+    (["--lr", "0"], "lr must be a finite number > 0"),
+    (["--lr", "nan"], "lr must be a finite number > 0"),
+    (["--lr", "fast"], "lr must be a finite number > 0"),
+    (["--epochs", "0"], "epochs must be an integer >= 1"),
+    (["--epochs", "1.5"], "epochs must be an integer >= 1"),
+    (["--loss", "hinge"], "loss must be bce, mse or both"),
+    (["--w0", "inf"], "w0 must be a finite number"),
+    (["--data-seed", "-1"], "data seed must be an integer >= 0"),
+    (["--init-seed", "x"], "init seed must be an integer >= 0"),
+    (["--bogus"], "unrecognized arguments"),
+]
+
+
+@pytest.mark.parametrize("args, words", BAD)
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, words):
+    assert words in refused(["lecture", "--out", str(tmp_path / "out"), *SMALL, *args])
+
+
+def test_out_naming_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "results.txt"
+    target.write_text("precious")
+    assert main(["lecture", "--out", str(target), *SMALL]) == 2
+    assert "existing file" in capsys.readouterr().err
+    assert target.read_text() == "precious"
+
+
+def test_non_empty_folder_needs_force(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    assert main(["lecture", "--out", str(out), *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert "not empty" in err and "force" in err
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert main(["lecture", "--out", str(out), "--force", *SMALL]) == 0
+    assert {p.name for p in out.iterdir()} == FILES
+
+
+def test_a_failed_run_leaves_nothing(tmp_path, monkeypatch):
+    def broken(run, folder):
+        (folder / "data.png").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lecture_report, "write_lecture", broken)
+    assert main(["lecture", "--out", str(tmp_path / "out"), *SMALL]) == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_divergence_stops_with_loss_and_epoch(tmp_path, capsys):
+    code = main(["lecture", "--out", str(tmp_path / "out"), "--lr", "1e6", *SMALL])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "bce loss diverged at epoch" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_explains_every_option_with_its_default():
+    result = subprocess.run(
+        [sys.executable, "-m", "logitlab", "lecture", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for option in (
+        "--n",
+        "--w0",
+        "--w1",
+        "--data-seed",
+        "--init-seed",
+        "--lr",
+        "--epochs",
+        "--loss",
+        "--out",
+        "--force",
+        "--quiet",
+    ):
+        assert option in result.stdout
+    assert result.stdout.count("default:") >= 10
+    top = subprocess.run(
+        [sys.executable, "-m", "logitlab", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "lecture" in top.stdout
+
+
+def test_output_folder_has_ordinary_permissions(lecture_out):
+    mask = os.umask(0)
+    os.umask(mask)
+    assert lecture_out.stat().st_mode & 0o777 == 0o777 & ~mask

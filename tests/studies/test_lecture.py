@@ -1,0 +1,54 @@
+"""The lecture run carries the MLE and the why-not-MSE section into results and report."""
+
+import numpy as np
+import pytest
+
+from logitlab.config import DataConfig, LectureConfig
+from logitlab.records import to_record
+from logitlab.report.lecture import parameter_rows
+from logitlab.report.why import why_section
+from logitlab.stats import mle
+from logitlab.studies.lecture import run_lecture
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    return run_lecture(LectureConfig(data=DataConfig(n=300), epochs=300))
+
+
+def test_results_gain_the_mle_block(small_run):
+    results = to_record(small_run)
+    reference = mle.fit(small_run.data.x, small_run.data.y)
+    assert {"w0", "w1", "se_w0", "se_w1", "loglik", "converged"} <= set(results["mle"])
+    assert results["mle"]["coef"] == {"Intercept": results["mle"]["w0"], "x": results["mle"]["w1"]}
+    assert [results["mle"]["w0"], results["mle"]["w1"]] == pytest.approx(reference.coef)
+    assert [results["mle"]["se_w0"], results["mle"]["se_w1"]] == pytest.approx(reference.se)
+    assert results["mle"]["loglik"] == pytest.approx(reference.loglik)
+
+
+def test_parameter_table_puts_the_mle_beside_the_fits(small_run):
+    rows = {row[0]: row[1:] for row in parameter_rows(to_record(small_run))}
+    assert {"BCE fit", "MSE fit", "MLE (Newton-Raphson)"} <= set(rows)
+    assert rows["MLE (Newton-Raphson)"] == pytest.approx(small_run.why.mle.coef)
+
+
+def test_why_section_has_numbers_and_figures(small_run):
+    section = why_section(small_run.why)
+    assert section.startswith("\n<h2>Why not MSE?</h2>")
+    assert section.count("<img") == 4
+    assert f"{small_run.why.mle.coef[1]:.4f}" in section
+    assert "epochs to within 0.001 of the MLE" in section
+
+
+def test_the_lecture_reuses_its_own_fits(small_run):
+    for loss, fitted in small_run.fits.items():
+        assert small_run.why.lecture.fits[loss] is fitted
+
+
+def test_separable_data_leave_the_mle_out_and_say_why():
+    run = run_lecture(LectureConfig(data=DataConfig(n=20, w1=1e4), epochs=20))
+    assert run.why is None and "does not exist" in run.why_missing
+    assert to_record(run)["mle"] is None
+    assert "MLE (Newton-Raphson)" not in {row[0] for row in parameter_rows(to_record(run))}
+    assert "does not exist" in why_section(run.why, run.why_missing)
+    assert np.isfinite(run.fits["bce"].w1)

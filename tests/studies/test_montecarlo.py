@@ -1,0 +1,101 @@
+"""`logitlab montecarlo`: reproducible draws, the files' schema, statistics computed right."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from logitlab.cli import main
+from logitlab.data import simulate
+from logitlab.studies.montecarlo import summarize
+
+SMALL = ["--reps", "4", "--epochs", "300", "--n", "200", "--quiet"]
+COLUMNS = ["rep", "data_seed", "loss", "w0_hat", "w1_hat", "final_loss", "diverged_at"]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mc") / "out"
+    assert main(["montecarlo", "--out", str(out), *SMALL]) == 0
+    return out
+
+
+def read_rows(folder):
+    with (folder / "montecarlo.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_file_is_written(study):
+    names = {"montecarlo.csv", "montecarlo.json", "histograms.png", "estimates.png"}
+    assert {p.name for p in study.iterdir()} == names | {"report.html"}
+    html = (study / "report.html").read_text()
+    assert "data:image/png;base64," in html and "RMSE" in html
+
+
+def test_csv_has_one_row_per_rep_and_loss(study):
+    rows = read_rows(study)
+    assert list(rows[0]) == COLUMNS
+    assert [(r["rep"], r["data_seed"], r["loss"]) for r in rows] == [
+        (str(rep), str(2022 + rep), loss) for rep in range(4) for loss in ("bce", "mse")
+    ]
+    assert all(r["diverged_at"] == "0" for r in rows)
+
+
+def test_statistics_match_numpy_on_the_csv(study):
+    rows = read_rows(study)
+    record = json.loads((study / "montecarlo.json").read_text())
+    assert record["settings"]["reps"] == 4 and record["engine"] == "fused"
+    for loss in ("bce", "mse"):
+        stats = record["summary"][loss]
+        assert (stats["fits"], stats["diverged"]) == (4, 0)
+        for param, truth in (("w0", -1.0), ("w1", 5.0)):
+            values = np.array([float(r[f"{param}_hat"]) for r in rows if r["loss"] == loss])
+            s = stats[param]
+            assert s["truth"] == truth
+            assert s["mean"] == pytest.approx(values.mean())
+            assert s["bias"] == pytest.approx(values.mean() - truth)
+            assert s["sd"] == pytest.approx(values.std())
+            assert s["rmse"] == pytest.approx(np.sqrt(np.mean((values - truth) ** 2)))
+
+
+def test_rep_zero_is_the_lectures_own_fit(study):
+    from logitlab.config import TrainConfig
+    from logitlab.engines import fit
+
+    data = simulate(n=200, seed=2022)
+    expected = fit(data.x, data.y, TrainConfig(loss="mse", epochs=300)).params
+    row = next(r for r in read_rows(study) if r["rep"] == "0" and r["loss"] == "mse")
+    np.testing.assert_array_equal([float(row["w0_hat"]), float(row["w1_hat"])], expected)
+
+
+def test_same_seed_same_bytes_other_seed_other_draws(study, tmp_path):
+    again, other = tmp_path / "again", tmp_path / "other"
+    assert main(["montecarlo", "--out", str(again), *SMALL]) == 0
+    assert (again / "montecarlo.csv").read_bytes() == (study / "montecarlo.csv").read_bytes()
+    assert (again / "montecarlo.json").read_bytes() == (study / "montecarlo.json").read_bytes()
+    assert main(["montecarlo", "--out", str(other), *SMALL, "--data-seed", "7"]) == 0
+    assert read_rows(other)[0]["data_seed"] == "7"
+    assert read_rows(other)[0]["w0_hat"] != read_rows(study)[0]["w0_hat"]
+
+
+def test_rmse_splits_into_bias_and_sd():
+    values = np.array([1.0, 2.0, 4.0])
+    s = summarize(values, truth=1.5)
+    assert s["rmse"] ** 2 == pytest.approx(s["bias"] ** 2 + s["sd"] ** 2)
+
+
+BAD = [
+    (["--reps", "0"], "reps must be an integer >= 1"),
+    (["--reps", "2.5"], "reps must be an integer >= 1"),
+    (["--reps", "many"], "reps must be an integer >= 1"),
+    (["--engine", "warp"], "engine must be one of auto, eager, fused"),
+    (["--lr", "-1"], "lr must be a finite number > 0"),
+    (["--loss", "hinge"], "loss must be bce, mse or both"),
+    (["--data-seed", "-3"], "data seed must be an integer >= 0"),
+]
+
+
+@pytest.mark.parametrize("args, words", BAD)
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, words):
+    assert words in refused(["montecarlo", "--out", str(tmp_path / "out"), *SMALL, *args])

@@ -1,0 +1,73 @@
+"""`logitlab sweep`: one fit per learning rate and loss, a table and a figure."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from logitlab.cli import main
+from logitlab.config import TrainConfig
+from logitlab.data import simulate
+from logitlab.engines import fit
+
+SMALL = ["--epochs", "200", "--n", "300", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "out"
+    argv = ["sweep", "--lr", "0.05,0.5,1e7", "--loss", "both", "--out", str(out), *SMALL]
+    assert main(argv) == 0
+    return out
+
+
+def test_files_and_schema(sweep):
+    assert {p.name for p in sweep.iterdir()} == {"sweep.csv", "sweep.json", "sweep.png"}
+    with (sweep / "sweep.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(float(r["lr"]), r["loss"]) for r in rows] == [
+        (lr, loss) for lr in (0.05, 0.5, 1e7) for loss in ("bce", "mse")
+    ]
+    record = json.loads((sweep / "sweep.json").read_text())
+    assert record["settings"]["lrs"] == [0.05, 0.5, 1e7]
+    assert len(record["fits"]) == 6
+
+
+def test_each_row_is_the_single_fit(sweep):
+    data = simulate(n=300)
+    rows = json.loads((sweep / "sweep.json").read_text())["fits"]
+    for row in rows[:4]:
+        cfg = TrainConfig(loss=row["loss"], lr=row["lr"], epochs=200)
+        np.testing.assert_array_equal(
+            [row["w0_hat"], row["w1_hat"]], fit(data.x, data.y, cfg).params
+        )
+
+
+def test_a_diverging_lr_is_reported_and_spares_the_others(sweep):
+    rows = json.loads((sweep / "sweep.json").read_text())["fits"]
+    bce_huge = rows[4]
+    assert bce_huge["diverged_at"] > 0 and bce_huge["w0_hat"] is None
+    assert all(r["diverged_at"] == 0 and r["w0_hat"] is not None for r in rows[:4])
+
+
+def test_console_names_the_diverged_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", "--lr", "0.1,1e7", "--loss", "bce", "--out", str(out), *SMALL]) == 0
+    printed = capsys.readouterr().out
+    assert "1e+07  bce    diverged at epoch" in printed
+
+
+BAD = [
+    (["--lr", "0.1,abc"], "lr must be a finite number > 0, got 'abc'"),
+    (["--lr", "0.1,-1"], "lr must be a finite number > 0, got -1"),
+    (["--lr", "0"], "lr must be a finite number > 0"),
+    (["--engine", "warp"], "engine must be one of auto, eager, fused"),
+    (["--loss", "l1"], "loss must be bce, mse or both"),
+    (["--epochs", "0"], "epochs must be an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("args, words", BAD)
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, words):
+    assert words in refused(["sweep", "--out", str(tmp_path / "out"), *SMALL, *args])
