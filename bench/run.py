@@ -25,8 +25,8 @@ import torch
 
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
+from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
-from logitlab.train import fit
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -81,7 +81,7 @@ def fresh_process_seconds(cache_dir: str) -> float:
     """Time the first fused fit in a new process whose Numba cache is cache_dir."""
     code = (
         "import time, torch; from logitlab.config import TrainConfig;"
-        "from logitlab.train import fit; x = torch.zeros(8, 1); y = torch.zeros(8, 1);"
+        "from logitlab.engines import fit; x = torch.zeros(8, 1); y = torch.zeros(8, 1);"
         "t = time.perf_counter(); fit(x, y, TrainConfig(epochs=2), engine='fused');"
         "print(time.perf_counter() - t)"
     )

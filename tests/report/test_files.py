@@ -34,7 +34,7 @@ def test_staged_dir_replaces_only_with_force(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    with pytest.raises(ConfigError, match="not empty.*force"), staged_dir(out):
+    with pytest.raises(ConfigError, match=r"not empty.*force"), staged_dir(out):
         pass
     with staged_dir(out, force=True) as stage:
         (stage / "new.txt").write_text("new")
