@@ -63,18 +63,21 @@ class MLEResult:
         return self.conf_int()
 
     def summary(self) -> str:
-        """A statsmodels-style table: estimate, standard error, z, p and 95% interval."""
-        width = 78
+        """A statsmodels-style table: estimate, standard error, z, p and 95% interval, one row
+        per coefficient; the name column is as wide as the longest name."""
+        label = max(12, *(len(name) + 1 for name in self.names))
+        width = label + 66
         rule, thin = "=" * width, "-" * width
         status = f"yes ({self.iterations} iterations)" if self.converged else "no"
         lines = [
             "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)".center(width),
             rule,
             f"{'No. observations:':<20}{self.nobs:>18}   {'Log-likelihood:':<18}"
-            f"{self.loglik:>19.4f}",
-            f"{'No. coefficients:':<20}{len(self.coef):>18}   {'Converged:':<18}{status:>19}",
+            f"{self.loglik:>{width - 59}.4f}",
+            f"{'No. coefficients:':<20}{len(self.coef):>18}   {'Converged:':<18}"
+            f"{status:>{width - 59}}",
             rule,
-            f"{'':<12}{'coef':>10}{'std err':>11}{'z':>10}{'P>|z|':>10}"
+            f"{'':<{label}}{'coef':>10}{'std err':>11}{'z':>10}{'P>|z|':>10}"
             f"{'[0.025':>12}{'0.975]':>12}",
             thin,
         ]
@@ -82,7 +85,7 @@ class MLEResult:
             self.names, self.coef, self.se, self.z, self.pvalues, self.ci, strict=True
         ):
             lines.append(
-                f"{name:<12}{b:>10.4f}{s:>11.4f}{z:>10.3f}{p:>10.3f}{lo:>12.4f}{hi:>12.4f}"
+                f"{name:<{label}}{b:>10.4f}{s:>11.4f}{z:>10.3f}{p:>10.3f}{lo:>12.4f}{hi:>12.4f}"
             )
         lines.append(rule)
         return "\n".join(lines)

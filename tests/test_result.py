@@ -1,0 +1,105 @@
+"""FitResult for any number of features, and the one divergence rule."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from logitlab.config import TrainConfig
+from logitlab.engines import fit
+from logitlab.engines.batch import fit_batch
+from logitlab.errors import DataError
+from logitlab.records import json_safe, to_record
+from logitlab.result import DIVERGENCE_FACTOR, INTERCEPT, FitResult, History, diverged
+from logitlab.stats import mle
+
+NAMES = ("age", "income", "smoker")
+
+
+@pytest.fixture(scope="module")
+def three_features():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(400, 3, generator=gen)
+    y = torch.bernoulli(
+        torch.sigmoid(0.3 + x @ torch.tensor([[1.0], [-2.0], [0.5]])), generator=gen
+    )
+    return x, y
+
+
+@pytest.mark.parametrize("engine", ["eager", "fused"])
+def test_a_fit_carries_intercept_coef_and_names(three_features, engine):
+    x, y = three_features
+    result = fit(x, y, TrainConfig(lr=0.5, epochs=300), names=NAMES, engine=engine)
+    assert result.names == NAMES and result.coef.shape == (3,)
+    assert result.params[0] == result.intercept
+    np.testing.assert_array_equal(result.params[1:], result.coef)
+    assert list(result.coefficients()) == [INTERCEPT, *NAMES]
+    with pytest.raises(AttributeError, match="one-feature"):
+        _ = result.w1
+
+
+def test_unnamed_features_are_x1_to_xd(three_features):
+    x, y = three_features
+    assert fit(x, y, TrainConfig(epochs=5)).names == ("x1", "x2", "x3")
+
+
+@pytest.mark.parametrize(
+    ("names", "words"),
+    [(("a", "b"), "one name per feature"), (("a", "a", "b"), "differ")],
+)
+def test_bad_names_are_data_errors(three_features, names, words):
+    x, y = three_features
+    with pytest.raises(DataError, match=words):
+        fit(x, y, TrainConfig(epochs=5), names=names)
+
+
+def test_records_key_coefficients_by_name(three_features):
+    x, y = three_features
+    result = fit(x, y, TrainConfig(lr=0.5, epochs=3000), names=NAMES)
+    record = to_record(result)
+    assert list(record["coef"]) == [INTERCEPT, *NAMES]
+    assert "w0" not in record  # the lecture's names only for one feature
+    reference = mle.fit(x, y, names=NAMES)
+    mle_record = to_record(reference)
+    assert list(mle_record["coef"]) == list(mle_record["se"]) == [INTERCEPT, *NAMES]
+    for name in (INTERCEPT, *NAMES):  # 3,000 epochs of BCE descent reach the MLE
+        assert record["coef"][name] == pytest.approx(mle_record["coef"][name], abs=2e-3)
+    json.dumps(json_safe(record), allow_nan=False)
+
+
+def test_batch_rows_name_every_coefficient(three_features):
+    x, y = three_features
+    batch = fit_batch(x, y, lr=[0.1, 1e7], epochs=50, names=NAMES, engine="eager")
+    good, bad = to_record(batch)
+    assert [k for k in good if k in (INTERCEPT, *NAMES)] == [INTERCEPT, *NAMES]
+    assert bad["diverged_at"] > 0 and np.isnan(bad["age"])
+    assert json_safe(bad)["age"] is None
+
+
+def test_mle_summary_prints_one_row_per_coefficient(three_features):
+    x, y = three_features
+    long_names = ("a_rather_long_feature_name", "income", "smoker")
+    table = mle.fit(x, y, names=long_names).summary()
+    rows = [
+        line
+        for line in table.splitlines()
+        if line.split()[:1] in ([INTERCEPT], *[[n] for n in long_names])
+    ]
+    assert len(rows) == 4
+    assert len({len(line) for line in rows}) == 1  # columns stay aligned whatever the names
+
+
+def test_divergence_rule_is_elementwise():
+    start = np.array([0.7, 0.7, 0.7, 0.7])
+    loss = np.array([0.5, np.nan, np.inf, DIVERGENCE_FACTOR * 0.7 * 1.01])
+    np.testing.assert_array_equal(diverged(loss, start), [False, True, True, True])
+    assert not diverged(DIVERGENCE_FACTOR * 0.7, 0.7)
+
+
+def test_from_params_defaults_the_names():
+    history = History(loss=np.zeros(1), params=np.zeros((2, 3)))
+    result = FitResult.from_params(
+        [1.0, 2.0, 3.0], loss_name="bce", final_loss=0.1, epochs=1, history=history
+    )
+    assert result.names == ("x1", "x2") and result.w0 == 1.0
