@@ -1,5 +1,7 @@
 """Side-by-side timings on the lecture's data: one 10,000-epoch fit every way, and the
-Monte Carlo command, each as a ratio to the lecture's own eager loop measured in this run.
+Monte Carlo command, each as a ratio to the lecture's own eager loop measured in this run;
+and the start-up a user waits for (`import logitlab`, `logitlab --help`) against a bare
+interpreter and `import torch`.
 
     .venv/bin/python bench/run.py            # about a minute or two
     .venv/bin/python bench/run.py --quick    # one repetition each
@@ -92,6 +94,25 @@ def fresh_process_seconds(cache_dir: str) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+STARTUP = {
+    "python -c pass": ["-c", "pass"],
+    "import logitlab": ["-c", "import logitlab"],
+    "logitlab --help": ["-m", "logitlab", "--help"],
+    "import torch": ["-c", "import torch"],
+}
+
+
+def startup_seconds(repeat: int) -> dict[str, float]:
+    """Best-of-`repeat` wall time of each STARTUP command, the commands taken in turns."""
+    best = dict.fromkeys(STARTUP, float("inf"))
+    for _ in range(repeat):
+        for label, args in STARTUP.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL)
+            best[label] = min(best[label], time.perf_counter() - start)
+    return best
+
+
 def montecarlo_seconds(reps: int) -> float:
     """Wall time of the real command, interpreter start-up and imports included."""
     logitlab = Path(sys.executable).with_name("logitlab")
@@ -150,6 +171,12 @@ def main() -> None:
         print(f"{label:<38}{seconds:>10.4f}{eager / seconds:>10.1f}")
     print(f"\nfused engine, first run in a fresh install (compile):  {compile_s:.2f} s")
     print(f"fused engine, first run in a new process (cache load): {cached_s:.2f} s")
+
+    startup = startup_seconds(3 if args.quick else 10)
+    bare = startup["python -c pass"]
+    print(f"\n{'start-up':<38}{'seconds':>10}{'x bare':>10}")
+    for label, seconds in startup.items():
+        print(f"{label:<38}{seconds:>10.4f}{seconds / bare:>10.1f}")
 
     fused = min(s for label, s in rows if label.startswith("logitlab engine=fused, bce"))
     mc = rows[-1][1]
