@@ -10,7 +10,8 @@ import torch
 
 from logitlab.errors import ConfigError
 from logitlab.model import lecture_net
-from logitlab.viz.diagram import diagram_compact, diagram_detailed, write_diagram
+from logitlab.report.files import write_diagram
+from logitlab.viz.diagram import diagram_compact, diagram_detailed
 
 
 def clusters(graph: graphviz.Digraph) -> dict[str, str]:

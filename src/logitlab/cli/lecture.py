@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..report.files import check_out_dir, staged_dir
+from ..report.files import check_out_dir, require_dot, staged_dir
 from .common import add_data_options, add_output_options, add_training_options, lecture_config
 
 NAME = "lecture"
@@ -26,7 +26,6 @@ def run(args: argparse.Namespace) -> int:
     from ..records import to_record  # heavy imports only once the input is known good
     from ..report.lecture import parameter_rows, write_lecture
     from ..studies.lecture import run_lecture
-    from ..viz.diagram import require_dot
 
     require_dot()
     lecture_run = run_lecture(config, progress=not args.quiet)

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
+    import graphviz
     from matplotlib.figure import Figure
+
+_NO_DOT = (
+    "the Graphviz 'dot' program is not installed; install Graphviz "
+    "(Debian/Ubuntu: apt-get install graphviz)"
+)
 
 
 def check_out_dir(path: str | Path, force: bool) -> Path:
@@ -67,6 +73,31 @@ def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
     """Save a Figure as PNG (or by the suffix of path) and return the path."""
     fig.savefig(path, dpi=dpi)
     return path
+
+
+def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[Path, Path]:
+    """Write <name>.dot (the source, to edit or re-render) and <name>.svg (to view).
+
+    Rendering goes through `pipe`, so graphviz leaves no stray files beside them.
+    """
+    import graphviz
+
+    path = Path(path_without_suffix)
+    dot_path = path.with_name(path.name + ".dot")
+    svg_path = path.with_name(path.name + ".svg")
+    try:
+        svg = graph.pipe(format="svg")
+    except graphviz.ExecutableNotFound:
+        raise ConfigError(_NO_DOT) from None
+    dot_path.write_text(graph.source)
+    svg_path.write_bytes(svg)
+    return dot_path, svg_path
+
+
+def require_dot() -> None:
+    """Fail early, before any training, when diagrams could not be rendered."""
+    if shutil.which("dot") is None:
+        raise ConfigError(_NO_DOT)
 
 
 def write_csv(rows: list[dict], path: Path) -> Path:

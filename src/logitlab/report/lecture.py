@@ -10,11 +10,11 @@ from ..data import save_csv
 from ..model import probabilities
 from ..records import to_record
 from ..studies.lecture import LectureRun
-from ..viz.diagram import diagram_compact, diagram_detailed, write_diagram
+from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
 from . import html as htmlpage
-from .files import save_figure, write_json
+from .files import save_figure, write_diagram, write_json
 from .why import why_section
 
 

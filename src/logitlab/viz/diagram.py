@@ -1,25 +1,19 @@
 """The lecture's two Graphviz diagrams, drawn from the network itself rather than pasted.
 
 Walking the `torch.nn.Sequential` keeps the picture honest: change the net and the diagram
-changes with it. Both are `graphviz.Digraph` objects, so a notebook shows them inline.
+changes with it. Both are `graphviz.Digraph` objects, so a notebook shows them inline;
+logitlab.report.files.write_diagram saves them.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import graphviz
 import torch
 
 from ..errors import ConfigError
-
-_NO_DOT = (
-    "the Graphviz 'dot' program is not installed; install Graphviz "
-    "(Debian/Ubuntu: apt-get install graphviz)"
-)
 
 #: Where torch defines its activation modules (Sigmoid, ReLU, Tanh, Softmax, ...).
 _ACTIVATION_MODULE = "torch.nn.modules.activation"
@@ -106,26 +100,3 @@ def diagram_compact(net: torch.nn.Module) -> graphviz.Digraph:
                     cluster.edge(tail, head)
         previous = nodes
     return graph
-
-
-def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[Path, Path]:
-    """Write <name>.dot (the source, to edit or re-render) and <name>.svg (to view).
-
-    Rendering goes through `pipe`, so graphviz leaves no stray files beside them.
-    """
-    path = Path(path_without_suffix)
-    dot_path = path.with_name(path.name + ".dot")
-    svg_path = path.with_name(path.name + ".svg")
-    try:
-        svg = graph.pipe(format="svg")
-    except graphviz.ExecutableNotFound:
-        raise ConfigError(_NO_DOT) from None
-    dot_path.write_text(graph.source)
-    svg_path.write_bytes(svg)
-    return dot_path, svg_path
-
-
-def require_dot() -> None:
-    """Fail early, before any training, when diagrams could not be rendered."""
-    if shutil.which("dot") is None:
-        raise ConfigError(_NO_DOT)
