@@ -15,6 +15,25 @@ def test_import_is_light():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+#: The public names users had before the restructure: each must keep working.
+NAMES_BEFORE = """ConfigError DataError DivergenceError LogitlabError SeparationError __version__
+DataConfig TrainConfig LectureConfig Dataset simulate save_csv load_csv lecture_net
+initial_params probabilities bce mse fit FitResult History fit_batch BatchResult run_sweep
+run_montecarlo LogisticRegressionGD run_lecture diagram_detailed diagram_compact write_diagram
+plot_data plot_fit plot_loss_history MLEResult WhyNotMSE""".split()
+
+
+def test_names_from_before_the_restructure_still_work():
+    assert set(NAMES_BEFORE) <= set(logitlab.__all__)
+    code = (
+        "import logitlab\n"
+        "assert logitlab.mle.fit is logitlab.stats.mle.fit\n"
+        "assert logitlab.landscape.evaluate is logitlab.stats.landscape.evaluate\n"
+        "assert logitlab.mle.MLEResult is logitlab.MLEResult\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_public_names_resolve():
     for name in logitlab.__all__:
         assert getattr(logitlab, name) is not None
