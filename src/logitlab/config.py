@@ -108,8 +108,12 @@ class TrainConfig:
     epochs: int = 10_000
     init_seed: int = LECTURE_INIT_SEED
     engine: str = "auto"
+    #: Stop once the gradient norm is at most tol; None runs every epoch (the lecture's way).
+    tol: float | None = None
 
     def __post_init__(self) -> None:
+        if self.tol is not None:
+            _set(self, "tol", check_float("tol", self.tol, positive=True))
         _set(self, "engine", check_engine(self.engine))
         _set(self, "loss", check_loss("loss", self.loss))
         _set(self, "lr", check_float("lr", self.lr, positive=True))
