@@ -11,7 +11,18 @@ from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
 from logitlab.errors import DataError
 from logitlab.records import json_safe, to_record
-from logitlab.result import DIVERGENCE_FACTOR, INTERCEPT, FitResult, History, diverged
+from logitlab.result import (
+    GRAD_TOL,
+    INTERCEPT,
+    LOGIT_LIMIT,
+    RISE_TOL,
+    Convergence,
+    FitResult,
+    History,
+    diverged,
+    logit_bound,
+    unstable,
+)
 from logitlab.stats import mle
 
 NAMES = ("age", "income", "smoker")
@@ -90,16 +101,33 @@ def test_mle_summary_prints_one_row_per_coefficient(three_features):
     assert len({len(line) for line in rows}) == 1  # columns stay aligned whatever the names
 
 
-def test_divergence_rule_is_elementwise():
-    start = np.array([0.7, 0.7, 0.7, 0.7])
-    loss = np.array([0.5, np.nan, np.inf, DIVERGENCE_FACTOR * 0.7 * 1.01])
-    np.testing.assert_array_equal(diverged(loss, start), [False, True, True, True])
-    assert not diverged(DIVERGENCE_FACTOR * 0.7, 0.7)
+def test_divergence_rule_bounds_the_logits():
+    xmax = np.array([1.0, 2.0])
+    params = np.array(
+        [[1.0, 2.0, 3.0], [np.nan, 0.0, 0.0], [0.0, np.inf, 0.0], [8.0, 0.0, LOGIT_LIMIT / 2]]
+    )
+    np.testing.assert_array_equal(logit_bound(params[:1], xmax), [1 + 2 + 6])
+    np.testing.assert_array_equal(diverged(params, xmax), [False, True, True, True])
+    assert not diverged([LOGIT_LIMIT, 0.0, 0.0], xmax)
+
+
+def test_instability_is_a_rise_of_the_loss():
+    assert not unstable([0.7, 0.5, 0.4, 0.4 * (1 + RISE_TOL / 2)])
+    assert unstable([0.7, 0.5, 0.6, 0.3])
+    assert Convergence(grad_norm=1e-5, tol=1e-4, stable=False).verdict == "unstable"
+    assert Convergence(grad_norm=1e-3, tol=1e-4, stable=True).verdict == "not converged"
+    assert Convergence(grad_norm=1e-5, tol=1e-4, stable=True).converged
 
 
 def test_from_params_defaults_the_names():
     history = History(loss=np.zeros(1), params=np.zeros((2, 3)))
+    convergence = Convergence(grad_norm=0.0, tol=GRAD_TOL, stable=True)
     result = FitResult.from_params(
-        [1.0, 2.0, 3.0], loss_name="bce", final_loss=0.1, epochs=1, history=history
+        [1.0, 2.0, 3.0],
+        loss_name="bce",
+        final_loss=0.1,
+        epochs=1,
+        history=history,
+        convergence=convergence,
     )
     assert result.names == ("x1", "x2") and result.w0 == 1.0

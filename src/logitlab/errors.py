@@ -20,17 +20,31 @@ class DataError(LogitlabError, ValueError):
 
 
 class DivergenceError(LogitlabError, ArithmeticError):
-    """Training blew up: the loss became non-finite or grew far past its start."""
+    """Training blew up: a step took the parameters where a logit can pass +-88 (or to
+    NaN/inf), beyond which float32 can no longer compute the model (result.diverged)."""
 
     exit_code = 1
 
     def __init__(self, loss: str, epoch: int, value: float) -> None:
         self.loss, self.epoch, self.value = loss, epoch, value
         super().__init__(
-            f"training with the {loss} loss diverged at epoch {epoch} (loss = {value:.4g}); "
-            "try a smaller learning rate"
+            f"training with the {loss} loss diverged at epoch {epoch} (logits up to "
+            f"{value:.3g} in size, where float32 holds 88 at most); try a smaller learning rate"
         )
 
 
 class SeparationError(DataError):
     """The classes are (quasi-)separable, so the maximum-likelihood estimate does not exist."""
+
+
+class OutputError(LogitlabError):
+    """An output folder that could not be written or moved into place.
+
+    Where the run's finished files are kept instead, if anywhere, is in the message and in
+    `kept` (None when nothing was kept). Exit code 2 like every other output-folder problem:
+    the fix is to choose where the output goes (or make room there), not to change the fit.
+    """
+
+    def __init__(self, message: str, kept: object = None) -> None:
+        super().__init__(message)
+        self.kept = kept

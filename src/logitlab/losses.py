@@ -69,3 +69,12 @@ DERIVATIVES: dict[str, Derivatives] = {"bce": bce_derivatives, "mse": mse_deriva
 def get_derivatives(name: str) -> Derivatives:
     """The NumPy reference derivatives of the loss called `name`."""
     return DERIVATIVES[check_loss("loss", name)]
+
+
+def mean_gradient(name: str, params: object, x: object, y: object) -> np.ndarray:
+    """The gradient of the mean loss at params [w0, w1, ..., wd], in float64: the reference
+    every engine's convergence verdict uses."""
+    params = np.asarray(params, dtype=float)
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    _, slope, _ = get_derivatives(name)(params[0] + x @ params[1:], np.asarray(y, float).ravel())
+    return np.concatenate(([slope.mean()], slope @ x / len(slope)))

@@ -14,17 +14,39 @@ import numpy as np
 #: The intercept's name in every table and record (the formula libraries' name for it).
 INTERCEPT = "Intercept"
 
-#: A loss that grows past this multiple of its starting value has diverged, even if finite:
-#: BCE from logits stays finite however large the step (lr=1e6 ends near 5e3, not inf).
-DIVERGENCE_FACTOR = 1e3
+#: Past this |logit| (|u| = |w0 + x.w|) float32 arithmetic has lost the model: e^u overflows
+#: float32 at 88.7, and sigmoid(u) has been exactly 0 or 1 since |u| ~ 17.
+LOGIT_LIMIT = 88.0
+#: A stable descent never raises the loss: a rise between recorded epochs larger than this
+#: fraction (float32 rounding moves it by ~1e-6 at most) marks the run unstable.
+RISE_TOL = 1e-3
+#: Default convergence criterion: the gradient norm of the mean loss at the final parameters.
+GRAD_TOL = 1e-4
 
 
-def diverged(loss: object, start: object) -> np.ndarray:
-    """The divergence rule, elementwise: a loss is diverged when it is not finite or is above
-    DIVERGENCE_FACTOR times the loss where training started."""
-    loss, start = np.asarray(loss, dtype=float), np.asarray(start, dtype=float)
+def logit_bound(params: object, xmax: object) -> np.ndarray:
+    """The largest |logit| the parameters can give on data with max |x_j| = xmax[j]:
+    |w0| + sum_j |w_j| xmax_j, per row of params (xmax: one row for all, or one per row).
+    An O(d) check, cheap every epoch."""
+    params = np.asarray(params, dtype=float)
+    spread = np.abs(params[..., 1:]) * np.asarray(xmax, dtype=float)
+    return np.abs(params[..., 0]) + spread.sum(axis=-1)
+
+
+def diverged(params: object, xmax: object) -> np.ndarray:
+    """The divergence rule, one for every engine, per row of params: the parameters are not
+    finite, or can give a logit beyond LOGIT_LIMIT on the data."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        bound = logit_bound(params, xmax)
+        return ~np.isfinite(bound) | (bound > LOGIT_LIMIT)
+
+
+def unstable(loss: object) -> bool:
+    """The instability rule: the recorded loss rose somewhere by more than RISE_TOL of itself
+    (learning rate too large for the curvature: the descent overshoots and oscillates)."""
+    loss = np.asarray(loss, dtype=float)
     with np.errstate(invalid="ignore"):
-        return ~np.isfinite(loss) | (loss > DIVERGENCE_FACTOR * np.maximum(start, 1e-12))
+        return bool(np.any(np.diff(loss) > RISE_TOL * np.abs(loss[:-1])))
 
 
 def default_names(d: int) -> tuple[str, ...]:
@@ -45,9 +67,31 @@ class History:
 
 
 @dataclass(frozen=True)
+class Convergence:
+    """Did the descent finish? Converged when the gradient norm of the mean loss at the final
+    parameters is at most tol and the loss never rose (see unstable)."""
+
+    grad_norm: float
+    tol: float
+    stable: bool
+    stopped_early: bool = False
+
+    @property
+    def converged(self) -> bool:
+        return self.stable and self.grad_norm <= self.tol
+
+    @property
+    def verdict(self) -> str:
+        """'converged', 'unstable' or 'not converged', for tables and reports."""
+        if not self.stable:
+            return "unstable"
+        return "converged" if self.converged else "not converged"
+
+
+@dataclass(frozen=True)
 class FitResult:
     """A finished gradient-descent fit: intercept, d coefficients with their feature names,
-    the loss there, and the history."""
+    the loss there, the epochs run, the history and the convergence verdict."""
 
     loss_name: str
     intercept: float
@@ -56,6 +100,7 @@ class FitResult:
     final_loss: float
     epochs: int
     history: History
+    convergence: Convergence
     engine: str = "eager"
 
     @classmethod
@@ -77,6 +122,10 @@ class FitResult:
     def params(self) -> np.ndarray:
         """[intercept, coef_1, ..., coef_d]: the layout of History.params."""
         return np.concatenate(([self.intercept], self.coef))
+
+    @property
+    def converged(self) -> bool:
+        return self.convergence.converged
 
     @property
     def n_features(self) -> int:

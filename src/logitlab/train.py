@@ -1,7 +1,8 @@
 """Training as the lecture writes it: the four steps, in plain PyTorch, and nothing else.
 
-Recording the history, the progress bar and the divergence check live around this loop, in
-logitlab.engines.eager: each epoch's loss is handed out after its step.
+Recording the history, the progress bar and the checks live around this loop, in
+logitlab.engines.eager: each epoch's loss is handed out after its step, while the gradients
+it took are still there to read.
 """
 
 from __future__ import annotations
@@ -32,5 +33,5 @@ def train(
         loss.backward()
         ## 4. step, then clear the gradients
         optimizer.step()
-        optimizer.zero_grad()
         yield loss
+        optimizer.zero_grad()

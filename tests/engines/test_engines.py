@@ -154,8 +154,9 @@ def test_bad_batch_settings_are_config_errors(draws, kwargs, words):
 def test_unknown_engine_lists_the_allowed_ones(lecture_data):
     with pytest.raises(ConfigError, match="engine must be one of auto, eager, fused"):
         fit(lecture_data.x, lecture_data.y, TrainConfig(epochs=1), engine="gpu")
+    model = LogisticRegressionGD(engine="gpu")  # stored as given, checked by fit
     with pytest.raises(ConfigError, match="auto, eager, fused"):
-        LogisticRegressionGD(engine="gpu")
+        model.fit(lecture_data.x, lecture_data.y[:, 0])
 
 
 def test_auto_falls_back_to_eager_once_without_numba(lecture_data, monkeypatch):

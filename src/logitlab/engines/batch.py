@@ -16,11 +16,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..config import LECTURE_INIT_SEED, TrainConfig, check_int, check_loss
+from ..config import LECTURE_INIT_SEED, TrainConfig, check_float, check_int, check_loss
 from ..data.checks import as_design, as_labels, check_names
 from ..errors import ConfigError, DivergenceError
+from ..losses import mean_gradient
 from ..model import flat_params, initial_params, lecture_net, set_params
-from ..result import FitResult, History, diverged
+from ..result import GRAD_TOL, LOGIT_LIMIT, Convergence, FitResult, History, logit_bound, unstable
 from .eager import fit_eager
 from .resolve import resolve_engine
 
@@ -30,9 +31,11 @@ class BatchResult:
     """B fits side by side; row b of every array belongs to problem b.
 
     history_loss[b, k] is the loss at history_params[b, k], the parameters before epoch
-    k * record_every; history_params[b, -1] holds the final parameters. A diverged problem
-    has diverged_at[b] > 0 (the 1-based epoch, as DivergenceError counts it), the offending
-    loss in diverged_value[b], and NaN where its results would be.
+    k * record_every; history_params[b, -1] holds the final parameters. Problem b ran
+    epochs_run[b] epochs (fewer when it met tol early; NaN in the history after that). A
+    diverged problem has diverged_at[b] > 0 (the 1-based epoch whose step broke the rule of
+    result.diverged, in every engine), its logit bound in diverged_value[b], and NaN where
+    its results would be. grad_norm[b] and stable[b] give each fit's convergence verdict.
     """
 
     losses: tuple[str, ...]
@@ -44,6 +47,10 @@ class BatchResult:
     history_params: np.ndarray
     diverged_at: np.ndarray
     diverged_value: np.ndarray
+    epochs_run: np.ndarray
+    grad_norm: np.ndarray
+    stable: np.ndarray
+    tol: float
     epochs: int
     record_every: int
     engine: str
@@ -56,6 +63,21 @@ class BatchResult:
     def ok(self) -> np.ndarray:
         """Boolean mask of the problems that did not diverge."""
         return self.diverged_at == 0
+
+    @property
+    def converged(self) -> np.ndarray:
+        """Boolean mask of the fits that converged (see result.Convergence)."""
+        with np.errstate(invalid="ignore"):
+            return self.ok & self.stable & (self.grad_norm <= self.tol)
+
+    def convergence(self, b: int) -> Convergence:
+        """Problem b's convergence verdict."""
+        return Convergence(
+            grad_norm=float(self.grad_norm[b]),
+            tol=self.tol,
+            stable=bool(self.stable[b]),
+            stopped_early=bool(self.epochs_run[b] < self.epochs),
+        )
 
     @property
     def record_epochs(self) -> np.ndarray:
@@ -76,13 +98,18 @@ class BatchResult:
         """Problem b as a FitResult; raises its DivergenceError if it diverged."""
         if (err := self.error(b)) is not None:
             raise err
+        kept = _recorded(int(self.epochs_run[b]), self.record_every)
+        params = self.history_params[b]
         return FitResult.from_params(
             self.params[b],
             self.names,
             loss_name=self.losses[b],
             final_loss=float(self.final_loss[b]),
-            epochs=self.epochs,
-            history=History(loss=self.history_loss[b], params=self.history_params[b]),
+            epochs=int(self.epochs_run[b]),
+            history=History(
+                loss=self.history_loss[b, :kept], params=np.vstack((params[:kept], params[-1:]))
+            ),
+            convergence=self.convergence(b),
             engine=self.engine,
         )
 
@@ -100,6 +127,7 @@ def fit_batch(
     record_every: int = 1,
     engine: str = "auto",
     names: Sequence[str] | None = None,
+    tol: float | None = None,
     progress: bool = False,
 ) -> BatchResult:
     """Fit B problems by full-batch gradient descent and return them side by side.
@@ -109,15 +137,18 @@ def fit_batch(
     lecture net's under init_seed) and `data` (which data set). Each is one value for all or
     a sequence of B. Loss and parameters are recorded every `record_every` epochs (1 keeps
     the whole history; memory grows as B * epochs / record_every). `names` names the d
-    features (default x1, ..., xd).
+    features (default x1, ..., xd). A fit stops early once its gradient norm is at most `tol`
+    (default: never; the convergence verdict then uses result.GRAD_TOL).
     """
     xs, ys = _stack(x, y)
     epochs = check_int("epochs", epochs, 1)
     every = check_int("record_every", record_every, 1)
     names = check_names(names, xs.shape[2])
     plan = _plan(loss, lr, init, data, len(xs), xs.shape[2], init_seed)
+    stop = None if tol is None else check_float("tol", tol, positive=True)
     run = _run_fused if resolve_engine(engine) == "fused" else _run_eager
-    return run(xs, ys, *plan, epochs=epochs, every=every, names=names, progress=progress)
+    out = run(xs, ys, *plan, epochs=epochs, every=every, tol=stop, progress=progress)
+    return _finish(xs, ys, *plan, out, epochs, every, names, GRAD_TOL if stop is None else stop)
 
 
 def fit_fused(
@@ -132,7 +163,7 @@ def fit_fused(
     start = flat_params(net).numpy() if net is not None else None
     batch = fit_batch(
         x, y, loss=cfg.loss, lr=cfg.lr, init=start, epochs=cfg.epochs,
-        init_seed=cfg.init_seed, engine="fused", names=names,
+        init_seed=cfg.init_seed, engine="fused", names=names, tol=cfg.tol,
     )  # fmt: skip
     result = batch.result(0)
     if net is not None:
@@ -189,46 +220,60 @@ def _plan(
     return losses, lrs, index, starts
 
 
+def _recorded(epochs_run: int, every: int) -> int:
+    """How many history rows (before-epoch parameters) a fit of epochs_run epochs recorded."""
+    return math.ceil(epochs_run / every)
+
+
 def _empty(size: int, d: int, epochs: int, every: int) -> dict[str, np.ndarray]:
     """NaN-filled output arrays for `size` problems."""
-    rows = math.ceil(epochs / every)
+    rows = _recorded(epochs, every)
     return {
         "history_loss": np.full((size, rows + 1), np.nan),
         "history_params": np.full((size, rows + 1, d + 1), np.nan),
+        "at": np.zeros(size, dtype=np.int64),
+        "value": np.full(size, np.nan),
+        "ran": np.full(size, epochs, dtype=np.int64),
     }
 
 
-def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, names, progress):
+def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progress) -> dict:
     """One eager fit after another: slow, but needs only torch, and is the reference."""
     size, d = len(losses), xs.shape[2]
     out = _empty(size, d, epochs, every)
-    at, value = np.zeros(size, dtype=np.int64), np.full(size, np.nan)
     for b in tqdm(range(size), desc="eager fits", unit="fit", disable=not progress):
         net = lecture_net(LECTURE_INIT_SEED, d)
         set_params(net, starts[b])
         x, y = torch.from_numpy(xs[index[b]]), torch.from_numpy(ys[index[b]])[:, None]
+        cfg = TrainConfig(loss=losses[b], lr=lrs[b], epochs=epochs, tol=tol)
         try:
-            res = fit_eager(x, y, TrainConfig(loss=losses[b], lr=lrs[b], epochs=epochs), net=net)
+            res = fit_eager(x, y, cfg, net=net)
         except DivergenceError as err:
-            at[b], value[b] = err.epoch, err.value
+            out["at"][b], out["value"][b] = err.epoch, err.value
             continue
-        out["history_loss"][b] = np.append(res.history.loss[::every], res.final_loss)
-        out["history_params"][b, :-1] = res.history.params[:-1:every]
+        kept = _recorded(res.epochs, every)
+        out["ran"][b] = res.epochs
+        out["history_loss"][b, :kept] = res.history.loss[::every]
+        out["history_loss"][b, -1] = res.final_loss
+        out["history_params"][b, :kept] = res.history.params[:-1:every]
         out["history_params"][b, -1] = res.params
-    return _finish(losses, lrs, index, out, at, value, epochs, every, "eager", names)
+    out["engine"] = "eager"
+    return out
 
 
-def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, names, progress):
+def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progress) -> dict:
     """The compiled engine: descents over the cores in chunks (for the progress bar), then
-    every recorded loss at once, then the divergence rule of the eager loop."""
+    every recorded loss at once."""
     from . import fused
 
     size = len(losses)
-    params = _empty(size, xs.shape[2], epochs, every)["history_params"].astype(np.float32)
+    out = _empty(size, xs.shape[2], epochs, every)
+    params = out["history_params"].astype(np.float32)
     x32 = np.ascontiguousarray(xs.transpose(0, 2, 1))  # feature-major: m x d x n
+    xmax = np.abs(xs).max(axis=1)  # m x d, for the divergence rule
     bce = np.array([name == "bce" for name in losses])
     lr32, w = lrs.astype(np.float32), starts.astype(np.float32)
-    stopped = np.zeros(size, dtype=np.int64)  # non-finite rows follow; the rule sees them
+    tol2 = 0.0 if tol is None else tol * tol
     chunk = max(8, math.ceil(size / 50))
     # Hand out problems one at a time, so a core slowed by another process holds up no one.
     with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar, \
@@ -236,32 +281,28 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, names, prog
         for lo in range(0, size, chunk):
             hi = min(lo + chunk, size)
             fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], lr32[lo:hi], w[lo:hi],
-                               epochs, every, params[lo:hi], stopped[lo:hi])  # fmt: skip
+                               epochs, every, params[lo:hi], xmax, LOGIT_LIMIT, tol2,
+                               out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
             bar.update(hi - lo)
     loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
     fused.mean_losses(x32, ys, index, bce, params, loss)
-    out = {"history_loss": loss.astype(float), "history_params": params.astype(float)}
-    at, value = _divergence(out["history_loss"], epochs, every)
-    return _finish(losses, lrs, index, out, at, value, epochs, every, "fused", names)
+    out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
+    diverged = out["at"] > 0  # w holds the parameters that broke the rule
+    out["value"][diverged] = logit_bound(w[diverged], xmax[index[diverged]])
+    out["engine"] = "fused"
+    return out
 
 
-def _divergence(loss: np.ndarray, epochs: int, every: int) -> tuple[np.ndarray, np.ndarray]:
-    """The eager loop's rule on recorded losses (the last column is the final loss): the
-    first loss that is non-finite or above DIVERGENCE_FACTOR times the first one. Returns
-    its 1-based epoch (0 if none) and value per problem. With record_every > 1 only the
-    recorded epochs are checked."""
-    bad = diverged(loss, loss[:, :1])
-    first = np.argmax(bad, axis=1)
-    epoch = np.where(first == loss.shape[1] - 1, epochs, first * every + 1)
-    found = bad.any(axis=1)
-    return np.where(found, epoch, 0), np.where(found, loss[np.arange(len(loss)), first], np.nan)
-
-
-def _finish(losses, lrs, index, out, at, value, epochs, every, engine, names) -> BatchResult:
-    """NaN out the results of diverged problems and assemble the BatchResult."""
-    loss, params = out["history_loss"], out["history_params"]
-    diverged = at > 0
-    loss[diverged], params[diverged] = np.nan, np.nan
+def _finish(xs, ys, losses, lrs, index, starts, out, epochs, every, names, tol) -> BatchResult:
+    """NaN out the results of diverged problems, judge convergence, assemble the BatchResult."""
+    loss, params, at, ran = out["history_loss"], out["history_params"], out["at"], out["ran"]
+    ok = at == 0
+    loss[~ok], params[~ok] = np.nan, np.nan
+    grad_norm, stable = np.full(len(losses), np.nan), np.zeros(len(losses), dtype=bool)
+    for b in np.flatnonzero(ok):
+        gradient = mean_gradient(losses[b], params[b, -1], xs[index[b]], ys[index[b]])
+        grad_norm[b] = np.linalg.norm(gradient)
+        stable[b] = not unstable(np.append(loss[b, : _recorded(ran[b], every)], loss[b, -1]))
     return BatchResult(
         losses=losses,
         lr=lrs,
@@ -271,9 +312,13 @@ def _finish(losses, lrs, index, out, at, value, epochs, every, engine, names) ->
         history_loss=loss[:, :-1],
         history_params=params,
         diverged_at=at,
-        diverged_value=value,
+        diverged_value=out["value"],
+        epochs_run=ran,
+        grad_norm=grad_norm,
+        stable=stable,
+        tol=tol,
         epochs=epochs,
         record_every=every,
-        engine=engine,
+        engine=out["engine"],
         names=names,
     )

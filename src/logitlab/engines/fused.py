@@ -128,9 +128,10 @@ def _residual_mse(p: float, y: float) -> float:
 
 @njit(**JIT)
 def _step(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, lr: float, w: np.ndarray,
-          r: np.ndarray) -> None:  # fmt: skip
+          r: np.ndarray) -> float:  # fmt: skip
     """One gradient step in place, w -= lr * grad, the gradient of the mean loss at logits u
-    in closed form; r is scratch for d loss / d u. Compiled once per loss (bce is literal)."""
+    in closed form; r is scratch for d loss / d u. Returns |grad|^2 (for early stopping).
+    Compiled once per loss (bce is literal)."""
     literally(bce)
     inv_n = ONE / F32(u.shape[0])
     g0 = ZERO
@@ -139,23 +140,40 @@ def _step(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, lr: float, w: 
         ri = _residual_bce(p, y[i]) if bce else _residual_mse(p, y[i])
         r[i] = ri
         g0 += ri
+    g0 *= inv_n
+    norm2 = g0 * g0
     for j in range(x.shape[0]):
         gj = ZERO
         for i in range(u.shape[0]):
             gj += r[i] * x[j, i]
-        w[j + 1] -= lr * (gj * inv_n)
-    w[0] -= lr * (g0 * inv_n)
+        gj *= inv_n
+        norm2 += gj * gj
+        w[j + 1] -= lr * gj
+    w[0] -= lr * g0
+    return norm2
+
+
+@njit(**JIT)
+def _logit_bound(w: np.ndarray, xmax: np.ndarray) -> float:
+    """|w0| + sum_j |w_j| xmax_j: the largest |logit| on the data (result.logit_bound)."""
+    bound = abs(w[0])
+    for j in range(xmax.shape[0]):
+        bound += abs(w[j + 1]) * xmax[j]
+    return bound
 
 
 @njit(**JIT)
 def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, epochs: int,
-            every: int, params: np.ndarray) -> int:  # fmt: skip
+            every: int, params: np.ndarray, xmax: np.ndarray, limit: float,
+            tol2: float) -> tuple[int, int]:  # fmt: skip
     """Gradient descent on one problem (x is d x n, y has n labels); w (1+d) changes in place.
 
     The parameters before epochs 0, every, 2 every, ... go to params[0], params[1], ... and the
-    final ones to params[-1]. Returns 0, or the 1-based epoch after which the parameters
-    stopped being finite (the rows after it are left alone). Losses are computed afterwards,
-    from the recorded parameters, by mean_losses.
+    final ones to params[-1]. After each step the divergence rule (result.diverged) is checked:
+    the logit bound on data with max |x_j| = xmax[j] must stay within limit. Stops early once
+    |grad|^2 <= tol2 (0: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the
+    1-based epoch whose step broke the rule (the rows after it are left alone). Losses are
+    computed afterwards, from the recorded parameters, by mean_losses.
     """
     n = y.shape[0]
     u, r = np.empty(n, F32), np.empty(n, F32)
@@ -163,25 +181,27 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, e
         if epoch % every == 0:
             params[epoch // every] = w
         _logits(x, w, u)
-        if bce:
-            _step(True, x, y, u, lr, w, r)
-        else:
-            _step(False, x, y, u, lr, w, r)
-        if not np.all(np.isfinite(w)):
-            return epoch + 1
+        norm2 = _step(True, x, y, u, lr, w, r) if bce else _step(False, x, y, u, lr, w, r)
+        if not _logit_bound(w, xmax) <= limit:  # also true for NaN
+            return epoch + 1, epoch + 1
+        if norm2 <= tol2:
+            params[-1] = w
+            return 0, epoch + 1
     params[-1] = w
-    return 0
+    return 0, epochs
 
 
 @njit(parallel=True, **JIT)
 def descend_many(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray,
                  lr: np.ndarray, w: np.ndarray, epochs: int, every: int, params: np.ndarray,
-                 stopped: np.ndarray) -> None:  # fmt: skip
+                 xmax: np.ndarray, limit: float, tol2: float, stopped: np.ndarray,
+                 ran: np.ndarray) -> None:  # fmt: skip
     """descend() for each problem b, spread over the cores: data set data[b] of x (m x d x n)
-    and y (m x n), loss bce[b], step lr[b], start w[b]; into params[b] and stopped[b]."""
+    and y (m x n), its xmax[data[b]], loss bce[b], step lr[b], start w[b]; into params[b],
+    stopped[b] (diverged at) and ran[b] (epochs run)."""
     for b in prange(w.shape[0]):
-        stopped[b] = descend(x[data[b]], y[data[b]], bce[b], lr[b], w[b], epochs, every,
-                             params[b])  # fmt: skip
+        stopped[b], ran[b] = descend(x[data[b]], y[data[b]], bce[b], lr[b], w[b], epochs,
+                                     every, params[b], xmax[data[b]], limit, tol2)  # fmt: skip
 
 
 @njit(parallel=True, **JIT)
