@@ -131,6 +131,7 @@ class LectureConfig:
     epochs: int = 10_000
     init_seed: int = LECTURE_INIT_SEED
     engine: str = "auto"
+    tol: float | None = None
 
     def __post_init__(self) -> None:
         _set(self, "losses", check_losses(self.losses))
@@ -140,7 +141,12 @@ class LectureConfig:
     def train(self, loss: str) -> TrainConfig:
         """The training settings for one loss."""
         return TrainConfig(
-            loss=loss, lr=self.lr, epochs=self.epochs, init_seed=self.init_seed, engine=self.engine
+            loss=loss,
+            lr=self.lr,
+            epochs=self.epochs,
+            init_seed=self.init_seed,
+            engine=self.engine,
+            tol=self.tol,
         )
 
 
