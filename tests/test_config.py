@@ -67,5 +67,6 @@ def test_lecture_config_records_every_setting():
         "epochs": 7,
         "losses": ["bce"],
         "engine": "auto",
+        "tol": None,
     }
     assert cfg.train("bce") == TrainConfig(loss="bce", lr=0.1, epochs=7)

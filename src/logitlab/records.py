@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import LectureConfig, MonteCarloConfig, SweepConfig
 from .engines.batch import BatchResult
-from .result import INTERCEPT, FitResult
+from .result import INTERCEPT, Convergence, FitResult
 from .stats.mle import MLEResult
 from .studies.lecture import LectureRun
 from .studies.montecarlo import MonteCarloRun
@@ -58,6 +58,20 @@ def lecture_params(params: object) -> dict[str, float]:
 
 
 @to_record.register
+def _(convergence: Convergence) -> dict:
+    return {
+        "verdict": convergence.verdict,
+        "converged": convergence.converged,
+        "grad_norm": convergence.grad_norm,
+        "tol": convergence.tol,
+        "stable": convergence.stable,
+        "stopped_early": convergence.stopped_early,
+        "criterion": "gradient norm of the mean loss at the final parameters <= tol, "
+        "and the loss never rose",
+    }
+
+
+@to_record.register
 def _(result: FitResult) -> dict:
     record = {
         "loss": result.loss_name,
@@ -65,6 +79,7 @@ def _(result: FitResult) -> dict:
         "coef": result.coefficients(),
         "final_loss": float(result.final_loss),
         "epochs": result.epochs,
+        "convergence": to_record(result.convergence),
     }
     return record | (lecture_params(result.params) if result.n_features == 1 else {})
 
@@ -87,8 +102,9 @@ def _(result: MLEResult) -> dict:
 
 @to_record.register
 def _(batch: BatchResult) -> list[dict]:
-    """One row per problem: its loss, step, data set, coefficients by name, final loss, and
-    the epoch it diverged at (0 if it did not; NaN coefficients then)."""
+    """One row per problem: its loss, step, data set, coefficients by name, final loss, epochs
+    run, gradient norm, verdict (converged, not converged, unstable or diverged) and the
+    epoch it diverged at (0 if it did not; NaN coefficients then)."""
     names = (INTERCEPT, *batch.names)
     return [
         {
@@ -97,6 +113,9 @@ def _(batch: BatchResult) -> list[dict]:
             "data": int(batch.data[b]),
             **dict(zip(names, map(float, batch.params[b]), strict=True)),
             "final_loss": float(batch.final_loss[b]),
+            "epochs_run": int(batch.epochs_run[b]),
+            "grad_norm": float(batch.grad_norm[b]),
+            "verdict": batch.convergence(b).verdict if batch.ok[b] else "diverged",
             "diverged_at": int(batch.diverged_at[b]),
         }
         for b in range(len(batch))
@@ -115,6 +134,7 @@ def _(config: LectureConfig) -> dict:
         "epochs": config.epochs,
         "losses": list(config.losses),
         "engine": config.engine,
+        "tol": config.tol,
     }
 
 
@@ -178,12 +198,14 @@ def _(why: WhyNotMSE) -> dict:
 
 def _lecture_rows(batch: BatchResult, lead: list[dict]) -> list[dict]:
     """A lecture study's CSV rows: lead[b]'s columns, then the loss, (ŵ0, ŵ1) as w0_hat and
-    w1_hat, the final loss and the epoch it diverged at (NaN estimates then)."""
+    w1_hat, and the batch row's final loss, epochs run, gradient norm, verdict and the epoch
+    it diverged at (NaN estimates then)."""
+    tail = ("final_loss", "epochs_run", "grad_norm", "verdict", "diverged_at")
     return [
         lead[b]
         | {"loss": row["loss"]}
         | {f"{p}_hat": v for p, v in lecture_params(batch.params[b]).items()}
-        | {"final_loss": row["final_loss"], "diverged_at": row["diverged_at"]}
+        | {key: row[key] for key in tail}
         for b, row in enumerate(to_record(batch))
     ]
 
@@ -195,7 +217,12 @@ def sweep_rows(run: SweepRun) -> list[dict]:
 
 @to_record.register
 def _(run: SweepRun) -> dict:
-    return {"settings": to_record(run.config), "engine": run.batch.engine, "fits": sweep_rows(run)}
+    return {
+        "settings": to_record(run.config),
+        "engine": run.batch.engine,
+        "tol": run.batch.tol,
+        "fits": sweep_rows(run),
+    }
 
 
 def montecarlo_rows(run: MonteCarloRun) -> list[dict]:

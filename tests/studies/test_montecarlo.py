@@ -11,7 +11,18 @@ from logitlab.data import simulate
 from logitlab.studies.montecarlo import summarize
 
 SMALL = ["--reps", "4", "--epochs", "300", "--n", "200", "--quiet"]
-COLUMNS = ["rep", "data_seed", "loss", "w0_hat", "w1_hat", "final_loss", "diverged_at"]
+COLUMNS = [
+    "rep",
+    "data_seed",
+    "loss",
+    "w0_hat",
+    "w1_hat",
+    "final_loss",
+    "epochs_run",
+    "grad_norm",
+    "verdict",
+    "diverged_at",
+]
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -47,7 +48,8 @@ def test_each_row_is_the_single_fit(sweep):
 def test_a_diverging_lr_is_reported_and_spares_the_others(sweep):
     rows = json.loads((sweep / "sweep.json").read_text())["fits"]
     bce_huge = rows[4]
-    assert bce_huge["diverged_at"] > 0 and bce_huge["w0_hat"] is None
+    assert bce_huge["diverged_at"] == 1 and bce_huge["w0_hat"] is None
+    assert bce_huge["verdict"] == "diverged"
     assert all(r["diverged_at"] == 0 and r["w0_hat"] is not None for r in rows[:4])
 
 
@@ -55,7 +57,31 @@ def test_console_names_the_diverged_run(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", "--lr", "0.1,1e7", "--loss", "bce", "--out", str(out), *SMALL]) == 0
     printed = capsys.readouterr().out
-    assert "1e+07  bce    diverged at epoch" in printed
+    assert re.search(r"1e\+07  bce +diverged at epoch 1\n", printed)
+
+
+def test_console_columns_keep_their_width(tmp_path, capsys):
+    # Unstable steps end far out (w1 ~ 34 at lr 100), large numbers once ran columns together.
+    out = tmp_path / "out"
+    argv = ["sweep", "--lr", "1e-9,0.05,100", "--out", str(out), "--epochs", "2000", "--quiet"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header, rows = lines[0], lines[1:7]
+    start = header.index("verdict")
+    for row in rows:
+        assert row[start - 2 : start] == "  " and row[start] != " ", row
+        assert row[start:] in ("converged", "not converged", "unstable"), row
+        for end in (
+            header.index(name) + len(name) for name in ("w0", "w1", "final loss", "|grad|")
+        ):
+            assert row[end - 1] != " " and row[end] == " ", row  # right-aligned, apart
+    assert sum("unstable" in row for row in rows) >= 1
+
+
+def test_every_fit_diverging_still_draws_a_figure(tmp_path):
+    out = tmp_path / "out"
+    assert main(["sweep", "--lr", "1e6", "--loss", "bce", "--out", str(out), *SMALL]) == 0
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
 
 
 BAD = [

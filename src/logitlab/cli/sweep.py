@@ -44,13 +44,20 @@ def run(args: argparse.Namespace) -> int:
     sweep = run_sweep(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
         names = write_sweep(sweep, stage)
-    print(f"{'lr':>8}  {'loss':<5}{'w0':>10}{'w1':>10}{'final loss':>12}")
-    for row in sweep_rows(sweep):
-        if row["diverged_at"]:
-            note = f"  diverged at epoch {row['diverged_at']}"
-            print(f"{row['lr']:>8g}  {row['loss']:<5}{note}")
-        else:
-            print(f"{row['lr']:>8g}  {row['loss']:<5}{row['w0_hat']:>10.4f}"
-                  f"{row['w1_hat']:>10.4f}{row['final_loss']:>12.5f}")  # fmt: skip
+    print_table(sweep_rows(sweep), sweep.batch.tol)
     print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {sweep.batch.engine})")
     return 0
+
+
+def print_table(rows: list[dict], tol: float) -> None:
+    """One line per fit; %.5g in 12 characters always fits, so columns never run together."""
+    print(f"{'lr':>12}  {'loss':<5}{'w0':>12}{'w1':>12}{'final loss':>12}{'|grad|':>12}  verdict")
+    for row in rows:
+        if row["diverged_at"]:
+            print(f"{row['lr']:>12.5g}  {row['loss']:<5}{'':>48}  diverged at epoch "
+                  f"{row['diverged_at']}")  # fmt: skip
+            continue
+        numbers = (row[key] for key in ("w0_hat", "w1_hat", "final_loss", "grad_norm"))
+        print(f"{row['lr']:>12.5g}  {row['loss']:<5}{''.join(f'{v:>12.5g}' for v in numbers)}"
+              f"  {row['verdict']}")  # fmt: skip
+    print(f"converged: |grad| of the mean loss <= {tol:g} and the loss never rose")

@@ -220,6 +220,17 @@ def _plan(
     return losses, lrs, index, starts
 
 
+#: Recorded points a study keeps per fit: enough for the instability rule to see a rise.
+STUDY_POINTS = 100
+
+
+def history_stride(epochs: int) -> int:
+    """The record_every that keeps about STUDY_POINTS points of a long fit's history. It is
+    odd, so a descent that overshoots back and forth every other epoch (the usual way a too
+    large step fails) shows as a rise on the record."""
+    return max(1, epochs // STUDY_POINTS) | 1
+
+
 def _recorded(epochs_run: int, every: int) -> int:
     """How many history rows (before-epoch parameters) a fit of epochs_run epochs recorded."""
     return math.ceil(epochs_run / every)

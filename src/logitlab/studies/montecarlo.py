@@ -14,7 +14,7 @@ import torch
 
 from ..config import MonteCarloConfig
 from ..data import simulate
-from ..engines.batch import BatchResult, fit_batch
+from ..engines.batch import BatchResult, fit_batch, history_stride
 
 #: The lecture's parameters, in the order of BatchResult.params' columns.
 PARAMS = ("w0", "w1")
@@ -80,7 +80,8 @@ def run_montecarlo(
         data=np.repeat(np.arange(config.reps), len(losses)),
         epochs=lec.epochs,
         init_seed=lec.init_seed,
-        record_every=lec.epochs,
+        record_every=history_stride(lec.epochs),
+        tol=lec.tol,
         engine=lec.engine,
         names=draws[0].names,
         progress=progress,

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config import SweepConfig
 from ..data import simulate_from
-from ..engines.batch import BatchResult, fit_batch
+from ..engines.batch import BatchResult, fit_batch, history_stride
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = False) -> S
         lr=np.repeat(config.lrs, len(lec.losses)),
         epochs=lec.epochs,
         init_seed=lec.init_seed,
-        record_every=lec.epochs,
+        record_every=history_stride(lec.epochs),
+        tol=lec.tol,
         engine=lec.engine,
         names=data.names,
         progress=progress,
