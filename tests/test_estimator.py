@@ -1,7 +1,18 @@
+import subprocess
+import sys
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from logitlab import LogisticRegressionGD
 from logitlab.errors import ConfigError, DataError
@@ -15,6 +26,24 @@ def two_features():
     return X, (rng.random(600) < p).astype(int)
 
 
+@pytest.fixture(scope="module")
+def unscaled():
+    """Separable-ish data on very different scales (one feature in the hundreds), so plain
+    gradient descent needs the StandardScaler in front of it."""
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(300, 3))
+    y = (Z @ [2.0, -1.5, 1.0] + 0.3 * rng.normal(size=300) > 0).astype(int)
+    return Z * [1.0, 50.0, 0.2] + [0.0, 300.0, 1.0], y
+
+
+# The checks include unscaled X ~ N(100, 1), on which fixed-step descent is stable only for
+# lr below ~1 / (0.25 |x|^2) ~ 4e-4 (a larger lr rightly raises DivergenceError there); with
+# 10,000 epochs the same small lr still learns the checks' scaled blobs well. None skipped.
+@parametrize_with_checks([LogisticRegressionGD(lr=3e-4)])
+def test_passes_scikit_learns_estimator_checks(estimator, check):
+    check(estimator)
+
+
 def test_matches_unpenalised_sklearn_on_two_features(two_features):
     X, y = two_features
     ours = LogisticRegressionGD(lr=0.5, epochs=3000).fit(X, y)
@@ -22,37 +51,146 @@ def test_matches_unpenalised_sklearn_on_two_features(two_features):
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=2e-3)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=2e-3)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-3)
+    np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-2)
     assert (ours.predict(X) == ref.predict(X)).mean() > 0.99
 
 
 def test_sklearn_shapes_and_history(lecture_data):
     model = LogisticRegressionGD(epochs=50)
-    assert model.fit(lecture_data.x, lecture_data.y) is model
+    assert model.fit(lecture_data.x, lecture_data.y) is model  # Dataset.y is an n x 1 tensor
     assert model.coef_.shape == (1, 1) and model.intercept_.shape == (1,)
     assert model.loss_history_.shape == (50,)
+    assert model.n_iter_.tolist() == [50] and model.n_features_in_ == 1
+    np.testing.assert_array_equal(model.classes_, [0.0, 1.0])
+    np.testing.assert_allclose(model.result_.params, [*model.intercept_, *model.coef_[0]])
     proba = model.predict_proba(lecture_data.x.numpy())
     assert proba.shape == (2000, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.decision_function(lecture_data.x).shape == (2000,)
 
 
-def test_accepts_a_1d_array_and_a_tensor():
-    x = np.linspace(-1, 1, 50)
-    y = (x > 0).astype(float)
+def test_accepts_a_tensor_and_refuses_a_1d_array():
+    x = np.linspace(-1, 1, 50).reshape(-1, 1)
+    y = (x[:, 0] > 0).astype(float)
     a = LogisticRegressionGD(epochs=20).fit(x, y)
-    b = LogisticRegressionGD(epochs=20).fit(torch.tensor(x).reshape(-1, 1), torch.tensor(y))
+    tracked = torch.tensor(x, requires_grad=True)  # scikit-learn alone cannot read this one
+    b = LogisticRegressionGD(epochs=20).fit(tracked, torch.tensor(y))
     np.testing.assert_allclose(a.coef_, b.coef_)
+    # scikit-learn's contract: a 1-D X is ambiguous (one sample or one feature?), so refused
+    with pytest.raises(ValueError, match="2D array"):
+        LogisticRegressionGD(epochs=20).fit(x[:, 0], y)
 
 
-def test_bad_settings_and_data_raise_the_packages_errors():
-    with pytest.raises(ConfigError, match="loss must be one of"):
-        LogisticRegressionGD(loss="hinge")
-    with pytest.raises(ConfigError, match="lr"):
-        LogisticRegressionGD(lr=0)
+def test_bad_settings_are_refused_at_fit_in_the_clis_words():
+    model = LogisticRegressionGD(loss="hinge", lr=0, engine="gpu")  # stored, not checked
+    assert model.get_params()["engine"] == "gpu"
+    X, y = [[0.0], [1.0]], [0, 1]
+    with pytest.raises(ConfigError, match="engine must be one of auto, eager, fused"):
+        model.fit(X, y)
+    with pytest.raises(ConfigError, match="loss must be one of bce, mse, got 'hinge'"):
+        LogisticRegressionGD(loss="hinge").fit(X, y)
+    with pytest.raises(ConfigError, match="lr must be a finite number > 0"):
+        LogisticRegressionGD(lr=0).fit(X, y)
+    with pytest.raises(ConfigError, match="epochs must be an integer >= 1"):
+        LogisticRegressionGD(epochs=0).fit(X, y)
+
+
+def test_bad_data_is_refused_with_value_errors():
     model = LogisticRegressionGD(epochs=5)
-    with pytest.raises(DataError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         model.predict_proba([[0.0]])
-    with pytest.raises(DataError, match="only 0 and 1"):
-        model.fit([[0.0], [1.0]], [0, 3])
-    model.fit([[0.0], [1.0]], [0, 1])
-    with pytest.raises(DataError, match="features"):
+    with pytest.raises(DataError, match="Only binary classification is supported"):
+        model.fit([[0.0], [1.0], [2.0]], [0, 1, 2])
+    with pytest.raises(DataError, match="one class"):
+        model.fit([[0.0], [1.0]], [1, 1])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        model.fit([[0.0], [1.0]], [0.5, 1.5])
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit([[0.0], [np.nan]], [0, 1])
+    model.fit([[0.0], [1.0]], [0, 3])  # any two labels are classes
+    np.testing.assert_array_equal(model.classes_, [0, 3])
+    with pytest.raises(ValueError, match="features"):
         model.predict_proba([[0.0, 1.0]])
+    with pytest.raises(ValueError, match="infinity"):
+        model.predict([[np.inf]])
+
+
+@pytest.mark.parametrize(
+    ("negative", "positive"), [("No", "Yes"), (False, True), (-1.0, 2.0), (3, 7)]
+)
+def test_any_two_labels_round_trip_with_the_larger_one_positive(two_features, negative, positive):
+    X, y01 = two_features
+    labels = np.where(y01 == 1, positive, negative)
+    model = LogisticRegressionGD(lr=0.5, epochs=300).fit(X, labels)
+    reference = LogisticRegressionGD(lr=0.5, epochs=300).fit(X, y01)
+    assert model.classes_.tolist() == [negative, positive]
+    np.testing.assert_allclose(model.coef_, reference.coef_)
+    predicted = model.predict(X)
+    assert predicted.dtype == model.classes_.dtype
+    np.testing.assert_array_equal(predicted == positive, reference.predict(X) == 1)
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X))
+    assert model.score(X, labels) == reference.score(X, y01) > 0.75
+
+
+def test_string_labels_from_pandas_round_trip(two_features):
+    X, y01 = two_features
+    y = pd.Series(np.where(y01 == 1, "Yes", "No"))
+    model = LogisticRegressionGD(lr=0.5, epochs=300).fit(X, y)
+    assert set(model.predict(X)) == {"No", "Yes"}
+    yes = model.predict_proba(X)[:, 1] > 0.5
+    np.testing.assert_array_equal(model.predict(X) == "Yes", yes)
+
+
+def test_set_params_and_clone_are_honoured(two_features):
+    X, y = two_features
+    model = LogisticRegressionGD(lr=0.05, epochs=100).fit(X, y)
+    slow = model.coef_.copy()
+    assert model.set_params(lr=0.5) is model
+    fast = model.fit(X, y).coef_
+    assert np.abs(fast - slow).max() > 0.1  # the changed lr took effect
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and copy.lr == 0.5
+    assert not hasattr(copy, "coef_")
+    np.testing.assert_allclose(copy.fit(X, y).coef_, fast)
+    with pytest.raises(ConfigError, match="engine must be one of"):
+        copy.set_params(engine="gpu").fit(X, y)
+
+
+def test_works_in_a_pipeline_grid_search_and_cross_validation(unscaled):
+    X, y = unscaled
+    pipe = make_pipeline(StandardScaler(), LogisticRegressionGD(lr=0.5, epochs=500))
+    assert pipe.fit(X, y).score(X, y) > 0.9
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.85
+    grid = GridSearchCV(pipe, {"logisticregressiongd__lr": [0.001, 0.5]}, cv=3).fit(X, y)
+    assert grid.best_params_ == {"logisticregressiongd__lr": 0.5}  # 500 tiny steps underfit
+    assert grid.best_score_ > 0.85 and grid.score(X, y) > 0.9
+
+
+def test_feature_names_from_a_dataframe_without_warnings(two_features):
+    X, y = two_features
+    frame = pd.DataFrame(X, columns=["age", "dose"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegressionGD(lr=0.5, epochs=100).fit(frame, y)
+        proba = model.predict_proba(frame)
+        model.predict(frame), model.decision_function(frame), model.score(frame, y)
+    assert model.feature_names_in_.tolist() == ["age", "dose"]
+    assert model.result_.names == ("age", "dose")
+    # scikit-learn's own checks: names are expected back, and must be the same ones
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_allclose(model.predict_proba(X), proba)
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(frame.rename(columns={"dose": "weight"}))
+    plain = LogisticRegressionGD(epochs=5).fit(X, y)
+    assert not hasattr(plain, "feature_names_in_") and plain.result_.names == ("x1", "x2")
+
+
+def test_import_logitlab_stays_light_until_the_estimator_is_used():
+    code = (
+        "import sys, logitlab\n"
+        "assert not {'sklearn', 'torch', 'matplotlib'} & set(sys.modules), sys.modules.keys()\n"
+        "logitlab.LogisticRegressionGD\n"
+        "assert 'sklearn' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
