@@ -69,6 +69,20 @@ def numpy_loop(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.array([w0, w1])
 
 
+def on_threads(count: int, work: Callable[[], object]) -> Callable[[], object]:
+    """`work` run with torch on `count` threads (the thread count restored afterwards)."""
+
+    def run() -> object:
+        before = torch.get_num_threads()
+        torch.set_num_threads(count)
+        try:
+            return work()
+        finally:
+            torch.set_num_threads(before)
+
+    return run
+
+
 def best_of(repeat: int, work: Callable[[], object]) -> float:
     """The shortest wall time of `repeat` calls."""
     times = []
@@ -148,7 +162,11 @@ def main() -> None:
         rows.append((label, best_of(times, work)))
         print(f"  measured {label}: {rows[-1][1]:.4g} s", file=sys.stderr)
 
+    threads = torch.get_num_threads()
     measure("lecture's eager loop (autograd)", eager_repeat, lambda: lecture_loop(x, y))
+    measure(
+        "lecture's loop, 1 torch thread", eager_repeat, on_threads(1, lambda: lecture_loop(x, y))
+    )
     measure("torch, manual gradient", repeat, lambda: torch_manual(x, y))
     measure("NumPy, manual gradient", repeat, lambda: numpy_loop(xn, yn))
     measure("logitlab engine=eager", eager_repeat, lambda: fit(x, y, engine="eager"))
@@ -166,6 +184,7 @@ def main() -> None:
     rows.append((f"logitlab montecarlo --reps {args.reps}", montecarlo_seconds(args.reps)))
 
     eager = rows[0][1]
+    print(f"torch has {threads} threads; engine=eager uses 1 for a problem this small")
     print(f"{'':<38}{'seconds':>10}{'x eager':>10}")
     for label, seconds in rows:
         print(f"{label:<38}{seconds:>10.4f}{eager / seconds:>10.1f}")
