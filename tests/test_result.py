@@ -102,13 +102,21 @@ def test_mle_summary_prints_one_row_per_coefficient(three_features):
 
 
 def test_divergence_rule_bounds_the_logits():
-    xmax = np.array([1.0, 2.0])
+    xmin, xmax = np.array([-1.0, 0.0]), np.array([1.0, 2.0])
     params = np.array(
         [[1.0, 2.0, 3.0], [np.nan, 0.0, 0.0], [0.0, np.inf, 0.0], [8.0, 0.0, LOGIT_LIMIT / 2]]
     )
-    np.testing.assert_array_equal(logit_bound(params[:1], xmax), [1 + 2 + 6])
-    np.testing.assert_array_equal(diverged(params, xmax), [False, True, True, True])
-    assert not diverged([LOGIT_LIMIT, 0.0, 0.0], xmax)
+    # u = 1 + 2 x1 + 3 x2 over the box reaches 1 + 2 + 6 at (1, 2), and -1 at (-1, 0)
+    np.testing.assert_array_equal(logit_bound(params[:1], xmin, xmax), [9.0])
+    np.testing.assert_array_equal(diverged(params, xmin, xmax), [False, True, True, True])
+    assert not diverged([LOGIT_LIMIT, 0.0, 0.0], xmin, xmax)
+
+
+def test_the_bound_is_exact_for_one_feature_far_from_zero():
+    # x in [90, 110], u = -100 + x: the logits span [-10, 10], whatever the offset
+    x = np.linspace(90, 110, 21)
+    assert logit_bound([-100.0, 1.0], [90.0], [110.0]) == np.max(np.abs(-100 + x))
+    assert not diverged([-100.0, 1.0], [90.0], [110.0])
 
 
 def test_instability_is_a_rise_of_the_loss():

@@ -24,20 +24,23 @@ RISE_TOL = 1e-3
 GRAD_TOL = 1e-4
 
 
-def logit_bound(params: object, xmax: object) -> np.ndarray:
-    """The largest |logit| the parameters can give on data with max |x_j| = xmax[j]:
-    |w0| + sum_j |w_j| xmax_j, per row of params (xmax: one row for all, or one per row).
-    An O(d) check, cheap every epoch."""
+def logit_bound(params: object, xmin: object, xmax: object) -> np.ndarray:
+    """The largest |logit| the parameters give over the box xmin_j <= x_j <= xmax_j around
+    the data, per row of params (xmin, xmax: one row for all rows, or one per row). Exact
+    for one feature; an O(d) check, cheap every epoch."""
     params = np.asarray(params, dtype=float)
-    spread = np.abs(params[..., 1:]) * np.asarray(xmax, dtype=float)
-    return np.abs(params[..., 0]) + spread.sum(axis=-1)
+    w0, w = params[..., 0], params[..., 1:]
+    ends = w * np.asarray(xmin, dtype=float), w * np.asarray(xmax, dtype=float)
+    high = w0 + np.maximum(*ends).sum(axis=-1)
+    low = w0 + np.minimum(*ends).sum(axis=-1)
+    return np.maximum(np.abs(high), np.abs(low))
 
 
-def diverged(params: object, xmax: object) -> np.ndarray:
+def diverged(params: object, xmin: object, xmax: object) -> np.ndarray:
     """The divergence rule, one for every engine, per row of params: the parameters are not
-    finite, or can give a logit beyond LOGIT_LIMIT on the data."""
+    finite, or give a logit beyond LOGIT_LIMIT somewhere over the data's box."""
     with np.errstate(invalid="ignore", over="ignore"):
-        bound = logit_bound(params, xmax)
+        bound = logit_bound(params, xmin, xmax)
         return ~np.isfinite(bound) | (bound > LOGIT_LIMIT)
 
 

@@ -281,7 +281,7 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
     out = _empty(size, xs.shape[2], epochs, every)
     params = out["history_params"].astype(np.float32)
     x32 = np.ascontiguousarray(xs.transpose(0, 2, 1))  # feature-major: m x d x n
-    xmax = np.abs(xs).max(axis=1)  # m x d, for the divergence rule
+    xlim = np.stack((xs.min(axis=1), xs.max(axis=1)), axis=1)  # m x 2 x d: the data's box
     bce = np.array([name == "bce" for name in losses])
     lr32, w = lrs.astype(np.float32), starts.astype(np.float32)
     tol2 = 0.0 if tol is None else tol * tol
@@ -292,14 +292,15 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
         for lo in range(0, size, chunk):
             hi = min(lo + chunk, size)
             fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], lr32[lo:hi], w[lo:hi],
-                               epochs, every, params[lo:hi], xmax, LOGIT_LIMIT, tol2,
+                               epochs, every, params[lo:hi], xlim, LOGIT_LIMIT, tol2,
                                out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
             bar.update(hi - lo)
     loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
     fused.mean_losses(x32, ys, index, bce, params, loss)
     out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
     diverged = out["at"] > 0  # w holds the parameters that broke the rule
-    out["value"][diverged] = logit_bound(w[diverged], xmax[index[diverged]])
+    box = xlim[index[diverged]]
+    out["value"][diverged] = logit_bound(w[diverged], box[:, 0], box[:, 1])
     out["engine"] = "fused"
     return out
 

@@ -54,7 +54,7 @@ def fit_eager(
     net = net if net is not None else lecture_net(cfg.init_seed, x.shape[1])
     loss_fn = get_loss(cfg.loss)
     optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr)
-    xmax = x.abs().amax(dim=0).double().numpy()
+    xmin, xmax = x.amin(dim=0).double().numpy(), x.amax(dim=0).double().numpy()
     losses = np.empty(cfg.epochs)
     params = np.empty((cfg.epochs + 1, x.shape[1] + 1))
     # Live NumPy views of the parameters (SGD updates them in place): recording is a copy.
@@ -69,8 +69,9 @@ def fit_eager(
         for epoch, loss in enumerate(bar):
             losses[epoch] = loss.item()
             params[epoch + 1, 0], params[epoch + 1, 1:] = bias[0], weight[0]
-            if diverged(params[epoch + 1], xmax):
-                raise DivergenceError(cfg.loss, epoch + 1, logit_bound(params[epoch + 1], xmax))
+            if diverged(params[epoch + 1], xmin, xmax):
+                bound = logit_bound(params[epoch + 1], xmin, xmax)
+                raise DivergenceError(cfg.loss, epoch + 1, bound)
             if cfg.tol is not None and _grad_norm(layer) <= cfg.tol:
                 ran = epoch + 1
                 break
