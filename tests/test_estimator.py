@@ -41,6 +41,11 @@ def unscaled():
 # 10,000 epochs the same small lr still learns the checks' scaled blobs well. None skipped.
 @parametrize_with_checks([LogisticRegressionGD(lr=3e-4)])
 def test_passes_scikit_learns_estimator_checks(estimator, check):
+    if getattr(check, "func", check).__name__ == "check_array_api_input":
+        # Only for estimators that declare array-API support (scikit-learn skips it
+        # otherwise): assert we do not claim it, rather than leave a skipped test.
+        assert not estimator.__sklearn_tags__().array_api_support
+        return
     check(estimator)
 
 
