@@ -10,8 +10,12 @@ also carry the lecture's w0/w1.
 from __future__ import annotations
 
 import math
+import os
+import platform
 from dataclasses import fields, is_dataclass
+from datetime import UTC, datetime
 from functools import singledispatch
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -49,6 +53,31 @@ def json_safe(value: object) -> object:
     if isinstance(value, list | tuple):
         return [json_safe(item) for item in value]
     return value
+
+
+#: Packages whose versions decide a run's numbers, recorded in every results file.
+PACKAGES = ("logitlab", "torch", "numpy", "numba", "scipy", "matplotlib")
+
+
+def provenance(seconds: float | None = None) -> dict:
+    """Who computed a result, where and when: versions, the machine, the time and how long
+    the run took (seconds), for the results file that records it."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "versions": versions,
+        "machine": {
+            "system": f"{platform.system()} {platform.release()}",
+            "processor": platform.machine(),
+            "cores": os.cpu_count(),
+        },
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": seconds,
+    }
 
 
 def lecture_params(params: object) -> dict[str, float]:
@@ -159,6 +188,7 @@ def _(run: LectureRun) -> dict:
         "init": lecture_params(run.init_params),
         "fits": {loss: to_record(result) for loss, result in run.fits.items()},
         "mle": to_record(run.why.mle) if run.why is not None else None,
+        "provenance": provenance(run.seconds),
     }
 
 
@@ -193,6 +223,7 @@ def _(why: WhyNotMSE) -> dict:
         },
         "plateau_start": _race(why.plateau, why),
         "min_hessian_eigenvalue": {loss: why.min_eigenvalue(loss) for loss in why.surfaces},
+        "provenance": provenance(why.seconds),
     }
 
 
@@ -222,6 +253,7 @@ def _(run: SweepRun) -> dict:
         "engine": run.batch.engine,
         "tol": run.batch.tol,
         "fits": sweep_rows(run),
+        "provenance": provenance(run.seconds),
     }
 
 
@@ -236,7 +268,12 @@ def montecarlo_rows(run: MonteCarloRun) -> list[dict]:
 
 @to_record.register
 def _(run: MonteCarloRun) -> dict:
-    return {"settings": to_record(run.config), "engine": run.batch.engine, "summary": run.summary()}
+    return {
+        "settings": to_record(run.config),
+        "engine": run.batch.engine,
+        "summary": run.summary(),
+        "provenance": provenance(run.seconds),
+    }
 
 
 __all__ = ["json_safe", "lecture_params", "montecarlo_rows", "sweep_rows", "to_record"]

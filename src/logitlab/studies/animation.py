@@ -15,6 +15,7 @@ from ..data import Dataset, simulate_from
 from ..model import initial_params
 from ..stats.landscape import Surface, grid, surface
 from ..stats.mle import fit as fit_mle
+from .timing import timed
 from .why import Race, race
 
 
@@ -35,6 +36,8 @@ class AnimationRun:
 
     config: AnimationConfig
     scene: Scene
+    #: wall time of the run that made this record
+    seconds: float = 0.0
 
 
 def make_scene(
@@ -60,6 +63,7 @@ def make_scene(
     return Scene(data=data, race=paths, surfaces=surfaces, truth=truth, mle=mle)
 
 
+@timed
 def run_animation(config: AnimationConfig | None = None, *, progress: bool = False) -> AnimationRun:
     """The `animate` study: the lecture's data, both descents from config.start, the ground."""
     cfg = config or AnimationConfig()

@@ -13,6 +13,7 @@ from ..engines import fit
 from ..errors import SeparationError
 from ..model import flat_params, lecture_net
 from ..result import FitResult
+from .timing import timed
 from .why import WhyNotMSE, analyse
 
 #: Landscape grid of the lecture's why-not-MSE figures: modest, to keep the run short.
@@ -30,6 +31,8 @@ class LectureRun:
     #: The MLE and the BCE-versus-MSE analysis; None (with the reason) if the MLE does not exist.
     why: WhyNotMSE | None = None
     why_missing: str = ""
+    #: wall time of the run that made this record
+    seconds: float = 0.0
 
     @property
     def true_params(self) -> np.ndarray:
@@ -40,6 +43,7 @@ class LectureRun:
         return flat_params(self.net).double().numpy()
 
 
+@timed
 def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) -> LectureRun:
     """Run the lecture: every loss starts from the same net, initialised under init_seed."""
     cfg = config or LectureConfig()

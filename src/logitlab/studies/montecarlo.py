@@ -15,6 +15,7 @@ import torch
 from ..config import MonteCarloConfig
 from ..data import simulate
 from ..engines.batch import BatchResult, fit_batch, history_stride
+from .timing import timed
 
 #: The lecture's parameters, in the order of BatchResult.params' columns.
 PARAMS = ("w0", "w1")
@@ -26,6 +27,8 @@ class MonteCarloRun:
 
     config: MonteCarloConfig
     batch: BatchResult
+    #: wall time of the run that made this record
+    seconds: float = 0.0
 
     @property
     def truth(self) -> np.ndarray:
@@ -61,6 +64,7 @@ def summarize(estimates: np.ndarray, truth: float) -> dict[str, float]:
     }
 
 
+@timed
 def run_montecarlo(
     config: MonteCarloConfig | None = None, *, progress: bool = False
 ) -> MonteCarloRun:

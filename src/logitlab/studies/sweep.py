@@ -13,6 +13,7 @@ import numpy as np
 from ..config import SweepConfig
 from ..data import simulate_from
 from ..engines.batch import BatchResult, fit_batch, history_stride
+from .timing import timed
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,11 @@ class SweepRun:
 
     config: SweepConfig
     batch: BatchResult
+    #: wall time of the run that made this record
+    seconds: float = 0.0
 
 
+@timed
 def run_sweep(config: SweepConfig | None = None, *, progress: bool = False) -> SweepRun:
     """Fit the lecture's data once per lr and loss, all in one batch."""
     config = config or SweepConfig()

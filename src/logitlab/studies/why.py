@@ -18,6 +18,7 @@ from ..model import initial_params, lecture_net, set_params
 from ..result import FitResult
 from ..stats import mle as mle_module
 from ..stats.landscape import Surface, evaluate, grid, minimise, surface
+from .timing import timed
 
 TOLERANCES = (1e-2, 1e-3)
 
@@ -62,6 +63,8 @@ class WhyNotMSE:
     plateau: Race
     surfaces: dict[str, Surface]
     plateau_surfaces: dict[str, Surface]
+    #: wall time of the run that made this record
+    seconds: float = 0.0
 
     @property
     def epochs(self) -> int:
@@ -103,6 +106,7 @@ def race(
     return Race(start=np.asarray(start, dtype=float), fits=fits, grad_norms=norms)
 
 
+@timed
 def analyse(
     data: Dataset,
     truth: object,
