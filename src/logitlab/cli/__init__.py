@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import LogitlabError
+from ..report.files import Terminated, terminate_gracefully
 from . import animate, landscape, lecture, montecarlo, sweep
 from .common import OneLineParser
 
@@ -30,13 +31,25 @@ def build_parser() -> OneLineParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: a LogitlabError becomes one line on stderr and its exit code."""
+    """Entry point: a LogitlabError becomes one line on stderr and its exit code; Ctrl-C,
+    SIGTERM and SIGHUP stop the run cleanly (no half-written folder) with 128 + the signal."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with terminate_gracefully():
+            return args.run(args)
     except LogitlabError as exc:
         sys.stderr.write(f"logitlab {args.command}: error: {exc}\n")
         return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("logitlab: interrupted; nothing was written\n")
-        return 130
+    except Terminated as exc:
+        return _stopped(exc, f"terminated ({exc.name})", exc.code)
+    except KeyboardInterrupt as exc:
+        return _stopped(exc, "interrupted", 130)
+
+
+def _stopped(exc: BaseException, what: str, code: int) -> int:
+    """One line for a stopped run. A signal that came while a folder was being moved into
+    place is delivered after the move, so then the folder is there, whole."""
+    written = getattr(exc, "output_written", None)
+    done = f"output folder {written} was written first" if written else "nothing was written"
+    sys.stderr.write(f"logitlab: {what}; {done}\n")
+    return code

@@ -1,18 +1,45 @@
-"""Output folders that appear whole or not at all, and never replace a user's files unasked."""
+"""Output folders that appear whole or not at all, and never replace a user's files unasked.
+
+How `staged_dir` keeps that promise (one mechanism for the CLI, the library and the web):
+
+* Before any work, `check_out_dir` refuses what could never be written: a file, a symbolic
+  link, the root or the current folder (or one containing it), a name the file system cannot
+  take, a parent that is a file or takes no new folders (probed by making and removing one).
+* The block writes into a hidden stage `.NAME.XXXXXXXX.partial` beside the target. Any
+  exception removes it: a failed write (an OSError, reported as OutputError), Ctrl-C, or
+  SIGTERM/SIGHUP, which `terminate_gracefully` turns into the exception `Terminated`.
+* The finished stage is moved into place by one system call. On Linux that is renameat2:
+  RENAME_NOREPLACE never replaces anything that appeared during the run (the output is then
+  kept under a visible `NAME.logitlab-XXXXXXXX` and OutputError says where); with force,
+  RENAME_EXCHANGE swaps the folders atomically, so the target never goes missing, and the old
+  contents (now at the stage's name) are deleted. An existing empty folder counts as absent:
+  `rmdir` removes it only while it is empty, then the no-replace move follows. SIGINT,
+  SIGTERM and SIGHUP are held back during this commit and delivered right after it.
+* Elsewhere (no renameat2 in the C library, or a file system without those flags) os.rename
+  is used. It refuses a non-empty folder and a file but would replace an empty folder made
+  between the check and the move; with force the old folder is first renamed aside, a moment
+  in which the target is missing (signals are held back, but other processes may see it).
+"""
 
 from __future__ import annotations
 
 import csv
+import errno
+import functools
 import json
 import os
 import shutil
+import signal
+import stat
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..errors import ConfigError, OutputError
 
 if TYPE_CHECKING:
     import graphviz
@@ -23,43 +50,488 @@ _NO_DOT = (
     "(Debian/Ubuntu: apt-get install graphviz)"
 )
 
+#: What mkdtemp adds around a stage's name: "." + name + "." + 8 random characters + suffix.
+_STAGE_EXTRA = len("..") + 8 + len(".partial")
+#: What a kept output adds to the target's name: name + ".logitlab-" + 8 hex digits.
+_KEPT_TAG = ".logitlab-"
+_ATTEMPTS = 5
+
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2  # <linux/fs.h>
+_AT_FDCWD = -100
+
+#: Signals that stop a run: held back while a folder is being moved into place.
+_STOP_SIGNALS = tuple(
+    getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)
+)
+#: Signals whose default action kills on the spot; terminate_gracefully makes them unwind.
+_TERMINATING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP arrived. Raised like KeyboardInterrupt, so cleanups run on the way
+    out; uncaught, Python exits quietly with status 128 + the signal number, as shells do."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def terminate_gracefully() -> Iterator[None]:
+    """Inside, SIGTERM and SIGHUP raise Terminated instead of killing the process on the spot.
+
+    Only signals still at their default action are taken over (a program's own handlers, or
+    an ignored SIGHUP under nohup, are left alone); only in the main thread, the one Python
+    runs handlers in (elsewhere, e.g. in a web server's worker, this does nothing); and the
+    previous handlers are back on the way out.
+    """
+    previous = {}
+    if _in_main_thread():
+        for signum in _TERMINATING:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP for a moment that must not be cut in two.
+
+    On a normal exit they are delivered once the previous handlers are back. If the block
+    raises, its exception stops the run anyway, and the held signals are dropped.
+    """
+    held: list[int] = []
+    previous = {}
+    if _in_main_thread():
+        for signum in _STOP_SIGNALS:
+            handler = signal.getsignal(signum)
+            if handler is not None and handler is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, lambda s, _frame: held.append(s))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for signum in dict.fromkeys(held):
+        signal.raise_signal(signum)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
 
 def check_out_dir(path: str | Path, force: bool) -> Path:
-    """Validate an output folder before any work: not a file; empty unless force."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
+    """Refuse, before any work, an output folder that could not be written (ConfigError).
+
+    Refused: a symbolic link (links are not followed: give the folder itself), the root
+    folder, the current folder or one containing it, a path not ending in a name, an existing
+    file, a non-empty folder unless force, a name longer than the file system takes, a parent
+    that is a file, and a place that takes no new folders (/proc, /sys, read-only or
+    unwritable folders: a folder is made there and removed again to find out).
+    """
+    path, to_make = _check_place(Path(path))
+    if not to_make:
+        _refuse_existing(path, force)
+    return path
+
+
+def _check_place(path: Path) -> tuple[Path, list[str]]:
+    """check_out_dir's checks that hold whatever is at path; also the folders to make."""
+    if os.path.islink(path):
+        target = os.readlink(path)
+        missing = "" if os.path.exists(path) else ", which does not exist"
+        raise ConfigError(
+            f"output folder {path} is a symbolic link to {target}{missing}; links are not "
+            "followed, give the path of a real folder"
+        )
+    _refuse_root_and_current(path)
+    ancestor, to_make = _existing_ancestor(path)
+    name_max = _name_max(ancestor)
+    for name in [*to_make, path.name]:
+        size = len(os.fsencode(name))
+        if size > name_max:
+            shown = str(path).replace(name, f"{name[:12]}...")
+            raise ConfigError(
+                f"output folder {shown} has a name of {size} bytes; the file system of "
+                f"{ancestor} takes names of at most {name_max}"
+            )
+    _probe(path, ancestor)
+    return path, to_make
+
+
+def _refuse_root_and_current(path: Path) -> None:
+    try:
+        real, here = path.resolve(), Path.cwd()
+    except (OSError, RuntimeError) as exc:  # a deleted current folder, a loop of links
+        raise ConfigError(f"output folder {path} cannot be located: {_why(exc)}") from None
+    if real == Path(real.anchor):
+        raise ConfigError(f"output folder {path} is the root folder; give a new folder inside it")
+    if real == here or real in here.parents:
+        what = "the current folder" if real == here else "a folder holding the current folder"
+        raise ConfigError(f"output folder {path} is {what}; give a new folder")
+    if path.name in ("", ".", ".."):
+        raise ConfigError(f"output folder {path} does not end in a folder name; give it as {real}")
+
+
+def _existing_ancestor(path: Path) -> tuple[Path, list[str]]:
+    """The nearest existing folder above path, and the names of the folders to make below it."""
+    folder, to_make = path.parent, []
+    while True:
+        try:
+            info = os.stat(folder)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
+                raise ConfigError(f"output folder {path} cannot be made: {_why(exc)}") from None
+            if os.path.islink(folder):
+                raise ConfigError(
+                    f"output folder {path} cannot be made: {folder} is a symbolic link to "
+                    "a folder that does not exist"
+                ) from None
+            if folder.parent == folder:
+                raise ConfigError(
+                    f"output folder {path} cannot be made: {folder} is missing"
+                ) from None
+            to_make.append(folder.name)
+            folder = folder.parent
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            raise ConfigError(
+                f"output folder {path} cannot be made: {folder} is a file, not a folder"
+            )
+        return folder, to_make[::-1]
+
+
+def _refuse_existing(path: Path, force: bool) -> None:
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise ConfigError(f"output folder {path} cannot be used: {_why(exc)}") from None
+    if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"output folder {path} is an existing file; give a folder path")
-    if path.is_dir() and any(path.iterdir()) and not force:
+    if not force and any(path.iterdir()):
         raise ConfigError(
             f"output folder {path} exists and is not empty; choose another or allow "
             "replacing it (force)"
         )
-    return path
+
+
+def _probe(path: Path, folder: Path) -> None:
+    """Make and remove a folder named like the stage where the first new folder will go."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"output folder {path} cannot be made: {folder} is not writable")
+    try:
+        probe = tempfile.mkdtemp(
+            prefix=_stage_prefix(path.name, folder), suffix=".probe", dir=folder
+        )
+        os.rmdir(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"output folder {path} cannot be made: no new folder can be made in {folder} "
+            f"({exc.strerror or exc})"
+        ) from None
 
 
 @contextmanager
 def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside `path`; move it into place only if the block succeeds.
 
-    An interrupted or failed run leaves nothing behind; with force an existing folder is
-    replaced only at the very end, after the new one is complete.
+    An interrupted or failed run leaves nothing behind (an OSError inside the block becomes
+    OutputError); with force an existing folder is replaced only at the very end, after the
+    new one is complete, in one atomic swap. Without force a file or non-empty folder at
+    `path` is never replaced, also one that appeared during the run: OutputError, with the
+    output kept beside it (see the module's notes). Call check_out_dir first to refuse an
+    existing one before any work. SIGTERM/SIGHUP raise Terminated inside (see
+    terminate_gracefully).
     """
-    path = check_out_dir(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
-    stage.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
+    path, _ = _check_place(Path(path))
+    there = os.path.lexists(path) and not _is_empty_folder(path)
+    with terminate_gracefully():
+        made: list[Path] = []
+        stage = None
+        try:
+            with _signals_held():  # a signal right after mkdtemp still finds `stage` set
+                made, stage = _make_stage(path)
+            yield stage
+        except BaseException as exc:
+            with _signals_held():
+                if stage is not None:
+                    _remove(stage)
+                _remove_empty(made)
+            if isinstance(exc, OSError):
+                raise OutputError(
+                    f"could not write output folder {path} ({_why(exc, stage, path)}); "
+                    "nothing was written"
+                ) from exc
+            raise
+        try:
+            with _signals_held():
+                _commit(stage, path, force, there)
+        except (KeyboardInterrupt, Terminated) as exc:  # held back, delivered after the commit
+            exc.output_written = path
+            raise
+
+
+def _make_stage(path: Path) -> tuple[list[Path], Path]:
+    """Make the missing parents and the hidden stage; on failure leave nothing (OutputError)."""
+    made: list[Path] = []
     try:
-        yield stage
+        made = _make_folders(path.parent)
+        prefix = _stage_prefix(path.name, path.parent)
+        stage = Path(tempfile.mkdtemp(prefix=prefix, suffix=".partial", dir=path.parent))
+    except OSError as exc:
+        _remove_empty(made)
+        raise OutputError(f"output folder {path} could not be made ({_why(exc)})") from exc
+    with suppress(OSError):  # mkdtemp makes it private; the result is an ordinary folder
+        stage.chmod(0o777 & ~_umask())
+    return made, stage
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Make folder and its missing parents; return those made, outermost first."""
+    missing = []
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    made = []
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+        else:
+            made.append(folder)
+    return made
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        with suppress(OSError):
+            folder.rmdir()
+
+
+def _commit(stage: Path, path: Path, force: bool, there: bool) -> None:
+    """Move the finished stage to path (see the module's notes); never lose it.
+
+    Failing, it raises OutputError naming where the finished output is kept. `there`: path
+    was taken already at the start (for the message).
+    """
+    try:
+        _replace(stage, path) if force else _place(stage, path)
+    except FileExistsError:
+        kept = _keep(stage, path)
+        how = "exists now" if there else "appeared during this run"
+        raise OutputError(
+            f"output folder {path} {how} and was left as it is; this run's output is in {kept}",
+            kept=kept,
+        ) from None
+    except OSError as exc:
+        kept = _keep(stage, path)
+        raise OutputError(
+            f"could not move the finished output into output folder {path} ({_why(exc)}); "
+            f"it is kept in {kept}",
+            kept=kept,
+        ) from exc
+
+
+def _place(stage: Path, path: Path) -> None:
+    """Move stage to path unless something is there; an empty folder counts as absent."""
+    for _ in range(_ATTEMPTS):
+        try:
+            _move_noreplace(stage, path)
+            return
+        except FileExistsError:
+            pass
+        try:
+            os.rmdir(path)  # removes a folder only while it is empty, in one system call
+        except FileNotFoundError:
+            continue  # gone meanwhile: try again
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                raise FileExistsError(errno.EEXIST, "not empty", str(path)) from None
+            raise
+    raise FileExistsError(errno.EEXIST, "made again and again", str(path))
+
+
+def _replace(stage: Path, path: Path) -> None:
+    """Put stage at path, swapping out the folder there (force); then delete the old.
+
+    A file or link at path is not replaced (FileExistsError): force is for folders. (It is
+    looked at just before the swap; one appearing in between would be swapped out.)
+    """
+    for _ in range(_ATTEMPTS):
+        if os.path.lexists(path) and not _is_folder(path):
+            raise FileExistsError(errno.EEXIST, "not a folder", str(path))
+        try:
+            swapped = _rename2(stage, path, _RENAME_EXCHANGE)
+        except FileNotFoundError:  # nothing to replace (any more)
+            swapped = None
+        if swapped:
+            _remove(stage)  # the stage's name now holds the old contents
+            return
+        if swapped is False and os.path.lexists(path):
+            _replace_in_two_steps(stage, path)
+            return
+        try:
+            _move_noreplace(stage, path)
+            return
+        except FileExistsError:
+            continue  # appeared meanwhile: replace that
+    raise FileExistsError(errno.EEXIST, "made again and again", str(path))
+
+
+def _replace_in_two_steps(stage: Path, path: Path) -> None:
+    """Without an atomic swap: rename the old aside, move stage in, delete the old."""
+    retired = Path(
+        tempfile.mkdtemp(
+            prefix=_stage_prefix(path.name, path.parent), suffix=".old", dir=path.parent
+        )
+    )
+    old = retired / path.name
+    os.rename(path, old)  # from here until the next move, path is missing
+    try:
+        _move_noreplace(stage, path)
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        with suppress(OSError):
+            _move_noreplace(old, path)
+        with suppress(OSError):
+            retired.rmdir()
         raise
-    if path.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-        path.rename(retired / path.name)
-        stage.rename(path)
-        shutil.rmtree(retired, ignore_errors=True)
+    _remove(retired)
+
+
+def _move_noreplace(src: Path, dst: Path) -> None:
+    """Rename src to dst; FileExistsError if dst exists. Atomic where renameat2 works; the
+    fallback checks first, and os.rename then refuses a file or non-empty folder that
+    appeared in between (an empty one it would replace)."""
+    if _rename2(src, dst, _RENAME_NOREPLACE):
+        return
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
+    try:
+        os.rename(src, dst)
+    except OSError as exc:
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst)) from exc
+        raise
+
+
+def _rename2(src: Path, dst: Path, flags: int) -> bool:
+    """renameat2(src, dst, flags): True when done, False when this system or file system has
+    no such call or flag (then the caller falls back), an OSError when it refused."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:
+        return True
+    import ctypes
+
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(src), None, str(dst))
+
+
+@functools.cache
+def _renameat2():
+    """The C library's renameat2 (Linux, glibc >= 2.28) as a ctypes function, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = (
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    )
+    function.restype = ctypes.c_int
+    return function
+
+
+def _keep(stage: Path, path: Path) -> Path:
+    """Give a finished stage that cannot go to path a visible name beside it; return where
+    it is (the stage itself, if even that fails)."""
+    base = _fit(path.name, _name_max(path.parent) - len(_KEPT_TAG) - 8)
+    for _ in range(_ATTEMPTS):
+        kept = path.parent / f"{base}{_KEPT_TAG}{os.urandom(4).hex()}"
+        try:
+            _move_noreplace(stage, kept)
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+        return kept
+    return stage
+
+
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def _is_empty_folder(path: Path) -> bool:
+    try:
+        return _is_folder(path) and not any(path.iterdir())
+    except OSError:
+        return False
+
+
+def _remove(path: Path) -> None:
+    """Delete a folder tree, or a file or link, as far as possible."""
+    if _is_folder(path):
+        shutil.rmtree(path, ignore_errors=True)
     else:
-        stage.rename(path)
+        with suppress(OSError):
+            path.unlink()
+
+
+def _stage_prefix(name: str, folder: Path) -> str:
+    """'.NAME.' for mkdtemp, NAME cut short so that the whole name fits the file system."""
+    return f".{_fit(name, _name_max(folder) - _STAGE_EXTRA)}."
+
+
+def _fit(name: str, room: int) -> str:
+    """name cut (by whole characters) to at most room bytes on the file system."""
+    while name and len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return name
+
+
+def _name_max(folder: Path) -> int:
+    """The longest name, in bytes, that the file system at folder takes (255 if unknown)."""
+    try:
+        found = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf on Windows
+        return 255
+    return found if found > 0 else 255
+
+
+def _why(exc: OSError | RuntimeError, stage: Path | None = None, path: Path | None = None) -> str:
+    """An OSError as 'reason: file', a file inside the stage shown inside path."""
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    name = getattr(exc, "filename", None)
+    if not name:
+        return reason
+    shown = Path(os.fsdecode(name))
+    if stage is not None and path is not None and shown.is_relative_to(stage):
+        shown = path / shown.relative_to(stage)
+    return f"{reason}: {shown}"
 
 
 def _umask() -> int:
