@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from logitlab.cli import main
+from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig
 from logitlab.data import simulate
-from logitlab.studies.montecarlo import summarize
+from logitlab.studies.montecarlo import findings, run_montecarlo, summarize
 
 SMALL = ["--reps", "4", "--epochs", "300", "--n", "200", "--quiet"]
 COLUMNS = [
@@ -119,3 +120,34 @@ BAD = [
 @pytest.mark.parametrize("args, words", BAD)
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, words):
     assert words in refused(["montecarlo", "--out", str(tmp_path / "out"), *SMALL, *args])
+
+
+def small_study(lr, reps=40, epochs=10_000):
+    lecture = LectureConfig(data=DataConfig(n=300), lr=lr, epochs=epochs)
+    return run_montecarlo(MonteCarloConfig(lecture=lecture, reps=reps))
+
+
+def test_findings_tell_unfinished_descent_from_the_estimator():
+    unfinished = small_study(lr=0.05)
+    mse = next(s for s in findings(unfinished) if "MSE fits" in s)
+    assert mse.startswith("0 of 40 MSE fits converged") and "unfinished" in mse
+    assert "efficient" not in mse  # no verdict on efficiency from fits that did not finish
+    finished = small_study(lr=1.0)
+    assert all(s.startswith("All 40") for s in findings(finished))
+    summary = finished.summary()
+    for loss in ("bce", "mse"):
+        ratio = summary[loss]["w1"]["sd"] / summary[loss]["w1"]["mle_se"]
+        sentence = next(s for s in findings(finished) if f"{loss.upper()} fits" in s)
+        assert f"{ratio:.2f}× the MLE's standard error" in sentence
+
+
+def test_one_rep_has_no_spread():
+    study = small_study(lr=1.0, reps=1, epochs=200)
+    assert np.isnan(study.summary()["bce"]["w0"]["sd"])
+    assert all("undefined with one rep" in s for s in findings(study))
+
+
+def test_the_mle_standard_error_is_the_spread_of_converged_bce_fits():
+    study = small_study(lr=1.0, reps=200)
+    w1 = study.summary()["bce"]["w1"]
+    assert w1["sd"] == pytest.approx(w1["mle_se"], rel=0.15)  # 200 reps: sd known to ~5%

@@ -34,18 +34,21 @@ def run(args: argparse.Namespace) -> int:
     config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
     check_out_dir(args.out, args.force)
     from ..report.montecarlo import write_montecarlo  # heavy imports, input known good
-    from ..studies.montecarlo import run_montecarlo
+    from ..studies.montecarlo import findings, run_montecarlo
 
     study = run_montecarlo(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
         names = write_montecarlo(study, stage)
-    print(f"{config.reps} reps; estimate: mean, bias, sd, RMSE against the truth")
+    print(f"{config.reps} reps; estimate: mean, bias, sd, RMSE against the truth, MLE's SE")
     for loss, stats in study.summary().items():
         for param in ("w0", "w1"):
             s = stats[param]
             print(f"  {loss.upper()} {param}: mean {s['mean']:.4f}  bias {s['bias']:+.4f}  "
-                  f"sd {s['sd']:.4f}  RMSE {s['rmse']:.4f}")  # fmt: skip
+                  f"sd {s['sd']:.4f}  RMSE {s['rmse']:.4f}  MLE SE {s['mle_se']:.4f}")  # fmt: skip
         if stats["diverged"]:
             print(f"  {loss.upper()}: {stats['diverged']} fits diverged (see montecarlo.csv)")
+    print()
+    for sentence in findings(study):
+        print(sentence)
     print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {study.batch.engine})")
     return 0

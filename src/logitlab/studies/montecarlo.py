@@ -15,6 +15,7 @@ import torch
 from ..config import MonteCarloConfig
 from ..data import simulate
 from ..engines.batch import BatchResult, fit_batch, history_stride
+from ..stats.mle import expected_se
 from .timing import timed
 
 #: The lecture's parameters, in the order of BatchResult.params' columns.
@@ -27,6 +28,8 @@ class MonteCarloRun:
 
     config: MonteCarloConfig
     batch: BatchResult
+    #: The MLE's asymptotic standard errors of (w0, w1) at the truth: what its sd would be.
+    expected_se: np.ndarray
     #: wall time of the run that made this record
     seconds: float = 0.0
 
@@ -40,26 +43,80 @@ class MonteCarloRun:
         return self.batch.params[pick]
 
     def summary(self) -> dict[str, dict]:
-        """Per loss: counts and, per parameter, the statistics of its estimates."""
+        """Per loss: counts (fits, diverged, converged) and, per parameter, the statistics of its
+        estimates beside the MLE's asymptotic standard error at the truth (mle_se)."""
         out = {}
         for loss in self.config.lecture.losses:
             est = self.estimates(loss)
-            stats = {p: summarize(est[:, i], self.truth[i]) for i, p in enumerate(PARAMS)}
-            out[loss] = {"fits": len(est), "diverged": self.config.reps - len(est), **stats}
+            stats = {
+                p: summarize(est[:, i], self.truth[i]) | {"mle_se": float(self.expected_se[i])}
+                for i, p in enumerate(PARAMS)
+            }
+            mine = np.array(self.batch.losses) == loss
+            out[loss] = {
+                "fits": len(est),
+                "diverged": self.config.reps - len(est),
+                "converged": int(np.sum(self.batch.converged & mine)),
+                **stats,
+            }
         return out
+
+
+def findings(run: MonteCarloRun) -> list[str]:
+    """What the numbers show, one sentence per loss, derived from them: whether the fits
+    finished (a bias of unfinished descent is not the estimator's), whether the bias is
+    beyond Monte Carlo noise, and the spread against the MLE's standard error (efficiency,
+    judged only when every fit finished)."""
+    sentences = []
+    epochs = run.config.lecture.epochs
+    for loss, stats in run.summary().items():
+        name, fits, done = loss.upper(), stats["fits"], stats["converged"]
+        if fits == 0:
+            sentences.append(f"{name}: every fit diverged, so there is nothing to summarise.")
+            continue
+        finished = done == fits
+        if finished:
+            head = f"All {fits} {name} fits converged within {epochs:,} epochs"
+        else:
+            head = (
+                f"{done} of {fits} {name} fits converged within {epochs:,} epochs; the rest "
+                "stopped short of the minimum, so the bias below measures unfinished gradient "
+                "descent as much as the estimator (a larger learning rate or more epochs "
+                "finishes it) and the spread says nothing about efficiency"
+            )
+        parts = []
+        for param in PARAMS:
+            p, hat = stats[param], f"ŵ{param[1:]}"
+            if not np.isfinite(p["sd"]):
+                parts.append(f"{hat}: bias {p['bias']:+.3g}, spread undefined with one rep")
+                continue
+            noise = 2 * p["sd"] / np.sqrt(fits)  # two Monte Carlo standard errors of the mean
+            side = "within" if abs(p["bias"]) <= noise else "beyond"
+            text = f"{hat}: bias {p['bias']:+.3g} is {side} Monte Carlo noise (±{noise:.2g})"
+            if finished:
+                ratio = p["sd"] / p["mle_se"]
+                how = "as efficient as maximum likelihood" if ratio < 1.05 else "less efficient"
+                text += (
+                    f", sd {p['sd']:.3g} is {ratio:.2f}× the MLE's standard error "
+                    f"{p['mle_se']:.3g} ({how})"
+                )
+            parts.append(text)
+        sentences.append(f"{head}. {'; '.join(parts)}.")
+    return sentences
 
 
 def summarize(estimates: np.ndarray, truth: float) -> dict[str, float]:
     """Mean, bias, sd and RMSE against the truth. sd divides by the count (not count - 1) so
-    that RMSE**2 = bias**2 + sd**2 exactly."""
+    that RMSE**2 = bias**2 + sd**2 exactly; with fewer than two estimates it is undefined
+    (NaN), as is everything with none."""
     if len(estimates) == 0:
         return dict.fromkeys(("truth", "mean", "bias", "sd", "rmse"), float("nan"))
     mean = float(np.mean(estimates))
     return {
         "truth": float(truth),
         "mean": mean,
-        "bias": mean - truth,
-        "sd": float(np.std(estimates)),
+        "bias": mean - float(truth),
+        "sd": float(np.std(estimates)) if len(estimates) > 1 else float("nan"),
         "rmse": float(np.sqrt(np.mean((estimates - truth) ** 2))),
     }
 
@@ -90,4 +147,6 @@ def run_montecarlo(
         names=draws[0].names,
         progress=progress,
     )
-    return MonteCarloRun(config=config, batch=batch)
+    return MonteCarloRun(
+        config=config, batch=batch, expected_se=expected_se(draws[0].x, lec.data.truth)
+    )

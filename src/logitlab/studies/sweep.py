@@ -13,6 +13,9 @@ import numpy as np
 from ..config import SweepConfig
 from ..data import simulate_from
 from ..engines.batch import BatchResult, fit_batch, history_stride
+from ..errors import SeparationError
+from ..stats import mle
+from ..stats.mle import MLEResult
 from .timing import timed
 
 
@@ -22,6 +25,9 @@ class SweepRun:
 
     config: SweepConfig
     batch: BatchResult
+    #: The maximum-likelihood fit of the same data (None when it does not exist): where BCE
+    #: descent should end.
+    mle: MLEResult | None
     #: wall time of the run that made this record
     seconds: float = 0.0
 
@@ -45,4 +51,8 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = False) -> S
         names=data.names,
         progress=progress,
     )
-    return SweepRun(config=config, batch=batch)
+    try:
+        reference = mle.fit(data.x, data.y, names=data.names)
+    except SeparationError:
+        reference = None
+    return SweepRun(config=config, batch=batch, mle=reference)
