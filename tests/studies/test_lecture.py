@@ -52,3 +52,15 @@ def test_separable_data_leave_the_mle_out_and_say_why():
     assert "MLE (Newton-Raphson)" not in {row[0] for row in parameter_rows(to_record(run))}
     assert "does not exist" in why_section(run.why, run.why_missing)
     assert np.isfinite(run.fits["bce"].w1)
+
+
+def test_loss_floors_lie_under_every_epoch_and_the_mle_curve_is_drawn(small_run):
+    from logitlab.report.lecture import loss_floors, mle_curve
+
+    floors = loss_floors(small_run)
+    assert set(floors) == {"bce", "mse"}
+    for loss, fitted in small_run.fits.items():
+        assert floors[loss] <= fitted.history.loss.min() + 1e-7
+    bce_min = -small_run.why.mle.loglik / small_run.data.n
+    assert floors["bce"] == pytest.approx(bce_min)
+    assert mle_curve(small_run).shape == (small_run.data.n,)

@@ -9,6 +9,7 @@ import numpy as np
 from ..data import save_csv
 from ..model import probabilities
 from ..records import to_record
+from ..stats.landscape import evaluate
 from ..studies.lecture import LectureRun
 from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
@@ -22,6 +23,25 @@ def fitted_curves(run: LectureRun) -> dict[str, np.ndarray]:
     """Fitted probabilities over the data's x, one curve per loss, labelled for legends."""
     x = run.data.x.numpy()
     return {fit_label(loss): probabilities(result.params, x) for loss, result in run.fits.items()}
+
+
+def mle_curve(run: LectureRun) -> np.ndarray | None:
+    """The maximum-likelihood curve over the data's x; None when the MLE does not exist."""
+    return None if run.why is None else probabilities(run.why.mle.coef, run.data.x.numpy())
+
+
+def loss_floors(run: LectureRun) -> dict[str, float]:
+    """Each loss's lowest value, where its descent heads: BCE at the MLE, MSE at its own
+    minimum (none without the MLE analysis)."""
+    if run.why is None:
+        return {}
+    x, y = run.data.x.numpy(), run.data.y.numpy()
+    points = {"bce": run.why.mle.coef, "mse": run.why.mse_minimum}
+    return {
+        loss: float(evaluate(loss, points[loss], x, y, hessian=False).loss[0])
+        for loss in run.fits
+        if loss in points
+    }
 
 
 def write_lecture(run: LectureRun, folder: Path) -> list[str]:
@@ -41,18 +61,18 @@ def write_lecture(run: LectureRun, folder: Path) -> list[str]:
         plot_fit(data, initial, f"Before training (init seed {run.config.init_seed})"),
         folder / "fit-initial.png",
     )
-    curves = fitted_curves(run)
+    curves, mle = fitted_curves(run), mle_curve(run)
     for loss, (label, curve) in zip(run.fits, curves.items(), strict=True):
         name = f"fit-{loss}.png"
-        written[name] = save_figure(
-            plot_fit(data, {label: curve}, f"After {run.config.epochs} epochs: {label}"),
-            folder / name,
-        )
+        title = f"After {run.config.epochs:,} epochs: {label}"
+        written[name] = save_figure(plot_fit(data, {label: curve}, title, mle=mle), folder / name)
     written["fit-compare.png"] = save_figure(
-        plot_fit(data, curves, "Truth and the fits"), folder / "fit-compare.png"
+        plot_fit(data, curves, "Truth, the fits and the MLE", mle=mle), folder / "fit-compare.png"
     )
     written["loss-history.png"] = save_figure(
-        plot_loss_history({loss: r.history.loss for loss, r in run.fits.items()}),
+        plot_loss_history(
+            {loss: r.history.loss for loss, r in run.fits.items()}, floors=loss_floors(run)
+        ),
         folder / "loss-history.png",
     )
     save_csv(data, folder / "data.csv")

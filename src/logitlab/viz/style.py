@@ -7,10 +7,17 @@ from __future__ import annotations
 
 DATA_COLOR = "C0"
 TRUTH_COLOR = "red"
+#: The maximum-likelihood estimate (Newton-Raphson): black, drawn thin and dotted over the fits.
+MLE_COLOR = "black"
+MLE_LABEL = "MLE"
+#: The binned proportions of y = 1 with their intervals.
+BIN_COLOR = "black"
 LOSS_COLORS = {"bce": "C1", "mse": "C2"}
 LOSS_LABELS = {"bce": "BCE", "mse": "MSE"}
 #: Colours for other fitted curves: the default cycle without the data's, truth's and losses'.
 OTHER_COLORS = ("C4", "C5", "C6", "C8", "C9")
+#: Legend text size for figures projected in a classroom (Matplotlib's default is 10).
+LEGEND_SIZE = 11
 
 
 def loss_label(loss: str) -> str:
@@ -21,6 +28,11 @@ def loss_label(loss: str) -> str:
 def fit_label(loss: str) -> str:
     """The legend label of the curve fitted with `loss`: 'BCE fit'."""
     return f"{loss_label(loss)} fit"
+
+
+def path_label(loss: str) -> str:
+    """The legend label of the gradient-descent path on `loss`: 'gradient descent on BCE'."""
+    return f"gradient descent on {loss_label(loss)}"
 
 
 #: Legend label of a fitted curve -> its colour, so a fit has one colour everywhere.
