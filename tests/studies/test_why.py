@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from logitlab.config import PLATEAU_START, TrainConfig
@@ -64,3 +65,82 @@ def test_mse_minimum_in_summary(small_analysis):
         floor["w0"] - small_analysis.mle.coef[0], floor["w1"] - small_analysis.mle.coef[1]
     )
     assert floor["distance_to_mle"] == pytest.approx(gap)
+
+
+# --- the figures, read from their artists ---------------------------------------------------
+
+
+def lines_labelled(ax, label):
+    return [line for line in ax.get_lines() if line.get_label() == label]
+
+
+def colorbars(fig):
+    """The colour bars of a figure, by the axes they are drawn for."""
+    return [ax._colorbar for ax in fig.axes if hasattr(ax, "_colorbar")]
+
+
+def test_landscapes_have_colour_scales_a_legend_and_every_mark(small_analysis):
+    why = small_analysis
+    fig = whyplots.plot_landscapes(why)
+    bars = colorbars(fig)
+    assert [bar.ax.get_ylabel() for bar in bars] == ["BCE loss (log scale)", "MSE loss (log scale)"]
+    assert all(isinstance(bar.mappable.norm, LogNorm) for bar in bars)
+    (legend,) = fig.legends  # one legend for the figure, not a tiny one in one panel
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [
+        "gradient descent on BCE",
+        "gradient descent on MSE",
+        "start",
+        "MSE's own minimum",
+        "MLE (maximum likelihood)",
+        "truth",
+    ]
+    assert min(t.get_fontsize() for t in legend.get_texts()) >= 10
+    panels = [ax for ax in fig.axes if ax.get_title().endswith("loss landscape")]
+    assert len(panels) == 2
+    for ax in panels:
+        bce, mse = (lines_labelled(ax, f"gradient descent on {n}")[0] for n in ("BCE", "MSE"))
+        assert bce.get_linewidth() > mse.get_linewidth() and bce.get_linestyle() == "-"
+        assert mse.get_linestyle() != "-" and mse.get_zorder() >= bce.get_zorder()
+        (minimum,) = lines_labelled(ax, "MSE's own minimum")
+        np.testing.assert_allclose(minimum.get_xydata()[0], why.mse_minimum)
+        (truth,) = lines_labelled(ax, "truth")
+        (mle_mark,) = lines_labelled(ax, "MLE (maximum likelihood)")
+        np.testing.assert_allclose(mle_mark.get_xydata()[0], why.mle.coef)
+        assert mle_mark.get_markerfacecolor() == "none"  # a ring: the star shows through
+        assert truth.get_zorder() > mle_mark.get_zorder()
+        (inset,) = ax.child_axes  # the end of the descent, magnified
+        (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
+        for point in (why.truth, why.mle.coef, why.mse_minimum):
+            assert x0 < point[0] < x1 and y0 < point[1] < y1
+        assert x1 - x0 < (ax.get_xlim()[1] - ax.get_xlim()[0]) / 3
+
+
+def test_surface_paths_are_drawn_over_the_surfaces(small_analysis):
+    fig = whyplots.plot_surfaces(small_analysis)
+    for ax in fig.axes:
+        assert ax.computed_zorder is False  # no depth sorting that buried the path
+        (surface,) = ax.collections
+        (path,) = lines_labelled(ax, "gradient-descent path")
+        assert path.get_zorder() > surface.get_zorder()
+
+
+def test_bce_curvature_is_coloured_not_white(small_analysis):
+    """On a linear scale BCE's small positive eigenvalues were all drawn white, like 0."""
+    fig = whyplots.plot_curvature(small_analysis)
+    bce = next(ax for ax in fig.axes if ax.get_title().startswith("BCE"))
+    (mesh,) = bce.collections
+    shade = np.asarray(mesh.norm(mesh.get_array()))
+    assert np.all(shade > 0.5)  # every cell on the convex (blue) side
+    assert np.mean(shade < 0.55) < 0.05  # and hardly any indistinguishable from 0
+    assert len(colorbars(fig)) == 1 and fig.legends
+
+
+def test_plateau_keeps_its_legends_off_the_curves(small_analysis):
+    fig = whyplots.plot_plateau(small_analysis)
+    left, right = (ax for ax in fig.axes if ax.get_title() and ax.get_legend())
+    for ax in (left, right):
+        legend = ax.get_legend()
+        assert legend.get_bbox_to_anchor().y0 < ax.bbox.y0  # under the axes
+        assert min(t.get_fontsize() for t in legend.get_texts()) >= 10
+    assert len(colorbars(fig)) == 1
