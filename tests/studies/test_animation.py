@@ -9,9 +9,9 @@ from logitlab import ConfigError
 from logitlab.cli import main
 from logitlab.config import AnimationConfig, TrainConfig
 from logitlab.data import simulate
-from logitlab.report.animation import write_animation
+from logitlab.report.animation import HOLD_SECONDS, hold_frames, write_animation
 from logitlab.studies.animation import AnimationRun, make_scene
-from logitlab.viz.film import frame_epochs
+from logitlab.viz.film import frame_epochs, stage
 
 
 @pytest.mark.parametrize(("epochs", "frames"), [(10_000, 120), (10, 11), (5, 2), (300, 299)])
@@ -39,11 +39,25 @@ def test_gif_and_mp4_hold_the_requested_frames(small_scene, tmp_path):
     with Image.open(film.gif) as gif:
         assert gif.n_frames == 7
         assert gif.size == (720, 576)
-        assert gif.info["duration"] == 200
+        durations = []
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            durations.append(gif.info["duration"])
+    # the last frame is held, so the end can be read before the loop starts again
+    assert durations == [200] * 6 + [round(1000 * HOLD_SECONDS)] and HOLD_SECONDS >= 2
     reader = imageio.get_reader(film.mp4)
-    assert reader.count_frames() == 7
+    assert hold_frames(5) == 9  # 10 frames at 5 fps: 2 s
+    assert reader.count_frames() == 7 + hold_frames(5)
     assert reader.get_meta_data()["fps"] == pytest.approx(5)
+    frames = [reader.get_data(k) for k in range(reader.count_frames())]
     reader.close()
+
+    def differ(a, b):  # H.264 is lossy: a repeated frame decodes nearly, not exactly, equal
+        return np.mean(np.abs(a.astype(int) - b.astype(int)))
+
+    assert all(differ(frames[6], frame) < 1 for frame in frames[7:])
+    assert differ(frames[0], frames[6]) > 1
+    assert film.frames == 7 and film.hold_seconds == HOLD_SECONDS
     assert 0 < film.render_seconds_per_frame <= film.seconds_per_frame
 
 
@@ -53,6 +67,33 @@ def test_frames_show_the_fit_moving(small_scene):
     first, last = list(render(small_scene, np.array([0, 200])))
     assert first.shape == (576, 720, 3) and first.dtype == np.uint8
     assert np.mean(first != last) > 0.001
+
+
+def test_film_has_one_readable_legend_with_every_mark_off_the_panels(small_scene):
+    built = stage(small_scene)
+    fig = built.fig
+    assert all(ax.get_legend() is None for ax in fig.axes)  # no tiny legends in the panels
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [
+        "observed y (0/1)",
+        "true π(x)",
+        "BCE: fitted curve and path",
+        "MSE: fitted curve and path",
+        "start",
+        "MLE (maximum likelihood)",
+        "truth",
+    ]
+    assert min(t.get_fontsize() for t in legend.get_texts()) >= 11  # pixels, at 72 dpi
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    for ax in fig.axes:  # below the panels: no curve runs over it
+        assert not box.overlaps(ax.get_window_extent())
+    # blitting ignores z-order: the truth and the marks are redrawn above the moving fits
+    order = built.artists
+    truth = [a for a in order if a.get_label() == "true π(x)"]
+    assert len(truth) == 2
+    assert min(map(order.index, truth)) > max(order.index(m.curve) for m in built.moving)
 
 
 def test_animate_command_writes_gif_with_n_frames(tmp_path, capsys):
@@ -87,12 +128,12 @@ def test_animate_command_writes_gif_with_n_frames(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--frames", "1"], "frames must be an integer >= 2"),
+        (["--frames", "1"], "frames must be an integer from 2 to 2000"),
         (["--frames", "60", "--epochs", "50"], "frames must be at most epochs + 1"),
         (["--fps", "0"], "fps must be a finite number > 0"),
         (["--start", "abc"], "start must be two numbers"),
         (["--start", "1,x"], "start w1 must be a finite number"),
-        (["--grid", "2"], "grid size must be an integer >= 3"),
+        (["--grid", "2"], "grid size must be an integer from 3 to 2001"),
     ],
 )
 def test_animate_command_refuses_bad_input_in_one_line(tmp_path, refused, args, message):

@@ -12,10 +12,21 @@ from ..errors import ConfigError
 from ..studies.animation import AnimationRun
 from ..viz.film import frame_epochs, render
 
+#: How long the last frame stays on screen, so the end of the descent can be read before a
+#: looping GIF starts again (and before a video ends).
+HOLD_SECONDS = 2.0
+
+
+def hold_frames(fps: float, hold: float = HOLD_SECONDS) -> int:
+    """How many extra copies of the last frame an MP4 at `fps` needs to show it for `hold`
+    seconds in all (the frame itself already shows for 1 / fps)."""
+    return max(0, round(hold * fps) - 1)
+
 
 @dataclass(frozen=True)
 class Film:
-    """Files written and how long a frame took (drawing alone, and with encoding)."""
+    """Files written and how long a frame took (drawing alone, and with encoding). `frames`
+    counts the distinct frames; the last one is held for hold_seconds."""
 
     gif: Path
     mp4: Path
@@ -23,6 +34,7 @@ class Film:
     fps: float
     render_seconds_per_frame: float
     seconds_per_frame: float
+    hold_seconds: float = HOLD_SECONDS
 
     @property
     def names(self) -> list[str]:
@@ -32,7 +44,8 @@ class Film:
 
 def write_animation(run: AnimationRun, folder: Path, *, progress: bool = False) -> Film:
     """fitting.gif and fitting.mp4 into folder, each frame rendered once: written to the MP4
-    as it comes and collected for the GIF. Film.names lists what was written."""
+    as it comes and collected for the GIF; the last frame stays HOLD_SECONDS on screen in both
+    (a longer delay in the GIF, repeated frames in the MP4). Film.names lists what was written."""
     scene, fps = run.scene, run.config.fps
     epochs_at = frame_epochs(scene.race.fits["bce"].epochs, run.config.frames)
     image_module, imageio = media()
@@ -47,8 +60,11 @@ def write_animation(run: AnimationRun, folder: Path, *, progress: bool = False) 
             render_time += time.perf_counter() - tick
             video.append_data(frame)
             pictures.append(image_module.fromarray(frame).quantize(colors=255))
+        for _ in range(hold_frames(fps)):
+            video.append_data(frame)
     duration = max(1, round(1000 / fps))  # GIF delays are whole milliseconds
-    pictures[0].save(gif, save_all=True, append_images=pictures[1:], duration=duration, loop=0)
+    durations = [duration] * (len(pictures) - 1) + [max(duration, round(1000 * HOLD_SECONDS))]
+    pictures[0].save(gif, save_all=True, append_images=pictures[1:], duration=durations, loop=0)
     total = time.perf_counter() - begin
     return Film(
         gif=gif,

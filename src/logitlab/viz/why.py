@@ -108,18 +108,31 @@ def _paths(ax: Axes, race: Race, upto: int | None = None) -> None:
                 zorder=ZORDER["end"])  # fmt: skip
 
 
-def _marks(ax: Axes, why: WhyNotMSE, start: np.ndarray) -> None:
+def mark_points(
+    ax: Axes,
+    start: np.ndarray,
+    truth: np.ndarray,
+    mle: np.ndarray,
+    mse_minimum: np.ndarray | None = None,
+) -> None:
     """The start, MSE's own minimum, the MLE (a hollow ring) and the truth (a star drawn on
-    top, so the two stay visible where they nearly coincide)."""
-    ax.plot(*start, "o", color="k", markeredgecolor="w", markersize=8, label="start",
+    top, so the two stay visible where they nearly coincide), labelled for a legend."""
+    ax.plot(*start[:2], "o", color="k", markeredgecolor="w", markersize=8, label="start",
             zorder=ZORDER["start"])  # fmt: skip
-    ax.plot(*why.mse_minimum, "D", color=LOSS_COLORS["mse"], markeredgecolor="k", markersize=8,
-            label=f"{loss_label('mse')}'s own minimum", zorder=ZORDER["mse_minimum"])  # fmt: skip
-    ax.plot(*why.mle.coef, "o", markerfacecolor="none", markeredgecolor="k", markeredgewidth=2,
+    if mse_minimum is not None:
+        ax.plot(*mse_minimum[:2], "D", color=LOSS_COLORS["mse"], markeredgecolor="k",
+                markersize=8, label=f"{loss_label('mse')}'s own minimum",
+                zorder=ZORDER["mse_minimum"])  # fmt: skip
+    ax.plot(*mle[:2], "o", markerfacecolor="none", markeredgecolor="k", markeredgewidth=2,
             markersize=15, path_effects=HALO, label=f"{MLE_LABEL} (maximum likelihood)",
             zorder=ZORDER["mle"])  # fmt: skip
-    ax.plot(*why.truth, "*", color=TRUTH_COLOR, markeredgecolor="k", markeredgewidth=0.6,
+    ax.plot(*truth[:2], "*", color=TRUTH_COLOR, markeredgecolor="k", markeredgewidth=0.6,
             markersize=12, label="truth", zorder=ZORDER["truth"])  # fmt: skip
+
+
+def _marks(ax: Axes, why: WhyNotMSE, start: np.ndarray) -> None:
+    """mark_points for a why-not-MSE analysis, MSE's own minimum included."""
+    mark_points(ax, start, why.truth, why.mle.coef, why.mse_minimum)
 
 
 def figure_legend(fig: Figure, ax: Axes, ncols: int = 4) -> None:
