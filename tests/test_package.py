@@ -74,8 +74,12 @@ def test_public_names_resolve():
 
 def test_notebook_walkthrough(lecture_data):
     net = logitlab.lecture_net()
-    assert "Sigmoid(X@W)=yhat" in logitlab.diagram_detailed(net).source
+    assert "Sigmoid(X@W + b)=yhat" in logitlab.diagram_detailed(net).source
     result = logitlab.fit(lecture_data.x, lecture_data.y, logitlab.TrainConfig(epochs=20))
     curve = logitlab.probabilities(result.params, lecture_data.x)
     fig = logitlab.plot_fit(lecture_data, {"BCE fit": curve}, "after 20 epochs")
-    assert len(fig.axes[0].get_lines()) == 2
+    lines = fig.axes[0].get_lines()  # the truth and the fit (and the binned shares' bars)
+    assert [ln.get_label() for ln in lines if ln.get_label() != "_nolegend_"] == [
+        "true π(x)",
+        "BCE fit",
+    ]

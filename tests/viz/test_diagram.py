@@ -27,7 +27,7 @@ def clusters(graph: graphviz.Digraph) -> dict[str, str]:
 
 def edges(body: str) -> list[tuple[str, str, str | None]]:
     """(tail, head, label or None) for each edge line of a body."""
-    pattern = r'^\s*("[^"]*"|\S+) -> ("[^"]*"|\S+)(?: \[label=("[^"]*"|\S+)\])?$'
+    pattern = r'^\s*("[^"]*"|\S+) -> ("[^"]*"|\S+)(?: \[label=("[^"]*"|\S+)[^\]]*\])?$'
     return [
         tuple(None if p is None else p.strip('"') for p in m.groups())
         for m in re.finditer(pattern, body, flags=re.M)
@@ -42,9 +42,29 @@ def test_detailed_matches_the_lecture() -> None:
     assert re.search(r"^\s*X$", layers["Layer 0"], flags=re.M)
     assert edges(layers["Layer 0"]) == []
     assert edges(layers["Layer 1"]) == [
+        ("X", "X@W + b", "@W"),
+        ("b", "X@W + b", "+b"),
+        ("X@W + b", "Sigmoid(X@W + b)=yhat", "Sigmoid"),
+    ]
+
+
+def test_detailed_shows_the_bias():
+    """The lecture's X@W hid the intercept: w0 is the Linear layer's bias, drawn as a node."""
+    layer = clusters(diagram_detailed(lecture_net()))["Layer 1"]
+    assert re.search(r'^\s*b \[label="b = w0"', layer, flags=re.M)
+    without = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Sigmoid())
+    assert edges(clusters(diagram_detailed(without))["Layer 1"]) == [
         ("X", "X@W", "@W"),
         ("X@W", "Sigmoid(X@W)=yhat", "Sigmoid"),
     ]
+
+
+@pytest.mark.parametrize("draw", [diagram_detailed, diagram_compact])
+def test_both_diagrams_share_one_sans_serif_font_and_size(draw):
+    source = draw(lecture_net()).source
+    for kind in ("graph", "node", "edge"):
+        assert f'{kind} [fontname="Helvetica,Arial,sans-serif" fontsize=14]' in source
+    assert "Times" not in source
 
 
 def test_compact_matches_the_lecture() -> None:
@@ -63,12 +83,13 @@ def test_diagrams_follow_the_net() -> None:
     detailed = clusters(diagram_detailed(net))
     assert list(detailed) == ["Layer 0", "Layer 1", "Layer 2"]
     assert edges(detailed["Layer 1"]) == [
-        ("X", "X@W1", "@W1"),
-        ("X@W1", "ReLU(X@W1)", "ReLU"),
+        ("X", "X@W1 + b1", "@W1"),
+        ("b1", "X@W1 + b1", "+b1"),
+        ("X@W1 + b1", "ReLU(X@W1 + b1)", "ReLU"),
     ]
     assert edges(detailed["Layer 2"])[-1] == (
-        "ReLU(X@W1)@W2",
-        "Tanh(ReLU(X@W1)@W2)=yhat",
+        "ReLU(X@W1 + b1)@W2 + b2",
+        "Tanh(ReLU(X@W1 + b1)@W2 + b2)=yhat",
         "Tanh",
     )
     compact = clusters(diagram_compact(net))
@@ -108,8 +129,9 @@ def test_write_diagram_renders_svg(tmp_path) -> None:
     assert dot_path.read_text() == graph.source
     svg = svg_path.read_text()
     assert "<svg" in svg
-    for text in ("Layer 0", "Layer 1", "X@W", "Sigmoid(X@W)=yhat", "@W"):
+    for text in ("Layer 0", "Layer 1", "X@W + b", "Sigmoid(X@W + b)=yhat", "@W", "b = w0"):
         assert f">{text}</text>" in svg
+    assert "Times" not in svg and 'font-family="Helvetica,Arial,sans-serif"' in svg
     assert sorted(p.name for p in tmp_path.iterdir()) == [dot_path.name, svg_path.name]
 
 

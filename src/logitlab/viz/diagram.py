@@ -17,6 +17,9 @@ from ..errors import ConfigError
 
 #: Where torch defines its activation modules (Sigmoid, ReLU, Tanh, Softmax, ...).
 _ACTIVATION_MODULE = "torch.nn.modules.activation"
+#: One look for both diagrams, matching the page's sans-serif text (Graphviz's default is
+#: Times): the first family the renderer finds wins, sans-serif whatever the machine has.
+FONT = {"fontname": "Helvetica,Arial,sans-serif", "fontsize": "14"}
 
 
 def _layers(net: torch.nn.Module) -> list[tuple[torch.nn.Linear, str]]:
@@ -41,8 +44,9 @@ def _layers(net: torch.nn.Module) -> list[tuple[torch.nn.Linear, str]]:
 
 
 def _digraph() -> graphviz.Digraph:
-    """An empty left-to-right graph, as the lecture draws it."""
-    graph = graphviz.Digraph("G")
+    """An empty left-to-right graph, as the lecture draws it, in the one font and size both
+    diagrams share (so they appear at one scale side by side)."""
+    graph = graphviz.Digraph("G", graph_attr=FONT, node_attr=FONT, edge_attr=FONT)
     graph.attr(rankdir="LR")
     return graph
 
@@ -61,20 +65,36 @@ def _input_layer(graph: graphviz.Digraph) -> None:
         cluster.node("X")
 
 
+def _bias_label(net_layers: int, layer: int, linear: torch.nn.Linear) -> str:
+    """The bias node's text: the lecture's one-unit net calls its bias w0 (and W holds w1)."""
+    if net_layers == 1 and linear.in_features == 1 and linear.out_features == 1:
+        return "b = w0"
+    return "b" if net_layers == 1 else f"b{layer}"
+
+
 def diagram_detailed(net: torch.nn.Module) -> graphviz.Digraph:
-    """The lecture's detailed diagram: X -> X@W -> Sigmoid(X@W)=yhat, one step per module."""
+    """The lecture's detailed diagram, one step per module, with the bias drawn as its own
+    input: X -> X@W + b -> Sigmoid(X@W + b)=yhat, b (the intercept w0) joining at the sum.
+    A Linear layer without a bias gets no bias node: X -> X@W -> Sigmoid(X@W)=yhat."""
     layers = _layers(net)
     graph = _digraph()
     _input_layer(graph)
     previous = "X"
-    for i, (_, activation) in enumerate(layers, start=1):
+    for i, (linear, activation) in enumerate(layers, start=1):
         weight = "W" if len(layers) == 1 else f"W{i}"
+        bias = "b" if len(layers) == 1 else f"b{i}"
         product = f"{previous}@{weight}"
+        if linear.bias is not None:
+            product += f" + {bias}"
         output = f"{activation}({product})"
         if i == len(layers):
             output += "=yhat"
         with _cluster(graph, i, f"Layer {i}") as cluster:
             cluster.edge(previous, product, label=f"@{weight}")
+            if linear.bias is not None:
+                cluster.node(bias, _bias_label(len(layers), i, linear), shape="box",
+                             style="rounded,filled", fillcolor="white")  # fmt: skip
+                cluster.edge(bias, product, label=f"+{bias}", constraint="false")
             cluster.edge(product, output, label=activation)
         previous = output
     return graph
