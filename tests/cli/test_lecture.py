@@ -91,17 +91,17 @@ def test_single_loss_and_console_table(tmp_path, capsys):
 
 
 BAD = [
-    (["--n", "1"], "n must be an integer >= 2"),
-    (["--n", "2.5"], "n must be an integer >= 2"),
+    (["--n", "1"], "n must be an integer from 2 to 10**7"),
+    (["--n", "2.5"], "n must be an integer from 2 to 10**7"),
     (["--lr", "0"], "lr must be a finite number > 0"),
     (["--lr", "nan"], "lr must be a finite number > 0"),
     (["--lr", "fast"], "lr must be a finite number > 0"),
-    (["--epochs", "0"], "epochs must be an integer >= 1"),
-    (["--epochs", "1.5"], "epochs must be an integer >= 1"),
+    (["--epochs", "0"], "epochs must be an integer from 1 to 10**7"),
+    (["--epochs", "1.5"], "epochs must be an integer from 1 to 10**7"),
     (["--loss", "hinge"], "loss must be bce, mse or both"),
     (["--w0", "inf"], "w0 must be a finite number"),
-    (["--data-seed", "-1"], "data seed must be an integer >= 0"),
-    (["--init-seed", "x"], "init seed must be an integer >= 0"),
+    (["--data-seed", "-1"], "data seed must be an integer from 0 to 2**63 - 1"),
+    (["--init-seed", "x"], "init seed must be an integer from 0 to 2**63 - 1"),
     (["--bogus"], "unrecognized arguments"),
 ]
 
@@ -181,3 +181,79 @@ def test_output_folder_has_ordinary_permissions(lecture_out):
     mask = os.umask(0)
     os.umask(mask)
     assert lecture_out.stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+# --- what the report says -------------------------------------------------------------------
+
+
+def report_text(folder) -> str:
+    """The page without its embedded images and diagrams: the words and numbers."""
+    import re
+
+    page = (folder / "report.html").read_text()
+    page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    return re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+
+
+def test_report_has_contents_a_viewport_and_one_bce_or_mse_section(lecture_out):
+    import re
+
+    page = report_text(lecture_out)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    headings = re.findall(r'<h2 id="([^"]+)">([^<]+)</h2>', page)
+    assert [text for _, text in headings] == [
+        "1. The model and the loss",
+        "2. The data",
+        "3. The network",
+        "4. Training",
+        "5. The fits",
+        "6. The parameters",
+        "7. BCE or MSE?",
+        "8. About this run",
+    ]
+    assert page.count("<h2") == len(headings)  # every section is in the contents
+    contents = re.search(r"<nav[^>]*>(.*?)</nav>", page, flags=re.S).group(1)
+    assert re.findall(r'href="#([^"]+)"', contents) == [name for name, _ in headings]
+    assert "Why not MSE?" not in page  # merged into section 7, not repeated after it
+    assert page.count("Why they differ") == 1
+
+
+def test_report_parameter_table_has_uncertainty_odds_boundary_and_accuracy(lecture_out):
+    import csv
+    import math
+
+    page = report_text(lecture_out)
+    results = json.loads((lecture_out / "results.json").read_text())
+    mle = results["mle"]
+    z = 1.959963984540054
+    for w, se in ((mle["w0"], mle["se_w0"]), (mle["w1"], mle["se_w1"])):
+        assert f"<td>{se:.4f}</td>" in page
+        assert f"<td>[{w - z * se:.4f}, {w + z * se:.4f}]</td>" in page
+    assert f"[{math.exp(mle['w1'] - z * mle['se_w1']):.1f}, " in page
+    with (lecture_out / "data.csv").open(newline="") as handle:
+        rows = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(handle)]
+    for label, fit in [*((f"{k.upper()} fit", v) for k, v in results["fits"].items()),
+                       ("MLE (Newton-Raphson)", mle)]:  # fmt: skip
+        w0, w1 = fit["w0"], fit["w1"]
+        right = sum((w0 + w1 * x >= 0) == (y == 1) for x, y in rows) / len(rows)
+        cells = (
+            f"<td>{label}</td><td>{w0:.4f}</td><td>{w1:.4f}</td><td>{math.exp(w1):.4f}</td>"
+            f"<td>{-w0 / w1:.4f}</td><td>{100 * right:.1f}%</td>"
+        )
+        assert cells in page, label
+    assert "Odds ratio." in page and "Decision boundary." in page
+    assert f"x = −ŵ0/ŵ1 = {-mle['w0'] / mle['w1']:.4f}" in page
+
+
+def test_report_names_engine_convergence_versions_and_run_time(lecture_out):
+    page = report_text(lecture_out)
+    results = json.loads((lecture_out / "results.json").read_text())
+    for loss, fit in results["fits"].items():
+        assert f"{loss.upper()} on the <code>{fit['engine']}</code> engine" in page
+        verdict, norm = fit["convergence"]["verdict"], fit["convergence"]["grad_norm"]
+        assert f"{loss.upper()}: {verdict} (|gradient| {norm:.2g}" in page
+    prov = results["provenance"]
+    for name, version in prov["versions"].items():
+        assert f"<td>{name}</td><td>{version or 'not installed'}</td>" in page
+    assert f"after {prov['seconds']:.1f} s" in page and prov["seconds"] > 0
+    assert prov["machine"]["system"] in page

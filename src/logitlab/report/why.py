@@ -29,11 +29,11 @@ def _epochs(why: WhyNotMSE, loss: str, tol: float) -> str:
 
 
 def why_section(why: WhyNotMSE | None, missing: str = "") -> str:
-    """HTML for the section; `missing` says why there is no analysis (e.g. separation)."""
+    """The evidence of "BCE, not MSE" in this run's numbers and pictures, as subsections of
+    the lecture report's "BCE or MSE?" (which explains the reasons once); `missing` says why
+    there is no analysis (e.g. separation: no MLE to compare with)."""
     if why is None:
-        return (
-            f"<h2>Why not MSE?</h2><p>No maximum-likelihood reference: {html.escape(missing)}</p>"
-        )
+        return f"<p>No maximum-likelihood reference to measure against: {html.escape(missing)}</p>"
     mle, summary = why.mle, to_record(why)
     lecture, plateau = summary["lecture_start"], summary["plateau_start"]
     rows = [
@@ -50,28 +50,29 @@ def why_section(why: WhyNotMSE | None, missing: str = "") -> str:
     ]
     w0, w1 = why.plateau.start
     eig = summary["min_hessian_eigenvalue"]
+    floor = summary["mse_minimum"]
     return f"""
-<h2>Why not MSE?</h2>
-<p>The lecture says not to use MSE here. The reason, in numbers: the maximum-likelihood
-estimate (Newton–Raphson to convergence, in float64) is ŵ0 = {mle.coef[0]:.4f}
-(SE {mle.se[0]:.4f}), ŵ1 = {mle.coef[1]:.4f} (SE {mle.se[1]:.4f}), log-likelihood
-{mle.loglik:.2f}. Minimising BCE <em>is</em> maximising this likelihood, so gradient descent on
-BCE walks to the MLE; gradient descent on MSE walks somewhere else, and more slowly: MSE's own
-minimum is at ({summary["mse_minimum"]["w0"]:.4f}, {summary["mse_minimum"]["w1"]:.4f}),
-{summary["mse_minimum"]["distance_to_mle"]:.3g} from the MLE, where MSE's gradient descent ends
-if it runs for ever: the longer it runs, the closer it gets to that point, not to the MLE.</p>
+<h3>Where each descent goes</h3>
+<p>The maximum-likelihood estimate (Newton–Raphson to convergence, in float64) is
+ŵ0 = {mle.coef[0]:.4f}, ŵ1 = {mle.coef[1]:.4f} (log-likelihood {mle.loglik:.2f}; standard
+errors {mle.se[0]:.4f} and {mle.se[1]:.4f}): where gradient descent on BCE is headed.
+Gradient descent on MSE is headed for MSE's own minimum instead, at
+({floor["w0"]:.4f}, {floor["w1"]:.4f}), {floor["distance_to_mle"]:.3g} from the MLE: the
+longer it runs, the closer it gets to that point, not to the MLE.</p>
 {htmlpage.table(["", "value"], rows)}
 {htmlpage.figure(plot_landscapes(why), "Both loss landscapes with both gradient-descent paths")}
-<p>Curvature: BCE's Hessian is mean(ŷ(1 − ŷ)·[1, x][1, x]ᵀ), positive semi-definite
-everywhere (smallest eigenvalue on the grid {eig["bce"]:.2g}): one valley, no traps. MSE's
-Hessian has a negative eigenvalue where the map is red (smallest {eig["mse"]:.2g}).</p>
-{htmlpage.figure(plot_curvature(why), "Smallest Hessian eigenvalue over the grid")}
 {htmlpage.figure(plot_convergence(why), "Distance to the MLE per epoch (log scale)")}
-<p>The plateau: started at (w0, w1) = ({w0:g}, {w1:g}), the fitted curve is close to 1 for
-every x. MSE's gradient carries the factor ŷ(1 − ŷ), which is nearly 0 there: its largest
-gradient norm along the path is {plateau["mse"]["max_grad_norm"]:.2g} and it ends
-{plateau["mse"]["distance_to_mle"]:.3g} from the MLE. BCE's gradient is mean((ŷ − y)·[1, x]),
-large exactly when the prediction is confidently wrong ({plateau["bce"]["max_grad_norm"]:.2g}),
-and it ends {plateau["bce"]["distance_to_mle"]:.2g} from the MLE.</p>
+<h3>Curvature</h3>
+<p>BCE's Hessian is mean(ŷ(1 − ŷ)·[1, x][1, x]ᵀ), positive semi-definite everywhere (smallest
+eigenvalue on the grid {eig["bce"]:.2g}): one valley, no traps. MSE's Hessian has a negative
+eigenvalue where the map is red (smallest {eig["mse"]:.2g}).</p>
+{htmlpage.figure(plot_curvature(why), "Smallest Hessian eigenvalue over the grid")}
+<h3>The plateau</h3>
+<p>Started at (w0, w1) = ({w0:g}, {w1:g}), the fitted curve is close to 1 for every x, and
+MSE's factor ŷ(1 − ŷ) is nearly 0: its largest gradient norm along the path is
+{plateau["mse"]["max_grad_norm"]:.2g} and it ends {plateau["mse"]["distance_to_mle"]:.3g} from
+the MLE. BCE's gradient stays large there, where the prediction is confidently wrong (up to
+{plateau["bce"]["max_grad_norm"]:.2g}), and it ends {plateau["bce"]["distance_to_mle"]:.2g}
+from the MLE.</p>
 {htmlpage.figure(plot_plateau(why), "The MSE plateau: MSE stalls, BCE recovers")}
 """
