@@ -24,52 +24,134 @@ DEFAULT_DATA_SEED = 2022
 PLATEAU_START = (12.0, -10.0)
 
 
-def check_int(name: str, value: object, minimum: int) -> int:
-    """Return value as int if it is an integer >= minimum, else raise ConfigError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+#: float32's largest finite value (np.finfo(np.float32).max). The engines compute in float32, so
+#: every parameter, learning rate and datum must stay within +-FLOAT32_MAX, and so must the
+#: logits w0 + x.w they make: one more step and float32 holds only infinity.
+FLOAT32_MAX = 3.4028234663852886e38
+
+#: The upper bound of every integer setting, each with its reason:
+#: - seeds: torch.manual_seed and torch.Generator.manual_seed take 0 .. 2**64 - 1, but a seed
+#:   also travels in int64 NumPy arrays and JSON records, so the common range is int64's.
+MAX_SEED = 2**63 - 1
+#: - points: 10**7 points are 120 MB of float32 data; the budget (logitlab.budget) refuses
+#:   the runs they make too large (the maximum-likelihood reference alone takes ~1.4 kB and
+#:   ~0.5 ms per point: 14 GB and ~1.4 h at 10**7).
+MAX_N = 10**7
+#: - epochs: 10**7 full-batch epochs are ~1 min per fit of the lecture's data on the fused
+#:   engine, ~1 h on the eager loop, and 240 MB of history per fit; the lecture needs 10**4.
+MAX_EPOCHS = 10**7
+#: - grid points per axis: 2001 x 2001 = 4 million parameter pairs per landscape, ~16 min
+#:   of work each for the lecture's 2000 points; a figure shows a few hundred per axis.
+MAX_GRID = 2001
+#: - Monte Carlo repetitions: 10**6 draws of the lecture's data would need ~110 GB and ~11 h
+#:   (the budget refuses them on most machines); 1000 give the sampling distribution.
+MAX_REPS = 10**6
+#: - frames: 2000 frames are 100 s of film at 20 fps, ~1.6 GB of frames held for the GIF
+#:   and ~4 min of drawing.
+MAX_FRAMES = 2000
+#: - learning rates in one sweep: each is a row of the table and a point of the figure.
+MAX_LRS = 1000
+#: Any other integer: what an int64 holds (torch and NumPy index with int64).
+MAX_INT64 = 2**63 - 1
+
+
+def bound_text(value: int) -> str:
+    """An integer bound as a reader takes it in: 2**63 - 1, 10**7, or the digits."""
+    if value >= 2**31 and (value + 1) & value == 0:
+        return f"2**{(value + 1).bit_length() - 1} - 1"
+    text = str(value)
+    if value >= 10**4 and text.rstrip("0") == "1":
+        return f"10**{len(text) - 1}"
+    return text
+
+
+def shown(value: object) -> str:
+    """repr(value) for a message, cut short when long (a 400-digit integer stays one line)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:24]}... ({len(text)} characters)"
+
+
+def check_int(name: str, value: object, minimum: int, maximum: int = MAX_INT64) -> int:
+    """Return value as int if it is an integer from minimum to maximum, else ConfigError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or not minimum <= value <= maximum
+    ):
+        raise ConfigError(
+            f"{name} must be an integer from {bound_text(minimum)} to {bound_text(maximum)}, "
+            f"got {shown(value)}"
+        )
     return int(value)
 
 
 def check_float(name: str, value: object, *, positive: bool = False) -> float:
-    """Return value as float if it is a finite real number (and > 0 when asked)."""
-    allowed = "a finite number > 0" if positive else "a finite number"
+    """Return value as float if it is a real number within float32's finite range (and > 0
+    when asked): a value float32 cannot hold would be infinity in every computation."""
+    allowed = (
+        f"a finite number > 0 and <= {FLOAT32_MAX:.8g} (float32's largest)"
+        if positive
+        else f"a finite number with |{name}| <= {FLOAT32_MAX:.8g} (float32's largest)"
+    )
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or (positive and value <= 0):
-        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
-    return value
+        raise ConfigError(f"{name} must be {allowed}, got {shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int or Fraction beyond float64
+        number = math.inf
+    if not abs(number) <= FLOAT32_MAX or (positive and number <= 0):
+        raise ConfigError(f"{name} must be {allowed}, got {shown(value)}")
+    return number
+
+
+def check_logits(name: str, params: Sequence[float], xmax: Sequence[float] = (1.0,)) -> None:
+    """Refuse parameters [w0, w1, ..., wd] whose logits w0 + x.w can leave float32's range on
+    data with |x_j| <= xmax[j] (the lecture's x lies in [-1, 1]): the bound |w0| + sum
+    |w_j| xmax_j must stay <= FLOAT32_MAX, or the first forward pass is infinity or NaN."""
+    bound = abs(params[0]) + math.fsum(abs(w) * m for w, m in zip(params[1:], xmax, strict=True))
+    if not bound <= FLOAT32_MAX:
+        where = "x in [-1, 1]" if tuple(xmax) == (1.0,) else "this data"
+        raise ConfigError(
+            f"{name} must keep the logits w0 + w1 x within float32's range on {where} "
+            f"(|w0| + |w1| max|x| <= {FLOAT32_MAX:.8g}), got {tuple(params)}"
+        )
 
 
 def check_point(name: str, value: object) -> tuple[float, float]:
-    """A point (w0, w1) of the one-feature parameter space: two finite numbers."""
+    """A point (w0, w1) of the one-feature parameter space: two numbers whose logits
+    w0 + w1 x stay within float32's range for x in [-1, 1]."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
-        raise ConfigError(f"{name} must be two numbers w0, w1, got {value!r}")
-    return check_float(f"{name} w0", value[0]), check_float(f"{name} w1", value[1])
+        raise ConfigError(f"{name} must be two numbers w0, w1, got {shown(value)}")
+    point = check_float(f"{name} w0", value[0]), check_float(f"{name} w1", value[1])
+    check_logits(name, point)
+    return point
 
 
 def check_loss(name: str, value: object) -> str:
     """Return the loss name if it is one of LOSSES."""
     if value not in LOSSES:
-        raise ConfigError(f"{name} must be one of {', '.join(LOSSES)}, got {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(LOSSES)}, got {shown(value)}")
     return str(value)
 
 
 def check_engine(value: object) -> str:
     """Return the engine name if it is one of ENGINES."""
     if value not in ENGINES:
-        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {value!r}")
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {shown(value)}")
     return str(value)
 
 
 def check_losses(value: object) -> tuple[str, ...]:
     """Accept 'bce', 'mse', 'both' or a sequence of loss names; return a tuple of names."""
-    if value == "both":
+    if isinstance(value, str) and value == "both":
         return LOSSES
-    names = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
-    if not names or len(set(names)) != len(names) or not set(names) <= set(LOSSES):
-        raise ConfigError(f"loss must be bce, mse or both, got {value!r}")
+    try:
+        names = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+        known = bool(names) and len(set(names)) == len(names) and set(names) <= set(LOSSES)
+    except TypeError:  # not a sequence, or one of unhashable things
+        known = False
+    if not known:
+        raise ConfigError(f"loss must be bce, mse or both, got {shown(value)}")
     return names
 
 
@@ -88,10 +170,11 @@ class DataConfig:
     seed: int = DEFAULT_DATA_SEED
 
     def __post_init__(self) -> None:
-        _set(self, "n", check_int("n", self.n, 2))
+        _set(self, "n", check_int("n", self.n, 2, MAX_N))
         _set(self, "w0", check_float("w0", self.w0))
         _set(self, "w1", check_float("w1", self.w1))
-        _set(self, "seed", check_int("data seed", self.seed, 0))
+        check_logits("the true w0, w1", self.truth)
+        _set(self, "seed", check_int("data seed", self.seed, 0, MAX_SEED))
 
     @property
     def truth(self) -> tuple[float, float]:
@@ -117,8 +200,8 @@ class TrainConfig:
         _set(self, "engine", check_engine(self.engine))
         _set(self, "loss", check_loss("loss", self.loss))
         _set(self, "lr", check_float("lr", self.lr, positive=True))
-        _set(self, "epochs", check_int("epochs", self.epochs, 1))
-        _set(self, "init_seed", check_int("init seed", self.init_seed, 0))
+        _set(self, "epochs", check_int("epochs", self.epochs, 1, MAX_EPOCHS))
+        _set(self, "init_seed", check_int("init seed", self.init_seed, 0, MAX_SEED))
 
 
 @dataclass(frozen=True)
@@ -162,7 +245,7 @@ class LandscapeConfig:
 
     def __post_init__(self) -> None:
         _set(self, "plateau_start", check_point("plateau start", self.plateau_start))
-        _set(self, "grid_size", check_int("grid size", self.grid_size, 3))
+        _set(self, "grid_size", check_int("grid size", self.grid_size, 3, MAX_GRID))
 
 
 @dataclass(frozen=True)
@@ -179,13 +262,13 @@ class AnimationConfig:
     def __post_init__(self) -> None:
         if self.start is not None:
             _set(self, "start", check_point("start", self.start))
-        _set(self, "frames", check_int("frames", self.frames, 2))
+        _set(self, "frames", check_int("frames", self.frames, 2, MAX_FRAMES))
         if self.frames > self.train.epochs + 1:
             raise ConfigError(
                 f"frames must be at most epochs + 1 ({self.train.epochs + 1}), got {self.frames}"
             )
         _set(self, "fps", check_float("fps", self.fps, positive=True))
-        _set(self, "grid_size", check_int("grid size", self.grid_size, 3))
+        _set(self, "grid_size", check_int("grid size", self.grid_size, 3, MAX_GRID))
 
 
 @dataclass(frozen=True)
@@ -197,8 +280,8 @@ class SweepConfig:
 
     def __post_init__(self) -> None:
         lrs = list(self.lrs) if isinstance(self.lrs, list | tuple) else [self.lrs]
-        if not lrs:
-            raise ConfigError("lr list must hold at least one learning rate")
+        if not 1 <= len(lrs) <= MAX_LRS:
+            raise ConfigError(f"lr list must hold 1 to {MAX_LRS} learning rates, got {len(lrs)}")
         _set(self, "lrs", tuple(check_float("lr", v, positive=True) for v in lrs))
 
 
@@ -211,8 +294,13 @@ class MonteCarloConfig:
     reps: int = 1000
 
     def __post_init__(self) -> None:
-        _set(self, "reps", check_int("reps", self.reps, 1))
-        check_int("data seed of the last rep", self.data_seed(self.reps - 1), 0)
+        _set(self, "reps", check_int("reps", self.reps, 1, MAX_REPS))
+        last = self.data_seed(self.reps - 1)
+        if last > MAX_SEED:
+            raise ConfigError(
+                f"data seed + reps - 1 (the seed of the last rep) must be at most "
+                f"{bound_text(MAX_SEED)}, got {last}"
+            )
 
     def data_seed(self, rep: int) -> int:
         """The data seed of rep `rep`: the base seed plus the rep number."""

@@ -33,9 +33,9 @@ def test_landscape_command_writes_figures_and_numbers(tmp_path, capsys):
     ("args", "message"),
     [
         (["--plateau-start", "3"], "plateau start must be two numbers"),
-        (["--grid", "x"], "grid size must be an integer >= 3"),
+        (["--grid", "x"], "grid size must be an integer from 3 to 2001"),
         (["--lr", "-1"], "lr must be a finite number > 0"),
-        (["--epochs", "0"], "epochs must be an integer >= 1"),
+        (["--epochs", "0"], "epochs must be an integer from 1 to 10**7"),
     ],
 )
 def test_landscape_command_refuses_bad_input_in_one_line(tmp_path, refused, args, message):

@@ -141,7 +141,7 @@ def test_one_diverging_fit_does_not_spoil_the_others(draws, engine):
         ({"lr": [0.1, 0.2], "loss": ["bce", "mse", "bce"]}, "single or of one length"),
         ({"data": 5}, "below the number of data sets"),
         ({"engine": "warp"}, "engine must be one of auto, eager, fused"),
-        ({"epochs": 0}, "epochs must be an integer >= 1"),
+        ({"epochs": 0}, r"epochs must be an integer from 1 to 10\*\*7"),
         ({"init": [0.0]}, "init must hold 2 values"),
     ],
 )

@@ -107,13 +107,13 @@ def test_rmse_splits_into_bias_and_sd():
 
 
 BAD = [
-    (["--reps", "0"], "reps must be an integer >= 1"),
-    (["--reps", "2.5"], "reps must be an integer >= 1"),
-    (["--reps", "many"], "reps must be an integer >= 1"),
+    (["--reps", "0"], "reps must be an integer from 1 to 10**6"),
+    (["--reps", "2.5"], "reps must be an integer from 1 to 10**6"),
+    (["--reps", "many"], "reps must be an integer from 1 to 10**6"),
     (["--engine", "warp"], "engine must be one of auto, eager, fused"),
     (["--lr", "-1"], "lr must be a finite number > 0"),
     (["--loss", "hinge"], "loss must be bce, mse or both"),
-    (["--data-seed", "-3"], "data seed must be an integer >= 0"),
+    (["--data-seed", "-3"], "data seed must be an integer from 0 to 2**63 - 1"),
 ]
 
 

@@ -85,12 +85,18 @@ def test_every_fit_diverging_still_draws_a_figure(tmp_path):
 
 
 BAD = [
-    (["--lr", "0.1,abc"], "lr must be a finite number > 0, got 'abc'"),
-    (["--lr", "0.1,-1"], "lr must be a finite number > 0, got -1"),
+    (
+        ["--lr", "0.1,abc"],
+        "lr must be a finite number > 0 and <= 3.4028235e+38 (float32's largest), got 'abc'",
+    ),
+    (
+        ["--lr", "0.1,-1"],
+        "lr must be a finite number > 0 and <= 3.4028235e+38 (float32's largest), got -1",
+    ),
     (["--lr", "0"], "lr must be a finite number > 0"),
     (["--engine", "warp"], "engine must be one of auto, eager, fused"),
     (["--loss", "l1"], "loss must be bce, mse or both"),
-    (["--epochs", "0"], "epochs must be an integer >= 1"),
+    (["--epochs", "0"], "epochs must be an integer from 1 to 10**7"),
 ]
 
 

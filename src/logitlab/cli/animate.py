@@ -11,6 +11,7 @@ from .common import (
     add_grid_option,
     add_output_options,
     add_training_options,
+    check_budget,
     data_config,
     number,
     point,
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         grid_size=args.grid,
     )
     check_out_dir(args.out, args.force)
+    check_budget(config)
     from ..report.animation import media, write_animation  # heavy imports, input known good
     from ..studies.animation import run_animation
 

@@ -4,7 +4,9 @@ their translation into settings dataclasses (which do all the checking)."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 from ..config import (
@@ -15,9 +17,42 @@ from ..config import (
     TrainConfig,
 )
 
+#: A value that starts with "-" as numbers do: -1e3, -.5, -inf, -nan, -5,3 (a point), -1,-2.
+NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def glue_negative_values(argv: Sequence[str]) -> list[str]:
+    """Join '--option -1e3' into '--option=-1e3', so a negative value reads as typed.
+
+    argparse takes any word starting with "-" for an option unless it matches its own
+    negative-number pattern, which misses -1e3, -inf and -5,3; with '=' the value is the
+    option's whatever it looks like. Words after a bare '--' are left alone.
+    """
+    out: list[str] = []
+    for word in argv:
+        previous = out[-1] if out else ""
+        if (
+            previous.startswith("--")
+            and len(previous) > 2
+            and "=" not in previous
+            and NEGATIVE_VALUE.match(word)
+            and "--" not in out
+        ):
+            out[-1] = f"{previous}={word}"
+        else:
+            out.append(word)
+    return out
+
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line on stderr and exit code 2."""
+    """argparse, but a usage mistake is one line on stderr and exit code 2, and an option's
+    value may be negative as typed (--w0 -1e3, --start -5,3)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = sys.argv[1:] if args is None else args
+        return super().parse_known_args(glue_negative_values(words), namespace)
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: error: {message}\n")
@@ -138,6 +173,17 @@ def add_grid_option(group: argparse._ArgumentGroup, default: int) -> None:
         default=default,
         help="landscape grid points per axis (default: %(default)s)",
     )
+
+
+def check_budget(config: object) -> None:
+    """Refuse a run that cannot fit in memory or time (ConfigError with the estimate and the
+    limit); say what a long or large one will cost, in one line on stderr, before it starts."""
+    from ..budget import check_study
+
+    cost = check_study(config)
+    if cost.long:
+        sys.stderr.write(f"this run: {cost} (estimated)\n")
+        sys.stderr.flush()
 
 
 def data_config(args: argparse.Namespace) -> DataConfig:

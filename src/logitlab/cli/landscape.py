@@ -11,6 +11,7 @@ from .common import (
     add_grid_option,
     add_output_options,
     add_training_options,
+    check_budget,
     data_config,
     point,
     train_config,
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         grid_size=args.grid,
     )
     check_out_dir(args.out, args.force)
+    check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
     from ..report.why import write_landscape
     from ..studies.why import run_landscape

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ..report.files import check_out_dir, require_dot, staged_dir
-from .common import add_data_options, add_output_options, add_training_options, lecture_config
+from .common import (
+    add_data_options,
+    add_output_options,
+    add_training_options,
+    check_budget,
+    lecture_config,
+)
 
 NAME = "lecture"
 HELP = (
@@ -23,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = lecture_config(args)
     check_out_dir(args.out, args.force)
+    check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
     from ..report.lecture import parameter_rows, write_lecture
     from ..studies.lecture import run_lecture

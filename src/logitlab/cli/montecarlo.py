@@ -10,6 +10,7 @@ from .common import (
     add_data_options,
     add_output_options,
     add_training_options,
+    check_budget,
     lecture_config,
     number,
 )
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
     check_out_dir(args.out, args.force)
+    check_budget(config)
     from ..report.montecarlo import write_montecarlo  # heavy imports, input known good
     from ..studies.montecarlo import findings, run_montecarlo
 

@@ -10,6 +10,7 @@ from .common import (
     add_data_options,
     add_output_options,
     add_training_options,
+    check_budget,
     lecture_config,
     number_list,
 )
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = SweepConfig(lecture=lecture_config(args, args.lr[0]), lrs=tuple(args.lr))
     check_out_dir(args.out, args.force)
+    check_budget(config)
     from ..records import sweep_rows  # heavy imports only once the input is known good
     from ..report.sweep import write_sweep
     from ..studies.sweep import run_sweep

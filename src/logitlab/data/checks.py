@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..config import FLOAT32_MAX
 from ..errors import DataError
 from ..result import default_names
 
@@ -16,18 +17,31 @@ def as_design(x: object, name: str = "X") -> torch.Tensor:
     return torch.from_numpy(design_array(x, name)).float()
 
 
-def design_array(x: object, name: str = "X") -> np.ndarray:
-    """as_design's checks, kept in float64 for exact statistics (the MLE reference)."""
+def numeric_array(value: object, name: str, what: str) -> np.ndarray:
+    """Any array-like (list, NumPy array, tensor on any device) as float64, or DataError
+    saying `name` must be `what` (ragged lists, text, complex or huge Python ints)."""
     try:
-        array = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a numeric array or tensor") from None
+        data = value.detach().cpu() if isinstance(value, torch.Tensor) else value
+        return np.asarray(data, dtype=float)
+    except (TypeError, ValueError, OverflowError, RuntimeError):
+        raise DataError(f"{name} must be {what}") from None
+
+
+def design_array(x: object, name: str = "X") -> np.ndarray:
+    """as_design's checks, kept in float64 for exact statistics (the MLE reference). Values
+    must be finite and within float32's range, which every engine computes in."""
+    array = numeric_array(x, name, "a numeric array or tensor (n x d, or n for one feature)")
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
         raise DataError(f"{name} must be an n x d array with n, d >= 1, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise DataError(f"{name} contains NaN or infinite values")
+    if np.abs(array).max() > FLOAT32_MAX:
+        raise DataError(
+            f"{name} holds values beyond float32's range (|value| <= {FLOAT32_MAX:.8g}), "
+            f"up to {np.abs(array).max():.4g}"
+        )
     return array
 
 
@@ -38,17 +52,16 @@ def as_labels(y: object, n: int) -> torch.Tensor:
 
 def label_array(y: object, n: int) -> np.ndarray:
     """as_labels' checks, as a float64 vector of length n."""
-    try:
-        array = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=float)
-    except (TypeError, ValueError):
-        raise DataError("y must be a numeric array of 0/1 labels") from None
+    array = numeric_array(y, "y", "a numeric array of 0/1 labels")
     array = array.reshape(-1) if array.ndim == 2 and 1 in array.shape else array
     if array.ndim != 1 or array.shape[0] != n:
         raise DataError(f"y must hold one label per row of X ({n}), got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise DataError("y contains NaN or infinite values")
-    if not np.all((array == 0) | (array == 1)):
-        raise DataError("y must hold only 0 and 1")
+    other = np.unique(array[(array != 0) & (array != 1)])
+    if len(other):
+        shown = ", ".join(f"{v:g}" for v in other[:3]) + (", ..." if len(other) > 3 else "")
+        raise DataError(f"y must hold only 0 and 1, got {shown}")
     return array
 
 

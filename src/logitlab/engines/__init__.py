@@ -27,8 +27,8 @@ __all__ = ["ENGINES", "fit", "fused_available", "resolve_engine"]
 
 
 def fit(
-    x: torch.Tensor,
-    y: torch.Tensor,
+    x: object,
+    y: object,
     config: TrainConfig | None = None,
     *,
     net: torch.nn.Sequential | None = None,
@@ -38,19 +38,47 @@ def fit(
 ) -> FitResult:
     """Fit the lecture's net to (x, y) by full-batch gradient descent.
 
-    x is n x d, y is n x 1 of 0/1 (float32 tensors); `names` names the d features (default
-    x1, ..., xd). `net` defaults to the lecture's network initialised under config.init_seed;
-    it is trained in place. `engine` ('auto', 'eager' or 'fused'; default config.engine)
-    picks who computes it: the same math either way, the eager loop or the compiled one
-    (which takes milliseconds, so `progress` draws a bar only for the eager loop).
+    x is n x d (a tensor, NumPy array or nested list; 1-D is one feature), y holds n labels
+    0/1 (n or n x 1); both are checked (logitlab.data.checks) and used as float32. `names`
+    names the d features (default x1, ..., xd). `net` defaults to the lecture's network
+    initialised under config.init_seed; it is trained in place. `engine` ('auto', 'eager' or
+    'fused'; default config.engine) picks who computes it: the same math either way, the
+    eager loop or the compiled one (which takes milliseconds, so `progress` draws a bar only
+    for the eager loop). A fit whose history would not fit in memory is refused first
+    (logitlab.budget).
     """
+    from .. import budget
     from ..config import TrainConfig
+    from ..data.checks import as_design, as_labels, check_names
+    from ..errors import ConfigError, DataError
 
-    cfg = config or TrainConfig()
-    if resolve_engine(cfg.engine if engine is None else engine) == "fused":
+    cfg = TrainConfig() if config is None else config
+    if not isinstance(cfg, TrainConfig):
+        raise ConfigError(f"config must be a TrainConfig, got {type(cfg).__name__}")
+    chosen = resolve_engine(cfg.engine if engine is None else engine)
+    x = as_design(x, "x")
+    y = as_labels(y, x.shape[0])
+    names = check_names(names, x.shape[1])
+    if net is not None and (inputs := _inputs(net)) != x.shape[1]:
+        raise DataError(f"net takes {inputs} features but x has {x.shape[1]}")
+    budget.check(budget.fit(x.shape[0], x.shape[1], cfg.epochs, engine=chosen))
+    if chosen == "fused":
         from .batch import fit_fused
 
         return fit_fused(x, y, cfg, net=net, names=names)
     from .eager import fit_eager
 
     return fit_eager(x, y, cfg, net=net, names=names, progress=progress)
+
+
+def _inputs(net: object) -> int:
+    """How many features the net's Linear layer takes."""
+    from ..errors import ConfigError
+    from ..model import linear_layer
+
+    try:
+        return linear_layer(net).in_features  # type: ignore[arg-type]
+    except (StopIteration, TypeError):
+        raise ConfigError(
+            "net must be a torch.nn.Sequential with a Linear layer, as lecture_net() builds"
+        ) from None

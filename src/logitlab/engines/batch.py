@@ -16,9 +16,20 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..config import LECTURE_INIT_SEED, TrainConfig, check_float, check_int, check_loss
-from ..data.checks import as_design, as_labels, check_names
-from ..errors import ConfigError, DivergenceError
+from .. import budget
+from ..config import (
+    FLOAT32_MAX,
+    LECTURE_INIT_SEED,
+    MAX_EPOCHS,
+    MAX_SEED,
+    TrainConfig,
+    check_float,
+    check_int,
+    check_logits,
+    check_loss,
+)
+from ..data.checks import check_names, design_array, label_array, numeric_array
+from ..errors import ConfigError, DataError, DivergenceError
 from ..losses import mean_gradient
 from ..model import flat_params, initial_params, lecture_net, set_params
 from ..result import GRAD_TOL, LOGIT_LIMIT, Convergence, FitResult, History, logit_bound, unstable
@@ -141,10 +152,14 @@ def fit_batch(
     (default: never; the convergence verdict then uses result.GRAD_TOL).
     """
     xs, ys = _stack(x, y)
-    epochs = check_int("epochs", epochs, 1)
-    every = check_int("record_every", record_every, 1)
+    epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
+    every = check_int("record_every", record_every, 1, MAX_EPOCHS)
     names = check_names(names, xs.shape[2])
-    plan = _plan(loss, lr, init, data, len(xs), xs.shape[2], init_seed)
+    plan = _plan(loss, lr, init, data, xs, init_seed)
+    m, n, d = xs.shape
+    cost = budget.fit(n, d, epochs, every=every, problems=len(plan[0]), datasets=m,
+                      engine=resolve_engine(engine))  # fmt: skip
+    budget.check(cost)
     stop = None if tol is None else check_float("tol", tol, positive=True)
     run = _run_fused if resolve_engine(engine) == "fused" else _run_eager
     out = run(xs, ys, *plan, epochs=epochs, every=every, tol=stop, progress=progress)
@@ -174,32 +189,47 @@ def fit_fused(
 def _stack(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     """Validate one or m data sets -> x as m x n x d, y as m x n, float32.
 
-    x is n x d (shared by every label set) or m x n x d; y is n (or n x 1) or m x n.
+    x is n x d (shared by every label set) or m x n x d; y is n (or n x 1) or m x n. Each
+    data set passes the checks of every fit (logitlab.data.checks).
     """
-    x3 = np.asarray(x.detach() if isinstance(x, torch.Tensor) else x, dtype=float)
-    y2 = np.asarray(y.detach() if isinstance(y, torch.Tensor) else y, dtype=float)
+    x3 = numeric_array(x, "x", "a numeric array or tensor (n x d, or m x n x d)")
+    y2 = numeric_array(y, "y", "a numeric array of 0/1 labels (n, or m x n)")
     if y2.ndim < 2 or y2.shape[1] == 1:
         y2 = y2.reshape(1, -1)
-    if x3.ndim > 3:
-        raise ConfigError(f"x must be n x d or m x n x d, got shape {x3.shape}")
-    xs = [as_design(xi).numpy() for xi in x3] if x3.ndim == 3 else [as_design(x3).numpy()]
+    if x3.ndim > 3 or (x3.ndim == 3 and 0 in x3.shape):
+        raise DataError(f"x must be n x d or m x n x d with m, n, d >= 1, got shape {x3.shape}")
+    sets = list(x3) if x3.ndim == 3 else [x3]
+    name = "x[{}]" if x3.ndim == 3 else "x"
+    xs = [design_array(xi, name.format(i)).astype(np.float32) for i, xi in enumerate(sets)]
     if len(xs) not in (1, len(y2)):
-        raise ConfigError(f"got {len(xs)} input sets but {len(y2)} label sets")
+        raise DataError(f"got {len(xs)} input sets but {len(y2)} label sets")
     xs = xs * len(y2) if len(xs) == 1 else xs
-    ys = [as_labels(yi, len(xi))[:, 0].numpy() for xi, yi in zip(xs, y2, strict=True)]
+    ys = [label_array(yi, len(xi)).astype(np.float32) for xi, yi in zip(xs, y2, strict=True)]
     return np.stack(xs), np.stack(ys)
 
 
+def _column(value: object) -> list:
+    """A per-problem setting as a list: one value (a scalar or text), or a sequence."""
+    if isinstance(value, str | bytes):
+        return [value]
+    try:
+        return list(value)  # type: ignore[call-overload]
+    except TypeError:  # a scalar: one value for every problem
+        return [value]
+
+
 def _plan(
-    loss: object, lr: object, init: object, data: object, m: int, d: int, init_seed: int
+    loss: object, lr: object, init: object, data: object, xs: np.ndarray, init_seed: object
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-    """Broadcast the per-problem settings to one length B and validate every value."""
-    columns = {
-        "loss": [loss] if isinstance(loss, str) else list(loss),
-        "lr": list(np.atleast_1d(np.asarray(lr, dtype=object))),
-        "data": list(np.atleast_1d(np.asarray(data, dtype=object))),
-    }
-    starts = initial_params(init_seed, d) if init is None else np.asarray(init, dtype=float)
+    """Broadcast the per-problem settings to one length B and validate every value: each
+    start must be finite and keep its logits within float32's range on its data set."""
+    m, _, d = xs.shape
+    init_seed = check_int("init seed", init_seed, 0, MAX_SEED)
+    columns = {"loss": _column(loss), "lr": _column(lr), "data": _column(data)}
+    try:
+        starts = initial_params(init_seed, d) if init is None else np.asarray(init, dtype=float)
+    except (TypeError, ValueError, OverflowError, RuntimeError):
+        raise ConfigError(f"init must be numbers, {d + 1} per problem ([w0, w1, ...])") from None
     if starts.shape[-1:] != (d + 1,) or starts.ndim not in (1, 2):
         raise ConfigError(f"init must hold {d + 1} values per problem, got shape {starts.shape}")
     columns["init"] = list(np.atleast_2d(starts))
@@ -217,6 +247,10 @@ def _plan(
     starts = np.array(full["init"], dtype=float)
     if not np.all(np.isfinite(starts)):
         raise ConfigError("init must be finite numbers")
+    xmax = np.abs(xs).max(axis=1).astype(float)  # m x d
+    bound = np.abs(starts[:, 0]) + np.sum(np.abs(starts[:, 1:]) * xmax[index], axis=1)
+    for b in np.flatnonzero(~(bound <= FLOAT32_MAX))[:1]:
+        check_logits(f"init of problem {b}", starts[b].tolist(), xmax[index[b]].tolist())
     return losses, lrs, index, starts
 
 

@@ -13,6 +13,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from .. import budget
 from ..config import check_float, check_int
 from ..data.checks import check_names, design_array, label_array
 from ..errors import DataError, SeparationError
@@ -112,7 +113,29 @@ def fit(
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
     design, labels, names = _checked(X, y, intercept, names)
+    budget.check(budget.mle(*design.shape), "this maximum-likelihood fit")
     _check_separation(design, labels, names)
+    try:
+        coef, loglik, converged, iterations, cov = _newton(design, labels, tol, max_iter)
+    except np.linalg.LinAlgError:
+        raise DataError(_collinear(intercept, "the Fisher information X'WX is singular")) from None
+    return MLEResult(
+        coef=coef,
+        se=np.sqrt(np.diag(cov)),
+        cov=cov,
+        loglik=float(loglik),
+        converged=converged,
+        iterations=iterations,
+        nobs=design.shape[0],
+        names=names,
+    )
+
+
+def _newton(
+    design: np.ndarray, labels: np.ndarray, tol: float, max_iter: int
+) -> tuple[np.ndarray, float, bool, int, np.ndarray]:
+    """Newton-Raphson from 0: coefficients, log-likelihood, converged, iterations and the
+    inverse Fisher information (LinAlgError if X'WX is singular on the way)."""
     coef = np.zeros(design.shape[1])
     loglik = _loglik(design, labels, coef)
     converged, iterations = False, 0
@@ -131,16 +154,7 @@ def fit(
         converged = bool(np.all(np.abs(step) <= tol * (1.0 + np.abs(coef))))
     p = sigmoid(design @ coef)
     cov = np.linalg.inv(design.T @ (design * (p * (1.0 - p))[:, None]))
-    return MLEResult(
-        coef=coef,
-        se=np.sqrt(np.diag(cov)),
-        cov=cov,
-        loglik=float(loglik),
-        converged=converged,
-        iterations=iterations,
-        nobs=design.shape[0],
-        names=names,
-    )
+    return coef, loglik, converged, iterations, cov
 
 
 def _loglik(design: np.ndarray, labels: np.ndarray, coef: np.ndarray) -> float:
@@ -170,13 +184,32 @@ def _checked(
         for k in range(j):
             if np.array_equal(column, features[:, k]):
                 raise DataError(f"columns {names[k + 1]} and {names[j + 1]} of X are identical")
-    rank = np.linalg.matrix_rank(design)
+    rank = _rank(design)
     if rank < design.shape[1]:
-        raise DataError(
-            f"the columns of X{' and the intercept' if intercept else ''} are linearly "
-            f"dependent (rank {rank} < {design.shape[1]}); drop a redundant column"
-        )
+        raise DataError(_collinear(intercept, f"rank {rank} < {design.shape[1]}"))
     return design, labels, names
+
+
+#: Singular values of the unit-length columns below this fraction of the largest count as
+#: zero: X'X then has a condition number beyond 1e16 and float64 cannot solve with it.
+RANK_RTOL = 1e-8
+
+
+def _rank(design: np.ndarray) -> int:
+    """The numerical rank of the design with every column scaled to unit length, so that
+    the units of a column (x in metres or in nanometres) do not change the answer."""
+    norms = np.linalg.norm(design, axis=0)
+    scaled = design / np.where(norms > 0, norms, 1.0)
+    singular = np.linalg.svd(scaled, compute_uv=False)
+    return int(np.sum(singular > RANK_RTOL * singular[0])) if singular[0] > 0 else 0
+
+
+def _collinear(intercept: bool, detail: str) -> str:
+    """The message for columns that are (nearly) linearly dependent."""
+    return (
+        f"the columns of X{' and the intercept' if intercept else ''} are (nearly) linearly "
+        f"dependent ({detail}); drop a redundant column"
+    )
 
 
 def _check_separation(design: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:

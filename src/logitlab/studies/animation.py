@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..budget import check_study
 from ..config import LOSSES, AnimationConfig, TrainConfig
 from ..data import Dataset, simulate_from
 from ..model import initial_params
@@ -67,6 +68,7 @@ def make_scene(
 def run_animation(config: AnimationConfig | None = None, *, progress: bool = False) -> AnimationRun:
     """The `animate` study: the lecture's data, both descents from config.start, the ground."""
     cfg = config or AnimationConfig()
+    check_study(cfg)  # ConfigError before any work if it cannot fit
     scene = make_scene(
         simulate_from(cfg.data),
         cfg.data.truth,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..budget import check_study
 from ..config import LectureConfig
 from ..data import Dataset, simulate_from
 from ..engines import fit
@@ -47,6 +48,7 @@ class LectureRun:
 def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) -> LectureRun:
     """Run the lecture: every loss starts from the same net, initialised under init_seed."""
     cfg = config or LectureConfig()
+    check_study(cfg)  # ConfigError before any work if it cannot fit
     data = simulate_from(cfg.data)
     fits = {
         loss: fit(data.x, data.y, cfg.train(loss), names=data.names, progress=progress)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..budget import check_study
 from ..config import MonteCarloConfig
 from ..data import simulate
 from ..engines.batch import BatchResult, fit_batch, history_stride
@@ -127,6 +128,7 @@ def run_montecarlo(
 ) -> MonteCarloRun:
     """Draw every data set, then fit all reps x losses in one batch over the cores."""
     config = config or MonteCarloConfig()
+    check_study(config)  # ConfigError before any work if it cannot fit
     lec = config.lecture
     draws = [
         simulate(lec.data.n, lec.data.w0, lec.data.w1, config.data_seed(r))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..budget import check_study
 from ..config import SweepConfig
 from ..data import simulate_from
 from ..engines.batch import BatchResult, fit_batch, history_stride
@@ -36,6 +37,7 @@ class SweepRun:
 def run_sweep(config: SweepConfig | None = None, *, progress: bool = False) -> SweepRun:
     """Fit the lecture's data once per lr and loss, all in one batch."""
     config = config or SweepConfig()
+    check_study(config)  # ConfigError before any work if it cannot fit
     lec = config.lecture
     data = simulate_from(lec.data)
     batch = fit_batch(

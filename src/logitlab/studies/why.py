@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..budget import check_study
 from ..config import LOSSES, PLATEAU_START, LandscapeConfig, TrainConfig
 from ..data import Dataset, simulate_from
 from ..engines import fit
@@ -149,6 +150,7 @@ def analyse(
 def run_landscape(config: LandscapeConfig | None = None, *, progress: bool = False) -> WhyNotMSE:
     """The `landscape` study: simulate the lecture's data and analyse it."""
     cfg = config or LandscapeConfig()
+    check_study(cfg)  # ConfigError before any work if it cannot fit
     return analyse(
         simulate_from(cfg.data),
         cfg.data.truth,

@@ -1,0 +1,359 @@
+"""What a run will cost, worked out from its settings before any work starts.
+
+An estimate adds up the memory of a run's parts (bytes; a little above the real peak, as not
+every part is held at once) and the work it does (seconds), from a few per-unit costs below,
+measured on the machine this package was built on (2 shared cores): rough, so every message
+says "~", and tested against measured runs (tests/test_budget.py). Where it is simple it is
+exact: the history a fit keeps (history_bytes) is, per recorded epoch, the loss, the
+gradient norm and the d + 1 parameters in float64, and the final parameters.
+
+check() refuses a run (ConfigError) that needs more memory than MEMORY_FRACTION of the
+memory available now — MemAvailable in /proc/meminfo, what can be had without swapping;
+half the physical memory where that file does not exist — or more time than MAX_SECONDS.
+The CLI prints the estimate of a long run (LONG_SECONDS, LONG_BYTES) before starting.
+
+Light on purpose: no torch, no NumPy, so a refusal comes before any heavy import.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import (
+    AnimationConfig,
+    LandscapeConfig,
+    LectureConfig,
+    MonteCarloConfig,
+    SweepConfig,
+)
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import DataConfig, TrainConfig
+
+#: Refuse a run needing more than this fraction of the memory available when it starts.
+MEMORY_FRACTION = 0.5
+#: Refuse a run estimated to take longer than a day: the estimate is rough, but settings that
+#: ask for a day of this package's fits are a mistake (or a job for a cluster).
+MAX_SECONDS = 24 * 3600.0
+#: The CLI says what a run will cost before starting one longer or larger than these.
+LONG_SECONDS = 30.0
+LONG_BYTES = 1 << 30
+
+#: Values a history records per epoch besides the parameters: the loss and the gradient norm.
+HISTORY_SERIES = 2
+
+# Per-unit costs (bytes, seconds): peak resident memory and wall clock, on 2 shared cores.
+#: The interpreter with torch, NumPy, Numba and Matplotlib loaded, before a study's own
+#: arrays (measured: 420-510 MB for the smallest runs of each command) ...
+BASE_BYTES = 500 * 10**6
+#: ... and its time: imports, figures, files (measured: 7-16 s for the smallest runs).
+BASE_SECONDS = 8.0
+#: A fit on the fused engine at its peak: the float64 history, its float32 working copy,
+#: float64 again, the result's own copy (measured: 72 bytes an epoch for one feature, 2.25
+#: times the 32 it keeps).
+FIT_PEAK = 2.25
+#: Bytes per data value while a batch of fits checks and lays out its data sets: each x the
+#: stacked float32 copy and the engine's feature-major one; each label float64 while it is
+#: checked, then float32 twice (measured with the draws: 37 bytes a point of a Monte Carlo
+#: rep, 12 of them the draw's).
+BATCH_X_BYTES = 4 + 4
+BATCH_Y_BYTES = 8 + 4 + 4
+#: The simulated data: x, pi and y in float32.
+SIMULATED_BYTES = 12
+#: Drawing a data set and checking it into a batch: per draw, and per point (measured:
+#: 0.87 ms a rep of 2000 points).
+DRAW_SECONDS = 2e-4
+POINT_SECONDS = 3e-7
+#: Seconds per data point per epoch on the fused engine (one core; sweep --epochs 10**6:
+#: 2.3e-9) ...
+FUSED_SECONDS = 3e-9
+#: ... and on the eager engine (torch ops on the lecture's tiny net), plus its fixed cost per
+#: epoch (the Python loop, autograd and the per-epoch checks).
+EAGER_SECONDS = 1e-8
+EAGER_EPOCH_SECONDS = 3.5e-4
+#: The maximum-likelihood reference, per data point and coefficient: the separation check's
+#: linear program (HiGHS) dominates both (measured: 1.3 GB and 500 s for 10**6 points).
+MLE_BYTES = 700
+MLE_SECONDS = 2.5e-4
+#: A loss landscape: per parameter pair (values, gradient, Hessian, eigenvalues, mesh, the
+#: contour figures) and per parameter pair and data point (the derivatives, in chunks of
+#: 2**20) (measured: landscape --grid 301 peaks 87 MB and takes 103 s more than --grid 11).
+SURFACE_BYTES = 250
+SURFACE_SECONDS = 1.2e-7
+SURFACE_CHUNK_BYTES = 80 * 10**6
+#: A fit whose whole history an analysis keeps and draws: per epoch, the history and the
+#: figures' copies of it, and the time to draw it (measured with 4 such fits: --epochs 10**6
+#: peaks 627 MB (lecture) and 717 MB (landscape) above --epochs 100, in ~30 s more, of which
+#: the fused fits take ~24 s).
+PATH_BYTES = 180
+PLOT_SECONDS = 2e-6
+#: Figures drawing the data (scatter plots): per data point.
+SCATTER_BYTES = 100
+SCATTER_SECONDS = 1e-5
+#: One film frame: rendered (720 x 576 RGB), encoded, and kept as a 255-colour GIF frame
+#: (measured: animate --frames 480 peaks 318 MB and takes 34 s more than --frames 60).
+FRAME_BYTES = 800 * 1000
+FRAME_SECONDS = 0.1
+#: The grid of the lecture's why-not-MSE figures (studies.lecture.WHY_GRID).
+LECTURE_GRID = 41
+#: History rows a study (sweep, Monte Carlo) keeps per fit at most: engines.batch's
+#: history_stride keeps about 100 (tests/test_budget.py holds the two together).
+STUDY_ROWS = 200
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run will need: bytes of memory at its peak and seconds of work."""
+
+    bytes: float
+    seconds: float
+
+    def __add__(self, other: Estimate) -> Estimate:
+        return Estimate(self.bytes + other.bytes, self.seconds + other.seconds)
+
+    @property
+    def long(self) -> bool:
+        """Worth saying before starting: more than LONG_SECONDS or LONG_BYTES."""
+        return self.seconds > LONG_SECONDS or self.bytes > LONG_BYTES
+
+    def __str__(self) -> str:
+        return f"~{format_bytes(self.bytes)}, ~{format_seconds(self.seconds)}"
+
+
+NOTHING = Estimate(0.0, 0.0)
+
+
+def _rounded(value: float) -> str:
+    """Two significant digits below 10 (1.5, 0.8), whole numbers above (42, 110)."""
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def format_bytes(count: float) -> str:
+    """1.5 GB, 320 MB, 12 kB (powers of 1000)."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{_rounded(count / size)} {unit}"
+    return f"{count:.0f} B"
+
+
+def format_seconds(seconds: float) -> str:
+    """1 s at least, then 40 s, 12 min, 3.5 h, 12 days."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{_rounded(seconds / size)} {unit}"
+    return f"{max(seconds, 1):.0f} s"
+
+
+def available_memory() -> int:
+    """Bytes of memory this run can have now: MemAvailable from /proc/meminfo (Linux), else
+    the physical memory."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 8 << 30  # no way to know: assume a modest 8 GiB machine
+
+
+def check(estimate: Estimate, what: str = "this run") -> Estimate:
+    """Return the estimate if it fits the memory limit and MAX_SECONDS, else ConfigError."""
+    available = available_memory()
+    limit = MEMORY_FRACTION * available
+    fewer = "ask for fewer epochs, points, reps, frames or grid points"
+    if estimate.bytes > limit:
+        raise ConfigError(
+            f"{what} would need {estimate} (estimated), more memory than the limit of "
+            f"{format_bytes(limit)} ({MEMORY_FRACTION:.0%} of the {format_bytes(available)} "
+            f"available); {fewer}"
+        )
+    if estimate.seconds > MAX_SECONDS:
+        raise ConfigError(
+            f"{what} would take {estimate} (estimated), longer than the limit of "
+            f"{format_seconds(MAX_SECONDS)}; {fewer}"
+        )
+    return estimate
+
+
+def cores() -> int:
+    """The cores this process may use (the fused engine spreads fits over them)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# --- the parts of a run ----------------------------------------------------------------
+
+
+def history_bytes(epochs: int, d: int = 1, *, every: int = 1, fits: int = 1) -> int:
+    """What fits keep as history (result.History): per fit and recorded epoch the
+    HISTORY_SERIES values (loss, gradient norm), and the parameters (intercept + d) there and
+    at the end, all float64."""
+    rows = math.ceil(epochs / every)
+    return fits * 8 * (HISTORY_SERIES * rows + (rows + 1) * (d + 1))
+
+
+def fit(
+    n: int,
+    d: int,
+    epochs: int,
+    *,
+    every: int = 1,
+    problems: int = 1,
+    datasets: int = 1,
+    engine: str = "fused",
+) -> Estimate:
+    """fit() or fit_batch(): `problems` fits of `epochs` epochs on `datasets` data sets of
+    n points and d features, recording every `every` epochs, on the resolved engine."""
+    kept = history_bytes(epochs, d, every=every, fits=problems)
+    data = datasets * n * (d * BATCH_X_BYTES + BATCH_Y_BYTES)
+    work = problems * epochs * n * (d + 1) / 2  # the lecture's one feature is the unit
+    if engine == "eager":
+        seconds = work * EAGER_SECONDS + problems * epochs * EAGER_EPOCH_SECONDS
+        peak = 2 * kept  # the eager fit's own history, copied into the batch's arrays
+    else:
+        seconds = work * FUSED_SECONDS / min(problems, cores())
+        peak = FIT_PEAK * kept
+    return Estimate(peak + data, seconds)
+
+
+def simulated(n: int, draws: int = 1) -> Estimate:
+    """simulate(): x, pi and y of n points, `draws` times."""
+    return Estimate(draws * n * SIMULATED_BYTES, draws * (DRAW_SECONDS + n * POINT_SECONDS))
+
+
+def mle(n: int, coefficients: int = 2) -> Estimate:
+    """The maximum-likelihood reference (its separation check's linear program)."""
+    return Estimate(n * coefficients * MLE_BYTES, n * coefficients * MLE_SECONDS)
+
+
+def surfaces(n: int, grid: int, count: int) -> Estimate:
+    """`count` loss landscapes of grid x grid parameter pairs over n data points."""
+    pairs = grid * grid
+    return Estimate(
+        count * pairs * SURFACE_BYTES + SURFACE_CHUNK_BYTES,
+        count * pairs * n * SURFACE_SECONDS,
+    )
+
+
+def paths(epochs: int, fits: int) -> Estimate:
+    """`fits` fits with whole histories, kept and drawn (the fits' own memory included;
+    their training time is fit()'s)."""
+    rows = fits * (epochs + 1)
+    return Estimate(rows * PATH_BYTES, rows * PLOT_SECONDS)
+
+
+def scatter(n: int, figures: int) -> Estimate:
+    """Figures that draw every data point."""
+    return Estimate(n * SCATTER_BYTES, figures * n * SCATTER_SECONDS)
+
+
+def frames(count: int) -> Estimate:
+    """A film of `count` frames: rendered, encoded, kept for the GIF."""
+    return Estimate(count * FRAME_BYTES, count * FRAME_SECONDS)
+
+
+# --- the studies -------------------------------------------------------------------------
+
+
+def _engine(train: TrainConfig | LectureConfig) -> str:
+    """The engine a study's fits will run on, without importing it."""
+    from .engines.resolve import fused_available
+
+    if train.engine == "eager" or (train.engine == "auto" and not fused_available()):
+        return "eager"
+    return "fused"
+
+
+def _study_every(epochs: int) -> int:
+    """A record_every that keeps at most STUDY_ROWS rows of a study's fit."""
+    return max(1, math.ceil(epochs / STUDY_ROWS))
+
+
+def _analysis(data: DataConfig, train: TrainConfig | LectureConfig, grid: int, fits: int
+              ) -> Estimate:  # fmt: skip
+    """The why-not-MSE analysis: the MLE, `fits` whole-history fits measured and drawn, and
+    four landscapes of grid x grid."""
+    n, epochs = data.n, train.epochs
+    training = fit(n, 1, epochs, problems=fits, engine=_engine(train)).seconds
+    return (
+        Estimate(BASE_BYTES, BASE_SECONDS + training)
+        + simulated(n)
+        + mle(n)
+        + paths(epochs, fits)
+        + surfaces(n, grid, 4)
+        + scatter(n, 2)
+    )
+
+
+def lecture(config: LectureConfig) -> Estimate:
+    """`lecture`: a fit per loss, then the why-not-MSE analysis (both losses from the
+    lecture's start and from the plateau start: 4 fits in all) on a 41 x 41 grid."""
+    return _analysis(config.data, config, LECTURE_GRID, 4) + scatter(config.data.n, 4)
+
+
+def landscape(config: LandscapeConfig) -> Estimate:
+    """`landscape`: the why-not-MSE analysis on a grid_size x grid_size grid."""
+    return _analysis(config.data, config.train, config.grid_size, 4)
+
+
+def animation(config: AnimationConfig) -> Estimate:
+    """`animate`: both losses from one start, two landscapes, the film."""
+    n, epochs = config.data.n, config.train.epochs
+    training = fit(n, 1, epochs, problems=2, engine=_engine(config.train)).seconds
+    return (
+        Estimate(BASE_BYTES, BASE_SECONDS + training)
+        + simulated(n)
+        + mle(n)
+        + paths(epochs, 2)
+        + surfaces(n, config.grid_size, 2)
+        + frames(config.frames)
+    )
+
+
+def sweep(config: SweepConfig) -> Estimate:
+    """`sweep`: one fit per lr and loss on one data set, a short history each."""
+    lec = config.lecture
+    problems = len(config.lrs) * len(lec.losses)
+    cost = fit(lec.data.n, 1, lec.epochs, every=_study_every(lec.epochs), problems=problems,
+               engine=_engine(lec))  # fmt: skip
+    return Estimate(BASE_BYTES, BASE_SECONDS) + simulated(lec.data.n) + cost
+
+
+def montecarlo(config: MonteCarloConfig) -> Estimate:
+    """`montecarlo`: reps draws kept side by side, one fit per rep and loss."""
+    lec, reps = config.lecture, config.reps
+    cost = fit(lec.data.n, 1, lec.epochs, every=_study_every(lec.epochs),
+               problems=reps * len(lec.losses), datasets=reps, engine=_engine(lec))  # fmt: skip
+    return Estimate(BASE_BYTES, BASE_SECONDS) + simulated(lec.data.n, reps) + cost
+
+
+STUDIES = {
+    LectureConfig: lecture,
+    LandscapeConfig: landscape,
+    AnimationConfig: animation,
+    SweepConfig: sweep,
+    MonteCarloConfig: montecarlo,
+}
+
+
+def estimate(config: object) -> Estimate:
+    """The estimate of the study that `config` sets up."""
+    try:
+        return STUDIES[type(config)](config)  # type: ignore[operator]
+    except KeyError:
+        raise ConfigError(f"no estimate for {type(config).__name__}") from None
+
+
+def check_study(config: object) -> Estimate:
+    """estimate() and check(): the study's estimate, or ConfigError if it cannot run here."""
+    return check(estimate(config))

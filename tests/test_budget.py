@@ -1,0 +1,303 @@
+"""Bounded work (item 11): every run's memory and time are estimated from its settings before
+it starts; what cannot fit is refused in one line with the estimate and the limit; a long run
+says what it will cost; and the estimates agree with what runs really use."""
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from logitlab import budget
+from logitlab.cli import main
+from logitlab.config import (
+    AnimationConfig,
+    DataConfig,
+    LandscapeConfig,
+    LectureConfig,
+    MonteCarloConfig,
+    SweepConfig,
+    TrainConfig,
+)
+from logitlab.data import simulate
+from logitlab.engines import fit
+from logitlab.engines.batch import fit_batch, history_stride
+from logitlab.errors import ConfigError
+from logitlab.stats import mle
+
+GB = 10**9
+
+
+@pytest.fixture
+def eight_gb(monkeypatch):
+    """A machine with 8 GB available, whatever this one has: the limit is then 4 GB."""
+    monkeypatch.setattr(budget, "available_memory", lambda: 8 * GB)
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Should a refusal fail to come, the run stops at its first step instead of running for
+    hours: every study's first call (the draw of its data) raises."""
+
+    def started(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    for study in ("animation", "lecture", "sweep", "why"):
+        monkeypatch.setattr(f"logitlab.studies.{study}.simulate_from", started)
+    monkeypatch.setattr("logitlab.studies.montecarlo.simulate", started)
+
+
+# --- what a fit keeps is exact ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["eager", "fused"])
+@pytest.mark.parametrize(("epochs", "d"), [(1, 1), (37, 1), (20, 3)])
+def test_history_bytes_is_what_a_fit_keeps(engine, epochs, d):
+    rng = np.random.default_rng(d)
+    x = rng.normal(size=(60, d))
+    y = (rng.random(60) < 0.5).astype(float)
+    history = fit(x, y, TrainConfig(epochs=epochs, engine=engine)).history
+    arrays = [getattr(history, field.name) for field in dataclasses.fields(history)]
+    assert budget.history_bytes(epochs, d) == sum(array.nbytes for array in arrays)
+
+
+@pytest.mark.parametrize(("epochs", "every", "problems"), [(30, 1, 2), (30, 7, 3), (5, 10, 1)])
+def test_history_bytes_of_a_batch(lecture_data, epochs, every, problems):
+    batch = fit_batch(lecture_data.x[:80], lecture_data.y[:80], lr=[0.05] * problems,
+                      epochs=epochs, record_every=every)  # fmt: skip
+    kept = sum(array.nbytes for name, array in vars(batch).items() if name.startswith("history"))
+    assert budget.history_bytes(epochs, 1, every=every, fits=problems) == kept
+
+
+@pytest.mark.parametrize("epochs", [*range(1, 400), 10**4, 10**6 + 3, 10**7])
+def test_studies_keep_no_more_rows_than_the_budget_counts(epochs):
+    """The budget's copy of a study's record_every keeps at least as many rows."""
+    rows = -(-epochs // history_stride(epochs))
+    assert rows <= budget.STUDY_ROWS and rows <= -(-epochs // budget._study_every(epochs))
+
+
+# --- estimates against measured runs -------------------------------------------------------
+
+MEASURE = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from logitlab import budget
+    from logitlab.config import LectureConfig, MonteCarloConfig, TrainConfig
+    from logitlab.data import simulate
+    from logitlab.engines import fit
+    from logitlab.studies.montecarlo import run_montecarlo
+
+    def status(field):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+
+    warm = simulate(n=200)  # imports, compiled kernels, first allocations
+    fit(warm.x, warm.y, TrainConfig(epochs=5))
+    run_montecarlo(MonteCarloConfig(lecture=LectureConfig(epochs=3), reps=2))
+    what, size = sys.argv[1], int(sys.argv[2])
+    Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
+    before, start = status("VmRSS"), time.perf_counter()
+    if what == "montecarlo":
+        config = MonteCarloConfig(lecture=LectureConfig(epochs=20), reps=size)
+        estimate = budget.montecarlo(config)
+        run_montecarlo(config)
+        base = budget.Estimate(budget.BASE_BYTES, budget.BASE_SECONDS)  # no files here
+    else:
+        data = simulate()
+        estimate = budget.fit(data.n, 1, size)
+        fit(data.x, data.y, TrainConfig(epochs=size, engine="fused"))
+        base = budget.NOTHING
+    seconds = time.perf_counter() - start
+    print(json.dumps({"measured": status("VmHWM") - before,
+                      "estimated": estimate.bytes - base.bytes, "seconds": seconds,
+                      "estimated_seconds": estimate.seconds - base.seconds}))
+    """
+)
+
+
+@pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK), reason="needs Linux /proc")
+@pytest.mark.parametrize(("what", "size"), [("fit", 2 * 10**6), ("montecarlo", 3000)])
+def test_memory_estimates_match_measured_peaks(what, size):
+    """The peak resident memory of a run over a warmed-up process, against the estimate less
+    the interpreter's share: within a factor of 1.5 either way."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, what, str(size)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    run = json.loads(out.stdout)
+    assert run["measured"] > 50e6  # big enough to measure
+    assert run["measured"] / 1.5 < run["estimated"] < 1.5 * run["measured"], run
+    # time: the machine is shared, so only the order of magnitude is held to
+    assert run["estimated_seconds"] / 10 < run["seconds"] < 10 * run["estimated_seconds"], run
+
+
+# --- defaults pass, too much is refused ----------------------------------------------------
+
+DEFAULTS = [LectureConfig(), LandscapeConfig(), AnimationConfig(), SweepConfig(),
+            MonteCarloConfig()]  # fmt: skip
+
+
+@pytest.mark.parametrize("config", DEFAULTS, ids=lambda c: type(c).__name__)
+def test_default_runs_pass_the_check(eight_gb, config):
+    cost = budget.check_study(config)
+    assert cost.bytes < 1.5 * GB and cost.seconds < 5 * 60
+
+
+def test_default_lecture_is_not_announced():
+    assert not budget.estimate(LectureConfig()).long
+
+
+def test_estimates_grow_with_what_is_asked():
+    base = budget.estimate(LectureConfig())
+    assert budget.estimate(LectureConfig(epochs=10**6)).bytes > base.bytes + 4 * 10**6 * 24
+    assert budget.estimate(LectureConfig(data=DataConfig(n=10**6))).seconds > 100 * base.seconds
+    grid = [budget.estimate(LandscapeConfig(grid_size=g)).bytes for g in (11, 101, 1001)]
+    assert grid == sorted(grid) and grid[2] - grid[1] > 90 * (grid[1] - grid[0])  # as grid**2
+    assert budget.estimate(AnimationConfig(frames=2000)).bytes > 2000 * 720 * 576
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["montecarlo", "--reps", str(10**6)],  # grew at 140 MB/s until it crashed
+        ["montecarlo", "--reps", str(10**5), "--n", "10000"],
+        ["lecture", "--n", str(10**7)],  # the MLE's linear program alone: ~14 GB
+        ["lecture", "--epochs", str(10**7), "--n", "100000"],
+        ["landscape", "--grid", "2001", "--n", str(10**6)],  # ~ a year of work
+        ["sweep", "--epochs", str(10**7), "--n", str(10**5), "--lr", ",".join(["0.1"] * 1000)],
+    ],
+)
+def test_runs_that_cannot_fit_are_refused_with_the_estimate(
+    eight_gb, no_work, tmp_path, refused, args
+):
+    err = refused([*args, "--out", str(tmp_path / "out")])
+    assert "(estimated)" in err and "~" in err
+    assert "limit of 4.0 GB (50% of the 8.0 GB available)" in err or "limit of 1.0 days" in err
+
+
+def test_a_refusal_comes_before_any_heavy_import(tmp_path):
+    """A fresh process refuses a year of work without importing torch, NumPy or Numba."""
+    argv = ["landscape", "--grid", "2001", "--n", str(10**6), "--out", str(tmp_path / "out")]
+    code = (
+        "import sys; from logitlab.cli import main; "
+        f"code = main({argv!r}); "
+        "print(code, sorted(m for m in ('torch', 'numpy', 'numba') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout == "2 []\n", out
+    assert out.stderr.count("\n") == 1 and "would " in out.stderr and "(estimated)" in out.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_run_says_what_it_will_cost(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(budget, "LONG_SECONDS", 0.0)
+    out = tmp_path / "sweep"
+    assert main(["sweep", "--out", str(out), "--n", "50", "--epochs", "5", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("this run: ~") and err.count("\n") == 1, err
+    cost = budget.estimate(SweepConfig(lecture=LectureConfig(data=DataConfig(n=50), epochs=5)))
+    assert f"this run: {cost} (estimated)" in err
+
+
+def test_landscape_grid_1000_says_it_takes_minutes(tmp_path, capsys, monkeypatch):
+    """It used to run for more than 5 minutes without a word; now it says so first (the run
+    itself is stopped here at its first step)."""
+
+    def stop(*args, **kwargs):
+        raise ConfigError("stopped by the test")
+
+    monkeypatch.setattr("logitlab.studies.why.run_landscape", stop)
+    assert main(["landscape", "--grid", "1000", "--out", str(tmp_path / "out")]) == 2
+    announced = capsys.readouterr().err.splitlines()[0]
+    assert re.fullmatch(r"this run: ~[\d.]+ [MG]B, ~\d+ min \(estimated\)", announced), announced
+
+
+# --- the library refuses too ---------------------------------------------------------------
+
+
+def test_library_entry_points_refuse_before_allocating(eight_gb, lecture_data):
+    x, y = lecture_data.x[:100], lecture_data.y[:100]
+    with pytest.raises(ConfigError, match="would need ~"):
+        fit_batch(x, y, lr=[0.05] * 1000, epochs=10**7)  # 600 GB of history
+    wide = np.random.default_rng(0).normal(size=(100, 2000))
+    with pytest.raises(ConfigError, match="would need ~"):
+        fit(wide, y, TrainConfig(epochs=10**6))  # 2002 columns x 10**6 rows of history
+    with pytest.raises(ConfigError, match="this maximum-likelihood fit would need ~"):
+        mle.fit(np.random.default_rng(1).normal(size=(3 * 10**6, 1)), np.arange(3 * 10**6) % 2)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        MonteCarloConfig(reps=10**6),
+        LectureConfig(data=DataConfig(n=10**7)),
+        LandscapeConfig(data=DataConfig(n=10**6), grid_size=2001),
+        SweepConfig(
+            lecture=LectureConfig(data=DataConfig(n=10**5), epochs=10**7), lrs=[0.1] * 1000
+        ),
+        AnimationConfig(data=DataConfig(n=10**6), grid_size=2001),
+    ],
+    ids=lambda c: type(c).__name__,
+)
+def test_studies_refuse_in_the_library_too(eight_gb, no_work, config):
+    from logitlab.studies import animation, lecture, montecarlo, sweep, why
+
+    run = {
+        MonteCarloConfig: montecarlo.run_montecarlo,
+        LectureConfig: lecture.run_lecture,
+        LandscapeConfig: why.run_landscape,
+        AnimationConfig: animation.run_animation,
+        SweepConfig: sweep.run_sweep,
+    }[type(config)]
+    with pytest.raises(ConfigError, match=r"\(estimated\)"):
+        run(config)
+
+
+# --- the parts ---------------------------------------------------------------------------
+
+
+def test_formats():
+    assert budget.format_bytes(2.1e9) == "2.1 GB"
+    assert budget.format_bytes(112e9) == "112 GB"
+    assert budget.format_bytes(512) == "512 B"
+    assert budget.format_seconds(0.2) == "1 s"
+    assert budget.format_seconds(40) == "40 s"
+    assert budget.format_seconds(150) == "2.5 min"
+    assert budget.format_seconds(3 * 86400) == "3.0 days"
+    assert str(budget.Estimate(2.1e9, 40)) == "~2.1 GB, ~40 s"
+
+
+def test_available_memory_is_mem_available():
+    with open("/proc/meminfo") as handle:
+        fields = dict(line.split(":", 1) for line in handle)
+    reported = int(fields["MemAvailable"].split()[0]) * 1024
+    assert abs(budget.available_memory() - reported) < 0.2 * reported
+
+
+def test_check_names_the_estimate_and_the_limit(eight_gb):
+    assert budget.check(budget.Estimate(3.9 * GB, 60)).bytes == 3.9 * GB
+    with pytest.raises(ConfigError) as info:
+        budget.check(budget.Estimate(5 * GB, 60), "this fit")
+    assert str(info.value).startswith("this fit would need ~5.0 GB, ~1.0 min (estimated)")
+    assert "limit of 4.0 GB" in str(info.value)
+    with pytest.raises(ConfigError, match=r"longer than the limit of 1\.0 days"):
+        budget.check(budget.Estimate(1e6, 2 * 86400))
+    with pytest.raises(ConfigError, match="no estimate for TrainConfig"):
+        budget.estimate(TrainConfig())
+
+
+def test_the_lecture_grid_is_the_lectures():
+    from logitlab.studies.lecture import WHY_GRID
+
+    assert budget.LECTURE_GRID == WHY_GRID
+
+
+def test_the_simulated_data_are_what_the_budget_counts():
+    data = simulate(n=1000)
+    kept = data.x.nbytes + data.pi.nbytes + data.y.nbytes
+    assert budget.simulated(1000).bytes == kept
