@@ -128,7 +128,7 @@ def test_instability_is_a_rise_of_the_loss():
 
 
 def test_from_params_defaults_the_names():
-    history = History(loss=np.zeros(1), params=np.zeros((2, 3)))
+    history = History(loss=np.zeros(1), params=np.zeros((2, 3)), grad_norm=np.zeros(1))
     convergence = Convergence(grad_norm=0.0, tol=GRAD_TOL, stable=True)
     result = FitResult.from_params(
         [1.0, 2.0, 3.0],

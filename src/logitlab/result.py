@@ -59,7 +59,8 @@ def default_names(d: int) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class History:
-    """What happened each recorded epoch: loss[k] at params[k], the parameters before step k.
+    """What happened each recorded epoch: loss[k] and the gradient norm grad_norm[k] at
+    params[k], the parameters before step k (computed in the step, in float32).
 
     params has one more row than loss: its last row holds the final parameters.
     Columns of params: intercept first, then one per feature.
@@ -67,6 +68,7 @@ class History:
 
     loss: np.ndarray
     params: np.ndarray
+    grad_norm: np.ndarray
 
 
 @dataclass(frozen=True)

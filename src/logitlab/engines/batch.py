@@ -41,8 +41,9 @@ from .resolve import resolve_engine
 class BatchResult:
     """B fits side by side; row b of every array belongs to problem b.
 
-    history_loss[b, k] is the loss at history_params[b, k], the parameters before epoch
-    k * record_every; history_params[b, -1] holds the final parameters. Problem b ran
+    history_loss[b, k] and history_grad[b, k] are the loss and the gradient norm at
+    history_params[b, k], the parameters before epoch k * record_every;
+    history_params[b, -1] holds the final parameters. Problem b ran
     epochs_run[b] epochs (fewer when it met tol early; NaN in the history after that). A
     diverged problem has diverged_at[b] > 0 (the 1-based epoch whose step broke the rule of
     result.diverged, in every engine), its logit bound in diverged_value[b], and NaN where
@@ -56,6 +57,7 @@ class BatchResult:
     final_loss: np.ndarray
     history_loss: np.ndarray
     history_params: np.ndarray
+    history_grad: np.ndarray
     diverged_at: np.ndarray
     diverged_value: np.ndarray
     epochs_run: np.ndarray
@@ -118,7 +120,9 @@ class BatchResult:
             final_loss=float(self.final_loss[b]),
             epochs=int(self.epochs_run[b]),
             history=History(
-                loss=self.history_loss[b, :kept], params=np.vstack((params[:kept], params[-1:]))
+                loss=self.history_loss[b, :kept],
+                params=np.vstack((params[:kept], params[-1:])),
+                grad_norm=self.history_grad[b, :kept],
             ),
             convergence=self.convergence(b),
             engine=self.engine,
@@ -276,6 +280,7 @@ def _empty(size: int, d: int, epochs: int, every: int) -> dict[str, np.ndarray]:
     return {
         "history_loss": np.full((size, rows + 1), np.nan),
         "history_params": np.full((size, rows + 1, d + 1), np.nan),
+        "history_grad": np.full((size, rows), np.nan),
         "at": np.zeros(size, dtype=np.int64),
         "value": np.full(size, np.nan),
         "ran": np.full(size, epochs, dtype=np.int64),
@@ -301,6 +306,7 @@ def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
         out["history_loss"][b, :kept] = res.history.loss[::every]
         out["history_loss"][b, -1] = res.final_loss
         out["history_params"][b, :kept] = res.history.params[:-1:every]
+        out["history_grad"][b, :kept] = res.history.grad_norm[::every]
         out["history_params"][b, -1] = res.params
     out["engine"] = "eager"
     return out
@@ -314,6 +320,7 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
     size = len(losses)
     out = _empty(size, xs.shape[2], epochs, every)
     params = out["history_params"].astype(np.float32)
+    grads = out["history_grad"].astype(np.float32)
     x32 = np.ascontiguousarray(xs.transpose(0, 2, 1))  # feature-major: m x d x n
     xlim = np.stack((xs.min(axis=1), xs.max(axis=1)), axis=1)  # m x 2 x d: the data's box
     bce = np.array([name == "bce" for name in losses])
@@ -326,12 +333,14 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
         for lo in range(0, size, chunk):
             hi = min(lo + chunk, size)
             fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], lr32[lo:hi], w[lo:hi],
-                               epochs, every, params[lo:hi], xlim, LOGIT_LIMIT, tol2,
+                               epochs, every, params[lo:hi], grads[lo:hi], xlim, LOGIT_LIMIT,
+                               tol2,
                                out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
             bar.update(hi - lo)
     loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
     fused.mean_losses(x32, ys, index, bce, params, loss)
     out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
+    out["history_grad"] = grads.astype(float)
     diverged = out["at"] > 0  # w holds the parameters that broke the rule
     box = xlim[index[diverged]]
     out["value"][diverged] = logit_bound(w[diverged], box[:, 0], box[:, 1])
@@ -343,7 +352,7 @@ def _finish(xs, ys, losses, lrs, index, starts, out, epochs, every, names, tol) 
     """NaN out the results of diverged problems, judge convergence, assemble the BatchResult."""
     loss, params, at, ran = out["history_loss"], out["history_params"], out["at"], out["ran"]
     ok = at == 0
-    loss[~ok], params[~ok] = np.nan, np.nan
+    loss[~ok], params[~ok], out["history_grad"][~ok] = np.nan, np.nan, np.nan
     grad_norm, stable = np.full(len(losses), np.nan), np.zeros(len(losses), dtype=bool)
     for b in np.flatnonzero(ok):
         gradient = mean_gradient(losses[b], params[b, -1], xs[index[b]], ys[index[b]])
@@ -357,6 +366,7 @@ def _finish(xs, ys, losses, lrs, index, starts, out, epochs, every, names, tol) 
         final_loss=loss[:, -1].copy(),
         history_loss=loss[:, :-1],
         history_params=params,
+        history_grad=out["history_grad"],
         diverged_at=at,
         diverged_value=out["value"],
         epochs_run=ran,

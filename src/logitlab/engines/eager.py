@@ -55,7 +55,7 @@ def fit_eager(
     loss_fn = get_loss(cfg.loss)
     optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr)
     xmin, xmax = x.amin(dim=0).double().numpy(), x.amax(dim=0).double().numpy()
-    losses = np.empty(cfg.epochs)
+    losses, grads = np.empty(cfg.epochs), np.empty(cfg.epochs)
     params = np.empty((cfg.epochs + 1, x.shape[1] + 1))
     # Live NumPy views of the parameters (SGD updates them in place): recording is a copy.
     layer = linear_layer(net)
@@ -67,17 +67,17 @@ def fit_eager(
         bar = tqdm(steps, total=cfg.epochs, desc=f"{cfg.loss} fit", unit="epoch",
                    disable=not progress)  # fmt: skip
         for epoch, loss in enumerate(bar):
-            losses[epoch] = loss.item()
+            losses[epoch], grads[epoch] = loss.item(), _grad_norm(layer)
             params[epoch + 1, 0], params[epoch + 1, 1:] = bias[0], weight[0]
             if diverged(params[epoch + 1], xmin, xmax):
                 bound = logit_bound(params[epoch + 1], xmin, xmax)
                 raise DivergenceError(cfg.loss, epoch + 1, bound)
-            if cfg.tol is not None and _grad_norm(layer) <= cfg.tol:
+            if cfg.tol is not None and grads[epoch] <= cfg.tol:
                 ran = epoch + 1
                 break
         with torch.no_grad():
             final_loss = float(loss_fn(logits(net, x), y))
-    losses, params = losses[:ran], params[: ran + 1]
+    losses, grads, params = losses[:ran], grads[:ran], params[: ran + 1]
     gradient = mean_gradient(cfg.loss, params[-1], x.numpy(), y.numpy())
     convergence = Convergence(
         grad_norm=float(np.linalg.norm(gradient)),
@@ -91,7 +91,7 @@ def fit_eager(
         loss_name=cfg.loss,
         final_loss=final_loss,
         epochs=ran,
-        history=History(loss=losses, params=params),
+        history=History(loss=losses, params=params, grad_norm=grads),
         convergence=convergence,
         engine="eager",
     )

@@ -166,14 +166,14 @@ def _logit_bound(w: np.ndarray, xlim: np.ndarray) -> float:
 
 @njit(**JIT)
 def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, epochs: int,
-            every: int, params: np.ndarray, xlim: np.ndarray, limit: float,
-            tol2: float) -> tuple[int, int]:  # fmt: skip
+            every: int, params: np.ndarray, grads: np.ndarray, xlim: np.ndarray,
+            limit: float, tol2: float) -> tuple[int, int]:  # fmt: skip
     """Gradient descent on one problem (x is d x n, y has n labels); w (1+d) changes in place.
 
-    The parameters before epochs 0, every, 2 every, ... go to params[0], params[1], ... and the
-    final ones to params[-1]. After each step the divergence rule (result.diverged) is checked:
-    the logit bound over the data's box xlim (2 x d: min and max of each x_j) must stay
-    within limit. Stops early once
+    The parameters before epochs 0, every, 2 every, ... go to params[0], params[1], ... (the
+    gradient norm there to grads[0], grads[1], ...) and the final ones to params[-1]. After
+    each step the divergence rule (result.diverged) is checked: the logit bound over the
+    data's box xlim (2 x d: min and max of each x_j) must stay within limit. Stops early once
     |grad|^2 <= tol2 (0: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the
     1-based epoch whose step broke the rule (the rows after it are left alone). Losses are
     computed afterwards, from the recorded parameters, by mean_losses.
@@ -185,6 +185,8 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, e
             params[epoch // every] = w
         _logits(x, w, u)
         norm2 = _step(True, x, y, u, lr, w, r) if bce else _step(False, x, y, u, lr, w, r)
+        if epoch % every == 0:
+            grads[epoch // every] = np.sqrt(norm2)
         if not _logit_bound(w, xlim) <= limit:  # also true for NaN
             return epoch + 1, epoch + 1
         if norm2 <= tol2:
@@ -197,14 +199,15 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, e
 @njit(parallel=True, **JIT)
 def descend_many(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray,
                  lr: np.ndarray, w: np.ndarray, epochs: int, every: int, params: np.ndarray,
-                 xlim: np.ndarray, limit: float, tol2: float, stopped: np.ndarray,
-                 ran: np.ndarray) -> None:  # fmt: skip
+                 grads: np.ndarray, xlim: np.ndarray, limit: float, tol2: float,
+                 stopped: np.ndarray, ran: np.ndarray) -> None:  # fmt: skip
     """descend() for each problem b, spread over the cores: data set data[b] of x (m x d x n)
     and y (m x n), its box xlim[data[b]], loss bce[b], step lr[b], start w[b]; into
-    params[b], stopped[b] (diverged at) and ran[b] (epochs run)."""
+    params[b], grads[b], stopped[b] (diverged at) and ran[b] (epochs run)."""
     for b in prange(w.shape[0]):
         stopped[b], ran[b] = descend(x[data[b]], y[data[b]], bce[b], lr[b], w[b], epochs,
-                                     every, params[b], xlim[data[b]], limit, tol2)  # fmt: skip
+                                     every, params[b], grads[b], xlim[data[b]], limit,
+                                     tol2)  # fmt: skip
 
 
 @njit(parallel=True, **JIT)
