@@ -49,6 +49,10 @@ MAX_REPS = 10**6
 #: - frames: 2000 frames are 100 s of film at 20 fps, ~1.6 GB of frames held for the GIF
 #:   and ~4 min of drawing.
 MAX_FRAMES = 2000
+#: Frames per second of a film: GIF delays are whole hundredths of a second and players
+#: slow delays under 0.02 s down to 0.1 s, so above 50 fps a GIF plays slower, not faster;
+#: below 0.1 fps (10 s a frame) a film is a slide show.
+MIN_FPS, MAX_FPS = 0.1, 50.0
 #: - learning rates in one sweep: each is a row of the table and a point of the figure.
 MAX_LRS = 1000
 #: Any other integer: what an int64 holds (torch and NumPy index with int64).
@@ -267,7 +271,13 @@ class AnimationConfig:
             raise ConfigError(
                 f"frames must be at most epochs + 1 ({self.train.epochs + 1}), got {self.frames}"
             )
-        _set(self, "fps", check_float("fps", self.fps, positive=True))
+        fps = check_float("fps", self.fps, positive=True)
+        if not MIN_FPS <= fps <= MAX_FPS:
+            raise ConfigError(
+                f"fps must be from {MIN_FPS:g} to {MAX_FPS:g} (what GIF players show faithfully), "
+                f"got {shown(self.fps)}"
+            )
+        _set(self, "fps", fps)
         _set(self, "grid_size", check_int("grid size", self.grid_size, 3, MAX_GRID))
 
 

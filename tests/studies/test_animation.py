@@ -131,6 +131,9 @@ def test_animate_command_writes_gif_with_n_frames(tmp_path, capsys):
         (["--frames", "1"], "frames must be an integer from 2 to 2000"),
         (["--frames", "60", "--epochs", "50"], "frames must be at most epochs + 1"),
         (["--fps", "0"], "fps must be a finite number > 0"),
+        (["--fps", "0.001"], "fps must be from 0.1 to 50"),  # the GIF delay overflowed
+        (["--fps", "1e308"], "fps must be a finite number > 0"),  # ffmpeg's pipe broke
+        (["--fps", "60"], "fps must be from 0.1 to 50"),
         (["--start", "abc"], "start must be two numbers"),
         (["--start", "1,x"], "start w1 must be a finite number"),
         (["--grid", "2"], "grid size must be an integer from 3 to 2001"),
