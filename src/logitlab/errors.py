@@ -48,3 +48,8 @@ class OutputError(LogitlabError):
     def __init__(self, message: str, kept: object = None) -> None:
         super().__init__(message)
         self.kept = kept
+
+
+class SeparationWarning(UserWarning):
+    """Gradient descent on separable data: the coefficients only grow with the epochs, and the
+    maximum-likelihood estimate does not exist (the MLE raises SeparationError instead)."""

@@ -109,6 +109,7 @@ def _(result: FitResult) -> dict:
         "final_loss": float(result.final_loss),
         "epochs": result.epochs,
         "convergence": to_record(result.convergence),
+        "separation": result.separation,
     }
     return record | (lecture_params(result.params) if result.n_features == 1 else {})
 

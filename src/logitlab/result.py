@@ -107,6 +107,8 @@ class FitResult:
     history: History
     convergence: Convergence
     engine: str = "eager"
+    #: How the classes are separated, when they are (then no MLE exists to converge to).
+    separation: str | None = None
 
     @classmethod
     def from_params(

@@ -1,14 +1,18 @@
 """Every engine judges a run the same way: where it diverged, whether it was stable, whether
 it converged, and when it may stop early."""
 
+import warnings
+
 import numpy as np
 import pytest
+import torch
 
 from logitlab.config import TrainConfig
 from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
-from logitlab.errors import DivergenceError
+from logitlab.errors import DivergenceError, SeparationWarning
 from logitlab.losses import mean_gradient
+from logitlab.records import to_record
 from logitlab.result import GRAD_TOL, LOGIT_LIMIT
 
 ENGINES = ["eager", "fused"]
@@ -77,3 +81,20 @@ def test_a_batch_stops_each_fit_on_its_own(lecture_data):
     assert fast.epochs == batch.epochs_run[1]
     assert len(fast.history.loss) == -(-fast.epochs // 3)
     assert np.all(np.isfinite(fast.history.loss)) and fast.converged
+
+
+def test_separable_data_warn_and_are_recorded():
+    x = torch.linspace(-1, 1, 200).reshape(-1, 1)
+    with pytest.warns(SeparationWarning, match="complete separation: 1\\*x1 is > 0"):
+        result = fit(x, (x > 0).float(), TrainConfig(epochs=200))
+    assert "complete separation" in result.separation
+    assert to_record(result)["separation"] == result.separation
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overlapping classes: no warning
+        assert fit(x, (x > 0.5).float() * (x < 0.8), TrainConfig(epochs=5)).separation is None
+
+
+def test_a_negative_leading_term_reads_as_a_sign():
+    x = torch.linspace(-1, 1, 200).reshape(-1, 1)
+    with pytest.warns(SeparationWarning, match=r"separation: -1\*x1 is > 0"):
+        fit(x, (x < 0).float(), TrainConfig(epochs=5))

@@ -8,6 +8,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+#: Above this many design entries the linear program takes seconds: the check is skipped.
+MAX_CHECKED = 2_000_000
+
+
+def separation_of(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> str | None:
+    """separation() of features x (n x d) with an intercept; None also when the data are too
+    large to check quickly (more than MAX_CHECKED entries)."""
+    if x.shape[0] * (x.shape[1] + 1) > MAX_CHECKED:
+        return None
+    design = np.column_stack((np.ones(len(x)), x))
+    return separation(design, np.asarray(y, dtype=float).ravel(), ("Intercept", *names))
+
 
 def separation(design: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> str | None:
     """Say how the classes are separated, or None if they are not.

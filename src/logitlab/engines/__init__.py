@@ -11,7 +11,9 @@ This module stays light (no Numba, no torch until fit() runs).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..config import ENGINES
@@ -45,12 +47,14 @@ def fit(
     'fused'; default config.engine) picks who computes it: the same math either way, the
     eager loop or the compiled one (which takes milliseconds, so `progress` draws a bar only
     for the eager loop). A fit whose history would not fit in memory is refused first
-    (logitlab.budget).
+    (logitlab.budget). Separable data give a SeparationWarning, recorded as
+    result.separation: the coefficients then only grow with the epochs.
     """
     from .. import budget
     from ..config import TrainConfig
     from ..data.checks import as_design, as_labels, check_names
-    from ..errors import ConfigError, DataError
+    from ..data.separation import separation_of
+    from ..errors import ConfigError, DataError, SeparationWarning
 
     cfg = TrainConfig() if config is None else config
     if not isinstance(cfg, TrainConfig):
@@ -62,13 +66,19 @@ def fit(
     if net is not None and (inputs := _inputs(net)) != x.shape[1]:
         raise DataError(f"net takes {inputs} features but x has {x.shape[1]}")
     budget.check(budget.fit(x.shape[0], x.shape[1], cfg.epochs, engine=chosen))
+    separated = separation_of(x.numpy(), y.numpy(), names)
+    if separated is not None:
+        warnings.warn(f"gradient descent on separable data: {separated}", SeparationWarning,
+                      stacklevel=2)  # fmt: skip
     if chosen == "fused":
         from .batch import fit_fused
 
-        return fit_fused(x, y, cfg, net=net, names=names)
-    from .eager import fit_eager
+        result = fit_fused(x, y, cfg, net=net, names=names)
+    else:
+        from .eager import fit_eager
 
-    return fit_eager(x, y, cfg, net=net, names=names, progress=progress)
+        result = fit_eager(x, y, cfg, net=net, names=names, progress=progress)
+    return replace(result, separation=separated)
 
 
 def _inputs(net: object) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from .. import budget
 from ..config import check_float, check_int
 from ..data.checks import check_names, design_array, label_array
+from ..data.separation import separation
 from ..errors import DataError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
@@ -213,57 +214,10 @@ def _collinear(intercept: bool, detail: str) -> str:
 
 
 def _check_separation(design: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
-    """Raise SeparationError if some direction b has s_i x_i'b >= 0 for all i, not all 0.
-
-    s_i = +1 for y = 1 and -1 for y = 0. Along such a direction the likelihood rises for ever,
-    so the MLE does not exist. Found by the linear program of Konis (2007): maximise
-    sum_i s_i x_i'b subject to s_i x_i'b >= 0 and -1 <= b <= 1; a positive optimum means
-    (quasi-)complete separation.
-    """
-    if np.all(labels == labels[0]):
-        kind = "1" if labels[0] == 1 else "0"
-        raise SeparationError(
-            f"every y is {kind}: the fitted probabilities run to {kind} and the intercept to "
-            f"{'+' if kind == '1' else '-'}infinity, so the maximum-likelihood estimate does "
-            "not exist"
-        )
-    from scipy.optimize import linprog
-
-    scale = np.abs(design).max(axis=0)  # unit-scale columns: one tolerance fits all
-    signed = (2.0 * labels - 1.0)[:, None] * (design / scale)
-    n, p = signed.shape
-    bounds = [(-1.0, 1.0)] * p
-    weak = linprog(-signed.sum(axis=0), A_ub=-signed, b_ub=np.zeros(n), bounds=bounds)
-    if weak.status != 0 or signed.sum(axis=0) @ weak.x <= 1e-7 * n:
-        return
-    # Complete separation if a margin t > 0 fits: maximise t with s_i x_i'b >= t.
-    strict = linprog(
-        np.r_[np.zeros(p), -1.0],
-        A_ub=np.column_stack((-signed, np.ones(n))),
-        b_ub=np.zeros(n),
-        bounds=[*bounds, (None, 1.0)],
-    )
-    complete = strict.status == 0 and -strict.fun > 1e-9
-    coef = strict.x[:p] if complete else weak.x
-    direction = coef / scale
-    direction = direction / np.abs(direction).max()
-    terms = " ".join(
-        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
-        for b, name in zip(direction, names, strict=True)
-        if abs(b) > 1e-9
-    ).lstrip("+ ")
-    if complete:
-        what = f"complete separation: {terms} is > 0 for every y = 1 and < 0 for every y = 0"
-    else:
-        ties = int(np.sum(signed @ weak.x <= 1e-9))
-        what = (
-            f"quasi-complete separation: {terms} is >= 0 for every y = 1 and <= 0 for every "
-            f"y = 0 ({ties} rows tie at 0)"
-        )
-    raise SeparationError(
-        f"{what}, so the likelihood keeps rising as the coefficients grow and the "
-        "maximum-likelihood estimate does not exist"
-    )
+    """Raise SeparationError, saying how, when the classes are separable (the MLE does not
+    exist then; see logitlab.data.separation)."""
+    if (why := separation(design, labels, names)) is not None:
+        raise SeparationError(why)
 
 
 def expected_se(X: object, params: object) -> np.ndarray:
