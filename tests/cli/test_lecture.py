@@ -257,3 +257,15 @@ def test_report_names_engine_convergence_versions_and_run_time(lecture_out):
         assert f"<td>{name}</td><td>{version or 'not installed'}</td>" in page
     assert f"after {prov['seconds']:.1f} s" in page and prov["seconds"] > 0
     assert prov["machine"]["system"] in page
+
+
+def test_separable_data_warn_in_one_line(tmp_path, capsys):
+    # w1 = 1000 on 50 points: y = 1 exactly where x > 0.001, so the classes separate.
+    argv = ["lecture", "--w1", "1000", "--n", "50", "--epochs", "100", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [err[0]] and err[0].startswith(
+        "logitlab lecture: warning: gradient descent on separable data: complete separation"
+    )
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["mle"] is None and "separation" in results["fits"]["bce"]["separation"]

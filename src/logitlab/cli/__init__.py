@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from .. import __version__
 from ..errors import LogitlabError
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     SIGTERM and SIGHUP stop the run cleanly (no half-written folder) with 128 + the signal."""
     args = build_parser().parse_args(argv)
     try:
-        with terminate_gracefully():
+        with terminate_gracefully(), one_line_warnings(args.command):
             return args.run(args)
     except LogitlabError as exc:
         sys.stderr.write(f"logitlab {args.command}: error: {exc}\n")
@@ -44,6 +46,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _stopped(exc, f"terminated ({exc.name})", exc.code)
     except KeyboardInterrupt as exc:
         return _stopped(exc, "interrupted", 130)
+
+
+@contextmanager
+def one_line_warnings(command: str) -> Iterator[None]:
+    """Show a warning as one line, 'logitlab COMMAND: warning: ...', not Python's two."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        sys.stderr.write(f"logitlab {command}: warning: {message}\n")
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
 
 
 def _stopped(exc: BaseException, what: str, code: int) -> int:

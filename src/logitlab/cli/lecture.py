@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..report.files import check_out_dir, require_dot, staged_dir
 from .common import (
@@ -36,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     require_dot()
     lecture_run = run_lecture(config, progress=not args.quiet)
+    if not args.quiet:
+        print("Drawing the figures and writing the report ...", file=sys.stderr, flush=True)
     with staged_dir(args.out, args.force) as stage:
         names = write_lecture(lecture_run, stage)
     print_summary(parameter_rows(to_record(lecture_run)), args.out, names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import numpy as np
@@ -105,8 +106,11 @@ def accuracy(params: object, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def odds_ratio(w1: float) -> float:
-    """e^w1: how many times the odds of y = 1 grow when x grows by one."""
-    return float(np.exp(w1))
+    """e^w1: how many times the odds of y = 1 grow when x grows by one (inf past float64)."""
+    try:
+        return math.exp(w1)
+    except OverflowError:
+        return math.inf
 
 
 def boundary(w0: float, w1: float) -> float:

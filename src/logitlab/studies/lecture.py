@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from ..budget import check_study
 from ..config import LectureConfig
@@ -49,16 +50,21 @@ def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) 
     """Run the lecture: every loss starts from the same net, initialised under init_seed."""
     cfg = config or LectureConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
+    stages = tqdm(total=2, desc="lecture: fits", unit="stage", disable=not progress)
     data = simulate_from(cfg.data)
     fits = {
         loss: fit(data.x, data.y, cfg.train(loss), names=data.names, progress=progress)
         for loss in cfg.losses
     }
+    stages.update()
+    stages.set_description("lecture: maximum likelihood and landscapes")
     try:
         why = analyse(data, cfg.data.truth, cfg.train("bce"), grid_size=WHY_GRID, fits=fits)
         missing = ""
     except SeparationError as exc:
         why, missing = None, str(exc)
+    stages.update()
+    stages.close()
     return LectureRun(
         config=cfg,
         data=data,
