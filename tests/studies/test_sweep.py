@@ -103,3 +103,14 @@ BAD = [
 @pytest.mark.parametrize("args, words", BAD)
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, words):
     assert words in refused(["sweep", "--out", str(tmp_path / "out"), *SMALL, *args])
+
+
+def test_tol_stops_each_fit_early_and_judges_it(tmp_path):
+    out = tmp_path / "out"
+    argv = ["sweep", "--lr", "0.05,1", "--loss", "bce", "--tol", "1e-5", "--out", str(out)]
+    assert main([*argv, "--n", "300", "--quiet"]) == 0
+    rows = json.loads((out / "sweep.json").read_text())["fits"]
+    slow, fast = rows
+    assert fast["epochs_run"] < 10_000 and fast["verdict"] == "converged"
+    assert fast["grad_norm"] <= 1e-5
+    assert slow["epochs_run"] == 10_000 and slow["verdict"] == "not converged"

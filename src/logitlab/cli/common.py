@@ -134,7 +134,7 @@ def add_engine_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
 def add_training_options(
     parser: argparse.ArgumentParser, *, loss: bool = True, lr: bool = True
 ) -> argparse._ArgumentGroup:
-    """--loss, --lr, --epochs, --init-seed and --engine; returns the group for more options.
+    """--loss, --lr, --epochs, --init-seed, --tol and --engine; returns the group for more.
 
     A command that trains both losses always leaves out --loss; one with a list of learning
     rates leaves out --lr and adds its own to the group.
@@ -160,6 +160,13 @@ def add_training_options(
         default=LECTURE_INIT_SEED,
         help="torch.manual_seed for the initial weights (default: %(default)s, the lecture's: "
         "w0 = -0.8470, w1 = -0.3467)",
+    )
+    group.add_argument(
+        "--tol",
+        type=number,
+        default=None,
+        help="stop a fit once the gradient norm of its mean loss is at most TOL; the "
+        "convergence verdict then uses TOL (default: run every epoch, verdict at 1e-4)",
     )
     add_engine_option(group)
     return group
@@ -193,7 +200,9 @@ def data_config(args: argparse.Namespace) -> DataConfig:
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The training options of a command without --loss, validated."""
-    return TrainConfig(lr=args.lr, epochs=args.epochs, init_seed=args.init_seed, engine=args.engine)
+    return TrainConfig(
+        lr=args.lr, epochs=args.epochs, init_seed=args.init_seed, engine=args.engine, tol=args.tol
+    )
 
 
 def lecture_config(args: argparse.Namespace, lr: object = None) -> LectureConfig:
@@ -205,4 +214,5 @@ def lecture_config(args: argparse.Namespace, lr: object = None) -> LectureConfig
         epochs=args.epochs,
         init_seed=args.init_seed,
         engine=args.engine,
+        tol=args.tol,
     )
