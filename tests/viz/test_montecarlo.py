@@ -78,3 +78,12 @@ def test_report_puts_the_mle_standard_error_beside_the_sd(study, tmp_path):
     for sentence in findings(study):
         assert sentence.replace("'", "&#x27;") in page
     assert '<meta name="viewport"' in page and "https://" not in page
+
+
+def test_histograms_survive_an_undefined_standard_error(study):
+    """Saturated truths make the information matrix singular: no curve, still a figure."""
+    from dataclasses import replace
+
+    fig = plot_histograms(replace(study, expected_se=np.array([np.inf, np.nan])))
+    for ax in fig.axes:
+        assert not [ln for ln in ax.get_lines() if ln.get_label().startswith("MLE")]

@@ -36,12 +36,13 @@ def plot_histograms(run: MonteCarloRun) -> Figure:
             ax.hist(v, bins=edges, alpha=0.5, color=LOSS_COLORS[loss], label=label)
         truth, se = float(run.truth[i]), float(run.expected_se[i])
         ax.axvline(truth, color=TRUTH_COLOR, linestyle="--", label=f"true {name}")
-        grid = np.linspace(min(edges[0], truth - 4 * se), max(edges[-1], truth + 4 * se), 400)
-        most = max(len(v) for v in values.values())
-        scale = most * (edges[1] - edges[0])  # density -> counts per bin
-        density = np.exp(-0.5 * ((grid - truth) / se) ** 2) / (se * np.sqrt(2 * np.pi))
-        ax.plot(grid, scale * density, color=MLE_COLOR, linewidth=2,
-                label=f"MLE theory: s.e. {se:.3g}")  # fmt: skip
+        if np.isfinite(se) and se > 0:  # none when the information matrix is singular
+            grid = np.linspace(min(edges[0], truth - 4 * se), max(edges[-1], truth + 4 * se), 400)
+            most = max(len(v) for v in values.values())
+            scale = most * (edges[1] - edges[0])  # density -> counts per bin
+            density = np.exp(-0.5 * ((grid - truth) / se) ** 2) / (se * np.sqrt(2 * np.pi))
+            ax.plot(grid, scale * density, color=MLE_COLOR, linewidth=2,
+                    label=f"MLE theory: s.e. {se:.3g}")  # fmt: skip
         ax.set(title=f"ŵ{name[1:]} over {run.config.reps} data sets", xlabel=name, ylabel="reps")
         ax.legend(fontsize=LEGEND_SIZE - 1)
     return fig
