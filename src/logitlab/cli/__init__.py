@@ -50,7 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @contextmanager
 def one_line_warnings(command: str) -> Iterator[None]:
-    """Show a warning as one line, 'logitlab COMMAND: warning: ...', not Python's two."""
+    """Show a warning as one line, 'logitlab COMMAND: warning: ...', not Python's two.
+    NumPy's floating-point notes ('overflow encountered in exp') are not for the user: the
+    infinities and NaN they announce are judged where they matter (divergence, undefined
+    statistics), so they are dropped."""
     shown = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
@@ -58,7 +61,9 @@ def one_line_warnings(command: str) -> Iterator[None]:
 
     warnings.showwarning = show
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r".* encountered in ", RuntimeWarning)
+            yield
     finally:
         warnings.showwarning = shown
 

@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = SweepConfig(lecture=lecture_config(args, args.lr[0]), lrs=tuple(args.lr))
+    first = args.lr[0] if args.lr else None  # an empty list is refused by SweepConfig
+    config = SweepConfig(lecture=lecture_config(args, first), lrs=tuple(args.lr))
     check_out_dir(args.out, args.force)
     check_budget(config)
     from ..records import sweep_rows  # heavy imports only once the input is known good

@@ -223,9 +223,13 @@ def _check_separation(design: np.ndarray, labels: np.ndarray, names: tuple[str, 
 def expected_se(X: object, params: object) -> np.ndarray:
     """The MLE's asymptotic standard errors at given parameters (intercept first): the square
     roots of diag(I^-1), I = X'WX the Fisher information with W = p(1 - p) at params. At the
-    true parameters this is the spread a Monte Carlo study of the MLE should show."""
+    true parameters this is the spread a Monte Carlo study of the MLE should show (inf where
+    the data carry no information, every probability being 0 or 1)."""
     features = design_array(X)
     design = np.column_stack((np.ones(len(features)), features))
     p = sigmoid(design @ np.asarray(params, dtype=float))
     info = design.T @ (design * (p * (1.0 - p))[:, None])
-    return np.sqrt(np.diag(np.linalg.inv(info)))
+    try:
+        return np.sqrt(np.diag(np.linalg.inv(info)))
+    except np.linalg.LinAlgError:  # every probability rounds to 0 or 1: no information
+        return np.full(design.shape[1], np.inf)

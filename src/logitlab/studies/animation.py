@@ -55,8 +55,8 @@ def make_scene(
     truth = np.asarray(truth, dtype=float)
     if start is None:
         start = initial_params(cfg.init_seed, data.x.shape[1])
+    mle = fit_mle(data.x, data.y, names=data.names).coef  # separable data: refused first
     paths = race(data, start, cfg, progress=progress)
-    mle = fit_mle(data.x, data.y, names=data.names).coef
     ends = [fitted.params for fitted in paths.fits.values()]
     w0, w1 = grid(truth, include=np.vstack((paths.start, mle, *ends)), size=grid_size)
     x, y = data.x.numpy(), data.y.numpy()

@@ -94,7 +94,9 @@ def findings(run: MonteCarloRun) -> list[str]:
             noise = 2 * p["sd"] / np.sqrt(fits)  # two Monte Carlo standard errors of the mean
             side = "within" if abs(p["bias"]) <= noise else "beyond"
             text = f"{hat}: bias {p['bias']:+.3g} is {side} Monte Carlo noise (±{noise:.2g})"
-            if finished:
+            if finished and not np.isfinite(p["mle_se"]):
+                text += ", and the MLE's standard error is unbounded at this truth"
+            elif finished:
                 ratio = p["sd"] / p["mle_se"]
                 how = "as efficient as maximum likelihood" if ratio < 1.05 else "less efficient"
                 text += (
