@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
+from .result import LOGIT_LIMIT
 
 LOSSES = ("bce", "mse")
 #: "auto" is fused when numba is installed, else eager (see logitlab.engines).
@@ -108,26 +109,34 @@ def check_float(name: str, value: object, *, positive: bool = False) -> float:
     return number
 
 
-def check_logits(name: str, params: Sequence[float], xmax: Sequence[float] = (1.0,)) -> None:
-    """Refuse parameters [w0, w1, ..., wd] whose logits w0 + x.w can leave float32's range on
-    data with |x_j| <= xmax[j] (the lecture's x lies in [-1, 1]): the bound |w0| + sum
-    |w_j| xmax_j must stay <= FLOAT32_MAX, or the first forward pass is infinity or NaN."""
+def check_logits(
+    name: str,
+    params: Sequence[float],
+    xmax: Sequence[float] = (1.0,),
+    limit: float = FLOAT32_MAX,
+) -> None:
+    """Refuse parameters [w0, w1, ..., wd] whose logits w0 + x.w can pass +-limit on data
+    with |x_j| <= xmax[j] (the lecture's x lies in [-1, 1]): the bound |w0| + sum
+    |w_j| xmax_j must stay <= limit. FLOAT32_MAX keeps the first forward pass finite;
+    result.LOGIT_LIMIT keeps a start point inside the range descent may move in."""
     bound = abs(params[0]) + math.fsum(abs(w) * m for w, m in zip(params[1:], xmax, strict=True))
-    if not bound <= FLOAT32_MAX:
+    if not bound <= limit:
         where = "x in [-1, 1]" if tuple(xmax) == (1.0,) else "this data"
+        what = "float32's range" if limit == FLOAT32_MAX else f"+-{limit:g}, where float32 works"
         raise ConfigError(
-            f"{name} must keep the logits w0 + w1 x within float32's range on {where} "
-            f"(|w0| + |w1| max|x| <= {FLOAT32_MAX:.8g}), got {tuple(params)}"
+            f"{name} must keep the logits w0 + w1 x within {what} on {where} "
+            f"(|w0| + |w1| max|x| <= {limit:.8g}), got {tuple(params)}"
         )
 
 
 def check_point(name: str, value: object) -> tuple[float, float]:
-    """A point (w0, w1) of the one-feature parameter space: two numbers whose logits
-    w0 + w1 x stay within float32's range for x in [-1, 1]."""
+    """A start point (w0, w1) of the one-feature parameter space: two numbers whose logits
+    w0 + w1 x stay within +-LOGIT_LIMIT for x in [-1, 1] (beyond it a descent has already
+    diverged by the rule every engine applies)."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
         raise ConfigError(f"{name} must be two numbers w0, w1, got {shown(value)}")
     point = check_float(f"{name} w0", value[0]), check_float(f"{name} w1", value[1])
-    check_logits(name, point)
+    check_logits(name, point, limit=LOGIT_LIMIT)
     return point
 
 

@@ -98,3 +98,14 @@ def test_a_negative_leading_term_reads_as_a_sign():
     x = torch.linspace(-1, 1, 200).reshape(-1, 1)
     with pytest.warns(SeparationWarning, match=r"separation: -1\*x1 is > 0"):
         fit(x, (x < 0).float(), TrainConfig(epochs=5))
+
+
+def test_a_vanishing_gradient_does_not_stop_a_fit_without_tol(lecture_data):
+    # Far out on MSE's plateau the float32 gradient can be exactly 0: without tol the lecture
+    # runs every epoch anyway, on both engines.
+    cfg = TrainConfig(loss="mse", epochs=300)
+    for engine in ENGINES:
+        net_start = [60.0, 20.0]
+        batch = fit_batch(lecture_data.x, lecture_data.y, loss="mse", init=net_start,
+                          epochs=cfg.epochs, engine=engine)  # fmt: skip
+        assert batch.epochs_run[0] == cfg.epochs

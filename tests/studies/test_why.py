@@ -144,3 +144,24 @@ def test_plateau_keeps_its_legends_off_the_curves(small_analysis):
         assert legend.get_bbox_to_anchor().y0 < ax.bbox.y0  # under the axes
         assert min(t.get_fontsize() for t in legend.get_texts()) >= 10
     assert len(colorbars(fig)) == 1
+
+
+def test_plateau_words_follow_the_numbers():
+    from logitlab.config import DataConfig, LandscapeConfig
+    from logitlab.studies.why import run_landscape
+
+    data, train = DataConfig(n=300), TrainConfig(epochs=300)
+    far = run_landscape(LandscapeConfig(data=data, train=train, plateau_start=(60, 20),
+                                        grid_size=9))  # fmt: skip
+    assert far.plateau_outcome("mse") == "stalls"
+    assert far.plateau_outcome("bce").startswith("ends ")  # 300 epochs do not get it home
+    title = whyplots.plot_plateau(far).axes[0].get_title()
+    assert "MSE stalls" in title and "walks to the MLE" not in title
+
+
+def test_a_start_beyond_the_logit_limit_is_refused():
+    from logitlab.config import LandscapeConfig
+    from logitlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"plateau start must keep the logits .* \+-88"):
+        LandscapeConfig(plateau_start=(1e6, 1e6))

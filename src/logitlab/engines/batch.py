@@ -325,7 +325,7 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
     xlim = np.stack((xs.min(axis=1), xs.max(axis=1)), axis=1)  # m x 2 x d: the data's box
     bce = np.array([name == "bce" for name in losses])
     lr32, w = lrs.astype(np.float32), starts.astype(np.float32)
-    tol2 = 0.0 if tol is None else tol * tol
+    tol2 = -1.0 if tol is None else tol * tol  # -1: never (a gradient can be exactly 0)
     chunk = max(8, math.ceil(size / 50))
     # Hand out problems one at a time, so a core slowed by another process holds up no one.
     with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar, \

@@ -174,7 +174,7 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, e
     gradient norm there to grads[0], grads[1], ...) and the final ones to params[-1]. After
     each step the divergence rule (result.diverged) is checked: the logit bound over the
     data's box xlim (2 x d: min and max of each x_j) must stay within limit. Stops early once
-    |grad|^2 <= tol2 (0: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the
+    |grad|^2 <= tol2 (negative: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the
     1-based epoch whose step broke the rule (the rows after it are left alone). Losses are
     computed afterwards, from the recorded parameters, by mean_losses.
     """

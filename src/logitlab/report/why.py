@@ -35,6 +35,9 @@ def why_section(why: WhyNotMSE | None, missing: str = "") -> str:
     if why is None:
         return f"<p>No maximum-likelihood reference to measure against: {html.escape(missing)}</p>"
     mle, summary = why.mle, to_record(why)
+    plateau_caption = (
+        f"From the plateau start MSE {why.plateau_outcome('mse')}, BCE {why.plateau_outcome('bce')}"
+    )
     lecture, plateau = summary["lecture_start"], summary["plateau_start"]
     rows = [
         [f"{loss_label(loss)}: epochs to within {tol:g} of the MLE", _epochs(why, loss, tol)]
@@ -74,5 +77,5 @@ MSE's factor ŷ(1 − ŷ) is nearly 0: its largest gradient norm along the path 
 the MLE. BCE's gradient stays large there, where the prediction is confidently wrong (up to
 {plateau["bce"]["max_grad_norm"]:.2g}), and it ends {plateau["bce"]["distance_to_mle"]:.2g}
 from the MLE.</p>
-{htmlpage.figure(plot_plateau(why), "The MSE plateau: MSE stalls, BCE recovers")}
+{htmlpage.figure(plot_plateau(why), plateau_caption)}
 """

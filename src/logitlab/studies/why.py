@@ -79,6 +79,25 @@ class WhyNotMSE:
         """The first epoch from which the `loss` path stays within tol of the MLE."""
         return epochs_within(self.distances(loss), tol)
 
+    def plateau_outcome(self, loss: str) -> str:
+        """Where `loss`'s descent from the plateau start went, in words derived from the
+        distances: 'walks to the MLE', 'stalls' or 'ends 3.2 from the MLE'."""
+        start, end = self.plateau.start, self.plateau.fits[loss].params
+        far = float(np.linalg.norm(start - self.mle.coef))
+        left = float(np.linalg.norm(end - self.mle.coef))
+        if left <= 0.05 * far:
+            return "walks to the MLE"
+        if np.linalg.norm(end - start) <= 0.05 * far:
+            return "stalls"
+        return f"ends {left:.2g} from the MLE"
+
+    def convexity(self) -> str:
+        """Which loss is convex over the grid, from the smallest Hessian eigenvalues."""
+        signs = {loss: self.min_eigenvalue(loss) >= -1e-12 for loss in self.surfaces}
+        said = [f"{loss.upper()} is {'convex' if ok else 'not convex'}" for loss, ok in
+                signs.items()]  # fmt: skip
+        return ", ".join(said) + " over the grid"
+
     def min_eigenvalue(self, loss: str) -> float:
         """The smallest Hessian eigenvalue of `loss` over the grid (< 0: not convex)."""
         return float(self.surfaces[loss].min_eigenvalue.min())

@@ -211,7 +211,7 @@ def plot_curvature(why: WhyNotMSE) -> Figure:
     bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     bar.ax.minorticks_off()
     figure_legend(fig, ax, ncols=4)
-    fig.suptitle("Curvature: BCE is convex everywhere, MSE is not (black line: eigenvalue 0)")
+    fig.suptitle(f"Curvature: {why.convexity()} (black line: eigenvalue 0)")
     return fig
 
 
@@ -290,7 +290,9 @@ def plot_plateau(why: WhyNotMSE) -> Figure:
     _paths(left, why.plateau)
     _marks(left, why, why.plateau.start)
     _zoom(left, why, why.plateau, why.plateau_surfaces["mse"])
-    left.set_title("MSE landscape: MSE stalls on the plateau, BCE walks to the MLE")
+    left.set_title(
+        f"MSE landscape: MSE {why.plateau_outcome('mse')}, BCE {why.plateau_outcome('bce')}"
+    )
     moved = np.linalg.norm(why.plateau.fits["mse"].params - why.plateau.start)
     left.annotate(
         f"MSE moved {moved:.2g}\nin {why.epochs:,} epochs",
