@@ -140,6 +140,21 @@ def check_point(name: str, value: object) -> tuple[float, float]:
     return point
 
 
+#: Formats a figure can be saved in: PNG always (the reports embed it), SVG and PDF for slides.
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+def check_formats(value: object) -> tuple[str, ...]:
+    """Figure formats from 'png,svg,pdf' or a sequence of names: PNG first, always."""
+    names = value.split(",") if isinstance(value, str) else value
+    if isinstance(names, bytes) or not isinstance(names, Sequence):
+        raise ConfigError(f"figure formats must be some of png, svg, pdf, got {shown(value)}")
+    chosen = [str(name).strip().lower() for name in names]
+    if not chosen or not set(chosen) <= set(FIGURE_FORMATS):
+        raise ConfigError(f"figure formats must be some of png, svg, pdf, got {shown(value)}")
+    return tuple(f for f in FIGURE_FORMATS if f == "png" or f in chosen)
+
+
 def check_loss(name: str, value: object) -> str:
     """Return the loss name if it is one of LOSSES."""
     if value not in LOSSES:

@@ -132,7 +132,7 @@ def test_non_empty_folder_needs_force(tmp_path, capsys):
 
 
 def test_a_failed_run_leaves_nothing(tmp_path, monkeypatch):
-    def broken(run, folder):
+    def broken(run, folder, **options):
         (folder / "data.png").write_bytes(b"half")
         raise KeyboardInterrupt
 
@@ -269,3 +269,20 @@ def test_separable_data_warn_in_one_line(tmp_path, capsys):
     )
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["mle"] is None and "separation" in results["fits"]["bce"]["separation"]
+
+
+def test_figures_also_as_svg_and_pdf_for_slides(tmp_path):
+    out = tmp_path / "out"
+    assert main(["lecture", "--format", "svg,pdf", "--out", str(out), *SMALL]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert FILES <= names
+    for stem in ("data", "fit-bce", "fit-mse", "fit-compare", "fit-initial", "loss-history"):
+        assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert "<svg" in (out / f"{stem}.svg").read_text()
+    assert len(names) == len(FILES) + 12
+
+
+@pytest.mark.parametrize("value", ["jpg", "", "png,gif"])
+def test_an_unknown_figure_format_is_refused(tmp_path, refused, value):
+    err = refused(["lecture", "--format", value, "--out", str(tmp_path / "out"), *SMALL])
+    assert "figure formats must be some of png, svg, pdf" in err

@@ -145,7 +145,7 @@ def test_an_existing_empty_folder_is_filled(tmp_path, capsys, monkeypatch):
 def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(refused, tmp_path, monkeypatch):
     real = lecture_report.write_lecture
 
-    def full(run, folder):
+    def full(run, folder, **options):
         real(run, folder)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "fit-bce.png"))
 
@@ -220,8 +220,8 @@ for signum in (signal.SIGTERM, signal.SIGHUP):  # as under a terminal, whatever 
     signal.signal(signum, signal.SIG_DFL)
 from logitlab.report import lecture
 real = lecture.write_lecture
-def slow(run, folder):
-    names = real(run, folder)
+def slow(run, folder, **options):
+    names = real(run, folder, **options)
     (folder / "ready").touch()
     time.sleep(120)
     return names

@@ -172,6 +172,17 @@ def add_training_options(
     return group
 
 
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    """--format: the figures also as SVG or PDF, for slides (PNG always: reports embed it)."""
+    parser.add_argument(
+        "--format",
+        default="png",
+        metavar="FMT[,FMT]",
+        help="figure formats, some of png, svg, pdf; PNG is always written, the others "
+        "beside it under the same names (default: %(default)s)",
+    )
+
+
 def add_grid_option(group: argparse._ArgumentGroup, default: int) -> None:
     """--grid: points per axis of the loss-landscape grid."""
     group.add_argument(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import PLATEAU_START, LandscapeConfig
+from ..config import PLATEAU_START, LandscapeConfig, check_formats
 from ..report.files import check_out_dir, staged_dir
 from .common import (
     add_data_options,
+    add_format_option,
     add_grid_option,
     add_output_options,
     add_training_options,
@@ -35,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="far start where the sigmoid saturates and MSE stalls (default: %(default)s)",
     )
     add_output_options(parser, default_out="logitlab-landscape")
+    add_format_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         plateau_start=args.plateau_start,
         grid_size=args.grid,
     )
+    formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
     check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     why = run_landscape(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
-        names = write_landscape(why, stage)
+        names = write_landscape(why, stage, formats=formats)
     print_summary(to_record(why), why.mle.summary())
     print(f"\nWrote {len(names)} files to {args.out}/")
     return 0

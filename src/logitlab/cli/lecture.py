@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..config import check_formats
 from ..report.files import check_out_dir, require_dot, staged_dir
 from .common import (
     add_data_options,
+    add_format_option,
     add_output_options,
     add_training_options,
     check_budget,
@@ -25,10 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_options(parser)
     add_training_options(parser)
     add_output_options(parser, default_out="logitlab-lecture")
+    add_format_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     config = lecture_config(args)
+    formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
     check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print("Drawing the figures and writing the report ...", file=sys.stderr, flush=True)
     with staged_dir(args.out, args.force) as stage:
-        names = write_lecture(lecture_run, stage)
+        names = write_lecture(lecture_run, stage, formats=formats)
     print_summary(parameter_rows(to_record(lecture_run)), args.out, names)
     return 0
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import MonteCarloConfig
+from ..config import MonteCarloConfig, check_formats
 from ..report.files import check_out_dir, staged_dir
 from .common import (
     add_data_options,
+    add_format_option,
     add_output_options,
     add_training_options,
     check_budget,
@@ -29,10 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_options(parser, "base seed: rep r draws y with seed data-seed + r")
     add_training_options(parser)
     add_output_options(parser, default_out="logitlab-montecarlo")
+    add_format_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
+    formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
     check_budget(config)
     from ..report.montecarlo import write_montecarlo  # heavy imports, input known good
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     study = run_montecarlo(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
-        names = write_montecarlo(study, stage)
+        names = write_montecarlo(study, stage, formats=formats)
     print(f"{config.reps} reps; estimate: mean, bias, sd, RMSE against the truth, MLE's SE")
     for loss, stats in study.summary().items():
         for param in ("w0", "w1"):

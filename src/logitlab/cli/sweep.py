@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import SweepConfig
+from ..config import SweepConfig, check_formats
 from ..report.files import check_out_dir, staged_dir
 from .common import (
     add_data_options,
+    add_format_option,
     add_output_options,
     add_training_options,
     check_budget,
@@ -33,11 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated learning rates, each > 0 (default: 0.01,0.05,0.1,0.5,1)",
     )
     add_output_options(parser, default_out="logitlab-sweep")
+    add_format_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     first = args.lr[0] if args.lr else None  # an empty list is refused by SweepConfig
     config = SweepConfig(lecture=lecture_config(args, first), lrs=tuple(args.lr))
+    formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
     check_budget(config)
     from ..records import sweep_rows  # heavy imports only once the input is known good
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     sweep = run_sweep(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
-        names = write_sweep(sweep, stage)
+        names = write_sweep(sweep, stage, formats=formats)
     print_table(sweep_rows(sweep), sweep.batch.tol)
     print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {sweep.batch.engine})")
     return 0

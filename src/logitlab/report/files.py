@@ -34,7 +34,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -541,10 +541,19 @@ def _umask() -> int:
     return mask
 
 
-def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
-    """Save a Figure as PNG (or by the suffix of path) and return the path."""
+def save_figure(fig: Figure, path: Path, formats: Sequence[str] = ("png",), dpi: int = 120) -> Path:
+    """Save a Figure at path (a .png), and beside it in every other format asked for (the
+    same name with .svg or .pdf, for slides); return the path."""
     fig.savefig(path, dpi=dpi)
+    for extra in formats:
+        if extra != path.suffix.lstrip("."):
+            fig.savefig(path.with_suffix(f".{extra}"), dpi=dpi)
     return path
+
+
+def names_in(folder: Path) -> list[str]:
+    """The names of the files a writer put in its (fresh) folder, sorted."""
+    return sorted(path.name for path in Path(folder).iterdir())
 
 
 def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[Path, Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
 from . import html as htmlpage
-from .files import save_figure, write_diagram, write_json
+from .files import names_in, save_figure, write_diagram, write_json
 from .why import why_section
 
 
@@ -46,43 +47,40 @@ def loss_floors(run: LectureRun) -> dict[str, float]:
     }
 
 
-def write_lecture(run: LectureRun, folder: Path) -> list[str]:
-    """Write every file of the lecture into folder; return the names written, sorted."""
+def write_lecture(run: LectureRun, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:
+    """Write every file of the lecture into folder (figures also in each of `formats`);
+    return the names written, sorted."""
     results = to_record(run)
     data, x = run.data, run.data.x.numpy()
-    written: dict[str, Path] = {}
-    written["data.png"] = save_figure(plot_data(data), folder / "data.png")
+    initial = {"untrained net": probabilities(run.init_params, x)}
+    curves, mle = fitted_curves(run), mle_curve(run)
+    figures = {
+        "data.png": plot_data(data),
+        "fit-initial.png": plot_fit(
+            data, initial, f"Before training (init seed {run.config.init_seed})"
+        ),
+        **{
+            f"fit-{loss}.png": plot_fit(
+                data, {label: curve}, f"After {run.config.epochs:,} epochs: {label}", mle=mle
+            )
+            for loss, (label, curve) in zip(run.fits, curves.items(), strict=True)
+        },
+        "fit-compare.png": plot_fit(data, curves, "Truth, the fits and the MLE", mle=mle),
+        "loss-history.png": plot_loss_history(
+            {loss: r.history.loss for loss, r in run.fits.items()}, floors=loss_floors(run)
+        ),
+    }
+    for name, figure in figures.items():
+        save_figure(figure, folder / name, formats=formats)
     for name, graph in (
         ("detailed", diagram_detailed(run.net)),
         ("compact", diagram_compact(run.net)),
     ):
-        dot_path, svg_path = write_diagram(graph, folder / f"diagram-{name}")
-        written[dot_path.name], written[svg_path.name] = dot_path, svg_path
-    initial = {"untrained net": probabilities(run.init_params, x)}
-    written["fit-initial.png"] = save_figure(
-        plot_fit(data, initial, f"Before training (init seed {run.config.init_seed})"),
-        folder / "fit-initial.png",
-    )
-    curves, mle = fitted_curves(run), mle_curve(run)
-    for loss, (label, curve) in zip(run.fits, curves.items(), strict=True):
-        name = f"fit-{loss}.png"
-        title = f"After {run.config.epochs:,} epochs: {label}"
-        written[name] = save_figure(plot_fit(data, {label: curve}, title, mle=mle), folder / name)
-    written["fit-compare.png"] = save_figure(
-        plot_fit(data, curves, "Truth, the fits and the MLE", mle=mle), folder / "fit-compare.png"
-    )
-    written["loss-history.png"] = save_figure(
-        plot_loss_history(
-            {loss: r.history.loss for loss, r in run.fits.items()}, floors=loss_floors(run)
-        ),
-        folder / "loss-history.png",
-    )
+        write_diagram(graph, folder / f"diagram-{name}")
     save_csv(data, folder / "data.csv")
-    written["data.csv"] = folder / "data.csv"
-    written["results.json"] = write_json(results, folder / "results.json")
+    write_json(results, folder / "results.json")
     (folder / "report.html").write_text(render_html(run, results, folder))
-    written["report.html"] = folder / "report.html"
-    return sorted(written)
+    return names_in(folder)
 
 
 def parameter_rows(results: dict) -> list[list[object]]:

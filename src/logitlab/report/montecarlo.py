@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..records import montecarlo_rows, to_record
@@ -10,17 +11,19 @@ from ..studies.montecarlo import PARAMS, MonteCarloRun, findings
 from ..viz.montecarlo import plot_estimates, plot_histograms
 from ..viz.style import loss_label
 from . import html as htmlpage
-from .files import save_figure, write_csv, write_json
+from .files import names_in, save_figure, write_csv, write_json
 
 
-def write_montecarlo(run: MonteCarloRun, folder: Path) -> list[str]:
+def write_montecarlo(
+    run: MonteCarloRun, folder: Path, *, formats: Sequence[str] = ("png",)
+) -> list[str]:
     """montecarlo.csv, montecarlo.json, the figures and report.html into folder; their names."""
     write_csv(montecarlo_rows(run), folder / "montecarlo.csv")
     record = to_record(run)
     write_json(record, folder / "montecarlo.json")
     figures = {"histograms.png": plot_histograms(run), "estimates.png": plot_estimates(run)}
     for name, fig in figures.items():
-        save_figure(fig, folder / name)
+        save_figure(fig, folder / name, formats=formats)
     lecture = run.config.lecture
     table_rows = [
         [f"{loss_label(loss)} {p}", s[p]["truth"], s[p]["mean"], s[p]["bias"], s[p]["sd"],
@@ -48,4 +51,4 @@ def write_montecarlo(run: MonteCarloRun, folder: Path) -> list[str]:
         + htmlpage.figure(folder / "estimates.png", "(ŵ0, ŵ1) per rep and loss")
     )
     (folder / "report.html").write_text(htmlpage.page("Monte Carlo: sampling distribution", body))
-    return ["montecarlo.csv", "montecarlo.json", *figures, "report.html"]
+    return names_in(folder)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..records import sweep_rows, to_record
 from ..studies.sweep import SweepRun
 from ..viz.sweep import plot_sweep
-from .files import save_figure, write_csv, write_json
+from .files import names_in, save_figure, write_csv, write_json
 
 
-def write_sweep(run: SweepRun, folder: Path) -> list[str]:
+def write_sweep(run: SweepRun, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:
     """sweep.csv, sweep.json and sweep.png into folder; returns their names."""
     write_csv(sweep_rows(run), folder / "sweep.csv")
     write_json(to_record(run), folder / "sweep.json")
-    save_figure(plot_sweep(run), folder / "sweep.png")
-    return ["sweep.csv", "sweep.json", "sweep.png"]
+    save_figure(plot_sweep(run), folder / "sweep.png", formats=formats)
+    return names_in(folder)

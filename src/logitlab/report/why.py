@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import LOSSES
@@ -11,16 +12,18 @@ from ..studies.why import TOLERANCES, WhyNotMSE
 from ..viz.style import loss_label
 from ..viz.why import FIGURES, plot_convergence, plot_curvature, plot_landscapes, plot_plateau
 from . import html as htmlpage
-from .files import save_figure, write_json
+from .files import names_in, save_figure, write_json
 
 
-def write_landscape(why: WhyNotMSE, folder: Path) -> list[str]:
+def write_landscape(
+    why: WhyNotMSE, folder: Path, *, formats: Sequence[str] = ("png",)
+) -> list[str]:
     """The figures, mle_summary.txt and landscape.json into folder; returns their names."""
     for name, (figure, _caption) in FIGURES.items():
-        save_figure(figure(why), folder / name)
+        save_figure(figure(why), folder / name, formats=formats)
     (folder / "mle_summary.txt").write_text(why.mle.summary() + "\n")
     write_json(to_record(why), folder / "landscape.json")
-    return [*FIGURES, "mle_summary.txt", "landscape.json"]
+    return names_in(folder)
 
 
 def _epochs(why: WhyNotMSE, loss: str, tol: float) -> str:
