@@ -17,6 +17,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from logitlab import LogisticRegressionGD
 from logitlab.errors import ConfigError, DataError
 
+# Many of these data sets (scikit-learn's checks among them) happen to be separable; that
+# warning has its own test below, so it does not clutter the others.
+pytestmark = pytest.mark.filterwarnings("ignore::logitlab.errors.SeparationWarning")
+
 
 @pytest.fixture(scope="module")
 def two_features():
@@ -199,3 +203,11 @@ def test_import_logitlab_stays_light_until_the_estimator_is_used():
         "assert 'sklearn' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_separable_data_warn():
+    X = np.linspace(-1, 1, 40).reshape(-1, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LogisticRegressionGD(epochs=50).fit(X, (X[:, 0] > 0).astype(int))
+    assert any("separable" in str(w.message) for w in caught)
