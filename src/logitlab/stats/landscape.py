@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import check_int
+from ..config import MAX_GRID, check_int
 from ..losses import get_derivatives
 
 #: Grid points x data points evaluated at once: bounds memory at ~8 MB per temporary.
@@ -137,7 +137,7 @@ def grid(
     size: int = 81,
 ) -> tuple[np.ndarray, np.ndarray]:
     """w0 and w1 axes spanning center +- half_width, widened to hold every `include` point."""
-    size = check_int("grid size", size, 3)
+    size = check_int("grid size", size, 3, MAX_GRID)
     center, pad = np.asarray(center, dtype=float), 0.1 * np.asarray(half_width, dtype=float)
     lo, hi = center - half_width, center + half_width
     for point in np.asarray(include, dtype=float).reshape(-1, 2):
