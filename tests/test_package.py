@@ -83,3 +83,15 @@ def test_notebook_walkthrough(lecture_data):
         "true π(x)",
         "BCE fit",
     ]
+
+
+def test_the_command_line_parser_is_light():
+    # `logitlab --help` and every refusal of a bad value come before NumPy, torch or plots.
+    code = (
+        "import sys\n"
+        "from logitlab.cli import build_parser\n"
+        "build_parser().parse_args(['lecture', '--n', '50'])\n"
+        "heavy = {'numpy', 'torch', 'matplotlib', 'scipy'} & {m.split('.')[0] for m in sys.modules}\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
