@@ -17,6 +17,13 @@ def separation_of(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> str | N
     large to check quickly (more than MAX_CHECKED entries)."""
     if x.shape[0] * (x.shape[1] + 1) > MAX_CHECKED:
         return None
+    labels = np.asarray(y, dtype=float).ravel()
+    if x.shape[1] == 1 and 0 < labels.sum() < len(labels):
+        # One feature: separable exactly when the classes' ranges of x do not overlap, an O(n)
+        # test that spares the linear program (~50 ms at n = 2000) in the usual case.
+        ones, zeros = x[labels == 1, 0], x[labels == 0, 0]
+        if ones.min() < zeros.max() and zeros.min() < ones.max():
+            return None
     design = np.column_stack((np.ones(len(x)), x))
     return separation(design, np.asarray(y, dtype=float).ravel(), ("Intercept", *names))
 
