@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
+from .result import LOGIT_LIMIT
 
 LOSSES = ("bce", "mse")
 #: "auto" is fused when numba is installed, else eager (see logitlab.engines).
@@ -134,8 +135,6 @@ def check_point(name: str, value: object) -> tuple[float, float]:
     diverged by the rule every engine applies)."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
         raise ConfigError(f"{name} must be two numbers w0, w1, got {shown(value)}")
-    from .result import LOGIT_LIMIT  # result imports NumPy: not on every --help
-
     point = check_float(f"{name} w0", value[0]), check_float(f"{name} w1", value[1])
     check_logits(name, point, limit=LOGIT_LIMIT)
     return point

@@ -1,15 +1,18 @@
 """What a fit returns — FitResult and History — and the one divergence rule.
 
-This module imports nothing else of the package, so every layer (engines, studies, records,
-reports, the web page) can depend on it without pulling anything else in.
+This module imports nothing else of the package, and NumPy only when a rule runs, so every
+layer (settings, engines, studies, records, reports, the web page) can depend on it without
+pulling anything in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: The intercept's name in every table and record (the formula libraries' name for it).
 INTERCEPT = "Intercept"
@@ -28,6 +31,8 @@ def logit_bound(params: object, xmin: object, xmax: object) -> np.ndarray:
     """The largest |logit| the parameters give over the box xmin_j <= x_j <= xmax_j around
     the data, per row of params (xmin, xmax: one row for all rows, or one per row). Exact
     for one feature; an O(d) check, cheap every epoch."""
+    import numpy as np
+
     params = np.asarray(params, dtype=float)
     w0, w = params[..., 0], params[..., 1:]
     ends = w * np.asarray(xmin, dtype=float), w * np.asarray(xmax, dtype=float)
@@ -39,6 +44,8 @@ def logit_bound(params: object, xmin: object, xmax: object) -> np.ndarray:
 def diverged(params: object, xmin: object, xmax: object) -> np.ndarray:
     """The divergence rule, one for every engine, per row of params: the parameters are not
     finite, or give a logit beyond LOGIT_LIMIT somewhere over the data's box."""
+    import numpy as np
+
     with np.errstate(invalid="ignore", over="ignore"):
         bound = logit_bound(params, xmin, xmax)
         return ~np.isfinite(bound) | (bound > LOGIT_LIMIT)
@@ -47,6 +54,8 @@ def diverged(params: object, xmin: object, xmax: object) -> np.ndarray:
 def unstable(loss: object) -> bool:
     """The instability rule: the recorded loss rose somewhere by more than RISE_TOL of itself
     (learning rate too large for the curvature: the descent overshoots and oscillates)."""
+    import numpy as np
+
     loss = np.asarray(loss, dtype=float)
     with np.errstate(invalid="ignore"):
         return bool(np.any(np.diff(loss) > RISE_TOL * np.abs(loss[:-1])))
@@ -116,6 +125,8 @@ class FitResult:
     ) -> FitResult:
         """Build from a parameter vector [intercept, coef_1, ..., coef_d] (names checked by
         the caller; default x1, ..., xd)."""
+        import numpy as np
+
         params = np.asarray(params, dtype=float)
         coef = params[1:].copy()
         return cls(
@@ -128,6 +139,8 @@ class FitResult:
     @property
     def params(self) -> np.ndarray:
         """[intercept, coef_1, ..., coef_d]: the layout of History.params."""
+        import numpy as np
+
         return np.concatenate(([self.intercept], self.coef))
 
     @property
