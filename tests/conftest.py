@@ -1,5 +1,7 @@
 """Shared fixtures: the lecture's data, simulated once per session."""
 
+import os
+
 import matplotlib
 import pytest
 
@@ -47,3 +49,25 @@ def refused(tmp_path, capsys):
         return err
 
     return run
+
+
+@pytest.fixture
+def refuse_final_move(monkeypatch):
+    """Make every move onto `target` fail with OSError(code), as a full or read-only disk
+    would at the end of a run: patches os.rename and the renameat2 wrapper alike."""
+    from logitlab.report import files
+
+    def refuse(target, code):
+        def refusing(step):
+            def wrapper(src, dst, *args):
+                if os.fspath(dst) == os.fspath(target):
+                    raise OSError(code, os.strerror(code), os.fspath(src), None, os.fspath(dst))
+                return step(src, dst, *args)
+
+            return wrapper
+
+        monkeypatch.setattr(os, "rename", refusing(os.rename))
+        rename2 = getattr(files, "_rename2", None)
+        monkeypatch.setattr(files, "_rename2", refusing(rename2), raising=False)
+
+    return refuse

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from logitlab.cli import main
-from logitlab.report import files
 from logitlab.report import lecture as lecture_report
 from logitlab.studies import lecture as lecture_study
 
@@ -158,21 +157,11 @@ def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(refused, tmp_p
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
-def test_a_failed_final_move_keeps_the_output_and_says_where(tmp_path, capsys, monkeypatch, code):
+def test_a_failed_final_move_keeps_the_output_and_says_where(
+    tmp_path, capsys, monkeypatch, refuse_final_move, code
+):
     out = tmp_path / "out"
-
-    def refuse_target(step):
-        def wrapper(src, dst, *args):
-            if os.fspath(dst) == os.fspath(out):
-                raise OSError(code, os.strerror(code), os.fspath(src), None, os.fspath(dst))
-            return step(src, dst, *args)
-
-        return wrapper
-
-    monkeypatch.setattr(os, "rename", refuse_target(os.rename))
-    monkeypatch.setattr(
-        files, "_rename2", refuse_target(getattr(files, "_rename2", None)), raising=False
-    )
+    refuse_final_move(out, code)
     assert main(lecture(out)) == 2
     err = capsys.readouterr().err
     monkeypatch.undo()

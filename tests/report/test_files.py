@@ -185,20 +185,11 @@ def test_a_failed_write_removes_the_stage_and_says_why(tmp_path):
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES, errno.EROFS])
-def test_a_failed_final_move_keeps_the_finished_output(tmp_path, moves, monkeypatch, code):
+def test_a_failed_final_move_keeps_the_finished_output(
+    tmp_path, moves, monkeypatch, refuse_final_move, code
+):
     out = tmp_path / "out"
-    real_rename, real_rename2 = os.rename, getattr(files, "_rename2", None)
-
-    def refuse_target(step):
-        def wrapper(src, dst, *args):
-            if os.fspath(dst) == os.fspath(out):
-                raise OSError(code, os.strerror(code), os.fspath(src), None, os.fspath(dst))
-            return step(src, dst, *args)
-
-        return wrapper
-
-    monkeypatch.setattr(os, "rename", refuse_target(real_rename))
-    monkeypatch.setattr(files, "_rename2", refuse_target(real_rename2), raising=False)
+    refuse_final_move(out, code)
     with pytest.raises(OutputError) as caught, staged_dir(out) as stage:
         (stage / "done.txt").write_text("done")
     monkeypatch.undo()
