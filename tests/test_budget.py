@@ -100,12 +100,12 @@ MEASURE = textwrap.dedent(
 
     warm = simulate(n=200)  # imports, compiled kernels, first allocations
     fit(warm.x, warm.y, TrainConfig(epochs=5))
-    run_montecarlo(MonteCarloConfig(lecture=LectureConfig(epochs=3), reps=2))
+    run_montecarlo(MonteCarloConfig(lecture=LectureConfig(training=TrainConfig(epochs=3)), reps=2))
     what, size = sys.argv[1], int(sys.argv[2])
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
     before, start = status("VmRSS"), time.perf_counter()
     if what == "montecarlo":
-        config = MonteCarloConfig(lecture=LectureConfig(epochs=20), reps=size)
+        config = MonteCarloConfig(lecture=LectureConfig(training=TrainConfig(epochs=20)), reps=size)
         estimate = budget.montecarlo(config)
         run_montecarlo(config)
         base = budget.Estimate(budget.BASE_BYTES, budget.BASE_SECONDS)  # no files here
@@ -154,7 +154,7 @@ def test_default_lecture_is_not_announced():
 
 def test_estimates_grow_with_what_is_asked():
     base = budget.estimate(LectureConfig())
-    assert budget.estimate(LectureConfig(epochs=10**6)).bytes > base.bytes + 4 * 10**6 * 24
+    assert budget.estimate(LectureConfig(training=TrainConfig(epochs=10**6))).bytes > base.bytes + 4 * 10**6 * 24
     assert budget.estimate(LectureConfig(data=DataConfig(n=10**6))).seconds > 100 * base.seconds
     grid = [budget.estimate(LandscapeConfig(grid_size=g)).bytes for g in (11, 101, 1001)]
     assert grid == sorted(grid) and grid[2] - grid[1] > 90 * (grid[1] - grid[0])  # as grid**2
@@ -200,7 +200,7 @@ def test_a_long_run_says_what_it_will_cost(monkeypatch, tmp_path, capsys):
     assert main(["sweep", "--out", str(out), "--n", "50", "--epochs", "5", "--quiet"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("this run: ~") and err.count("\n") == 1, err
-    cost = budget.estimate(SweepConfig(lecture=LectureConfig(data=DataConfig(n=50), epochs=5)))
+    cost = budget.estimate(SweepConfig(lecture=LectureConfig(data=DataConfig(n=50), training=TrainConfig(epochs=5))))
     assert f"this run: {cost} (estimated)" in err
 
 
@@ -238,7 +238,7 @@ def test_library_entry_points_refuse_before_allocating(eight_gb, lecture_data):
         LectureConfig(data=DataConfig(n=10**7)),
         LandscapeConfig(data=DataConfig(n=10**6), grid_size=2001),
         SweepConfig(
-            lecture=LectureConfig(data=DataConfig(n=10**5), epochs=10**7), lrs=[0.1] * 1000
+            lecture=LectureConfig(data=DataConfig(n=10**5), training=TrainConfig(epochs=10**7)), lrs=[0.1] * 1000
         ),
         AnimationConfig(data=DataConfig(n=10**6), grid_size=2001),
     ],

@@ -44,7 +44,7 @@ def test_train_config_rejects(kwargs, words):
 
 def test_errors_are_the_packages_own():
     with pytest.raises(LogitlabError):
-        LectureConfig(lr=-1)
+        LectureConfig(training=TrainConfig(lr=-1))
 
 
 def test_losses_by_name():
@@ -57,7 +57,9 @@ def test_losses_by_name():
 
 
 def test_lecture_config_records_every_setting():
-    cfg = LectureConfig(data=DataConfig(n=10, seed=3), lr=0.1, epochs=7, losses="bce")
+    cfg = LectureConfig(
+        data=DataConfig(n=10, seed=3), training=TrainConfig(lr=0.1, epochs=7), losses="bce"
+    )
     assert to_record(cfg) == {
         "n": 10,
         "w0": -1.0,
@@ -71,3 +73,60 @@ def test_lecture_config_records_every_setting():
         "tol": None,
     }
     assert cfg.train("bce") == TrainConfig(loss="bce", lr=0.1, epochs=7)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, momentum, adam, got 'rmsprop'"),
+        ({"momentum": 1.0}, "momentum must be a number from 0 up to (not including) 1, got 1.0"),
+        ({"momentum": -0.1}, "momentum must be a number from 0 up to (not including) 1"),
+        ({"nesterov": "yes"}, "nesterov must be True or False, got 'yes'"),
+        ({"betas": (0.9, 1.0)}, "beta2 must be a number from 0 up to (not including) 1, got 1.0"),
+        ({"betas": (-0.5, 0.9)}, "beta1 must be a number from 0 up to (not including) 1"),
+        ({"betas": (math.nan, 0.9)}, "beta1 must be a number from 0 up to (not including) 1"),
+        ({"betas": 0.9}, "betas must be two numbers beta1, beta2"),
+        ({"betas": (0.9, 0.99, 0.5)}, "betas must be two numbers beta1, beta2"),
+        ({"eps": 0.0}, "eps must be a finite number > 0"),
+        ({"eps": -1e-8}, "eps must be a finite number > 0"),
+        ({"batch_size": 0}, "batch size must be an integer from 1 to 10**7"),
+        ({"batch_size": 2.5}, "batch size must be an integer from 1 to 10**7"),
+        ({"shuffle_seed": -1}, "shuffle seed must be an integer from 0 to 2**63 - 1"),
+        ({"init": (1.0, math.nan)}, "init w1 must be a finite number"),
+        ({"init": (1.0, "a")}, "init w1 must be a finite number"),
+        ({"init": (1.0,)}, "init must be finite numbers w0, w1, ..., got (1.0,)"),
+        ({"init": "1,2"}, "init must be finite numbers w0, w1, ..."),
+    ],
+)
+def test_optimizer_settings_rejects(kwargs, words):
+    with pytest.raises(ConfigError, match=re.escape(words)) as info:
+        TrainConfig(**kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_optimizer_settings_are_recorded_and_reach_the_lecture():
+    train = TrainConfig(optimizer="adam", betas=[0.8, 0.99], batch_size=32, init=[1, -2])
+    assert train.betas == (0.8, 0.99) and train.init == (1.0, -2.0)
+    settings = train.optimizer_settings()
+    assert settings == {
+        "optimizer": "adam",
+        "momentum": 0.9,
+        "nesterov": False,
+        "betas": (0.8, 0.99),
+        "eps": 1e-8,
+        "batch_size": 32,
+        "shuffle_seed": 0,
+    }
+    record = to_record(train)  # results.json's serializer of a TrainConfig
+    assert {k: record[k] for k in settings} == {k: to_record(v) for k, v in settings.items()}
+    assert record["init"] == [1.0, -2.0]
+    lecture = LectureConfig(training=train)
+    assert lecture.train("mse") == TrainConfig(
+        loss="mse", optimizer="adam", betas=(0.8, 0.99), batch_size=32, init=(1, -2)
+    )
+    assert lecture.epochs == train.epochs and lecture.lr == train.lr
+
+
+def test_defaults_are_the_lectures_loop():
+    train = TrainConfig()
+    assert (train.optimizer, train.batch_size, train.init) == ("sgd", None, None)

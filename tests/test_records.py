@@ -5,12 +5,12 @@ from importlib import metadata
 
 import pytest
 
-from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig, SweepConfig
+from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig, SweepConfig, TrainConfig
 from logitlab.records import json_safe, provenance, to_record
 from logitlab.studies.montecarlo import run_montecarlo
 from logitlab.studies.sweep import run_sweep
 
-SMALL = LectureConfig(data=DataConfig(n=200), epochs=50)
+SMALL = LectureConfig(data=DataConfig(n=200), training=TrainConfig(epochs=50))
 
 
 def test_provenance_names_versions_machine_and_time():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import ConfigError
 from .result import LOGIT_LIMIT
@@ -210,9 +210,69 @@ class DataConfig:
         return (self.w0, self.w1)
 
 
+#: The optimizers every engine runs: the lecture's plain SGD, SGD with momentum (optionally
+#: Nesterov's) and Adam, each exactly as torch.optim defines it.
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def check_optimizer(value: object) -> str:
+    """Return the optimizer name if it is one of OPTIMIZERS."""
+    if value not in OPTIMIZERS:
+        raise ConfigError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {shown(value)}")
+    return str(value)
+
+
+def check_fraction(name: str, value: object) -> float:
+    """A decay rate such as momentum or an Adam beta: a number from 0 up to (not incl.) 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ConfigError(f"{name} must be a number from 0 up to (not including) 1, "
+                          f"got {shown(value)}")  # fmt: skip
+    return float(value)
+
+
+def check_betas(value: object) -> tuple[float, float]:
+    """Adam's (beta1, beta2): two numbers, each from 0 up to (not including) 1."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ConfigError(f"betas must be two numbers beta1, beta2, each from 0 up to "
+                          f"(not including) 1, got {shown(value)}")  # fmt: skip
+    return check_fraction("beta1", value[0]), check_fraction("beta2", value[1])
+
+
+def check_batch_size(value: object, n: int | None = None) -> int | None:
+    """A mini-batch size: None (the full batch) or an integer from 1 to n, the number of
+    points (known at fit time; MAX_N before)."""
+    if value is None:
+        return None
+    top = MAX_N if n is None else n
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= top:
+        allowed = bound_text(top) if n is None else f"n, the number of points ({n})"
+        raise ConfigError(f"batch size must be an integer from 1 to {allowed} (or None for "
+                          f"the full batch), got {shown(value)}")  # fmt: skip
+    return int(value)
+
+
+def check_start(value: object, xmax: Sequence[float] | None = None) -> tuple[float, ...]:
+    """A start [w0, w1, ..., wd]: finite numbers, one more than the features, whose logits
+    stay within +-LOGIT_LIMIT where the data's largest |x_j| (xmax) are known. Without
+    them any length goes and the check waits for the data."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) < 2:
+        raise ConfigError(f"init must be finite numbers w0, w1, ..., got {shown(value)}")
+    if xmax is not None and len(value) != len(xmax) + 1:
+        raise ConfigError(f"init must hold {len(xmax) + 1} numbers (w0 and one per feature), "
+                          f"got {len(value)}")  # fmt: skip
+    point = tuple(check_float(f"init w{j}", v) for j, v in enumerate(value))
+    if xmax is not None:
+        check_logits("init", point, xmax, limit=LOGIT_LIMIT)
+    return point
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """Full-batch gradient descent as in the lecture: SGD, lr 0.05, 10,000 epochs."""
+    """Gradient descent, by default as in the lecture: full-batch SGD, lr 0.05, 10,000 epochs
+    from the lecture net's start. The week-6 settings: an optimizer ("momentum" with
+    `momentum` and `nesterov`; "adam" with `betas` and `eps`, torch.optim's meanings),
+    mini-batches of `batch_size` points drawn as DataLoader(shuffle=True) draws them under
+    torch.Generator().manual_seed(shuffle_seed), and a start `init` = [w0, w1, ...]."""
 
     loss: str = "bce"
     lr: float = 0.05
@@ -221,6 +281,16 @@ class TrainConfig:
     engine: str = "auto"
     #: Stop once the gradient norm is at most tol; None runs every epoch (the lecture's way).
     tol: float | None = None
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    nesterov: bool = False
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    #: Points per step; None is the full batch (the lecture's loop). At most n, checked at fit.
+    batch_size: int | None = None
+    shuffle_seed: int = 0
+    #: The start [w0, w1, ...]; None is the lecture net's under init_seed.
+    init: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.tol is not None:
@@ -230,35 +300,66 @@ class TrainConfig:
         _set(self, "lr", check_float("lr", self.lr, positive=True))
         _set(self, "epochs", check_int("epochs", self.epochs, 1, MAX_EPOCHS))
         _set(self, "init_seed", check_int("init seed", self.init_seed, 0, MAX_SEED))
+        _set(self, "optimizer", check_optimizer(self.optimizer))
+        _set(self, "momentum", check_fraction("momentum", self.momentum))
+        if not isinstance(self.nesterov, bool):
+            raise ConfigError(f"nesterov must be True or False, got {shown(self.nesterov)}")
+        _set(self, "betas", check_betas(self.betas))
+        _set(self, "eps", check_float("eps", self.eps, positive=True))
+        _set(self, "batch_size", check_batch_size(self.batch_size))
+        _set(self, "shuffle_seed", check_int("shuffle seed", self.shuffle_seed, 0, MAX_SEED))
+        if self.init is not None:
+            _set(self, "init", check_start(self.init))
+
+    def optimizer_settings(self) -> dict[str, object]:
+        """The optimizer and batch settings by name: a record for results files, and the
+        keywords of engines.batch.fit_batch."""
+        return {name: getattr(self, name) for name in OPTIMIZER_FIELDS}
+
+
+#: TrainConfig's fields that say how each step is taken (TrainConfig.optimizer_settings).
+OPTIMIZER_FIELDS = ("optimizer", "momentum", "nesterov", "betas", "eps", "batch_size",
+                    "shuffle_seed")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class LectureConfig:
-    """Everything `logitlab lecture` needs: the data, and one training run per loss."""
+    """Everything `logitlab lecture` needs: the data, and one training run per loss, each
+    with the settings of the `training` template (its own loss is replaced per run)."""
 
     data: DataConfig = field(default_factory=DataConfig)
     losses: tuple[str, ...] = LOSSES
-    lr: float = 0.05
-    epochs: int = 10_000
-    init_seed: int = LECTURE_INIT_SEED
-    engine: str = "auto"
-    tol: float | None = None
+    training: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
         _set(self, "losses", check_losses(self.losses))
-        for loss in self.losses:  # validates lr, epochs and seed once, with the same messages
-            self.train(loss)
+        if not isinstance(self.training, TrainConfig):
+            raise ConfigError(f"training must be a TrainConfig, got {shown(self.training)}")
 
     def train(self, loss: str) -> TrainConfig:
         """The training settings for one loss."""
-        return TrainConfig(
-            loss=loss,
-            lr=self.lr,
-            epochs=self.epochs,
-            init_seed=self.init_seed,
-            engine=self.engine,
-            tol=self.tol,
-        )
+        return replace(self.training, loss=loss)
+
+    # Read-through views of the template, for the studies that read them by these names.
+    @property
+    def lr(self) -> float:
+        return self.training.lr
+
+    @property
+    def epochs(self) -> int:
+        return self.training.epochs
+
+    @property
+    def init_seed(self) -> int:
+        return self.training.init_seed
+
+    @property
+    def engine(self) -> str:
+        return self.training.engine
+
+    @property
+    def tol(self) -> float | None:
+        return self.training.tol
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from logitlab.config import DataConfig, LectureConfig
+from logitlab.config import DataConfig, LectureConfig, TrainConfig
 from logitlab.errors import SeparationWarning
 from logitlab.records import to_record
 from logitlab.report.lecture import parameter_rows
@@ -14,7 +14,7 @@ from logitlab.studies.lecture import run_lecture
 
 @pytest.fixture(scope="module")
 def small_run():
-    return run_lecture(LectureConfig(data=DataConfig(n=300), epochs=300))
+    return run_lecture(LectureConfig(data=DataConfig(n=300), training=TrainConfig(epochs=300)))
 
 
 def test_results_gain_the_mle_block(small_run):
@@ -49,7 +49,7 @@ def test_the_lecture_reuses_its_own_fits(small_run):
 
 def test_separable_data_leave_the_mle_out_and_say_why():
     with pytest.warns(SeparationWarning, match="complete separation"):
-        run = run_lecture(LectureConfig(data=DataConfig(n=20, w1=1e4), epochs=20))
+        run = run_lecture(LectureConfig(data=DataConfig(n=20, w1=1e4), training=TrainConfig(epochs=20)))
     assert run.why is None and "does not exist" in run.why_missing
     assert to_record(run)["mle"] is None
     assert "MLE (Newton-Raphson)" not in {row[0] for row in parameter_rows(to_record(run))}

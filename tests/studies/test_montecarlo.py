@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from logitlab.cli import main
-from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig
+from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig, TrainConfig
 from logitlab.data import simulate
 from logitlab.studies.montecarlo import findings, run_montecarlo, summarize
 
@@ -123,7 +123,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, refused, args, w
 
 
 def small_study(lr, reps=40, epochs=10_000):
-    lecture = LectureConfig(data=DataConfig(n=300), lr=lr, epochs=epochs)
+    lecture = LectureConfig(data=DataConfig(n=300), training=TrainConfig(lr=lr, epochs=epochs))
     return run_montecarlo(MonteCarloConfig(lecture=lecture, reps=reps))
 
 

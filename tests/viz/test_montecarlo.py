@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig
+from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig, TrainConfig
 from logitlab.studies.montecarlo import run_montecarlo
 from logitlab.viz.montecarlo import common_bins, plot_estimates, plot_histograms
 
 
 @pytest.fixture(scope="module")
 def study():
-    lecture = LectureConfig(data=DataConfig(n=200), epochs=300)
+    lecture = LectureConfig(data=DataConfig(n=200), training=TrainConfig(epochs=300))
     return run_montecarlo(MonteCarloConfig(lecture=lecture, reps=30))
 
 

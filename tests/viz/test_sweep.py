@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from logitlab.config import DataConfig, LectureConfig, SweepConfig
+from logitlab.config import DataConfig, LectureConfig, SweepConfig, TrainConfig
 from logitlab.data import simulate
 from logitlab.stats.landscape import evaluate, minimise
 from logitlab.studies.sweep import run_sweep
@@ -13,7 +13,7 @@ from logitlab.viz.sweep import loss_minima, plot_sweep
 
 @pytest.fixture(scope="module")
 def sweep():
-    lecture = LectureConfig(data=DataConfig(n=300), epochs=400)
+    lecture = LectureConfig(data=DataConfig(n=300), training=TrainConfig(epochs=400))
     return run_sweep(SweepConfig(lecture=lecture, lrs=(0.05, 0.5, 2.0)))
 
 

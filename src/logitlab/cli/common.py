@@ -218,12 +218,12 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 
 def lecture_config(args: argparse.Namespace, lr: object = None) -> LectureConfig:
     """The data and training options as a LectureConfig; `lr` overrides --lr."""
-    return LectureConfig(
-        data=data_config(args),
-        losses=args.loss,
+    data = data_config(args)
+    training = TrainConfig(
         lr=args.lr if lr is None else lr,
         epochs=args.epochs,
         init_seed=args.init_seed,
         engine=args.engine,
         tol=args.tol,
     )
+    return LectureConfig(data=data, losses=args.loss, training=training)
