@@ -1,0 +1,215 @@
+"""Figures of a fitted table (`logitlab fit`): odds ratios, ROC, calibration, confusion, GD vs MLE.
+
+Matplotlib's object API only (no pyplot), every function returns a Figure and saves nothing.
+Figures with one row per term grow with the number of terms, so 30 names stay readable; their
+legends sit under the axes, never over the data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..errors import DataError
+from ..result import INTERCEPT
+from ..stats.metrics import PredictionMetrics
+from ..stats.mle import MLEResult
+from .style import DATA_COLOR, LEGEND_SIZE, LOSS_COLORS, MLE_COLOR, OTHER_COLORS, loss_label
+
+#: Term names longer than this are shortened in the middle ("mean fractal…dimension").
+NAME_CHARS = 40
+#: Height per term row and around the rows, in inches.
+ROW_INCHES, FRAME_INCHES = 0.3, 1.9
+#: A term's interval end beyond this many e-folds (odds ratios past e^±LOG_CAP) is drawn at
+#: the edge with an arrow: the estimate carries no usable information about that side.
+LOG_CAP = 30.0
+#: A square axes with a title above and a key of up to three lines below it.
+SQUARE_FIGSIZE = (5.6, 7.0)
+#: Colours of the curves per set of rows (held-out first, then training).
+SET_COLORS = (DATA_COLOR, *OTHER_COLORS)
+
+
+def short_name(name: str, chars: int = NAME_CHARS) -> str:
+    """A term name of at most `chars` characters: the middle replaced by '…' if longer."""
+    if len(name) <= chars:
+        return name
+    head = (chars - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (chars - 1 - head) :]}"
+
+
+def _term_axes(count: int, width: float, title: str) -> tuple[Figure, Axes]:
+    """One axes with a row per term, top to bottom, tall enough for `count` rows."""
+    fig = Figure(figsize=(width, FRAME_INCHES + ROW_INCHES * max(count, 3)), layout="constrained")
+    ax = fig.subplots()
+    ax.set_title(title)
+    ax.set_ylim(count - 0.5, -0.5)
+    ax.grid(axis="x", alpha=0.3, which="both")
+    return fig, ax
+
+
+def _set_terms(ax: Axes, names: Sequence[str]) -> None:
+    ax.set_yticks(range(len(names)), [short_name(n) for n in names])
+
+
+def plot_odds_ratios(mle: MLEResult, *, title: str = "Odds ratios with 95% intervals") -> Figure:
+    """A forest plot: each term's odds ratio e^coef with its 95% Wald interval on a log axis,
+    a line at 1 (no effect), the values written at the right. The intercept is left out: e^b0
+    is the odds at x = 0, not a ratio."""
+    keep = [j for j, name in enumerate(mle.names) if name != INTERCEPT]
+    if not keep:
+        raise DataError("an odds-ratio plot needs a term besides the intercept")
+    names = [mle.names[j] for j in keep]
+    logs = np.asarray(mle.coef, dtype=float)[keep]
+    ci = np.asarray(mle.conf_int(), dtype=float)[keep]
+    low, high = np.clip(ci[:, 0], -LOG_CAP, LOG_CAP), np.clip(ci[:, 1], -LOG_CAP, LOG_CAP)
+    fig, ax = _term_axes(len(names), 8.5, title)
+    rows = np.arange(len(names))
+    ax.hlines(rows, np.exp(low), np.exp(high), color=MLE_COLOR, linewidth=1.6,
+              label="95% interval")  # fmt: skip
+    ax.plot(np.exp(np.clip(logs, -LOG_CAP, LOG_CAP)), rows, "s", color=MLE_COLOR, markersize=5,
+            label="odds ratio e^coef (MLE)")  # fmt: skip
+    ends, end_rows = ci.ravel(), np.repeat(rows, 2)  # an end past the cap: an arrow there
+    for beyond, marker in ((ends < -LOG_CAP, "<"), (ends > LOG_CAP, ">")):
+        if beyond.any():
+            ax.plot(np.exp(np.sign(ends[beyond]) * LOG_CAP), end_rows[beyond], marker,
+                    color=MLE_COLOR, markersize=6, linestyle="none")  # fmt: skip
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1, label="1: no effect")
+    ax.set_xscale("log")
+    _set_terms(ax, names)
+    ax.set_xlabel("odds ratio per unit of the term (log scale)")
+    for row, (b, lo, hi) in enumerate(zip(logs, ci[:, 0], ci[:, 1], strict=True)):
+        ax.annotate(f"{_ratio(b)} [{_ratio(lo)}, {_ratio(hi)}]", (1.01, row),
+                    xycoords=("axes fraction", "data"), va="center", fontsize=9)  # fmt: skip
+    fig.legend(loc="outside lower center", ncols=3, fontsize=LEGEND_SIZE - 1, frameon=False)
+    return fig
+
+
+def _ratio(log_value: float) -> str:
+    """e^log_value in 3 significant digits ('inf' past float64, '0' below it)."""
+    if not math.isfinite(log_value):
+        return "inf" if log_value > 0 else ("0" if log_value < 0 else "nan")
+    return f"{math.exp(log_value):.3g}" if log_value < 709 else "inf"
+
+
+def plot_roc(curves: Mapping[str, PredictionMetrics], *, title: str = "ROC curve") -> Figure:
+    """The ROC curve of each set of rows (e.g. held-out and training), with its AUC and n in
+    the key, and the chance diagonal; a set with one class only is named in the key with why
+    it has no curve."""
+    fig = Figure(figsize=SQUARE_FIGSIZE, layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], "--", color="grey", linewidth=1, label="chance (AUC 0.5)")
+    for (label, m), color in zip(curves.items(), SET_COLORS, strict=False):
+        if m.roc is None:
+            ax.plot([], [], color=color, label=f"{label}: {m.roc_auc_note}")
+            continue
+        ax.step(m.roc.fpr, m.roc.tpr, where="post", color=color, linewidth=2,
+                label=f"{label}: AUC {m.roc_auc:.3f} (n = {m.n:,})")  # fmt: skip
+    ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect="equal", title=title,
+           xlabel="false-positive rate (share of y = 0 predicted 1)",
+           ylabel="true-positive rate (share of y = 1 predicted 1)")  # fmt: skip
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", fontsize=LEGEND_SIZE - 1, frameon=False)
+    return fig
+
+
+def plot_calibration(
+    curves: Mapping[str, PredictionMetrics], *, title: str = "Calibration (reliability)"
+) -> Figure:
+    """Observed share of y = 1 against the mean predicted probability, per bin of rows with
+    similar predictions (scikit-learn's quantile bins), each point labelled with its row
+    count; on the diagonal the predictions are calibrated."""
+    fig = Figure(figsize=SQUARE_FIGSIZE, layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], "--", color="grey", linewidth=1, label="perfectly calibrated")
+    for (label, m), color in zip(curves.items(), SET_COLORS, strict=False):
+        cal = m.calibration
+        ax.plot(cal.predicted, cal.observed, "o-", color=color, linewidth=1.5, markersize=5,
+                label=f"{label}: {len(cal.count)} bins, n = {m.n:,}")  # fmt: skip
+        for x, y, count in zip(cal.predicted, cal.observed, cal.count, strict=True):
+            ax.annotate(f"{count}", (x, y), xytext=(6, -3), textcoords="offset points",
+                        fontsize=8, color=color)  # fmt: skip
+    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), aspect="equal", title=title,
+           xlabel="mean predicted probability in the bin",
+           ylabel="observed share of y = 1 in the bin")  # fmt: skip
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", fontsize=LEGEND_SIZE - 1, frameon=False)
+    fig.text(0.01, 0.005, "numbers: rows per bin", fontsize=8, color="#555")
+    return fig
+
+
+def plot_confusion(
+    metrics: PredictionMetrics,
+    *,
+    classes: tuple[str, str] = ("0", "1"),
+    title: str = "Confusion matrix",
+) -> Figure:
+    """The confusion matrix as an image: the count and the share of its true class in each
+    cell (rows: true class, columns: predicted class at the threshold)."""
+    counts = np.asarray(metrics.confusion, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    fig = Figure(figsize=(5.4, 4.6), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), count in np.ndenumerate(counts):
+        dark = shares[i, j] > 0.6
+        ax.text(j, i, f"{int(count):,}\n({100 * shares[i, j]:.0f}%)", ha="center", va="center",
+                fontsize=13, color="white" if dark else "black")  # fmt: skip
+    ax.set_xticks([0, 1], [short_name(c, 24) for c in classes])
+    ax.set_yticks([0, 1], [short_name(c, 24) for c in classes])
+    ax.set(xlabel="predicted class", ylabel="true class")
+    ax.set_title(f"{title}\n(threshold {metrics.threshold:g}, n = {metrics.n:,}, "
+                 f"accuracy {100 * metrics.accuracy:.1f}%)")  # fmt: skip
+    fig.colorbar(image, ax=ax, label="share of the row's true class (in brackets)", shrink=0.8)
+    return fig
+
+
+def plot_gd_vs_mle(
+    mle: MLEResult,
+    gd: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Gradient descent against the MLE",
+) -> Figure:
+    """Per term, how far each gradient-descent estimate (gd: loss -> coefficients in the MLE's
+    order, original scale) lies from the MLE, in the MLE's standard errors: the MLE at 0 with
+    its 95% interval (±1.96) as a band, so terms on any scale share one axis. The MLE's value
+    and each estimate are written at the right."""
+    names = list(mle.names)
+    coef, se = np.asarray(mle.coef, dtype=float), np.asarray(mle.se, dtype=float)
+    fits = {loss: np.asarray(v, dtype=float).reshape(-1) for loss, v in gd.items()}
+    for loss, values in fits.items():
+        if values.shape[0] != len(names):
+            raise DataError(f"the {loss} fit has {values.shape[0]} coefficients; the MLE has "
+                            f"{len(names)}")  # fmt: skip
+    fig, ax = _term_axes(len(names), 9.5, f"{title}\n(distance in the MLE's standard errors)")
+    rows = np.arange(len(names))
+    ax.axvspan(-1.959963984540054, 1.959963984540054, color="grey", alpha=0.15,
+               label="MLE 95% interval")  # fmt: skip
+    ax.plot(np.zeros(len(names)), rows, "s", color=MLE_COLOR, markersize=5, label="MLE")
+    markers = iter(("o", "D", "^", "v"))
+    offsets = 0.25 * np.arange(1, len(fits) + 1) / len(fits) if fits else []  # under the MLE
+    for (loss, values), marker, shift in zip(fits.items(), markers, offsets, strict=False):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.where(se > 0, (values - coef) / se, np.nan)
+        color = LOSS_COLORS.get(loss, OTHER_COLORS[0])
+        name = loss_label(loss) if loss in LOSS_COLORS else loss
+        ax.plot(gap, rows + shift, marker, color=color, markersize=6, linestyle="none",
+                label=f"gradient descent on {name}")  # fmt: skip
+    ax.axvline(0.0, color=MLE_COLOR, linewidth=0.8)
+    _set_terms(ax, names)
+    ax.set_xlabel("(estimate − MLE) / standard error of the MLE")
+    labels = ["MLE", *(loss_label(k) if k in LOSS_COLORS else k for k in fits)]
+    ax.annotate(" ".join(f"{h:>10}" for h in labels), (1.01, -0.9),
+                xycoords=("axes fraction", "data"), fontsize=8, family="monospace")  # fmt: skip
+    for row in rows:
+        values = [coef[row], *(v[row] for v in fits.values())]
+        ax.annotate(" ".join(f"{v:>10.4g}" for v in values), (1.01, row),
+                    xycoords=("axes fraction", "data"), va="center", fontsize=8,
+                    family="monospace")  # fmt: skip
+    fig.legend(loc="outside lower center", ncols=2 + len(fits), fontsize=LEGEND_SIZE - 1,
+               frameon=False)  # fmt: skip
+    return fig
