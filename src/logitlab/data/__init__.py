@@ -15,3 +15,22 @@ __all__ = [
     "simulate",
     "simulate_from",
 ]
+
+# Tables, shipped data sets, formulas -> design matrices, saved models (pandas loads lazily).
+from .datasets import DATASETS, DatasetInfo, Table, dataset_lines, load_dataset
+from .design import Design, ModelSpec, build_design, load_model, model_record
+from .tables import read_table
+
+__all__ += [
+    "DATASETS",
+    "DatasetInfo",
+    "Design",
+    "ModelSpec",
+    "Table",
+    "build_design",
+    "dataset_lines",
+    "load_dataset",
+    "load_model",
+    "model_record",
+    "read_table",
+]

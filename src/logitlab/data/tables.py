@@ -1,0 +1,160 @@
+"""Tables in: CSV, TSV and Parquet files read whole into a pandas DataFrame, or refused.
+
+The reader is chosen by the file's extension (pandas with pyarrow's fast CSV engine, Parquet
+through pyarrow); an unknown extension is read as delimited text with the delimiter sniffed.
+Every way a file can fail (missing, a folder, unreadable, empty, binary, not the format its
+name says, one column) becomes one DataError naming the file, never a parser's traceback.
+Text columns stay strings, ready for formula coding; numbers stay int64/float64.
+
+The work is bounded: a table is held in memory whole, so a file (or, for Parquet, its
+uncompressed data) above `max_bytes` is refused before it is read.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..budget import format_bytes
+from ..config import check_int
+from ..errors import DataError
+
+if TYPE_CHECKING:
+    import pandas
+
+#: Extensions and the reader each selects; anything else is delimited text, delimiter sniffed.
+CSV_SUFFIXES = (".csv",)
+TSV_SUFFIXES = (".tsv", ".tab", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Delimiters a file of unknown extension may use.
+SNIFFED_DELIMITERS = ",\t;|"
+#: The largest table read whole by default: 4 GB of CSV is ~2 * 10**8 numbers, ~1.6 GB as
+#: float64 in memory (a 10**7 x 20 table); more is a job for a streaming reader.
+MAX_TABLE_BYTES = 4 * 10**9
+#: How much of a text file is looked at to tell text from binary and to sniff the delimiter.
+SAMPLE_BYTES = 64 * 1024
+
+
+def read_table(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> pandas.DataFrame:
+    """Read a CSV (.csv), TSV (.tsv, .tab, .txt) or Parquet (.parquet, .pq) file; any other
+    extension is read as delimited text with its delimiter sniffed. DataError (one line,
+    naming the file) when the file cannot be read or holds no table of >= 2 columns and
+    >= 1 row, or is larger than max_bytes."""
+    max_bytes = check_int("max_bytes", max_bytes, 1)
+    path = Path(path)
+    size = _file_size(path)
+    if size > max_bytes:
+        raise DataError(_too_large(path, size, max_bytes))
+    if size == 0:
+        raise DataError(f"{path} is empty: a table needs a header row and data rows")
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        frame = _read_parquet(path, max_bytes)
+    else:
+        frame = _read_text(path, suffix)
+    return _checked(frame, path)
+
+
+def _file_size(path: Path) -> int:
+    """The size of a readable regular file, or DataError saying why it cannot be read."""
+    try:
+        if not path.exists():
+            raise DataError(f"{path} does not exist")
+        if path.is_dir():
+            raise DataError(f"{path} is a folder, not a table file")
+        with path.open("rb"):
+            pass
+        return path.stat().st_size
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _too_large(path: Path, size: float, max_bytes: int) -> str:
+    return (
+        f"{path} holds {format_bytes(size)} of data, above the {format_bytes(max_bytes)} "
+        f"a table may take in memory (max_bytes={max_bytes}); raise max_bytes, or keep only "
+        "the columns you need (a Parquet file of them is smaller and faster)"
+    )
+
+
+def _read_parquet(path: Path, max_bytes: int) -> pandas.DataFrame:
+    """A Parquet file through pyarrow, its uncompressed size checked against max_bytes first."""
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+        data_bytes = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if data_bytes > max_bytes:
+            raise DataError(_too_large(path, data_bytes, max_bytes))
+        return pq.read_table(path).to_pandas()
+    except (pyarrow.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{path} is not a Parquet table: {_first_line(exc)}") from None
+
+
+def _read_text(path: Path, suffix: str) -> pandas.DataFrame:
+    """Delimited text: comma for .csv, tab for .tsv/.tab/.txt, sniffed otherwise."""
+    import pandas
+
+    sample = _text_sample(path)
+    if suffix in CSV_SUFFIXES:
+        delimiter = ","
+    elif suffix in TSV_SUFFIXES:
+        delimiter = "\t"
+    else:
+        delimiter = _sniff(sample)
+    try:
+        return pandas.read_csv(path, sep=delimiter, engine="pyarrow")
+    except pandas.errors.EmptyDataError:
+        raise DataError(f"{path} is empty: a table needs a header row and data rows") from None
+    except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{path} is not a readable table: {_first_line(exc)}") from None
+
+
+def _text_sample(path: Path) -> str:
+    """The file's first SAMPLE_BYTES as UTF-8 text, or DataError for a binary file."""
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    if b"\0" in head:
+        raise DataError(f"{path} is a binary file, not a text table (CSV or TSV)")
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the sample's end
+            raise DataError(
+                f"{path} is not UTF-8 text (byte {exc.start}): not a CSV or TSV table"
+            ) from None
+        return head[: exc.start].decode("utf-8")
+
+
+def _sniff(sample: str) -> str:
+    """The delimiter of a text table of unknown extension (comma when in doubt)."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SNIFFED_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _checked(frame: pandas.DataFrame, path: Path) -> pandas.DataFrame:
+    """A table a model can use: >= 2 columns (a target and a feature) with distinct names,
+    and >= 1 row."""
+    if frame.shape[1] < 2:
+        raise DataError(
+            f"{path} has {frame.shape[1]} column(s); a table needs a target and at least one "
+            "feature (is the delimiter right?)"
+        )
+    names = [str(name) for name in frame.columns]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path} has more than one column named {', '.join(repeated)}")
+    if len(frame) == 0:
+        raise DataError(f"{path} has a header but no data rows")
+    frame.columns = names
+    return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message on one line, cut short when long."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
