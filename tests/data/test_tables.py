@@ -1,0 +1,157 @@
+"""read_table: each format round-trips a table written by pandas/pyarrow; every broken file is
+refused with one line naming it."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from logitlab.data.tables import read_table
+from logitlab.errors import DataError
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(1)
+    return pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, 50),
+            "x": rng.normal(size=50),
+            "group": rng.choice(["a", "b", "c"], 50),
+            "flag": rng.integers(0, 2, 50).astype(bool),
+        }
+    )
+
+
+def same_table(read: pd.DataFrame, written: pd.DataFrame) -> None:
+    assert list(read.columns) == list(written.columns)
+    for name in written.columns:
+        if written[name].dtype == object or pd.api.types.is_string_dtype(written[name]):
+            assert pd.api.types.is_string_dtype(read[name]), name
+            assert read[name].tolist() == written[name].tolist()
+        else:
+            assert read[name].dtype == written[name].dtype, name
+            np.testing.assert_array_equal(read[name].to_numpy(), written[name].to_numpy())
+
+
+#: Extension and delimiter: by name, and sniffed for an extension the reader does not know.
+TEXT_FORMATS = [(".csv", ","), (".tsv", "\t"), (".txt", "\t"), (".tab", "\t"), (".dat", ";"),
+                (".dat", "|")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("suffix", "sep"), TEXT_FORMATS)
+def test_text_tables_round_trip(tmp_path, frame, suffix, sep):
+    path = tmp_path / f"table{suffix}"
+    frame.to_csv(path, sep=sep, index=False, float_format="%.17g")
+    same_table(read_table(path), frame)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".pq"])
+def test_parquet_round_trips_through_pyarrow(tmp_path, frame, suffix):
+    path = tmp_path / f"table{suffix}"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    same_table(read_table(path), frame)
+
+
+def test_missing_cells_stay_missing(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("y,x,g\n1,0.5,a\n0,,b\n1,2.5,\n")
+    table = read_table(path)
+    assert table["x"].isna().tolist() == [False, True, False]
+    assert table["g"].isna().tolist() == [False, False, True]
+
+
+def one_line_error(path, **kwargs) -> str:
+    with pytest.raises(DataError) as caught:
+        read_table(path, **kwargs)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(path) in message
+    return message
+
+
+def test_missing_file(tmp_path):
+    assert "does not exist" in one_line_error(tmp_path / "nope.csv")
+
+
+def test_folder(tmp_path):
+    assert "folder" in one_line_error(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file(tmp_path):
+    path = tmp_path / "locked.csv"
+    path.write_text("y,x\n1,2\n")
+    path.chmod(0)
+    assert "cannot read" in one_line_error(path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    assert "empty" in one_line_error(path)
+
+
+def test_blank_lines_only(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("\n\n\n")
+    one_line_error(path)
+
+
+def test_binary_junk(tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(np.random.default_rng(0).bytes(4000))
+    one_line_error(path)
+
+
+def test_csv_named_parquet(tmp_path):
+    path = tmp_path / "fake.parquet"
+    path.write_text("y,x\n1,2\n0,3\n")
+    assert "not a Parquet table" in one_line_error(path)
+
+
+def test_one_column(tmp_path):
+    path = tmp_path / "single.csv"
+    path.write_text("y\n1\n0\n")
+    assert "1 column" in one_line_error(path)
+
+
+def test_wrong_delimiter_reads_as_one_column(tmp_path):
+    path = tmp_path / "semicolons.csv"
+    path.write_text("y;x\n1;2\n0;3\n")
+    assert "delimiter" in one_line_error(path)
+
+
+def test_header_without_rows(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("y,x\n")
+    assert "no data rows" in one_line_error(path)
+
+
+def test_ragged_rows(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("y,x\n1,2\n0,3,4\n")
+    one_line_error(path)
+
+
+def test_repeated_column_names(tmp_path):
+    path = tmp_path / "twice.parquet"
+    pq.write_table(pa.table([[1, 0], [2, 3]], names=["x", "x"]), path)
+    one_line_error(path)
+
+
+def test_size_cap_says_how_to_raise_it(tmp_path, frame):
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    assert "max_bytes" in one_line_error(path, max_bytes=100)
+    assert len(read_table(path, max_bytes=path.stat().st_size)) == len(frame)
+
+
+def test_parquet_cap_counts_uncompressed_data(tmp_path):
+    path = tmp_path / "zeros.parquet"
+    pq.write_table(pa.table({"y": np.zeros(200_000), "x": np.zeros(200_000)}), path)
+    assert path.stat().st_size < 100_000  # compresses to almost nothing ...
+    assert "max_bytes" in one_line_error(path, max_bytes=1_000_000)  # ... yet holds 3.2 MB
