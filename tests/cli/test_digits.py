@@ -1,0 +1,97 @@
+"""`logitlab digits` through its own parser (the command is registered by the lead): defaults
+that are DigitsConfig's, a folder end to end, bad input refused in one line with nothing
+written."""
+
+import argparse
+import json
+import sys
+
+import pytest
+
+from logitlab.cli import digits
+from logitlab.cli.common import OneLineParser
+from logitlab.errors import LogitlabError
+from logitlab.studies.digits import DigitsConfig
+
+
+def parse(argv):
+    parser = OneLineParser(prog="logitlab digits")
+    digits.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    """What logitlab.cli.main does for a command: a LogitlabError becomes one line."""
+    args = parse(argv)
+    try:
+        return digits.run(args)
+    except LogitlabError as exc:
+        sys.stderr.write(f"logitlab digits: error: {exc}\n")
+        return exc.exit_code
+
+
+def test_defaults_are_the_configs():
+    args = parse([])
+    config = DigitsConfig(
+        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+        shuffle_seed=args.shuffle_seed, split_seed=args.split_seed,
+        test_size=args.test_size, engine=args.engine,
+    )  # fmt: skip
+    assert config == DigitsConfig()
+    assert (args.out, args.format, args.force) == ("logitlab-digits", "png", False)
+
+
+def test_digits_command_writes_its_folder(tmp_path, capsys):
+    out = tmp_path / "digits"
+    argv = ["--out", str(out), "--epochs", "5", "--batch-size", "64", "--quiet"]
+    assert main([*argv, "--format", "pdf", "--split-seed", "3"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"report.html", "results.json", "weights.csv", "weights.png", "weights.pdf"} <= names
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["batch_size"] == 64 and results["settings"]["split_seed"] == 3
+    assert results["fit"]["epochs"] == 5
+    printed = capsys.readouterr().out
+    assert "held out" in printed and "maximum-likelihood estimate does not exist" in printed
+    assert f"Wrote {len(names)} files to {out}/" in printed
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--epochs", "0"], "epochs must be an integer from 1"),
+        (["--lr", "-0.1"], "lr must be a finite number > 0"),
+        (["--batch-size", "0"], "batch size must be an integer from 1"),
+        (["--batch-size", "300"], "batch size must be an integer from 1 to n"),
+        (["--test-size", "1.5"], "test size must be a share between 0 and 1"),
+        (["--test-size", "0.001"], "each side needs at least 2"),
+        (["--split-seed", "x"], "split seed must be an integer"),
+        (["--shuffle-seed", "-1"], "shuffle seed must be an integer"),
+        (["--engine", "gpu"], "engine must be one of"),
+        (["--format", "gif"], "figure formats must be some of png, svg, pdf"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_exits_2_in_one_line_writing_nothing(tmp_path, capsys, argv, message):
+    try:
+        code = main(["--out", str(tmp_path / "digits"), "--quiet", *argv])
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err and message in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_is_refused_before_any_work(tmp_path, capsys):
+    (tmp_path / "digits").mkdir()
+    (tmp_path / "digits" / "keep.txt").write_text("mine")
+    assert main(["--out", str(tmp_path / "digits"), "--quiet"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "digits").iterdir()] == ["keep.txt"]
+
+
+def test_help_names_every_default(capsys):
+    parser = OneLineParser(prog="logitlab digits")
+    digits.add_arguments(parser)
+    text = parser.format_help()
+    assert text.count("default") >= 10 and isinstance(parser, argparse.ArgumentParser)

@@ -1,0 +1,156 @@
+"""Digits, 3 against 7: accuracy against scikit-learn on the same split, weights that look where
+the mean images differ, the settings passed to torch as the course writes the loop."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from logitlab.errors import ConfigError, DataError
+from logitlab.studies.digits import DigitsConfig, run_digits
+
+
+def sklearn_split(test_size=0.25, seed=0):
+    """The 3s and 7s straight from scikit-learn (y = 1 for a 7), split as the study says it
+    splits: stratified, random_state = split seed; each side kept in the data set's order."""
+    digits = load_digits()
+    keep = np.isin(digits.target, (3, 7))
+    x, y = digits.data[keep] / 16, (digits.target[keep] == 7).astype(float)
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=test_size, random_state=seed, stratify=y
+    )
+    train, test = np.sort(train), np.sort(test)
+    return x[train], x[test], y[train], y[test]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_digits(DigitsConfig())
+
+
+@pytest.fixture(scope="module")
+def reference():
+    x_train, x_test, y_train, y_test = sklearn_split()
+    model = LogisticRegression(max_iter=10_000).fit(x_train, y_train)
+    return model.score(x_train, y_train), model.score(x_test, y_test)
+
+
+def test_held_out_accuracy_is_within_a_few_points_of_scikit_learn(run, reference):
+    """91 held-out images: one error costs 1.1 points. scikit-learn's L2-penalised fit makes
+    one; ours may make up to three more, and must stay above 95% (at most 4 errors)."""
+    train, test = reference
+    assert run.scores.test.n == 91
+    assert run.scores.test.accuracy >= max(0.95, test - 0.035)
+    assert run.scores.train.accuracy >= train - 0.01
+
+
+def test_the_split_and_the_mean_images_are_scikit_learns(run):
+    x_train, _, y_train, y_test = sklearn_split()
+    assert run.counts() == {
+        side: {"3": int(np.sum(y == 0)), "7": int(np.sum(y == 1))}
+        for side, y in (("train", y_train), ("test", y_test))
+    }
+    np.testing.assert_array_equal(run.data.y[run.test].sum(), y_test.sum())
+    for digit, label in ((3, 0), (7, 1)):
+        expected = x_train[y_train == label].mean(axis=0).reshape(8, 8)
+        np.testing.assert_allclose(run.mean_image(digit), expected)
+    assert np.all((run.data.x >= 0) & (run.data.x <= 1)) and run.data.x.max() == 1
+
+
+def test_weights_vote_where_the_mean_seven_and_three_differ(run):
+    x_train, _, y_train, _ = sklearn_split()
+    difference = x_train[y_train == 1].mean(axis=0) - x_train[y_train == 0].mean(axis=0)
+    clear = np.abs(difference) >= 0.1
+    weights = run.weights
+    assert weights.shape == (8, 8)
+    same = np.sign(weights.ravel()[clear]) == np.sign(difference[clear])
+    assert clear.sum() >= 20 and same.mean() >= 0.8
+    assert run.sign_agreement() == (int(same.sum()), int(clear.sum()))
+
+
+def test_pixels_blank_in_every_training_image_keep_their_zero_start(run):
+    x_train, *_ = sklearn_split()
+    blank = x_train.max(axis=0) == 0
+    assert blank.sum() >= 5
+    np.testing.assert_array_equal(run.weights.ravel()[blank], 0.0)
+    assert np.all(run.weights.ravel()[~blank] != 0)
+
+
+def test_training_images_are_separable_so_no_mle(run):
+    """An independent witness: a (nearly unpenalised) linear classifier gets every training
+    image right, so a separating hyperplane exists and the likelihood has no maximum."""
+    x_train, _, y_train, _ = sklearn_split()
+    assert (
+        LogisticRegression(C=1e6, max_iter=10_000).fit(x_train, y_train).score(x_train, y_train)
+        == 1.0
+    )
+    assert run.separation is not None and "complete separation" in run.separation
+    start = run.separated_from()
+    assert start is not None and np.all(run.train_curve[run.curve_epochs >= start] == 1)
+    assert run.train_curve[run.curve_epochs == start - 1] < 1
+
+
+def test_accuracy_curves_end_at_the_final_scores(run):
+    *_, y_test = sklearn_split()
+    assert run.curve_epochs[0] == 0 and run.curve_epochs[-1] == run.fit.epochs
+    assert run.train_curve[-1] == run.scores.train.accuracy
+    assert run.test_curve[-1] == run.scores.test.accuracy
+    # all weights 0: P(7) = 0.5 everywhere, every image called a 3
+    assert run.test_curve[0] == np.mean(y_test == 0)
+
+
+def test_the_fit_is_the_courses_adam_loop_with_a_dataloader():
+    """Three epochs on the eager engine against the week-6 loop written out in torch: zero
+    start, Adam, DataLoader(shuffle=True) under a seeded generator, BCEWithLogitsLoss."""
+    config = DigitsConfig(epochs=3, lr=0.02, batch_size=50, shuffle_seed=5, engine="eager")
+    run = run_digits(config)
+    x_train, _, y_train, _ = sklearn_split()
+    x = torch.tensor(x_train, dtype=torch.float32)
+    y = torch.tensor(y_train, dtype=torch.float32).reshape(-1, 1)
+    layer = torch.nn.Linear(64, 1)
+    torch.nn.init.zeros_(layer.weight)
+    torch.nn.init.zeros_(layer.bias)
+    optimizer = torch.optim.Adam(layer.parameters(), lr=0.02)
+    batches = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, y),
+        batch_size=50,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(5),
+    )
+    for _epoch in range(3):
+        for xb, yb in batches:
+            optimizer.zero_grad()
+            torch.nn.functional.binary_cross_entropy_with_logits(layer(xb), yb).backward()
+            optimizer.step()
+    np.testing.assert_allclose(run.fit.intercept, layer.bias.item(), atol=1e-5)
+    np.testing.assert_allclose(run.fit.coef, layer.weight.detach().numpy()[0], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"test_size": 1.0}, "test size must be a share between 0 and 1"),
+        ({"test_size": "a"}, "test size must be a finite number"),
+        ({"split_seed": -1}, r"split seed must be an integer from 0 to 2\*\*32 - 1"),
+        ({"batch_size": 0}, "batch size must be an integer from 1"),
+        ({"lr": 0}, "lr must be a finite number > 0"),
+        ({"epochs": 0}, "epochs must be an integer from 1"),
+        ({"shuffle_seed": 1.5}, "shuffle seed must be an integer"),
+        ({"engine": "gpu"}, "engine must be one of auto, eager, fused"),
+    ],
+)
+def test_bad_settings_are_refused_in_one_line(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        DigitsConfig(**settings)
+
+
+def test_a_batch_larger_than_the_training_images_is_refused():
+    with pytest.raises(ConfigError, match=r"batch size must be an integer from 1 to n.*\(271\)"):
+        run_digits(DigitsConfig(batch_size=272))
+
+
+def test_a_split_leaving_too_few_images_is_refused():
+    with pytest.raises(DataError, match="each side needs at least 2"):
+        run_digits(DigitsConfig(test_size=0.001))

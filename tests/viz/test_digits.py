@@ -1,0 +1,58 @@
+"""Digits figures: the weights drawn as the 8 x 8 image they are, on a map centred at 0; the
+hardest held-out images, the wrong ones in red."""
+
+import numpy as np
+import pytest
+from matplotlib.image import AxesImage
+
+from logitlab.studies.digits import DigitsConfig, run_digits
+from logitlab.viz.digits import FIGURES, plot_hardest, plot_training, plot_weights
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_digits(DigitsConfig(epochs=20))
+
+
+def images(fig):
+    return [child for ax in fig.axes for child in ax.get_children() if isinstance(child, AxesImage)]
+
+
+def test_weights_are_an_8x8_image_on_a_diverging_map_centred_at_zero(run):
+    fig = plot_weights(run)
+    three, seven, difference, weights = images(fig)
+    np.testing.assert_array_equal(weights.get_array(), run.fit.coef.reshape(8, 8))
+    np.testing.assert_allclose(difference.get_array(), run.mean_image(7) - run.mean_image(3))
+    for signed in (difference, weights):
+        low, high = signed.get_clim()
+        assert low == -high and high == np.abs(signed.get_array()).max()
+        assert signed.get_cmap().name == "RdBu_r"
+        # red (weight > 0) is a vote for a 7, blue for a 3
+        red, blue = signed.to_rgba(high), signed.to_rgba(low)
+        assert red[0] > red[2] and blue[2] > blue[0]
+    assert three.get_clim() == seven.get_clim() == (0, 1)
+
+
+def test_training_figure_draws_every_epochs_loss_and_both_accuracies(run):
+    left, right = plot_training(run).axes
+    (loss,) = left.get_lines()
+    np.testing.assert_array_equal(loss.get_ydata(), run.fit.history.loss)
+    lines = {line.get_label(): line for line in right.get_lines()}
+    np.testing.assert_array_equal(lines["held-out images"].get_ydata(), run.test_curve[1:])
+    assert lines["scikit-learn, held out"].get_ydata()[0] == run.reference.test.accuracy
+
+
+def test_hardest_images_put_the_misclassified_first_in_red(run):
+    fig = plot_hardest(run)
+    rows = np.flatnonzero(run.test)
+    p = 1 / (1 + np.exp(-(run.fit.intercept + run.data.x[rows] @ run.fit.coef)))
+    wrong = int(np.sum((p > 0.5) != (run.data.y[rows] == 1)))
+    titles = [ax.title for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 10
+    reds = [t.get_color() == "red" for t in titles]
+    assert reds == [True] * wrong + [False] * (10 - wrong)
+    assert f"({wrong} misclassified" in fig._suptitle.get_text()
+
+
+def test_every_figure_is_listed_once():
+    assert list(FIGURES) == ["weights.png", "training.png", "hardest.png"]
