@@ -1,35 +1,56 @@
-"""The maximum-likelihood reference: Newton-Raphson (IRLS) in float64, run to convergence.
+"""The maximum-likelihood reference: Newton-Raphson (IRLS) in float64, run to convergence,
+with the inference statsmodels' Logit results give (its names work here too).
 
 Gradient descent on BCE approaches this point; gradient descent on MSE approaches another one.
 Having the exact MLE, with standard errors from the Fisher information, is what lets the
 package say how far each fit is from the answer a statistician would give.
+
+Why it is fast: each Newton iteration is one pass over the design (stats.irls: the
+log-likelihood, X'(y - p) and X'WX together, compiled over the cores), the intercept is never
+stored as a column, the rank check reads the Gram matrix the first pass gives for free (w =
+1/4 at b = 0), and the separation linear program runs only when the iterates point to
+separation: rows whose probability reaches 0 or 1 while the steps stop shrinking, a Fisher
+information that turns singular, or no convergence within max_iter.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import numpy as np
 
 from .. import budget
-from ..config import check_float, check_int
+from ..config import FLOAT32_MAX, check_float, check_int
 from ..data.checks import check_names, design_array, label_array
 from ..data.separation import separation
 from ..errors import DataError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
+from . import inference
+from .irls import Pass, newton_pass
 
 #: Newton stops when no coefficient moves by more than TOL * (1 + |coefficient|).
 TOL = 1e-10
 MAX_ITER = 100
+#: Step halvings tried before a step is taken as it is (the likelihood then only rounds lower).
+HALVINGS = 50
+#: The separation check runs once rows are saturated (irls.SATURATED) and the step, in units
+#: of each column's root mean square, has failed to halve this many iterations in a row:
+#: near a finite MLE Newton's steps shrink quadratically, along a separating direction they
+#: stay the same size.
+STALLED = 3
+#: Eigenvalues of the unit-diagonal Gram matrix below this (relative to the largest) count as
+#: zero: the columns' condition number is beyond 1e6, where the Gram matrix computed in
+#: float64 (errors ~1e-15) can no longer tell a tiny eigenvalue from none.
+RANK_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
 class MLEResult:
     """A logistic-regression MLE, intercept first when one was added; `names` names every
-    coefficient (the intercept's name is "Intercept")."""
+    coefficient (the intercept's name is "Intercept"). statsmodels' names are aliases:
+    params, bse, llf, tvalues, conf_int(), pvalues."""
 
     coef: np.ndarray
     se: np.ndarray
@@ -39,6 +60,11 @@ class MLEResult:
     iterations: int
     nobs: int
     names: tuple[str, ...] = field(default=())
+    llnull: float = math.nan
+    intercept: bool = True
+    fitted: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    labels: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    curvature: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
 
     @property
     def z(self) -> np.ndarray:
@@ -48,12 +74,16 @@ class MLEResult:
     @property
     def pvalues(self) -> np.ndarray:
         """Two-sided p-values of the Wald tests coef = 0."""
-        return np.array([math.erfc(abs(z) / math.sqrt(2.0)) for z in self.z])
+        return self.coefficient_table().pvalues
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Wald intervals coef +- z_(1-alpha/2) se, one row [lower, upper] per coefficient."""
-        q = NormalDist().inv_cdf(1.0 - alpha / 2.0)
-        return np.column_stack((self.coef - q * self.se, self.coef + q * self.se))
+        table = self.coefficient_table(alpha)
+        return np.column_stack((table.lower, table.upper))
+
+    def coefficient_table(self, alpha: float = 0.05) -> inference.Effects:
+        """Coefficients with standard errors, z, p and 1 - alpha Wald intervals."""
+        return inference.wald(self.names, self.coef, self.se, "coef", alpha)
 
     def coefficients(self) -> dict[str, float]:
         """Name -> estimate, in the model's order."""
@@ -64,33 +94,103 @@ class MLEResult:
         """The 95% Wald intervals."""
         return self.conf_int()
 
-    def summary(self) -> str:
-        """A statsmodels-style table: estimate, standard error, z, p and 95% interval, one row
-        per coefficient; the name column is as wide as the longest name."""
-        label = max(12, *(len(name) + 1 for name in self.names))
-        width = label + 66
-        rule, thin = "=" * width, "-" * width
-        status = f"yes ({self.iterations} iterations)" if self.converged else "no"
-        lines = [
-            "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)".center(width),
-            rule,
-            f"{'No. observations:':<20}{self.nobs:>18}   {'Log-likelihood:':<18}"
-            f"{self.loglik:>{width - 59}.4f}",
-            f"{'No. coefficients:':<20}{len(self.coef):>18}   {'Converged:':<18}"
-            f"{status:>{width - 59}}",
-            rule,
-            f"{'':<{label}}{'coef':>10}{'std err':>11}{'z':>10}{'P>|z|':>10}"
-            f"{'[0.025':>12}{'0.975]':>12}",
-            thin,
-        ]
-        for name, b, s, z, p, (lo, hi) in zip(
-            self.names, self.coef, self.se, self.z, self.pvalues, self.ci, strict=True
-        ):
-            lines.append(
-                f"{name:<{label}}{b:>10.4f}{s:>11.4f}{z:>10.3f}{p:>10.3f}{lo:>12.4f}{hi:>12.4f}"
+    # statsmodels' names
+    params = property(lambda self: self.coef, doc="The coefficients (statsmodels' name).")
+    bse = property(lambda self: self.se, doc="The standard errors (statsmodels' name).")
+    llf = property(lambda self: self.loglik, doc="The log-likelihood (statsmodels' name).")
+    tvalues = property(lambda self: self.z, doc="The Wald z statistics (statsmodels' name).")
+
+    @property
+    def df_model(self) -> int:
+        """Coefficients besides one for the constant (statsmodels: rank - 1)."""
+        return len(self.coef) - 1
+
+    @property
+    def df_resid(self) -> int:
+        """Observations less coefficients."""
+        return self.nobs - len(self.coef)
+
+    @property
+    def llr(self) -> float:
+        """The likelihood-ratio statistic 2 (llf - llnull) against the intercept-only model."""
+        return 2.0 * (self.loglik - self.llnull)
+
+    @property
+    def llr_pvalue(self) -> float:
+        """P(chi2 with df_model degrees of freedom > llr)."""
+        from scipy.stats import chi2
+
+        return float(chi2.sf(self.llr, self.df_model))
+
+    @property
+    def prsquared(self) -> float:
+        """McFadden's pseudo R-squared, 1 - llf / llnull."""
+        return 1.0 - self.loglik / self.llnull
+
+    @property
+    def aic(self) -> float:
+        """Akaike's information criterion, -2 llf + 2 k."""
+        return -2.0 * self.loglik + 2.0 * len(self.coef)
+
+    @property
+    def bic(self) -> float:
+        """Schwarz's Bayesian information criterion, -2 llf + log(n) k."""
+        return -2.0 * self.loglik + math.log(self.nobs) * len(self.coef)
+
+    def odds_ratios(self, alpha: float = 0.05) -> inference.Effects:
+        """exp(coef) with exponentiated 1 - alpha Wald intervals, one row per coefficient."""
+        return inference.odds_ratios(self.names, self.coef, self.conf_int(alpha))
+
+    def marginal_effects(self) -> inference.Effects:
+        """Average marginal effects dy/dx of each non-intercept term, with delta-method
+        standard errors, z, p and 95% intervals (statsmodels' get_margeff())."""
+        return inference.marginal_effects(
+            self.names, self.coef, self.cov, self.fitted, self.curvature, self.intercept
+        )
+
+    def pred_table(self, threshold: float = 0.5) -> np.ndarray:
+        """The 2 x 2 classification table: rows actual 0/1, columns predicted 0/1 (a row is
+        predicted 1 when its fitted probability is above the threshold)."""
+        threshold = check_float("threshold", threshold)
+        return inference.pred_table(self.labels, self.fitted, threshold)
+
+    def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow:
+        """The Hosmer-Lemeshow test over `groups` groups of fitted risk (df = groups - 2)."""
+        groups = check_int("groups", groups, 3)
+        return inference.hosmer_lemeshow(self.labels, self.fitted, groups)
+
+    def predict(self, X: object) -> np.ndarray:
+        """Fitted probabilities for new rows X (the features, without the intercept column)."""
+        features = design_array(X)
+        slopes = self.coef[1:] if self.intercept else self.coef
+        if features.shape[1] != len(slopes):
+            raise DataError(
+                f"X must have {len(slopes)} columns, one per feature of the fit, "
+                f"got {features.shape[1]}"
             )
-        lines.append(rule)
-        return "\n".join(lines)
+        return sigmoid(features @ slopes + (self.coef[0] if self.intercept else 0.0))
+
+    def summary(self) -> str:
+        """statsmodels' Logit summary layout: the fit's header, then one row per coefficient
+        (estimate, standard error, z, p and 95% interval); the name column is as wide as the
+        longest name."""
+        table = self.coefficient_table().table()
+        width = len(table.splitlines()[0])
+        half = width // 2
+        status = f"yes ({self.iterations} iterations)" if self.converged else "NO"
+        pairs = [
+            ("No. Observations:", f"{self.nobs}", "Pseudo R-squ.:", f"{self.prsquared:.4f}"),
+            ("Df Residuals:", f"{self.df_resid}", "Log-Likelihood:", f"{self.loglik:.4f}"),
+            ("Df Model:", f"{self.df_model}", "LL-Null:", f"{self.llnull:.4f}"),
+            ("Method:", "MLE (Newton)", "LLR p-value:", f"{self.llr_pvalue:.4g}"),
+            ("Converged:", status, "AIC:", f"{self.aic:.4f}"),
+            ("", "", "BIC:", f"{self.bic:.4f}"),
+        ]
+        header = [
+            f"{a:<18}{b:>{half - 20}}  {c:<16}{d:>{width - half - 18}}" for a, b, c, d in pairs
+        ]
+        title = "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)"
+        return "\n".join([title.center(width), "=" * width, *header, table])
 
     def __str__(self) -> str:
         return self.summary()
@@ -107,102 +207,183 @@ def fit(
 ) -> MLEResult:
     """Maximise the Bernoulli log-likelihood of y ~ Ber(sigmoid(X b)) by Newton-Raphson.
 
-    X is n x d (a 1-D input is one feature), y holds 0/1; a constant column is prepended
-    unless intercept=False. Raises DataError for input the model cannot use and
-    SeparationError when the MLE does not exist.
+    X is n x d (a 1-D input is one feature), y holds 0/1; a constant term is added unless
+    intercept=False. Raises DataError for input the model cannot use and SeparationError when
+    the MLE does not exist. A fit that stops at max_iter is returned with converged=False.
     """
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
-    design, labels, names = _checked(X, y, intercept, names)
-    budget.check(budget.mle(*design.shape), "this maximum-likelihood fit")
-    _check_separation(design, labels, names)
+    features, labels, names = _checked(X, y, intercept, names)
+    n, k = len(labels), len(names)
+    budget.check(budget.mle(n, k), "this maximum-likelihood fit")
+    if labels.min() == labels.max():  # the labels alone say so; no design is read
+        raise SeparationError(separation(features, labels, names))
+    fitted = np.empty(n)
+    newton = _Newton(features, labels, intercept, names, fitted)
+    newton.check_rank()
+    coef, last, converged, iterations = newton.run(tol, max_iter)
     try:
-        coef, loglik, converged, iterations, cov = _newton(design, labels, tol, max_iter)
+        cov = _inverse(last.info)
     except np.linalg.LinAlgError:
+        newton.check_separation()
         raise DataError(_collinear(intercept, "the Fisher information X'WX is singular")) from None
+    mean = labels.mean()
     return MLEResult(
         coef=coef,
         se=np.sqrt(np.diag(cov)),
         cov=cov,
-        loglik=float(loglik),
+        loglik=last.loglik,
         converged=converged,
         iterations=iterations,
-        nobs=design.shape[0],
+        nobs=n,
         names=names,
+        llnull=n * (mean * math.log(mean) + (1.0 - mean) * math.log1p(-mean)),
+        intercept=intercept,
+        fitted=fitted,
+        labels=labels,
+        curvature=last.curvature,
     )
 
 
-def _newton(
-    design: np.ndarray, labels: np.ndarray, tol: float, max_iter: int
-) -> tuple[np.ndarray, float, bool, int, np.ndarray]:
-    """Newton-Raphson from 0: coefficients, log-likelihood, converged, iterations and the
-    inverse Fisher information (LinAlgError if X'WX is singular on the way)."""
-    coef = np.zeros(design.shape[1])
-    loglik = _loglik(design, labels, coef)
-    converged, iterations = False, 0
-    while not converged and iterations < max_iter:
-        iterations += 1
-        p = sigmoid(design @ coef)
-        info = design.T @ (design * (p * (1.0 - p))[:, None])  # Fisher information X'WX
-        step = np.linalg.solve(info, design.T @ (labels - p))
-        # Step halving keeps every iteration an ascent step (plain Newton can overshoot).
-        for _ in range(50):
-            new_loglik = _loglik(design, labels, coef + step)
-            if new_loglik >= loglik - 1e-12 * abs(loglik):
-                break
-            step = step / 2.0
-        coef, loglik = coef + step, new_loglik
-        converged = bool(np.all(np.abs(step) <= tol * (1.0 + np.abs(coef))))
-    p = sigmoid(design @ coef)
-    cov = np.linalg.inv(design.T @ (design * (p * (1.0 - p))[:, None]))
-    return coef, loglik, converged, iterations, cov
+class _Newton:
+    """Newton-Raphson from b = 0 over one design, one pass (irls.newton_pass) an iteration."""
+
+    def __init__(
+        self,
+        features: np.ndarray,
+        labels: np.ndarray,
+        intercept: bool,
+        names: tuple[str, ...],
+        fitted: np.ndarray,
+    ) -> None:
+        self.features, self.labels, self.intercept, self.names = features, labels, intercept, names
+        self.fitted = fitted
+        self.separation_checked = False
+        self.start = self.at(np.zeros(len(names)))
+
+    def at(self, coef: np.ndarray) -> Pass:
+        """The pass at coef (it also writes the fitted probabilities)."""
+        return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted)
+
+    def check_rank(self) -> None:
+        """Refuse non-finite data, and name constant, identical or collinear columns, from the
+        Gram matrix X'X = 4 X'WX at b = 0 (no decomposition of the n x d design)."""
+        gram = 4.0 * self.start.info
+        if not np.all(np.isfinite(gram)) or np.diag(gram).max() > FLOAT32_MAX**2:
+            design_array(self.features)  # a value is NaN, inf or beyond float32: says which
+        scale = np.sqrt(np.diag(gram))
+        scale[scale == 0] = 1.0
+        values, vectors = np.linalg.eigh(gram / np.outer(scale, scale))
+        if values[0] > RANK_RTOL * values[-1]:
+            return
+        raise DataError(self._dependent(vectors[:, 0]))
+
+    def _dependent(self, null: np.ndarray) -> str:
+        """One line naming the columns of a (near) linear dependence, given a null vector of
+        the scaled Gram matrix: a constant column, two identical ones, or the set involved."""
+        offset = int(self.intercept)
+        x = self.features
+        involved = [j for j in np.flatnonzero(np.abs(null) > 1e-3 * np.abs(null).max())]
+        columns = [j - offset for j in involved if j >= offset]
+        names = [self.names[j] for j in involved]
+        if self.intercept:
+            for j in columns:
+                if np.all(x[:, j] == x[0, j]):
+                    return f"column {self.names[j + 1]} of X is constant; the intercept already is"
+        for a, j in enumerate(columns):
+            for k in columns[:a]:
+                if np.array_equal(x[:, j], x[:, k]):
+                    return (
+                        f"columns {self.names[k + offset]} and {self.names[j + offset]} of X "
+                        "are identical"
+                    )
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+        return (
+            f"the columns {listed} of X{' (with the intercept)' if self.intercept else ''} are "
+            "(nearly) linearly dependent; drop a redundant column"
+        )
+
+    def run(self, tol: float, max_iter: int) -> tuple[np.ndarray, Pass, bool, int]:
+        """Iterate to convergence or max_iter: the coefficients, the pass at them, whether it
+        converged and the iterations taken. Step halving keeps every step an ascent step; the
+        pass that tries a step is also the next iteration's, so it costs no extra pass."""
+        coef, current = np.zeros(len(self.names)), self.start
+        unit = np.sqrt(np.diag(current.info) * 4.0 / len(self.labels))  # columns' RMS
+        unit[unit == 0] = 1.0
+        size, stalled = math.inf, 0
+        for iteration in range(1, max_iter + 1):
+            try:
+                step = _solve(current.info, current.score)
+            except np.linalg.LinAlgError:
+                self.check_separation()
+                raise DataError(
+                    _collinear(self.intercept, "the Fisher information X'WX is singular")
+                ) from None
+            floor = current.loglik - 1e-12 * abs(current.loglik)
+            for _ in range(HALVINGS):
+                trial = self.at(coef + step)
+                if trial.loglik >= floor:
+                    break
+                step = step / 2.0
+            coef, current = coef + step, trial
+            if np.all(np.abs(step) <= tol * (1.0 + np.abs(coef))):
+                return coef, current, True, iteration
+            previous, size = size, float(np.max(np.abs(step) * unit))
+            stalled = stalled + 1 if current.saturated and size > previous / 2.0 else 0
+            if stalled >= STALLED:
+                self.check_separation()
+        self.check_separation()
+        return coef, current, False, max_iter
+
+    def check_separation(self) -> None:
+        """Run the linear program once; raise SeparationError when the classes separate."""
+        if self.separation_checked:
+            return
+        self.separation_checked = True
+        design = self.features
+        if self.intercept:
+            design = np.column_stack((np.ones(len(design)), design))
+        if (why := separation(design, self.labels, self.names)) is not None:
+            raise SeparationError(why)
 
 
-def _loglik(design: np.ndarray, labels: np.ndarray, coef: np.ndarray) -> float:
-    """sum(y u - log(1 + e^u)), with log(1 + e^u) from logaddexp so it never overflows."""
-    u = design @ coef
-    return float(np.sum(labels * u - np.logaddexp(0.0, u)))
+def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The Newton step info^-1 score, solved with the columns scaled to unit diagonal so that
+    their units do not matter (LinAlgError if info is singular)."""
+    scale = np.sqrt(np.diag(info))
+    if not np.all(scale > 0):
+        raise np.linalg.LinAlgError("a column carries no information")
+    return np.linalg.solve(info / np.outer(scale, scale), score / scale) / scale
+
+
+def _inverse(info: np.ndarray) -> np.ndarray:
+    """info^-1, by the Cholesky factor of the unit-diagonal scaled matrix."""
+    scale = np.sqrt(np.diag(info))
+    if not np.all(scale > 0):
+        raise np.linalg.LinAlgError("a column carries no information")
+    lower = np.linalg.cholesky(info / np.outer(scale, scale))
+    inverse_lower = np.linalg.inv(lower)
+    return (inverse_lower.T @ inverse_lower) / np.outer(scale, scale)
 
 
 def _checked(
     X: object, y: object, intercept: bool, names: tuple[str, ...] | None
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Validated float64 design (with the intercept column), labels and coefficient names."""
-    features = design_array(X)
+    """Features as a C-ordered float64 n x d array (the caller's own when it is one: finite
+    values and float32's range are then checked by the first pass), labels and names."""
+    if isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim in (1, 2) and X.size:
+        features = np.ascontiguousarray(X.reshape(len(X), -1))
+    else:
+        features = design_array(X)
     n, d = features.shape
     labels = label_array(y, n)
     names = ((INTERCEPT,) if intercept else ()) + check_names(names, d)
-    design = np.column_stack((np.ones(n), features)) if intercept else features.copy()
-    if n < design.shape[1]:
+    if n < len(names):
         raise DataError(
-            f"X has {n} rows but the model has {design.shape[1]} coefficients; "
+            f"X has {n} rows but the model has {len(names)} coefficients; "
             "need at least as many rows as coefficients"
         )
-    for j in range(d):
-        column = features[:, j]
-        if intercept and np.all(column == column[0]):
-            raise DataError(f"column {names[j + 1]} of X is constant; the intercept already is")
-        for k in range(j):
-            if np.array_equal(column, features[:, k]):
-                raise DataError(f"columns {names[k + 1]} and {names[j + 1]} of X are identical")
-    rank = _rank(design)
-    if rank < design.shape[1]:
-        raise DataError(_collinear(intercept, f"rank {rank} < {design.shape[1]}"))
-    return design, labels, names
-
-
-#: Singular values of the unit-length columns below this fraction of the largest count as
-#: zero: X'X then has a condition number beyond 1e16 and float64 cannot solve with it.
-RANK_RTOL = 1e-8
-
-
-def _rank(design: np.ndarray) -> int:
-    """The numerical rank of the design with every column scaled to unit length, so that
-    the units of a column (x in metres or in nanometres) do not change the answer."""
-    norms = np.linalg.norm(design, axis=0)
-    scaled = design / np.where(norms > 0, norms, 1.0)
-    singular = np.linalg.svd(scaled, compute_uv=False)
-    return int(np.sum(singular > RANK_RTOL * singular[0])) if singular[0] > 0 else 0
+    return features, labels, names
 
 
 def _collinear(intercept: bool, detail: str) -> str:
@@ -211,13 +392,6 @@ def _collinear(intercept: bool, detail: str) -> str:
         f"the columns of X{' and the intercept' if intercept else ''} are (nearly) linearly "
         f"dependent ({detail}); drop a redundant column"
     )
-
-
-def _check_separation(design: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
-    """Raise SeparationError, saying how, when the classes are separable (the MLE does not
-    exist then; see logitlab.data.separation)."""
-    if (why := separation(design, labels, names)) is not None:
-        raise SeparationError(why)
 
 
 def expected_se(X: object, params: object) -> np.ndarray:

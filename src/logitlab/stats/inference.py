@@ -1,0 +1,155 @@
+"""What a statistician reads off a logistic-regression MLE beyond its coefficients: odds
+ratios, average marginal effects (delta method), the classification table and the
+Hosmer-Lemeshow test, each as statsmodels' Logit results define it, so the two agree.
+
+Plain functions over arrays; MLEResult (stats.mle) calls them and owns the presentation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Effects:
+    """One row per term: an estimate with its standard error, z, two-sided p and interval
+    (the standard error, z and p are NaN where they do not apply, as for odds ratios)."""
+
+    names: tuple[str, ...]
+    estimate: np.ndarray
+    se: np.ndarray
+    z: np.ndarray
+    pvalues: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    title: str
+
+    def rows(self) -> dict[str, dict[str, float]]:
+        """Name -> {estimate, se, z, p, lower, upper}, in the model's order."""
+        columns = (self.estimate, self.se, self.z, self.pvalues, self.lower, self.upper)
+        keys = ("estimate", "se", "z", "p", "lower", "upper")
+        return {
+            name: dict(zip(keys, (float(c[i]) for c in columns), strict=True))
+            for i, name in enumerate(self.names)
+        }
+
+    def table(self) -> str:
+        """The rows as a fixed-width table under the title (NaN columns left out)."""
+        shown = [
+            (head, values, fmt)
+            for head, values, fmt in (
+                (self.title, self.estimate, ".4f"),
+                ("std err", self.se, ".4f"),
+                ("z", self.z, ".3f"),
+                ("P>|z|", self.pvalues, ".3f"),
+                ("[0.025", self.lower, ".4f"),
+                ("0.975]", self.upper, ".4f"),
+            )
+            if not np.all(np.isnan(values))
+        ]
+        label = max(12, *(len(name) + 1 for name in self.names))
+        widths = [max(11, len(head) + 2) for head, _, _ in shown]
+        rule = "=" * (label + sum(widths))
+        head = f"{'':<{label}}" + "".join(
+            f"{h:>{w}}" for (h, _, _), w in zip(shown, widths, strict=True)
+        )
+        lines = [rule, head, "-" * len(rule)]
+        for i, name in enumerate(self.names):
+            cells = "".join(
+                f"{values[i]:>{w}{fmt}}" for (_, values, fmt), w in zip(shown, widths, strict=True)
+            )
+            lines.append(f"{name:<{label}}{cells}")
+        return "\n".join([*lines, rule])
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def wald(
+    names: tuple[str, ...], estimate: np.ndarray, se: np.ndarray, title: str, alpha: float = 0.05
+) -> Effects:
+    """Estimates with Wald z, two-sided normal p-values and 1 - alpha intervals."""
+    q = NormalDist().inv_cdf(1.0 - alpha / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = estimate / se
+    p = np.array([math.erfc(abs(v) / math.sqrt(2.0)) for v in z])
+    return Effects(names, estimate, se, z, p, estimate - q * se, estimate + q * se, title)
+
+
+def odds_ratios(names: tuple[str, ...], coef: np.ndarray, interval: np.ndarray) -> Effects:
+    """exp(coefficient) with the exponentiated Wald interval (odds ratios have no symmetric
+    standard error, so none is shown); overflow reads as inf, not a warning."""
+    with np.errstate(over="ignore"):
+        ratio, lower, upper = np.exp(coef), np.exp(interval[:, 0]), np.exp(interval[:, 1])
+    nan = np.full(len(coef), np.nan)
+    return Effects(names, ratio, nan, nan, nan, lower, upper, "odds ratio")
+
+
+def marginal_effects(
+    names: tuple[str, ...],
+    coef: np.ndarray,
+    cov: np.ndarray,
+    fitted: np.ndarray,
+    curvature: np.ndarray,
+    intercept: bool,
+) -> Effects:
+    """Average marginal effects dP/dx_j = mean(w) b_j, w = p (1 - p), of every non-intercept
+    term, with delta-method standard errors (statsmodels' get_margeff(at="overall",
+    method="dydx")). The Jacobian d AME_j / d b_l = mean(w) [j = l] + b_j mean(w (1 - 2p) x_l);
+    `curvature` is sum w (1 - 2p) x over the rows (the last Newton pass computed it)."""
+    n = len(fitted)
+    mean_w = float(np.mean(fitted * (1.0 - fitted)))
+    keep = slice(1, None) if intercept else slice(None)
+    slopes = coef[keep]
+    jacobian = np.outer(slopes, curvature / n)
+    jacobian[:, keep] += mean_w * np.eye(len(slopes))
+    se = np.sqrt(np.diag(jacobian @ cov @ jacobian.T))
+    return wald(names[keep], mean_w * slopes, se, "dy/dx")
+
+
+def pred_table(labels: np.ndarray, fitted: np.ndarray, threshold: float) -> np.ndarray:
+    """Counts [[y=0 predicted 0, y=0 predicted 1], [y=1 predicted 0, y=1 predicted 1]], a row
+    predicted 1 when its probability is above the threshold (as statsmodels)."""
+    predicted = fitted > threshold
+    actual = labels == 1
+    return np.array(
+        [
+            [np.sum(~actual & ~predicted), np.sum(~actual & predicted)],
+            [np.sum(actual & ~predicted), np.sum(actual & predicted)],
+        ],
+        dtype=float,
+    )
+
+
+@dataclass(frozen=True)
+class HosmerLemeshow:
+    """The Hosmer-Lemeshow goodness-of-fit test over groups of similar fitted risk."""
+
+    statistic: float
+    df: int
+    pvalue: float
+    groups: int
+
+
+def hosmer_lemeshow(labels: np.ndarray, fitted: np.ndarray, groups: int) -> HosmerLemeshow:
+    """Deciles (or `groups`-iles) of risk: rows are grouped by the quantiles of the fitted
+    probability (right-closed bins, the lowest value in the first; quantile edges that
+    coincide, from tied probabilities, merge their groups), and
+    C = sum over groups of (O - E)^2 / (E (1 - E / n_g)) with O the observed and E the expected
+    successes, referred to chi-squared with (number of groups - 2) degrees of freedom."""
+    from scipy.stats import chi2
+
+    edges = np.unique(np.quantile(fitted, np.linspace(0.0, 1.0, groups + 1)))
+    group = np.clip(np.searchsorted(edges, fitted, side="left") - 1, 0, len(edges) - 2)
+    count = np.bincount(group, minlength=len(edges) - 1)
+    observed = np.bincount(group, weights=labels, minlength=len(edges) - 1)
+    expected = np.bincount(group, weights=fitted, minlength=len(edges) - 1)
+    used = count > 0
+    count, observed, expected = count[used], observed[used], expected[used]
+    statistic = float(np.sum((observed - expected) ** 2 / (expected * (1.0 - expected / count))))
+    df = len(count) - 2
+    return HosmerLemeshow(statistic, df, float(chi2.sf(statistic, df)), len(count))
