@@ -155,3 +155,14 @@ def test_parquet_cap_counts_uncompressed_data(tmp_path):
     pq.write_table(pa.table({"y": np.zeros(200_000), "x": np.zeros(200_000)}), path)
     assert path.stat().st_size < 100_000  # compresses to almost nothing ...
     assert "max_bytes" in one_line_error(path, max_bytes=1_000_000)  # ... yet holds 3.2 MB
+
+
+def test_permission_denied_is_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "locked.csv"
+    path.write_text("y,x\n1,2\n")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(path), "open", denied)  # what a non-root user meets at chmod 0
+    assert "Permission denied" in one_line_error(path)
