@@ -73,9 +73,16 @@ POINT_SECONDS = 3e-7
 #: 2.3e-9) ...
 FUSED_SECONDS = 3e-9
 #: ... and on the eager engine (torch ops on the lecture's tiny net), plus its fixed cost per
-#: epoch (the Python loop, autograd and the per-epoch checks).
+#: step (the Python loop, autograd and the per-epoch checks).
 EAGER_SECONDS = 1e-8
 EAGER_EPOCH_SECONDS = 3.5e-4
+#: Mini-batches: the DataLoader's cost per point (fetched and stacked one by one) ...
+LOADER_POINT_SECONDS = 5e-6
+#: ... the fused engine's per step (gathering a batch, the update) ...
+FUSED_STEP_SECONDS = 1e-7
+#: ... and the shuffled orders it replays: two torch.randperm(n) an epoch.
+SHUFFLE_SECONDS = 1e-5
+SHUFFLE_POINT_SECONDS = 1e-8
 #: The maximum-likelihood reference, per data point and coefficient: the separation check's
 #: linear program (HiGHS) dominates both (measured: 1.3 GB and 500 s for 10**6 points).
 MLE_BYTES = 700
@@ -211,17 +218,30 @@ def fit(
     problems: int = 1,
     datasets: int = 1,
     engine: str = "fused",
+    steps: int = 1,
+    record_steps: bool = False,
 ) -> Estimate:
     """fit() or fit_batch(): `problems` fits of `epochs` epochs on `datasets` data sets of
-    n points and d features, recording every `every` epochs, on the resolved engine."""
+    n points and d features, recording every `every` epochs, on the resolved engine, taking
+    `steps` steps an epoch (mini-batches: ceil(n / batch size); 1 is the full batch) and
+    keeping each step's loss when record_steps."""
     kept = history_bytes(epochs, d, every=every, fits=problems)
+    if record_steps:
+        kept += 8 * problems * epochs * steps
     data = datasets * n * (d * BATCH_X_BYTES + BATCH_Y_BYTES)
     work = problems * epochs * n * (d + 1) / 2  # the lecture's one feature is the unit
+    if steps > 1:  # the full data's loss and gradient each epoch, besides the steps
+        work *= 2
     if engine == "eager":
-        seconds = work * EAGER_SECONDS + problems * epochs * EAGER_EPOCH_SECONDS
+        seconds = work * EAGER_SECONDS + problems * epochs * steps * EAGER_EPOCH_SECONDS
+        if steps > 1:  # DataLoader fetches and stacks point by point
+            seconds += problems * epochs * n * LOADER_POINT_SECONDS
         peak = 2 * kept  # the eager fit's own history, copied into the batch's arrays
     else:
         seconds = work * FUSED_SECONDS / min(problems, cores())
+        seconds += problems * epochs * steps * FUSED_STEP_SECONDS / min(problems, cores())
+        if steps > 1:  # the shuffled orders, drawn by torch one epoch at a time
+            seconds += epochs * (SHUFFLE_SECONDS + n * SHUFFLE_POINT_SECONDS)
         peak = FIT_PEAK * kept
     return Estimate(peak + data, seconds)
 

@@ -304,6 +304,8 @@ class TrainConfig:
         _set(self, "momentum", check_fraction("momentum", self.momentum))
         if not isinstance(self.nesterov, bool):
             raise ConfigError(f"nesterov must be True or False, got {shown(self.nesterov)}")
+        if self.nesterov and self.optimizer == "momentum" and self.momentum == 0:
+            raise ConfigError("nesterov needs a momentum above 0 (torch.optim.SGD's rule), got 0")
         _set(self, "betas", check_betas(self.betas))
         _set(self, "eps", check_float("eps", self.eps, positive=True))
         _set(self, "batch_size", check_batch_size(self.batch_size))

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .config import check_loss
 from .model import sigmoid
@@ -23,13 +22,11 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Derivatives = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """-(1/n) sum(y log yhat + (1-y) log(1-yhat)) with yhat = sigmoid(logits).
-
-    Computed with log-sum-exp from the logits: equal to the lecture's formula wherever that is
-    finite, and still finite where sigmoid rounds to 0 or 1.
-    """
-    return F.binary_cross_entropy_with_logits(logits, y)
+#: The course's week-6 idiom: torch.nn.BCEWithLogitsLoss, the mean BCE
+#: -(1/n) sum(y log yhat + (1-y) log(1-yhat)) with yhat = sigmoid(logits), computed by
+#: log-sum-exp from the logits: equal to the lecture's formula (lecture_bce, below) wherever
+#: that is finite, and still finite where sigmoid rounds to 0 or 1.
+bce: LossFn = torch.nn.BCEWithLogitsLoss()
 
 
 def mse(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

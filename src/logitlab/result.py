@@ -72,12 +72,16 @@ class History:
     params[k], the parameters before step k (computed in the step, in float32).
 
     params has one more row than loss: its last row holds the final parameters.
-    Columns of params: intercept first, then one per feature.
+    Columns of params: intercept first, then one per feature. With mini-batches loss and
+    grad_norm are still the full data's, at the parameters each epoch starts from; the
+    mini-batch loss of every step (the noisy curve a DataLoader loop prints) is step_loss,
+    when it was asked for.
     """
 
     loss: np.ndarray
     params: np.ndarray
     grad_norm: np.ndarray
+    step_loss: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

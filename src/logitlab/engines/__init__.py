@@ -1,8 +1,10 @@
 """Engines: the same gradient descent, computed different ways behind one fit().
 
-- ``eager``: the lecture's four steps with torch autograd (logitlab.train), the reference;
-- ``fused``: the gradient in closed form and the whole epoch loop compiled by Numba
-  (logitlab.engines.fused), about two orders of magnitude faster;
+- ``eager``: the lecture's four steps with torch autograd, torch.optim and DataLoader
+  (logitlab.train), the reference;
+- ``fused``: the gradient, the optimizers' updates and the whole epoch loop (mini-batches
+  in the DataLoader's order) compiled by Numba (logitlab.engines.fused), about two orders
+  of magnitude faster;
 - ``auto``: fused when Numba is installed (the ``fast`` extra), else eager, saying so once.
 
 Many fits at once, spread over the cores: logitlab.engines.batch.fit_batch.
@@ -37,21 +39,25 @@ def fit(
     names: Sequence[str] | None = None,
     progress: bool = False,
     engine: str | None = None,
+    record_steps: bool = False,
 ) -> FitResult:
-    """Fit the lecture's net to (x, y) by full-batch gradient descent.
+    """Fit the lecture's net to (x, y) by gradient descent, with config's optimizer, on the
+    full batch or on mini-batches (config.batch_size, at most n).
 
     x is n x d (a tensor, NumPy array or nested list; 1-D is one feature), y holds n labels
     0/1 (n or n x 1); both are checked (logitlab.data.checks) and used as float32. `names`
     names the d features (default x1, ..., xd). `net` defaults to the lecture's network
-    initialised under config.init_seed; it is trained in place. `engine` ('auto', 'eager' or
+    initialised under config.init_seed; it is trained in place, from config.init when that
+    is given (its logits must stay within result.LOGIT_LIMIT on x). `engine` ('auto', 'eager' or
     'fused'; default config.engine) picks who computes it: the same math either way, the
     eager loop or the compiled one (which takes milliseconds, so `progress` draws a bar only
     for the eager loop). A fit whose history would not fit in memory is refused first
     (logitlab.budget). Separable data give a SeparationWarning, recorded as
-    result.separation: the coefficients then only grow with the epochs.
+    result.separation: the coefficients then only grow with the epochs. `record_steps`
+    keeps each step's batch loss in result.history.step_loss.
     """
     from .. import budget
-    from ..config import TrainConfig
+    from ..config import TrainConfig, check_batch_size, check_start
     from ..data.checks import as_design, as_labels, check_names
     from ..data.separation import separation_of
     from ..errors import ConfigError, DataError, SeparationWarning
@@ -65,7 +71,13 @@ def fit(
     names = check_names(names, x.shape[1])
     if net is not None and (inputs := _inputs(net)) != x.shape[1]:
         raise DataError(f"net takes {inputs} features but x has {x.shape[1]}")
-    budget.check(budget.fit(x.shape[0], x.shape[1], cfg.epochs, engine=chosen))
+    n, d = x.shape
+    check_batch_size(cfg.batch_size, n)
+    if cfg.init is not None:
+        check_start(cfg.init, x.abs().amax(dim=0).double().tolist())
+    steps = 1 if cfg.batch_size is None else -(-n // cfg.batch_size)
+    budget.check(budget.fit(n, d, cfg.epochs, engine=chosen, steps=steps,
+                            record_steps=record_steps))  # fmt: skip
     separated = separation_of(x.numpy(), y.numpy(), names)
     if separated is not None:
         warnings.warn(f"gradient descent on separable data: {separated}", SeparationWarning,
@@ -73,11 +85,12 @@ def fit(
     if chosen == "fused":
         from .batch import fit_fused
 
-        result = fit_fused(x, y, cfg, net=net, names=names)
+        result = fit_fused(x, y, cfg, net=net, names=names, record_steps=record_steps)
     else:
         from .eager import fit_eager
 
-        result = fit_eager(x, y, cfg, net=net, names=names, progress=progress)
+        result = fit_eager(x, y, cfg, net=net, names=names, progress=progress,
+                           record_steps=record_steps)  # fmt: skip
     return replace(result, separation=separated)
 
 

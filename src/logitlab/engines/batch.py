@@ -9,8 +9,8 @@ and leaves the others alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -22,11 +22,14 @@ from ..config import (
     LECTURE_INIT_SEED,
     MAX_EPOCHS,
     MAX_SEED,
+    OPTIMIZERS,
     TrainConfig,
+    check_batch_size,
     check_float,
     check_int,
     check_logits,
     check_loss,
+    check_optimizer,
 )
 from ..data.checks import check_names, design_array, label_array, numeric_array
 from ..errors import ConfigError, DataError, DivergenceError
@@ -48,6 +51,9 @@ class BatchResult:
     diverged problem has diverged_at[b] > 0 (the 1-based epoch whose step broke the rule of
     result.diverged, in every engine), its logit bound in diverged_value[b], and NaN where
     its results would be. grad_norm[b] and stable[b] give each fit's convergence verdict.
+    optimizers[b] and batch_size[b] (None: the full batch) say how problem b stepped;
+    step_loss[b] (when record_steps) holds the batch loss of each of its steps, epoch after
+    epoch, steps_per_epoch[b] of them an epoch (NaN where it did not run).
     """
 
     losses: tuple[str, ...]
@@ -68,6 +74,10 @@ class BatchResult:
     record_every: int
     engine: str
     names: tuple[str, ...]
+    optimizers: tuple[str, ...] = ()
+    batch_size: tuple[int | None, ...] = ()
+    steps_per_epoch: np.ndarray | None = None
+    step_loss: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.losses)
@@ -113,6 +123,9 @@ class BatchResult:
             raise err
         kept = _recorded(int(self.epochs_run[b]), self.record_every)
         params = self.history_params[b]
+        steps = None
+        if self.step_loss is not None:
+            steps = self.step_loss[b, : int(self.epochs_run[b] * self.steps_per_epoch[b])]
         return FitResult.from_params(
             self.params[b],
             self.names,
@@ -123,6 +136,7 @@ class BatchResult:
                 loss=self.history_loss[b, :kept],
                 params=np.vstack((params[:kept], params[-1:])),
                 grad_norm=self.history_grad[b, :kept],
+                step_loss=steps,
             ),
             convergence=self.convergence(b),
             engine=self.engine,
@@ -137,36 +151,55 @@ def fit_batch(
     lr: float | Sequence[float] = 0.05,
     init: object = None,
     data: int | Sequence[int] = 0,
+    optimizer: str | Sequence[str] = "sgd",
+    batch_size: int | Sequence[int | None] | None = None,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    shuffle_seed: int = 0,
     epochs: int = 10_000,
     init_seed: int = LECTURE_INIT_SEED,
     record_every: int = 1,
+    record_steps: bool = False,
     engine: str = "auto",
     names: Sequence[str] | None = None,
     tol: float | None = None,
     progress: bool = False,
 ) -> BatchResult:
-    """Fit B problems by full-batch gradient descent and return them side by side.
+    """Fit B problems by gradient descent and return them side by side.
 
     x is one data set's n x d inputs or m stacked data sets (m x n x d), y their labels
     (n or m x n). Per problem: `loss`, `lr`, `init` (its start [w0, w1, ...]; default the
-    lecture net's under init_seed) and `data` (which data set). Each is one value for all or
-    a sequence of B. Loss and parameters are recorded every `record_every` epochs (1 keeps
-    the whole history; memory grows as B * epochs / record_every). `names` names the d
-    features (default x1, ..., xd). A fit stops early once its gradient norm is at most `tol`
-    (default: never; the convergence verdict then uses result.GRAD_TOL).
+    lecture net's under init_seed), `data` (which data set), `optimizer` (config.OPTIMIZERS)
+    and `batch_size` (None: the full batch; else at most n). Each is one value for all or a
+    sequence of B. The optimizers' settings (momentum, nesterov, betas, eps) and the shuffle
+    seed are shared: every mini-batch problem sees the batches in the order
+    DataLoader(shuffle=True) gives under torch.Generator().manual_seed(shuffle_seed). Loss
+    and parameters are recorded every `record_every` epochs (1 keeps the whole history;
+    memory grows as B * epochs / record_every), each step's batch loss too when
+    `record_steps`. `names` names the d features (default x1, ..., xd). A fit stops early
+    after an epoch that starts with a gradient norm at most `tol` (default: never; the
+    convergence verdict then uses result.GRAD_TOL).
     """
     xs, ys = _stack(x, y)
     epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
     every = check_int("record_every", record_every, 1, MAX_EPOCHS)
     names = check_names(names, xs.shape[2])
-    plan = _plan(loss, lr, init, data, xs, init_seed)
+    shared = TrainConfig(momentum=momentum, nesterov=nesterov, betas=betas, eps=eps,
+                         shuffle_seed=shuffle_seed)  # fmt: skip
+    plan = _plan(loss, lr, init, data, optimizer, batch_size, xs, init_seed)
     m, n, d = xs.shape
+    steps = _steps_per_epoch(plan[5], n)
+    chosen = resolve_engine(engine)
     cost = budget.fit(n, d, epochs, every=every, problems=len(plan[0]), datasets=m,
-                      engine=resolve_engine(engine))  # fmt: skip
+                      engine=chosen, steps=int(steps.max()),
+                      record_steps=bool(record_steps))  # fmt: skip
     budget.check(cost)
     stop = None if tol is None else check_float("tol", tol, positive=True)
-    run = _run_fused if resolve_engine(engine) == "fused" else _run_eager
-    out = run(xs, ys, *plan, epochs=epochs, every=every, tol=stop, progress=progress)
+    run = _run_fused if chosen == "fused" else _run_eager
+    out = run(xs, ys, *plan, shared=shared, epochs=epochs, every=every, tol=stop,
+              record_steps=bool(record_steps), progress=progress)  # fmt: skip
     return _finish(xs, ys, *plan, out, epochs, every, names, GRAD_TOL if stop is None else stop)
 
 
@@ -177,12 +210,17 @@ def fit_fused(
     *,
     net: torch.nn.Sequential | None = None,
     names: Sequence[str] | None = None,
+    record_steps: bool = False,
 ) -> FitResult:
-    """fit() on the fused engine: same FitResult, same DivergenceError, same net update."""
-    start = flat_params(net).numpy() if net is not None else None
+    """fit() on the fused engine: same FitResult, same DivergenceError, same net update.
+    The start: cfg.init, else the net's parameters, else the lecture net's."""
+    start = cfg.init
+    if start is None and net is not None:
+        start = flat_params(net).numpy()
     batch = fit_batch(
         x, y, loss=cfg.loss, lr=cfg.lr, init=start, epochs=cfg.epochs,
         init_seed=cfg.init_seed, engine="fused", names=names, tol=cfg.tol,
+        record_steps=record_steps, **cfg.optimizer_settings(),
     )  # fmt: skip
     result = batch.result(0)
     if net is not None:
@@ -223,13 +261,27 @@ def _column(value: object) -> list:
 
 
 def _plan(
-    loss: object, lr: object, init: object, data: object, xs: np.ndarray, init_seed: object
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+    loss: object,
+    lr: object,
+    init: object,
+    data: object,
+    optimizer: object,
+    batch_size: object,
+    xs: np.ndarray,
+    init_seed: object,
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], tuple]:
     """Broadcast the per-problem settings to one length B and validate every value: each
-    start must be finite and keep its logits within float32's range on its data set."""
-    m, _, d = xs.shape
+    start must be finite and keep its logits within float32's range on its data set, each
+    batch size at most n."""
+    m, n, d = xs.shape
     init_seed = check_int("init seed", init_seed, 0, MAX_SEED)
-    columns = {"loss": _column(loss), "lr": _column(lr), "data": _column(data)}
+    columns = {
+        "loss": _column(loss),
+        "lr": _column(lr),
+        "data": _column(data),
+        "optimizer": _column(optimizer),
+        "batch_size": _column(batch_size),
+    }
     try:
         starts = initial_params(init_seed, d) if init is None else np.asarray(init, dtype=float)
     except (TypeError, ValueError, OverflowError, RuntimeError):
@@ -248,6 +300,8 @@ def _plan(
     index = np.array([check_int("data", v, 0) for v in full["data"]], dtype=np.int64)
     if np.any(index >= m):
         raise ConfigError(f"data indexes must be below the number of data sets ({m})")
+    optimizers = tuple(check_optimizer(v) for v in full["optimizer"])
+    batches = tuple(check_batch_size(v, n) for v in full["batch_size"])
     starts = np.array(full["init"], dtype=float)
     if not np.all(np.isfinite(starts)):
         raise ConfigError("init must be finite numbers")
@@ -255,7 +309,12 @@ def _plan(
     bound = np.abs(starts[:, 0]) + np.sum(np.abs(starts[:, 1:]) * xmax[index], axis=1)
     for b in np.flatnonzero(~(bound <= FLOAT32_MAX))[:1]:
         check_logits(f"init of problem {b}", starts[b].tolist(), xmax[index[b]].tolist())
-    return losses, lrs, index, starts
+    return losses, lrs, index, starts, optimizers, batches
+
+
+def _steps_per_epoch(batches: Sequence[int | None], n: int) -> np.ndarray:
+    """Steps each problem takes an epoch: 1 for the full batch, else ceil(n / batch size)."""
+    return np.array([1 if b is None else -(-n // b) for b in batches], dtype=np.int64)
 
 
 #: Recorded points a study keeps per fit: enough for the instability rule to see a rise.
@@ -274,10 +333,11 @@ def _recorded(epochs_run: int, every: int) -> int:
     return math.ceil(epochs_run / every)
 
 
-def _empty(size: int, d: int, epochs: int, every: int) -> dict[str, np.ndarray]:
-    """NaN-filled output arrays for `size` problems."""
+def _empty(size: int, d: int, epochs: int, every: int, steps: int) -> dict[str, np.ndarray]:
+    """NaN-filled output arrays for `size` problems (`steps` step losses each)."""
     rows = _recorded(epochs, every)
     return {
+        "step_loss": np.full((size, steps), np.nan),
         "history_loss": np.full((size, rows + 1), np.nan),
         "history_params": np.full((size, rows + 1, d + 1), np.nan),
         "history_grad": np.full((size, rows), np.nan),
@@ -287,17 +347,20 @@ def _empty(size: int, d: int, epochs: int, every: int) -> dict[str, np.ndarray]:
     }
 
 
-def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progress) -> dict:
+def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, shared, epochs,
+               every, tol, record_steps, progress) -> dict:  # fmt: skip
     """One eager fit after another: slow, but needs only torch, and is the reference."""
-    size, d = len(losses), xs.shape[2]
-    out = _empty(size, d, epochs, every)
+    size, (_, n, d) = len(losses), xs.shape
+    per_epoch = _steps_per_epoch(batches, n)
+    out = _empty(size, d, epochs, every, epochs * int(per_epoch.max()) if record_steps else 0)
     for b in tqdm(range(size), desc="eager fits", unit="fit", disable=not progress):
         net = lecture_net(LECTURE_INIT_SEED, d)
         set_params(net, starts[b])
         x, y = torch.from_numpy(xs[index[b]]), torch.from_numpy(ys[index[b]])[:, None]
-        cfg = TrainConfig(loss=losses[b], lr=lrs[b], epochs=epochs, tol=tol)
+        cfg = replace(shared, loss=losses[b], lr=lrs[b], epochs=epochs, tol=tol,
+                      optimizer=optimizers[b], batch_size=batches[b])  # fmt: skip
         try:
-            res = fit_eager(x, y, cfg, net=net)
+            res = fit_eager(x, y, cfg, net=net, record_steps=record_steps)
         except DivergenceError as err:
             out["at"][b], out["value"][b] = err.epoch, err.value
             continue
@@ -308,39 +371,79 @@ def _run_eager(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
         out["history_params"][b, :kept] = res.history.params[:-1:every]
         out["history_grad"][b, :kept] = res.history.grad_norm[::every]
         out["history_params"][b, -1] = res.params
+        if record_steps:
+            out["step_loss"][b, : len(res.history.step_loss)] = res.history.step_loss
     out["engine"] = "eager"
     return out
 
 
-def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progress) -> dict:
-    """The compiled engine: descents over the cores in chunks (for the progress bar), then
-    every recorded loss at once."""
+#: Shuffled indexes precomputed at a time (int64): 4 million, 32 MB, whatever n and epochs.
+PERM_BLOCK = 4_000_000
+
+
+def shuffled_orders(n: int, seed: int) -> Iterator[np.ndarray]:
+    """The order in which DataLoader(TensorDataset(...), shuffle=True, generator=g) with
+    g = torch.Generator().manual_seed(seed) visits n points, epoch after epoch. Each epoch
+    its iterator first draws a base seed for workers from g (one int64), then its
+    RandomSampler draws torch.randperm(n, generator=g), and once exhausted one more
+    randperm(n) for the sample count's remainder (n % n = 0 points, but g moves on)."""
+    g = torch.Generator().manual_seed(seed)
+    while True:
+        torch.empty((), dtype=torch.int64).random_(generator=g)
+        order = torch.randperm(n, generator=g)
+        torch.randperm(n, generator=g)
+        yield order.numpy()
+
+
+def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, shared, epochs,
+               every, tol, record_steps, progress) -> dict:  # fmt: skip
+    """The compiled engine: blocks of epochs (the mini-batch orders of a block computed
+    first, shared by every problem), each spread over the cores in chunks of problems (for
+    the progress bar); then every recorded loss at once."""
     from . import fused
 
-    size = len(losses)
-    out = _empty(size, xs.shape[2], epochs, every)
+    size, (_, n, d) = len(losses), xs.shape
+    per_epoch = _steps_per_epoch(batches, n)
+    out = _empty(size, d, epochs, every, epochs * int(per_epoch.max()) if record_steps else 0)
     params = out["history_params"].astype(np.float32)
     grads = out["history_grad"].astype(np.float32)
+    steps = out["step_loss"].astype(np.float32)
     x32 = np.ascontiguousarray(xs.transpose(0, 2, 1))  # feature-major: m x d x n
     xlim = np.stack((xs.min(axis=1), xs.max(axis=1)), axis=1)  # m x 2 x d: the data's box
     bce = np.array([name == "bce" for name in losses])
-    lr32, w = lrs.astype(np.float32), starts.astype(np.float32)
+    kind = np.array([OPTIMIZERS.index(name) for name in optimizers], dtype=np.int64)
+    batch = np.array([n if b is None else b for b in batches], dtype=np.int64)
+    minibatch = batch < n
+    w = starts.astype(np.float32)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    t = np.zeros((size, 1), dtype=np.int64)
+    out["ran"][:] = 0
     tol2 = -1.0 if tol is None else tol * tol  # -1: never (a gradient can be exactly 0)
+    block = max(1, PERM_BLOCK // n) if minibatch.any() else epochs
+    orders = shuffled_orders(n, shared.shuffle_seed)
     chunk = max(8, math.ceil(size / 50))
+    blocks = range(0, epochs, block)
+    settings = (shared.momentum, shared.nesterov, *shared.betas, shared.eps)
     # Hand out problems one at a time, so a core slowed by another process holds up no one.
     with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar, \
             fused.parallel_chunksize(1):  # fmt: skip
-        for lo in range(0, size, chunk):
-            hi = min(lo + chunk, size)
-            fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], lr32[lo:hi], w[lo:hi],
-                               epochs, every, params[lo:hi], grads[lo:hi], xlim, LOGIT_LIMIT,
-                               tol2,
-                               out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
-            bar.update(hi - lo)
+        for first in blocks:
+            stop = min(first + block, epochs)
+            perms = np.zeros((0, n), dtype=np.int64)
+            if minibatch.any():
+                perms = np.stack([next(orders) for _ in range(first, stop)])
+            for lo in range(0, size, chunk):
+                hi = min(lo + chunk, size)
+                fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], kind[lo:hi], lrs[lo:hi],
+                                   *settings, batch[lo:hi], perms, w[lo:hi], m[lo:hi],
+                                   v[lo:hi], t[lo:hi], first, stop, every, params[lo:hi],
+                                   grads[lo:hi], steps[lo:hi], xlim, LOGIT_LIMIT, tol2,
+                                   out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
+                bar.update((hi - lo) / len(blocks))
     loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
-    fused.mean_losses(x32, ys, index, bce, params, loss)
+    fused.history_values(x32, ys, index, bce, params, loss, grads, minibatch)
     out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
-    out["history_grad"] = grads.astype(float)
+    out["history_grad"], out["step_loss"] = grads.astype(float), steps.astype(float)
     diverged = out["at"] > 0  # w holds the parameters that broke the rule
     box = xlim[index[diverged]]
     out["value"][diverged] = logit_bound(w[diverged], box[:, 0], box[:, 1])
@@ -348,7 +451,8 @@ def _run_fused(xs, ys, losses, lrs, index, starts, *, epochs, every, tol, progre
     return out
 
 
-def _finish(xs, ys, losses, lrs, index, starts, out, epochs, every, names, tol) -> BatchResult:
+def _finish(xs, ys, losses, lrs, index, starts, optimizers, batches, out, epochs, every, names,
+            tol) -> BatchResult:  # fmt: skip
     """NaN out the results of diverged problems, judge convergence, assemble the BatchResult."""
     loss, params, at, ran = out["history_loss"], out["history_params"], out["at"], out["ran"]
     ok = at == 0
@@ -377,4 +481,8 @@ def _finish(xs, ys, losses, lrs, index, starts, out, epochs, every, names, tol) 
         record_every=every,
         engine=out["engine"],
         names=names,
+        optimizers=optimizers,
+        batch_size=batches,
+        steps_per_epoch=_steps_per_epoch(batches, xs.shape[1]),
+        step_loss=out["step_loss"] if out["step_loss"].shape[1] else None,
     )

@@ -18,7 +18,7 @@ fresh install pays the compilation (5-15 s); later processes load it in about a 
 
 from __future__ import annotations
 
-__all__ = ["descend", "descend_many", "mean_losses", "parallel_chunksize"]
+__all__ = ["descend", "descend_many", "history_values", "parallel_chunksize"]
 
 import numpy as np
 from llvmlite import ir
@@ -127,11 +127,10 @@ def _residual_mse(p: float, y: float) -> float:
 
 
 @njit(**JIT)
-def _step(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, lr: float, w: np.ndarray,
-          r: np.ndarray) -> float:  # fmt: skip
-    """One gradient step in place, w -= lr * grad, the gradient of the mean loss at logits u
-    in closed form; r is scratch for d loss / d u. Returns |grad|^2 (for early stopping).
-    Compiled once per loss (bce is literal)."""
+def _gradient(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, r: np.ndarray,
+              g: np.ndarray) -> float:  # fmt: skip
+    """g = the gradient of the mean loss at logits u, in closed form; r is scratch for
+    d loss / d u. Returns |g|^2 (for early stopping). Compiled once per loss (bce literal)."""
     literally(bce)
     inv_n = ONE / F32(u.shape[0])
     g0 = ZERO
@@ -140,17 +139,51 @@ def _step(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, lr: float, w: 
         ri = _residual_bce(p, y[i]) if bce else _residual_mse(p, y[i])
         r[i] = ri
         g0 += ri
-    g0 *= inv_n
-    norm2 = g0 * g0
+    g[0] = g0 * inv_n
+    norm2 = g[0] * g[0]
     for j in range(x.shape[0]):
         gj = ZERO
         for i in range(u.shape[0]):
             gj += r[i] * x[j, i]
-        gj *= inv_n
-        norm2 += gj * gj
-        w[j + 1] -= lr * gj
-    w[0] -= lr * g0
+        g[j + 1] = gj * inv_n
+        norm2 += g[j + 1] * g[j + 1]
     return norm2
+
+
+#: Optimizer codes (config.OPTIMIZERS' order).
+SGD, MOMENTUM, ADAM = 0, 1, 2
+
+
+@njit(**JIT)
+def _update(kind: int, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
+            t: int, lr: float, mom: float, nesterov: bool, b1: float, b2: float,
+            eps: float) -> None:  # fmt: skip
+    """One optimizer step in place, as torch.optim computes it in float32 after t steps:
+    SGD w -= lr g; momentum buf = g (first step) or mom buf + g, w -= lr (buf, or
+    g + mom buf with Nesterov); Adam m = lerp(m, g, 1 - b1), v = b2 v + (1 - b2) g g,
+    w += (-lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps), the scalars in float64."""
+    lr32 = F32(lr)
+    if kind == SGD:
+        for j in range(w.shape[0]):
+            w[j] -= lr32 * g[j]
+    elif kind == MOMENTUM:
+        mom32 = F32(mom)
+        for j in range(w.shape[0]):
+            buf = g[j] if t == 0 else m[j] * mom32 + g[j]
+            m[j] = buf
+            w[j] -= lr32 * (g[j] + mom32 * buf if nesterov else buf)
+    else:
+        step = float(t + 1)
+        size = F32(-lr / (1.0 - b1**step))
+        root = F32((1.0 - b2**step) ** 0.5)
+        weight, beta2, rest2, eps32 = F32(1.0 - b1), F32(b2), F32(1.0 - b2), F32(eps)
+        for j in range(w.shape[0]):
+            if weight < HALF:  # torch's lerp: exact at both ends
+                m[j] = m[j] + weight * (g[j] - m[j])
+            else:
+                m[j] = g[j] - (g[j] - m[j]) * (ONE - weight)
+            v[j] = v[j] * beta2 + rest2 * g[j] * g[j]
+            w[j] = w[j] + size * m[j] / (np.sqrt(v[j]) / root + eps32)
 
 
 @njit(**JIT)
@@ -165,61 +198,144 @@ def _logit_bound(w: np.ndarray, xlim: np.ndarray) -> float:
 
 
 @njit(**JIT)
-def descend(x: np.ndarray, y: np.ndarray, bce: bool, lr: float, w: np.ndarray, epochs: int,
-            every: int, params: np.ndarray, grads: np.ndarray, xlim: np.ndarray,
-            limit: float, tol2: float) -> tuple[int, int]:  # fmt: skip
-    """Gradient descent on one problem (x is d x n, y has n labels); w (1+d) changes in place.
+def _gather(x: np.ndarray, y: np.ndarray, idx: np.ndarray, xb: np.ndarray,
+            yb: np.ndarray) -> None:  # fmt: skip
+    """Copy the points idx into the contiguous batch xb (d x k), yb (k)."""
+    for i in range(idx.shape[0]):
+        yb[i] = y[idx[i]]
+    for j in range(x.shape[0]):
+        for i in range(idx.shape[0]):
+            xb[j, i] = x[j, idx[i]]
 
-    The parameters before epochs 0, every, 2 every, ... go to params[0], params[1], ... (the
-    gradient norm there to grads[0], grads[1], ...) and the final ones to params[-1]. After
-    each step the divergence rule (result.diverged) is checked: the logit bound over the
-    data's box xlim (2 x d: min and max of each x_j) must stay within limit. Stops early once
-    |grad|^2 <= tol2 (negative: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the
-    1-based epoch whose step broke the rule (the rows after it are left alone). Losses are
-    computed afterwards, from the recorded parameters, by mean_losses.
+
+@njit(**JIT)
+def _batch_step(bce: bool, kind: int, x: np.ndarray, y: np.ndarray, u: np.ndarray,
+                r: np.ndarray, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
+                t: int, lr: float, mom: float, nesterov: bool, b1: float, b2: float,
+                eps: float, want_loss: bool) -> tuple[float, float]:  # fmt: skip
+    """One step on the batch (x, y): logits, gradient, update. Returns |g|^2 and, when
+    asked, the batch's mean loss before the step (else 0)."""
+    _logits(x, w, u)
+    loss = ZERO
+    if want_loss:
+        loss = _mean_bce(u, y) if bce else _mean_mse(u, y)
+    norm2 = _gradient(True, x, y, u, r, g) if bce else _gradient(False, x, y, u, r, g)
+    _update(kind, w, g, m, v, t, lr, mom, nesterov, b1, b2, eps)
+    return norm2, loss
+
+
+@njit(**JIT)
+def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: float,
+            nesterov: bool, b1: float, b2: float, eps: float, batch: int, perms: np.ndarray,
+            w: np.ndarray, m: np.ndarray, v: np.ndarray, t: np.ndarray, first: int,
+            stop: int, every: int, params: np.ndarray, grads: np.ndarray,
+            steps: np.ndarray, xlim: np.ndarray, limit: float,
+            tol2: float) -> tuple[int, int]:  # fmt: skip
+    """Epochs first .. stop - 1 of one problem (x is d x n, y has n labels): w (1+d), the
+    optimizer's state m, v (1+d) and its step count t[0] change in place, so a long run
+    goes in blocks of epochs. batch >= n is the full batch; else each epoch takes
+    ceil(n / batch) steps over perms[epoch - first] (the DataLoader's order), the last
+    batch smaller.
+
+    The parameters before epochs 0, every, 2 every, ... go to params[0], params[1], ... and
+    the latest to params[-1]; full-batch steps write the gradient norm there to grads (for
+    mini-batches it is the full data's, computed afterwards by history_values). The batch
+    loss of every step goes to steps when it has room. After each epoch the divergence rule
+    (result.diverged) is checked: the logit bound over the data's box xlim (2 x d) must
+    stay within limit. Stops after an epoch that starts with a full gradient norm^2 <= tol2
+    (negative: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the 1-based
+    epoch that broke the rule (the rows after it are left alone).
     """
-    n = y.shape[0]
-    u, r = np.empty(n, F32), np.empty(n, F32)
-    for epoch in range(epochs):
+    d, n = x.shape
+    full = batch >= n
+    size = n if full else batch
+    per_epoch = 1 if full else (n + batch - 1) // batch
+    last = n - (per_epoch - 1) * size  # the last batch's size
+    want = steps.shape[0] > 0
+    u, r, g = np.empty(n, F32), np.empty(n, F32), np.empty(d + 1, F32)
+    xb, yb = np.empty((d, size), F32), np.empty(size, F32)
+    xl, yl = np.empty((d, last), F32), np.empty(last, F32)
+    for epoch in range(first, stop):
         if epoch % every == 0:
             params[epoch // every] = w
-        _logits(x, w, u)
-        norm2 = _step(True, x, y, u, lr, w, r) if bce else _step(False, x, y, u, lr, w, r)
-        if epoch % every == 0:
-            grads[epoch // every] = np.sqrt(norm2)
+        if full:
+            norm2, loss = _batch_step(bce, kind, x, y, u, r, w, g, m, v, t[0], lr, mom,
+                                      nesterov, b1, b2, eps, want)  # fmt: skip
+            t[0] += 1
+            if epoch % every == 0:
+                grads[epoch // every] = np.sqrt(norm2)
+            if want:
+                steps[epoch] = loss
+        else:
+            norm2 = F32(np.inf)
+            if tol2 >= 0:  # the full gradient where the epoch starts
+                _logits(x, w, u)
+                norm2 = _gradient(True, x, y, u, r, g) if bce else _gradient(False, x, y, u, r, g)
+            order = perms[epoch - first]
+            for s in range(per_epoch):
+                lo = s * size
+                if lo + size <= n:
+                    xs, ys = xb, yb
+                else:
+                    xs, ys = xl, yl
+                _gather(x, y, order[lo : lo + ys.shape[0]], xs, ys)
+                k = ys.shape[0]
+                _, loss = _batch_step(bce, kind, xs, ys, u[:k], r[:k], w, g, m, v, t[0], lr,
+                                      mom, nesterov, b1, b2, eps, want)  # fmt: skip
+                t[0] += 1
+                if want:
+                    steps[epoch * per_epoch + s] = loss
         if not _logit_bound(w, xlim) <= limit:  # also true for NaN
             return epoch + 1, epoch + 1
         if norm2 <= tol2:
             params[-1] = w
             return 0, epoch + 1
     params[-1] = w
-    return 0, epochs
+    return 0, stop
 
 
 @njit(parallel=True, **JIT)
 def descend_many(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray,
-                 lr: np.ndarray, w: np.ndarray, epochs: int, every: int, params: np.ndarray,
-                 grads: np.ndarray, xlim: np.ndarray, limit: float, tol2: float,
-                 stopped: np.ndarray, ran: np.ndarray) -> None:  # fmt: skip
-    """descend() for each problem b, spread over the cores: data set data[b] of x (m x d x n)
-    and y (m x n), its box xlim[data[b]], loss bce[b], step lr[b], start w[b]; into
-    params[b], grads[b], stopped[b] (diverged at) and ran[b] (epochs run)."""
+                 kind: np.ndarray, lr: np.ndarray, mom: float, nesterov: bool, b1: float,
+                 b2: float, eps: float, batch: np.ndarray, perms: np.ndarray, w: np.ndarray,
+                 m: np.ndarray, v: np.ndarray, t: np.ndarray, first: int, stop: int,
+                 every: int, params: np.ndarray, grads: np.ndarray, steps: np.ndarray,
+                 xlim: np.ndarray, limit: float, tol2: float, stopped: np.ndarray,
+                 ran: np.ndarray) -> None:  # fmt: skip
+    """descend() over epochs first .. stop - 1 for each problem b still running (not
+    diverged, ran[b] == first), spread over the cores: data set data[b] of x (m x d x n)
+    and y (m x n), its box xlim[data[b]], loss bce[b], optimizer kind[b], step lr[b],
+    batch size batch[b], state w[b], m[b], v[b], t[b]; into params[b], grads[b], steps[b],
+    stopped[b] (diverged at) and ran[b] (epochs run)."""
     for b in prange(w.shape[0]):
-        stopped[b], ran[b] = descend(x[data[b]], y[data[b]], bce[b], lr[b], w[b], epochs,
-                                     every, params[b], grads[b], xlim[data[b]], limit,
-                                     tol2)  # fmt: skip
+        if stopped[b] == 0 and ran[b] == first:
+            stopped[b], ran[b] = descend(x[data[b]], y[data[b]], bce[b], kind[b], lr[b], mom,
+                                         nesterov, b1, b2, eps, batch[b], perms, w[b], m[b],
+                                         v[b], t[b], first, stop, every, params[b], grads[b],
+                                         steps[b], xlim[data[b]], limit, tol2)  # fmt: skip
 
 
 @njit(parallel=True, **JIT)
-def mean_losses(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray,
-                params: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
+def history_values(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray,
+                   params: np.ndarray, out: np.ndarray, grad: np.ndarray,
+                   full_grad: np.ndarray) -> None:  # fmt: skip
     """out[b, k] = the mean loss of problem b at params[b, k], every (b, k) spread over the
-    cores. The loss of an iterate does not depend on the ones after it, so the history can
-    be evaluated after the descent, in parallel, exactly as the eager loop would see it."""
+    cores, and grad[b, k] = its gradient norm where full_grad[b] (mini-batch runs, whose
+    steps saw only their batch). The values at an iterate do not depend on the ones after
+    it, so the history can be evaluated after the descent, in parallel, exactly as the
+    eager loop would see it."""
     rows = params.shape[1]
+    n, d = y.shape[1], x.shape[1]
     for item in prange(params.shape[0] * rows):
         b, k = item // rows, item % rows
-        u = np.empty(y.shape[1], F32)
-        _logits(x[data[b]], params[b, k], u)
-        yb = y[data[b]]
+        u = np.empty(n, F32)
+        xb, yb = x[data[b]], y[data[b]]
+        _logits(xb, params[b, k], u)
         out[b, k] = _mean_bce(u, yb) if bce[b] else _mean_mse(u, yb)
+        if full_grad[b] and k < grad.shape[1]:
+            r, g = np.empty(n, F32), np.empty(d + 1, F32)
+            if bce[b]:
+                norm2 = _gradient(True, xb, yb, u, r, g)
+            else:
+                norm2 = _gradient(False, xb, yb, u, r, g)
+            grad[b, k] = np.sqrt(norm2)
