@@ -1,0 +1,270 @@
+"""build_design against statsmodels' own model matrices (patsy), target coding, missing rows,
+the refusals of item 9, and the saved spec rebuilding the same columns on new rows."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from sklearn.preprocessing import OneHotEncoder
+
+from logitlab.data.datasets import load_dataset
+from logitlab.data.design import ModelSpec, build_design, load_model, model_record
+from logitlab.errors import ConfigError, DataError
+
+
+@pytest.fixture
+def table():
+    rng = np.random.default_rng(5)
+    n = 120
+    return pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n),
+            "a": rng.normal(size=n) + 3.0,
+            "b": rng.normal(size=n),
+            "g": rng.choice(["lo", "mid", "hi"], n),
+            "odd name": rng.uniform(1, 2, n),
+        }
+    )
+
+
+def same_as_statsmodels(frame, formula):
+    """Our design equals statsmodels' exog (patsy) column for column, matched by name."""
+    design = build_design(frame, formula=formula)
+    model = smf.logit(formula, frame)
+    exog = dict(zip(model.exog_names, model.exog.T, strict=True))
+    assert design.intercept == ("Intercept" in exog)
+    assert set(design.names) == set(exog) - {"Intercept"}
+    for j, name in enumerate(design.names):
+        np.testing.assert_allclose(design.X[:, j], exog[name], rtol=1e-13, atol=0, err_msg=name)
+    np.testing.assert_array_equal(design.y, model.endog)
+    return design
+
+
+def test_spector_equals_statsmodels():
+    design = same_as_statsmodels(load_dataset("spector").frame, "GRADE ~ GPA + TUCE + C(PSI)")
+    assert design.names == ("GPA", "TUCE", "C(PSI)[T.1]")
+
+
+def test_categorical_interaction_transforms_equal_statsmodels(table):
+    same_as_statsmodels(table, "y ~ a * C(g) + I(b ** 2) + np.log(a) + b:a")
+
+
+def test_no_intercept_equals_statsmodels(table):
+    design = same_as_statsmodels(table, "y ~ a + b - 1")
+    assert not design.intercept
+
+
+def test_text_column_one_hot_against_first_level(table):
+    design = build_design(table, target="y", features=["g"])
+    reference = OneHotEncoder(drop="first", sparse_output=False).fit(table[["g"]])
+    levels = sorted(table["g"].unique())
+    assert design.names == tuple(f"g[T.{level}]" for level in levels[1:])
+    np.testing.assert_array_equal(design.X, reference.transform(table[["g"]]))
+    assert any(f"first level {levels[0]!r}" in note for note in design.coding)
+
+
+def test_target_and_features_build_the_quoted_formula(table):
+    design = build_design(table, target="y")
+    assert design.formula == "y ~ a + b + g + `odd name`"
+    same = build_design(table, formula="y ~ a + b + g + `odd name`")
+    np.testing.assert_array_equal(design.X, same.X)
+    assert "odd name" in design.names
+
+
+@pytest.mark.parametrize(
+    ("values", "positive", "success"),
+    [
+        ([0, 1, 1, 0], None, 1),
+        ([False, True, True, False], None, True),
+        (["no", "yes", "yes", "no"], None, "yes"),
+        (["no", "yes", "yes", "no"], "no", "no"),
+        ([0.0, 1.0, 1.0, 0.0], "1", 1.0),
+        ([False, True, True, False], "true", True),
+        ([2, 5, 5, 2], 2, 2),
+    ],
+)
+def test_target_coding(values, positive, success):
+    frame = pd.DataFrame({"t": values, "x": [0.5, 1.0, 2.0, 4.0]})
+    design = build_design(frame, target="t", positive=positive)
+    assert design.positive == success
+    np.testing.assert_array_equal(design.y, [float(v == success) for v in values])
+    assert design.negative in values and design.negative != success
+
+
+def test_positive_that_is_no_value():
+    frame = pd.DataFrame({"t": ["a", "b"], "x": [1.0, 2.0]})
+    with pytest.raises(DataError, match="'a' or 'b'"):
+        build_design(frame, target="t", positive="c")
+
+
+@pytest.mark.parametrize(("values", "count"), [([1, 1, 1, 1], "1"), ([0, 1, 2, 1], "3")])
+def test_target_needs_two_values(values, count):
+    frame = pd.DataFrame({"t": values, "x": [0.5, 1.0, 2.0, 4.0]})
+    with pytest.raises(DataError, match=f"exactly two values, got {count}"):
+        build_design(frame, target="t")
+
+
+def test_missing_rows_dropped_and_counted(table):
+    frame = table.copy()
+    frame.loc[[3, 7], "a"] = np.nan
+    frame.loc[[7, 9], "g"] = None
+    frame.loc[11, "b"] = np.nan  # b is not used: row 11 stays
+    design = build_design(frame, formula="y ~ a + g")
+    assert design.dropped == 3
+    np.testing.assert_array_equal(design.rows, np.setdiff1d(np.arange(len(frame)), [3, 7, 9]))
+    full = build_design(table, formula="y ~ a + g")
+    np.testing.assert_array_equal(design.X, full.X[design.rows])
+
+
+def test_missing_error_names_the_column(table):
+    frame = table.copy()
+    frame.loc[5, "b"] = np.nan
+    with pytest.raises(DataError, match="column 'b' has 1 missing value"):
+        build_design(frame, formula="y ~ a + b", missing="error")
+
+
+def test_every_row_dropped(table):
+    frame = table.assign(a=np.nan)
+    with pytest.raises(DataError, match="every row"):
+        build_design(frame, formula="y ~ a + b")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"formula": "y ~ a +"}, ConfigError, "does not parse"),
+        ({"formula": "y ~ (a"}, ConfigError, "does not parse"),
+        ({"formula": "~ a"}, ConfigError, "target ~ terms"),
+        ({"formula": "y + a ~ b"}, ConfigError, "one column"),
+        ({"formula": "y ~ y + a"}, ConfigError, "cannot also be"),
+        ({"formula": "y ~ zz + a"}, DataError, "no column 'zz'"),
+        ({"formula": "zz ~ a"}, DataError, "no column 'zz'"),
+        ({"target": "y", "features": ["a", "zz"]}, DataError, "no column 'zz'"),
+        ({"target": "y", "features": ["a", "y"]}, ConfigError, "cannot also be"),
+        ({"formula": "y ~ a", "target": "y"}, ConfigError, "not both"),
+        ({"formula": "y ~ a", "missing": "keep"}, ConfigError, "missing must be"),
+        ({"formula": "y ~ a + I(a - a + 2)"}, DataError, "constant"),
+        ({"formula": "y ~ a + I(a * 1.0)"}, DataError, "'a' and 'I(a * 1.0)' are the same"),
+        ({"formula": "y ~ a + b + I(2 * a - b)"}, DataError,
+         "'I(2 * a - b)' is collinear with 'a', 'b'"),
+        ({"formula": "y ~ a + center(a)"}, DataError, "'center(a)' is collinear with 'a'"),
+        ({"formula": "y ~ np.log(b)"}, DataError, "'np.log(b)' is NaN or infinite"),
+        ({"formula": "y ~ g", "max_levels": 2}, DataError, "3 levels, more than max_levels=2"),
+        ({"formula": "y ~ C(b)", "max_levels": 50}, DataError, "120 levels"),
+        ({"formula": "y ~ 1"}, ConfigError, "besides the intercept"),
+    ],
+)  # fmt: skip
+def test_refusals_name_what_is_wrong(table, kwargs, error, words):
+    with pytest.raises(error) as caught:
+        build_design(table, **kwargs)
+    assert words in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_collinear_dummies_named(table):
+    frame = table.assign(h=table["g"].map({"lo": 0.0, "mid": 1.0, "hi": 1.0}))
+    with pytest.raises(DataError, match="'h' is collinear with 'g"):
+        build_design(frame, formula="y ~ g + h")
+
+
+def test_correlated_but_not_collinear_is_kept(table):
+    noise = np.random.default_rng(9).normal(size=len(table)) * 1e-3
+    design = build_design(table.assign(c=table["a"] + noise), formula="y ~ a + c")
+    assert design.names == ("a", "c")
+
+
+# --- the saved spec ------------------------------------------------------------------------
+
+FORMULAS = [
+    "y ~ a * C(g) + I(b ** 2) + center(b) + np.log(`odd name`)",
+    "y ~ C(g, levels=['mid', 'lo', 'hi']) + scale(a) - 1",
+    "y ~ g:b + a",
+]
+
+
+def through_json(spec: ModelSpec) -> ModelSpec:
+    return ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict(), allow_nan=False)))
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_spec_rebuilds_the_same_columns_on_new_rows(table, formula):
+    design = build_design(table, formula=formula)
+    spec = through_json(design.spec)
+    assert spec == design.spec
+    new = table.iloc[::-1][:40].drop(columns="y")  # fewer rows: stateful transforms keep
+    np.testing.assert_array_equal(spec.design(new), design.X[::-1][:40])  # the fit's state
+
+
+def test_unseen_level_refused(table):
+    spec = through_json(build_design(table, formula="y ~ a + g").spec)
+    new = table.drop(columns="y").head(5).assign(g=["lo", "mid", "top", "hi", "lo"])
+    with pytest.raises(DataError, match=r"column 'g' has level.* not seen: 'top'"):
+        spec.design(new)
+
+
+def test_unseen_level_inside_an_expression_refused(table):
+    spec = through_json(build_design(table, formula="y ~ a + C(g.str.upper())").spec)
+    new = table.drop(columns="y").head(5).assign(g=["lo", "mid", "top", "hi", "lo"])
+    with pytest.raises(DataError, match="TOP"):
+        spec.design(new)
+
+
+def test_missing_column_and_value_refused(table):
+    spec = build_design(table, formula="y ~ a + b").spec
+    with pytest.raises(DataError, match="no column 'b'"):
+        spec.design(table.drop(columns="b"))
+    with pytest.raises(DataError, match="column 'a' has 1 missing"):
+        spec.design(table.assign(a=np.r_[np.nan, table["a"][1:]]))
+    x, rows = spec.matrix(table.assign(a=np.r_[np.nan, table["a"][1:]]), missing="drop")
+    np.testing.assert_array_equal(rows, np.arange(1, len(table)))
+    np.testing.assert_array_equal(x, spec.design(table)[1:])
+
+
+def test_numbers_where_text_was_refused(table):
+    spec = build_design(table, formula="y ~ a + b").spec
+    with pytest.raises(DataError):
+        spec.design(table.assign(a="many"))
+
+
+def test_model_file_round_trip(tmp_path, table):
+    design = build_design(table, formula="y ~ a + C(g)")
+    coefficients = np.arange(1.0, len(design.names) + 2)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model_record(design.spec, coefficients)))
+    spec, loaded = load_model(path)
+    assert spec == design.spec
+    assert list(loaded) == ["Intercept", *design.names]
+    assert list(loaded.values()) == coefficients.tolist()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("not json {", "not JSON"),
+        ('{"format": "something else"}', "not a model file"),
+        ('[1, 2]', "not a model file"),
+        ('{"format": "logitlab-model", "version": 99}', "version 99"),
+        ('{"format": "logitlab-model", "version": 1, "spec": {}}', "not a valid model file"),
+    ],
+)  # fmt: skip
+def test_not_a_model_file(tmp_path, text, words):
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    with pytest.raises(DataError, match=words):
+        load_model(path)
+
+
+def test_model_file_with_wrong_coefficients(tmp_path, table):
+    record = model_record(build_design(table, formula="y ~ a + b").spec, [0.1, 0.2, 0.3])
+    record["coefficients"] = {"Intercept": 0.1, "a": 0.2}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(record))
+    with pytest.raises(DataError, match="coefficients must be named"):
+        load_model(path)
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(DataError, match="cannot read model file"):
+        load_model(tmp_path / "none.json")
