@@ -154,3 +154,16 @@ def test_a_batch_larger_than_the_training_images_is_refused():
 def test_a_split_leaving_too_few_images_is_refused():
     with pytest.raises(DataError, match="each side needs at least 2"):
         run_digits(DigitsConfig(test_size=0.001))
+
+
+def test_losses_are_the_mean_bce_after_each_epoch(run):
+    """Epoch 0 is the zero start, where every P(7) = 1/2: the loss is ln 2 exactly."""
+    x_train, _, y_train, _ = sklearn_split()
+    losses = run.losses()
+    assert len(losses) == run.fit.epochs + 1
+    np.testing.assert_allclose(losses[0], np.log(2), rtol=1e-6)
+    for epoch in (1, run.fit.epochs):
+        w = run.fit.history.params[epoch]
+        u = w[0] + x_train @ w[1:]
+        bce = np.mean(np.logaddexp(0, u) - y_train * u)
+        np.testing.assert_allclose(losses[epoch], bce, rtol=1e-4)

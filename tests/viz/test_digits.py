@@ -36,7 +36,10 @@ def test_weights_are_an_8x8_image_on_a_diverging_map_centred_at_zero(run):
 def test_training_figure_draws_every_epochs_loss_and_both_accuracies(run):
     left, right = plot_training(run).axes
     (loss,) = left.get_lines()
-    np.testing.assert_array_equal(loss.get_ydata(), run.fit.history.loss)
+    # the loss after epochs 1, 2, ..., the last: each epoch's start value, then the final
+    np.testing.assert_array_equal(loss.get_xdata(), np.arange(1, run.fit.epochs + 1))
+    np.testing.assert_array_equal(loss.get_ydata()[:-1], run.fit.history.loss[1:])
+    assert loss.get_ydata()[-1] == run.fit.final_loss
     lines = {line.get_label(): line for line in right.get_lines()}
     np.testing.assert_array_equal(lines["held-out images"].get_ydata(), run.test_curve[1:])
     assert lines["scikit-learn, held out"].get_ydata()[0] == run.reference.test.accuracy

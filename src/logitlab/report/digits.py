@@ -6,6 +6,8 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..records import digits_weight_rows, to_record
 from ..studies.digits import DIGITS, DigitsRun
 from ..viz.digits import FIGURES
@@ -48,9 +50,28 @@ def score_rows(results: dict) -> list[list[object]]:
     return rows
 
 
-def separation_text(results: dict) -> str:
+def growth_text(run: DigitsRun) -> str:
+    """What the epochs after the training images are all sorted out do: the weights grow,
+    the held-out accuracy barely moves (numbers from this run's history)."""
+    start, end = run.separated_from(), run.fit.epochs
+    if start is None:
+        wrong = round((1 - run.train_curve[-1]) * int(np.sum(~run.test)))
+        return f"After {end:,} epochs {wrong} training images are still on the wrong side."
+    largest = np.abs(run.fit.history.params[:, 1:]).max(axis=1)
+    loss = run.losses()
+    held_out = dict(zip(run.curve_epochs.tolist(), run.test_curve.tolist(), strict=True))
+    return (
+        f"Every training image is on the right side from epoch {start:,} on. From there to "
+        f"epoch {end:,} the largest weight went from {largest[start]:.3g} to "
+        f"{largest[end]:.3g} and the training loss from {loss[start]:.3g} to {loss[end]:.3g}, "
+        f"while the held-out accuracy went from {_percent(held_out[start])} to "
+        f"{_percent(held_out[end])}."
+    )
+
+
+def separation_text(run: DigitsRun, results: dict) -> str:
     """Why there is no maximum-likelihood fit to compare with, in plain words."""
-    if not results["separable"]:  # never seen on these digits, but the check decides
+    if not results["separable"]:  # a subset of separable images stays separable: not seen
         return "<p>The training images are not separable, so a maximum-likelihood fit exists.</p>"
     return f"""<p>A single flat cut through the 64-dimensional pixel space puts every training
 {DIGITS[0]} on one side and every training {DIGITS[1]} on the other (checked by a linear
@@ -58,9 +79,8 @@ program, <code>logitlab.data.separation</code>). On such data the likelihood kee
 weights grow: pushing every probability further towards 0 or 1 always helps, so the
 maximum-likelihood estimate does not exist (Newton–Raphson would run the weights off to
 infinity). That is why the model here is gradient descent stopped after a fixed number of
-epochs ({results["fit"]["epochs"]:,}): the epochs, like scikit-learn's penalty, decide how
-large the weights get. Run longer and the training loss keeps falling while the weights keep
-growing, with hardly any change in which images are classified right.</p>
+epochs: the epochs, like scikit-learn's penalty, decide how large the weights get.
+{growth_text(run)}</p>
 <details><summary>The separating direction the check found</summary>
 <p><code>{html.escape(results["separation"])}</code></p></details>"""
 
@@ -108,13 +128,14 @@ gradient, so it keeps its start, and 0 shows it as what it is, no vote. Final tr
 <p>Each weight belongs to one pixel, so the 64 of them form an 8 × 8 image. Red pixels
 (weight &gt; 0) raise the odds of a {b} when inked, blue ones those of a {a}. The weights'
 sign matches the sign of mean {b} − mean {a} on {agree["agree"]} of the {agree["pixels"]}
-pixels where the two means differ by at least {agree["min_difference"]:g}: the model
-learnt to look where an eye would, the top bar of the {b} and the {a}'s right-hand bulges.
-</p>
+pixels where the two means differ by at least {agree["min_difference"]:g} of full ink
+({_percent(agree["agree"] / agree["pixels"])}): where a {b} usually has ink and a {a} has
+not, ink is evidence for a {b}, and the other way round. Pixels where the means are alike
+carry weights of either sign: they only help in combination with others.</p>
 {figures["weights.png"]}
 
 <h2>No maximum-likelihood fit</h2>
-{separation_text(results)}
+{separation_text(run, results)}
 
 <h2>The hardest held-out images</h2>
 {figures["hardest.png"]}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import TrainConfig, check_float, check_int, shown
+from ..data.datasets import load_dataset
 from ..engines import fit
 from ..errors import ConfigError, SeparationWarning
 from ..model import probabilities
@@ -94,15 +95,13 @@ class DigitsData:
 
 
 def load_3v7() -> DigitsData:
-    """scikit-learn's 3s and 7s, pixels divided by 16 (see the module's note)."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    keep = np.isin(digits.target, DIGITS)
-    names = tuple(f"r{r}c{c}" for r in range(SIDE) for c in range(SIDE))
+    """The shipped data set digits-3v7 (scikit-learn's 3s and 7s) as pixels in [0, 1], row by
+    row (pixel_0_0 ... pixel_7_7), and y = 1 for a 7."""
+    table = load_dataset("digits-3v7")
+    names = tuple(column for column in table.frame.columns if column != table.target)
     return DigitsData(
-        x=digits.data[keep] / INK_LEVELS,
-        y=(digits.target[keep] == DIGITS[1]).astype(float),
+        x=table.frame[list(names)].to_numpy(dtype=float) / INK_LEVELS,
+        y=(table.frame[table.target] == DIGITS[1]).to_numpy(dtype=float),
         names=names,
     )
 
@@ -140,6 +139,11 @@ class DigitsRun:
     def weights(self) -> np.ndarray:
         """The 64 pixel weights as the 8 x 8 image they belong to (> 0 votes for a 7)."""
         return self.fit.coef.reshape(SIDE, SIDE)
+
+    def losses(self) -> np.ndarray:
+        """The full-batch training loss at the parameters after each epoch 0, 1, ..., epochs
+        (the history holds each epoch's start; the final loss closes it)."""
+        return np.append(self.fit.history.loss, self.fit.final_loss)
 
     def mean_image(self, digit: int) -> np.ndarray:
         """The mean training image of `digit` (3 or 7), 8 x 8, ink in [0, 1]."""

@@ -70,10 +70,11 @@ def plot_training(run: DigitsRun) -> Figure:
     the images are sorted out in the first few, the rest only sharpens the probabilities."""
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2, sharex=True)
-    loss = run.fit.history.loss
-    left.plot(np.arange(1, len(loss) + 1), loss, color=LOSS_COLORS["bce"], linewidth=1.5)
-    left.set(yscale="log", ylabel="BCE loss (log scale)", title="Training loss")
     # Epoch 0 (all weights 0, every P(7) = 0.5) has no place on a log axis.
+    loss = run.losses()
+    left.plot(np.arange(1, len(loss)), loss[1:], color=LOSS_COLORS["bce"], linewidth=1.5)
+    left.set(yscale="log", ylabel="BCE loss, all training images (log scale)",
+             title="Training loss after each epoch")  # fmt: skip
     later = run.curve_epochs > 0
     epochs = run.curve_epochs[later]
     right.plot(epochs, run.train_curve[later], color=TRAIN_COLOR, linewidth=2,
@@ -82,7 +83,7 @@ def plot_training(run: DigitsRun) -> Figure:
                label="held-out images")  # fmt: skip
     right.axhline(run.reference.test.accuracy, color=REFERENCE_COLOR, linestyle="--",
                   linewidth=1, label="scikit-learn, held out")  # fmt: skip
-    right.set(ylabel="accuracy (P(7) > 0.5 predicts a 7)", title="Accuracy")
+    right.set(ylabel="accuracy (P(7) > 0.5 predicts a 7)", title="Accuracy after each epoch")
     right.legend(fontsize=LEGEND_SIZE, loc="lower right")
     for ax in (left, right):
         ax.set(xscale="log", xlabel="epoch (log scale)")
