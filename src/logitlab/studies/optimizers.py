@@ -1,0 +1,601 @@
+"""Does Adam rescue MSE? The course's week-6 experiment, measured.
+
+The lecture's data drawn with seed 1 (the course's torch.manual_seed(1)); two starts, one near
+and one far out where the sigmoid saturates and MSE's gradient all but vanishes (its plateau);
+SGD against Adam at one learning rate; BCE against MSE: eight full-batch descents, each
+measured against the maximum-likelihood estimate and against MSE's own minimum, each timed.
+Then Adam on mini-batches of several sizes against the full batch, from the far start: how
+much noise the batches add against how much progress they buy per second.
+
+Light at import (the settings and the budget only), so refusing bad settings loads no NumPy
+or torch; the study itself imports them when it runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .. import budget
+from ..config import (
+    LOSSES,
+    AnimationConfig,
+    DataConfig,
+    TrainConfig,
+    check_int,
+    check_point,
+    shown,
+)
+from ..errors import ConfigError
+from .timing import timed
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..data import Dataset
+    from ..result import FitResult
+    from ..stats.landscape import Surface
+    from ..stats.mle import MLEResult
+    from .animation import AnimationRun
+
+#: The course's draw of the data: torch.manual_seed(1).
+COURSE_DATA_SEED = 1
+#: The course's starts (w0, w1): near the answer, and far out on MSE's plateau.
+STARTS = ((-3.0, -1.0), (-10.0, -1.0))
+#: The optimizers compared, the lecture's first.
+STUDY_OPTIMIZERS = ("sgd", "adam")
+#: The optimizer of the mini-batch comparison: the one that moves both losses.
+BATCH_OPTIMIZER = "adam"
+BATCH_SIZES = (1024, 256, 32)
+#: At most this many starts and batch sizes: each is a line style or a curve of a figure.
+MAX_STARTS, MAX_BATCH_SIZES = 4, 6
+#: "Arrived": within this many of the MLE's standard errors of the destination in every
+#: coordinate, a difference the data cannot tell apart from none.
+ARRIVED_SE = 0.1
+#: "Stalled": moved less than this share of the way from the start to the destination.
+STALLED_SHARE = 0.05
+#: Timing: the fastest of TIMING_REPEATS runs counts (fewer once they took TIMING_SECONDS);
+#: the epochs timed grow until they take TIMING_WORK seconds more than a one-epoch fit, or
+#: reach TIMING_GROWTH times the study's.
+TIMING_REPEATS, TIMING_SECONDS, TIMING_WORK, TIMING_GROWTH = 3, 1.0, 0.05, 64
+
+
+def _set(instance: object, name: str, value: object) -> None:
+    object.__setattr__(instance, name, value)
+
+
+@dataclass(frozen=True)
+class OptimizersConfig:
+    """The `optimizers` study: the data, the starts, one lr and epoch count for every descent,
+    the mini-batch sizes compared with the full batch, and the films' frames and fps."""
+
+    data: DataConfig = field(default_factory=lambda: DataConfig(seed=COURSE_DATA_SEED))
+    starts: tuple[tuple[float, float], ...] = STARTS
+    lr: float = 0.05
+    epochs: int = 1000
+    engine: str = "auto"
+    batch_sizes: tuple[int, ...] = BATCH_SIZES
+    shuffle_seed: int = 0
+    frames: int = 80
+    fps: float = 20.0
+    grid_size: int = 81
+
+    def __post_init__(self) -> None:
+        starts = self.starts
+        if isinstance(starts, str | bytes) or not isinstance(starts, tuple | list):
+            raise ConfigError(f"starts must be 1 to {MAX_STARTS} points (w0, w1), "
+                              f"got {shown(starts)}")  # fmt: skip
+        if not 1 <= len(starts) <= MAX_STARTS:
+            raise ConfigError(f"starts must be 1 to {MAX_STARTS} points (w0, w1), "
+                              f"got {len(starts)}")  # fmt: skip
+        _set(self, "starts", tuple(check_point("start", s) for s in starts))
+        sizes = self.batch_sizes
+        sizes = tuple(sizes) if isinstance(sizes, tuple | list) else (sizes,)
+        if len(sizes) > MAX_BATCH_SIZES:
+            raise ConfigError(f"batch sizes must be at most {MAX_BATCH_SIZES}, got {len(sizes)}")
+        sizes = tuple(check_int("batch size", b, 1, self.data.n) for b in sizes)
+        if len(set(sizes)) != len(sizes):
+            raise ConfigError(f"batch sizes must differ, got {shown(sizes)}")
+        _set(self, "batch_sizes", sizes)
+        for optimizer in STUDY_OPTIMIZERS:  # lr, epochs, engine, the optimizers: their checks
+            self.train("bce", optimizer)
+        for size in sizes:
+            self.train("bce", BATCH_OPTIMIZER, batch_size=size)
+        self.film()  # frames (<= epochs + 1), fps and grid size, as `animate` checks them
+        _set(self, "fps", float(self.fps))
+
+    def train(
+        self,
+        loss: str,
+        optimizer: str,
+        start: tuple[float, float] | None = None,
+        batch_size: int | None = None,
+    ) -> TrainConfig:
+        """The settings of one descent from `start` (batch_size None: the full batch)."""
+        return TrainConfig(
+            loss=loss,
+            lr=self.lr,
+            epochs=self.epochs,
+            engine=self.engine,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            shuffle_seed=self.shuffle_seed,
+            init=start,
+        )
+
+    def film(self, optimizer: str = STUDY_OPTIMIZERS[0]) -> AnimationConfig:
+        """The film of both losses under `optimizer` from the last (far) start."""
+        return AnimationConfig(
+            data=self.data,
+            train=self.train("bce", optimizer, self.far_start),
+            start=self.starts[-1],
+            frames=self.frames,
+            fps=self.fps,
+            grid_size=self.grid_size,
+        )
+
+    @property
+    def far_start(self) -> tuple[float, float]:
+        """The start of the films and of the mini-batch comparison: the last one."""
+        return self.starts[-1]
+
+
+def estimate(config: OptimizersConfig) -> budget.Estimate:
+    """What the study costs (logitlab.budget's units): the MLE, every descent with its whole
+    history, run up to TIMING_REPEATS + 2 times for its timing (and longer ones while a
+    run takes under TIMING_WORK), two landscapes, the figures and two films."""
+    n, epochs, engine = config.data.n, config.epochs, budget._engine(config.film().train)
+    descents = len(config.starts) * len(STUDY_OPTIMIZERS) * len(LOSSES)
+    work = budget.fit(n, 1, epochs, problems=descents, engine=engine).seconds
+    for size in config.batch_sizes:
+        steps = math.ceil(n / size)
+        work += budget.fit(n, 1, epochs, problems=len(LOSSES), engine=engine,
+                           steps=steps).seconds  # fmt: skip
+    fits = descents + len(LOSSES) * len(config.batch_sizes)
+    timing = (TIMING_REPEATS + 2) * work + fits * 4 * TIMING_REPEATS * TIMING_WORK
+    return (
+        budget.Estimate(budget.BASE_BYTES, budget.BASE_SECONDS + timing)
+        + budget.simulated(n)
+        + budget.mle(n)
+        + budget.paths(epochs, fits)
+        + budget.surfaces(n, config.grid_size, len(LOSSES))
+        + budget.scatter(n, len(STUDY_OPTIMIZERS))
+        + budget.frames(len(STUDY_OPTIMIZERS) * config.frames)
+    )
+
+
+@dataclass(frozen=True)
+class Descent:
+    """One descent: from `start` with `optimizer` on `loss` (on the full batch, or on
+    mini-batches of `batch_size`), the fit, and its measured wall time per epoch."""
+
+    start: tuple[float, float]
+    optimizer: str
+    loss: str
+    fit: FitResult
+    seconds_per_epoch: float
+    batch_size: int | None = None
+
+    @property
+    def seconds(self) -> float:
+        """The wall time of the whole descent."""
+        return self.seconds_per_epoch * self.fit.epochs
+
+
+@dataclass(frozen=True)
+class OptimizersRun:
+    """Everything the study measured: the MLE, MSE's own minimum, the full-batch descents
+    (every start x optimizer x loss), the mini-batch descents from the far start (the
+    full-batch one included, batch_size None), and both landscapes over one grid."""
+
+    config: OptimizersConfig
+    data: Dataset
+    mle: MLEResult
+    mse_minimum: np.ndarray
+    descents: tuple[Descent, ...]
+    batches: tuple[Descent, ...]
+    surfaces: dict[str, Surface]
+    #: wall time of the run that made this record
+    seconds: float = 0.0
+
+    def descent(self, start: object, optimizer: str, loss: str) -> Descent:
+        """The full-batch descent from `start` with `optimizer` on `loss`."""
+        for d in self.descents:
+            if d.start == tuple(start) and d.optimizer == optimizer and d.loss == loss:
+                return d
+        raise KeyError((start, optimizer, loss))
+
+    def destination(self, loss: str) -> np.ndarray:
+        """Where a descent on `loss` heads: the MLE for BCE, MSE's own minimum for MSE."""
+        return self.mle.coef if loss == "bce" else self.mse_minimum
+
+    def floor(self, loss: str) -> float:
+        """The lowest value of `loss`: its value at its destination."""
+        from ..stats.landscape import evaluate
+
+        x, y = self.data.x.numpy(), self.data.y.numpy()
+        return float(evaluate(loss, self.destination(loss), x, y, hessian=False).loss[0])
+
+    def in_se(self, params: object, target: object) -> np.ndarray:
+        """How far params are from target in the MLE's standard errors: the largest
+        |params_j - target_j| / se_j (per row of params)."""
+        import numpy as np
+
+        gap = np.abs(np.asarray(params, dtype=float) - np.asarray(target, dtype=float))
+        return (gap / self.mle.se).max(axis=-1)
+
+    def full_loss(self, descent: Descent) -> np.ndarray:
+        """The full-data loss (float64) at the parameters before each epoch and at the end:
+        one curve for full and mini-batch descents alike."""
+        from ..stats.landscape import evaluate
+
+        x, y = self.data.x.numpy(), self.data.y.numpy()
+        return evaluate(descent.loss, descent.fit.history.params, x, y, hessian=False).loss
+
+    def arrival(self, descent: Descent) -> int | None:
+        """The first epoch from which the descent stays within ARRIVED_SE standard errors of
+        its destination; None if it does not within its epochs."""
+        from .why import epochs_within
+
+        target = self.destination(descent.loss)
+        return epochs_within(self.in_se(descent.fit.history.params, target), ARRIVED_SE)
+
+    def moved(self, descent: Descent) -> float:
+        """How far the descent went from its start (Euclidean)."""
+        import numpy as np
+
+        return float(np.linalg.norm(descent.fit.params - np.asarray(descent.start)))
+
+    def share_of_way(self, descent: Descent) -> float:
+        """How much of the start's distance to the destination the descent has covered
+        (1: there; 0: no nearer than it started; < 0: farther)."""
+        import numpy as np
+
+        target = self.destination(descent.loss)
+        before = float(np.linalg.norm(np.asarray(descent.start) - target))
+        after = float(np.linalg.norm(descent.fit.params - target))
+        return 1.0 - after / before if before > 0 else 1.0
+
+    def outcome(self, descent: Descent) -> str:
+        """'arrived' (within ARRIVED_SE standard errors of its destination), 'stalled' (moved
+        less than STALLED_SHARE of the way there) or 'on its way'."""
+        import numpy as np
+
+        target = self.destination(descent.loss)
+        if self.in_se(descent.fit.params, target) <= ARRIVED_SE:
+            return "arrived"
+        if self.moved(descent) <= STALLED_SHARE * np.linalg.norm(np.subtract(descent.start,
+                                                                            target)):  # fmt: skip
+            return "stalled"
+        return "on its way"
+
+    def wander(self, descent: Descent) -> float:
+        """The largest distance from its destination, in standard errors, over the last
+        tenth of the descent's epochs: how far the noise of mini-batches carries it."""
+        params = descent.fit.history.params
+        tail = params[-max(1, len(params) // 10) :]
+        return float(self.in_se(tail, self.destination(descent.loss)).max())
+
+    def seconds_to_arrive(self, descent: Descent) -> float | None:
+        """The wall time of the epochs it took to arrive (None if it did not)."""
+        epochs = self.arrival(descent)
+        return None if epochs is None else epochs * descent.seconds_per_epoch
+
+    def first_step(self, descent: Descent) -> float:
+        """How far the first epoch moved the parameters."""
+        import numpy as np
+
+        params = descent.fit.history.params
+        return float(np.linalg.norm(params[min(1, len(params) - 1)] - params[0]))
+
+    def film(self, optimizer: str) -> AnimationRun:
+        """The film of both losses under `optimizer` from the far start, from the fits made
+        (nothing is trained again)."""
+        from .animation import AnimationRun, Scene
+        from .why import race
+
+        config = self.config.film(optimizer)
+        start = self.config.far_start
+        fits = {loss: self.descent(start, optimizer, loss).fit for loss in LOSSES}
+        paths = race(self.data, start, config.train, fits=fits)
+        scene = Scene(data=self.data, race=paths, surfaces=self.surfaces, truth=self.truth,
+                      mle=self.mle.coef)  # fmt: skip
+        return AnimationRun(config=config, scene=scene)
+
+    @property
+    def truth(self) -> np.ndarray:
+        """The true (w0, w1) the data were drawn with."""
+        import numpy as np
+
+        return np.asarray(self.config.data.truth, dtype=float)
+
+
+def fastest(run: Callable[[], FitResult]) -> tuple[FitResult, float]:
+    """run()'s result and its fastest wall time over up to TIMING_REPEATS calls (fewer once
+    they have taken TIMING_SECONDS): the slower calls carry the noise of a shared machine
+    (other processes, threads waiting for a core)."""
+    best, spent = math.inf, 0.0
+    for _ in range(TIMING_REPEATS):
+        tick = time.perf_counter()
+        result = run()
+        took = time.perf_counter() - tick
+        best, spent = min(best, took), spent + took
+        if spent >= TIMING_SECONDS:
+            break
+    return result, best
+
+
+def timed_fit(data: Dataset, config: TrainConfig) -> tuple[FitResult, float]:
+    """The fit `config` asks for, and what one more of its epochs costs in seconds:
+    (T(E) - T(1)) / (E - 1), T the fastest wall time of a fit of E epochs. E starts at
+    config.epochs and grows fourfold (up to TIMING_GROWTH times) until the difference is at
+    least TIMING_WORK seconds: a fit call's fixed cost and its noise are milliseconds, as
+    much as a thousand compiled epochs."""
+    from ..engines import fit
+    from ..errors import DivergenceError
+
+    def run(epochs: int) -> Callable[[], FitResult]:
+        cfg = replace(config, epochs=epochs)
+        return lambda: fit(data.x, data.y, cfg, names=data.names)
+
+    run(1)()  # the fused engine compiles on first use: not timed
+    one = fastest(run(1))[1]
+    fitted, whole = fastest(run(config.epochs))
+    epochs, work = config.epochs, whole - one
+    while work < TIMING_WORK and epochs < TIMING_GROWTH * config.epochs:
+        try:
+            longer = fastest(run(4 * epochs))[1]
+        except DivergenceError:  # run longer than the study's, it diverges: keep what ran
+            break
+        epochs, work = 4 * epochs, longer - one
+    return fitted, max(work, 0.0) / max(epochs - 1, 1)
+
+
+@timed
+def run_optimizers(
+    config: OptimizersConfig | None = None, *, progress: bool = False
+) -> OptimizersRun:
+    """The study: the data, the MLE and MSE's minimum, every descent timed, the landscapes.
+
+    No files and no figures (logitlab.report.optimizers writes them). Separable data are
+    refused (SeparationError) before any descent: there would be no MLE to measure against.
+    """
+    import numpy as np
+    from tqdm.auto import tqdm
+
+    from ..data import simulate_from
+    from ..stats.landscape import grid, minimise, surface
+    from ..stats.mle import fit as fit_mle
+
+    cfg = config or OptimizersConfig()
+    budget.check(estimate(cfg))
+    data = simulate_from(cfg.data)
+    mle = fit_mle(data.x, data.y, names=data.names)
+    x, y = data.x.numpy(), data.y.numpy()
+    mse_minimum = minimise("mse", x, y, mle.coef)
+    full = [(s, o, loss, None) for s in cfg.starts for o in STUDY_OPTIMIZERS for loss in LOSSES]
+    mini = [(cfg.far_start, BATCH_OPTIMIZER, loss, b) for loss in LOSSES for b in cfg.batch_sizes]
+    bar = tqdm(total=len(full) + len(mini), desc="descents", unit="fit", disable=not progress)
+    done = []
+    for start, optimizer, loss, size in full + mini:
+        fitted, per_epoch = timed_fit(data, cfg.train(loss, optimizer, start, size))
+        done.append(Descent(start=start, optimizer=optimizer, loss=loss, fit=fitted,
+                            seconds_per_epoch=per_epoch, batch_size=size))  # fmt: skip
+        bar.update()
+    bar.close()
+    descents, extra = tuple(done[: len(full)]), done[len(full) :]
+    batches = tuple(
+        d
+        for loss in LOSSES
+        for d in (descents[full.index((cfg.far_start, BATCH_OPTIMIZER, loss, None))],
+                  *(e for e in extra if e.loss == loss))
+    )  # fmt: skip
+    ends = [d.fit.params for d in done]
+    w0, w1 = grid(cfg.data.truth, include=np.vstack((*cfg.starts, mle.coef, mse_minimum, *ends)),
+                  size=cfg.grid_size)  # fmt: skip
+    return OptimizersRun(
+        config=cfg,
+        data=data,
+        mle=mle,
+        mse_minimum=mse_minimum,
+        descents=descents,
+        batches=batches,
+        surfaces={loss: surface(loss, x, y, w0, w1) for loss in LOSSES},
+    )
+
+
+# --- the answer in words ------------------------------------------------------------------
+
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+def _point(start: object) -> str:
+    return f"({start[0]:g}, {start[1]:g})"  # type: ignore[index]
+
+
+def _progress(run: OptimizersRun, descent: Descent) -> str:
+    """'arrives after 761 epochs', 'stalls (moved 0.0011)' or 'is 38% of the way there'."""
+    outcome = run.outcome(descent)
+    if outcome == "arrived":
+        return f"arrives after {run.arrival(descent):,} epochs"
+    if outcome == "stalled":
+        return f"stalls (moved {run.moved(descent):.2g})"
+    return f"is {run.share_of_way(descent):.0%} of the way there"
+
+
+def _plateau(run: OptimizersRun) -> str:
+    """Does Adam get MSE moving from the far start, where SGD's step is tiny?"""
+    far, epochs = run.config.far_start, run.config.epochs
+    sgd, adam = run.descent(far, "sgd", "mse"), run.descent(far, "adam", "mse")
+    g_mse = float(sgd.fit.history.grad_norm[0])
+    g_bce = float(run.descent(far, "sgd", "bce").fit.history.grad_norm[0])
+    if run.outcome(sgd) == "stalled":
+        head = (
+            f"From {_point(far)} plain SGD on MSE stalls: in {epochs:,} epochs it moved "
+            f"{run.moved(sgd):.2g}. The sigmoid is saturated there, so MSE's gradient is only "
+            f"{g_mse:.2g} (BCE's at the same point: {g_bce:.2g}), and an SGD step is the "
+            f"learning rate times the gradient."
+        )
+    else:
+        head = (
+            f"From {_point(far)} SGD on MSE does not stall at learning rate "
+            f"{run.config.lr:g}: it {_progress(run, sgd)} after {epochs:,} epochs (MSE's "
+            f"gradient at the start: {g_mse:.2g}; BCE's: {g_bce:.2g})."
+        )
+    ratio = run.first_step(adam) / max(run.first_step(sgd), 1e-300)
+    why = (
+        f" Adam divides each step by the running size of the gradient, so a tiny gradient "
+        f"still makes a full step: its first epoch moved the parameters {run.first_step(adam):.2g}"
+        f", {ratio:,.0f} times SGD's."
+        if ratio >= 10
+        else ""
+    )
+    outcome = run.outcome(adam)
+    if outcome == "arrived":
+        tail = (
+            f" Adam does get MSE off the plateau: it reaches MSE's own minimum (within "
+            f"{ARRIVED_SE:g} standard error) after {run.arrival(adam):,} epochs."
+        )
+    elif outcome == "on its way":
+        tail = (
+            f" Adam gets MSE moving ({run.moved(adam):.2g} in {epochs:,} epochs, "
+            f"{run.share_of_way(adam):.0%} of the way) but has not reached MSE's minimum yet."
+        )
+    else:
+        tail = f" Adam does not rescue MSE here: it moved only {run.moved(adam):.2g}."
+    return head + why + tail
+
+
+def _landing(run: OptimizersRun) -> str:
+    """Where Adam's MSE descent lands, against MSE's own minimum and the MLE."""
+    import numpy as np
+
+    adam = run.descent(run.config.far_start, "adam", "mse")
+    w0, w1 = adam.fit.params
+    gap = float(run.in_se(run.mse_minimum, run.mle.coef))
+    text = (
+        f"Where it lands: at (w0, w1) = ({w0:.4f}, {w1:.4f}), "
+        f"{run.in_se(adam.fit.params, run.mse_minimum):.2g} standard errors from MSE's own "
+        f"minimum and {run.in_se(adam.fit.params, run.mle.coef):.2g} from the MLE "
+        f"({run.mle.coef[0]:.4f}, {run.mle.coef[1]:.4f})."
+    )
+    euclid = float(np.linalg.norm(run.mse_minimum - run.mle.coef))
+    if gap <= ARRIVED_SE:
+        sgd = run.descent(run.config.far_start, "sgd", "mse")
+        rescued = run.outcome(sgd) == "stalled" and run.outcome(adam) == "arrived"
+        lesson = (" So what MSE lacked was a way off the plateau, not a better destination."
+                  if rescued else "")  # fmt: skip
+        return text + (
+            f" On these data MSE's own minimum is only {gap:.2g} standard errors from the MLE "
+            f"({euclid:.2g} apart): a difference the data cannot show.{lesson} BCE remains "
+            f"the loss whose minimum is the MLE by definition, on any data."
+        )
+    return text + (
+        f" MSE's own minimum is {gap:.2g} standard errors from the MLE ({euclid:.2g} apart): "
+        f"Adam fixes the descent, not the loss. It lands where MSE is lowest, which is not "
+        f"the maximum-likelihood estimate."
+    )
+
+
+def _cost(run: OptimizersRun) -> str:
+    """Epochs and seconds: Adam against SGD on the full batch."""
+    far, epochs = run.config.far_start, run.config.epochs
+    adam_mse, adam_bce = run.descent(far, "adam", "mse"), run.descent(far, "adam", "bce")
+    sgd_bce = run.descent(far, "sgd", "bce")
+
+    def reach(descent: Descent) -> str:
+        k = run.arrival(descent)
+        if k is not None:
+            return f"{k:,} epochs"
+        left = run.in_se(descent.fit.params, run.destination(descent.loss))
+        return f"more than {epochs:,} epochs ({left:.2g} standard errors away at the end)"
+
+    per = {o: [d.seconds_per_epoch for d in run.descents if d.optimizer == o]
+           for o in STUDY_OPTIMIZERS}  # fmt: skip
+    adam_us, sgd_us = (1e6 * sum(per[o]) / len(per[o]) for o in ("adam", "sgd"))
+    ratio = adam_us / sgd_us if sgd_us > 0 else math.inf
+    engine = adam_mse.fit.engine
+    if ratio > 1.25:
+        cost = "more than an SGD epoch"
+    elif ratio < 0.8:
+        cost = "less than an SGD epoch"
+    else:
+        cost = "about as much as an SGD epoch"
+    seconds = run.seconds_to_arrive(adam_mse)
+    took = (f"; its {run.arrival(adam_mse):,} epochs to MSE's minimum took {seconds:.2g} s"
+            if seconds is not None else "")  # fmt: skip
+    return (
+        f"What it costs: from {_point(far)} Adam needs {reach(adam_mse)} to reach MSE's "
+        f"minimum and {reach(adam_bce)} to reach the MLE on BCE; SGD on BCE needs "
+        f"{reach(sgd_bce)}. On the {engine} engine an Adam epoch costs {cost} "
+        f"({adam_us:.3g} µs against {sgd_us:.3g} µs, measured: {ratio:.3g} times){took}."
+    )
+
+
+def _every_start(run: OptimizersRun) -> str:
+    """One line per start: what each optimizer does with each loss."""
+    lines = []
+    for start in run.config.starts:
+        said = [
+            f"{OPTIMIZER_NAMES[o]} on {loss.upper()} {_progress(run, run.descent(start, o, loss))}"
+            for o in STUDY_OPTIMIZERS
+            for loss in LOSSES
+        ]
+        lines.append(f"from {_point(start)}: " + ", ".join(said))
+    return (
+        f"All {len(run.descents)} descents after {run.config.epochs:,} epochs ('arrives': "
+        f"within {ARRIVED_SE:g} standard error of its loss's minimum): " + "; ".join(lines) + "."
+    )
+
+
+def _batch_name(descent: Descent) -> str:
+    size = descent.batch_size
+    return "the full batch" if size is None else f"batches of {size:,}"
+
+
+def _minibatches(run: OptimizersRun) -> str:
+    """Noise against progress per second, per loss."""
+    if len(run.batches) <= len(LOSSES):
+        return "No mini-batch sizes were asked for."
+    parts = []
+    for loss in LOSSES:
+        curves = [d for d in run.batches if d.loss == loss]
+        said = []
+        for d in curves:
+            name = _batch_name(d)
+            seconds = run.seconds_to_arrive(d)
+            one = d.batch_size is None
+            if seconds is not None:
+                verb = "arrives" if one else "arrive"
+                said.append(f"{name} {verb} after {run.arrival(d):,} epochs, {seconds:.2g} s")
+            else:
+                verb = "does" if one else "do"
+                said.append(f"{name} {verb} not settle (up to {run.wander(d):.2g} standard "
+                            f"errors away over the last tenth of the epochs)")  # fmt: skip
+        done = [d for d in curves if run.seconds_to_arrive(d) is not None]
+        if done:
+            best = min(done, key=run.seconds_to_arrive)
+            verdict = f"fastest there in seconds: {_batch_name(best)}"
+        else:
+            verdict = "none arrives within the epochs"
+        parts.append(f"{loss.upper()}: " + "; ".join(said) + f" ({verdict})")
+    full = [d.seconds_per_epoch for d in run.batches if d.batch_size is None]
+    smallest = min(run.config.batch_sizes)
+    tiny = [d.seconds_per_epoch for d in run.batches if d.batch_size == smallest]
+    ratio = (sum(tiny) / len(tiny)) / (sum(full) / len(full)) if sum(full) > 0 else math.inf
+    return (
+        f"Mini-batches ({OPTIMIZER_NAMES[BATCH_OPTIMIZER]} from {_point(run.config.far_start)}"
+        f"): " + ". ".join(parts) + f". An epoch of batches of {smallest:,} costs {ratio:.3g} "
+        f"times a full-batch epoch on the {run.batches[0].fit.engine} engine "
+        f"({math.ceil(run.data.n / smallest):,} steps instead of one)."
+    )
+
+
+def conclusion(run: OptimizersRun) -> list[str]:
+    """The study's answer in plain words, one paragraph per question (does Adam get MSE off
+    the plateau, where does it land, what does it cost, every start, mini-batches), each
+    sentence chosen by the measured outcome and carrying the measured numbers."""
+    return [_plateau(run), _landing(run), _cost(run), _every_start(run), _minibatches(run)]
