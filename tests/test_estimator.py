@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 import warnings
@@ -15,6 +16,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from logitlab import LogisticRegressionGD
+from logitlab.config import TrainConfig
+from logitlab.engines import fit
 from logitlab.errors import ConfigError, DataError
 
 # Many of these data sets (scikit-learn's checks among them) happen to be separable; that
@@ -211,3 +214,36 @@ def test_separable_data_warn():
         warnings.simplefilter("always")
         LogisticRegressionGD(epochs=50).fit(X, (X[:, 0] > 0).astype(int))
     assert any("separable" in str(w.message) for w in caught)
+
+
+def test_week6_settings_reach_the_fit(two_features):
+    """Adam on the full batch lands on the unpenalised MLE like SGD does; mini-batches and
+    the start are the fit's own (the estimator passes them on, as TrainConfig holds them)."""
+    X, y = two_features
+    ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
+    adam = LogisticRegressionGD(optimizer="adam", lr=0.05, epochs=2000).fit(X, y)
+    np.testing.assert_allclose(adam.coef_, ref.coef_, atol=2e-3)
+    np.testing.assert_allclose(adam.intercept_, ref.intercept_, atol=2e-3)
+    settings = {"optimizer": "momentum", "nesterov": True, "momentum": 0.5, "batch_size": 64,
+                "shuffle_seed": 4, "init": (0.1, 0.2, -0.3), "epochs": 20}  # fmt: skip
+    model = LogisticRegressionGD(**settings).fit(X, y)
+    direct = fit(X, y, TrainConfig(**settings))
+    np.testing.assert_allclose(model.coef_[0], direct.coef, rtol=1e-6)
+    np.testing.assert_array_equal(model.result_.history.params[0], np.float32([0.1, 0.2, -0.3]))
+    assert clone(model).get_params()["batch_size"] == 64
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, momentum, adam"),
+        ({"betas": (0.9, 1.0)}, "beta2 must be a number from 0 up to (not including) 1"),
+        ({"eps": 0.0}, "eps must be a finite number > 0"),
+        ({"batch_size": 601}, "batch size must be an integer from 1 to n, the number of points"),
+        ({"init": (0.0, 1.0)}, "init must hold 3 numbers (w0 and one per feature), got 2"),
+    ],
+)
+def test_bad_week6_settings_are_refused_at_fit(two_features, settings, words):
+    model = LogisticRegressionGD(**settings)  # stored, not checked
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        model.fit(*two_features)

@@ -52,3 +52,16 @@ def test_loss_by_name():
     assert get_loss("bce") is bce and get_loss("mse") is mse
     with pytest.raises(ConfigError, match="one of bce, mse"):
         get_loss("l1")
+
+
+def test_bce_is_the_courses_bce_with_logits_loss(unsaturated):
+    """losses.bce is torch.nn.BCEWithLogitsLoss (the week-6 idiom): the lecture's formula on
+    sigmoid(u), value and gradient."""
+    u, y = unsaturated
+    assert isinstance(bce, torch.nn.BCEWithLogitsLoss)
+    a, b = u.clone().requires_grad_(), u.clone().requires_grad_()
+    ours, lectures = bce(a, y), lecture_bce(torch.sigmoid(b), y)
+    assert ours.item() == pytest.approx(lectures.item(), rel=1e-6)
+    ours.backward()
+    lectures.backward()
+    torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-8)

@@ -82,3 +82,33 @@ def test_divergence_names_the_loss_and_epoch(lecture_data):
         fit(lecture_data.x, lecture_data.y, TrainConfig(lr=1e6, epochs=100))
     assert info.value.epoch == 1  # the first step already throws the logits past float32
     assert not np.isfinite(info.value.value) or info.value.value > LOGIT_LIMIT
+
+
+def test_one_step_per_batch_and_the_lectures_loop_on_the_full_batch(lecture_data):
+    """train() takes one step per batch: the full batch [(x, y)] is the lecture's loop, a
+    DataLoader of batch 300 gives ceil(2000 / 300) = 7 steps an epoch."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from logitlab.losses import bce
+    from logitlab.train import train
+
+    x, y = lecture_data.x, lecture_data.y
+    net = lecture_net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
+    assert len(list(train(net, [(x, y)], bce, optimizer, 3))) == 3
+    loader = DataLoader(TensorDataset(x, y), batch_size=300, shuffle=True)
+    assert len(list(train(net, loader, bce, optimizer, 2))) == 14
+    np.testing.assert_allclose(
+        fit(x, y, TrainConfig(epochs=200, engine="eager")).params,
+        lecture_loop(x, y, 200),
+        atol=1e-6,
+    )
+
+
+def test_training_starts_at_init(lecture_data):
+    cfg = TrainConfig(epochs=3, init=(0.5, -2.0), engine="eager")
+    result = fit(lecture_data.x, lecture_data.y, cfg)
+    np.testing.assert_array_equal(result.history.params[0], [0.5, -2.0])
+    net = lecture_net()
+    fit(lecture_data.x, lecture_data.y, cfg, net=net)  # init wins over the net's own start
+    assert net[0].bias.item() == pytest.approx(result.w0)

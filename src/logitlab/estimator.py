@@ -41,7 +41,8 @@ def _label_vector(y: object) -> object:
 
 
 class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
-    """Binary logistic regression fitted by full-batch gradient descent, as in the lecture.
+    """Binary logistic regression fitted by gradient descent: by default full-batch SGD, as
+    in the lecture; optimizer, batch_size, init ... as in TrainConfig (the week-6 course).
 
     Any two labels work (0/1, bools, "No"/"Yes", ...): classes_ holds them sorted, and
     classes_[1] is the positive class, whose probability the model gives.
@@ -55,6 +56,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         init_seed: int = LECTURE_INIT_SEED,
         progress: bool = False,
         engine: str = "auto",
+        optimizer: str = "sgd",
+        momentum: float = 0.9,
+        nesterov: bool = False,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        batch_size: int | None = None,
+        shuffle_seed: int = 0,
+        init: tuple[float, ...] | None = None,
     ) -> None:
         # Only stored: scikit-learn's clone and set_params rely on it; fit() validates.
         self.loss = loss
@@ -63,6 +72,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         self.init_seed = init_seed
         self.progress = progress
         self.engine = engine
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.betas = betas
+        self.eps = eps
+        self.batch_size = batch_size
+        self.shuffle_seed = shuffle_seed
+        self.init = init
 
     def __sklearn_tags__(self) -> Tags:
         """Declare the model binary-only, so scikit-learn's checks expect multiclass refused."""
@@ -82,6 +99,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             epochs=self.epochs,
             init_seed=self.init_seed,
             engine=self.engine,
+            optimizer=self.optimizer,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
+            betas=self.betas,
+            eps=self.eps,
+            batch_size=self.batch_size,
+            shuffle_seed=self.shuffle_seed,
+            init=self.init,
         )
         X, y = validate_data(self, _untracked(X), _label_vector(y), dtype=[np.float64, np.float32])
         check_classification_targets(y)
