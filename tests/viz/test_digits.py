@@ -59,3 +59,11 @@ def test_hardest_images_put_the_misclassified_first_in_red(run):
 
 def test_every_figure_is_listed_once():
     assert list(FIGURES) == ["weights.png", "training.png", "hardest.png"]
+
+
+def test_pixels_never_inked_in_training_are_crossed(run):
+    (crosses,) = plot_weights(run).axes[3].collections
+    blank = run.data.x[~run.test].max(axis=0).reshape(8, 8) == 0
+    rows, cols = np.nonzero(blank)
+    assert len(rows) >= 5
+    np.testing.assert_array_equal(crosses.get_offsets(), np.column_stack((cols, rows)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,8 @@ def write_digits(run: DigitsRun, folder: Path, *, formats: Sequence[str] = ("png
         save_figure(figure(run), folder / name, formats=formats)
     write_csv(digits_weight_rows(run), folder / "weights.csv")
     write_json(results, folder / "results.json")
-    (folder / "report.html").write_text(render_html(run, results))
+    pngs = {name: folder / name for name in FIGURES}  # drawn once, embedded from the files
+    (folder / "report.html").write_text(render_html(run, results, pngs))
     return names_in(folder)
 
 
@@ -85,12 +86,15 @@ epochs: the epochs, like scikit-learn's penalty, decide how large the weights ge
 <p><code>{html.escape(results["separation"])}</code></p></details>"""
 
 
-def render_html(run: DigitsRun, results: dict) -> str:
-    """report.html: the data, the training, the scores, the weights, the hardest images."""
+def render_html(run: DigitsRun, results: dict, images: Mapping[str, Path]) -> str:
+    """report.html: the data, the training, the scores, the weights, the hardest images;
+    `images` maps each of FIGURES to its PNG file, embedded in the page."""
     cfg, fit, counts = results["settings"], results["fit"], results["data"]["counts"]
     agree = results["weights_vs_mean_difference"]
     test = results["scores"]["test"]
-    figures = {name: htmlpage.figure(f(run), caption) for name, (f, caption) in FIGURES.items()}
+    figures = {
+        name: htmlpage.figure(images[name], caption) for name, (_, caption) in FIGURES.items()
+    }
     a, b = DIGITS
     return htmlpage.page(
         f"Digits: {a} against {b}",

@@ -57,6 +57,12 @@ def plot_weights(run: DigitsRun) -> Figure:
     _votes(fig, axes[2], seven - three, f"mean {DIGITS[1]} − mean {DIGITS[0]}", "ink difference")
     _votes(fig, axes[3], run.weights, f"weights after {run.fit.epochs:,} epochs",
            "weight (logit per full pixel)")  # fmt: skip
+    # Never inked in training: no gradient ever reached them, so they kept the start, 0.
+    rows, cols = np.nonzero((three == 0) & (seven == 0))
+    axes[3].scatter(cols, rows, marker="x", s=30, color="0.6", linewidths=1,
+                    label="blank in every training image")  # fmt: skip
+    axes[3].legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), frameon=False,
+                   handletextpad=0.2)  # fmt: skip
     fig.suptitle(
         f"Which pixels vote for a {DIGITS[0]} (blue) and which for a {DIGITS[1]} (red); "
         f"intercept {run.fit.intercept:.3g}"
