@@ -4,6 +4,7 @@ written."""
 
 import argparse
 import json
+import subprocess
 import sys
 
 import pytest
@@ -95,3 +96,14 @@ def test_help_names_every_default(capsys):
     digits.add_arguments(parser)
     text = parser.format_help()
     assert text.count("default") >= 10 and isinstance(parser, argparse.ArgumentParser)
+
+
+def test_building_the_parser_loads_no_numpy_or_torch():
+    """`logitlab --help` builds every command's parser: this one must stay light."""
+    code = (
+        "import sys; from logitlab.cli.common import OneLineParser; "
+        "from logitlab.cli import digits; digits.add_arguments(OneLineParser()); "
+        "print(sorted({'numpy', 'torch', 'sklearn'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
