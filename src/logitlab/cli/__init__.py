@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from .. import __version__
 from ..errors import LogitlabError
 from ..report.files import Terminated, terminate_gracefully
-from . import animate, landscape, lecture, montecarlo, sweep
+from . import animate, digits, landscape, lecture, montecarlo, sweep
 from .common import OneLineParser
 
 #: Each command module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = [lecture, landscape, animate, sweep, montecarlo]
+COMMANDS = [lecture, landscape, animate, sweep, montecarlo, digits]
 
 
 def build_parser() -> OneLineParser:
