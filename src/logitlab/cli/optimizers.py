@@ -1,0 +1,140 @@
+"""`logitlab optimizers`: does Adam rescue MSE? The course's week-6 experiment in one folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import check_formats
+from ..report.files import check_out_dir, staged_dir
+from .common import (
+    add_data_options,
+    add_engine_option,
+    add_format_option,
+    add_grid_option,
+    add_output_options,
+    data_config,
+    number,
+    number_list,
+    point,
+)
+
+NAME = "optimizers"
+HELP = (
+    "Does Adam rescue MSE? SGD against Adam, BCE against MSE, from a near and a far start "
+    "(the course's week-6 experiment): where each descent ends against the MLE, the paths "
+    "on both landscapes, films, mini-batches against the full batch in epochs and seconds, "
+    "and the conclusion from the numbers."
+)
+#: The course's draw (torch.manual_seed(1)) and starts.
+DEFAULT_DATA_SEED = 1
+DEFAULT_STARTS = "-3,-1;-10,-1"
+
+
+def points(text: str) -> list[object]:
+    """Parse 'W0,W1;W0,W1' (points in parameter space); validation names what is wrong."""
+    return [point(part.strip()) for part in text.split(";")]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_options(parser, seed_help="seed of the draw of y (1: the course's)")
+    parser.set_defaults(data_seed=DEFAULT_DATA_SEED)
+    group = parser.add_argument_group("the descents: SGD and Adam, BCE and MSE, from each start")
+    group.add_argument(
+        "--starts",
+        type=points,
+        default=DEFAULT_STARTS,
+        metavar="W0,W1;W0,W1",
+        help="starting points, 1 to 4, separated by ';'; the last is the far one the films "
+        "and the mini-batches start from (default: %(default)s)",
+    )
+    group.add_argument(
+        "--lr", type=number, default=0.05, help="learning rate of every descent "
+        "(default: %(default)s)"
+    )  # fmt: skip
+    group.add_argument(
+        "--epochs", type=number, default=1000, help="epochs of every descent "
+        "(default: %(default)s)"
+    )  # fmt: skip
+    group.add_argument(
+        "--batch-sizes",
+        type=number_list,
+        default="1024,256,32",
+        metavar="B[,B]",
+        help="mini-batch sizes run with Adam from the far start beside the full batch "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--shuffle-seed",
+        type=number,
+        default=0,
+        help="seed of the mini-batches' shuffling (default: %(default)s)",
+    )
+    add_engine_option(group)
+    add_grid_option(group, default=81)
+    film = parser.add_argument_group("films: both losses from the far start, one per optimizer")
+    film.add_argument(
+        "--frames",
+        type=number,
+        default=80,
+        help="frames in each film, spread over the epochs, denser early (default: %(default)s)",
+    )
+    film.add_argument(
+        "--fps", type=number, default=20, help="frames per second (default: %(default)s)"
+    )
+    add_output_options(parser, default_out="logitlab-optimizers")
+    add_format_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import budget
+    from ..studies.optimizers import OptimizersConfig, estimate
+
+    config = OptimizersConfig(
+        data=data_config(args),
+        starts=args.starts,
+        lr=args.lr,
+        epochs=args.epochs,
+        engine=args.engine,
+        batch_sizes=args.batch_sizes,
+        shuffle_seed=args.shuffle_seed,
+        frames=args.frames,
+        fps=args.fps,
+        grid_size=args.grid,
+    )
+    formats = check_formats(args.format)
+    check_out_dir(args.out, args.force)
+    cost = budget.check(estimate(config))
+    if cost.long:
+        sys.stderr.write(f"this run: {cost} (estimated)\n")
+        sys.stderr.flush()
+    from ..report.animation import media  # heavy imports only once the input is known good
+    from ..report.optimizers import write_optimizers
+    from ..studies.optimizers import conclusion, run_optimizers
+
+    media()  # a missing Pillow or ffmpeg is reported before any training
+    study = run_optimizers(config, progress=not args.quiet)
+    with staged_dir(args.out, args.force) as stage:
+        names = write_optimizers(study, stage, formats=formats, progress=not args.quiet)
+    print_table(study)
+    print()
+    for paragraph in conclusion(study):
+        print(paragraph, end="\n\n")
+    print(f"Wrote {len(names)} files to {args.out}/")
+    return 0
+
+
+def print_table(study: object) -> None:
+    """Where each descent ended: one line each, with its distance to the MLE and outcome."""
+    from ..records import optimizer_rows
+
+    print(f"{'start':>12} {'optimizer':>9} {'loss':>4} {'w0':>9} {'w1':>9} "
+          f"{'to MLE (SE)':>11}  outcome")  # fmt: skip
+    for row in optimizer_rows(study):
+        start = f"({row['start_w0']:g}, {row['start_w1']:g})"
+        arrived = row["epochs_to_arrive"]
+        when = f" after {arrived:,} epochs" if arrived is not None else ""
+        print(
+            f"{start:>12} {row['optimizer']:>9} {row['loss']:>4} {row['w0']:>9.4f} "
+            f"{row['w1']:>9.4f} {row['distance_to_mle_se']:>11.3g}  {row['outcome']}{when}"
+        )
