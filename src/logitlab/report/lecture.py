@@ -14,6 +14,7 @@ from ..model import probabilities
 from ..records import to_record
 from ..stats.landscape import evaluate
 from ..studies.lecture import LectureRun
+from ..studies.optimizers import OptimizersConfig
 from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
@@ -336,6 +337,25 @@ Drawn two ways:</p>
 <h2>7. BCE or MSE?</h2>
 {comparison_text(run)}
 {why_section(run.why, run.why_missing)}
+{optimizers_section()}
 {run_section(results)}
 """
     return htmlpage.page("logitlab — week 5: logistic regression", body)
+
+
+def optimizers_section() -> str:
+    """A pointer to the week-6 study, which the lecture does not run: the question it asks
+    and the command that answers it (`logitlab optimizers`, with its own report)."""
+    cfg = OptimizersConfig()
+    starts = " and ".join(f"({w0:g}, {w1:g})" for w0, w1 in cfg.starts)
+    return f"""
+<h3>Next: does a better optimizer rescue MSE?</h3>
+<p>The course's next lecture keeps this model and changes the optimizer: plain SGD against
+<code>torch.optim.Adam</code>, BCE against MSE, from the starts {starts} (the second far out,
+where the sigmoid saturates and MSE's gradient all but vanishes), at learning rate {cfg.lr:g}
+for {cfg.epochs:,} epochs, and mini-batches against the full batch. This report does not run
+it; one command does, on the course's own draw of the data (seed {cfg.data.seed}):</p>
+<pre>logitlab optimizers --out logitlab-optimizers</pre>
+<p>Its report answers from its own measurements whether Adam gets MSE off the plateau, where it
+lands against the MLE and MSE's own minimum, and what it costs in epochs and seconds.</p>
+"""
