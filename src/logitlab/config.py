@@ -408,18 +408,35 @@ class AnimationConfig:
         _set(self, "grid_size", check_int("grid size", self.grid_size, 3, MAX_GRID))
 
 
+def _sweep_list(value: object, name: str, plural: str) -> list:
+    """One value or a list/tuple of 1 to MAX_LRS values to sweep over."""
+    items = list(value) if isinstance(value, list | tuple) else [value]
+    if not 1 <= len(items) <= MAX_LRS:
+        raise ConfigError(f"{name} list must hold 1 to {MAX_LRS} {plural}, got {len(items)}")
+    return items
+
+
 @dataclass(frozen=True)
 class SweepConfig:
-    """The lecture's data and training settings, with one fit per lr and loss."""
+    """The lecture's data and training settings, with one fit per optimizer, batch size
+    (None: the full batch), lr and loss. Without optimizers or batch_sizes, the lecture's
+    training template's own is the only one."""
 
     lecture: LectureConfig = field(default_factory=LectureConfig)
     lrs: tuple[float, ...] = (0.01, 0.05, 0.1, 0.5, 1.0)
+    optimizers: tuple[str, ...] | None = None
+    batch_sizes: tuple[int | None, ...] | None = None
 
     def __post_init__(self) -> None:
-        lrs = list(self.lrs) if isinstance(self.lrs, list | tuple) else [self.lrs]
-        if not 1 <= len(lrs) <= MAX_LRS:
-            raise ConfigError(f"lr list must hold 1 to {MAX_LRS} learning rates, got {len(lrs)}")
+        train, n = self.lecture.training, self.lecture.data.n
+        lrs = _sweep_list(self.lrs, "lr", "learning rates")
         _set(self, "lrs", tuple(check_float("lr", v, positive=True) for v in lrs))
+        chosen = (train.optimizer,) if self.optimizers is None else self.optimizers
+        optimizers = _sweep_list(chosen, "optimizer", "optimizers")
+        _set(self, "optimizers", tuple(check_optimizer(v) for v in optimizers))
+        chosen = (train.batch_size,) if self.batch_sizes is None else self.batch_sizes
+        sizes = _sweep_list(chosen, "batch size", "batch sizes")
+        _set(self, "batch_sizes", tuple(check_batch_size(v, n) for v in sizes))
 
 
 @dataclass(frozen=True)
