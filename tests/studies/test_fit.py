@@ -1,0 +1,171 @@
+"""fit_table: the MLE against statsmodels, the descent against the MLE, metrics against
+scikit-learn, the mapping back from z-scores, and the reading of the main effect."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, roc_auc_score
+
+from logitlab.config import TrainConfig
+from logitlab.errors import ConfigError, DataError, SeparationError
+from logitlab.studies.fit import Scaling, fit_table, step_size
+
+FORMULA = "GRADE ~ GPA + TUCE + C(PSI)"
+
+
+@pytest.fixture(scope="module")
+def spector_frame():
+    frame = sm.datasets.spector.load_pandas().data
+    return frame.astype({"GRADE": int, "PSI": int})
+
+
+@pytest.fixture(scope="module")
+def spector_fit():
+    return fit_table("spector", losses="both")
+
+
+@pytest.fixture(scope="module")
+def split_fit():
+    return fit_table("spector", test_size=0.25, split_seed=3, train=TrainConfig(epochs=2000))
+
+
+def test_mle_is_statsmodels_logit(spector_fit, spector_frame):
+    reference = smf.logit(FORMULA, spector_frame).fit(disp=0, tol=1e-12)
+    names = list(spector_fit.mle.names)  # patsy puts C(PSI) first: compare by name
+    assert sorted(names) == sorted(reference.params.index)
+    np.testing.assert_allclose(spector_fit.mle.coef, reference.params[names], atol=1e-6)
+    np.testing.assert_allclose(spector_fit.mle.se, reference.bse[names], atol=1e-6)
+    np.testing.assert_allclose(spector_fit.p_hat, reference.predict(), atol=1e-8)
+    np.testing.assert_array_equal(spector_fit.predicted, reference.predict() > 0.5)
+
+
+def test_bce_descent_lands_on_the_mle_and_mse_elsewhere(spector_fit):
+    bce, mse = spector_fit.descents["bce"], spector_fit.descents["mse"]
+    assert bce.verdict == "converged"
+    assert bce.max_abs_std < 1e-4 and bce.max_se < 1e-4 and bce.max_rel < 1e-5
+    np.testing.assert_allclose(bce.params, spector_fit.mle.coef, atol=1e-4)
+    assert mse.max_se > 0.05  # MSE's minimum is another point
+
+
+def test_descent_measures_agree_with_their_definitions(spector_fit):
+    bce, mle = spector_fit.descents["mse"], spector_fit.mle
+    gap = np.abs(bce.params - mle.coef)
+    assert bce.max_abs == pytest.approx(gap.max())
+    assert bce.max_se == pytest.approx((gap / mle.se).max())
+    assert bce.max_rel == pytest.approx(gap.max() / np.abs(mle.coef).max())
+
+
+def test_mapping_back_from_z_scores_is_exact():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(50, 3)) * [2.0, 0.1, 30.0] + [5.0, -1.0, 100.0]
+    scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
+    z_params = np.array([0.3, -1.2, 0.7, 2.5])
+    original = scaling.to_original(z_params)
+    Z = (X - scaling.mean) / scaling.scale
+    # the same logits from the z-scores and from the original columns
+    np.testing.assert_allclose(z_params[0] + Z @ z_params[1:], original[0] + X @ original[1:])
+    np.testing.assert_allclose(original[1:], z_params[1:] / [X[:, j].std() for j in range(3)])
+    np.testing.assert_allclose(scaling.to_standard(original), z_params)
+
+
+def test_automatic_step_is_one_over_the_curvature_bound():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 2)) @ np.array([[1.0, 0.9], [0.0, 0.3]])  # correlated columns
+    scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
+    correlation = np.corrcoef(X, rowvar=False)
+    assert step_size(scaling, X) == pytest.approx(4 / np.linalg.eigvalsh(correlation).max())
+
+
+def test_split_holds_rows_out_and_fits_only_the_rest(split_fit):
+    held = split_fit.held_out
+    assert held.sum() == 8 and split_fit.mle.nobs == 24
+    y = split_fit.design.y
+    assert y[held].sum() == pytest.approx(0.25 * y.sum(), abs=1)  # stratified
+    # the MLE refitted by statsmodels on the training rows only
+    X = sm.add_constant(split_fit.design.X)
+    reference = sm.Logit(y[~held], X[~held]).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(split_fit.mle.coef, reference.params, atol=1e-6)
+
+
+def test_held_out_metrics_are_scikit_learns(split_fit):
+    held, y = split_fit.held_out, split_fit.design.y
+    X = sm.add_constant(split_fit.design.X)
+    p = sm.Logit(y[~held], X[~held]).fit(disp=0, tol=1e-12).predict(X[held])
+    m = split_fit.metrics["held-out"]
+    assert m.n == 8
+    assert m.accuracy == pytest.approx(accuracy_score(y[held], p > 0.5))
+    assert m.log_loss == pytest.approx(log_loss(y[held], p), rel=1e-6)
+    assert m.brier == pytest.approx(brier_score_loss(y[held], p), rel=1e-6)
+    assert m.roc_auc == pytest.approx(roc_auc_score(y[held], p))
+    assert split_fit.metrics["training"].n == 24
+
+
+def test_reading_names_the_main_effect(spector_fit, spector_frame):
+    reference = smf.logit(FORMULA, spector_frame).fit(disp=0, tol=1e-12)
+    low, high = np.exp(reference.conf_int().loc["GPA"])
+    ratio = math.exp(reference.params["GPA"])
+    assert spector_fit.reading.startswith(
+        f"Each unit of GPA multiplies the odds of GRADE = 1 by {ratio:.3g} (95% CI {low:.3g} "
+        f"to {high:.3g}), the other terms held fixed."
+    )
+
+
+def test_reading_of_a_level_compares_with_the_first(spector_frame):
+    run = fit_table(spector_frame, formula="GRADE ~ TUCE + C(PSI)", losses=())
+    assert run.reading.startswith("Compared with the first level (PSI = 0), PSI = 1 multiplies")
+
+
+def test_reading_of_a_negative_effect_says_divides(spector_frame):
+    frame = spector_frame.assign(LOW=-spector_frame["GPA"])
+    run = fit_table(frame, formula="GRADE ~ LOW", losses=())
+    ratio = math.exp(-run.mle.coef[1])
+    assert f"divides them by {ratio:.3g}" in run.reading
+
+
+def test_separation_passes_through():
+    frame = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6]})
+    with pytest.raises(SeparationError, match="x"):
+        fit_table(frame, target="y")
+
+
+def test_a_column_constant_on_the_training_rows_is_named(spector_frame):
+    frame = spector_frame.assign(RARE=0)
+    frame.loc[0, "RARE"] = 1  # only row 0, which this split holds out
+    run = fit_table(spector_frame, formula=FORMULA, test_size=0.25, split_seed=0, losses=())
+    assert run.held_out[0]
+    with pytest.raises(DataError, match="on the training rows of the split, term 'RARE' is"):
+        fit_table(frame, formula=f"{FORMULA} + RARE", test_size=0.25, split_seed=0)
+
+
+def test_no_intercept_means_no_descent(spector_frame):
+    run = fit_table(spector_frame, formula="GRADE ~ GPA + TUCE - 1")
+    assert run.descents == {} and "no intercept" in run.descent_note
+    reference = sm.Logit(spector_frame["GRADE"], spector_frame[["GPA", "TUCE"]]).fit(disp=0)
+    np.testing.assert_allclose(run.p_hat, reference.predict(), atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"lr": "fast"}, "lr must be a number > 0 or 'auto'"),
+        ({"lr": -1.0}, "lr must be"),
+        ({"train": {"epochs": 5}}, "train must be a TrainConfig"),
+        ({"losses": "huber"}, "loss must be bce, mse or both"),
+        ({"test_size": 1.5}, "test size must be a share between 0 and 1"),
+    ],
+)
+def test_bad_settings_are_refused(kwargs, words):
+    with pytest.raises(ConfigError) as caught:
+        fit_table("spector", **kwargs)
+    assert words in str(caught.value)
+
+
+def test_only_frames_and_names():
+    with pytest.raises(ConfigError, match="a pandas DataFrame or a data set name, got list"):
+        fit_table([[0, 1]])
+    with pytest.raises(ConfigError, match="data set must be one of"):
+        fit_table("spektor")
