@@ -152,3 +152,9 @@ def test_gd_against_mle_in_standard_errors(spector):
 def test_gd_against_mle_refuses_a_wrong_length(spector):
     with pytest.raises(DataError, match="the bce fit has 2 coefficients; the MLE has 4"):
         vf.plot_gd_vs_mle(spector[2], {"bce": [0.0, 1.0]})
+
+
+def test_confusion_labels_of_long_class_names_do_not_overlap():
+    metrics = prediction_metrics([0, 1, 1, 0], [0.2, 0.7, 0.4, 0.6])
+    fig = vf.plot_confusion(metrics, classes=("diagnosis = benign", "diagnosis = malignant"))
+    assert not overlapping(fig, fig.axes[0].get_xticklabels())

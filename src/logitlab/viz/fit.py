@@ -152,17 +152,17 @@ def plot_confusion(
     counts = np.asarray(metrics.confusion, dtype=float)
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    fig = Figure(figsize=(5.4, 4.6), layout="constrained")
+    fig = Figure(figsize=(6.0, 4.8), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(counts):
         dark = shares[i, j] > 0.6
         ax.text(j, i, f"{int(count):,}\n({100 * shares[i, j]:.0f}%)", ha="center", va="center",
                 fontsize=13, color="white" if dark else "black")  # fmt: skip
-    ax.set_xticks([0, 1], [short_name(c, 24) for c in classes])
+    ax.set_xticks([0, 1], [short_name(c, 24).replace(" = ", "\n= ") for c in classes])
     ax.set_yticks([0, 1], [short_name(c, 24) for c in classes])
     ax.set(xlabel="predicted class", ylabel="true class")
-    ax.set_title(f"{title}\n(threshold {metrics.threshold:g}, n = {metrics.n:,}, "
+    fig.suptitle(f"{title}\n(threshold {metrics.threshold:g}, n = {metrics.n:,}, "
                  f"accuracy {100 * metrics.accuracy:.1f}%)")  # fmt: skip
     fig.colorbar(image, ax=ax, label="share of the row's true class (in brackets)", shrink=0.8)
     return fig
