@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from .. import __version__
 from ..errors import LogitlabError
 from ..report.files import Terminated, terminate_gracefully
-from . import animate, digits, landscape, lecture, montecarlo, sweep
+from . import animate, datasets, digits, fit, landscape, lecture, montecarlo, predict, sweep
 from .common import OneLineParser
 
 #: Each command module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = [lecture, landscape, animate, sweep, montecarlo, digits]
+COMMANDS = [lecture, landscape, animate, sweep, montecarlo, digits, fit, predict, datasets]
 
 
 def build_parser() -> OneLineParser:
