@@ -128,12 +128,56 @@ def full_batch_fits(lecture_data, eager_fits):
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_fused_equals_eager_after_10000_full_batch_epochs(full_batch_fits, optimizer, loss):
+    """Every loss and parameter of the 10,000 epochs agree to 1e-4 — except Adam's parameters
+    once it reaches its late oscillation (see ADAM_CALM), within its amplitude."""
     eager, fused = full_batch_fits[optimizer, loss]
     assert fused.history.params.shape == eager.history.params.shape == (10_001, 2)
-    np.testing.assert_allclose(fused.params, eager.params, rtol=1e-4)
-    np.testing.assert_allclose(fused.history.params, eager.history.params, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(fused.history.loss, eager.history.loss, rtol=1e-4)
     assert fused.final_loss == pytest.approx(eager.final_loss, rel=1e-4)
+    calm = ADAM_CALM if optimizer == "adam" else 10_001
+    np.testing.assert_allclose(fused.history.params[:calm], eager.history.params[:calm],
+                               rtol=1e-4, atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(fused.history.params, eager.history.params, atol=ADAM_SWING)
+
+
+#: Adam at lr 0.05 converges until its second moment v has decayed so far that lr / sqrt(v)
+#: overshoots the curvature: from about epoch 8,000 on it oscillates around the minimum
+#: (float64 too), and the gradients there are at float32's rounding level, which Adam
+#: normalises into steps of ~lr. Each float32 run then swings around the minimum out of phase
+#: with the float64 one (measured: up to 0.014 apart in w0, eager and fused alike), so the
+#: parameters agree to 1e-4 only before it, and to the swing's size after; the losses, flat
+#: at the minimum, still agree to 1e-4.
+ADAM_CALM = 7_500
+ADAM_SWING = 0.03
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_adams_late_oscillation_is_real_and_both_engines_track_float64(
+    lecture_data, full_batch_fits, loss
+):
+    torch.manual_seed(43052)
+    layer = torch.nn.Linear(1, 1).double()
+    opt = torch.optim.Adam(layer.parameters(), lr=0.05)
+    x, y = lecture_data.x.double(), lecture_data.y.double()
+    path = []
+    for _ in range(10_000):
+        u = layer(x)
+        value = (
+            torch.nn.functional.binary_cross_entropy_with_logits(u, y)
+            if loss == "bce"
+            else torch.mean((y - torch.sigmoid(u)) ** 2)
+        )
+        value.backward()
+        opt.step()
+        opt.zero_grad()
+        path.append([layer.bias.item(), layer.weight.item()])
+    path = np.array(path)
+    steps = np.abs(np.diff(path[:, 0]))
+    assert steps[4000:6000].max() < 1e-6 < steps[9000:].max()  # calm, then oscillating
+    for result in full_batch_fits["adam", loss]:
+        ours = result.history.params[1:]
+        np.testing.assert_allclose(ours[:ADAM_CALM], path[:ADAM_CALM], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(ours, path, atol=ADAM_SWING)
 
 
 def test_the_optimizers_end_where_they_should(full_batch_fits):
