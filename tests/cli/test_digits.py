@@ -1,6 +1,5 @@
-"""`logitlab digits` through its own parser (the command is registered by the lead): defaults
-that are DigitsConfig's, a folder end to end, bad input refused in one line with nothing
-written."""
+"""`logitlab digits`: defaults that are DigitsConfig's, a folder end to end, bad input
+refused in one line with nothing written."""
 
 import argparse
 import json
@@ -9,26 +8,18 @@ import sys
 
 import pytest
 
-from logitlab.cli import digits
+from logitlab.cli import build_parser, digits
+from logitlab.cli import main as cli_main
 from logitlab.cli.common import OneLineParser
-from logitlab.errors import LogitlabError
 from logitlab.studies.digits import DigitsConfig
 
 
 def parse(argv):
-    parser = OneLineParser(prog="logitlab digits")
-    digits.add_arguments(parser)
-    return parser.parse_args(argv)
+    return build_parser().parse_args(["digits", *argv])
 
 
 def main(argv):
-    """What logitlab.cli.main does for a command: a LogitlabError becomes one line."""
-    args = parse(argv)
-    try:
-        return digits.run(args)
-    except LogitlabError as exc:
-        sys.stderr.write(f"logitlab digits: error: {exc}\n")
-        return exc.exit_code
+    return cli_main(["digits", *argv])
 
 
 def test_defaults_are_the_configs():
@@ -72,15 +63,8 @@ def test_digits_command_writes_its_folder(tmp_path, capsys):
         (["--bogus"], "unrecognized arguments"),
     ],
 )
-def test_bad_input_exits_2_in_one_line_writing_nothing(tmp_path, capsys, argv, message):
-    try:
-        code = main(["--out", str(tmp_path / "digits"), "--quiet", *argv])
-    except SystemExit as exc:  # argparse's own usage errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert err.count("\n") == 1 and "Traceback" not in err and message in err, err
-    assert list(tmp_path.iterdir()) == []
+def test_bad_input_exits_2_in_one_line_writing_nothing(tmp_path, refused, argv, message):
+    assert message in refused(["digits", "--out", str(tmp_path / "digits"), "--quiet", *argv])
 
 
 def test_an_existing_folder_is_refused_before_any_work(tmp_path, capsys):

@@ -8,20 +8,9 @@ import pandas as pd
 import pytest
 
 import logitlab.cli as cli
-from logitlab.cli import datasets, fit, predict
 from logitlab.data.datasets import DATASETS
 
 FAST = ["--epochs", "200", "--quiet"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def registered():
-    """The commands, as the lead registers them in logitlab.cli (added here if not yet)."""
-    known = {command.NAME for command in cli.COMMANDS}
-    extra = [m for m in (fit, predict, datasets) if m.NAME not in known]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "COMMANDS", [*cli.COMMANDS, *extra])
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -217,3 +217,26 @@ def test_a_name_near_the_limit_gets_a_stage_that_fits(tmp_path):
         (stage / "a.txt").write_text("a")
     assert names(out) == ["a.txt"]
     assert names(tmp_path) == [out.name]
+
+
+def test_single_file_is_atomic_and_never_replaced_unasked(tmp_path, monkeypatch):
+    target = tmp_path / "p.csv"
+    files.write_file_atomically([{"row": 0, "p_hat": 0.5}], target, force=False)
+    assert target.read_text() == "row,p_hat\n0,0.5\n"
+    with pytest.raises(ConfigError, match="exists"):
+        files.write_file_atomically([{"row": 1}], target, force=False)
+    files.write_file_atomically([{"row": 1}], target, force=True)
+    assert target.read_text() == "row\n1\n"
+    with pytest.raises(ConfigError, match="is a folder"):
+        files.check_out_file(tmp_path, force=True)
+    with pytest.raises(ConfigError, match="is not a folder"):
+        files.check_out_file(tmp_path / "no" / "p.csv", force=False)
+
+    def full_disk(rows, path):
+        path.write_text("row\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_csv", full_disk)
+    with pytest.raises(OutputError, match="No space left on device"):
+        files.write_file_atomically([{"row": 2}], tmp_path / "q.csv", force=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]

@@ -10,7 +10,6 @@ import statsmodels.formula.api as smf
 
 from logitlab.data.datasets import load_dataset
 from logitlab.data.design import load_model
-from logitlab.errors import ConfigError, OutputError
 from logitlab.report import fit as report
 from logitlab.report.files import staged_dir
 from logitlab.studies.fit import fit_table
@@ -97,26 +96,3 @@ def test_nothing_is_left_when_writing_fails(run, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError), staged_dir(tmp_path / "out") as stage:
         report.write_fit(run, stage)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_single_file_is_atomic_and_never_replaced_unasked(tmp_path, monkeypatch):
-    target = tmp_path / "p.csv"
-    report.write_file_atomically([{"row": 0, "p_hat": 0.5}], target, force=False)
-    assert target.read_text() == "row,p_hat\n0,0.5\n"
-    with pytest.raises(ConfigError, match="exists"):
-        report.write_file_atomically([{"row": 1}], target, force=False)
-    report.write_file_atomically([{"row": 1}], target, force=True)
-    assert target.read_text() == "row\n1\n"
-    with pytest.raises(ConfigError, match="is a folder"):
-        report.check_out_file(tmp_path, force=True)
-    with pytest.raises(ConfigError, match="is not a folder"):
-        report.check_out_file(tmp_path / "no" / "p.csv", force=False)
-
-    def full_disk(rows, path):
-        path.write_text("row\n")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(report, "write_csv", full_disk)
-    with pytest.raises(OutputError, match="No space left on device"):
-        report.write_file_atomically([{"row": 2}], tmp_path / "q.csv", force=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..config import check_float
     from ..errors import ConfigError
-    from ..report.fit import check_out_file
+    from ..report.files import check_out_file
 
     threshold = check_float("threshold", args.threshold)
     if not 0 <= threshold <= 1:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.design import load_model
     from ..data.tables import read_table
     from ..model import probabilities
-    from ..report.fit import write_file_atomically
+    from ..report.files import write_file_atomically
 
     spec, coefficients = load_model(args.model)
     X, rows = spec.matrix(read_table(args.data), missing=args.missing)

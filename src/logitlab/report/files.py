@@ -541,6 +541,50 @@ def _umask() -> int:
     return mask
 
 
+def check_out_file(path: str | Path, force: bool) -> Path:
+    """Refuse, before any work, an output file that could not be written (ConfigError): a
+    folder, a symbolic link, an existing file unless force, or a parent that is no folder."""
+    path = Path(path)
+    if path.is_symlink():
+        raise ConfigError(f"output file {path} is a symbolic link; give the path of a real file")
+    if path.is_dir():
+        raise ConfigError(f"output file {path} is a folder; give a file name")
+    if path.exists() and not force:
+        raise ConfigError(f"output file {path} exists; choose another name or replace it (force)")
+    if not path.parent.is_dir():
+        raise ConfigError(f"output file {path} cannot be made: {path.parent} is not a folder")
+    return path
+
+
+def write_file_atomically(rows: list[dict], path: str | Path, *, force: bool) -> Path:
+    """Write CSV rows to a hidden file beside path, then move it into place in one step: a
+    hard link that never replaces a file appearing meanwhile (os.replace with force). On any
+    failure or interruption the hidden file is removed and nothing is left (OutputError)."""
+    path = check_out_file(path, force)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
+    stage = Path(name)
+    try:
+        write_csv(rows, stage)
+        stage.chmod(0o666 & ~_umask())
+        if force:
+            os.replace(stage, path)
+        else:
+            os.link(stage, path)
+    except FileExistsError:
+        raise OutputError(
+            f"output file {path} appeared while writing; nothing was written"
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"could not write {path} ({exc.strerror or exc}); nothing was written"
+        ) from None
+    finally:
+        with suppress(FileNotFoundError):
+            stage.unlink()
+    return path
+
+
 def save_figure(fig: Figure, path: Path, formats: Sequence[str] = ("png",), dpi: int = 120) -> Path:
     """Save a Figure at path (a .png), and beside it in every other format asked for (the
     same name with .svg or .pdf, for slides); return the path."""
