@@ -25,30 +25,36 @@ QUICK = {
 SKIP = {"-h", "--help", "--out", "--force", "--quiet"}
 
 
-def command_options() -> dict[str, list[str]]:
-    """Each command's value-taking options, read from the real parser."""
+def command_options(flags: bool = False) -> dict[str, list[str]]:
+    """Each command's value-taking options (or, with flags, its on/off switches such as
+    --nesterov), read from the real parser."""
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return {
         name: [
             a.option_strings[-1]
             for a in command._actions
-            if a.option_strings and a.nargs != 0 and a.option_strings[-1] not in SKIP
+            if a.option_strings and (a.nargs == 0) == flags and a.option_strings[-1] not in SKIP
         ]
         for name, command in sub.choices.items()
     }
 
 
 OPTIONS = command_options()
+FLAGS = command_options(flags=True)
 
 numbers = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, -1, 1, 2, 3, 1e-300, 1e39, -1e39, 2**31, 2**63, 2**64]),
 )
+#: The optimizer and batch options' own words, good and bad.
+TRAINING_WORDS = ["sgd", "momentum", "adam", "rmsprop", "full", "full,2", "sgd,adam", "adam,adam",
+                  "0.9,0.999", "0,0", "0.9,1", "1e-8", "FULL"]  # fmt: skip
 texts = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", " ", "-", "--", "nan", "-inf", "1,2", "-5,3", "1,2,3", "bce", "x,y"]),
+    st.sampled_from(TRAINING_WORDS),
 )
 
 
@@ -93,6 +99,7 @@ def test_random_values_keep_the_promise(command, data, tmp_path_factory, capsys)
             argv += [f"{option}={value}"] if data.draw(st.booleans()) else [option, value]
         elif option in QUICK:
             argv += [option, QUICK[option]]
+    argv += [flag for flag in FLAGS[command] if data.draw(st.booleans())]
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse's own usage errors

@@ -14,8 +14,7 @@ from .common import (
     check_budget,
     data_config,
     number,
-    point,
-    train_config,
+    training_config,
 )
 
 NAME = "animate"
@@ -38,38 +37,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     film.add_argument(
         "--fps", type=number, default=20, help="frames per second (default: %(default)s)"
     )
-    film.add_argument(
-        "--start",
-        type=point,
-        default=None,
-        metavar="W0,W1",
-        help="starting parameters of both fits, e.g. 12,-10 for the MSE plateau "
-        "(default: the lecture's initial net)",
-    )
     add_output_options(parser, default_out="logitlab-animation")
 
 
 def run(args: argparse.Namespace) -> int:
     config = AnimationConfig(
         data=data_config(args),
-        train=train_config(args),
-        start=args.start,
+        train=training_config(args),  # --start is its init, the start of both fits
         frames=args.frames,
         fps=args.fps,
         grid_size=args.grid,
     )
     check_out_dir(args.out, args.force)
     check_budget(config)
-    from ..report.animation import media, write_animation  # heavy imports, input known good
+    from ..report.animation import media, write_animation, write_settings  # input known good
     from ..studies.animation import run_animation
 
     media()  # a missing Pillow or ffmpeg is reported before any training
     animation = run_animation(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
         film = write_animation(animation, stage, progress=not args.quiet)
+        settings = write_settings(animation, stage)
     print(
         f"Wrote {args.out}/{film.gif.name} and {args.out}/{film.mp4.name}: {film.frames} "
-        f"frames at {film.fps:g} fps"
+        f"frames at {film.fps:g} fps; the settings in {args.out}/{settings}"
     )
     print(
         f"{film.render_seconds_per_frame:.3f} s per frame to draw, "

@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ..config import (
     DEFAULT_DATA_SEED,
-    LECTURE_INIT_SEED,
     DataConfig,
     LectureConfig,
+    SweepConfig,
     TrainConfig,
 )
 
@@ -131,15 +131,44 @@ def add_engine_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
     )
 
 
-def add_training_options(
-    parser: argparse.ArgumentParser, *, loss: bool = True, lr: bool = True
-) -> argparse._ArgumentGroup:
-    """--loss, --lr, --epochs, --init-seed, --tol and --engine; returns the group for more.
+def batch_size(text: str) -> int | float | str | None:
+    """Parse a batch size: 'full' (the whole data set, one step an epoch) is None, else a
+    number; anything else stays text for the settings to refuse."""
+    return None if text.strip().lower() == "full" else number(text)
 
-    A command that trains both losses always leaves out --loss; one with a list of learning
-    rates leaves out --lr and adds its own to the group.
+
+def listed(parse: Callable[[str], object]) -> Callable[[str], list[object]]:
+    """A parser of comma-separated values, each read by `parse` ('sgd,adam', 'full,32')."""
+
+    def parse_list(text: str) -> list[object]:
+        return [parse(item.strip()) for item in text.split(",")]
+
+    return parse_list
+
+
+#: TrainConfig's defaults, shown in --help: the one source of every default below.
+DEFAULT_TRAINING = TrainConfig()
+#: A sweep's learning rates unless told otherwise.
+SWEEP_LRS = SweepConfig.lrs
+
+
+def add_training_options(
+    parser: argparse.ArgumentParser, *, loss: bool = True, lr: bool = True, grid: bool = False
+) -> argparse._ArgumentGroup:
+    """The training options every command that trains shares, in one group: --loss, --lr,
+    --epochs, --init-seed, --tol, --engine, the optimizer (--optimizer, --momentum,
+    --nesterov, --betas, --eps), the mini-batches (--batch-size, --shuffle-seed) and --start.
+    Read them back with training_config(). Returns the group, for a command's own options.
+
+    A command that trains both losses always leaves out --loss; one with its own learning
+    rate leaves out --lr. grid=True (a sweep): --lr, --optimizer and --batch-size take
+    comma-separated lists, one fit per combination.
     """
-    group = parser.add_argument_group("training: SGD on the full batch, from the lecture's net")
+    train = DEFAULT_TRAINING
+    group = parser.add_argument_group(
+        "training (default: the lecture's plain SGD on the full batch, from its net)"
+    )
+    several = " (comma-separated: one fit per combination)" if grid else ""
     if loss:
         group.add_argument(
             "--loss",
@@ -149,17 +178,33 @@ def add_training_options(
         )
     if lr:
         group.add_argument(
-            "--lr", type=number, default=0.05, help="learning rate (default: %(default)s)"
+            *(("--lr", "--lrs") if grid else ("--lr",)),
+            type=number_list if grid else number,
+            default=list(SWEEP_LRS) if grid else train.lr,
+            metavar="LR[,LR...]" if grid else "LR",
+            help=f"learning rate, > 0{several} (default: "
+            f"{','.join(f'{v:g}' for v in SWEEP_LRS) if grid else '%(default)s'})",
         )
     group.add_argument(
-        "--epochs", type=number, default=10_000, help="full-batch epochs (default: %(default)s)"
+        "--epochs",
+        type=number,
+        default=train.epochs,
+        help="passes over the data (default: %(default)s)",
     )
     group.add_argument(
         "--init-seed",
         type=number,
-        default=LECTURE_INIT_SEED,
+        default=train.init_seed,
         help="torch.manual_seed for the initial weights (default: %(default)s, the lecture's: "
         "w0 = -0.8470, w1 = -0.3467)",
+    )
+    group.add_argument(
+        "--start",
+        type=point,
+        default=None,
+        metavar="W0,W1",
+        help="start every fit here instead, e.g. 12,-10 for the MSE plateau "
+        "(default: the initial net of --init-seed)",
     )
     group.add_argument(
         "--tol",
@@ -169,6 +214,58 @@ def add_training_options(
         "convergence verdict then uses TOL (default: run every epoch, verdict at 1e-4)",
     )
     add_engine_option(group)
+    group.add_argument(
+        *(("--optimizer", "--optimizers") if grid else ("--optimizer",)),
+        type=listed(str.strip) if grid else str,
+        default=[train.optimizer] if grid else train.optimizer,
+        metavar="{sgd,momentum,adam}" + (",..." if grid else ""),
+        help="torch.optim's update with gradient g: sgd: w -= lr g (the lecture's); "
+        "momentum: SGD(momentum=B), v = B v + g, w -= lr v; adam: Adam(betas, eps)"
+        f"{several} (default: {train.optimizer})",
+    )
+    group.add_argument(
+        "--momentum",
+        type=number,
+        default=train.momentum,
+        metavar="B",
+        help="momentum's B in v = B v + g, from 0 up to (not incl.) 1 (default: %(default)s)",
+    )
+    group.add_argument(
+        "--nesterov",
+        action="store_true",
+        help="Nesterov momentum, SGD(nesterov=True): step along g + B v (default: off)",
+    )
+    group.add_argument(
+        "--betas",
+        type=point,
+        default=",".join(f"{v:g}" for v in train.betas),
+        metavar="B1,B2",
+        help="Adam's decay rates of its running means of g and g**2, each from 0 up to "
+        "(not incl.) 1 (default: %(default)s)",
+    )
+    group.add_argument(
+        "--eps",
+        type=number,
+        default=train.eps,
+        metavar="E",
+        help="Adam's E > 0 in w -= lr m_hat / (sqrt(v_hat) + E) (default: %(default)s)",
+    )
+    group.add_argument(
+        *(("--batch-size", "--batch-sizes") if grid else ("--batch-size",)),
+        type=listed(batch_size) if grid else batch_size,
+        default=[None] if grid else None,
+        metavar="B" + (",..." if grid else ""),
+        help="points per step, from 1 to n, drawn as DataLoader(shuffle=True) draws them; "
+        f"full: all n, one step an epoch (the lecture's){several} (default: full)",
+    )
+    group.add_argument(
+        "--shuffle-seed",
+        type=number,
+        default=train.shuffle_seed,
+        metavar="S",
+        help="seed of the torch.Generator that shuffles the points each epoch "
+        "(default: %(default)s)",
+    )
     return group
 
 
@@ -209,21 +306,29 @@ def data_config(args: argparse.Namespace) -> DataConfig:
     return DataConfig(n=args.n, w0=args.w0, w1=args.w1, seed=args.data_seed)
 
 
-def train_config(args: argparse.Namespace) -> TrainConfig:
-    """The training options of a command without --loss, validated."""
-    return TrainConfig(
-        lr=args.lr, epochs=args.epochs, init_seed=args.init_seed, engine=args.engine, tol=args.tol
-    )
+def training_config(args: argparse.Namespace, **chosen: object) -> TrainConfig:
+    """The training options as a TrainConfig, validated there (ConfigError on the first bad
+    one); `chosen` sets fields the command decides itself (loss, or one lr of a sweep)."""
+    settings = {
+        "lr": args.lr,
+        "epochs": args.epochs,
+        "init_seed": args.init_seed,
+        "engine": args.engine,
+        "tol": args.tol,
+        "optimizer": args.optimizer,
+        "momentum": args.momentum,
+        "nesterov": args.nesterov,
+        "betas": args.betas,
+        "eps": args.eps,
+        "batch_size": args.batch_size,
+        "shuffle_seed": args.shuffle_seed,
+        "init": args.start,
+    }
+    return TrainConfig(**(settings | chosen))
 
 
-def lecture_config(args: argparse.Namespace, lr: object = None) -> LectureConfig:
-    """The data and training options as a LectureConfig; `lr` overrides --lr."""
-    data = data_config(args)
-    training = TrainConfig(
-        lr=args.lr if lr is None else lr,
-        epochs=args.epochs,
-        init_seed=args.init_seed,
-        engine=args.engine,
-        tol=args.tol,
+def lecture_config(args: argparse.Namespace, **chosen: object) -> LectureConfig:
+    """The data and training options as a LectureConfig; `chosen` as in training_config."""
+    return LectureConfig(
+        data=data_config(args), losses=args.loss, training=training_config(args, **chosen)
     )
-    return LectureConfig(data=data, losses=args.loss, training=training)

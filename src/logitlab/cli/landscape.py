@@ -15,7 +15,7 @@ from .common import (
     check_budget,
     data_config,
     point,
-    train_config,
+    training_config,
 )
 
 NAME = "landscape"
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = LandscapeConfig(
         data=data_config(args),
-        train=train_config(args),
+        train=training_config(args),
         plateau_start=args.plateau_start,
         grid_size=args.grid,
     )

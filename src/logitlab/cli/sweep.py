@@ -1,8 +1,10 @@
-"""`logitlab sweep`: the lecture's fit for several learning rates and losses, side by side."""
+"""`logitlab sweep`: the lecture's fit for several learning rates, optimizers, batch sizes and
+losses, side by side."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from ..config import SweepConfig, check_formats
 from ..report.files import check_out_dir, staged_dir
@@ -13,57 +15,63 @@ from .common import (
     add_training_options,
     check_budget,
     lecture_config,
-    number_list,
 )
 
 NAME = "sweep"
 HELP = (
-    "Fit the lecture's data once per learning rate and loss (all at once, over the cores) "
-    "and write sweep.csv, sweep.json and sweep.png: final w0, w1 and loss against the lr."
+    "Fit the lecture's data once per learning rate, optimizer, batch size and loss (all at "
+    "once, over the cores) and write sweep.csv, sweep.json and sweep.png: final w0, w1 and "
+    "loss against the lr."
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_options(parser)
-    group = add_training_options(parser, lr=False)
-    group.add_argument(
-        "--lr",
-        type=number_list,
-        default=[0.01, 0.05, 0.1, 0.5, 1],
-        metavar="LR[,LR...]",
-        help="comma-separated learning rates, each > 0 (default: 0.01,0.05,0.1,0.5,1)",
-    )
+    add_training_options(parser, grid=True)
     add_output_options(parser, default_out="logitlab-sweep")
     add_format_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    first = args.lr[0] if args.lr else None  # an empty list is refused by SweepConfig
-    config = SweepConfig(lecture=lecture_config(args, first), lrs=tuple(args.lr))
+    # The lecture's template takes each list's first value; SweepConfig checks every one.
+    template = lecture_config(
+        args, lr=args.lr[0], optimizer=args.optimizer[0], batch_size=args.batch_size[0]
+    )
+    config = SweepConfig(
+        lecture=template,
+        lrs=tuple(args.lr),
+        optimizers=tuple(args.optimizer),
+        batch_sizes=tuple(args.batch_size),
+    )
     formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
     check_budget(config)
-    from ..records import sweep_rows  # heavy imports only once the input is known good
-    from ..report.sweep import write_sweep
+    from ..report.sweep import sweep_table, write_sweep  # heavy imports, input known good
     from ..studies.sweep import run_sweep
 
     sweep = run_sweep(config, progress=not args.quiet)
     with staged_dir(args.out, args.force) as stage:
         names = write_sweep(sweep, stage, formats=formats)
-    print_table(sweep_rows(sweep), sweep.batch.tol)
+    swept = [key for key, values in (("optimizer", config.optimizers),
+             ("batch_size", config.batch_sizes)) if len(values) > 1]  # fmt: skip
+    print_table(sweep_table(sweep), sweep.batch.tol, swept)
     print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {sweep.batch.engine})")
     return 0
 
 
-def print_table(rows: list[dict], tol: float) -> None:
-    """One line per fit; %.5g in 12 characters always fits, so columns never run together."""
-    print(f"{'lr':>12}  {'loss':<5}{'w0':>12}{'w1':>12}{'final loss':>12}{'|grad|':>12}  verdict")
+def print_table(rows: list[dict], tol: float, swept: Sequence[str] = ()) -> None:
+    """One line per fit, led by the `swept` columns (optimizer, batch_size) when the sweep
+    varies them; %.5g in 12 characters always fits, so columns never run together."""
+    heads = {"optimizer": "optimizer", "batch_size": "batch"}
+    print(f"{''.join(f'{heads[key]:<10}' for key in swept)}{'lr':>12}  {'loss':<5}{'w0':>12}"
+          f"{'w1':>12}{'final loss':>12}{'|grad|':>12}  verdict")  # fmt: skip
     for row in rows:
+        lead = "".join(f"{row[key]!s:<10}" for key in swept)
         if row["diverged_at"]:
-            print(f"{row['lr']:>12.5g}  {row['loss']:<5}{'':>48}  diverged at epoch "
+            print(f"{lead}{row['lr']:>12.5g}  {row['loss']:<5}{'':>48}  diverged at epoch "
                   f"{row['diverged_at']}")  # fmt: skip
             continue
         numbers = (row[key] for key in ("w0_hat", "w1_hat", "final_loss", "grad_norm"))
-        print(f"{row['lr']:>12.5g}  {row['loss']:<5}{''.join(f'{v:>12.5g}' for v in numbers)}"
-              f"  {row['verdict']}")  # fmt: skip
+        print(f"{lead}{row['lr']:>12.5g}  {row['loss']:<5}"
+              f"{''.join(f'{v:>12.5g}' for v in numbers)}  {row['verdict']}")  # fmt: skip
     print(f"converged: |grad| of the mean loss <= {tol:g} and the loss never rose")

@@ -15,6 +15,7 @@ from ..records import to_record
 from ..stats.landscape import evaluate
 from ..studies.lecture import LectureRun
 from ..studies.optimizers import OptimizersConfig
+from ..studies.training import training_record
 from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
@@ -52,14 +53,15 @@ def write_lecture(run: LectureRun, folder: Path, *, formats: Sequence[str] = ("p
     """Write every file of the lecture into folder (figures also in each of `formats`);
     return the names written, sorted."""
     results = to_record(run)
+    results["config"] |= training_record(run.config.training)
     data, x = run.data, run.data.x.numpy()
     initial = {"untrained net": probabilities(run.init_params, x)}
+    start = run.config.training.init
+    before = f"init seed {run.config.init_seed}" if start is None else f"start {start}"
     curves, mle = fitted_curves(run), mle_curve(run)
     figures = {
         "data.png": plot_data(data),
-        "fit-initial.png": plot_fit(
-            data, initial, f"Before training (init seed {run.config.init_seed})"
-        ),
+        "fit-initial.png": plot_fit(data, initial, f"Before training ({before})"),
         **{
             f"fit-{loss}.png": plot_fit(
                 data, {label: curve}, f"After {run.config.epochs:,} epochs: {label}", mle=mle

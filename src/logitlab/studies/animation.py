@@ -13,11 +13,11 @@ import numpy as np
 from ..budget import check_study
 from ..config import LOSSES, AnimationConfig, TrainConfig
 from ..data import Dataset, simulate_from
-from ..model import initial_params
 from ..stats.landscape import Surface, grid, surface
 from ..stats.mle import fit as fit_mle
 from .timing import timed
-from .why import Race, race
+from .training import check_on_lecture_data
+from .why import Race, lecture_start, race
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,12 @@ def make_scene(
     grid_size: int = 61,
     progress: bool = False,
 ) -> Scene:
-    """Train both losses from `start` (default: the lecture's initial net) and map the ground."""
+    """Train both losses from `start` (default: config.init, else the lecture's initial net)
+    with config's optimizer and batches, and map the ground."""
     cfg = config or TrainConfig()
     truth = np.asarray(truth, dtype=float)
     if start is None:
-        start = initial_params(cfg.init_seed, data.x.shape[1])
+        start = lecture_start(cfg, data.x.shape[1])
     mle = fit_mle(data.x, data.y, names=data.names).coef  # separable data: refused first
     paths = race(data, start, cfg, progress=progress)
     ends = [fitted.params for fitted in paths.fits.values()]
@@ -66,9 +67,11 @@ def make_scene(
 
 @timed
 def run_animation(config: AnimationConfig | None = None, *, progress: bool = False) -> AnimationRun:
-    """The `animate` study: the lecture's data, both descents from config.start, the ground."""
+    """The `animate` study: the lecture's data, both descents from config.start (else
+    config.train.init, else the lecture's net), the ground."""
     cfg = config or AnimationConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
+    check_on_lecture_data(cfg.train, cfg.data)
     scene = make_scene(
         simulate_from(cfg.data),
         cfg.data.truth,

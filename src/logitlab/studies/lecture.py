@@ -13,9 +13,10 @@ from ..config import LectureConfig
 from ..data import Dataset, simulate_from
 from ..engines import fit
 from ..errors import SeparationError
-from ..model import flat_params, lecture_net
+from ..model import flat_params, lecture_net, set_params
 from ..result import FitResult
 from .timing import timed
+from .training import check_on_lecture_data
 from .why import WhyNotMSE, analyse
 
 #: Landscape grid of the lecture's why-not-MSE figures: modest, to keep the run short.
@@ -24,7 +25,8 @@ WHY_GRID = 41
 
 @dataclass(frozen=True)
 class LectureRun:
-    """Everything the lecture produces: its settings, data, untrained net and the fits."""
+    """Everything the lecture produces: its settings, data, untrained net (at the start of
+    every fit) and the fits."""
 
     config: LectureConfig
     data: Dataset
@@ -47,9 +49,11 @@ class LectureRun:
 
 @timed
 def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) -> LectureRun:
-    """Run the lecture: every loss starts from the same net, initialised under init_seed."""
+    """Run the lecture: every loss starts from the same net, initialised under init_seed
+    (or at the training template's init), and trains with the template's optimizer."""
     cfg = config or LectureConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
+    check_on_lecture_data(cfg.training, cfg.data)
     stages = tqdm(total=2, desc="lecture: fits", unit="stage", disable=not progress)
     data = simulate_from(cfg.data)
     fits = {
@@ -65,10 +69,13 @@ def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) 
         why, missing = None, str(exc)
     stages.update()
     stages.close()
+    net = lecture_net(cfg.init_seed)
+    if cfg.training.init is not None:
+        set_params(net, np.asarray(cfg.training.init))
     return LectureRun(
         config=cfg,
         data=data,
-        net=lecture_net(cfg.init_seed),
+        net=net,
         fits=fits,
         why=why,
         why_missing=missing,

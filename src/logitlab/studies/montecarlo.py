@@ -18,6 +18,7 @@ from ..data import simulate
 from ..engines.batch import BatchResult, fit_batch, history_stride
 from ..stats.mle import expected_se
 from .timing import timed
+from .training import batch_keywords, check_on_lecture_data
 
 #: The lecture's parameters, in the order of BatchResult.params' columns.
 PARAMS = ("w0", "w1")
@@ -132,6 +133,7 @@ def run_montecarlo(
     config = config or MonteCarloConfig()
     check_study(config)  # ConfigError before any work if it cannot fit
     lec = config.lecture
+    check_on_lecture_data(lec.training, lec.data)
     draws = [
         simulate(lec.data.n, lec.data.w0, lec.data.w1, config.data_seed(r))
         for r in range(config.reps)
@@ -141,15 +143,11 @@ def run_montecarlo(
         draws[0].x,  # every draw shares x = linspace(-1, 1, n); only y changes
         torch.stack([d.y[:, 0] for d in draws]),
         loss=list(losses) * config.reps,
-        lr=lec.lr,
         data=np.repeat(np.arange(config.reps), len(losses)),
-        epochs=lec.epochs,
-        init_seed=lec.init_seed,
         record_every=history_stride(lec.epochs),
-        tol=lec.tol,
-        engine=lec.engine,
         names=draws[0].names,
         progress=progress,
+        **batch_keywords(lec.training),
     )
     return MonteCarloRun(
         config=config, batch=batch, expected_se=expected_se(draws[0].x, lec.data.truth)

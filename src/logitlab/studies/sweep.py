@@ -1,11 +1,13 @@
-"""Learning-rate sweep: the lecture's fit for several steps and losses, side by side.
+"""Sweep: the lecture's fit for several learning rates, optimizers, batch sizes and losses,
+side by side.
 
-All lr x loss fits run as one batch over the cores; a step that diverges is reported on its
-own row and leaves the others alone.
+All optimizer x batch size x lr x loss fits run as one batch over the cores; a fit that
+diverges is reported on its own row and leaves the others alone.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,11 +20,13 @@ from ..errors import SeparationError
 from ..stats import mle
 from ..stats.mle import MLEResult
 from .timing import timed
+from .training import batch_keywords, check_on_lecture_data
 
 
 @dataclass(frozen=True)
 class SweepRun:
-    """The settings and the batch of fits, row b = (lrs[b // len(losses)], losses[b % ...])."""
+    """The settings and the batch of fits, one row per point of config's grid, in the order
+    of grid(config): optimizer, then batch size, then lr, then loss."""
 
     config: SweepConfig
     batch: BatchResult
@@ -33,25 +37,36 @@ class SweepRun:
     seconds: float = 0.0
 
 
+def grid(config: SweepConfig) -> list[tuple[str, int | None, float, str]]:
+    """Every fit of the sweep as (optimizer, batch size, lr, loss), the last varying fastest."""
+    return list(
+        itertools.product(config.optimizers, config.batch_sizes, config.lrs, config.lecture.losses)
+    )
+
+
 @timed
 def run_sweep(config: SweepConfig | None = None, *, progress: bool = False) -> SweepRun:
-    """Fit the lecture's data once per lr and loss, all in one batch."""
+    """Fit the lecture's data once per optimizer, batch size, lr and loss, all in one batch;
+    the other settings (epochs, start, momentum, betas ...) are the lecture's template's."""
     config = config or SweepConfig()
     check_study(config)  # ConfigError before any work if it cannot fit
     lec = config.lecture
+    check_on_lecture_data(lec.training, lec.data)
     data = simulate_from(lec.data)
+    optimizers, sizes, lrs, losses = zip(*grid(config), strict=True)
+    settings = batch_keywords(lec.training) | {
+        "loss": list(losses),
+        "lr": np.array(lrs),
+        "optimizer": list(optimizers),
+        "batch_size": list(sizes),
+    }
     batch = fit_batch(
         data.x,
         data.y,
-        loss=list(lec.losses) * len(config.lrs),
-        lr=np.repeat(config.lrs, len(lec.losses)),
-        epochs=lec.epochs,
-        init_seed=lec.init_seed,
         record_every=history_stride(lec.epochs),
-        tol=lec.tol,
-        engine=lec.engine,
         names=data.names,
         progress=progress,
+        **settings,
     )
     try:
         reference = mle.fit(data.x, data.y, names=data.names)

@@ -7,7 +7,7 @@ to come close, and what happens from a far start where the sigmoid saturates (MS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -15,11 +15,12 @@ from ..budget import check_study
 from ..config import LOSSES, PLATEAU_START, LandscapeConfig, TrainConfig
 from ..data import Dataset, simulate_from
 from ..engines import fit
-from ..model import initial_params, lecture_net, set_params
+from ..model import initial_params
 from ..result import FitResult
 from ..stats import mle as mle_module
 from ..stats.landscape import Surface, grid, minimise, surface
 from .timing import timed
+from .training import check_on_lecture_data
 
 TOLERANCES = (1e-2, 1e-3)
 
@@ -27,10 +28,11 @@ TOLERANCES = (1e-2, 1e-3)
 def trajectory(
     data: Dataset, loss: str, start: object, config: TrainConfig, *, progress: bool = False
 ) -> FitResult:
-    """Gradient descent on `loss` from the parameters `start` ([w0, w1, ...]), the lecture's way."""
-    net = lecture_net(config.init_seed, data.x.shape[1])
-    set_params(net, np.asarray(start, dtype=float))
-    return fit(data.x, data.y, config, net=net, names=data.names, progress=progress)
+    """Gradient descent on `loss` from the parameters `start` ([w0, w1, ...]) with config's
+    optimizer and batches (its own start, if any, gives way to `start`)."""
+    init = tuple(float(w) for w in np.asarray(start, dtype=float))
+    settings = replace(config, loss=loss, init=init)
+    return fit(data.x, data.y, settings, names=data.names, progress=progress)
 
 
 def epochs_within(distance: np.ndarray, tol: float) -> int | None:
@@ -64,6 +66,8 @@ class WhyNotMSE:
     plateau: Race
     surfaces: dict[str, Surface]
     plateau_surfaces: dict[str, Surface]
+    #: The training settings of every path (each loss its own).
+    train: TrainConfig = field(default_factory=TrainConfig)
     #: wall time of the run that made this record
     seconds: float = 0.0
 
@@ -115,9 +119,7 @@ def race(
     fits = dict(fits or {})
     for loss in LOSSES:
         if loss not in fits:
-            fits[loss] = trajectory(
-                data, loss, start, replace(config, loss=loss), progress=progress
-            )
+            fits[loss] = trajectory(data, loss, start, config, progress=progress)
     # The gradient norm at every epoch's parameters, the last at the final ones.
     norms = {
         loss: np.append(f.history.grad_norm, f.convergence.grad_norm) for loss, f in fits.items()
@@ -138,13 +140,14 @@ def analyse(
 ) -> WhyNotMSE:
     """The MLE, both losses' paths from the lecture's start and from the plateau, landscapes.
 
-    `fits` reuses BCE and MSE fits already made from the lecture's start (as the lecture
-    command has them), so only the plateau runs are trained here.
+    The lecture's start is config.init, else the lecture net's under config.init_seed.
+    `fits` reuses BCE and MSE fits already made from there (as the lecture command has
+    them), so only the plateau runs are trained here.
     """
     cfg = config or TrainConfig()
     truth = np.asarray(truth, dtype=float)
     result = mle_module.fit(data.x, data.y, names=data.names)
-    start = initial_params(cfg.init_seed, data.x.shape[1]).astype(float)
+    start = lecture_start(cfg, data.x.shape[1])
     lecture = race(data, start, cfg, fits=fits, progress=progress)
     plateau = race(data, plateau_start, cfg, progress=progress)
     x, y = data.x.numpy(), data.y.numpy()
@@ -162,13 +165,22 @@ def analyse(
         plateau=plateau,
         surfaces=surfaces(np.vstack((start, result.coef))),
         plateau_surfaces=surfaces(np.vstack((start, result.coef, plateau.start))),
+        train=cfg,
     )
+
+
+def lecture_start(config: TrainConfig, features: int = 1) -> np.ndarray:
+    """Where the lecture's fits start: config.init, else the lecture net's under init_seed."""
+    if config.init is not None:
+        return np.asarray(config.init, dtype=float)
+    return initial_params(config.init_seed, features).astype(float)
 
 
 def run_landscape(config: LandscapeConfig | None = None, *, progress: bool = False) -> WhyNotMSE:
     """The `landscape` study: simulate the lecture's data and analyse it."""
     cfg = config or LandscapeConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
+    check_on_lecture_data(cfg.train, cfg.data)
     return analyse(
         simulate_from(cfg.data),
         cfg.data.truth,

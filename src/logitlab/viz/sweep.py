@@ -1,4 +1,5 @@
-"""The learning-rate sweep's figure: final estimates and losses against the learning rate."""
+"""The sweep's figure: final estimates and losses against the learning rate, a row of panels
+per optimizer and batch size."""
 
 from __future__ import annotations
 
@@ -35,38 +36,62 @@ def _legend(ax: Axes) -> None:
     ax.legend(unique.values(), unique.keys(), fontsize=LEGEND_SIZE - 1)
 
 
+def combination_label(optimizer: str, batch_size: int | None, n: int) -> str:
+    """A facet's title: 'adam, batches of 32' or 'sgd, full batch (2,000)'."""
+    batches = f"full batch ({n:,})" if batch_size is None else f"batches of {batch_size:,}"
+    return f"{optimizer}, {batches}"
+
+
 def plot_sweep(run: SweepRun) -> Figure:
     """Final ŵ0 and ŵ1 against the learning rate (log scale), one line per loss, with the
     truth and the MLE; then each loss's final value in a panel of its own (BCE and MSE live on
-    different scales), with the lowest value that loss can reach.
+    different scales), with the lowest value that loss can reach. A sweep over several
+    optimizers or batch sizes gets one such row per combination, titled with it, on the same
+    learning-rate axis.
 
     A learning rate whose fit diverged has no estimate: it is marked by a dotted vertical
     line, and a panel with nothing finite to draw says so instead of drawing an empty axis.
     """
-    batch, lecture = run.batch, run.config.lecture
-    losses = np.array(batch.losses)
-    mle = None if run.mle is None else run.mle.coef
-    floors = loss_minima(run)
+    config, batch = run.config, run.batch
+    combos = [(o, b) for o in config.optimizers for b in config.batch_sizes]
     panels = [
-        ("ŵ0", batch.params[:, 0], lecture.losses, ("w0", lecture.data.w0, 0)),
-        ("ŵ1", batch.params[:, 1], lecture.losses, ("w1", lecture.data.w1, 1)),
+        ("ŵ0", batch.params[:, 0], config.lecture.losses, ("w0", config.lecture.data.w0, 0)),
+        ("ŵ1", batch.params[:, 1], config.lecture.losses, ("w1", config.lecture.data.w1, 1)),
     ] + [
         (f"final {loss_label(loss)} loss", batch.final_loss, (loss,), None)
-        for loss in lecture.losses
+        for loss in config.lecture.losses
     ]
-    fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
-    lrs = batch.lr
-    for ax, (label, values, shown, truth) in zip(fig.subplots(1, len(panels)), panels, strict=True):
+    floors = loss_minima(run)
+    fig = Figure(figsize=(4.2 * len(panels), 4.2 * len(combos)), layout="constrained")
+    rows = [fig] if len(combos) == 1 else fig.subfigures(len(combos), 1)
+    optimizers, sizes = np.array(batch.optimizers), np.array(batch.batch_size, dtype=object)
+    for row, (optimizer, size) in zip(rows, combos, strict=True):
+        if len(combos) > 1:
+            row.suptitle(combination_label(optimizer, size, config.lecture.data.n))
+        mine = (optimizers == optimizer) & np.array([s == size for s in sizes])
+        _plot_row(row.subplots(1, len(panels)), run, panels, mine, floors)
+    return fig
+
+
+def _plot_row(
+    axes: list[Axes], run: SweepRun, panels: list, mine: np.ndarray, floors: dict[str, float]
+) -> None:
+    """One row of panels, for the fits in `mine` (one optimizer and batch size)."""
+    batch, lecture = run.batch, run.config.lecture
+    losses, lrs = np.array(batch.losses), batch.lr
+    mle = None if run.mle is None else run.mle.coef
+    ok = batch.ok & mine
+    for ax, (label, values, shown, truth) in zip(axes, panels, strict=True):
         ax.set(xscale="log", xlim=(lrs.min() / 2, lrs.max() * 2), xlabel="learning rate")
         ax.set_title(f"{label} after {lecture.epochs:,} epochs")
         for loss in shown:
-            mine = (losses == loss) & batch.ok
+            drawn = (losses == loss) & ok
             color = LOSS_COLORS[loss]
-            if mine.any():
-                ax.plot(lrs[mine], values[mine], "o-", color=color, label=loss_label(loss))
-            for lr in lrs[(losses == loss) & ~batch.ok]:
+            if drawn.any():
+                ax.plot(lrs[drawn], values[drawn], "o-", color=color, label=loss_label(loss))
+            for lr in lrs[(losses == loss) & mine & ~batch.ok]:
                 ax.axvline(lr, color=color, linestyle=":", label=f"{loss_label(loss)} diverged")
-        if not batch.ok.any():
+        if not ok.any():
             ax.text(0.5, 0.5, "every fit diverged:\nnothing to draw", transform=ax.transAxes,
                     ha="center", va="center")  # fmt: skip
         elif truth is not None:
@@ -81,4 +106,3 @@ def plot_sweep(run: SweepRun) -> Figure:
                        label=f"lowest {loss_label(shown[0])} ({where})")  # fmt: skip
             ax.set_ylabel(f"{loss_label(shown[0])} loss")
         _legend(ax)
-    return fig
