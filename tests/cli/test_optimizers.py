@@ -1,22 +1,11 @@
-"""`logitlab optimizers` end to end, and bad input refused in one line with nothing written.
-
-The command is registered by the lead (cli/__init__.py); until then these tests add it to
-the command list themselves.
-"""
+"""`logitlab optimizers` end to end, and bad input refused in one line with nothing written."""
 
 import json
 
 import pytest
 
-import logitlab.cli as cli
-from logitlab.cli import main, optimizers
+from logitlab.cli import main
 from logitlab.studies import optimizers as study
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    if optimizers not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, optimizers])
 
 
 def test_command_writes_the_folder_and_prints_table_and_answer(tmp_path, capsys, monkeypatch):
@@ -73,8 +62,7 @@ def test_a_refusal_comes_before_any_heavy_import(tmp_path):
 
     argv = ["optimizers", "--lr", "-1", "--out", str(tmp_path / "opt")]
     code = (
-        "import sys; import logitlab.cli as cli; from logitlab.cli import optimizers; "
-        "cli.COMMANDS.append(optimizers) if optimizers not in cli.COMMANDS else None; "
+        "import sys; import logitlab.cli as cli; "
         f"code = cli.main({argv!r}); "
         "print(code, sorted(m for m in ('torch', 'numpy', 'numba') if m in sys.modules))"
     )

@@ -10,11 +10,33 @@ from contextlib import contextmanager
 from .. import __version__
 from ..errors import LogitlabError
 from ..report.files import Terminated, terminate_gracefully
-from . import animate, datasets, digits, fit, landscape, lecture, montecarlo, predict, sweep
+from . import (
+    animate,
+    datasets,
+    digits,
+    fit,
+    landscape,
+    lecture,
+    montecarlo,
+    optimizers,
+    predict,
+    sweep,
+)
 from .common import OneLineParser
 
 #: Each command module has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = [lecture, landscape, animate, sweep, montecarlo, digits, fit, predict, datasets]
+COMMANDS = [
+    lecture,
+    landscape,
+    animate,
+    sweep,
+    montecarlo,
+    optimizers,
+    digits,
+    fit,
+    predict,
+    datasets,
+]
 
 
 def build_parser() -> OneLineParser:
