@@ -56,14 +56,28 @@ def no_work(monkeypatch):
 
 
 @pytest.mark.parametrize("engine", ["eager", "fused"])
-@pytest.mark.parametrize(("epochs", "d"), [(1, 1), (37, 1), (20, 3)])
-def test_history_bytes_is_what_a_fit_keeps(engine, epochs, d):
+@pytest.mark.parametrize(("epochs", "d", "batch"), [(1, 1, None), (37, 1, None), (20, 3, None),
+                                                     (9, 2, 25)])  # fmt: skip
+def test_history_bytes_is_what_a_fit_keeps(engine, epochs, d, batch):
     rng = np.random.default_rng(d)
     x = rng.normal(size=(60, d))
     y = (rng.random(60) < 0.5).astype(float)
-    history = fit(x, y, TrainConfig(epochs=epochs, engine=engine)).history
+    cfg = TrainConfig(epochs=epochs, engine=engine, batch_size=batch)
+    history = fit(x, y, cfg, record_steps=batch is not None).history
     arrays = [getattr(history, field.name) for field in dataclasses.fields(history)]
-    assert budget.history_bytes(epochs, d) == sum(array.nbytes for array in arrays)
+    steps = 0 if batch is None else 3  # ceil(60 / 25) steps an epoch
+    assert budget.history_bytes(epochs, d, steps=steps) == sum(
+        array.nbytes for array in arrays if array is not None
+    )
+
+
+def test_mini_batches_cost_more_time_and_recorded_steps_memory():
+    full = budget.fit(2000, 1, 1000, engine="eager")
+    mini = budget.fit(2000, 1, 1000, engine="eager", steps=63, record_steps=True)
+    assert mini.seconds > 10 * full.seconds  # a step each batch, DataLoader point by point
+    assert mini.bytes - full.bytes >= 2 * 8 * 1000 * 63
+    fused = budget.fit(2000, 1, 1000, steps=63)
+    assert fused.seconds > budget.fit(2000, 1, 1000).seconds
 
 
 @pytest.mark.parametrize(("epochs", "every", "problems"), [(30, 1, 2), (30, 7, 3), (5, 10, 1)])
@@ -154,7 +168,10 @@ def test_default_lecture_is_not_announced():
 
 def test_estimates_grow_with_what_is_asked():
     base = budget.estimate(LectureConfig())
-    assert budget.estimate(LectureConfig(training=TrainConfig(epochs=10**6))).bytes > base.bytes + 4 * 10**6 * 24
+    assert (
+        budget.estimate(LectureConfig(training=TrainConfig(epochs=10**6))).bytes
+        > base.bytes + 4 * 10**6 * 24
+    )
     assert budget.estimate(LectureConfig(data=DataConfig(n=10**6))).seconds > 100 * base.seconds
     grid = [budget.estimate(LandscapeConfig(grid_size=g)).bytes for g in (11, 101, 1001)]
     assert grid == sorted(grid) and grid[2] - grid[1] > 90 * (grid[1] - grid[0])  # as grid**2
@@ -200,7 +217,9 @@ def test_a_long_run_says_what_it_will_cost(monkeypatch, tmp_path, capsys):
     assert main(["sweep", "--out", str(out), "--n", "50", "--epochs", "5", "--quiet"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("this run: ~") and err.count("\n") == 1, err
-    cost = budget.estimate(SweepConfig(lecture=LectureConfig(data=DataConfig(n=50), training=TrainConfig(epochs=5))))
+    cost = budget.estimate(
+        SweepConfig(lecture=LectureConfig(data=DataConfig(n=50), training=TrainConfig(epochs=5)))
+    )
     assert f"this run: {cost} (estimated)" in err
 
 
@@ -238,7 +257,8 @@ def test_library_entry_points_refuse_before_allocating(eight_gb, lecture_data):
         LectureConfig(data=DataConfig(n=10**7)),
         LandscapeConfig(data=DataConfig(n=10**6), grid_size=2001),
         SweepConfig(
-            lecture=LectureConfig(data=DataConfig(n=10**5), training=TrainConfig(epochs=10**7)), lrs=[0.1] * 1000
+            lecture=LectureConfig(data=DataConfig(n=10**5), training=TrainConfig(epochs=10**7)),
+            lrs=[0.1] * 1000,
         ),
         AnimationConfig(data=DataConfig(n=10**6), grid_size=2001),
     ],

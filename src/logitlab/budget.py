@@ -201,12 +201,13 @@ def cores() -> int:
 # --- the parts of a run ----------------------------------------------------------------
 
 
-def history_bytes(epochs: int, d: int = 1, *, every: int = 1, fits: int = 1) -> int:
+def history_bytes(epochs: int, d: int = 1, *, every: int = 1, fits: int = 1, steps: int = 0
+                  ) -> int:  # fmt: skip
     """What fits keep as history (result.History): per fit and recorded epoch the
     HISTORY_SERIES values (loss, gradient norm), and the parameters (intercept + d) there and
-    at the end, all float64."""
+    at the end, all float64; and the loss of each of `steps` steps an epoch when recorded."""
     rows = math.ceil(epochs / every)
-    return fits * 8 * (HISTORY_SERIES * rows + (rows + 1) * (d + 1))
+    return fits * 8 * (HISTORY_SERIES * rows + (rows + 1) * (d + 1) + epochs * steps)
 
 
 def fit(
@@ -225,9 +226,7 @@ def fit(
     n points and d features, recording every `every` epochs, on the resolved engine, taking
     `steps` steps an epoch (mini-batches: ceil(n / batch size); 1 is the full batch) and
     keeping each step's loss when record_steps."""
-    kept = history_bytes(epochs, d, every=every, fits=problems)
-    if record_steps:
-        kept += 8 * problems * epochs * steps
+    kept = history_bytes(epochs, d, every=every, fits=problems, steps=steps * record_steps)
     data = datasets * n * (d * BATCH_X_BYTES + BATCH_Y_BYTES)
     work = problems * epochs * n * (d + 1) / 2  # the lecture's one feature is the unit
     if steps > 1:  # the full data's loss and gradient each epoch, besides the steps
