@@ -10,7 +10,10 @@ multiply-adds, but not assuming finite values, so divergence checks still see in
 
 For the logistic model yhat = sigmoid(u), u = w0 + x.w, the gradients with respect to u are
     BCE: (yhat - y) / n        MSE: 2 (yhat - y) yhat (1 - yhat) / n
-and the one step function is compiled once per loss, with that residual inlined.
+and the gradient is compiled once per loss, with that residual inlined. The optimizers'
+updates (SGD, momentum with or without Nesterov, Adam) follow torch.optim's float32
+arithmetic op for op; mini-batches are gathered into contiguous scratch in the order the
+caller gives (engines.batch replays the DataLoader's shuffles).
 
 Compiled code is cached on disk beside this file (numba cache=True): only the first run in a
 fresh install pays the compilation (5-15 s); later processes load it in about a second.
