@@ -137,8 +137,8 @@ BAD = [
     ("animate", ["--batch-size", "2.5"], "batch size must be an integer from 1"),
     ("sweep", ["--batch-sizes", "full,301"], "batch size must be an integer from 1 to n"),
     ("lecture", ["--start", "1,2,3"], "start must be two numbers w0, w1"),
-    ("montecarlo", ["--start", "1,nan"], "init w1 must be a finite number"),
-    ("landscape", ["--start", "abc"], "init must be finite numbers w0, w1"),
+    ("montecarlo", ["--start", "1,nan"], "start w1 must be a finite number"),
+    ("landscape", ["--start", "abc"], "start must be two numbers w0, w1"),
     ("animate", ["--start", "1e30,0"], "start must keep the logits w0 + w1 x within"),
     ("sweep", ["--shuffle-seed", "-1"], "shuffle seed must be an integer from 0"),
 ]

@@ -13,8 +13,8 @@ from .common import (
     add_training_options,
     check_budget,
     data_config,
+    lecture_training,
     number,
-    training_config,
 )
 
 NAME = "animate"
@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = AnimationConfig(
         data=data_config(args),
-        train=training_config(args),  # --start is its init, the start of both fits
+        train=lecture_training(args),  # --start is its init, the start of both fits
         frames=args.frames,
         fps=args.fps,
         grid_size=args.grid,

@@ -15,6 +15,7 @@ from ..config import (
     LectureConfig,
     SweepConfig,
     TrainConfig,
+    check_point,
 )
 
 #: A value that starts with "-" as numbers do: -1e3, -.5, -inf, -nan, -5,3 (a point), -1,-2.
@@ -327,8 +328,15 @@ def training_config(args: argparse.Namespace, **chosen: object) -> TrainConfig:
     return TrainConfig(**(settings | chosen))
 
 
+def lecture_training(args: argparse.Namespace, **chosen: object) -> TrainConfig:
+    """training_config for the lecture's one feature on [-1, 1]: --start is a point (w0, w1),
+    checked as one (its own one-line error, naming the start)."""
+    start = None if args.start is None else check_point("start", args.start)
+    return training_config(args, init=start, **chosen)
+
+
 def lecture_config(args: argparse.Namespace, **chosen: object) -> LectureConfig:
     """The data and training options as a LectureConfig; `chosen` as in training_config."""
     return LectureConfig(
-        data=data_config(args), losses=args.loss, training=training_config(args, **chosen)
+        data=data_config(args), losses=args.loss, training=lecture_training(args, **chosen)
     )

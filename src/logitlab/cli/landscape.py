@@ -14,8 +14,8 @@ from .common import (
     add_training_options,
     check_budget,
     data_config,
+    lecture_training,
     point,
-    training_config,
 )
 
 NAME = "landscape"
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = LandscapeConfig(
         data=data_config(args),
-        train=training_config(args),
+        train=lecture_training(args),
         plateau_start=args.plateau_start,
         grid_size=args.grid,
     )
