@@ -14,8 +14,8 @@ import logitlab
 from logitlab.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
-COMMANDS = ["lecture", "landscape", "animate", "sweep", "montecarlo", "digits", "fit", "predict",
-            "datasets"]  # fmt: skip
+COMMANDS = ["lecture", "landscape", "animate", "sweep", "montecarlo", "optimizers", "digits", "fit",
+            "predict", "datasets"]  # fmt: skip
 
 
 def run(*argv: str, **kwargs) -> subprocess.CompletedProcess:
