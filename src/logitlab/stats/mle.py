@@ -246,7 +246,7 @@ def fit(
 
 
 class _Newton:
-    """Newton-Raphson from b = 0 over one design, one pass (irls.newton_pass) an iteration."""
+    """Newton-Raphson over one design, one pass (irls.newton_pass) an iteration."""
 
     def __init__(
         self,
@@ -259,7 +259,15 @@ class _Newton:
         self.features, self.labels, self.intercept, self.names = features, labels, intercept, names
         self.fitted = fitted
         self.separation_checked = False
-        self.start = self.at(np.zeros(len(names)))
+        # Start from the intercept-only MLE, logit(mean y): the first pass then gives the
+        # null log-likelihood, and X'WX = w X'X with one weight w for every row (the Gram
+        # matrix the rank check needs, for free).
+        mean = float(labels.mean())
+        self.start_coef = np.zeros(len(names))
+        if intercept:
+            self.start_coef[0] = math.log(mean / (1.0 - mean))
+        self.weight = mean * (1.0 - mean) if intercept else 0.25
+        self.start = self.at(self.start_coef)
 
     def at(self, coef: np.ndarray) -> Pass:
         """The pass at coef (it also writes the fitted probabilities)."""
@@ -267,8 +275,8 @@ class _Newton:
 
     def check_rank(self) -> None:
         """Refuse non-finite data, and name constant, identical or collinear columns, from the
-        Gram matrix X'X = 4 X'WX at b = 0 (no decomposition of the n x d design)."""
-        gram = 4.0 * self.start.info
+        Gram matrix X'X = X'WX / w at the start (no decomposition of the n x d design)."""
+        gram = self.start.info / self.weight
         if not np.all(np.isfinite(gram)) or np.diag(gram).max() > FLOAT32_MAX**2:
             design_array(self.features)  # a value is NaN, inf or beyond float32: says which
         scale = np.sqrt(np.diag(gram))
@@ -307,8 +315,8 @@ class _Newton:
         """Iterate to convergence or max_iter: the coefficients, the pass at them, whether it
         converged and the iterations taken. Step halving keeps every step an ascent step; the
         pass that tries a step is also the next iteration's, so it costs no extra pass."""
-        coef, current = np.zeros(len(self.names)), self.start
-        unit = np.sqrt(np.diag(current.info) * 4.0 / len(self.labels))  # columns' RMS
+        coef, current = self.start_coef, self.start
+        unit = np.sqrt(np.diag(current.info) / self.weight / len(self.labels))  # columns' RMS
         unit[unit == 0] = 1.0
         size, stalled = math.inf, 0
         for iteration in range(1, max_iter + 1):
