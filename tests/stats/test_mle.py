@@ -112,3 +112,89 @@ def test_bad_input_gives_one_line_data_error(X, y, match):
         mle.fit(X, y)
     assert not isinstance(info.value, SeparationError)
     assert "\n" not in str(info.value)
+
+
+# --- the one-pass kernel, the separation trigger, the named columns -----------------------
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+def test_compiled_pass_equals_numpy_pass_and_direct_sums(intercept):
+    pytest.importorskip("numba")
+    from logitlab.stats.irls import TILE, newton_pass
+
+    rng = np.random.default_rng(5)
+    n = 3 * TILE + 17  # a partial last tile
+    X = rng.normal(size=(n, 4)) * [1.0, 5.0, 0.1, 30.0]
+    X[:3, 3] = 1e3  # rows whose probability saturates
+    y = (rng.random(n) < 0.4).astype(float)
+    coef = rng.normal(size=5 if intercept else 4)
+    design = np.column_stack((np.ones(n), X)) if intercept else X
+    u = design @ coef
+    p = 1 / (1 + np.exp(-u))
+    fitted = {True: np.empty(n), False: np.empty(n)}
+    for compiled in (True, False):
+        sums = newton_pass(X, y, coef, intercept, fitted[compiled], compiled=compiled)
+        assert sums.loglik == pytest.approx(np.sum(y * u - np.logaddexp(0, u)), rel=1e-12)
+        np.testing.assert_allclose(sums.score, design.T @ (y - p), rtol=1e-10, atol=1e-9)
+        w = p * (1 - p)
+        np.testing.assert_allclose(sums.info, design.T @ (design * w[:, None]), rtol=1e-10)
+        np.testing.assert_allclose(sums.curvature, design.T @ (w * (1 - 2 * p)), atol=1e-9)
+        assert sums.saturated == np.sum(np.minimum(p, 1 - p) < 1e-10) > 0
+        np.testing.assert_allclose(fitted[compiled], p, rtol=1e-12, atol=1e-300)
+
+
+def separated(n, d, quasi, seed=0):
+    """n rows, d features, classes split by a random hyperplane (plus ties on it if quasi)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    direction = rng.normal(size=d)
+    score = X @ direction + 0.3
+    y = (score > 0).astype(float)
+    if quasi:  # pairs of equal rows with both labels, on the hyperplane
+        X[:6] -= ((score[:6] / (direction @ direction))[:, None]) * direction
+        X[1::2][:3] = X[0::2][:3]
+        y[:6] = [0, 1, 0, 1, 0, 1]
+    return X, y
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "quasi", "kind"),
+    [
+        (50, 1, False, "complete separation"),
+        (50, 1, True, "quasi-complete separation"),
+        (3000, 4, False, "complete separation"),
+        (3000, 4, True, "quasi-complete separation"),
+    ],
+)
+def test_separation_is_found_from_the_iterates(n, d, quasi, kind):
+    X, y = separated(n, d, quasi)
+    with pytest.raises(SeparationError, match=kind):
+        mle.fit(X, y)
+
+
+def test_the_linear_program_does_not_run_on_ordinary_data(monkeypatch):
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(5000, 3))
+    X[0] = [40.0, 0.0, 0.0]  # a saturated row does not by itself call the linear program
+    y = (rng.random(5000) < 1 / (1 + np.exp(-(X @ [1.5, -0.5, 0.2])))).astype(float)
+
+    def refuse(*args):
+        raise AssertionError("the separation linear program ran")
+
+    monkeypatch.setattr(mle, "separation", refuse)
+    result = mle.fit(X, y)
+    assert result.converged
+    reference = statsmodels_fit(X, y)
+    np.testing.assert_allclose(result.coef, reference.params, atol=1e-6, rtol=0)
+
+
+def test_collinear_columns_are_named():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(200, 4))
+    X[:, 3] = 2 * X[:, 0] - X[:, 2]
+    y = (rng.random(200) < 0.5).astype(float)
+    with pytest.raises(DataError, match=r"columns x1, x3 and x4 of X .*linearly dependent"):
+        mle.fit(X, y)
+    X[:, 3] = 5.0 - X[:, 1]  # with the intercept
+    with pytest.raises(DataError, match=r"columns Intercept, x2 and x4 of X"):
+        mle.fit(X, y)
