@@ -1,0 +1,158 @@
+"""The maximum-likelihood fit against its peers on a dense n x 10 float64 design: logitlab's
+Newton (stats.mle), scikit-learn's newton-cholesky and lbfgs (no penalty: C=inf, which
+scikit-learn 1.8 prefers to the deprecated penalty=None) and statsmodels' Logit.
+
+    .venv/bin/python bench/mle.py            # n = 10**5, 10**6 and 10**7 (a few minutes)
+    .venv/bin/python bench/mle.py --quick    # n = 10**5 and 10**6
+
+Each method runs in its own process (so that peak memory is its own: ru_maxrss), on data drawn
+there with a fixed seed (true coefficients modest, so no separation), and is timed as the best
+of a few runs (the machine is shared and noisy; the best run is the least disturbed). Columns:
+seconds, ratio to logitlab, the largest coefficient difference from logitlab (absolute, and
+relative to the coefficient), and the peak resident memory above the interpreter's before the
+data, in units of the design's size. For logitlab also the time per pass over the data (one a
+Newton iteration, plus the first) against one pass at the speed of NumPy's sum over the same
+array (a memory-bandwidth bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+D, SEED = 10, 20240611
+METHODS = ("logitlab", "sklearn newton-cholesky", "sklearn lbfgs", "statsmodels")
+#: Above this many rows the peers run only if their memory fits (24 GB here): it does.
+REPEATS = {10**5: 5, 10**6: 3, 10**7: 1}
+
+
+def data(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """n rows of 10 standard normal features and labels from modest true coefficients."""
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(n, D))
+    beta = np.linspace(-0.5, 0.5, D)
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(0.2 + X @ beta)))).astype(float)
+    return X, y
+
+
+def _fit(method: str, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Coefficients (intercept first) and iterations of one method."""
+    if method == "logitlab":
+        from logitlab.stats import mle
+
+        result = mle.fit(X, y)
+        assert result.converged
+        return result.coef, result.iterations
+    if method.startswith("sklearn"):
+        import warnings
+
+        from sklearn.linear_model import LogisticRegression
+
+        solver = method.split()[1]
+        tol = 1e-10 if solver == "lbfgs" else 1e-8
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LogisticRegression(C=np.inf, solver=solver, tol=tol, max_iter=10_000)
+            model.fit(X, y)
+        return np.r_[model.intercept_, model.coef_[0]], int(model.n_iter_[0])
+    import statsmodels.api as sm
+
+    result = sm.Logit(y, sm.add_constant(X)).fit(disp=0)
+    return np.asarray(result.params), int(result.mle_retvals["iterations"])
+
+
+def _rss() -> int:
+    """Resident memory now, in bytes."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def measure(method: str, n: int) -> dict:
+    """Run one method at n rows in this process: its best time, iterations, coefficients,
+    peak memory above the interpreter's, and (logitlab) NumPy's sum time over X."""
+    _fit(method, *data(1000))  # imports, and Numba's compiled pass loaded from its cache
+    base = _rss()
+    X, y = data(n)
+    times = []
+    for _ in range(REPEATS[n]):
+        start = time.perf_counter()
+        coef, iterations = _fit(method, X, y)
+        times.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    row = {"method": method, "n": n, "seconds": min(times), "iterations": iterations}
+    row |= {"coef": coef.tolist(), "peak_over_design": (peak - base) / X.nbytes}
+    if method == "logitlab":
+        sums = []
+        for _ in range(5):
+            start = time.perf_counter()
+            X.sum()
+            sums.append(time.perf_counter() - start)
+        row["sum_seconds"] = min(sums)
+    return row
+
+
+def run(quick: bool) -> list[dict]:
+    """Every method at each size, each in a fresh process; rows as measure() returns them,
+    with the ratio to logitlab and the coefficient differences from it added."""
+    rows = []
+    for n in (10**5, 10**6) if quick else (10**5, 10**6, 10**7):
+        ours = None
+        for method in METHODS:
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", method, str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(out.stdout.splitlines()[-1])
+            ours = ours or row
+            gap = np.abs(np.array(row["coef"]) - ours["coef"])
+            row["ratio"] = row["seconds"] / ours["seconds"]
+            row["max_abs_diff"] = float(gap.max())
+            row["max_rel_diff"] = float(np.max(gap / np.abs(ours["coef"])))
+            rows.append(row)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """The rows as a text table, then logitlab's time per pass against the bandwidth bound."""
+    head = (
+        f"{'n':>9} {'method':<24}{'seconds':>9}{'x logitlab':>11}{'iters':>6}"
+        f"{'max |db|':>10}{'max rel':>10}{'peak/X':>8}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r['n']:>9} {r['method']:<24}{r['seconds']:>9.3f}{r['ratio']:>11.2f}"
+            f"{r['iterations']:>6}{r['max_abs_diff']:>10.1e}{r['max_rel_diff']:>10.1e}"
+            f"{r['peak_over_design']:>8.2f}"
+        )
+    lines.append("")
+    for r in rows:
+        if r["method"] == "logitlab":
+            passes = r["iterations"] + 1
+            per = r["seconds"] / passes
+            lines.append(
+                f"n = {r['n']:>8}: {passes} passes, {1e3 * per:.1f} ms a pass; one read of X "
+                f"({r['n'] * D * 8 / 1e6:.0f} MB) by NumPy's sum takes {1e3 * r['sum_seconds']:.1f}"
+                f" ms ({r['n'] * D * 8 / r['sum_seconds'] / 1e9:.1f} GB/s): "
+                f"{per / r['sum_seconds']:.1f}x the bound"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="n = 10**5 and 10**6 only")
+    parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], int(args.one[1]))))
+    else:
+        print(table(run(args.quick)))
