@@ -15,7 +15,7 @@ from ..records import to_record
 from ..stats.landscape import evaluate
 from ..studies.lecture import LectureRun
 from ..studies.optimizers import OptimizersConfig
-from ..studies.training import training_record
+from ..studies.training import epoch_words, optimizer_words, training_record
 from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
@@ -278,6 +278,8 @@ def render_html(run: LectureRun, results: dict, folder: Path) -> str:
     """One self-contained page walking through the lecture in order."""
     cfg = run.config
     fig = htmlpage.figure
+    descent = (f"{optimizer_words(cfg.training)}, learning rate {cfg.lr}, {cfg.epochs:,} "
+               f"{epoch_words(cfg.training)} epochs")  # fmt: skip
 
     def diagram(name: str) -> str:
         caption = html.escape(CAPTIONS[f"diagram-{name}.svg"])
@@ -319,7 +321,7 @@ Drawn two ways:</p>
 {diagram("compact")}
 {fig(folder / "fit-initial.png", "The untrained network against the truth")}
 <h2>4. Training</h2>
-<p>SGD, learning rate {cfg.lr}, {cfg.epochs:,} full-batch epochs of the four steps
+<p>{descent} of the four steps
 ({engines}):</p>
 <pre>for epoch in range({cfg.epochs}):
     u = net[:-1](X)          # 1. forward: logits, yhat = sigmoid(u) = net(X)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..records import montecarlo_rows, to_record
 from ..studies.montecarlo import PARAMS, MonteCarloRun, findings
-from ..studies.training import training_record
+from ..studies.training import epoch_words, optimizer_words, start_words, training_record
 from ..viz.montecarlo import plot_estimates, plot_histograms
 from ..viz.style import loss_label
 from . import html as htmlpage
@@ -38,8 +38,10 @@ def write_montecarlo(
     body = (
         f"<p>{run.config.reps} data sets of n = {lecture.data.n} drawn from the "
         f"lecture's model (data seed {lecture.data.seed} + rep), each fitted by "
-        f"{lecture.epochs} epochs of gradient descent (lr {lecture.lr}) from the lecture's "
-        "start. The sd of each loss's estimates is the spread of its sampling distribution; "
+        f"{lecture.epochs} {epoch_words(lecture.training)} epochs of "
+        f"{optimizer_words(lecture.training)} (lr {lecture.lr}) from "
+        f"{start_words(lecture.training)}. The sd of each loss's estimates is the spread of "
+        "its sampling distribution; "
         "MLE SE is the spread maximum likelihood has in theory (its asymptotic standard "
         "error at the truth). No unbiased estimator does better, so among finished fits a "
         "larger sd means a less efficient loss; a smaller sd with a large bias (descent "

@@ -40,3 +40,28 @@ def training_record(train: TrainConfig) -> dict[str, object]:
     for a results file: lr, epochs, the optimizer and its settings, the batch size (None:
     the full batch), the shuffle seed and the start `init` (None: the net of init_seed)."""
     return {f.name: getattr(train, f.name) for f in fields(train) if f.name != "loss"}
+
+
+def optimizer_words(train: TrainConfig) -> str:
+    """The optimizer as a report names it: 'SGD', 'SGD with momentum 0.9 (Nesterov)' or
+    'Adam (betas 0.9, 0.999, eps 1e-08)'."""
+    if train.optimizer == "momentum":
+        return f"SGD with momentum {train.momentum:g}" + (" (Nesterov)" if train.nesterov else "")
+    if train.optimizer == "adam":
+        beta1, beta2 = train.betas
+        return f"Adam (betas {beta1:g}, {beta2:g}, eps {train.eps:g})"
+    return "SGD"
+
+
+def epoch_words(train: TrainConfig) -> str:
+    """What an epoch is: 'full-batch' or 'mini-batch (batches of 32, shuffle seed 0)'."""
+    if train.batch_size is None:
+        return "full-batch"
+    return f"mini-batch (batches of {train.batch_size:,}, shuffle seed {train.shuffle_seed})"
+
+
+def start_words(train: TrainConfig) -> str:
+    """Where the fits start: "the lecture's start" or 'the start (1, -2)'."""
+    if train.init is None:
+        return "the lecture's start"
+    return f"the start ({', '.join(f'{w:g}' for w in train.init)})"
