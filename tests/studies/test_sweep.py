@@ -114,3 +114,41 @@ def test_tol_stops_each_fit_early_and_judges_it(tmp_path):
     assert fast["epochs_run"] < 10_000 and fast["verdict"] == "converged"
     assert fast["grad_norm"] <= 1e-5
     assert slow["epochs_run"] == 10_000 and slow["verdict"] == "not converged"
+
+
+def test_sweep_over_optimizers_matches_torch_optim_on_dataloader_batches():
+    """The sweep's Adam-on-mini-batches row against the course's own loop: torch.optim.Adam,
+    BCEWithLogitsLoss, DataLoader(shuffle=True) under a seeded generator."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from logitlab.config import DataConfig, LectureConfig, SweepConfig
+    from logitlab.model import initial_params
+    from logitlab.studies.sweep import run_sweep
+
+    training = TrainConfig(epochs=5, shuffle_seed=3)
+    lecture = LectureConfig(data=DataConfig(n=100), losses="bce", training=training)
+    run = run_sweep(SweepConfig(lecture=lecture, lrs=(0.1,), optimizers=("sgd", "adam"),
+                                batch_sizes=(None, 16)))  # fmt: skip
+    (row,) = [b for b in range(len(run.batch))
+              if run.batch.optimizers[b] == "adam" and run.batch.batch_size[b] == 16]  # fmt: skip
+    data = simulate(n=100)
+    net = torch.nn.Linear(1, 1)
+    w0, w1 = initial_params()
+    with torch.no_grad():
+        net.bias.fill_(float(w0))
+        net.weight.fill_(float(w1))
+    loader = DataLoader(TensorDataset(data.x, data.y), batch_size=16, shuffle=True,
+                        generator=torch.Generator().manual_seed(3))  # fmt: skip
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.1)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for _ in range(5):
+        for xb, yb in loader:
+            loss = loss_fn(net(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    expected = [net.bias.item(), net.weight.item()]
+    np.testing.assert_allclose(run.batch.params[row], expected, rtol=1e-4, atol=1e-6)
+    # and the full-batch SGD row is elsewhere: the grid's settings reached each fit
+    assert not np.allclose(run.batch.params[0], expected, rtol=1e-2)

@@ -68,3 +68,29 @@ def test_without_an_mle_the_figure_still_draws(sweep):
     axes = plot_sweep(replace(sweep, mle=None)).axes
     assert len(axes) == 4
     assert not [ln for ax in axes for ln in ax.get_lines() if ln.get_label().startswith("MLE")]
+
+
+def test_a_row_of_panels_per_optimizer_and_batch_size():
+    lecture = LectureConfig(data=DataConfig(n=200), training=TrainConfig(epochs=50))
+    config = SweepConfig(lecture=lecture, lrs=(0.05, 0.5), optimizers=("sgd", "adam"),
+                         batch_sizes=(None, 20))  # fmt: skip
+    run = run_sweep(config)
+    fig = plot_sweep(run)
+    rows = fig.subfigs
+    assert [row._suptitle.get_text() for row in rows] == [
+        "sgd, full batch (200)", "sgd, batches of 20", "adam, full batch (200)",
+        "adam, batches of 20",
+    ]  # fmt: skip
+    batch = run.batch
+    for row, (optimizer, size) in zip(rows, [(o, b) for o in ("sgd", "adam")
+                                             for b in (None, 20)], strict=True):  # fmt: skip
+        assert len(row.axes) == 4
+        bce_panel = row.axes[2]
+        (line,) = [ln for ln in bce_panel.get_lines() if ln.get_label() == "BCE"]
+        mine = [b for b in range(len(batch)) if batch.losses[b] == "bce"
+                and batch.optimizers[b] == optimizer and batch.batch_size[b] == size]  # fmt: skip
+        np.testing.assert_allclose(line.get_xdata(), [0.05, 0.5])
+        np.testing.assert_allclose(line.get_ydata(), batch.final_loss[mine])
+    # the rows differ: each shows its own fits, not one row's four times
+    finals = [row.axes[2].get_lines()[0].get_ydata() for row in rows]
+    assert not np.allclose(finals[0], finals[2])
