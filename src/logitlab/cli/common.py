@@ -219,8 +219,8 @@ def add_training_options(
         *(("--optimizer", "--optimizers") if grid else ("--optimizer",)),
         type=listed(str.strip) if grid else str,
         default=[train.optimizer] if grid else train.optimizer,
-        metavar="{sgd,momentum,adam}" + (",..." if grid else ""),
-        help="torch.optim's update with gradient g: sgd: w -= lr g (the lecture's); "
+        metavar="OPT[,OPT...]" if grid else "{sgd,momentum,adam}",
+        help="torch.optim's update with gradient g, one of sgd: w -= lr g (the lecture's); "
         "momentum: SGD(momentum=B), v = B v + g, w -= lr v; adam: Adam(betas, eps)"
         f"{several} (default: {train.optimizer})",
     )
@@ -255,7 +255,7 @@ def add_training_options(
         *(("--batch-size", "--batch-sizes") if grid else ("--batch-size",)),
         type=listed(batch_size) if grid else batch_size,
         default=[None] if grid else None,
-        metavar="B" + (",..." if grid else ""),
+        metavar="B[,B...]" if grid else "B",
         help="points per step, from 1 to n, drawn as DataLoader(shuffle=True) draws them; "
         f"full: all n, one step an epoch (the lecture's){several} (default: full)",
     )
