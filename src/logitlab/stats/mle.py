@@ -214,8 +214,7 @@ def fit(
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
     features, labels, names = _checked(X, y, intercept, names)
-    n, k = len(labels), len(names)
-    budget.check(budget.mle(n, k), "this maximum-likelihood fit")
+    n = len(labels)
     if labels.min() == labels.max():  # the labels alone say so; no design is read
         raise SeparationError(separation(features, labels, names))
     fitted = np.empty(n)
@@ -380,10 +379,13 @@ def _checked(
     """Features as a C-ordered float64 n x d array (the caller's own when it is one: finite
     values and float32's range are then checked by the first pass), labels and names."""
     if isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim in (1, 2) and X.size:
-        features = np.ascontiguousarray(X.reshape(len(X), -1))
+        n, d = len(X), X.size // len(X)
+        budget.check(budget.mle(n, d + intercept), "this maximum-likelihood fit")  # before copies
+        features = np.ascontiguousarray(X.reshape(n, d))
     else:
         features = design_array(X)
-    n, d = features.shape
+        n, d = features.shape
+        budget.check(budget.mle(n, d + intercept), "this maximum-likelihood fit")
     labels = label_array(y, n)
     names = ((INTERCEPT,) if intercept else ()) + check_names(names, d)
     if n < len(names):
