@@ -10,6 +10,13 @@ import numpy as np
 
 #: Above this many design entries the linear program takes seconds: the check is skipped.
 MAX_CHECKED = 2_000_000
+#: Above this many rows the linear programs run on a working set of rows (evenly spread at
+#: first), grown by the rows that contradict its answer until the answer holds for every row:
+#: HiGHS (~700 bytes a value) then needs the memory of this many rows, each round one pass.
+WORKING_ROWS = 20_000
+#: A row contradicts a direction when s_i x_i'b < -VIOLATION (unit-scaled columns, |b| <= 1:
+#: the linear program's own feasibility tolerance).
+VIOLATION = 1e-7
 
 
 def separation_of(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> str | None:
@@ -45,22 +52,42 @@ def separation(design: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> 
         )
     from scipy.optimize import linprog
 
-    scale = np.abs(design).max(axis=0)  # unit-scale columns: one tolerance fits all
-    scale[scale == 0] = 1.0
-    signed = (2.0 * labels - 1.0)[:, None] * (design / scale)
-    n, p = signed.shape
+    n, p = design.shape
+    scale = np.maximum(design.max(axis=0), -design.min(axis=0))  # unit-scale columns: one
+    scale[scale == 0] = 1.0  # tolerance fits all
+    sign = 2.0 * labels - 1.0
     bounds = [(-1.0, 1.0)] * p
-    weak = linprog(-signed.sum(axis=0), A_ub=-signed, b_ub=np.zeros(n), bounds=bounds)
-    if weak.status != 0 or signed.sum(axis=0) @ weak.x <= 1e-7 * n:
-        return None
-    # Complete separation if a margin t > 0 fits: maximise t with s_i x_i'b >= t.
-    strict = linprog(
-        np.r_[np.zeros(p), -1.0],
-        A_ub=np.column_stack((-signed, np.ones(n))),
-        b_ub=np.zeros(n),
-        bounds=[*bounds, (None, 1.0)],
-    )
-    complete = strict.status == 0 and -strict.fun > 1e-9
+    every = np.arange(n)
+    rows = every if n <= WORKING_ROWS else np.linspace(0, n - 1, WORKING_ROWS).astype(np.int64)
+    while True:  # the weak program, maximise sum_i s_i x_i'b, on a growing working set
+        signed = sign[rows, None] * (design[rows] / scale)
+        weak = linprog(-signed.sum(axis=0), A_ub=-signed, b_ub=np.zeros(len(rows)), bounds=bounds)
+        if weak.status != 0 or signed.sum(axis=0) @ weak.x <= 1e-7 * len(rows):
+            # No separation of these rows; when they span every direction, none of all rows
+            if len(rows) == n or np.linalg.matrix_rank(signed) == p:
+                return None
+            rows = every
+            continue
+        margins = sign * (design @ (weak.x / scale))
+        if len(rows) == n or margins.min() >= -VIOLATION:
+            break
+        rows = _grown(rows, margins < -VIOLATION, margins)
+    ties = int(np.sum(margins <= 1e-9))
+    while True:  # complete separation if a margin t > 0 fits: maximise t, s_i x_i'b >= t
+        signed = sign[rows, None] * (design[rows] / scale)
+        strict = linprog(
+            np.r_[np.zeros(p), -1.0],
+            A_ub=np.column_stack((-signed, np.ones(len(rows)))),
+            b_ub=np.zeros(len(rows)),
+            bounds=[*bounds, (None, 1.0)],
+        )
+        complete = strict.status == 0 and -strict.fun > 1e-9
+        if not complete or len(rows) == n:
+            break
+        margins_strict = sign * (design @ (strict.x[:p] / scale))
+        if margins_strict.min() > 1e-9:
+            break
+        rows = _grown(rows, margins_strict <= 1e-9, margins_strict)
     coef = strict.x[:p] if complete else weak.x
     direction = coef / scale
     direction = direction / np.abs(direction).max()
@@ -73,7 +100,6 @@ def separation(design: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> 
     if complete:
         what = f"complete separation: {terms} is > 0 for every y = 1 and < 0 for every y = 0"
     else:
-        ties = int(np.sum(signed @ weak.x <= 1e-9))
         what = (
             f"quasi-complete separation: {terms} is >= 0 for every y = 1 and <= 0 for every "
             f"y = 0 ({ties} rows tie at 0)"
@@ -82,3 +108,10 @@ def separation(design: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> 
         f"{what}, so the likelihood keeps rising as the coefficients grow and the "
         "maximum-likelihood estimate does not exist"
     )
+
+
+def _grown(rows: np.ndarray, wrong: np.ndarray, margins: np.ndarray) -> np.ndarray:
+    """The working set with up to WORKING_ROWS more rows: those flagged wrong, worst first."""
+    candidates = np.flatnonzero(wrong)
+    worst = candidates[np.argsort(margins[candidates])[:WORKING_ROWS]]
+    return np.union1d(rows, worst)
