@@ -1,10 +1,15 @@
-"""Side-by-side timings on the lecture's data: one 10,000-epoch fit every way, and the
-Monte Carlo command, each as a ratio to the lecture's own eager loop measured in this run;
-and the start-up a user waits for (`import logitlab`, `logitlab --help`) against a bare
-interpreter and `import torch`.
+"""Every benchmark, side by side in one run, each as ratios measured in this run:
 
-    .venv/bin/python bench/run.py            # about a minute or two
-    .venv/bin/python bench/run.py --quick    # one repetition each
+- lecture: one 10,000-epoch fit every way, and the Monte Carlo command, against the lecture's
+  own eager loop; the start-up a user waits for (`import logitlab`, `logitlab --help`);
+- optimizers: Adam and mini-batches, fused against torch.optim and the DataLoader loop
+  (bench/optim.py);
+- mle: the maximum-likelihood fit against scikit-learn and statsmodels at 10**5..10**7 rows
+  (bench/mle.py).
+
+    .venv/bin/python bench/run.py                  # all sections (several minutes)
+    .venv/bin/python bench/run.py --quick          # one repetition each, n up to 10**6
+    .venv/bin/python bench/run.py --only mle       # one section (lecture, optimizers, mle)
 
 Each fit is timed as the best of --repeat runs (the machine is shared and noisy: the best run
 is the one least disturbed). The fused engine's compile time is measured apart, in a fresh
@@ -29,6 +34,12 @@ from logitlab.config import TrainConfig
 from logitlab.data import simulate
 from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
+
+sys.path.insert(0, str(Path(__file__).parent))
+import mle  # bench/mle.py, beside this file
+import optim  # bench/optim.py
+
+SECTIONS = ("lecture", "optimizers", "mle")
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -145,7 +156,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one repetition of everything")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (default: 3)")
     parser.add_argument("--reps", type=int, default=1000, help="Monte Carlo reps (default: 1000)")
+    parser.add_argument("--only", choices=SECTIONS, action="append",
+                        help="run only this section (repeatable; default: all)")  # fmt: skip
     args = parser.parse_args()
+    chosen = args.only or SECTIONS
+    if "lecture" in chosen:
+        lecture_section(args)
+    if "optimizers" in chosen:
+        print("\n== optimizers and mini-batches (bench/optim.py) ==")
+        for label, seconds, note in optim.run(args.quick):
+            print(f"{label:<58} {seconds:9.3f} s  {note}")
+    if "mle" in chosen:
+        print("\n== maximum likelihood against its peers (bench/mle.py) ==")
+        print(mle.table(mle.run(args.quick)))
+
+
+def lecture_section(args: argparse.Namespace) -> None:
+    """The lecture's fit every way, Monte Carlo, and start-up times."""
     repeat = 1 if args.quick else args.repeat
     eager_repeat = 1 if args.quick else 2
 
