@@ -2,13 +2,17 @@
 round trip, and every bad input refused with exit 2, one line and nothing written."""
 
 import csv
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import logitlab.cli as cli
-from logitlab.data.datasets import DATASETS
+from logitlab import engines
+from logitlab.config import TrainConfig
+from logitlab.data.datasets import DATASETS, load_dataset
+from logitlab.data.design import build_design
 
 FAST = ["--epochs", "200", "--quiet"]
 
@@ -51,6 +55,48 @@ def test_each_shipped_data_set(name, tmp_path, capsys):
     }
     printed = capsys.readouterr().out
     assert "Logistic regression: maximum likelihood" in printed and "held-out rows" in printed
+
+
+def test_training_options_reach_the_descent(tmp_path, capsys):
+    argv = ["fit", "--dataset", "spector", "--epochs", "80", "--quiet"]
+    adam = ["--optimizer", "adam", "--batch-size", "8", "--shuffle-seed", "2", "--lr", "0.02"]
+    assert cli.main([*argv, *adam, "--out", str(tmp_path / "adam")]) == 0
+    assert "Adam (betas 0.9, 0.999, eps 1e-08), learning rate 0.02" in capsys.readouterr().out
+    assert cli.main([*argv, "--lr", "0.02", "--out", str(tmp_path / "sgd")]) == 0
+    gd = json.loads((tmp_path / "adam" / "results.json").read_text())["gradient_descent"]
+    sgd = json.loads((tmp_path / "sgd" / "results.json").read_text())["gradient_descent"]
+    train = TrainConfig(optimizer="adam", batch_size=8, shuffle_seed=2, lr=0.02, epochs=80)
+    assert {k: gd["settings"][k] for k in train.optimizer_settings()} == {
+        **train.optimizer_settings(),
+        "betas": [0.9, 0.999],
+    }
+    table = load_dataset("spector")
+    design = build_design(table.frame, formula=table.formula, positive=table.info.positive)
+    Z = (design.X - design.X.mean(axis=0)) / design.X.std(axis=0)
+    reference = engines.fit(Z, design.y, train).params
+    got = np.array(list(gd["fits"]["bce"]["standardised_coef"].values()))
+    np.testing.assert_allclose(got, reference, atol=1e-5)
+    before = np.array(list(sgd["fits"]["bce"]["standardised_coef"].values()))
+    assert np.abs(before - reference).max() > 1e-2
+
+
+def test_automatic_step_unless_an_lr_is_given(tmp_path):
+    argv = ["fit", "--dataset", "spector", "--epochs", "5", "--quiet"]
+    assert cli.main([*argv, "--optimizer", "momentum", "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*argv, "--optimizer", "momentum", "--lr", "0.3", "--out",
+                     str(tmp_path / "b")]) == 0  # fmt: skip
+    table = load_dataset("spector")
+    X = build_design(table.frame, formula=table.formula, positive=table.info.positive).X
+    top = np.linalg.eigvalsh(np.corrcoef(X, rowvar=False)).max()
+    lrs = [json.loads((tmp_path / k / "results.json").read_text())["gradient_descent"]
+           ["settings"]["lr"] for k in "ab"]  # fmt: skip
+    assert lrs[0] == pytest.approx(4 / top) and lrs[1] == 0.3
+
+
+def test_help_says_how_many_numbers_a_start_needs(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fit", "--help"])
+    assert "D columns need D+1 numbers" in " ".join(capsys.readouterr().out.split())
 
 
 def test_predict_round_trip(inputs, tmp_path):
@@ -96,6 +142,15 @@ def test_datasets_lists_one_line_each(capsys):
         (["fit", "--dataset", "spector", "--test-size", "1.5"], "test size"),
         (["fit", "--dataset", "spector", "--loss", "huber"], "loss must be"),
         (["fit", "--dataset", "spector", "--lr", "fast"], "lr must be"),
+        (["fit", "--dataset", "spector", "--start", "1,2"], "start must hold 4 numbers"),
+        (["fit", "--dataset", "spector", "--start", "1,2,3,x"], "init w3 must be"),
+        (["fit", "--dataset", "spector", "--batch-size", "33"], "from 1 to n, the number of"),
+        (["fit", "--dataset", "spector", "--batch-size", "0"], "batch size must be"),
+        (["fit", "--dataset", "spector", "--optimizer", "adamw"], "optimizer must be one of"),
+        (["fit", "--dataset", "spector", "--momentum", "1"], "momentum must be"),
+        (["fit", "--dataset", "spector", "--betas", "0.9"], "betas must be"),
+        (["fit", "--dataset", "spector", "--eps", "0"], "eps must be"),
+        (["fit", "--dataset", "spector", "--shuffle-seed", "-1"], "shuffle seed must be"),
         (["fit", "--dataset", "spector", "--format", "gif"], "figure formats"),
         (["predict", "{in}/not-a-model.json", "{in}/table.csv"], "not a model file"),
         (["predict", "{in}/table.csv", "{in}/table.csv"], "not a model file"),

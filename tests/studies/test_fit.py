@@ -9,7 +9,9 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, roc_auc_score
+from sklearn.preprocessing import StandardScaler
 
+from logitlab import engines
 from logitlab.config import TrainConfig
 from logitlab.errors import ConfigError, DataError, SeparationError
 from logitlab.studies.fit import Scaling, fit_table, step_size
@@ -146,6 +148,59 @@ def test_no_intercept_means_no_descent(spector_frame):
     assert run.descents == {} and "no intercept" in run.descent_note
     reference = sm.Logit(spector_frame["GRADE"], spector_frame[["GPA", "TUCE"]]).fit(disp=0)
     np.testing.assert_allclose(run.p_hat, reference.predict(), atol=1e-8)
+
+
+def standardised(frame):
+    """spector's design (patsy's, via statsmodels) as scikit-learn standardises it, in the
+    order fit_table names the columns."""
+    model = smf.logit(FORMULA, frame)
+    names = [n for n in model.exog_names if n != "Intercept"]
+    X = pd.DataFrame(model.exog, columns=model.exog_names)[names].to_numpy()
+    return StandardScaler().fit_transform(X), np.array(model.endog), names
+
+
+def test_optimizer_and_batches_reach_the_descent(spector_frame):
+    adam = TrainConfig(optimizer="adam", batch_size=8, epochs=60, shuffle_seed=3, lr=0.02)
+    run = fit_table("spector", train=adam)
+    Z, y, names = standardised(spector_frame)
+    assert sorted(run.mle.names) == sorted(["Intercept", *names])
+    order = [names.index(n) for n in run.design.names]
+    reference = engines.fit(Z[:, order], y, adam)
+    np.testing.assert_allclose(run.descents["bce"].result.params, reference.params, atol=1e-5)
+    sgd = fit_table("spector", train=TrainConfig(epochs=60, lr=0.02))
+    assert np.abs(sgd.descents["bce"].result.params - reference.params).max() > 1e-2
+    assert run.train.optimizer_settings() == adam.optimizer_settings()
+
+
+def test_automatic_step_only_for_sgd_and_momentum(spector_frame):
+    Z, _, _ = standardised(spector_frame)
+    top = np.linalg.eigvalsh(np.corrcoef(Z, rowvar=False)).max()
+    momentum = fit_table("spector", train=TrainConfig(optimizer="momentum", epochs=5))
+    assert momentum.train.lr == pytest.approx(4 / top)
+    adam = fit_table("spector", train=TrainConfig(optimizer="adam", lr=0.03, epochs=5))
+    assert adam.train.lr == 0.03
+    given = fit_table("spector", train=TrainConfig(epochs=5), lr=0.2)
+    assert given.train.lr == 0.2
+
+
+def test_a_start_begins_the_descent_on_the_z_scores():
+    start = (0.5, -1.0, 0.25, 2.0)
+    run = fit_table("spector", train=TrainConfig(epochs=3, init=start))
+    np.testing.assert_allclose(run.descents["bce"].result.history.params[0], start, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("train", "words"),
+    [
+        (TrainConfig(init=(1.0, 2.0)), "start must hold 4 numbers on the standardised columns"),
+        (TrainConfig(batch_size=33), "batch size must be an integer from 1 to n"),
+    ],
+)
+def test_what_the_table_cannot_take_is_refused_before_fitting(train, words, monkeypatch):
+    monkeypatch.setattr("logitlab.stats.mle.fit", pytest.fail)  # refused before the MLE
+    with pytest.raises(ConfigError) as caught:
+        fit_table("spector", train=train)
+    assert words in str(caught.value)
 
 
 @pytest.mark.parametrize(

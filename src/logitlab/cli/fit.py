@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 from ..config import check_formats, check_losses
 from ..errors import ConfigError
 from ..report.files import check_out_dir, staged_dir
-from .common import add_format_option, add_output_options, add_training_options, number
+from .common import (
+    DEFAULT_TRAINING,
+    add_format_option,
+    add_output_options,
+    add_training_options,
+    number,
+    training_config,
+)
 
 if TYPE_CHECKING:
     from ..studies.fit import TableFit
@@ -79,21 +86,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lr",
         type=number,
         default="auto",
-        help="learning rate; auto: 1/L, the largest curvature of the loss on the standardised "
-        "columns (default: %(default)s)",
+        help="learning rate; auto: 1/L, L the largest curvature of the loss on the standardised "
+        f"columns, for sgd and momentum (adam keeps {DEFAULT_TRAINING.lr:g}) "
+        "(default: %(default)s)",
+    )
+    start = parser._option_string_actions["--start"]  # the shared one, reworded for tables
+    start.metavar = "A,B1,...,BD"
+    start.help = (
+        "start the descents here instead, on the standardised columns: the intercept, then one "
+        "number per design column (D columns need D+1 numbers, in the order of the MLE's "
+        "table) (default: the initial net of --init-seed)"
     )
     add_output_options(parser, default_out="logitlab-fit")
     add_format_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import TrainConfig
-
     formats = check_formats(args.format)
     losses = check_losses(args.loss)
-    train = TrainConfig(
-        epochs=args.epochs, init_seed=args.init_seed, engine=args.engine, tol=args.tol
-    )
+    auto = args.lr == "auto"  # fit_table sets it from the data; the template keeps the default
+    train = training_config(args, lr=DEFAULT_TRAINING.lr if auto else args.lr)
     if (args.data is None) == (args.dataset is None):
         raise ConfigError("give a table file (DATA) or a shipped data set (--dataset), one of them")
     check_out_dir(args.out, args.force)
@@ -136,6 +148,8 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
         auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
         print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f}, log-loss "
               f"{m.log_loss:.4f}, Brier {m.brier:.4f}, ROC AUC {auc}")  # fmt: skip
+    if fitted.train is not None:
+        print(f"gradient descent on z-scores: {fitted.descent_words}")
     for loss, d in fitted.descents.items():
         print(f"gradient descent on {loss.upper()}: {d.verdict} after {d.result.epochs:,} epochs, "
               f"max |coef - MLE| {d.max_abs:.3g} ({d.max_se:.3g} standard errors)")  # fmt: skip

@@ -211,7 +211,6 @@ def descent_section(run: TableFit, gd: dict, folder: Path) -> str:
     """The lecture's gradient descent beside the MLE: coefficients, distances, verdicts."""
     if not run.descents:
         return f"<h2>Gradient descent beside the MLE</h2>\n<p>{html.escape(gd['note'])}.</p>"
-    settings = gd["settings"]
     losses = list(gd["fits"])
     names = run.mle.names
     rows = [
@@ -228,8 +227,7 @@ def descent_section(run: TableFit, gd: dict, folder: Path) -> str:
     ]  # fmt: skip
     return f"""
 <h2>Gradient descent beside the MLE</h2>
-<p>The lecture's fit on the same columns: {settings["optimizer"]} with learning rate
-{settings["lr"]:.4g} for up to {settings["epochs"]:,} full-batch epochs, each column first
+<p>The lecture's fit on the same columns: {html.escape(run.descent_words)}, each column first
 turned into z-scores (mean 0, standard deviation 1 on the training rows) so one step size suits
 them all; the coefficients are mapped back to the original units (coef = b / sd, intercept =
 a − Σ b·mean / sd). BCE's minimum is the MLE, so its descent should land there; MSE's minimum

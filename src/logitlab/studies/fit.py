@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import TrainConfig, check_losses, shown
+from ..config import TrainConfig, check_batch_size, check_losses, shown
 from ..data.design import DEFAULT_MAX_LEVELS, Design, build_design, check_columns
 from ..errors import ConfigError, DataError
 from ..model import probabilities
@@ -28,6 +28,7 @@ from ..result import INTERCEPT, FitResult
 from ..stats import mle as mle_module
 from ..stats.metrics import PredictionMetrics, prediction_metrics, split_rows
 from .timing import timed
+from .training import epoch_words, optimizer_words
 
 if TYPE_CHECKING:
     import pandas
@@ -117,6 +118,22 @@ class TableFit:
         return ~self.held_out
 
     @property
+    def descent_words(self) -> str:
+        """How the descents were run, for a report: 'Adam (betas 0.9, 0.999, eps 1e-08),
+        learning rate 0.05, up to 10,000 mini-batch (batches of 8, shuffle seed 0) epochs from
+        the initial net of init seed 0'; '' without a descent."""
+        train = self.train
+        if train is None:
+            return ""
+        start = (
+            f"the initial net of init seed {train.init_seed}"
+            if train.init is None
+            else f"the start ({', '.join(f'{w:g}' for w in train.init)}) on the z-scores"
+        )
+        return (f"{optimizer_words(train)}, learning rate {train.lr:.4g}, up to "
+                f"{train.epochs:,} {epoch_words(train)} epochs from {start}")  # fmt: skip
+
+    @property
     def success(self) -> str:
         """The event whose odds the model describes: 'GRADE = 1'."""
         return f"{self.design.target} = {self.design.positive}"
@@ -144,10 +161,12 @@ def fit_table(
     The model is `formula` or `target` ~ `features` (see build_design). With test_size, that
     share of rows is held out, stratified by the target, under split_seed; the fits see only
     the rest. `losses` (bce, mse, both; () for none) name the descents, `train` sets them
-    (epochs, engine, tol, optimizer; default the lecture's 10,000 full-batch epochs) and `lr`
-    their step: "auto" is 1 / L, L the largest curvature of the mean loss on the standardised
-    columns (for SGD and momentum; other optimizers keep train.lr). Raises SeparationError
-    (naming the direction) when the MLE does not exist.
+    (epochs, engine, tol, optimizer, batch size, shuffle seed; default the lecture's 10,000
+    full-batch SGD epochs) and `lr` their step: "auto" is 1 / L, L the largest curvature of the
+    mean loss on the standardised columns (4 / the top eigenvalue of their Gram matrix / n; for
+    SGD and momentum, other optimizers keep train.lr). train.init, if given, is the start on
+    the standardised columns: the intercept and one number per design column, in the MLE's
+    order. Raises SeparationError (naming the direction) when the MLE does not exist.
     """
     frame, source, formula, target, positive = _table(
         frame_or_dataset, formula, target, features, positive
@@ -160,6 +179,9 @@ def fit_table(
     if test_size is not None:
         held = split_rows(design.y, test_size, split_seed)
     X, y = design.X[~held], design.y[~held]
+    if chosen and design.intercept:  # refuse what the descent cannot take before any fit
+        _check_start(settings.init, design.names)
+        check_batch_size(settings.batch_size, len(y))
     if held.any():
         try:
             check_columns(X, design.names, design.intercept)
@@ -238,6 +260,15 @@ def _settings(train: object) -> TrainConfig:
     if not isinstance(train, TrainConfig):
         raise ConfigError(f"train must be a TrainConfig, got {type(train).__name__}")
     return train
+
+
+def _check_start(start: tuple[float, ...] | None, names: Sequence[str]) -> None:
+    """A start must give the intercept and one number per design column (ConfigError)."""
+    if start is not None and len(start) != len(names) + 1:
+        raise ConfigError(
+            f"start must hold {len(names) + 1} numbers on the standardised columns (the "
+            f"intercept, then {', '.join(names)}), got {len(start)}"
+        )
 
 
 def step_size(scaling: Scaling, X: np.ndarray) -> float:
