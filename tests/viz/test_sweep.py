@@ -78,8 +78,8 @@ def test_a_row_of_panels_per_optimizer_and_batch_size():
     fig = plot_sweep(run)
     rows = fig.subfigs
     assert [row._suptitle.get_text() for row in rows] == [
-        "sgd, full batch (200)", "sgd, batches of 20", "adam, full batch (200)",
-        "adam, batches of 20",
+        "SGD, full batch (200)", "SGD, batches of 20", "Adam, full batch (200)",
+        "Adam, batches of 20",
     ]  # fmt: skip
     batch = run.batch
     for row, (optimizer, size) in zip(rows, [(o, b) for o in ("sgd", "adam")

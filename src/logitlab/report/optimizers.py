@@ -16,8 +16,8 @@ from ..studies.optimizers import (
     OptimizersRun,
     conclusion,
 )
-from ..viz.optimizers import FIGURES, optimizer_label
-from ..viz.style import loss_label
+from ..viz.optimizers import FIGURES
+from ..viz.style import loss_label, optimizer_label
 from . import html as htmlpage
 from .animation import write_animation
 from .files import names_in, save_figure, write_csv, write_json

@@ -61,9 +61,16 @@ class Stage:
     moving: list[Moving]
     clock: Text
     total: int
+    #: What the film shows, said before the epoch in the clock ("" for nothing).
+    title: str
     #: Still artists that belong above the moving ones (the true curve, the marks on the
     #: maps): redrawn after them each frame, since blitting ignores z-order.
     overlays: list[Artist]
+
+    def clock_text(self, epoch: int) -> str:
+        """'Adam from (-10, -1): epoch 40 of 1,000', or without a title 'epoch 40 of 1,000'."""
+        clock = f"epoch {epoch:,} of {self.total:,}"
+        return f"{self.title}: {clock}" if self.title else clock
 
     @property
     def artists(self) -> list[Artist]:
@@ -85,8 +92,9 @@ def _key(scene: Scene) -> tuple[list[Artist], list[str]]:
     return handles, labels
 
 
-def stage(scene: Scene) -> Stage:
-    """Draw everything that stays still, once; return it with the artists that move."""
+def stage(scene: Scene, title: str | None = None) -> Stage:
+    """Draw everything that stays still, once; return it with the artists that move. `title`
+    (say, which optimizer the film shows) heads the clock of every frame."""
     fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     moving, overlays = [], []
     marks: tuple[list[Artist], list[str]] = ([], [])
@@ -112,16 +120,19 @@ def stage(scene: Scene) -> Stage:
     fig.legend(handles + marks[0], labels + marks[1], loc="outside lower center", ncols=4,
                fontsize=FILM_TEXT - 1, frameon=False)  # fmt: skip
     total = scene.race.fits["bce"].epochs
-    clock = fig.suptitle(f"epoch {total:,} of {total:,}", fontsize=FILM_TEXT + 1)  # longest
-    built = Stage(fig=fig, moving=moving, clock=clock, total=total, overlays=overlays)
+    clock = fig.suptitle("", fontsize=FILM_TEXT + 1)
+    built = Stage(fig=fig, moving=moving, clock=clock, total=total, overlays=overlays,
+                  title=title or "")  # fmt: skip
+    clock.set_text(built.clock_text(total))  # the longest, so the layout leaves room for it
     for artist in built.artists:
         artist.set_animated(True)
     return built
 
 
-def render(scene: Scene, epochs_at: np.ndarray) -> Iterator[np.ndarray]:
-    """Yield one RGB frame (H x W x 3, uint8) per epoch in `epochs_at`."""
-    built = stage(scene)
+def render(scene: Scene, epochs_at: np.ndarray, title: str | None = None) -> Iterator[np.ndarray]:
+    """Yield one RGB frame (H x W x 3, uint8) per epoch in `epochs_at`, `title` before the
+    clock (see stage)."""
+    built = stage(scene, title)
     fig = built.fig
     canvas = FigureCanvasAgg(fig)
     grid_x = np.sort(scene.data.x[:, 0].numpy())
@@ -135,7 +146,7 @@ def render(scene: Scene, epochs_at: np.ndarray) -> Iterator[np.ndarray]:
             m.path.set_data(params[: epoch + 1, 0], params[: epoch + 1, 1])
             m.head.set_data(params[epoch, :1], params[epoch, 1:2])
             m.label.set_text(f"w0 = {params[epoch, 0]:.3f}, w1 = {params[epoch, 1]:.3f}")
-        built.clock.set_text(f"epoch {epoch:,} of {built.total:,}")
+        built.clock.set_text(built.clock_text(epoch))
         for artist in built.artists:
             fig.draw_artist(artist)
         yield np.asarray(canvas.buffer_rgba())[..., :3].copy()

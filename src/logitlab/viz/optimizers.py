@@ -14,21 +14,13 @@ from matplotlib.figure import Figure
 
 from ..config import LOSSES
 from ..studies.optimizers import ARRIVED_SE, BATCH_OPTIMIZER, Descent, OptimizersRun
-from .style import LEGEND_SIZE, OTHER_COLORS, loss_label
+from .style import LEGEND_SIZE, OPTIMIZER_COLORS, loss_label, optimizer_label
 from .why import HALO, ZORDER, contour_axes, figure_legend, loss_colorbar, mark_points
 
-#: One colour per optimizer (from the style table's spare colours), the same in every figure.
-OPTIMIZER_COLORS = {"sgd": OTHER_COLORS[2], "momentum": OTHER_COLORS[3], "adam": OTHER_COLORS[4]}
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 #: One line style per start, in the order of the study's starts.
 START_STYLES = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))
 #: The full batch is drawn black; mini-batch sizes take the spare colours, largest first.
 FULL_BATCH_COLOR = "black"
-
-
-def optimizer_label(optimizer: str) -> str:
-    """How an optimizer is named in figures and reports: 'SGD', 'Adam'."""
-    return OPTIMIZER_LABELS[optimizer]
 
 
 def start_label(start: tuple[float, float]) -> str:

@@ -1,4 +1,5 @@
-"""The one colour and label table: each loss looks and reads the same in every figure and page.
+"""The one colour and label table: each loss and each optimizer looks and reads the same in
+every figure and page.
 
 Blue (C0) is the data and red the truth; the fits take the other colours of the default cycle.
 """
@@ -16,6 +17,9 @@ LOSS_COLORS = {"bce": "C1", "mse": "C2"}
 LOSS_LABELS = {"bce": "BCE", "mse": "MSE"}
 #: Colours for other fitted curves: the default cycle without the data's, truth's and losses'.
 OTHER_COLORS = ("C4", "C5", "C6", "C8", "C9")
+#: One colour per optimizer (the spare colours), the same in every figure.
+OPTIMIZER_COLORS = {"sgd": OTHER_COLORS[2], "momentum": OTHER_COLORS[3], "adam": OTHER_COLORS[4]}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 #: Legend text size for figures projected in a classroom (Matplotlib's default is 10).
 LEGEND_SIZE = 11
 
@@ -23,6 +27,11 @@ LEGEND_SIZE = 11
 def loss_label(loss: str) -> str:
     """How a loss is named in figures and reports: 'BCE', 'MSE'."""
     return LOSS_LABELS[loss]
+
+
+def optimizer_label(optimizer: str) -> str:
+    """How an optimizer is named in figures and reports: 'SGD', 'Adam'."""
+    return OPTIMIZER_LABELS[optimizer]
 
 
 def fit_label(loss: str) -> str:

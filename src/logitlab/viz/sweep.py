@@ -10,7 +10,15 @@ from matplotlib.figure import Figure
 from ..data import simulate_from
 from ..stats.landscape import evaluate, minimise
 from ..studies.sweep import SweepRun
-from .style import LEGEND_SIZE, LOSS_COLORS, MLE_COLOR, MLE_LABEL, TRUTH_COLOR, loss_label
+from .style import (
+    LEGEND_SIZE,
+    LOSS_COLORS,
+    MLE_COLOR,
+    MLE_LABEL,
+    TRUTH_COLOR,
+    loss_label,
+    optimizer_label,
+)
 
 
 def loss_minima(run: SweepRun) -> dict[str, float]:
@@ -37,9 +45,9 @@ def _legend(ax: Axes) -> None:
 
 
 def combination_label(optimizer: str, batch_size: int | None, n: int) -> str:
-    """A facet's title: 'adam, batches of 32' or 'sgd, full batch (2,000)'."""
+    """A facet's title: 'Adam, batches of 32' or 'SGD, full batch (2,000)'."""
     batches = f"full batch ({n:,})" if batch_size is None else f"batches of {batch_size:,}"
-    return f"{optimizer}, {batches}"
+    return f"{optimizer_label(optimizer)}, {batches}"
 
 
 def plot_sweep(run: SweepRun) -> Figure:
