@@ -18,9 +18,11 @@ from logitlab.cli import main
 from logitlab.config import (
     AnimationConfig,
     DataConfig,
+    DigitsConfig,
     LandscapeConfig,
     LectureConfig,
     MonteCarloConfig,
+    OptimizersConfig,
     SweepConfig,
     TrainConfig,
 )
@@ -50,6 +52,8 @@ def no_work(monkeypatch):
     for study in ("animation", "lecture", "sweep", "why"):
         monkeypatch.setattr(f"logitlab.studies.{study}.simulate_from", started)
     monkeypatch.setattr("logitlab.studies.montecarlo.simulate", started)
+    monkeypatch.setattr("logitlab.data.simulate_from", started)  # the optimizers study's
+    monkeypatch.setattr("logitlab.studies.digits.load_3v7", started)
 
 
 # --- what a fit keeps is exact ------------------------------------------------------------
@@ -153,7 +157,7 @@ def test_memory_estimates_match_measured_peaks(what, size):
 # --- defaults pass, too much is refused ----------------------------------------------------
 
 DEFAULTS = [LectureConfig(), LandscapeConfig(), AnimationConfig(), SweepConfig(),
-            MonteCarloConfig()]  # fmt: skip
+            MonteCarloConfig(), OptimizersConfig(), DigitsConfig()]  # fmt: skip
 
 
 @pytest.mark.parametrize("config", DEFAULTS, ids=lambda c: type(c).__name__)
@@ -172,7 +176,9 @@ def test_estimates_grow_with_what_is_asked():
         budget.estimate(LectureConfig(training=TrainConfig(epochs=10**6))).bytes
         > base.bytes + 4 * 10**6 * 24
     )
-    assert budget.estimate(LectureConfig(data=DataConfig(n=10**6))).seconds > 100 * base.seconds
+    # 500 times the points: the work beyond the interpreter's fixed share grows ~500-fold
+    bigger = budget.estimate(LectureConfig(data=DataConfig(n=10**6))).seconds
+    assert bigger - budget.BASE_SECONDS > 100 * (base.seconds - budget.BASE_SECONDS)
     grid = [budget.estimate(LandscapeConfig(grid_size=g)).bytes for g in (11, 101, 1001)]
     assert grid == sorted(grid) and grid[2] - grid[1] > 90 * (grid[1] - grid[0])  # as grid**2
     assert budget.estimate(AnimationConfig(frames=2000)).bytes > 2000 * 720 * 576
@@ -183,7 +189,9 @@ def test_estimates_grow_with_what_is_asked():
     [
         ["montecarlo", "--reps", str(10**6)],  # grew at 140 MB/s until it crashed
         ["montecarlo", "--reps", str(10**5), "--n", "10000"],
-        ["lecture", "--n", str(10**7)],  # the MLE's linear program alone: ~14 GB
+        ["lecture", "--n", str(10**7), "--epochs", str(3 * 10**6)],  # ~5 GB, ~2 days
+        ["digits", "--epochs", str(10**7)],  # 65 weights an epoch kept: ~13 GB
+        ["optimizers", "--epochs", str(10**7), "--n", str(10**5)],  # ~26 GB, ~4 days
         ["lecture", "--epochs", str(10**7), "--n", "100000"],
         ["landscape", "--grid", "2001", "--n", str(10**6)],  # ~ a year of work
         ["sweep", "--epochs", str(10**7), "--n", str(10**5), "--lr", ",".join(["0.1"] * 1000)],
@@ -236,6 +244,62 @@ def test_landscape_grid_1000_says_it_takes_minutes(tmp_path, capsys, monkeypatch
     assert re.fullmatch(r"this run: ~[\d.]+ [MG]B, ~\d+ min \(estimated\)", announced), announced
 
 
+def _fits(config: SweepConfig) -> float:
+    """A sweep's estimated seconds of fitting: beyond the interpreter and the draw."""
+    fixed = budget.BASE_SECONDS + budget.simulated(config.lecture.data.n).seconds
+    return budget.estimate(config).seconds - fixed
+
+
+def test_a_sweep_counts_optimizers_batch_sizes_lrs_and_losses(monkeypatch):
+    monkeypatch.setattr(budget, "cores", lambda: 1)  # fits side by side do not hide the count
+    lecture = LectureConfig(training=TrainConfig(engine="fused"))
+    one = SweepConfig(lecture=lecture, lrs=(0.1,))  # 1 optimizer x 1 batch size x 1 lr x 2 losses
+    grid = SweepConfig(lecture=lecture, lrs=(0.1, 0.5, 1.0), optimizers=("sgd", "adam"))
+    assert _fits(grid) == pytest.approx(6 * _fits(one))
+    bce = SweepConfig(lecture=dataclasses.replace(lecture, losses="bce"), lrs=(0.1,))
+    assert _fits(one) == pytest.approx(2 * _fits(bce))
+    # a batch size's fits take its steps: 63 batches of 32 of the 2000 points
+    mini = dataclasses.replace(lecture, training=dataclasses.replace(lecture.training,
+                                                                     batch_size=32))  # fmt: skip
+    both = SweepConfig(lecture=lecture, lrs=(0.1,), batch_sizes=(None, 32))
+    assert _fits(both) == pytest.approx(_fits(one) + _fits(SweepConfig(lecture=mini, lrs=(0.1,))))
+    steps = budget.fit(2000, 1, 10_000, problems=2, steps=63).seconds
+    assert _fits(SweepConfig(lecture=mini, lrs=(0.1,))) == pytest.approx(steps)
+    assert steps > 2 * _fits(one)
+
+
+@pytest.mark.parametrize(
+    "study",
+    [
+        lambda train: LectureConfig(training=train),
+        lambda train: LandscapeConfig(train=train),
+        lambda train: AnimationConfig(train=train),
+        lambda train: MonteCarloConfig(lecture=LectureConfig(training=train), reps=10),
+        lambda train: SweepConfig(lecture=LectureConfig(training=train)),
+    ],
+)
+def test_study_estimates_count_mini_batch_steps(study):
+    full = budget.estimate(study(TrainConfig()))
+    mini = budget.estimate(study(TrainConfig(batch_size=32)))
+    # 63 steps an epoch instead of one: at least 62 more steps of one fit per epoch
+    assert mini.seconds - full.seconds >= 10_000 * 62 * budget.FUSED_STEP_SECONDS
+    assert mini.bytes == full.bytes  # no step losses kept: the same history
+
+
+def test_every_study_is_registered_with_its_estimate():
+    """Optimizers and digits estimates are found by their settings like every other study's,
+    and grow with the epochs asked for."""
+    for make in (lambda e: OptimizersConfig(epochs=e), lambda e: DigitsConfig(epochs=e)):
+        short, long = budget.estimate(make(100)), budget.estimate(make(10_000))
+        assert long.seconds > short.seconds and long.bytes > short.bytes
+
+
+def test_the_digits_estimate_counts_the_shipped_images():
+    from logitlab.studies.digits import load_3v7
+
+    assert len(load_3v7().y) == budget.DIGITS_IMAGES
+
+
 # --- the library refuses too ---------------------------------------------------------------
 
 
@@ -246,33 +310,49 @@ def test_library_entry_points_refuse_before_allocating(eight_gb, lecture_data):
     wide = np.random.default_rng(0).normal(size=(100, 2000))
     with pytest.raises(ConfigError, match="would need ~"):
         fit(wide, y, TrainConfig(epochs=10**6))  # 2002 columns x 10**6 rows of history
+
+
+def test_the_mle_is_refused_exactly_when_its_estimate_passes_the_limit(monkeypatch):
+    """On a machine whose limit (half the memory available) is just under budget.mle's
+    estimate the MLE is refused before any copy; with just enough memory it runs."""
+    n = 10**5
+    x = np.random.default_rng(1).normal(size=(n, 1))
+    y = np.arange(n) % 2
+    need = budget.mle(n, 2).bytes
+    monkeypatch.setattr(budget, "available_memory", lambda: 1.99 * need)
     with pytest.raises(ConfigError, match="this maximum-likelihood fit would need ~"):
-        mle.fit(np.random.default_rng(1).normal(size=(3 * 10**6, 1)), np.arange(3 * 10**6) % 2)
+        mle.fit(x, y)
+    monkeypatch.setattr(budget, "available_memory", lambda: 2.01 * need)
+    assert mle.fit(x, y).converged
 
 
 @pytest.mark.parametrize(
     "config",
     [
         MonteCarloConfig(reps=10**6),
-        LectureConfig(data=DataConfig(n=10**7)),
+        LectureConfig(data=DataConfig(n=10**7), training=TrainConfig(epochs=3 * 10**6)),
         LandscapeConfig(data=DataConfig(n=10**6), grid_size=2001),
         SweepConfig(
             lecture=LectureConfig(data=DataConfig(n=10**5), training=TrainConfig(epochs=10**7)),
             lrs=[0.1] * 1000,
         ),
         AnimationConfig(data=DataConfig(n=10**6), grid_size=2001),
+        OptimizersConfig(data=DataConfig(n=10**5, seed=1), epochs=10**7),
     ],
     ids=lambda c: type(c).__name__,
 )
 def test_studies_refuse_in_the_library_too(eight_gb, no_work, config):
-    from logitlab.studies import animation, lecture, montecarlo, sweep, why
+    from logitlab.studies import animation, lecture, montecarlo, optimizers, sweep, why
 
+    cost = budget.estimate(config)  # the premise: more than the 4 GB limit or a day of work
+    assert cost.bytes > 4 * GB or cost.seconds > budget.MAX_SECONDS, cost
     run = {
         MonteCarloConfig: montecarlo.run_montecarlo,
         LectureConfig: lecture.run_lecture,
         LandscapeConfig: why.run_landscape,
         AnimationConfig: animation.run_animation,
         SweepConfig: sweep.run_sweep,
+        OptimizersConfig: optimizers.run_optimizers,
     }[type(config)]
     with pytest.raises(ConfigError, match=r"\(estimated\)"):
         run(config)

@@ -1,9 +1,20 @@
 import math
 import re
+from dataclasses import fields, replace
 
 import pytest
 
-from logitlab.config import DataConfig, LectureConfig, TrainConfig, check_losses
+from logitlab.config import (
+    AnimationConfig,
+    DataConfig,
+    DigitsConfig,
+    LectureConfig,
+    MonteCarloConfig,
+    OptimizersConfig,
+    SweepConfig,
+    TrainConfig,
+    check_losses,
+)
 from logitlab.errors import ConfigError, LogitlabError
 from logitlab.records import to_record
 
@@ -57,9 +68,9 @@ def test_losses_by_name():
 
 
 def test_lecture_config_records_every_setting():
-    cfg = LectureConfig(
-        data=DataConfig(n=10, seed=3), training=TrainConfig(lr=0.1, epochs=7), losses="bce"
-    )
+    training = TrainConfig(lr=0.1, epochs=7, optimizer="adam", betas=(0.8, 0.99), batch_size=4,
+                           shuffle_seed=5, init=(1, -2))  # fmt: skip
+    cfg = LectureConfig(data=DataConfig(n=10, seed=3), training=training, losses="bce")
     assert to_record(cfg) == {
         "n": 10,
         "w0": -1.0,
@@ -71,8 +82,66 @@ def test_lecture_config_records_every_setting():
         "losses": ["bce"],
         "engine": "auto",
         "tol": None,
+        "optimizer": "adam",
+        "momentum": 0.9,
+        "nesterov": False,
+        "betas": [0.8, 0.99],
+        "eps": 1e-8,
+        "batch_size": 4,
+        "shuffle_seed": 5,
+        "init": [1.0, -2.0],
     }
-    assert cfg.train("bce") == TrainConfig(loss="bce", lr=0.1, epochs=7)
+    assert cfg.train("bce") == replace(training, loss="bce")
+    # every TrainConfig setting but the per-run loss is in the record, under its own name
+    names = {f.name for f in fields(TrainConfig)} - {"loss"}
+    assert names <= set(to_record(cfg)) and "loss" not in to_record(cfg)
+
+
+def test_sweep_config_records_the_swept_lists_instead_of_the_template_values():
+    lecture = LectureConfig(data=DataConfig(n=100), training=TrainConfig(momentum=0.5))
+    cfg = SweepConfig(lecture=lecture, lrs=(0.1, 1), optimizers=("sgd", "momentum"),
+                      batch_sizes=(None, 32))  # fmt: skip
+    record = to_record(cfg)
+    assert record["lrs"] == [0.1, 1.0] and record["optimizers"] == ["sgd", "momentum"]
+    assert record["batch_sizes"] == [None, 32] and record["momentum"] == 0.5
+    assert not {"lr", "optimizer", "batch_size"} & set(record)
+    # and the default sweeps the template's own optimizer and batch size
+    assert to_record(SweepConfig(lecture=lecture))["optimizers"] == ["sgd"]
+
+
+def test_monte_carlo_config_records_the_training_settings():
+    lecture = LectureConfig(training=TrainConfig(optimizer="momentum", nesterov=True))
+    record = to_record(MonteCarloConfig(lecture=lecture, reps=3))
+    assert record["optimizer"] == "momentum" and record["nesterov"] is True
+    assert record["reps"] == 3 and record["init"] is None
+
+
+def test_the_film_has_one_start_the_training_init():
+    assert "start" not in {f.name for f in fields(AnimationConfig)}
+    with pytest.raises(ConfigError, match=re.escape("start must be two numbers w0, w1")):
+        AnimationConfig(train=TrainConfig(init=(1, 2, 3)))
+    film = OptimizersConfig(starts=((-2, -1), (-8, -1))).film("adam")
+    assert film.train.init == (-8.0, -1.0) and film.train.optimizer == "adam"
+
+
+@pytest.mark.parametrize("size", [0, 1, -0.1, 1.5, math.nan, "0.2", True])
+def test_test_size_is_one_check_for_digits_and_split_rows(size):
+    """DigitsConfig and stats.metrics.split_rows refuse a test size in the same words."""
+    from logitlab.stats.metrics import split_rows
+
+    with pytest.raises(ConfigError) as digits:
+        DigitsConfig(test_size=size)
+    with pytest.raises(ConfigError) as split:
+        split_rows([0, 1] * 10, size)
+    assert str(digits.value) == str(split.value)
+    assert str(digits.value).startswith("test size must be")
+
+
+def test_digits_and_optimizers_settings_live_in_config():
+    from logitlab.studies import digits, optimizers
+
+    assert digits.DigitsConfig is DigitsConfig and optimizers.OptimizersConfig is OptimizersConfig
+    assert DigitsConfig(test_size=0.5).test_size == 0.5
 
 
 @pytest.mark.parametrize(

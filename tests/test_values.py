@@ -142,8 +142,11 @@ def test_check_float_holds_values_to_float32():
         (lambda: DataConfig(w0=3e38, w1=-3e38), "must keep the logits w0 + w1 x within float32"),
         (lambda: TrainConfig(lr=1e39), "lr must be a finite number > 0 and <= 3.4"),
         (lambda: TrainConfig(lr=1e308), "lr must be a finite number > 0 and <= 3.4"),
-        (lambda: AnimationConfig(start=(1e39, 0)), "start w0 must be a finite number"),
-        (lambda: AnimationConfig(start=(2e38, 2e38)), "start must keep the logits"),
+        (lambda: AnimationConfig(train=TrainConfig(init=(1e39, 0))), "init w0 must be a finite"),
+        (
+            lambda: AnimationConfig(train=TrainConfig(init=(2e38, 2e38))),
+            "start must keep the logits",
+        ),
         (lambda: LandscapeConfig(plateau_start=(-1e3, 1e39)), "plateau start w1 must be"),
     ],
 )

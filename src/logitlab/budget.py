@@ -24,10 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import (
+    DIGITS_SIDE,
+    LOSSES,
+    STUDY_OPTIMIZERS,
+    TIMING_REPEATS,
+    TIMING_WORK,
     AnimationConfig,
+    DigitsConfig,
     LandscapeConfig,
     LectureConfig,
     MonteCarloConfig,
+    OptimizersConfig,
     SweepConfig,
 )
 from .errors import ConfigError
@@ -108,6 +115,11 @@ FRAME_BYTES = 800 * 1000
 FRAME_SECONDS = 0.1
 #: The grid of the lecture's why-not-MSE figures (studies.lecture.WHY_GRID).
 LECTURE_GRID = 41
+#: The digits study's images: the 3s and 7s of scikit-learn's digits (data set digits-3v7).
+DIGITS_IMAGES = 362
+#: ... and its reference fit, scikit-learn's LogisticRegression, with the scores (measured:
+#: well under a second).
+DIGITS_REFERENCE_SECONDS = 1.0
 #: History rows a study (sweep, Monte Carlo) keeps per fit at most: engines.batch's
 #: history_stride keeps about 100 (tests/test_budget.py holds the two together).
 STUDY_ROWS = 200
@@ -287,7 +299,7 @@ def frames(count: int) -> Estimate:
 # --- the studies -------------------------------------------------------------------------
 
 
-def _engine(train: TrainConfig | LectureConfig) -> str:
+def _engine(train: TrainConfig) -> str:
     """The engine a study's fits will run on, without importing it."""
     from .engines.resolve import fused_available
 
@@ -296,17 +308,23 @@ def _engine(train: TrainConfig | LectureConfig) -> str:
     return "fused"
 
 
+def _steps(n: int, batch_size: int | None) -> int:
+    """Steps an epoch: one per mini-batch of batch_size of the n points (None: the full
+    batch, one step)."""
+    return 1 if batch_size is None else math.ceil(n / batch_size)
+
+
 def _study_every(epochs: int) -> int:
     """A record_every that keeps at most STUDY_ROWS rows of a study's fit."""
     return max(1, math.ceil(epochs / STUDY_ROWS))
 
 
-def _analysis(data: DataConfig, train: TrainConfig | LectureConfig, grid: int, fits: int
-              ) -> Estimate:  # fmt: skip
-    """The why-not-MSE analysis: the MLE, `fits` whole-history fits measured and drawn, and
-    four landscapes of grid x grid."""
+def _analysis(data: DataConfig, train: TrainConfig, grid: int, fits: int) -> Estimate:
+    """The why-not-MSE analysis: the MLE, `fits` whole-history fits (their mini-batch steps
+    counted) measured and drawn, and four landscapes of grid x grid."""
     n, epochs = data.n, train.epochs
-    training = fit(n, 1, epochs, problems=fits, engine=_engine(train)).seconds
+    training = fit(n, 1, epochs, problems=fits, engine=_engine(train),
+                   steps=_steps(n, train.batch_size)).seconds  # fmt: skip
     return (
         Estimate(BASE_BYTES, BASE_SECONDS + training)
         + simulated(n)
@@ -320,7 +338,7 @@ def _analysis(data: DataConfig, train: TrainConfig | LectureConfig, grid: int, f
 def lecture(config: LectureConfig) -> Estimate:
     """`lecture`: a fit per loss, then the why-not-MSE analysis (both losses from the
     lecture's start and from the plateau start: 4 fits in all) on a 41 x 41 grid."""
-    return _analysis(config.data, config, LECTURE_GRID, 4) + scatter(config.data.n, 4)
+    return _analysis(config.data, config.training, LECTURE_GRID, 4) + scatter(config.data.n, 4)
 
 
 def landscape(config: LandscapeConfig) -> Estimate:
@@ -330,8 +348,10 @@ def landscape(config: LandscapeConfig) -> Estimate:
 
 def animation(config: AnimationConfig) -> Estimate:
     """`animate`: both losses from one start, two landscapes, the film."""
-    n, epochs = config.data.n, config.train.epochs
-    training = fit(n, 1, epochs, problems=2, engine=_engine(config.train)).seconds
+    n, train = config.data.n, config.train
+    epochs = train.epochs
+    training = fit(n, 1, epochs, problems=2, engine=_engine(train),
+                   steps=_steps(n, train.batch_size)).seconds  # fmt: skip
     return (
         Estimate(BASE_BYTES, BASE_SECONDS + training)
         + simulated(n)
@@ -343,20 +363,61 @@ def animation(config: AnimationConfig) -> Estimate:
 
 
 def sweep(config: SweepConfig) -> Estimate:
-    """`sweep`: one fit per lr and loss on one data set, a short history each."""
-    lec = config.lecture
-    problems = len(config.lrs) * len(lec.losses)
-    cost = fit(lec.data.n, 1, lec.epochs, every=_study_every(lec.epochs), problems=problems,
-               engine=_engine(lec))  # fmt: skip
-    return Estimate(BASE_BYTES, BASE_SECONDS) + simulated(lec.data.n) + cost
+    """`sweep`: one fit per optimizer, batch size, lr and loss on one data set, a short
+    history each; each batch size's fits take its mini-batch steps (the memory is one
+    batch of all the fits)."""
+    lec, n = config.lecture, config.lecture.data.n
+    per_size = len(config.optimizers) * len(config.lrs) * len(lec.losses)
+    every, engine = _study_every(lec.epochs), _engine(lec.training)
+    memory = fit(n, 1, lec.epochs, every=every, problems=per_size * len(config.batch_sizes),
+                 engine=engine).bytes  # fmt: skip
+    seconds = 0.0
+    for size in config.batch_sizes:
+        seconds += fit(n, 1, lec.epochs, every=every, problems=per_size, engine=engine,
+                       steps=_steps(n, size)).seconds  # fmt: skip
+    return Estimate(BASE_BYTES, BASE_SECONDS) + simulated(n) + Estimate(memory, seconds)
 
 
 def montecarlo(config: MonteCarloConfig) -> Estimate:
     """`montecarlo`: reps draws kept side by side, one fit per rep and loss."""
     lec, reps = config.lecture, config.reps
     cost = fit(lec.data.n, 1, lec.epochs, every=_study_every(lec.epochs),
-               problems=reps * len(lec.losses), datasets=reps, engine=_engine(lec))  # fmt: skip
+               problems=reps * len(lec.losses), datasets=reps, engine=_engine(lec.training),
+               steps=_steps(lec.data.n, lec.training.batch_size))  # fmt: skip
     return Estimate(BASE_BYTES, BASE_SECONDS) + simulated(lec.data.n, reps) + cost
+
+
+def optimizers(config: OptimizersConfig) -> Estimate:
+    """`optimizers`: the MLE, every descent with its whole history (the mini-batch ones
+    taking their steps), run up to TIMING_REPEATS + 2 times for its timing (and longer ones
+    while a run takes under TIMING_WORK), two landscapes, the figures and two films."""
+    n, epochs, engine = config.data.n, config.epochs, _engine(config.film().train)
+    descents = len(config.starts) * len(STUDY_OPTIMIZERS) * len(LOSSES)
+    work = fit(n, 1, epochs, problems=descents, engine=engine).seconds
+    for size in config.batch_sizes:  # BATCH_OPTIMIZER on both losses from the far start
+        work += fit(n, 1, epochs, problems=len(LOSSES), engine=engine,
+                    steps=_steps(n, size)).seconds  # fmt: skip
+    fits = descents + len(LOSSES) * len(config.batch_sizes)
+    timing = (TIMING_REPEATS + 2) * work + fits * 4 * TIMING_REPEATS * TIMING_WORK
+    return (
+        Estimate(BASE_BYTES, BASE_SECONDS + timing)
+        + simulated(n)
+        + mle(n)
+        + paths(epochs, fits)
+        + surfaces(n, config.grid_size, len(LOSSES))
+        + scatter(n, len(STUDY_OPTIMIZERS))
+        + frames(len(STUDY_OPTIMIZERS) * config.frames)
+    )
+
+
+def digits(config: DigitsConfig) -> Estimate:
+    """`digits`: one fit on the training images (64 pixels, mini-batch steps, every epoch's
+    parameters kept for the accuracy curves), scikit-learn's reference fit, the figures."""
+    train = config.train()
+    n = DIGITS_IMAGES - math.ceil(config.test_size * DIGITS_IMAGES)
+    cost = fit(n, DIGITS_SIDE * DIGITS_SIDE, train.epochs, engine=_engine(train),
+               steps=_steps(n, train.batch_size))  # fmt: skip
+    return Estimate(BASE_BYTES, BASE_SECONDS + DIGITS_REFERENCE_SECONDS) + cost
 
 
 STUDIES = {
@@ -365,6 +426,8 @@ STUDIES = {
     AnimationConfig: animation,
     SweepConfig: sweep,
     MonteCarloConfig: montecarlo,
+    OptimizersConfig: optimizers,
+    DigitsConfig: digits,
 }
 
 

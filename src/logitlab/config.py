@@ -35,8 +35,7 @@ FLOAT32_MAX = 3.4028234663852886e38
 #:   also travels in int64 NumPy arrays and JSON records, so the common range is int64's.
 MAX_SEED = 2**63 - 1
 #: - points: 10**7 points are 120 MB of float32 data; the budget (logitlab.budget) refuses
-#:   the runs they make too large (the maximum-likelihood reference alone takes ~1.4 kB and
-#:   ~0.5 ms per point: 14 GB and ~1.4 h at 10**7).
+#:   the runs they make too large (the lecture on 10**7 points: ~3 GB and hours of work).
 MAX_N = 10**7
 #: - epochs: 10**7 full-batch epochs are ~1 min per fit of the lecture's data on the fused
 #:   engine, ~1 h on the eager loop, and 240 MB of history per fit; the lecture needs 10**4.
@@ -381,18 +380,17 @@ class LandscapeConfig:
 
 @dataclass(frozen=True)
 class AnimationConfig:
-    """A film of both losses' descents from `start` (None: the lecture's initial net)."""
+    """A film of both losses' descents from train.init (None: the lecture's initial net)."""
 
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    start: tuple[float, float] | None = None
     frames: int = 120
     fps: float = 20.0
     grid_size: int = 61
 
     def __post_init__(self) -> None:
-        if self.start is not None:
-            _set(self, "start", check_point("start", self.start))
+        if self.train.init is not None:  # the film's one start: a point of the lecture's plane
+            check_point("start", self.train.init)
         _set(self, "frames", check_int("frames", self.frames, 2, MAX_FRAMES))
         if self.frames > self.train.epochs + 1:
             raise ConfigError(
@@ -459,3 +457,153 @@ class MonteCarloConfig:
     def data_seed(self, rep: int) -> int:
         """The data seed of rep `rep`: the base seed plus the rep number."""
         return self.lecture.data.seed + rep
+
+
+#: Seeds of a held-out split: what scikit-learn's random_state takes (a NumPy RandomState seed).
+MAX_SPLIT_SEED = 2**32 - 1
+
+
+def check_test_size(value: object) -> float:
+    """The share of rows held out: a number strictly between 0 and 1."""
+    size = check_float("test size", value)
+    if not 0 < size < 1:
+        raise ConfigError(f"test size must be a share between 0 and 1 (exclusive), "
+                          f"got {shown(value)}")  # fmt: skip
+    return size
+
+
+#: The digits images' side: 8 x 8 pixels (scikit-learn's digits).
+DIGITS_SIDE = 8
+
+
+@dataclass(frozen=True)
+class DigitsConfig:
+    """`logitlab digits`: Adam on mini-batches of the training images, scored on held-out ones.
+
+    Defaults: lr 0.01 (torch's Adam default 0.001 needs ~400 epochs to separate the training
+    images, 0.01 ~25, larger only grows the weights faster), batches of 32 (the course's), 100
+    epochs (the training loss is below 0.01 by then; more only grow the weights), a quarter
+    of the images held out.
+    """
+
+    epochs: int = 100
+    lr: float = 0.01
+    batch_size: int = 32
+    shuffle_seed: int = 0
+    split_seed: int = 0
+    test_size: float = 0.25
+    engine: str = "auto"
+
+    def __post_init__(self) -> None:
+        _set(self, "test_size", check_test_size(self.test_size))
+        _set(self, "split_seed", check_int("split seed", self.split_seed, 0, MAX_SPLIT_SEED))
+        self.train()  # lr, epochs, batch size, shuffle seed and engine, in TrainConfig's words
+
+    def train(self) -> TrainConfig:
+        """The training settings: BCE from logits with Adam on mini-batches, from all-zero
+        weights (pixels blank in every training image get no gradient and keep their start:
+        0 shows them as what they are, no vote)."""
+        return TrainConfig(
+            loss="bce",
+            lr=self.lr,
+            epochs=self.epochs,
+            engine=self.engine,
+            optimizer="adam",
+            batch_size=self.batch_size,
+            shuffle_seed=self.shuffle_seed,
+            init=(0.0,) * (DIGITS_SIDE * DIGITS_SIDE + 1),
+        )
+
+
+# The `optimizers` study (does Adam rescue MSE?): its fixed design.
+#: The course's draw of the data: torch.manual_seed(1).
+COURSE_DATA_SEED = 1
+#: The course's starts (w0, w1): near the answer, and far out on MSE's plateau.
+STARTS = ((-3.0, -1.0), (-10.0, -1.0))
+#: The optimizers compared, the lecture's first.
+STUDY_OPTIMIZERS = ("sgd", "adam")
+#: The optimizer of the mini-batch comparison: the one that moves both losses.
+BATCH_OPTIMIZER = "adam"
+BATCH_SIZES = (1024, 256, 32)
+#: At most this many starts and batch sizes: each is a line style or a curve of a figure.
+MAX_STARTS, MAX_BATCH_SIZES = 4, 6
+#: Timing: the fastest of TIMING_REPEATS runs counts (fewer once they took TIMING_SECONDS);
+#: the epochs timed grow until they take TIMING_WORK seconds more than a one-epoch fit, or
+#: reach TIMING_EPOCHS (a 2,000-point compiled epoch takes ~2 microseconds). The budget
+#: counts this work too.
+TIMING_REPEATS, TIMING_SECONDS, TIMING_WORK, TIMING_EPOCHS = 3, 1.0, 0.05, 2**20
+
+
+@dataclass(frozen=True)
+class OptimizersConfig:
+    """The `optimizers` study: the data, the starts, one lr and epoch count for every descent,
+    the mini-batch sizes compared with the full batch, and the films' frames and fps."""
+
+    data: DataConfig = field(default_factory=lambda: DataConfig(seed=COURSE_DATA_SEED))
+    starts: tuple[tuple[float, float], ...] = STARTS
+    lr: float = 0.05
+    epochs: int = 1000
+    engine: str = "auto"
+    batch_sizes: tuple[int, ...] = BATCH_SIZES
+    shuffle_seed: int = 0
+    frames: int = 80
+    fps: float = 20.0
+    grid_size: int = 81
+
+    def __post_init__(self) -> None:
+        starts = self.starts
+        if isinstance(starts, str | bytes) or not isinstance(starts, tuple | list):
+            raise ConfigError(f"starts must be 1 to {MAX_STARTS} points (w0, w1), "
+                              f"got {shown(starts)}")  # fmt: skip
+        if not 1 <= len(starts) <= MAX_STARTS:
+            raise ConfigError(f"starts must be 1 to {MAX_STARTS} points (w0, w1), "
+                              f"got {len(starts)}")  # fmt: skip
+        _set(self, "starts", tuple(check_point("start", s) for s in starts))
+        sizes = self.batch_sizes
+        sizes = tuple(sizes) if isinstance(sizes, tuple | list) else (sizes,)
+        if len(sizes) > MAX_BATCH_SIZES:
+            raise ConfigError(f"batch sizes must be at most {MAX_BATCH_SIZES}, got {len(sizes)}")
+        sizes = tuple(check_int("batch size", b, 1, self.data.n) for b in sizes)
+        if len(set(sizes)) != len(sizes):
+            raise ConfigError(f"batch sizes must differ, got {shown(sizes)}")
+        _set(self, "batch_sizes", sizes)
+        for optimizer in STUDY_OPTIMIZERS:  # lr, epochs, engine, the optimizers: their checks
+            self.train("bce", optimizer)
+        for size in sizes:
+            self.train("bce", BATCH_OPTIMIZER, batch_size=size)
+        self.film()  # frames (<= epochs + 1), fps and grid size, as `animate` checks them
+        _set(self, "fps", float(self.fps))
+
+    def train(
+        self,
+        loss: str,
+        optimizer: str,
+        start: tuple[float, float] | None = None,
+        batch_size: int | None = None,
+    ) -> TrainConfig:
+        """The settings of one descent from `start` (batch_size None: the full batch)."""
+        return TrainConfig(
+            loss=loss,
+            lr=self.lr,
+            epochs=self.epochs,
+            engine=self.engine,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            shuffle_seed=self.shuffle_seed,
+            init=start,
+        )
+
+    def film(self, optimizer: str = STUDY_OPTIMIZERS[0]) -> AnimationConfig:
+        """The film of both losses under `optimizer` from the last (far) start."""
+        return AnimationConfig(
+            data=self.data,
+            train=self.train("bce", optimizer, self.far_start),
+            frames=self.frames,
+            fps=self.fps,
+            grid_size=self.grid_size,
+        )
+
+    @property
+    def far_start(self) -> tuple[float, float]:
+        """The start of the films and of the mini-batch comparison: the last one."""
+        return self.starts[-1]

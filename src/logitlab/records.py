@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import LectureConfig, MonteCarloConfig, SweepConfig
+from .config import LectureConfig, MonteCarloConfig, SweepConfig, TrainConfig
 from .engines.batch import BatchResult
 from .result import INTERCEPT, Convergence, FitResult
 from .stats.mle import MLEResult
+from .studies.animation import AnimationRun
 from .studies.lecture import LectureRun
 from .studies.montecarlo import MonteCarloRun
 from .studies.sweep import SweepRun
@@ -152,27 +153,40 @@ def _(batch: BatchResult) -> list[dict]:
     ]
 
 
-@to_record.register
-def _(config: LectureConfig) -> dict:
+def training_settings(train: TrainConfig) -> dict:
+    """Every training setting but the loss (a study trains each of its losses with them):
+    lr, epochs, init seed, engine, tol, the optimizer and its settings, the batch size (None:
+    the full batch), the shuffle seed and the start `init` (None: the net of init_seed)."""
     return {
-        "n": config.data.n,
-        "w0": config.data.w0,
-        "w1": config.data.w1,
-        "data_seed": config.data.seed,
-        "init_seed": config.init_seed,
-        "lr": config.lr,
-        "epochs": config.epochs,
-        "losses": list(config.losses),
-        "engine": config.engine,
-        "tol": config.tol,
+        "init_seed": train.init_seed,
+        "lr": train.lr,
+        "epochs": train.epochs,
+        "engine": train.engine,
+        "tol": train.tol,
+        **{name: to_record(value) for name, value in train.optimizer_settings().items()},
+        "init": to_record(train.init),
     }
 
 
 @to_record.register
+def _(config: LectureConfig) -> dict:
+    data = config.data
+    return {"n": data.n, "w0": data.w0, "w1": data.w1, "data_seed": data.seed,
+            "losses": list(config.losses)} | training_settings(config.training)  # fmt: skip
+
+
+@to_record.register
 def _(config: SweepConfig) -> dict:
+    """The lecture's settings, those swept as lists (lrs, optimizers, batch_sizes; None: the
+    full batch) instead of the template's one value."""
     settings = to_record(config.lecture)
-    del settings["lr"]
-    return settings | {"lrs": list(config.lrs)}
+    for swept in ("lr", "optimizer", "batch_size"):
+        del settings[swept]
+    return settings | {
+        "lrs": list(config.lrs),
+        "optimizers": list(config.optimizers),
+        "batch_sizes": list(config.batch_sizes),
+    }
 
 
 @to_record.register
@@ -189,6 +203,21 @@ def _(run: LectureRun) -> dict:
         "init": lecture_params(run.init_params),
         "fits": {loss: to_record(result) for loss, result in run.fits.items()},
         "mle": to_record(run.why.mle) if run.why is not None else None,
+        "provenance": provenance(run.seconds),
+    }
+
+
+@to_record.register
+def _(run: AnimationRun) -> dict:
+    """animation.json: what the film shows, so it can be made again: the data, the training
+    settings, the start, where each descent ended, and the film's frames."""
+    cfg, race = run.config, run.scene.race
+    return {
+        "data": to_record(cfg.data),
+        "training": training_settings(cfg.train),
+        "start": lecture_params(race.start),
+        "ends": {loss: to_record(fitted) for loss, fitted in race.fits.items()},
+        "film": {"frames": cfg.frames, "fps": cfg.fps, "grid_size": cfg.grid_size},
         "provenance": provenance(run.seconds),
     }
 
@@ -211,8 +240,10 @@ def _race(race: Race, why: WhyNotMSE) -> dict:
 
 @to_record.register
 def _(why: WhyNotMSE) -> dict:
-    """landscape.json: the MLE, each path's end and distance, epochs to the MLE, the plateau."""
+    """landscape.json: the MLE, each path's end and distance, epochs to the MLE, the plateau,
+    and the training settings both losses ran with."""
     return {
+        "training": training_settings(why.train),
         "mle": to_record(why.mle),
         "mse_minimum": lecture_params(why.mse_minimum)
         | {"distance_to_mle": float(np.linalg.norm(why.mse_minimum - why.mle.coef))},
@@ -243,12 +274,22 @@ def _lecture_rows(batch: BatchResult, lead: list[dict]) -> list[dict]:
 
 
 def sweep_rows(run: SweepRun) -> list[dict]:
-    """sweep.csv: one row per lr and loss."""
-    return _lecture_rows(run.batch, [{"lr": float(lr)} for lr in run.batch.lr])
+    """sweep.csv: one row per optimizer, batch size ("full" for the full batch), lr and loss."""
+    batch = run.batch
+    lead = [
+        {
+            "optimizer": batch.optimizers[b],
+            "batch_size": "full" if batch.batch_size[b] is None else batch.batch_size[b],
+            "lr": float(batch.lr[b]),
+        }
+        for b in range(len(batch))
+    ]
+    return _lecture_rows(batch, lead)
 
 
 @to_record.register
 def _(run: SweepRun) -> dict:
+    """sweep.json: the settings, the engine that ran, the tolerance and every fit's row."""
     return {
         "settings": to_record(run.config),
         "engine": run.batch.engine,
@@ -275,9 +316,6 @@ def _(run: MonteCarloRun) -> dict:
         "summary": run.summary(),
         "provenance": provenance(run.seconds),
     }
-
-
-__all__ = ["json_safe", "lecture_params", "montecarlo_rows", "sweep_rows", "to_record"]
 
 
 # --- digits, 3 against 7 (logitlab digits) ---
@@ -537,3 +575,18 @@ def _(run: optimizers_study.OptimizersRun) -> dict:
         "conclusion": optimizers_study.conclusion(run),
         "provenance": provenance(run.seconds),
     }
+
+
+__all__ = [
+    "digits_weight_rows",
+    "fit_coefficient_rows",
+    "fit_prediction_rows",
+    "json_safe",
+    "lecture_params",
+    "montecarlo_rows",
+    "optimizer_rows",
+    "provenance",
+    "sweep_rows",
+    "to_record",
+    "training_settings",
+]

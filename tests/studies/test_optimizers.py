@@ -186,8 +186,9 @@ def test_bad_settings_are_refused(settings, message):
 def test_settings_are_checked_without_numpy_or_torch():
     code = (
         "import sys\n"
-        "from logitlab.studies.optimizers import OptimizersConfig, estimate\n"
-        "estimate(OptimizersConfig())\n"
+        "from logitlab import budget\n"
+        "from logitlab.studies.optimizers import OptimizersConfig\n"
+        "budget.check_study(OptimizersConfig())\n"
         "loaded = {name.split('.')[0] for name in sys.modules}\n"
         "assert not {'numpy', 'torch', 'matplotlib'} & loaded, loaded\n"
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import check_formats
-from .common import add_engine_option, add_format_option, add_output_options, number
+from ..config import DigitsConfig, check_formats
+from .common import add_engine_option, add_format_option, add_output_options, check_budget, number
 
 NAME = "digits"
 HELP = (
@@ -15,14 +15,13 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    # Defaults as DigitsConfig's, written out so that building the parser imports no study
-    # (`logitlab --help` stays light); a test checks they agree.
+    defaults = DigitsConfig()
     group = parser.add_argument_group("training: Adam on mini-batches, BCE from the logits")
     options = (
-        ("--epochs", 100, "passes over the training images"),
-        ("--lr", 0.01, "Adam's learning rate"),
-        ("--batch-size", 32, "training images per step"),
-        ("--shuffle-seed", 0, "seed of the order the batches are drawn in"),
+        ("--epochs", defaults.epochs, "passes over the training images"),
+        ("--lr", defaults.lr, "Adam's learning rate"),
+        ("--batch-size", defaults.batch_size, "training images per step"),
+        ("--shuffle-seed", defaults.shuffle_seed, "seed of the order the batches are drawn in"),
     )
     for flag, default, text in options:
         group.add_argument(flag, type=number, default=default,
@@ -30,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_engine_option(group)
     split = parser.add_argument_group("held-out images: a stratified split of the 3s and 7s")
     for flag, default, text in (
-        ("--test-size", 0.25, "share of the images held out"),
-        ("--split-seed", 0, "seed of the split"),
+        ("--test-size", defaults.test_size, "share of the images held out"),
+        ("--split-seed", defaults.split_seed, "seed of the split"),
     ):
         split.add_argument(flag, type=number, default=default,
                            help=f"{text} (default: %(default)s)")  # fmt: skip
@@ -41,7 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..report.files import check_out_dir, staged_dir
-    from ..studies.digits import DigitsConfig
 
     config = DigitsConfig(
         epochs=args.epochs,
@@ -54,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     )
     formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
+    check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
     from ..report.digits import write_digits
     from ..studies.digits import run_digits

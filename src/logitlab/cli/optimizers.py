@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..config import check_formats
+from ..config import OptimizersConfig, check_formats
 from ..report.files import check_out_dir, staged_dir
 from .common import (
     add_data_options,
@@ -13,6 +12,7 @@ from .common import (
     add_format_option,
     add_grid_option,
     add_output_options,
+    check_budget,
     data_config,
     number,
     number_list,
@@ -87,9 +87,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import budget
-    from ..studies.optimizers import OptimizersConfig, estimate
-
     config = OptimizersConfig(
         data=data_config(args),
         starts=args.starts,
@@ -104,10 +101,7 @@ def run(args: argparse.Namespace) -> int:
     )
     formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
-    cost = budget.check(estimate(config))
-    if cost.long:
-        sys.stderr.write(f"this run: {cost} (estimated)\n")
-        sys.stderr.flush()
+    check_budget(config)
     from ..report.animation import media  # heavy imports only once the input is known good
     from ..report.optimizers import write_optimizers
     from ..studies.optimizers import conclusion, run_optimizers

@@ -9,9 +9,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError
-from ..records import lecture_params, provenance, to_record
+from ..records import to_record
 from ..studies.animation import AnimationRun
-from ..studies.training import training_record
 from ..viz.film import frame_epochs, render
 from .files import write_json
 
@@ -82,16 +81,7 @@ def write_animation(run: AnimationRun, folder: Path, *, progress: bool = False) 
 def write_settings(run: AnimationRun, folder: Path) -> str:
     """animation.json: what the film shows, so it can be made again: the data, the training
     settings, the start, where each descent ended and the film's frames; returns its name."""
-    cfg, race = run.config, run.scene.race
-    record = {
-        "data": to_record(cfg.data),
-        "training": training_record(cfg.train),
-        "start": lecture_params(race.start),
-        "ends": {loss: to_record(fitted) for loss, fitted in race.fits.items()},
-        "film": {"frames": cfg.frames, "fps": cfg.fps, "grid_size": cfg.grid_size},
-        "provenance": provenance(run.seconds),
-    }
-    write_json(record, Path(folder) / "animation.json")
+    write_json(to_record(run), Path(folder) / "animation.json")
     return "animation.json"
 
 

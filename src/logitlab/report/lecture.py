@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import OptimizersConfig
 from ..data import save_csv
 from ..model import probabilities
 from ..records import to_record
 from ..stats.landscape import evaluate
 from ..studies.lecture import LectureRun
-from ..studies.optimizers import OptimizersConfig
-from ..studies.training import epoch_words, optimizer_words, training_record
+from ..studies.training import epoch_words, optimizer_words
 from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
@@ -53,7 +53,6 @@ def write_lecture(run: LectureRun, folder: Path, *, formats: Sequence[str] = ("p
     """Write every file of the lecture into folder (figures also in each of `formats`);
     return the names written, sorted."""
     results = to_record(run)
-    results["config"] |= training_record(run.config.training)
     data, x = run.data, run.data.x.numpy()
     initial = {"untrained net": probabilities(run.init_params, x)}
     start = run.config.training.init

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..records import montecarlo_rows, to_record
 from ..studies.montecarlo import PARAMS, MonteCarloRun, findings
-from ..studies.training import epoch_words, optimizer_words, start_words, training_record
+from ..studies.training import epoch_words, optimizer_words, start_words
 from ..viz.montecarlo import plot_estimates, plot_histograms
 from ..viz.style import loss_label
 from . import html as htmlpage
@@ -21,7 +21,6 @@ def write_montecarlo(
     """montecarlo.csv, montecarlo.json, the figures and report.html into folder; their names."""
     write_csv(montecarlo_rows(run), folder / "montecarlo.csv")
     record = to_record(run)
-    record["settings"] |= training_record(run.config.lecture.training)
     write_json(record, folder / "montecarlo.json")
     figures = {"histograms.png": plot_histograms(run), "estimates.png": plot_estimates(run)}
     for name, fig in figures.items():

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..config import LOSSES
 from ..records import to_record
-from ..studies.training import training_record
 from ..studies.why import TOLERANCES, WhyNotMSE
 from ..viz.style import loss_label
 from ..viz.why import FIGURES, plot_convergence, plot_curvature, plot_landscapes, plot_plateau
@@ -23,7 +22,7 @@ def write_landscape(
     for name, (figure, _caption) in FIGURES.items():
         save_figure(figure(why), folder / name, formats=formats)
     (folder / "mle_summary.txt").write_text(why.mle.summary() + "\n")
-    write_json(to_record(why) | {"training": training_record(why.train)}, folder / "landscape.json")
+    write_json(to_record(why), folder / "landscape.json")
     return names_in(folder)
 
 

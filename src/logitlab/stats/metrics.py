@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import check_float, check_int, shown
+from ..config import MAX_SPLIT_SEED, check_float, check_int, check_test_size, shown
 from ..data.checks import label_array, numeric_array
 from ..errors import ConfigError, DataError
 
-#: Seeds of a split: what scikit-learn's random_state takes (a NumPy RandomState seed).
-MAX_SPLIT_SEED = 2**32 - 1
 #: A reliability plot's bins: at least this many rows each, from 2 to MAX_BINS bins.
 ROWS_PER_BIN, MAX_BINS = 20, 10
 
@@ -27,10 +25,7 @@ def split_rows(y: object, test_size: float, seed: int = 0) -> np.ndarray:
     classes keep their proportions (scikit-learn's train_test_split with stratify=y and
     random_state=seed). Each class needs two rows at least, and each side of the split as
     many rows as there are classes."""
-    size = check_float("test size", test_size)
-    if not 0 < size < 1:
-        raise ConfigError(f"test size must be a share between 0 and 1 (exclusive), got "
-                          f"{shown(test_size)}")  # fmt: skip
+    size = check_test_size(test_size)
     seed = check_int("split seed", seed, 0, MAX_SPLIT_SEED)
     labels = _labels(y)
     n = len(labels)

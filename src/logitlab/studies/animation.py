@@ -46,16 +46,14 @@ def make_scene(
     truth: object,
     config: TrainConfig | None = None,
     *,
-    start: object | None = None,
     grid_size: int = 61,
     progress: bool = False,
 ) -> Scene:
-    """Train both losses from `start` (default: config.init, else the lecture's initial net)
-    with config's optimizer and batches, and map the ground."""
+    """Train both losses from config.init (else the lecture's initial net) with config's
+    optimizer and batches, and map the ground."""
     cfg = config or TrainConfig()
     truth = np.asarray(truth, dtype=float)
-    if start is None:
-        start = lecture_start(cfg, data.x.shape[1])
+    start = lecture_start(cfg, data.x.shape[1])
     mle = fit_mle(data.x, data.y, names=data.names).coef  # separable data: refused first
     paths = race(data, start, cfg, progress=progress)
     ends = [fitted.params for fitted in paths.fits.values()]
@@ -67,8 +65,8 @@ def make_scene(
 
 @timed
 def run_animation(config: AnimationConfig | None = None, *, progress: bool = False) -> AnimationRun:
-    """The `animate` study: the lecture's data, both descents from config.start (else
-    config.train.init, else the lecture's net), the ground."""
+    """The `animate` study: the lecture's data, both descents from config.train.init (else
+    the lecture's net), the ground."""
     cfg = config or AnimationConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
     check_on_lecture_data(cfg.train, cfg.data)
@@ -76,7 +74,6 @@ def run_animation(config: AnimationConfig | None = None, *, progress: bool = Fal
         simulate_from(cfg.data),
         cfg.data.truth,
         cfg.train,
-        start=cfg.start,
         grid_size=cfg.grid_size,
         progress=progress,
     )

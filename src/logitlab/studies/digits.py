@@ -18,19 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import TrainConfig, check_float, check_int, shown
+from ..config import DIGITS_SIDE as SIDE
+from ..config import DigitsConfig
 from ..data.datasets import load_dataset
 from ..engines import fit
-from ..errors import ConfigError, SeparationWarning
+from ..errors import SeparationWarning
 from ..model import probabilities
 from ..result import FitResult
-from ..stats.metrics import MAX_SPLIT_SEED, PredictionMetrics, prediction_metrics, split_rows
+from ..stats.metrics import PredictionMetrics, prediction_metrics, split_rows
 from .timing import timed
 
 #: The two digits, in label order: y = 0 for a 3, y = 1 for a 7.
 DIGITS = (3, 7)
-#: The images' side: 8 x 8 pixels.
-SIDE = 8
 #: The darkest ink level in scikit-learn's digits (pixels hold 0..16).
 INK_LEVELS = 16
 #: Epochs at which the accuracy curves are evaluated, at most (evenly spread).
@@ -38,51 +37,6 @@ CURVE_POINTS = 400
 #: Mean images of the two digits that differ by less ink than this at a pixel leave it to
 #: neither (DigitsRun.sign_agreement).
 MIN_DIFFERENCE = 0.1
-
-
-def _set(instance: object, name: str, value: object) -> None:
-    object.__setattr__(instance, name, value)
-
-
-@dataclass(frozen=True)
-class DigitsConfig:
-    """`logitlab digits`: Adam on mini-batches of the training images, scored on held-out ones.
-
-    Defaults: lr 0.01 (torch's Adam default 0.001 needs ~400 epochs to separate the training
-    images, 0.01 ~25, larger only grows the weights faster), batches of 32 (the course's), 100
-    epochs (the training loss is below 0.01 by then; more only grow the weights), a quarter
-    of the images held out.
-    """
-
-    epochs: int = 100
-    lr: float = 0.01
-    batch_size: int = 32
-    shuffle_seed: int = 0
-    split_seed: int = 0
-    test_size: float = 0.25
-    engine: str = "auto"
-
-    def __post_init__(self) -> None:
-        size = check_float("test size", self.test_size)
-        if not 0 < size < 1:
-            raise ConfigError(f"test size must be a share between 0 and 1 (exclusive), "
-                              f"got {shown(self.test_size)}")  # fmt: skip
-        _set(self, "test_size", size)
-        _set(self, "split_seed", check_int("split seed", self.split_seed, 0, MAX_SPLIT_SEED))
-        self.train()  # lr, epochs, batch size, shuffle seed and engine, in TrainConfig's words
-
-    def train(self) -> TrainConfig:
-        """The training settings: BCE from logits with Adam on mini-batches."""
-        return TrainConfig(
-            loss="bce",
-            lr=self.lr,
-            epochs=self.epochs,
-            engine=self.engine,
-            optimizer="adam",
-            batch_size=self.batch_size,
-            shuffle_seed=self.shuffle_seed,
-            init=(0.0,) * (SIDE * SIDE + 1),
-        )
 
 
 @dataclass(frozen=True)
@@ -200,11 +154,8 @@ def _reference(data: DigitsData, test: np.ndarray) -> Scores:
 
 @timed
 def run_digits(config: DigitsConfig | None = None, *, progress: bool = False) -> DigitsRun:
-    """Split the 3s and 7s (stratified, split_seed), train from all-zero weights, score.
-
-    The start is 0, not the lecture's random init: pixels blank in every training image get
-    no gradient, so they keep their start, and 0 shows them as what they are, no vote.
-    """
+    """Split the 3s and 7s (stratified, split_seed), train from all-zero weights
+    (DigitsConfig.train says why), score."""
     cfg = config or DigitsConfig()
     data = load_3v7()
     test = split_rows(data.y, cfg.test_size, cfg.split_seed)
@@ -233,4 +184,13 @@ def run_digits(config: DigitsConfig | None = None, *, progress: bool = False) ->
     )
 
 
-__all__ = ["DIGITS", "DigitsConfig", "DigitsData", "DigitsRun", "Scores", "load_3v7", "run_digits"]
+__all__ = [
+    "DIGITS",
+    "SIDE",
+    "DigitsConfig",
+    "DigitsData",
+    "DigitsRun",
+    "Scores",
+    "load_3v7",
+    "run_digits",
+]

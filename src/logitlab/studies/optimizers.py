@@ -16,20 +16,22 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import budget
-from ..config import (
+from ..config import (  # the study's settings and fixed design live with every setting
+    BATCH_OPTIMIZER,
     LOSSES,
-    AnimationConfig,
-    DataConfig,
+    STARTS,
+    STUDY_OPTIMIZERS,
+    TIMING_EPOCHS,
+    TIMING_REPEATS,
+    TIMING_SECONDS,
+    TIMING_WORK,
+    OptimizersConfig,
     TrainConfig,
-    check_int,
-    check_point,
-    shown,
 )
-from ..errors import ConfigError
 from .timing import timed
 
 if TYPE_CHECKING:
@@ -41,130 +43,11 @@ if TYPE_CHECKING:
     from ..stats.mle import MLEResult
     from .animation import AnimationRun
 
-#: The course's draw of the data: torch.manual_seed(1).
-COURSE_DATA_SEED = 1
-#: The course's starts (w0, w1): near the answer, and far out on MSE's plateau.
-STARTS = ((-3.0, -1.0), (-10.0, -1.0))
-#: The optimizers compared, the lecture's first.
-STUDY_OPTIMIZERS = ("sgd", "adam")
-#: The optimizer of the mini-batch comparison: the one that moves both losses.
-BATCH_OPTIMIZER = "adam"
-BATCH_SIZES = (1024, 256, 32)
-#: At most this many starts and batch sizes: each is a line style or a curve of a figure.
-MAX_STARTS, MAX_BATCH_SIZES = 4, 6
 #: "Arrived": within this many of the MLE's standard errors of the destination in every
 #: coordinate, a difference the data cannot tell apart from none.
 ARRIVED_SE = 0.1
 #: "Stalled": moved less than this share of the way from the start to the destination.
 STALLED_SHARE = 0.05
-#: Timing: the fastest of TIMING_REPEATS runs counts (fewer once they took TIMING_SECONDS);
-#: the epochs timed grow until they take TIMING_WORK seconds more than a one-epoch fit, or
-#: reach TIMING_EPOCHS (a 2,000-point compiled epoch takes ~2 microseconds).
-TIMING_REPEATS, TIMING_SECONDS, TIMING_WORK, TIMING_EPOCHS = 3, 1.0, 0.05, 2**20
-
-
-def _set(instance: object, name: str, value: object) -> None:
-    object.__setattr__(instance, name, value)
-
-
-@dataclass(frozen=True)
-class OptimizersConfig:
-    """The `optimizers` study: the data, the starts, one lr and epoch count for every descent,
-    the mini-batch sizes compared with the full batch, and the films' frames and fps."""
-
-    data: DataConfig = field(default_factory=lambda: DataConfig(seed=COURSE_DATA_SEED))
-    starts: tuple[tuple[float, float], ...] = STARTS
-    lr: float = 0.05
-    epochs: int = 1000
-    engine: str = "auto"
-    batch_sizes: tuple[int, ...] = BATCH_SIZES
-    shuffle_seed: int = 0
-    frames: int = 80
-    fps: float = 20.0
-    grid_size: int = 81
-
-    def __post_init__(self) -> None:
-        starts = self.starts
-        if isinstance(starts, str | bytes) or not isinstance(starts, tuple | list):
-            raise ConfigError(f"starts must be 1 to {MAX_STARTS} points (w0, w1), "
-                              f"got {shown(starts)}")  # fmt: skip
-        if not 1 <= len(starts) <= MAX_STARTS:
-            raise ConfigError(f"starts must be 1 to {MAX_STARTS} points (w0, w1), "
-                              f"got {len(starts)}")  # fmt: skip
-        _set(self, "starts", tuple(check_point("start", s) for s in starts))
-        sizes = self.batch_sizes
-        sizes = tuple(sizes) if isinstance(sizes, tuple | list) else (sizes,)
-        if len(sizes) > MAX_BATCH_SIZES:
-            raise ConfigError(f"batch sizes must be at most {MAX_BATCH_SIZES}, got {len(sizes)}")
-        sizes = tuple(check_int("batch size", b, 1, self.data.n) for b in sizes)
-        if len(set(sizes)) != len(sizes):
-            raise ConfigError(f"batch sizes must differ, got {shown(sizes)}")
-        _set(self, "batch_sizes", sizes)
-        for optimizer in STUDY_OPTIMIZERS:  # lr, epochs, engine, the optimizers: their checks
-            self.train("bce", optimizer)
-        for size in sizes:
-            self.train("bce", BATCH_OPTIMIZER, batch_size=size)
-        self.film()  # frames (<= epochs + 1), fps and grid size, as `animate` checks them
-        _set(self, "fps", float(self.fps))
-
-    def train(
-        self,
-        loss: str,
-        optimizer: str,
-        start: tuple[float, float] | None = None,
-        batch_size: int | None = None,
-    ) -> TrainConfig:
-        """The settings of one descent from `start` (batch_size None: the full batch)."""
-        return TrainConfig(
-            loss=loss,
-            lr=self.lr,
-            epochs=self.epochs,
-            engine=self.engine,
-            optimizer=optimizer,
-            batch_size=batch_size,
-            shuffle_seed=self.shuffle_seed,
-            init=start,
-        )
-
-    def film(self, optimizer: str = STUDY_OPTIMIZERS[0]) -> AnimationConfig:
-        """The film of both losses under `optimizer` from the last (far) start."""
-        return AnimationConfig(
-            data=self.data,
-            train=self.train("bce", optimizer, self.far_start),
-            start=self.starts[-1],
-            frames=self.frames,
-            fps=self.fps,
-            grid_size=self.grid_size,
-        )
-
-    @property
-    def far_start(self) -> tuple[float, float]:
-        """The start of the films and of the mini-batch comparison: the last one."""
-        return self.starts[-1]
-
-
-def estimate(config: OptimizersConfig) -> budget.Estimate:
-    """What the study costs (logitlab.budget's units): the MLE, every descent with its whole
-    history, run up to TIMING_REPEATS + 2 times for its timing (and longer ones while a
-    run takes under TIMING_WORK), two landscapes, the figures and two films."""
-    n, epochs, engine = config.data.n, config.epochs, budget._engine(config.film().train)
-    descents = len(config.starts) * len(STUDY_OPTIMIZERS) * len(LOSSES)
-    work = budget.fit(n, 1, epochs, problems=descents, engine=engine).seconds
-    for size in config.batch_sizes:
-        steps = math.ceil(n / size)
-        work += budget.fit(n, 1, epochs, problems=len(LOSSES), engine=engine,
-                           steps=steps).seconds  # fmt: skip
-    fits = descents + len(LOSSES) * len(config.batch_sizes)
-    timing = (TIMING_REPEATS + 2) * work + fits * 4 * TIMING_REPEATS * TIMING_WORK
-    return (
-        budget.Estimate(budget.BASE_BYTES, budget.BASE_SECONDS + timing)
-        + budget.simulated(n)
-        + budget.mle(n)
-        + budget.paths(epochs, fits)
-        + budget.surfaces(n, config.grid_size, len(LOSSES))
-        + budget.scatter(n, len(STUDY_OPTIMIZERS))
-        + budget.frames(len(STUDY_OPTIMIZERS) * config.frames)
-    )
 
 
 @dataclass(frozen=True)
@@ -371,7 +254,7 @@ def run_optimizers(
     from ..stats.mle import fit as fit_mle
 
     cfg = config or OptimizersConfig()
-    budget.check(estimate(cfg))
+    budget.check_study(cfg)  # ConfigError before any work if it cannot run here
     data = simulate_from(cfg.data)
     mle = fit_mle(data.x, data.y, names=data.names)
     x, y = data.x.numpy(), data.y.numpy()
@@ -599,3 +482,20 @@ def conclusion(run: OptimizersRun) -> list[str]:
     the plateau, where does it land, what does it cost, every start, mini-batches), each
     sentence chosen by the measured outcome and carrying the measured numbers."""
     return [_plateau(run), _landing(run), _cost(run), _every_start(run), _minibatches(run)]
+
+
+__all__ = [
+    "ARRIVED_SE",
+    "BATCH_OPTIMIZER",
+    "OPTIMIZER_NAMES",
+    "STALLED_SHARE",
+    "STARTS",
+    "STUDY_OPTIMIZERS",
+    "Descent",
+    "OptimizersConfig",
+    "OptimizersRun",
+    "conclusion",
+    "fastest",
+    "run_optimizers",
+    "timed_fit",
+]

@@ -1,13 +1,12 @@
-"""A study's TrainConfig as the engines and the results files take it, in one place.
+"""A study's TrainConfig as the engines and the reports take it, in one place.
 
 Every study on the lecture's data (lecture, landscape, animation, sweep, Monte Carlo) trains
 with one TrainConfig; these turn it into fit_batch's keywords, check it against the data
-before any work, and name its settings for the results files.
+before any work, and put its settings in a report's words (the results files' record of
+them is records.training_settings).
 """
 
 from __future__ import annotations
-
-from dataclasses import fields
 
 from ..config import DataConfig, TrainConfig, check_batch_size, check_point
 
@@ -33,13 +32,6 @@ def check_on_lecture_data(train: TrainConfig, data: DataConfig) -> None:
     if train.init is not None:
         check_point("start", train.init)
     check_batch_size(train.batch_size, data.n)
-
-
-def training_record(train: TrainConfig) -> dict[str, object]:
-    """Every training setting but the loss (a study trains each of its losses with them),
-    for a results file: lr, epochs, the optimizer and its settings, the batch size (None:
-    the full batch), the shuffle seed and the start `init` (None: the net of init_seed)."""
-    return {f.name: getattr(train, f.name) for f in fields(train) if f.name != "loss"}
 
 
 def optimizer_words(train: TrainConfig) -> str:
