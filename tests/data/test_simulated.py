@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -77,3 +78,13 @@ def test_design_and_label_checks():
         as_labels([0, 2], 2)
     with pytest.raises(DataError, match="numeric"):
         as_design([["a"], ["b"]])
+
+
+def test_read_only_arrays_are_copied_without_a_warning():
+    x, y = np.array([[0.5], [1.5]]), np.array([0.0, 1.0])
+    x.flags.writeable = y.flags.writeable = False  # as pandas and statsmodels hand them out
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        design, labels = as_design(x), as_labels(y, 2)
+    design[0, 0], labels[0, 0] = 9.0, 1.0  # the copies are the caller's to change
+    assert x[0, 0] == 0.5 and y[0] == 0.0

@@ -153,8 +153,21 @@ DEFAULT_TRAINING = TrainConfig()
 SWEEP_LRS = SweepConfig.lrs
 
 
+#: --start on the lecture's one-feature problem.
+LECTURE_START = (
+    "W0,W1",
+    "start every fit here instead, e.g. 12,-10 for the MSE plateau "
+    "(default: the initial net of --init-seed)",
+)
+
+
 def add_training_options(
-    parser: argparse.ArgumentParser, *, loss: bool = True, lr: bool = True, grid: bool = False
+    parser: argparse.ArgumentParser,
+    *,
+    loss: bool = True,
+    lr: bool = True,
+    grid: bool = False,
+    start: tuple[str, str] = LECTURE_START,
 ) -> argparse._ArgumentGroup:
     """The training options every command that trains shares, in one group: --loss, --lr,
     --epochs, --init-seed, --tol, --engine, the optimizer (--optimizer, --momentum,
@@ -163,7 +176,7 @@ def add_training_options(
 
     A command that trains both losses always leaves out --loss; one with its own learning
     rate leaves out --lr. grid=True (a sweep): --lr, --optimizer and --batch-size take
-    comma-separated lists, one fit per combination.
+    comma-separated lists, one fit per combination. `start` is --start's (metavar, help).
     """
     train = DEFAULT_TRAINING
     group = parser.add_argument_group(
@@ -203,9 +216,8 @@ def add_training_options(
         "--start",
         type=point,
         default=None,
-        metavar="W0,W1",
-        help="start every fit here instead, e.g. 12,-10 for the MSE plateau "
-        "(default: the initial net of --init-seed)",
+        metavar=start[0],
+        help=start[1],
     )
     group.add_argument(
         "--tol",

@@ -31,6 +31,15 @@ HELP = (
 )
 
 
+#: --start on a table: the descent runs on standardised columns.
+TABLE_START = (
+    "A,B1,...,BD",
+    "start the descents here instead, on the standardised columns: the intercept, then one "
+    "number per design column (D columns need D+1 numbers, in the order of the MLE's table) "
+    "(default: the initial net of --init-seed)",
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", nargs="?", metavar="DATA", help="a CSV, TSV or Parquet file")
     parser.add_argument(
@@ -75,7 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     split.add_argument(
         "--split-seed", type=number, default=0, help="seed of the split (default: %(default)s)"
     )
-    group = add_training_options(parser, loss=False, lr=False)
+    group = add_training_options(parser, loss=False, lr=False, start=TABLE_START)
     group.add_argument(
         "--loss",
         default="bce",
@@ -89,13 +98,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="learning rate; auto: 1/L, L the largest curvature of the loss on the standardised "
         f"columns, for sgd and momentum (adam keeps {DEFAULT_TRAINING.lr:g}) "
         "(default: %(default)s)",
-    )
-    start = parser._option_string_actions["--start"]  # the shared one, reworded for tables
-    start.metavar = "A,B1,...,BD"
-    start.help = (
-        "start the descents here instead, on the standardised columns: the intercept, then one "
-        "number per design column (D columns need D+1 numbers, in the order of the MLE's "
-        "table) (default: the initial net of --init-seed)"
     )
     add_output_options(parser, default_out="logitlab-fit")
     add_format_option(parser)

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     formats = check_formats(args.format)
     check_out_dir(args.out, args.force)
     check_budget(config)
-    from ..report.sweep import sweep_table, write_sweep  # heavy imports, input known good
+    from ..records import sweep_rows  # heavy imports, input known good
+    from ..report.sweep import write_sweep
     from ..studies.sweep import run_sweep
 
     sweep = run_sweep(config, progress=not args.quiet)
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         names = write_sweep(sweep, stage, formats=formats)
     swept = [key for key, values in (("optimizer", config.optimizers),
              ("batch_size", config.batch_sizes)) if len(values) > 1]  # fmt: skip
-    print_table(sweep_table(sweep), sweep.batch.tol, swept)
+    print_table(sweep_rows(sweep), sweep.batch.tol, swept)
     print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {sweep.batch.engine})")
     return 0
 

@@ -44,18 +44,26 @@ class Film:
         return [self.gif.name, self.mp4.name]
 
 
-def write_animation(run: AnimationRun, folder: Path, *, progress: bool = False) -> Film:
-    """fitting.gif and fitting.mp4 into folder, each frame rendered once: written to the MP4
-    as it comes and collected for the GIF; the last frame stays HOLD_SECONDS on screen in both
-    (a longer delay in the GIF, repeated frames in the MP4). Film.names lists what was written."""
+def write_animation(
+    run: AnimationRun,
+    folder: Path,
+    *,
+    progress: bool = False,
+    stem: str = "fitting",
+    title: str | None = None,
+) -> Film:
+    """<stem>.gif and <stem>.mp4 into folder, each frame rendered once (with `title` above the
+    clock when given): written to the MP4 as it comes and collected for the GIF; the last frame
+    stays HOLD_SECONDS on screen in both (a longer delay in the GIF, repeated frames in the
+    MP4). Film.names lists what was written."""
     scene, fps = run.scene, run.config.fps
     epochs_at = frame_epochs(scene.race.fits["bce"].epochs, run.config.frames)
     image_module, imageio = media()
-    gif, mp4 = Path(folder) / "fitting.gif", Path(folder) / "fitting.mp4"
+    gif, mp4 = Path(folder) / f"{stem}.gif", Path(folder) / f"{stem}.mp4"
     pictures, render_time = [], 0.0
     begin = time.perf_counter()
     with imageio.get_writer(mp4, fps=fps, codec="libx264", macro_block_size=16) as video:
-        frames_iter = render(scene, epochs_at)
+        frames_iter = render(scene, epochs_at, title=title)
         for _ in tqdm(epochs_at, desc="frames", unit="frame", disable=not progress):
             tick = time.perf_counter()
             frame = next(frames_iter)

@@ -40,9 +40,14 @@ COLUMNS = (
 )
 
 
+def film_stem(optimizer: str) -> str:
+    """'film-adam': the name of an optimizer's film, before .gif or .mp4."""
+    return f"film-{optimizer}"
+
+
 def film_name(optimizer: str, suffix: str) -> str:
     """'film-adam.gif'."""
-    return f"film-{optimizer}.{suffix}"
+    return f"{film_stem(optimizer)}.{suffix}"
 
 
 def write_optimizers(
@@ -58,12 +63,9 @@ def write_optimizers(
     for name, (figure, _caption) in FIGURES.items():
         save_figure(figure(run), folder / name, formats=formats)
     for optimizer in STUDY_OPTIMIZERS:
-        scratch = folder / f".film-{optimizer}"  # write_animation names its files fitting.*
-        scratch.mkdir()
-        film = write_animation(run.film(optimizer), scratch, progress=progress)
-        film.gif.rename(folder / film_name(optimizer, "gif"))
-        film.mp4.rename(folder / film_name(optimizer, "mp4"))
-        scratch.rmdir()
+        w0, w1 = run.config.far_start
+        write_animation(run.film(optimizer), folder, progress=progress, stem=film_stem(optimizer),
+                        title=f"{optimizer_label(optimizer)} from ({w0:g}, {w1:g})")  # fmt: skip
     results = to_record(run)
     write_csv(optimizer_rows(run), folder / "endpoints.csv")
     write_csv(optimizer_rows(run, run.batches), folder / "minibatches.csv")

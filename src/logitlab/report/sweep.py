@@ -10,9 +10,6 @@ from ..studies.sweep import SweepRun
 from ..viz.sweep import plot_sweep
 from .files import names_in, save_figure, write_csv, write_json
 
-#: The rows of sweep.csv, by the name cli/sweep.py prints them under.
-sweep_table = sweep_rows
-
 
 def write_sweep(run: SweepRun, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:
     """sweep.csv (records.sweep_rows), sweep.json (records.to_record) and sweep.png into
