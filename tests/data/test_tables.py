@@ -1,7 +1,6 @@
 """read_table: each format round-trips a table written by pandas/pyarrow; every broken file is
 refused with one line naming it."""
 
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa

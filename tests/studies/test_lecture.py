@@ -49,7 +49,9 @@ def test_the_lecture_reuses_its_own_fits(small_run):
 
 def test_separable_data_leave_the_mle_out_and_say_why():
     with pytest.warns(SeparationWarning, match="complete separation"):
-        run = run_lecture(LectureConfig(data=DataConfig(n=20, w1=1e4), training=TrainConfig(epochs=20)))
+        run = run_lecture(
+            LectureConfig(data=DataConfig(n=20, w1=1e4), training=TrainConfig(epochs=20))
+        )
     assert run.why is None and "does not exist" in run.why_missing
     assert to_record(run)["mle"] is None
     assert "MLE (Newton-Raphson)" not in {row[0] for row in parameter_rows(to_record(run))}
