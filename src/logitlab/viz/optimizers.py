@@ -15,7 +15,15 @@ from matplotlib.figure import Figure
 from ..config import LOSSES
 from ..studies.optimizers import ARRIVED_SE, BATCH_OPTIMIZER, Descent, OptimizersRun
 from .style import LEGEND_SIZE, OPTIMIZER_COLORS, loss_label, optimizer_label
-from .why import HALO, ZORDER, contour_axes, figure_legend, loss_colorbar, mark_points
+from .why import (
+    HALO,
+    ZORDER,
+    contour_axes,
+    figure_legend,
+    frame_inset,
+    loss_colorbar,
+    mark_points,
+)
 
 #: One line style per start, in the order of the study's starts.
 START_STYLES = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))
@@ -94,15 +102,7 @@ def _zoom(ax: Axes, run: OptimizersRun, loss: str) -> None:
     contour_axes(inset, run.surfaces[loss])
     _paths(inset, run, loss)
     _marks(inset, run)
-    xlim, ylim = zoom_limits(run)
-    inset.set(xlim=xlim, ylim=ylim, xlabel="", ylabel="", title="")
-    inset.tick_params(labelsize=7, colors="white", labelcolor="white")
-    outline = [patheffects.withStroke(linewidth=2, foreground="black")]
-    for label in (*inset.get_xticklabels(), *inset.get_yticklabels()):
-        label.set_path_effects(outline)
-    for spine in inset.spines.values():
-        spine.set_edgecolor("white")
-    ax.indicate_inset_zoom(inset, edgecolor="white", alpha=0.9)
+    frame_inset(ax, inset, *zoom_limits(run))
 
 
 def plot_trajectories(run: OptimizersRun) -> Figure:

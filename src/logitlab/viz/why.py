@@ -84,7 +84,15 @@ def _zoom(ax: Axes, why: WhyNotMSE, race: Race, surf: Surface) -> Axes:
     contour_axes(inset, surf)
     _paths(inset, race)
     _marks(inset, why, race.start)
-    xlim, ylim = zoom_box(why, race)
+    frame_inset(ax, inset, *zoom_box(why, race))
+    return inset
+
+
+def frame_inset(
+    ax: Axes, inset: Axes, xlim: tuple[float, float], ylim: tuple[float, float]
+) -> None:
+    """Show `inset` as a magnified box of `ax`: its limits, white ticks outlined in black so
+    they read on any colour of the map, and lines to the region it magnifies."""
     inset.set(xlim=xlim, ylim=ylim, xlabel="", ylabel="", title="")
     inset.tick_params(labelsize=7, colors="white", labelcolor="white")
     outline = [patheffects.withStroke(linewidth=2, foreground="black")]
@@ -93,7 +101,6 @@ def _zoom(ax: Axes, why: WhyNotMSE, race: Race, surf: Surface) -> Axes:
     for spine in inset.spines.values():
         spine.set_edgecolor("white")
     ax.indicate_inset_zoom(inset, edgecolor="white", alpha=0.9)
-    return inset
 
 
 def _paths(ax: Axes, race: Race, upto: int | None = None) -> None:
