@@ -15,7 +15,7 @@ from ..model import probabilities
 from ..records import to_record
 from ..stats.landscape import evaluate
 from ..studies.lecture import LectureRun
-from ..studies.training import epoch_words, optimizer_words
+from ..studies.training import epoch_words, loop_code, optimizer_words
 from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
@@ -322,12 +322,7 @@ Drawn two ways:</p>
 <h2>4. Training</h2>
 <p>{descent} of the four steps
 ({engines}):</p>
-<pre>for epoch in range({cfg.epochs}):
-    u = net[:-1](X)          # 1. forward: logits, yhat = sigmoid(u) = net(X)
-    loss = loss_fn(u, y)     # 2. loss: {", ".join(loss_label(name) for name in run.fits)}
-    loss.backward()          # 3. backward
-    optimizer.step()         # 4. step ...
-    optimizer.zero_grad()    #    ... and clear the gradients</pre>
+<pre>{html.escape(loop_code(cfg.training, [loss_label(name) for name in run.fits]))}</pre>
 <p>Convergence (the gradient norm of the mean loss at the end against a tolerance):
 {verdicts}.</p>
 {fig(folder / "loss-history.png", CAPTIONS["loss-history.png"])}

@@ -8,6 +8,8 @@ them is records.training_settings).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..config import DataConfig, TrainConfig, check_batch_size, check_point
 
 
@@ -57,3 +59,38 @@ def start_words(train: TrainConfig) -> str:
     if train.init is None:
         return "the lecture's start"
     return f"the start ({', '.join(f'{w:g}' for w in train.init)})"
+
+
+def loop_code(train: TrainConfig, loss_names: Sequence[str]) -> str:
+    """The training loop as a student would type it for these settings: the lecture's four
+    steps on the full batch, or inside a DataLoader pass over mini-batches (week 6)."""
+    if train.optimizer == "adam":
+        beta1, beta2 = train.betas
+        made = (f"torch.optim.Adam(net.parameters(), lr={train.lr:g}, betas=({beta1:g}, "
+                f"{beta2:g}), eps={train.eps:g})")  # fmt: skip
+    elif train.optimizer == "momentum":
+        made = (f"torch.optim.SGD(net.parameters(), lr={train.lr:g}, momentum={train.momentum:g}"
+                f"{', nesterov=True' if train.nesterov else ''})")  # fmt: skip
+    else:
+        made = f"torch.optim.SGD(net.parameters(), lr={train.lr:g})"
+    x, y = ("X", "y") if train.batch_size is None else ("xb", "yb")
+    steps = [
+        f"u = net[:-1]({x}){' ' * (11 - len(x))}# 1. forward: logits, yhat = sigmoid(u) = net({x})",
+        f"loss = loss_fn(u, {y}){' ' * (6 - len(y))}# 2. loss: {', '.join(loss_names)}",
+        "loss.backward()          # 3. backward",
+        "optimizer.step()         # 4. step ...",
+        "optimizer.zero_grad()    #    ... and clear the gradients",
+    ]
+    lines = [f"optimizer = {made}"]
+    if train.batch_size is None:
+        lines += [f"for epoch in range({train.epochs}):", *(f"    {step}" for step in steps)]
+    else:
+        lines += [
+            f"g = torch.Generator().manual_seed({train.shuffle_seed})",
+            f"loader = DataLoader(TensorDataset(X, y), batch_size={train.batch_size}, "
+            "shuffle=True, generator=g)",
+            f"for epoch in range({train.epochs}):",
+            "    for xb, yb in loader:  # one pass over the data, in a new order each epoch",
+            *(f"        {step}" for step in steps),
+        ]
+    return "\n".join(lines)

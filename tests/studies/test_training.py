@@ -1,0 +1,38 @@
+"""The training loop the reports show is the loop that ran: executed as written, it lands
+where logitlab's eager engine does."""
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from logitlab.config import TrainConfig
+from logitlab.engines import fit
+from logitlab.losses import get_loss
+from logitlab.model import initial_params, lecture_net
+from logitlab.studies.training import loop_code
+
+SETTINGS = [
+    TrainConfig(epochs=30),
+    TrainConfig(epochs=30, optimizer="momentum", nesterov=True),
+    TrainConfig(epochs=5, optimizer="adam", batch_size=64, shuffle_seed=3),
+]
+
+
+@pytest.mark.parametrize("train", SETTINGS, ids=["sgd", "nesterov", "adam-batches"])
+def test_the_shown_loop_runs_and_equals_the_engine(lecture_data, train):
+    X, y = lecture_data.x[:300], lecture_data.y[:300]
+    net = lecture_net(train.init_seed)
+    scope = {"torch": torch, "DataLoader": DataLoader, "TensorDataset": TensorDataset,
+             "net": net, "X": X, "y": y, "loss_fn": get_loss("bce")}  # fmt: skip
+    exec(loop_code(train, ["BCE"]), scope)
+    shown = np.array([net[0].bias.item(), net[0].weight.item()])
+    engine = fit(X, y, train, engine="eager").params
+    np.testing.assert_allclose(shown, engine, rtol=1e-6)
+    assert not np.allclose(shown, initial_params(train.init_seed, 1), atol=1e-3)  # it trained
+
+
+def test_full_batch_shows_the_lecture_loop_and_batches_the_loader():
+    assert "DataLoader" not in loop_code(TrainConfig(), ["BCE"])
+    code = loop_code(TrainConfig(batch_size=32, optimizer="adam"), ["MSE"])
+    assert "batch_size=32" in code and "for xb, yb in loader" in code and "Adam" in code
