@@ -20,6 +20,7 @@ from logitlab.result import (
     FitResult,
     History,
     diverged,
+    largest_logit,
     logit_bound,
     unstable,
 )
@@ -108,15 +109,28 @@ def test_divergence_rule_bounds_the_logits():
     )
     # u = 1 + 2 x1 + 3 x2 over the box reaches 1 + 2 + 6 at (1, 2), and -1 at (-1, 0)
     np.testing.assert_array_equal(logit_bound(params[:1], xmin, xmax), [9.0])
-    np.testing.assert_array_equal(diverged(params, xmin, xmax), [False, True, True, True])
-    assert not diverged([LOGIT_LIMIT, 0.0, 0.0], xmin, xmax)
+    corners = np.array([[-1.0, 0.0], [1.0, 2.0]])  # data on the box's corners: exact = box
+    np.testing.assert_array_equal(diverged(params, xmin, xmax, corners), [False, True, True, True])
+    assert not diverged([LOGIT_LIMIT, 0.0, 0.0], xmin, xmax, corners)
+
+
+def test_many_features_are_judged_on_the_rows_not_the_box():
+    # 64 features, each row inked in one of them: the box's corner (all 1) has logit 64 * 2,
+    # past the limit, but no row comes near it
+    x = np.eye(64)
+    params = np.r_[0.0, np.full(64, 2.0)]
+    assert logit_bound(params, x.min(axis=0), x.max(axis=0)) == 128.0
+    assert largest_logit(params, x.min(axis=0), x.max(axis=0), x) == 2.0
+    assert not diverged(params, x.min(axis=0), x.max(axis=0), x)
+    params[5] = 100.0  # now row 4 has a logit of 100
+    assert diverged(params, x.min(axis=0), x.max(axis=0), x)
 
 
 def test_the_bound_is_exact_for_one_feature_far_from_zero():
     # x in [90, 110], u = -100 + x: the logits span [-10, 10], whatever the offset
     x = np.linspace(90, 110, 21)
     assert logit_bound([-100.0, 1.0], [90.0], [110.0]) == np.max(np.abs(-100 + x))
-    assert not diverged([-100.0, 1.0], [90.0], [110.0])
+    assert not diverged([-100.0, 1.0], [90.0], [110.0], x[:, None])
 
 
 def test_instability_is_a_rise_of_the_loss():

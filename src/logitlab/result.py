@@ -41,14 +41,33 @@ def logit_bound(params: object, xmin: object, xmax: object) -> np.ndarray:
     return np.maximum(np.abs(high), np.abs(low))
 
 
-def diverged(params: object, xmin: object, xmax: object) -> np.ndarray:
-    """The divergence rule, one for every engine, per row of params: the parameters are not
-    finite, or give a logit beyond LOGIT_LIMIT somewhere over the data's box."""
+def largest_logit(params: object, xmin: object, xmax: object, x: object) -> np.ndarray:
+    """The largest |logit| the parameters give on the data x (n x d), per row of params: the
+    box bound (logit_bound) where it is within LOGIT_LIMIT, which costs O(d); the exact
+    max_i |w0 + x_i.w| where the box is too coarse to tell (with many features the box's
+    corners lie far from every row), which costs one pass over x."""
     import numpy as np
 
+    params = np.asarray(params, dtype=float)
+    rows = params.reshape(-1, params.shape[-1])
     with np.errstate(invalid="ignore", over="ignore"):
-        bound = logit_bound(params, xmin, xmax)
-        return ~np.isfinite(bound) | (bound > LOGIT_LIMIT)
+        bound = np.array(logit_bound(rows, xmin, xmax), dtype=float)
+        coarse = np.isfinite(bound) & (bound > LOGIT_LIMIT)
+        if np.any(coarse):
+            w = rows[coarse]
+            logits = w[:, :1] + w[:, 1:] @ np.asarray(x, dtype=float).reshape(-1, w.shape[1] - 1).T
+            bound[coarse] = np.abs(logits).max(axis=1)
+    return bound.reshape(params.shape[:-1])
+
+
+def diverged(params: object, xmin: object, xmax: object, x: object) -> np.ndarray:
+    """The divergence rule, one for every engine, per row of params: the parameters are not
+    finite, or give a logit beyond LOGIT_LIMIT on a row of the data x (inside the box
+    xmin..xmax that holds it)."""
+    import numpy as np
+
+    bound = largest_logit(params, xmin, xmax, x)
+    return ~np.isfinite(bound) | (bound > LOGIT_LIMIT)
 
 
 def unstable(loss: object) -> bool:

@@ -109,3 +109,41 @@ def test_a_vanishing_gradient_does_not_stop_a_fit_without_tol(lecture_data):
         batch = fit_batch(lecture_data.x, lecture_data.y, loss="mse", init=net_start,
                           epochs=cfg.epochs, engine=engine)  # fmt: skip
         assert batch.epochs_run[0] == cfg.epochs
+
+
+def one_hot_rows(d: int = 64, copies: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that each ink one of d features (like a pixel), labels 1 for even features."""
+    x = np.tile(np.eye(d, dtype=np.float32), (copies, 1))
+    y = np.tile((np.arange(d) % 2 == 0).astype(np.float32), copies)
+    return x, y
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_many_features_are_judged_on_the_rows_not_the_box(engine):
+    # Adam pushes every weight by ~lr a step: after 300 epochs the box's corner (every
+    # feature at 1) has a logit far past the limit, but no row inks more than one feature.
+    x, y = one_hot_rows()
+    cfg = TrainConfig(optimizer="adam", lr=0.2, epochs=300, init=(0.0,) * 65)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeparationWarning)
+        result = fit(x, y, cfg, engine=engine)
+    box = abs(result.intercept) + np.abs(result.coef).sum()
+    rows = np.abs(result.intercept + x @ result.coef).max()
+    assert box > LOGIT_LIMIT > rows  # the old box rule would have stopped this run
+    assert result.epochs == 300
+
+
+def test_a_row_past_the_limit_diverges_alike_with_many_features():
+    x, y = one_hot_rows()
+    x[0, 0] = 60.0  # one row (label 1) whose logit does run away
+    cfg = TrainConfig(optimizer="adam", lr=0.2, epochs=300, init=(0.0,) * 65)
+    errors = []
+    for engine in ENGINES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SeparationWarning)
+            with pytest.raises(DivergenceError) as info:
+                fit(x, y, cfg, engine=engine)
+        errors.append(info.value)
+    assert errors[0].epoch == errors[1].epoch
+    assert errors[0].value > LOGIT_LIMIT
+    assert errors[1].value == pytest.approx(errors[0].value, rel=1e-4)

@@ -35,7 +35,7 @@ from ..data.checks import check_names, design_array, label_array, numeric_array
 from ..errors import ConfigError, DataError, DivergenceError
 from ..losses import mean_gradient
 from ..model import flat_params, initial_params, lecture_net, set_params
-from ..result import GRAD_TOL, LOGIT_LIMIT, Convergence, FitResult, History, logit_bound, unstable
+from ..result import GRAD_TOL, LOGIT_LIMIT, Convergence, FitResult, History, largest_logit, unstable
 from .eager import fit_eager
 from .resolve import resolve_engine
 
@@ -49,7 +49,7 @@ class BatchResult:
     history_params[b, -1] holds the final parameters. Problem b ran
     epochs_run[b] epochs (fewer when it met tol early; NaN in the history after that). A
     diverged problem has diverged_at[b] > 0 (the 1-based epoch whose step broke the rule of
-    result.diverged, in every engine), its logit bound in diverged_value[b], and NaN where
+    result.diverged, in every engine), its largest |logit| in diverged_value[b], and NaN where
     its results would be. grad_norm[b] and stable[b] give each fit's convergence verdict.
     optimizers[b] and batch_size[b] (None: the full batch) say how problem b stepped;
     step_loss[b] (when record_steps) holds the batch loss of each of its steps, epoch after
@@ -444,9 +444,9 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
     fused.history_values(x32, ys, index, bce, params, loss, grads, minibatch)
     out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
     out["history_grad"], out["step_loss"] = grads.astype(float), steps.astype(float)
-    diverged = out["at"] > 0  # w holds the parameters that broke the rule
-    box = xlim[index[diverged]]
-    out["value"][diverged] = logit_bound(w[diverged], box[:, 0], box[:, 1])
+    for b in np.flatnonzero(out["at"] > 0):  # w holds the parameters that broke the rule
+        box = xlim[index[b]]
+        out["value"][b] = largest_logit(w[b], box[0], box[1], xs[index[b]])
     out["engine"] = "fused"
     return out
 

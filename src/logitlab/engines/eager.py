@@ -17,7 +17,7 @@ from ..data.checks import check_names
 from ..errors import DivergenceError
 from ..losses import LossFn, get_loss, mean_gradient
 from ..model import lecture_net, linear_layer, logits, set_params
-from ..result import GRAD_TOL, Convergence, FitResult, History, diverged, logit_bound, unstable
+from ..result import GRAD_TOL, Convergence, FitResult, History, diverged, largest_logit, unstable
 from ..train import Batches, train
 
 #: Below this many input values a tensor op is too small to share among threads: the
@@ -85,6 +85,7 @@ def fit_eager(
     batches = make_batches(x, y, cfg)
     per_epoch, full = len(batches), cfg.batch_size is None
     xmin, xmax = x.amin(dim=0).double().numpy(), x.amax(dim=0).double().numpy()
+    rows = x.numpy()
     losses, grads = np.empty(cfg.epochs), np.empty(cfg.epochs)
     params = np.empty((cfg.epochs + 1, x.shape[1] + 1))
     step_loss = np.full(cfg.epochs * per_epoch if record_steps else 0, np.nan)
@@ -107,9 +108,9 @@ def fit_eager(
                 continue
             params[epoch + 1, 0], params[epoch + 1, 1:] = bias[0], weight[0]
             bar.update()
-            if diverged(params[epoch + 1], xmin, xmax):
-                bound = logit_bound(params[epoch + 1], xmin, xmax)
-                raise DivergenceError(cfg.loss, epoch + 1, bound)
+            if diverged(params[epoch + 1], xmin, xmax, rows):
+                bound = largest_logit(params[epoch + 1], xmin, xmax, rows)
+                raise DivergenceError(cfg.loss, epoch + 1, float(bound))
             if cfg.tol is not None and grads[epoch] <= cfg.tol:
                 ran = epoch + 1
                 break

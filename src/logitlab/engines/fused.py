@@ -201,6 +201,25 @@ def _logit_bound(w: np.ndarray, xlim: np.ndarray) -> float:
 
 
 @njit(**JIT)
+def _largest_logit(x: np.ndarray, w: np.ndarray, u: np.ndarray, xlim: np.ndarray,
+                   limit: float) -> float:  # fmt: skip
+    """The largest |logit| (result.largest_logit): the box bound while it is within limit
+    (O(d)), else the exact max over the rows of x, using u as scratch (one pass)."""
+    bound = _logit_bound(w, xlim)
+    if bound <= limit or not np.isfinite(bound):
+        return bound
+    _logits(x, w, u)
+    largest = ZERO
+    for i in range(u.shape[0]):
+        size = abs(u[i])
+        if not size <= largest:  # a larger logit, or NaN (+inf - inf), which is returned
+            if np.isnan(size):
+                return size
+            largest = size
+    return largest
+
+
+@njit(**JIT)
 def _gather(x: np.ndarray, y: np.ndarray, idx: np.ndarray, xb: np.ndarray,
             yb: np.ndarray) -> None:  # fmt: skip
     """Copy the points idx into the contiguous batch xb (d x k), yb (k)."""
@@ -244,10 +263,11 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
     the latest to params[-1]; full-batch steps write the gradient norm there to grads (for
     mini-batches it is the full data's, computed afterwards by history_values). The batch
     loss of every step goes to steps when it has room. After each epoch the divergence rule
-    (result.diverged) is checked: the logit bound over the data's box xlim (2 x d) must
-    stay within limit. Stops after an epoch that starts with a full gradient norm^2 <= tol2
-    (negative: never). Returns (diverged_at, epochs_run): diverged_at is 0 or the 1-based
-    epoch that broke the rule (the rows after it are left alone).
+    (result.diverged) is checked: the largest |logit| on the data (the box xlim, 2 x d,
+    while it is tight enough) must stay within limit. Stops after an epoch that starts with a
+    full gradient norm^2 <= tol2 (negative: never). Returns (diverged_at, epochs_run):
+    diverged_at is 0 or the 1-based epoch that broke the rule (the rows after it are left
+    alone).
     """
     d, n = x.shape
     full = batch >= n
@@ -288,7 +308,7 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
                 t[0] += 1
                 if want:
                     steps[epoch * per_epoch + s] = loss
-        if not _logit_bound(w, xlim) <= limit:  # also true for NaN
+        if not _largest_logit(x, w, u, xlim, limit) <= limit:  # also true for NaN
             return epoch + 1, epoch + 1
         if norm2 <= tol2:
             params[-1] = w

@@ -3,8 +3,7 @@
 Logistic regression on the 64 pixels: the lecture's net with Linear(64, 1), trained with Adam
 on mini-batches, scored on a stratified held-out split. Pixels are ink levels 0..16 divided by
 16, so each lies in [0, 1] like the lecture's x: a weight is then the logit one full pixel of
-ink adds, an Adam step of size lr moves the logits as much as in the lecture, and the
-divergence rule's bound over the data's box stays that of the weights' sizes.
+ink adds, and an Adam step of size lr moves the logits as much as in the lecture.
 
 The 3s and 7s are completely separable (a flat cut through pixel space splits them), so the
 maximum-likelihood estimate does not exist: the likelihood only rises as the weights grow.
