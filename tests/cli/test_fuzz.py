@@ -23,6 +23,9 @@ QUICK = {
     "--lr": "0.05",
 }
 SKIP = {"-h", "--help", "--out", "--force", "--quiet"}
+#: What a command needs before any option means anything: `fit` a table (a drawn --dataset
+#: comes later on the line and wins, as argparse keeps the last).
+BASE = {"fit": ["--dataset", "spector"]}
 
 
 def command_options(flags: bool = False) -> dict[str, list[str]]:
@@ -91,7 +94,7 @@ def test_random_values_keep_the_promise(command, data, tmp_path_factory, capsys)
     folder = tmp_path_factory.mktemp("fuzz")
     chosen = data.draw(st.lists(st.sampled_from(OPTIONS[command]), min_size=1, max_size=3,
                                 unique=True))  # fmt: skip
-    argv = [command, "--out", str(folder / "out"), "--quiet"]
+    argv = [command, *BASE.get(command, []), "--out", str(folder / "out"), "--quiet"]
     for option in OPTIONS[command]:
         if option in chosen:
             value = data.draw(sizes if option in SIZES else values)
