@@ -19,28 +19,29 @@ from logitlab.engines import fit
 
 N = 300
 SMALL = ["--n", str(N), "--epochs", "50", "--quiet"]
-#: Every new option at a value other than its default, as a user types them.
-OPTIONS = [
-    "--optimizer",
-    "momentum",
-    "--momentum",
-    "0.5",
-    "--nesterov",
-    "--betas",
-    "0.8,0.99",
-    "--eps",
-    "1e-6",
-    "--batch-size",
-    "64",
-    "--shuffle-seed",
-    "7",
-    "--start",
-    "1,-2",
-]
+#: Every new option at a value other than its default, as a user types them: the momentum
+#: optimizer's settings in one run, Adam's in another (each refuses the other's).
+COMMON = ["--batch-size", "64", "--shuffle-seed", "7", "--start", "1,-2"]
+OPTIONS = {
+    "momentum": ["--optimizer", "momentum", "--momentum", "0.5", "--nesterov", *COMMON],
+    "adam": ["--optimizer", "adam", "--betas", "0.8,0.99", "--eps", "1e-6", *COMMON],
+}
 #: The same settings as the library takes them.
-SETTINGS = {"optimizer": "momentum", "momentum": 0.5, "nesterov": True, "betas": [0.8, 0.99],
-            "eps": 1e-6, "batch_size": 64, "shuffle_seed": 7}  # fmt: skip
-TRAIN = TrainConfig(epochs=50, **{**SETTINGS, "betas": (0.8, 0.99)}, init=(1.0, -2.0))
+SETTINGS = {
+    "momentum": {"optimizer": "momentum", "momentum": 0.5, "nesterov": True},
+    "adam": {"optimizer": "adam", "betas": [0.8, 0.99], "eps": 1e-6},
+}
+BATCHES = {"batch_size": 64, "shuffle_seed": 7}
+
+
+def train_config(optimizer: str) -> TrainConfig:
+    """The TrainConfig the options of OPTIONS[optimizer] stand for."""
+    settings = SETTINGS[optimizer] | BATCHES
+    if "betas" in settings:
+        settings["betas"] = tuple(settings["betas"])
+    return TrainConfig(epochs=50, init=(1.0, -2.0), **settings)
+
+
 #: Each command's extra options to stay quick, and the file that records its settings.
 COMMANDS = {
     "lecture": ([], "results.json"),
@@ -79,24 +80,24 @@ def data():
     return simulate(n=N)
 
 
+@pytest.mark.parametrize("optimizer", sorted(OPTIONS))
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_every_option_is_taken_used_and_recorded(command, data, tmp_path):
+def test_every_option_is_taken_used_and_recorded(command, optimizer, data, tmp_path):
     extra, name = COMMANDS[command]
     out = tmp_path / "out"
-    assert main([command, "--out", str(out), *SMALL, *extra, *OPTIONS]) == 0
+    assert main([command, "--out", str(out), *SMALL, *extra, *OPTIONS[optimizer]]) == 0
     record = json.loads((out / name).read_text())
     settings = recorded_settings(command, record)
+    expected = SETTINGS[optimizer] | BATCHES
     if command == "sweep":  # the swept settings are lists, one fit per combination
-        expected = SETTINGS | {"optimizers": ["momentum"], "batch_sizes": [64]}
+        expected |= {"optimizers": [optimizer], "batch_sizes": [64]}
         del expected["optimizer"], expected["batch_size"]
-    else:
-        expected = SETTINGS
     assert {key: settings[key] for key in expected} == expected
     assert settings["init"] == [1.0, -2.0]
     ends = end_points(command, out, record)
     assert len(ends) >= 2
     for (loss, lr), end in ends.items():
-        cfg = replace(TRAIN, loss=loss, lr=lr)
+        cfg = replace(train_config(optimizer), loss=loss, lr=lr)
         np.testing.assert_allclose(end, fit(data.x, data.y, cfg).params, rtol=1e-6)
         # and not where the lecture's own settings lead: the options made the difference
         lecture = fit(data.x, data.y, TrainConfig(loss=loss, lr=lr, epochs=50)).params
@@ -141,6 +142,12 @@ BAD = [
     ("landscape", ["--start", "abc"], "start must be two numbers w0, w1"),
     ("animate", ["--start", "1e30,0"], "start must keep the logits w0 + w1 x within"),
     ("sweep", ["--shuffle-seed", "-1"], "shuffle seed must be an integer from 0"),
+    # a setting for an optimizer or batching the run does not use would silently do nothing
+    ("lecture", ["--momentum", "0.5"], "--momentum has no effect without --optimizer momentum"),
+    ("animate", ["--nesterov"], "--nesterov has no effect without --optimizer momentum"),
+    ("montecarlo", ["--betas", "0.5,0.9"], "--betas has no effect without --optimizer adam"),
+    ("sweep", ["--optimizers", "sgd,momentum", "--eps", "1e-6"], "--eps has no effect without"),
+    ("landscape", ["--shuffle-seed", "3"], "--shuffle-seed has no effect without a --batch-size"),
 ]
 
 

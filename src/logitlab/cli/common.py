@@ -17,6 +17,7 @@ from ..config import (
     TrainConfig,
     check_point,
 )
+from ..errors import ConfigError
 
 #: A value that starts with "-" as numbers do: -1e3, -.5, -inf, -nan, -5,3 (a point), -1,-2.
 NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -239,29 +240,31 @@ def add_training_options(
     group.add_argument(
         "--momentum",
         type=number,
-        default=train.momentum,
+        default=None,
         metavar="B",
-        help="momentum's B in v = B v + g, from 0 up to (not incl.) 1 (default: %(default)s)",
+        help="momentum's B in v = B v + g, from 0 up to (not incl.) 1; for --optimizer "
+        f"momentum (default: {train.momentum:g})",
     )
     group.add_argument(
         "--nesterov",
         action="store_true",
-        help="Nesterov momentum, SGD(nesterov=True): step along g + B v (default: off)",
+        help="Nesterov momentum, SGD(nesterov=True): step along g + B v; for --optimizer "
+        "momentum (default: off)",
     )
     group.add_argument(
         "--betas",
         type=point,
-        default=",".join(f"{v:g}" for v in train.betas),
+        default=None,
         metavar="B1,B2",
         help="Adam's decay rates of its running means of g and g**2, each from 0 up to "
-        "(not incl.) 1 (default: %(default)s)",
+        f"(not incl.) 1 (default: {','.join(f'{v:g}' for v in train.betas)})",
     )
     group.add_argument(
         "--eps",
         type=number,
-        default=train.eps,
+        default=None,
         metavar="E",
-        help="Adam's E > 0 in w -= lr m_hat / (sqrt(v_hat) + E) (default: %(default)s)",
+        help=f"Adam's E > 0 in w -= lr m_hat / (sqrt(v_hat) + E) (default: {train.eps:g})",
     )
     group.add_argument(
         *(("--batch-size", "--batch-sizes") if grid else ("--batch-size",)),
@@ -274,10 +277,10 @@ def add_training_options(
     group.add_argument(
         "--shuffle-seed",
         type=number,
-        default=train.shuffle_seed,
+        default=None,
         metavar="S",
-        help="seed of the torch.Generator that shuffles the points each epoch "
-        "(default: %(default)s)",
+        help="seed of the torch.Generator that shuffles the points each epoch, for "
+        f"mini-batches (default: {train.shuffle_seed})",
     )
     return group
 
@@ -321,7 +324,14 @@ def data_config(args: argparse.Namespace) -> DataConfig:
 
 def training_config(args: argparse.Namespace, **chosen: object) -> TrainConfig:
     """The training options as a TrainConfig, validated there (ConfigError on the first bad
-    one); `chosen` sets fields the command decides itself (loss, or one lr of a sweep)."""
+    one), and no option typed for an optimizer or batching the run does not use; `chosen`
+    sets fields the command decides itself (loss, or one lr of a sweep)."""
+    given = {
+        "momentum": args.momentum,
+        "betas": args.betas,
+        "eps": args.eps,
+        "shuffle_seed": args.shuffle_seed,
+    }
     settings = {
         "lr": args.lr,
         "epochs": args.epochs,
@@ -329,15 +339,35 @@ def training_config(args: argparse.Namespace, **chosen: object) -> TrainConfig:
         "engine": args.engine,
         "tol": args.tol,
         "optimizer": args.optimizer,
-        "momentum": args.momentum,
         "nesterov": args.nesterov,
-        "betas": args.betas,
-        "eps": args.eps,
         "batch_size": args.batch_size,
-        "shuffle_seed": args.shuffle_seed,
         "init": args.start,
-    }
-    return TrainConfig(**(settings | chosen))
+    } | {name: value for name, value in given.items() if value is not None}
+    config = TrainConfig(**(settings | chosen))  # bad values first, in the config's words
+    _refuse_unused(args)
+    return config
+
+
+def _refuse_unused(args: argparse.Namespace) -> None:
+    """A setting typed for an optimizer (or for mini-batches) the run does not use is a
+    mistake to say, not to ignore: `--momentum 0.5` alone would otherwise run plain SGD."""
+    optimizers = set(_listed(args.optimizer))
+    batched = any(size not in (None, "full") for size in _listed(args.batch_size))
+    rules = [
+        ("--momentum", args.momentum is not None, "momentum" in optimizers, "--optimizer momentum"),
+        ("--nesterov", args.nesterov, "momentum" in optimizers, "--optimizer momentum"),
+        ("--betas", args.betas is not None, "adam" in optimizers, "--optimizer adam"),
+        ("--eps", args.eps is not None, "adam" in optimizers, "--optimizer adam"),
+        ("--shuffle-seed", args.shuffle_seed is not None, batched, "a --batch-size"),
+    ]
+    for option, given, used, needs in rules:
+        if given and not used:
+            raise ConfigError(f"{option} has no effect without {needs}; add it or drop {option}")
+
+
+def _listed(value: object) -> list:
+    """An option's value as a list (a sweep's options hold lists)."""
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def lecture_training(args: argparse.Namespace, **chosen: object) -> TrainConfig:
