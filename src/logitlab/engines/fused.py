@@ -5,12 +5,14 @@ Why it is fast: the eager loop spends ~250 us an epoch in framework overhead; he
 one pass over n points in float32 SIMD lanes. Numba's exp/log would be scalar libm calls (no
 SVML here), so sigmoid uses a vectorisable float32 exp: exp(x) = 2**k 2**f, 2**f by a
 polynomial and 2**k from exponent bits (relative error ~2e-7 near 0, growing as |x| eps,
-which leaves sigmoid within ~1e-7). fastmath allows reordering sums and contracting
-multiply-adds, but not assuming finite values, so divergence checks still see inf and NaN.
+which leaves sigmoid within ~1e-7). fastmath allows reordering sums, but not assuming finite
+values, so divergence checks still see inf and NaN; fused multiply-adds are written out
+(_fma) rather than left to the compiler, which fused them differently in a fresh build and
+in the one Numba loads from its cache.
 
 For the logistic model yhat = sigmoid(u), u = w0 + x.w, the gradients with respect to u are
     BCE: (yhat - y) / n        MSE: 2 (yhat - y) yhat (1 - yhat) / n
-and the gradient is compiled once per loss, with that residual inlined. The optimizers'
+each with its own compiled loop over the points. The optimizers'
 updates (SGD, momentum with or without Nesterov, Adam) follow torch.optim's float32
 arithmetic op for op; mini-batches are gathered into contiguous scratch in the order the
 caller gives (engines.batch replays the DataLoader's shuffles).
@@ -25,13 +27,14 @@ __all__ = ["descend", "descend_many", "history_values", "parallel_chunksize"]
 
 import numpy as np
 from llvmlite import ir
-from numba import literally, njit, parallel_chunksize, prange, types
+from numba import njit, parallel_chunksize, prange, types
 from numba.extending import intrinsic
 from numpy.polynomial import Chebyshev, Polynomial
 
 F32 = np.float32
-#: Reorder, contract and approximate, but keep inf/NaN semantics for the divergence checks.
-FASTMATH = {"nsz", "arcp", "contract", "reassoc", "afn"}
+#: Reorder and approximate, but keep inf/NaN semantics for the divergence checks; no
+#: 'contract': the multiply-adds that fuse are written out (_fma).
+FASTMATH = {"nsz", "arcp", "reassoc", "afn"}
 JIT = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy", "nogil": True}
 
 ZERO, HALF, ONE, TWO = F32(0), F32(0.5), F32(1), F32(2)
@@ -66,6 +69,24 @@ def _pow2(typingctx, k):
     return types.float32(types.float32), codegen
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma.f32). Fused multiply-adds are written out where they
+    go rather than left to the compiler's 'contract' choice, which a fresh build and the
+    build Numba loads from its cache made differently (the lecture's BCE fit then ended one
+    float32 step apart on the first run after an install)."""
+    if not (a == b == c == types.float32):
+        return None
+
+    def codegen(context, builder, signature, args):
+        f32 = ir.FloatType()
+        kind = ir.FunctionType(f32, [f32, f32, f32])
+        fma = builder.module.declare_intrinsic("llvm.fma", [f32], kind)
+        return builder.call(fma, args)
+
+    return types.float32(types.float32, types.float32, types.float32), codegen
+
+
 @njit(inline="always", **JIT)
 def _exp(x: float) -> float:
     """exp(x) in float32 for x clamped to [-87, 87], in straight-line code that vectorises."""
@@ -74,7 +95,7 @@ def _exp(x: float) -> float:
     f = t - k
     poly = ZERO
     for c in EXP2_POLY:
-        poly = poly * f + c
+        poly = _fma(poly, f, c)
     return poly * _pow2(k)
 
 
@@ -83,7 +104,7 @@ def _log1p_unit(e: float) -> float:
     """log(1 + e) for e in [0, 1], by LOG1P_POLY."""
     q = ZERO
     for c in LOG1P_POLY:
-        q = q * e + c
+        q = _fma(q, e, c)
     return e * q
 
 
@@ -94,7 +115,7 @@ def _logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
     for j in range(x.shape[0]):
         wj = w[j + 1]
         for i in range(u.shape[0]):
-            u[i] += wj * x[j, i]
+            u[i] = _fma(wj, x[j, i], u[i])
 
 
 @njit(**JIT)
@@ -117,31 +138,39 @@ def _mean_mse(u: np.ndarray, y: np.ndarray) -> float:
     return total / F32(u.shape[0])
 
 
-@njit(inline="always", **JIT)
-def _residual_bce(p: float, y: float) -> float:
-    """d BCE / d u at one point (times n): yhat - y."""
-    return p - y
+@njit(**JIT)
+def _residuals_bce(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
+    """r = d BCE / d u at each point (times n), yhat - y; returns their sum."""
+    total = ZERO
+    for i in range(u.shape[0]):
+        r[i] = ONE / (ONE + _exp(-u[i])) - y[i]
+        total += r[i]
+    return total
 
 
-@njit(inline="always", **JIT)
-def _residual_mse(p: float, y: float) -> float:
-    """d MSE / d u at one point (times n): 2 (yhat - y) yhat (1 - yhat)."""
-    return TWO * (p - y) * p * (ONE - p)
+@njit(**JIT)
+def _residuals_mse(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
+    """r = d MSE / d u at each point (times n), 2 (yhat - y) yhat (1 - yhat); returns their
+    sum."""
+    total = ZERO
+    for i in range(u.shape[0]):
+        p = ONE / (ONE + _exp(-u[i]))
+        r[i] = TWO * (p - y[i]) * p * (ONE - p)
+        total += r[i]
+    return total
 
 
 @njit(**JIT)
 def _gradient(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, r: np.ndarray,
               g: np.ndarray) -> float:  # fmt: skip
     """g = the gradient of the mean loss at logits u, in closed form; r is scratch for
-    d loss / d u. Returns |g|^2 (for early stopping). Compiled once per loss (bce literal)."""
-    literally(bce)
+    d loss / d u. Returns |g|^2 (for early stopping).
+
+    The loss is chosen outside the loops, one plain loop per loss: each compiles to the same
+    vector code whether Numba compiles it now or loads it from its cache (a literal-typed
+    flag, specialised at dispatch, did not: the two gave results one float32 step apart)."""
     inv_n = ONE / F32(u.shape[0])
-    g0 = ZERO
-    for i in range(u.shape[0]):
-        p = ONE / (ONE + _exp(-u[i]))
-        ri = _residual_bce(p, y[i]) if bce else _residual_mse(p, y[i])
-        r[i] = ri
-        g0 += ri
+    g0 = _residuals_bce(y, u, r) if bce else _residuals_mse(y, u, r)
     g[0] = g0 * inv_n
     norm2 = g[0] * g[0]
     for j in range(x.shape[0]):
@@ -241,7 +270,7 @@ def _batch_step(bce: bool, kind: int, x: np.ndarray, y: np.ndarray, u: np.ndarra
     loss = ZERO
     if want_loss:
         loss = _mean_bce(u, y) if bce else _mean_mse(u, y)
-    norm2 = _gradient(True, x, y, u, r, g) if bce else _gradient(False, x, y, u, r, g)
+    norm2 = _gradient(bce, x, y, u, r, g)
     _update(kind, w, g, m, v, t, lr, mom, nesterov, b1, b2, eps)
     return norm2, loss
 
@@ -293,7 +322,7 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
             norm2 = F32(np.inf)
             if tol2 >= 0:  # the full gradient where the epoch starts
                 _logits(x, w, u)
-                norm2 = _gradient(True, x, y, u, r, g) if bce else _gradient(False, x, y, u, r, g)
+                norm2 = _gradient(bce, x, y, u, r, g)
             order = perms[epoch - first]
             for s in range(per_epoch):
                 lo = s * size
@@ -357,8 +386,4 @@ def history_values(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarr
         out[b, k] = _mean_bce(u, yb) if bce[b] else _mean_mse(u, yb)
         if full_grad[b] and k < grad.shape[1]:
             r, g = np.empty(n, F32), np.empty(d + 1, F32)
-            if bce[b]:
-                norm2 = _gradient(True, xb, yb, u, r, g)
-            else:
-                norm2 = _gradient(False, xb, yb, u, r, g)
-            grad[b, k] = np.sqrt(norm2)
+            grad[b, k] = np.sqrt(_gradient(bce[b], xb, yb, u, r, g))
