@@ -16,6 +16,7 @@ information that turns singular, or no convergence within max_iter.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -218,15 +219,18 @@ def fit(
     if labels.min() == labels.max():  # the labels alone say so; no design is read
         raise SeparationError(separation(features, labels, names))
     fitted = np.empty(n)
-    newton = _Newton(features, labels, intercept, names, fitted)
-    newton.check_rank()
-    coef, last, converged, iterations = newton.run(tol, max_iter)
-    try:
-        cov = _inverse(last.info)
-    except np.linalg.LinAlgError:
-        newton.check_separation()
-        raise DataError(_collinear(intercept, "the Fisher information X'WX is singular")) from None
-    mean = labels.mean()
+
+    def at(coef: np.ndarray) -> Pass:  # the pass also writes the fitted probabilities
+        return newton_pass(features, labels, coef, intercept, fitted)
+
+    def separated(coef: np.ndarray, current: Pass) -> None:  # the linear program, once
+        design = np.column_stack((np.ones(n), features)) if intercept else features
+        if (why := separation(design, labels, names)) is not None:
+            raise SeparationError(why)
+
+    mean = float(labels.mean())
+    newton = _Newton(at, n, mean, intercept, names, separated, features)
+    coef, last, cov, converged, iterations = newton.solve(tol, max_iter)
     return MLEResult(
         coef=coef,
         se=np.sqrt(np.diag(cov)),
@@ -236,7 +240,7 @@ def fit(
         iterations=iterations,
         nobs=n,
         names=names,
-        llnull=n * (mean * math.log(mean) + (1.0 - mean) * math.log1p(-mean)),
+        llnull=null_loglik(n, mean),
         intercept=intercept,
         fitted=fitted,
         labels=labels,
@@ -244,40 +248,65 @@ def fit(
     )
 
 
+def null_loglik(nobs: int, mean: float) -> float:
+    """The intercept-only model's log-likelihood, from the share of successes alone."""
+    return nobs * (mean * math.log(mean) + (1.0 - mean) * math.log1p(-mean))
+
+
 class _Newton:
-    """Newton-Raphson over one design, one pass (irls.newton_pass) an iteration."""
+    """Newton-Raphson written once over a pass: `at(coef)` returns the sums of one pass over
+    the rows at coef (in memory: irls.newton_pass over X; on shards: the workers' passes
+    added up), so the loop, step halving and stall detection are the same everywhere.
+
+    `separated(coef, pass)` is called when the iterates point to separation (saturated rows
+    while the steps stall, a singular information, no convergence); it raises
+    SeparationError when it finds separation. `features`, when the design is in memory,
+    lets the rank check name constant and identical columns exactly."""
 
     def __init__(
         self,
-        features: np.ndarray,
-        labels: np.ndarray,
+        at: Callable[[np.ndarray], Pass],
+        nobs: int,
+        mean: float,
         intercept: bool,
         names: tuple[str, ...],
-        fitted: np.ndarray,
+        separated: Callable[[np.ndarray, Pass], None],
+        features: np.ndarray | None = None,
     ) -> None:
-        self.features, self.labels, self.intercept, self.names = features, labels, intercept, names
-        self.fitted = fitted
+        self.at, self.nobs, self.intercept, self.names = at, nobs, intercept, names
+        self.separated, self.features = separated, features
         self.separation_checked = False
         # Start from the intercept-only MLE, logit(mean y): the first pass then gives the
         # null log-likelihood, and X'WX = w X'X with one weight w for every row (the Gram
         # matrix the rank check needs, for free).
-        mean = float(labels.mean())
         self.start_coef = np.zeros(len(names))
         if intercept:
             self.start_coef[0] = math.log(mean / (1.0 - mean))
         self.weight = mean * (1.0 - mean) if intercept else 0.25
         self.start = self.at(self.start_coef)
 
-    def at(self, coef: np.ndarray) -> Pass:
-        """The pass at coef (it also writes the fitted probabilities)."""
-        return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted)
+    def solve(self, tol: float, max_iter: int) -> tuple[np.ndarray, Pass, np.ndarray, bool, int]:
+        """Check the rank, iterate, invert the information: (coef, the pass at coef, its
+        covariance, converged, iterations)."""
+        self.check_rank()
+        coef, last, converged, iterations = self.run(tol, max_iter)
+        try:
+            cov = _inverse(last.info)
+        except np.linalg.LinAlgError:
+            self.check_separation(coef, last)
+            raise DataError(
+                _collinear(self.intercept, "the Fisher information X'WX is singular")
+            ) from None
+        return coef, last, cov, converged, iterations
 
     def check_rank(self) -> None:
         """Refuse non-finite data, and name constant, identical or collinear columns, from the
         Gram matrix X'X = X'WX / w at the start (no decomposition of the n x d design)."""
         gram = self.start.info / self.weight
         if not np.all(np.isfinite(gram)) or np.diag(gram).max() > FLOAT32_MAX**2:
-            design_array(self.features)  # a value is NaN, inf or beyond float32: says which
+            if self.features is not None:
+                design_array(self.features)  # a value is NaN, inf or beyond float32: says which
+            raise DataError("the design has a value that is NaN, infinite or beyond float32")
         scale = np.sqrt(np.diag(gram))
         scale[scale == 0] = 1.0
         values, vectors = np.linalg.eigh(gram / np.outer(scale, scale))
@@ -291,9 +320,9 @@ class _Newton:
         offset = int(self.intercept)
         x = self.features
         involved = [j for j in np.flatnonzero(np.abs(null) > 1e-3 * np.abs(null).max())]
-        columns = [j - offset for j in involved if j >= offset]
+        columns = [j - offset for j in involved if j >= offset] if x is not None else []
         names = [self.names[j] for j in involved]
-        if self.intercept:
+        if self.intercept and x is not None:
             for j in columns:
                 if np.all(x[:, j] == x[0, j]):
                     return f"column {self.names[j + 1]} of X is constant; the intercept already is"
@@ -315,14 +344,14 @@ class _Newton:
         converged and the iterations taken. Step halving keeps every step an ascent step; the
         pass that tries a step is also the next iteration's, so it costs no extra pass."""
         coef, current = self.start_coef, self.start
-        unit = np.sqrt(np.diag(current.info) / self.weight / len(self.labels))  # columns' RMS
+        unit = np.sqrt(np.diag(current.info) / self.weight / self.nobs)  # columns' RMS
         unit[unit == 0] = 1.0
         size, stalled = math.inf, 0
         for iteration in range(1, max_iter + 1):
             try:
                 step = _solve(current.info, current.score)
             except np.linalg.LinAlgError:
-                self.check_separation()
+                self.check_separation(coef, current)
                 raise DataError(
                     _collinear(self.intercept, "the Fisher information X'WX is singular")
                 ) from None
@@ -338,20 +367,16 @@ class _Newton:
             previous, size = size, float(np.max(np.abs(step) * unit))
             stalled = stalled + 1 if current.saturated and size > previous / 2.0 else 0
             if stalled >= STALLED:
-                self.check_separation()
-        self.check_separation()
+                self.check_separation(coef, current)
+        self.check_separation(coef, current)
         return coef, current, False, max_iter
 
-    def check_separation(self) -> None:
-        """Run the linear program once; raise SeparationError when the classes separate."""
+    def check_separation(self, coef: np.ndarray, current: Pass) -> None:
+        """Ask `separated` once; it raises SeparationError when the classes separate."""
         if self.separation_checked:
             return
         self.separation_checked = True
-        design = self.features
-        if self.intercept:
-            design = np.column_stack((np.ones(len(design)), design))
-        if (why := separation(design, self.labels, self.names)) is not None:
-            raise SeparationError(why)
+        self.separated(coef, current)
 
 
 def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
