@@ -9,7 +9,7 @@ and leaves the others alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -165,7 +165,7 @@ def fit_batch(
     engine: str = "auto",
     names: Sequence[str] | None = None,
     tol: float | None = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
 ) -> BatchResult:
     """Fit B problems by gradient descent and return them side by side.
 
@@ -181,6 +181,12 @@ def fit_batch(
     `record_steps`. `names` names the d features (default x1, ..., xd). A fit stops early
     after an epoch that starts with a gradient norm at most `tol` (default: never; the
     convergence verdict then uses result.GRAD_TOL).
+
+    `progress` True draws a bar; a callable is called as progress(epochs_done, params) (params:
+    B x (1+d), a copy) after each block of at most ~1/PROGRESS_BLOCKS of the epochs on the
+    fused engine (after each fit on the eager one), and an exception it raises stops the fit
+    and propagates: how a server reports a long run and cancels it. The results are the same
+    with or without it.
     """
     xs, ys = _stack(x, y)
     epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
@@ -312,6 +318,12 @@ def _plan(
     return losses, lrs, index, starts, optimizers, batches
 
 
+#: What fit_batch calls after each block of epochs: progress(epochs_done, params).
+Progress = Callable[[int, np.ndarray], None]
+#: A progress callable is called at least this many times a fit (fewer for fewer epochs).
+PROGRESS_BLOCKS = 50
+
+
 def _steps_per_epoch(batches: Sequence[int | None], n: int) -> np.ndarray:
     """Steps each problem takes an epoch: 1 for the full batch, else ceil(n / batch size)."""
     return np.array([1 if b is None else -(-n // b) for b in batches], dtype=np.int64)
@@ -353,7 +365,9 @@ def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
     size, (_, n, d) = len(losses), xs.shape
     per_epoch = _steps_per_epoch(batches, n)
     out = _empty(size, d, epochs, every, epochs * int(per_epoch.max()) if record_steps else 0)
-    for b in tqdm(range(size), desc="eager fits", unit="fit", disable=not progress):
+    report, current = (progress if callable(progress) else None), starts.copy()
+    quiet = report is not None or not progress
+    for b in tqdm(range(size), desc="eager fits", unit="fit", disable=quiet):
         net = lecture_net(LECTURE_INIT_SEED, d)
         set_params(net, starts[b])
         x, y = torch.from_numpy(xs[index[b]]), torch.from_numpy(ys[index[b]])[:, None]
@@ -373,6 +387,9 @@ def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
         out["history_params"][b, -1] = res.params
         if record_steps:
             out["step_loss"][b, : len(res.history.step_loss)] = res.history.step_loss
+        if report is not None:  # each fit is a block: the finished ones at their end
+            current[b] = res.params
+            report(epochs, current.copy())
     out["engine"] = "eager"
     return out
 
@@ -420,12 +437,16 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
     out["ran"][:] = 0
     tol2 = -1.0 if tol is None else tol * tol  # -1: never (a gradient can be exactly 0)
     block = max(1, PERM_BLOCK // n) if minibatch.any() else epochs
+    report = progress if callable(progress) else None
+    if report is not None:  # bounded blocks, so the caller hears of the run (and may stop it)
+        block = min(block, -(-epochs // PROGRESS_BLOCKS))
     orders = shuffled_orders(n, shared.shuffle_seed)
     chunk = max(8, math.ceil(size / 50))
     blocks = range(0, epochs, block)
     settings = (shared.momentum, shared.nesterov, *shared.betas, shared.eps)
     # Hand out problems one at a time, so a core slowed by another process holds up no one.
-    with tqdm(total=size, desc="fits", unit="fit", disable=not progress) as bar, \
+    quiet = report is not None or not progress
+    with tqdm(total=size, desc="fits", unit="fit", disable=quiet) as bar, \
             fused.parallel_chunksize(1):  # fmt: skip
         for first in blocks:
             stop = min(first + block, epochs)
@@ -440,6 +461,8 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
                                    grads[lo:hi], steps[lo:hi], xlim, LOGIT_LIMIT, tol2,
                                    out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
                 bar.update((hi - lo) / len(blocks))
+            if report is not None:
+                report(stop, w.astype(float))
     loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
     fused.history_values(x32, ys, index, bce, params, loss, grads, minibatch)
     out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
