@@ -1,0 +1,563 @@
+"""A table too big for one process: Parquet or CSV files read in shares, in bounded chunks,
+and the formula's coding agreed by every worker before a fit.
+
+DATA is a folder of .parquet (or .csv) files or one .parquet file. The units of work are
+Parquet row groups (their row counts come from the files' metadata, no data is read) or
+whole CSV files (weighed by their size). `share(rank, world)` gives each worker a
+contiguous run of units with about its part of the rows, so the workers' rows, concatenated
+in rank order, are the table's rows in order; a worker may get none. `chunks()` reads a
+share at most `chunk_rows` rows at a time: memory is bounded by the chunk (and one row
+group's encoded column pages), not by the table.
+
+agree_design() is the sharded build_design(): every worker scans its share once for the
+target's values, each column's kind and categorical levels and the missing values; the
+workers combine these (Collective.gather), and every worker then builds the SAME ModelSpec
+from the agreed, sorted union of levels, so a level seen in one worker's share only still
+gets its column everywhere. Transforms whose state needs every row (center(), scale(),
+poly() ...) are refused. A mistake found on one worker becomes the same error on all
+(agreed()), never a hang in the next collective.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from .. import errors
+from ..config import MAX_INT64, check_int, shown
+from ..errors import ConfigError, DataError, LogitlabError
+from . import design as design_module
+from .design import DEFAULT_MAX_LEVELS, INTERCEPT, ModelSpec
+from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES
+
+if TYPE_CHECKING:
+    import pandas
+
+    from ..engines.collective import Collective
+
+#: Rows a chunk holds by default: 10**6 rows x 20 float64 columns is 160 MB.
+CHUNK_ROWS = 1_000_000
+#: The kinds of column a scan tells apart (pandas' types of a chunk's column).
+KIND_TEXT, KIND_BOOL, KIND_INT, KIND_FLOAT = "text", "bool", "int", "float"
+
+T = TypeVar("T")
+
+
+class WorkerLost(LogitlabError):
+    """Another worker stopped answering (it died, or its machine did): the run cannot
+    finish. Exit code 1: nothing the user typed was wrong."""
+
+    exit_code = 1
+
+
+# --- the files and their units -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: a Parquet row group (group >= 0) or a whole CSV file (group -1);
+    rows from the metadata (-1 for CSV, unknown until read), weight what balances shares."""
+
+    path: Path
+    group: int
+    rows: int
+    weight: int
+
+
+@dataclass(frozen=True)
+class Shards:
+    """The files of DATA, cut into units; `units` are this worker's (all of them until
+    share() is called)."""
+
+    source: Path
+    kind: str  # "parquet" or "csv"
+    columns: tuple[str, ...]
+    units: tuple[Unit, ...]
+
+    @property
+    def rows(self) -> int | None:
+        """The rows of these units from the metadata (None for CSV: not known until read)."""
+        return None if self.kind == "csv" else sum(u.rows for u in self.units)
+
+    def share(self, rank: int, world: int) -> Shards:
+        """Worker `rank` of `world`'s units: contiguous, in file order, balanced by weight
+        (rows; bytes for CSV). A unit goes to the worker whose part of the total its middle
+        falls in, so shares differ by at most one unit's rows; a worker may get none."""
+        world = check_int("world", world, 1)
+        rank = check_int("rank", rank, 0, world - 1)
+        total = sum(u.weight for u in self.units) or 1
+        mine, before = [], 0
+        for unit in self.units:
+            owner = min(int((before + unit.weight / 2) * world // total), world - 1)
+            before += unit.weight
+            if owner == rank:
+                mine.append(unit)
+        return Shards(self.source, self.kind, self.columns, tuple(mine))
+
+    def chunks(
+        self, columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS
+    ) -> Iterator[pandas.DataFrame]:
+        """Frames of at most chunk_rows rows of `columns` (default all), from these units in
+        order; DataError naming the file when one cannot be read."""
+        chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
+        columns = list(self.columns if columns is None else columns)
+        for unit in self.units:
+            try:
+                yield from _read_unit(self.kind, unit, columns, chunk_rows)
+            except DataError:
+                raise
+            except Exception as exc:  # pyarrow's and pandas' read errors
+                raise DataError(f"cannot read {unit.path}: {_first_line(exc)}") from None
+
+
+def open_shards(data: str | Path) -> Shards:
+    """The units of DATA: a folder of .parquet/.pq or .csv files (one kind; files whose name
+    starts with '.' or '_' are skipped, as Spark's _SUCCESS) or one Parquet file. DataError,
+    one line naming the file, for a missing path, an empty folder, mixed or unknown formats,
+    an unreadable file, files whose columns differ, or no rows at all."""
+    path = Path(data)
+    if not path.exists():
+        raise DataError(f"{path} does not exist")
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))
+        )
+        if not files:
+            raise DataError(f"{path} is an empty folder: it needs .parquet or .csv files")
+    else:
+        files = [path]
+    kinds = {file: _kind(file) for file in files}
+    if len(set(kinds.values())) > 1:
+        odd = next(f for f in files if kinds[f] != kinds[files[0]])
+        raise DataError(
+            f"{path} mixes formats: {files[0].name} is {kinds[files[0]]}, {odd} is {kinds[odd]}; "
+            "a folder must hold Parquet files only or CSV files only"
+        )
+    kind = kinds[files[0]]
+    if not path.is_dir() and kind != "parquet":
+        raise DataError(f"{path} must be a Parquet file or a folder of files, not one CSV file")
+    read = _parquet_units if kind == "parquet" else _csv_units
+    columns, units = None, []
+    for file in files:
+        names, found = read(file)
+        if columns is None:
+            columns, first = names, file
+        elif names != columns:
+            raise DataError(_mismatch(file, names, first, columns))
+        units += found
+    if kind == "parquet" and sum(u.rows for u in units) == 0:
+        raise DataError(f"{path} holds no rows")
+    return Shards(path, kind, columns, tuple(units))
+
+
+def _kind(file: Path) -> str:
+    suffix = file.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    raise DataError(f"{file} is neither Parquet (.parquet, .pq) nor CSV (.csv)")
+
+
+def _parquet_units(file: Path) -> tuple[tuple[str, ...], list[Unit]]:
+    """The file's columns (with their Arrow types) and one unit per row group."""
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(file)
+        schema = meta.schema_arrow
+        groups = [meta.metadata.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    except (pyarrow.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{file} is not a Parquet table: {_first_line(exc)}") from None
+    columns = tuple(f"{field.name}: {field.type}" for field in schema)
+    return columns, [Unit(file, g, rows, rows) for g, rows in enumerate(groups) if rows]
+
+
+def _csv_units(file: Path) -> tuple[tuple[str, ...], list[Unit]]:
+    """The file's header and one unit for the whole file, weighed by its size."""
+    import pandas
+
+    try:
+        header = pandas.read_csv(file, nrows=0)
+    except pandas.errors.EmptyDataError:
+        raise DataError(f"{file} is empty: a table needs a header row and data rows") from None
+    except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{file} is not a readable CSV table: {_first_line(exc)}") from None
+    return tuple(map(str, header.columns)), [Unit(file, -1, -1, file.stat().st_size)]
+
+
+def _mismatch(file: Path, names: tuple, first: Path, columns: tuple) -> str:
+    """Which column differs between two files (name or type)."""
+    for i, (a, b) in enumerate(zip(columns, names, strict=False)):
+        if a != b:
+            return f"{file} has column {i + 1} '{b}', but {first} has '{a}': files must match"
+    return f"{file} has {len(names)} columns, but {first} has {len(columns)}: files must match"
+
+
+def _read_unit(
+    kind: str, unit: Unit, columns: list[str], chunk_rows: int
+) -> Iterator[pandas.DataFrame]:
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        file = pq.ParquetFile(unit.path)
+        for batch in file.iter_batches(chunk_rows, row_groups=[unit.group], columns=columns):
+            yield batch.to_pandas()
+    else:
+        import pandas
+
+        with pandas.read_csv(unit.path, usecols=columns, chunksize=chunk_rows) as reader:
+            for frame in reader:
+                yield frame[columns]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+# --- agreeing across workers ---------------------------------------------------------------
+
+
+def agreed(group: Collective, work: Callable[[], T]) -> T:
+    """Run `work` on every worker, then agree: when it raised a LogitlabError on any worker,
+    every worker raises the lowest such rank's error (same type and words); else the result.
+    A worker that stops answering becomes WorkerLost."""
+    try:
+        result, failure = work(), None
+    except LogitlabError as exc:
+        result, failure = None, (type(exc).__name__, str(exc))
+    raise_first(group, [failure] if group.world == 1 else collect(group, failure))
+    return result  # type: ignore[return-value]
+
+
+def collect(group: Collective, value: Any) -> list[Any]:
+    """group.gather, with a lost worker named as WorkerLost (one line) instead of gloo's
+    traceback."""
+    try:
+        return group.gather(value)
+    except RuntimeError as exc:
+        raise lost(group, exc) from None
+
+
+def lost(group: Collective, exc: BaseException) -> WorkerLost:
+    """The error of a collective that failed because another worker is gone."""
+    return WorkerLost(
+        f"worker {group.rank} of {group.world} lost contact with the others (a worker died or "
+        f"stopped answering): {_first_line(exc)}"
+    )
+
+
+def raise_first(group: Collective, failures: list[Any]) -> None:
+    """Raise the first worker's (type name, message) failure, if any, as that type."""
+    for failure in failures:
+        if failure is not None:
+            kind = getattr(errors, failure[0], None)
+            if not (isinstance(kind, type) and issubclass(kind, LogitlabError)):
+                kind = DataError
+            raise kind(failure[1])
+
+
+# --- the agreed coding -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardedDesign:
+    """The design every worker builds on its share: the agreed spec, notes on the coding,
+    the rows used (all workers) and dropped for a missing value, the rows each worker uses,
+    and the count of successes (for the MLE's start and null log-likelihood)."""
+
+    spec: ModelSpec
+    coding: tuple[str, ...]
+    rows: int
+    dropped: int
+    rows_per_worker: tuple[int, ...]
+    successes: int
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.spec.names
+
+    @property
+    def intercept(self) -> bool:
+        return self.spec.intercept
+
+    def batches(
+        self, shards: Shards, chunk_rows: int = CHUNK_ROWS
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(X, y) of `shards`' rows, at most chunk_rows at a time: X float64 without the
+        intercept column, coded by the agreed spec; rows with a missing value are left out."""
+        spec = self.spec
+        for frame in shards.chunks((spec.target, *spec.columns), chunk_rows):
+            keep = ~frame.isna().to_numpy().any(axis=1)
+            if not keep.any():
+                continue
+            kept = frame[keep] if not keep.all() else frame
+            x = spec.design(kept)
+            y = (kept[spec.target].to_numpy() == spec.positive).astype(np.float64)
+            yield x, y
+
+
+def agree_design(
+    shards: Shards,
+    group: Collective,
+    *,
+    formula: str | None = None,
+    target: str | None = None,
+    features: Sequence[str] | None = None,
+    positive: object = None,
+    missing: str = "drop",
+    max_levels: int = DEFAULT_MAX_LEVELS,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ShardedDesign:
+    """build_design() for a table in shares: `shards` is this worker's share, `group` the
+    workers. One scan of the share, one gather, then the same ModelSpec on every worker (the
+    columns build_design would make on the whole table, names included). ConfigError and
+    DataError as build_design (the same on every worker); a stateful transform is refused."""
+    missing = design_module._check_missing(missing)
+    max_levels = check_int("max_levels", max_levels, 1, MAX_INT64)
+    empty = _empty_frame(shards)
+    formula = design_module._formula_text(empty, formula, target, features)
+    target, rhs = design_module._parse(formula, empty)
+    used = design_module._used_columns(rhs, empty, target)
+    in_c = _in_c(rhs)
+    columns = (target, *used)
+    scans = collect(group, _failing(lambda: _scan(shards, columns, in_c, max_levels, chunk_rows)))
+    raise_first(group, [s for s in scans if isinstance(s, tuple)])
+    return _combine(scans, formula, rhs, target, used, in_c, positive, missing, max_levels)
+
+
+def _failing(work: Callable[[], T]) -> T | tuple[str, str]:
+    """work(), or its LogitlabError as (type name, message) to be agreed on."""
+    try:
+        return work()
+    except LogitlabError as exc:
+        return (type(exc).__name__, str(exc))
+
+
+def _empty_frame(shards: Shards) -> pandas.DataFrame:
+    """A frame with the table's column names and no rows (for the formula's checks)."""
+    import pandas
+
+    names = [c.split(": ")[0] for c in shards.columns] if shards.kind == "parquet" else None
+    return pandas.DataFrame(columns=names or list(shards.columns))
+
+
+def _in_c(rhs: Any) -> set[str]:
+    """Columns named inside C(): categorical whatever their type."""
+    return {
+        name
+        for term in rhs
+        for factor in term.factors
+        if factor.expr.startswith("C(")
+        for name in design_module._factor_names(factor)
+    }
+
+
+def _scan(
+    shards: Shards, columns: Sequence[str], in_c: set[str], max_levels: int, chunk_rows: int
+) -> dict[str, Any]:
+    """One pass over a share: rows, complete rows, missing values per column, each column's
+    kinds, the distinct values of the target and of categorical columns (up to max_levels +
+    1 of them: more is refused anyway), and the complete rows per value of the target."""
+    import pandas
+
+    rows = complete = 0
+    gaps = dict.fromkeys(columns, 0)
+    kinds: dict[str, set[str]] = {c: set() for c in columns}
+    values: dict[str, set] = {c: set() for c in columns}
+    tally: dict[Any, int] = {}  # rows per value of the target (its first few values)
+    cap = max(max_levels, 2) + 1
+    for frame in shards.chunks(columns, chunk_rows):
+        rows += len(frame)
+        absent = frame.isna().to_numpy()
+        for j, name in enumerate(columns):
+            gaps[name] += int(absent[:, j].sum())
+            if not absent[:, j].all():
+                kinds[name].add(_kind_of(frame[name]))
+        keep = ~absent.any(axis=1)
+        complete += int(keep.sum())
+        kept = frame[keep]
+        for name in columns:
+            wanted = name == columns[0] or name in in_c or _categorical(kinds[name])
+            if wanted and len(values[name]) <= cap:
+                values[name] |= {design_module._python(v) for v in pandas.unique(kept[name])}
+        counts = kept[columns[0]].value_counts()
+        for value, count in zip(counts.index, counts.to_numpy(), strict=True):
+            key = design_module._python(value)
+            if key in tally or len(tally) < cap:
+                tally[key] = tally.get(key, 0) + int(count)
+    return {"rows": rows, "complete": complete, "gaps": gaps, "kinds": kinds, "values": values,
+            "tally": tally}  # fmt: skip
+
+
+def _kind_of(series: pandas.Series) -> str:
+    import pandas
+
+    if pandas.api.types.is_bool_dtype(series):
+        return KIND_BOOL
+    if pandas.api.types.is_integer_dtype(series):
+        return KIND_INT
+    if pandas.api.types.is_float_dtype(series):
+        return KIND_FLOAT
+    return KIND_TEXT
+
+
+def _categorical(kinds: set[str]) -> bool:
+    return bool(kinds & {KIND_TEXT, KIND_BOOL})
+
+
+def _combine(
+    scans: list[dict[str, Any]],
+    formula: str,
+    rhs: Any,
+    target: str,
+    used: tuple[str, ...],
+    in_c: set[str],
+    positive: object,
+    missing: str,
+    max_levels: int,
+) -> ShardedDesign:
+    """The agreed design from every worker's scan (the same on every worker)."""
+    columns = (target, *used)
+    rows = sum(s["rows"] for s in scans)
+    complete = [s["complete"] for s in scans]
+    if rows == 0:
+        raise DataError("the table has no rows")
+    gaps = {c: sum(s["gaps"][c] for s in scans) for c in columns}
+    if missing == "error" and any(gaps.values()):
+        name = next(c for c in columns if gaps[c])
+        raise DataError(
+            f"column {name!r} has {gaps[name]} missing value(s); drop those rows "
+            "(missing='drop') or fill them in"
+        )
+    if sum(complete) == 0:
+        worst = max(columns, key=lambda c: gaps[c])
+        raise DataError(
+            f"every row has a missing value in a used column (most in {worst!r}): no data left"
+        )
+    kinds = {c: set().union(*(s["kinds"][c] for s in scans)) for c in columns}
+    values = {c: set().union(*(s["values"][c] for s in scans)) for c in columns}
+    levels = {c: design_module._sorted(list(values[c])) for c in columns}
+    y_values = levels[target]
+    if len(y_values) != 2:
+        listed = ", ".join(map(design_module._value_text, y_values[:5]))
+        more = ", ..." if len(y_values) > 5 else ""
+        raise DataError(
+            f"target {target!r} must take exactly two values, got "
+            f"{len(y_values) if len(y_values) <= max(max_levels, 2) else 'more than that'}: "
+            f"{listed}{more}"
+        )
+    success = y_values[1] if positive is None else design_module._match(positive, y_values, target)
+    failure = y_values[0] if success == y_values[1] else y_values[1]
+    for name in used:
+        if (name in in_c or _categorical(kinds[name])) and len(levels[name]) > max_levels:
+            raise DataError(
+                design_module._too_many_levels(f"column {name!r}", len(levels[name]), max_levels)
+            )
+    prototype = _prototype(used, kinds, levels, in_c)
+    spec = _spec(formula, rhs, target, success, failure, used, prototype, max_levels)
+    coding = design_module._coding_notes(spec, prototype, used)
+    return ShardedDesign(
+        spec=spec,
+        coding=coding,
+        rows=sum(complete),
+        dropped=rows - sum(complete),
+        rows_per_worker=tuple(complete),
+        successes=sum(s["tally"].get(success, 0) for s in scans),
+    )
+
+
+def _prototype(
+    used: tuple[str, ...], kinds: dict[str, set[str]], levels: dict[str, list], in_c: set[str]
+) -> pandas.DataFrame:
+    """A few rows holding every agreed level of every categorical column, with the types
+    the table's columns have: the formula coded on it has the whole table's columns."""
+    import pandas
+
+    categorical = [c for c in used if c in in_c or _categorical(kinds[c])]
+    size = max([2, *(len(levels[c]) for c in categorical)])
+    data = {}
+    for name in used:
+        kind = kinds[name]
+        if name in categorical:
+            cycle = levels[name] or [0]
+            column = [cycle[i % len(cycle)] for i in range(size)]
+            data[name] = pandas.Series(column, dtype=_dtype(kind) if kind != {KIND_TEXT} else None)
+        else:
+            data[name] = pandas.Series(np.ones(size), dtype=_dtype(kind))
+    return pandas.DataFrame(data)
+
+
+def _dtype(kinds: set[str]) -> str | None:
+    """The pandas type a column of these chunk kinds has when the chunks are concatenated."""
+    if kinds == {KIND_BOOL}:
+        return "bool"
+    if kinds == {KIND_INT}:
+        return "int64"
+    if kinds <= {KIND_INT, KIND_FLOAT}:
+        return "float64"
+    return None  # text, or a mixture: pandas' object/str
+
+
+def _spec(
+    formula: str,
+    rhs: Any,
+    target: str,
+    success: Any,
+    failure: Any,
+    used: tuple[str, ...],
+    prototype: pandas.DataFrame,
+    max_levels: int,
+) -> ModelSpec:
+    """The ModelSpec formulaic makes of the prototype rows, as build_design makes it."""
+    matrix = design_module._materialize(rhs, prototype)
+    spec_f = matrix.model_spec
+    if spec_f.transform_state:
+        listed = ", ".join(sorted(spec_f.transform_state))
+        raise ConfigError(
+            f"{listed} needs every row of the table at once (its state, such as a mean, comes "
+            "from all rows), which a table read in shares does not have; transform the column "
+            "before sharding, or leave the transform out"
+        )
+    all_names = tuple(spec_f.column_names)
+    intercept = INTERCEPT in all_names
+    names = tuple(n for n in all_names if n != INTERCEPT)
+    if not names:
+        raise ConfigError(f"formula must have a term besides the intercept, got {shown(formula)}")
+    levels = design_module._levels(spec_f.encoder_state)
+    for expr, values in levels.items():
+        if len(values) > max_levels:
+            raise DataError(design_module._too_many_levels(expr, len(values), max_levels))
+    return ModelSpec(
+        formula=formula,
+        rhs=design_module._rhs_text(spec_f.formula, intercept),
+        names=names,
+        intercept=intercept,
+        target=target,
+        positive=success,
+        negative=failure,
+        factors={
+            expr: {"kind": kind.value, **({"levels": levels[expr]} if expr in levels else {})}
+            for expr, (kind, _) in spec_f.encoder_state.items()
+        },
+        transforms={},
+        columns=used,
+    )
+
+
+__all__ = [
+    "CHUNK_ROWS",
+    "ShardedDesign",
+    "Shards",
+    "Unit",
+    "WorkerLost",
+    "agree_design",
+    "agreed",
+    "open_shards",
+]

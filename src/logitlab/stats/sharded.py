@@ -1,0 +1,257 @@
+"""The maximum-likelihood fit on rows spread over workers, or streamed from disk by one.
+
+Each Newton iteration every worker runs irls.newton_pass over its chunks and adds up the
+sums; ONE Collective.sum of the packed vector [failed, loglik, score, upper(X'WX),
+saturated, curvature] joins the workers: (d^2 + 3d)/2 + 3 numbers an iteration, however many
+rows. Every worker then takes the same step (stats.mle's Newton loop, the same code as in
+memory), so all hold the same coefficients. With one worker (Local) the same passes stream
+a table larger than memory from disk, `chunk_rows` rows at a time.
+
+What needs every row in one place is computed otherwise:
+- the rank check reads the first pass's Gram matrix (as in memory);
+- separation is named from the iterates, not by a linear program over all rows: rows whose
+  probability reaches 0 or 1 while Newton's steps stop shrinking, the direction being the
+  coefficient vector's;
+- after convergence one more pass at the estimate gives the marginal effects' mean weight,
+  the classification table at 0.5 and a fine histogram of the fitted logits (HL_BINS bins on
+  [-HL_LIMIT, HL_LIMIT]) from which Hosmer-Lemeshow groups rows by risk: the group edges
+  are then exact to the bin width (exactly the in-memory test's when no bin holds rows of
+  different fitted risk on both sides of an edge).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import check_float, check_int
+from ..data.separation import separation
+from ..data.shards import collect, lost, raise_first
+from ..errors import ConfigError, DataError, LogitlabError, SeparationError
+from ..model import sigmoid
+from ..result import INTERCEPT
+from . import inference
+from .irls import SATURATED, Pass, newton_pass
+from .mle import MAX_ITER, TOL, MLEResult, _Newton, null_loglik
+
+#: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
+HL_BINS = 1 << 14
+HL_LIMIT = 30.0
+#: For tests of a worker dying mid-fit, and only for them: "RANK:PASSES" makes worker RANK
+#: leave with os._exit(9) after PASSES passes, as a killed process would.
+FAIL_AFTER = "LOGITLAB_TEST_FAIL_AFTER_PASSES"
+
+Batches = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
+
+
+@dataclass(frozen=True)
+class ShardedMLEResult(MLEResult):
+    """An MLEResult whose per-row statistics come from sums over the workers' rows: the
+    mean of p (1 - p), the classification table at 0.5, and the fitted-logit histogram
+    (per bin: rows, successes, sum of p) instead of every row's fitted probability."""
+
+    mean_weight: float = math.nan
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)), repr=False)
+    risk: np.ndarray = field(default_factory=lambda: np.zeros((HL_BINS, 3)), repr=False)
+
+    def marginal_effects(self) -> inference.Effects:
+        """Average marginal effects with delta-method standard errors, as in memory (the
+        mean weight and curvature are sums over every worker's rows)."""
+        keep = slice(1, None) if self.intercept else slice(None)
+        slopes = self.coef[keep]
+        jacobian = np.outer(slopes, self.curvature / self.nobs)
+        jacobian[:, keep] += self.mean_weight * np.eye(len(slopes))
+        se = np.sqrt(np.diag(jacobian @ self.cov @ jacobian.T))
+        return inference.wald(self.names[keep], self.mean_weight * slopes, se, "dy/dx")
+
+    def pred_table(self, threshold: float = 0.5) -> np.ndarray:
+        """The 2 x 2 classification table at 0.5 (the only threshold counted on the shards)."""
+        if check_float("threshold", threshold) != 0.5:
+            raise ConfigError(
+                f"a sharded fit counts its classification table at threshold 0.5 only, got "
+                f"{threshold}"
+            )
+        return self.counts.copy()
+
+    def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow:
+        """Hosmer-Lemeshow over `groups` groups of fitted risk, from the logit histogram."""
+        from scipy.stats import chi2
+
+        groups = check_int("groups", groups, 3)
+        rows = self.risk[:, 0] > 0
+        count, observed, expected = self.risk[rows].T
+        value = expected / count  # a bin's mean fitted probability, increasing with the bin
+        ends = np.cumsum(count)  # row k (0-based, sorted by risk) is in the first bin ending > k
+        positions = (ends[-1] - 1) * np.linspace(0.0, 1.0, groups + 1)
+        low = np.floor(positions)
+        at = np.searchsorted(ends, low, side="right")
+        after = np.minimum(np.searchsorted(ends, low + 1, side="right"), len(value) - 1)
+        edges = np.unique(value[at] + (positions - low) * (value[after] - value[at]))
+        group = np.clip(np.searchsorted(edges, value, side="left") - 1, 0, len(edges) - 2)
+        size = len(edges) - 1
+        n_g = np.bincount(group, weights=count, minlength=size)
+        o_g = np.bincount(group, weights=observed, minlength=size)
+        e_g = np.bincount(group, weights=expected, minlength=size)
+        used = n_g > 0
+        n_g, o_g, e_g = n_g[used], o_g[used], e_g[used]
+        statistic = float(np.sum((o_g - e_g) ** 2 / (e_g * (1.0 - e_g / n_g))))
+        df = len(n_g) - 2
+        return inference.HosmerLemeshow(statistic, df, float(chi2.sf(statistic, df)), len(n_g))
+
+
+def fit_sharded(
+    batches: Batches,
+    group: object,
+    *,
+    nobs: int,
+    successes: int,
+    names: tuple[str, ...],
+    intercept: bool = True,
+    tol: float = TOL,
+    max_iter: int = MAX_ITER,
+) -> ShardedMLEResult:
+    """The MLE of the rows that `batches()` yields on each worker of `group` (a Collective):
+    (X, y) chunks, X float64 without the intercept column; nobs and successes count every
+    worker's rows (data.shards.ShardedDesign has them). Every worker gets the same result.
+    SeparationError when the iterates show separation; a LogitlabError on one worker is
+    raised on all; WorkerLost when a worker stops answering."""
+    tol = check_float("tol", tol, positive=True)
+    max_iter = check_int("max_iter", max_iter, 1)
+    names = ((INTERCEPT,) if intercept else ()) + tuple(names)
+    if nobs < len(names):
+        raise DataError(
+            f"the table has {nobs} usable rows but the model has {len(names)} coefficients; "
+            "need at least as many rows as coefficients"
+        )
+    if successes in (0, nobs):  # the labels alone say so
+        raise SeparationError(separation(np.zeros((1, 1)), np.array([successes / nobs]), names))
+    passes = _Passes(batches, group, intercept, len(names))
+
+    def separated(coef: np.ndarray, current: Pass) -> None:
+        if current.saturated:
+            raise SeparationError(_separation(coef, current.saturated, names))
+
+    mean = successes / nobs
+    newton = _Newton(passes, nobs, mean, intercept, names, separated)
+    coef, last, cov, converged, iterations = newton.solve(tol, max_iter)
+    mean_weight, counts, risk = passes.statistics(coef)
+    return ShardedMLEResult(
+        coef=coef,
+        se=np.sqrt(np.diag(cov)),
+        cov=cov,
+        loglik=last.loglik,
+        converged=converged,
+        iterations=iterations,
+        nobs=nobs,
+        names=names,
+        llnull=null_loglik(nobs, mean),
+        intercept=intercept,
+        curvature=last.curvature,
+        mean_weight=mean_weight / nobs,
+        counts=counts,
+        risk=risk,
+    )
+
+
+class _Passes:
+    """The pass at coef over every worker's rows: local sums, then one Collective.sum."""
+
+    def __init__(self, batches: Batches, group: object, intercept: bool, k: int) -> None:
+        self.batches, self.group, self.intercept, self.k = batches, group, intercept, k
+        self.upper = np.triu_indices(k)
+        self.count = 0
+        hook = os.environ.get(FAIL_AFTER, "")
+        rank, _, after = hook.partition(":")
+        self.fail_after = int(after) if hook and int(rank) == group.rank else 0
+
+    def __call__(self, coef: np.ndarray) -> Pass:
+        k, upper = self.k, self.upper
+        size = 3 + 2 * k + len(upper[0])
+        local, failure = np.zeros(size), None
+        try:
+            for x, y in self.batches():
+                part = newton_pass(x, y, coef, self.intercept)
+                local[1:] += np.concatenate(
+                    ([part.loglik], part.score, part.info[upper], [part.saturated],
+                     part.curvature)
+                )  # fmt: skip
+        except LogitlabError as exc:
+            local[:], failure = 0.0, (type(exc).__name__, str(exc))
+            local[0] = 1.0
+        self.count += 1
+        if self.count == self.fail_after:
+            os._exit(9)
+        total = self._sum(local, failure)
+        info = np.zeros((k, k))
+        info[upper] = total[2 + k : 2 + k + len(upper[0])]
+        info = np.triu(info) + np.triu(info, 1).T
+        saturated = round(total[2 + k + len(upper[0])])
+        return Pass(float(total[1]), total[2 : 2 + k], info, saturated, total[-k:])
+
+    def statistics(self, coef: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """One pass at the estimate: sum p (1 - p), the table at 0.5, the logit histogram."""
+        b0, b = (coef[0], coef[1:]) if self.intercept else (0.0, coef)
+        local, failure = np.zeros(6 + 3 * HL_BINS), None
+        try:
+            for x, y in self.batches():
+                eta = x @ b + b0
+                p = sigmoid(eta)
+                local[1] += float(np.sum(p * (1.0 - p)))
+                cell = 2 * y.astype(np.int64) + (p > 0.5)  # actual 0/1 x predicted 0/1
+                local[2:6] += np.bincount(cell, minlength=4)
+                scaled = (eta + HL_LIMIT) * (HL_BINS / (2.0 * HL_LIMIT))
+                bins = np.clip(scaled, 0, HL_BINS - 1).astype(np.int64)
+                for j, weights in enumerate((None, y, p)):
+                    local[6 + j * HL_BINS : 6 + (j + 1) * HL_BINS] += np.bincount(
+                        bins, weights=weights, minlength=HL_BINS
+                    )
+        except LogitlabError as exc:
+            local[:], failure = 0.0, (type(exc).__name__, str(exc))
+            local[0] = 1.0
+        total = self._sum(local, failure)
+        return float(total[1]), total[2:6].reshape(2, 2), total[6:].reshape(3, HL_BINS).T
+
+    def _sum(self, local: np.ndarray, failure: tuple[str, str] | None) -> np.ndarray:
+        """Collective.sum; when a worker failed (slot 0), every worker raises its error."""
+        try:
+            total = self.group.sum(local)
+        except RuntimeError as exc:  # gloo: a peer closed the connection or timed out
+            raise lost(self.group, exc) from None
+        if total[0] > 0:
+            raise_first(self.group, collect(self.group, failure))
+        return total
+
+
+def _separation(coef: np.ndarray, saturated: int, names: tuple[str, ...]) -> str:
+    """Separation as the iterates show it: saturated rows, and the coefficients' direction."""
+    direction = coef / np.abs(coef).max()
+    terms = " ".join(
+        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
+        for b, name in zip(direction, names, strict=True)
+        if abs(b) > 1e-3
+    )
+    terms = terms[2:] if terms.startswith("+ ") else "-" + terms[2:]
+    return (
+        f"separation: Newton's steps stopped shrinking while {saturated:,} rows have fitted "
+        f"probabilities within {SATURATED:g} of 0 or 1, the coefficients growing along "
+        f"{terms}; the likelihood keeps rising as they grow and the maximum-likelihood "
+        "estimate does not exist"
+    )
+
+
+def moments(x: np.ndarray, group: object) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and (population) standard deviation of x's columns over every worker's
+    rows (x: this worker's n_local x d, n_local may be 0): two sums, the second about the
+    agreed mean, so no cancellation."""
+    d = x.shape[1]
+    first = group.sum(np.concatenate(([len(x)], x.sum(axis=0))))
+    mean = first[1:] / first[0]
+    spread = group.sum(((x - mean) ** 2).sum(axis=0) if len(x) else np.zeros(d))
+    return mean, np.sqrt(spread / first[0])
+
+
+__all__ = ["FAIL_AFTER", "HL_BINS", "HL_LIMIT", "ShardedMLEResult", "fit_sharded", "moments"]
