@@ -77,6 +77,8 @@ class Shards:
     kind: str  # "parquet" or "csv"
     columns: tuple[str, ...]
     units: tuple[Unit, ...]
+    #: The columns as the files declare them ("x: double"; for CSV just the names).
+    schema: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int | None:
@@ -96,7 +98,7 @@ class Shards:
             before += unit.weight
             if owner == rank:
                 mine.append(unit)
-        return Shards(self.source, self.kind, self.columns, tuple(mine))
+        return Shards(self.source, self.kind, self.columns, tuple(mine), self.schema)
 
     def chunks(
         self, columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS
@@ -151,7 +153,8 @@ def open_shards(data: str | Path) -> Shards:
         units += found
     if kind == "parquet" and sum(u.rows for u in units) == 0:
         raise DataError(f"{path} holds no rows")
-    return Shards(path, kind, columns, tuple(units))
+    names = tuple(c.split(": ")[0] for c in columns) if kind == "parquet" else columns
+    return Shards(path, kind, names, tuple(units), columns)
 
 
 def _kind(file: Path) -> str:
@@ -344,8 +347,7 @@ def _empty_frame(shards: Shards) -> pandas.DataFrame:
     """A frame with the table's column names and no rows (for the formula's checks)."""
     import pandas
 
-    names = [c.split(": ")[0] for c in shards.columns] if shards.kind == "parquet" else None
-    return pandas.DataFrame(columns=names or list(shards.columns))
+    return pandas.DataFrame(columns=list(shards.columns))
 
 
 def _in_c(rhs: Any) -> set[str]:

@@ -1,0 +1,172 @@
+"""Tables in shares: units from metadata, balanced contiguous shares, bounded chunks, bad
+input refused in one line, and the agreed coding equal to build_design on the whole table."""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from logitlab.data.datasets import load_dataset
+from logitlab.data.design import build_design
+from logitlab.data.shards import agree_design, open_shards
+from logitlab.engines.collective import Local
+from logitlab.errors import ConfigError, DataError
+
+
+def table(n=1000, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    town = rng.choice(["north", "south", "east"], size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.5 * x + (town == "east"))))).astype(int)
+    return pd.DataFrame({"x": x, "age": rng.integers(20, 60, size=n), "town": town, "y": y})
+
+
+def write_parquet(frame, folder, files=3, group_rows=100):
+    folder.mkdir(exist_ok=True)
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), files)):
+        pq.write_table(
+            pa.Table.from_pandas(frame.iloc[part], preserve_index=False),
+            folder / f"part-{i:02d}.parquet",
+            row_group_size=group_rows,
+        )
+    return folder
+
+
+def test_units_are_row_groups_counted_from_metadata(tmp_path):
+    shards = open_shards(write_parquet(table(1000), tmp_path / "d", files=2, group_rows=128))
+    assert shards.kind == "parquet"
+    assert [u.rows for u in shards.units] == [128, 128, 128, 116] * 2
+    assert shards.rows == 1000
+
+
+def test_shares_are_contiguous_balanced_and_may_be_empty(tmp_path):
+    frame = table(1000)
+    shards = open_shards(write_parquet(frame, tmp_path / "d", files=4, group_rows=50))
+    for world in (1, 2, 3, 7):
+        shares = [shards.share(r, world) for r in range(world)]
+        assert sum((s.units for s in shares), ()) == shards.units  # rank order = file order
+        rows = [s.rows for s in shares]
+        assert max(rows) - min(rows) <= 50
+    many = [shards.share(r, 30) for r in range(30)]  # 20 units, 30 workers
+    assert sum(s.rows == 0 for s in many) == 10
+    back = pd.concat(
+        [c for s in (shards.share(r, 3) for r in range(3)) for c in s.chunks(chunk_rows=7)]
+    )
+    pd.testing.assert_frame_equal(back.reset_index(drop=True), frame)
+
+
+def test_chunks_hold_at_most_chunk_rows(tmp_path):
+    shards = open_shards(write_parquet(table(1000), tmp_path / "d", group_rows=300))
+    sizes = [len(c) for c in shards.chunks(["x", "y"], chunk_rows=64)]
+    assert max(sizes) == 64 and sum(sizes) == 1000
+    frame = next(shards.chunks(["y", "x"], chunk_rows=10))
+    assert list(frame.columns) == ["y", "x"]
+
+
+def test_a_folder_of_csv_files(tmp_path):
+    frame = table(300)
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(300), 3)):
+        frame.iloc[part].to_csv(folder / f"p{i}.csv", index=False)
+    (folder / "_SUCCESS").write_text("")  # skipped, as Spark writes it
+    shards = open_shards(folder)
+    assert shards.kind == "csv" and len(shards.units) == 3
+    back = pd.concat(shards.share(0, 1).chunks(chunk_rows=40))
+    np.testing.assert_allclose(back["x"], frame["x"])
+    assert max(len(c) for c in shards.chunks(chunk_rows=40)) == 40
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda d: d / "nowhere", "does not exist"),
+        (lambda d: d, "empty folder"),
+        (lambda d: (d / "a.parquet").write_bytes(b"PAR1 not really") and d, "not a Parquet"),
+        (lambda d: (d / "a.json").write_text("{}") and d, "neither Parquet"),
+    ],
+)
+def test_bad_paths_are_refused_in_one_line(tmp_path, make, words):
+    with pytest.raises(DataError, match=words) as caught:
+        open_shards(make(tmp_path))
+    assert "\n" not in str(caught.value)
+
+
+def test_mixed_formats_mismatched_files_and_no_rows_are_refused(tmp_path):
+    frame = table(100)
+    mixed = write_parquet(frame, tmp_path / "mixed", files=1)
+    frame.to_csv(mixed / "more.csv", index=False)
+    with pytest.raises(DataError, match="mixes formats"):
+        open_shards(mixed)
+    other = write_parquet(frame, tmp_path / "other", files=2)
+    pq.write_table(pa.Table.from_pandas(frame.astype({"age": float})), other / "part-09.parquet")
+    with pytest.raises(DataError, match=r"part-09.parquet has column 2 'age: double'"):
+        open_shards(other)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    pq.write_table(pa.Table.from_pandas(frame.iloc[:0]), empty / "a.parquet")
+    with pytest.raises(DataError, match="holds no rows"):
+        open_shards(empty)
+
+
+def test_one_parquet_file_is_data_and_one_csv_file_is_not(tmp_path):
+    frame = table(200)
+    frame.to_parquet(tmp_path / "t.parquet")
+    assert open_shards(tmp_path / "t.parquet").rows == 200
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match="not one CSV file"):
+        open_shards(tmp_path / "t.csv")
+
+
+def design_of_shares(shards, world, chunk_rows=37, **model):
+    """The columns every worker builds, concatenated in rank order (one process: Local)."""
+    spec = agree_design(shards, Local(), **model)
+    blocks = [b for r in range(world) for b in spec.batches(shards.share(r, world), chunk_rows)]
+    return spec, np.vstack([x for x, _ in blocks]), np.concatenate([y for _, y in blocks])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"formula": "y ~ x + age + C(town)"},
+        {"formula": "y ~ x * C(town) + np.log(age) - 1"},
+        {"target": "y"},
+    ],
+)
+def test_agreed_design_equals_build_design_on_the_whole_table(tmp_path, model):
+    frame = table(1000)
+    frame.loc[[3, 500], "x"] = np.nan  # dropped and counted, as build_design does
+    shards = open_shards(write_parquet(frame, tmp_path / "d", files=3, group_rows=90))
+    agreed, X, y = design_of_shares(shards, 3, **model)
+    whole = build_design(frame, **model)
+    assert agreed.names == whole.names
+    assert agreed.spec == whole.spec
+    assert agreed.coding == whole.coding
+    np.testing.assert_array_equal(X, whole.X)
+    np.testing.assert_array_equal(y, whole.y)
+    assert (agreed.rows, agreed.dropped, agreed.successes) == (len(whole.y), 2, whole.y.sum())
+
+
+def test_spector_in_shards_codes_as_in_memory(tmp_path):
+    data = load_dataset("spector")
+    shards = open_shards(write_parquet(data.frame, tmp_path / "s", files=3, group_rows=5))
+    _, X, _ = design_of_shares(shards, 2, formula=data.formula)
+    np.testing.assert_array_equal(X, build_design(data.frame, formula=data.formula).X)
+
+
+def test_refusals_match_build_design(tmp_path):
+    frame = table(300)
+    shards = open_shards(write_parquet(frame, tmp_path / "d"))
+    with pytest.raises(ConfigError, match="every row of the table"):
+        agree_design(shards, Local(), formula="y ~ center(x)")
+    with pytest.raises(DataError, match="exactly two values"):
+        agree_design(shards, Local(), formula="age ~ x")
+    with pytest.raises(DataError, match="more than max_levels=2"):
+        agree_design(shards, Local(), formula="y ~ town", max_levels=2)
+    with pytest.raises(DataError, match="no column 'z'"):
+        agree_design(shards, Local(), formula="y ~ z")
+    gaps = frame.assign(x=np.where(np.arange(300) == 7, np.nan, frame["x"]))
+    shards = open_shards(write_parquet(gaps, tmp_path / "g"))
+    with pytest.raises(DataError, match="'x' has 1 missing value"):
+        agree_design(shards, Local(), formula="y ~ x", missing="error")
