@@ -1,0 +1,330 @@
+"""The playground's HTTP API (issue #12's contract): FastAPI routes that turn requests into
+the package's settings, compute on the one worker thread, and answer with its records.
+
+Every request is bounded before it costs anything: requests in flight and body sizes by
+the middleware (429, 413 before a large body is read), computing jobs by the worker's queue
+(429), runs by max_runs (429), and every value by the package's validators (400). A refusal
+is always {"error": "<one line>"}; nothing is written to disk (uploads are parsed in memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..budget import format_bytes
+from ..errors import LogitlabError
+from .compute import (
+    config_body,
+    diagram_svg,
+    landscape,
+    load_data,
+    plan_fit,
+    run_fit,
+    too_large,
+    upload_data,
+    warm,
+)
+from .limits import Busy, Limits, Refused, TooLarge
+from .runs import CANCELLED, DONE, Runs
+from .runs import ERROR as FAILED
+from .schemas import DataSpec, FitRequest, LandscapeRequest
+from .uploads import multipart_file
+from .worker import Worker
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+#: Room for the multipart envelope around an upload's file.
+UPLOAD_ENVELOPE = 16_384
+#: An event stream looks at its run this often, and sends progress at most this often.
+POLL_SECONDS, PROGRESS_SECONDS = 0.05, 0.25
+
+ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+REFUSED = {400: "a bad value", 413: "too large", 422: "malformed", 429: "too many at once"}
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    code: {"description": what, "content": {"application/json": {"schema": ERROR}}}
+    for code, what in REFUSED.items()
+}
+
+
+def create_app(limits: Limits | None = None) -> FastAPI:
+    """The playground's app under `limits` (default Limits())."""
+    limits = limits or Limits()
+    worker = Worker(limits.max_queue)
+    runs = Runs(worker, limits)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await compute(warm)
+        yield
+        runs.cancel_all()
+        await asyncio.to_thread(worker.close)
+
+    app = FastAPI(title="logitlab playground", version=__version__, lifespan=lifespan,
+                  responses=REFUSALS)  # fmt: skip
+    app.state.limits, app.state.worker, app.state.runs = limits, worker, runs
+    app.add_middleware(Bounds, limits=limits)
+    _add_error_handlers(app)
+
+    async def compute(job: Callable[[], Any], *, long: bool = False) -> Any:
+        return await asyncio.wrap_future(worker.submit(job, long=long))
+
+    config: dict = {}
+
+    @app.get("/api/config")
+    async def get_config() -> dict:
+        """The lecture's defaults, the server's bounds, the shipped data sets."""
+        if not config:
+            config.update(await compute(lambda: config_body(limits)))
+        return config
+
+    @app.post("/api/data")
+    async def post_data(spec: DataSpec) -> dict:
+        """The data a spec names, with the truth (simulated) and the MLE."""
+        return await compute(lambda: load_data(spec, limits).body())
+
+    @app.post("/api/upload", openapi_extra={"requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}}}}}}})  # fmt: skip
+    async def post_upload(request: Request) -> dict:
+        """A CSV (columns x, y; or feature then label) read in memory -> /api/data's answer
+        and the inline spec that sends it back."""
+        content = multipart_file(await request.body(), request.headers.get("content-type"))
+        if len(content) > limits.max_upload_bytes:
+            raise TooLarge(too_large("upload", len(content), limits.max_upload_bytes))
+        body = await compute(lambda: upload_data(content, limits).body())
+        inline = {"source": "inline", "x": body["x"], "y": body["y"],
+                  "feature": body["feature"], "target": body["target"]}  # fmt: skip
+        return body | {"data": inline}
+
+    @app.post("/api/fit")
+    async def post_fit(request: FitRequest) -> dict:
+        """Both losses (or one) fitted on the fused engine, with trajectories."""
+
+        def job() -> dict:
+            data = load_data(request.data, limits)
+            return run_fit(plan_fit(data, request.train, request.frames, limits, run=False))
+
+        return await compute(job)
+
+    @app.post("/api/landscape")
+    async def post_landscape(request: LandscapeRequest) -> dict:
+        """BCE and MSE over a (w0, w1) grid, with contour rings."""
+        return await compute(lambda: landscape(load_data(request.data, limits), request, limits))
+
+    @app.post("/api/runs", status_code=202)
+    async def post_run(request: FitRequest) -> dict:
+        """Start a long fit; follow it at `events`."""
+
+        def job():
+            data = load_data(request.data, limits)
+            return plan_fit(data, request.train, request.frames, limits, run=True)
+
+        plan = await compute(job)
+        run = runs.start(plan.train.epochs, plan.losses, lambda report: run_fit(plan, report))
+        return {"id": run.id, "events": f"/api/runs/{run.id}/events"}
+
+    @app.get("/api/runs/{run_id}/events", response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}}}})  # fmt: skip
+    async def get_events(run_id: str, request: Request) -> StreamingResponse:
+        """The run's progress as server-sent events, then done, error or cancelled.
+        Closing the stream cancels the run."""
+        run = runs.get(run_id)
+        return StreamingResponse(_events(run, request, runs), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})  # fmt: skip
+
+    @app.delete("/api/runs/{run_id}")
+    async def delete_run(run_id: str) -> dict:
+        """Stop a run (within a block of epochs); false when it had already finished."""
+        return {"cancelled": runs.cancel(run_id)}
+
+    @app.get("/api/diagram.svg", response_class=Response,
+             responses={200: {"content": {"image/svg+xml": {}}}})  # fmt: skip
+    async def get_diagram(kind: Literal["detailed", "compact"] = "detailed") -> Response:
+        """The lecture's network diagram, drawn from the net by Graphviz."""
+        svg = await compute(lambda: diagram_svg(kind))
+        return Response(svg, media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=3600"})  # fmt: skip
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        page = STATIC / "index.html"
+        if not page.is_file():
+            raise HTTPException(404, "the page (static/index.html) is not installed")
+        return FileResponse(page)
+
+    if STATIC.is_dir():
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+async def _events(run, request: Request, runs: Runs) -> AsyncIterator[str]:
+    """A run's server-sent events; a client that goes away cancels the run."""
+    finished = False
+    sent_epoch, sent_at = -1, 0.0
+    try:
+        while True:
+            state = run.state
+            if state in (DONE, FAILED, CANCELLED):
+                finished = True
+                if state == DONE:
+                    yield _event("done", run.body)
+                elif state == FAILED:
+                    yield _event("error", {"error": run.error})
+                else:
+                    yield _event("cancelled", {"epoch": run.epoch})
+                return
+            now = time.monotonic()
+            if run.epoch != sent_epoch and now - sent_at >= PROGRESS_SECONDS:
+                sent_epoch, sent_at = run.epoch, now
+                yield _event("progress", {"epoch": run.epoch, "epochs": run.epochs,
+                                          "params": run.params})  # fmt: skip
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        if not finished:
+            run.cancel.set()
+
+
+def _event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
+
+
+# --- refusals as one line of JSON ----------------------------------------------------------
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": " ".join(message.split())}, status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LogitlabError)
+    async def refused(request: Request, exc: LogitlabError) -> JSONResponse:
+        return _error(exc.status if isinstance(exc, Refused) else 400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, validation_line(exc.errors()))
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:
+        """A bug: still a 500 (fuzzing must see it), but one line of JSON like the rest."""
+        log.exception("unexpected error serving %s", request.url.path)
+        return _error(500, f"internal error ({type(exc).__name__}); see the server's log")
+
+
+def validation_line(errors: list[dict]) -> str:
+    """pydantic's errors as one line: where, what, and how many more."""
+    if not errors:
+        return "the request is malformed"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    if first.get("type") == "json_invalid":
+        text = f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'bad syntax')})"
+    else:
+        text = f"{where or 'the body'}: {first.get('msg', 'invalid')}"
+        if "input" in first and not isinstance(first["input"], dict | list):
+            text += f", got {str(first['input'])[:40]!r}"
+    more = len(errors) - 1
+    return text + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+
+
+# --- bounds before any work ----------------------------------------------------------------
+
+
+class Bounds:
+    """ASGI middleware: at most max_inflight requests at once (429), and a body of at most
+    max_body_bytes (max_upload_bytes plus its envelope for /api/upload; 413), refused from
+    its Content-Length before it is read, or as soon as it grows past the bound."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app, self.limits, self.inflight = app, limits, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self.inflight >= self.limits.max_inflight:
+            busy = Busy(f"{self.inflight} requests are in flight, the most at once "
+                        "(max_inflight); try again in a moment")  # fmt: skip
+            return await _error(429, str(busy))(scope, receive, send)
+        self.inflight += 1
+        try:
+            if scope["method"] in ("GET", "HEAD"):
+                return await self.app(scope, receive, send)
+            upload = scope["path"] == "/api/upload"
+            what = "upload" if upload else "request body"
+            bound = self.limits.max_upload_bytes if upload else self.limits.max_body_bytes
+            room = bound + UPLOAD_ENVELOPE if upload else bound
+            declared = _content_length(scope)
+            if declared is not None and declared > room:
+                return await _error(413, too_large(what, declared, bound))(scope, receive, send)
+            body = await _read_body(receive, room)
+            if body is None:
+                over = f"the {what} is larger than the limit of {format_bytes(bound)}"
+                return await _error(413, over)(scope, receive, send)
+            return await self.app(scope, _replay(body, receive), send)
+        finally:
+            self.inflight -= 1
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _read_body(receive: Receive, room: int) -> bytes | None:
+    """The whole body, or None once it grows past `room` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > room:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app the body read already, then the client's own messages
+    (so a disconnect is still seen)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

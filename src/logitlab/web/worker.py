@@ -1,0 +1,92 @@
+"""One thread does all the server's computing, from a bounded queue.
+
+Why one: Numba's parallel kernels (the fused engine, the MLE's passes) must not be entered
+from two threads at once, and on a shared laptop one computation at a time, spread over the
+cores, is also the fastest way through a queue. Why bounded: past max_queue waiting jobs a
+request is refused at once (429) instead of waiting behind minutes of work.
+
+Long jobs (runs) step aside for short ones: a run's progress callback calls yield_to_short()
+between its blocks of epochs, which runs the short jobs waiting meanwhile on this same
+thread, so a ten-second run does not hold up a slider's 20 ms fit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from .limits import Busy
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """A single-thread executor with a bounded queue and two lanes (short, long)."""
+
+    def __init__(self, max_queue: int) -> None:
+        self.max_queue = max_queue
+        self._short: deque[tuple[Future, Callable[[], Any]]] = deque()
+        self._long: deque[tuple[Future, Callable[[], Any]]] = deque()
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, job: Callable[[], Any], *, long: bool = False) -> Future:
+        """Queue job() for the worker thread; Busy when max_queue jobs already wait."""
+        future: Future = Future()
+        with self._ready:
+            if self._closed:
+                raise Busy("the server is shutting down")
+            if len(self._short) + len(self._long) >= self.max_queue:
+                raise Busy(f"the server is busy: {self.max_queue} computations are waiting "
+                           "(max_queue); try again in a moment")  # fmt: skip
+            (self._long if long else self._short).append((future, job))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="logitlab-worker",
+                                                daemon=True)  # fmt: skip
+                self._thread.start()
+            self._ready.notify()
+        return future
+
+    def yield_to_short(self) -> None:
+        """Run the short jobs waiting now; only from inside a job on the worker thread."""
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError("yield_to_short() is for jobs running on the worker thread")
+        while (item := self._take(self._short)) is not None:
+            _run(*item)
+
+    def close(self) -> None:
+        """Refuse new jobs, let the queued ones finish, stop the thread."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _take(self, lane: deque) -> tuple[Future, Callable[[], Any]] | None:
+        with self._ready:
+            return lane.popleft() if lane else None
+
+    def _loop(self) -> None:
+        while True:
+            with self._ready:
+                while not (self._short or self._long or self._closed):
+                    self._ready.wait()
+                if not (self._short or self._long):
+                    return
+                item = (self._short or self._long).popleft()
+            _run(*item)
+
+
+def _run(future: Future, job: Callable[[], Any]) -> None:
+    """Run one job into its future (unless its caller gave up on it before it started)."""
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(job())
+    except BaseException as exc:  # delivered to the request that waits for it
+        future.set_exception(exc)
