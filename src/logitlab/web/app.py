@@ -93,14 +93,14 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         return config
 
     @app.post("/api/data")
-    async def post_data(spec: DataSpec) -> dict:
+    async def post_data(spec: DataSpec) -> JSONResponse:
         """The data a spec names, with the truth (simulated) and the MLE."""
-        return await compute(lambda: load_data(spec, limits).body())
+        return JSONResponse(await compute(lambda: load_data(spec, limits).body()))
 
     @app.post("/api/upload", openapi_extra={"requestBody": {"required": True, "content": {
         "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary"}}}}}}})  # fmt: skip
-    async def post_upload(request: Request) -> dict:
+    async def post_upload(request: Request) -> JSONResponse:
         """A CSV (columns x, y; or feature then label) read in memory -> /api/data's answer
         and the inline spec that sends it back."""
         content = multipart_file(await request.body(), request.headers.get("content-type"))
@@ -109,22 +109,26 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         body = await compute(lambda: upload_data(content, limits).body())
         inline = {"source": "inline", "x": body["x"], "y": body["y"],
                   "feature": body["feature"], "target": body["target"]}  # fmt: skip
-        return body | {"data": inline}
+        return JSONResponse(body | {"data": inline})
 
     @app.post("/api/fit")
-    async def post_fit(request: FitRequest) -> dict:
+    async def post_fit(request: FitRequest) -> JSONResponse:
         """Both losses (or one) fitted on the fused engine, with trajectories."""
 
         def job() -> dict:
             data = load_data(request.data, limits)
             return run_fit(plan_fit(data, request.train, request.frames, limits, run=False))
 
-        return await compute(job)
+        return JSONResponse(await compute(job))
 
     @app.post("/api/landscape")
-    async def post_landscape(request: LandscapeRequest) -> dict:
+    async def post_landscape(request: LandscapeRequest) -> JSONResponse:
         """BCE and MSE over a (w0, w1) grid, with contour rings."""
-        return await compute(lambda: landscape(load_data(request.data, limits), request, limits))
+
+        def job() -> dict:
+            return landscape(load_data(request.data, limits), request, limits)
+
+        return JSONResponse(await compute(job))
 
     @app.post("/api/runs", status_code=202)
     async def post_run(request: FitRequest) -> dict:

@@ -1,0 +1,75 @@
+"""`logitlab serve`: the playground (issue #12) on http://127.0.0.1:8000/ until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+
+NAME = "serve"
+HELP = (
+    "Start the playground: the lecture's fit in the browser (data, optimizers, landscapes, "
+    "live training) at http://HOST:PORT/; needs the web extra (pip install 'logitlab[web]')."
+)
+#: Binding to every interface needs saying so (--host 0.0.0.0): the class sees your laptop.
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+    )
+    parser.add_argument("--open", action="store_true", help="open the page in a browser")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import check_int
+    from ..errors import ConfigError
+
+    port = check_int("port", args.port, 1, 65535)
+    try:
+        import uvicorn
+
+        from ..web.app import create_app
+    except ImportError as exc:
+        raise ConfigError(f"the playground needs the web extra ({exc.name} is missing): "
+                          "pip install 'logitlab[web]'") from None  # fmt: skip
+    listener = bind(args.host, port)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{shown}:{listener.getsockname()[1]}/"
+    print(f"logitlab playground: {url}  (Ctrl-C stops it)", flush=True)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(url)
+    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
+    server.run(sockets=[listener])
+    return 0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or ConfigError (one line, exit 2) when the port is in
+    use or the address is not this machine's."""
+    from ..errors import ConfigError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ConfigError(f"host must be an address of this machine, got {host!r}") from None
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is in use; choose another port") from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    listener.set_inheritable(True)
+    return listener
