@@ -20,6 +20,7 @@ from . import (
     montecarlo,
     optimizers,
     predict,
+    serve,
     sweep,
 )
 from .common import OneLineParser
@@ -36,6 +37,7 @@ COMMANDS = [
     fit,
     predict,
     datasets,
+    serve,
 ]
 
 
