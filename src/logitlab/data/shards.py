@@ -107,13 +107,14 @@ class Shards:
         order; DataError naming the file when one cannot be read."""
         chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
         columns = list(self.columns if columns is None else columns)
-        for unit in self.units:
+        for path in dict.fromkeys(u.path for u in self.units):  # each file opened once
+            groups = [u.group for u in self.units if u.path == path]
             try:
-                yield from _read_unit(self.kind, unit, columns, chunk_rows)
+                yield from _read_file(self.kind, path, groups, columns, chunk_rows)
             except DataError:
                 raise
             except Exception as exc:  # pyarrow's and pandas' read errors
-                raise DataError(f"cannot read {unit.path}: {_first_line(exc)}") from None
+                raise DataError(f"cannot read {path}: {_first_line(exc)}") from None
 
 
 def open_shards(data: str | Path) -> Shards:
@@ -202,19 +203,21 @@ def _mismatch(file: Path, names: tuple, first: Path, columns: tuple) -> str:
     return f"{file} has {len(names)} columns, but {first} has {len(columns)}: files must match"
 
 
-def _read_unit(
-    kind: str, unit: Unit, columns: list[str], chunk_rows: int
+def _read_file(
+    kind: str, path: Path, groups: list[int], columns: list[str], chunk_rows: int
 ) -> Iterator[pandas.DataFrame]:
+    """The chunks of a file's row groups `groups` (Parquet) or of the whole file (CSV)."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
-        file = pq.ParquetFile(unit.path)
-        for batch in file.iter_batches(chunk_rows, row_groups=[unit.group], columns=columns):
-            yield batch.to_pandas()
+        with pq.ParquetFile(path) as file:
+            for group in groups:
+                for batch in file.iter_batches(chunk_rows, row_groups=[group], columns=columns):
+                    yield batch.to_pandas()
     else:
         import pandas
 
-        with pandas.read_csv(unit.path, usecols=columns, chunksize=chunk_rows) as reader:
+        with pandas.read_csv(path, usecols=columns, chunksize=chunk_rows) as reader:
             for frame in reader:
                 yield frame[columns]
 
