@@ -5,11 +5,13 @@
 - optimizers: Adam and mini-batches, fused against torch.optim and the DataLoader loop
   (bench/optim.py);
 - mle: the maximum-likelihood fit against scikit-learn and statsmodels at 10**5..10**7 rows
-  (bench/mle.py).
+  (bench/mle.py);
+- distributed: the MLE on a Parquet table on disk, in memory, out of core and on 2 workers,
+  against the same peers, and the parallel efficiency (bench/distributed.py).
 
     .venv/bin/python bench/run.py                  # all sections (several minutes)
     .venv/bin/python bench/run.py --quick          # one repetition each, n up to 10**6
-    .venv/bin/python bench/run.py --only mle       # one section (lecture, optimizers, mle)
+    .venv/bin/python bench/run.py --only mle       # one section (see SECTIONS)
 
 Each fit is timed as the best of --repeat runs (the machine is shared and noisy: the best run
 is the one least disturbed). The fused engine's compile time is measured apart, in a fresh
@@ -36,10 +38,11 @@ from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
 
 sys.path.insert(0, str(Path(__file__).parent))
+import distributed  # bench/distributed.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
 
-SECTIONS = ("lecture", "optimizers", "mle")
+SECTIONS = ("lecture", "optimizers", "mle", "distributed")
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -169,6 +172,9 @@ def main() -> None:
     if "mle" in chosen:
         print("\n== maximum likelihood against its peers (bench/mle.py) ==")
         print(mle.table(mle.run(args.quick)))
+    if "distributed" in chosen:
+        print("\n== a table on disk: out of core and on 2 workers (bench/distributed.py) ==")
+        distributed.show(distributed.run(args.quick))
 
 
 def lecture_section(args: argparse.Namespace) -> None:
