@@ -31,6 +31,7 @@ let pendingSince = null; // when the first input not yet drawn happened (ms sinc
 let painting = false; // a redraw measurement waits for its frame
 let run = null; // the long run under way: {id, source}
 let dataKey = "";
+let shownKey = ""; // the fit request whose answer is on screen
 const landFrames = {}; // loss -> the Frame of its landscape, to map clicks back to (w0, w1)
 
 Object.defineProperty(pg, "busy", {
@@ -139,7 +140,7 @@ function saveUrl() {
 
 function fillFeatures(set) {
   $("feature").replaceChildren(...set.features.map((f) => new Option(f, f)));
-  $("dataset-about").textContent = `${set.description} Target: ${set.target}.`;
+  $("dataset-about").textContent = `${set.description.replace(/\.$/, "")}; target: ${set.target}.`;
 }
 
 /** Write the state into every control (after a shared URL, a reset or an upload). */
@@ -275,6 +276,7 @@ function showData(body) {
   view = null;
   updateView();
   drawAll();
+  firstDrawn();
 }
 
 /** The landscape window: the lecture's for its simulation, else around the MLE; widened to
@@ -319,7 +321,8 @@ function updateView() {
 /** The landscape's grid: the default, coarser when the data are so many that a landscape
  * (grid² × n × 2 losses) would pass the server's work bound. */
 function gridSize() {
-  const { max_work: work } = pg.config.limits;
+  const { max_landscape_work: landscape, max_work: fit } = pg.config.limits;
+  const work = landscape ?? fit;
   return Math.max(3, Math.min(pg.config.defaults.grid, Math.floor(Math.sqrt(work / (2 * (data?.n ?? 1))))));
 }
 
@@ -353,6 +356,10 @@ async function requestFit() {
   }
   const body = { data: pg.state.data, train: trainSpec(pg.state.train), frames: FRAMES };
   const key = JSON.stringify(body);
+  if (key === shownKey) {
+    measureRedraw(); // nothing changed: what is on screen is this state's fit
+    return;
+  }
   if (work(body) > pg.config.limits.max_work) {
     startRun(body, key);
     return;
@@ -381,6 +388,7 @@ function currentKey() {
 
 function showFit(answer, key) {
   pg.result = answer;
+  shownKey = key;
   pause();
   frame = points() - 1;
   $("frame").max = String(frame);
@@ -391,9 +399,19 @@ function showFit(answer, key) {
   updateView();
   drawAll();
   if (key === currentKey() && !fitDirty) measureRedraw();
-  if (pg.firstDraw === null && data) {
-    requestAnimationFrame(() => setTimeout(() => (pg.firstDraw ??= performance.now()), 0));
-  }
+  firstDrawn();
+}
+
+/** Once the data and a fit are both on screen: when that was painted (ms since navigation). */
+function firstDrawn() {
+  if (pg.firstDraw !== null || !data || !pg.result) return;
+  painting = true;
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      pg.firstDraw ??= performance.now();
+      painting = false;
+    }, 0),
+  );
 }
 
 async function startRun(body, key) {
@@ -405,6 +423,8 @@ async function startRun(body, key) {
     $("run").hidden = false;
     $("run-progress").value = 0;
     $("run-text").textContent = "starting…";
+    status(`More than one request may compute (${work(body).toExponential(1)} point-epochs): ` +
+      "running it on the server, streaming its progress.");
     source.addEventListener("progress", (event) => {
       const p = JSON.parse(event.data);
       $("run-progress").value = p.epoch / p.epochs;
@@ -442,11 +462,12 @@ function endRun() {
   $("run").hidden = true;
 }
 
-function cancelRun() {
+/** Stop the run under way; `wait` keeps its events until the server says where it stopped. */
+function cancelRun({ wait = false } = {}) {
   if (!run) return;
   const { id } = run;
-  endRun();
-  status("Run cancelled.");
+  if (wait) $("run-text").textContent = "cancelling…";
+  else endRun();
   api(`/api/runs/${id}`, undefined, "DELETE").catch((error) => showError(error.message));
 }
 
@@ -637,10 +658,11 @@ function play() {
   requestAnimationFrame(tick);
 }
 
-function tick(now) {
+function tick() {
   if (!playing) return;
   const last = points() - 1;
-  frame = Math.min(last, Math.floor(((now - playStart) / PLAY_MS) * last));
+  const elapsed = Math.max(0, performance.now() - playStart);
+  frame = Math.min(last, Math.floor((elapsed / PLAY_MS) * last));
   drawAll();
   if (frame >= last) playing = false;
   else requestAnimationFrame(tick);
@@ -776,7 +798,7 @@ function wire() {
   on("step", "click", () => showFrame(frame + 1));
   on("reset", "click", () => showFrame(0));
   on("frame", "input", (event) => showFrame(Number(event.target.value)));
-  on("run-cancel", "click", cancelRun);
+  on("run-cancel", "click", () => cancelRun({ wait: true }));
   on("copy-link", "click", async () => {
     try {
       await navigator.clipboard.writeText(location.href);
