@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..config import TrainConfig, check_batch_size, check_losses, shown
-from ..data.design import DEFAULT_MAX_LEVELS, Design, build_design, check_columns
+from ..data.design import DEFAULT_MAX_LEVELS, Design, ModelSpec, build_design, check_columns
 from ..errors import ConfigError, DataError
 from ..model import probabilities
 from ..result import INTERCEPT, FitResult
@@ -122,21 +122,25 @@ class TableFit:
         """How the descents were run, for a report: 'Adam (betas 0.9, 0.999, eps 1e-08),
         learning rate 0.05, up to 10,000 mini-batch (batches of 8, shuffle seed 0) epochs from
         the initial net of init seed 0'; '' without a descent."""
-        train = self.train
-        if train is None:
-            return ""
-        start = (
-            f"the initial net of init seed {train.init_seed}"
-            if train.init is None
-            else f"the start ({', '.join(f'{w:g}' for w in train.init)}) on the z-scores"
-        )
-        return (f"{optimizer_words(train)}, learning rate {train.lr:.4g}, up to "
-                f"{train.epochs:,} {epoch_words(train)} epochs from {start}")  # fmt: skip
+        return descent_words(self.train)
 
     @property
     def success(self) -> str:
         """The event whose odds the model describes: 'GRADE = 1'."""
         return f"{self.design.target} = {self.design.positive}"
+
+
+def descent_words(train: TrainConfig | None) -> str:
+    """How descents with `train` run, in words ('' for None); see TableFit.descent_words."""
+    if train is None:
+        return ""
+    start = (
+        f"the initial net of init seed {train.init_seed}"
+        if train.init is None
+        else f"the start ({', '.join(f'{w:g}' for w in train.init)}) on the z-scores"
+    )
+    return (f"{optimizer_words(train)}, learning rate {train.lr:.4g}, up to "
+            f"{train.epochs:,} {epoch_words(train)} epochs from {start}")  # fmt: skip
 
 
 @timed
@@ -180,7 +184,7 @@ def fit_table(
         held = split_rows(design.y, test_size, split_seed)
     X, y = design.X[~held], design.y[~held]
     if chosen and design.intercept:  # refuse what the descent cannot take before any fit
-        _check_start(settings.init, design.names)
+        check_descent_start(settings.init, design.names)
         check_batch_size(settings.batch_size, len(y))
     if held.any():
         try:
@@ -194,7 +198,7 @@ def fit_table(
         note = "no gradient descent was asked for (no loss given)"
     elif design.intercept:
         scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
-        used = _resolve_lr(settings, scaling, X, lr)
+        used = resolve_lr(settings, lr, lambda: step_size(scaling, X))
         descents = {loss: _descend(loss, X, y, design, scaling, used, mle) for loss in chosen}
     else:
         note = ("gradient descent fits the lecture's net, which always has a bias; this model "
@@ -219,7 +223,7 @@ def fit_table(
         p_hat=p_hat,
         predicted=(p_hat > THRESHOLD).astype(int),
         metrics=metrics,
-        reading=main_effect(design, mle),
+        reading=main_effect(design.spec, mle),
     )
 
 
@@ -262,7 +266,7 @@ def _settings(train: object) -> TrainConfig:
     return train
 
 
-def _check_start(start: tuple[float, ...] | None, names: Sequence[str]) -> None:
+def check_descent_start(start: tuple[float, ...] | None, names: Sequence[str]) -> None:
     """A start must give the intercept and one number per design column (ConfigError)."""
     if start is not None and len(start) != len(names) + 1:
         raise ConfigError(
@@ -275,18 +279,24 @@ def step_size(scaling: Scaling, X: np.ndarray) -> float:
     """1 / L: L = CURVATURE x the largest eigenvalue of [1 Z]'[1 Z] / n on the standardised
     training columns Z, the largest curvature either loss can have there."""
     Z = (X - scaling.mean) / scaling.scale
-    gram = Z.T @ Z / len(Z)  # the intercept's column is orthogonal to centred Z: eigenvalue 1
-    top = max(1.0, float(np.linalg.eigvalsh(gram)[-1]))
-    return 1.0 / (CURVATURE * top)
+    return step_from_gram(Z.T @ Z / len(Z))
 
 
-def _resolve_lr(settings: TrainConfig, scaling: Scaling, X: np.ndarray, lr: object) -> TrainConfig:
+def step_from_gram(gram: np.ndarray) -> float:
+    """1 / L from Z'Z / n of the standardised columns (the intercept's column is orthogonal
+    to centred Z: its eigenvalue is 1)."""
+    return 1.0 / (CURVATURE * max(1.0, float(np.linalg.eigvalsh(gram)[-1])))
+
+
+def resolve_lr(settings: TrainConfig, lr: object, auto: Callable[[], float]) -> TrainConfig:
+    """The descent's settings with `lr`: a number, or "auto": auto() (the step 1 / L) for
+    SGD-like optimizers, the others keep settings.lr."""
     if isinstance(lr, str):
         if lr != "auto":
             raise ConfigError(f"lr must be a number > 0 or 'auto', got {shown(lr)}")
         if settings.optimizer not in SGD_LIKE:
             return settings
-        lr = step_size(scaling, X)
+        lr = auto()
     return replace(settings, lr=lr)  # TrainConfig checks a given number
 
 
@@ -303,7 +313,12 @@ def _descend(
     from ..engines import fit
 
     Z = (X - scaling.mean) / scaling.scale
-    result = fit(Z, y, replace(settings, loss=loss), names=design.names)
+    return descent(loss, fit(Z, y, replace(settings, loss=loss), names=design.names), scaling, mle)
+
+
+def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> Descent:
+    """A descent on the z-scores, mapped back to the original scale and measured against
+    the MLE."""
     params = scaling.to_original(result.params)
     gap = np.abs(params - mle.coef)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -319,7 +334,7 @@ def _descend(
     )
 
 
-def main_effect(design: Design, mle: MLEResult) -> str:
+def main_effect(spec: ModelSpec, mle: MLEResult) -> str:
     """The term with the largest |z| in plain words: how one unit (or, for a level of a
     categorical column, being at that level rather than the first) multiplies the odds of
     success, with the 95% interval, holding the other terms fixed."""
@@ -328,8 +343,8 @@ def main_effect(design: Design, mle: MLEResult) -> str:
     name = mle.names[j]
     low, high = mle.conf_int()[j]
     ratio, interval = _odds(mle.coef[j]), f"95% CI {_odds(low)} to {_odds(high)}"
-    success = f"{design.target} = {design.positive}"
-    level = _level(name, design.spec.levels)
+    success = f"{spec.target} = {spec.positive}"
+    level = _level(name, spec.levels)
     if level is None:
         what = f"Each unit of {name} multiplies the odds of {success} by {ratio}"
     else:
@@ -364,4 +379,16 @@ def _level(name: str, levels: dict[str, list[Any]]) -> tuple[str, str, str] | No
     return (column["col"] if column else expr), match["level"], str(known[0])
 
 
-__all__ = ["Descent", "Scaling", "TableFit", "fit_table", "main_effect", "step_size"]
+__all__ = [
+    "Descent",
+    "Scaling",
+    "TableFit",
+    "check_descent_start",
+    "descent",
+    "descent_words",
+    "fit_table",
+    "main_effect",
+    "resolve_lr",
+    "step_from_gram",
+    "step_size",
+]
