@@ -1,0 +1,200 @@
+"""A table too big for one process, fitted by `logitlab fit`: read in shares by several
+workers, or streamed from disk in chunks by one.
+
+fit_shards() is fit_table() for a folder of Parquet/CSV files or one large file: the coding
+agreed across workers (data.shards.agree_design), the MLE over every worker's chunks
+(stats.sharded.fit_sharded), and, when asked, the lecture's descent on the same columns
+standardised with moments agreed across workers (engines.distributed.descend). Every worker
+returns the same ShardedFit; no files here. What needs every row's prediction in one place
+(predictions, ROC, calibration, a held-out split) is not computed: the statistics that are
+come from sums over the shards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import budget
+from ..config import MAX_INT64, TrainConfig, check_int, check_losses
+from ..data.design import DEFAULT_MAX_LEVELS
+from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, agreed, open_shards
+from ..data.tables import CSV_SUFFIXES
+from ..errors import DataError
+from .fit import (
+    DEFAULT_EPOCHS,
+    Descent,
+    Scaling,
+    check_descent_start,
+    descent,
+    descent_words,
+    main_effect,
+    resolve_lr,
+    step_from_gram,
+)
+from .timing import timed
+
+if TYPE_CHECKING:
+    from ..data.shards import ShardedDesign
+    from ..engines.collective import Collective
+    from ..stats.sharded import ShardedMLEResult
+
+#: What a sharded fit does not produce, and why (for the report and the summary).
+NOT_PRODUCED = (
+    "per-row results (predictions.csv, the ROC curve, the calibration plot, the scikit-learn "
+    "metrics) and a held-out split are not produced for sharded data: they need every row's "
+    "prediction in one place, which is what reading the table in shares avoids; apply "
+    "model.json to the rows with `logitlab predict` for them"
+)
+
+
+@dataclass(frozen=True)
+class ShardedFit:
+    """Everything `logitlab fit` reports about a table read in shares (see fit_shards)."""
+
+    source: str
+    design: ShardedDesign
+    workers: int
+    chunk_rows: int
+    mle: ShardedMLEResult
+    train: TrainConfig | None
+    scaling: Scaling | None
+    descents: dict[str, Descent]
+    #: Why there is no descent, when there is none ("" otherwise).
+    descent_note: str
+    reading: str
+    seconds: float = 0.0
+
+    @property
+    def descent_words(self) -> str:
+        """How the descents were run (TableFit.descent_words); '' without a descent."""
+        return descent_words(self.train)
+
+    @property
+    def success(self) -> str:
+        """The event whose odds the model describes: 'GRADE = 1'."""
+        return f"{self.design.spec.target} = {self.design.spec.positive}"
+
+
+def open_table(data: str | Path) -> Shards:
+    """The shards of DATA: data.shards.open_shards, and also one CSV file (one unit, read in
+    chunks by one worker), which that refuses."""
+    path = Path(data)
+    if not (path.is_file() and path.suffix.lower() in CSV_SUFFIXES):
+        return open_shards(path)
+    import pandas
+
+    try:
+        columns = tuple(map(str, pandas.read_csv(path, nrows=0).columns))
+    except (pandas.errors.ParserError, pandas.errors.EmptyDataError, ValueError, OSError) as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"{path} is not a readable CSV table: {why}") from None
+    return Shards(path, "csv", columns, (Unit(path, -1, -1, path.stat().st_size),), columns)
+
+
+@timed
+def fit_shards(
+    data: str | Path,
+    group: Collective,
+    *,
+    formula: str | None = None,
+    target: str | None = None,
+    features: Sequence[str] | None = None,
+    positive: object = None,
+    missing: str = "drop",
+    max_levels: int = DEFAULT_MAX_LEVELS,
+    chunk_rows: int = CHUNK_ROWS,
+    losses: Sequence[str] | str = (),
+    train: TrainConfig | None = None,
+    lr: float | str = "auto",
+) -> ShardedFit:
+    """Fit a logistic regression to DATA (a folder of Parquet/CSV files, or one file) on the
+    workers of `group` (Local: one process streaming from disk), each reading its share
+    `chunk_rows` rows at a time. The model as fit_table's; `losses` (default none: the MLE
+    only), `train` and `lr` as there, the descent on the rows held in memory by each worker.
+    Every worker returns the same ShardedFit; an error on any worker is raised on all."""
+    chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
+    chosen = check_losses(losses) if losses != () else ()
+    settings = train if train is not None else TrainConfig(epochs=DEFAULT_EPOCHS)
+    shards = agreed(group, lambda: open_table(data))
+    mine = shards.share(group.rank, group.world)
+    design = agree_design(mine, group, formula=formula, target=target, features=features,
+                          positive=positive, missing=missing, max_levels=max_levels,
+                          chunk_rows=chunk_rows)  # fmt: skip
+    from ..stats.sharded import fit_sharded
+
+    mle = fit_sharded(lambda: design.batches(mine, chunk_rows), group, nobs=design.rows,
+                      successes=design.successes, names=design.names,
+                      intercept=design.intercept)  # fmt: skip
+    scaling, descents, note, used = None, {}, "", None
+    if not chosen:
+        note = "no gradient descent was asked for (no loss given): the MLE only"
+    elif design.intercept:
+        scaling, used, descents = _descents(design, mine, group, chosen, settings, lr, mle,
+                                            chunk_rows)  # fmt: skip
+    else:
+        note = ("gradient descent fits the lecture's net, which always has a bias; this model "
+                "has no intercept, so there is no descent to compare")  # fmt: skip
+    return ShardedFit(
+        source=f"{'folder' if Path(data).is_dir() else 'file'} {data}",
+        design=design,
+        workers=group.world,
+        chunk_rows=chunk_rows,
+        mle=mle,
+        train=used,
+        scaling=scaling,
+        descents=descents,
+        descent_note=note,
+        reading=main_effect(design.spec, mle),
+    )
+
+
+def _descents(
+    design: ShardedDesign,
+    mine: Shards,
+    group: Collective,
+    losses: Sequence[str],
+    settings: TrainConfig,
+    lr: float | str,
+    mle: ShardedMLEResult,
+    chunk_rows: int,
+) -> tuple[Scaling, TrainConfig, dict[str, Descent]]:
+    """Each worker holds its rows standardised with the agreed moments and descends with
+    the others; the results mapped back and measured against the MLE."""
+    from ..engines.distributed import descend
+    from ..stats.sharded import moments
+
+    check_descent_start(settings.init, design.names)
+    X, y = agreed(group, lambda: _held(design, mine, group.rank, chunk_rows))
+    mean, scale = moments(X, group)
+    scaling = Scaling(mean=mean, scale=scale)
+    Z = (X - mean) / scale
+    del X
+    used = resolve_lr(settings, lr, lambda: step_from_gram(group.sum(Z.T @ Z) / design.rows))
+    found = {
+        loss: descent(loss, descend(Z, y, replace(used, loss=loss), group, names=design.names),
+                      scaling, mle)
+        for loss in losses
+    }  # fmt: skip
+    return scaling, used, found
+
+
+def _held(
+    design: ShardedDesign, mine: Shards, rank: int, chunk_rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """This worker's rows in memory (X without the intercept, y), after checking they fit
+    (ConfigError: fewer rows per worker, or more workers)."""
+    rows, d = design.rows_per_worker[rank], len(design.names)
+    need = budget.Estimate(2.0 * rows * (d + 1) * 8, 0.0)  # X and Z side by side, and y
+    budget.check(need, "holding this worker's rows in memory for gradient descent")
+    parts = list(design.batches(mine, chunk_rows))
+    if not parts:
+        return np.zeros((0, d)), np.zeros(0)
+    return np.vstack([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+__all__ = ["NOT_PRODUCED", "ShardedFit", "fit_shards", "open_table"]
