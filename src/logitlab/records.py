@@ -375,14 +375,16 @@ def _(run: DigitsRun) -> dict:
 # --- any table (logitlab fit) ---
 from dataclasses import asdict  # noqa: E402
 
+from .data.design import ModelSpec  # noqa: E402
 from .studies.fit import Descent, TableFit  # noqa: E402
+from .studies.sharded import ShardedFit  # noqa: E402
 
 
 def _by_term(names: tuple[str, ...], values: object) -> dict[str, float]:
     return dict(zip(names, map(float, np.asarray(values, dtype=float)), strict=True))
 
 
-def _descent(run: TableFit, descent: Descent) -> dict:
+def _descent(run: TableFit | ShardedFit, descent: Descent) -> dict:
     """One gradient-descent fit: coefficients on both scales, distances to the MLE, verdict."""
     names = run.mle.names
     return {
@@ -401,28 +403,31 @@ def _descent(run: TableFit, descent: Descent) -> dict:
     }
 
 
-@to_record.register
-def _(run: TableFit) -> dict:
-    """results.json of `fit`: the data, the MLE with every statistic keyed by term name, the
-    descents beside it, the metrics per set of rows and the reading of the main effect."""
-    design, mle = run.design, run.mle
-    hl = mle.hosmer_lemeshow()
-    data = {
+def _fit_data(run: TableFit | ShardedFit, spec: ModelSpec, coding: tuple, used: int,
+              dropped: int) -> dict:  # fmt: skip
+    """results.json's "data" of `fit`: where the rows came from and how they were coded."""
+    table = isinstance(run, TableFit)
+    return {
         "source": run.source,
-        "formula": design.formula,
-        "target": design.target,
-        "positive": design.positive,
-        "negative": design.negative,
-        "coding": list(design.coding),
-        "rows_in_table": len(design.rows) + design.dropped,
-        "rows_dropped_missing": design.dropped,
-        "rows_used": len(design.rows),
-        "rows_held_out": int(run.held_out.sum()),
-        "rows_training": int(run.training.sum()),
-        "test_size": run.test_size,
-        "split_seed": run.split_seed if run.test_size is not None else None,
+        "formula": spec.formula,
+        "target": spec.target,
+        "positive": spec.positive,
+        "negative": spec.negative,
+        "coding": list(coding),
+        "rows_in_table": used + dropped,
+        "rows_dropped_missing": dropped,
+        "rows_used": used,
+        "rows_held_out": int(run.held_out.sum()) if table else 0,
+        "rows_training": int(run.training.sum()) if table else used,
+        "test_size": run.test_size if table else None,
+        "split_seed": run.split_seed if table and run.test_size is not None else None,
     }
-    statistics = {
+
+
+def _fit_mle(mle: MLEResult) -> dict:
+    """results.json's "mle" of `fit`: every statistic keyed by term name."""
+    table = mle.pred_table(0.5)
+    return {
         "nobs": mle.nobs,
         "loglik": mle.loglik,
         "llnull": mle.llnull,
@@ -434,46 +439,74 @@ def _(run: TableFit) -> dict:
         "prsquared": mle.prsquared,
         "converged": mle.converged,
         "iterations": mle.iterations,
+        "coefficients": mle.coefficient_table().rows(),
+        "odds_ratios": {
+            name: {"odds_ratio": row["estimate"], "lower": row["lower"], "upper": row["upper"]}
+            for name, row in mle.odds_ratios().rows().items()
+        },
+        "marginal_effects": mle.marginal_effects().rows(),
+        "pred_table": {
+            "threshold": 0.5,
+            "rows": "actual 0, actual 1",
+            "columns": "predicted 0, predicted 1",
+            "counts": table.astype(int).tolist(),
+        },
+        "hosmer_lemeshow": asdict(mle.hosmer_lemeshow()),
     }
-    table = mle.pred_table(0.5)
+
+
+def _fit_descent(run: TableFit | ShardedFit, names: tuple[str, ...]) -> dict:
+    """results.json's "gradient_descent" of `fit`: settings, standardisation, the fits."""
     return {
-        "data": data,
-        "mle": statistics
-        | {
-            "coefficients": mle.coefficient_table().rows(),
-            "odds_ratios": {
-                name: {"odds_ratio": row["estimate"], "lower": row["lower"], "upper": row["upper"]}
-                for name, row in mle.odds_ratios().rows().items()
-            },
-            "marginal_effects": mle.marginal_effects().rows(),
-            "pred_table": {
-                "threshold": 0.5,
-                "rows": "actual 0, actual 1",
-                "columns": "predicted 0, predicted 1",
-                "counts": table.astype(int).tolist(),
-            },
-            "hosmer_lemeshow": asdict(hl),
+        "settings": None if run.train is None else to_record(run.train),
+        "standardisation": None
+        if run.scaling is None
+        else {
+            name: {"mean": float(m), "scale": float(s)}
+            for name, m, s in zip(names, run.scaling.mean, run.scaling.scale, strict=True)
         },
-        "gradient_descent": {
-            "settings": None if run.train is None else to_record(run.train),
-            "standardisation": None
-            if run.scaling is None
-            else {
-                name: {"mean": float(m), "scale": float(s)}
-                for name, m, s in zip(
-                    design.names, run.scaling.mean, run.scaling.scale, strict=True
-                )
-            },
-            "fits": {loss: _descent(run, d) for loss, d in run.descents.items()},
-            "note": run.descent_note or None,
-        },
+        "fits": {loss: _descent(run, d) for loss, d in run.descents.items()},
+        "note": run.descent_note or None,
+    }
+
+
+@to_record.register
+def _(run: TableFit) -> dict:
+    """results.json of `fit`: the data, the MLE with every statistic keyed by term name, the
+    descents beside it, the metrics per set of rows and the reading of the main effect."""
+    design = run.design
+    return {
+        "data": _fit_data(run, design.spec, design.coding, len(design.rows), design.dropped),
+        "mle": _fit_mle(run.mle),
+        "gradient_descent": _fit_descent(run, design.names),
         "metrics": {rows: asdict(m) for rows, m in run.metrics.items()},
         "reading": run.reading,
         "provenance": provenance(run.seconds),
     }
 
 
-def fit_coefficient_rows(run: TableFit) -> list[dict]:
+@to_record.register
+def _(run: ShardedFit) -> dict:
+    """results.json of `fit` on a table read in shares: as a TableFit's without per-row
+    metrics, and how the rows were shared out ("sharded")."""
+    design = run.design
+    return {
+        "data": _fit_data(run, design.spec, design.coding, design.rows, design.dropped),
+        "mle": _fit_mle(run.mle),
+        "gradient_descent": _fit_descent(run, design.names),
+        "sharded": {
+            "workers": run.workers,
+            "chunk_rows": run.chunk_rows,
+            "rows_per_worker": list(design.rows_per_worker),
+            "rows": design.rows,
+            "dropped": design.dropped,
+        },
+        "reading": run.reading,
+        "provenance": provenance(run.seconds),
+    }
+
+
+def fit_coefficient_rows(run: TableFit | ShardedFit) -> list[dict]:
     """coefficients.csv: one row per term, the MLE's coefficient, SE, z, p and interval, its
     odds ratio with interval, and each descent's coefficient on the original scale."""
     rows = []
