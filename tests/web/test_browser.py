@@ -205,6 +205,8 @@ def test_a_phone_has_one_column_and_no_horizontal_scroll(phone, artifacts):
     phone.open()
     assert phone.js("document.documentElement.scrollWidth") <= 390
     assert phone.js("document.getElementById('bce-land').getBoundingClientRect().right") <= 390
+    table = "document.getElementById('readout')"
+    assert phone.js(f"{table}.scrollWidth <= {table}.parentElement.clientWidth")
     phone.page.screenshot(path=artifacts / "playground-phone.png", full_page=True)
     assert phone.errors == []
 

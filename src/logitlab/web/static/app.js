@@ -273,6 +273,7 @@ function showData(body) {
     `${fmt(body.xrange[1], 3)}.`;
   $("mle-note").textContent = body.mle ? "" : `No MLE: ${body.mle_note}`;
   $("row-truth").classList.toggle("off", !body.truth);
+  for (const item of document.querySelectorAll(".if-truth")) item.hidden = !body.truth;
   view = null;
   updateView();
   drawAll();
