@@ -1,6 +1,12 @@
 """`logitlab fit`: a table (or a shipped data set) to a fitted, checked, explained logistic
 regression in one folder: report.html, results.json, coefficients.csv, predictions.csv,
-model.json and the figures."""
+model.json and the figures.
+
+A table too big for memory is read in shares (studies.sharded): DATA a folder of files, or
+--chunk-rows (one process streaming from disk), or several workers (--workers K starts K
+local ones; torchrun starts them on one machine or many). Every worker runs this same
+command and computes the same fit; only rank 0 checks and writes the output folder and
+prints, and the workers agree on that check, so a refused folder is one error on all."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..config import check_formats, check_losses
+from ..config import MAX_INT64, check_formats, check_int, check_losses
 from ..errors import ConfigError
 from ..report.files import check_out_dir, staged_dir
 from .common import (
@@ -22,13 +28,17 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..studies.fit import TableFit
+    from ..studies.sharded import ShardedFit
 
 NAME = "fit"
 HELP = (
     "Fit a logistic regression to a table (CSV, TSV, Parquet) or a shipped data set: the "
     "maximum-likelihood fit with its statistics, gradient descent beside it, and how well it "
-    "predicts held-out rows; writes report.html, results.json, CSVs and model.json."
+    "predicts held-out rows; writes report.html, results.json, CSVs and model.json. A folder "
+    "of Parquet/CSV files, --chunk-rows or --workers: the table is read in shares, in chunks."
 )
+#: --loss unless given: a descent beside the MLE in memory; on shards, the MLE only.
+DEFAULT_LOSS = "bce"
 
 
 #: --start on a table: the descent runs on standardised columns.
@@ -41,7 +51,12 @@ TABLE_START = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", nargs="?", metavar="DATA", help="a CSV, TSV or Parquet file")
+    parser.add_argument(
+        "data",
+        nargs="?",
+        metavar="DATA",
+        help="a CSV, TSV or Parquet file, or a folder of Parquet (or CSV) files read in shares",
+    )
     parser.add_argument(
         "--dataset", metavar="NAME", help="a shipped data set instead of DATA (logitlab datasets)"
     )
@@ -87,9 +102,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = add_training_options(parser, loss=False, lr=False, start=TABLE_START)
     group.add_argument(
         "--loss",
-        default="bce",
+        default=None,
         metavar="{bce,mse,both}",
-        help="gradient descent beside the MLE on this loss, or both (default: %(default)s)",
+        help=f"gradient descent beside the MLE on this loss, or both (default: {DEFAULT_LOSS}; "
+        "on a table read in shares: none, the MLE only)",
     )
     group.add_argument(
         "--lr",
@@ -99,13 +115,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"columns, for sgd and momentum (adam keeps {DEFAULT_TRAINING.lr:g}) "
         "(default: %(default)s)",
     )
+    shards = parser.add_argument_group("a table read in shares")
+    shards.add_argument(
+        "--chunk-rows",
+        type=number,
+        default=None,
+        metavar="N",
+        help="rows read at a time; on one file, streams it from disk instead of reading it "
+        "whole (default: 1,000,000)",
+    )
+    shards.add_argument(
+        "--workers",
+        type=number,
+        default=1,
+        metavar="K",
+        help="start K local workers, each fitting its share of DATA (under torchrun: its "
+        "workers instead) (default: %(default)s)",
+    )
     add_output_options(parser, default_out="logitlab-fit")
     add_format_option(parser)
+    _keep_words(parser)
+
+
+def _keep_words(parser: argparse.ArgumentParser) -> None:
+    """Keep the words the command was given (args.argv, with its name first), so that
+    --workers can start workers running the same command."""
+    parse = parser.parse_known_args
+
+    def parse_keeping(args=None, namespace=None):  # argparse calls it so
+        found, extras = parse(args, namespace)
+        found.argv = [NAME, *(sys.argv[1:] if args is None else args)]
+        return found, extras
+
+    parser.parse_known_args = parse_keeping  # type: ignore[method-assign]
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..engines import collective
+    from .workers import MAX_WORKERS
+
     formats = check_formats(args.format)
-    losses = check_losses(args.loss)
+    workers = check_int("workers", args.workers, 1, MAX_WORKERS)
+    if args.chunk_rows is not None:
+        check_int("chunk_rows", args.chunk_rows, 1, MAX_INT64)
+    launched = collective.launched()
+    if launched and workers > 1:
+        raise ConfigError(
+            "--workers starts local workers; under torchrun the workers are torchrun's "
+            "(--nproc-per-node): drop --workers"
+        )
+    if launched or workers > 1 or args.chunk_rows is not None or _folder(args.data):
+        return _run_sharded(args, formats, workers, launched)
+    losses = check_losses(args.loss or DEFAULT_LOSS)
     auto = args.lr == "auto"  # fit_table sets it from the data; the template keeps the default
     train = training_config(args, lr=DEFAULT_TRAINING.lr if auto else args.lr)
     if (args.data is None) == (args.dataset is None):
@@ -142,6 +203,85 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _folder(data: str | None) -> bool:
+    from pathlib import Path
+
+    return data is not None and Path(data).is_dir()
+
+
+def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, launched: bool
+                 ) -> int:  # fmt: skip
+    """The table read in shares: refuse what needs every row in one place, start the local
+    workers (--workers), or, as one worker, fit with the others and (rank 0) write."""
+    if args.dataset is not None or args.data is None:
+        raise ConfigError(
+            "a table read in shares (--workers, --chunk-rows, torchrun) needs DATA, a Parquet "
+            "or CSV file or a folder of them; a shipped data set (--dataset) is read in memory"
+        )
+    if args.test_size is not None:
+        raise ConfigError(
+            "--test-size holds rows out of the fit, which needs every row's prediction in one "
+            "place; a table read in shares has no held-out split: split the files beforehand "
+            "and apply model.json to the held-out ones with logitlab predict"
+        )
+    losses = check_losses(args.loss) if args.loss is not None else ()
+    train = training_config(args, lr=DEFAULT_TRAINING.lr if args.lr == "auto" else args.lr)
+    if workers > 1 and not launched:
+        from .workers import run_workers
+
+        return run_workers(args.argv, workers)
+    from ..data.shards import CHUNK_ROWS, agreed
+    from ..engines import collective
+
+    group = collective.join()
+    try:
+        agreed(group, lambda: check_out_dir(args.out, args.force) if group.rank == 0 else None)
+        from ..report.fit import write_sharded_fit
+        from ..studies.sharded import fit_shards
+
+        fitted = fit_shards(
+            args.data,
+            group,
+            formula=args.formula,
+            target=args.target,
+            features=None if args.features is None else args.features.split(","),
+            positive=args.positive,
+            missing=args.missing,
+            max_levels=args.max_levels,
+            chunk_rows=CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows,
+            losses=losses,
+            train=train,
+            lr=args.lr,
+        )
+        if group.rank == 0:
+            if not args.quiet:
+                print("Writing the report ...", file=sys.stderr, flush=True)
+            with staged_dir(args.out, args.force) as stage:
+                names = write_sharded_fit(fitted, stage, formats=formats)
+            print_sharded_summary(fitted, args.out, names)
+    finally:
+        collective.leave()
+    return 0
+
+
+def print_sharded_summary(fitted: ShardedFit, out: str, names: list[str]) -> None:
+    """The MLE summary, the main effect in words, how the rows were shared, the descents,
+    what was not produced, and the files."""
+    from ..studies.sharded import NOT_PRODUCED
+
+    print(fitted.mle.summary())
+    print(f"\n{fitted.reading}\n")
+    design = fitted.design
+    shares = ", ".join(f"{rows:,}" for rows in design.rows_per_worker)
+    print(f"{design.rows:,} rows on {fitted.workers} worker(s) ({shares}), read at most "
+          f"{fitted.chunk_rows:,} at a time; {design.dropped:,} dropped for a missing "
+          "value")  # fmt: skip
+    _print_descents(fitted)
+    print(f"Not produced: {NOT_PRODUCED}.")
+    print(f"\nWrote {len(names)} files to {out}/: {', '.join(names)}")
+    print(f"Report: {out}/report.html")
+
+
 def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
     """The MLE summary, the main effect in words, the metrics, the descents, and the files."""
     print(fitted.mle.summary())
@@ -150,6 +290,13 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
         auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
         print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f}, log-loss "
               f"{m.log_loss:.4f}, Brier {m.brier:.4f}, ROC AUC {auc}")  # fmt: skip
+    _print_descents(fitted)
+    print(f"\nWrote {len(names)} files to {out}/: {', '.join(names)}")
+    print(f"Report: {out}/report.html")
+
+
+def _print_descents(fitted: TableFit | ShardedFit) -> None:
+    """How the descents ran and where each landed, or why there is none."""
     if fitted.train is not None:
         print(f"gradient descent on z-scores: {fitted.descent_words}")
     for loss, d in fitted.descents.items():
@@ -157,5 +304,3 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
               f"max |coef - MLE| {d.max_abs:.3g} ({d.max_se:.3g} standard errors)")  # fmt: skip
     if fitted.descent_note:
         print(fitted.descent_note)
-    print(f"\nWrote {len(names)} files to {out}/: {', '.join(names)}")
-    print(f"Report: {out}/report.html")

@@ -1,5 +1,6 @@
 """Write a fitted table to a folder: report.html, results.json, coefficients.csv,
-predictions.csv, model.json and the figures (the caller makes the folder atomic: staged_dir)."""
+predictions.csv, model.json and the figures (the caller makes the folder atomic: staged_dir).
+A table fitted in shares (studies.sharded) gets the same files but the per-row ones."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from ..data.design import model_record
 from ..records import fit_coefficient_rows, fit_prediction_rows, to_record
 from ..studies.fit import TableFit
+from ..studies.sharded import NOT_PRODUCED, ShardedFit
 from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
 from ..viz.style import loss_label
 from . import html as htmlpage
@@ -59,6 +61,28 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",))
     return names_in(folder)
 
 
+def write_sharded_fit(
+    run: ShardedFit, folder: Path, *, formats: Sequence[str] = ("png",)
+) -> list[str]:
+    """Write the files of a `fit` run on a table read in shares into folder: results.json,
+    coefficients.csv, model.json, report.html and the figures that need no row (odds ratios,
+    the descents beside the MLE); return the names written, sorted."""
+    folder = Path(folder)
+    results = to_record(run)
+    figures = {"odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}")}
+    if run.descents:
+        figures["gd-vs-mle.png"] = plot_gd_vs_mle(
+            run.mle, {loss: d.params for loss, d in run.descents.items()}
+        )
+    for name, figure in figures.items():
+        save_figure(figure, folder / name, formats=formats)
+    write_json(results, folder / "results.json")
+    write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
+    write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
+    (folder / "report.html").write_text(render_sharded_html(run, results, folder))
+    return names_in(folder)
+
+
 def _num(value: object, digits: int = 4) -> str:
     """A number for a table cell: fixed decimals, or 3 significant digits when tiny or huge."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -97,7 +121,7 @@ def data_section(run: TableFit, data: dict) -> str:
 """
 
 
-def mle_section(run: TableFit, mle: dict) -> str:
+def mle_section(run: TableFit | ShardedFit, mle: dict) -> str:
     """The coefficient table and the fit's statistics, as statsmodels' Logit reports them."""
     rows = [
         [name, _num(r["estimate"]), _num(r["se"]), f"{r['z']:.3f}", _p(r["p"]),
@@ -128,7 +152,7 @@ information; z = coef / SE; p two-sided; 95% Wald intervals.</p>
 """
 
 
-def effects_section(run: TableFit, mle: dict, folder: Path) -> str:
+def effects_section(run: TableFit | ShardedFit, mle: dict, folder: Path) -> str:
     """Odds ratios with the forest plot, and the average marginal effects."""
     ratios = [
         [name, _num(r["odds_ratio"], 3), f"[{_num(r['lower'], 3)}, {_num(r['upper'], 3)}]"]
@@ -207,7 +231,7 @@ def _brier_of_base_rate(run: TableFit) -> float:
     return rate * (1 - rate)
 
 
-def descent_section(run: TableFit, gd: dict, folder: Path) -> str:
+def descent_section(run: TableFit | ShardedFit, gd: dict, folder: Path) -> str:
     """The lecture's gradient descent beside the MLE: coefficients, distances, verdicts."""
     if not run.descents:
         return f"<h2>Gradient descent beside the MLE</h2>\n<p>{html.escape(gd['note'])}.</p>"
@@ -247,18 +271,64 @@ def _verdict(convergence: dict) -> str:
     )
 
 
-def about_section(results: dict) -> str:
+def about_section(results: dict, *, per_row: bool = True) -> str:
+    """When and with what the run was made, and which file holds what (per_row: there is a
+    predictions.csv)."""
     prov = results["provenance"]
+    rows = " each row's prediction in <code>predictions.csv</code>," if per_row else ""
     versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v)
     took = f" in {prov['seconds']:.2f} s" if prov["seconds"] is not None else ""
     return f"""
 <h2>About this run</h2>
 <p>Finished {html.escape(prov["finished"])}{took} on {html.escape(prov["machine"]["system"])}
 ({prov["machine"]["cores"]} cores), with {html.escape(versions)}. Every number on this page is
-in <code>results.json</code>; the coefficients also in <code>coefficients.csv</code>, each
-row's prediction in <code>predictions.csv</code>, and the model, to apply to new rows with
-<code>logitlab predict</code>, in <code>model.json</code>.</p>
+in <code>results.json</code>; the coefficients also in <code>coefficients.csv</code>,{rows}
+and the model, to apply to new rows with <code>logitlab predict</code>, in
+<code>model.json</code>.</p>
 """
+
+
+def sharded_data_section(run: ShardedFit, data: dict, sharded: dict) -> str:
+    """Where the rows came from, how the workers shared them, and how columns were coded."""
+    workers = sharded["workers"]
+    shares = ", ".join(f"{rows:,}" for rows in sharded["rows_per_worker"])
+    how = (
+        f"read in shares by {workers} workers (rows used per worker, in rank order: {shares})"
+        if workers > 1
+        else "streamed from disk by one process"
+    )
+    coding = "".join(f"<li>{html.escape(note)}</li>" for note in data["coding"])
+    return f"""
+<h2>Data</h2>
+<p>{html.escape(data["source"].capitalize())}, {how}, at most {sharded["chunk_rows"]:,} rows
+at a time: {data["rows_in_table"]:,} rows, of which {data["rows_dropped_missing"]:,} were
+dropped for a missing value in a used column, leaving {data["rows_used"]:,}, all of them used
+for fitting.</p>
+<p>Model: <code>{html.escape(data["formula"])}</code>. The target is
+<code>{html.escape(data["target"])}</code>; success ({html.escape(run.success)}) is coded 1,
+{html.escape(str(data["negative"]))} is 0. The coding was agreed by every worker from the
+whole table's values. How the columns became numbers:</p>
+<ul>{coding}</ul>
+"""
+
+
+def render_sharded_html(run: ShardedFit, results: dict, folder: Path) -> str:
+    """The page of a fit on shards: data, reading, MLE, effects, goodness of fit, descent,
+    and what is not produced, and why."""
+    mle = results["mle"]
+    body = f"""
+{sharded_data_section(run, results["data"], results["sharded"])}
+<h2>In plain words</h2>
+<p>{html.escape(run.reading)}</p>
+{mle_section(run, mle)}
+{effects_section(run, mle, folder)}
+{goodness_section(mle)}
+<h2>Per-row results</h2>
+<p>{html.escape(NOT_PRODUCED[0].upper() + NOT_PRODUCED[1:])}.</p>
+{descent_section(run, results["gradient_descent"], folder)}
+{about_section(results, per_row=False)}
+"""
+    return htmlpage.page(f"logitlab fit — {run.design.spec.formula}", body)
 
 
 def render_html(run: TableFit, results: dict, folder: Path, shown: str) -> str:
