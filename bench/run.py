@@ -7,7 +7,9 @@
 - mle: the maximum-likelihood fit against scikit-learn and statsmodels at 10**5..10**7 rows
   (bench/mle.py);
 - distributed: the MLE on a Parquet table on disk, in memory, out of core and on 2 workers,
-  against the same peers, and the parallel efficiency (bench/distributed.py).
+  against the same peers, and the parallel efficiency (bench/distributed.py);
+- web: the playground in Debian's chromium: first load, and a slider change's redraw of the
+  lecture's fit measured in the page (bench/web.py).
 
     .venv/bin/python bench/run.py                  # all sections (several minutes)
     .venv/bin/python bench/run.py --quick          # one repetition each, n up to 10**6
@@ -41,8 +43,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import distributed  # bench/distributed.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
+import web  # bench/web.py
 
-SECTIONS = ("lecture", "optimizers", "mle", "distributed")
+SECTIONS = ("lecture", "optimizers", "mle", "distributed", "web")
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -175,6 +178,10 @@ def main() -> None:
     if "distributed" in chosen:
         print("\n== a table on disk: out of core and on 2 workers (bench/distributed.py) ==")
         distributed.show(distributed.run(args.quick))
+    if "web" in chosen:
+        print("\n== the playground in chromium (bench/web.py) ==")
+        for label, value in web.run(10 if args.quick else web.CHANGES):
+            print(f"{label:<58} {value}")
 
 
 def lecture_section(args: argparse.Namespace) -> None:
