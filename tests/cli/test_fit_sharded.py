@@ -5,6 +5,7 @@ checked against statsmodels here), and model.json good for `logitlab predict`.""
 
 import csv
 import json
+import socket
 import subprocess
 import sys
 
@@ -222,3 +223,22 @@ def test_the_help_names_the_default_chunk(capsys):
     with pytest.raises(SystemExit):
         cli.main(["fit", "--help"])
     assert f"{CHUNK_ROWS:,}" in " ".join(capsys.readouterr().out.split())
+
+
+def test_under_torchrun_a_refused_output_folder_is_said_once(inputs, tmp_path):
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+         "--master-addr", "127.0.0.1", "--master-port", str(port), "-m", "logitlab", "fit",
+         str(inputs / "parts"), "--formula", FORMULA, "--out", str(taken)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode != 0
+    said = [line for line in done.stderr.splitlines() if line.startswith("logitlab fit: error:")]
+    assert len(said) == 1 and "taken exists and is not empty" in said[0]
+    assert [p.name for p in taken.iterdir()] == ["keep.txt"]

@@ -11,11 +11,15 @@ prints, and the workers agree on that check, so a refused folder is one error on
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import MAX_INT64, check_formats, check_int, check_losses
-from ..errors import ConfigError
+from ..errors import ConfigError, LogitlabError
 from ..report.files import check_out_dir, staged_dir
 from .common import (
     DEFAULT_TRAINING,
@@ -159,12 +163,15 @@ def run(args: argparse.Namespace) -> int:
     if args.chunk_rows is not None:
         check_int("chunk_rows", args.chunk_rows, 1, MAX_INT64)
     launched = collective.launched()
-    if launched and workers > 1:
-        raise ConfigError(
-            "--workers starts local workers; under torchrun the workers are torchrun's "
-            "(--nproc-per-node): drop --workers"
-        )
-    if launched or workers > 1 or args.chunk_rows is not None or _folder(args.data):
+    if launched:
+        with _rank_0_speaks():
+            if workers > 1:
+                raise ConfigError(
+                    "--workers starts local workers; under torchrun the workers are "
+                    "torchrun's (--nproc-per-node): drop --workers"
+                )
+            return _run_sharded(args, formats, workers, launched)
+    if workers > 1 or args.chunk_rows is not None or _folder(args.data):
         return _run_sharded(args, formats, workers, launched)
     losses = check_losses(args.loss or DEFAULT_LOSS)
     auto = args.lr == "auto"  # fit_table sets it from the data; the template keeps the default
@@ -203,9 +210,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _folder(data: str | None) -> bool:
-    from pathlib import Path
+@contextmanager
+def _rank_0_speaks() -> Iterator[None]:
+    """On a worker: every worker meets the same usage error (exit 2), as they check the same
+    words and agree on everything else, so rank 0 says it and the others only exit 2."""
+    try:
+        yield
+    except LogitlabError as exc:
+        if exc.exit_code == 2 and os.environ.get("RANK") != "0":
+            raise SystemExit(2) from None
+        raise
 
+
+def _folder(data: str | None) -> bool:
     return data is not None and Path(data).is_dir()
 
 
