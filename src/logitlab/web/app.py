@@ -195,7 +195,8 @@ async def _events(run, request: Request, runs: Runs) -> AsyncIterator[str]:
                     yield _event("cancelled", {"epoch": run.epoch})
                 return
             now = time.monotonic()
-            if run.epoch != sent_epoch and now - sent_at >= PROGRESS_SECONDS:
+            fresh = run.params is not None and run.epoch != sent_epoch
+            if fresh and now - sent_at >= PROGRESS_SECONDS:
                 sent_epoch, sent_at = run.epoch, now
                 yield _event("progress", {"epoch": run.epoch, "epochs": run.epochs,
                                           "params": run.params})  # fmt: skip
