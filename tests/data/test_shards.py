@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from logitlab.data.datasets import load_dataset
-from logitlab.data.design import build_design
+from logitlab.data.design import ModelSpec, build_design
 from logitlab.data.shards import agree_design, open_shards
 from logitlab.engines.collective import Local
 from logitlab.errors import ConfigError, DataError
@@ -170,3 +170,54 @@ def test_refusals_match_build_design(tmp_path):
     shards = open_shards(write_parquet(gaps, tmp_path / "g"))
     with pytest.raises(DataError, match="'x' has 1 missing value"):
         agree_design(shards, Local(), formula="y ~ x", missing="error")
+
+
+def numeric_table(n=1000, seed=2):
+    """Numeric and true/false columns of several Arrow types, with nulls, NaN and a null
+    target: the columns read straight from Parquet without formulaic."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    x[[4, 300]] = np.nan
+    count = pa.array(rng.integers(0, 9, size=n), mask=np.arange(n) % 97 == 5)
+    y = pa.array((rng.random(n) < 1 / (1 + np.exp(-x))).astype(np.int8), mask=np.arange(n) == 9)
+    return pa.table({
+        "x": x, "small": rng.normal(size=n).astype(np.float32), "count": count,
+        "flag": rng.random(n) < 0.3, "odd name": rng.integers(-5, 5, size=n), "y": y,
+    })  # fmt: skip
+
+
+def test_numeric_columns_are_read_without_formulaic_as_build_design_codes_them(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "n"
+    folder.mkdir()
+    whole = numeric_table()
+    for i, start in enumerate(range(0, 1000, 400)):
+        pq.write_table(whole.slice(start, 400), folder / f"p{i}.parquet", row_group_size=150)
+    frame = whole.to_pandas()  # what pandas reads: nulls as NaN, so those rows are dropped
+    formula = "y ~ small + x + flag + count + `odd name`"
+    reference = build_design(frame, formula=formula)
+    shards = open_shards(folder)
+    monkeypatch.setattr(ModelSpec, "design", lambda *_: pytest.fail("formulaic was used"))
+    for reuse in (False, True):
+        agreed = agree_design(shards, Local(), formula=formula)
+        parts = [
+            (x.copy(), y.copy())
+            for r in range(3)
+            for x, y in agreed.batches(shards.share(r, 3), chunk_rows=64, reuse=reuse)
+        ]
+        assert max(len(x) for x, _ in parts) == 64
+        np.testing.assert_array_equal(np.vstack([x for x, _ in parts]), reference.X)
+        np.testing.assert_array_equal(np.concatenate([y for _, y in parts]), reference.y)
+        assert all(x.flags.c_contiguous and x.dtype == np.float64 for x, _ in parts)
+
+
+def test_an_infinite_value_is_refused_as_build_design_refuses_it(tmp_path):
+    frame = table(300).assign(x=lambda f: np.where(np.arange(300) == 50, np.inf, f["x"]))
+    shards = open_shards(write_parquet(frame, tmp_path / "d"))
+    design = agree_design(shards, Local(), formula="y ~ x + age")
+    with pytest.raises(DataError, match="term 'x' is NaN or infinite in 1 row") as caught:
+        list(design.batches(shards))
+    with pytest.raises(DataError, match="term 'x' is NaN or infinite in 1 row"):
+        build_design(frame, formula="y ~ x + age")
+    assert "\n" not in str(caught.value)

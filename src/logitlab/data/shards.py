@@ -20,8 +20,9 @@ poly() ...) are refused. A mistake found on one worker becomes the same error on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 1_000_000
 #: The kinds of column a scan tells apart (pandas' types of a chunk's column).
 KIND_TEXT, KIND_BOOL, KIND_INT, KIND_FLOAT = "text", "bool", "int", "float"
+#: Rows laid from Arrow's columns into X at a time: the block being written stays in cache.
+COPY_ROWS = 1 << 12
 
 T = TypeVar("T")
 
@@ -284,6 +287,7 @@ class ShardedDesign:
     dropped: int
     rows_per_worker: tuple[int, ...]
     successes: int
+    _held: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -294,10 +298,21 @@ class ShardedDesign:
         return self.spec.intercept
 
     def batches(
-        self, shards: Shards, chunk_rows: int = CHUNK_ROWS
+        self, shards: Shards, chunk_rows: int = CHUNK_ROWS, *, reuse: bool = False
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(X, y) of `shards`' rows, at most chunk_rows at a time: X float64 without the
-        intercept column, coded by the agreed spec; rows with a missing value are left out."""
+        """(X, y) of `shards`' rows, at most chunk_rows at a time: X float64 (C order)
+        without the intercept column, coded by the agreed spec; rows with a missing value
+        are left out. When every term is a numeric Parquet column as it is (plain_columns),
+        X is laid straight from Arrow's record batches, without pandas or formulaic.
+
+        reuse=True (that path only): X and y are views of one buffer this design keeps,
+        overwritten by the next chunk and the next call: for a consumer done with a chunk
+        before it asks for the next, as fit_sharded's passes are. Memory then stays at one
+        chunk, and no chunk's pages are allocated anew."""
+        chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
+        if plain_columns(self.spec, shards):
+            yield from self._read(shards, chunk_rows, reuse)
+            return
         spec = self.spec
         for frame in shards.chunks((spec.target, *spec.columns), chunk_rows):
             keep = ~frame.isna().to_numpy().any(axis=1)
@@ -307,6 +322,131 @@ class ShardedDesign:
             x = spec.design(kept)
             y = (kept[spec.target].to_numpy() == spec.positive).astype(np.float64)
             yield x, y
+
+    def _read(
+        self, shards: Shards, chunk_rows: int, reuse: bool
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """batches() of plain numeric columns: record batches (row groups, or parts of them)
+        laid one after another into a chunk of up to chunk_rows rows, so a pass makes few
+        calls however small the row groups are."""
+        spec, d = self.spec, len(self.spec.names)
+        size = min(chunk_rows, shards.rows or 1)
+        x, y = self._buffer(size, d) if reuse else (np.empty((size, d)), np.empty(size))
+        filled = 0
+        for batch in _record_batches(shards, (spec.target, *spec.names), chunk_rows):
+            if filled + batch.num_rows > size:
+                yield x[:filled], y[:filled]
+                if not reuse:
+                    x, y = np.empty((size, d)), np.empty(size)
+                filled = 0
+            filled += _lay(batch, spec, x[filled:], y[filled:])
+        if filled:
+            yield x[:filled], y[:filled]
+
+    def _buffer(self, rows: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """The reused chunk buffer (X rows x d, y), made anew when a chunk needs more rows."""
+        held = self._held.get("buffer")
+        if held is None or held[0].shape[0] < rows or held[0].shape[1] != d:
+            held = self._held["buffer"] = (np.empty((rows, d)), np.empty(rows))
+        return held[0][:rows], held[1][:rows]
+
+
+def _lay(batch: Any, spec: ModelSpec, x: np.ndarray, y: np.ndarray) -> int:
+    """Write a record batch's rows into the first rows of x and y: its rows with a null or
+    NaN are left out, an infinite value is refused as ModelSpec.design refuses it. The rows
+    written."""
+    m = batch.num_rows
+    finite = _fill(x[:m], [batch.column(name) for name in spec.names])
+    target = batch.column(spec.target)
+    labels = target.to_numpy(zero_copy_only=False)
+    absent = _absent(target, labels)
+    if finite and absent is None:
+        np.equal(labels, spec.positive, out=y[:m], casting="unsafe")
+        return m
+    keep = ~np.isnan(x[:m]).any(axis=1)  # nulls are NaN here
+    if absent is not None:
+        keep &= ~absent
+    k = int(keep.sum())
+    x[:k] = x[:m][keep]
+    design_module._check_finite(x[:k], spec.names, np.arange(k))
+    np.equal(labels[keep], spec.positive, out=y[:k], casting="unsafe")
+    return k
+
+
+def plain_columns(spec: ModelSpec, shards: Shards) -> bool:
+    """Whether every term of `spec` is a numeric or true/false Parquet column taken as it is
+    (no categories, interactions or transforms): then its columns of the design are the
+    table's columns, read without formulaic."""
+    factors = spec.factors
+    if shards.kind != "parquet" or spec.transforms or not shards.units:
+        return False
+    if sorted(spec.names) != sorted(spec.columns) or set(factors) != set(spec.names):
+        return False
+    if any(state.get("kind") != "numerical" for state in factors.values()):
+        return False
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(shards.units[0].path)  # every file's, as open_shards checked
+    types = pyarrow.types
+    return all(
+        types.is_integer(t) or types.is_floating(t) or types.is_boolean(t)
+        for t in (schema.field(name).type for name in spec.names)
+    )
+
+
+def _record_batches(shards: Shards, columns: Sequence[str], chunk_rows: int) -> Iterator[Any]:
+    """Arrow record batches of `columns` from these Parquet units in order, at most
+    chunk_rows rows each (a batch never spans row groups), the columns decoded in parallel;
+    nothing read ahead, so memory stays at one chunk."""
+    import pyarrow.dataset as ds
+    from pyarrow.fs import LocalFileSystem
+
+    parquet, local = ds.ParquetFileFormat(), LocalFileSystem()
+    for path in dict.fromkeys(u.path for u in shards.units):
+        groups = [u.group for u in shards.units if u.path == path]
+        try:
+            fragment = parquet.make_fragment(str(path), filesystem=local, row_groups=groups)
+            yield from fragment.to_batches(
+                columns=list(columns),
+                batch_size=chunk_rows,
+                batch_readahead=0,
+                fragment_readahead=1,
+            )
+        except Exception as exc:  # pyarrow's read errors
+            raise DataError(f"cannot read {path}: {_first_line(exc)}") from None
+
+
+def _fill(x: np.ndarray, columns: Sequence[Any]) -> bool:
+    """Lay Arrow's numeric columns into the rows of x, COPY_ROWS at a time (the block being
+    written stays in cache); True when every value is finite (a block's sum is: a NaN, from
+    a null too, or an infinity makes it not, and so rarely does overflow)."""
+    values = [_numbers(column) for column in columns]
+    finite = True
+    for start in range(0, len(x), COPY_ROWS):
+        block = x[start : start + COPY_ROWS]
+        for j, column in enumerate(values):
+            block[:, j] = column[start : start + COPY_ROWS]
+        finite = finite and math.isfinite(block.sum())
+    return finite
+
+
+def _numbers(column: Any) -> np.ndarray:
+    """An Arrow integer, float or boolean column as NumPy numbers (no copy for numbers
+    without nulls); nulls become NaN (and then missing)."""
+    import pyarrow
+
+    if column.null_count:
+        column = column.cast(pyarrow.float64(), safe=False)
+    return column.to_numpy(zero_copy_only=False)
+
+
+def _absent(target: Any, labels: np.ndarray) -> np.ndarray | None:
+    """The rows whose target is missing (null, or NaN for numbers), or None when none is."""
+    absent = target.is_null().to_numpy(zero_copy_only=False) if target.null_count else None
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        absent = np.isnan(labels) if absent is None else absent | np.isnan(labels)
+    return absent
 
 
 def agree_design(
