@@ -127,7 +127,7 @@ def test_datasets_lists_one_line_each(capsys):
         (["fit", "{in}/table.csv", "--dataset", "spector"], "one of them"),
         (["fit", "{in}/missing.csv", "--target", "y"], "missing.csv does not exist"),
         (["fit", "{in}/empty.csv", "--target", "y"], "is empty"),
-        (["fit", "{in}", "--target", "y"], "is a folder, not a table file"),
+        (["fit", "{in}", "--target", "y"], "is neither Parquet"),
         (["fit", "--dataset", "spektor"], "data set must be one of"),
         (["fit", "{in}/table.csv", "--target", "nope"], "nope"),
         (["fit", "{in}/table.csv", "--formula", "y ~ (x"], "does not parse"),

@@ -193,11 +193,12 @@ def test_a_worker_killed_mid_fit_fails_the_run_and_writes_nothing(
     assert "Wrote" not in out
 
 
-def test_test_size_is_refused_on_shards(inputs, tmp_path, capfd):
+def test_a_split_is_refused_on_shards(inputs, tmp_path, capfd):
     for where in (["--workers", 2], ["--chunk-rows", 7], []):
-        code, _, err = fit(capfd, inputs / "parts", "--test-size", 0.2, *where,
-                           "--out", tmp_path / "o")  # fmt: skip
-        assert code == 2 and err.count("\n") == 1 and "held-out split" in err
+        for split in (["--test-size", 0.2], ["--split-seed", 3]):
+            code, _, err = fit(capfd, inputs / "parts", *split, *where,
+                               "--out", tmp_path / "o")  # fmt: skip
+            assert code == 2 and err.count("\n") == 1 and "held-out split" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of rows held out, stratified by the target, e.g. 0.2 (default: none)",
     )
     split.add_argument(
-        "--split-seed", type=number, default=0, help="seed of the split (default: %(default)s)"
+        "--split-seed", type=number, default=None, help="seed of the split (default: 0)"
     )
     group = add_training_options(parser, loss=False, lr=False, start=TABLE_START)
     group.add_argument(
@@ -195,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         missing=args.missing,
         max_levels=args.max_levels,
         test_size=args.test_size,
-        split_seed=args.split_seed,
+        split_seed=0 if args.split_seed is None else args.split_seed,
         losses=losses,
         train=train,
         lr=args.lr,
@@ -235,11 +235,11 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
             "a table read in shares (--workers, --chunk-rows, torchrun) needs DATA, a Parquet "
             "or CSV file or a folder of them; a shipped data set (--dataset) is read in memory"
         )
-    if args.test_size is not None:
+    if args.test_size is not None or args.split_seed is not None:
         raise ConfigError(
-            "--test-size holds rows out of the fit, which needs every row's prediction in one "
-            "place; a table read in shares has no held-out split: split the files beforehand "
-            "and apply model.json to the held-out ones with logitlab predict"
+            "--test-size and --split-seed hold rows out of the fit, which needs every row's "
+            "prediction in one place; a table read in shares has no held-out split: split the "
+            "files beforehand and apply model.json to the held-out ones with logitlab predict"
         )
     losses = check_losses(args.loss) if args.loss is not None else ()
     train = training_config(args, lr=DEFAULT_TRAINING.lr if args.lr == "auto" else args.lr)
