@@ -60,12 +60,15 @@ class Worker:
             _run(*item)
 
     def close(self) -> None:
-        """Refuse new jobs, let the queued ones finish, stop the thread."""
+        """Let the queued jobs finish and stop the thread (refusing new jobs meanwhile); a
+        later submit starts a new one, as an app started again needs."""
         with self._ready:
             self._closed = True
             self._ready.notify()
         if self._thread is not None:
             self._thread.join()
+        with self._ready:
+            self._closed, self._thread = False, None
 
     def _take(self, lane: deque) -> tuple[Future, Callable[[], Any]] | None:
         with self._ready:
