@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-pytest.importorskip("fastapi")
-schemathesis = pytest.importorskip("schemathesis")
+import schemathesis
 from hypothesis import HealthCheck, settings
 
 from logitlab.web.app import create_app
