@@ -1,0 +1,83 @@
+"""A bounded load test on a real server: uvicorn on 127.0.0.1, 50 concurrent clients for 20 s
+mixing the page's requests (config, data, fits of the lecture's size with fewer epochs,
+landscapes). Every answer must be a 200 (the normal mix stays inside every bound), and the
+server must write nothing to disk. `pytest -s` prints the latency percentiles and throughput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+import httpx
+import numpy as np
+import pytest
+import uvicorn
+
+from logitlab.web.app import create_app
+
+CLIENTS, SECONDS = 50, 20.0
+REQUESTS = [
+    ("GET", "/api/config", None),
+    ("POST", "/api/data", {"source": "simulate"}),
+    ("POST", "/api/data", {"source": "dataset", "name": "spector"}),
+    ("POST", "/api/fit", {"train": {"epochs": 1000}}),
+    ("POST", "/api/fit", {"train": {"epochs": 1000, "optimizer": "adam", "lr": 0.1}}),
+    ("POST", "/api/landscape", {"grid": 61}),
+]
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """The app on uvicorn in a background thread, on a free port of 127.0.0.1."""
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+async def _client(base: str, index: int, stop: float, log: list) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        k = index
+        while time.monotonic() < stop:
+            method, path, body = REQUESTS[k % len(REQUESTS)]
+            k += 1
+            began = time.monotonic()
+            response = await client.request(method, path, json=body)
+            log.append((path, response.status_code, time.monotonic() - began))
+
+
+def test_fifty_clients_for_twenty_seconds(server, tmp_path):
+    log: list[tuple[str, int, float]] = []
+
+    async def main() -> float:
+        began = time.monotonic()
+        await asyncio.gather(*(_client(server, i, began + SECONDS, log) for i in range(CLIENTS)))
+        return time.monotonic() - began
+
+    took = asyncio.run(main())
+    statuses = {status for _, status, _ in log}
+    assert statuses == {200}, [entry for entry in log if entry[1] != 200][:5]
+    seconds = np.array([s for _, _, s in log])
+    p50, p99 = np.percentile(seconds, [50, 99]) * 1000
+    print(f"\nload: {CLIENTS} clients, {took:.1f} s, {len(log)} requests, "
+          f"{len(log) / took:.0f} requests/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms")  # fmt: skip
+    for path in sorted({p for p, _, _ in log}):
+        own = np.array([s for p, _, s in log if p == path])
+        print(f"  {path:<16} {len(own):>6} requests  p50 {np.percentile(own, 50) * 1000:6.0f} ms"
+              f"  p99 {np.percentile(own, 99) * 1000:6.0f} ms")  # fmt: skip
+    assert len(log) > CLIENTS
+    assert list(tmp_path.iterdir()) == []
