@@ -4,7 +4,6 @@ by Playwright (its own browser download is not needed: executable_path)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,10 +21,10 @@ def server_url() -> Iterator[str]:
     """The playground's address; the server stops when the session ends."""
     import uvicorn
 
+    from logitlab.cli.serve import bind
     from logitlab.web.app import create_app
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = bind("127.0.0.1", 0)  # as `logitlab serve` listens
     config = uvicorn.Config(create_app(), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

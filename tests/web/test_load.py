@@ -7,7 +7,6 @@ server must write nothing to disk. `pytest -s` prints the latency percentiles an
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 import uvicorn
 
+from logitlab.cli.serve import bind
 from logitlab.web.app import create_app
 
 CLIENTS, SECONDS = 50, 20.0
@@ -33,12 +33,10 @@ REQUESTS = [
 def server(tmp_path, monkeypatch):
     """The app on uvicorn in a background thread, on a free port of 127.0.0.1."""
     monkeypatch.chdir(tmp_path)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
+    listener = bind("127.0.0.1", 0)  # as `logitlab serve` listens
+    port = listener.getsockname()[1]
+    running = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not running.started and time.monotonic() < deadline:
@@ -47,6 +45,7 @@ def server(tmp_path, monkeypatch):
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=10)
+    listener.close()
 
 
 async def _client(base: str, index: int, stop: float, log: list) -> None:

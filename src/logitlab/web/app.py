@@ -69,7 +69,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await compute(warm)
+        config.update(await compute(lambda: warm(limits)))
         yield
         runs.cancel_all()
         await asyncio.to_thread(worker.close)
@@ -83,12 +83,12 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     async def compute(job: Callable[[], Any], *, long: bool = False) -> Any:
         return await asyncio.wrap_future(worker.submit(job, long=long))
 
-    config: dict = {}
+    config: dict = {}  # made by warm() as the server starts
 
     @app.get("/api/config")
     async def get_config() -> dict:
         """The lecture's defaults, the server's bounds, the shipped data sets."""
-        if not config:
+        if not config:  # an app run without its lifespan (a bare TestClient)
             config.update(await compute(lambda: config_body(limits)))
         return config
 

@@ -15,6 +15,7 @@ import io
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -413,9 +414,12 @@ def diagram_svg(kind: str) -> bytes:
     return draw(lecture_net(LECTURE_INIT_SEED)).pipe(format="svg")
 
 
-def warm() -> None:
-    """Load the fused engine's compiled code (from Numba's cache, or compile it) and the
-    lecture's data, so the first request is as fast as the rest."""
+def warm(limits: Limits) -> dict:
+    """Everything the page's first load asks for, made before the server answers anyone: the
+    fused engine's compiled code (from Numba's cache, or compiled), the lecture's data and
+    landscape, the diagram, and /api/config's body (it reads every shipped data set), which
+    it returns. A fresh server then loads the page as fast as a warm one. (A server whose
+    limits refuse the lecture's landscape skips it: the page will not ask for it.)"""
     from ..engines.batch import fit_batch
 
     data = load_data(SimulateSpec(), Limits())
@@ -423,3 +427,7 @@ def warm() -> None:
               progress=lambda k, w: None)  # fmt: skip
     fit_batch(data.x[:4, None], data.y[:4], loss=list(LOSSES), epochs=2, engine="auto",
               optimizer="adam", batch_size=2)  # fmt: skip
+    with suppress(ConfigError):
+        landscape(data, LandscapeRequest(), limits)
+    diagram_svg("compact")
+    return config_body(limits)
