@@ -154,3 +154,48 @@ def test_out_of_core_equals_in_memory_with_every_statistic(tmp_path):
     hl, hl_memory = streamed.hosmer_lemeshow(), memory.hosmer_lemeshow()
     assert hl.groups == hl_memory.groups
     assert hl.statistic == pytest.approx(hl_memory.statistic, rel=0.05)  # edges to a bin
+
+
+#: The child of the memory test: warm up (imports, compiled pass) on a small table, then
+#: print how much a streamed fit of the big one raised the peak resident memory (MB).
+PEAK = """
+import resource, sys
+from logitlab.data.shards import agree_design, open_shards
+from logitlab.engines.collective import Local
+from logitlab.stats.sharded import fit_sharded
+
+def fit(path):
+    shards = open_shards(path)
+    design = agree_design(shards, Local(), formula=sys.argv[3], chunk_rows=5000)
+    fit_sharded(lambda: design.batches(shards, 5000, reuse=True), Local(), nobs=design.rows,
+                successes=design.successes, names=design.names)
+
+peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+fit(sys.argv[1])
+before = peak()
+fit(sys.argv[2])
+print(peak() - before)
+"""
+
+
+def test_streaming_memory_does_not_grow_with_the_table(tmp_path):
+    # one Parquet file each (row groups of 10**4 rows), 21 float64 columns: the 4N-row
+    # table is 67 MB, 50 MB more than the N-row one; chunks are 5000 rows (0.8 MB)
+    rng = np.random.default_rng(3)
+    names = [f"x{j}" for j in range(20)]
+    for rows in (5_000, 100_000, 400_000):
+        x = rng.normal(size=(rows, 20))
+        y = (rng.random(rows) < 1 / (1 + np.exp(-0.1 * x.sum(axis=1)))).astype(float)
+        table = pa.table({**{n: x[:, j] for j, n in enumerate(names)}, "y": y})
+        pq.write_table(table, tmp_path / f"{rows}.parquet", row_group_size=10_000)
+    formula = "y ~ " + " + ".join(names)
+
+    def raised(rows):
+        command = [sys.executable, "-c", PEAK, str(tmp_path / "5000.parquet"),
+                   str(tmp_path / f"{rows}.parquet"), formula]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return float(done.stdout.split()[-1])
+
+    small, big = raised(100_000), raised(400_000)
+    assert big - small < 12, (small, big)  # MB: not the 50 MB that holding the rows takes

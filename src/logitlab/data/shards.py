@@ -397,8 +397,9 @@ def plain_columns(spec: ModelSpec, shards: Shards) -> bool:
 
 def _record_batches(shards: Shards, columns: Sequence[str], chunk_rows: int) -> Iterator[Any]:
     """Arrow record batches of `columns` from these Parquet units in order, at most
-    chunk_rows rows each (a batch never spans row groups), the columns decoded in parallel;
-    nothing read ahead, so memory stays at one chunk."""
+    chunk_rows rows each, the columns decoded in parallel. One row group is scanned at a
+    time: a scan of several reads ahead of a slow consumer (a Newton pass) into memory that
+    grows with the file, whatever batch_readahead says."""
     import pyarrow.dataset as ds
     from pyarrow.fs import LocalFileSystem
 
@@ -406,13 +407,12 @@ def _record_batches(shards: Shards, columns: Sequence[str], chunk_rows: int) -> 
     for path in dict.fromkeys(u.path for u in shards.units):
         groups = [u.group for u in shards.units if u.path == path]
         try:
-            fragment = parquet.make_fragment(str(path), filesystem=local, row_groups=groups)
-            yield from fragment.to_batches(
-                columns=list(columns),
-                batch_size=chunk_rows,
-                batch_readahead=0,
-                fragment_readahead=1,
-            )
+            fragment = parquet.make_fragment(str(path), filesystem=local)
+            fragment.ensure_complete_metadata()  # the footer, read once for every group
+            for group in groups:
+                yield from fragment.subset(row_group_ids=[group]).to_batches(
+                    columns=list(columns), batch_size=chunk_rows, batch_readahead=0
+                )
         except Exception as exc:  # pyarrow's read errors
             raise DataError(f"cannot read {path}: {_first_line(exc)}") from None
 
