@@ -33,6 +33,13 @@ class DivergenceError(LogitlabError, ArithmeticError):
         )
 
 
+class WorkerLost(LogitlabError):
+    """Another worker of a fit on several stopped answering (it died, or its machine did):
+    the run cannot finish. Exit code 1: nothing the user typed was wrong."""
+
+    exit_code = 1
+
+
 class SeparationError(DataError):
     """The classes are (quasi-)separable, so the maximum-likelihood estimate does not exist."""
 

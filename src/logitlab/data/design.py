@@ -239,41 +239,26 @@ def build_design(
     y, positive, negative = _code_target(kept[target], target, positive)
     _check_level_counts(kept, rhs, used, max_levels)
     matrix = _materialize(rhs, kept[list(used)])
-    spec_f = matrix.model_spec
-    all_names = tuple(spec_f.column_names)
-    intercept = INTERCEPT in all_names
-    names = tuple(n for n in all_names if n != INTERCEPT)
-    if not names:
-        raise ConfigError(f"formula must have a term besides the intercept, got {shown(formula)}")
-    levels = _levels(spec_f.encoder_state)
-    for expr, values in levels.items():
-        if len(values) > max_levels:
-            raise DataError(_too_many_levels(expr, len(values), max_levels))
-    x = np.asarray(matrix, dtype=np.float64)
-    x = np.ascontiguousarray(x[:, [i for i, n in enumerate(all_names) if n != INTERCEPT]])
-    _check_finite(x, names, rows)
-    check_columns(x, names, intercept)
-    spec = ModelSpec(
+    spec = coded_spec(
+        matrix.model_spec,
         formula=formula,
-        rhs=_rhs_text(spec_f.formula, intercept),
-        names=names,
-        intercept=intercept,
         target=target,
         positive=positive,
         negative=negative,
-        factors={
-            expr: {"kind": kind.value, **({"levels": levels[expr]} if expr in levels else {})}
-            for expr, (kind, _) in spec_f.encoder_state.items()
-        },
-        transforms={k: _to_json(v, k) for k, v in spec_f.transform_state.items()},
         columns=used,
+        max_levels=max_levels,
     )
+    all_names = tuple(matrix.model_spec.column_names)
+    x = np.asarray(matrix, dtype=np.float64)
+    x = np.ascontiguousarray(x[:, [i for i, n in enumerate(all_names) if n != INTERCEPT]])
+    _check_finite(x, spec.names, rows)
+    check_columns(x, spec.names, spec.intercept)
     coding = _coding_notes(spec, kept, used)
     return Design(
         X=x,
         y=y,
-        names=names,
-        intercept=intercept,
+        names=spec.names,
+        intercept=spec.intercept,
         target=target,
         positive=positive,
         negative=negative,
@@ -281,6 +266,47 @@ def build_design(
         dropped=len(frame) - len(rows),
         coding=coding,
         spec=spec,
+    )
+
+
+def coded_spec(
+    coded: Any,
+    *,
+    formula: str,
+    target: str,
+    positive: Any,
+    negative: Any,
+    columns: tuple[str, ...],
+    max_levels: int,
+) -> ModelSpec:
+    """The ModelSpec of a formula whose right-hand side formulaic has coded on some rows
+    (`coded`: its ModelSpec, holding the column names, each factor's levels and the
+    transforms' state): build_design codes the table, a sharded design a few rows holding
+    every agreed level. ConfigError when no term but the intercept is left, DataError for a
+    factor with more than max_levels levels."""
+    all_names = tuple(coded.column_names)
+    intercept = INTERCEPT in all_names
+    names = tuple(n for n in all_names if n != INTERCEPT)
+    if not names:
+        raise ConfigError(f"formula must have a term besides the intercept, got {shown(formula)}")
+    levels = _levels(coded.encoder_state)
+    for expr, values in levels.items():
+        if len(values) > max_levels:
+            raise DataError(_too_many_levels(expr, len(values), max_levels))
+    return ModelSpec(
+        formula=formula,
+        rhs=_rhs_text(coded.formula, intercept),
+        names=names,
+        intercept=intercept,
+        target=target,
+        positive=positive,
+        negative=negative,
+        factors={
+            expr: {"kind": kind.value, **({"levels": levels[expr]} if expr in levels else {})}
+            for expr, (kind, _) in coded.encoder_state.items()
+        },
+        transforms={k: _to_json(v, k) for k, v in coded.transform_state.items()},
+        columns=columns,
     )
 
 

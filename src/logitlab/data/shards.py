@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from .. import errors
-from ..config import MAX_INT64, check_int, shown
-from ..errors import ConfigError, DataError, LogitlabError
+from ..config import MAX_INT64, check_int
+from ..errors import ConfigError, DataError, LogitlabError, WorkerLost
 from . import design as design_module
-from .design import DEFAULT_MAX_LEVELS, INTERCEPT, ModelSpec
+from .design import DEFAULT_MAX_LEVELS, ModelSpec
 from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES
 
 if TYPE_CHECKING:
@@ -48,13 +48,6 @@ KIND_TEXT, KIND_BOOL, KIND_INT, KIND_FLOAT = "text", "bool", "int", "float"
 COPY_ROWS = 1 << 12
 
 T = TypeVar("T")
-
-
-class WorkerLost(LogitlabError):
-    """Another worker stopped answering (it died, or its machine did): the run cannot
-    finish. Exit code 1: nothing the user typed was wrong."""
-
-    exit_code = 1
 
 
 # --- the files and their units -----------------------------------------------------------
@@ -670,29 +663,14 @@ def _spec(
             "from all rows), which a table read in shares does not have; transform the column "
             "before sharding, or leave the transform out"
         )
-    all_names = tuple(spec_f.column_names)
-    intercept = INTERCEPT in all_names
-    names = tuple(n for n in all_names if n != INTERCEPT)
-    if not names:
-        raise ConfigError(f"formula must have a term besides the intercept, got {shown(formula)}")
-    levels = design_module._levels(spec_f.encoder_state)
-    for expr, values in levels.items():
-        if len(values) > max_levels:
-            raise DataError(design_module._too_many_levels(expr, len(values), max_levels))
-    return ModelSpec(
+    return design_module.coded_spec(
+        spec_f,
         formula=formula,
-        rhs=design_module._rhs_text(spec_f.formula, intercept),
-        names=names,
-        intercept=intercept,
         target=target,
         positive=success,
         negative=failure,
-        factors={
-            expr: {"kind": kind.value, **({"levels": levels[expr]} if expr in levels else {})}
-            for expr, (kind, _) in spec_f.encoder_state.items()
-        },
-        transforms={},
         columns=used,
+        max_levels=max_levels,
     )
 
 

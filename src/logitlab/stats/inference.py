@@ -93,22 +93,23 @@ def marginal_effects(
     names: tuple[str, ...],
     coef: np.ndarray,
     cov: np.ndarray,
-    fitted: np.ndarray,
+    mean_weight: float,
     curvature: np.ndarray,
+    nobs: int,
     intercept: bool,
 ) -> Effects:
     """Average marginal effects dP/dx_j = mean(w) b_j, w = p (1 - p), of every non-intercept
     term, with delta-method standard errors (statsmodels' get_margeff(at="overall",
-    method="dydx")). The Jacobian d AME_j / d b_l = mean(w) [j = l] + b_j mean(w (1 - 2p) x_l);
-    `curvature` is sum w (1 - 2p) x over the rows (the last Newton pass computed it)."""
-    n = len(fitted)
-    mean_w = float(np.mean(fitted * (1.0 - fitted)))
+    method="dydx")). The Jacobian d AME_j / d b_l = mean(w) [j = l] + b_j mean(w (1 - 2p) x_l).
+    Only sums over the rows enter, so a fit in memory and one on shards share this: the mean
+    weight mean(w), `curvature` = sum w (1 - 2p) x (the last Newton pass computes it) and
+    the rows `nobs`."""
     keep = slice(1, None) if intercept else slice(None)
     slopes = coef[keep]
-    jacobian = np.outer(slopes, curvature / n)
-    jacobian[:, keep] += mean_w * np.eye(len(slopes))
+    jacobian = np.outer(slopes, curvature / nobs)
+    jacobian[:, keep] += mean_weight * np.eye(len(slopes))
     se = np.sqrt(np.diag(jacobian @ cov @ jacobian.T))
-    return wald(names[keep], mean_w * slopes, se, "dy/dx")
+    return wald(names[keep], mean_weight * slopes, se, "dy/dx")
 
 
 def pred_table(labels: np.ndarray, fitted: np.ndarray, threshold: float) -> np.ndarray:

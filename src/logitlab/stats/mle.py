@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -145,8 +146,15 @@ class MLEResult:
     def marginal_effects(self) -> inference.Effects:
         """Average marginal effects dy/dx of each non-intercept term, with delta-method
         standard errors, z, p and 95% intervals (statsmodels' get_margeff())."""
+        mean_weight = float(np.mean(self.fitted * (1.0 - self.fitted)))
         return inference.marginal_effects(
-            self.names, self.coef, self.cov, self.fitted, self.curvature, self.intercept
+            self.names,
+            self.coef,
+            self.cov,
+            mean_weight,
+            self.curvature,
+            self.nobs,
+            self.intercept,
         )
 
     def pred_table(self, threshold: float = 0.5) -> np.ndarray:
@@ -228,24 +236,8 @@ def fit(
         if (why := separation(design, labels, names)) is not None:
             raise SeparationError(why)
 
-    mean = float(labels.mean())
-    newton = _Newton(at, n, mean, intercept, names, separated, features)
-    coef, last, cov, converged, iterations = newton.solve(tol, max_iter)
-    return MLEResult(
-        coef=coef,
-        se=np.sqrt(np.diag(cov)),
-        cov=cov,
-        loglik=last.loglik,
-        converged=converged,
-        iterations=iterations,
-        nobs=n,
-        names=names,
-        llnull=null_loglik(n, mean),
-        intercept=intercept,
-        fitted=fitted,
-        labels=labels,
-        curvature=last.curvature,
-    )
+    newton = _Newton(at, n, float(labels.mean()), intercept, names, separated, features)
+    return MLEResult(**newton.fit(tol, max_iter), fitted=fitted, labels=labels)
 
 
 def null_loglik(nobs: int, mean: float) -> float:
@@ -273,7 +265,8 @@ class _Newton:
         separated: Callable[[np.ndarray, Pass], None],
         features: np.ndarray | None = None,
     ) -> None:
-        self.at, self.nobs, self.intercept, self.names = at, nobs, intercept, names
+        self.at, self.nobs, self.mean = at, nobs, mean
+        self.intercept, self.names = intercept, names
         self.separated, self.features = separated, features
         self.separation_checked = False
         # Start from the intercept-only MLE, logit(mean y): the first pass then gives the
@@ -284,6 +277,17 @@ class _Newton:
             self.start_coef[0] = math.log(mean / (1.0 - mean))
         self.weight = mean * (1.0 - mean) if intercept else 0.25
         self.start = self.at(self.start_coef)
+
+    def fit(self, tol: float, max_iter: int) -> dict[str, Any]:
+        """solve(), as the fields every MLEResult has (in memory and on shards alike; each
+        adds its own per-row statistics)."""
+        coef, last, cov, converged, iterations = self.solve(tol, max_iter)
+        return {
+            "coef": coef, "se": np.sqrt(np.diag(cov)), "cov": cov, "loglik": last.loglik,
+            "converged": converged, "iterations": iterations, "nobs": self.nobs,
+            "names": self.names, "llnull": null_loglik(self.nobs, self.mean),
+            "intercept": self.intercept, "curvature": last.curvature,
+        }  # fmt: skip
 
     def solve(self, tol: float, max_iter: int) -> tuple[np.ndarray, Pass, np.ndarray, bool, int]:
         """Check the rank, iterate, invert the information: (coef, the pass at coef, its

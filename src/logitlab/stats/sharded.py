@@ -36,7 +36,7 @@ from ..model import sigmoid
 from ..result import INTERCEPT
 from . import inference
 from .irls import SATURATED, Pass, newton_pass
-from .mle import MAX_ITER, TOL, MLEResult, _Newton, null_loglik
+from .mle import MAX_ITER, TOL, MLEResult, _Newton
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
 HL_BINS = 1 << 14
@@ -61,12 +61,15 @@ class ShardedMLEResult(MLEResult):
     def marginal_effects(self) -> inference.Effects:
         """Average marginal effects with delta-method standard errors, as in memory (the
         mean weight and curvature are sums over every worker's rows)."""
-        keep = slice(1, None) if self.intercept else slice(None)
-        slopes = self.coef[keep]
-        jacobian = np.outer(slopes, self.curvature / self.nobs)
-        jacobian[:, keep] += self.mean_weight * np.eye(len(slopes))
-        se = np.sqrt(np.diag(jacobian @ self.cov @ jacobian.T))
-        return inference.wald(self.names[keep], self.mean_weight * slopes, se, "dy/dx")
+        return inference.marginal_effects(
+            self.names,
+            self.coef,
+            self.cov,
+            self.mean_weight,
+            self.curvature,
+            self.nobs,
+            self.intercept,
+        )
 
     def pred_table(self, threshold: float = 0.5) -> np.ndarray:
         """The 2 x 2 classification table at 0.5 (the only threshold counted on the shards)."""
@@ -135,26 +138,10 @@ def fit_sharded(
         if current.saturated:
             raise SeparationError(_separation(coef, current.saturated, names))
 
-    mean = successes / nobs
-    newton = _Newton(passes, nobs, mean, intercept, names, separated)
-    coef, last, cov, converged, iterations = newton.solve(tol, max_iter)
-    mean_weight, counts, risk = passes.statistics(coef)
-    return ShardedMLEResult(
-        coef=coef,
-        se=np.sqrt(np.diag(cov)),
-        cov=cov,
-        loglik=last.loglik,
-        converged=converged,
-        iterations=iterations,
-        nobs=nobs,
-        names=names,
-        llnull=null_loglik(nobs, mean),
-        intercept=intercept,
-        curvature=last.curvature,
-        mean_weight=mean_weight / nobs,
-        counts=counts,
-        risk=risk,
-    )
+    newton = _Newton(passes, nobs, successes / nobs, intercept, names, separated)
+    fields = newton.fit(tol, max_iter)
+    mean_weight, counts, risk = passes.statistics(fields["coef"])
+    return ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
 
 
 class _Passes:
