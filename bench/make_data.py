@@ -1,8 +1,9 @@
 """The distributed bench's table on disk: n rows of 10 standard normal float64 features
 x1..x10 and a 0/1 label y drawn from modest true coefficients (no separation), written twice:
-one Parquet file with row groups of 10**6 rows, and a folder of Parquet files of 10**6 rows
-each. The rows are drawn a block at a time (seeded by block), so memory stays at one block
-whatever n is, and both copies hold the same rows in the same order.
+one Parquet file with row groups of a block's rows, and a folder of Parquet files of one
+block each; a block is 10**6 rows, or n / 10 for smaller n (so that 2 workers always have
+files to share). The rows are drawn a block at a time (seeded by block), so memory stays at
+one block whatever n is, and both copies hold the same rows in the same order.
 
     .venv/bin/python bench/make_data.py 10000000            # into a new temporary folder
     .venv/bin/python bench/make_data.py 1000000 --out /tmp/x
@@ -33,16 +34,17 @@ def block(index: int, rows: int) -> pa.Table:
 
 
 def write(folder: Path, n: int) -> tuple[Path, Path]:
-    """Write the n-row table into `folder` as one file (row groups of BLOCK rows) and as a
-    folder of files; returns (file, folder of files)."""
+    """Write the n-row table into `folder` as one file (a row group per block) and as a
+    folder of files (a file per block); returns (file, folder of files)."""
     single, parts = folder / "table.parquet", folder / "parts"
     parts.mkdir(parents=True, exist_ok=True)
+    size = max(1, min(BLOCK, n // 10))
     writer = None
-    for index, start in enumerate(range(0, n, BLOCK)):
-        table = block(index, min(BLOCK, n - start))
+    for index, start in enumerate(range(0, n, size)):
+        table = block(index, min(size, n - start))
         if writer is None:
             writer = pq.ParquetWriter(single, table.schema)
-        writer.write_table(table, row_group_size=BLOCK)
+        writer.write_table(table, row_group_size=size)
         pq.write_table(table, parts / f"part-{index:05d}.parquet", row_group_size=BLOCK)
     if writer is not None:
         writer.close()

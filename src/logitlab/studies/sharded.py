@@ -127,7 +127,9 @@ def fit_shards(
                           chunk_rows=chunk_rows)  # fmt: skip
     from ..stats.sharded import fit_sharded
 
-    mle = fit_sharded(lambda: design.batches(mine, chunk_rows), group, nobs=design.rows,
+    # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
+    mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
+                      nobs=design.rows,
                       successes=design.successes, names=design.names,
                       intercept=design.intercept)  # fmt: skip
     scaling, descents, note, used = None, {}, "", None
