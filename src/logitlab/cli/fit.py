@@ -188,12 +188,7 @@ def run(args: argparse.Namespace) -> int:
     table = read_table(args.data) if args.data is not None else args.dataset
     fitted = fit_table(
         table,
-        formula=args.formula,
-        target=args.target,
-        features=None if args.features is None else args.features.split(","),
-        positive=args.positive,
-        missing=args.missing,
-        max_levels=args.max_levels,
+        **model_options(args),
         test_size=args.test_size,
         split_seed=0 if args.split_seed is None else args.split_seed,
         losses=losses,
@@ -208,6 +203,14 @@ def run(args: argparse.Namespace) -> int:
         names = write_fit(fitted, stage, formats=formats)
     print_summary(fitted, args.out, names)
     return 0
+
+
+def model_options(args: argparse.Namespace) -> dict:
+    """The model's options as fit_table and fit_shards take them."""
+    features = None if args.features is None else args.features.split(",")
+    return {"formula": args.formula, "target": args.target, "features": features,
+            "positive": args.positive, "missing": args.missing,
+            "max_levels": args.max_levels}  # fmt: skip
 
 
 @contextmanager
@@ -259,12 +262,7 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
         fitted = fit_shards(
             args.data,
             group,
-            formula=args.formula,
-            target=args.target,
-            features=None if args.features is None else args.features.split(","),
-            positive=args.positive,
-            missing=args.missing,
-            max_levels=args.max_levels,
+            **model_options(args),
             chunk_rows=CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows,
             losses=losses,
             train=train,

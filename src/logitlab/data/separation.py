@@ -90,13 +90,7 @@ def separation(design: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> 
         rows = _grown(rows, margins_strict <= 1e-9, margins_strict)
     coef = strict.x[:p] if complete else weak.x
     direction = coef / scale
-    direction = direction / np.abs(direction).max()
-    terms = " ".join(
-        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
-        for b, name in zip(direction, names, strict=True)
-        if abs(b) > 1e-9
-    )
-    terms = terms[2:] if terms.startswith("+ ") else "-" + terms[2:]
+    terms = direction_text(direction, names, 1e-9)
     if complete:
         what = f"complete separation: {terms} is > 0 for every y = 1 and < 0 for every y = 0"
     else:
@@ -115,3 +109,15 @@ def _grown(rows: np.ndarray, wrong: np.ndarray, margins: np.ndarray) -> np.ndarr
     candidates = np.flatnonzero(wrong)
     worst = candidates[np.argsort(margins[candidates])[:WORKING_ROWS]]
     return np.union1d(rows, worst)
+
+
+def direction_text(direction: np.ndarray, names: Sequence[str], smallest: float) -> str:
+    """A direction in coefficient space as a linear form, scaled so its largest weight is 1:
+    '0.5*x1 - 1*x2' (weights below `smallest` after scaling left out)."""
+    direction = direction / np.abs(direction).max()
+    terms = " ".join(
+        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
+        for b, name in zip(direction, names, strict=True)
+        if abs(b) > smallest
+    )
+    return terms[2:] if terms.startswith("+ ") else "-" + terms[2:]

@@ -39,24 +39,15 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",))
     sets = {f"{name} rows": m for name, m in run.metrics.items()}
     shown = "held-out" if "held-out" in run.metrics else "training"
     classes = (f"{run.design.target} = {run.design.negative}", run.success)
-    figures = {
-        "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
+    per_row = {
         "roc.png": plot_roc(sets),
         "calibration.png": plot_calibration(sets),
         "confusion.png": plot_confusion(
             run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
         ),
     }
-    if run.descents:
-        figures["gd-vs-mle.png"] = plot_gd_vs_mle(
-            run.mle, {loss: d.params for loss, d in run.descents.items()}
-        )
-    for name, figure in figures.items():
-        save_figure(figure, folder / name, formats=formats)
-    write_json(results, folder / "results.json")
-    write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
+    _write_model_files(run, results, folder, per_row, formats)
     write_csv(fit_prediction_rows(run), folder / "predictions.csv")
-    write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
     (folder / "report.html").write_text(render_html(run, results, folder, shown))
     return names_in(folder)
 
@@ -69,7 +60,19 @@ def write_sharded_fit(
     the descents beside the MLE); return the names written, sorted."""
     folder = Path(folder)
     results = to_record(run)
-    figures = {"odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}")}
+    _write_model_files(run, results, folder, {}, formats)
+    (folder / "report.html").write_text(render_sharded_html(run, results, folder))
+    return names_in(folder)
+
+
+def _write_model_files(run: TableFit | ShardedFit, results: dict, folder: Path,
+                       figures: dict, formats: Sequence[str]) -> None:  # fmt: skip
+    """What every fit writes: the odds ratios, the descents beside the MLE (if any) and the
+    given figures; results.json, coefficients.csv and model.json."""
+    figures = {
+        "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
+        **figures,
+    }
     if run.descents:
         figures["gd-vs-mle.png"] = plot_gd_vs_mle(
             run.mle, {loss: d.params for loss, d in run.descents.items()}
@@ -79,8 +82,6 @@ def write_sharded_fit(
     write_json(results, folder / "results.json")
     write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
     write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
-    (folder / "report.html").write_text(render_sharded_html(run, results, folder))
-    return names_in(folder)
 
 
 def _num(value: object, digits: int = 4) -> str:

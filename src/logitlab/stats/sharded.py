@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import check_float, check_int
-from ..data.separation import separation
+from ..data.separation import direction_text, separation
 from ..data.shards import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
@@ -215,13 +215,7 @@ class _Passes:
 
 def _separation(coef: np.ndarray, saturated: int, names: tuple[str, ...]) -> str:
     """Separation as the iterates show it: saturated rows, and the coefficients' direction."""
-    direction = coef / np.abs(coef).max()
-    terms = " ".join(
-        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
-        for b, name in zip(direction, names, strict=True)
-        if abs(b) > 1e-3
-    )
-    terms = terms[2:] if terms.startswith("+ ") else "-" + terms[2:]
+    terms = direction_text(coef, names, 1e-3)
     return (
         f"separation: Newton's steps stopped shrinking while {saturated:,} rows have fitted "
         f"probabilities within {SATURATED:g} of 0 or 1, the coefficients growing along "
