@@ -2,6 +2,9 @@
 stacked in rank order: against logitlab.fit (params, history) and against torch.optim over
 DataLoader's batches written out here.
 
+descend_replicated (every worker holds every row) against torch.optim over the batches of
+DistributedSampler written out here.
+
 The workers are this file run as a script with torchrun's variables (cli.workers.worker_env),
 all cases in one launch: each worker pickles what descend() returned or raised."""
 
@@ -20,7 +23,7 @@ import torch
 from logitlab.cli.workers import free_port, worker_env
 from logitlab.config import TrainConfig
 from logitlab.engines import fit
-from logitlab.errors import DataError, DivergenceError
+from logitlab.errors import ConfigError, DataError, DivergenceError
 from logitlab.model import lecture_net
 
 N, D = 400, 3
@@ -61,6 +64,13 @@ CASES = {
     "diverges": (TrainConfig(engine="fused", epochs=50, loss="mse", lr=1e7), 200),
 }
 
+#: descend_replicated's cases, on the first N_ODD rows (odd: DistributedSampler pads).
+N_ODD = 301
+REPLICATED = {
+    "replicated sgd": TrainConfig(engine="eager", epochs=5, batch_size=64, lr=0.1, shuffle_seed=4),
+    "replicated adam": TrainConfig(epochs=5, optimizer="adam", batch_size=64, lr=0.05),
+}
+
 
 def data() -> tuple[np.ndarray, np.ndarray]:
     """Standardised features and labels drawn from a logistic model."""
@@ -74,7 +84,7 @@ def worker(out: Path) -> None:
     """One worker: every case on its share of the rows, then a share with a NaN on worker 1
     only (every worker must raise worker 1's error, not wait for it)."""
     from logitlab.engines.collective import join, leave
-    from logitlab.engines.distributed import descend
+    from logitlab.engines.distributed import descend, descend_replicated
 
     group = join(timeout=60)
     x, y = data()
@@ -96,6 +106,12 @@ def worker(out: Path) -> None:
         )
     except DataError as exc:
         done["nan on worker 1"] = str(exc)
+    for name, cfg in REPLICATED.items():
+        done[name] = descend_replicated(x[:N_ODD], y[:N_ODD], cfg, group, names=["a", "b", "c"])
+    try:
+        descend_replicated(x, y, TrainConfig(engine="eager", batch_size=63), group)
+    except ConfigError as exc:
+        done["odd batch"] = str(exc)
     leave()
     out.joinpath(f"rank{group.rank}.pkl").write_bytes(pickle.dumps(done))
 
@@ -125,11 +141,7 @@ def torch_reference(cfg: TrainConfig) -> np.ndarray:
     final [w0, w1, ...]."""
     x, y = (torch.tensor(v, dtype=torch.float32) for v in data())
     net = lecture_net(cfg.init_seed, D)
-    if cfg.optimizer == "adam":
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
-    else:
-        momentum = cfg.momentum if cfg.optimizer == "momentum" else 0.0
-        opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=momentum, nesterov=cfg.nesterov)
+    opt = torch_optimizer(net, cfg)
     batches = [(x, y[:, None])]
     if cfg.batch_size is not None:
         g = torch.Generator().manual_seed(cfg.shuffle_seed)
@@ -146,6 +158,56 @@ def torch_reference(cfg: TrainConfig) -> np.ndarray:
             opt.step()
             opt.zero_grad()
     return np.concatenate((net[0].bias.detach().numpy(), net[0].weight.detach().numpy()[0]))
+
+
+def torch_optimizer(net: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """The torch.optim optimizer cfg names, built here."""
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
+    momentum = cfg.momentum if cfg.optimizer == "momentum" else 0.0
+    return torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=momentum, nesterov=cfg.nesterov)
+
+
+def sampler_reference(cfg: TrainConfig, world: int = 2) -> np.ndarray:
+    """DDP over DistributedSampler written out in one process: step k of an epoch takes
+    every rank's k-th local batch (its sampler's order cut in batch_size / world) and
+    descends the mean of the ranks' mean losses (DDP averages the ranks' gradients)."""
+    x, y = (torch.tensor(v[:N_ODD], dtype=torch.float32) for v in data())
+    y = y[:, None]
+    net = lecture_net(cfg.init_seed, D)
+    opt = torch_optimizer(net, cfg)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    local = cfg.batch_size // world
+    for epoch in range(cfg.epochs):
+        orders = []
+        for rank in range(world):
+            sampler = torch.utils.data.distributed.DistributedSampler(
+                range(N_ODD), num_replicas=world, rank=rank, shuffle=True, seed=cfg.shuffle_seed
+            )
+            sampler.set_epoch(epoch)
+            orders.append(list(sampler))
+        assert len(orders[0]) * world > N_ODD  # padded with repeats
+        for k in range(0, len(orders[0]), local):
+            means = [loss_fn(net[0](x[o[k : k + local]]), y[o[k : k + local]]) for o in orders]
+            (sum(means) / world).backward()
+            opt.step()
+            opt.zero_grad()
+    return np.concatenate((net[0].bias.detach().numpy(), net[0].weight.detach().numpy()[0]))
+
+
+@pytest.mark.parametrize("name", REPLICATED)
+def test_replicated_equals_torch_optim_over_distributed_sampler(runs, name):
+    cfg = REPLICATED[name]
+    first, second = runs[0][name], runs[1][name]
+    assert first.engine == "eager" and first.epochs == cfg.epochs
+    np.testing.assert_allclose(first.params, sampler_reference(cfg), rtol=0, atol=1e-5)
+    assert np.array_equal(first.history.params, second.history.params)
+    assert first.final_loss == second.final_loss
+
+
+def test_replicated_refuses_a_batch_not_divisible_by_the_workers(runs):
+    messages = [run["odd batch"] for run in runs]
+    assert messages[0] == messages[1] == "batch_size must be a multiple of the 2 workers, got 63"
 
 
 FITS = [name for name in CASES if name != "diverges"]

@@ -22,11 +22,14 @@ float32 rounding, for both engines:
 History, convergence and divergence are judged as in one process (result.py), on values
 joined across workers: the full data's loss and gradient at each epoch's start, the largest
 |logit| over every worker's rows.
+
+descend_replicated() is the other case, the one DistributedSampler is made for: every worker
+can read the whole data set (in memory or on a shared disk), so the sampler deals the rows.
 """
 
 from __future__ import annotations
 
-__all__ = ["descend"]
+__all__ = ["descend", "descend_replicated"]
 
 import math
 from collections.abc import Sequence
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import budget
-from ..config import OPTIMIZERS, TrainConfig, check_batch_size, check_start
+from ..config import OPTIMIZERS, TrainConfig, check_batch_size, check_start, shown
 from ..data.checks import check_names, design_array, label_array, numeric_array
 from ..errors import ConfigError, DataError, DivergenceError, LogitlabError
 from ..losses import get_derivatives
@@ -50,7 +53,7 @@ from ..result import (
     logit_bound,
     unstable,
 )
-from .collective import Collective
+from .collective import Collective, Local
 from .resolve import fused_available, resolve_engine
 
 
@@ -74,7 +77,10 @@ def descend(
     start = initial_params(cfg.init_seed, shard.d) if cfg.init is None else cfg.init
     start = np.asarray(start, dtype=float)
     engine = resolve_engine(cfg.engine)
-    steps = _FusedSteps(shard, start, cfg) if engine == "fused" else _EagerSteps(shard, start, cfg)
+    if engine == "fused":
+        steps = _FusedSteps(shard, start, cfg)
+    else:
+        steps = _EagerSteps(shard, start, cfg, shard.group)
     full = cfg.batch_size is None
     size = shard.n if full else cfg.batch_size
     per_epoch = math.ceil(shard.n / size)
@@ -96,26 +102,93 @@ def descend(
                 batch = order[s * size : (s + 1) * size]
                 steps.step(shard.local(batch), len(batch))
         params[epoch + 1] = steps.params()
-        largest = shard.largest_logit(params[epoch + 1])
-        if not largest <= LOGIT_LIMIT:  # also true for NaN
-            raise DivergenceError(cfg.loss, epoch + 1, largest)
-        if cfg.tol is not None and grads[epoch] <= cfg.tol:
+        if _ended(shard, cfg, epoch, params[epoch + 1], grads[epoch]):
             ran = epoch + 1
             break
-    losses, grads, params = losses[:ran], grads[:ran], params[: ran + 1]
+    return _result(shard, cfg, names, engine, losses[:ran], grads[:ran], params[: ran + 1])
+
+
+def descend_replicated(
+    x: np.ndarray,
+    y: np.ndarray,
+    config: TrainConfig,
+    group: Collective,
+    *,
+    names: Sequence[str] | None = None,
+) -> FitResult:
+    """Fit the lecture's net by mini-batches when EVERY worker holds all the rows x (n x d)
+    and labels y: torch's own recipe, DistributedDataParallel (gloo) over the batches of a
+    DistributedSampler (shuffle_seed, set_epoch each epoch), config.batch_size / world rows
+    a worker per step. Unlike descend(), which needs no worker to hold every row and takes
+    one process's batches, this is what a torch user writes: the sampler pads to a multiple
+    of world with repeated rows, and a step's gradient is the mean of the workers' batch
+    means. Every worker gets the same FitResult (eager engine; history as descend's)."""
+    shard = _Shard.join(x, y, config, Local())  # every worker holds every row: nothing to join
+    cfg, world = config, group.world
+    if cfg.batch_size is None or cfg.batch_size % world:
+        raise ConfigError(
+            f"batch_size must be a multiple of the {world} workers, got {shown(cfg.batch_size)}"
+        )
+    if cfg.engine == "fused":
+        raise ConfigError("descend_replicated runs the eager engine: engine must be auto or eager")
+    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data.distributed import DistributedSampler
+
+    names = check_names(names, shard.d)
+    start = initial_params(cfg.init_seed, shard.d) if cfg.init is None else cfg.init
+    steps = _EagerSteps(shard, np.asarray(start, dtype=float), cfg, group)
+    rows = TensorDataset(steps.x, steps.y)
+    sampler = DistributedSampler(rows, num_replicas=world, rank=group.rank, shuffle=True,
+                                 seed=cfg.shuffle_seed, drop_last=False)  # fmt: skip
+    batches = DataLoader(rows, batch_size=cfg.batch_size // world, sampler=sampler)
+    losses, grads = np.empty(cfg.epochs), np.empty(cfg.epochs)
+    params = np.empty((cfg.epochs + 1, shard.d + 1))
+    params[0] = steps.params()
+    ran = cfg.epochs
+    for epoch in range(cfg.epochs):
+        losses[epoch], grads[epoch] = shard.values(cfg.loss, params[epoch])
+        sampler.set_epoch(epoch)
+        for xb, yb in batches:  # the same number of rows on every worker: each its mean
+            steps.step_on(xb, yb, world * len(xb))
+        params[epoch + 1] = steps.params()
+        if _ended(shard, cfg, epoch, params[epoch + 1], grads[epoch]):
+            ran = epoch + 1
+            break
+    return _result(shard, cfg, names, "eager", losses[:ran], grads[:ran], params[: ran + 1])
+
+
+def _ended(shard: _Shard, cfg: TrainConfig, epoch: int, params: np.ndarray, grad: float) -> bool:
+    """After an epoch that ended at params, having started with gradient norm grad: raise
+    DivergenceError by fit()'s rule, or say whether early stopping (cfg.tol) ends the fit."""
+    largest = shard.largest_logit(params)
+    if not largest <= LOGIT_LIMIT:  # also true for NaN
+        raise DivergenceError(cfg.loss, epoch + 1, largest)
+    return cfg.tol is not None and grad <= cfg.tol
+
+
+def _result(
+    shard: _Shard,
+    cfg: TrainConfig,
+    names: list[str],
+    engine: str,
+    losses: np.ndarray,
+    grads: np.ndarray,
+    params: np.ndarray,
+) -> FitResult:
+    """The FitResult of a descent that ran len(losses) epochs, judged on all rows (result.py)."""
     final_loss, final_grad = shard.values(cfg.loss, params[-1])
     return FitResult.from_params(
         params[-1],
         names,
         loss_name=cfg.loss,
         final_loss=final_loss,
-        epochs=ran,
+        epochs=len(losses),
         history=History(loss=losses, params=params, grad_norm=grads),
         convergence=Convergence(
             grad_norm=final_grad,
             tol=GRAD_TOL if cfg.tol is None else cfg.tol,
             stable=not unstable(np.append(losses, final_loss)),
-            stopped_early=ran < cfg.epochs,
+            stopped_early=len(losses) < cfg.epochs,
         ),
         engine=engine,
     )
@@ -267,9 +340,11 @@ if fused_available():  # the kernel of _FusedSteps (Numba is the fast extra)
 
 class _EagerSteps:
     """Steps by the lecture's net and a torch.optim optimizer, the gradients averaged by
-    DistributedDataParallel (gloo) when there are several workers."""
+    DistributedDataParallel (gloo) over the workers of `group` when there are several."""
 
-    def __init__(self, shard: _Shard, start: np.ndarray, cfg: TrainConfig) -> None:
+    def __init__(
+        self, shard: _Shard, start: np.ndarray, cfg: TrainConfig, group: Collective
+    ) -> None:
         import torch
 
         from ..losses import get_loss
@@ -280,9 +355,9 @@ class _EagerSteps:
         set_params(net, start)
         self.layer = linear_layer(net)
         body = net[:-1]  # the logits: Sequential(Linear), sharing the net's parameters
-        if shard.group.world > 1:
+        if group.world > 1:
             body = torch.nn.parallel.DistributedDataParallel(body)
-        self.model, self.shard, self.loss_fn = body, shard, get_loss(cfg.loss)
+        self.model, self.group, self.loss_fn = body, group, get_loss(cfg.loss)
         self.optimizer = make_optimizer(body.parameters(), cfg)
         self.x = torch.tensor(shard.x, dtype=torch.float32)
         self.y = torch.tensor(shard.y, dtype=torch.float32)[:, None]
@@ -292,19 +367,26 @@ class _EagerSteps:
                                self.layer.weight.detach().numpy()[0])).astype(float)  # fmt: skip
 
     def step(self, rows: np.ndarray | None, size: int) -> tuple[float, float]:
-        """As _FusedSteps.step, by autograd: the loss of this worker's rows, summed, times
-        world / size, so DDP's average over the workers is the batch's mean gradient."""
+        """As _FusedSteps.step, by autograd (step_on on the rows this worker holds)."""
         import torch
 
         x, y = self.x, self.y
         if rows is not None:
             index = torch.from_numpy(rows)
             x, y = x[index], y[index]
+        mine, grad = self.step_on(x, y, size)
+        return float(self.group.sum(np.array([mine]))[0] / size), grad
+
+    def step_on(self, x: object, y: object, size: int) -> tuple[float, float]:
+        """One step: the loss of this worker's rows x, y, summed, times world / size, so
+        DDP's average over the workers is the mean gradient over a batch of `size` rows.
+        Returns the summed loss and the step's gradient norm."""
+        import torch
+
         u = self.model(x)
         mine = self.loss_fn(u, y) * len(x) if len(x) else u.sum()
-        (mine * (self.shard.group.world / size)).backward()
+        (mine * (self.group.world / size)).backward()
         self.optimizer.step()
         grads = torch.cat((self.layer.bias.grad, self.layer.weight.grad[0]))
         self.optimizer.zero_grad()
-        loss = self.shard.group.sum(np.array([mine.item()]))[0] / size
-        return float(loss), float(grads.double().norm())
+        return mine.item(), float(grads.double().norm())
