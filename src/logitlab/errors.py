@@ -4,11 +4,19 @@ Messages speak of values ("lr must be ..."), never of command-line flags, so the
 the command line refuse the same input with the same words.
 """
 
+import copyreg
+
 
 class LogitlabError(Exception):
     """A mistake in what the user asked for; the CLI prints it as one line."""
 
     exit_code = 2
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle the message and the attributes rather than a call of __init__, whose
+        arguments differ by class: an error then crosses a process pool (joblib, loky,
+        GridSearchCV(n_jobs=2)) whole, instead of breaking it."""
+        return copyreg.__newobj__, (type(self), *self.args), self.__dict__
 
 
 class ConfigError(LogitlabError, ValueError):
