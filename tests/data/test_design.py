@@ -131,6 +131,65 @@ def test_every_row_dropped(table):
         build_design(frame, formula="y ~ a + b")
 
 
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_nullable_columns_are_coded_as_their_values(table, backend):
+    """convert_dtypes() (Int64, Float64, string, boolean; or Arrow's), missing values too:
+    the design of the NumPy columns (int64, float64, object, bool) of the complete rows."""
+    full = table.assign(flag=table["b"] > 0)
+    nullable = full.convert_dtypes(dtype_backend=backend)
+    assert all(dtype.na_value is pd.NA for dtype in nullable.dtypes)  # no NumPy column left
+    gaps = {"y": [2, 5], "a": [5, 8], "g": [11], "flag": [14]}
+    for name, rows in gaps.items():
+        nullable.loc[rows, name] = pd.NA
+    formula = "y ~ a + g + flag"
+    got = build_design(nullable, formula=formula)
+    kept = np.setdiff1d(np.arange(len(table)), [2, 5, 8, 11, 14])
+    want = build_design(full.iloc[kept].reset_index(drop=True), formula=formula)
+    assert (got.names, got.positive, got.negative) == (want.names, want.positive, want.negative)
+    assert got.dropped == 5 and type(got.positive) is int
+    np.testing.assert_array_equal(got.rows, kept)
+    np.testing.assert_allclose(got.X, want.X, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(got.y, want.y)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "words"),
+    [
+        ("b", lambda n: [b"\x00\x01", b"ab"] * (n // 2), "'b' holds bytes"),
+        ("y", lambda n: pd.date_range("2020-01-01", periods=2).repeat(n // 2), "'y' holds dates"),
+        ("b", lambda n: pd.to_timedelta(np.arange(n) % 3, unit="s"), "'b' holds durations"),
+        ("b", lambda n: [[1.0, 2.0]] * n, "'b' holds lists"),
+        ("b", lambda n: [{"k": 1}] * n, "'b' holds records"),
+        ("b", lambda n: np.arange(n) % 3 + 1j, "'b' holds complex numbers"),
+        ("g", lambda n: pd.Categorical([b"lo", b"hi"] * (n // 2)), "'g' holds bytes"),
+        ("g", lambda n: ["lo", 1.5, (1, 2)] * (n // 3), "'g' holds lists"),
+    ],
+)
+def test_columns_a_model_cannot_use_are_refused_by_name(table, column, values, words):
+    frame = table.assign(**{column: values(len(table))})
+    with pytest.raises(DataError) as caught:
+        build_design(frame, formula="y ~ a + b + g")
+    assert words in str(caught.value) and "numbers, true/false or text" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    if column != "y":  # a column the model does not use may hold anything
+        assert build_design(frame, formula="y ~ a").names == ("a",)
+
+
+def test_decimals_are_numbers(table):
+    from decimal import Decimal
+
+    frame = table.assign(a=[Decimal(repr(v)) for v in table["a"]])
+    np.testing.assert_array_equal(
+        build_design(frame, formula="y ~ a").X, build_design(table, formula="y ~ a").X
+    )
+
+
+def test_repeated_column_names_refused(table):
+    frame = table.set_axis(["y", "a", "a", "g", "odd name"], axis=1)
+    with pytest.raises(DataError, match="more than one column named 'a'"):
+        build_design(frame, formula="y ~ g")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [

@@ -314,12 +314,16 @@ def coded_spec(
 
 
 def _check_frame(frame: object) -> pandas.DataFrame:
+    """A DataFrame with rows and distinct column names (a name picks one column)."""
     import pandas
 
     if not isinstance(frame, pandas.DataFrame):
         raise DataError(f"the table must be a pandas DataFrame, got {type(frame).__name__}")
     if len(frame) == 0:
         raise DataError("the table has no rows")
+    twice = frame.columns[frame.columns.duplicated()].unique()
+    if len(twice):
+        raise DataError(f"the table has more than one column named {', '.join(map(repr, twice))}")
     return frame
 
 
@@ -470,13 +474,13 @@ def _require_columns(frame: pandas.DataFrame, names: Sequence[str]) -> None:
 def _complete_rows(
     frame: pandas.DataFrame, columns: Sequence[str], missing: str
 ) -> tuple[pandas.DataFrame, np.ndarray]:
-    """The rows with every used column present, and their positions; DataError when a value
-    is missing and missing="error", or when no row is left."""
+    """The rows with every used column present, as plain columns (_plain), and their
+    positions; DataError when a value is missing and missing="error", or when no row is left."""
     columns = list(dict.fromkeys(columns))
     gaps = frame[columns].isna().to_numpy()
     absent = gaps.any(axis=1)
     if not absent.any():
-        return frame[columns], np.arange(len(frame))
+        return _plain(frame[columns]), np.arange(len(frame))
     if missing == "error":
         col = int(np.flatnonzero(gaps.any(axis=0))[0])
         count = int(gaps[:, col].sum())
@@ -491,7 +495,58 @@ def _complete_rows(
         raise DataError(
             f"every row has a missing value in a used column (most in {worst!r}): no data left"
         )
-    return frame[columns].iloc[rows], rows
+    return _plain(frame[columns].iloc[rows]), rows
+
+
+def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
+    """The used columns, without missing values, as formulaic codes them: a nullable or
+    Arrow-backed column (convert_dtypes(), Parquet's) becomes the NumPy column of its values
+    (Int64 -> int64, boolean -> bool, string -> object), decimals become float64. A column
+    of anything but numbers, true/false or text (bytes, dates, lists, records) is refused
+    by name here, before any work: no formula codes it, and no JSON record holds it."""
+    import pandas
+
+    changed = {}
+    for name in frame.columns:
+        column, dtype = frame[name], frame[name].dtype
+        if getattr(dtype, "na_value", None) is pandas.NA:
+            values = column.to_numpy(dtype=dtype.numpy_dtype if dtype.kind in "biuf" else object)
+            column = changed[name] = pandas.Series(values, index=column.index, name=name)
+        elif pandas.api.types.infer_dtype(column, skipna=True) == "decimal":
+            column = changed[name] = column.astype(np.float64)
+        _check_kind(column, name)
+    return frame.assign(**changed) if changed else frame
+
+
+#: What a used column may hold, as pandas infers the kind of its values ("mixed": text and
+#: numbers, unless a value is of another kind; then that value's type decides).
+ALLOWED_KINDS = ("integer", "floating", "mixed-integer-float", "boolean", "string",
+                 "mixed-integer", "mixed", "empty")  # fmt: skip
+#: How a refused kind is named in a message.
+KIND_WORDS = {
+    "bytes": "bytes (binary data)",
+    "datetime64": "dates or times", "datetime": "dates or times", "date": "dates",
+    "time": "times of day", "timedelta64": "durations", "timedelta": "durations",
+    "period": "periods (dates)", "interval": "intervals", "complex": "complex numbers",
+    "ndarray": "lists", "list": "lists", "tuple": "lists", "dict": "records (structs)",
+}  # fmt: skip
+
+
+def _check_kind(column: pandas.Series, name: str) -> None:
+    """DataError naming a column that holds anything but numbers, true/false or text; a
+    categorical column is judged by its categories."""
+    import pandas
+
+    values = column.cat.categories if isinstance(column.dtype, pandas.CategoricalDtype) else column
+    kind = pandas.api.types.infer_dtype(values, skipna=True)
+    if kind == "mixed":
+        odd = next((v for v in values if not isinstance(v, str | int | float | np.number)), None)
+        kind = kind if odd is None else type(odd).__name__
+    if kind not in ALLOWED_KINDS:
+        raise DataError(
+            f"column {name!r} holds {KIND_WORDS.get(kind, f'{kind} values')}, which a model "
+            "cannot use: its columns hold numbers, true/false or text; convert it or leave it out"
+        )
 
 
 def _python(value: Any) -> Any:
