@@ -1,8 +1,17 @@
-"""Shared fixtures: the lecture's data, simulated once per session."""
+"""Shared fixtures: the lecture's data, simulated once per session, and the suite's float rule.
+
+The rule for comparing floats, so the suite is green on any x86 machine and not only on the
+one it was written on: bit for bit (`assert_array_equal`) only where the same code runs twice
+in one process (a progress callback, a block size, a stored copy). Across code paths (the
+eager loop against torch.optim or the fused kernels, one fit against a batch of fits, pandas
+against Arrow), Numba and PyTorch pick SIMD code and summation orders per CPU, so results
+agree within a few ulps of the values' scale: use the `assert_ulps` fixture.
+"""
 
 import os
 
 import matplotlib
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -30,6 +39,23 @@ def eager_fits(lecture_data):
         loss: fit(lecture_data.x, lecture_data.y, TrainConfig(loss=loss, engine="eager"))
         for loss in ("bce", "mse")
     }
+
+
+def within_ulps(actual, desired, *, precision: type, ulps: int = 4) -> None:
+    """Assert actual equals desired within `ulps` units in the last place of `precision` (the
+    float type the computation ran in: np.float32 for the engines, np.float64 for designs and
+    the MLE), measured on the largest magnitude in desired: an absolute floor, so values near
+    zero that come from sums of larger terms are held to the precision those terms carry."""
+    desired = np.asarray(desired, dtype=np.float64)
+    eps = float(np.finfo(precision).eps)
+    scale = float(np.max(np.abs(desired), initial=0.0))
+    np.testing.assert_allclose(actual, desired, rtol=ulps * eps, atol=ulps * eps * scale)
+
+
+@pytest.fixture
+def assert_ulps():
+    """`within_ulps`, for comparing one result reached by two code paths."""
+    return within_ulps
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def data():
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIONS))
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_every_option_is_taken_used_and_recorded(command, optimizer, data, tmp_path):
+def test_every_option_is_taken_used_and_recorded(command, optimizer, data, tmp_path, assert_ulps):
     extra, name = COMMANDS[command]
     out = tmp_path / "out"
     assert main([command, "--out", str(out), *SMALL, *extra, *OPTIONS[optimizer]]) == 0
@@ -98,13 +98,13 @@ def test_every_option_is_taken_used_and_recorded(command, optimizer, data, tmp_p
     assert len(ends) >= 2
     for (loss, lr), end in ends.items():
         cfg = replace(train_config(optimizer), loss=loss, lr=lr)
-        np.testing.assert_allclose(end, fit(data.x, data.y, cfg).params, rtol=1e-6)
+        assert_ulps(end, fit(data.x, data.y, cfg).params, precision=np.float32)
         # and not where the lecture's own settings lead: the options made the difference
         lecture = fit(data.x, data.y, TrainConfig(loss=loss, lr=lr, epochs=50)).params
         assert not np.allclose(end, lecture, rtol=1e-3)
 
 
-def test_sweep_grid_over_optimizers_and_batch_sizes(data, tmp_path):
+def test_sweep_grid_over_optimizers_and_batch_sizes(data, tmp_path, assert_ulps):
     out = tmp_path / "out"
     argv = ["sweep", "--out", str(out), *SMALL, "--loss", "bce", "--lr", "0.05,0.5",
             "--optimizers", "sgd,adam", "--batch-sizes", "full,32"]  # fmt: skip
@@ -121,7 +121,7 @@ def test_sweep_grid_over_optimizers_and_batch_sizes(data, tmp_path):
         cfg = TrainConfig(lr=float(row["lr"]), epochs=50, optimizer=row["optimizer"],
                           batch_size=size)  # fmt: skip
         end = [float(row["w0_hat"]), float(row["w1_hat"])]
-        np.testing.assert_allclose(end, fit(data.x, data.y, cfg).params, rtol=1e-6)
+        assert_ulps(end, fit(data.x, data.y, cfg).params, precision=np.float32)
 
 
 #: Each bad value of issue 10, item 9, on one command (rotating), and what the line says.

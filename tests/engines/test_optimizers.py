@@ -74,7 +74,7 @@ def test_first_steps_by_hand():
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_eager_runs_torch_optim_itself(lecture_data, optimizer):
+def test_eager_runs_torch_optim_itself(lecture_data, optimizer, assert_ulps):
     """The eager engine equals a plain week-6 loop: torch.optim, BCEWithLogitsLoss,
     TensorDataset and a seeded DataLoader, written out here independently."""
     cfg = TrainConfig(optimizer=optimizer, batch_size=500, shuffle_seed=7, epochs=4, lr=0.05)
@@ -96,7 +96,7 @@ def test_eager_runs_torch_optim_itself(lecture_data, optimizer):
             opt.step()
             opt.zero_grad()
     expected = [layer.bias.item(), layer.weight.item()]
-    np.testing.assert_array_equal(ours.params, expected)
+    assert_ulps(ours.params, expected, precision=np.float32)
 
 
 def test_shuffled_orders_are_the_dataloaders(lecture_data):

@@ -11,6 +11,7 @@ from logitlab.cli import main
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
 from logitlab.engines import fit
+from logitlab.report.files import MARKER
 
 SMALL = ["--epochs", "200", "--n", "300", "--quiet"]
 
@@ -24,7 +25,7 @@ def sweep(tmp_path_factory):
 
 
 def test_files_and_schema(sweep):
-    assert {p.name for p in sweep.iterdir()} == {"sweep.csv", "sweep.json", "sweep.png"}
+    assert {p.name for p in sweep.iterdir()} == {"sweep.csv", "sweep.json", "sweep.png", MARKER}
     with (sweep / "sweep.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(float(r["lr"]), r["loss"]) for r in rows] == [
@@ -35,14 +36,13 @@ def test_files_and_schema(sweep):
     assert len(record["fits"]) == 6
 
 
-def test_each_row_is_the_single_fit(sweep):
+def test_each_row_is_the_single_fit(sweep, assert_ulps):
     data = simulate(n=300)
     rows = json.loads((sweep / "sweep.json").read_text())["fits"]
     for row in rows[:4]:
         cfg = TrainConfig(loss=row["loss"], lr=row["lr"], epochs=200)
-        np.testing.assert_array_equal(
-            [row["w0_hat"], row["w1_hat"]], fit(data.x, data.y, cfg).params
-        )
+        expected = fit(data.x, data.y, cfg).params
+        assert_ulps([row["w0_hat"], row["w1_hat"]], expected, precision=np.float32)
 
 
 def test_a_diverging_lr_is_reported_and_spares_the_others(sweep):

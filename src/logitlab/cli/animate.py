@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         fps=args.fps,
         grid_size=args.grid,
     )
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=())
     check_budget(config)
     from ..report.animation import media, write_animation, write_settings  # input known good
     from ..studies.animation import run_animation

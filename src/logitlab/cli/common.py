@@ -18,6 +18,7 @@ from ..config import (
     check_point,
 )
 from ..errors import ConfigError
+from ..report.files import MARKER
 
 #: A value that starts with "-" as numbers do: -1e3, -.5, -inf, -nan, -5,3 (a point), -1,-2.
 NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -93,7 +94,9 @@ def add_output_options(parser: argparse.ArgumentParser, default_out: str) -> Non
     parser.add_argument(
         "--force",
         action="store_true",
-        help="replace DIR if it exists and is not empty (default: refuse)",
+        help=f"replace DIR if it is a folder logitlab wrote (it holds a {MARKER} file), in one "
+        "step once the run is done; never an input, a file or another folder (default: refuse "
+        "a non-empty DIR)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars (default: show them)"

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
     )
     formats = check_formats(args.format)
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=())
     check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
     from ..report.digits import write_digits

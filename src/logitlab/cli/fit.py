@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     train = training_config(args, lr=DEFAULT_TRAINING.lr if auto else args.lr)
     if (args.data is None) == (args.dataset is None):
         raise ConfigError("give a table file (DATA) or a shipped data set (--dataset), one of them")
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=[] if args.data is None else [args.data])
     from dataclasses import replace  # heavy imports only once the settings are known good
 
     from ..data.tables import read_table
@@ -255,7 +255,12 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
 
     group = collective.join()
     try:
-        agreed(group, lambda: check_out_dir(args.out, args.force) if group.rank == 0 else None)
+        agreed(
+            group,
+            lambda: (
+                check_out_dir(args.out, args.force, inputs=[args.data]) if group.rank == 0 else None
+            ),
+        )
         from ..report.fit import write_sharded_fit
         from ..studies.sharded import fit_shards
 

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = lecture_config(args)
     formats = check_formats(args.format)
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=())
     check_budget(config)
     from ..records import to_record  # heavy imports only once the input is known good
     from ..report.lecture import parameter_rows, write_lecture

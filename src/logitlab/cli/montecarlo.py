@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
     formats = check_formats(args.format)
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=())
     check_budget(config)
     from ..report.montecarlo import write_montecarlo  # heavy imports, input known good
     from ..studies.montecarlo import findings, run_montecarlo

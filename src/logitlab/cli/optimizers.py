@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         grid_size=args.grid,
     )
     formats = check_formats(args.format)
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=())
     check_budget(config)
     from ..report.animation import media  # heavy imports only once the input is known good
     from ..report.optimizers import write_optimizers

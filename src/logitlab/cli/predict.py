@@ -22,7 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "into place",
     )  # fmt: skip
     parser.add_argument(
-        "--force", action="store_true", help="replace FILE if it exists (default: refuse)"
+        "--force",
+        action="store_true",
+        help="replace FILE if it is an existing regular file, never MODEL, NEW, a folder, a "
+        "link, a pipe or a device (default: refuse an existing FILE)",
     )
     parser.add_argument(
         "--missing",
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = check_float("threshold", args.threshold)
     if not 0 <= threshold <= 1:
         raise ConfigError(f"threshold must be a probability from 0 to 1, got {threshold:g}")
-    check_out_file(args.out, args.force)
+    check_out_file(args.out, args.force, inputs=[args.model, args.data])
     import numpy as np  # heavy imports only once the settings are known good
 
     from ..data.design import load_model
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         ],
         args.out,
         force=args.force,
+        inputs=[args.model, args.data],
     )
     print(f"Wrote {len(rows):,} predictions of {spec.target} = {spec.positive} to {args.out} "
           f"(model {spec.formula})")  # fmt: skip

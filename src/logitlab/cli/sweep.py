@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         batch_sizes=tuple(args.batch_size),
     )
     formats = check_formats(args.format)
-    check_out_dir(args.out, args.force)
+    check_out_dir(args.out, args.force, inputs=())
     check_budget(config)
     from ..records import sweep_rows  # heavy imports, input known good
     from ..report.sweep import write_sweep

@@ -5,6 +5,10 @@ How `staged_dir` keeps that promise (one mechanism for the CLI, the library and 
 * Before any work, `check_out_dir` refuses what could never be written: a file, a symbolic
   link, the root or the current folder (or one containing it), a name the file system cannot
   take, a parent that is a file or takes no new folders (probed by making and removing one).
+  It also refuses what must never be replaced: the run's inputs (an output that is, holds or
+  lies inside one), and, even with force, a non-empty folder logitlab did not write.
+* A folder logitlab wrote is one holding the file MARKER (`.logitlab`), which staged_dir puts
+  in every folder it writes: the one rule force goes by, also at the final move.
 * The block writes into a hidden stage `.NAME.XXXXXXXX.partial` beside the target. Any
   exception removes it: a failed write (an OSError, reported as OutputError), Ctrl-C, or
   SIGTERM/SIGHUP, which `terminate_gracefully` turns into the exception `Terminated`.
@@ -12,7 +16,8 @@ How `staged_dir` keeps that promise (one mechanism for the CLI, the library and 
   RENAME_NOREPLACE never replaces anything that appeared during the run (the output is then
   kept under a visible `NAME.logitlab-XXXXXXXX` and OutputError says where); with force,
   RENAME_EXCHANGE swaps the folders atomically, so the target never goes missing, and the old
-  contents (now at the stage's name) are deleted. An existing empty folder counts as absent:
+  contents (now at the stage's name) are deleted; a folder without MARKER is never swapped
+  out (the output is kept beside it, as above). An existing empty folder counts as absent:
   `rmdir` removes it only while it is empty, then the no-replace move follows. SIGINT,
   SIGTERM and SIGHUP are held back during this commit and delivered right after it.
 * Elsewhere (no renameat2 in the C library, or a file system without those flags) os.rename
@@ -55,6 +60,10 @@ _STAGE_EXTRA = len("..") + 8 + len(".partial")
 #: What a kept output adds to the target's name: name + ".logitlab-" + 8 hex digits.
 _KEPT_TAG = ".logitlab-"
 _ATTEMPTS = 5
+#: The file in every folder staged_dir writes: force replaces a non-empty folder only if it
+#: holds this file (a user's folder of data or notes never does).
+MARKER = ".logitlab"
+_MARKER_TEXT = "This folder was written by logitlab; --force may replace it whole.\n"
 
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2  # <linux/fs.h>
 _AT_FDCWD = -100
@@ -129,19 +138,41 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def check_out_dir(path: str | Path, force: bool) -> Path:
-    """Refuse, before any work, an output folder that could not be written (ConfigError).
+def check_out_dir(path: str | Path, force: bool, *, inputs: Sequence[str | Path]) -> Path:
+    """Refuse, before any work, an output folder that could not be written or must not be
+    replaced (ConfigError).
 
     Refused: a symbolic link (links are not followed: give the folder itself), the root
-    folder, the current folder or one containing it, a path not ending in a name, an existing
-    file, a non-empty folder unless force, a name longer than the file system takes, a parent
-    that is a file, and a place that takes no new folders (/proc, /sys, read-only or
+    folder, the current folder or one containing it, a path not ending in a name, a folder
+    that is, holds or lies inside one of the run's `inputs` (files or folders it reads), an
+    existing file or other node, a non-empty folder unless force, and with force one that
+    logitlab did not write (it holds no MARKER), a name longer than the file system takes, a
+    parent that is a file, and a place that takes no new folders (/proc, /sys, read-only or
     unwritable folders: a folder is made there and removed again to find out).
     """
     path, to_make = _check_place(Path(path))
+    _refuse_inputs(path, inputs, "output folder")
     if not to_make:
         _refuse_existing(path, force)
     return path
+
+
+def _refuse_inputs(path: Path, inputs: Sequence[str | Path], what: str) -> None:
+    """ConfigError if the output at path is, holds or lies inside an input: replacing it
+    would destroy the input, and an output inside a folder of inputs is read as one next
+    time. Paths are compared resolved (links followed, '..' taken out)."""
+    real = Path(os.path.realpath(path))
+    for given in inputs:
+        source = Path(os.path.realpath(given))
+        if real == source:
+            how = "is"
+        elif real in source.parents:
+            how = "holds"
+        elif source in real.parents:
+            how = "lies inside"
+        else:
+            continue
+        raise ConfigError(f"{what} {path} {how} the input {given}; choose another place")
 
 
 def _check_place(path: Path) -> tuple[Path, list[str]]:
@@ -155,17 +186,22 @@ def _check_place(path: Path) -> tuple[Path, list[str]]:
         )
     _refuse_root_and_current(path)
     ancestor, to_make = _existing_ancestor(path)
-    name_max = _name_max(ancestor)
-    for name in [*to_make, path.name]:
+    _check_names(path, ancestor, [*to_make, path.name], "output folder")
+    _probe(path, ancestor, "output folder")
+    return path, to_make
+
+
+def _check_names(path: Path, folder: Path, names: list[str], what: str) -> None:
+    """ConfigError if a name to make in folder is longer than its file system takes."""
+    name_max = _name_max(folder)
+    for name in names:
         size = len(os.fsencode(name))
         if size > name_max:
             shown = str(path).replace(name, f"{name[:12]}...")
             raise ConfigError(
-                f"output folder {shown} has a name of {size} bytes; the file system of "
-                f"{ancestor} takes names of at most {name_max}"
+                f"{what} {shown} has a name of {size} bytes; the file system of "
+                f"{folder} takes names of at most {name_max}"
             )
-    _probe(path, ancestor)
-    return path, to_make
 
 
 def _refuse_root_and_current(path: Path) -> None:
@@ -218,18 +254,43 @@ def _refuse_existing(path: Path, force: bool) -> None:
     except OSError as exc:
         raise ConfigError(f"output folder {path} cannot be used: {_why(exc)}") from None
     if not stat.S_ISDIR(info.st_mode):
-        raise ConfigError(f"output folder {path} is an existing file; give a folder path")
-    if not force and any(path.iterdir()):
+        raise ConfigError(f"output folder {path} is {_node(info.st_mode)}; give a folder path")
+    if not any(path.iterdir()):
+        return
+    if not force:
         raise ConfigError(
             f"output folder {path} exists and is not empty; choose another or allow "
-            "replacing it (force)"
+            "replacing it (--force)"
+        )
+    if not _written_by_logitlab(path):
+        raise ConfigError(
+            f"output folder {path} was not written by logitlab (it holds no {MARKER} file), "
+            "and --force replaces only such folders; choose another or empty it yourself"
         )
 
 
-def _probe(path: Path, folder: Path) -> None:
-    """Make and remove a folder named like the stage where the first new folder will go."""
+def _written_by_logitlab(path: Path) -> bool:
+    return (path / MARKER).is_file() and not (path / MARKER).is_symlink()
+
+
+def _node(mode: int) -> str:
+    """What a path holding something other than a folder is, in words."""
+    for test, words in (
+        (stat.S_ISREG, "an existing file"),
+        (stat.S_ISFIFO, "a pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def _probe(path: Path, folder: Path, what: str) -> None:
+    """Make and remove a folder named like the stage where the first new entry will go."""
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError(f"output folder {path} cannot be made: {folder} is not writable")
+        raise ConfigError(f"{what} {path} cannot be made: {folder} is not writable")
     try:
         probe = tempfile.mkdtemp(
             prefix=_stage_prefix(path.name, folder), suffix=".probe", dir=folder
@@ -237,7 +298,7 @@ def _probe(path: Path, folder: Path) -> None:
         os.rmdir(probe)
     except OSError as exc:
         raise ConfigError(
-            f"output folder {path} cannot be made: no new folder can be made in {folder} "
+            f"{what} {path} cannot be made: no new folder can be made in {folder} "
             f"({exc.strerror or exc})"
         ) from None
 
@@ -247,11 +308,12 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside `path`; move it into place only if the block succeeds.
 
     An interrupted or failed run leaves nothing behind (an OSError inside the block becomes
-    OutputError); with force an existing folder is replaced only at the very end, after the
-    new one is complete, in one atomic swap. Without force a file or non-empty folder at
-    `path` is never replaced, also one that appeared during the run: OutputError, with the
-    output kept beside it (see the module's notes). Call check_out_dir first to refuse an
-    existing one before any work. SIGTERM/SIGHUP raise Terminated inside (see
+    OutputError). The finished folder gets the MARKER file. With force an existing folder
+    logitlab wrote is replaced only at the very end, after the new one is complete, in one
+    atomic swap. A file, or a non-empty folder without force or without MARKER, at `path` is
+    never replaced, also one that appeared during the run: OutputError, with the output kept
+    beside it (see the module's notes). Call check_out_dir first to refuse an existing one
+    (or one of the run's inputs) before any work. SIGTERM/SIGHUP raise Terminated inside (see
     terminate_gracefully).
     """
     path, _ = _check_place(Path(path))
@@ -263,6 +325,7 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
             with _signals_held():  # a signal right after mkdtemp still finds `stage` set
                 made, stage = _make_stage(path)
             yield stage
+            (stage / MARKER).write_text(_MARKER_TEXT)
         except BaseException as exc:
             with _signals_held():
                 if stage is not None:
@@ -367,12 +430,15 @@ def _place(stage: Path, path: Path) -> None:
 def _replace(stage: Path, path: Path) -> None:
     """Put stage at path, swapping out the folder there (force); then delete the old.
 
-    A file or link at path is not replaced (FileExistsError): force is for folders. (It is
-    looked at just before the swap; one appearing in between would be swapped out.)
+    A file, a link, or a non-empty folder without MARKER at path is not replaced
+    (FileExistsError): force is for folders logitlab wrote. (It is looked at just before the
+    swap; one appearing in between would be swapped out.)
     """
     for _ in range(_ATTEMPTS):
-        if os.path.lexists(path) and not _is_folder(path):
-            raise FileExistsError(errno.EEXIST, "not a folder", str(path))
+        if os.path.lexists(path) and not (
+            _is_folder(path) and (_is_empty_folder(path) or _written_by_logitlab(path))
+        ):
+            raise FileExistsError(errno.EEXIST, "not a folder logitlab wrote", str(path))
         try:
             swapped = _rename2(stage, path, _RENAME_EXCHANGE)
         except FileNotFoundError:  # nothing to replace (any more)
@@ -541,48 +607,81 @@ def _umask() -> int:
     return mask
 
 
-def check_out_file(path: str | Path, force: bool) -> Path:
-    """Refuse, before any work, an output file that could not be written (ConfigError): a
-    folder, a symbolic link, an existing file unless force, or a parent that is no folder."""
+def check_out_file(path: str | Path, force: bool, *, inputs: Sequence[str | Path]) -> Path:
+    """Refuse, before any work, an output file that could not be written or must not be
+    replaced (ConfigError): one of the run's `inputs` (or a folder holding one), a folder, a
+    symbolic link, a pipe, device or other node that is not a regular file (even with force),
+    an existing file unless force, a parent that is no folder, a name longer than the file
+    system takes, or a place that takes no new files (/proc, /sys, read-only folders)."""
     path = Path(path)
-    if path.is_symlink():
-        raise ConfigError(f"output file {path} is a symbolic link; give the path of a real file")
-    if path.is_dir():
-        raise ConfigError(f"output file {path} is a folder; give a file name")
-    if path.exists() and not force:
-        raise ConfigError(f"output file {path} exists; choose another name or replace it (force)")
     if not path.parent.is_dir():
         raise ConfigError(f"output file {path} cannot be made: {path.parent} is not a folder")
+    _check_names(path, path.parent, [path.name], "output file")
+    if path.is_symlink():
+        raise ConfigError(f"output file {path} is a symbolic link; give the path of a real file")
+    _refuse_inputs(path, inputs, "output file")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        _probe(path, path.parent, "output file")
+        return path
+    except OSError as exc:
+        raise ConfigError(f"output file {path} cannot be used: {_why(exc)}") from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError(f"output file {path} is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        raise ConfigError(
+            f"output file {path} is {_node(mode)}, not a regular file; --force replaces only "
+            "files: give a file name"
+        )
+    if not force:
+        raise ConfigError(f"output file {path} exists; choose another name or replace it (--force)")
+    _probe(path, path.parent, "output file")
     return path
 
 
-def write_file_atomically(rows: list[dict], path: str | Path, *, force: bool) -> Path:
+def write_file_atomically(
+    rows: list[dict], path: str | Path, *, force: bool, inputs: Sequence[str | Path]
+) -> Path:
     """Write CSV rows to a hidden file beside path, then move it into place in one step: a
-    hard link that never replaces a file appearing meanwhile (os.replace with force). On any
-    failure or interruption the hidden file is removed and nothing is left (OutputError)."""
-    path = check_out_file(path, force)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(handle)
-    stage = Path(name)
+    hard link that never replaces a file appearing meanwhile (os.replace with force, of a
+    regular file only). On any failure or interruption the hidden file is removed and
+    nothing is left (OutputError)."""
+    path = check_out_file(path, force, inputs=inputs)
+    stage = None
     try:
+        handle, name = tempfile.mkstemp(
+            prefix=_stage_prefix(path.name, path.parent), suffix=".partial", dir=path.parent
+        )
+        os.close(handle)
+        stage = Path(name)
         write_csv(rows, stage)
         stage.chmod(0o666 & ~_umask())
-        if force:
+        if force and _file_or_nothing(path):
             os.replace(stage, path)
         else:
             os.link(stage, path)
     except FileExistsError:
         raise OutputError(
-            f"output file {path} appeared while writing; nothing was written"
+            f"output file {path} appeared while writing and was left as it is; nothing was written"
         ) from None
     except OSError as exc:
         raise OutputError(
             f"could not write {path} ({exc.strerror or exc}); nothing was written"
         ) from None
     finally:
-        with suppress(FileNotFoundError):
-            stage.unlink()
+        if stage is not None:
+            with suppress(FileNotFoundError):
+                stage.unlink()
     return path
+
+
+def _file_or_nothing(path: Path) -> bool:
+    """Whether force may replace what is at path now: a regular file, or nothing."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
 
 
 def save_figure(fig: Figure, path: Path, formats: Sequence[str] = ("png",), dpi: int = 120) -> Path:
