@@ -24,13 +24,21 @@ def test_help_names_the_options(capsys):
         parser().parse_args(["--help"])
     assert stop.value.code == 0
     out = capsys.readouterr().out
-    for word in ("--host", "--port", "--open", "127.0.0.1", "8000", "logitlab[web]"):
+    for word in (
+        "--host",
+        "--port",
+        "--allow-host",
+        "--open",
+        "127.0.0.1",
+        "8000",
+        "logitlab[web]",
+    ):
         assert word in out
 
 
 def test_defaults_bind_this_machine_only():
     args = parser().parse_args([])
-    assert (args.host, args.port, args.open) == ("127.0.0.1", 8000, False)
+    assert (args.host, args.port, args.open, args.allow_host) == ("127.0.0.1", 8000, False, [])
 
 
 def test_a_port_in_use_is_one_line_exit_2():
@@ -64,3 +72,31 @@ def test_a_free_port_is_bound_on_the_host_asked():
         assert host == "127.0.0.1" and port > 0
     finally:
         listener.close()
+
+
+def test_the_server_answers_its_own_and_the_allowed_hosts_only(monkeypatch):
+    from fastapi.testclient import TestClient
+    from uvicorn import Server
+
+    started = []
+    monkeypatch.setattr(serve, "bind", lambda host, port, bind=serve.bind: bind(host, 0))
+    monkeypatch.setattr(Server, "run", lambda self, sockets: started.append((self, sockets)))
+    args = parser().parse_args(["--allow-host", "mybox.lan", "--allow-host", "Teacher.local:80"])
+    assert args.allow_host == ["mybox.lan", "Teacher.local:80"]
+    assert serve.run(args) == 0
+    ((server, sockets),) = started
+    sockets[0].close()
+    client = TestClient(server.config.app, base_url="http://127.0.0.1")
+    for host in ("mybox.lan", "teacher.local:8000", "localhost:8000", "127.0.0.1"):
+        assert client.get("/api/config", headers={"host": host}).status_code == 200, host
+    refused = client.post(
+        "/api/fit", json={}, headers={"host": "evil.example", "origin": "http://evil.example"}
+    )
+    assert refused.status_code == 400 and "--allow-host" in refused.json()["error"]
+
+
+def test_a_malformed_allowed_host_is_refused_before_listening(monkeypatch):
+    monkeypatch.setattr(serve, "bind", lambda host, port: pytest.fail("bound"))
+    with pytest.raises(ConfigError, match="allow-host must be a host name") as err:
+        serve.run(parser().parse_args(["--allow-host", "evil.example/x"]))
+    assert err.value.exit_code == 2 and "\n" not in str(err.value)

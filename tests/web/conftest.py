@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,28 +17,44 @@ DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """The playground's address; the server stops when the session ends."""
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """`app` on uvicorn in a background thread, on a free port of 127.0.0.1 as `logitlab
+    serve` listens, until the block ends -> its address."""
     import uvicorn
 
     from logitlab.cli.serve import bind
-    from logitlab.web.app import create_app
 
-    sock = bind("127.0.0.1", 0)  # as `logitlab serve` listens
-    config = uvicorn.Config(create_app(), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+    sock = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the playground's server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def serve() -> object:
+    """serving, for tests that start a server of their own: `with serve(app) as url:`."""
+    return serving
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The playground's address; the server stops when the session ends."""
+    from logitlab.web.app import create_app
+
+    with serving(create_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -23,14 +23,18 @@ from logitlab.model import initial_params
 from logitlab.stats.landscape import evaluate
 from logitlab.stats.mle import fit as fit_mle
 from logitlab.web import app as web_app
+from logitlab.web import runs as web_runs
 from logitlab.web.app import create_app
 from logitlab.web.limits import Busy, Limits
 from logitlab.web.worker import Worker
 
+#: The server's own address: TestClient's default host (testserver) is not one it answers.
+LOCAL = "http://127.0.0.1"
+
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=LOCAL) as c:
         yield c
 
 
@@ -352,6 +356,53 @@ def test_bad_uploads_are_400_saying_why(client, content, words):
     refused(upload(client, content), 400, *words)
 
 
+def test_an_upload_is_checked_as_the_inline_points_it_becomes(client):
+    huge = upload(client, b"x,y\n1e39,0\n2,1\n3,0\n")
+    inline = client.post("/api/data", json={"source": "inline", "x": [1e39, 2, 3], "y": [0, 1, 0]})
+    assert refused(huge, 400, "float32") == refused(inline, 400, "float32")
+
+
+def test_an_upload_with_two_columns_of_one_name_is_refused(client):
+    refused(upload(client, b"x,x\n1,0\n2,1\n3,0\n"), 400, "more than one column named 'x'")
+    refused(upload(client, b"a,y,a\n1,0,1\n2,1,2\n"), 400, "more than one column named 'a'")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'"a\nb",y\nred,0\nblue,1\n',  # a text feature
+        b'"a\nb","c\nd","e\r\nf"\n1,0,1\n',  # three columns
+        b'"a\nb","c\nd"\n1,0\n2,1\n3,2\n',  # three labels
+        b'"x\n",y\n1,0\n1,1\n',  # a constant x
+    ],
+)
+def test_a_header_cell_with_a_newline_keeps_the_refusal_on_one_line(client, content):
+    refused(upload(client, content), 400)
+
+
+def test_no_request_text_reaches_the_formula_parser(client, monkeypatch, tmp_path):
+    import formulaic
+
+    parsed, real = [], formulaic.Formula
+
+    def spy(*args, **kwargs):
+        parsed.append(str(args[0]) if args else str(kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(formulaic, "Formula", spy)
+    touch = f"__import__('pathlib').Path({str(tmp_path / 'PWNED')!r}).touch()"
+    for name in (f"{{{touch}}}", f"I({touch})", f"`{{{touch}}}`", "x + {1}"):
+        quoted = '"' + name.replace('"', '""') + '"'
+        for header in (f"{quoted},y", f"x,{quoted}", f"{quoted},label"):
+            upload(client, f"{header}\n1,0\n2,1\n3,0\n4,1\n".encode())
+        inline = {"source": "inline", "x": [1, 2, 3, 4], "y": [0, 1, 0, 1], "feature": name,
+                  "target": name}  # fmt: skip
+        client.post("/api/fit", json={"data": inline, "train": {"epochs": 5}})
+        client.post("/api/data", json={"source": "dataset", "name": "spector", "feature": name})
+    assert not (tmp_path / "PWNED").exists()
+    assert parsed and all(text == "y ~ x" for text in parsed), parsed
+
+
 def test_an_upload_that_is_not_a_form_is_400(client):
     refused(client.post("/api/upload", content=b"x,y\n1,0\n", headers={"content-type":
             "text/csv"}), 400, "multipart")  # fmt: skip
@@ -367,7 +418,7 @@ SMALL = Limits(max_n=5000, max_epochs=4000, max_work=10**7, max_run_work=2 * 10*
 
 @pytest.fixture(scope="module")
 def small():
-    with TestClient(create_app(SMALL)) as c:
+    with TestClient(create_app(SMALL), base_url=LOCAL) as c:
         yield c
 
 
@@ -377,6 +428,10 @@ def small():
         ("/api/data", {"source": "simulate", "n": 5001}, ("n must be", "5000")),
         ("/api/fit", {"train": {"epochs": 4001}}, ("epochs", "4000")),
         ("/api/fit", {"train": {"epochs": 3000}}, ("max_work", "/api/runs")),
+        ("/api/fit", {"train": {"epochs": 100, "batch_size": 1}},
+         ("max_work", "batch size 1", "/api/runs")),
+        ("/api/runs", {"train": {"epochs": 1000, "batch_size": 4}},
+         ("max_run_work", "batch size 4")),
         ("/api/runs", {"data": {"source": "simulate", "n": 5000}, "train": {"epochs": 4000}},
          ("max_run_work",)),
         ("/api/fit", {"frames": 201, "train": {"epochs": 9}}, ("frames", "200")),
@@ -408,7 +463,7 @@ def test_a_file_just_over_the_upload_bound_is_413(small):
 
 
 def test_runs_past_max_runs_are_429():
-    with TestClient(create_app(Limits(max_runs=1))) as c:
+    with TestClient(create_app(Limits(max_runs=1)), base_url=LOCAL) as c:
         run = c.post("/api/runs", json=LONG_RUN).json()
         try:
             refused(c.post("/api/runs", json={"train": {"epochs": 10}}), 429, "max_runs")
@@ -418,15 +473,44 @@ def test_runs_past_max_runs_are_429():
         assert c.post("/api/runs", json={"train": {"epochs": 10}}).status_code == 202
 
 
-def test_requests_in_flight_past_the_bound_are_429():
+def test_requests_in_flight_past_the_bound_are_429_but_cheap_gets_get_through():
     limits = Limits(max_inflight=1)
-    with TestClient(create_app(limits)) as c:
+    with TestClient(create_app(limits), base_url=LOCAL) as c:
         run = c.post("/api/runs", json=LONG_RUN).json()
         with c.stream("GET", run["events"]) as stream:
             next(stream.iter_lines())  # the stream holds the one request allowed
-            refused(c.get("/api/config"), 429, "max_inflight")
+            refused(c.post("/api/data", json={"source": "simulate"}), 429, "max_inflight")
+            assert c.get("/api/config").status_code == 200
+            assert c.get("/static/app.js").status_code == 200
         c.delete(f"/api/runs/{run['id']}")
-        assert c.get("/api/config").status_code == 200
+        assert c.post("/api/data", json={"source": "simulate"}).status_code == 200
+
+
+def test_mini_batches_count_their_steps_in_the_work():
+    limits = Limits()
+    full = limits.fit_work(2000, 100, None, 2)
+    assert full == 2000 * 100 * 2
+    assert limits.fit_work(2000, 100, 2000, 2) > full  # shuffled: dearer than the full batch
+    one, two = limits.fit_work(2000, 100, 1, 2), limits.fit_work(2000, 100, 2, 2)
+    assert one - two == 1000 * 100 * 2 * limits.step_work  # the steps saved by batches of 2
+    # the runs once accepted: an /api/fit of 100 s of steps, a run of 38 minutes
+    plans = [(2000, 10_000, 1, limits.max_work), (100_000, 10_000, 1, limits.max_run_work)]
+    for n, epochs, batch, bound in plans:
+        assert n * epochs * 2 <= bound < limits.fit_work(n, epochs, batch, 2)
+
+
+def test_a_run_nobody_follows_is_cancelled(monkeypatch):
+    monkeypatch.setattr(web_runs, "UNFOLLOWED_SECONDS", 0.5)
+    with TestClient(create_app(), base_url=LOCAL) as c:
+        run = c.post("/api/runs", json=LONG_RUN).json()
+        state = c.app.state.runs.get(run["id"])
+        deadline = time.monotonic() + 10
+        while state.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state.state == "cancelled" and state.epoch < LONG_RUN["train"]["epochs"]
+        assert [name for name, _ in _events(c, run["events"])] == ["cancelled"]
+        followed = c.post("/api/runs", json={"train": {"epochs": 100}}).json()
+        assert [name for name, _ in _events(c, followed["events"])][-1] == "done"
 
 
 def test_the_worker_queue_is_bounded():
@@ -473,7 +557,7 @@ def test_nothing_is_written_to_disk(tmp_path, monkeypatch):
     monkeypatch.chdir(cwd)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     rows = "".join(f"{i / 1000},{i % 2}\n" for i in range(60_000))  # ~0.6 MB
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=LOCAL) as c:
         assert upload(c, b"x,y\n" + rows.encode()).status_code == 200
         assert c.post("/api/fit", json={"train": {"epochs": 100}}).status_code == 200
         assert c.post("/api/landscape", json={"grid": 11}).status_code == 200

@@ -7,16 +7,13 @@ server must write nothing to disk. `pytest -s` prints the latency percentiles an
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 
-from logitlab.cli.serve import bind
 from logitlab.web.app import create_app
 
 CLIENTS, SECONDS = 50, 20.0
@@ -31,26 +28,18 @@ REQUESTS = [
 
 
 @pytest.fixture
-def server(tmp_path, monkeypatch):
+def server(tmp_path, monkeypatch, serve):
     """The app on uvicorn in a background thread, on a free port of 127.0.0.1."""
     monkeypatch.chdir(tmp_path)
-    listener = bind("127.0.0.1", 0)  # as `logitlab serve` listens
-    port = listener.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with serve(create_app()) as url:
+        yield url
 
 
 async def _client(base: str, index: int, stop: float, log: list) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    # each client from an address of its own (all of 127/8 is this machine), as a class is:
+    # the server bounds what one address may have in flight
+    transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{index + 2}")
+    async with httpx.AsyncClient(base_url=base, timeout=30, transport=transport) as client:
         k = index
         while time.monotonic() < stop:
             method, path, body = REQUESTS[k % len(REQUESTS)]

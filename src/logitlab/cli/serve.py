@@ -24,12 +24,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
     )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name (repeatable; e.g. the laptop's name on "
+        "the class's network). Only localhost, 127.0.0.1, [::1], the --host address and these "
+        "are answered: another page's name pointed at this machine is refused (DNS rebinding)",
+    )
     parser.add_argument("--open", action="store_true", help="open the page in a browser")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..config import check_int
     from ..errors import ConfigError
+    from ..web.hosts import Hosts
 
     port = check_int("port", args.port, 1, 65535)
     try:
@@ -39,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise ConfigError(f"the playground needs the web extra ({exc.name} is missing): "
                           "pip install 'logitlab[web]'") from None  # fmt: skip
+    hosts = Hosts.serving(args.host, args.allow_host)
     listener = bind(args.host, port)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{listener.getsockname()[1]}/"
@@ -47,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         import webbrowser
 
         webbrowser.open(url)
-    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(hosts=hosts), log_level="warning"))
     server.run(sockets=[listener])
     return 0
 

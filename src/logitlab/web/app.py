@@ -1,10 +1,12 @@
 """The playground's HTTP API (issue #12's contract): FastAPI routes that turn requests into
 the package's settings, compute on the one worker thread, and answer with its records.
 
-Every request is bounded before it costs anything: requests in flight and body sizes by
-the middleware (429, 413 before a large body is read), computing jobs by the worker's queue
-(429), runs by max_runs (429), and every value by the package's validators (400). A refusal
-is always {"error": "<one line>"}; nothing is written to disk (uploads are parsed in memory).
+Every request is bounded before it costs anything: its Host header by HostCheck (400, against
+DNS rebinding), requests in flight (in all and per client), event streams per client, body
+sizes and the time a body may take by Bounds (429, 413 before a large body is read, 408),
+computing jobs by the worker's queue (429), runs by max_runs (429), and every value by the
+package's validators (400). A refusal is always {"error": "<one line>"}; nothing is written to
+disk (uploads are parsed in memory).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..budget import format_bytes
+from ..config import shown
 from ..errors import LogitlabError
 from .compute import (
     config_body,
@@ -38,7 +42,8 @@ from .compute import (
     upload_data,
     warm,
 )
-from .limits import Busy, Limits, Refused, TooLarge
+from .hosts import Hosts
+from .limits import Limits, Refused, TooLarge
 from .runs import CANCELLED, DONE, Runs
 from .runs import ERROR as FAILED
 from .schemas import DataSpec, FitRequest, LandscapeRequest
@@ -54,16 +59,18 @@ UPLOAD_ENVELOPE = 16_384
 POLL_SECONDS, PROGRESS_SECONDS = 0.05, 0.25
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
-REFUSED = {400: "a bad value", 413: "too large", 422: "malformed", 429: "too many at once"}
+REFUSED = {400: "a bad value or host", 408: "a body too slow", 413: "too large",
+           422: "malformed", 429: "too many at once"}  # fmt: skip
 REFUSALS: dict[int | str, dict[str, Any]] = {
     code: {"description": what, "content": {"application/json": {"schema": ERROR}}}
     for code, what in REFUSED.items()
 }
 
 
-def create_app(limits: Limits | None = None) -> FastAPI:
-    """The playground's app under `limits` (default Limits())."""
-    limits = limits or Limits()
+def create_app(limits: Limits | None = None, hosts: Hosts | None = None) -> FastAPI:
+    """The playground's app under `limits` (default Limits()), answering the Host names
+    `hosts` (default Hosts(): this machine's localhost names)."""
+    limits, hosts = limits or Limits(), hosts or Hosts()
     worker = Worker(limits.max_queue)
     runs = Runs(worker, limits)
 
@@ -78,6 +85,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                   responses=REFUSALS)  # fmt: skip
     app.state.limits, app.state.worker, app.state.runs = limits, worker, runs
     app.add_middleware(Bounds, limits=limits)
+    app.add_middleware(HostCheck, hosts=hosts)  # the outermost: a foreign host costs nothing
     _add_error_handlers(app)
 
     async def compute(job: Callable[[], Any], *, long: bool = False) -> Any:
@@ -182,6 +190,7 @@ async def _events(run, request: Request, runs: Runs) -> AsyncIterator[str]:
     """A run's server-sent events; a client that goes away cancels the run."""
     finished = False
     sent_epoch, sent_at = -1, 0.0
+    run.followed = True
     try:
         while True:
             state = run.state
@@ -215,8 +224,11 @@ def _event(name: str, data: object) -> str:
 # --- refusals as one line of JSON ----------------------------------------------------------
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": " ".join(message.split())}, status_code=status)
+def _error(status: int, message: str, *, close: bool = False) -> JSONResponse:
+    """A refusal: {"error": message on one line}; `close` ends the connection after it."""
+    headers = {"connection": "close"} if close else None
+    return JSONResponse({"error": " ".join(message.split())}, status_code=status,
+                        headers=headers)  # fmt: skip
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -258,48 +270,109 @@ def validation_line(errors: list[dict]) -> str:
 # --- bounds before any work ----------------------------------------------------------------
 
 
+class HostCheck:
+    """ASGI middleware: a request whose Host header is not one the server was started for is
+    refused (400) before anything else (web.hosts says why)."""
+
+    def __init__(self, app: ASGIApp, hosts: Hosts) -> None:
+        self.app, self.hosts = app, hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = _header(scope, b"host")
+            if not self.hosts.allows(host):
+                said = "no Host header" if host is None else f"the Host {shown(host)}"
+                refusal = (f"this server does not answer {said}: only this machine's "
+                           "names, the address it listens on, and --allow-host names")  # fmt: skip
+                return await _error(400, refusal, close=True)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+#: GETs that cost nothing (the page, its files, the config made as the server started): a
+#: pool of requests of their own, so that heavy work never locks the page out.
+CHEAP_PATHS, CHEAP_PREFIX = ("/", "/api/config"), "/static/"
+
+
 class Bounds:
-    """ASGI middleware: at most max_inflight requests at once (429), and a body of at most
-    max_body_bytes (max_upload_bytes plus its envelope for /api/upload; 413), refused from
-    its Content-Length before it is read, or as soon as it grows past the bound."""
+    """ASGI middleware, every bound that holds before a request is served:
+
+    - at most max_inflight requests at once, and at most max_inflight cheap GETs besides (429);
+    - per client address, at most max_client_inflight requests (cheap GETs aside) and
+      max_client_streams event streams at once (429): one client cannot take every slot;
+    - a body of at most max_body_bytes (max_upload_bytes plus its envelope for /api/upload;
+      413), refused from its Content-Length before it is read, or as soon as it grows past
+      the bound, and whole within body_seconds (408, and the connection closed)."""
 
     def __init__(self, app: ASGIApp, limits: Limits) -> None:
-        self.app, self.limits, self.inflight = app, limits, 0
+        self.app, self.limits = app, limits
+        self.inflight = {True: 0, False: 0}  # by cheapness
+        self.clients: Counter[str] = Counter()
+        self.streams: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if self.inflight >= self.limits.max_inflight:
-            busy = Busy(f"{self.inflight} requests are in flight, the most at once "
-                        "(max_inflight); try again in a moment")  # fmt: skip
-            return await _error(429, str(busy))(scope, receive, send)
-        self.inflight += 1
+        method, path = scope["method"], scope["path"]
+        cheap = method in ("GET", "HEAD") and (path in CHEAP_PATHS or
+                                                path.startswith(CHEAP_PREFIX))  # fmt: skip
+        stream = method == "GET" and path.startswith("/api/runs/") and path.endswith("/events")
+        client = (scope.get("client") or ("",))[0]
+        refusal = self._refusal(cheap, stream, client)
+        if refusal:
+            return await _error(429, refusal)(scope, receive, send)
+        self.inflight[cheap] += 1
+        self.clients[client] += int(not cheap)
+        self.streams[client] += int(stream)
         try:
-            if scope["method"] in ("GET", "HEAD"):
+            if method in ("GET", "HEAD"):
                 return await self.app(scope, receive, send)
             upload = scope["path"] == "/api/upload"
             what = "upload" if upload else "request body"
             bound = self.limits.max_upload_bytes if upload else self.limits.max_body_bytes
             room = bound + UPLOAD_ENVELOPE if upload else bound
-            declared = _content_length(scope)
-            if declared is not None and declared > room:
-                return await _error(413, too_large(what, declared, bound))(scope, receive, send)
-            body = await _read_body(receive, room)
+            declared = _header(scope, b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > room:
+                too_much = too_large(what, int(declared), bound)
+                return await _error(413, too_much)(scope, receive, send)
+            try:
+                async with asyncio.timeout(self.limits.body_seconds):
+                    body = await _read_body(receive, room)
+            except TimeoutError:
+                slow = (f"the {what} did not arrive within {self.limits.body_seconds} s "
+                        "(body_seconds)")  # fmt: skip
+                return await _error(408, slow, close=True)(scope, receive, send)
             if body is None:
                 over = f"the {what} is larger than the limit of {format_bytes(bound)}"
                 return await _error(413, over)(scope, receive, send)
             return await self.app(scope, _replay(body, receive), send)
         finally:
-            self.inflight -= 1
+            self.inflight[cheap] -= 1
+            self.clients[client] -= int(not cheap)
+            self.streams[client] -= int(stream)
+            for counts in (self.clients, self.streams):
+                if not counts[client]:
+                    del counts[client]
+
+    def _refusal(self, cheap: bool, stream: bool, client: str) -> str:
+        """Why a request is refused (429) before it is served, or "" when it is not."""
+        limits = self.limits
+        if not cheap and self.clients[client] >= limits.max_client_inflight:
+            return (f"this client has {self.clients[client]} requests in flight, the most "
+                    "for one client (max_client_inflight); wait for one to finish")  # fmt: skip
+        if stream and self.streams[client] >= limits.max_client_streams:
+            return (f"this client has {self.streams[client]} event streams open, the most "
+                    "for one client (max_client_streams); close one first")  # fmt: skip
+        if self.inflight[cheap] >= limits.max_inflight:
+            return (f"{self.inflight[cheap]} requests are in flight, the most at once "
+                    "(max_inflight); try again in a moment")  # fmt: skip
+        return ""
 
 
-def _content_length(scope: Scope) -> int | None:
+def _header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (latin-1, as HTTP sends it), or None when it is absent."""
     for key, value in scope["headers"]:
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if key == name:
+            return value.decode("latin-1")
     return None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -92,12 +92,17 @@ def load_data(spec: DataSpec, limits: Limits) -> Data:
 
 def inline_data(spec: InlineSpec, limits: Limits) -> Data:
     """Points sent in the request (as /api/upload hands them out), checked like any fit's."""
+    return _points(spec.x, spec.y, spec.feature, spec.target, limits)
+
+
+def _points(x: object, y: object, feature: str, target: str, limits: Limits) -> Data:
+    """Points x, y checked as every fit's (finite, within float32, 0/1 labels), up to max_n."""
     from ..data.checks import design_array, label_array
 
-    x = design_array(spec.x, "x")[:, 0].astype(np.float32).astype(float)
+    x = design_array(x, "x")[:, 0].astype(np.float32).astype(float)
     check_int("n", len(x), 2, limits.max_n)
-    y = label_array(spec.y, len(x))
-    return _with_mle(x, y, spec.feature, spec.target, None)
+    y = label_array(y, len(x))
+    return _with_mle(x, y, feature, target, None)
 
 
 @lru_cache(maxsize=16)
@@ -170,7 +175,11 @@ def dataset_info(name: str) -> dict:
 
 def upload_data(content: bytes, limits: Limits) -> Data:
     """A CSV upload held in memory: columns x and y, or exactly two columns (feature, then
-    label); labels of two values, the larger being 1. Nothing touches the disk."""
+    label); labels of two values, the larger being 1. Nothing touches the disk.
+
+    The two columns are then checked as the inline points the page sends back (the same
+    words: x and y). They are coded as x and y, too: a column's name is the uploader's text,
+    and no text of a request reaches the formula parser."""
     import pandas
 
     from ..data.design import build_design
@@ -181,9 +190,15 @@ def upload_data(content: bytes, limits: Limits) -> Data:
         raise DataError("the upload is empty: a CSV needs a header row (x,y) and data rows")
     try:
         frame = pandas.read_csv(io.BytesIO(content))
+        header = pandas.read_csv(io.BytesIO(content), header=None, nrows=1, dtype=str,
+                                 keep_default_na=False).iloc[0].tolist()  # fmt: skip
     except (ValueError, UnicodeDecodeError, pandas.errors.ParserError) as exc:
         reason = " ".join(str(exc).split())[:160]
         raise DataError(f"the upload is not a readable CSV: {reason}") from None
+    repeated = [name for name, count in Counter(header).items() if count > 1]
+    if repeated:  # pandas renamed them x, x.1: refused, as tables read from files are
+        raise DataError(f"the CSV has more than one column named "
+                        f"{', '.join(shown(name) for name in repeated[:3])}")  # fmt: skip
     names = [str(c) for c in frame.columns]
     if {"x", "y"} <= set(names):
         feature, target = "x", "y"
@@ -197,10 +212,9 @@ def upload_data(content: bytes, limits: Limits) -> Data:
         raise DataError(f"the CSV has {len(frame)} data row(s); a fit needs at least 2")
     if not pandas.api.types.is_numeric_dtype(frame[feature]):
         raise DataError(f"column {feature!r} (the feature) must hold numbers only")
-    design = build_design(frame, target=target, features=[feature])
-    check_int("n", len(design.y), 2, limits.max_n)
-    x = design.X[:, 0].astype(np.float32).astype(float)
-    return _with_mle(x, design.y, feature, target, None)
+    coded = frame[[feature, target]].set_axis(["x", "y"], axis=1)
+    design = build_design(coded, target="y", features=["x"])
+    return _points(design.X[:, 0], design.y, feature, target, limits)
 
 
 def too_large(what: str, size: int, limit: int) -> str:
@@ -238,12 +252,14 @@ def plan_fit(data: Data, train: TrainSpec, frames: int, limits: Limits, *, run: 
     check_batch_size(cfg.batch_size, data.n)
     if cfg.init is not None:
         check_start(cfg.init, [float(np.abs(data.x).max())])
-    work = data.n * epochs * len(losses)
+    work = limits.fit_work(data.n, epochs, cfg.batch_size, len(losses))
     name, bound = ("max_run_work", limits.max_run_work) if run else ("max_work", limits.max_work)
     if work > bound:
         more = "the most a run may do" if run else "for one request; start a run (/api/runs)"
-        raise ConfigError(f"n x epochs x losses = {work:,} point-epochs is above "
-                          f"{name} = {bound:,}, {more}")  # fmt: skip
+        batches = "full batch" if cfg.batch_size is None else f"batch size {cfg.batch_size:,}"
+        raise ConfigError(f"{epochs:,} epochs x {len(losses)} loss(es) on {data.n:,} points "
+                          f"({batches}) = {work:,} point-epochs is above {name} = {bound:,}, "
+                          f"{more}")  # fmt: skip
     every = -(-epochs // frames)
     every += every % 2 == 0  # odd, as batch.history_stride: an overshooting descent shows
     return FitPlan(data, cfg, losses, every, resolve_engine("auto"))

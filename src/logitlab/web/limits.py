@@ -18,8 +18,12 @@ from ..errors import LogitlabError
 class Limits:
     """The server's bounds; create_app(Limits(...)) shrinks them for tests.
 
-    Work is counted in point-epochs: n x epochs x losses (the fused engine does ~10**9 of
-    them a second on one core, so max_work is ~0.1-0.2 s of a request, max_run_work ~10 s).
+    Work is counted in point-epochs (fit_work): a full-batch epoch costs n of them per loss
+    (the fused engine does ~10**9 a second on one core, so max_work is ~0.1-0.2 s of a
+    request, max_run_work ~10 s). Mini-batches cost more than their points: each point of a
+    shuffled epoch counts shuffled_point_work, and each optimizer step step_work more (both
+    measured on the fused engine: ~40 ns a shuffled point, ~1 us a step, against ~4 ns a
+    point of a full batch), so batch_size 1 is bounded by its steps, not its points.
     """
 
     #: points of a data set (simulated, uploaded or sent inline)
@@ -29,6 +33,10 @@ class Limits:
     max_work: int = 200_000_000
     #: point-epochs of one run (/api/runs)
     max_run_work: int = 10_000_000_000
+    #: point-epochs one optimizer step of a mini-batch costs besides its points
+    step_work: int = 250
+    #: point-epochs one point of a mini-batch (shuffled) epoch costs
+    shuffled_point_work: int = 10
     #: evaluations of one landscape: grid**2 x n x 2 losses (~0.1 us each; the lecture's
     #: 61 x 61 grid on 2,000 points is 1.5 * 10**7)
     max_landscape_work: int = 40_000_000
@@ -47,12 +55,29 @@ class Limits:
     kept_runs: int = 32
     #: compute jobs waiting for the worker thread
     max_queue: int = 64
-    #: HTTP requests being served at once (event streams included)
+    #: HTTP requests being served at once (event streams included); the cheap GETs (the
+    #: page, its static files, /api/config) have a pool of the same size of their own, so
+    #: heavy work never makes them wait or refused
     max_inflight: int = 128
+    #: requests one client (address) may have in flight at once, and event streams open
+    max_client_inflight: int = 16
+    max_client_streams: int = 4
+    #: seconds a request body may take to arrive, whole (a client sending a byte now and
+    #: then holds a request slot meanwhile)
+    body_seconds: int = 10
 
     def __post_init__(self) -> None:
         for f in fields(self):
             check_int(f.name, getattr(self, f.name), 1)
+
+    def fit_work(self, n: int, epochs: int, batch_size: int | None, losses: int) -> int:
+        """The point-epochs a fit costs: n per epoch and loss with the full batch; with
+        mini-batches shuffled_point_work per point plus step_work per step (ceil(n /
+        batch_size) steps an epoch)."""
+        if batch_size is None:
+            return n * epochs * losses
+        steps = -(-n // batch_size)
+        return (n * self.shuffled_point_work + steps * self.step_work) * epochs * losses
 
     def public(self) -> dict[str, int]:
         """The bounds the page shows and checks before it asks (GET /api/config)."""

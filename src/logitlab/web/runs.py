@@ -2,9 +2,9 @@
 
 A run is a fit queued on the worker's long lane; its progress callback records the latest
 epoch and parameters, lets short jobs through, and raises Cancelled once the run is
-cancelled (DELETE, or the page closing its event stream), which stops fit_batch between two
-blocks of epochs. At most max_runs are queued or running; the last kept_runs finished ones
-stay for a late event stream.
+cancelled (DELETE, the page closing its event stream, or no stream opened within
+UNFOLLOWED_SECONDS), which stops fit_batch between two blocks of epochs. At most max_runs are
+queued or running; the last kept_runs finished ones stay for a late event stream.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 #: A run's states; the last three are final.
 QUEUED, RUNNING, DONE, ERROR, CANCELLED = "queued", "running", "done", "error", "cancelled"
+#: Seconds a run waits for its event stream: the page opens it at once, so a run nobody
+#: follows by then was started by a client gone (or one taking the slots of max_runs), and
+#: is cancelled.
+UNFOLLOWED_SECONDS = 5.0
 
 
 class Cancelled(Exception):
@@ -45,21 +50,30 @@ class Run:
     body: dict | None = None
     error: str = ""
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: whether an event stream has been opened on the run
+    followed: bool = False
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def in_flight(self) -> bool:
         return self.state in (QUEUED, RUNNING)
 
+    @property
+    def stopped(self) -> bool:
+        """Cancelled, or left without an event stream for UNFOLLOWED_SECONDS."""
+        unfollowed = time.monotonic() - self.created > UNFOLLOWED_SECONDS
+        return self.cancel.is_set() or (unfollowed and not self.followed)
+
     def progress(self, worker: Worker) -> Callable[[int, np.ndarray], None]:
         """fit_batch's progress callable for this run."""
 
         def report(epochs_done: int, params: np.ndarray) -> None:
-            if self.cancel.is_set():
+            if self.stopped:
                 raise Cancelled
             self.params = dict(zip(self.losses, params.tolist(), strict=True))
             self.epoch = epochs_done
             worker.yield_to_short()
-            if self.cancel.is_set():
+            if self.stopped:
                 raise Cancelled
 
         return report
@@ -111,7 +125,7 @@ class Runs:
     def _execute(self, run: Run, fit: Callable) -> None:
         """The run's job on the worker thread: the fit, or why it stopped."""
         try:
-            if run.cancel.is_set():
+            if run.stopped:
                 raise Cancelled
             run.state = RUNNING
             run.body = fit(run.progress(self.worker))

@@ -341,10 +341,14 @@ async function loadLandscape() {
   }
 }
 
+/** A fit's point-epochs as the server counts them (Limits.fit_work). */
 function work(body) {
   const d = body.data;
   const n = d.source === "simulate" ? d.n : d.source === "inline" ? d.x.length : (data?.n ?? 0);
-  return n * body.train.epochs * (body.train.loss === "both" ? 2 : 1);
+  const { batch_size: batch, epochs, loss } = body.train;
+  const { step_work: step, shuffled_point_work: point } = pg.config.limits;
+  const epoch = batch == null ? n : n * point + Math.ceil(n / batch) * step;
+  return epoch * epochs * (loss === "both" ? 2 : 1);
 }
 
 /** Fit the current state: /api/fit, or a streamed run when it is too long for one request.
