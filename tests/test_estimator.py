@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from logitlab import LogisticRegressionGD
 from logitlab.config import TrainConfig
 from logitlab.engines import fit
-from logitlab.errors import ConfigError, DataError
+from logitlab.errors import ConfigError, DataError, DivergenceError, SeparationError
 
 # Many of these data sets (scikit-learn's checks among them) happen to be separable; that
 # warning has its own test below, so it does not clutter the others.
@@ -43,10 +43,10 @@ def unscaled():
     return Z * [1.0, 50.0, 0.2] + [0.0, 300.0, 1.0], y
 
 
-# The checks include unscaled X ~ N(100, 1), on which fixed-step descent is stable only for
-# lr below ~1 / (0.25 |x|^2) ~ 4e-4 (a larger lr rightly raises DivergenceError there); with
-# 10,000 epochs the same small lr still learns the checks' scaled blobs well. None skipped.
-@parametrize_with_checks([LogisticRegressionGD(lr=3e-4)])
+# With its defaults: the checks include unscaled X ~ N(100, 1), on which fixed-step descent is
+# stable only for lr below ~1 / (0.25 |x|^2) ~ 4e-4, and scaled blobs that such a small step
+# learns slowly; lr="auto" takes each data set's own step. None skipped.
+@parametrize_with_checks([LogisticRegressionGD()])
 def test_passes_scikit_learns_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
         # Only for estimators that declare array-API support (scikit-learn skips it
@@ -123,7 +123,7 @@ def test_bad_data_is_refused_with_value_errors():
     np.testing.assert_array_equal(model.classes_, [0, 3])
     with pytest.raises(ValueError, match="features"):
         model.predict_proba([[0.0, 1.0]])
-    with pytest.raises(ValueError, match="infinity"):
+    with pytest.raises(DataError, match="infinite"):
         model.predict([[np.inf]])
 
 
@@ -225,7 +225,7 @@ def test_week6_settings_reach_the_fit(two_features):
     np.testing.assert_allclose(adam.coef_, ref.coef_, atol=2e-3)
     np.testing.assert_allclose(adam.intercept_, ref.intercept_, atol=2e-3)
     settings = {"optimizer": "momentum", "nesterov": True, "momentum": 0.5, "batch_size": 64,
-                "shuffle_seed": 4, "init": (0.1, 0.2, -0.3), "epochs": 20}  # fmt: skip
+                "shuffle_seed": 4, "init": (0.1, 0.2, -0.3), "epochs": 20, "lr": 0.05}  # fmt: skip
     model = LogisticRegressionGD(**settings).fit(X, y)
     direct = fit(X, y, TrainConfig(**settings))
     np.testing.assert_allclose(model.coef_[0], direct.coef, rtol=1e-6)
@@ -247,3 +247,120 @@ def test_bad_week6_settings_are_refused_at_fit(two_features, settings, words):
     model = LogisticRegressionGD(**settings)  # stored, not checked
     with pytest.raises(ConfigError, match=re.escape(words)):
         model.fit(*two_features)
+
+
+def _frame_with(column: object) -> pd.DataFrame:
+    return pd.DataFrame({"a": np.linspace(-1, 1, 6), "b": column})
+
+
+LABELS = np.array([0, 1, 0, 1, 1, 0])
+BAD_INPUT = {
+    "infinity": (np.array([[0.0], [np.inf], [1.0]]), [0, 1, 0], "infinite"),
+    "NaN": (np.array([[0.0], [np.nan], [1.0]]), [0, 1, 0], "NaN"),
+    "NaN in y": (np.array([[0.0], [1.0], [2.0]]), [0.0, np.nan, 1.0], "NaN"),
+    "3-D X": (np.zeros((4, 1, 1)), [0, 1, 0, 1], "dim 3"),
+    "lengths": (np.zeros((4, 1)), [0, 1, 0], r"inconsistent numbers of samples: \[4, 3\]"),
+    "no rows": (np.zeros((0, 2)), [], r"0 sample\(s\)"),
+    "no columns": (np.zeros((4, 0)), [0, 1, 0, 1], r"0 feature\(s\)"),
+    "category": (_frame_with(pd.Categorical(["lo", "hi"] * 3)), LABELS, "'b' holds categories"),
+    "numeric category": (_frame_with(pd.Categorical([1, 2] * 3)), LABELS, "'b' holds categories"),
+    "boolean with NA": (
+        _frame_with(pd.array([True, None, False, True, None, False], dtype="boolean")),
+        LABELS,
+        r"missing values \(NaN, None or NA\) in column 'b' \(2 of 6 rows\)",
+    ),
+    "text": (_frame_with(list("xyzxyz")), LABELS, "could not convert string to float"),
+}
+
+
+@pytest.mark.parametrize(("X", "y", "words"), BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_raises_the_packages_data_error_on_one_line(X, y, words):
+    """Not scikit-learn's bare ValueError: the package's own (still a ValueError), whose
+    message the CLI and a notebook show as one line."""
+    with pytest.raises(DataError, match=words) as caught:
+        LogisticRegressionGD(epochs=5).fit(X, y)
+    assert isinstance(caught.value, ValueError) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("X", "words"),
+    [
+        (np.array([[0.0, 1.0], [np.inf, 2.0]]), "infinite"),
+        (np.array([[0.0, np.nan]]), "NaN"),
+        (np.zeros((2, 2, 1)), "dim 3"),
+        (np.zeros((2, 3)), "X has 3 features, but LogisticRegressionGD is expecting 2"),
+        (_frame_with(pd.Categorical([1, 2] * 3)), "'b' holds categories"),
+        (
+            _frame_with(pd.array([True, None] * 3, dtype="boolean")),
+            r"in column 'b' \(3 of 6 rows\)",
+        ),
+    ],
+)
+def test_predict_refuses_bad_input_as_fit_does(X, words):
+    model = LogisticRegressionGD(epochs=5).fit(_frame_with(np.arange(6.0)).to_numpy(), LABELS)
+    for method in (model.predict, model.predict_proba, model.decision_function):
+        with pytest.raises(DataError, match=words) as caught:
+            method(X)
+        assert "\n" not in str(caught.value)
+
+
+def test_a_descent_diverging_on_separable_data_says_separation():
+    """lr=50 is stable here for ~4,000 epochs, while the logits grow as they do on any
+    separable data, until they pass float32's range: a smaller lr would only delay it."""
+    X = np.linspace(-1, 1, 40).reshape(-1, 1)
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(SeparationError, match="complete separation") as caught:
+        LogisticRegressionGD(lr=50).fit(X, y)
+    message = str(caught.value)
+    assert "on separable data" in message and "try a smaller learning rate" not in message
+    assert isinstance(caught.value.__cause__, DivergenceError)
+    assert f"epoch {caught.value.__cause__.epoch} " in message
+    # data that are not separable keep the divergence's own words
+    with pytest.raises(DivergenceError, match="try a smaller learning rate"):
+        LogisticRegressionGD(lr=1e4, epochs=5).fit(X, (np.abs(X[:, 0]) > 0.5).astype(int))
+
+
+def test_grid_search_on_two_processes_gets_the_divergence_back(two_features):
+    """A worker's DivergenceError is pickled back to the parent; it used to break the pool
+    (BrokenProcessPool). Eager engine: no compiling in the fresh workers."""
+    X, y = two_features
+    grid = GridSearchCV(
+        LogisticRegressionGD(epochs=5, engine="eager"),
+        {"lr": [0.5, 1e4]},  # 1e4 diverges at the first epoch
+        cv=2,
+        n_jobs=2,
+        error_score="raise",
+    )
+    with pytest.raises(DivergenceError, match="diverged at epoch 1 ") as caught:
+        grid.fit(X, y)
+    assert (caught.value.loss, caught.value.epoch) == ("bce", 1) and caught.value.value > 88
+
+
+def test_the_default_step_is_auto_and_the_lectures_one_argument_away(lecture_data, two_features):
+    assert LogisticRegressionGD().get_params()["lr"] == "auto"
+    assert TrainConfig().lr == 0.05  # the lecture's default is unchanged
+    X, y = two_features
+    model = LogisticRegressionGD(epochs=20).fit(X, y)
+    design = np.column_stack((np.ones(len(X)), X.astype(np.float32)))
+    curvature = 0.25 * np.linalg.eigvalsh(design.T @ design / len(X))[-1]
+    np.testing.assert_allclose(model.lr_, 1 / curvature, rtol=1e-12)
+    # other optimizers keep TrainConfig's step under "auto"
+    assert LogisticRegressionGD(optimizer="adam", epochs=5).fit(X, y).lr_ == 0.05
+    lecture = LogisticRegressionGD(lr=0.05, epochs=200).fit(lecture_data.x, lecture_data.y)
+    direct = fit(lecture_data.x, lecture_data.y, TrainConfig(epochs=200))
+    assert lecture.lr_ == 0.05
+    np.testing.assert_allclose(lecture.result_.params, direct.params, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ConfigError, match="lr must be a number > 0 or 'auto', got 'fast'"):
+        LogisticRegressionGD(lr="fast").fit(X, y)
+
+
+def test_the_default_step_learns_where_the_lectures_diverges(two_features):
+    """A feature 35 times wider: lr=0.05 overshoots along it; the automatic step does not."""
+    X, y = two_features
+    X = X * [1.0, 35.0]
+    with pytest.raises(DivergenceError):
+        LogisticRegressionGD(lr=0.05, epochs=100).fit(X, y)
+    model = LogisticRegressionGD().fit(X, y)
+    ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
+    # 10,000 plain steps on columns whose curvatures differ ~1,200-fold: near the MLE, not on it
+    np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=0.05)

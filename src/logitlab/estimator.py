@@ -7,6 +7,10 @@ TrainConfig, so the refusal reads as on the command line) and learns attributes 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -15,11 +19,13 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .config import LECTURE_INIT_SEED, TrainConfig
-from .data.checks import as_design, as_labels
+from .data.checks import as_design, as_labels, design_array
+from .data.separation import separation_of
 from .engines import fit
-from .errors import DataError
+from .errors import DataError, DivergenceError, LogitlabError, SeparationError
 from .model import probabilities
-from .result import FitResult
+from .result import FitResult, default_names
+from .studies.fit import resolve_lr, step_from_gram
 
 _NOT_FITTED = "this %(name)s is not fitted yet; call fit(X, y) first"
 
@@ -30,6 +36,48 @@ def _untracked(values: object) -> object:
     if isinstance(values, torch.Tensor):
         return values.detach().cpu().numpy()
     return values
+
+
+@contextmanager
+def _refused_as_data_errors() -> Iterator[None]:
+    """scikit-learn's refusals (plain ValueErrors, some over several lines) as the package's
+    DataError, on one line and in scikit-learn's words, which its own checks look for."""
+    try:
+        yield
+    except LogitlabError:
+        raise
+    except ValueError as exc:
+        raise DataError(" ".join(str(exc).split())) from None
+
+
+def _check_columns(X: object) -> None:
+    """Refuse a DataFrame's category columns and columns with missing values, by name:
+    scikit-learn would read a category's labels as numbers, and a boolean column with pd.NA
+    fails there in words that name no column."""
+    pandas = sys.modules.get("pandas")  # not imported: X cannot be a DataFrame
+    if pandas is None or not isinstance(X, pandas.DataFrame):
+        return
+    for name, dtype in X.dtypes.items():
+        if isinstance(dtype, pandas.CategoricalDtype):
+            raise DataError(
+                f"X column {str(name)!r} holds categories, not numbers: code it first, "
+                "e.g. with a OneHotEncoder in a Pipeline"
+            )
+    gaps = X.isna().sum()
+    if gaps.any():
+        named = [f"{str(name)!r} ({count:,} of {len(X):,} rows)"
+                 for name, count in gaps[gaps > 0].items()]  # fmt: skip
+        shown = ", ".join(named[:3]) + (f" and {len(named) - 3:,} more" if len(named) > 3 else "")
+        raise DataError(f"X has missing values (NaN, None or NA) in column {shown}: drop or "
+                        "fill them first")  # fmt: skip
+
+
+def _auto_step(X: np.ndarray) -> float:
+    """lr="auto": 1 / L, L = CURVATURE x the largest eigenvalue of [1 X]'[1 X] / n, the
+    largest curvature of either loss on these columns as given (the estimator does not
+    standardise them), so each step descends wherever the features lie."""
+    design = np.column_stack((np.ones(len(X)), X))
+    return step_from_gram(design.T @ design / len(X))
 
 
 def _label_vector(y: object) -> object:
@@ -44,6 +92,11 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     """Binary logistic regression fitted by gradient descent: by default full-batch SGD, as
     in the lecture; optimizer, batch_size, init ... as in TrainConfig (the week-6 course).
 
+    lr="auto" (the default, as `logitlab fit` has) is 1 / L, L the largest curvature of the
+    loss on X as given, so the descent is stable on any scale of the features; lr_ holds the
+    step used. The lecture's step is one argument away: lr=0.05 (TrainConfig's default).
+    Optimizers other than SGD and momentum keep TrainConfig's lr under "auto".
+
     Any two labels work (0/1, bools, "No"/"Yes", ...): classes_ holds them sorted, and
     classes_[1] is the positive class, whose probability the model gives.
     """
@@ -51,7 +104,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         loss: str = "bce",
-        lr: float = 0.05,
+        lr: float | str = "auto",
         epochs: int = 10_000,
         init_seed: int = LECTURE_INIT_SEED,
         progress: bool = False,
@@ -90,12 +143,12 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     def fit(self, X: object, y: object) -> LogisticRegressionGD:
         """Fit to X (n x d array, DataFrame or tensor) and y (n labels of two classes).
 
-        Raises ConfigError for a bad setting and a ValueError (DataError for the labels) for
-        data the model cannot use; returns self.
+        Raises ConfigError for a bad setting, DataError (a ValueError) for data the model
+        cannot use, SeparationError when the descent diverges because the classes are
+        separable; returns self.
         """
         config = TrainConfig(
             loss=self.loss,
-            lr=self.lr,
             epochs=self.epochs,
             init_seed=self.init_seed,
             engine=self.engine,
@@ -108,9 +161,10 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             shuffle_seed=self.shuffle_seed,
             init=self.init,
         )
-        X, y = validate_data(self, _untracked(X), _label_vector(y), dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        kind = type_of_target(y, input_name="y", raise_unknown=True)
+        X, y = self._validated(X, _label_vector(y), reset=True)
+        with _refused_as_data_errors():
+            check_classification_targets(y)
+            kind = type_of_target(y, input_name="y", raise_unknown=True)
         if kind != "binary":
             raise DataError(
                 f"Only binary classification is supported. The type of the target is {kind}; "
@@ -124,13 +178,21 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             )
         x = as_design(np.require(X, requirements="W"))  # torch warns on read-only arrays
         names = getattr(self, "feature_names_in_", None)
-        result: FitResult = fit(
-            x,
-            as_labels(encoded, x.shape[0]),
-            config,
-            names=None if names is None else list(names),
-            progress=bool(self.progress),
-        )
+        names = default_names(x.shape[1]) if names is None else tuple(names)
+        config = resolve_lr(config, self.lr, lambda: _auto_step(x.double().numpy()))
+        try:
+            result: FitResult = fit(x, as_labels(encoded, x.shape[0]), config, names=names,
+                                    progress=bool(self.progress))  # fmt: skip
+        except DivergenceError as err:
+            separated = separation_of(x.numpy(), encoded, names)
+            if separated is None:
+                raise
+            raise SeparationError(
+                f"gradient descent diverged at epoch {err.epoch} (logits up to {err.value:.3g} "
+                f"in size, where float32 holds 88 at most) on separable data: {separated}; a "
+                "smaller lr or fewer epochs only stop it sooner, never at an estimate"
+            ) from err
+        self.lr_ = config.lr
         self.result_ = result
         self.intercept_ = result.params[:1].copy()
         self.coef_ = result.params[1:].reshape(1, -1).copy()
@@ -140,16 +202,30 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: object) -> np.ndarray:
         """The logit w0 + x.w of each row of X: positive means classes_[1]."""
-        check_is_fitted(self, msg=_NOT_FITTED)
-        X = validate_data(self, _untracked(X), reset=False, dtype=[np.float64, np.float32])
-        return self.intercept_[0] + np.asarray(X, dtype=float) @ self.coef_[0]
+        X = self._checked(X)
+        return self.intercept_[0] + X @ self.coef_[0]
 
     def predict_proba(self, X: object) -> np.ndarray:
         """n x 2 probabilities, columns in classes_ order, as scikit-learn lays them out."""
-        check_is_fitted(self, msg=_NOT_FITTED)
-        X = validate_data(self, _untracked(X), reset=False, dtype=[np.float64, np.float32])
+        X = self._checked(X)
         p = probabilities(np.concatenate([self.intercept_, self.coef_[0]]), X)
         return np.column_stack([1 - p, p])
+
+    def _checked(self, X: object) -> np.ndarray:
+        """X to predict on, checked as fit checks it (finite, in float32's range), against
+        the fitted features."""
+        check_is_fitted(self, msg=_NOT_FITTED)
+        return design_array(self._validated(X))
+
+    def _validated(self, X: object, y: object = "no_validation", reset: bool = False) -> object:
+        """scikit-learn's validate_data (X, or X and y when y is given; the features learned
+        when reset), refusing with DataError; the finite check is the package's own (fit's
+        as_design, predictions' design_array), in the words of every other fit."""
+        X = _untracked(X)
+        _check_columns(X)
+        with _refused_as_data_errors():
+            return validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32],
+                                 ensure_all_finite=False)  # fmt: skip
 
     def predict(self, X: object) -> np.ndarray:
         """The class of each row of X, from classes_: classes_[1] where the logit is > 0."""
