@@ -56,7 +56,7 @@ _LAZY = {
     "read_table": "data.tables",
     "load_dataset": "data.datasets",
     "build_design": "data.design",
-    "load_model": "data.design",
+    "load_model": "data.modelfile",
     "run_digits": "studies.digits",
     "to_record": "records",
     "LogisticRegressionGD": "estimator",

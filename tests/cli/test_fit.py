@@ -193,3 +193,15 @@ def test_predict_refuses_to_overwrite(inputs, model, tmp_path, capsys):
     assert "exists" in capsys.readouterr().err and target.read_text() == "mine\n"
     assert cli.main([*argv, "--force"]) == 0
     assert target.read_text().startswith("row,p_hat,predicted\n")
+
+
+def test_a_model_a_model_file_cannot_hold_is_fitted_and_said_unsaved(inputs, tmp_path, capsys):
+    out = tmp_path / "fit"
+    formula = "y ~ x + C(colour.str.upper())"  # typed here, it may do more than a model file
+    assert cli.main(["fit", str(inputs / "table.csv"), "--formula", formula, *FAST,
+                     "--out", str(out)]) == 0  # fmt: skip
+    said = [line for line in capsys.readouterr().out.splitlines() if "model.json" in line]
+    assert len(said) == 1 and said[0].startswith("model.json not written: ")
+    assert "'C(colour.str.upper())' is not one a model file may hold" in said[0]
+    written = {p.name for p in out.iterdir()}
+    assert "model.json" not in written and {"report.html", "results.json"} <= written

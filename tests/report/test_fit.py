@@ -9,7 +9,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from logitlab.data.datasets import load_dataset
-from logitlab.data.design import load_model
+from logitlab.data.modelfile import load_model
 from logitlab.report import fit as report
 from logitlab.report.files import staged_dir
 from logitlab.studies.fit import fit_table

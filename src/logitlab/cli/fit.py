@@ -298,8 +298,7 @@ def print_sharded_summary(fitted: ShardedFit, out: str, names: list[str]) -> Non
           "value")  # fmt: skip
     _print_descents(fitted)
     print(f"Not produced: {NOT_PRODUCED}.")
-    print(f"\nWrote {len(names)} files to {out}/: {', '.join(names)}")
-    print(f"Report: {out}/report.html")
+    _print_files(fitted, out, names)
 
 
 def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
@@ -311,7 +310,18 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
         print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f}, log-loss "
               f"{m.log_loss:.4f}, Brier {m.brier:.4f}, ROC AUC {auc}")  # fmt: skip
     _print_descents(fitted)
+    _print_files(fitted, out, names)
+
+
+def _print_files(fitted: TableFit | ShardedFit, out: str, names: list[str]) -> None:
+    """The files written, and why model.json is not among them when a model file cannot
+    hold the model (a formula beyond what predict reads as data)."""
+    from ..data.modelfile import model_file_refusal
+
     print(f"\nWrote {len(names)} files to {out}/: {', '.join(names)}")
+    refusal = model_file_refusal(fitted.design.spec)
+    if refusal is not None:
+        print(f"model.json not written: {refusal}")
     print(f"Report: {out}/report.html")
 
 

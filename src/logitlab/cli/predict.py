@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_file(args.out, args.force, inputs=[args.model, args.data])
     import numpy as np  # heavy imports only once the settings are known good
 
-    from ..data.design import load_model
+    from ..data.modelfile import load_model
     from ..data.tables import read_table
     from ..model import probabilities
     from ..report.files import write_file_atomically

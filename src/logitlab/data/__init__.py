@@ -18,7 +18,8 @@ __all__ = [
 
 # Tables, shipped data sets, formulas -> design matrices, saved models (pandas loads lazily).
 from .datasets import DATASETS, DatasetInfo, Table, dataset_lines, load_dataset
-from .design import Design, ModelSpec, build_design, load_model, model_record
+from .design import Design, ModelSpec, build_design
+from .modelfile import load_model, model_record
 from .tables import read_table
 
 __all__ += [

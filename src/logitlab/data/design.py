@@ -18,16 +18,15 @@ column (Cholesky), so a column whose variance the earlier ones explain is caught
 The ModelSpec keeps what rebuilds the same columns on new rows, JSON-safe: the right-hand
 side, the levels of every categorical factor (formulaic's encoder state, of which the
 categories are the source of truth) and the state of stateful transforms such as center().
+A model file holds a spec as data (data.modelfile reads it through an allow-list).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,10 +47,9 @@ DEFAULT_MAX_LEVELS = 50
 COLLINEAR_TOL = 1e-10
 #: Rows per block when the design is standardised and its Gram matrix accumulated.
 CHUNK_ROWS = 1 << 16
-#: What a model file says it is, and the version of its layout.
-MODEL_FORMAT = "logitlab-model"
-MODEL_VERSION = 1
 INTERCEPT = "Intercept"
+#: The kinds of factor a spec may give (formulaic's Factor.Kind values logitlab codes).
+FACTOR_KINDS = ("numerical", "categorical")
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,8 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, record: object) -> ModelSpec:
-        """The spec of a to_dict() record; DataError naming the first field that is wrong."""
+        """The spec of a to_dict() record; DataError naming the first field that is wrong.
+        Its shape only: a model file's spec also passes data.modelfile's allow-list."""
         if not isinstance(record, Mapping):
             raise DataError(f"a model spec must be a JSON object, got {type(record).__name__}")
         want = {
@@ -111,13 +110,11 @@ class ModelSpec:
             if not all(isinstance(item, str) for item in record[key]):
                 raise DataError(f"model spec field {key!r} must list strings")
         for key in ("positive", "negative"):
-            if not isinstance(record.get(key), str | int | float | bool):
+            if not _is_scalar(record.get(key)):
                 raise DataError(f"model spec field {key!r} must be a string, number or bool")
         factors = record["factors"]
-        if not all(
-            isinstance(s, dict) and isinstance(s.get("kind"), str) for s in factors.values()
-        ):
-            raise DataError("model spec field 'factors' must give each factor's kind")
+        for expr, state in factors.items():
+            _check_factor(expr, state)
         return cls(
             formula=record["formula"],
             rhs=record["rhs"],
@@ -147,12 +144,11 @@ class ModelSpec:
         for expr, state in self.factors.items():
             if "levels" in state:
                 _check_levels(kept, expr, state["levels"], self.columns, rows)
-        model = self._formulaic()
         with warnings.catch_warnings():
             warnings.simplefilter("error", _mismatch_warning())
             try:
                 with np.errstate(all="ignore"):
-                    matrix = model.get_model_matrix(kept)
+                    matrix = self._formulaic().get_model_matrix(kept)
             except _mismatch_warning() as warning:
                 raise DataError(f"the table has {_first_line(warning)}") from None
             except Exception as exc:  # formulaic's evaluation and encoding errors
@@ -813,68 +809,22 @@ def _first_line(exc: BaseException) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
-# --- the saved model ---------------------------------------------------------------------
+def _is_scalar(value: object) -> bool:
+    """A JSON string, number or bool: what a level or a target's value may be."""
+    return isinstance(value, str | int | float | bool)
 
 
-def _coefficients(spec: ModelSpec, coefficients: object, where: str) -> dict[str, float]:
-    """Coefficients keyed by term ("Intercept" first when the model has one), checked."""
-    keys = ((INTERCEPT,) if spec.intercept else ()) + spec.names
-    if isinstance(coefficients, Mapping):
-        if list(coefficients) != list(keys):
-            raise DataError(f"{where} coefficients must be named {shown(list(keys))} in order")
-        values = list(coefficients.values())
-    else:
-        values = list(np.asarray(coefficients, dtype=object).reshape(-1))
-        if len(values) != len(keys):
-            raise DataError(f"{where} must have {len(keys)} coefficients, got {len(values)}")
-    out = {}
-    for key, value in zip(keys, values, strict=True):
-        value = _python(value)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise DataError(
-                f"{where} coefficient {key!r} must be a finite number, got {shown(value)}"
-            )
-        out[key] = float(value)
-    return out
-
-
-def model_record(spec: ModelSpec, coefficients: object) -> dict[str, Any]:
-    """The JSON record of model.json: the spec and the coefficients by term name
-    (coefficients: a mapping in that order, or intercept first then the terms)."""
-    return {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "spec": spec.to_dict(),
-        "coefficients": _coefficients(spec, coefficients, "the model's"),
-    }
-
-
-def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
-    """Read a model.json written from model_record(): (spec, coefficients by term name);
-    DataError (one line, naming the file) when it is not one."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise DataError(f"cannot read model file {path}: {why}") from None
-    try:
-        record = json.loads(text)
-    except ValueError:
-        raise DataError(f"{path} is not a model file: not JSON") from None
-    if not isinstance(record, dict) or record.get("format") != MODEL_FORMAT:
-        raise DataError(f'{path} is not a model file: no "format": "{MODEL_FORMAT}"')
-    if record.get("version") != MODEL_VERSION:
+def _check_factor(expr: str, state: object) -> None:
+    """A spec's factor gives its kind and, when categorical, its levels: a flat list."""
+    kinds = " or ".join(FACTOR_KINDS)
+    if not isinstance(state, dict) or state.get("kind") not in FACTOR_KINDS:
+        raise DataError(f"model spec factor {shown(expr)} must give its kind, {kinds}")
+    categorical = state["kind"] == "categorical"
+    levels = state.get("levels")
+    if set(state) != {"kind", *(("levels",) if categorical else ())} or (
+        categorical and not (isinstance(levels, list) and all(map(_is_scalar, levels)))
+    ):
         raise DataError(
-            f"{path} is a model file of version {shown(record.get('version'))}; "
-            f"this logitlab reads version {MODEL_VERSION}"
+            f"model spec factor {shown(expr)} must give its kind"
+            + (" and its levels, a list of values" if categorical else " alone")
         )
-    try:
-        spec = ModelSpec.from_dict(record.get("spec"))
-    except DataError as exc:
-        raise DataError(f"{path} is not a valid model file: {exc}") from None
-    return spec, _coefficients(spec, record.get("coefficients"), f"{path}:")

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..data.design import model_record
+from ..data.modelfile import model_file_refusal, model_record
 from ..records import fit_coefficient_rows, fit_prediction_rows, to_record
 from ..studies.fit import TableFit
 from ..studies.sharded import NOT_PRODUCED, ShardedFit
@@ -68,7 +68,8 @@ def write_sharded_fit(
 def _write_model_files(run: TableFit | ShardedFit, results: dict, folder: Path,
                        figures: dict, formats: Sequence[str]) -> None:  # fmt: skip
     """What every fit writes: the odds ratios, the descents beside the MLE (if any) and the
-    given figures; results.json, coefficients.csv and model.json."""
+    given figures; results.json, coefficients.csv and model.json, unless a model file could
+    not hold the model (model_file_refusal: the CLI says why)."""
     figures = {
         "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
         **figures,
@@ -81,7 +82,8 @@ def _write_model_files(run: TableFit | ShardedFit, results: dict, folder: Path,
         save_figure(figure, folder / name, formats=formats)
     write_json(results, folder / "results.json")
     write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
-    write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
+    if model_file_refusal(run.design.spec) is None:
+        write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
 
 
 def _num(value: object, digits: int = 4) -> str:

@@ -1,0 +1,376 @@
+"""model.json: a fitted model saved as data, and read back as data, never as code.
+
+formulaic evaluates a right-hand side as Python, so the one in a model file passes an
+allow-list first, checked on Python's parse tree of each factor before anything is
+evaluated: columns, C(column) with its contrast and levels, the transforms logitlab writes
+(np.log and the like, center, scale, I) of sums, products and small powers of columns and
+numbers. A formula typed by the user may do more in memory; the same allow-list says
+whether its model can be saved (model_file_refusal). Reading one is bounded work: only a
+regular file, of capped bytes, terms and columns.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import shown
+from ..errors import DataError
+from .design import INTERCEPT, ModelSpec, quote
+
+#: What a model file says it is, and the version of its layout.
+MODEL_FORMAT = "logitlab-model"
+MODEL_VERSION = 1
+#: Bounds on a model file, so that reading one is bounded work: formulaic evaluates each
+#: term (about 3 ms apiece), and each column (a one-hot level too) is a name, a coefficient
+#: and maybe a level, well under 800 bytes as written.
+MAX_MODEL_TERMS = 1000
+MAX_MODEL_COLUMNS = 10_000
+MAX_MODEL_BYTES = 800 * MAX_MODEL_COLUMNS
+MAX_RHS_CHARS = 256 * MAX_MODEL_TERMS
+#: A saved factor's Python expression nests at most this deep (np.log(I(a ** 2)) is 5).
+MAX_DEPTH = 32
+#: The largest |exponent| of a saved power (a ** 2, b ** -1): numbers, never towers.
+MAX_POWER = 16
+#: What a saved factor may call: transforms of one value, and C()'s contrasts.
+TRANSFORMS = ("I", "center", "scale", "np.log", "np.log1p", "np.exp", "np.sqrt")
+CONTRASTS = ("Treatment", "Sum", "Helmert", "Diff", "Poly", "contr.treatment", "contr.sum",
+             "contr.helmert", "contr.diff", "contr.poly")  # fmt: skip
+#: The longest float in JSON: a file's size is bounded before its coefficients are known.
+WIDEST_FLOAT = -2.2250738585072014e-308
+
+
+def model_record(spec: ModelSpec, coefficients: object) -> dict[str, Any]:
+    """The JSON record of model.json: the spec and the coefficients by term name
+    (coefficients: a mapping in that order, or intercept first then the terms); DataError
+    when load_model would refuse it (model_file_refusal)."""
+    refusal = model_file_refusal(spec)
+    if refusal is not None:
+        raise DataError(f"the model cannot be saved as a model file: {refusal}")
+    return _record(spec, _coefficients(spec, coefficients, "the model's"))
+
+
+def model_file_refusal(spec: ModelSpec) -> str | None:
+    """Why load_model would refuse a model file of `spec` (one line, naming the term or the
+    bound), or None when it can be saved."""
+    try:
+        _read_spec(spec.to_dict())
+    except DataError as exc:
+        return str(exc)
+    widest = dict.fromkeys(((INTERCEPT,) if spec.intercept else ()) + spec.names, WIDEST_FLOAT)
+    size = len(json.dumps(_record(spec, widest), indent=2)) + 1  # as report.files writes it
+    if size > MAX_MODEL_BYTES:
+        return f"the model file would have up to {size:,} bytes, more than {MAX_MODEL_BYTES:,}"
+    return None
+
+
+def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
+    """Read a model.json written from model_record(): (spec, coefficients by term name);
+    DataError (one line, naming the file) when it is not one, or says more than data."""
+    path = Path(path)
+    text = _model_text(path)
+    try:
+        record = json.loads(text)
+    except RecursionError:
+        raise DataError(f"{path} is not a model file: its JSON nests too deep") from None
+    except ValueError:
+        raise DataError(f"{path} is not a model file: not JSON") from None
+    if not isinstance(record, dict) or record.get("format") != MODEL_FORMAT:
+        raise DataError(f'{path} is not a model file: no "format": "{MODEL_FORMAT}"')
+    if record.get("version") != MODEL_VERSION:
+        raise DataError(
+            f"{path} is a model file of version {shown(record.get('version'))}; "
+            f"this logitlab reads version {MODEL_VERSION}"
+        )
+    try:
+        spec = _read_spec(record.get("spec"))
+        if not isinstance(record.get("coefficients"), dict):
+            raise DataError("its coefficients must be a JSON object, by term name")
+    except DataError as exc:
+        raise DataError(f"{path} is not a valid model file: {exc}") from None
+    return spec, _coefficients(spec, record["coefficients"], f"{path}:")
+
+
+# --- reading a file, bounded ---------------------------------------------------------------
+
+
+def _model_text(path: Path) -> str:
+    """The text of a model file, refused unless it is a regular file of at most
+    MAX_MODEL_BYTES (a FIFO is not waited on, /dev/zero not read forever)."""
+    import os
+    import stat
+
+    chunks, size = [], 0
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise DataError(f"model file {path} is not a regular file")
+            if info.st_size > MAX_MODEL_BYTES:
+                raise DataError(_too_big(path, info.st_size))
+            while size <= MAX_MODEL_BYTES and (chunk := os.read(fd, 1 << 20)):
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise DataError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    if size > MAX_MODEL_BYTES:  # it grew while read
+        raise DataError(_too_big(path, size))
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"cannot read model file {path}: not UTF-8 text") from None
+
+
+def _too_big(path: Path, size: int) -> str:
+    return (
+        f"model file {path} has {size:,} bytes, more than a model file may have "
+        f"({MAX_MODEL_BYTES:,})"
+    )
+
+
+def _record(spec: ModelSpec, coefficients: dict[str, float]) -> dict[str, Any]:
+    return {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "spec": spec.to_dict(),
+        "coefficients": coefficients,
+    }
+
+
+def _coefficients(spec: ModelSpec, coefficients: object, where: str) -> dict[str, float]:
+    """Coefficients keyed by term ("Intercept" first when the model has one), checked."""
+    keys = ((INTERCEPT,) if spec.intercept else ()) + spec.names
+    if isinstance(coefficients, Mapping):
+        if list(coefficients) != list(keys):
+            raise DataError(f"{where} coefficients must be named {shown(list(keys))} in order")
+        values = list(coefficients.values())
+    else:
+        values = list(np.asarray(coefficients, dtype=object).reshape(-1))
+        if len(values) != len(keys):
+            raise DataError(f"{where} must have {len(keys)} coefficients, got {len(values)}")
+    out = {}
+    for key, value in zip(keys, values, strict=True):
+        number = _finite(value)
+        if number is None:
+            raise DataError(
+                f"{where} coefficient {key!r} must be a finite number, got {shown(value)}"
+            )
+        out[key] = number
+    return out
+
+
+def _finite(value: object) -> float | None:
+    """A finite number (Python's or NumPy's) as a float; None for anything else: a bool,
+    text, 1e999, an integer past float64."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, TypeError):  # past float64; a complex number
+        return None
+    return number if math.isfinite(number) else None
+
+
+# --- the allow-list ------------------------------------------------------------------------
+
+
+def _read_spec(record: object) -> ModelSpec:
+    """The spec of a record read as data: its shape (ModelSpec.from_dict), its bounds, and
+    every term, factor and transform state through the allow-list."""
+    spec = ModelSpec.from_dict(record)
+    if len(spec.names) > MAX_MODEL_COLUMNS:
+        raise DataError(
+            f"the model has {len(spec.names):,} columns, more than a model file may hold "
+            f"({MAX_MODEL_COLUMNS:,})"
+        )
+    known = _saved_factors(spec.rhs, spec.intercept, set(spec.columns))
+    for expr in spec.factors:
+        if expr not in known:
+            raise DataError(f"the model's factor {shown(expr)} is not in its right-hand side")
+    for name, state in spec.transforms.items():
+        if not isinstance(state, dict) or not all(
+            value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+            for value in state.values()
+        ):
+            raise DataError(f"the model's transform {shown(name)} must hold numbers")
+    return spec
+
+
+def _saved_factors(rhs: str, intercept: bool, columns: set[str]) -> set[str]:
+    """The factors of a saved right-hand side, read exactly as design writes it ('1 + a +
+    {C(g)}:b', or 'a + b - 1' without an intercept) and each checked against the allow-list
+    before anything is evaluated; DataError naming the first term that is not allowed."""
+    from formulaic.parser.algos.tokenize import tokenize
+
+    if len(rhs) > MAX_RHS_CHARS:
+        raise DataError(
+            f"the model's right-hand side has {len(rhs):,} characters, more than a model file "
+            f"may hold ({MAX_RHS_CHARS:,})"
+        )
+    head, tail = ("1 + ", "") if intercept else ("", " - 1")
+    body = rhs[len(head) : len(rhs) - len(tail)]
+    if not (rhs.startswith(head) and rhs.endswith(tail) and body):
+        with_ = "'1 + terms' with" if intercept else "'terms - 1' without"
+        raise DataError(f"the model's right-hand side {shown(rhs)} must read {with_} an intercept")
+    try:
+        tokens = [(t.kind.value, t.token) for t in tokenize(body)]
+    except Exception:  # formulaic's tokenizer errors: an unclosed quote or brace
+        raise DataError(f"the model's right-hand side {shown(rhs)} does not parse") from None
+    terms: list[list[tuple[str, str]]] = [[]]
+    for i, (kind, text) in enumerate(tokens):
+        if i % 2 and kind == "operator" and text in ("+", ":"):
+            terms += [[]] if text == "+" else []
+        elif not i % 2 and kind in ("name", "python"):
+            terms[-1].append((kind, text))
+        else:
+            raise DataError(f"the model's right-hand side has {shown(text)} where a term belongs")
+    if not terms[-1]:
+        raise DataError(f"the model's right-hand side {shown(rhs)} ends without a term")
+    if len(terms) > MAX_MODEL_TERMS:
+        raise DataError(
+            f"the model has {len(terms):,} terms, more than a model file may hold "
+            f"({MAX_MODEL_TERMS:,})"
+        )
+    for kind, text in (factor for term in terms for factor in term):
+        if kind == "name" and text not in columns:
+            raise DataError(f"the model's term {shown(text)} is not one of its columns")
+        if kind == "python":
+            _check_expression(text, columns)
+    written = " + ".join(
+        ":".join(quote(t) if k == "name" else f"{{{t}}}" for k, t in term) for term in terms
+    )
+    if written != body:
+        raise DataError(
+            f"the model's right-hand side {shown(rhs)} is not written as logitlab writes it"
+        )
+    return {text for term in terms for _, text in term}
+
+
+def _check_expression(expr: str, columns: set[str]) -> None:
+    """DataError unless the Python factor `expr` reads columns only through the allow-list:
+    C(column, contrast, levels=[...]) or a value (see _value_problem)."""
+    from formulaic.utils.code import sanitize_variable_names
+
+    aliases: dict[str, str] = {}  # formulaic's names for `quoted names`
+    try:
+        tree = ast.parse(sanitize_variable_names(expr, {}, aliases), mode="eval").body
+        problem = None
+    except Exception:  # SyntaxError, or a literal too large or too deep for the parser
+        problem = "it does not parse as Python"
+    if problem is None and _depth(tree) > MAX_DEPTH:
+        problem = f"it nests deeper than {MAX_DEPTH}"
+    if problem is None:
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        columns = {name for name in names if aliases.get(name, name) in columns}
+        called = _dotted(tree.func) if isinstance(tree, ast.Call) else None
+        problem = _c_problem(tree, columns) if called == "C" else _value_problem(tree, columns)
+    if problem is not None:
+        raise DataError(
+            f"the model's term {shown(expr)} is not one a model file may hold ({problem}); "
+            "it may read columns through C(), np.log, center, scale and sums, products and "
+            "small powers of columns and numbers"
+        )
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep a parse tree nests, walked without recursion (the tree may be deep)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+    return deepest
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """'C', 'np.log': the name a call or a contrast is written with; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _number(node: ast.AST) -> float | int | None:
+    """The number a node writes (2, -0.5); None when it writes anything else."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign, node = (-1 if isinstance(node.op, ast.USub) else 1), node.operand
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return sign * node.value
+    return None
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """A string, number, bool or None, or a flat list or tuple of them."""
+    if isinstance(node, ast.List | ast.Tuple):
+        return all(_is_literal(item) and not isinstance(item, ast.List | ast.Tuple)
+                   for item in node.elts)  # fmt: skip
+    if isinstance(node, ast.Constant):
+        return node.value is None or isinstance(node.value, str | int | float | bool)
+    return _number(node) is not None
+
+
+def _value_problem(node: ast.AST, columns: set[str]) -> str | None:
+    """Why `node` is not a value a model file may compute, or None: a column; +, -, *, / of
+    values and numbers (one side at least a value); a value to a power of at most MAX_POWER;
+    one of TRANSFORMS of one value."""
+    if isinstance(node, ast.Name):
+        return None if node.id in columns else f"{node.id!r} is not one of its columns"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _value_problem(node.operand, columns)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        power = _number(node.right)
+        if power is None or abs(power) > MAX_POWER:
+            return f"a power must be a number from -{MAX_POWER} to {MAX_POWER}"
+        return _value_problem(node.left, columns)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+        values = [side for side in (node.left, node.right) if _number(side) is None]
+        if not values:
+            return "arithmetic of numbers alone"
+        return next(filter(None, (_value_problem(side, columns) for side in values)), None)
+    if isinstance(node, ast.Call) and _dotted(node.func) in TRANSFORMS:
+        if len(node.args) != 1 or node.keywords:
+            return f"{_dotted(node.func)}() must take one value alone"
+        return _value_problem(node.args[0], columns)
+    if isinstance(node, ast.Call):
+        return f"calling {ast.unparse(node.func)[:40]} is not allowed"
+    return f"{ast.unparse(node)[:40]} is not allowed"
+
+
+def _c_problem(call: ast.Call, columns: set[str]) -> str | None:
+    """Why a C() call is not one a model file may hold, or None: C(column), then a contrast
+    (positional or contrasts=) and levels=[...] of literals."""
+    first = call.args[0] if call.args else None
+    if not isinstance(first, ast.Name) or first.id not in columns:
+        return "C() must name one of its columns"
+    contrasts = list(call.args[1:])
+    for keyword in call.keywords:
+        if keyword.arg == "levels":
+            if not (isinstance(keyword.value, ast.List | ast.Tuple) and _is_literal(keyword.value)):
+                return "levels must be a list of values"
+        elif keyword.arg == "contrasts":
+            contrasts.append(keyword.value)
+        else:
+            return f"C() takes no {keyword.arg or '**'}= here"
+    if len(contrasts) > 1:
+        return "C() takes one contrast"
+    for contrast in contrasts:
+        called = isinstance(contrast, ast.Call)
+        name = _dotted(contrast.func if called else contrast)
+        if name not in CONTRASTS:
+            return f"the contrast must be one of {', '.join(CONTRASTS)}"
+        if called and not all(
+            _is_literal(arg) for arg in [*contrast.args, *(k.value for k in contrast.keywords)]
+        ):
+            return f"{name}() takes literal values"
+    return None

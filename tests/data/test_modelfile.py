@@ -1,0 +1,243 @@
+"""model.json: the round trip, files that are not model files, and the allow-list: a model
+file is data, never code (nothing in one is evaluated unless it passes), and reading one is
+bounded work (a FIFO, /dev/zero, a huge file, deep JSON, many terms: one line each)."""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from logitlab.data.design import build_design
+from logitlab.data.modelfile import (
+    MAX_MODEL_BYTES,
+    MAX_MODEL_TERMS,
+    load_model,
+    model_file_refusal,
+    model_record,
+)
+from logitlab.errors import DataError
+
+
+@pytest.fixture
+def table():
+    rng = np.random.default_rng(5)
+    n = 120
+    return pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n),
+            "a": rng.normal(size=n) + 3.0,
+            "b": rng.normal(size=n),
+            "g": rng.choice(["lo", "mid", "hi"], n),
+            "f": rng.choice([1, 2, 3], n),
+            "odd name": rng.uniform(1, 2, n),
+        }
+    )
+
+
+def saved(path, record):
+    path.write_text(json.dumps(record))
+    return path
+
+
+def test_model_file_round_trip(tmp_path, table):
+    design = build_design(table, formula="y ~ a + C(g)")
+    coefficients = np.arange(1.0, len(design.names) + 2)
+    spec, loaded = load_model(
+        saved(tmp_path / "model.json", model_record(design.spec, coefficients))
+    )
+    assert spec == design.spec
+    assert list(loaded) == ["Intercept", *design.names]
+    assert list(loaded.values()) == coefficients.tolist()
+
+
+#: What logitlab writes from the formulas its docs and tests fit: each is saved and read back.
+SAVED = [
+    "y ~ a * C(g) + I(b ** 2) + center(b) + np.log(`odd name`)",
+    "y ~ C(g, levels=['mid', 'lo', 'hi']) + scale(a) - 1",
+    "y ~ g:b + a + f",
+    "y ~ C(g, Treatment('mid')) + C(f, Sum) + I(2 * a - b) + np.exp(b) + I(a ** -1)",
+    "y ~ C(f, Treatment(reference=2)) + C(g, contr.treatment('mid')) + I(`odd name` * 2)",
+]
+
+
+@pytest.mark.parametrize("formula", SAVED)
+def test_what_logitlab_writes_is_read_back(tmp_path, table, formula, assert_ulps):
+    design = build_design(table, formula=formula)
+    assert model_file_refusal(design.spec) is None
+    record = model_record(design.spec, np.zeros(len(design.names) + design.intercept))
+    spec, _ = load_model(saved(tmp_path / "model.json", record))
+    assert spec == design.spec
+    X = spec.design(table.drop(columns="y"))
+    assert_ulps(X, design.X, precision=np.float64)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("not json {", "not JSON"),
+        ('{"format": "something else"}', "not a model file"),
+        ('[1, 2]', "not a model file"),
+        ('{"format": "logitlab-model", "version": 99}', "version 99"),
+        ('{"format": "logitlab-model", "version": 1, "spec": {}}', "not a valid model file"),
+        ("[" * 100_000 + "]" * 100_000, "nests too deep"),
+    ],
+)  # fmt: skip
+def test_not_a_model_file(tmp_path, text, words):
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    with pytest.raises(DataError, match=words):
+        load_model(path)
+
+
+def test_model_file_with_wrong_coefficients(tmp_path, table):
+    record = model_record(build_design(table, formula="y ~ a + b").spec, [0.1, 0.2, 0.3])
+    record["coefficients"] = {"Intercept": 0.1, "a": 0.2}
+    with pytest.raises(DataError, match="coefficients must be named"):
+        load_model(saved(tmp_path / "model.json", record))
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(DataError, match="cannot read model file"):
+        load_model(tmp_path / "none.json")
+
+
+# --- data, never code ----------------------------------------------------------------------
+
+#: Right-hand sides that run a command, or would run one before failing, or hang the CPU.
+PAYLOADS = [
+    "1 + {a + 0*__import__('os').system('touch {flag}')}",
+    "1 + {I(__import__('os').system('touch {flag}'))}",
+    "1 + {I(a + __import__('os').system('touch {flag}') + 'fails after')}",
+    "1 + {np.log(a) if __import__('os').system('touch {flag}') else a}",
+    "1 + {C(a, levels=__import__('os').system('touch {flag}'))}",
+    "1 + {C(a, Treatment(__import__('os').system('touch {flag}')))}",
+    "1 + {center(a, ddof=__import__('os').system('touch {flag}'))}",
+    "1 + {a.__class__.__init__.__globals__}",
+    "1 + {(lambda: a)()}",
+    "1 + {np.os.system('touch {flag}')}",
+    "1 + {I(a ** 10 ** 10 ** 10)}",
+    "1 + {I(2 ** 10 ** 10 * a)}",
+    "1 + {I(a ** 99999999999)}",
+    "1 + `os.system`",
+    "1 + a + + (",
+    "1 + (a + {a}) ** 50",
+]
+
+
+def model_with_rhs(table, rhs, flag):
+    """A valid model's record with its right-hand side replaced (names and coefficients
+    keyed to one term, as a forger would)."""
+    record = model_record(build_design(table, formula="y ~ a").spec, [0.5, 1.0])
+    spec = record["spec"]
+    spec["rhs"] = rhs.replace("{flag}", str(flag))
+    spec["names"] = ["x"]
+    record["coefficients"] = {"Intercept": 0.5, "x": 1.0}
+    return record
+
+
+@pytest.mark.parametrize("rhs", PAYLOADS)
+def test_a_model_file_never_runs_code(tmp_path, table, rhs):
+    flag = tmp_path / "PWNED"
+    path = saved(tmp_path / "model.json", model_with_rhs(table, rhs, flag))
+    with pytest.raises(DataError) as caught:
+        spec, _ = load_model(path)
+        spec.design(table)  # what predict would do next
+    assert "\n" not in str(caught.value)
+    assert not flag.exists()
+
+
+def test_the_refusal_names_the_term(tmp_path, table):
+    path = saved(tmp_path / "model.json", model_with_rhs(table, PAYLOADS[0], "x"))
+    with pytest.raises(
+        DataError, match=r"term .a \+ 0\*__import__.*is not one a model file may hold"
+    ):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("formula", "term"),
+    [
+        ("y ~ a + C(g.str.upper())", "C(g.str.upper())"),
+        ("y ~ a + I(b ** 20)", "I(b ** 20)"),
+        ("y ~ poly(a, 2)", "poly(a, 2)"),
+        ("y ~ scale(a, ddof=0) + b", "scale(a, ddof=0)"),
+    ],
+)
+def test_a_formula_beyond_the_allow_list_fits_but_is_not_saved(table, formula, term):
+    design = build_design(table, formula=formula)  # typed by the user: it may do more
+    refusal = model_file_refusal(design.spec)
+    assert refusal is not None and repr(term) in refusal and "\n" not in refusal
+    with pytest.raises(DataError, match="cannot be saved as a model file"):
+        model_record(design.spec, np.zeros(len(design.names) + 1))
+
+
+# --- tampered and oversized files: one line each -------------------------------------------
+
+
+def tamper(record, change):
+    spec = record["spec"]
+    if change == "kind bogus":
+        spec["factors"]["C(g)"]["kind"] = "bogus"
+    elif change.startswith("levels "):
+        spec["factors"]["C(g)"]["levels"] = json.loads(change.split(" ", 1)[1])
+    elif change == "dtype nonsense":
+        spec["transforms"]["center(b)"] = {"ndarray": [1.0], "dtype": "nonsense"}
+    elif change == "ragged array":
+        spec["transforms"]["center(b)"] = {"ndarray": [[1.0], [1.0, 2.0]], "dtype": "<f8"}
+    elif change == "rhs broken":
+        spec["rhs"] = "1 + + ("
+    elif change == "factor not in rhs":
+        spec["factors"]["__import__('os')"] = {"kind": "numerical"}
+    elif change == "coefficients list":
+        record["coefficients"] = list(record["coefficients"].values())
+    elif change == "coefficient huge int":
+        record["coefficients"]["Intercept"] = 10**400
+    return record
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["kind bogus", "levels 3", "levels null", 'levels {"a": 1}', "levels [[1]]",
+     "dtype nonsense", "ragged array", "rhs broken", "factor not in rhs", "coefficients list",
+     "coefficient huge int"],
+)  # fmt: skip
+def test_a_tampered_model_file_is_refused_in_one_line(tmp_path, table, change):
+    design = build_design(table, formula="y ~ a + C(g) + center(b)")
+    record = model_record(design.spec, np.ones(len(design.names) + 1))
+    path = saved(tmp_path / "model.json", tamper(record, change))
+    with pytest.raises(DataError) as caught:
+        load_model(path)
+    assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("terms", "words"), [(MAX_MODEL_TERMS + 1, "terms"), (20_000, "columns")])
+def test_too_many_terms_refused(tmp_path, table, terms, words):
+    written = [f"{{I(a * {k})}}" for k in range(2, terms + 2)]
+    record = model_with_rhs(table, "1 + " + " + ".join(written), "x")
+    record["spec"]["names"] = [t.strip("{}") for t in written]
+    record["coefficients"] = dict.fromkeys(["Intercept", *record["spec"]["names"]], 1.0)
+    with pytest.raises(DataError, match=f"{terms:,} {words}, more than a model file may hold"):
+        load_model(saved(tmp_path / "model.json", record))
+
+
+def test_a_huge_file_is_not_read(tmp_path):
+    path = tmp_path / "model.json"
+    with path.open("wb") as file:
+        file.truncate(2**30)  # 1 GB, sparse: nothing is on disk
+    with pytest.raises(DataError, match=f"more than a model file may have \\({MAX_MODEL_BYTES:,}"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "folder"])
+def test_only_a_regular_file_is_read(tmp_path, kind):
+    path = tmp_path / "model.json"
+    if kind == "fifo":
+        os.mkfifo(path)  # no writer: opening it to read would wait forever
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path = kind
+    with pytest.raises(DataError, match="is not a regular file"):
+        load_model(path)
