@@ -65,11 +65,11 @@ def _check_columns(X: object) -> None:
             )
     gaps = X.isna().sum()
     if gaps.any():
-        named = [f"{str(name)!r} ({count:,} of {len(X):,} rows)"
+        named = [f"column {str(name)!r} ({count:,} of {len(X):,} rows)"
                  for name, count in gaps[gaps > 0].items()]  # fmt: skip
         shown = ", ".join(named[:3]) + (f" and {len(named) - 3:,} more" if len(named) > 3 else "")
-        raise DataError(f"X has missing values (NaN, None or NA) in column {shown}: drop or "
-                        "fill them first")  # fmt: skip
+        raise DataError(f"X has missing values (NaN, None or NA) in {shown}: drop or fill "
+                        "them first")  # fmt: skip
 
 
 def _auto_step(X: np.ndarray) -> float:
