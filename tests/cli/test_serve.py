@@ -97,6 +97,6 @@ def test_the_server_answers_its_own_and_the_allowed_hosts_only(monkeypatch):
 
 def test_a_malformed_allowed_host_is_refused_before_listening(monkeypatch):
     monkeypatch.setattr(serve, "bind", lambda host, port: pytest.fail("bound"))
-    with pytest.raises(ConfigError, match="allow-host must be a host name") as err:
+    with pytest.raises(ConfigError, match="--allow-host must be a host name") as err:
         serve.run(parser().parse_args(["--allow-host", "evil.example/x"]))
     assert err.value.exit_code == 2 and "\n" not in str(err.value)

@@ -73,6 +73,6 @@ def test_host_names_lose_port_brackets_and_case():
 
 @pytest.mark.parametrize("name", ["", "a b", "evil.example/path", "x\ny"])
 def test_a_malformed_allowed_host_is_refused_in_one_line(name):
-    with pytest.raises(ConfigError, match="allow-host must be a host name") as err:
+    with pytest.raises(ConfigError, match="--allow-host must be a host name") as err:
         Hosts.serving("127.0.0.1", [name])
     assert "\n" not in str(err.value)

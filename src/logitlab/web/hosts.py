@@ -61,7 +61,7 @@ def _checked(name: str) -> str:
     """An --allow-host value as a host name (a port or brackets are dropped)."""
     host = host_name(name)
     if not host or not all(c.isalnum() or c in "-._:" for c in host):
-        raise ConfigError(f"allow-host must be a host name or address, got {shown(name)}")
+        raise ConfigError(f"--allow-host must be a host name or address, got {shown(name)}")
     return host
 
 
