@@ -1,6 +1,8 @@
 """Property test of the bad-input promise: random strings and numbers for every option of every
 command give exit 0 or 2 (1 only for a run that diverged, said in one line), at most one
-stderr line on an error, never a traceback, and no stray files beside the output folder."""
+stderr line on an error, never a traceback, and no stray files beside the output folder. The
+same for model files: drawn mutations of a valid model.json and named forgeries give predict's
+exit 0 or 2 in one line, and a payload never runs."""
 
 from __future__ import annotations
 
@@ -115,3 +117,165 @@ def test_random_values_keep_the_promise(command, data, tmp_path_factory, capsys)
         assert code == 2 or "diverged" in err, (argv, err)
     leftovers = sorted(p.name for p in folder.iterdir())
     assert leftovers == (["out"] if code == 0 else []), (argv, leftovers)
+
+
+# --- model files: data, never code ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A table and the record of a model fitted on it, with a categorical factor, a stateful
+    transform and a quoted name: every part of a model file that can be tampered with."""
+    import numpy as np
+    import pandas as pd
+
+    from logitlab.data.design import build_design
+    from logitlab.data.modelfile import model_record
+
+    rng = np.random.default_rng(3)
+    n = 40
+    frame = pd.DataFrame({"y": rng.integers(0, 2, n), "x": rng.normal(size=n),
+                          "b": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n),
+                          "odd name": rng.uniform(1, 2, n)})  # fmt: skip
+    table = tmp_path_factory.mktemp("table") / "table.csv"
+    frame.to_csv(table, index=False)
+    design = build_design(frame, formula="y ~ x + C(g) + center(b) + np.log(`odd name`)")
+    return table, model_record(design.spec, np.linspace(-1, 1, len(design.names) + 1))
+
+
+#: Snippets a forger might try, with `{flag}` where a command would leave a file.
+ATTACKS = [
+    "{__import__('os').system('touch {flag}')}", "{x ** 10 ** 10 ** 10}", "1 + + (", "bogus",
+    "nonsense", "{I(x + __import__('os').system('touch {flag}') + 'x')}", "`os.system`", ":",
+    "{C(g, levels=__import__('os').system('touch {flag}'))}", "- 1", "{x ** 16}", "C(g)",
+    "{center(b, ddof=__import__('os').system('touch {flag}'))}", "{(lambda: x)()}", "x",
+    "{x.__class__}", "{C(g, Treatment(__import__('os').system('touch {flag}')))}",
+]  # fmt: skip
+json_values = st.recursive(
+    st.none() | st.booleans() | numbers | st.text(max_size=8) | st.sampled_from(ATTACKS),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def paths(value, at=()):
+    """Every place in a JSON record: the key paths to each value, the record itself first."""
+    yield at
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
+        value, list) else ()  # fmt: skip
+    for key, inner in items:
+        yield from paths(inner, (*at, key))
+
+
+def mutate(record, data):
+    """One change at a drawn place: a new value, a key removed, a snippet spliced into a
+    text (a factor's name...), or a term of the right-hand side swapped for an attack."""
+    import copy
+
+    record = copy.deepcopy(record)
+    spec = record.get("spec")
+    if data.draw(st.booleans()) and isinstance(spec, dict) and isinstance(spec.get("rhs"), str):
+        terms = spec["rhs"].split(" + ")
+        terms[data.draw(st.integers(0, len(terms) - 1))] = data.draw(st.sampled_from(ATTACKS))
+        spec["rhs"] = " + ".join(terms)
+        return record
+    path = data.draw(st.sampled_from(list(paths(record))[1:]))
+    *parents, key = path
+    holder = record
+    for step in parents:
+        holder = holder[step]
+    action = data.draw(st.sampled_from(["replace", "remove", "splice"]))
+    if action == "remove" and isinstance(holder, dict):
+        del holder[key]
+    elif action == "splice" and isinstance(holder[key], str):
+        text = holder[key]
+        at = data.draw(st.integers(0, len(text)))
+        holder[key] = text[:at] + data.draw(st.sampled_from(ATTACKS)) + text[at:]
+    else:
+        holder[key] = data.draw(json_values)
+    return record
+
+
+def predict_keeps_the_promise(model, table, out, flag, capsys):
+    """predict on a model file: exit 0 (predictions written) or 2 with one line, never a
+    traceback, and never the file a payload would create."""
+    try:
+        code = main(["predict", str(model), str(table), "--out", str(out)])
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and not flag.exists(), err
+    assert code in (0, 2), (code, err)
+    assert (err.count("\n") == 1 and not out.exists()) if code else out.exists(), err
+    return err
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_tampered_model_files_keep_the_promise(model_file, data, tmp_path_factory, capsys):
+    import json
+
+    table, record = model_file
+    folder = tmp_path_factory.mktemp("tampered")
+    flag = folder / "PWNED"
+    for _ in range(data.draw(st.integers(1, 3))):
+        record = mutate(record, data)
+    text = json.dumps(record).replace("{flag}", str(flag))
+    (folder / "model.json").write_text(text)
+    predict_keeps_the_promise(folder / "model.json", table, folder / "p.csv", flag, capsys)
+
+
+def forged(record, change):
+    """The model record with one named forgery, as JSON text."""
+    import copy
+    import json
+
+    record = copy.deepcopy(record)
+    spec = record["spec"]
+    if change == "20k terms":
+        terms = [f"{{I(x * {k})}}" for k in range(2, 20_002)]
+        spec["rhs"], spec["names"] = "1 + " + " + ".join(terms), [t[1:-1] for t in terms]
+        record["coefficients"] = dict.fromkeys(["Intercept", *spec["names"]], 1.0)
+    elif change == "nested 100k":
+        return "[" * 100_000 + "]" * 100_000
+    elif change == "dtype nonsense":
+        spec["transforms"]["center(b)"] = {"ndarray": [1.0], "dtype": "nonsense"}
+    elif change == "ragged array":
+        spec["transforms"]["center(b)"] = {"ndarray": [[1.0], [1.0, 2.0]], "dtype": "<f8"}
+    elif change == "rhs broken":
+        spec["rhs"] = "1 + + ("
+    elif change == "kind bogus":
+        spec["factors"]["C(g)"]["kind"] = "bogus"
+    else:  # levels as an int, null or dict
+        spec["factors"]["C(g)"]["levels"] = json.loads(change.split(" ", 1)[1])
+    return json.dumps(record)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["kind bogus", "levels 3", "levels null", 'levels {"a": 1}', "dtype nonsense",
+     "ragged array", "rhs broken", "nested 100k", "20k terms", "1 GB", "/dev/zero", "fifo"],
+)  # fmt: skip
+def test_forged_model_files_are_refused_in_one_line(model_file, change, tmp_path, capsys):
+    import os
+
+    table, record = model_file
+    model = tmp_path / "model.json"
+    if change == "1 GB":
+        with model.open("wb") as file:
+            file.truncate(2**30)  # sparse: nothing on disk
+    elif change == "fifo":
+        os.mkfifo(model)  # nobody writes: it must be refused, not waited on
+    elif change == "/dev/zero":
+        model = change
+    else:
+        model.write_text(forged(record, change))
+    err = predict_keeps_the_promise(model, table, tmp_path / "p.csv", tmp_path / "PWNED", capsys)
+    assert err.startswith("logitlab predict: error: ")
