@@ -18,6 +18,7 @@ import statsmodels.formula.api as smf
 import logitlab.cli as cli
 from logitlab.data.datasets import load_dataset
 from logitlab.data.shards import CHUNK_ROWS
+from logitlab.report.files import MARKER
 from logitlab.stats.sharded import FAIL_AFTER
 
 FORMULA = "GRADE ~ GPA + TUCE + C(PSI)"
@@ -117,8 +118,8 @@ def test_a_folder_on_two_workers_equals_the_in_memory_fit(two_workers, in_memory
     assert "metrics" not in got and got["data"]["rows_used"] == 32
     assert printed.count("Logistic regression: maximum likelihood") == 1  # rank 0 only
     assert sorted(p.name for p in out.iterdir()) == [
-        "coefficients.csv", "gd-vs-mle.png", "model.json", "odds-ratios.png", "report.html",
-        "results.json",
+        MARKER, "coefficients.csv", "gd-vs-mle.png", "model.json", "odds-ratios.png",
+        "report.html", "results.json",
     ]  # fmt: skip
     page = (out / "report.html").read_text()
     for part in (

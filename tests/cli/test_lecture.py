@@ -9,6 +9,7 @@ import pytest
 
 from logitlab.cli import main
 from logitlab.report import lecture as lecture_report
+from logitlab.report.files import MARKER
 
 SMALL = ["--n", "300", "--epochs", "300", "--quiet"]
 FILES = {
@@ -25,6 +26,7 @@ FILES = {
     "fit-bce.png",
     "fit-mse.png",
     "fit-compare.png",
+    MARKER,  # what --force goes by
 }
 
 
@@ -135,12 +137,12 @@ def test_out_naming_a_file_is_refused(tmp_path, capsys):
 
 def test_non_empty_folder_needs_force(tmp_path, capsys):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "mine.txt").write_text("keep")
+    assert main(["lecture", "--out", str(out), *SMALL]) == 0
+    (out / "mine.txt").write_text("added")
     assert main(["lecture", "--out", str(out), *SMALL]) == 2
     err = capsys.readouterr().err
-    assert "not empty" in err and "force" in err
-    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert "not empty" in err and "--force" in err
+    assert {p.name for p in out.iterdir()} == FILES | {"mine.txt"}
     assert main(["lecture", "--out", str(out), "--force", *SMALL]) == 0
     assert {p.name for p in out.iterdir()} == FILES
 

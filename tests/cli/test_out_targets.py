@@ -1,19 +1,24 @@
-"""Where a command may write: bad output folders are refused in one line before any work,
-signals and failures at the end leave no half-written folder, and two runs on one folder
-never both report success."""
+"""Where a command may write: bad output folders and files are refused in one line before
+any work, --force never destroys an input nor replaces what logitlab did not write, signals
+and failures at the end leave no half-written folder, and two runs on one folder never both
+report success."""
 
 import errno
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from logitlab.cli import main
 from logitlab.report import lecture as lecture_report
+from logitlab.report.files import MARKER
 from logitlab.studies import lecture as lecture_study
 
 SMALL = ["--n", "50", "--epochs", "20", "--engine", "eager", "--quiet"]
@@ -118,6 +123,134 @@ def test_a_symbolic_link_is_refused(no_work, tmp_path_factory, capsys, points_to
     assert ("which does not exist" in err) == (points_to == "missing")
     if points_to == "folder":
         assert listing(target) == []
+
+
+# --- never an input, never what logitlab did not write ---------------------------------------
+
+
+def snapshot(folder):
+    """Every path under folder with its kind and bytes: what a refusal must leave as it was."""
+    found = {}
+    for path in sorted(Path(folder).rglob("*")):
+        info = os.lstat(path)
+        found[str(path)] = (
+            stat.S_IFMT(info.st_mode),
+            path.read_bytes() if stat.S_ISREG(info.st_mode) else None,
+        )
+    return found
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A table as one CSV file, as a folder of two CSV shares, and as one Parquet file."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"y": rng.integers(0, 2, 40), "x": rng.normal(size=40)})
+    folder = tmp_path / "data"
+    folder.mkdir()
+    frame.to_csv(folder / "t.csv", index=False)
+    (folder / "parts").mkdir()
+    frame.iloc[:20].to_csv(folder / "parts" / "a.csv", index=False)
+    frame.iloc[20:].to_csv(folder / "parts" / "b.csv", index=False)
+    frame.to_parquet(folder / "t.parquet")
+    return folder
+
+
+FIT = ["fit", "--target", "y", "--epochs", "20", "--quiet"]
+
+
+@pytest.mark.parametrize(
+    "source, out, extra, how",
+    [
+        ("data/parts", "data/parts", ["--force"], "is"),  # `fit DIR --out DIR --force`
+        ("data/t.csv", "data", ["--force"], "holds"),  # `fit dir/t.csv --out dir --force`
+        ("data/parts", "data/parts/out", [], "lies inside"),  # read as a share next time
+        ("data/t.parquet", "data", ["--force", "--chunk-rows", "10"], "holds"),  # streamed
+        ("data/parts/a.csv", "data/./parts/", ["--force"], "holds"),
+    ],
+)
+def test_fit_never_writes_over_or_into_its_data(data, capsys, monkeypatch, source, out, extra, how):
+    monkeypatch.chdir(data.parent)
+    with (data / "parts" / MARKER).open("w"):  # even where logitlab wrote before
+        pass
+    before = snapshot(data)
+    code = main([*FIT, source, "--out", out, *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"output folder {Path(out)} {how} the input {source}; choose another place" in err
+    assert snapshot(data) == before
+
+
+@pytest.fixture
+def model(data, tmp_path):
+    out = tmp_path / "fit"
+    assert main([*FIT, str(data / "t.csv"), "--out", str(out)]) == 0
+    return out / "model.json"
+
+
+@pytest.mark.parametrize("target", ["model", "new", "spelled"])
+def test_predict_never_writes_over_its_model_or_its_rows(model, data, capsys, target):
+    new = data / "t.csv"
+    out = {"model": model, "new": new, "spelled": data / "parts" / ".." / "t.csv"}[target]
+    before = snapshot(model.parent) | snapshot(data)
+    argv = ["predict", str(model), str(new), "--out", str(out), "--force"]
+    err = refused_leaving(argv, capsys)
+    given = model if target == "model" else new
+    assert f"output file {out} is the input {given}; choose another place" in err
+    assert snapshot(model.parent) | snapshot(data) == before
+
+
+def test_predict_never_replaces_a_pipe_or_a_device(model, data, tmp_path, capsys):
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    os.mkfifo(nodes / "fifo")
+    os.mknod(nodes / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # as /dev/null is
+    for name, what in [("fifo", "a pipe (FIFO)"), ("null", "a character device")]:
+        argv = ["predict", str(model), str(data / "t.csv"), "--out", str(nodes / name)]
+        err = refused_leaving([*argv, "--force"], capsys, nodes)
+        assert f"output file {nodes / name} is {what}, not a regular file" in err
+    assert stat.S_ISFIFO(os.lstat(nodes / "fifo").st_mode)
+    assert stat.S_ISCHR(os.lstat(nodes / "null").st_mode)
+
+
+@pytest.mark.parametrize("place", ["/proc", "/sys"])
+def test_predict_into_a_place_that_takes_no_files_is_one_line(model, data, capsys, place):
+    argv = ["predict", str(model), str(data / "t.csv"), "--out", f"{place}/p.csv", "--force"]
+    err = refused_leaving(argv, capsys, place)
+    assert f"output file {place}/p.csv cannot be made: " in err
+
+
+def test_predict_with_a_long_file_name(model, data, tmp_path, capsys):
+    new = str(data / "t.csv")
+    out = tmp_path / ("p" * 250)  # fits; its hidden stage needs a shorter name
+    assert main(["predict", str(model), new, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert out.read_text().startswith("row,p_hat,predicted\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["data", "fit", out.name])
+    err = refused_leaving(["predict", str(model), new, "--out", str(tmp_path / ("p" * 300))],
+                          capsys, tmp_path)  # fmt: skip
+    assert "has a name of 300 bytes" in err
+
+
+def test_force_replaces_only_a_folder_logitlab_wrote(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.html").write_text("my own page")
+    err = refused_leaving(lecture(mine, "--force"), capsys, mine)
+    assert f"output folder {mine} was not written by logitlab (it holds no {MARKER} file)" in err
+    assert (mine / "report.html").read_text() == "my own page"
+    out = tmp_path / "out"
+    assert main(lecture(out)) == 0
+    (out / "report.html").write_text("an old run's")
+    assert main(lecture(out, "--force")) == 0, capsys.readouterr().err
+    assert "an old run's" not in (out / "report.html").read_text()
+    assert MARKER in listing(out) and listing(tmp_path) == ["mine", "out"]
+
+
+def test_the_help_of_force_says_what_it_replaces(capsys):
+    with pytest.raises(SystemExit):
+        main(["lecture", "--help"])
+    words = " ".join(capsys.readouterr().out.split())
+    assert f"replace DIR if it is a folder logitlab wrote (it holds a {MARKER} file)" in words
+    assert "never an input, a file or another folder" in words
 
 
 # --- accepted targets ----------------------------------------------------------------------

@@ -3,13 +3,15 @@ import json
 import math
 import os
 import signal
+import stat
 import threading
+from pathlib import Path
 
 import pytest
 
 from logitlab.errors import ConfigError, OutputError
 from logitlab.report import files
-from logitlab.report.files import check_out_dir, staged_dir, write_csv, write_json
+from logitlab.report.files import MARKER, check_out_dir, staged_dir, write_csv, write_json
 
 
 def test_write_json_turns_non_finite_numbers_into_null(tmp_path):
@@ -32,23 +34,69 @@ def test_staged_dir_appears_whole_or_not_at_all(tmp_path):
     with staged_dir(out) as stage:
         (stage / "whole.txt").write_text("x")
         assert not out.exists()
-    assert [p.name for p in out.iterdir()] == ["whole.txt"]
+    assert names(out) == written("whole.txt")
 
 
 def test_staged_dir_replaces_only_with_force(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
-    with pytest.raises(ConfigError, match=r"not empty.*force"):
-        check_out_dir(out, force=False)
+    with staged_dir(out) as stage:
+        (stage / "old.txt").write_text("old")
+    with pytest.raises(ConfigError, match=r"not empty.*--force"):
+        check_out_dir(out, force=False, inputs=())
     with pytest.raises(OutputError, match=r"exists now and was left") as caught, staged_dir(out):
         pass  # without a check first the work is done, and kept beside it
-    assert names(caught.value.kept) == [] and names(out) == ["old.txt"]
+    assert names(caught.value.kept) == written() and names(out) == written("old.txt")
+    (caught.value.kept / MARKER).unlink()
     caught.value.kept.rmdir()
+    assert check_out_dir(out, force=True, inputs=()) == out
     with staged_dir(out, force=True) as stage:
         (stage / "new.txt").write_text("new")
-    assert [p.name for p in out.iterdir()] == ["new.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert names(out) == written("new.txt")
+    assert names(tmp_path) == ["out"]
+
+
+def test_force_replaces_only_a_folder_logitlab_wrote(tmp_path, moves):
+    """A folder of the user's, even one holding report.html, is never swapped out: refused
+    before the work, and at the end (had it appeared meanwhile) the output is kept beside."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("mine")
+    with pytest.raises(ConfigError, match=rf"was not written by logitlab \(it holds no {MARKER}"):
+        check_out_dir(out, force=True, inputs=())
+    with (
+        pytest.raises(OutputError, match="exists now and was left") as caught,
+        staged_dir(out, force=True) as stage,
+    ):
+        (stage / "report.html").write_text("new")
+    assert names(out) == ["report.html"] and (out / "report.html").read_text() == "mine"
+    assert names(caught.value.kept) == written("report.html")
+
+
+@pytest.mark.parametrize(
+    "out, inputs, how",
+    [
+        ("d", ["d"], "is"),
+        ("d", ["d/t.csv"], "holds"),
+        ("d/sub/out", ["d"], "lies inside"),
+        ("link/out", ["d"], "lies inside"),  # through a link to the input folder
+        ("d/../d", ["./d/"], "is"),
+    ],
+)
+def test_an_output_over_an_input_is_refused_even_with_force(
+    tmp_path, monkeypatch, out, inputs, how
+):
+    monkeypatch.chdir(tmp_path)
+    Path("link").symlink_to("d")
+    with staged_dir("d") as stage:  # even a folder logitlab wrote, holding the input
+        (stage / "t.csv").write_text("y,x\n1,2\n")
+    for force in (False, True):
+        with pytest.raises(ConfigError) as caught:
+            check_out_dir(out, force, inputs=inputs)
+        assert str(caught.value) == (
+            f"output folder {out} {how} the input {inputs[0]}; choose another place"
+        )
+    assert names(tmp_path / "d") == written("t.csv")
+    assert check_out_dir("e", True, inputs=inputs) == Path("e")  # a sibling is fine
 
 
 # --- interruptions, races and failures at the end (see report/files.py's notes) -----------
@@ -68,6 +116,11 @@ def moves(request, monkeypatch):
 
 def names(folder):
     return sorted(p.name for p in folder.iterdir())
+
+
+def written(*names):
+    """The listing of a folder staged_dir wrote with these files: they and the marker."""
+    return sorted([MARKER, *names])
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="no SIGTERM")
@@ -102,7 +155,7 @@ def test_staged_dir_works_in_a_worker_thread_and_leaves_handlers_alone(tmp_path)
     worker.join()
     assert failures == []
     assert seen == before
-    assert names(tmp_path / "out") == ["a.txt"]
+    assert names(tmp_path / "out") == written("a.txt")
 
 
 def test_a_folder_appearing_during_the_run_is_left_alone(tmp_path, moves):
@@ -116,7 +169,7 @@ def test_a_folder_appearing_during_the_run_is_left_alone(tmp_path, moves):
     kept = caught.value.kept
     assert kept.parent == tmp_path and kept.name.startswith("out.logitlab-")
     assert str(kept) in message
-    assert names(kept) == ["mine.txt"]
+    assert names(kept) == written("mine.txt")
     assert names(out) == ["theirs.txt"] and (out / "theirs.txt").read_text() == "theirs"
     assert names(tmp_path) == sorted(["out", kept.name])
 
@@ -126,7 +179,7 @@ def test_an_empty_folder_appearing_during_the_run_is_filled(tmp_path, moves):
     with staged_dir(out) as stage:
         (stage / "mine.txt").write_text("mine")
         out.mkdir()
-    assert names(out) == ["mine.txt"]
+    assert names(out) == written("mine.txt")
     assert names(tmp_path) == ["out"]
 
 
@@ -134,9 +187,10 @@ def test_force_replaces_a_folder_that_appeared_during_the_run(tmp_path, moves):
     out = tmp_path / "out"
     with staged_dir(out, force=True) as stage:
         (stage / "new.txt").write_text("new")
-        out.mkdir()
+        out.mkdir()  # another run's
         (out / "old.txt").write_text("old")
-    assert names(out) == ["new.txt"]
+        (out / MARKER).write_text("")
+    assert names(out) == written("new.txt")
     assert names(tmp_path) == ["out"]
 
 
@@ -146,8 +200,8 @@ def test_an_interrupt_during_the_final_move_never_loses_the_old_folder(
     """Ctrl-C at every step of the move: the target holds the old or the new output, never
     nothing; the interrupt is delivered once the new output is in place."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    with staged_dir(out) as stage:
+        (stage / "old.txt").write_text("old")
 
     def interrupted(step):
         def wrapper(*args, **kwargs):
@@ -165,7 +219,7 @@ def test_an_interrupt_during_the_final_move_never_loses_the_old_folder(
     with pytest.raises(KeyboardInterrupt) as caught, staged_dir(out, force=True) as stage:
         (stage / "new.txt").write_text("new")
     monkeypatch.undo()
-    assert names(out) == ["new.txt"]
+    assert names(out) == written("new.txt")
     assert names(tmp_path) == ["out"]
     assert caught.value.output_written == out
 
@@ -196,7 +250,7 @@ def test_a_failed_final_move_keeps_the_finished_output(
     kept = caught.value.kept
     assert os.strerror(code) in str(caught.value) and str(kept) in str(caught.value)
     assert "\n" not in str(caught.value)
-    assert names(kept) == ["done.txt"] and not out.exists()
+    assert names(kept) == written("done.txt") and not out.exists()
     assert names(tmp_path) == [kept.name]
 
 
@@ -204,10 +258,10 @@ def test_force_leaves_a_file_alone(tmp_path):
     out = tmp_path / "out"
     out.write_text("mine")
     with pytest.raises(ConfigError, match="is an existing file"):
-        check_out_dir(out, force=True)
+        check_out_dir(out, force=True, inputs=())
     with pytest.raises(OutputError) as caught, staged_dir(out, force=True) as stage:
         (stage / "new.txt").write_text("new")
-    assert out.read_text() == "mine" and names(caught.value.kept) == ["new.txt"]
+    assert out.read_text() == "mine" and names(caught.value.kept) == written("new.txt")
 
 
 def test_a_name_near_the_limit_gets_a_stage_that_fits(tmp_path):
@@ -215,22 +269,22 @@ def test_a_name_near_the_limit_gets_a_stage_that_fits(tmp_path):
     with staged_dir(out) as stage:
         assert len(stage.name) <= os.pathconf(tmp_path, "PC_NAME_MAX")
         (stage / "a.txt").write_text("a")
-    assert names(out) == ["a.txt"]
+    assert names(out) == written("a.txt")
     assert names(tmp_path) == [out.name]
 
 
 def test_single_file_is_atomic_and_never_replaced_unasked(tmp_path, monkeypatch):
     target = tmp_path / "p.csv"
-    files.write_file_atomically([{"row": 0, "p_hat": 0.5}], target, force=False)
+    files.write_file_atomically([{"row": 0, "p_hat": 0.5}], target, force=False, inputs=())
     assert target.read_text() == "row,p_hat\n0,0.5\n"
     with pytest.raises(ConfigError, match="exists"):
-        files.write_file_atomically([{"row": 1}], target, force=False)
-    files.write_file_atomically([{"row": 1}], target, force=True)
+        files.write_file_atomically([{"row": 1}], target, force=False, inputs=())
+    files.write_file_atomically([{"row": 1}], target, force=True, inputs=())
     assert target.read_text() == "row\n1\n"
     with pytest.raises(ConfigError, match="is a folder"):
-        files.check_out_file(tmp_path, force=True)
+        files.check_out_file(tmp_path, force=True, inputs=())
     with pytest.raises(ConfigError, match="is not a folder"):
-        files.check_out_file(tmp_path / "no" / "p.csv", force=False)
+        files.check_out_file(tmp_path / "no" / "p.csv", force=False, inputs=())
 
     def full_disk(rows, path):
         path.write_text("row\n")
@@ -238,5 +292,79 @@ def test_single_file_is_atomic_and_never_replaced_unasked(tmp_path, monkeypatch)
 
     monkeypatch.setattr(files, "write_csv", full_disk)
     with pytest.raises(OutputError, match="No space left on device"):
-        files.write_file_atomically([{"row": 2}], tmp_path / "q.csv", force=False)
+        files.write_file_atomically([{"row": 2}], tmp_path / "q.csv", force=False, inputs=())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+def nodes(folder):
+    """A pipe and a character device (the null device's numbers) made in folder."""
+    os.mkfifo(folder / "fifo")
+    os.mknod(folder / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    return {"fifo": "a pipe (FIFO)", "null": "a character device"}
+
+
+def test_force_never_replaces_a_pipe_or_a_device_with_a_file(tmp_path):
+    for name, what in nodes(tmp_path).items():
+        target = tmp_path / name
+        for force in (False, True):
+            with pytest.raises(ConfigError) as caught:
+                files.write_file_atomically([{"row": 1}], target, force=force, inputs=())
+            assert str(caught.value) == (
+                f"output file {target} is {what}, not a regular file; --force replaces only "
+                "files: give a file name"
+            )
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
+    assert stat.S_ISCHR(os.lstat(tmp_path / "null").st_mode)
+    assert names(tmp_path) == ["fifo", "null"]
+
+
+def test_a_pipe_made_during_the_write_is_left_alone(tmp_path, monkeypatch):
+    target = tmp_path / "p.csv"
+    real = files.write_csv
+
+    def raced(rows, path):
+        os.mkfifo(target)  # something else takes the name meanwhile
+        return real(rows, path)
+
+    monkeypatch.setattr(files, "write_csv", raced)
+    with pytest.raises(OutputError, match="appeared while writing and was left as it is"):
+        files.write_file_atomically([{"row": 1}], target, force=True, inputs=())
+    assert stat.S_ISFIFO(os.lstat(target).st_mode) and names(tmp_path) == ["p.csv"]
+
+
+@pytest.mark.parametrize(
+    "out, inputs, how",
+    [("m.json", ["m.json", "new.csv"], "is"), ("sub/../new.csv", ["m.json", "new.csv"], "is")],
+)
+def test_an_output_file_that_is_an_input_is_refused_even_with_force(
+    tmp_path, monkeypatch, out, inputs, how
+):
+    monkeypatch.chdir(tmp_path)
+    Path("sub").mkdir()
+    for name in inputs:
+        Path(name).write_text("mine")
+    for force in (False, True):
+        with pytest.raises(ConfigError) as caught:
+            files.write_file_atomically([{"row": 1}], out, force=force, inputs=inputs)
+        given = inputs[0] if out == "m.json" else inputs[1]
+        assert str(caught.value) == (
+            f"output file {out} {how} the input {given}; choose another place"
+        )
+    assert all(Path(name).read_text() == "mine" for name in inputs)
+    assert names(tmp_path) == sorted(["sub", *inputs])
+
+
+@pytest.mark.parametrize("place", ["/proc", "/sys"])
+def test_an_output_file_where_no_file_can_be_made_is_refused_before_the_work(place):
+    with pytest.raises(ConfigError) as caught:
+        files.check_out_file(f"{place}/p.csv", force=True, inputs=())
+    message = str(caught.value)
+    assert message.startswith(f"output file {place}/p.csv cannot be made: ") and "\n" not in message
+
+
+def test_an_output_file_name_near_the_limit_is_written_and_one_over_refused(tmp_path):
+    target = tmp_path / ("p" * 250)
+    files.write_file_atomically([{"row": 1}], target, force=False, inputs=())
+    assert target.read_text() == "row\n1\n" and names(tmp_path) == [target.name]
+    with pytest.raises(ConfigError, match=r"has a name of 256 bytes; .* at most 255"):
+        files.check_out_file(tmp_path / ("p" * 256), force=False, inputs=())
