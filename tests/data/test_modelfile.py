@@ -241,3 +241,12 @@ def test_only_a_regular_file_is_read(tmp_path, kind):
         path = kind
     with pytest.raises(DataError, match="is not a regular file"):
         load_model(path)
+
+
+def test_a_model_too_big_for_a_model_file_is_not_saved(table):
+    long = {level: "x" * (MAX_MODEL_BYTES // 4) + level for level in ("lo", "mid", "hi")}
+    design = build_design(table.assign(g=table["g"].map(long)), formula="y ~ a + g")
+    refusal = model_file_refusal(design.spec)
+    assert refusal is not None and f"bytes, more than {MAX_MODEL_BYTES:,}" in refusal
+    with pytest.raises(DataError, match="cannot be saved as a model file"):
+        model_record(design.spec, np.zeros(len(design.names) + 1))
