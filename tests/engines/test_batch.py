@@ -1,9 +1,14 @@
-"""fit_batch's progress callable: told of each block, able to stop the fit, and leaving the
-numbers alone (the blocks carry the optimizers' state and the mini-batch orders)."""
+"""fit_batch's blocks of compiled work: bounded (a signal stops a fit between two), told to
+a progress callable, able to stop the fit, and leaving the numbers alone (the blocks carry
+the optimizers' state and the mini-batch orders)."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
+from logitlab import stopping
+from logitlab.engines import fused
 from logitlab.engines.batch import PROGRESS_BLOCKS, fit_batch
 
 SETTINGS = [
@@ -48,3 +53,34 @@ def test_progress_can_stop_a_fit(lecture_data):
         fit_batch(lecture_data.x, lecture_data.y, loss=["bce", "mse"], epochs=5000,
                   engine="fused", progress=stop_after_three)  # fmt: skip
     assert seen == [100, 200, 300]
+
+
+def test_compiled_calls_are_bounded_and_change_no_number(lecture_data, monkeypatch):
+    """A long fit goes in many bounded compiled calls (a signal is delivered between two),
+    the descents and the history both; the numbers are those of one call each."""
+    kwargs = dict(loss=["bce", "mse", "bce"], lr=[1.0, 0.05, 1e4], epochs=300, record_every=7,
+                  optimizer=["sgd", "adam", "sgd"], batch_size=[None, 300, None], tol=1e-3,
+                  engine="fused")  # fmt: skip
+    whole = fit_batch(lecture_data.x, lecture_data.y, **kwargs)
+    spans = {"descend_many": [], "history_values": []}
+    where = {"descend_many": slice(17, 19), "history_values": slice(-2, None)}  # first, stop
+    for name, seen in spans.items():
+        real = getattr(fused, name)
+
+        def spy(*args, real=real, seen=seen, at=where[name]):
+            first, stop = args[at]
+            seen.append(stop - first)
+            return real(*args)
+
+        monkeypatch.setattr(fused, name, spy)
+    monkeypatch.setattr(stopping, "BLOCK_VALUES", 1)  # one epoch, one history point a call
+    cut = fit_batch(lecture_data.x, lecture_data.y, **kwargs)
+    assert spans["descend_many"] == [1] * 300
+    assert spans["history_values"] == [1] * (3 * (300 // 7 + 2))  # every 7th epoch, the end
+    assert whole.diverged_at[2] > 0 and max(whole.epochs_run[:2]) < 300  # both ways to end
+    for field in dataclasses.fields(whole):
+        a, b = getattr(whole, field.name), getattr(cut, field.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(b, a, err_msg=field.name)
+        else:
+            assert b == a, field.name

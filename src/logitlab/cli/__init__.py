@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from .. import __version__
 from ..errors import LogitlabError
-from ..report.files import Terminated, terminate_gracefully
+from ..stopping import Terminated, terminate_gracefully
 from . import (
     animate,
     datasets,
@@ -58,7 +59,11 @@ def build_parser() -> OneLineParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: a LogitlabError becomes one line on stderr and its exit code; Ctrl-C,
-    SIGTERM and SIGHUP stop the run cleanly (no half-written folder) with 128 + the signal."""
+    SIGTERM and SIGHUP stop the run cleanly (no half-written folder) with 128 + the signal.
+
+    As the command itself (argv None: the process's own arguments) a stopped run then ends
+    the process at once: every cleanup has run, and the interpreter's own shutdown (torch's
+    modules unloading) takes seconds on a loaded machine, past the second a stop may take."""
     args = build_parser().parse_args(argv)
     try:
         with terminate_gracefully(), one_line_warnings(args.command):
@@ -67,9 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"logitlab {args.command}: error: {exc}\n")
         return exc.exit_code
     except Terminated as exc:
-        return _stopped(exc, f"terminated ({exc.name})", exc.code)
+        code = _stopped(exc, f"terminated ({exc.name})", exc.code)
     except KeyboardInterrupt as exc:
-        return _stopped(exc, "interrupted", 130)
+        code = _stopped(exc, "interrupted", 130)
+    if argv is None:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):  # a closed pipe or file
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 @contextmanager

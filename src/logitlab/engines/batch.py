@@ -36,6 +36,7 @@ from ..errors import ConfigError, DataError, DivergenceError
 from ..losses import mean_gradient
 from ..model import flat_params, initial_params, lecture_net, set_params
 from ..result import GRAD_TOL, LOGIT_LIMIT, Convergence, FitResult, History, largest_logit, unstable
+from ..stopping import per_block, signals_held
 from .eager import fit_eager
 from .resolve import resolve_engine
 
@@ -396,6 +397,10 @@ def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
 
 #: Shuffled indexes precomputed at a time (int64): 4 million, 32 MB, whatever n and epochs.
 PERM_BLOCK = 4_000_000
+#: A mini-batch epoch costs about this many full-batch ones (the full gradient where it
+#: starts, the gathers, a step per batch), plus STEP_VALUES per step (stopping.per_block).
+MINIBATCH_COST = 4
+STEP_VALUES = 64
 
 
 def shuffled_orders(n: int, seed: int) -> Iterator[np.ndarray]:
@@ -416,7 +421,9 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
                every, tol, record_steps, progress) -> dict:  # fmt: skip
     """The compiled engine: blocks of epochs (the mini-batch orders of a block computed
     first, shared by every problem), each spread over the cores in chunks of problems (for
-    the progress bar); then every recorded loss at once."""
+    the progress bar); then every recorded loss. Every compiled call is bounded by
+    stopping.per_block and runs with signals held, so Ctrl-C or SIGTERM stops a long fit
+    between two calls; the blocks carry all state, so the numbers do not depend on them."""
     from . import fused
 
     size, (_, n, d) = len(losses), xs.shape
@@ -435,13 +442,16 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
     m, v = np.zeros_like(w), np.zeros_like(w)
     t = np.zeros((size, 1), dtype=np.int64)
     out["ran"][:] = 0
+    ended = np.zeros(size, dtype=np.bool_)
     tol2 = -1.0 if tol is None else tol * tol  # -1: never (a gradient can be exactly 0)
+    chunk = max(8, math.ceil(size / 50))
     block = max(1, PERM_BLOCK // n) if minibatch.any() else epochs
+    epoch = n * (d + 1) * (MINIBATCH_COST if minibatch.any() else 1)
+    block = min(block, per_block(min(chunk, size) * (epoch + int(per_epoch.max()) * STEP_VALUES)))
     report = progress if callable(progress) else None
     if report is not None:  # bounded blocks, so the caller hears of the run (and may stop it)
         block = min(block, -(-epochs // PROGRESS_BLOCKS))
     orders = shuffled_orders(n, shared.shuffle_seed)
-    chunk = max(8, math.ceil(size / 50))
     blocks = range(0, epochs, block)
     settings = (shared.momentum, shared.nesterov, *shared.betas, shared.eps)
     # Hand out problems one at a time, so a core slowed by another process holds up no one.
@@ -455,16 +465,22 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
                 perms = np.stack([next(orders) for _ in range(first, stop)])
             for lo in range(0, size, chunk):
                 hi = min(lo + chunk, size)
-                fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], kind[lo:hi], lrs[lo:hi],
-                                   *settings, batch[lo:hi], perms, w[lo:hi], m[lo:hi],
-                                   v[lo:hi], t[lo:hi], first, stop, every, params[lo:hi],
-                                   grads[lo:hi], steps[lo:hi], xlim, LOGIT_LIMIT, tol2,
-                                   out["at"][lo:hi], out["ran"][lo:hi])  # fmt: skip
+                with signals_held():
+                    fused.descend_many(x32, ys, index[lo:hi], bce[lo:hi], kind[lo:hi],
+                                       lrs[lo:hi], *settings, batch[lo:hi], perms, w[lo:hi],
+                                       m[lo:hi], v[lo:hi], t[lo:hi], first, stop, every,
+                                       params[lo:hi], grads[lo:hi], steps[lo:hi], xlim,
+                                       LOGIT_LIMIT, tol2, out["at"][lo:hi],
+                                       out["ran"][lo:hi], ended[lo:hi])  # fmt: skip
                 bar.update((hi - lo) / len(blocks))
             if report is not None:
                 report(stop, w.astype(float))
     loss = np.full(params.shape[:2], np.nan, dtype=np.float32)
-    fused.history_values(x32, ys, index, bce, params, loss, grads, minibatch)
+    items = per_block(2 * n * (d + 1))  # a loss and a gradient at each recorded point
+    for first in range(0, loss.size, items):
+        with signals_held():
+            fused.history_values(x32, ys, index, bce, params, loss, grads, minibatch, first,
+                                 min(first + items, loss.size))  # fmt: skip
     out["history_loss"], out["history_params"] = loss.astype(float), params.astype(float)
     out["history_grad"], out["step_loss"] = grads.astype(float), steps.astype(float)
     for b in np.flatnonzero(out["at"] > 0):  # w holds the parameters that broke the rule

@@ -281,7 +281,7 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
             w: np.ndarray, m: np.ndarray, v: np.ndarray, t: np.ndarray, first: int,
             stop: int, every: int, params: np.ndarray, grads: np.ndarray,
             steps: np.ndarray, xlim: np.ndarray, limit: float,
-            tol2: float) -> tuple[int, int]:  # fmt: skip
+            tol2: float) -> tuple[int, int, bool]:  # fmt: skip
     """Epochs first .. stop - 1 of one problem (x is d x n, y has n labels): w (1+d), the
     optimizer's state m, v (1+d) and its step count t[0] change in place, so a long run
     goes in blocks of epochs. batch >= n is the full batch; else each epoch takes
@@ -294,9 +294,9 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
     loss of every step goes to steps when it has room. After each epoch the divergence rule
     (result.diverged) is checked: the largest |logit| on the data (the box xlim, 2 x d,
     while it is tight enough) must stay within limit. Stops after an epoch that starts with a
-    full gradient norm^2 <= tol2 (negative: never). Returns (diverged_at, epochs_run):
+    full gradient norm^2 <= tol2 (negative: never). Returns (diverged_at, epochs_run, ended):
     diverged_at is 0 or the 1-based epoch that broke the rule (the rows after it are left
-    alone).
+    alone); ended says the fit stopped early (tol), also when that was the block's last epoch.
     """
     d, n = x.shape
     full = batch >= n
@@ -338,12 +338,12 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
                 if want:
                     steps[epoch * per_epoch + s] = loss
         if not _largest_logit(x, w, u, xlim, limit) <= limit:  # also true for NaN
-            return epoch + 1, epoch + 1
+            return epoch + 1, epoch + 1, False
         if norm2 <= tol2:
             params[-1] = w
-            return 0, epoch + 1
+            return 0, epoch + 1, True
     params[-1] = w
-    return 0, stop
+    return 0, stop, False
 
 
 @njit(parallel=True, **JIT)
@@ -353,32 +353,33 @@ def descend_many(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray
                  m: np.ndarray, v: np.ndarray, t: np.ndarray, first: int, stop: int,
                  every: int, params: np.ndarray, grads: np.ndarray, steps: np.ndarray,
                  xlim: np.ndarray, limit: float, tol2: float, stopped: np.ndarray,
-                 ran: np.ndarray) -> None:  # fmt: skip
+                 ran: np.ndarray, ended: np.ndarray) -> None:  # fmt: skip
     """descend() over epochs first .. stop - 1 for each problem b still running (not
-    diverged, ran[b] == first), spread over the cores: data set data[b] of x (m x d x n)
+    diverged, not ended early), spread over the cores: data set data[b] of x (m x d x n)
     and y (m x n), its box xlim[data[b]], loss bce[b], optimizer kind[b], step lr[b],
     batch size batch[b], state w[b], m[b], v[b], t[b]; into params[b], grads[b], steps[b],
-    stopped[b] (diverged at) and ran[b] (epochs run)."""
+    stopped[b] (diverged at), ran[b] (epochs run) and ended[b] (stopped early by tol2)."""
     for b in prange(w.shape[0]):
-        if stopped[b] == 0 and ran[b] == first:
-            stopped[b], ran[b] = descend(x[data[b]], y[data[b]], bce[b], kind[b], lr[b], mom,
-                                         nesterov, b1, b2, eps, batch[b], perms, w[b], m[b],
-                                         v[b], t[b], first, stop, every, params[b], grads[b],
-                                         steps[b], xlim[data[b]], limit, tol2)  # fmt: skip
+        if stopped[b] == 0 and not ended[b]:
+            stopped[b], ran[b], ended[b] = descend(
+                x[data[b]], y[data[b]], bce[b], kind[b], lr[b], mom, nesterov, b1, b2, eps,
+                batch[b], perms, w[b], m[b], v[b], t[b], first, stop, every, params[b],
+                grads[b], steps[b], xlim[data[b]], limit, tol2)  # fmt: skip
 
 
 @njit(parallel=True, **JIT)
 def history_values(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarray,
                    params: np.ndarray, out: np.ndarray, grad: np.ndarray,
-                   full_grad: np.ndarray) -> None:  # fmt: skip
-    """out[b, k] = the mean loss of problem b at params[b, k], every (b, k) spread over the
-    cores, and grad[b, k] = its gradient norm where full_grad[b] (mini-batch runs, whose
-    steps saw only their batch). The values at an iterate do not depend on the ones after
-    it, so the history can be evaluated after the descent, in parallel, exactly as the
-    eager loop would see it."""
+                   full_grad: np.ndarray, first: int, stop: int) -> None:  # fmt: skip
+    """out[b, k] = the mean loss of problem b at params[b, k], and grad[b, k] = its gradient
+    norm where full_grad[b] (mini-batch runs, whose steps saw only their batch), for the
+    items b * rows + k in first .. stop - 1 spread over the cores (a long history goes in
+    blocks of items). The values at an iterate do not depend on the ones after it, so the
+    history can be evaluated after the descent, in parallel, exactly as the eager loop
+    would see it."""
     rows = params.shape[1]
     n, d = y.shape[1], x.shape[1]
-    for item in prange(params.shape[0] * rows):
+    for item in prange(first, stop):
         b, k = item // rows, item % rows
         u = np.empty(n, F32)
         xb, yb = x[data[b]], y[data[b]]

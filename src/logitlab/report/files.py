@@ -34,17 +34,16 @@ import functools
 import json
 import os
 import shutil
-import signal
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, OutputError
+from ..stopping import Terminated, signals_held, terminate_gracefully
 
 if TYPE_CHECKING:
     import graphviz
@@ -67,75 +66,6 @@ _MARKER_TEXT = "This folder was written by logitlab; --force may replace it whol
 
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2  # <linux/fs.h>
 _AT_FDCWD = -100
-
-#: Signals that stop a run: held back while a folder is being moved into place.
-_STOP_SIGNALS = tuple(
-    getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)
-)
-#: Signals whose default action kills on the spot; terminate_gracefully makes them unwind.
-_TERMINATING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
-
-
-class Terminated(SystemExit):
-    """SIGTERM or SIGHUP arrived. Raised like KeyboardInterrupt, so cleanups run on the way
-    out; uncaught, Python exits quietly with status 128 + the signal number, as shells do."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(128 + signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-
-
-@contextmanager
-def terminate_gracefully() -> Iterator[None]:
-    """Inside, SIGTERM and SIGHUP raise Terminated instead of killing the process on the spot.
-
-    Only signals still at their default action are taken over (a program's own handlers, or
-    an ignored SIGHUP under nohup, are left alone); only in the main thread, the one Python
-    runs handlers in (elsewhere, e.g. in a web server's worker, this does nothing); and the
-    previous handlers are back on the way out.
-    """
-    previous = {}
-    if _in_main_thread():
-        for signum in _TERMINATING:
-            if signal.getsignal(signum) is signal.SIG_DFL:
-                previous[signum] = signal.signal(signum, _raise_terminated)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated(signum)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold back SIGINT, SIGTERM and SIGHUP for a moment that must not be cut in two.
-
-    On a normal exit they are delivered once the previous handlers are back. If the block
-    raises, its exception stops the run anyway, and the held signals are dropped.
-    """
-    held: list[int] = []
-    previous = {}
-    if _in_main_thread():
-        for signum in _STOP_SIGNALS:
-            handler = signal.getsignal(signum)
-            if handler is not None and handler is not signal.SIG_IGN:
-                previous[signum] = signal.signal(signum, lambda s, _frame: held.append(s))
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    for signum in dict.fromkeys(held):
-        signal.raise_signal(signum)
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
 
 
 def check_out_dir(path: str | Path, force: bool, *, inputs: Sequence[str | Path]) -> Path:
@@ -322,12 +252,12 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
         made: list[Path] = []
         stage = None
         try:
-            with _signals_held():  # a signal right after mkdtemp still finds `stage` set
+            with signals_held():  # a signal right after mkdtemp still finds `stage` set
                 made, stage = _make_stage(path)
             yield stage
             (stage / MARKER).write_text(_MARKER_TEXT)
         except BaseException as exc:
-            with _signals_held():
+            with signals_held():
                 if stage is not None:
                     _remove(stage)
                 _remove_empty(made)
@@ -338,7 +268,7 @@ def staged_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
                 ) from exc
             raise
         try:
-            with _signals_held():
+            with signals_held():
                 _commit(stage, path, force, there)
         except (KeyboardInterrupt, Terminated) as exc:  # held back, delivered after the commit
             exc.output_written = path

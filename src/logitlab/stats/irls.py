@@ -5,7 +5,8 @@ Why one pass: at n = 10**7 x 10 the design is 800 MB and each Newton iteration i
 reading it once; separate passes for the likelihood, the gradient and X'WX would triple that.
 The intercept is handled inside the pass (coefficient 0, a column of ones that is never
 stored), so the design is never copied. With Numba the pass is compiled and split over the
-cores (each row block sums into its own partial, the partials are added at the end); without
+cores (each row block sums into its own partial, the partials are added at the end), in
+calls of a bounded number of rows so that a signal stops a long pass (stopping.py); without
 Numba a NumPy loop over row blocks does the same sums, a block's temporaries at a time.
 
 Besides the three sums a pass returns how many rows have a fitted probability within SATURATED
@@ -21,6 +22,7 @@ from functools import cache
 import numpy as np
 
 from ..engines.resolve import fused_available
+from ..stopping import per_block, signals_held
 
 #: A fitted probability this close to 0 or 1 counts as saturated.
 SATURATED = 1e-10
@@ -57,7 +59,7 @@ def newton_pass(
     compiled = fused_available() if compiled is None else compiled
     out = np.empty(0) if fitted is None else fitted
     if compiled:
-        sums = _kernel()(features, labels, coef, intercept, out)
+        sums = _compiled_pass(features, labels, coef, intercept, out)
     else:
         sums = _numpy_pass(features, labels, coef, intercept, out)
     loglik, score, info, saturated, curvature = sums
@@ -98,11 +100,32 @@ def _numpy_pass(
     return loglik, score, info, saturated, curvature
 
 
+def _compiled_pass(
+    features: np.ndarray, labels: np.ndarray, coef: np.ndarray, intercept: bool, out: np.ndarray
+) -> tuple:
+    """The compiled pass, in calls of about stopping.BLOCK_VALUES values, with signals held
+    in each (a signal then stops the pass between two calls). Each call takes the next
+    tiles of every task's share and carries the task's partial sums on, so the sums are bit
+    for bit those of one call over all the rows."""
+    k = len(coef)
+    parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, k)),
+             np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)))  # fmt: skip
+    tiles = (len(features) + TILE - 1) // TILE
+    share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernel counts them
+    steps = per_block(GROUPS * TILE * k)
+    kernel = _kernel()
+    for first in range(0, max(share, 1), steps):
+        with signals_held():
+            sums = kernel(features, labels, coef, intercept, out, first, first + steps, *parts)
+    return sums
+
+
 @cache
 def _kernel():  # -> a Numba dispatcher
     """Compile (or load from Numba's cache) the parallel pass; numba is imported only here.
 
-    Each of GROUPS tasks takes a contiguous share of the rows, TILE rows at a time: the tile is
+    Each of GROUPS tasks takes a contiguous share of the rows, TILE rows at a time (in a
+    call, its tiles first .. stop - 1, adding to its partial sums in parts): the tile is
     transposed into a column-major scratch buffer (in L1 cache) so that every sum below runs
     down contiguous memory and vectorises. log(1 + e^-|u|) is summed as the log of a product
     over the tile (each factor in (1, 2], so no overflow): one log per tile instead of per row.
@@ -110,26 +133,22 @@ def _kernel():  # -> a Numba dispatcher
     from numba import njit, prange
 
     @njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-    def kernel(features, labels, coef, intercept, out):
+    def kernel(features, labels, coef, intercept, out, first, stop, part_ll, part_sat,
+               part_score, part_curv, part_info):  # fmt: skip
         n, d = features.shape
         k = len(coef)
         offset = 1 if intercept else 0
         flat = features.reshape(-1)  # flat indices: LLVM then vectorises the loops below
         tiles = (n + TILE - 1) // TILE
         share = (tiles + GROUPS - 1) // GROUPS
-        part_ll = np.zeros(GROUPS)
-        part_sat = np.zeros(GROUPS, dtype=np.int64)
-        part_score = np.zeros((GROUPS, k))
-        part_curv = np.zeros((GROUPS, k))
-        part_info = np.zeros((GROUPS, k, k))
         write = len(out) == n
         for g in prange(GROUPS):
             xt = np.ones(k * TILE)  # column a of the tile at a * TILE; column 0 stays 1
             wx = np.empty(k * TILE)
             eta, w, r, bend = np.empty(TILE), np.empty(TILE), np.empty(TILE), np.empty(TILE)
-            ll, sat = 0.0, 0
-            score, curv, info = np.zeros(k), np.zeros(k), np.zeros((k, k))
-            for t in range(g * share, min(tiles, (g + 1) * share)):
+            ll, sat = part_ll[g], part_sat[g]
+            score, curv, info = part_score[g], part_curv[g], part_info[g]
+            for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
                 lo = t * TILE
                 m = min(n, lo + TILE) - lo
                 for i in range(m):
@@ -199,9 +218,6 @@ def _kernel():  # -> a Numba dispatcher
                         b += 1
             part_ll[g] = ll
             part_sat[g] = sat
-            part_score[g] = score
-            part_curv[g] = curv
-            part_info[g] = info
         return (
             part_ll.sum(),
             part_score.sum(axis=0),
