@@ -97,3 +97,33 @@ def refuse_final_move(monkeypatch):
         monkeypatch.setattr(files, "_rename2", refusing(rename2), raising=False)
 
     return refuse
+
+
+@pytest.fixture
+def named_pipe(tmp_path):
+    """make(name): a named pipe (FIFO) in tmp_path that nobody writes to. Should a reader
+    still wait on one 10 s later, a writer connects and leaves, so that a reader waiting
+    for a writer forever (the bug such tests look for) fails the test instead of hanging it."""
+    import threading
+    import time
+
+    done = threading.Event()
+
+    def unblock(fifo):
+        if done.wait(10):
+            return
+        while not done.is_set():
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                return
+            except OSError:  # no reader (yet)
+                time.sleep(0.05)
+
+    def make(name):
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        threading.Thread(target=unblock, args=(fifo,), daemon=True).start()
+        return fifo
+
+    yield make
+    done.set()

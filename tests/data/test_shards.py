@@ -1,6 +1,8 @@
 """Tables in shares: units from metadata, balanced contiguous shares, bounded chunks, bad
 input refused in one line, and the agreed coding equal to build_design on the whole table."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -221,3 +223,71 @@ def test_an_infinite_value_is_refused_as_build_design_refuses_it(tmp_path):
     with pytest.raises(DataError, match="term 'x' is NaN or infinite in 1 row"):
         build_design(frame, formula="y ~ x + age")
     assert "\n" not in str(caught.value)
+
+
+# --- what a folder shows is what is read -----------------------------------------------------
+
+
+def test_hidden_and_underscore_paths_are_skipped_as_spark_and_arrow_do(tmp_path):
+    """A job's leftovers (_temporary/, a checkpoint, a checksum) are not rows: with them read,
+    the rows of a folder would count twice."""
+    frame = table(300)
+    folder = write_parquet(frame, tmp_path / "d", files=3)
+    (folder / "year=2024").mkdir()  # a partition folder is read
+    (folder / "part-02.parquet").rename(folder / "year=2024" / "part-02.parquet")
+    copies = ["_temporary/0/task_1/part-00.parquet", ".ipynb_checkpoints/part-01.parquet",
+              "year=2024/_temporary/part-02.parquet", "year=2024/.part-02.parquet.crc",
+              "_SUCCESS", ".part-00.parquet"]  # fmt: skip
+    for name in copies:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes((folder / "part-00.parquet").read_bytes())
+    shards = open_shards(folder)
+    assert [u.path.relative_to(folder).as_posix() for u in shards.units] == [
+        "part-00.parquet", "part-01.parquet", "year=2024/part-02.parquet"
+    ]  # fmt: skip
+    assert shards.rows == 300
+    back = pd.concat(shards.chunks(chunk_rows=1000), ignore_index=True)
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def unreadable(folder, kind, named_pipe):
+    """One more entry in a folder of shares, that cannot be read as one: its path."""
+    path = folder / "part-09.parquet"
+    if kind == "dangling link":
+        path.symlink_to(folder / "gone.parquet")
+    elif kind == "pipe":
+        named_pipe(path.relative_to(folder.parent))
+    elif kind == "folder":
+        path.mkdir()
+        (folder / "part-00.parquet").rename(path / "part-00.parquet")
+    elif kind == "link to a folder":
+        path = folder / "more"
+        path.symlink_to(folder.parent, target_is_directory=True)
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("dangling link", "is a symbolic link to {folder}/gone.parquet, which does not exist"),
+        ("pipe", "is a pipe, not a regular file"),
+        ("folder", "is a folder, not a table file"),
+        ("link to a folder", "is a link to a folder, which is not followed"),
+    ],
+)
+def test_a_share_that_cannot_be_read_is_named_not_skipped(tmp_path, named_pipe, kind, words):
+    folder = write_parquet(table(300), tmp_path / "d", files=3)
+    path = unreadable(folder, kind, named_pipe)
+    with pytest.raises(DataError) as caught:
+        open_shards(folder)
+    assert str(caught.value).startswith(f"{path} {words.format(folder=folder)}")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_named_pipe_as_data_is_refused_not_waited_on(named_pipe):
+    fifo = named_pipe("t.parquet")
+    start = time.monotonic()
+    with pytest.raises(DataError) as caught:
+        open_shards(fifo)
+    assert time.monotonic() - start < 5
+    assert str(caught.value).startswith(f"{fifo} is a pipe, not a regular file")

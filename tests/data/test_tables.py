@@ -1,6 +1,8 @@
 """read_table: each format round-trips a table written by pandas/pyarrow; every broken file is
 refused with one line naming it."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -156,3 +158,10 @@ def test_permission_denied_is_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(type(path), "open", denied)  # what a non-root user meets at chmod 0
     assert "Permission denied" in one_line_error(path)
+
+
+def test_a_named_pipe_is_refused_not_waited_on(named_pipe):
+    fifo = named_pipe("t.csv")
+    start = time.monotonic()
+    assert one_line_error(fifo).startswith(f"{fifo} is a pipe, not a regular file")
+    assert time.monotonic() - start < 5

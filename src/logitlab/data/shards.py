@@ -21,6 +21,7 @@ poly() ...) are refused. A mistake found on one worker becomes the same error on
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from ..config import MAX_INT64, check_int
 from ..errors import ConfigError, DataError, LogitlabError, WorkerLost
 from . import design as design_module
 from .design import DEFAULT_MAX_LEVELS, ModelSpec
-from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES
+from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES, file_size
 
 if TYPE_CHECKING:
     import pandas
@@ -114,20 +115,17 @@ class Shards:
 
 
 def open_shards(data: str | Path) -> Shards:
-    """The units of DATA: a folder of .parquet/.pq or .csv files (one kind; files whose name
-    starts with '.' or '_' are skipped, as Spark's _SUCCESS) or one Parquet file. DataError,
-    one line naming the file, for a missing path, an empty folder, mixed or unknown formats,
-    an unreadable file, files whose columns differ, or no rows at all."""
+    """The units of DATA: a folder of .parquet/.pq or .csv files (one kind; listed as
+    _table_files lists them) or one Parquet file. DataError, one line naming the file, for a
+    missing path, an empty folder, mixed or unknown formats, an unreadable file or one that
+    is not a regular file, files whose columns differ, or no rows at all."""
     path = Path(data)
-    if not path.exists():
-        raise DataError(f"{path} does not exist")
     if path.is_dir():
-        files = sorted(
-            p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))
-        )
+        files = _table_files(path)
         if not files:
             raise DataError(f"{path} is an empty folder: it needs .parquet or .csv files")
     else:
+        file_size(path)
         files = [path]
     kinds = {file: _kind(file) for file in files}
     if len(set(kinds.values())) > 1:
@@ -152,6 +150,33 @@ def open_shards(data: str | Path) -> Shards:
         raise DataError(f"{path} holds no rows")
     names = tuple(c.split(": ")[0] for c in columns) if kind == "parquet" else columns
     return Shards(path, kind, names, tuple(units), columns)
+
+
+def _table_files(folder: Path) -> list[Path]:
+    """The files under folder, in path order, as Spark and Arrow list a dataset: a name
+    starting with '.' or '_' is skipped with all it holds (_SUCCESS, _temporary/,
+    .ipynb_checkpoints/: a job's leftovers, or its output still being written, would count
+    rows twice). Whatever else is there is read, or refused (DataError naming it): a folder
+    named like a table file, a link to a folder (not followed), a dangling link, a pipe."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise DataError(f"cannot read {folder}: {exc.strerror or exc}") from None
+    files = []
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith((".", "_")):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if path.suffix.lower() in PARQUET_SUFFIXES + CSV_SUFFIXES:
+                raise DataError(f"{path} is a folder, not a table file: rename it or move it out")
+            files += _table_files(path)
+        elif entry.is_symlink() and entry.is_dir():
+            raise DataError(f"{path} is a link to a folder, which is not followed: give the folder")
+        else:
+            file_size(path)
+            files.append(path)
+    return files
 
 
 def _kind(file: Path) -> str:

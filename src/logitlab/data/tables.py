@@ -13,6 +13,8 @@ uncompressed data) above `max_bytes` is refused before it is read.
 from __future__ import annotations
 
 import csv
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +45,7 @@ def read_table(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> pandas.
     >= 1 row, or is larger than max_bytes."""
     max_bytes = check_int("max_bytes", max_bytes, 1)
     path = Path(path)
-    size = _file_size(path)
+    size = file_size(path)
     if size > max_bytes:
         raise DataError(_too_large(path, size, max_bytes))
     if size == 0:
@@ -56,19 +58,34 @@ def read_table(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> pandas.
     return _checked(frame, path)
 
 
-def _file_size(path: Path) -> int:
-    """The size of a readable regular file, or DataError saying why it cannot be read."""
+def file_size(path: Path) -> int:
+    """The size of a readable regular file, or DataError saying why it cannot be read. The
+    kind of file is looked at before it is opened: opening a pipe waits for a writer, maybe
+    forever, and a pipe or device has no size to check a budget against."""
     try:
-        if not path.exists():
-            raise DataError(f"{path} does not exist")
-        if path.is_dir():
-            raise DataError(f"{path} is a folder, not a table file")
-        with path.open("rb"):
-            pass
-        return path.stat().st_size
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DataError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist"
+            ) from None
+        raise DataError(f"{path} does not exist") from None
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{path} is a folder, not a table file")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise DataError(
+            f"{path} is {what}, not a regular file; tables are read from files: save it "
+            "to a file first"
+        )
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return info.st_size
 
 def _too_large(path: Path, size: float, max_bytes: int) -> str:
     return (
