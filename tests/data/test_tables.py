@@ -1,6 +1,8 @@
 """read_table: each format round-trips a table written by pandas/pyarrow; every broken file is
 refused with one line naming it."""
 
+import os
+import threading
 import time
 
 import numpy as np
@@ -158,6 +160,60 @@ def test_permission_denied_is_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(type(path), "open", denied)  # what a non-root user meets at chmod 0
     assert "Permission denied" in one_line_error(path)
+
+
+def test_a_row_longer_than_pyarrow_s_block(tmp_path, frame):
+    """pyarrow's CSV reader stops at a row over its 1 MB block (and the process then
+    aborts at exit): such a file is read whole, by the C engine, as any other."""
+    long = frame.assign(note=["short"] * len(frame))
+    long.loc[7, "note"] = "z" * 3_000_000
+    path = tmp_path / "long.csv"
+    long.to_csv(path, index=False, float_format="%.17g")
+    same_table(read_table(path), long)
+
+
+@pytest.fixture
+def pipe():
+    """A pipe that a thread fills with `data`, given as /dev/fd/N, as `<(cat t.csv)` is."""
+    ends = []
+
+    def make(data: bytes) -> str:
+        read, write = os.pipe()
+        threading.Thread(target=lambda: (os.write(write, data), os.close(write))).start()
+        ends.append(read)
+        return f"/dev/fd/{read}"
+
+    yield make
+    for end in ends:
+        os.close(end)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_pipe_is_read_once(tmp_path, frame, pipe, suffix):
+    path = tmp_path / f"table{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, float_format="%.17g")
+    else:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    same_table(read_table(pipe(path.read_bytes())), frame)
+
+
+def test_a_pipe_is_read_only_up_to_max_bytes(pipe):
+    path = pipe(b"y,x\n" + b"1,2\n" * 5000)
+    assert "max_bytes=1000" in one_line_error(path, max_bytes=1000)
+
+
+def test_junk_in_a_pipe_is_named_as_given(pipe):
+    path = pipe(np.random.default_rng(0).bytes(4000))
+    assert "binary" in one_line_error(path)
+
+
+def test_a_header_cell_with_a_line_break(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text('y,"x\nwide",z\n1,2,3\n0,3,5\n')
+    table = read_table(path)
+    assert list(table.columns) == ["y", "x\nwide", "z"]
+    assert table["x\nwide"].tolist() == [2, 3]
 
 
 def test_a_named_pipe_is_refused_not_waited_on(named_pipe):

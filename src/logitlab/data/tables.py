@@ -13,8 +13,12 @@ uncompressed data) above `max_bytes` is refused before it is read.
 from __future__ import annotations
 
 import csv
+import mmap
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +33,11 @@ if TYPE_CHECKING:
 CSV_SUFFIXES = (".csv",)
 TSV_SUFFIXES = (".tsv", ".tab", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+#: The first bytes of a Parquet file (a pipe has no name to tell its format).
+PARQUET_MAGIC = b"PAR1"
+#: The blocks pyarrow's CSV reader parses (its default): a row longer than one ends the read
+#: with an error, and then, with torch loaded, the process with SIGABRT as it exits.
+ARROW_BLOCK_BYTES = 1 << 20
 #: Delimiters a file of unknown extension may use.
 SNIFFED_DELIMITERS = ",\t;|"
 #: The largest table read whole by default: 4 GB of CSV is ~2 * 10**8 numbers, ~1.6 GB as
@@ -45,6 +54,12 @@ def read_table(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> pandas.
     >= 1 row, or is larger than max_bytes."""
     max_bytes = check_int("max_bytes", max_bytes, 1)
     path = Path(path)
+    if is_pipe(path):
+        with _spooled(path, max_bytes) as copy:
+            try:
+                return read_table(copy, max_bytes=max_bytes)
+            except DataError as exc:  # named as the user named it
+                raise DataError(str(exc).replace(str(copy), str(path))) from None
     size = file_size(path)
     if size > max_bytes:
         raise DataError(_too_large(path, size, max_bytes))
@@ -86,6 +101,7 @@ def file_size(path: Path) -> int:
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
     return info.st_size
+
 
 def _too_large(path: Path, size: float, max_bytes: int) -> str:
     return (
@@ -135,7 +151,7 @@ def _read_text(path: Path, suffix: str) -> pandas.DataFrame:
     else:
         delimiter = _sniff(sample)
     try:
-        return pandas.read_csv(path, sep=delimiter, engine="pyarrow")
+        return pandas.read_csv(path, sep=delimiter, engine=_engine(path))
     except pandas.errors.EmptyDataError:
         raise DataError(f"{path} is empty: a table needs a header row and data rows") from None
     except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
@@ -164,6 +180,52 @@ def _sniff(sample: str) -> str:
         return csv.Sniffer().sniff(sample, delimiters=SNIFFED_DELIMITERS).delimiter
     except csv.Error:
         return ","
+
+
+def _engine(path: Path) -> str:
+    """pandas' CSV engine for a text file: pyarrow's, fast, unless a row may be longer than
+    its block (ARROW_BLOCK_BYTES), then the C engine, which takes rows of any length. Each
+    half block of the file is checked to hold a line break, so no row spans a whole block;
+    memory-mapped, only the pages up to each half block's first line break are read."""
+    half = ARROW_BLOCK_BYTES // 2
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for start in range(0, len(data) - half + 1, half):
+            if data.find(b"\n", start, start + half) < 0:
+                return "c"
+    return "pyarrow"
+
+
+def is_pipe(path: Path) -> bool:
+    """Whether path is a pipe this process was handed (`fit <(zcat t.csv.gz)`, or
+    /dev/stdin after a `|`): it leads to a "pipe:[...]" of no file system, which opens at
+    once, unlike a named FIFO, a file that waits for a writer."""
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode) and os.path.basename(
+            os.path.realpath(path)
+        ).startswith("pipe:")
+    except OSError:
+        return False
+
+
+@contextmanager
+def _spooled(path: Path, max_bytes: int) -> Iterator[Path]:
+    """A pipe's bytes in a temporary file (removed on leaving), read once, as a pipe cannot
+    be read twice, sought or sized: at most max_bytes, else DataError. The copy is named
+    .parquet when it starts as Parquet files do, else its format is sniffed as text's."""
+    with tempfile.TemporaryDirectory(prefix="logitlab-") as folder:
+        copy = Path(folder) / "table"
+        with path.open("rb") as pipe, copy.open("wb") as out:
+            while chunk := pipe.read(SAMPLE_BYTES):
+                if out.tell() + len(chunk) > max_bytes:
+                    raise DataError(
+                        f"{path} holds more than the {format_bytes(max_bytes)} a table may "
+                        f"take in memory (max_bytes={max_bytes})"
+                    )
+                out.write(chunk)
+        with copy.open("rb") as head:
+            if head.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC:
+                copy = copy.rename(copy.with_suffix(PARQUET_SUFFIXES[0]))
+        yield copy
 
 
 def _checked(frame: pandas.DataFrame, path: Path) -> pandas.DataFrame:
