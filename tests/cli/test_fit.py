@@ -3,6 +3,8 @@ round trip, and every bad input refused with exit 2, one line and nothing writte
 
 import csv
 import json
+import os
+import threading
 
 import numpy as np
 import pandas as pd
@@ -205,3 +207,104 @@ def test_a_model_a_model_file_cannot_hold_is_fitted_and_said_unsaved(inputs, tmp
     assert "'C(colour.str.upper())' is not one a model file may hold" in said[0]
     written = {p.name for p in out.iterdir()}
     assert "model.json" not in written and {"report.html", "results.json"} <= written
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory):
+    """Tables whose columns are of every kind Parquet and pandas give (nullable, Arrow's,
+    nested, binary, dates), a CSV with a row over a megabyte and one whose header holds a
+    line break; outside the folder the refusal checks watch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path_factory.mktemp("kinds")
+    rng = np.random.default_rng(8)
+    n = 60
+    y, x = rng.integers(0, 2, n), rng.normal(size=n)
+    plain = pd.DataFrame({"y": y, "x": x, "colour": rng.choice(["red", "blue"], n),
+                          "flag": rng.integers(0, 2, n) > 0})  # fmt: skip
+    nullable = plain.convert_dtypes()
+    for name, rows in {"y": [3], "x": [4, 9], "colour": [9], "flag": [20]}.items():
+        nullable.loc[rows, name] = pd.NA
+    nullable.to_parquet(folder / "nullable.parquet")
+    plain.drop(index=[3, 4, 9, 20]).to_csv(folder / "complete.csv", index=False)
+    pq.write_table(pa.table({"y": y, "x": x, "l": [[1, 2]] * n, "s": [{"k": 1}] * n}),
+                   folder / "nested.parquet")  # fmt: skip
+    pq.write_table(pa.table({"y": y, "x": x, "b": [b"\x00\xff"] * n}), folder / "binary.parquet")
+    days = np.where(y == 1, np.datetime64("2024-01-02"), np.datetime64("2024-01-01"))
+    pq.write_table(pa.table({"y": days, "x": x}), folder / "dates.parquet")
+    plain.assign(note=["z" * 3_000_000] + ["short"] * (n - 1)).to_csv(folder / "long.csv",
+                                                                        index=False)  # fmt: skip
+    (folder / "header.csv").write_text(
+        'y,"x\nwide"\n' + "".join(f"{a},{b}\n" for a, b in zip(y, x, strict=True))
+    )
+    return folder
+
+
+def mle_coefficients(out) -> dict:
+    results = json.loads((out / "results.json").read_text())
+    return {name: row["estimate"] for name, row in results["mle"]["coefficients"].items()}
+
+
+def test_nullable_parquet_columns_fit_as_their_values(kinds, tmp_path):
+    """convert_dtypes()'s Int64, Float64, string and boolean with missing values: the fit of
+    the complete rows as NumPy columns."""
+    out, reference = tmp_path / "nullable", tmp_path / "complete"
+    argv = ["--target", "y", *FAST, "--loss", "bce"]
+    assert cli.main(["fit", str(kinds / "nullable.parquet"), *argv, "--out", str(out)]) == 0
+    assert cli.main(["fit", str(kinds / "complete.csv"), *argv, "--out", str(reference)]) == 0
+    data = json.loads((out / "results.json").read_text())["data"]
+    assert (data["positive"], data["rows_dropped_missing"], data["rows_used"]) == (1, 4, 56)
+    got, want = mle_coefficients(out), mle_coefficients(reference)
+    assert list(got) == list(want)
+    np.testing.assert_allclose(list(got.values()), list(want.values()), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("table", "model", "words"),
+    [
+        ("nested.parquet", ["--target", "y"], "column 'l' holds lists"),
+        ("nested.parquet", ["--formula", "y ~ x + s"], "column 's' holds records (structs)"),
+        ("binary.parquet", ["--target", "y"], "column 'b' holds bytes"),
+        ("dates.parquet", ["--target", "y"], "column 'y' holds dates"),
+        ("header.csv", ["--target", "nope"], r"its columns are 'y', 'x\nwide'"),
+        ("header.csv", ["--formula", "y ~ x"], "no column 'x'"),
+    ],
+)
+def test_columns_a_model_cannot_use_are_refused_in_one_line(refused, kinds, tmp_path, table,
+                                                            model, words):  # fmt: skip
+    line = refused(["fit", str(kinds / table), *model, *FAST, "--out", str(tmp_path / "out")])
+    assert words in line
+
+
+@pytest.mark.parametrize(
+    ("table", "model"),
+    [
+        ("nested.parquet", ["--formula", "y ~ x"]),  # lists and records the model does not use
+        ("long.csv", ["--formula", "y ~ x + colour"]),  # a row of 3 MB: past pyarrow's block
+        ("header.csv", ["--target", "y"]),  # a column named with a line break
+    ],
+)
+def test_tables_of_odd_shapes_fit(kinds, tmp_path, table, model):
+    out = tmp_path / "out"
+    assert cli.main(["fit", str(kinds / table), *model, *FAST, "--out", str(out)]) == 0
+    assert json.loads((out / "results.json").read_text())["data"]["rows_used"] == 60
+
+
+def test_a_pipe_is_a_table(inputs, tmp_path):
+    """`fit <(cat table.csv)`: the shell hands a pipe as /dev/fd/N; it is read once."""
+    read, write = os.pipe()
+    writer = threading.Thread(
+        target=lambda: (os.write(write, (inputs / "table.csv").read_bytes()), os.close(write))
+    )
+    writer.start()
+    try:
+        argv = ["--formula", "y ~ x + colour", *FAST]
+        assert cli.main(["fit", f"/dev/fd/{read}", *argv, "--out", str(tmp_path / "pipe")]) == 0
+    finally:
+        writer.join()
+        os.close(read)
+    assert cli.main(["fit", str(inputs / "table.csv"), *argv, "--out", str(tmp_path / "file")]) == 0
+    got, want = mle_coefficients(tmp_path / "pipe"), mle_coefficients(tmp_path / "file")
+    assert list(got) == list(want)
+    np.testing.assert_allclose(list(got.values()), list(want.values()), rtol=1e-12, atol=1e-14)

@@ -458,7 +458,7 @@ def _require_columns(frame: pandas.DataFrame, names: Sequence[str]) -> None:
     columns = [str(c) for c in frame.columns]
     for name in names:
         if name not in frame.columns:
-            listed = ", ".join(columns[:8]) + (
+            listed = ", ".join(map(repr, columns[:8])) + (
                 f", ... ({len(columns)} in all)" if len(columns) > 8 else ""
             )
             raise DataError(f"no column {name!r} in the table; its columns are {listed}")
