@@ -224,3 +224,31 @@ def test_only_frames_and_names():
         fit_table([[0, 1]])
     with pytest.raises(ConfigError, match="data set must be one of"):
         fit_table("spektor")
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_nullable_frames_fit_as_their_values(spector_frame, backend):
+    """df.convert_dtypes() (Int64, Float64, string): the fit of the same values in NumPy
+    columns."""
+    frame = spector_frame.assign(PSI=spector_frame["PSI"].map({0: "no", 1: "yes"}))
+    formula = "GRADE ~ GPA + TUCE + PSI"  # PSI coded as text, not inside C()
+    want = fit_table(frame, formula=formula, losses=())
+    got = fit_table(frame.convert_dtypes(dtype_backend=backend), formula=formula, losses=())
+    assert got.design.names == want.design.names
+    np.testing.assert_allclose(got.mle.coef, want.mle.coef, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("column", "words"),
+    [
+        ([b"\x00", b"\x01"] * 16, "column 'TUCE' holds bytes"),
+        ([[1.0, 2.0]] * 32, "column 'TUCE' holds lists"),
+        (pd.date_range("2024-01-01", periods=32), "column 'TUCE' holds dates or times"),
+    ],
+)
+def test_columns_of_other_kinds_are_refused_before_fitting(spector_frame, column, words,
+                                                           monkeypatch):  # fmt: skip
+    monkeypatch.setattr("logitlab.stats.mle.fit", pytest.fail)
+    with pytest.raises(DataError) as caught:
+        fit_table(spector_frame.assign(TUCE=column), formula=FORMULA)
+    assert words in str(caught.value)
