@@ -271,10 +271,11 @@ def test_nullable_parquet_columns_fit_as_their_values(kinds, tmp_path):
         ("header.csv", ["--formula", "y ~ x"], "no column 'x'"),
     ],
 )
+@pytest.mark.parametrize("shares", [[], ["--chunk-rows", "20"]], ids=["in memory", "in shares"])
 def test_columns_a_model_cannot_use_are_refused_in_one_line(refused, kinds, tmp_path, table,
-                                                            model, words):  # fmt: skip
-    line = refused(["fit", str(kinds / table), *model, *FAST, "--out", str(tmp_path / "out")])
-    assert words in line
+                                                            model, words, shares):  # fmt: skip
+    out = ["--out", str(tmp_path / "out")]
+    assert words in refused(["fit", str(kinds / table), *model, *FAST, *shares, *out])
 
 
 @pytest.mark.parametrize(

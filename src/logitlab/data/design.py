@@ -510,7 +510,7 @@ def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
             column = changed[name] = pandas.Series(values, index=column.index, name=name)
         elif pandas.api.types.infer_dtype(column, skipna=True) == "decimal":
             column = changed[name] = column.astype(np.float64)
-        _check_kind(column, name)
+        check_kind(column, name)
     return frame.assign(**changed) if changed else frame
 
 
@@ -528,9 +528,10 @@ KIND_WORDS = {
 }  # fmt: skip
 
 
-def _check_kind(column: pandas.Series, name: str) -> None:
+def check_kind(column: pandas.Series, name: str) -> None:
     """DataError naming a column that holds anything but numbers, true/false or text; a
-    categorical column is judged by its categories."""
+    categorical column is judged by its categories (build_design and the scan of a table
+    in shares both ask)."""
     import pandas
 
     values = column.cat.categories if isinstance(column.dtype, pandas.CategoricalDtype) else column

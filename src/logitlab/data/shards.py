@@ -542,6 +542,7 @@ def _scan(
         for j, name in enumerate(columns):
             gaps[name] += int(absent[:, j].sum())
             if not absent[:, j].all():
+                design_module.check_kind(frame[name], name)
                 kinds[name].add(_kind_of(frame[name]))
         keep = ~absent.any(axis=1)
         complete += int(keep.sum())
