@@ -10,7 +10,7 @@ import argparse
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from logitlab.cli import build_parser, main
@@ -279,3 +279,83 @@ def test_forged_model_files_are_refused_in_one_line(model_file, change, tmp_path
         model.write_text(forged(record, change))
     err = predict_keeps_the_promise(model, table, tmp_path / "p.csv", tmp_path / "PWNED", capsys)
     assert err.startswith("logitlab predict: error: ")
+
+
+# --- shard folders: what a folder shows is what is read ------------------------------------
+
+#: Folder names a tree draws from: plain ones and partitions are read; the others are a job's
+#: leftovers or a tool's hidden state, skipped with all they hold, as Spark and Arrow do.
+FOLDERS = ["a", "year=2024", "_temporary", ".ipynb_checkpoints", "_x", ".hidden"]
+#: What an entry of a tree may be: a valid share (most often, so that some trees are read),
+#: or something that cannot be read as one.
+ENTRIES = ["share"] * 12 + ["junk", "text", "dangling link", "pipe", "folder.parquet"]
+#: Rows of one block of a share: y grows with x, with both classes at x = 0 and x = 2, so no
+#: fit separates them.
+BLOCK = {"y": [0, 0, 1, 0, 1, 1, 0, 1], "x": [-1.0, -1.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0]}
+
+
+def hidden(relative) -> bool:
+    return any(part.startswith((".", "_")) for part in relative.parts)
+
+
+def make_entry(path, kind, blocks, named_pipe) -> int:
+    """Put one entry of a drawn tree at path; return the rows it adds when read (0 if none)."""
+    import pandas as pd
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "share":
+        pd.concat([pd.DataFrame(BLOCK)] * blocks).to_parquet(path, index=False)
+        return 8 * blocks
+    if kind == "junk":
+        path.write_bytes(b"PAR1 but not Parquet")
+    elif kind == "text":
+        path.with_suffix(".txt").write_text("notes")
+    elif kind == "dangling link":
+        path.symlink_to(path.with_name("gone.parquet"))
+    elif kind == "pipe":
+        named_pipe(path)  # nobody writes: refused, never waited on
+    else:  # a folder named like a share
+        path.mkdir()
+    return 0
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_shard_folders_keep_the_promise(data, named_pipe, tmp_path_factory, capsys):
+    """A drawn tree of shares, hidden and underscore folders and files that cannot be read:
+    exit 0 with the rows of the visible shares exactly, or 2 with one line when the visible
+    part holds no share or something unreadable; never a traceback, nothing left behind."""
+    import json
+    from pathlib import Path
+
+    folder = tmp_path_factory.mktemp("tree")
+    out = tmp_path_factory.mktemp("out") / "fit"
+    rows, unreadable = 0, False
+    for i in range(data.draw(st.integers(1, 5))):
+        where = data.draw(st.lists(st.sampled_from(FOLDERS), max_size=2))
+        name = data.draw(st.sampled_from(["", "", "_", "."])) + f"part-{i}.parquet"
+        kind = data.draw(st.sampled_from(ENTRIES))
+        relative = Path(*where, name)
+        added = make_entry(folder / relative, kind, data.draw(st.integers(1, 3)), named_pipe)
+        if not hidden(relative):
+            rows += added
+            unreadable |= kind != "share"
+    try:
+        code = main(["fit", str(folder), "--target", "y", "--out", str(out), "--quiet"])
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    event(f"exit {code}")
+    tree = sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    assert "Traceback" not in err, (tree, err)
+    if unreadable or rows == 0:
+        assert code == 2 and err.count("\n") == 1 and not out.exists(), (tree, code, err)
+    else:
+        assert code == 0, (tree, err)
+        assert json.loads((out / "results.json").read_text())["sharded"]["rows"] == rows, tree
+    assert [p.name for p in out.parent.iterdir()] == (["fit"] if code == 0 else [])
