@@ -11,6 +11,8 @@ import sys
 import textwrap
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from logitlab import budget
@@ -27,6 +29,7 @@ from logitlab.config import (
     TrainConfig,
 )
 from logitlab.data import simulate
+from logitlab.data.tables import table_size
 from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch, history_stride
 from logitlab.errors import ConfigError
@@ -401,3 +404,123 @@ def test_the_simulated_data_are_what_the_budget_counts():
     data = simulate(n=1000)
     kept = data.x.nbytes + data.pi.nbytes + data.y.nbytes
     assert budget.simulated(1000).bytes == kept
+
+
+# --- fit on a table: its cost known before it is read ----------------------------------------
+
+
+@pytest.fixture
+def data(tmp_path_factory):
+    """A folder for input files, apart from tmp_path (where nothing may be written)."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture
+def unread(monkeypatch):
+    """Should a refusal fail to come, the table is never read: read_table raises, after
+    noting the columns asked for."""
+    asked = {}
+
+    def read(path, columns=None, **kwargs):
+        asked["columns"] = columns
+        raise AssertionError("the table was read")
+
+    monkeypatch.setattr("logitlab.data.tables.read_table", read)
+    return asked
+
+
+def bits(folder, rows):
+    """A CSV of `0,1` rows: 4 bytes a row on disk."""
+    path = folder / "bits.csv"
+    path.write_bytes(b"y,x\n" + b"0,1\n1,0\n" * (rows // 2))
+    return path
+
+
+def test_a_table_costs_its_values_and_the_fits_copies_not_its_file_size(data):
+    """A 200 MB CSV of `0,1` rows (5 x 10**7 rows) used over 6 GB: 120 bytes a row at least."""
+    size = table_size(bits(data, 10**5), ["y", "x"])
+    cost = budget.table(size.rows, size.bytes, 2)
+    assert (cost.bytes - budget.BASE_BYTES) / size.rows >= 120
+    assert budget.table(5 * 10**7, 50 * size.bytes * 10**3, 2).bytes > 6 * GB
+
+
+def test_fit_refuses_a_table_that_cannot_fit_before_reading_it(
+    monkeypatch, data, unread, refused, tmp_path
+):
+    path = bits(data, 10**5)
+    monkeypatch.setattr(budget, "available_memory", lambda: 2 * budget.BASE_BYTES)
+    err = refused(["fit", str(path), "--target", "y", "--out", str(tmp_path / "out")])
+    assert err.startswith("logitlab fit: error: this fit would need ~") and "fewer rows" in err
+    monkeypatch.setattr(budget, "available_memory", lambda: 8 * GB)
+    with pytest.raises(AssertionError, match="the table was read"):
+        main(["fit", str(path), "--target", "y", "--out", str(tmp_path / "out")])
+    assert unread["columns"] == ("y", "x")
+
+
+def test_fit_reads_only_the_models_columns_and_counts_their_texts(
+    monkeypatch, data, unread, refused, tmp_path
+):
+    """A column of 1 kB texts, 10**5 rows, dictionary-encoded: small on disk, 200 MB read.
+    Left out of the model, it is not read at all."""
+    rows, texts = 10**5, pa.array(["a" * 1000, "b" * 1000])
+    path = data / "long.parquet"
+    pq.write_table(pa.table({"y": np.arange(rows) % 2, "x": np.linspace(0, 1, rows),
+                             "s": pa.DictionaryArray.from_arrays(np.arange(rows) % 2, texts)}),
+                   path)  # fmt: skip
+    monkeypatch.setattr(budget, "available_memory", lambda: 2 * (budget.BASE_BYTES + 120e6))
+    err = refused(["fit", str(path), "--formula", "y ~ C(s)", "--out", str(tmp_path / "out")])
+    assert "this fit would need ~" in err
+    with pytest.raises(AssertionError, match="the table was read"):
+        main(["fit", str(path), "--formula", "y ~ x", "--out", str(tmp_path / "out")])
+    assert unread["columns"] == ("y", "x")
+
+
+def test_a_long_fit_says_what_it_will_cost_before_reading(
+    monkeypatch, data, unread, tmp_path, capsys
+):
+    monkeypatch.setattr(budget, "LONG_SECONDS", 0.0)
+    with pytest.raises(AssertionError, match="the table was read"):
+        main(["fit", str(bits(data, 100)), "--target", "y", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"this run: ~[\d.]+ [MG]B, ~\d+ s \(estimated\)\n", err), err
+
+
+def test_local_workers_are_capped_by_cores_and_memory(monkeypatch, data, refused, tmp_path):
+    """--workers 64 took ~22 GB (256 were allowed): at most 2 a core, and as many as the
+    memory limit holds at ~350 MB each."""
+
+    def started(*args, **kwargs):
+        raise AssertionError("the workers started")
+
+    monkeypatch.setattr("logitlab.cli.workers.run_workers", started)
+    monkeypatch.setattr(budget, "available_memory", lambda: 2 * 3.5 * budget.WORKER_BYTES)
+    argv = ["fit", str(bits(data, 100)), "--target", "y", "--out", str(tmp_path / "out")]
+    err = refused([*argv, "--workers", "64"])
+    cap = min(2 * budget.cores(), 3)
+    assert f"--workers 64 is more than this machine can run: at most {cap} (" in err
+    with pytest.raises(AssertionError, match="the workers started"):
+        main([*argv, "--workers", "2"])
+
+
+def test_a_pass_of_more_reads_than_allowed_is_refused():
+    """--chunk-rows 1 on 10**5 rows took 396 s: ~3 ms a read, ~12 passes."""
+    with pytest.raises(ConfigError, match=r"~100,001 reads a pass.* at least 21 rows at a time"):
+        budget.reads(10**5, 1, 1, 1)
+    assert budget.reads(10**5, 1, 21, 1).seconds < 600
+    with pytest.raises(ConfigError, match=r"from 10,000 file.* join the files into fewer"):
+        budget.reads(10**4, 10**4, 10**6, 10**4)
+
+
+def test_fit_on_shards_refuses_tiny_chunks_and_many_files(monkeypatch, data, refused, tmp_path):
+    monkeypatch.setattr(budget, "MAX_READS", 50, raising=False)
+    table = pa.table({"y": np.arange(200) % 2, "x": np.linspace(0, 1, 200)})
+    pq.write_table(table, data / "one.parquet")
+    out = ["--target", "y", "--out", str(tmp_path / "out")]
+    err = refused(["fit", str(data / "one.parquet"), "--chunk-rows", "1", *out])
+    assert "reading 200 rows 1 at a time from 1 file(s) makes ~201 reads a pass" in err
+    assert "at least 5 rows at a time" in err
+    (data / "parts").mkdir()
+    for i in range(60):
+        pq.write_table(table.slice(i, 1), data / "parts" / f"part-{i:02d}.parquet")
+    err = refused(["fit", str(data / "parts"), *out])
+    assert "from 60 file(s)" in err and "join the files into fewer" in err

@@ -123,6 +123,36 @@ DIGITS_REFERENCE_SECONDS = 1.0
 #: History rows a study (sweep, Monte Carlo) keeps per fit at most: engines.batch's
 #: history_stride keeps about 100 (tests/test_budget.py holds the two together).
 STUDY_ROWS = 200
+#: A table's design matrix, in float64 copies held at once: the used columns' rows,
+#: formulaic's matrix, the array taken of it and X without the intercept column (the fit's
+#: own copies are mle()'s and fit()'s) ...
+DESIGN_COPIES = 4
+#: ... and the coefficients' square matrices of a Newton fit: the information matrix, its
+#: Cholesky factor, that inverted, the covariance.
+SQUARE_COPIES = 4
+#: Seconds per design value coded (formulaic), per row and coefficient pair of a Gram matrix
+#: (one core), and the Newton iterations of a fit.
+CODE_SECONDS = 5e-8
+GRAM_SECONDS = 1e-9
+NEWTON_PASSES = 10
+#: A table fitted in memory, per row: the labels, predicted probabilities and classes, the
+#: held-out mask, the metrics' and the report's copies of them.
+TABLE_ROW_BYTES = 100
+#: Reading a table file: seconds per byte of what it holds in memory (pyarrow, to pandas).
+READ_BYTE_SECONDS = 2e-9
+#: A table read in chunks: each read of a chunk or file costs ~3 ms besides its rows (its
+#: frame, its coding; measured 1.5-9 ms a chunk of 1 row on 2 shared cores), a fit makes
+#: about this many passes (the scan of the coding, Newton's iterations, the statistics),
+#: and a pass may make this many reads at most (--chunk-rows 1 on 10**5 rows took 396 s).
+READ_CALL_SECONDS = 3e-3
+SHARD_PASSES = 12
+MAX_READS = 5_000
+#: A local worker of a fit on several: the interpreter with torch, the fit's modules and a
+#: chunk (measured: 64 workers took ~22 GB) ...
+WORKER_BYTES = 350 * 10**6
+#: ... and at most this many a core: one a core is the sensible choice, more only
+#: time-share; two lets a one-core machine run a pair.
+WORKERS_PER_CORE = 2
 
 
 @dataclass(frozen=True)
@@ -183,11 +213,17 @@ def available_memory() -> int:
         return 8 << 30  # no way to know: assume a modest 8 GiB machine
 
 
-def check(estimate: Estimate, what: str = "this run") -> Estimate:
-    """Return the estimate if it fits the memory limit and MAX_SECONDS, else ConfigError."""
+#: What check() advises by default: a study asks for less.
+FEWER = "ask for fewer epochs, points, reps, frames or grid points"
+#: ... and for a table: fewer of its rows, columns or levels.
+FEWER_TABLE = "use fewer rows, columns or categorical levels (max_levels)"
+
+
+def check(estimate: Estimate, what: str = "this run", fewer: str = FEWER) -> Estimate:
+    """Return the estimate if it fits the memory limit and MAX_SECONDS, else ConfigError
+    ending with the advice `fewer`."""
     available = available_memory()
     limit = MEMORY_FRACTION * available
-    fewer = "ask for fewer epochs, points, reps, frames or grid points"
     if estimate.bytes > limit:
         raise ConfigError(
             f"{what} would need {estimate} (estimated), more memory than the limit of "
@@ -255,6 +291,68 @@ def fit(
             seconds += epochs * (SHUFFLE_SECONDS + n * SHUFFLE_POINT_SECONDS)
         peak = FIT_PEAK * kept
     return Estimate(peak + data, seconds)
+
+
+def design(rows: int, width: int, *, held: int | None = None) -> Estimate:
+    """Coding `rows` rows into `width` design columns (the intercept's included) and the
+    Newton fit on them: DESIGN_COPIES of the values of `held` rows at once (all of them,
+    unless read in chunks) and SQUARE_COPIES of the width x width matrices; the coding, and
+    NEWTON_PASSES Gram matrices. A categorical column is a column per level: a wide design
+    can need more memory than its table holds."""
+    held = rows if held is None else held
+    return Estimate(
+        8.0 * (DESIGN_COPIES * held * width + SQUARE_COPIES * width * width),
+        rows * width * CODE_SECONDS + NEWTON_PASSES * rows * width * width * GRAM_SECONDS,
+    )
+
+
+def table(
+    rows: int, read_bytes: float, width: int, train: TrainConfig | None = None, fits: int = 0
+) -> Estimate:
+    """`fit` on a table file in memory: the interpreter, the table as read (read_bytes, from
+    data.tables.table_size), its design of `width` columns, the maximum-likelihood fit, the
+    per-row results, and `fits` descents with `train` on the standardised columns."""
+    cost = (
+        Estimate(BASE_BYTES + read_bytes + rows * TABLE_ROW_BYTES,
+                 BASE_SECONDS + read_bytes * READ_BYTE_SECONDS)
+        + design(rows, width)
+        + mle(rows, width)
+    )  # fmt: skip
+    if fits and train is not None:
+        cost += fit(rows, width - 1, train.epochs, problems=fits, engine=_engine(train),
+                    steps=_steps(rows, train.batch_size))  # fmt: skip
+    return cost
+
+
+def reads(rows: int, units: int, chunk_rows: int, files: int) -> Estimate:
+    """The time a fit spends reading a share of `rows` rows in `units` units (Parquet row
+    groups, CSV files) of `files` files, chunk_rows rows at a time: a read per chunk and
+    per unit, SHARD_PASSES times. ConfigError when a pass makes more than MAX_READS reads."""
+    count = math.ceil(rows / chunk_rows) + units
+    cost = Estimate(0.0, SHARD_PASSES * count * READ_CALL_SECONDS)
+    if count > MAX_READS:
+        fewer = (
+            f"read at least {math.ceil(rows / (MAX_READS - units)):,} rows at a time (chunk_rows)"
+            if 2 * units < MAX_READS
+            else "join the files into fewer, larger ones"
+        )
+        raise ConfigError(
+            f"reading {rows:,} rows {chunk_rows:,} at a time from {files:,} file(s) makes "
+            f"~{count:,} reads a pass, more than the {MAX_READS:,} allowed (a fit makes "
+            f"~{SHARD_PASSES} passes, ~{format_seconds(cost.seconds)} of reads); {fewer}"
+        )
+    return cost
+
+
+def worker_cap() -> tuple[int, str]:
+    """The most local workers this machine can run, and why: WORKERS_PER_CORE a core, and
+    as many as the memory limit of check() holds at WORKER_BYTES each."""
+    limit = MEMORY_FRACTION * available_memory()
+    cap = min(WORKERS_PER_CORE * cores(), max(1, int(limit // WORKER_BYTES)))
+    return cap, (
+        f"{WORKERS_PER_CORE} a core on {cores()} core(s), each ~{format_bytes(WORKER_BYTES)} "
+        f"within the limit of {format_bytes(limit)} of memory"
+    )
 
 
 def simulated(n: int, draws: int = 1) -> Estimate:

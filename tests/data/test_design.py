@@ -3,6 +3,7 @@ the refusals of item 9, and the spec rebuilding the same columns on new rows (mo
 test_modelfile.py)."""
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -10,8 +11,9 @@ import pytest
 import statsmodels.formula.api as smf
 from sklearn.preprocessing import OneHotEncoder
 
+from logitlab import budget
 from logitlab.data.datasets import load_dataset
-from logitlab.data.design import ModelSpec, build_design
+from logitlab.data.design import ModelSpec, build_design, model_columns
 from logitlab.errors import ConfigError, DataError
 
 
@@ -289,3 +291,44 @@ def test_numbers_where_text_was_refused(table):
     spec = build_design(table, formula="y ~ a + b").spec
     with pytest.raises(DataError):
         spec.design(table.assign(a="many"))
+
+
+# --- 10**5 columns, 10**5 levels: linear checks, a design that fits or is refused -----------
+
+
+def test_features_named_twice_among_100000_are_found_in_one_pass():
+    names = [f"c{i}" for i in range(10**5)]
+    frame = pd.DataFrame(np.zeros((2, len(names))), columns=names)
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match="features name c7 more than once"):
+        build_design(frame, target="c0", features=[*names[1:], "c7"])
+    assert time.perf_counter() - start < 5
+
+
+def test_model_columns_are_the_target_then_the_used_ones_in_table_order():
+    columns = ["a", "y", "b", "c", "d"]
+    assert model_columns(columns, formula="y ~ C(d) + np.log(b)") == ("y", "b", "d")
+    assert model_columns(columns, target="y", features=["c", "a"]) == ("y", "a", "c")
+    with pytest.raises(DataError, match="no column 'e'"):
+        model_columns(columns, formula="y ~ e")
+
+
+@pytest.fixture
+def many_levels():
+    """LEVELS rows, each its own level of g: a design of LEVELS x LEVELS."""
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"y": rng.integers(0, 2, LEVELS), "g": [f"g{i}" for i in range(LEVELS)]})
+
+
+LEVELS = 2000
+
+
+def test_the_one_hot_design_is_counted_before_it_is_coded(many_levels, monkeypatch):
+    """max_levels lets 2000 levels through; their 2000 x 2000 design (and its Newton
+    matrices) is estimated from the level counts and refused where it cannot fit."""
+    cost = budget.design(LEVELS, LEVELS)
+    assert cost.bytes >= 2 * 8 * LEVELS * LEVELS  # the design and its square matrices
+    monkeypatch.setattr(budget, "available_memory", lambda: 1.9 * cost.bytes)
+    with pytest.raises(ConfigError, match="coding this table would need ~") as caught:
+        build_design(many_levels, target="y", max_levels=200_000)
+    assert "max_levels" in str(caught.value) and "\n" not in str(caught.value)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from logitlab.data.tables import read_table
+from logitlab.data.tables import VALUE_BYTES, read_table, table_size
 from logitlab.errors import DataError
 
 
@@ -221,3 +221,69 @@ def test_a_named_pipe_is_refused_not_waited_on(named_pipe):
     start = time.monotonic()
     assert one_line_error(fifo).startswith(f"{fifo} is a pipe, not a regular file")
     assert time.monotonic() - start < 5
+
+
+# --- what a read will hold, known before it; only the model's columns read -----------------
+
+
+def test_a_header_of_100000_columns_is_checked_in_well_under_a_second(tmp_path):
+    """A name given twice among 10**5 columns is found in one pass over the header (counting
+    each name's copies took minutes), and a few of them are read without the rest."""
+    names = [f"c{i}" for i in range(10**5)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join(["1"] * len(names)) + "\n")
+    start = time.perf_counter()
+    table = read_table(path, columns=["c99999", "c0"])
+    assert time.perf_counter() - start < 5
+    assert list(table.columns) == ["c0", "c99999"]  # in the file's order
+    twice = tmp_path / "twice.csv"
+    twice.write_text(",".join([*names, "c7"]) + "\n" + ",".join(["1"] * (len(names) + 1)) + "\n")
+    start = time.perf_counter()
+    assert "more than one column named 'c7'" in one_line_error(twice)
+    assert time.perf_counter() - start < 5
+
+
+def test_a_column_the_file_lacks_is_named(tmp_path, frame):
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    assert "has no column 'z'" in one_line_error(path, columns=["y", "z"])
+
+
+ROWS = 100_000
+
+
+@pytest.fixture
+def long_texts(tmp_path):
+    """A Parquet file of ROWS rows with a column of two 1 kB texts, dictionary-encoded: a
+    few kB of the file, 100 MB of text once decoded."""
+    texts = pa.array(["a" * 1000, "b" * 1000])
+    path = tmp_path / "long.parquet"
+    indices = pa.array(np.arange(ROWS) % 2, pa.int8())
+    pq.write_table(pa.table({"y": np.arange(ROWS) % 2, "s": pa.DictionaryArray.from_arrays(
+        indices, texts), "x": np.linspace(0, 1, ROWS)}), path)  # fmt: skip
+    assert path.stat().st_size < ROWS * 1000 / 50
+    return path
+
+
+def test_parquet_size_counts_decoded_texts_and_only_the_columns_read(long_texts):
+    texts = table_size(long_texts, ["y", "s"])
+    assert texts.rows == ROWS and texts.columns == ("y", "s")
+    assert texts.bytes >= ROWS * 2 * 1000  # each text in Arrow's column and in pandas'
+    numbers = table_size(long_texts, ["x", "y"])
+    assert numbers.columns == ("y", "x")
+    assert numbers.bytes == ROWS * 2 * VALUE_BYTES
+    assert list(read_table(long_texts, columns=["x", "y"]).columns) == ["y", "x"]
+
+
+def test_text_size_is_rows_times_columns_not_the_file_size(tmp_path):
+    """A CSV of `0,1` rows is 4 bytes a row on disk, 2 int64 values (twice while read) in
+    memory; text columns hold their characters besides."""
+    path = tmp_path / "bits.csv"
+    rows = 10**6
+    path.write_bytes(b"y,x\n" + b"0,1\n" * rows)
+    size = table_size(path)
+    assert abs(size.rows - rows) <= rows // 100
+    assert size.bytes == size.rows * 2 * VALUE_BYTES
+    named = tmp_path / "named.csv"
+    named.write_text("y,name,x\n" + "0,abcdefghij,1.5\n" * 100)
+    assert table_size(named, ["y", "name"]).bytes == 100 * (2 * VALUE_BYTES + 2 * 10)

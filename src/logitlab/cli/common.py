@@ -7,7 +7,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ..config import (
     DEFAULT_DATA_SEED,
@@ -19,6 +19,9 @@ from ..config import (
 )
 from ..errors import ConfigError
 from ..report.files import MARKER
+
+if TYPE_CHECKING:
+    from ..budget import Estimate
 
 #: A value that starts with "-" as numbers do: -1e3, -.5, -inf, -nan, -5,3 (a point), -1,-2.
 NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -314,7 +317,11 @@ def check_budget(config: object) -> None:
     limit); say what a long or large one will cost, in one line on stderr, before it starts."""
     from ..budget import check_study
 
-    cost = check_study(config)
+    announce(check_study(config))
+
+
+def announce(cost: Estimate) -> None:
+    """Say what a long or large run will cost, in one line on stderr, before it starts."""
     if cost.long:
         sys.stderr.write(f"this run: {cost} (estimated)\n")
         sys.stderr.flush()

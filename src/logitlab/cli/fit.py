@@ -26,11 +26,15 @@ from .common import (
     add_format_option,
     add_output_options,
     add_training_options,
+    announce,
     number,
     training_config,
 )
 
 if TYPE_CHECKING:
+    import pandas
+
+    from ..config import TrainConfig
     from ..studies.fit import TableFit
     from ..studies.sharded import ShardedFit
 
@@ -181,13 +185,11 @@ def run(args: argparse.Namespace) -> int:
     check_out_dir(args.out, args.force, inputs=[] if args.data is None else [args.data])
     from dataclasses import replace  # heavy imports only once the settings are known good
 
-    from ..data.tables import read_table
     from ..report.fit import write_fit
     from ..studies.fit import fit_table
 
-    table = read_table(args.data) if args.data is not None else args.dataset
     fitted = fit_table(
-        table,
+        _table(args, train, len(losses)),
         **model_options(args),
         test_size=args.test_size,
         split_seed=0 if args.split_seed is None else args.split_seed,
@@ -203,6 +205,27 @@ def run(args: argparse.Namespace) -> int:
         names = write_fit(fitted, stage, formats=formats)
     print_summary(fitted, args.out, names)
     return 0
+
+
+def _table(args: argparse.Namespace, train: TrainConfig, fits: int) -> pandas.DataFrame | str:
+    """The columns of DATA the model uses, read once the fit's estimate passed the budget
+    (and was said, when long); or the shipped data set's name."""
+    if args.data is None:
+        return args.dataset
+    from .. import budget
+    from ..data.design import model_columns
+    from ..data.tables import is_pipe, read_table, table_columns, table_size
+
+    if is_pipe(Path(args.data)):  # read once, whole (max_bytes bounds it): no look before
+        return read_table(args.data)
+
+    options = model_options(args)
+    columns = model_columns(table_columns(args.data), formula=options["formula"],
+                            target=options["target"], features=options["features"])  # fmt: skip
+    size = table_size(args.data, columns)
+    cost = budget.table(size.rows, size.bytes, len(columns), train, fits)
+    announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
+    return read_table(args.data, columns=columns)
 
 
 def model_options(args: argparse.Namespace) -> dict:
@@ -247,8 +270,13 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
     losses = check_losses(args.loss) if args.loss is not None else ()
     train = training_config(args, lr=DEFAULT_TRAINING.lr if args.lr == "auto" else args.lr)
     if workers > 1 and not launched:
+        from .. import budget
         from .workers import run_workers
 
+        cap, why = budget.worker_cap()
+        if workers > cap:
+            raise ConfigError(f"--workers {workers} is more than this machine can run: at "
+                              f"most {cap} ({why})")  # fmt: skip
         return run_workers(args.argv, workers)
     from ..data.shards import CHUNK_ROWS, agreed
     from ..engines import collective

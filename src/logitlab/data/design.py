@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import budget
 from ..config import MAX_INT64, check_int, shown
 from ..errors import ConfigError, DataError
+from .tables import repeated
 
 if TYPE_CHECKING:
     import pandas
@@ -233,7 +235,9 @@ def build_design(
     _require_columns(frame, (target, *used))
     kept, rows = _complete_rows(frame, (target, *used), missing)
     y, positive, negative = _code_target(kept[target], target, positive)
-    _check_level_counts(kept, rhs, used, max_levels)
+    levels = _check_level_counts(kept, rhs, used, max_levels)
+    cost = budget.design(len(kept), design_width(rhs, levels))
+    budget.check(cost, "coding this table", budget.FEWER_TABLE)
     matrix = _materialize(rhs, kept[list(used)])
     spec = coded_spec(
         matrix.model_spec,
@@ -367,11 +371,29 @@ def _formula_text(
         raise ConfigError(f"features must be one or more column names, got {shown(features)}")
     if target in features:
         raise ConfigError(f"the target {target!r} cannot also be a feature")
-    repeated = sorted({f for f in features if features.count(f) > 1})
-    if repeated:
-        raise ConfigError(f"features name {', '.join(repeated)} more than once")
+    twice = repeated(features)
+    if twice:
+        raise ConfigError(f"features name {', '.join(twice)} more than once")
     _require_columns(frame, features)
     return f"{quote(target)} ~ " + " + ".join(quote(f) for f in features)
+
+
+def model_columns(
+    columns: Sequence[str],
+    *,
+    formula: str | None = None,
+    target: str | None = None,
+    features: Sequence[str] | None = None,
+) -> tuple[str, ...]:
+    """The columns a model reads from a table with these `columns`: its target, then the
+    others in table order; ConfigError and DataError as build_design for a formula, target
+    or features that do not fit them. So a caller reads only these from a file."""
+    import pandas
+
+    empty = pandas.DataFrame(columns=list(columns))
+    formula = _formula_text(empty, formula, target, features)
+    target, rhs = _parse(formula, empty)
+    return (target, *_used_columns(rhs, empty, target))
 
 
 def _parse(formula: str, frame: pandas.DataFrame) -> tuple[str, Any]:
@@ -616,9 +638,9 @@ def _too_many_levels(what: str, count: int, max_levels: int) -> str:
 
 def _check_level_counts(
     frame: pandas.DataFrame, rhs: Any, used: Sequence[str], max_levels: int
-) -> None:
+) -> dict[str, int]:
     """Refuse a categorical column with too many levels before any column is coded: text
-    columns, and the columns named inside C()."""
+    columns, and the columns named inside C(). The levels of each such column."""
     import pandas
 
     in_c = {
@@ -628,14 +650,27 @@ def _check_level_counts(
         if factor.expr.startswith("C(")
         for v in _factor_names(factor)
     }
+    counts = {}
     for name in used:
         series = frame[name]
         if name in in_c or not (
             pandas.api.types.is_numeric_dtype(series) or pandas.api.types.is_bool_dtype(series)
         ):
-            count = series.nunique()
+            count = counts[name] = series.nunique()
             if count > max_levels:
                 raise DataError(_too_many_levels(f"column {name!r}", count, max_levels))
+    return counts
+
+
+def design_width(rhs: Any, levels: Mapping[str, int]) -> int:
+    """About the columns the right-hand side codes, the intercept's included, from the
+    `levels` of each categorical column (before coding them, which this bounds): per term
+    the product of its factors' widths, a factor as wide as the most levels it reads."""
+
+    def width(factor: Any) -> int:
+        return max((levels.get(name, 1) for name in _factor_names(factor)), default=1)
+
+    return sum(math.prod(width(factor) for factor in term.factors) for term in rhs)
 
 
 def _levels(encoder_state: Mapping[str, Any]) -> dict[str, list]:

@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .. import errors
+from .. import budget, errors
 from ..config import MAX_INT64, check_int
 from ..errors import ConfigError, DataError, LogitlabError, WorkerLost
 from . import design as design_module
 from .design import DEFAULT_MAX_LEVELS, ModelSpec
-from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES, file_size
+from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES, file_size, table_size
 
 if TYPE_CHECKING:
     import pandas
@@ -97,6 +97,14 @@ class Shards:
                 mine.append(unit)
         return Shards(self.source, self.kind, self.columns, tuple(mine), self.schema)
 
+    def files(self) -> dict[Path, list[int]]:
+        """Each file of these units, in order, with its row groups (-1 for CSV): one pass
+        over the units, as a folder may hold 10**4 files."""
+        groups: dict[Path, list[int]] = {}
+        for unit in self.units:
+            groups.setdefault(unit.path, []).append(unit.group)
+        return groups
+
     def chunks(
         self, columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS
     ) -> Iterator[pandas.DataFrame]:
@@ -104,8 +112,7 @@ class Shards:
         order; DataError naming the file when one cannot be read."""
         chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
         columns = list(self.columns if columns is None else columns)
-        for path in dict.fromkeys(u.path for u in self.units):  # each file opened once
-            groups = [u.group for u in self.units if u.path == path]
+        for path, groups in self.files().items():  # each file opened once
             try:
                 yield from _read_file(self.kind, path, groups, columns, chunk_rows)
             except DataError:
@@ -157,26 +164,36 @@ def _table_files(folder: Path) -> list[Path]:
     starting with '.' or '_' is skipped with all it holds (_SUCCESS, _temporary/,
     .ipynb_checkpoints/: a job's leftovers, or its output still being written, would count
     rows twice). Whatever else is there is read, or refused (DataError naming it): a folder
-    named like a table file, a link to a folder (not followed), a dangling link, a pipe."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as exc:
-        raise DataError(f"cannot read {folder}: {exc.strerror or exc}") from None
-    files = []
-    for entry in entries:
+    named like a table file, a link to a folder (not followed), a dangling link, a pipe.
+    Walked with a stack of its own, so that no depth of folders exhausts Python's."""
+    files: list[Path] = []
+    pending = [iter(_entries(folder))]
+    while pending:
+        entry = next(pending[-1], None)
+        if entry is None:
+            pending.pop()
+            continue
         path = Path(entry.path)
         if entry.name.startswith((".", "_")):
             continue
         if entry.is_dir(follow_symlinks=False):
             if path.suffix.lower() in PARQUET_SUFFIXES + CSV_SUFFIXES:
                 raise DataError(f"{path} is a folder, not a table file: rename it or move it out")
-            files += _table_files(path)
+            pending.append(iter(_entries(path)))
         elif entry.is_symlink() and entry.is_dir():
             raise DataError(f"{path} is a link to a folder, which is not followed: give the folder")
         else:
             file_size(path)
             files.append(path)
     return files
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    """A folder's entries sorted by name, or DataError naming it."""
+    try:
+        return sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise DataError(f"cannot read {folder}: {exc.strerror or exc}") from None
 
 
 def _kind(file: Path) -> str:
@@ -422,8 +439,7 @@ def _record_batches(shards: Shards, columns: Sequence[str], chunk_rows: int) -> 
     from pyarrow.fs import LocalFileSystem
 
     parquet, local = ds.ParquetFileFormat(), LocalFileSystem()
-    for path in dict.fromkeys(u.path for u in shards.units):
-        groups = [u.group for u in shards.units if u.path == path]
+    for path, groups in shards.files().items():
         try:
             fragment = parquet.make_fragment(str(path), filesystem=local)
             fragment.ensure_complete_metadata()  # the footer, read once for every group
@@ -493,7 +509,8 @@ def agree_design(
     columns = (target, *used)
     scans = collect(group, _failing(lambda: _scan(shards, columns, in_c, max_levels, chunk_rows)))
     raise_first(group, [s for s in scans if isinstance(s, tuple)])
-    return _combine(scans, formula, rhs, target, used, in_c, positive, missing, max_levels)
+    return _combine(scans, formula, rhs, target, used, in_c, positive, missing, max_levels,
+                    chunk_rows)  # fmt: skip
 
 
 def _failing(work: Callable[[], T]) -> T | tuple[str, str]:
@@ -527,8 +544,11 @@ def _scan(
 ) -> dict[str, Any]:
     """One pass over a share: rows, complete rows, missing values per column, each column's
     kinds, the distinct values of the target and of categorical columns (up to max_levels +
-    1 of them: more is refused anyway), and the complete rows per value of the target."""
+    1 of them: more is refused anyway), and the complete rows per value of the target.
+    ConfigError first when the passes of a fit would make too many reads (budget.reads)."""
     import pandas
+
+    budget.reads(_rows(shards), len(shards.units), chunk_rows, len(shards.files()))
 
     rows = complete = 0
     gaps = dict.fromkeys(columns, 0)
@@ -560,6 +580,16 @@ def _scan(
             "tally": tally}  # fmt: skip
 
 
+def _rows(shards: Shards) -> int:
+    """The rows of these units: the Parquet metadata's; for CSV, their bytes at the rows a
+    byte of the first file holds (data.tables.table_size)."""
+    if shards.rows is not None or not shards.units:
+        return shards.rows or 0
+    first = shards.units[0].path
+    per_byte = table_size(first).rows / max(file_size(first), 1)
+    return math.ceil(per_byte * sum(u.weight for u in shards.units))
+
+
 def _kind_of(series: pandas.Series) -> str:
     import pandas
 
@@ -586,8 +616,10 @@ def _combine(
     positive: object,
     missing: str,
     max_levels: int,
+    chunk_rows: int,
 ) -> ShardedDesign:
-    """The agreed design from every worker's scan (the same on every worker)."""
+    """The agreed design from every worker's scan (the same on every worker), refused when
+    coding a chunk (or the rows holding every level) does not fit the budget."""
     columns = (target, *used)
     rows = sum(s["rows"] for s in scans)
     complete = [s["complete"] for s in scans]
@@ -624,6 +656,11 @@ def _combine(
             raise DataError(
                 design_module._too_many_levels(f"column {name!r}", len(levels[name]), max_levels)
             )
+    counts = {c: len(levels[c]) for c in used if c in in_c or _categorical(kinds[c])}
+    held = max(2, *counts.values(), min(chunk_rows, max(complete)))
+    width = design_module.design_width(rhs, counts)
+    cost = budget.design(max(complete), width, held=held)
+    budget.check(cost, "coding this table", budget.FEWER_TABLE)
     prototype = _prototype(used, kinds, levels, in_c)
     spec = _spec(formula, rhs, target, success, failure, used, prototype, max_levels)
     coding = design_module._coding_notes(spec, prototype, used)
@@ -644,7 +681,7 @@ def _prototype(
     the table's columns have: the formula coded on it has the whole table's columns."""
     import pandas
 
-    categorical = [c for c in used if c in in_c or _categorical(kinds[c])]
+    categorical = {c for c in used if c in in_c or _categorical(kinds[c])}
     size = max([2, *(len(levels[c]) for c in categorical)])
     data = {}
     for name in used:

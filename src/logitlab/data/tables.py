@@ -13,14 +13,17 @@ uncompressed data) above `max_bytes` is refused before it is read.
 from __future__ import annotations
 
 import csv
+import math
 import mmap
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..budget import format_bytes
 from ..config import check_int
@@ -43,21 +46,41 @@ SNIFFED_DELIMITERS = ",\t;|"
 #: The largest table read whole by default: 4 GB of CSV is ~2 * 10**8 numbers, ~1.6 GB as
 #: float64 in memory (a 10**7 x 20 table); more is a job for a streaming reader.
 MAX_TABLE_BYTES = 4 * 10**9
-#: How much of a text file is looked at to tell text from binary and to sniff the delimiter.
+#: How much of a text file is looked at to tell text from binary and to sniff the delimiter,
+#: and, after its header, to estimate its rows and the kinds of its columns.
 SAMPLE_BYTES = 64 * 1024
+#: The longest header row read: 10**6 columns of 15 characters.
+HEADER_BYTES = 16 * 10**6
+#: Bytes of memory a value of a column takes while it is read, besides a text's characters:
+#: Arrow's column and pandas' side by side, 8 bytes each (int64/float64; a text's offset).
+VALUE_BYTES = 2 * 8
 
 
-def read_table(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> pandas.DataFrame:
+@dataclass(frozen=True)
+class TableSize:
+    """What reading a table's columns will take, known before reading it: its rows (for
+    text, estimated from the length of the lines after the header), the columns to read,
+    and the memory the read holds at its peak (bytes)."""
+
+    rows: int
+    columns: tuple[str, ...]
+    bytes: float
+
+
+def read_table(
+    path: str | Path, *, columns: Sequence[str] | None = None, max_bytes: int = MAX_TABLE_BYTES
+) -> pandas.DataFrame:
     """Read a CSV (.csv), TSV (.tsv, .tab, .txt) or Parquet (.parquet, .pq) file; any other
     extension is read as delimited text with its delimiter sniffed. DataError (one line,
     naming the file) when the file cannot be read or holds no table of >= 2 columns and
-    >= 1 row, or is larger than max_bytes."""
+    >= 1 row, or is larger than max_bytes. Only `columns` are read when given (in the
+    file's order): the header is checked whole, the other columns are skipped."""
     max_bytes = check_int("max_bytes", max_bytes, 1)
     path = Path(path)
     if is_pipe(path):
         with _spooled(path, max_bytes) as copy:
             try:
-                return read_table(copy, max_bytes=max_bytes)
+                return read_table(copy, columns=columns, max_bytes=max_bytes)
             except DataError as exc:  # named as the user named it
                 raise DataError(str(exc).replace(str(copy), str(path))) from None
     size = file_size(path)
@@ -65,12 +88,139 @@ def read_table(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> pandas.
         raise DataError(_too_large(path, size, max_bytes))
     if size == 0:
         raise DataError(f"{path} is empty: a table needs a header row and data rows")
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        frame = _read_parquet(path, max_bytes)
+    wanted = _wanted(path, table_columns(path), columns)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        frame = _read_parquet(path, max_bytes, wanted)
     else:
-        frame = _read_text(path, suffix)
+        frame = _read_text(path, wanted)
     return _checked(frame, path)
+
+
+def table_columns(path: str | Path) -> tuple[str, ...]:
+    """The column names of a table file, from its header or Parquet schema alone; DataError
+    for a file read_table cannot read, or a name given to more than one column."""
+    path = Path(path)
+    if file_size(path) == 0:
+        raise DataError(f"{path} is empty: a table needs a header row and data rows")
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        names = _parquet_file(path).schema_arrow.names
+    else:
+        names = _text_head(path).names
+    twice = repeated(names)
+    if twice:
+        raise DataError(f"{path} has more than one column named {', '.join(map(repr, twice))}")
+    return tuple(names)
+
+
+def repeated(names: Iterable[str]) -> list[str]:
+    """The names given more than once, sorted: one pass, as a table may have 10**5 columns."""
+    return sorted(name for name, count in Counter(names).items() if count > 1)
+
+
+def table_size(path: str | Path, columns: Sequence[str] | None = None) -> TableSize:
+    """What read_table(path, columns=columns) will hold, from the Parquet metadata (rows,
+    each column's width, the uncompressed size and value lengths of its pages) or the text's
+    first lines (the rows its size holds, each column a number or a text of that length),
+    every value at VALUE_BYTES plus its characters; no data read beyond SAMPLE_BYTES."""
+    path = Path(path)
+    wanted = _wanted(path, table_columns(path), columns)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        rows, lengths = _parquet_lengths(path, wanted)
+    else:
+        rows, lengths = _text_lengths(path, wanted)
+    return TableSize(rows, wanted, rows * sum(VALUE_BYTES + 2 * n for n in lengths))
+
+
+def _wanted(path: Path, names: tuple[str, ...], columns: Sequence[str] | None) -> tuple[str, ...]:
+    """The columns to read, in the file's order (all of them for None); DataError naming a
+    column the file does not have."""
+    if columns is None:
+        return names
+    chosen = set(columns)
+    missing = chosen.difference(names)
+    if missing:
+        raise DataError(f"{path} has no column {sorted(missing)[0]!r}")
+    return tuple(name for name in names if name in chosen)
+
+
+def _parquet_file(path: Path) -> object:
+    """pyarrow's ParquetFile (metadata and schema read, no data), or DataError."""
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pyarrow.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{path} is not a Parquet table: {_first_line(exc)}") from None
+
+
+def _parquet_lengths(path: Path, columns: tuple[str, ...]) -> tuple[int, list[float]]:
+    """The rows and, per column, the characters a value holds beyond VALUE_BYTES: a
+    fixed-width value none; text the largest of what its uncompressed pages hold and the
+    mean length of its smallest and largest values (a dictionary-encoded column of long
+    texts is small on disk, yet decoded in full when read)."""
+    file = _parquet_file(path)
+    meta = file.metadata  # type: ignore[attr-defined]
+    rows = meta.num_rows
+    schema = file.schema_arrow  # type: ignore[attr-defined]
+    fixed = {field.name for field in schema if _width(_decoded(field.type))}
+    pages = dict.fromkeys(columns, 0)
+    longest = dict.fromkeys(columns, 0.0)
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        for j in range(group.num_columns):
+            chunk = group.column(j)
+            name = chunk.path_in_schema.split(".")[0]
+            if name in pages:
+                pages[name] += chunk.total_uncompressed_size
+                longest[name] = max(longest[name], _mean_length(chunk.statistics))
+    return rows, [
+        0.0 if name in fixed else max(pages[name] / max(rows, 1), longest[name]) for name in columns
+    ]
+
+
+def _decoded(kind: Any) -> Any:
+    """The type of a column's values once read: a dictionary-encoded column's values'."""
+    import pyarrow
+
+    return kind.value_type if pyarrow.types.is_dictionary(kind) else kind
+
+
+def _mean_length(statistics: object) -> float:
+    """The mean length of a text column chunk's smallest and largest values (0 without)."""
+    if statistics is None or not statistics.has_min_max:  # type: ignore[attr-defined]
+        return 0.0
+    ends = (statistics.min, statistics.max)  # type: ignore[attr-defined]
+    if not all(isinstance(end, str | bytes) for end in ends):
+        return 0.0
+    return sum(len(end) for end in ends) / 2
+
+
+def _text_lengths(path: Path, columns: tuple[str, ...]) -> tuple[int, list[float]]:
+    """The rows a text table holds, estimated from its size and the lines after the header,
+    and per column the characters a value holds beyond VALUE_BYTES: none for a number,
+    the mean length of the sampled values for text."""
+    head = _text_head(path)
+    lines = head.lines
+    rows = len(lines)
+    if not head.complete:
+        per_line = head.line_bytes / max(rows, 1)
+        rows = math.ceil((file_size(path) - head.header_bytes) / per_line)
+    where = {name: j for j, name in enumerate(head.names)}
+    lengths = []
+    for name in columns:
+        values = [line[where[name]] for line in lines if where[name] < len(line)]
+        text = [v for v in values if v and not _is_number(v)]
+        lengths.append(sum(map(len, text)) / len(text) if text else 0.0)
+    return rows, lengths
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def file_size(path: Path) -> int:
@@ -111,51 +261,88 @@ def _too_large(path: Path, size: float, max_bytes: int) -> str:
     )
 
 
-def _read_parquet(path: Path, max_bytes: int) -> pandas.DataFrame:
-    """A Parquet file through pyarrow, the memory its data take checked against max_bytes
-    first: the encoded pages, and every fixed-width value at its full width."""
+def _read_parquet(path: Path, max_bytes: int, columns: tuple[str, ...]) -> pandas.DataFrame:
+    """`columns` of a Parquet file through pyarrow, the memory they take (table_size)
+    checked against max_bytes first."""
     import pyarrow
     import pyarrow.parquet as pq
 
+    data_bytes = table_size(path, columns).bytes
+    if data_bytes > max_bytes:
+        raise DataError(_too_large(path, data_bytes, max_bytes))
     try:
-        file = pq.ParquetFile(path)
-        meta = file.metadata
-        encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        widths = sum(_width(field.type) for field in file.schema_arrow)
-        data_bytes = encoded + meta.num_rows * widths
-        if data_bytes > max_bytes:
-            raise DataError(_too_large(path, data_bytes, max_bytes))
-        return pq.read_table(path).to_pandas()
+        return pq.read_table(path, columns=list(columns)).to_pandas()
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
         raise DataError(f"{path} is not a Parquet table: {_first_line(exc)}") from None
 
 
 def _width(kind: object) -> int:
-    """Bytes a value of a fixed-width Arrow type takes in memory (0 for text and such, whose
-    size the encoded data tells): run-length encoding makes a column of zeros tiny on disk."""
+    """Bytes a value of a fixed-width Arrow type takes in memory (0 for text and such)."""
     try:
         return max(kind.bit_width // 8, 1)  # type: ignore[attr-defined]
     except ValueError:  # not fixed-width
         return 0
 
 
-def _read_text(path: Path, suffix: str) -> pandas.DataFrame:
-    """Delimited text: comma for .csv, tab for .tsv/.tab/.txt, sniffed otherwise."""
+def _read_text(path: Path, columns: tuple[str, ...]) -> pandas.DataFrame:
+    """`columns` of delimited text (_delimiter)."""
     import pandas
 
-    sample = _text_sample(path)
-    if suffix in CSV_SUFFIXES:
-        delimiter = ","
-    elif suffix in TSV_SUFFIXES:
-        delimiter = "\t"
-    else:
-        delimiter = _sniff(sample)
     try:
-        return pandas.read_csv(path, sep=delimiter, engine=_engine(path))
+        return pandas.read_csv(path, sep=_delimiter(path), engine=_engine(path), usecols=columns)
     except pandas.errors.EmptyDataError:
         raise DataError(f"{path} is empty: a table needs a header row and data rows") from None
     except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{path} is not a readable table: {_first_line(exc)}") from None
+
+
+def _delimiter(path: Path) -> str:
+    """Comma for .csv, tab for .tsv/.tab/.txt, sniffed otherwise; DataError for a binary file."""
+    sample = _text_sample(path)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return ","
+    if suffix in TSV_SUFFIXES:
+        return "\t"
+    return _sniff(sample)
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A text table's first lines: the header's names and bytes (blank lines before it
+    included), the rows of the whole lines in the SAMPLE_BYTES after it and their bytes,
+    and whether those are all the rows."""
+
+    names: list[str]
+    header_bytes: int
+    lines: list[list[str]]
+    line_bytes: int
+    complete: bool
+
+
+def _text_head(path: Path) -> _Head:
+    """The header and the first rows of a text table, DataError when they cannot be read."""
+    delimiter = _delimiter(path)
+    with path.open("rb") as handle:
+        skipped, header = 0, handle.readline(HEADER_BYTES)
+        while header and not header.strip():  # blank lines before the header
+            skipped, header = skipped + len(header), handle.readline(HEADER_BYTES)
+        while header.count(b'"') % 2 and header.endswith(b"\n") and len(header) < HEADER_BYTES:
+            header += handle.readline(HEADER_BYTES)
+        if len(header) >= HEADER_BYTES and not header.endswith(b"\n"):
+            raise DataError(f"{path} has a header row over {format_bytes(HEADER_BYTES)}")
+        sample = handle.read(SAMPLE_BYTES)
+    complete = len(sample) < SAMPLE_BYTES
+    if not complete and b"\n" in sample:
+        sample = sample[: sample.rfind(b"\n") + 1]
+    try:
+        names = next(csv.reader([header.decode("utf-8-sig", "replace").strip()],
+                                delimiter=delimiter), [])  # fmt: skip
+        rows = csv.reader(sample.decode("utf-8", "replace").splitlines(), delimiter=delimiter)
+        lines = [row for row in rows if row]
+    except csv.Error as exc:
+        raise DataError(f"{path} is not a readable table: {_first_line(exc)}") from None
+    return _Head(names, skipped + len(header), lines, len(sample), complete)
 
 
 def _text_sample(path: Path) -> str:
@@ -229,17 +416,14 @@ def _spooled(path: Path, max_bytes: int) -> Iterator[Path]:
 
 
 def _checked(frame: pandas.DataFrame, path: Path) -> pandas.DataFrame:
-    """A table a model can use: >= 2 columns (a target and a feature) with distinct names,
-    and >= 1 row."""
+    """A table a model can use: >= 2 columns (a target and a feature; their names are
+    distinct, as table_columns checked) and >= 1 row."""
     if frame.shape[1] < 2:
         raise DataError(
             f"{path} has {frame.shape[1]} column(s); a table needs a target and at least one "
             "feature (is the delimiter right?)"
         )
     names = [str(name) for name in frame.columns]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise DataError(f"{path} has more than one column named {', '.join(repeated)}")
     if len(frame) == 0:
         raise DataError(f"{path} has a header but no data rows")
     frame.columns = names
