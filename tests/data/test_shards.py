@@ -1,6 +1,7 @@
 """Tables in shares: units from metadata, balanced contiguous shares, bounded chunks, bad
 input refused in one line, and the agreed coding equal to build_design on the whole table."""
 
+import sys
 import time
 
 import numpy as np
@@ -291,3 +292,24 @@ def test_a_named_pipe_as_data_is_refused_not_waited_on(named_pipe):
         open_shards(fifo)
     assert time.monotonic() - start < 5
     assert str(caught.value).startswith(f"{fifo} is a pipe, not a regular file")
+
+
+def test_folders_nested_deeper_than_pythons_stack_are_listed(tmp_path):
+    """A folder is data, and may be built to break a reader: nesting beyond Python's
+    recursion limit is listed like any other tree."""
+    frame = table(50)
+    folder = deep = tmp_path / "d"
+    folder.mkdir()
+    levels = sys.getrecursionlimit() + 100
+    for _ in range(levels):
+        deep = deep / "a"
+        deep.mkdir()
+    frame.to_parquet(deep / "part.parquet", index=False)
+    try:
+        shards = open_shards(folder)
+        assert shards.rows == 50 and shards.units[0].path == deep / "part.parquet"
+    finally:  # bottom up: a recursive removal would meet the same limit
+        (deep / "part.parquet").unlink()
+        for _ in range(levels):
+            deep.rmdir()
+            deep = deep.parent
