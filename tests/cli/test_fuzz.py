@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -359,3 +360,98 @@ def test_shard_folders_keep_the_promise(data, named_pipe, tmp_path_factory, caps
         assert code == 0, (tree, err)
         assert json.loads((out / "results.json").read_text())["sharded"]["rows"] == rows, tree
     assert [p.name for p in out.parent.iterdir()] == (["fit"] if code == 0 else [])
+
+
+# --- tables: whatever their columns hold -------------------------------------------------
+
+#: Kinds of column a drawn table mixes: NumPy's, pandas' nullable ones with missing values,
+#: and what Parquet gives (lists, records, bytes, dates, decimals).
+COLUMN_KINDS = ["0/1", "0/1", "float", "float", "text", "bool", "Int64", "Float64", "string",
+                "boolean", "category", "pyarrow", "bytes", "list", "struct", "dates", "durations",
+                "decimal", "mixed", "constant", "missing", "huge", "long text"]  # fmt: skip
+#: Column names, plain and odd: a formula must quote them, a message must keep them on a line.
+COLUMN_NAMES = ["y", "x", "odd name", "line\nbreak", 'q"uote', "a,b", "ü", "1st", "x.1", "C"]
+
+
+def column_values(kind: str, n: int, rng) -> object:
+    """n values of a kind of column, drawn with rng."""
+    import datetime
+    from decimal import Decimal
+
+    import pandas as pd
+
+    bits = rng.integers(0, 2, n)
+    gaps = rng.random(n) < 0.1
+    numbers = rng.normal(size=n)
+    values = {
+        "0/1": lambda: bits,
+        "float": lambda: numbers,
+        "text": lambda: rng.choice(["a", "b", "c"], n),
+        "bool": lambda: bits > 0,
+        "Int64": lambda: pd.array(np.where(gaps, None, bits), dtype="Int64"),
+        "Float64": lambda: pd.array(np.where(gaps, None, numbers), dtype="Float64"),
+        "string": lambda: pd.array(np.where(gaps, None, rng.choice(["a", "b"], n)), dtype="string"),
+        "boolean": lambda: pd.array(np.where(gaps, None, bits > 0), dtype="boolean"),
+        "category": lambda: pd.Categorical(rng.choice(["lo", "hi"], n)),
+        "pyarrow": lambda: pd.array(numbers, dtype="double[pyarrow]"),
+        "bytes": lambda: [bytes([b]) for b in bits],
+        "list": lambda: [[float(v)] for v in numbers],
+        "struct": lambda: [{"k": int(b)} for b in bits],
+        "dates": lambda: [datetime.date(2024, 1, 1 + int(b)) for b in bits],
+        "durations": lambda: pd.to_timedelta(bits, unit="s"),
+        "decimal": lambda: [Decimal(f"{v:.3f}") for v in numbers],
+        "mixed": lambda: [v if b else "text" for v, b in zip(numbers, bits, strict=True)],
+        "constant": lambda: np.ones(n),
+        "missing": lambda: np.full(n, np.nan),
+        "huge": lambda: numbers * 1e300,
+        "long text": lambda: ["z" * 1_100_000] + ["a"] * (n - 1),  # past pyarrow's CSV block
+    }
+    return values[kind]()
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_random_tables_keep_the_promise(data, tmp_path_factory, capsys):
+    """A drawn table (a target and 1-3 features of drawn kinds and names) as Parquet or CSV,
+    fitted in memory or in shares: exit 0, or 2 (1 for a descent that diverged) with one
+    line; never a traceback, nothing left behind."""
+    import pandas as pd
+
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    n = data.draw(st.sampled_from([3, 40]))
+    names = data.draw(st.lists(st.sampled_from(COLUMN_NAMES), min_size=2, max_size=4,
+                               unique=True))  # fmt: skip
+    kinds = dict.fromkeys(names)
+    for i, name in enumerate(names):  # the target a 0/1 column more often than not
+        kinds[name] = data.draw(st.sampled_from(["0/1"] * (i == 0) + COLUMN_KINDS))
+    frame = pd.DataFrame({name: column_values(kind, n, rng) for name, kind in kinds.items()})
+    path = tmp_path_factory.mktemp("table") / "t.parquet"
+    try:
+        if data.draw(st.booleans()):
+            frame.to_parquet(path)
+    except (ValueError, TypeError, ArithmeticError):  # a mix Parquet cannot store: CSV
+        pass
+    if not path.exists():
+        path = path.with_suffix(".csv")
+        frame.to_csv(path, index=False)
+    folder = tmp_path_factory.mktemp("fuzz")
+    shares = data.draw(st.sampled_from([[], [], ["--chunk-rows", "7"]]))
+    argv = ["fit", str(path), "--target", names[0], *shares, "--epochs", "5", "--max-levels",
+            "5", "--quiet", "--out", str(folder / "out")]  # fmt: skip
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    event(f"exit {code}")
+    case = (kinds, path.suffix, shares, err)
+    assert "Traceback" not in err, case
+    assert code in (0, 1, 2), case
+    if code:
+        assert err.count("\n") == 1 and (code == 2 or "diverged" in err), case
+    assert sorted(p.name for p in folder.iterdir()) == (["out"] if code == 0 else []), case
