@@ -292,6 +292,21 @@ def test_tables_of_odd_shapes_fit(kinds, tmp_path, table, model):
     assert json.loads((out / "results.json").read_text())["data"]["rows_used"] == 60
 
 
+def test_true_false_with_a_gap_fit_alike_in_memory_and_in_shares(tmp_path):
+    """A chunk without the gap holds bools, one with it objects: both code a 0/1 column."""
+    rng = np.random.default_rng(3)
+    table = tmp_path / "in" / "flags.csv"
+    table.parent.mkdir()
+    flag = pd.Series(rng.integers(0, 2, 60) > 0, dtype=object).where(np.arange(60) != 30)
+    pd.DataFrame({"y": rng.integers(0, 2, 60), "flag": flag}).to_csv(table, index=False)
+    argv = ["fit", str(table), "--target", "y", "--quiet", "--out"]
+    assert cli.main([*argv, str(tmp_path / "memory")]) == 0
+    assert cli.main([*argv, str(tmp_path / "shares"), "--chunk-rows", "20"]) == 0
+    got, want = mle_coefficients(tmp_path / "shares"), mle_coefficients(tmp_path / "memory")
+    assert list(got) == list(want) == ["Intercept", "flag"]
+    np.testing.assert_allclose(list(got.values()), list(want.values()), rtol=1e-12, atol=1e-14)
+
+
 def test_a_pipe_is_a_table(inputs, tmp_path):
     """`fit <(cat table.csv)`: the shell hands a pipe as /dev/fd/N; it is read once."""
     read, write = os.pipe()

@@ -178,6 +178,17 @@ def test_columns_a_model_cannot_use_are_refused_by_name(table, column, values, w
         assert build_design(frame, formula="y ~ a").names == ("a",)
 
 
+def test_true_false_with_gaps_is_coded_as_without(table):
+    """A CSV column of True/False with an empty cell is read as objects: once the row is
+    dropped it is the 0/1 column it would be without the gap, not a categorical one."""
+    flag = table["b"] > 0
+    gappy = table.assign(flag=flag.astype(object).where(table.index != 3, None))
+    got = build_design(gappy, formula="y ~ a + flag")
+    want = build_design(table.assign(flag=flag).drop(index=3), formula="y ~ a + flag")
+    assert got.names == want.names == ("a", "flag")
+    np.testing.assert_array_equal(got.X, want.X)
+
+
 def test_decimals_are_numbers(table):
     from decimal import Decimal
 

@@ -519,9 +519,10 @@ def _complete_rows(
 def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
     """The used columns, without missing values, as formulaic codes them: a nullable or
     Arrow-backed column (convert_dtypes(), Parquet's) becomes the NumPy column of its values
-    (Int64 -> int64, boolean -> bool, string -> object), decimals become float64. A column
-    of anything but numbers, true/false or text (bytes, dates, lists, records) is refused
-    by name here, before any work: no formula codes it, and no JSON record holds it."""
+    (Int64 -> int64, boolean -> bool, string -> object); decimals become float64, and
+    true/false read with gaps (objects) bool, as they are read without. A column of
+    anything but numbers, true/false or text (bytes, dates, lists, records) is refused by
+    name here, before any work: no formula codes it, and no JSON record holds it."""
     import pandas
 
     changed = {}
@@ -530,12 +531,16 @@ def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
         if getattr(dtype, "na_value", None) is pandas.NA:
             values = column.to_numpy(dtype=dtype.numpy_dtype if dtype.kind in "biuf" else object)
             column = changed[name] = pandas.Series(values, index=column.index, name=name)
-        elif pandas.api.types.infer_dtype(column, skipna=True) == "decimal":
-            column = changed[name] = column.astype(np.float64)
+        elif pandas.api.types.is_object_dtype(dtype):
+            kind = pandas.api.types.infer_dtype(column, skipna=True)
+            if kind in OBJECT_KINDS:
+                column = changed[name] = column.astype(OBJECT_KINDS[kind])
         check_kind(column, name)
     return frame.assign(**changed) if changed else frame
 
 
+#: Object columns of one kind of value, and the NumPy type they are read as.
+OBJECT_KINDS = {"decimal": np.float64, "boolean": np.bool_}
 #: What a used column may hold, as pandas infers the kind of its values ("mixed": text and
 #: numbers, unless a value is of another kind; then that value's type decides).
 ALLOWED_KINDS = ("integer", "floating", "mixed-integer-float", "boolean", "string",
