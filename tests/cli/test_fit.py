@@ -292,18 +292,32 @@ def test_tables_of_odd_shapes_fit(kinds, tmp_path, table, model):
     assert json.loads((out / "results.json").read_text())["data"]["rows_used"] == 60
 
 
-def test_true_false_with_a_gap_fit_alike_in_memory_and_in_shares(tmp_path):
-    """A chunk without the gap holds bools, one with it objects: both code a 0/1 column."""
+def flags_with_a_gap(rng, n):
+    """True/False with one empty cell: a chunk without it holds bools, one with it objects."""
+    return pd.Series(rng.integers(0, 2, n) > 0, dtype=object).where(np.arange(n) != n // 2)
+
+
+def decimals(rng, n):
+    """Parquet's decimal type, read by pandas as Python decimals."""
+    from decimal import Decimal
+
+    return [Decimal(f"{v:.4f}") for v in rng.normal(size=n)]
+
+
+@pytest.mark.parametrize(("column", "name"), [(flags_with_a_gap, "flags.csv"),
+                                              (decimals, "decimals.parquet")])  # fmt: skip
+def test_columns_fit_alike_in_memory_and_in_shares(tmp_path, column, name):
+    """Both code the same numeric column, so they agree on the terms and the fit."""
     rng = np.random.default_rng(3)
-    table = tmp_path / "in" / "flags.csv"
+    table = tmp_path / "in" / name
     table.parent.mkdir()
-    flag = pd.Series(rng.integers(0, 2, 60) > 0, dtype=object).where(np.arange(60) != 30)
-    pd.DataFrame({"y": rng.integers(0, 2, 60), "flag": flag}).to_csv(table, index=False)
+    frame = pd.DataFrame({"y": rng.integers(0, 2, 60), "x": column(rng, 60)})
+    frame.to_csv(table, index=False) if table.suffix == ".csv" else frame.to_parquet(table)
     argv = ["fit", str(table), "--target", "y", "--quiet", "--out"]
     assert cli.main([*argv, str(tmp_path / "memory")]) == 0
     assert cli.main([*argv, str(tmp_path / "shares"), "--chunk-rows", "20"]) == 0
     got, want = mle_coefficients(tmp_path / "shares"), mle_coefficients(tmp_path / "memory")
-    assert list(got) == list(want) == ["Intercept", "flag"]
+    assert list(got) == list(want) == ["Intercept", "x"]
     np.testing.assert_allclose(list(got.values()), list(want.values()), rtol=1e-12, atol=1e-14)
 
 

@@ -543,7 +543,7 @@ def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
 OBJECT_KINDS = {"decimal": np.float64, "boolean": np.bool_}
 #: What a used column may hold, as pandas infers the kind of its values ("mixed": text and
 #: numbers, unless a value is of another kind; then that value's type decides).
-ALLOWED_KINDS = ("integer", "floating", "mixed-integer-float", "boolean", "string",
+ALLOWED_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean", "string",
                  "mixed-integer", "mixed", "empty")  # fmt: skip
 #: How a refused kind is named in a message.
 KIND_WORDS = {

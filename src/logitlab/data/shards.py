@@ -599,6 +599,8 @@ def _kind_of(series: pandas.Series) -> str:
         return KIND_INT
     if pandas.api.types.is_float_dtype(series):
         return KIND_FLOAT
+    if pandas.api.types.infer_dtype(series, skipna=True) == "decimal":  # Parquet's: numbers
+        return KIND_FLOAT
     return KIND_TEXT
 
 
