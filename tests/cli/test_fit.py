@@ -238,6 +238,9 @@ def kinds(tmp_path_factory):
     (folder / "header.csv").write_text(
         'y,"x\nwide"\n' + "".join(f"{a},{b}\n" for a, b in zip(y, x, strict=True))
     )
+    (folder / "twice.csv").write_text(
+        'y,"x\nwide",z\n' + "".join(f"{a},{b},{b}\n" for a, b in zip(y, x, strict=True))
+    )
     return folder
 
 
@@ -269,6 +272,7 @@ def test_nullable_parquet_columns_fit_as_their_values(kinds, tmp_path):
         ("dates.parquet", ["--target", "y"], "column 'y' holds dates"),
         ("header.csv", ["--target", "nope"], r"its columns are 'y', 'x\nwide'"),
         ("header.csv", ["--formula", "y ~ x"], "no column 'x'"),
+        ("twice.csv", ["--target", "y"], r"x\nwide"),  # the same column as z
     ],
 )
 @pytest.mark.parametrize("shares", [[], ["--chunk-rows", "20"]], ids=["in memory", "in shares"])

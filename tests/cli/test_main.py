@@ -99,3 +99,17 @@ def test_make_demo_output_folder_is_ignored_by_git():
     assert git_ignores(match.group(1)), (
         f"{match.group(1)!r}, where `make demo` writes, is not git-ignored"
     )
+
+
+def test_an_error_is_one_line_whatever_its_message(monkeypatch, capsys):
+    """A value in a message may hold a line break (a column named so): it is escaped."""
+    from logitlab.cli import datasets, main
+    from logitlab.errors import DataError
+
+    def refuse(args):
+        raise DataError("columns y and line\nbreak\r\nare dependent")
+
+    monkeypatch.setattr(datasets, "run", refuse)
+    assert main(["datasets"]) == 2
+    err = capsys.readouterr().err
+    assert err == "logitlab datasets: error: columns y and line\\nbreak\\nare dependent\n"

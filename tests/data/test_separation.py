@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from logitlab.data.separation import separation, separation_of
+from logitlab.data.separation import direction_text, separation, separation_of
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -51,3 +51,8 @@ def test_a_working_set_of_rows_gives_the_full_linear_programs_verdict(seed, monk
         values = {name: design[:, j] for j, name in enumerate(names)}
         value = eval(terms.replace(" ", ""), {}, values)
         assert np.all(value[y == 1] > 0) and np.all(value[y == 0] < 0)
+
+
+def test_a_direction_is_one_line_whatever_the_names():
+    text = direction_text(np.array([1.0, -0.5, 1e-12]), ["a", "line\nbreak", "c"], 1e-9)
+    assert text == "1*a - 0.5*'line\\nbreak'"

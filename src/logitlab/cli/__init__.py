@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with terminate_gracefully(), one_line_warnings(args.command):
             return args.run(args)
     except LogitlabError as exc:
-        sys.stderr.write(f"logitlab {args.command}: error: {exc}\n")
+        line = "\\n".join(str(exc).splitlines())  # a value's line break (a column's name) escaped
+        sys.stderr.write(f"logitlab {args.command}: error: {line}\n")
         return exc.exit_code
     except Terminated as exc:
         code = _stopped(exc, f"terminated ({exc.name})", exc.code)

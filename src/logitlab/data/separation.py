@@ -113,10 +113,11 @@ def _grown(rows: np.ndarray, wrong: np.ndarray, margins: np.ndarray) -> np.ndarr
 
 def direction_text(direction: np.ndarray, names: Sequence[str], smallest: float) -> str:
     """A direction in coefficient space as a linear form, scaled so its largest weight is 1:
-    '0.5*x1 - 1*x2' (weights below `smallest` after scaling left out)."""
+    '0.5*x1 - 1*x2' (weights below `smallest` after scaling left out); a name that does not
+    print as itself (a line break in a column's name) in quotes, so the text is one line."""
     direction = direction / np.abs(direction).max()
     terms = " ".join(
-        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name}"
+        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name if name.isprintable() else repr(name)}"
         for b, name in zip(direction, names, strict=True)
         if abs(b) > smallest
     )
