@@ -511,16 +511,28 @@ def test_a_pass_of_more_reads_than_allowed_is_refused():
         budget.reads(10**4, 10**4, 10**6, 10**4)
 
 
+#: 200 rows of a target and a feature.
+SHARED = pa.table({"y": np.arange(200) % 2, "x": np.linspace(0, 1, 200)})
+
+
 def test_fit_on_shards_refuses_tiny_chunks_and_many_files(monkeypatch, data, refused, tmp_path):
     monkeypatch.setattr(budget, "MAX_READS", 50, raising=False)
-    table = pa.table({"y": np.arange(200) % 2, "x": np.linspace(0, 1, 200)})
-    pq.write_table(table, data / "one.parquet")
+    pq.write_table(SHARED, data / "one.parquet")
     out = ["--target", "y", "--out", str(tmp_path / "out")]
     err = refused(["fit", str(data / "one.parquet"), "--chunk-rows", "1", *out])
     assert "reading 200 rows 1 at a time from 1 file(s) makes ~201 reads a pass" in err
     assert "at least 5 rows at a time" in err
     (data / "parts").mkdir()
     for i in range(60):
-        pq.write_table(table.slice(i, 1), data / "parts" / f"part-{i:02d}.parquet")
+        pq.write_table(SHARED.slice(i, 1), data / "parts" / f"part-{i:02d}.parquet")
     err = refused(["fit", str(data / "parts"), *out])
     assert "from 60 file(s)" in err and "join the files into fewer" in err
+
+
+def test_a_long_fit_on_shards_says_what_it_will_cost(monkeypatch, data, tmp_path, capsys):
+    monkeypatch.setattr(budget, "LONG_SECONDS", 0.0)
+    pq.write_table(SHARED, data / "one.parquet")
+    argv = ["fit", str(data / "one.parquet"), "--chunk-rows", "50", "--target", "y", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().err.splitlines()[0]
+    assert re.fullmatch(r"this run: ~[\d.]+ [MG]B, ~\d+ s \(estimated\)", said), said

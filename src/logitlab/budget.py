@@ -344,6 +344,19 @@ def reads(rows: int, units: int, chunk_rows: int, files: int) -> Estimate:
     return cost
 
 
+def sharded(
+    rows: int, units: int, files: int, chunk_rows: int, width: int, workers: int = 1
+) -> Estimate:
+    """A fit on shards, per worker: the interpreter, its share's design of `width` columns
+    a chunk at a time and the Newton fit on it (design()), and its reads (reads())."""
+    share, mine = math.ceil(rows / workers), math.ceil(units / workers)
+    return (
+        Estimate(BASE_BYTES, BASE_SECONDS)
+        + design(share, width, held=min(chunk_rows, share))
+        + reads(share, mine, chunk_rows, files)
+    )
+
+
 def worker_cap() -> tuple[int, str]:
     """The most local workers this machine can run, and why: WORKERS_PER_CORE a core, and
     as many as the memory limit of check() holds at WORKER_BYTES each."""

@@ -282,13 +282,10 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
     from ..engines import collective
 
     group = collective.join()
+    chunk_rows = CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
     try:
-        agreed(
-            group,
-            lambda: (
-                check_out_dir(args.out, args.force, inputs=[args.data]) if group.rank == 0 else None
-            ),
-        )
+        agreed(group, lambda: _first_checks(args, group.world, chunk_rows) if group.rank == 0
+               else None)  # fmt: skip
         from ..report.fit import write_sharded_fit
         from ..studies.sharded import fit_shards
 
@@ -296,7 +293,7 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
             args.data,
             group,
             **model_options(args),
-            chunk_rows=CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows,
+            chunk_rows=chunk_rows,
             losses=losses,
             train=train,
             lr=args.lr,
@@ -310,6 +307,23 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
     finally:
         collective.leave()
     return 0
+
+
+def _first_checks(args: argparse.Namespace, workers: int, chunk_rows: int) -> None:
+    """Rank 0's checks before a fit on shards: the output folder, and what the fit will
+    cost each worker (refused when it cannot fit, said when long)."""
+    from .. import budget
+    from ..data.design import model_columns
+    from ..studies.sharded import open_table
+
+    check_out_dir(args.out, args.force, inputs=[args.data])
+    shards = open_table(args.data)
+    options = model_options(args)
+    width = len(model_columns(shards.columns, formula=options["formula"],
+                              target=options["target"], features=options["features"]))  # fmt: skip
+    cost = budget.sharded(shards.estimated_rows(), len(shards.units), len(shards.files()),
+                          chunk_rows, width, workers)  # fmt: skip
+    announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
 
 
 def print_sharded_summary(fitted: ShardedFit, out: str, names: list[str]) -> None:

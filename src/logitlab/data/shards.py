@@ -97,6 +97,15 @@ class Shards:
                 mine.append(unit)
         return Shards(self.source, self.kind, self.columns, tuple(mine), self.schema)
 
+    def estimated_rows(self) -> int:
+        """rows, and for CSV their bytes at the rows a byte of the first file holds
+        (data.tables.table_size): for a budget, before any is read."""
+        if self.rows is not None or not self.units:
+            return self.rows or 0
+        first = self.units[0].path
+        per_byte = table_size(first).rows / max(file_size(first), 1)
+        return math.ceil(per_byte * sum(u.weight for u in self.units))
+
     def files(self) -> dict[Path, list[int]]:
         """Each file of these units, in order, with its row groups (-1 for CSV): one pass
         over the units, as a folder may hold 10**4 files."""
@@ -548,7 +557,7 @@ def _scan(
     ConfigError first when the passes of a fit would make too many reads (budget.reads)."""
     import pandas
 
-    budget.reads(_rows(shards), len(shards.units), chunk_rows, len(shards.files()))
+    budget.reads(shards.estimated_rows(), len(shards.units), chunk_rows, len(shards.files()))
 
     rows = complete = 0
     gaps = dict.fromkeys(columns, 0)
@@ -578,16 +587,6 @@ def _scan(
                 tally[key] = tally.get(key, 0) + int(count)
     return {"rows": rows, "complete": complete, "gaps": gaps, "kinds": kinds, "values": values,
             "tally": tally}  # fmt: skip
-
-
-def _rows(shards: Shards) -> int:
-    """The rows of these units: the Parquet metadata's; for CSV, their bytes at the rows a
-    byte of the first file holds (data.tables.table_size)."""
-    if shards.rows is not None or not shards.units:
-        return shards.rows or 0
-    first = shards.units[0].path
-    per_byte = table_size(first).rows / max(file_size(first), 1)
-    return math.ceil(per_byte * sum(u.weight for u in shards.units))
 
 
 def _kind_of(series: pandas.Series) -> str:
