@@ -11,6 +11,8 @@ check() refuses a run (ConfigError) that needs more memory than MEMORY_FRACTION 
 memory available now — MemAvailable in /proc/meminfo, what can be had without swapping;
 half the physical memory where that file does not exist — or more time than MAX_SECONDS.
 The CLI prints the estimate of a long run (LONG_SECONDS, LONG_BYTES) before starting.
+A fit on a table is estimated from what its file holds (data.tables.table_size) and the
+width of its design (a column per level), before the file is read or the design coded.
 
 Light on purpose: no torch, no NumPy, so a refusal comes before any heavy import.
 """

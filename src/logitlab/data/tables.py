@@ -6,8 +6,10 @@ Every way a file can fail (missing, a folder, unreadable, empty, binary, not the
 name says, one column) becomes one DataError naming the file, never a parser's traceback.
 Text columns stay strings, ready for formula coding; numbers stay int64/float64.
 
-The work is bounded: a table is held in memory whole, so a file (or, for Parquet, its
-uncompressed data) above `max_bytes` is refused before it is read.
+The work is bounded: a table is held in memory whole, so a file (or, for Parquet, what its
+columns take in memory) above `max_bytes` is refused before it is read. Only the columns a
+model uses need be read (`columns`), and what they will take is known before (table_size:
+from the Parquet metadata, or the text's size and first lines), for the budget of a fit.
 """
 
 from __future__ import annotations
@@ -336,7 +338,7 @@ def _text_head(path: Path) -> _Head:
     if not complete and b"\n" in sample:
         sample = sample[: sample.rfind(b"\n") + 1]
     try:
-        names = next(csv.reader([header.decode("utf-8-sig", "replace").strip()],
+        names = next(csv.reader([header.decode("utf-8-sig", "replace").rstrip("\r\n")],
                                 delimiter=delimiter), [])  # fmt: skip
         rows = csv.reader(sample.decode("utf-8", "replace").splitlines(), delimiter=delimiter)
         lines = [row for row in rows if row]
