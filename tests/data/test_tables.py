@@ -287,3 +287,17 @@ def test_text_size_is_rows_times_columns_not_the_file_size(tmp_path):
     named = tmp_path / "named.csv"
     named.write_text("y,name,x\n" + "0,abcdefghij,1.5\n" * 100)
     assert table_size(named, ["y", "name"]).bytes == 100 * (2 * VALUE_BYTES + 2 * 10)
+
+
+def test_the_size_is_above_what_the_frame_read_takes(tmp_path, long_texts, frame):
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    for table, columns in ((long_texts, ["y", "s"]), (path, None)):
+        read = read_table(table, columns=columns)
+        assert read.memory_usage(deep=True).sum() <= table_size(table, columns).bytes
+
+
+def test_names_with_spaces_around_them_are_found(tmp_path):
+    path = tmp_path / "spaced.csv"
+    path.write_text(" y , x,z\n1,2,3\n0,3,4\n")
+    assert list(read_table(path, columns=[" x", " y "]).columns) == [" y ", " x"]
