@@ -451,7 +451,7 @@ def _fit_mle(mle: MLEResult) -> dict:
             "columns": "predicted 0, predicted 1",
             "counts": table.astype(int).tolist(),
         },
-        "hosmer_lemeshow": asdict(mle.hosmer_lemeshow()),
+        "hosmer_lemeshow": None if (hl := mle.hosmer_lemeshow()) is None else asdict(hl),
     }
 
 

@@ -342,3 +342,22 @@ def test_a_pipe_is_a_table(inputs, tmp_path):
     got, want = mle_coefficients(tmp_path / "pipe"), mle_coefficients(tmp_path / "file")
     assert list(got) == list(want)
     np.testing.assert_allclose(list(got.values()), list(want.values()), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("where", ["memory", "shares"])
+def test_one_group_of_fitted_risk_has_no_hosmer_lemeshow_test(tmp_path, capsys, where):
+    """Every row at the same fitted risk (a slope of exactly 0): the test has no degrees of
+    freedom, so the fit says so instead of ending in a traceback."""
+    (tmp_path / "data").mkdir()
+    table = tmp_path / "data" / "t.csv"
+    table.write_text("x,y\n-1,0\n-1,1\n0,0\n0,1\n1,1\n1,0\n2,1\n2,0\n")
+    data = table if where == "memory" else table.parent
+    extra = [] if where == "memory" else ["--chunk-rows", "3"]
+    out = tmp_path / "out"
+    code = cli.main(["fit", str(data), "--target", "y", "--out", str(out), *extra])
+    assert code == 0, capsys.readouterr().err
+    record = json.loads((out / "results.json").read_text())
+    assert record["mle"]["hosmer_lemeshow"] is None
+    assert "not defined, the fitted risks fall in fewer than 3 groups" in (
+        out / "report.html"
+    ).read_text()

@@ -184,20 +184,31 @@ errors.</p>
 def goodness_section(mle: dict) -> str:
     """The classification table of the training rows and the Hosmer–Lemeshow test."""
     (tn, fp), (fn, tp) = mle["pred_table"]["counts"]
-    hl = mle["hosmer_lemeshow"]
-    verdict = (
-        "no evidence of misfit at the 5% level"
-        if hl["pvalue"] >= 0.05
-        else "the fitted risks depart from the observed ones (p < 0.05)"
-    )
     return f"""
 <h2>Goodness of fit</h2>
 <p>Classification table of the training rows at threshold 0.5 (a row is predicted 1 when its
 fitted probability is above 0.5):</p>
 {htmlpage.table(["", "predicted 0", "predicted 1"], [["actual 0", tn, fp], ["actual 1", fn, tp]])}
-<p>Hosmer–Lemeshow test over {hl["groups"]} groups of fitted risk: C = {hl["statistic"]:.3f},
-{hl["df"]} df, p = {hl["pvalue"]:.3g} — {verdict}.</p>
+<p>{hosmer_lemeshow_words(mle["hosmer_lemeshow"])}</p>
 """
+
+
+def hosmer_lemeshow_words(hl: dict | None) -> str:
+    """The Hosmer–Lemeshow test in a sentence, or why it has none (too few risk groups)."""
+    if hl is None:
+        return (
+            "Hosmer–Lemeshow test: not defined, the fitted risks fall in fewer than 3 groups "
+            "(it needs 3 or more for a degree of freedom)."
+        )
+    verdict = (
+        "no evidence of misfit at the 5% level"
+        if hl["pvalue"] >= 0.05
+        else "the fitted risks depart from the observed ones (p < 0.05)"
+    )
+    return (
+        f"Hosmer–Lemeshow test over {hl['groups']} groups of fitted risk: "
+        f"C = {hl['statistic']:.3f}, {hl['df']} df, p = {hl['pvalue']:.3g} — {verdict}."
+    )
 
 
 def prediction_section(run: TableFit, metrics: dict, folder: Path, shown: str) -> str:

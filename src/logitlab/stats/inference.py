@@ -136,21 +136,30 @@ class HosmerLemeshow:
     groups: int
 
 
-def hosmer_lemeshow(labels: np.ndarray, fitted: np.ndarray, groups: int) -> HosmerLemeshow:
+def hosmer_lemeshow(labels: np.ndarray, fitted: np.ndarray, groups: int) -> HosmerLemeshow | None:
     """Deciles (or `groups`-iles) of risk: rows are grouped by the quantiles of the fitted
     probability (right-closed bins, the lowest value in the first; quantile edges that
     coincide, from tied probabilities, merge their groups), and
     C = sum over groups of (O - E)^2 / (E (1 - E / n_g)) with O the observed and E the expected
-    successes, referred to chi-squared with (number of groups - 2) degrees of freedom."""
+    successes, referred to chi-squared with (number of groups - 2) degrees of freedom.
+    None when the fitted risks fall in fewer than 3 groups: the test has no degrees of freedom."""
+    edges = np.unique(np.quantile(fitted, np.linspace(0.0, 1.0, groups + 1)))
+    group = np.clip(np.searchsorted(edges, fitted, side="left") - 1, 0, max(len(edges) - 2, 0))
+    return grouped_hosmer_lemeshow(group, np.ones_like(fitted), labels, fitted)
+
+
+def grouped_hosmer_lemeshow(
+    group: np.ndarray, count: np.ndarray, observed: np.ndarray, expected: np.ndarray
+) -> HosmerLemeshow | None:
+    """The Hosmer-Lemeshow statistic from each row's (or bin's) group, size, observed and
+    expected successes; None with fewer than 3 non-empty groups (no degrees of freedom)."""
     from scipy.stats import chi2
 
-    edges = np.unique(np.quantile(fitted, np.linspace(0.0, 1.0, groups + 1)))
-    group = np.clip(np.searchsorted(edges, fitted, side="left") - 1, 0, len(edges) - 2)
-    count = np.bincount(group, minlength=len(edges) - 1)
-    observed = np.bincount(group, weights=labels, minlength=len(edges) - 1)
-    expected = np.bincount(group, weights=fitted, minlength=len(edges) - 1)
-    used = count > 0
-    count, observed, expected = count[used], observed[used], expected[used]
-    statistic = float(np.sum((observed - expected) ** 2 / (expected * (1.0 - expected / count))))
-    df = len(count) - 2
-    return HosmerLemeshow(statistic, df, float(chi2.sf(statistic, df)), len(count))
+    n_g, o_g, e_g = (np.bincount(group, weights=w) for w in (count, observed, expected))
+    used = n_g > 0
+    n_g, o_g, e_g = n_g[used], o_g[used], e_g[used]
+    df = len(n_g) - 2
+    if df < 1:
+        return None
+    statistic = float(np.sum((o_g - e_g) ** 2 / (e_g * (1.0 - e_g / n_g))))
+    return HosmerLemeshow(statistic, df, float(chi2.sf(statistic, df)), len(n_g))

@@ -163,8 +163,9 @@ class MLEResult:
         threshold = check_float("threshold", threshold)
         return inference.pred_table(self.labels, self.fitted, threshold)
 
-    def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow:
-        """The Hosmer-Lemeshow test over `groups` groups of fitted risk (df = groups - 2)."""
+    def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow | None:
+        """The Hosmer-Lemeshow test over `groups` groups of fitted risk (df = groups - 2);
+        None when the fitted risks fall in fewer than 3 groups."""
         groups = check_int("groups", groups, 3)
         return inference.hosmer_lemeshow(self.labels, self.fitted, groups)
 

@@ -80,10 +80,9 @@ class ShardedMLEResult(MLEResult):
             )
         return self.counts.copy()
 
-    def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow:
-        """Hosmer-Lemeshow over `groups` groups of fitted risk, from the logit histogram."""
-        from scipy.stats import chi2
-
+    def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow | None:
+        """Hosmer-Lemeshow over `groups` groups of fitted risk, from the logit histogram;
+        None when the fitted risks fall in fewer than 3 groups."""
         groups = check_int("groups", groups, 3)
         rows = self.risk[:, 0] > 0
         count, observed, expected = self.risk[rows].T
@@ -94,16 +93,9 @@ class ShardedMLEResult(MLEResult):
         at = np.searchsorted(ends, low, side="right")
         after = np.minimum(np.searchsorted(ends, low + 1, side="right"), len(value) - 1)
         edges = np.unique(value[at] + (positions - low) * (value[after] - value[at]))
-        group = np.clip(np.searchsorted(edges, value, side="left") - 1, 0, len(edges) - 2)
-        size = len(edges) - 1
-        n_g = np.bincount(group, weights=count, minlength=size)
-        o_g = np.bincount(group, weights=observed, minlength=size)
-        e_g = np.bincount(group, weights=expected, minlength=size)
-        used = n_g > 0
-        n_g, o_g, e_g = n_g[used], o_g[used], e_g[used]
-        statistic = float(np.sum((o_g - e_g) ** 2 / (e_g * (1.0 - e_g / n_g))))
-        df = len(n_g) - 2
-        return inference.HosmerLemeshow(statistic, df, float(chi2.sf(statistic, df)), len(n_g))
+        last = max(len(edges) - 2, 0)
+        group = np.clip(np.searchsorted(edges, value, side="left") - 1, 0, last)
+        return inference.grouped_hosmer_lemeshow(group, count, observed, expected)
 
 
 def fit_sharded(
