@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -130,6 +131,18 @@ MEASURE = textwrap.dedent(
         estimate = budget.montecarlo(config)
         run_montecarlo(config)
         base = budget.Estimate(budget.BASE_BYTES, budget.BASE_SECONDS)  # no files here
+    elif what == "table":  # a CSV of `0,1` rows read and fitted (MLE) as `fit` does
+        from logitlab.data.tables import read_table, table_size
+        from logitlab.studies.fit import fit_table
+
+        path = Path(sys.argv[3])
+        fit_table(read_table(path).head(500), target="y", losses=())  # its imports
+        Path("/proc/self/clear_refs").write_text("5")
+        before, start = status("VmRSS"), time.perf_counter()
+        read = table_size(path, ["y", "x"])
+        estimate = budget.table(read.rows, read.bytes, 2)
+        fit_table(read_table(path, columns=read.columns), target="y", losses=())
+        base = budget.Estimate(budget.BASE_BYTES, budget.BASE_SECONDS)
     else:
         data = simulate()
         estimate = budget.fit(data.n, 1, size)
@@ -144,11 +157,17 @@ MEASURE = textwrap.dedent(
 
 
 @pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK), reason="needs Linux /proc")
-@pytest.mark.parametrize(("what", "size"), [("fit", 2 * 10**6), ("montecarlo", 3000)])
-def test_memory_estimates_match_measured_peaks(what, size):
+@pytest.mark.parametrize(("what", "size"), [("fit", 2 * 10**6), ("montecarlo", 3000),
+                                           ("table", 10**6)])  # fmt: skip
+def test_memory_estimates_match_measured_peaks(what, size, tmp_path):
     """The peak resident memory of a run over a warmed-up process, against the estimate less
     the interpreter's share: within a factor of 1.5 either way."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, what, str(size)],
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, size)
+    y = (rng.random(size) < 0.3 + 0.4 * x).astype(int)
+    table = tmp_path / "bits.csv"
+    pd.DataFrame({"y": y, "x": x}).to_csv(table, index=False)
+    out = subprocess.run([sys.executable, "-c", MEASURE, what, str(size), str(table)],
                          capture_output=True, text=True, check=True)  # fmt: skip
     run = json.loads(out.stdout)
     assert run["measured"] > 50e6  # big enough to measure
