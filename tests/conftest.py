@@ -81,7 +81,7 @@ def refused(tmp_path, capsys):
 def refuse_final_move(monkeypatch):
     """Make every move onto `target` fail with OSError(code), as a full or read-only disk
     would at the end of a run: patches os.rename and the renameat2 wrapper alike."""
-    from logitlab.report import files
+    from logitlab.report import staging
 
     def refuse(target, code):
         def refusing(step):
@@ -93,8 +93,8 @@ def refuse_final_move(monkeypatch):
             return wrapper
 
         monkeypatch.setattr(os, "rename", refusing(os.rename))
-        rename2 = getattr(files, "_rename2", None)
-        monkeypatch.setattr(files, "_rename2", refusing(rename2), raising=False)
+        rename2 = getattr(staging, "_rename2", None)
+        monkeypatch.setattr(staging, "_rename2", refusing(rename2), raising=False)
 
     return refuse
 

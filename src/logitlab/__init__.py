@@ -62,7 +62,7 @@ _LAZY = {
     "LogisticRegressionGD": "estimator",
     "diagram_detailed": "viz.diagram",
     "diagram_compact": "viz.diagram",
-    "write_diagram": "report.files",
+    "write_diagram": "report.writers",
     "plot_data": "viz.lecture",
     "plot_fit": "viz.lecture",
     "plot_loss_history": "viz.lecture",

@@ -9,7 +9,7 @@ unpickles objects it needs), and an exception a handler raised there came out as
 `SystemError: CPUDispatcher(...) returned a result with an exception set` traceback, or a crash.
 
 `terminate_gracefully` makes SIGTERM and SIGHUP unwind like Ctrl-C (the exception
-`Terminated`), so cleanups run on the way out (report.files removes a half-written folder).
+`Terminated`), so cleanups run on the way out (report.staging removes a half-written folder).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import statsmodels.formula.api as smf
 import logitlab.cli as cli
 from logitlab.data.datasets import load_dataset
 from logitlab.data.shards import CHUNK_ROWS
-from logitlab.report.files import MARKER
+from logitlab.report.staging import MARKER
 from logitlab.stats.sharded import FAIL_AFTER
 
 FORMULA = "GRADE ~ GPA + TUCE + C(PSI)"

@@ -9,7 +9,7 @@ import pytest
 
 from logitlab.cli import main
 from logitlab.report import lecture as lecture_report
-from logitlab.report.files import MARKER
+from logitlab.report.staging import MARKER
 
 SMALL = ["--n", "300", "--epochs", "300", "--quiet"]
 FILES = {

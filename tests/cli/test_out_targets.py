@@ -18,7 +18,7 @@ import pytest
 
 from logitlab.cli import main
 from logitlab.report import lecture as lecture_report
-from logitlab.report.files import MARKER
+from logitlab.report.staging import MARKER
 from logitlab.studies import lecture as lecture_study
 
 SMALL = ["--n", "50", "--epochs", "20", "--engine", "eager", "--quiet"]

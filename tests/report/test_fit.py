@@ -11,7 +11,7 @@ import statsmodels.formula.api as smf
 from logitlab.data.datasets import load_dataset
 from logitlab.data.modelfile import load_model
 from logitlab.report import fit as report
-from logitlab.report.files import staged_dir
+from logitlab.report.staging import staged_dir
 from logitlab.studies.fit import fit_table
 
 TERMS = ["Intercept", "GPA", "TUCE", "C(PSI)[T.1]"]

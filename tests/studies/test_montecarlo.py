@@ -9,7 +9,7 @@ import pytest
 from logitlab.cli import main
 from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig, TrainConfig
 from logitlab.data import simulate
-from logitlab.report.files import MARKER
+from logitlab.report.staging import MARKER
 from logitlab.studies.montecarlo import findings, run_montecarlo, summarize
 
 SMALL = ["--reps", "4", "--epochs", "300", "--n", "200", "--quiet"]

@@ -11,7 +11,7 @@ from logitlab.cli import main
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
 from logitlab.engines import fit
-from logitlab.report.files import MARKER
+from logitlab.report.staging import MARKER
 
 SMALL = ["--epochs", "200", "--n", "300", "--quiet"]
 

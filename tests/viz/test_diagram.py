@@ -10,7 +10,7 @@ import torch
 
 from logitlab.errors import ConfigError
 from logitlab.model import lecture_net
-from logitlab.report.files import write_diagram
+from logitlab.report.writers import write_diagram
 from logitlab.viz.diagram import diagram_compact, diagram_detailed
 
 

@@ -18,7 +18,7 @@ from ..config import (
     check_point,
 )
 from ..errors import ConfigError
-from ..report.files import MARKER
+from ..report.staging import MARKER
 
 if TYPE_CHECKING:
     from ..budget import Estimate

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report.files import check_out_dir, staged_dir
+    from ..report.staging import check_out_dir, staged_dir
 
     config = DigitsConfig(
         epochs=args.epochs,

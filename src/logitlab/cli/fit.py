@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..config import MAX_INT64, check_formats, check_int, check_losses
 from ..errors import ConfigError, LogitlabError
-from ..report.files import check_out_dir, staged_dir
+from ..report.staging import check_out_dir, staged_dir
 from .common import (
     DEFAULT_TRAINING,
     add_format_option,

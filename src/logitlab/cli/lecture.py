@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from ..config import check_formats
-from ..report.files import check_out_dir, require_dot, staged_dir
+from ..report.staging import check_out_dir, staged_dir
+from ..report.writers import require_dot
 from .common import (
     add_data_options,
     add_format_option,

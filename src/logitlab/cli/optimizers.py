@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..config import OptimizersConfig, check_formats
-from ..report.files import check_out_dir, staged_dir
+from ..report.staging import check_out_dir, staged_dir
 from .common import (
     add_data_options,
     add_engine_option,

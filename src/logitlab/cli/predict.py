@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..config import check_float
     from ..errors import ConfigError
-    from ..report.files import check_out_file
+    from ..report.staging import check_out_file
 
     threshold = check_float("threshold", args.threshold)
     if not 0 <= threshold <= 1:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.modelfile import load_model
     from ..data.tables import read_table
     from ..model import probabilities
-    from ..report.files import write_file_atomically
+    from ..report.writers import write_file_atomically
 
     spec, coefficients = load_model(args.model)
     X, rows = spec.matrix(read_table(args.data), missing=args.missing)

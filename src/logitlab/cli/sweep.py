@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Sequence
 
 from ..config import SweepConfig, check_formats
-from ..report.files import check_out_dir, staged_dir
+from ..report.staging import check_out_dir, staged_dir
 from .common import (
     add_data_options,
     add_format_option,

@@ -64,7 +64,7 @@ def model_file_refusal(spec: ModelSpec) -> str | None:
     except DataError as exc:
         return str(exc)
     widest = dict.fromkeys(((INTERCEPT,) if spec.intercept else ()) + spec.names, WIDEST_FLOAT)
-    size = len(json.dumps(_record(spec, widest), indent=2)) + 1  # as report.files writes it
+    size = len(json.dumps(_record(spec, widest), indent=2)) + 1  # as report.writers writes it
     if size > MAX_MODEL_BYTES:
         return f"the model file would have up to {size:,} bytes, more than {MAX_MODEL_BYTES:,}"
     return None

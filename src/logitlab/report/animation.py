@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from ..records import to_record
 from ..studies.animation import AnimationRun
 from ..viz.film import frame_epochs, render
-from .files import write_json
+from .writers import write_json
 
 #: How long the last frame stays on screen, so the end of the descent can be read before a
 #: looping GIF starts again (and before a video ends).

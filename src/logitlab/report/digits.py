@@ -12,7 +12,7 @@ from ..records import digits_weight_rows, to_record
 from ..studies.digits import DIGITS, DigitsRun
 from ..viz.digits import FIGURES
 from . import html as htmlpage
-from .files import names_in, save_figure, write_csv, write_json
+from .writers import names_in, save_figure, write_csv, write_json
 
 
 def write_digits(run: DigitsRun, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:

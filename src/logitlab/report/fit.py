@@ -16,7 +16,7 @@ from ..studies.sharded import NOT_PRODUCED, ShardedFit
 from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
 from ..viz.style import loss_label
 from . import html as htmlpage
-from .files import names_in, save_figure, write_csv, write_json
+from .writers import names_in, save_figure, write_csv, write_json
 
 CAPTIONS = {
     "odds-ratios.png": "Odds ratios per unit of each term with 95% intervals (log scale); "

@@ -20,8 +20,8 @@ from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
 from . import html as htmlpage
-from .files import names_in, save_figure, write_diagram, write_json
 from .why import why_section
+from .writers import names_in, save_figure, write_diagram, write_json
 
 
 def fitted_curves(run: LectureRun) -> dict[str, np.ndarray]:

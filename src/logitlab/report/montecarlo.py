@@ -12,7 +12,7 @@ from ..studies.training import epoch_words, optimizer_words, start_words
 from ..viz.montecarlo import plot_estimates, plot_histograms
 from ..viz.style import loss_label
 from . import html as htmlpage
-from .files import names_in, save_figure, write_csv, write_json
+from .writers import names_in, save_figure, write_csv, write_json
 
 
 def write_montecarlo(

@@ -20,7 +20,7 @@ from ..viz.optimizers import FIGURES
 from ..viz.style import loss_label, optimizer_label
 from . import html as htmlpage
 from .animation import write_animation
-from .files import names_in, save_figure, write_csv, write_json
+from .writers import names_in, save_figure, write_csv, write_json
 
 #: The table columns of the report: (header, key of the row record, format).
 COLUMNS = (

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..records import sweep_rows, to_record
 from ..studies.sweep import SweepRun
 from ..viz.sweep import plot_sweep
-from .files import names_in, save_figure, write_csv, write_json
+from .writers import names_in, save_figure, write_csv, write_json
 
 
 def write_sweep(run: SweepRun, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:

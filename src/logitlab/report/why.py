@@ -12,7 +12,7 @@ from ..studies.why import TOLERANCES, WhyNotMSE
 from ..viz.style import loss_label
 from ..viz.why import FIGURES, plot_convergence, plot_curvature, plot_landscapes, plot_plateau
 from . import html as htmlpage
-from .files import names_in, save_figure, write_json
+from .writers import names_in, save_figure, write_json
 
 
 def write_landscape(

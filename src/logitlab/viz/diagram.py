@@ -2,7 +2,7 @@
 
 Walking the `torch.nn.Sequential` keeps the picture honest: change the net and the diagram
 changes with it. Both are `graphviz.Digraph` objects, so a notebook shows them inline;
-logitlab.report.files.write_diagram saves them.
+logitlab.report.writers.write_diagram saves them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Output folders that appear whole or not at all, and never replace a user's files unasked.
+"""Output folders and files that appear whole or not at all, and never replace a user's files
+unasked (what goes into them is report.writers' job).
 
 How `staged_dir` keeps that promise (one mechanism for the CLI, the library and the web):
 
@@ -28,10 +29,8 @@ How `staged_dir` keeps that promise (one mechanism for the CLI, the library and 
 
 from __future__ import annotations
 
-import csv
 import errno
 import functools
-import json
 import os
 import shutil
 import stat
@@ -40,19 +39,9 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, OutputError
 from ..stopping import Terminated, signals_held, terminate_gracefully
-
-if TYPE_CHECKING:
-    import graphviz
-    from matplotlib.figure import Figure
-
-_NO_DOT = (
-    "the Graphviz 'dot' program is not installed; install Graphviz "
-    "(Debian/Ubuntu: apt-get install graphviz)"
-)
 
 #: What mkdtemp adds around a stage's name: "." + name + "." + 8 random characters + suffix.
 _STAGE_EXTRA = len("..") + 8 + len(".partial")
@@ -570,13 +559,12 @@ def check_out_file(path: str | Path, force: bool, *, inputs: Sequence[str | Path
     return path
 
 
-def write_file_atomically(
-    rows: list[dict], path: str | Path, *, force: bool, inputs: Sequence[str | Path]
-) -> Path:
-    """Write CSV rows to a hidden file beside path, then move it into place in one step: a
-    hard link that never replaces a file appearing meanwhile (os.replace with force, of a
-    regular file only). On any failure or interruption the hidden file is removed and
-    nothing is left (OutputError)."""
+@contextmanager
+def staged_file(path: str | Path, force: bool, *, inputs: Sequence[str | Path]) -> Iterator[Path]:
+    """Yield a hidden file beside `path` to write; move it into place only if the block
+    succeeds: a hard link that never replaces a file appearing meanwhile (os.replace with
+    force, of a regular file only). On any failure or interruption the hidden file is removed
+    and nothing is left (OutputError). Checks `path` first as check_out_file does."""
     path = check_out_file(path, force, inputs=inputs)
     stage = None
     try:
@@ -585,7 +573,7 @@ def write_file_atomically(
         )
         os.close(handle)
         stage = Path(name)
-        write_csv(rows, stage)
+        yield stage
         stage.chmod(0o666 & ~_umask())
         if force and _file_or_nothing(path):
             os.replace(stage, path)
@@ -603,7 +591,6 @@ def write_file_atomically(
         if stage is not None:
             with suppress(FileNotFoundError):
                 stage.unlink()
-    return path
 
 
 def _file_or_nothing(path: Path) -> bool:
@@ -612,60 +599,3 @@ def _file_or_nothing(path: Path) -> bool:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except FileNotFoundError:
         return True
-
-
-def save_figure(fig: Figure, path: Path, formats: Sequence[str] = ("png",), dpi: int = 120) -> Path:
-    """Save a Figure at path (a .png), and beside it in every other format asked for (the
-    same name with .svg or .pdf, for slides); return the path."""
-    fig.savefig(path, dpi=dpi)
-    for extra in formats:
-        if extra != path.suffix.lstrip("."):
-            fig.savefig(path.with_suffix(f".{extra}"), dpi=dpi)
-    return path
-
-
-def names_in(folder: Path) -> list[str]:
-    """The names of the files a writer put in its (fresh) folder, sorted."""
-    return sorted(path.name for path in Path(folder).iterdir())
-
-
-def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[Path, Path]:
-    """Write <name>.dot (the source, to edit or re-render) and <name>.svg (to view).
-
-    Rendering goes through `pipe`, so graphviz leaves no stray files beside them.
-    """
-    import graphviz
-
-    path = Path(path_without_suffix)
-    dot_path = path.with_name(path.name + ".dot")
-    svg_path = path.with_name(path.name + ".svg")
-    try:
-        svg = graph.pipe(format="svg")
-    except graphviz.ExecutableNotFound:
-        raise ConfigError(_NO_DOT) from None
-    dot_path.write_text(graph.source)
-    svg_path.write_bytes(svg)
-    return dot_path, svg_path
-
-
-def require_dot() -> None:
-    """Fail early, before any training, when diagrams could not be rendered."""
-    if shutil.which("dot") is None:
-        raise ConfigError(_NO_DOT)
-
-
-def write_csv(rows: list[dict], path: Path) -> Path:
-    """Write dicts sharing the same keys as a CSV table with a header; return the path."""
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def write_json(record: dict, path: Path) -> Path:
-    """Write a record as indented, strict JSON (no NaN tokens); return the path."""
-    from ..records import json_safe  # records imports every study: only when writing
-
-    path.write_text(json.dumps(json_safe(record), indent=2, allow_nan=False) + "\n")
-    return path

@@ -1,28 +1,14 @@
 import errno
-import json
-import math
 import os
 import signal
-import stat
 import threading
 from pathlib import Path
 
 import pytest
 
 from logitlab.errors import ConfigError, OutputError
-from logitlab.report import files
-from logitlab.report.files import MARKER, check_out_dir, staged_dir, write_csv, write_json
-
-
-def test_write_json_turns_non_finite_numbers_into_null(tmp_path):
-    path = write_json({"a": math.nan, "b": [1.5, math.inf], "c": {"d": 2}}, tmp_path / "r.json")
-    assert json.loads(path.read_text()) == {"a": None, "b": [1.5, None], "c": {"d": 2}}
-    assert "NaN" not in path.read_text()
-
-
-def test_write_csv_has_a_header_row(tmp_path):
-    path = write_csv([{"x": 1, "y": 0}, {"x": 2, "y": 1}], tmp_path / "t.csv")
-    assert path.read_text().splitlines() == ["x,y", "1,0", "2,1"]
+from logitlab.report import staging
+from logitlab.report.staging import MARKER, check_out_dir, staged_dir, staged_file
 
 
 def test_staged_dir_appears_whole_or_not_at_all(tmp_path):
@@ -99,7 +85,7 @@ def test_an_output_over_an_input_is_refused_even_with_force(
     assert check_out_dir("e", True, inputs=inputs) == Path("e")  # a sibling is fine
 
 
-# --- interruptions, races and failures at the end (see report/files.py's notes) -----------
+# --- interruptions, races and failures at the end (see report/staging.py's notes) -----------
 
 MOVES = ["renameat2", "fallback"]
 
@@ -108,8 +94,8 @@ MOVES = ["renameat2", "fallback"]
 def moves(request, monkeypatch):
     """Run a test with renameat2 (where the C library has it) and with the portable fallback."""
     if request.param == "fallback":
-        monkeypatch.setattr(files, "_renameat2", lambda: None, raising=False)
-    elif getattr(files, "_renameat2", lambda: True)() is None:
+        monkeypatch.setattr(staging, "_renameat2", lambda: None, raising=False)
+    elif getattr(staging, "_renameat2", lambda: True)() is None:
         pytest.skip("no renameat2 here")
     return request.param
 
@@ -214,7 +200,7 @@ def test_an_interrupt_during_the_final_move_never_loses_the_old_folder(
 
     monkeypatch.setattr(os, "rename", interrupted(os.rename))
     monkeypatch.setattr(
-        files, "_rename2", interrupted(getattr(files, "_rename2", None)), raising=False
+        staging, "_rename2", interrupted(getattr(staging, "_rename2", None)), raising=False
     )
     with pytest.raises(KeyboardInterrupt) as caught, staged_dir(out, force=True) as stage:
         (stage / "new.txt").write_text("new")
@@ -273,98 +259,24 @@ def test_a_name_near_the_limit_gets_a_stage_that_fits(tmp_path):
     assert names(tmp_path) == [out.name]
 
 
-def test_single_file_is_atomic_and_never_replaced_unasked(tmp_path, monkeypatch):
-    target = tmp_path / "p.csv"
-    files.write_file_atomically([{"row": 0, "p_hat": 0.5}], target, force=False, inputs=())
-    assert target.read_text() == "row,p_hat\n0,0.5\n"
-    with pytest.raises(ConfigError, match="exists"):
-        files.write_file_atomically([{"row": 1}], target, force=False, inputs=())
-    files.write_file_atomically([{"row": 1}], target, force=True, inputs=())
-    assert target.read_text() == "row\n1\n"
-    with pytest.raises(ConfigError, match="is a folder"):
-        files.check_out_file(tmp_path, force=True, inputs=())
-    with pytest.raises(ConfigError, match="is not a folder"):
-        files.check_out_file(tmp_path / "no" / "p.csv", force=False, inputs=())
-
-    def full_disk(rows, path):
-        path.write_text("row\n")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(files, "write_csv", full_disk)
-    with pytest.raises(OutputError, match="No space left on device"):
-        files.write_file_atomically([{"row": 2}], tmp_path / "q.csv", force=False, inputs=())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
-
-
-def nodes(folder):
-    """A pipe and a character device (the null device's numbers) made in folder."""
-    os.mkfifo(folder / "fifo")
-    os.mknod(folder / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
-    return {"fifo": "a pipe (FIFO)", "null": "a character device"}
-
-
-def test_force_never_replaces_a_pipe_or_a_device_with_a_file(tmp_path):
-    for name, what in nodes(tmp_path).items():
-        target = tmp_path / name
-        for force in (False, True):
-            with pytest.raises(ConfigError) as caught:
-                files.write_file_atomically([{"row": 1}], target, force=force, inputs=())
-            assert str(caught.value) == (
-                f"output file {target} is {what}, not a regular file; --force replaces only "
-                "files: give a file name"
-            )
-    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
-    assert stat.S_ISCHR(os.lstat(tmp_path / "null").st_mode)
-    assert names(tmp_path) == ["fifo", "null"]
-
-
-def test_a_pipe_made_during_the_write_is_left_alone(tmp_path, monkeypatch):
-    target = tmp_path / "p.csv"
-    real = files.write_csv
-
-    def raced(rows, path):
-        os.mkfifo(target)  # something else takes the name meanwhile
-        return real(rows, path)
-
-    monkeypatch.setattr(files, "write_csv", raced)
-    with pytest.raises(OutputError, match="appeared while writing and was left as it is"):
-        files.write_file_atomically([{"row": 1}], target, force=True, inputs=())
-    assert stat.S_ISFIFO(os.lstat(target).st_mode) and names(tmp_path) == ["p.csv"]
-
-
-@pytest.mark.parametrize(
-    "out, inputs, how",
-    [("m.json", ["m.json", "new.csv"], "is"), ("sub/../new.csv", ["m.json", "new.csv"], "is")],
-)
-def test_an_output_file_that_is_an_input_is_refused_even_with_force(
-    tmp_path, monkeypatch, out, inputs, how
-):
-    monkeypatch.chdir(tmp_path)
-    Path("sub").mkdir()
-    for name in inputs:
-        Path(name).write_text("mine")
-    for force in (False, True):
-        with pytest.raises(ConfigError) as caught:
-            files.write_file_atomically([{"row": 1}], out, force=force, inputs=inputs)
-        given = inputs[0] if out == "m.json" else inputs[1]
-        assert str(caught.value) == (
-            f"output file {out} {how} the input {given}; choose another place"
-        )
-    assert all(Path(name).read_text() == "mine" for name in inputs)
-    assert names(tmp_path) == sorted(["sub", *inputs])
-
-
 @pytest.mark.parametrize("place", ["/proc", "/sys"])
 def test_an_output_file_where_no_file_can_be_made_is_refused_before_the_work(place):
     with pytest.raises(ConfigError) as caught:
-        files.check_out_file(f"{place}/p.csv", force=True, inputs=())
+        staging.check_out_file(f"{place}/p.csv", force=True, inputs=())
     message = str(caught.value)
     assert message.startswith(f"output file {place}/p.csv cannot be made: ") and "\n" not in message
 
 
-def test_an_output_file_name_near_the_limit_is_written_and_one_over_refused(tmp_path):
-    target = tmp_path / ("p" * 250)
-    files.write_file_atomically([{"row": 1}], target, force=False, inputs=())
-    assert target.read_text() == "row\n1\n" and names(tmp_path) == [target.name]
-    with pytest.raises(ConfigError, match=r"has a name of 256 bytes; .* at most 255"):
-        files.check_out_file(tmp_path / ("p" * 256), force=False, inputs=())
+def test_staged_file_appears_only_when_the_block_succeeds(tmp_path):
+    target = tmp_path / "p.txt"
+    with (
+        pytest.raises(OutputError, match="No space left on device"),
+        staged_file(target, force=False, inputs=()) as stage,
+    ):
+        assert stage.parent == tmp_path and stage.name.startswith(".p.txt.")
+        stage.write_text("half")
+        raise OSError(28, "No space left on device")
+    assert names(tmp_path) == []
+    with staged_file(target, force=False, inputs=()) as stage:
+        stage.write_text("whole")
+    assert target.read_text() == "whole" and names(tmp_path) == ["p.txt"]

@@ -1,0 +1,92 @@
+"""What goes into an output folder: CSV tables, strict JSON, figures and diagrams.
+
+Where it goes, and that it appears whole or not at all, is report.staging's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+from .staging import staged_file
+
+if TYPE_CHECKING:
+    import graphviz
+    from matplotlib.figure import Figure
+
+_NO_DOT = (
+    "the Graphviz 'dot' program is not installed; install Graphviz "
+    "(Debian/Ubuntu: apt-get install graphviz)"
+)
+
+
+def write_csv(rows: list[dict], path: Path) -> Path:
+    """Write dicts sharing the same keys as a CSV table with a header; return the path."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_json(record: dict, path: Path) -> Path:
+    """Write a record as indented, strict JSON (no NaN tokens); return the path."""
+    from ..records import json_safe  # records imports every study: only when writing
+
+    path.write_text(json.dumps(json_safe(record), indent=2, allow_nan=False) + "\n")
+    return path
+
+
+def write_file_atomically(
+    rows: list[dict], path: str | Path, *, force: bool, inputs: Sequence[str | Path]
+) -> Path:
+    """Write CSV rows to `path` whole or not at all (see staging.staged_file): a file
+    appearing meanwhile is never replaced, and a failure leaves nothing (OutputError)."""
+    with staged_file(path, force, inputs=inputs) as stage:
+        write_csv(rows, stage)
+    return Path(path)
+
+
+def save_figure(fig: Figure, path: Path, formats: Sequence[str] = ("png",), dpi: int = 120) -> Path:
+    """Save a Figure at path (a .png), and beside it in every other format asked for (the
+    same name with .svg or .pdf, for slides); return the path."""
+    fig.savefig(path, dpi=dpi)
+    for extra in formats:
+        if extra != path.suffix.lstrip("."):
+            fig.savefig(path.with_suffix(f".{extra}"), dpi=dpi)
+    return path
+
+
+def names_in(folder: Path) -> list[str]:
+    """The names of the files a writer put in its (fresh) folder, sorted."""
+    return sorted(path.name for path in Path(folder).iterdir())
+
+
+def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[Path, Path]:
+    """Write <name>.dot (the source, to edit or re-render) and <name>.svg (to view).
+
+    Rendering goes through `pipe`, so graphviz leaves no stray files beside them.
+    """
+    import graphviz
+
+    path = Path(path_without_suffix)
+    dot_path = path.with_name(path.name + ".dot")
+    svg_path = path.with_name(path.name + ".svg")
+    try:
+        svg = graph.pipe(format="svg")
+    except graphviz.ExecutableNotFound:
+        raise ConfigError(_NO_DOT) from None
+    dot_path.write_text(graph.source)
+    svg_path.write_bytes(svg)
+    return dot_path, svg_path
+
+
+def require_dot() -> None:
+    """Fail early, before any training, when diagrams could not be rendered."""
+    if shutil.which("dot") is None:
+        raise ConfigError(_NO_DOT)
