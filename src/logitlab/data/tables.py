@@ -175,7 +175,7 @@ def _parquet_lengths(path: Path, columns: tuple[str, ...]) -> tuple[int, list[fl
             name = chunk.path_in_schema.split(".")[0]
             if name in pages:
                 pages[name] += chunk.total_uncompressed_size
-                longest[name] = max(longest[name], _mean_length(chunk.statistics))
+                longest[name] = max(longest[name], _mean_length(chunk))
     return rows, [
         0.0 if name in fixed else max(pages[name] / max(rows, 1), longest[name]) for name in columns
     ]
@@ -188,12 +188,17 @@ def _decoded(kind: Any) -> Any:
     return kind.value_type if pyarrow.types.is_dictionary(kind) else kind
 
 
-def _mean_length(statistics: object) -> float:
-    """The mean length of a text column chunk's smallest and largest values (0 without)."""
-    if statistics is None or not statistics.has_min_max:  # type: ignore[attr-defined]
+def _mean_length(chunk: Any) -> float:
+    """The mean length of a text column chunk's smallest and largest values (0 without, or
+    for a type whose statistics pyarrow cannot give)."""
+    import pyarrow
+
+    try:
+        statistics = chunk.statistics
+        ends = (statistics.min, statistics.max) if statistics and statistics.has_min_max else ()
+    except (pyarrow.ArrowException, ValueError):
         return 0.0
-    ends = (statistics.min, statistics.max)  # type: ignore[attr-defined]
-    if not all(isinstance(end, str | bytes) for end in ends):
+    if not ends or not all(isinstance(end, str | bytes) for end in ends):
         return 0.0
     return sum(len(end) for end in ends) / 2
 
