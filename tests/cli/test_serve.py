@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import socket
 import sys
+import time
 
 import pytest
+import uvicorn
+from fastapi.testclient import TestClient
 
 from logitlab.cli import serve
 from logitlab.cli.common import OneLineParser
 from logitlab.errors import ConfigError
+from logitlab.web import hosts as web_hosts
 
 
 def parser() -> OneLineParser:
@@ -100,3 +104,47 @@ def test_a_malformed_allowed_host_is_refused_before_listening(monkeypatch):
     with pytest.raises(ConfigError, match="--allow-host must be a host name") as err:
         serve.run(parser().parse_args(["--allow-host", "evil.example/x"]))
     assert err.value.exit_code == 2 and "\n" not in str(err.value)
+
+
+def test_every_interface_prints_the_lan_links_a_qr_code_and_a_warning(monkeypatch, capsys):
+    monkeypatch.setattr(web_hosts, "interface_addresses", lambda: ["127.0.0.1", "192.168.7.20"])
+    seen = []
+
+    def run(self, sockets):
+        sockets[0].close()
+        seen.append(self)
+        self.started = True
+        time.sleep(0.3)
+
+    monkeypatch.setattr(serve, "bind", lambda host, port, bind=serve.bind: bind(host, 0))
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    assert serve.run(parser().parse_args(["--host", "0.0.0.0"])) == 0
+    (server,) = seen
+    out = capsys.readouterr().out
+    link = server.config.app.state.share
+    assert link.startswith("http://192.168.7.20:") and link.endswith("/")
+    assert out.splitlines()[0] == f"logitlab playground: {link}  (Ctrl-C stops it)"
+    assert "0.0.0.0:" not in out and "127.0.0.1" not in out
+    assert "█" in out  # the QR code
+    (warning,) = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert "anyone on this network can reach the page" in warning and "--host 0.0.0.0" in warning
+    client = TestClient(server.config.app, base_url="http://192.168.7.20")
+    assert client.get("/api/config").json()["share"] == link
+
+
+def test_the_banner_waits_until_the_server_answers(monkeypatch, capsys):
+    printed_early = []
+
+    def run(self, sockets):
+        sockets[0].close()
+        time.sleep(0.4)  # warming up: nothing printed yet
+        printed_early.append(capsys.readouterr().out)
+        self.started = True
+        time.sleep(0.3)
+
+    monkeypatch.setattr(serve, "bind", lambda host, port, bind=serve.bind: bind(host, 0))
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    assert serve.run(parser().parse_args([])) == 0
+    assert printed_early == [""]
+    out = capsys.readouterr().out
+    assert out.startswith("logitlab playground: http://127.0.0.1:") and "warning" not in out

@@ -4,6 +4,7 @@ fit, MLE and landscape of the same settings; every bound and bad input is a one-
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import threading
 import time
@@ -13,6 +14,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
+from matplotlib.colors import to_hex
 
 import logitlab
 from logitlab.config import TrainConfig
@@ -22,6 +24,7 @@ from logitlab.errors import ConfigError
 from logitlab.model import initial_params
 from logitlab.stats.landscape import evaluate
 from logitlab.stats.mle import fit as fit_mle
+from logitlab.viz.style import LOSS_COLORS, page_colors
 from logitlab.web import app as web_app
 from logitlab.web import runs as web_runs
 from logitlab.web.app import create_app
@@ -572,3 +575,27 @@ def test_limits_are_checked():
 def test_simulated_data_match_the_library(lecture_data):
     # the fixture is the library's draw; the server's cache must not change it
     np.testing.assert_array_equal(simulate().x, lecture_data.x)
+
+
+def test_no_page_loads_from_a_cdn(client):
+    # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN: they are off
+    for path in ("/docs", "/redoc"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/openapi.json").status_code == 200
+    static = web_app.STATIC
+    for page in [*static.glob("*.html"), *static.glob("*.js"), *static.glob("*.css")]:
+        text = page.read_text()
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), page.name
+        assert not re.search(r"""import[^;]*["'](https?:)?//""", text), page.name
+
+
+def test_config_gives_the_style_tables_colours(client):
+    assert client.get("/api/config").json()["colors"] == page_colors()
+    assert page_colors()["bce"] == to_hex(LOSS_COLORS["bce"])
+
+
+def test_config_gives_the_share_links_base(client):
+    share = "http://192.168.7.20:8765/"
+    bare = TestClient(create_app(share=share), base_url=LOCAL)  # no lifespan: no warm-up
+    assert bare.get("/api/config").json()["share"] == share
+    assert client.get("/api/config").json()["share"] is None

@@ -13,6 +13,8 @@ import pytest
 import logitlab
 from logitlab.config import TrainConfig
 
+from .conftest import DESKTOP, Playground
+
 
 def library_fit(loss: str, data: dict, **train: object) -> tuple[str, str]:
     """logitlab.fit (fused engine) of the same settings, printed as the page prints them."""
@@ -260,3 +262,23 @@ CONTRAST_JS = """(() => {
 def test_text_contrast_meets_wcag_aa(playground):
     playground.open()
     assert playground.js(CONTRAST_JS) == []
+
+
+def test_share_link_is_the_lan_address_and_colours_are_the_style_tables(browser, serve):
+    from logitlab.viz.style import page_colors
+    from logitlab.web.app import create_app
+    from logitlab.web.hosts import links
+
+    # served on 127.0.0.1 as on 0.0.0.0 with a stand-in interface list
+    (share, _) = links("0.0.0.0", 8765, ["127.0.0.1", "192.168.7.20", "10.8.0.2"])
+    with serve(create_app(share=share)) as url:
+        context = browser.new_context(viewport=DESKTOP)
+        tab = Playground(context.new_page(), url).open("?lr=0.1")
+        link = tab.js("document.getElementById('share-link').href")
+        assert link == f"{share}?{urlsplit(tab.page.url).query}"
+        assert urlsplit(link).netloc == "192.168.7.20:8765" and "lr=0.1" in link
+        css = tab.js("""Object.fromEntries(['data', 'truth', 'mle', 'bce', 'mse'].map((k) =>
+            [k, getComputedStyle(document.documentElement).getPropertyValue('--' + k).trim()]))""")
+        assert css == page_colors()
+        assert tab.errors == []
+        context.close()

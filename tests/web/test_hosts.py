@@ -3,12 +3,14 @@ listens on, and --allow-host names; any other is a one-line 400 before any work.
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from fastapi.testclient import TestClient
 
 from logitlab.errors import ConfigError
 from logitlab.web.app import create_app
-from logitlab.web.hosts import Hosts, host_name
+from logitlab.web.hosts import Hosts, host_name, interface_addresses, lan_addresses, links
 
 FIT = {"train": {"epochs": 5}}
 
@@ -76,3 +78,36 @@ def test_a_malformed_allowed_host_is_refused_in_one_line(name):
     with pytest.raises(ConfigError, match="--allow-host must be a host name") as err:
         Hosts.serving("127.0.0.1", [name])
     assert "\n" not in str(err.value)
+
+
+# --- the links a class can open --------------------------------------------------------------
+
+#: A stand-in for this machine's interfaces: loopback, a class's Wi-Fi, a link-local one, a VPN.
+INTERFACES = ["127.0.0.1", "169.254.3.4", "192.168.7.20", "10.8.0.2", "192.168.7.20"]
+
+
+def test_lan_addresses_are_the_ones_another_machine_reaches():
+    assert lan_addresses(INTERFACES) == ["192.168.7.20", "10.8.0.2"]
+    assert lan_addresses(["127.0.0.1", "::1", "0.0.0.0", "not an address"]) == []
+
+
+@pytest.mark.parametrize(
+    ("bound", "expected"),
+    [
+        ("0.0.0.0", ["http://192.168.7.20:8765/", "http://10.8.0.2:8765/"]),
+        ("::", ["http://192.168.7.20:8765/", "http://10.8.0.2:8765/"]),
+        ("127.0.0.1", ["http://127.0.0.1:8765/"]),
+        ("::1", ["http://[::1]:8765/"]),
+    ],
+)
+def test_links_use_the_lan_address_on_every_interface(bound, expected):
+    assert links(bound, 8765, INTERFACES) == expected
+
+
+def test_links_without_a_lan_fall_back_to_this_machine():
+    assert links("0.0.0.0", 8765, ["127.0.0.1"]) == ["http://127.0.0.1:8765/"]
+
+
+def test_this_machines_addresses_are_addresses():
+    found = interface_addresses()
+    assert found and all(ipaddress.ip_address(a).version == 4 for a in found)

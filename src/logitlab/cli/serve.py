@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import errno
+import io
 import socket
+import threading
 
 NAME = "serve"
 HELP = (
@@ -39,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..config import check_int
     from ..errors import ConfigError
-    from ..web.hosts import Hosts
+    from ..web.hosts import Hosts, interface_addresses, links
 
     port = check_int("port", args.port, 1, 65535)
     try:
@@ -51,16 +53,48 @@ def run(args: argparse.Namespace) -> int:
                           "pip install 'logitlab[web]'") from None  # fmt: skip
     hosts = Hosts.serving(args.host, args.allow_host)
     listener = bind(args.host, port)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{shown}:{listener.getsockname()[1]}/"
-    print(f"logitlab playground: {url}  (Ctrl-C stops it)", flush=True)
+    urls = links(args.host, listener.getsockname()[1], interface_addresses())
+    config = uvicorn.Config(create_app(hosts=hosts, share=urls[0]), log_level="warning")
+    server = uvicorn.Server(config)
+    ended = threading.Event()
+    threading.Thread(target=_announce, args=(server, ended, args, urls), daemon=True).start()
+    try:
+        server.run(sockets=[listener])
+    finally:
+        ended.set()
+    return 0
+
+
+def _announce(server: object, ended: threading.Event, args: argparse.Namespace,
+              urls: list[str]) -> None:  # fmt: skip
+    """Print the banner once the server answers (uvicorn's `started`: the page's first load
+    made and the socket served), not while it warms up."""
+    while not server.started:
+        if ended.wait(0.05):
+            return
+    print(banner(args.host, urls), flush=True)
     if args.open:
         import webbrowser
 
-        webbrowser.open(url)
-    server = uvicorn.Server(uvicorn.Config(create_app(hosts=hosts), log_level="warning"))
-    server.run(sockets=[listener])
-    return 0
+        webbrowser.open(urls[0])
+
+
+def banner(host: str, urls: list[str]) -> str:
+    """What serve prints: the link, and on every interface the other LAN links, a QR code of
+    the first and a one-line warning."""
+    from ..web.hosts import WILDCARDS
+
+    lines = [f"logitlab playground: {urls[0]}  (Ctrl-C stops it)"]
+    if host.strip("[]") in WILDCARDS:
+        import segno
+
+        lines += [f"  also: {url}" for url in urls[1:]]
+        qr = io.StringIO()
+        segno.make(urls[0], error="l").terminal(out=qr, compact=True, border=1)
+        lines.append(qr.getvalue().rstrip("\n"))
+        lines.append(f"warning: --host {host} listens on every interface: anyone on this "
+                     "network can reach the page")  # fmt: skip
+    return "\n".join(lines)
 
 
 def bind(host: str, port: int) -> socket.socket:

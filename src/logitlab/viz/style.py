@@ -46,3 +46,12 @@ def path_label(loss: str) -> str:
 
 #: Legend label of a fitted curve -> its colour, so a fit has one colour everywhere.
 FIT_COLORS = {fit_label(loss): color for loss, color in LOSS_COLORS.items()}
+
+
+def page_colors() -> dict[str, str]:
+    """The table's colours as the playground's page draws them (CSS hex, GET /api/config):
+    the data, truth, MLE and each loss, so the page restates none of them."""
+    from matplotlib.colors import to_hex
+
+    named = {"data": DATA_COLOR, "truth": TRUTH_COLOR, "mle": MLE_COLOR, **LOSS_COLORS}
+    return {name: to_hex(color) for name, color in named.items()}

@@ -67,9 +67,14 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(limits: Limits | None = None, hosts: Hosts | None = None) -> FastAPI:
+def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
+               share: str | None = None) -> FastAPI:  # fmt: skip
     """The playground's app under `limits` (default Limits()), answering the Host names
-    `hosts` (default Hosts(): this machine's localhost names)."""
+    `hosts` (default Hosts(): this machine's localhost names); `share` is the base URL the
+    page's links use (serve's: a LAN address a student can reach; None: the page's own).
+
+    No /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the playground
+    loads nothing from elsewhere; the API's schema stays at /openapi.json."""
     limits, hosts = limits or Limits(), hosts or Hosts()
     worker = Worker(limits.max_queue)
     runs = Runs(worker, limits)
@@ -82,8 +87,9 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None) -> Fast
         await asyncio.to_thread(worker.close)
 
     app = FastAPI(title="logitlab playground", version=__version__, lifespan=lifespan,
-                  responses=REFUSALS)  # fmt: skip
+                  responses=REFUSALS, docs_url=None, redoc_url=None)  # fmt: skip
     app.state.limits, app.state.worker, app.state.runs = limits, worker, runs
+    app.state.share = share
     app.add_middleware(Bounds, limits=limits)
     app.add_middleware(HostCheck, hosts=hosts)  # the outermost: a foreign host costs nothing
     _add_error_handlers(app)
@@ -95,10 +101,11 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None) -> Fast
 
     @app.get("/api/config")
     async def get_config() -> dict:
-        """The lecture's defaults, the server's bounds, the shipped data sets."""
+        """The lecture's defaults, the server's bounds, the shipped data sets, the colours,
+        and the base URL of the page's share link."""
         if not config:  # an app run without its lifespan (a bare TestClient)
             config.update(await compute(lambda: config_body(limits)))
-        return config
+        return config | {"share": share}
 
     @app.post("/api/data")
     async def post_data(spec: DataSpec) -> JSONResponse:

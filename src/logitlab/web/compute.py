@@ -399,6 +399,7 @@ def ring_levels(values: np.ndarray) -> list[float]:
 def config_body(limits: Limits) -> dict:
     """GET /api/config: the lecture's defaults, the bounds, the shipped data sets."""
     from ..data.datasets import DATASETS
+    from ..viz.style import page_colors
 
     w0, w1 = lecture_window()
     return {
@@ -413,6 +414,7 @@ def config_body(limits: Limits) -> dict:
         "datasets": [dataset_info(name) for name in DATASETS],
         "optimizers": list(OPTIMIZERS),
         "losses": [*LOSSES, "both"],
+        "colors": page_colors(),
     }
 
 

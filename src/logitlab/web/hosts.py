@@ -10,7 +10,9 @@ any address of it is fine).
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from ..config import shown
@@ -71,3 +73,53 @@ def _is_address(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- the addresses a class can reach -------------------------------------------------------
+
+
+def interface_addresses() -> list[str]:
+    """This machine's IPv4 addresses, one per interface (Linux: SIOCGIFADDR on each of
+    socket.if_nameindex()), else the address outgoing traffic would leave from."""
+    import fcntl
+    import struct
+
+    found = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in socket.if_nameindex():
+            request = struct.pack("256s", name.encode()[:15])
+            try:
+                answer = fcntl.ioctl(probe.fileno(), 0x8915, request)  # SIOCGIFADDR
+            except OSError:  # an interface without an IPv4 address
+                continue
+            found.append(socket.inet_ntoa(answer[20:24]))
+        if not found:
+            with suppress(OSError):
+                probe.connect(("192.0.2.1", 9))  # TEST-NET-1: nothing is sent
+                found.append(probe.getsockname()[0])
+    return found
+
+
+def lan_addresses(addresses: Iterable[str]) -> list[str]:
+    """The addresses among `addresses` another machine can reach: not loopback, link-local,
+    unspecified or multicast; private ones (a class's network) first."""
+    reachable = []
+    for text in dict.fromkeys(addresses):
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        if not (address.is_loopback or address.is_link_local or address.is_unspecified
+                or address.is_multicast):  # fmt: skip
+            reachable.append(address)
+    return [str(a) for a in sorted(reachable, key=lambda a: (not a.is_private, a.version))]
+
+
+def links(bound: str, port: int, addresses: Iterable[str]) -> list[str]:
+    """The page's addresses for a server listening on bound:port: each LAN address when it
+    listens on every interface (none found: this machine's own), else bound itself."""
+    if bound.strip("[]") in WILDCARDS:
+        hosts = lan_addresses(addresses) or ["127.0.0.1"]
+    else:
+        hosts = [bound.strip("[]")]
+    return [f"http://{f'[{h}]' if ':' in h else h}:{port}/" for h in hosts]

@@ -4,8 +4,8 @@
 
 import { Frame, fitCanvas, heatImage, marker } from "./plot.js";
 
-// logitlab/viz/style.py's colours (Matplotlib's C0, red, black, C1, C2), one meaning everywhere.
-const COLORS = { data: "#1f77b4", truth: "#ff0000", mle: "#000000", bce: "#ff7f0e", mse: "#2ca02c" };
+// logitlab/viz/style.py's colours (data, truth, mle, bce, mse), from /api/config.
+let COLORS = null;
 const LOSSES = ["bce", "mse"];
 const LABELS = { bce: "BCE", mse: "MSE" };
 const FRAMES = 200; // trajectory points asked of the server per fit
@@ -135,7 +135,11 @@ function fromQuery(search) {
 }
 
 function saveUrl() {
-  history.replaceState(null, "", `${location.pathname}?${toQuery(pg.state)}`);
+  const query = toQuery(pg.state);
+  history.replaceState(null, "", `${location.pathname}?${query}`);
+  const link = `${pg.config.share ?? `${location.origin}/`}?${query}`;
+  $("share-link").href = link;
+  $("share-link").textContent = link;
 }
 
 function fillFeatures(set) {
@@ -806,10 +810,10 @@ function wire() {
   on("run-cancel", "click", () => cancelRun({ wait: true }));
   on("copy-link", "click", async () => {
     try {
-      await navigator.clipboard.writeText(location.href);
+      await navigator.clipboard.writeText($("share-link").href);
       $("share-status").textContent = "Link copied.";
     } catch {
-      $("share-status").textContent = `Copy this address: ${location.href}`;
+      $("share-status").textContent = "Copy the address above.";
     }
   });
   on("reset-lecture", "click", (event) => {
@@ -848,6 +852,10 @@ async function start() {
     return;
   }
   defaults = { data: clone(pg.config.defaults.data), train: clone(pg.config.defaults.train) };
+  COLORS = pg.config.colors;
+  for (const [name, color] of Object.entries(COLORS)) {
+    document.documentElement.style.setProperty(`--${name}`, color);
+  }
   $("dataset").replaceChildren(...pg.config.datasets.map((s) => new Option(s.name, s.name)));
   if (pg.config.datasets[0]) fillFeatures(pg.config.datasets[0]);
   $("upload-limit").textContent = `at most ${mb(pg.config.limits.max_upload_bytes)}`;
