@@ -1,0 +1,173 @@
+"""results.json, coefficients.csv and predictions.csv of a fit of any table (logitlab fit),
+in memory or in shares."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+
+from ..data.design import ModelSpec
+from ..stats.mle import MLEResult
+from ..studies.fit import Descent, TableFit
+from ..studies.sharded import ShardedFit
+from .common import provenance, to_record
+
+
+def _by_term(names: tuple[str, ...], values: object) -> dict[str, float]:
+    return dict(zip(names, map(float, np.asarray(values, dtype=float)), strict=True))
+
+
+def _descent(run: TableFit | ShardedFit, descent: Descent) -> dict:
+    """One gradient-descent fit: coefficients on both scales, distances to the MLE, verdict."""
+    names = run.mle.names
+    return {
+        "coef": _by_term(names, descent.params),
+        "standardised_coef": _by_term(names, descent.result.params),
+        "distance_to_mle": {
+            "max_abs": descent.max_abs,
+            "max_rel": descent.max_rel,
+            "max_abs_standardised": descent.max_abs_std,
+            "max_in_se": descent.max_se,
+        },
+        "engine": descent.result.engine,
+        "epochs": descent.result.epochs,
+        "final_loss": float(descent.result.final_loss),
+        "convergence": to_record(descent.result.convergence),
+    }
+
+
+def _fit_data(run: TableFit | ShardedFit, spec: ModelSpec, coding: tuple, used: int,
+              dropped: int) -> dict:  # fmt: skip
+    """results.json's "data" of `fit`: where the rows came from and how they were coded."""
+    table = isinstance(run, TableFit)
+    return {
+        "source": run.source,
+        "formula": spec.formula,
+        "target": spec.target,
+        "positive": spec.positive,
+        "negative": spec.negative,
+        "coding": list(coding),
+        "rows_in_table": used + dropped,
+        "rows_dropped_missing": dropped,
+        "rows_used": used,
+        "rows_held_out": int(run.held_out.sum()) if table else 0,
+        "rows_training": int(run.training.sum()) if table else used,
+        "test_size": run.test_size if table else None,
+        "split_seed": run.split_seed if table and run.test_size is not None else None,
+    }
+
+
+def _fit_mle(mle: MLEResult) -> dict:
+    """results.json's "mle" of `fit`: every statistic keyed by term name."""
+    table = mle.pred_table(0.5)
+    return {
+        "nobs": mle.nobs,
+        "loglik": mle.loglik,
+        "llnull": mle.llnull,
+        "llr": mle.llr,
+        "llr_df": mle.df_model,
+        "llr_pvalue": mle.llr_pvalue,
+        "aic": mle.aic,
+        "bic": mle.bic,
+        "prsquared": mle.prsquared,
+        "converged": mle.converged,
+        "iterations": mle.iterations,
+        "coefficients": mle.coefficient_table().rows(),
+        "odds_ratios": {
+            name: {"odds_ratio": row["estimate"], "lower": row["lower"], "upper": row["upper"]}
+            for name, row in mle.odds_ratios().rows().items()
+        },
+        "marginal_effects": mle.marginal_effects().rows(),
+        "pred_table": {
+            "threshold": 0.5,
+            "rows": "actual 0, actual 1",
+            "columns": "predicted 0, predicted 1",
+            "counts": table.astype(int).tolist(),
+        },
+        "hosmer_lemeshow": None if (hl := mle.hosmer_lemeshow()) is None else asdict(hl),
+    }
+
+
+def _fit_descent(run: TableFit | ShardedFit, names: tuple[str, ...]) -> dict:
+    """results.json's "gradient_descent" of `fit`: settings, standardisation, the fits."""
+    return {
+        "settings": None if run.train is None else to_record(run.train),
+        "standardisation": None
+        if run.scaling is None
+        else {
+            name: {"mean": float(m), "scale": float(s)}
+            for name, m, s in zip(names, run.scaling.mean, run.scaling.scale, strict=True)
+        },
+        "fits": {loss: _descent(run, d) for loss, d in run.descents.items()},
+        "note": run.descent_note or None,
+    }
+
+
+@to_record.register
+def _(run: TableFit) -> dict:
+    """results.json of `fit`: the data, the MLE with every statistic keyed by term name, the
+    descents beside it, the metrics per set of rows and the reading of the main effect."""
+    design = run.design
+    return {
+        "data": _fit_data(run, design.spec, design.coding, len(design.rows), design.dropped),
+        "mle": _fit_mle(run.mle),
+        "gradient_descent": _fit_descent(run, design.names),
+        "metrics": {rows: asdict(m) for rows, m in run.metrics.items()},
+        "reading": run.reading,
+        "provenance": provenance(run.seconds),
+    }
+
+
+@to_record.register
+def _(run: ShardedFit) -> dict:
+    """results.json of `fit` on a table read in shares: as a TableFit's without per-row
+    metrics, and how the rows were shared out ("sharded")."""
+    design = run.design
+    return {
+        "data": _fit_data(run, design.spec, design.coding, design.rows, design.dropped),
+        "mle": _fit_mle(run.mle),
+        "gradient_descent": _fit_descent(run, design.names),
+        "sharded": {
+            "workers": run.workers,
+            "chunk_rows": run.chunk_rows,
+            "rows_per_worker": list(design.rows_per_worker),
+            "rows": design.rows,
+            "dropped": design.dropped,
+        },
+        "reading": run.reading,
+        "provenance": provenance(run.seconds),
+    }
+
+
+def fit_coefficient_rows(run: TableFit | ShardedFit) -> list[dict]:
+    """coefficients.csv: one row per term, the MLE's coefficient, SE, z, p and interval, its
+    odds ratio with interval, and each descent's coefficient on the original scale."""
+    rows = []
+    ratios = run.mle.odds_ratios().rows()
+    for j, (name, row) in enumerate(run.mle.coefficient_table().rows().items()):
+        rows.append(
+            {
+                "term": name,
+                "coef": row["estimate"],
+                "se": row["se"],
+                "z": row["z"],
+                "p": row["p"],
+                "ci_lower": row["lower"],
+                "ci_upper": row["upper"],
+                "odds_ratio": ratios[name]["estimate"],
+                "or_lower": ratios[name]["lower"],
+                "or_upper": ratios[name]["upper"],
+            }
+            | {f"gd_{loss}": float(d.params[j]) for loss, d in run.descents.items()}
+        )
+    return rows
+
+
+def fit_prediction_rows(run: TableFit) -> list[dict]:
+    """predictions.csv: per used row, its position in the table, p-hat, the class at 0.5 and
+    whether it was held out."""
+    return [
+        {"row": int(r), "p_hat": float(p), "predicted": int(c), "held_out": bool(h)}
+        for r, p, c, h in zip(run.design.rows, run.p_hat, run.predicted, run.held_out, strict=True)
+    ]
