@@ -13,7 +13,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from logitlab import budget
 from logitlab.data.datasets import load_dataset
-from logitlab.data.design import ModelSpec, build_design, model_columns
+from logitlab.data.design import ModelSpec, build_design
 from logitlab.errors import ConfigError, DataError
 
 
@@ -314,14 +314,6 @@ def test_features_named_twice_among_100000_are_found_in_one_pass():
     with pytest.raises(ConfigError, match="features name c7 more than once"):
         build_design(frame, target="c0", features=[*names[1:], "c7"])
     assert time.perf_counter() - start < 5
-
-
-def test_model_columns_are_the_target_then_the_used_ones_in_table_order():
-    columns = ["a", "y", "b", "c", "d"]
-    assert model_columns(columns, formula="y ~ C(d) + np.log(b)") == ("y", "b", "d")
-    assert model_columns(columns, target="y", features=["c", "a"]) == ("y", "a", "c")
-    with pytest.raises(DataError, match="no column 'e'"):
-        model_columns(columns, formula="y ~ e")
 
 
 @pytest.fixture

@@ -213,7 +213,7 @@ def _table(args: argparse.Namespace, train: TrainConfig, fits: int) -> pandas.Da
     if args.data is None:
         return args.dataset
     from .. import budget
-    from ..data.design import model_columns
+    from ..data.formula import model_columns
     from ..data.tables import is_pipe, read_table, table_columns, table_size
 
     if is_pipe(Path(args.data)):  # read once, whole (max_bytes bounds it): no look before
@@ -313,7 +313,7 @@ def _first_checks(args: argparse.Namespace, workers: int, chunk_rows: int) -> No
     """Rank 0's checks before a fit on shards: the output folder, and what the fit will
     cost each worker (refused when it cannot fit, said when long)."""
     from .. import budget
-    from ..data.design import model_columns
+    from ..data.formula import model_columns
     from ..studies.sharded import open_table
 
     check_out_dir(args.out, args.force, inputs=[args.data])

@@ -1,15 +1,38 @@
-"""Checks at the edge of every fit: a design matrix, labels and feature names the model can use."""
+"""Checks at the edge of every fit: a design matrix, labels and feature names the model can
+use, and the columns of a table a formula reads.
+
+Columns a fit cannot use are refused here, named by their terms: non-finite, constant,
+duplicated, or a linear combination of the columns before them (collinear). The check is
+one pass over the design: the Gram matrix of the standardised columns, factored column by
+column (Cholesky), so a column whose variance the earlier ones explain is caught with them.
+A table's used columns are checked before any is coded: rows with a missing value, the
+kinds of value a column holds, the levels of a categorical one.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from ..config import FLOAT32_MAX
-from ..errors import DataError
+from ..config import FLOAT32_MAX, shown
+from ..errors import ConfigError, DataError
 from ..result import default_names
+from .formula import _factor_names, quote
+
+if TYPE_CHECKING:
+    import pandas
+
+#: How rows with a missing value in a used column are treated.
+MISSING = ("drop", "error")
+#: A column is collinear when the columns before it (and the intercept) explain all but this
+#: fraction of its variance: exact dependence leaves ~1e-15, real data far more.
+COLLINEAR_TOL = 1e-10
+#: Rows per block when the design is standardised and its Gram matrix accumulated.
+CHUNK_ROWS = 1 << 16
 
 
 def as_design(x: object, name: str = "X") -> torch.Tensor:
@@ -79,3 +102,252 @@ def check_names(names: Sequence[str] | None, d: int) -> tuple[str, ...]:
     if len(set(names)) != d:
         raise DataError(f"feature names must differ from each other, got {names}")
     return names
+
+
+def _check_frame(frame: object) -> pandas.DataFrame:
+    """A DataFrame with rows and distinct column names (a name picks one column)."""
+    import pandas
+
+    if not isinstance(frame, pandas.DataFrame):
+        raise DataError(f"the table must be a pandas DataFrame, got {type(frame).__name__}")
+    if len(frame) == 0:
+        raise DataError("the table has no rows")
+    twice = frame.columns[frame.columns.duplicated()].unique()
+    if len(twice):
+        raise DataError(f"the table has more than one column named {', '.join(map(repr, twice))}")
+    return frame
+
+
+def _check_missing(missing: object) -> str:
+    if missing not in MISSING:
+        raise ConfigError(f"missing must be one of {', '.join(MISSING)}, got {shown(missing)}")
+    return str(missing)
+
+
+def _complete_rows(
+    frame: pandas.DataFrame, columns: Sequence[str], missing: str
+) -> tuple[pandas.DataFrame, np.ndarray]:
+    """The rows with every used column present, as plain columns (_plain), and their
+    positions; DataError when a value is missing and missing="error", or when no row is left."""
+    columns = list(dict.fromkeys(columns))
+    gaps = frame[columns].isna().to_numpy()
+    absent = gaps.any(axis=1)
+    if not absent.any():
+        return _plain(frame[columns]), np.arange(len(frame))
+    if missing == "error":
+        col = int(np.flatnonzero(gaps.any(axis=0))[0])
+        count = int(gaps[:, col].sum())
+        first = int(np.flatnonzero(gaps[:, col])[0])
+        raise DataError(
+            f"column {columns[col]!r} has {count} missing value(s), the first in row {first}; "
+            "drop those rows (missing='drop') or fill them in"
+        )
+    rows = np.flatnonzero(~absent)
+    if len(rows) == 0:
+        worst = columns[int(gaps.sum(axis=0).argmax())]
+        raise DataError(
+            f"every row has a missing value in a used column (most in {worst!r}): no data left"
+        )
+    return _plain(frame[columns].iloc[rows]), rows
+
+
+def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
+    """The used columns, without missing values, as formulaic codes them: a nullable or
+    Arrow-backed column (convert_dtypes(), Parquet's) becomes the NumPy column of its values
+    (Int64 -> int64, boolean -> bool, string -> object); decimals become float64, and
+    true/false read with gaps (objects) bool, as they are read without. A column of
+    anything but numbers, true/false or text (bytes, dates, lists, records) is refused by
+    name here, before any work: no formula codes it, and no JSON record holds it."""
+    import pandas
+
+    changed = {}
+    for name in frame.columns:
+        column, dtype = frame[name], frame[name].dtype
+        if getattr(dtype, "na_value", None) is pandas.NA:
+            values = column.to_numpy(dtype=dtype.numpy_dtype if dtype.kind in "biuf" else object)
+            column = changed[name] = pandas.Series(values, index=column.index, name=name)
+        elif pandas.api.types.is_object_dtype(dtype):
+            kind = pandas.api.types.infer_dtype(column, skipna=True)
+            if kind in OBJECT_KINDS:
+                column = changed[name] = column.astype(OBJECT_KINDS[kind])
+        check_kind(column, name)
+    return frame.assign(**changed) if changed else frame
+
+
+#: Object columns of one kind of value, and the NumPy type they are read as.
+OBJECT_KINDS = {"decimal": np.float64, "boolean": np.bool_}
+
+
+#: What a used column may hold, as pandas infers the kind of its values ("mixed": text and
+#: numbers, unless a value is of another kind; then that value's type decides).
+ALLOWED_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean", "string",
+                 "mixed-integer", "mixed", "empty")  # fmt: skip
+
+
+#: How a refused kind is named in a message.
+KIND_WORDS = {
+    "bytes": "bytes (binary data)",
+    "datetime64": "dates or times", "datetime": "dates or times", "date": "dates",
+    "time": "times of day", "timedelta64": "durations", "timedelta": "durations",
+    "period": "periods (dates)", "interval": "intervals", "complex": "complex numbers",
+    "ndarray": "lists", "list": "lists", "tuple": "lists", "dict": "records (structs)",
+}  # fmt: skip
+
+
+def check_kind(column: pandas.Series, name: str) -> None:
+    """DataError naming a column that holds anything but numbers, true/false or text; a
+    categorical column is judged by its categories (build_design and the scan of a table
+    in shares both ask)."""
+    import pandas
+
+    values = column.cat.categories if isinstance(column.dtype, pandas.CategoricalDtype) else column
+    kind = pandas.api.types.infer_dtype(values, skipna=True)
+    if kind == "mixed":
+        odd = next((v for v in values if not isinstance(v, str | int | float | np.number)), None)
+        kind = kind if odd is None else type(odd).__name__
+    if kind not in ALLOWED_KINDS:
+        raise DataError(
+            f"column {name!r} holds {KIND_WORDS.get(kind, f'{kind} values')}, which a model "
+            "cannot use: its columns hold numbers, true/false or text; convert it or leave it out"
+        )
+
+
+def _python(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (JSON-safe)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _value_text(value: Any) -> str:
+    """A value for a message: floats to 6 digits, others as repr."""
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)
+
+
+def _sorted(values: Sequence[Any]) -> list[Any]:
+    try:
+        return sorted(values)
+    except TypeError:  # mixed kinds: by their text
+        return sorted(values, key=str)
+
+
+def _too_many_levels(what: str, count: int, max_levels: int) -> str:
+    return (
+        f"{what} has {count} levels, more than max_levels={max_levels} (each level is a column); "
+        "raise max_levels if it really is a factor"
+    )
+
+
+def _check_level_counts(
+    frame: pandas.DataFrame, rhs: Any, used: Sequence[str], max_levels: int
+) -> dict[str, int]:
+    """Refuse a categorical column with too many levels before any column is coded: text
+    columns, and the columns named inside C(). The levels of each such column."""
+    import pandas
+
+    in_c = {
+        v
+        for term in rhs
+        for factor in term.factors
+        if factor.expr.startswith("C(")
+        for v in _factor_names(factor)
+    }
+    counts = {}
+    for name in used:
+        series = frame[name]
+        if name in in_c or not (
+            pandas.api.types.is_numeric_dtype(series) or pandas.api.types.is_bool_dtype(series)
+        ):
+            count = counts[name] = series.nunique()
+            if count > max_levels:
+                raise DataError(_too_many_levels(f"column {name!r}", count, max_levels))
+    return counts
+
+
+def _check_levels(
+    frame: pandas.DataFrame, expr: str, levels: list, columns: Sequence[str], rows: np.ndarray
+) -> None:
+    """Refuse (naming the column) a value of a categorical column that the model has not
+    seen, when the factor is the column itself or C(column, ...)."""
+    for name in columns:
+        q = quote(name) if "`" not in name else name
+        if expr in (name, f"C({q})") or expr.startswith(f"C({q},"):
+            unseen = ~frame[name].isin(levels).to_numpy()
+            if unseen.any():
+                new = _sorted({_python(v) for v in frame[name][unseen]})
+                raise DataError(
+                    f"column {name!r} has level(s) the model has not seen: "
+                    f"{', '.join(map(repr, new[:5]))} (first in row {rows[unseen.argmax()]}); "
+                    f"it knows {', '.join(map(repr, levels[:10]))}"
+                )
+
+
+def _check_finite(x: np.ndarray, names: Sequence[str], rows: np.ndarray) -> None:
+    """DataError naming the first term that is NaN or infinite somewhere (np.log(0) ...)."""
+    bad = ~np.isfinite(x)
+    if bad.any():
+        col = int(np.flatnonzero(bad.any(axis=0))[0])
+        first = rows[int(np.flatnonzero(bad[:, col])[0])]
+        raise DataError(
+            f"term {names[col]!r} is NaN or infinite in {int(bad[:, col].sum())} row(s), "
+            f"the first being row {first} of the table"
+        )
+
+
+def check_columns(x: np.ndarray, names: Sequence[str], intercept: bool) -> None:
+    """Refuse, by name, a constant, duplicated or collinear column of the design x (n x k,
+    no intercept column; with an intercept, a constant column duplicates it)."""
+    k = x.shape[1]
+    low, high = x.min(axis=0), x.max(axis=0)
+    for j in range(k):
+        if low[j] == high[j] and (intercept or low[j] == 0):
+            what = "the intercept's" if intercept else "no"
+            raise DataError(
+                f"term {names[j]!r} is constant ({low[j]:g} in every row): it carries {what} "
+                "information; leave it out"
+            )
+    seen: dict[bytes, int] = {}
+    for j in range(k):
+        key = np.ascontiguousarray(x[:, j]).tobytes()
+        if key in seen:
+            raise DataError(f"terms {names[seen[key]]!r} and {names[j]!r} are the same column")
+        seen[key] = j
+    _check_collinear(x, names, intercept)
+
+
+def _gram(x: np.ndarray, intercept: bool) -> np.ndarray:
+    """The correlation-like Gram matrix of x's columns, centred when the model has an
+    intercept (which then takes up the mean), scaled to unit diagonal; one pass in blocks."""
+    n, k = x.shape
+    mean = x.mean(axis=0) if intercept else np.zeros(k)
+    gram = np.zeros((k, k))
+    for start in range(0, n, CHUNK_ROWS):
+        block = x[start : start + CHUNK_ROWS] - mean
+        gram += block.T @ block
+    scale = np.sqrt(np.diag(gram))
+    return gram / np.outer(scale, scale)
+
+
+def _check_collinear(x: np.ndarray, names: Sequence[str], intercept: bool) -> None:
+    """Factor the Gram matrix column by column; a column whose unexplained variance falls
+    below COLLINEAR_TOL is named with the earlier columns that explain it."""
+    gram = _gram(x, intercept)
+    k = len(names)
+    basis: list[int] = []
+    chol = np.zeros((k, k))
+    for j in range(k):
+        m = len(basis)
+        w = np.linalg.solve(chol[:m, :m], gram[basis, j]) if m else np.zeros(0)
+        rest = gram[j, j] - w @ w
+        if rest <= COLLINEAR_TOL:
+            coef = np.linalg.solve(chol[:m, :m].T, w) if m else np.zeros(0)
+            big = np.abs(coef) > 1e-6 * max(np.abs(coef).max(initial=0.0), 1e-300)
+            partners = [names[basis[i]] for i in np.flatnonzero(big)]
+            with_ = ", ".join(repr(p) for p in partners) + (
+                " and the intercept" if intercept else ""
+            )
+            raise DataError(
+                f"term {names[j]!r} is collinear with {with_}: a linear combination of them "
+                f"(all but {max(rest, 0):.1e} of its variance); leave one out"
+            )
+        chol[m, :m] = w
+        chol[m, m] = math.sqrt(rest)
+        basis.append(j)

@@ -1,19 +1,14 @@
-"""From a table to a design matrix with term names, and back again on new rows.
+"""From a table to a Design: the target coded 0/1, the formula's columns checked, and the
+ModelSpec that rebuilds the same columns on new rows.
 
-A formula ("grade ~ gpa + tuce + C(psi)") goes through formulaic, so C(), interactions,
-I() and transforms such as np.log(x) mean what they mean in R, statsmodels and formulaic,
-and the columns carry formulaic's names ("C(psi)[T.1]"). Target + features become such a
-formula, odd column names in backticks. Text columns are one-hot coded against their first
-level (treatment coding); the Design says so in plain notes.
+The formula goes through data.formula (formulaic: C(), interactions, I() and transforms
+mean what they mean in R and statsmodels, the columns carry formulaic's names); the columns
+pass data.checks (missing values, kinds, level counts, finite, constant, duplicated,
+collinear), each refusal naming its term.
 
 The target's two values become y = 0/1: the success (`positive`) is chosen, or else the
 larger of the two in sort order (1 over 0, True over False, "yes" over "no"). Rows with a
 missing value in a used column are dropped and counted, or refused (missing="error").
-
-Columns a fit cannot use are refused here, named by their terms: non-finite, constant,
-duplicated, or a linear combination of the columns before them (collinear). The check is
-one pass over the design: the Gram matrix of the standardised columns, factored column by
-column (Cholesky), so a column whose variance the earlier ones explain is caught with them.
 
 The ModelSpec keeps what rebuilds the same columns on new rows, JSON-safe: the right-hand
 side, the levels of every categorical factor (formulaic's encoder state, of which the
@@ -23,7 +18,6 @@ A model file holds a spec as data (data.modelfile reads it through an allow-list
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,21 +28,39 @@ import numpy as np
 from .. import budget
 from ..config import MAX_INT64, check_int, shown
 from ..errors import ConfigError, DataError
-from .tables import repeated
+from .checks import (
+    _check_finite,
+    _check_frame,
+    _check_level_counts,
+    _check_levels,
+    _check_missing,
+    _complete_rows,
+    _python,
+    _sorted,
+    _too_many_levels,
+    _value_text,
+    check_columns,
+    check_kind,  # noqa: F401 (data.shards' until it imports data.checks)
+)
+from .formula import (
+    _factor_names,  # noqa: F401 (data.shards' until it imports data.formula)
+    _first_line,
+    _formula_text,
+    _materialize,
+    _mismatch_warning,
+    _parse,
+    _require_columns,
+    _rhs_text,
+    _used_columns,
+    design_width,
+)
 
 if TYPE_CHECKING:
     import pandas
 
-#: How rows with a missing value in a used column are treated.
-MISSING = ("drop", "error")
 #: A categorical column with more levels than this is refused by default: each level is a
 #: column of the design, and hundreds of them usually mean an identifier, not a factor.
 DEFAULT_MAX_LEVELS = 50
-#: A column is collinear when the columns before it (and the intercept) explain all but this
-#: fraction of its variance: exact dependence leaves ~1e-15, real data far more.
-COLLINEAR_TOL = 1e-10
-#: Rows per block when the design is standardised and its Gram matrix accumulated.
-CHUNK_ROWS = 1 << 16
 INTERCEPT = "Intercept"
 #: The kinds of factor a spec may give (formulaic's Factor.Kind values logitlab codes).
 FACTOR_KINDS = ("numerical", "categorical")
@@ -310,284 +322,7 @@ def coded_spec(
     )
 
 
-# --- settings and the formula ----------------------------------------------------------
-
-
-def _check_frame(frame: object) -> pandas.DataFrame:
-    """A DataFrame with rows and distinct column names (a name picks one column)."""
-    import pandas
-
-    if not isinstance(frame, pandas.DataFrame):
-        raise DataError(f"the table must be a pandas DataFrame, got {type(frame).__name__}")
-    if len(frame) == 0:
-        raise DataError("the table has no rows")
-    twice = frame.columns[frame.columns.duplicated()].unique()
-    if len(twice):
-        raise DataError(f"the table has more than one column named {', '.join(map(repr, twice))}")
-    return frame
-
-
-def _check_missing(missing: object) -> str:
-    if missing not in MISSING:
-        raise ConfigError(f"missing must be one of {', '.join(MISSING)}, got {shown(missing)}")
-    return str(missing)
-
-
-def quote(name: str) -> str:
-    """A column name as a formula term: plain when it is a Python name, else in backticks."""
-    import keyword
-
-    if name.isidentifier() and not keyword.iskeyword(name):
-        return name
-    if "`" in name:
-        raise DataError(f"column {name!r} has a backtick in its name, which a formula cannot quote")
-    return f"`{name}`"
-
-
-def _formula_text(
-    frame: pandas.DataFrame,
-    formula: str | None,
-    target: str | None,
-    features: Sequence[str] | None,
-) -> str:
-    """The formula to use: the one given, or target ~ features written out."""
-    if formula is not None:
-        if target is not None or features is not None:
-            raise ConfigError("give either a formula or a target (and features), not both")
-        if not isinstance(formula, str) or not formula.strip():
-            raise ConfigError(f"formula must be a text like 'y ~ a + b', got {shown(formula)}")
-        return formula.strip()
-    if target is None:
-        raise ConfigError("give a formula ('y ~ a + b') or the target column")
-    if not isinstance(target, str):
-        raise ConfigError(f"target must be a column name, got {shown(target)}")
-    _require_columns(frame, (target,))
-    if features is None:
-        features = [c for c in frame.columns if c != target]
-    elif isinstance(features, str):
-        features = [features]
-    features = list(features)
-    if not features or not all(isinstance(f, str) for f in features):
-        raise ConfigError(f"features must be one or more column names, got {shown(features)}")
-    if target in features:
-        raise ConfigError(f"the target {target!r} cannot also be a feature")
-    twice = repeated(features)
-    if twice:
-        raise ConfigError(f"features name {', '.join(twice)} more than once")
-    _require_columns(frame, features)
-    return f"{quote(target)} ~ " + " + ".join(quote(f) for f in features)
-
-
-def model_columns(
-    columns: Sequence[str],
-    *,
-    formula: str | None = None,
-    target: str | None = None,
-    features: Sequence[str] | None = None,
-) -> tuple[str, ...]:
-    """The columns a model reads from a table with these `columns`: its target, then the
-    others in table order; ConfigError and DataError as build_design for a formula, target
-    or features that do not fit them. So a caller reads only these from a file."""
-    import pandas
-
-    empty = pandas.DataFrame(columns=list(columns))
-    formula = _formula_text(empty, formula, target, features)
-    target, rhs = _parse(formula, empty)
-    return (target, *_used_columns(rhs, empty, target))
-
-
-def _parse(formula: str, frame: pandas.DataFrame) -> tuple[str, Any]:
-    """(target column, formulaic right-hand side) of 'target ~ terms'; ConfigError with
-    formulaic's reason when it does not parse."""
-    from formulaic import Formula
-    from formulaic.formula import SimpleFormula
-
-    try:
-        parsed = Formula(formula)
-    except Exception as exc:  # formulaic's parser errors
-        raise ConfigError(f"formula {shown(formula)} does not parse: {_first_line(exc)}") from None
-    lhs, rhs = getattr(parsed, "lhs", None), getattr(parsed, "rhs", None)
-    if not isinstance(lhs, SimpleFormula) or not isinstance(rhs, SimpleFormula):
-        raise ConfigError(f"formula must read 'target ~ terms', got {shown(formula)}")
-    factors = [factor for term in lhs for factor in term.factors]
-    if len(factors) != 1 or factors[0].eval_method.value != "lookup":
-        raise ConfigError(
-            f"the left of the formula must be one column, the target, got {shown(str(lhs))}"
-        )
-    target = factors[0].expr
-    _require_columns(frame, (target,))
-    if any(target in _factor_names(factor) for term in rhs for factor in term.factors):
-        raise ConfigError(f"the target {target!r} cannot also be on the right of the formula")
-    return target, rhs
-
-
-def _rhs_text(rhs: Any, intercept: bool) -> str:
-    """formulaic's right-hand side written so that it parses back to the same terms: column
-    names quoted, Python factors in braces (str() of a formula quotes neither)."""
-
-    def factor(f: Any) -> str:
-        method = f.eval_method.value
-        return (
-            quote(f.expr)
-            if method == "lookup"
-            else f"{{{f.expr}}}"
-            if method == "python"
-            else f.expr
-        )
-
-    terms = [":".join(factor(f) for f in term.factors) for term in rhs]
-    return " + ".join(terms) + ("" if intercept else " - 1")
-
-
-def _used_columns(rhs: Any, frame: pandas.DataFrame, target: str) -> tuple[str, ...]:
-    """The table columns the right-hand side reads, in table order; DataError for a name
-    that is neither a column nor one of formulaic's (C, I, np, center, ...)."""
-    from formulaic.transforms import TRANSFORMS
-
-    needed = {name for term in rhs for factor in term.factors for name in _factor_names(factor)}
-    unknown = sorted(needed - set(frame.columns) - set(TRANSFORMS))
-    if unknown:
-        _require_columns(frame, unknown)
-    return tuple(c for c in frame.columns if c in needed and c != target)
-
-
-def _factor_names(factor: Any) -> set[str]:
-    """The names a factor reads as values. formulaic's required_variables misses the
-    arguments of stateful transforms (center(b) reads b), so Python factors are also read
-    here: every name in the expression that is not called as a function."""
-    import ast
-
-    from formulaic.utils.code import sanitize_variable_names
-
-    names = {str(v.root) for v in factor.required_variables if "value" in v.roles}
-    if factor.eval_method.value == "python":
-        aliases: dict[str, str] = {}
-        try:
-            tree = ast.parse(sanitize_variable_names(factor.expr, {}, aliases), mode="eval")
-        except SyntaxError:
-            return names  # formulaic's evaluation will say what is wrong
-        called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-        names |= {
-            aliases.get(node.id, node.id)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Name) and id(node) not in called
-        }
-    return names
-
-
-def _require_columns(frame: pandas.DataFrame, names: Sequence[str]) -> None:
-    """DataError naming the first name that is not a column, with (some of) the columns."""
-    columns = [str(c) for c in frame.columns]
-    for name in names:
-        if name not in frame.columns:
-            listed = ", ".join(map(repr, columns[:8])) + (
-                f", ... ({len(columns)} in all)" if len(columns) > 8 else ""
-            )
-            raise DataError(f"no column {name!r} in the table; its columns are {listed}")
-
-
-# --- rows, target, levels ----------------------------------------------------------------
-
-
-def _complete_rows(
-    frame: pandas.DataFrame, columns: Sequence[str], missing: str
-) -> tuple[pandas.DataFrame, np.ndarray]:
-    """The rows with every used column present, as plain columns (_plain), and their
-    positions; DataError when a value is missing and missing="error", or when no row is left."""
-    columns = list(dict.fromkeys(columns))
-    gaps = frame[columns].isna().to_numpy()
-    absent = gaps.any(axis=1)
-    if not absent.any():
-        return _plain(frame[columns]), np.arange(len(frame))
-    if missing == "error":
-        col = int(np.flatnonzero(gaps.any(axis=0))[0])
-        count = int(gaps[:, col].sum())
-        first = int(np.flatnonzero(gaps[:, col])[0])
-        raise DataError(
-            f"column {columns[col]!r} has {count} missing value(s), the first in row {first}; "
-            "drop those rows (missing='drop') or fill them in"
-        )
-    rows = np.flatnonzero(~absent)
-    if len(rows) == 0:
-        worst = columns[int(gaps.sum(axis=0).argmax())]
-        raise DataError(
-            f"every row has a missing value in a used column (most in {worst!r}): no data left"
-        )
-    return _plain(frame[columns].iloc[rows]), rows
-
-
-def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:
-    """The used columns, without missing values, as formulaic codes them: a nullable or
-    Arrow-backed column (convert_dtypes(), Parquet's) becomes the NumPy column of its values
-    (Int64 -> int64, boolean -> bool, string -> object); decimals become float64, and
-    true/false read with gaps (objects) bool, as they are read without. A column of
-    anything but numbers, true/false or text (bytes, dates, lists, records) is refused by
-    name here, before any work: no formula codes it, and no JSON record holds it."""
-    import pandas
-
-    changed = {}
-    for name in frame.columns:
-        column, dtype = frame[name], frame[name].dtype
-        if getattr(dtype, "na_value", None) is pandas.NA:
-            values = column.to_numpy(dtype=dtype.numpy_dtype if dtype.kind in "biuf" else object)
-            column = changed[name] = pandas.Series(values, index=column.index, name=name)
-        elif pandas.api.types.is_object_dtype(dtype):
-            kind = pandas.api.types.infer_dtype(column, skipna=True)
-            if kind in OBJECT_KINDS:
-                column = changed[name] = column.astype(OBJECT_KINDS[kind])
-        check_kind(column, name)
-    return frame.assign(**changed) if changed else frame
-
-
-#: Object columns of one kind of value, and the NumPy type they are read as.
-OBJECT_KINDS = {"decimal": np.float64, "boolean": np.bool_}
-#: What a used column may hold, as pandas infers the kind of its values ("mixed": text and
-#: numbers, unless a value is of another kind; then that value's type decides).
-ALLOWED_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean", "string",
-                 "mixed-integer", "mixed", "empty")  # fmt: skip
-#: How a refused kind is named in a message.
-KIND_WORDS = {
-    "bytes": "bytes (binary data)",
-    "datetime64": "dates or times", "datetime": "dates or times", "date": "dates",
-    "time": "times of day", "timedelta64": "durations", "timedelta": "durations",
-    "period": "periods (dates)", "interval": "intervals", "complex": "complex numbers",
-    "ndarray": "lists", "list": "lists", "tuple": "lists", "dict": "records (structs)",
-}  # fmt: skip
-
-
-def check_kind(column: pandas.Series, name: str) -> None:
-    """DataError naming a column that holds anything but numbers, true/false or text; a
-    categorical column is judged by its categories (build_design and the scan of a table
-    in shares both ask)."""
-    import pandas
-
-    values = column.cat.categories if isinstance(column.dtype, pandas.CategoricalDtype) else column
-    kind = pandas.api.types.infer_dtype(values, skipna=True)
-    if kind == "mixed":
-        odd = next((v for v in values if not isinstance(v, str | int | float | np.number)), None)
-        kind = kind if odd is None else type(odd).__name__
-    if kind not in ALLOWED_KINDS:
-        raise DataError(
-            f"column {name!r} holds {KIND_WORDS.get(kind, f'{kind} values')}, which a model "
-            "cannot use: its columns hold numbers, true/false or text; convert it or leave it out"
-        )
-
-
-def _python(value: Any) -> Any:
-    """A NumPy scalar as the Python value it holds (JSON-safe)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _value_text(value: Any) -> str:
-    """A value for a message: floats to 6 digits, others as repr."""
-    return f"{value:.6g}" if isinstance(value, float) else repr(value)
-
-
-def _sorted(values: Sequence[Any]) -> list[Any]:
-    try:
-        return sorted(values)
-    except TypeError:  # mixed kinds: by their text
-        return sorted(values, key=str)
+# --- target and levels -------------------------------------------------------------------
 
 
 def _code_target(
@@ -634,50 +369,6 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _too_many_levels(what: str, count: int, max_levels: int) -> str:
-    return (
-        f"{what} has {count} levels, more than max_levels={max_levels} (each level is a column); "
-        "raise max_levels if it really is a factor"
-    )
-
-
-def _check_level_counts(
-    frame: pandas.DataFrame, rhs: Any, used: Sequence[str], max_levels: int
-) -> dict[str, int]:
-    """Refuse a categorical column with too many levels before any column is coded: text
-    columns, and the columns named inside C(). The levels of each such column."""
-    import pandas
-
-    in_c = {
-        v
-        for term in rhs
-        for factor in term.factors
-        if factor.expr.startswith("C(")
-        for v in _factor_names(factor)
-    }
-    counts = {}
-    for name in used:
-        series = frame[name]
-        if name in in_c or not (
-            pandas.api.types.is_numeric_dtype(series) or pandas.api.types.is_bool_dtype(series)
-        ):
-            count = counts[name] = series.nunique()
-            if count > max_levels:
-                raise DataError(_too_many_levels(f"column {name!r}", count, max_levels))
-    return counts
-
-
-def design_width(rhs: Any, levels: Mapping[str, int]) -> int:
-    """About the columns the right-hand side codes, the intercept's included, from the
-    `levels` of each categorical column (before coding them, which this bounds): per term
-    the product of its factors' widths, a factor as wide as the most levels it reads."""
-
-    def width(factor: Any) -> int:
-        return max((levels.get(name, 1) for name in _factor_names(factor)), default=1)
-
-    return sum(math.prod(width(factor) for factor in term.factors) for term in rhs)
-
-
 def _levels(encoder_state: Mapping[str, Any]) -> dict[str, list]:
     """The categories of each categorical factor, as JSON-safe values."""
     return {
@@ -685,115 +376,6 @@ def _levels(encoder_state: Mapping[str, Any]) -> dict[str, list]:
         for expr, (kind, state) in encoder_state.items()
         if kind.value == "categorical" and "categories" in state
     }
-
-
-def _materialize(rhs: Any, frame: pandas.DataFrame) -> Any:
-    """formulaic's model matrix of the right-hand side (float64, every row kept)."""
-    try:
-        with np.errstate(all="ignore"):  # np.log(0) and such: refused, named, after
-            return rhs.get_model_matrix(frame, na_action="ignore", output="numpy")
-    except Exception as exc:  # formulaic's evaluation and encoding errors
-        raise DataError(f"cannot build the formula's columns: {_first_line(exc)}") from None
-
-
-def _check_levels(
-    frame: pandas.DataFrame, expr: str, levels: list, columns: Sequence[str], rows: np.ndarray
-) -> None:
-    """Refuse (naming the column) a value of a categorical column that the model has not
-    seen, when the factor is the column itself or C(column, ...)."""
-    for name in columns:
-        q = quote(name) if "`" not in name else name
-        if expr in (name, f"C({q})") or expr.startswith(f"C({q},"):
-            unseen = ~frame[name].isin(levels).to_numpy()
-            if unseen.any():
-                new = _sorted({_python(v) for v in frame[name][unseen]})
-                raise DataError(
-                    f"column {name!r} has level(s) the model has not seen: "
-                    f"{', '.join(map(repr, new[:5]))} (first in row {rows[unseen.argmax()]}); "
-                    f"it knows {', '.join(map(repr, levels[:10]))}"
-                )
-
-
-def _mismatch_warning() -> type[Warning]:
-    from formulaic.errors import DataMismatchWarning
-
-    return DataMismatchWarning
-
-
-# --- the columns ---------------------------------------------------------------------------
-
-
-def _check_finite(x: np.ndarray, names: Sequence[str], rows: np.ndarray) -> None:
-    """DataError naming the first term that is NaN or infinite somewhere (np.log(0) ...)."""
-    bad = ~np.isfinite(x)
-    if bad.any():
-        col = int(np.flatnonzero(bad.any(axis=0))[0])
-        first = rows[int(np.flatnonzero(bad[:, col])[0])]
-        raise DataError(
-            f"term {names[col]!r} is NaN or infinite in {int(bad[:, col].sum())} row(s), "
-            f"the first being row {first} of the table"
-        )
-
-
-def check_columns(x: np.ndarray, names: Sequence[str], intercept: bool) -> None:
-    """Refuse, by name, a constant, duplicated or collinear column of the design x (n x k,
-    no intercept column; with an intercept, a constant column duplicates it)."""
-    k = x.shape[1]
-    low, high = x.min(axis=0), x.max(axis=0)
-    for j in range(k):
-        if low[j] == high[j] and (intercept or low[j] == 0):
-            what = "the intercept's" if intercept else "no"
-            raise DataError(
-                f"term {names[j]!r} is constant ({low[j]:g} in every row): it carries {what} "
-                "information; leave it out"
-            )
-    seen: dict[bytes, int] = {}
-    for j in range(k):
-        key = np.ascontiguousarray(x[:, j]).tobytes()
-        if key in seen:
-            raise DataError(f"terms {names[seen[key]]!r} and {names[j]!r} are the same column")
-        seen[key] = j
-    _check_collinear(x, names, intercept)
-
-
-def _gram(x: np.ndarray, intercept: bool) -> np.ndarray:
-    """The correlation-like Gram matrix of x's columns, centred when the model has an
-    intercept (which then takes up the mean), scaled to unit diagonal; one pass in blocks."""
-    n, k = x.shape
-    mean = x.mean(axis=0) if intercept else np.zeros(k)
-    gram = np.zeros((k, k))
-    for start in range(0, n, CHUNK_ROWS):
-        block = x[start : start + CHUNK_ROWS] - mean
-        gram += block.T @ block
-    scale = np.sqrt(np.diag(gram))
-    return gram / np.outer(scale, scale)
-
-
-def _check_collinear(x: np.ndarray, names: Sequence[str], intercept: bool) -> None:
-    """Factor the Gram matrix column by column; a column whose unexplained variance falls
-    below COLLINEAR_TOL is named with the earlier columns that explain it."""
-    gram = _gram(x, intercept)
-    k = len(names)
-    basis: list[int] = []
-    chol = np.zeros((k, k))
-    for j in range(k):
-        m = len(basis)
-        w = np.linalg.solve(chol[:m, :m], gram[basis, j]) if m else np.zeros(0)
-        rest = gram[j, j] - w @ w
-        if rest <= COLLINEAR_TOL:
-            coef = np.linalg.solve(chol[:m, :m].T, w) if m else np.zeros(0)
-            big = np.abs(coef) > 1e-6 * max(np.abs(coef).max(initial=0.0), 1e-300)
-            partners = [names[basis[i]] for i in np.flatnonzero(big)]
-            with_ = ", ".join(repr(p) for p in partners) + (
-                " and the intercept" if intercept else ""
-            )
-            raise DataError(
-                f"term {names[j]!r} is collinear with {with_}: a linear combination of them "
-                f"(all but {max(rest, 0):.1e} of its variance); leave one out"
-            )
-        chol[m, :m] = w
-        chol[m, m] = math.sqrt(rest)
-        basis.append(j)
 
 
 # --- notes and JSON ----------------------------------------------------------------------
@@ -839,15 +421,6 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value
-
-
-def _first_line(exc: BaseException) -> str:
-    """An exception's message on one line, without formulaic's terminal colours."""
-    import re
-
-    text = re.sub(r"\x1b\[[0-9;]*m|[⧛⧚]", "", str(exc)).strip().splitlines()
-    line = text[0].strip() if text else type(exc).__name__
-    return line if len(line) <= 200 else line[:197] + "..."
 
 
 def _is_scalar(value: object) -> bool:

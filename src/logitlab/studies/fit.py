@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config import TrainConfig, check_batch_size, check_losses, shown
-from ..data.design import DEFAULT_MAX_LEVELS, Design, ModelSpec, build_design, check_columns
+from ..data.checks import check_columns
+from ..data.design import DEFAULT_MAX_LEVELS, Design, ModelSpec, build_design
 from ..errors import ConfigError, DataError
 from ..model import probabilities
 from ..result import INTERCEPT, FitResult
