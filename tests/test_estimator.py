@@ -18,7 +18,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from logitlab import LogisticRegressionGD
 from logitlab.config import TrainConfig
 from logitlab.engines import fit
-from logitlab.errors import ConfigError, DataError, DivergenceError, SeparationError
+from logitlab.errors import (
+    ConfigError,
+    DataError,
+    DivergenceError,
+    SeparationError,
+    SeparationWarning,
+)
 
 # Many of these data sets (scikit-learn's checks among them) happen to be separable; that
 # warning has its own test below, so it does not clutter the others.
@@ -364,3 +370,19 @@ def test_the_default_step_learns_where_the_lectures_diverges(two_features):
     ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
     # 10,000 plain steps on columns whose curvatures differ ~1,200-fold: near the MLE, not on it
     np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=0.05)
+
+
+def test_cross_validation_on_separable_data_warns_once_per_fit_in_one_short_line():
+    """A grid search fits 2 x 3 folds and the refit: seven warnings, each naming the
+    separating direction by its largest few terms, not by all 31."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 30))
+    y = (X @ rng.normal(size=30) > 0).astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GridSearchCV(LogisticRegressionGD(epochs=20), {"lr": [0.05, 0.5]}, cv=3).fit(X, y)
+    messages = [str(w.message) for w in caught if issubclass(w.category, SeparationWarning)]
+    assert len(messages) == 2 * 3 + 1
+    for message in messages:
+        assert "\n" not in message and len(message) < 320, message
+        assert re.search(r"\(and \d+ more terms\) is > 0 for every y = 1", message), message

@@ -56,3 +56,10 @@ def test_a_working_set_of_rows_gives_the_full_linear_programs_verdict(seed, monk
 def test_a_direction_is_one_line_whatever_the_names():
     text = direction_text(np.array([1.0, -0.5, 1e-12]), ["a", "line\nbreak", "c"], 1e-9)
     assert text == "1*a - 0.5*'line\\nbreak'"
+
+
+def test_a_long_direction_shows_its_largest_terms_and_counts_the_rest():
+    direction = np.array([0.1, -1.0, 0.2, 0.9, 0.0, 0.3, -0.8, 0.05, 0.7])
+    names = [f"x{j}" for j in range(9)]
+    text = direction_text(direction, names, 1e-9)
+    assert text == "-1*x1 + 0.9*x3 + 0.3*x5 - 0.8*x6 + 0.7*x8 (and 3 more terms)"

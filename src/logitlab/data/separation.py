@@ -17,6 +17,9 @@ WORKING_ROWS = 20_000
 #: A row contradicts a direction when s_i x_i'b < -VIOLATION (unit-scaled columns, |b| <= 1:
 #: the linear program's own feasibility tolerance).
 VIOLATION = 1e-7
+#: A direction is named by at most this many terms, its largest, and how many more it has:
+#: a message on one readable line, even for a design of hundreds of columns.
+SHOWN_TERMS = 5
 
 
 def separation_of(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> str | None:
@@ -113,12 +116,17 @@ def _grown(rows: np.ndarray, wrong: np.ndarray, margins: np.ndarray) -> np.ndarr
 
 def direction_text(direction: np.ndarray, names: Sequence[str], smallest: float) -> str:
     """A direction in coefficient space as a linear form, scaled so its largest weight is 1:
-    '0.5*x1 - 1*x2' (weights below `smallest` after scaling left out); a name that does not
+    '0.5*x1 - 1*x2' (weights below `smallest` after scaling left out); past SHOWN_TERMS
+    terms, the largest of them in column order and "(and N more terms)". A name that does not
     print as itself (a line break in a column's name) in quotes, so the text is one line."""
     direction = direction / np.abs(direction).max()
+    kept = np.flatnonzero(np.abs(direction) > smallest)
+    shown = np.sort(kept[np.argsort(-np.abs(direction[kept]), kind="stable")[:SHOWN_TERMS]])
     terms = " ".join(
-        f"{'+' if b >= 0 else '-'} {abs(b):.3g}*{name if name.isprintable() else repr(name)}"
-        for b, name in zip(direction, names, strict=True)
-        if abs(b) > smallest
+        f"{'+' if direction[j] >= 0 else '-'} {abs(direction[j]):.3g}*"
+        f"{names[j] if names[j].isprintable() else repr(names[j])}"
+        for j in shown
     )
+    more = len(kept) - len(shown)
+    terms += f" (and {more:,} more terms)" if more else ""
     return terms[2:] if terms.startswith("+ ") else "-" + terms[2:]
