@@ -599,3 +599,25 @@ def test_config_gives_the_share_links_base(client):
     bare = TestClient(create_app(share=share), base_url=LOCAL)  # no lifespan: no warm-up
     assert bare.get("/api/config").json()["share"] == share
     assert client.get("/api/config").json()["share"] is None
+
+
+def test_orders_are_the_fused_engines_and_bounded(client):
+    from logitlab.engines.batch import shuffled_orders
+
+    answer = client.post("/api/orders", json={"n": 50, "epochs": 4, "shuffle_seed": 7})
+    assert answer.status_code == 200
+    drawn = shuffled_orders(50, 7)
+    expected = np.stack([next(drawn) for _ in range(4)])
+    np.testing.assert_array_equal(np.frombuffer(answer.content, "<i4").reshape(4, 50), expected)
+    max_values = Limits().max_order_values
+    too_many = {"n": 1000, "epochs": max_values // 1000 + 1}
+    refused(client.post("/api/orders", json=too_many), 400, "max_order_values")
+
+
+def test_config_gives_the_descents_constants(client):
+    from logitlab.engines import fused
+
+    descent = client.get("/api/config").json()["descent"]
+    assert descent["exp2"] == [float(c) for c in fused.EXP2_POLY]
+    assert descent["logit_limit"] == logitlab.result.LOGIT_LIMIT
+    np.testing.assert_array_equal(descent["start"], initial_params(43052, 1))

@@ -38,6 +38,7 @@ from .compute import (
     load_data,
     plan_fit,
     run_fit,
+    shuffle_orders,
     too_large,
     upload_data,
     warm,
@@ -46,7 +47,7 @@ from .hosts import Hosts
 from .limits import Limits, Refused, TooLarge
 from .runs import CANCELLED, DONE, Runs
 from .runs import ERROR as FAILED
-from .schemas import DataSpec, FitRequest, LandscapeRequest
+from .schemas import DataSpec, FitRequest, LandscapeRequest, OrdersRequest
 from .uploads import multipart_file
 from .worker import Worker
 
@@ -144,6 +145,14 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
             return landscape(load_data(request.data, limits), request, limits)
 
         return JSONResponse(await compute(job))
+
+    @app.post("/api/orders", response_class=Response,
+              responses={200: {"content": {"application/octet-stream": {}}}})  # fmt: skip
+    async def post_orders(request: OrdersRequest) -> Response:
+        """The fused engine's mini-batch orders (epochs x n, int32), for the page's descent."""
+        orders = await compute(lambda: shuffle_orders(request.n, request.shuffle_seed,
+                                                      request.epochs, limits))  # fmt: skip
+        return Response(orders, media_type="application/octet-stream")
 
     @app.post("/api/runs", status_code=202)
     async def post_run(request: FitRequest) -> dict:

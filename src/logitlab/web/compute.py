@@ -415,7 +415,42 @@ def config_body(limits: Limits) -> dict:
         "optimizers": list(OPTIMIZERS),
         "losses": [*LOSSES, "both"],
         "colors": page_colors(),
+        "descent": descent_constants(),
     }
+
+
+def descent_constants() -> dict:
+    """What the page's port of the fused descent (static/descent.js) takes from the engine,
+    so it restates none of it: the exp and log1p polynomials, exp's clamp, log2(e) in
+    float32, the divergence rule's logit limit and the lecture net's start."""
+    from ..engines import fused
+    from ..model import initial_params
+    from ..result import LOGIT_LIMIT
+
+    return {
+        "exp2": [float(c) for c in fused.EXP2_POLY],
+        "log1p": [float(c) for c in fused.LOG1P_POLY],
+        "exp_limit": float(fused.EXP_LIMIT),
+        "log2e": float(fused.LOG2E),
+        "logit_limit": LOGIT_LIMIT,
+        "start": initial_params(LECTURE_INIT_SEED, 1).astype(float).tolist(),
+    }
+
+
+def shuffle_orders(n: int, seed: int, epochs: int, limits: Limits) -> bytes:
+    """POST /api/orders: the order in which the fused engine's mini-batches visit n points in
+    each of `epochs` epochs (engines.batch.shuffled_orders: torch's generator, which the page
+    cannot replay), as little-endian int32, epochs x n; at most max_order_values of them."""
+    from ..engines.batch import shuffled_orders
+
+    n = check_int("n", n, 2, limits.max_n)
+    epochs = check_int("epochs", epochs, 1, limits.max_epochs)
+    seed = check_int("shuffle_seed", seed, 0)
+    if n * epochs > limits.max_order_values:
+        raise ConfigError(f"n x epochs = {n * epochs:,} orders is above max_order_values = "
+                          f"{limits.max_order_values:,}")  # fmt: skip
+    drawn = shuffled_orders(n, seed)
+    return np.stack([next(drawn) for _ in range(epochs)]).astype("<i4").tobytes()
 
 
 #: The diagrams the page may ask for.

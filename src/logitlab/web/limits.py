@@ -44,6 +44,8 @@ class Limits:
     max_grid: int = 201
     #: largest |w0|, |w1| a landscape's window may reach
     max_window: int = 1000
+    #: mini-batch orders (points x epochs) one POST /api/orders may ask for: 8 MB of int32
+    max_order_values: int = 2_000_000
     #: trajectory points of a fit are at most frames + 1
     max_frames: int = 1000
     max_upload_bytes: int = 1_000_000

@@ -82,3 +82,11 @@ class LandscapeRequest(_Spec):
     grid: int = 61
     w0: tuple[float, float] = (-6.0, 4.0)
     w1: tuple[float, float] = (-5.0, 15.0)
+
+
+class OrdersRequest(_Spec):
+    """POST /api/orders: the mini-batch orders of n points over epochs, under shuffle_seed."""
+
+    n: int
+    epochs: int
+    shuffle_seed: int = 0
