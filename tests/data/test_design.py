@@ -13,7 +13,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from logitlab import budget
 from logitlab.data.datasets import load_dataset
-from logitlab.data.design import ModelSpec, build_design
+from logitlab.data.design import ModelSpec, build_design, coding_notes, match_positive
 from logitlab.errors import ConfigError, DataError
 
 
@@ -335,3 +335,18 @@ def test_the_one_hot_design_is_counted_before_it_is_coded(many_levels, monkeypat
     with pytest.raises(ConfigError, match="coding this table would need ~") as caught:
         build_design(many_levels, target="y", max_levels=200_000)
     assert "max_levels" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_match_positive_reads_a_value_as_typed():
+    assert match_positive("1", [0.0, 1.0], "y") == 1.0
+    assert match_positive("TRUE", [False, True], "y") is True
+    with pytest.raises(DataError, match="positive must be 'no' or 'yes'"):
+        match_positive("maybe", ["no", "yes"], "y")
+
+
+def test_coding_notes_say_how_each_value_became_a_number(table):
+    design = build_design(table.assign(t=table["a"] > 3), formula="y ~ g + t")
+    notes = coding_notes(design.spec, table.assign(t=table["a"] > 3), ("g", "t"))
+    assert notes == design.coding
+    assert notes[0] == "y: success is 1 (coded 1), 0 is 0"
+    assert any(note.startswith("g: categorical, 0/1 columns against") for note in notes)

@@ -21,7 +21,7 @@ import torch
 from ..config import FLOAT32_MAX, shown
 from ..errors import ConfigError, DataError
 from ..result import default_names
-from .formula import _factor_names, quote
+from .formula import categorical_columns, quote
 
 if TYPE_CHECKING:
     import pandas
@@ -104,7 +104,7 @@ def check_names(names: Sequence[str] | None, d: int) -> tuple[str, ...]:
     return names
 
 
-def _check_frame(frame: object) -> pandas.DataFrame:
+def check_frame(frame: object) -> pandas.DataFrame:
     """A DataFrame with rows and distinct column names (a name picks one column)."""
     import pandas
 
@@ -118,13 +118,13 @@ def _check_frame(frame: object) -> pandas.DataFrame:
     return frame
 
 
-def _check_missing(missing: object) -> str:
+def check_missing(missing: object) -> str:
     if missing not in MISSING:
         raise ConfigError(f"missing must be one of {', '.join(MISSING)}, got {shown(missing)}")
     return str(missing)
 
 
-def _complete_rows(
+def complete_rows(
     frame: pandas.DataFrame, columns: Sequence[str], missing: str
 ) -> tuple[pandas.DataFrame, np.ndarray]:
     """The rows with every used column present, as plain columns (_plain), and their
@@ -212,44 +212,38 @@ def check_kind(column: pandas.Series, name: str) -> None:
         )
 
 
-def _python(value: Any) -> Any:
+def python_value(value: Any) -> Any:
     """A NumPy scalar as the Python value it holds (JSON-safe)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _value_text(value: Any) -> str:
+def value_text(value: Any) -> str:
     """A value for a message: floats to 6 digits, others as repr."""
     return f"{value:.6g}" if isinstance(value, float) else repr(value)
 
 
-def _sorted(values: Sequence[Any]) -> list[Any]:
+def sorted_values(values: Sequence[Any]) -> list[Any]:
     try:
         return sorted(values)
     except TypeError:  # mixed kinds: by their text
         return sorted(values, key=str)
 
 
-def _too_many_levels(what: str, count: int, max_levels: int) -> str:
+def too_many_levels(what: str, count: int, max_levels: int) -> str:
     return (
         f"{what} has {count} levels, more than max_levels={max_levels} (each level is a column); "
         "raise max_levels if it really is a factor"
     )
 
 
-def _check_level_counts(
+def check_level_counts(
     frame: pandas.DataFrame, rhs: Any, used: Sequence[str], max_levels: int
 ) -> dict[str, int]:
     """Refuse a categorical column with too many levels before any column is coded: text
     columns, and the columns named inside C(). The levels of each such column."""
     import pandas
 
-    in_c = {
-        v
-        for term in rhs
-        for factor in term.factors
-        if factor.expr.startswith("C(")
-        for v in _factor_names(factor)
-    }
+    in_c = categorical_columns(rhs)
     counts = {}
     for name in used:
         series = frame[name]
@@ -258,11 +252,11 @@ def _check_level_counts(
         ):
             count = counts[name] = series.nunique()
             if count > max_levels:
-                raise DataError(_too_many_levels(f"column {name!r}", count, max_levels))
+                raise DataError(too_many_levels(f"column {name!r}", count, max_levels))
     return counts
 
 
-def _check_levels(
+def check_levels(
     frame: pandas.DataFrame, expr: str, levels: list, columns: Sequence[str], rows: np.ndarray
 ) -> None:
     """Refuse (naming the column) a value of a categorical column that the model has not
@@ -272,7 +266,7 @@ def _check_levels(
         if expr in (name, f"C({q})") or expr.startswith(f"C({q},"):
             unseen = ~frame[name].isin(levels).to_numpy()
             if unseen.any():
-                new = _sorted({_python(v) for v in frame[name][unseen]})
+                new = sorted_values({python_value(v) for v in frame[name][unseen]})
                 raise DataError(
                     f"column {name!r} has level(s) the model has not seen: "
                     f"{', '.join(map(repr, new[:5]))} (first in row {rows[unseen.argmax()]}); "
@@ -280,7 +274,7 @@ def _check_levels(
                 )
 
 
-def _check_finite(x: np.ndarray, names: Sequence[str], rows: np.ndarray) -> None:
+def check_finite(x: np.ndarray, names: Sequence[str], rows: np.ndarray) -> None:
     """DataError naming the first term that is NaN or infinite somewhere (np.log(0) ...)."""
     bad = ~np.isfinite(x)
     if bad.any():

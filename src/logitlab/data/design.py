@@ -29,30 +29,28 @@ from .. import budget
 from ..config import MAX_INT64, check_int, shown
 from ..errors import ConfigError, DataError
 from .checks import (
-    _check_finite,
-    _check_frame,
-    _check_level_counts,
-    _check_levels,
-    _check_missing,
-    _complete_rows,
-    _python,
-    _sorted,
-    _too_many_levels,
-    _value_text,
     check_columns,
-    check_kind,  # noqa: F401 (data.shards' until it imports data.checks)
+    check_finite,
+    check_frame,
+    check_level_counts,
+    check_levels,
+    check_missing,
+    complete_rows,
+    python_value,
+    sorted_values,
+    too_many_levels,
+    value_text,
 )
 from .formula import (
-    _factor_names,  # noqa: F401 (data.shards' until it imports data.formula)
-    _first_line,
-    _formula_text,
-    _materialize,
-    _mismatch_warning,
-    _parse,
-    _require_columns,
-    _rhs_text,
-    _used_columns,
     design_width,
+    first_line,
+    formula_text,
+    materialize,
+    mismatch_warning,
+    parse_formula,
+    require_columns,
+    rhs_text,
+    used_columns,
 )
 
 if TYPE_CHECKING:
@@ -151,22 +149,22 @@ class ModelSpec:
         self, frame: pandas.DataFrame, *, missing: str = "error"
     ) -> tuple[np.ndarray, np.ndarray]:
         """design() that may drop rows with missing values: (X, positions of kept rows)."""
-        frame = _check_frame(frame)
-        missing = _check_missing(missing)
-        _require_columns(frame, self.columns)
-        kept, rows = _complete_rows(frame, self.columns, missing)
+        frame = check_frame(frame)
+        missing = check_missing(missing)
+        require_columns(frame, self.columns)
+        kept, rows = complete_rows(frame, self.columns, missing)
         for expr, state in self.factors.items():
             if "levels" in state:
-                _check_levels(kept, expr, state["levels"], self.columns, rows)
+                check_levels(kept, expr, state["levels"], self.columns, rows)
         with warnings.catch_warnings():
-            warnings.simplefilter("error", _mismatch_warning())
+            warnings.simplefilter("error", mismatch_warning())
             try:
                 with np.errstate(all="ignore"):
                     matrix = self._formulaic().get_model_matrix(kept)
-            except _mismatch_warning() as warning:
-                raise DataError(f"the table has {_first_line(warning)}") from None
+            except mismatch_warning() as warning:
+                raise DataError(f"the table has {first_line(warning)}") from None
             except Exception as exc:  # formulaic's evaluation and encoding errors
-                raise DataError(f"cannot build the model's columns: {_first_line(exc)}") from None
+                raise DataError(f"cannot build the model's columns: {first_line(exc)}") from None
         names = tuple(matrix.model_spec.column_names)
         expected = ((INTERCEPT,) if self.intercept else ()) + self.names
         if names != expected:
@@ -175,7 +173,7 @@ class ModelSpec:
             )
         x = np.asarray(matrix, dtype=np.float64)
         x = np.ascontiguousarray(x[:, 1:] if self.intercept else x)
-        _check_finite(x, self.names, rows)
+        check_finite(x, self.names, rows)
         return x, rows
 
     def _formulaic(self) -> Any:
@@ -238,19 +236,19 @@ def build_design(
     in a used column. `positive` is the target's success value (default: the larger of its
     two values in sort order). ConfigError for settings, DataError for data a fit cannot
     use (each message one line, naming the column or term)."""
-    frame = _check_frame(frame)
-    missing = _check_missing(missing)
+    frame = check_frame(frame)
+    missing = check_missing(missing)
     max_levels = check_int("max_levels", max_levels, 1, MAX_INT64)
-    formula = _formula_text(frame, formula, target, features)
-    target, rhs = _parse(formula, frame)
-    used = _used_columns(rhs, frame, target)
-    _require_columns(frame, (target, *used))
-    kept, rows = _complete_rows(frame, (target, *used), missing)
+    formula = formula_text(frame, formula, target, features)
+    target, rhs = parse_formula(formula, frame)
+    used = used_columns(rhs, frame, target)
+    require_columns(frame, (target, *used))
+    kept, rows = complete_rows(frame, (target, *used), missing)
     y, positive, negative = _code_target(kept[target], target, positive)
-    levels = _check_level_counts(kept, rhs, used, max_levels)
+    levels = check_level_counts(kept, rhs, used, max_levels)
     cost = budget.design(len(kept), design_width(rhs, levels))
     budget.check(cost, "coding this table", budget.FEWER_TABLE)
-    matrix = _materialize(rhs, kept[list(used)])
+    matrix = materialize(rhs, kept[list(used)])
     spec = coded_spec(
         matrix.model_spec,
         formula=formula,
@@ -263,9 +261,9 @@ def build_design(
     all_names = tuple(matrix.model_spec.column_names)
     x = np.asarray(matrix, dtype=np.float64)
     x = np.ascontiguousarray(x[:, [i for i, n in enumerate(all_names) if n != INTERCEPT]])
-    _check_finite(x, spec.names, rows)
+    check_finite(x, spec.names, rows)
     check_columns(x, spec.names, spec.intercept)
-    coding = _coding_notes(spec, kept, used)
+    coding = coding_notes(spec, kept, used)
     return Design(
         X=x,
         y=y,
@@ -304,10 +302,10 @@ def coded_spec(
     levels = _levels(coded.encoder_state)
     for expr, values in levels.items():
         if len(values) > max_levels:
-            raise DataError(_too_many_levels(expr, len(values), max_levels))
+            raise DataError(too_many_levels(expr, len(values), max_levels))
     return ModelSpec(
         formula=formula,
-        rhs=_rhs_text(coded.formula, intercept),
+        rhs=rhs_text(coded.formula, intercept),
         names=names,
         intercept=intercept,
         target=target,
@@ -331,19 +329,19 @@ def _code_target(
     """y = 1 where the target holds the success value, else 0; (y, success, failure)."""
     import pandas
 
-    values = _sorted([_python(v) for v in pandas.unique(column)])
+    values = sorted_values([python_value(v) for v in pandas.unique(column)])
     if len(values) != 2:
-        listed = ", ".join(map(_value_text, values[:5])) + (", ..." if len(values) > 5 else "")
+        listed = ", ".join(map(value_text, values[:5])) + (", ..." if len(values) > 5 else "")
         raise DataError(
             f"target {target!r} must take exactly two values, got {len(values)}: {listed}"
         )
-    success = values[1] if positive is None else _match(positive, values, target)
+    success = values[1] if positive is None else match_positive(positive, values, target)
     failure = values[0] if success == values[1] else values[1]
     y = (column.to_numpy() == success).astype(np.float64)
     return y, success, failure
 
 
-def _match(positive: object, values: list[Any], target: str) -> Any:
+def match_positive(positive: object, values: list[Any], target: str) -> Any:
     """The target value `positive` stands for: itself, or its text (as typed on a command
     line: "1" for 1.0, "true" for True, "Yes" for "yes")."""
     text = str(positive).strip()
@@ -372,7 +370,7 @@ def _number(text: str) -> float | None:
 def _levels(encoder_state: Mapping[str, Any]) -> dict[str, list]:
     """The categories of each categorical factor, as JSON-safe values."""
     return {
-        expr: [_python(v) for v in state["categories"]]
+        expr: [python_value(v) for v in state["categories"]]
         for expr, (kind, state) in encoder_state.items()
         if kind.value == "categorical" and "categories" in state
     }
@@ -381,7 +379,7 @@ def _levels(encoder_state: Mapping[str, Any]) -> dict[str, list]:
 # --- notes and JSON ----------------------------------------------------------------------
 
 
-def _coding_notes(spec: ModelSpec, frame: pandas.DataFrame, used: Sequence[str]) -> tuple[str, ...]:
+def coding_notes(spec: ModelSpec, frame: pandas.DataFrame, used: Sequence[str]) -> tuple[str, ...]:
     """Plain sentences on how the target and each non-numeric factor became numbers."""
     import pandas
 

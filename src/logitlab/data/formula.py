@@ -35,7 +35,7 @@ def quote(name: str) -> str:
     return f"`{name}`"
 
 
-def _formula_text(
+def formula_text(
     frame: pandas.DataFrame,
     formula: str | None,
     target: str | None,
@@ -52,7 +52,7 @@ def _formula_text(
         raise ConfigError("give a formula ('y ~ a + b') or the target column")
     if not isinstance(target, str):
         raise ConfigError(f"target must be a column name, got {shown(target)}")
-    _require_columns(frame, (target,))
+    require_columns(frame, (target,))
     if features is None:
         features = [c for c in frame.columns if c != target]
     elif isinstance(features, str):
@@ -65,7 +65,7 @@ def _formula_text(
     twice = repeated(features)
     if twice:
         raise ConfigError(f"features name {', '.join(twice)} more than once")
-    _require_columns(frame, features)
+    require_columns(frame, features)
     return f"{quote(target)} ~ " + " + ".join(quote(f) for f in features)
 
 
@@ -82,12 +82,12 @@ def model_columns(
     import pandas
 
     empty = pandas.DataFrame(columns=list(columns))
-    formula = _formula_text(empty, formula, target, features)
-    target, rhs = _parse(formula, empty)
-    return (target, *_used_columns(rhs, empty, target))
+    formula = formula_text(empty, formula, target, features)
+    target, rhs = parse_formula(formula, empty)
+    return (target, *used_columns(rhs, empty, target))
 
 
-def _parse(formula: str, frame: pandas.DataFrame) -> tuple[str, Any]:
+def parse_formula(formula: str, frame: pandas.DataFrame) -> tuple[str, Any]:
     """(target column, formulaic right-hand side) of 'target ~ terms'; ConfigError with
     formulaic's reason when it does not parse."""
     from formulaic import Formula
@@ -96,7 +96,7 @@ def _parse(formula: str, frame: pandas.DataFrame) -> tuple[str, Any]:
     try:
         parsed = Formula(formula)
     except Exception as exc:  # formulaic's parser errors
-        raise ConfigError(f"formula {shown(formula)} does not parse: {_first_line(exc)}") from None
+        raise ConfigError(f"formula {shown(formula)} does not parse: {first_line(exc)}") from None
     lhs, rhs = getattr(parsed, "lhs", None), getattr(parsed, "rhs", None)
     if not isinstance(lhs, SimpleFormula) or not isinstance(rhs, SimpleFormula):
         raise ConfigError(f"formula must read 'target ~ terms', got {shown(formula)}")
@@ -106,13 +106,13 @@ def _parse(formula: str, frame: pandas.DataFrame) -> tuple[str, Any]:
             f"the left of the formula must be one column, the target, got {shown(str(lhs))}"
         )
     target = factors[0].expr
-    _require_columns(frame, (target,))
-    if any(target in _factor_names(factor) for term in rhs for factor in term.factors):
+    require_columns(frame, (target,))
+    if any(target in factor_names(factor) for term in rhs for factor in term.factors):
         raise ConfigError(f"the target {target!r} cannot also be on the right of the formula")
     return target, rhs
 
 
-def _rhs_text(rhs: Any, intercept: bool) -> str:
+def rhs_text(rhs: Any, intercept: bool) -> str:
     """formulaic's right-hand side written so that it parses back to the same terms: column
     names quoted, Python factors in braces (str() of a formula quotes neither)."""
 
@@ -130,19 +130,19 @@ def _rhs_text(rhs: Any, intercept: bool) -> str:
     return " + ".join(terms) + ("" if intercept else " - 1")
 
 
-def _used_columns(rhs: Any, frame: pandas.DataFrame, target: str) -> tuple[str, ...]:
+def used_columns(rhs: Any, frame: pandas.DataFrame, target: str) -> tuple[str, ...]:
     """The table columns the right-hand side reads, in table order; DataError for a name
     that is neither a column nor one of formulaic's (C, I, np, center, ...)."""
     from formulaic.transforms import TRANSFORMS
 
-    needed = {name for term in rhs for factor in term.factors for name in _factor_names(factor)}
+    needed = {name for term in rhs for factor in term.factors for name in factor_names(factor)}
     unknown = sorted(needed - set(frame.columns) - set(TRANSFORMS))
     if unknown:
-        _require_columns(frame, unknown)
+        require_columns(frame, unknown)
     return tuple(c for c in frame.columns if c in needed and c != target)
 
 
-def _factor_names(factor: Any) -> set[str]:
+def factor_names(factor: Any) -> set[str]:
     """The names a factor reads as values. formulaic's required_variables misses the
     arguments of stateful transforms (center(b) reads b), so Python factors are also read
     here: every name in the expression that is not called as a function."""
@@ -166,7 +166,18 @@ def _factor_names(factor: Any) -> set[str]:
     return names
 
 
-def _require_columns(frame: pandas.DataFrame, names: Sequence[str]) -> None:
+def categorical_columns(rhs: Any) -> set[str]:
+    """The columns named inside C(): categorical whatever their type."""
+    return {
+        name
+        for term in rhs
+        for factor in term.factors
+        if factor.expr.startswith("C(")
+        for name in factor_names(factor)
+    }
+
+
+def require_columns(frame: pandas.DataFrame, names: Sequence[str]) -> None:
     """DataError naming the first name that is not a column, with (some of) the columns."""
     columns = [str(c) for c in frame.columns]
     for name in names:
@@ -183,27 +194,27 @@ def design_width(rhs: Any, levels: Mapping[str, int]) -> int:
     the product of its factors' widths, a factor as wide as the most levels it reads."""
 
     def width(factor: Any) -> int:
-        return max((levels.get(name, 1) for name in _factor_names(factor)), default=1)
+        return max((levels.get(name, 1) for name in factor_names(factor)), default=1)
 
     return sum(math.prod(width(factor) for factor in term.factors) for term in rhs)
 
 
-def _materialize(rhs: Any, frame: pandas.DataFrame) -> Any:
+def materialize(rhs: Any, frame: pandas.DataFrame) -> Any:
     """formulaic's model matrix of the right-hand side (float64, every row kept)."""
     try:
         with np.errstate(all="ignore"):  # np.log(0) and such: refused, named, after
             return rhs.get_model_matrix(frame, na_action="ignore", output="numpy")
     except Exception as exc:  # formulaic's evaluation and encoding errors
-        raise DataError(f"cannot build the formula's columns: {_first_line(exc)}") from None
+        raise DataError(f"cannot build the formula's columns: {first_line(exc)}") from None
 
 
-def _mismatch_warning() -> type[Warning]:
+def mismatch_warning() -> type[Warning]:
     from formulaic.errors import DataMismatchWarning
 
     return DataMismatchWarning
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """An exception's message on one line, without formulaic's terminal colours."""
     import re
 

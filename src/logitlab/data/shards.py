@@ -32,8 +32,24 @@ import numpy as np
 from .. import budget, errors
 from ..config import MAX_INT64, check_int
 from ..errors import ConfigError, DataError, LogitlabError, WorkerLost
-from . import design as design_module
-from .design import DEFAULT_MAX_LEVELS, ModelSpec
+from .checks import (
+    check_finite,
+    check_kind,
+    check_missing,
+    python_value,
+    sorted_values,
+    too_many_levels,
+    value_text,
+)
+from .design import DEFAULT_MAX_LEVELS, ModelSpec, coded_spec, coding_notes, match_positive
+from .formula import (
+    categorical_columns,
+    design_width,
+    formula_text,
+    materialize,
+    parse_formula,
+    used_columns,
+)
 from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES, file_size, table_size
 
 if TYPE_CHECKING:
@@ -412,7 +428,7 @@ def _lay(batch: Any, spec: ModelSpec, x: np.ndarray, y: np.ndarray) -> int:
         keep &= ~absent
     k = int(keep.sum())
     x[:k] = x[:m][keep]
-    design_module._check_finite(x[:k], spec.names, np.arange(k))
+    check_finite(x[:k], spec.names, np.arange(k))
     np.equal(labels[keep], spec.positive, out=y[:k], casting="unsafe")
     return k
 
@@ -508,13 +524,13 @@ def agree_design(
     workers. One scan of the share, one gather, then the same ModelSpec on every worker (the
     columns build_design would make on the whole table, names included). ConfigError and
     DataError as build_design (the same on every worker); a stateful transform is refused."""
-    missing = design_module._check_missing(missing)
+    missing = check_missing(missing)
     max_levels = check_int("max_levels", max_levels, 1, MAX_INT64)
     empty = _empty_frame(shards)
-    formula = design_module._formula_text(empty, formula, target, features)
-    target, rhs = design_module._parse(formula, empty)
-    used = design_module._used_columns(rhs, empty, target)
-    in_c = _in_c(rhs)
+    formula = formula_text(empty, formula, target, features)
+    target, rhs = parse_formula(formula, empty)
+    used = used_columns(rhs, empty, target)
+    in_c = categorical_columns(rhs)
     columns = (target, *used)
     scans = collect(group, _failing(lambda: _scan(shards, columns, in_c, max_levels, chunk_rows)))
     raise_first(group, [s for s in scans if isinstance(s, tuple)])
@@ -535,17 +551,6 @@ def _empty_frame(shards: Shards) -> pandas.DataFrame:
     import pandas
 
     return pandas.DataFrame(columns=list(shards.columns))
-
-
-def _in_c(rhs: Any) -> set[str]:
-    """Columns named inside C(): categorical whatever their type."""
-    return {
-        name
-        for term in rhs
-        for factor in term.factors
-        if factor.expr.startswith("C(")
-        for name in design_module._factor_names(factor)
-    }
 
 
 def _scan(
@@ -571,7 +576,7 @@ def _scan(
         for j, name in enumerate(columns):
             gaps[name] += int(absent[:, j].sum())
             if not absent[:, j].all():
-                design_module.check_kind(frame[name], name)
+                check_kind(frame[name], name)
                 kinds[name].add(_kind_of(frame[name]))
         keep = ~absent.any(axis=1)
         complete += int(keep.sum())
@@ -579,10 +584,10 @@ def _scan(
         for name in columns:
             wanted = name == columns[0] or name in in_c or _categorical(kinds[name])
             if wanted and len(values[name]) <= cap:
-                values[name] |= {design_module._python(v) for v in pandas.unique(kept[name])}
+                values[name] |= {python_value(v) for v in pandas.unique(kept[name])}
         counts = kept[columns[0]].value_counts()
         for value, count in zip(counts.index, counts.to_numpy(), strict=True):
-            key = design_module._python(value)
+            key = python_value(value)
             if key in tally or len(tally) < cap:
                 tally[key] = tally.get(key, 0) + int(count)
     return {"rows": rows, "complete": complete, "gaps": gaps, "kinds": kinds, "values": values,
@@ -640,31 +645,29 @@ def _combine(
         )
     kinds = {c: set().union(*(s["kinds"][c] for s in scans)) for c in columns}
     values = {c: set().union(*(s["values"][c] for s in scans)) for c in columns}
-    levels = {c: design_module._sorted(list(values[c])) for c in columns}
+    levels = {c: sorted_values(list(values[c])) for c in columns}
     y_values = levels[target]
     if len(y_values) != 2:
-        listed = ", ".join(map(design_module._value_text, y_values[:5]))
+        listed = ", ".join(map(value_text, y_values[:5]))
         more = ", ..." if len(y_values) > 5 else ""
         raise DataError(
             f"target {target!r} must take exactly two values, got "
             f"{len(y_values) if len(y_values) <= max(max_levels, 2) else 'more than that'}: "
             f"{listed}{more}"
         )
-    success = y_values[1] if positive is None else design_module._match(positive, y_values, target)
+    success = y_values[1] if positive is None else match_positive(positive, y_values, target)
     failure = y_values[0] if success == y_values[1] else y_values[1]
     for name in used:
         if (name in in_c or _categorical(kinds[name])) and len(levels[name]) > max_levels:
-            raise DataError(
-                design_module._too_many_levels(f"column {name!r}", len(levels[name]), max_levels)
-            )
+            raise DataError(too_many_levels(f"column {name!r}", len(levels[name]), max_levels))
     counts = {c: len(levels[c]) for c in used if c in in_c or _categorical(kinds[c])}
     held = max(2, *counts.values(), min(chunk_rows, max(complete)))
-    width = design_module.design_width(rhs, counts)
+    width = design_width(rhs, counts)
     cost = budget.design(max(complete), width, held=held)
     budget.check(cost, "coding this table", budget.FEWER_TABLE)
     prototype = _prototype(used, kinds, levels, in_c)
     spec = _spec(formula, rhs, target, success, failure, used, prototype, max_levels)
-    coding = design_module._coding_notes(spec, prototype, used)
+    coding = coding_notes(spec, prototype, used)
     return ShardedDesign(
         spec=spec,
         coding=coding,
@@ -718,7 +721,7 @@ def _spec(
     max_levels: int,
 ) -> ModelSpec:
     """The ModelSpec formulaic makes of the prototype rows, as build_design makes it."""
-    matrix = design_module._materialize(rhs, prototype)
+    matrix = materialize(rhs, prototype)
     spec_f = matrix.model_spec
     if spec_f.transform_state:
         listed = ", ".join(sorted(spec_f.transform_state))
@@ -727,7 +730,7 @@ def _spec(
             "from all rows), which a table read in shares does not have; transform the column "
             "before sharding, or leave the transform out"
         )
-    return design_module.coded_spec(
+    return coded_spec(
         spec_f,
         formula=formula,
         target=target,
