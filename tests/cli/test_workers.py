@@ -85,6 +85,64 @@ def test_a_killed_worker_is_named_with_its_signal(tmp_path, on_start, capfd):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_a_stopped_worker_is_named_though_one_that_lost_it_ended_first(tmp_path, on_start,
+                                                                       capfd):  # fmt: skip
+    """Worker 1 is stopped (SIGTERM: exit 143 as the command exits then) and takes a moment
+    to end; worker 0, losing contact with it, fails (exit 1) before it has."""
+    flag = str(tmp_path / "stopping")
+    on_start({
+        0: f"while not os.path.exists({flag!r}) and time.monotonic() < {time.monotonic() + 60}:"
+        "\n    time.sleep(0.01)\nos._exit(1)",
+        1: f"open({flag!r}, 'w').close()\ntime.sleep(0.4)\nos._exit(128 + signal.SIGTERM)",
+    })  # fmt: skip
+    assert run_workers(["datasets"], 2) == 1
+    assert capfd.readouterr().err.splitlines()[-1] == (
+        "logitlab datasets: error: worker 1 failed (stopped by SIGTERM); the other workers "
+        "were stopped"
+    )
+
+
+@pytest.fixture(scope="module")
+def long_table(tmp_path_factory):
+    """A Parquet file whose streamed fit takes seconds (many row groups and chunks)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(400_000, 2))
+    y = (rng.random(len(x)) < 1.0 / (1.0 + np.exp(-x @ [1.0, -1.0]))).astype(np.int64)
+    path = tmp_path_factory.mktemp("long") / "t.parquet"
+    pq.write_table(pa.table({"a": x[:, 0], "b": x[:, 1], "y": y}), path, row_group_size=20_000)
+    return path
+
+
+#: Once the fit on shards has begun, the worker sends itself SIGTERM, as `kill` would.
+STOP_MID_FIT = """
+import threading
+def stop():
+    while "logitlab.stats.sharded" not in sys.modules:
+        time.sleep(0.01)
+    time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=stop, daemon=True).start()
+"""
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_a_worker_stopped_mid_fit_is_named_by_its_rank(rank, long_table, tmp_path, on_start,
+                                                        capfd):  # fmt: skip
+    on_start({rank: STOP_MID_FIT})
+    out = tmp_path / "out"
+    words = ["fit", str(long_table), "--target", "y", "--chunk-rows", "10000", "--out", str(out)]
+    assert run_workers(words, 2) == 1
+    assert capfd.readouterr().err.splitlines()[-1] == (
+        f"logitlab fit: error: worker {rank} failed (stopped by SIGTERM); the other workers "
+        "were stopped"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_when_rank_0_fails_the_others_are_stopped_within_seconds(on_start, capfd):
     on_start({0: "os._exit(4)", 1: "time.sleep(120)"})  # worker 1 would wait two minutes
     start = time.monotonic()

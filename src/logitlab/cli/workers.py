@@ -6,8 +6,10 @@ engines.collective.join() opens the same gloo group torchrun would; across machi
 torchrun itself. Rank 0 speaks for the run: it inherits this terminal, while the other
 ranks' output is dropped and their stderr kept to show only if they fail. When one worker
 fails or dies, the others would wait for it in their next collective until its timeout, so
-they are stopped within seconds; the run exits non-zero naming that worker. Rank 0 writes
-the output folder atomically, so a run stopped before its last step leaves none.
+they are stopped within seconds; the run exits non-zero naming that worker. A worker stopped
+by a signal (SIGTERM, Ctrl-C, SIGKILL) is named by its own rank, also when a worker that lost
+contact with it ended first. Rank 0 writes the output folder atomically, so a run stopped
+before its last step leaves none.
 """
 
 from __future__ import annotations
@@ -25,12 +27,16 @@ from typing import IO
 
 from .. import budget
 from ..config import check_int
+from ..stopping import STOP_SIGNALS
 
 #: The most local workers: one per core is the sensible choice; more only time-share.
 MAX_WORKERS = 256
 #: Seconds the others get to end by themselves after one fails: an error every worker
 #: agrees on (bad data, bad settings) ends them all at once, each with its own message.
 GRACE = 3.0
+#: Seconds they get after one fails otherwise: a worker stopped by a signal closes its
+#: connections first, so the others may fail (lost contact) before it has ended.
+SETTLE = 1.0
 #: Seconds between asking a worker to stop (SIGTERM) and killing it (SIGKILL).
 STOP = 5.0
 #: How often the workers are polled (seconds).
@@ -91,35 +97,51 @@ def run_workers(argv: list[str], workers: int) -> int:
                 out = None if err is None else subprocess.DEVNULL
                 procs.append(subprocess.Popen(command, env=worker_env(rank, workers, port),
                                               stdout=out, stderr=err))  # fmt: skip
-            first = _watch(procs)
+            failed = _watch(procs)
         finally:
             _stop(procs)
-        if first is None:
+        if not failed:
             return 0
         codes = [proc.returncode for proc in procs]
         if all(code == 2 for code in codes):
             return 2
-        _tell(argv, first, codes[first], errs[first])
+        rank = _culprit(failed, codes)
+        _tell(argv, rank, codes[rank], errs[rank])
         return 1
 
 
-def _watch(procs: list[subprocess.Popen]) -> int | None:
-    """Wait until every worker has exited or one has failed; after a usage error (exit 2)
-    the rest get GRACE seconds to end by themselves. Returns the rank that failed first, or
-    None."""
-    first: int | None = None
+def _watch(procs: list[subprocess.Popen]) -> list[int]:
+    """Wait until every worker has exited or one has failed; then the rest get GRACE seconds
+    (after a usage error, exit 2) or SETTLE seconds to end by themselves. Returns the ranks
+    that failed on their own, in the order they were seen to (none: all went well)."""
+    failed: list[int] = []
     deadline = float("inf")
     while time.monotonic() < deadline:
         codes = [proc.poll() for proc in procs]
-        if first is None:
-            failed = [rank for rank, code in enumerate(codes) if code not in (None, 0)]
-            if failed:
-                first = failed[0]
-                deadline = time.monotonic() + (GRACE if codes[first] == 2 else 0.0)
+        failed += [r for r, code in enumerate(codes) if code not in (None, 0) and r not in failed]
+        if failed and deadline == float("inf"):
+            deadline = time.monotonic() + (GRACE if codes[failed[0]] == 2 else SETTLE)
         if None not in codes:
             break
         time.sleep(POLL)
-    return first
+    return failed
+
+
+def _culprit(failed: list[int], codes: list[int]) -> int:
+    """The worker to name: the first seen to end by a signal (killed, or stopped cleanly
+    with 128 + the signal), else the first seen to fail. The others of a worker stopped
+    mid-collective fail too, losing contact with it, and may be seen first."""
+    return next((rank for rank in failed if _signal_of(codes[rank])), failed[0])
+
+
+def _signal_of(code: int) -> str | None:
+    """The signal that ended a worker with exit status `code`, if one did: killed (-n), or
+    stopped cleanly by a stop signal (128 + n, as the command exits then)."""
+    if code < 0:
+        return signal.Signals(-code).name
+    if code - 128 in STOP_SIGNALS:
+        return signal.Signals(code - 128).name
+    return None
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -145,7 +167,8 @@ def _tell(argv: list[str], rank: int, code: int, err: IO[bytes] | None) -> None:
         lines = err.read().decode(errors="replace").splitlines()[-TAIL:]
         for line in lines:
             sys.stderr.write(f"[worker {rank}] {line}\n")
-    how = f"exit {code}" if code > 0 else f"killed by {signal.Signals(-code).name}"
+    sig = _signal_of(code)
+    how = f"exit {code}" if sig is None else f"{'killed' if code < 0 else 'stopped'} by {sig}"
     name = argv[0] if argv else "run"
     sys.stderr.write(f"logitlab {name}: error: worker {rank} failed ({how}); the other "
                      "workers were stopped\n")  # fmt: skip
