@@ -555,3 +555,15 @@ def test_a_long_fit_on_shards_says_what_it_will_cost(monkeypatch, data, tmp_path
     assert main([*argv, "--out", str(tmp_path / "out")]) == 0
     said = capsys.readouterr().err.splitlines()[0]
     assert re.fullmatch(r"this run: ~[\d.]+ [MG]B, ~\d+ s \(estimated\)", said), said
+
+
+def test_fit_refuses_a_one_hot_design_that_cannot_fit(monkeypatch, data, refused, tmp_path):
+    """--max-levels 200000 lets 4000 levels through; their design (4000 x 4000 and its
+    Newton matrices, ~1 GB) is counted from the level counts and refused before coding."""
+    levels = 4000
+    path = data / "levels.csv"
+    path.write_text("y,g\n" + "".join(f"{i % 2},g{i}\n" for i in range(levels)))
+    monkeypatch.setattr(budget, "available_memory", lambda: 1.2 * GB)
+    argv = ["fit", str(path), "--target", "y", "--max-levels", "200000"]
+    err = refused([*argv, "--out", str(tmp_path / "out")])
+    assert err.startswith("logitlab fit: error: coding this table would need ~1.0 GB"), err
