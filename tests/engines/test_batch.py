@@ -84,3 +84,16 @@ def test_compiled_calls_are_bounded_and_change_no_number(lecture_data, monkeypat
             np.testing.assert_array_equal(b, a, err_msg=field.name)
         else:
             assert b == a, field.name
+
+
+def test_a_config_holds_the_shared_settings_and_keywords_replace_them(lecture_data):
+    from logitlab.config import TrainConfig
+
+    cfg = TrainConfig(lr=0.1, epochs=30, optimizer="momentum", engine="fused")
+    given = fit_batch(lecture_data.x, lecture_data.y, cfg, loss=["bce", "mse"], lr=[0.1, 0.2])
+    typed = fit_batch(lecture_data.x, lecture_data.y, loss=["bce", "mse"], lr=[0.1, 0.2],
+                      epochs=30, optimizer="momentum", engine="fused")  # fmt: skip
+    assert given.optimizers == ("momentum", "momentum") and given.epochs == 30
+    np.testing.assert_array_equal(given.history_params, typed.history_params)
+    with pytest.raises(TypeError, match="'start'"):
+        fit_batch(lecture_data.x, lecture_data.y, cfg, start=[0.0, 0.0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import torch
@@ -25,7 +25,6 @@ from ..config import (
     OPTIMIZERS,
     TrainConfig,
     check_batch_size,
-    check_float,
     check_int,
     check_logits,
     check_loss,
@@ -144,44 +143,39 @@ class BatchResult:
         )
 
 
+#: The settings fit_batch takes per problem: one value for every problem, or a sequence of B.
+PER_PROBLEM = ("loss", "lr", "init", "optimizer", "batch_size")
+#: The settings a keyword of fit_batch may set: TrainConfig's fields.
+TRAIN_FIELDS = frozenset(f.name for f in fields(TrainConfig))
+
+
 def fit_batch(
     x: object,
     y: object,
+    config: TrainConfig | None = None,
     *,
-    loss: str | Sequence[str] = "bce",
-    lr: float | Sequence[float] = 0.05,
-    init: object = None,
     data: int | Sequence[int] = 0,
-    optimizer: str | Sequence[str] = "sgd",
-    batch_size: int | Sequence[int | None] | None = None,
-    momentum: float = 0.9,
-    nesterov: bool = False,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    shuffle_seed: int = 0,
-    epochs: int = 10_000,
-    init_seed: int = LECTURE_INIT_SEED,
     record_every: int = 1,
     record_steps: bool = False,
-    engine: str = "auto",
     names: Sequence[str] | None = None,
-    tol: float | None = None,
     progress: bool | Progress = False,
+    **settings: object,
 ) -> BatchResult:
     """Fit B problems by gradient descent and return them side by side.
 
     x is one data set's n x d inputs or m stacked data sets (m x n x d), y their labels
-    (n or m x n). Per problem: `loss`, `lr`, `init` (its start [w0, w1, ...]; default the
-    lecture net's under init_seed), `data` (which data set), `optimizer` (config.OPTIMIZERS)
-    and `batch_size` (None: the full batch; else at most n). Each is one value for all or a
-    sequence of B. The optimizers' settings (momentum, nesterov, betas, eps) and the shuffle
-    seed are shared: every mini-batch problem sees the batches in the order
-    DataLoader(shuffle=True) gives under torch.Generator().manual_seed(shuffle_seed). Loss
-    and parameters are recorded every `record_every` epochs (1 keeps the whole history;
-    memory grows as B * epochs / record_every), each step's batch loss too when
-    `record_steps`. `names` names the d features (default x1, ..., xd). A fit stops early
-    after an epoch that starts with a gradient norm at most `tol` (default: never; the
-    convergence verdict then uses result.GRAD_TOL).
+    (n or m x n). `config` (default TrainConfig()) holds the training settings; a keyword
+    named as one of its fields replaces that setting. Those of PER_PROBLEM may differ per
+    problem, as one value for all or a sequence of B: `loss`, `lr`, `init` (a start
+    [w0, w1, ...]; default the lecture net's under init_seed), `optimizer` and `batch_size`
+    (None: the full batch; else at most n); so may `data` (which data set). The rest are
+    shared: every mini-batch problem sees the batches in the order DataLoader(shuffle=True)
+    gives under torch.Generator().manual_seed(shuffle_seed). Loss and parameters are
+    recorded every `record_every` epochs (1 keeps the whole history; memory grows as
+    B * epochs / record_every), each step's batch loss too when `record_steps`. `names`
+    names the d features (default x1, ..., xd). A fit stops early after an epoch that
+    starts with a gradient norm at most tol (default: never; the convergence verdict then
+    uses result.GRAD_TOL).
 
     `progress` True draws a bar; a callable is called as progress(epochs_done, params) (params:
     B x (1+d), a copy) after each block of at most ~1/PROGRESS_BLOCKS of the epochs on the
@@ -189,25 +183,29 @@ def fit_batch(
     and propagates: how a server reports a long run and cancels it. The results are the same
     with or without it.
     """
+    cfg = TrainConfig() if config is None else config
+    if not isinstance(cfg, TrainConfig):
+        raise ConfigError(f"config must be a TrainConfig, got {type(cfg).__name__}")
+    for name in settings.keys() - TRAIN_FIELDS:
+        raise TypeError(f"fit_batch() got an unexpected keyword argument {name!r}")
+    per_problem = {name: settings.pop(name, getattr(cfg, name)) for name in PER_PROBLEM}
     xs, ys = _stack(x, y)
-    epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
+    cfg = replace(cfg, **settings)  # the shared settings, checked in TrainConfig's words
     every = check_int("record_every", record_every, 1, MAX_EPOCHS)
     names = check_names(names, xs.shape[2])
-    shared = TrainConfig(momentum=momentum, nesterov=nesterov, betas=betas, eps=eps,
-                         shuffle_seed=shuffle_seed)  # fmt: skip
-    plan = _plan(loss, lr, init, data, optimizer, batch_size, xs, init_seed)
+    plan = _plan(**per_problem, data=data, xs=xs, init_seed=cfg.init_seed)
     m, n, d = xs.shape
     steps = _steps_per_epoch(plan[5], n)
-    chosen = resolve_engine(engine)
-    cost = budget.fit(n, d, epochs, every=every, problems=len(plan[0]), datasets=m,
+    chosen = resolve_engine(cfg.engine)
+    cost = budget.fit(n, d, cfg.epochs, every=every, problems=len(plan[0]), datasets=m,
                       engine=chosen, steps=int(steps.max()),
                       record_steps=bool(record_steps))  # fmt: skip
     budget.check(cost)
-    stop = None if tol is None else check_float("tol", tol, positive=True)
     run = _run_fused if chosen == "fused" else _run_eager
-    out = run(xs, ys, *plan, shared=shared, epochs=epochs, every=every, tol=stop,
-              record_steps=bool(record_steps), progress=progress)  # fmt: skip
-    return _finish(xs, ys, *plan, out, epochs, every, names, GRAD_TOL if stop is None else stop)
+    out = run(xs, ys, *plan, shared=cfg, every=every, record_steps=bool(record_steps),
+              progress=progress)  # fmt: skip
+    tol = GRAD_TOL if cfg.tol is None else cfg.tol
+    return _finish(xs, ys, *plan, out, cfg.epochs, every, names, tol)
 
 
 def fit_fused(
@@ -224,11 +222,8 @@ def fit_fused(
     start = cfg.init
     if start is None and net is not None:
         start = flat_params(net).numpy()
-    batch = fit_batch(
-        x, y, loss=cfg.loss, lr=cfg.lr, init=start, epochs=cfg.epochs,
-        init_seed=cfg.init_seed, engine="fused", names=names, tol=cfg.tol,
-        record_steps=record_steps, **cfg.optimizer_settings(),
-    )  # fmt: skip
+    batch = fit_batch(x, y, cfg, init=start, engine="fused", names=names,
+                      record_steps=record_steps)  # fmt: skip
     result = batch.result(0)
     if net is not None:
         set_params(net, result.params)
@@ -360,10 +355,10 @@ def _empty(size: int, d: int, epochs: int, every: int, steps: int) -> dict[str, 
     }
 
 
-def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, shared, epochs,
-               every, tol, record_steps, progress) -> dict:  # fmt: skip
+def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, shared, every,
+               record_steps, progress) -> dict:  # fmt: skip
     """One eager fit after another: slow, but needs only torch, and is the reference."""
-    size, (_, n, d) = len(losses), xs.shape
+    size, (_, n, d), epochs = len(losses), xs.shape, shared.epochs
     per_epoch = _steps_per_epoch(batches, n)
     out = _empty(size, d, epochs, every, epochs * int(per_epoch.max()) if record_steps else 0)
     report, current = (progress if callable(progress) else None), starts.copy()
@@ -372,8 +367,8 @@ def _run_eager(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
         net = lecture_net(LECTURE_INIT_SEED, d)
         set_params(net, starts[b])
         x, y = torch.from_numpy(xs[index[b]]), torch.from_numpy(ys[index[b]])[:, None]
-        cfg = replace(shared, loss=losses[b], lr=lrs[b], epochs=epochs, tol=tol,
-                      optimizer=optimizers[b], batch_size=batches[b])  # fmt: skip
+        cfg = replace(shared, loss=losses[b], lr=lrs[b], optimizer=optimizers[b],
+                      batch_size=batches[b], init=None)  # the net holds the start  # fmt: skip
         try:
             res = fit_eager(x, y, cfg, net=net, record_steps=record_steps)
         except DivergenceError as err:
@@ -417,8 +412,8 @@ def shuffled_orders(n: int, seed: int) -> Iterator[np.ndarray]:
         yield order.numpy()
 
 
-def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, shared, epochs,
-               every, tol, record_steps, progress) -> dict:  # fmt: skip
+def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, shared, every,
+               record_steps, progress) -> dict:  # fmt: skip
     """The compiled engine: blocks of epochs (the mini-batch orders of a block computed
     first, shared by every problem), each spread over the cores in chunks of problems (for
     the progress bar); then every recorded loss. Every compiled call is bounded by
@@ -426,7 +421,7 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
     between two calls; the blocks carry all state, so the numbers do not depend on them."""
     from . import fused
 
-    size, (_, n, d) = len(losses), xs.shape
+    size, (_, n, d), epochs = len(losses), xs.shape, shared.epochs
     per_epoch = _steps_per_epoch(batches, n)
     out = _empty(size, d, epochs, every, epochs * int(per_epoch.max()) if record_steps else 0)
     params = out["history_params"].astype(np.float32)
@@ -443,6 +438,7 @@ def _run_fused(xs, ys, losses, lrs, index, starts, optimizers, batches, *, share
     t = np.zeros((size, 1), dtype=np.int64)
     out["ran"][:] = 0
     ended = np.zeros(size, dtype=np.bool_)
+    tol = shared.tol
     tol2 = -1.0 if tol is None else tol * tol  # -1: never (a gradient can be exactly 0)
     chunk = max(8, math.ceil(size / 50))
     block = max(1, PERM_BLOCK // n) if minibatch.any() else epochs
