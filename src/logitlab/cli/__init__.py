@@ -105,9 +105,12 @@ def one_line_warnings(command: str) -> Iterator[None]:
 
 
 def _stopped(exc: BaseException, what: str, code: int) -> int:
-    """One line for a stopped run. A signal that came while a folder was being moved into
-    place is delivered after the move, so then the folder is there, whole."""
+    """One line for a stopped run, unless it was said already (`said`: the worker that
+    speaks for a run of local workers said it, cli.workers). A signal that came while a
+    folder was being moved into place is delivered after the move, so then the folder is
+    there, whole."""
     written = getattr(exc, "output_written", None)
     done = f"output folder {written} was written first" if written else "nothing was written"
-    sys.stderr.write(f"logitlab: {what}; {done}\n")
+    if not getattr(exc, "said", False):
+        sys.stderr.write(f"logitlab: {what}; {done}\n")
     return code

@@ -27,7 +27,7 @@ from typing import IO
 
 from .. import budget
 from ..config import check_int
-from ..stopping import STOP_SIGNALS
+from ..stopping import STOP_SIGNALS, Terminated
 
 #: The most local workers: one per core is the sensible choice; more only time-share.
 MAX_WORKERS = 256
@@ -98,6 +98,10 @@ def run_workers(argv: list[str], workers: int) -> int:
                 procs.append(subprocess.Popen(command, env=worker_env(rank, workers, port),
                                               stdout=out, stderr=err))  # fmt: skip
             failed = _watch(procs)
+        except (KeyboardInterrupt, Terminated) as exc:  # the run itself was stopped
+            _stop(procs)  # rank 0, stopped cleanly (128 + n), has said so on the terminal
+            exc.said = bool(procs) and procs[0].returncode - 128 in STOP_SIGNALS
+            raise
         finally:
             _stop(procs)
         if not failed:
