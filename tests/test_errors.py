@@ -39,3 +39,12 @@ def test_the_examples_keep_their_attributes():
     assert "epoch 4672" in str(divergence) and divergence.exit_code == 1
     output = pickle.loads(pickle.dumps(EXAMPLES[errors.OutputError]()))
     assert output.kept == "kept" and str(output) == "could not move the run into place"
+
+
+def test_message_line_folds_another_librarys_message_onto_one_line():
+    assert errors.message_line(RuntimeError("Connection closed\n  by peer")) == (
+        "Connection closed by peer"
+    )
+    assert errors.message_line(KeyError()) == "KeyError"
+    long = errors.message_line(ValueError("word " * 100))
+    assert len(long) == 160 and long.endswith("...")

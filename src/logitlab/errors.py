@@ -68,3 +68,10 @@ class OutputError(LogitlabError):
 class SeparationWarning(UserWarning):
     """Gradient descent on separable data: the coefficients only grow with the epochs, and the
     maximum-likelihood estimate does not exist (the MLE raises SeparationError instead)."""
+
+
+def message_line(exc: BaseException) -> str:
+    """Another library's exception (pyarrow's, pandas', gloo's) as one line for a message of
+    ours: whitespace and line breaks folded, cut short when long."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."

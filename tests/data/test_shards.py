@@ -13,7 +13,6 @@ import pytest
 from logitlab.data.datasets import load_dataset
 from logitlab.data.design import ModelSpec, build_design
 from logitlab.data.shards import agree_design, open_shards
-from logitlab.engines.collective import Local
 from logitlab.errors import ConfigError, DataError
 
 
@@ -123,8 +122,8 @@ def test_one_parquet_file_is_data_and_one_csv_file_is_not(tmp_path):
 
 
 def design_of_shares(shards, world, chunk_rows=37, **model):
-    """The columns every worker builds, concatenated in rank order (one process: Local)."""
-    spec = agree_design(shards, Local(), **model)
+    """The columns every worker builds, concatenated in rank order (one process: alone)."""
+    spec = agree_design(shards, **model)
     blocks = [b for r in range(world) for b in spec.batches(shards.share(r, world), chunk_rows)]
     return spec, np.vstack([x for x, _ in blocks]), np.concatenate([y for _, y in blocks])
 
@@ -162,17 +161,17 @@ def test_refusals_match_build_design(tmp_path):
     frame = table(300)
     shards = open_shards(write_parquet(frame, tmp_path / "d"))
     with pytest.raises(ConfigError, match="every row of the table"):
-        agree_design(shards, Local(), formula="y ~ center(x)")
+        agree_design(shards, formula="y ~ center(x)")
     with pytest.raises(DataError, match="exactly two values"):
-        agree_design(shards, Local(), formula="age ~ x")
+        agree_design(shards, formula="age ~ x")
     with pytest.raises(DataError, match="more than max_levels=2"):
-        agree_design(shards, Local(), formula="y ~ town", max_levels=2)
+        agree_design(shards, formula="y ~ town", max_levels=2)
     with pytest.raises(DataError, match="no column 'z'"):
-        agree_design(shards, Local(), formula="y ~ z")
+        agree_design(shards, formula="y ~ z")
     gaps = frame.assign(x=np.where(np.arange(300) == 7, np.nan, frame["x"]))
     shards = open_shards(write_parquet(gaps, tmp_path / "g"))
     with pytest.raises(DataError, match="'x' has 1 missing value"):
-        agree_design(shards, Local(), formula="y ~ x", missing="error")
+        agree_design(shards, formula="y ~ x", missing="error")
 
 
 def numeric_table(n=1000, seed=2):
@@ -203,7 +202,7 @@ def test_numeric_columns_are_read_without_formulaic_as_build_design_codes_them(
     shards = open_shards(folder)
     monkeypatch.setattr(ModelSpec, "design", lambda *_: pytest.fail("formulaic was used"))
     for reuse in (False, True):
-        agreed = agree_design(shards, Local(), formula=formula)
+        agreed = agree_design(shards, formula=formula)
         parts = [
             (x.copy(), y.copy())
             for r in range(3)
@@ -218,7 +217,7 @@ def test_numeric_columns_are_read_without_formulaic_as_build_design_codes_them(
 def test_an_infinite_value_is_refused_as_build_design_refuses_it(tmp_path):
     frame = table(300).assign(x=lambda f: np.where(np.arange(300) == 50, np.inf, f["x"]))
     shards = open_shards(write_parquet(frame, tmp_path / "d"))
-    design = agree_design(shards, Local(), formula="y ~ x + age")
+    design = agree_design(shards, formula="y ~ x + age")
     with pytest.raises(DataError, match="term 'x' is NaN or infinite in 1 row") as caught:
         list(design.batches(shards))
     with pytest.raises(DataError, match="term 'x' is NaN or infinite in 1 row"):
@@ -313,3 +312,17 @@ def test_folders_nested_deeper_than_pythons_stack_are_listed(tmp_path):
         for _ in range(levels):
             deep.rmdir()
             deep = deep.parent
+
+
+def test_the_workers_scans_come_from_the_gather(tmp_path):
+    """agree_design adds up what the gather hands it: two workers reporting this share's scan
+    count its rows twice (data knows nothing of workers: the caller's gather does)."""
+    frame = table(300)
+    frame.loc[[3], "x"] = np.nan
+    shards = open_shards(write_parquet(frame, tmp_path / "d"))
+    one = agree_design(shards, formula="y ~ x")
+    assert (one.rows, one.dropped) == (299, 1)
+    two = agree_design(shards, lambda work: [work(), work()], formula="y ~ x")
+    assert two.rows_per_worker == (one.rows, one.rows)
+    assert (two.rows, two.dropped, two.successes) == (2 * one.rows, 2 * one.dropped,
+                                                      2 * one.successes)  # fmt: skip

@@ -3,11 +3,12 @@ fit the MLE, and save what this worker got (its columns, the coefficients) as ra
 or its one-line error as rank<R>.txt. Not a test module: test_sharded.py launches it."""
 
 import sys
+from functools import partial
 
 import numpy as np
 
 from logitlab.data.shards import agree_design, open_shards
-from logitlab.engines.collective import join, leave
+from logitlab.engines.collective import gathered, join, leave
 from logitlab.errors import LogitlabError
 from logitlab.stats.sharded import fit_sharded
 
@@ -15,7 +16,7 @@ data, formula, out, chunk_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.
 group = join(timeout=30)
 try:
     shards = open_shards(data).share(group.rank, group.world)
-    design = agree_design(shards, group, formula=formula)
+    design = agree_design(shards, partial(gathered, group), formula=formula)
     blocks = [x for x, _ in design.batches(shards, chunk_rows)]
     result = fit_sharded(
         lambda: design.batches(shards, chunk_rows),

@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_fit_fails_the_run(tmp_path):
 
 def stream_fit(folder, formula, chunk_rows):
     shards = open_shards(folder)
-    design = agree_design(shards, Local(), formula=formula, chunk_rows=chunk_rows)
+    design = agree_design(shards, formula=formula, chunk_rows=chunk_rows)
     return fit_sharded(
         lambda: design.batches(shards, chunk_rows), Local(), nobs=design.rows,
         successes=design.successes, names=design.names,
@@ -166,7 +166,7 @@ from logitlab.stats.sharded import fit_sharded
 
 def fit(path):
     shards = open_shards(path)
-    design = agree_design(shards, Local(), formula=sys.argv[3], chunk_rows=5000)
+    design = agree_design(shards, formula=sys.argv[3], chunk_rows=5000)
     fit_sharded(lambda: design.batches(shards, 5000, reuse=True), Local(), nobs=design.rows,
                 successes=design.successes, names=design.names)
 

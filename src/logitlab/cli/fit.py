@@ -278,14 +278,14 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
             raise ConfigError(f"--workers {workers} is more than this machine can run: at "
                               f"most {cap} ({why})")  # fmt: skip
         return run_workers(args.argv, workers)
-    from ..data.shards import CHUNK_ROWS, agreed
+    from ..data.shards import CHUNK_ROWS
     from ..engines import collective
 
     group = collective.join()
     chunk_rows = CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
     try:
-        agreed(group, lambda: _first_checks(args, group.world, chunk_rows) if group.rank == 0
-               else None)  # fmt: skip
+        collective.agreed(group, lambda: _first_checks(args, group.world, chunk_rows)
+                          if group.rank == 0 else None)  # fmt: skip
         from ..report.fit import write_sharded_fit
         from ..studies.sharded import fit_shards
 

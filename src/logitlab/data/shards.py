@@ -11,11 +11,13 @@ group's encoded column pages), not by the table.
 
 agree_design() is the sharded build_design(): every worker scans its share once for the
 target's values, each column's kind and categorical levels and the missing values; the
-workers combine these (Collective.gather), and every worker then builds the SAME ModelSpec
-from the agreed, sorted union of levels, so a level seen in one worker's share only still
-gets its column everywhere. Transforms whose state needs every row (center(), scale(),
-poly() ...) are refused. A mistake found on one worker becomes the same error on all
-(agreed()), never a hang in the next collective.
+workers combine these, and every worker then builds the SAME ModelSpec from the agreed,
+sorted union of levels, so a level seen in one worker's share only still gets its column
+everywhere. Transforms whose state needs every row (center(), scale(), poly() ...) are
+refused. How the workers share their scans is the caller's: a `gather` (Gather) that runs
+the scan on every worker and hands every worker all of them, or raises on all the first
+worker's mistake, never a hang in the next collective (engines.collective.gathered; data
+knows nothing of workers). Without one, the scan is this process's alone.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .. import budget, errors
+from .. import budget
 from ..config import MAX_INT64, check_int
-from ..errors import ConfigError, DataError, LogitlabError, WorkerLost
+from ..errors import ConfigError, DataError, message_line
 from .checks import (
     check_finite,
     check_kind,
@@ -55,8 +57,6 @@ from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES, file_size, table_size
 if TYPE_CHECKING:
     import pandas
 
-    from ..engines.collective import Collective
-
 #: Rows a chunk holds by default: 10**6 rows x 20 float64 columns is 160 MB.
 CHUNK_ROWS = 1_000_000
 #: The kinds of column a scan tells apart (pandas' types of a chunk's column).
@@ -65,6 +65,9 @@ KIND_TEXT, KIND_BOOL, KIND_INT, KIND_FLOAT = "text", "bool", "int", "float"
 COPY_ROWS = 1 << 12
 
 T = TypeVar("T")
+#: Runs a piece of work on every worker and returns every worker's result, in rank order, on
+#: every worker; a LogitlabError on any worker is raised on all (the first rank's).
+Gather = Callable[[Callable[[], T]], list[T]]
 
 
 # --- the files and their units -----------------------------------------------------------
@@ -143,7 +146,7 @@ class Shards:
             except DataError:
                 raise
             except Exception as exc:  # pyarrow's and pandas' read errors
-                raise DataError(f"cannot read {path}: {_first_line(exc)}") from None
+                raise DataError(f"cannot read {path}: {message_line(exc)}") from None
 
 
 def open_shards(data: str | Path) -> Shards:
@@ -240,7 +243,7 @@ def _parquet_units(file: Path) -> tuple[tuple[str, ...], list[Unit]]:
         schema = meta.schema_arrow
         groups = [meta.metadata.row_group(i).num_rows for i in range(meta.num_row_groups)]
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{file} is not a Parquet table: {_first_line(exc)}") from None
+        raise DataError(f"{file} is not a Parquet table: {message_line(exc)}") from None
     columns = tuple(f"{field.name}: {field.type}" for field in schema)
     return columns, [Unit(file, g, rows, rows) for g, rows in enumerate(groups) if rows]
 
@@ -254,7 +257,7 @@ def _csv_units(file: Path) -> tuple[tuple[str, ...], list[Unit]]:
     except pandas.errors.EmptyDataError:
         raise DataError(f"{file} is empty: a table needs a header row and data rows") from None
     except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"{file} is not a readable CSV table: {_first_line(exc)}") from None
+        raise DataError(f"{file} is not a readable CSV table: {message_line(exc)}") from None
     return tuple(map(str, header.columns)), [Unit(file, -1, -1, file.stat().st_size)]
 
 
@@ -283,53 +286,6 @@ def _read_file(
         with pandas.read_csv(path, usecols=columns, chunksize=chunk_rows) as reader:
             for frame in reader:
                 yield frame[columns]
-
-
-def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
-# --- agreeing across workers ---------------------------------------------------------------
-
-
-def agreed(group: Collective, work: Callable[[], T]) -> T:
-    """Run `work` on every worker, then agree: when it raised a LogitlabError on any worker,
-    every worker raises the lowest such rank's error (same type and words); else the result.
-    A worker that stops answering becomes WorkerLost."""
-    try:
-        result, failure = work(), None
-    except LogitlabError as exc:
-        result, failure = None, (type(exc).__name__, str(exc))
-    raise_first(group, [failure] if group.world == 1 else collect(group, failure))
-    return result  # type: ignore[return-value]
-
-
-def collect(group: Collective, value: Any) -> list[Any]:
-    """group.gather, with a lost worker named as WorkerLost (one line) instead of gloo's
-    traceback."""
-    try:
-        return group.gather(value)
-    except RuntimeError as exc:
-        raise lost(group, exc) from None
-
-
-def lost(group: Collective, exc: BaseException) -> WorkerLost:
-    """The error of a collective that failed because another worker is gone."""
-    return WorkerLost(
-        f"worker {group.rank} of {group.world} lost contact with the others (a worker died or "
-        f"stopped answering): {_first_line(exc)}"
-    )
-
-
-def raise_first(group: Collective, failures: list[Any]) -> None:
-    """Raise the first worker's (type name, message) failure, if any, as that type."""
-    for failure in failures:
-        if failure is not None:
-            kind = getattr(errors, failure[0], None)
-            if not (isinstance(kind, type) and issubclass(kind, LogitlabError)):
-                kind = DataError
-            raise kind(failure[1])
 
 
 # --- the agreed coding -------------------------------------------------------------------
@@ -473,7 +429,7 @@ def _record_batches(shards: Shards, columns: Sequence[str], chunk_rows: int) -> 
                     columns=list(columns), batch_size=chunk_rows, batch_readahead=0
                 )
         except Exception as exc:  # pyarrow's read errors
-            raise DataError(f"cannot read {path}: {_first_line(exc)}") from None
+            raise DataError(f"cannot read {path}: {message_line(exc)}") from None
 
 
 def _fill(x: np.ndarray, columns: Sequence[Any]) -> bool:
@@ -508,9 +464,14 @@ def _absent(target: Any, labels: np.ndarray) -> np.ndarray | None:
     return absent
 
 
+def alone(work: Callable[[], T]) -> list[T]:
+    """The Gather of one process: its own result."""
+    return [work()]
+
+
 def agree_design(
     shards: Shards,
-    group: Collective,
+    gather: Gather = alone,
     *,
     formula: str | None = None,
     target: str | None = None,
@@ -520,10 +481,11 @@ def agree_design(
     max_levels: int = DEFAULT_MAX_LEVELS,
     chunk_rows: int = CHUNK_ROWS,
 ) -> ShardedDesign:
-    """build_design() for a table in shares: `shards` is this worker's share, `group` the
-    workers. One scan of the share, one gather, then the same ModelSpec on every worker (the
-    columns build_design would make on the whole table, names included). ConfigError and
-    DataError as build_design (the same on every worker); a stateful transform is refused."""
+    """build_design() for a table in shares: `shards` is this worker's share, `gather` shares
+    the workers' scans (Gather; alone: one process). One scan of the share, one gather, then
+    the same ModelSpec on every worker (the columns build_design would make on the whole
+    table, names included). ConfigError and DataError as build_design (the same on every
+    worker); a stateful transform is refused."""
     missing = check_missing(missing)
     max_levels = check_int("max_levels", max_levels, 1, MAX_INT64)
     empty = _empty_frame(shards)
@@ -532,18 +494,9 @@ def agree_design(
     used = used_columns(rhs, empty, target)
     in_c = categorical_columns(rhs)
     columns = (target, *used)
-    scans = collect(group, _failing(lambda: _scan(shards, columns, in_c, max_levels, chunk_rows)))
-    raise_first(group, [s for s in scans if isinstance(s, tuple)])
+    scans = gather(lambda: _scan(shards, columns, in_c, max_levels, chunk_rows))
     return _combine(scans, formula, rhs, target, used, in_c, positive, missing, max_levels,
                     chunk_rows)  # fmt: skip
-
-
-def _failing(work: Callable[[], T]) -> T | tuple[str, str]:
-    """work(), or its LogitlabError as (type name, message) to be agreed on."""
-    try:
-        return work()
-    except LogitlabError as exc:
-        return (type(exc).__name__, str(exc))
 
 
 def _empty_frame(shards: Shards) -> pandas.DataFrame:
@@ -743,11 +696,11 @@ def _spec(
 
 __all__ = [
     "CHUNK_ROWS",
+    "Gather",
     "ShardedDesign",
     "Shards",
     "Unit",
-    "WorkerLost",
     "agree_design",
-    "agreed",
+    "alone",
     "open_shards",
 ]

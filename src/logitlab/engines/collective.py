@@ -1,5 +1,6 @@
 """The workers of one fit, and the few things they do together: add up arrays, share small
-objects, agree on one value.
+objects, agree on one value, and agree on failure (a mistake found on one worker becomes the
+same error on every worker, never a hang in the next collective).
 
 A fit on several workers (torch.distributed, gloo on CPU) needs only these three collective
 operations; a fit in one process uses `Local`, whose operations return their input. The code
@@ -14,17 +15,23 @@ Local.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
+
+from .. import errors
+from ..errors import DataError, LogitlabError, WorkerLost, message_line
 
 #: How long a collective waits for a missing worker before the run fails (seconds): a worker
 #: that dies leaves the others blocked in all_reduce until then.
 TIMEOUT = 120.0
 #: The environment variables torchrun sets for every worker.
 LAUNCH_VARIABLES = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+
+T = TypeVar("T")
 
 
 class Collective(Protocol):
@@ -116,5 +123,61 @@ def leave() -> None:
         dist.destroy_process_group()
 
 
-__all__ = ["LAUNCH_VARIABLES", "TIMEOUT", "Collective", "Local", "TorchGroup", "join", "launched",
-           "leave"]  # fmt: skip
+# --- agreeing on failure -------------------------------------------------------------------
+
+
+def agreed(group: Collective, work: Callable[[], T]) -> T:
+    """Run `work` on every worker, then agree: when it raised a LogitlabError on any worker,
+    every worker raises the lowest such rank's error (same type and words); else the result.
+    A worker that stops answering becomes WorkerLost."""
+    result, failure = _attempt(work)
+    raise_first(group, [failure] if group.world == 1 else collect(group, failure))
+    return result  # type: ignore[return-value]
+
+
+def gathered(group: Collective, work: Callable[[], T]) -> list[T]:
+    """Run `work` on every worker and share the results: every worker's (small, picklable),
+    in rank order, on every worker; when it raised a LogitlabError on any worker, every
+    worker raises the lowest such rank's error. data.shards' Gather for these workers."""
+    shared = collect(group, _attempt(work))
+    raise_first(group, [failure for _, failure in shared])
+    return [result for result, _ in shared]
+
+
+def _attempt(work: Callable[[], T]) -> tuple[T | None, tuple[str, str] | None]:
+    """(work(), None), or (None, its LogitlabError as (type name, message)) to agree on."""
+    try:
+        return work(), None
+    except LogitlabError as exc:
+        return None, (type(exc).__name__, str(exc))
+
+
+def collect(group: Collective, value: Any) -> list[Any]:
+    """group.gather, with a lost worker named as WorkerLost (one line) instead of gloo's
+    traceback."""
+    try:
+        return group.gather(value)
+    except RuntimeError as exc:
+        raise lost(group, exc) from None
+
+
+def lost(group: Collective, exc: BaseException) -> WorkerLost:
+    """The error of a collective that failed because another worker is gone."""
+    return WorkerLost(
+        f"worker {group.rank} of {group.world} lost contact with the others (a worker died or "
+        f"stopped answering): {message_line(exc)}"
+    )
+
+
+def raise_first(group: Collective, failures: list[Any]) -> None:
+    """Raise the first worker's (type name, message) failure, if any, as that type."""
+    for failure in failures:
+        if failure is not None:
+            kind = getattr(errors, failure[0], None)
+            if not (isinstance(kind, type) and issubclass(kind, LogitlabError)):
+                kind = DataError
+            raise kind(failure[1])
+
+
+__all__ = ["LAUNCH_VARIABLES", "TIMEOUT", "Collective", "Local", "TorchGroup", "agreed", "collect",
+           "gathered", "join", "launched", "leave", "lost", "raise_first"]  # fmt: skip

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..config import check_float, check_int
 from ..data.separation import direction_text, separation
-from ..data.shards import collect, lost, raise_first
+from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,9 @@ import numpy as np
 from .. import budget
 from ..config import MAX_INT64, TrainConfig, check_int, check_losses
 from ..data.design import DEFAULT_MAX_LEVELS
-from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, agreed, open_shards
+from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, open_shards
 from ..data.tables import CSV_SUFFIXES
+from ..engines.collective import agreed, gathered
 from ..errors import DataError
 from .fit import (
     DEFAULT_EPOCHS,
@@ -122,9 +124,9 @@ def fit_shards(
     settings = train if train is not None else TrainConfig(epochs=DEFAULT_EPOCHS)
     shards = agreed(group, lambda: open_table(data))
     mine = shards.share(group.rank, group.world)
-    design = agree_design(mine, group, formula=formula, target=target, features=features,
-                          positive=positive, missing=missing, max_levels=max_levels,
-                          chunk_rows=chunk_rows)  # fmt: skip
+    design = agree_design(mine, partial(gathered, group), formula=formula, target=target,
+                          features=features, positive=positive, missing=missing,
+                          max_levels=max_levels, chunk_rows=chunk_rows)  # fmt: skip
     from ..stats.sharded import fit_sharded
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
