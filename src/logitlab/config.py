@@ -75,6 +75,13 @@ def shown(value: object) -> str:
     return text if len(text) <= 40 else f"{text[:24]}... ({len(text)} characters)"
 
 
+def listed(values: Sequence[object], most: int = 10) -> str:
+    """Values for a message, each shown(): all of them, or the first `most` and how many
+    more ('a', 'b' and 98 more), so a list in an error is complete or says it is not."""
+    text = ", ".join(shown(v) for v in values[:most])
+    return text + (f" and {len(values) - most:,} more" if len(values) > most else "")
+
+
 def check_int(name: str, value: object, minimum: int, maximum: int = MAX_INT64) -> int:
     """Return value as int if it is an integer from minimum to maximum, else ConfigError."""
     if (

@@ -2,6 +2,7 @@
 refused with one line naming it."""
 
 import os
+import re
 import threading
 import time
 
@@ -11,8 +12,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from logitlab.data.tables import VALUE_BYTES, read_table, table_size
-from logitlab.errors import DataError
+from logitlab.data.tables import (
+    VALUE_BYTES,
+    TableFormat,
+    format_words,
+    read_table,
+    table_columns,
+    table_format,
+    table_size,
+)
+from logitlab.errors import ConfigError, DataError
 
 
 @pytest.fixture
@@ -28,7 +37,9 @@ def frame():
     )
 
 
-def same_table(read: pd.DataFrame, written: pd.DataFrame) -> None:
+def same_table(read: pd.DataFrame, written: pd.DataFrame, rtol: float = 0.0) -> None:
+    """The same columns, kinds and values; floats within rtol when the writer rounds them
+    (a workbook keeps 15 or 16 digits, a value read back may be an ulp away)."""
     assert list(read.columns) == list(written.columns)
     for name in written.columns:
         if written[name].dtype == object or pd.api.types.is_string_dtype(written[name]):
@@ -36,7 +47,10 @@ def same_table(read: pd.DataFrame, written: pd.DataFrame) -> None:
             assert read[name].tolist() == written[name].tolist()
         else:
             assert read[name].dtype == written[name].dtype, name
-            np.testing.assert_array_equal(read[name].to_numpy(), written[name].to_numpy())
+            if rtol and pd.api.types.is_float_dtype(written[name]):
+                np.testing.assert_allclose(read[name], written[name], rtol=rtol, atol=0)
+            else:
+                np.testing.assert_array_equal(read[name].to_numpy(), written[name].to_numpy())
 
 
 #: Extension and delimiter: by name, and sniffed for an extension the reader does not know.
@@ -116,7 +130,8 @@ def test_one_column(tmp_path):
 def test_wrong_delimiter_reads_as_one_column(tmp_path):
     path = tmp_path / "semicolons.csv"
     path.write_text("y;x\n1;2\n0;3\n")
-    assert "delimiter" in one_line_error(path)
+    assert "delimiter" in one_line_error(path, fmt=TableFormat(sep=","))
+    assert "--sep" in one_line_error(path, fmt=TableFormat(sep=","))
 
 
 def test_header_without_rows(tmp_path):
@@ -301,3 +316,150 @@ def test_names_with_spaces_around_them_are_found(tmp_path):
     path = tmp_path / "spaced.csv"
     path.write_text(" y , x,z\n1,2,3\n0,3,4\n")
     assert list(read_table(path, columns=[" x", " y "]).columns) == [" y ", " x"]
+
+
+# --- tables as people have them: European CSV, Excel workbooks --------------------------
+
+
+def european(frame: pd.DataFrame, path, **kwargs) -> None:
+    """frame as a spreadsheet set to a European locale saves it: ';' between values,
+    decimal commas."""
+    frame.to_csv(path, sep=";", decimal=",", index=False, float_format="%.17g", **kwargs)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".txt", ".dat"])
+def test_a_european_csv_is_sniffed_and_the_guess_named(tmp_path, frame, suffix):
+    """It used to fail with pyarrow's 'Expected 1 columns, got 4'."""
+    path = tmp_path / f"table{suffix}"
+    european(frame, path)
+    assert "1,5" not in path.read_text() and ";" in path.read_text()  # as Excel writes it
+    used = table_format(path)
+    assert (used.sep, used.decimal) == (";", ",")
+    same_table(read_table(path), frame)
+    assert format_words(path, used) == f"read {path} as ';'-separated with ',' decimals"
+
+
+def test_sep_and_decimal_as_given_win_over_the_guess(tmp_path, frame):
+    path = tmp_path / "table.csv"
+    european(frame, path)
+    same_table(read_table(path, fmt=TableFormat(sep=";", decimal=",")), frame)
+    as_text = read_table(path, fmt=TableFormat(sep=";", decimal="."))
+    assert pd.api.types.is_string_dtype(as_text["x"])  # 0,34 is no number with '.' decimals
+    tabbed = tmp_path / "table.tsv"
+    frame.to_csv(tabbed, sep="\t", decimal=",", index=False, float_format="%.17g")
+    same_table(read_table(tabbed), frame)  # a .tsv: tabs, its decimal mark sniffed
+
+
+def test_a_plain_csv_is_read_as_before_and_not_announced(tmp_path, frame):
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False, float_format="%.17g")
+    used = table_format(path)
+    assert (used.sep, used.decimal) == (",", ".")
+    assert format_words(path, used) is None
+
+
+@pytest.mark.parametrize(
+    ("fmt", "words"),
+    [
+        (dict(sep=";;"), "sep must be one character"),
+        (dict(sep="\n"), "sep must be one character"),
+        (dict(decimal=";"), "decimal must be '.' or ','"),
+        (dict(sep=",", decimal=","), "sep and decimal must differ"),
+        (dict(sheet=1.5), "sheet must be a sheet's name or number"),
+    ],
+)
+def test_bad_formats_are_refused(fmt, words):
+    with pytest.raises(ConfigError, match=words):
+        TableFormat(**fmt)
+
+
+def test_table_size_estimates_a_european_csv_s_numbers_as_numbers(tmp_path, frame):
+    path = tmp_path / "table.csv"
+    european(frame, path)
+    size = table_size(path, ["x"])
+    assert size.rows == len(frame) and size.bytes == len(frame) * VALUE_BYTES
+
+
+@pytest.fixture
+def workbook(tmp_path, frame):
+    """A workbook of two sheets, the table on the second."""
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame({"note": ["made by hand"]}).to_excel(writer, sheet_name="About", index=False)
+        frame.to_excel(writer, sheet_name="Data", index=False)
+    return path
+
+
+@pytest.mark.parametrize("sheet", ["Data", 2, "2"])
+def test_an_excel_sheet_is_read_by_name_or_number_from_1(workbook, frame, sheet):
+    fmt = TableFormat(sheet=sheet)
+    assert table_columns(workbook, fmt) == tuple(frame.columns)
+    same_table(read_table(workbook, fmt=fmt), frame, rtol=1e-15)
+    read = read_table(workbook, fmt=fmt, columns=["x", "y"])
+    assert list(read.columns) == ["y", "x"]  # the file's order, as for every format
+    used = table_format(workbook, fmt)
+    assert (
+        format_words(workbook, used)
+        == f"read sheet 'Data' of {workbook} (2 sheets: 'About', 'Data')"
+    )
+
+
+def test_the_first_sheet_by_default_and_a_missing_one_names_those_there_are(workbook):
+    assert table_columns(workbook) == ("note",)
+    for sheet in ("Sheet1", 3, "0"):
+        message = one_line_error(workbook, fmt=TableFormat(sheet=sheet))
+        assert f"no sheet {sheet!r}; its sheets, numbered from 1: 'About', 'Data'" in message
+
+
+def test_settings_for_another_kind_of_file_are_refused(tmp_path, workbook, frame):
+    assert "--sep" in one_line_error(workbook, fmt=TableFormat(sep=";"))
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    assert "--sheet" in one_line_error(path, fmt=TableFormat(sheet="Data"))
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("y,x\n1,2\n0,3\n")
+    assert "not a readable workbook" in one_line_error(path)
+
+
+def test_table_size_counts_every_cell_of_a_sheet_and_the_cap_holds(workbook, frame):
+    """pandas reads every cell of the sheet (~105 bytes each, measured) before the columns
+    asked for are kept: the estimate counts them all, from the sheet's dimension."""
+    data = TableFormat(sheet="Data")
+    size = table_size(workbook, ["y", "x"], data)
+    cells = (len(frame) + 1) * frame.shape[1]
+    assert size.rows == len(frame) and size.columns == ("y", "x")
+    assert size.bytes >= cells * 100 + 2 * len(frame) * VALUE_BYTES
+    assert size.bytes > workbook.stat().st_size  # the estimate decides, not the file's size
+    cap = int(size.bytes)
+    assert "max_bytes" in one_line_error(workbook, fmt=data, columns=["y", "x"], max_bytes=cap - 1)
+    assert len(read_table(workbook, fmt=data, columns=["x", "y"], max_bytes=cap)) == len(frame)
+
+
+def test_a_sheet_without_its_dimension_is_sized_from_its_xml(tmp_path, frame):
+    """A workbook whose writer left the dimension out (openpyxl then knows no size) is
+    estimated at the most cells its XML can hold: no fewer than it has."""
+    import zipfile
+
+    path = tmp_path / "book.xlsx"
+    frame.to_excel(path, index=False)
+    stripped = tmp_path / "stripped.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(stripped, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(info, data)
+    assert table_size(stripped).rows >= len(frame)
+    same_table(read_table(stripped), frame, rtol=1e-15)
+
+
+def test_missing_columns_are_all_named_with_the_file_s_columns(tmp_path):
+    path = tmp_path / "wide.csv"
+    names = [f"c{j}" for j in range(30)]
+    path.write_text(",".join(names) + "\n" + ",".join("1" * 30) + "\n")
+    message = one_line_error(path, columns=["c1", "nope", "gone"])
+    assert "has no columns 'gone', 'nope'; its columns: 'c0', 'c1'" in message
+    assert message.endswith("'c9' and 20 more")

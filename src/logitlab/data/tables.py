@@ -1,7 +1,9 @@
-"""Tables in: CSV, TSV and Parquet files read whole into a pandas DataFrame, or refused.
+"""Tables in: CSV, TSV, Parquet and Excel files read whole into a pandas DataFrame, or refused.
 
 The reader is chosen by the file's extension (pandas with pyarrow's fast CSV engine, Parquet
-through pyarrow); an unknown extension is read as delimited text with the delimiter sniffed.
+through pyarrow, an .xlsx workbook's sheet through openpyxl); any other extension is read as
+delimited text. Text has its delimiter and decimal mark sniffed unless given (TableFormat), so
+a European CSV (';' between values, decimal commas) reads as it is; the guess can be named.
 Every way a file can fail (missing, a folder, unreadable, empty, binary, not the format its
 name says, one column) becomes one DataError naming the file, never a parser's traceback.
 Text columns stay strings, ready for formula coding; numbers stay int64/float64.
@@ -15,21 +17,23 @@ from the Parquet metadata, or the text's size and first lines), for the budget o
 from __future__ import annotations
 
 import csv
+import io
 import math
 import mmap
 import os
+import re
 import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import format_bytes
-from ..config import check_int
-from ..errors import DataError
+from ..config import check_int, listed, shown
+from ..errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas
@@ -38,13 +42,22 @@ if TYPE_CHECKING:
 CSV_SUFFIXES = (".csv",)
 TSV_SUFFIXES = (".tsv", ".tab", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: The first bytes of a zip file, as an .xlsx workbook is (a pipe has no name to tell it).
+ZIP_MAGIC = b"PK\x03\x04"
 #: The first bytes of a Parquet file (a pipe has no name to tell its format).
 PARQUET_MAGIC = b"PAR1"
 #: The blocks pyarrow's CSV reader parses (its default): a row longer than one ends the read
 #: with an error, and then, with torch loaded, the process with SIGABRT as it exits.
 ARROW_BLOCK_BYTES = 1 << 20
-#: Delimiters a file of unknown extension may use.
-SNIFFED_DELIMITERS = ",\t;|"
+#: Delimiters a text table may use: the first that splits its lines alike is taken (a tab
+#: first for a .tsv, .tab or .txt file).
+SNIFFED_DELIMITERS = ",;\t|"
+#: Decimal marks a text table may use; a comma only where values are not separated by one.
+DECIMAL_MARKS = ".,"
+#: A number written with a decimal comma or point, as the sniffer counts them.
+DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+DECIMAL_POINT = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
 #: The largest table read whole by default: 4 GB of CSV is ~2 * 10**8 numbers, ~1.6 GB as
 #: float64 in memory (a 10**7 x 20 table); more is a job for a streaming reader.
 MAX_TABLE_BYTES = 4 * 10**9
@@ -56,6 +69,12 @@ HEADER_BYTES = 16 * 10**6
 #: Bytes of memory a value of a column takes while it is read, besides a text's characters:
 #: Arrow's column and pandas' side by side, 8 bytes each (int64/float64; a text's offset).
 VALUE_BYTES = 2 * 8
+#: Bytes a cell of a sheet takes while pandas reads it through openpyxl (Python objects in
+#: lists, then an object column), every column of the sheet read: ~105 measured, with room.
+EXCEL_CELL_BYTES = 160
+#: The fewest bytes of sheet XML a cell takes ('<c><v>1</v></c>'): the most cells a sheet can
+#: hold, when its own dimension does not say.
+EXCEL_CELL_XML = 16
 
 
 @dataclass(frozen=True)
@@ -69,11 +88,80 @@ class TableSize:
     bytes: float
 
 
+@dataclass(frozen=True)
+class TableFormat:
+    """How a table file is written, where its extension does not say it all: a text
+    table's delimiter (sep) and decimal mark, a workbook's sheet (its name, or its number
+    from 1). None: sniffed from the text's first lines; the first sheet."""
+
+    sep: str | None = None
+    decimal: str | None = None
+    sheet: str | int | None = None
+
+    def __post_init__(self) -> None:
+        if self.sep is not None and (len(self.sep) != 1 or self.sep in '\r\n"0123456789'):
+            raise ConfigError(f"sep must be one character that is not a digit, a quote or a "
+                              f"line break, got {shown(self.sep)}")  # fmt: skip
+        if self.decimal is not None and self.decimal not in DECIMAL_MARKS:
+            raise ConfigError(f"decimal must be '.' or ',', got {shown(self.decimal)}")
+        if self.sep is not None and self.sep == self.decimal:
+            raise ConfigError(f"sep and decimal must differ, got {self.sep!r} for both")
+        if isinstance(self.sheet, bool) or not isinstance(self.sheet, str | int | None):
+            raise ConfigError(f"sheet must be a sheet's name or number, got {shown(self.sheet)}")
+
+
+def table_format(path: str | Path, given: TableFormat = TableFormat()) -> TableFormat:
+    """`given` with what it leaves open found: a text table's delimiter and decimal mark
+    sniffed from its first lines (_sniff), a workbook's sheet named (the first by default);
+    DataError for a sheet the workbook does not have, or a setting its kind of file has not."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    text = suffix not in PARQUET_SUFFIXES + EXCEL_SUFFIXES
+    if not text and (given.sep is not None or given.decimal is not None):
+        raise DataError(f"{path} is not a text table: a delimiter or decimal mark (--sep, "
+                        "--decimal) applies to CSV and TSV files only")  # fmt: skip
+    if suffix in EXCEL_SUFFIXES:
+        return replace(given, sheet=_sheet_name(path, given.sheet))
+    if given.sheet is not None:
+        raise DataError(f"{path} is not a workbook: a sheet (--sheet) applies to .xlsx only")
+    if not text or (given.sep is not None and given.decimal is not None):
+        return given
+    sample = _text_sample(path)
+    if file_size(path) > len(sample):  # a last line cut by the sample's end left out
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    sep = given.sep or _sniff(sample, ("\t" if suffix in TSV_SUFFIXES else "") + SNIFFED_DELIMITERS)
+    return replace(given, sep=sep, decimal=given.decimal or _decimal_mark(sample, sep))
+
+
+def format_words(path: str | Path, used: TableFormat) -> str | None:
+    """One line naming how a file was read, when that is not what its extension says on
+    its own (a comma between values, a tab in a .tsv, decimal points): "read t.csv as
+    ';'-separated with ',' decimals"; a workbook's sheet, when it has more than one."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        sheets = _sheet_names(path)
+        if len(sheets) < 2:
+            return None
+        return f"read sheet {used.sheet!r} of {path} ({len(sheets)} sheets: {listed(sheets)})"
+    if suffix in PARQUET_SUFFIXES:
+        return None
+    plain = "\t" if suffix in TSV_SUFFIXES else ","
+    if (used.sep, used.decimal) == (plain, "."):
+        return None
+    return f"read {path} as {used.sep!r}-separated with {used.decimal!r} decimals"
+
+
 def read_table(
-    path: str | Path, *, columns: Sequence[str] | None = None, max_bytes: int = MAX_TABLE_BYTES
+    path: str | Path,
+    *,
+    columns: Sequence[str] | None = None,
+    max_bytes: int = MAX_TABLE_BYTES,
+    fmt: TableFormat = TableFormat(),
 ) -> pandas.DataFrame:
-    """Read a CSV (.csv), TSV (.tsv, .tab, .txt) or Parquet (.parquet, .pq) file; any other
-    extension is read as delimited text with its delimiter sniffed. DataError (one line,
+    """Read a CSV (.csv), TSV (.tsv, .tab, .txt), Parquet (.parquet, .pq) or Excel (.xlsx,
+    one sheet) file; any other extension is read as delimited text. A text table's delimiter
+    and decimal mark are sniffed unless `fmt` gives them (table_format). DataError (one line,
     naming the file) when the file cannot be read or holds no table of >= 2 columns and
     >= 1 row, or is larger than max_bytes. Only `columns` are read when given (in the
     file's order): the header is checked whole, the other columns are skipped."""
@@ -82,7 +170,7 @@ def read_table(
     if is_pipe(path):
         with _spooled(path, max_bytes) as copy:
             try:
-                return read_table(copy, columns=columns, max_bytes=max_bytes)
+                return read_table(copy, columns=columns, max_bytes=max_bytes, fmt=fmt)
             except DataError as exc:  # named as the user named it
                 raise DataError(str(exc).replace(str(copy), str(path))) from None
     size = file_size(path)
@@ -90,24 +178,33 @@ def read_table(
         raise DataError(_too_large(path, size, max_bytes))
     if size == 0:
         raise DataError(f"{path} is empty: a table needs a header row and data rows")
-    wanted = _wanted(path, table_columns(path), columns)
-    if path.suffix.lower() in PARQUET_SUFFIXES:
+    fmt = table_format(path, fmt)
+    wanted = _wanted(path, table_columns(path, fmt), columns)
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(path, max_bytes, wanted)
+    elif suffix in EXCEL_SUFFIXES:
+        frame = _read_excel(path, max_bytes, wanted, fmt)
     else:
-        frame = _read_text(path, wanted)
+        frame = _read_text(path, wanted, fmt)
     return _checked(frame, path)
 
 
-def table_columns(path: str | Path) -> tuple[str, ...]:
-    """The column names of a table file, from its header or Parquet schema alone; DataError
-    for a file read_table cannot read, or a name given to more than one column."""
+def table_columns(path: str | Path, fmt: TableFormat = TableFormat()) -> tuple[str, ...]:
+    """The column names of a table file, from its header, Parquet schema or sheet's first
+    row alone; DataError for a file read_table cannot read, or a name given to more than
+    one column."""
     path = Path(path)
     if file_size(path) == 0:
         raise DataError(f"{path} is empty: a table needs a header row and data rows")
-    if path.suffix.lower() in PARQUET_SUFFIXES:
+    fmt = table_format(path, fmt)
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
         names = _parquet_file(path).schema_arrow.names
+    elif suffix in EXCEL_SUFFIXES:
+        names = _sheet_header(path, fmt.sheet)
     else:
-        names = _text_head(path).names
+        names = _text_head(path, fmt.sep).names
     twice = repeated(names)
     if twice:
         raise DataError(f"{path} has more than one column named {', '.join(map(repr, twice))}")
@@ -119,17 +216,28 @@ def repeated(names: Iterable[str]) -> list[str]:
     return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
-def table_size(path: str | Path, columns: Sequence[str] | None = None) -> TableSize:
-    """What read_table(path, columns=columns) will hold, from the Parquet metadata (rows,
-    each column's width, the uncompressed size and value lengths of its pages) or the text's
-    first lines (the rows its size holds, each column a number or a text of that length),
-    every value at VALUE_BYTES plus its characters; no data read beyond SAMPLE_BYTES."""
+def table_size(
+    path: str | Path, columns: Sequence[str] | None = None, fmt: TableFormat = TableFormat()
+) -> TableSize:
+    """What read_table(path, columns=columns, fmt=fmt) will hold, from the Parquet metadata
+    (rows, each column's width, the uncompressed size and value lengths of its pages), the
+    text's first lines (the rows its size holds, each column a number or a text of that
+    length) or a sheet's dimension (every cell of its rows at EXCEL_CELL_BYTES, as pandas
+    reads them all, and the workbook's shared texts), every value kept at VALUE_BYTES plus
+    its characters; no data read beyond SAMPLE_BYTES."""
     path = Path(path)
-    wanted = _wanted(path, table_columns(path), columns)
-    if path.suffix.lower() in PARQUET_SUFFIXES:
+    fmt = table_format(path, fmt)
+    names = table_columns(path, fmt)
+    wanted = _wanted(path, names, columns)
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        rows, cells, texts = _sheet_extent(path, fmt.sheet, len(names))
+        read = rows * len(wanted) * VALUE_BYTES + cells * EXCEL_CELL_BYTES + 2 * texts
+        return TableSize(rows, wanted, read)
+    if suffix in PARQUET_SUFFIXES:
         rows, lengths = _parquet_lengths(path, wanted)
     else:
-        rows, lengths = _text_lengths(path, wanted)
+        rows, lengths = _text_lengths(path, wanted, fmt)
     return TableSize(rows, wanted, rows * sum(VALUE_BYTES + 2 * n for n in lengths))
 
 
@@ -141,7 +249,9 @@ def _wanted(path: Path, names: tuple[str, ...], columns: Sequence[str] | None) -
     chosen = set(columns)
     missing = chosen.difference(names)
     if missing:
-        raise DataError(f"{path} has no column {sorted(missing)[0]!r}")
+        plural = "s" * (len(missing) > 1)
+        raise DataError(f"{path} has no column{plural} {listed(sorted(missing))}; its columns: "
+                        f"{listed(names)}")  # fmt: skip
     return tuple(name for name in names if name in chosen)
 
 
@@ -203,11 +313,13 @@ def _mean_length(chunk: Any) -> float:
     return sum(len(end) for end in ends) / 2
 
 
-def _text_lengths(path: Path, columns: tuple[str, ...]) -> tuple[int, list[float]]:
+def _text_lengths(
+    path: Path, columns: tuple[str, ...], fmt: TableFormat
+) -> tuple[int, list[float]]:
     """The rows a text table holds, estimated from its size and the lines after the header,
-    and per column the characters a value holds beyond VALUE_BYTES: none for a number,
-    the mean length of the sampled values for text."""
-    head = _text_head(path)
+    and per column the characters a value holds beyond VALUE_BYTES: none for a number
+    (in fmt's decimal mark), the mean length of the sampled values for text."""
+    head = _text_head(path, fmt.sep)
     lines = head.lines
     rows = len(lines)
     if not head.complete:
@@ -217,7 +329,7 @@ def _text_lengths(path: Path, columns: tuple[str, ...]) -> tuple[int, list[float
     lengths = []
     for name in columns:
         values = [line[where[name]] for line in lines if where[name] < len(line)]
-        text = [v for v in values if v and not _is_number(v)]
+        text = [v for v in values if v and not _is_number(v.replace(fmt.decimal, "."))]
         lengths.append(sum(map(len, text)) / len(text) if text else 0.0)
     return rows, lengths
 
@@ -263,8 +375,9 @@ def file_size(path: Path) -> int:
 def _too_large(path: Path, size: float, max_bytes: int) -> str:
     return (
         f"{path} holds {format_bytes(size)} of data, above the {format_bytes(max_bytes)} "
-        f"a table may take in memory (max_bytes={max_bytes}); raise max_bytes, or keep only "
-        "the columns you need (a Parquet file of them is smaller and faster)"
+        "a table may take in memory (read_table's max_bytes); read it in shares (logitlab "
+        "fit --chunk-rows), or keep only the columns you need (a Parquet file of them is "
+        "smaller and faster)"
     )
 
 
@@ -291,27 +404,106 @@ def _width(kind: object) -> int:
         return 0
 
 
-def _read_text(path: Path, columns: tuple[str, ...]) -> pandas.DataFrame:
-    """`columns` of delimited text (_delimiter)."""
+def _read_text(path: Path, columns: tuple[str, ...], fmt: TableFormat) -> pandas.DataFrame:
+    """`columns` of delimited text, in fmt's delimiter and decimal mark."""
     import pandas
 
     try:
-        return pandas.read_csv(path, sep=_delimiter(path), engine=_engine(path), usecols=columns)
+        return pandas.read_csv(path, sep=fmt.sep, decimal=fmt.decimal, engine=_engine(path),
+                               usecols=columns)  # fmt: skip
     except pandas.errors.EmptyDataError:
         raise DataError(f"{path} is empty: a table needs a header row and data rows") from None
     except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{path} is not a readable table: {_first_line(exc)}") from None
 
 
-def _delimiter(path: Path) -> str:
-    """Comma for .csv, tab for .tsv/.tab/.txt, sniffed otherwise; DataError for a binary file."""
-    sample = _text_sample(path)
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return ","
-    if suffix in TSV_SUFFIXES:
-        return "\t"
-    return _sniff(sample)
+def _read_excel(
+    path: Path, max_bytes: int, columns: tuple[str, ...], fmt: TableFormat
+) -> pandas.DataFrame:
+    """`columns` of fmt's sheet through openpyxl, what the read takes (table_size) checked
+    against max_bytes first. Header cells are names as text ('2024', not 2024), as in a
+    CSV file's header."""
+    import pandas
+
+    data_bytes = table_size(path, columns, fmt).bytes
+    if data_bytes > max_bytes:
+        raise DataError(_too_large(path, data_bytes, max_bytes))
+    try:
+        frame = pandas.read_excel(path, sheet_name=fmt.sheet, engine="openpyxl")
+    except Exception as exc:  # openpyxl's and zipfile's many ways to fail
+        raise DataError(f"{path} is not a readable workbook: {_first_line(exc)}") from None
+    frame.columns = [str(name) for name in frame.columns]
+    return frame[list(columns)]
+
+
+def _workbook(path: Path) -> Any:
+    """openpyxl's read-only workbook (its sheets' names and dimensions, no cells read), or
+    DataError; the caller closes it."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise DataError(f"{path} is an Excel workbook, read with openpyxl, which is not "
+                        "installed: pip install openpyxl") from None  # fmt: skip
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl's and zipfile's many ways to fail
+        raise DataError(f"{path} is not a readable workbook: {_first_line(exc)}") from None
+
+
+def _sheet_names(path: Path) -> list[str]:
+    book = _workbook(path)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _sheet_name(path: Path, sheet: str | int | None) -> str:
+    """The name of a workbook's sheet given by name or by number from 1 (the first for
+    None); DataError naming the sheets there are."""
+    names = _sheet_names(path)
+    if sheet is None and names:
+        return names[0]
+    if sheet in names:
+        return str(sheet)
+    number = int(sheet) if isinstance(sheet, int) or str(sheet).isdigit() else 0
+    if 1 <= number <= len(names):
+        return names[number - 1]
+    raise DataError(f"{path} has no sheet {sheet!r}; its sheets, numbered from 1: "
+                    f"{listed(names)}")  # fmt: skip
+
+
+def _sheet_header(path: Path, sheet: str) -> list[str]:
+    """A sheet's first row as the column names pandas gives it: a cell's text ('2024' for
+    a number), 'Unnamed: j' for an empty one (j from 0)."""
+    book = _workbook(path)
+    try:
+        first = next(book[sheet].iter_rows(max_row=1, values_only=True), ())
+    except Exception as exc:  # openpyxl's and zipfile's many ways to fail
+        raise DataError(f"{path} is not a readable workbook: {_first_line(exc)}") from None
+    finally:
+        book.close()
+    return [f"Unnamed: {j}" if cell is None else str(cell) for j, cell in enumerate(first)]
+
+
+def _sheet_extent(path: Path, sheet: str, columns: int) -> tuple[int, int, int]:
+    """A sheet's data rows and cells, from its dimension, or at most what its XML can hold
+    when it has none, and the characters of the workbook's shared texts (openpyxl holds
+    them all); from the workbook's directory, no cell read."""
+    import zipfile
+
+    book = _workbook(path)
+    try:
+        part = book[sheet]._worksheet_path  # the sheet's XML in the zip (openpyxl's name)
+        rows, width = book[sheet].max_row, book[sheet].max_column
+    finally:
+        book.close()
+    with zipfile.ZipFile(path) as archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+    if not rows or not width:
+        width = max(columns, 1)
+        rows = sizes.get(part, 0) // (EXCEL_CELL_XML * width) + 1
+    return rows - 1, rows * width, sizes.get("xl/sharedStrings.xml", 0)
 
 
 @dataclass(frozen=True)
@@ -327,9 +519,8 @@ class _Head:
     complete: bool
 
 
-def _text_head(path: Path) -> _Head:
+def _text_head(path: Path, delimiter: str) -> _Head:
     """The header and the first rows of a text table, DataError when they cannot be read."""
-    delimiter = _delimiter(path)
     with path.open("rb") as handle:
         skipped, header = 0, handle.readline(HEADER_BYTES)
         while header and not header.strip():  # blank lines before the header
@@ -368,12 +559,33 @@ def _text_sample(path: Path) -> str:
         return head[: exc.start].decode("utf-8")
 
 
-def _sniff(sample: str) -> str:
-    """The delimiter of a text table of unknown extension (comma when in doubt)."""
+def _sniff(sample: str, delimiters: str) -> str:
+    """The first of `delimiters` that splits the sample's lines into one number of
+    fields, two or more (the first when none does: the read then says the table has one
+    column, or which line is ragged)."""
+    for delimiter in delimiters:
+        try:
+            counts = {len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter)
+                      if row}  # fmt: skip
+        except csv.Error:
+            continue
+        if len(counts) == 1 and counts.pop() >= 2:
+            return delimiter
+    return delimiters[0]
+
+
+def _decimal_mark(sample: str, sep: str) -> str:
+    """',' when more of the sample's values are numbers with a decimal comma than with a
+    point (never for comma-separated text), else '.'."""
+    if sep == ",":
+        return "."
     try:
-        return csv.Sniffer().sniff(sample, delimiters=SNIFFED_DELIMITERS).delimiter
+        values = [v.strip() for row in csv.reader(io.StringIO(sample), delimiter=sep) for v in row]
     except csv.Error:
-        return ","
+        return "."
+    commas = sum(1 for v in values if DECIMAL_COMMA.fullmatch(v))
+    points = sum(1 for v in values if DECIMAL_POINT.fullmatch(v))
+    return "," if commas > points else "."
 
 
 def _engine(path: Path) -> str:
@@ -405,7 +617,7 @@ def is_pipe(path: Path) -> bool:
 def _spooled(path: Path, max_bytes: int) -> Iterator[Path]:
     """A pipe's bytes in a temporary file (removed on leaving), read once, as a pipe cannot
     be read twice, sought or sized: at most max_bytes, else DataError. The copy is named
-    .parquet when it starts as Parquet files do, else its format is sniffed as text's."""
+    .parquet or .xlsx when it starts as those files do, else its format is sniffed as text's."""
     with tempfile.TemporaryDirectory(prefix="logitlab-") as folder:
         copy = Path(folder) / "table"
         with path.open("rb") as pipe, copy.open("wb") as out:
@@ -417,8 +629,11 @@ def _spooled(path: Path, max_bytes: int) -> Iterator[Path]:
                     )
                 out.write(chunk)
         with copy.open("rb") as head:
-            if head.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC:
-                copy = copy.rename(copy.with_suffix(PARQUET_SUFFIXES[0]))
+            magic = head.read(len(ZIP_MAGIC))
+        if magic.startswith(PARQUET_MAGIC):
+            copy = copy.rename(copy.with_suffix(PARQUET_SUFFIXES[0]))
+        elif magic == ZIP_MAGIC:
+            copy = copy.rename(copy.with_suffix(EXCEL_SUFFIXES[0]))
         yield copy
 
 
@@ -428,7 +643,7 @@ def _checked(frame: pandas.DataFrame, path: Path) -> pandas.DataFrame:
     if frame.shape[1] < 2:
         raise DataError(
             f"{path} has {frame.shape[1]} column(s); a table needs a target and at least one "
-            "feature (is the delimiter right?)"
+            "feature: is the delimiter right? (--sep, sep in read_table)"
         )
     names = [str(name) for name in frame.columns]
     if len(frame) == 0:
