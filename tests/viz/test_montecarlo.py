@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from logitlab.config import DataConfig, LectureConfig, MonteCarloConfig, TrainConfig
 from logitlab.studies.montecarlo import run_montecarlo
@@ -76,7 +77,7 @@ def test_report_puts_the_mle_standard_error_beside_the_sd(study, tmp_path):
     for se in study.expected_se:
         assert f"<td>{se:.4f}</td>" in page
     for sentence in findings(study):
-        assert sentence.replace("'", "&#x27;") in page
+        assert escape(sentence) in page
     assert '<meta name="viewport"' in page and "https://" not in page
 
 

@@ -4,7 +4,6 @@ A table fitted in shares (studies.sharded) gets the same files but the per-row o
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,40 +101,13 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def data_section(run: TableFit, data: dict) -> str:
-    """Where the rows came from, which were used, and how the columns were coded."""
-    held = (
-        f"{data['rows_held_out']:,} held out (test size {data['test_size']:g}, stratified by "
-        f"{html.escape(data['target'])}, split seed {data['split_seed']}), "
-        f"{data['rows_training']:,} for fitting"
-        if data["test_size"] is not None
-        else "all of them used for fitting (no rows held out)"
-    )
-    coding = "".join(f"<li>{html.escape(note)}</li>" for note in data["coding"])
-    return f"""
-<h2>Data</h2>
-<p>{html.escape(data["source"].capitalize())}: {data["rows_in_table"]:,} rows, of which
-{data["rows_dropped_missing"]:,} were dropped for a missing value in a used column, leaving
-{data["rows_used"]:,}; {held}.</p>
-<p>Model: <code>{html.escape(data["formula"])}</code>. The target is
-<code>{html.escape(data["target"])}</code>; success ({html.escape(run.success)}) is coded 1,
-{html.escape(str(data["negative"]))} is 0. How the columns became numbers:</p>
-<ul>{coding}</ul>
-"""
-
-
-def mle_section(run: TableFit | ShardedFit, mle: dict) -> str:
+def mle_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
     """The coefficient table and the fit's statistics, as statsmodels' Logit reports them."""
     rows = [
         [name, _num(r["estimate"]), _num(r["se"]), f"{r['z']:.3f}", _p(r["p"]),
          f"[{_num(r['lower'])}, {_num(r['upper'])}]"]
         for name, r in mle["coefficients"].items()
     ]  # fmt: skip
-    converged = (
-        f"converged in {mle['iterations']} Newton iterations"
-        if mle["converged"]
-        else f"<strong>NOT converged</strong> after {mle['iterations']} Newton iterations"
-    )
     stats = [
         ["observations (training rows)", f"{mle['nobs']:,}"],
         ["log-likelihood", _num(mle["loglik"])],
@@ -146,17 +118,11 @@ def mle_section(run: TableFit | ShardedFit, mle: dict) -> str:
         ["BIC", _num(mle["bic"])],
         ["McFadden's pseudo-R²", _num(mle["prsquared"])],
     ]
-    return f"""
-<h2>Maximum likelihood</h2>
-<p>Newton–Raphson (IRLS) in float64, {converged}. Standard errors from the Fisher
-information; z = coef / SE; p two-sided; 95% Wald intervals.</p>
-{htmlpage.table(["term", "coef", "SE", "z", "p", "95% interval"], rows)}
-{htmlpage.table(["fit statistic", "value"], stats)}
-"""
+    return rows, stats
 
 
-def effects_section(run: TableFit | ShardedFit, mle: dict, folder: Path) -> str:
-    """Odds ratios with the forest plot, and the average marginal effects."""
+def effect_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """The odds ratios with their intervals, and the average marginal effects."""
     ratios = [
         [name, _num(r["odds_ratio"], 3), f"[{_num(r['lower'], 3)}, {_num(r['upper'], 3)}]"]
         for name, r in mle["odds_ratios"].items()
@@ -166,31 +132,7 @@ def effects_section(run: TableFit | ShardedFit, mle: dict, folder: Path) -> str:
          f"[{_num(r['lower'])}, {_num(r['upper'])}]"]
         for name, r in mle["marginal_effects"].items()
     ]  # fmt: skip
-    return f"""
-<h2>Odds ratios</h2>
-<p>e<sup>coef</sup>: how many times the odds of {html.escape(run.success)} grow for one unit
-more of a term, the other terms held fixed (for the intercept: the odds when every term is
-0). The interval is e<sup>·</sup> of the coefficient's.</p>
-{htmlpage.table(["term", "odds ratio", "95% interval"], ratios)}
-{htmlpage.figure(folder / "odds-ratios.png", CAPTIONS["odds-ratios.png"])}
-<h2>Average marginal effects</h2>
-<p>The change in the probability of {html.escape(run.success)} per unit of each term,
-averaged over the training rows (dP/dx = mean p(1 − p) · coef), with delta-method standard
-errors.</p>
-{htmlpage.table(["term", "dP/dx", "SE", "z", "p", "95% interval"], effects)}
-"""
-
-
-def goodness_section(mle: dict) -> str:
-    """The classification table of the training rows and the Hosmer–Lemeshow test."""
-    (tn, fp), (fn, tp) = mle["pred_table"]["counts"]
-    return f"""
-<h2>Goodness of fit</h2>
-<p>Classification table of the training rows at threshold 0.5 (a row is predicted 1 when its
-fitted probability is above 0.5):</p>
-{htmlpage.table(["", "predicted 0", "predicted 1"], [["actual 0", tn, fp], ["actual 1", fn, tp]])}
-<p>{hosmer_lemeshow_words(mle["hosmer_lemeshow"])}</p>
-"""
+    return ratios, effects
 
 
 def hosmer_lemeshow_words(hl: dict | None) -> str:
@@ -211,32 +153,14 @@ def hosmer_lemeshow_words(hl: dict | None) -> str:
     )
 
 
-def prediction_section(run: TableFit, metrics: dict, folder: Path, shown: str) -> str:
-    """scikit-learn's metrics per set of rows, with the ROC, calibration and confusion figures."""
-    header = ["rows", "n", "share of successes", "accuracy at 0.5", "log-loss", "Brier", "ROC AUC"]
-    rows = [
+def metric_rows(metrics: dict) -> list[list[str]]:
+    """scikit-learn's metrics per set of rows."""
+    return [
         [name, f"{m['n']:,}", _num(m["base_rate"], 3), _num(m["accuracy"], 3),
          _num(m["log_loss"]), _num(m["brier"]),
          _num(m["roc_auc"], 3) if m["roc_auc"] is not None else m["roc_auc_note"]]
         for name, m in metrics.items()
     ]  # fmt: skip
-    honest = (
-        "The held-out rows are the honest measure: the fit never saw them."
-        if "held-out" in metrics
-        else "No rows were held out, so these are measured on the rows the model was fitted "
-        "to and flatter it; hold rows out (test size) for an honest measure."
-    )
-    return f"""
-<h2>How well it predicts</h2>
-<p>Computed with scikit-learn's metrics. {honest} Accuracy is at threshold 0.5; log-loss is
-the mean negative log-likelihood per row; the Brier score is the mean squared error of the
-probabilities (0 is perfect, {_num(_brier_of_base_rate(run), 3)} is what always predicting the
-share of successes would score on the {html.escape(shown)} rows).</p>
-{htmlpage.table(header, rows)}
-{htmlpage.figure(folder / "roc.png", CAPTIONS["roc.png"])}
-{htmlpage.figure(folder / "calibration.png", CAPTIONS["calibration.png"])}
-{htmlpage.figure(folder / "confusion.png", f"{CAPTIONS['confusion.png']}, {shown} rows")}
-"""
 
 
 def _brier_of_base_rate(run: TableFit) -> float:
@@ -245,16 +169,16 @@ def _brier_of_base_rate(run: TableFit) -> float:
     return rate * (1 - rate)
 
 
-def descent_section(run: TableFit | ShardedFit, gd: dict, folder: Path) -> str:
-    """The lecture's gradient descent beside the MLE: coefficients, distances, verdicts."""
+def descent_tables(run: TableFit | ShardedFit, gd: dict) -> dict | None:
+    """The lecture's gradient descent beside the MLE: coefficients, distances, verdicts
+    (None when no descent ran)."""
     if not run.descents:
-        return f"<h2>Gradient descent beside the MLE</h2>\n<p>{html.escape(gd['note'])}.</p>"
+        return None
     losses = list(gd["fits"])
-    names = run.mle.names
     rows = [
         [name, _num(float(run.mle.coef[j]))]
         + [_num(gd["fits"][loss]["coef"][name]) for loss in losses]
-        for j, name in enumerate(names)
+        for j, name in enumerate(run.mle.names)
     ]
     distances = [
         [loss_label(loss), _num(f["distance_to_mle"]["max_abs"]),
@@ -263,18 +187,12 @@ def descent_section(run: TableFit | ShardedFit, gd: dict, folder: Path) -> str:
          f"{f['epochs']:,} on {f['engine']}"]
         for loss, f in gd["fits"].items()
     ]  # fmt: skip
-    return f"""
-<h2>Gradient descent beside the MLE</h2>
-<p>The lecture's fit on the same columns: {html.escape(run.descent_words)}, each column first
-turned into z-scores (mean 0, standard deviation 1 on the training rows) so one step size suits
-them all; the coefficients are mapped back to the original units (coef = b / sd, intercept =
-a − Σ b·mean / sd). BCE's minimum is the MLE, so its descent should land there; MSE's minimum
-is elsewhere.</p>
-{htmlpage.table(["term", "MLE", *(loss_label(k) for k in losses)], rows)}
-{htmlpage.table(["descent", "max |Δ|", "max |Δ| / max |MLE|", "max |Δ| on z-scores",
-                 "max |Δ| / SE", "convergence", "epochs, engine"], distances)}
-{htmlpage.figure(folder / "gd-vs-mle.png", CAPTIONS["gd-vs-mle.png"])}
-"""  # fmt: skip
+    return {
+        "words": run.descent_words,
+        "header": ["term", "MLE", *(loss_label(k) for k in losses)],
+        "rows": rows,
+        "distances": distances,
+    }
 
 
 def _verdict(convergence: dict) -> str:
@@ -285,25 +203,53 @@ def _verdict(convergence: dict) -> str:
     )
 
 
-def about_section(results: dict, *, per_row: bool = True) -> str:
-    """When and with what the run was made, and which file holds what (per_row: there is a
-    predictions.csv)."""
+def _page(run: TableFit | ShardedFit, results: dict, folder: Path, **context: object) -> str:
+    """The page of a fit (fit.html): what a fit in memory and one on shards share."""
+    mle = results["mle"]
+    (tn, fp), (fn, tp) = mle["pred_table"]["counts"]
+    coefficient_rows, statistics = mle_rows(mle)
+    ratios, effects = effect_rows(mle)
     prov = results["provenance"]
-    rows = " each row's prediction in <code>predictions.csv</code>," if per_row else ""
-    versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v)
-    took = f" in {prov['seconds']:.2f} s" if prov["seconds"] is not None else ""
-    return f"""
-<h2>About this run</h2>
-<p>Finished {html.escape(prov["finished"])}{took} on {html.escape(prov["machine"]["system"])}
-({prov["machine"]["cores"]} cores), with {html.escape(versions)}. Every number on this page is
-in <code>results.json</code>; the coefficients also in <code>coefficients.csv</code>,{rows}
-and the model, to apply to new rows with <code>logitlab predict</code>, in
-<code>model.json</code>.</p>
-"""
+    return htmlpage.page(
+        f"logitlab fit — {run.design.spec.formula}",
+        "fit.html",
+        results=results,
+        folder=folder,
+        captions=CAPTIONS,
+        data=results["data"],
+        success=run.success,
+        reading=run.reading,
+        mle=mle,
+        coefficient_rows=coefficient_rows,
+        statistics=statistics,
+        ratios=ratios,
+        effects=effects,
+        classification=[["actual 0", tn, fp], ["actual 1", fn, tp]],
+        hosmer_lemeshow=hosmer_lemeshow_words(mle["hosmer_lemeshow"]),
+        descent=descent_tables(run, results["gradient_descent"]),
+        prov=prov,
+        versions=", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v),
+        **context,
+    )
 
 
-def sharded_data_section(run: ShardedFit, data: dict, sharded: dict) -> str:
-    """Where the rows came from, how the workers shared them, and how columns were coded."""
+def render_html(run: TableFit, results: dict, folder: Path, shown: str) -> str:
+    """One self-contained page: data, reading, MLE, effects, fit, prediction, descent."""
+    return _page(
+        run,
+        results,
+        folder,
+        sharded=None,
+        metrics=metric_rows(results["metrics"]),
+        brier=_num(_brier_of_base_rate(run), 3),
+        shown=shown,
+    )
+
+
+def render_sharded_html(run: ShardedFit, results: dict, folder: Path) -> str:
+    """The page of a fit on shards: data, reading, MLE, effects, goodness of fit, descent,
+    and what is not produced, and why."""
+    sharded = results["sharded"]
     workers = sharded["workers"]
     shares = ", ".join(f"{rows:,}" for rows in sharded["rows_per_worker"])
     how = (
@@ -311,52 +257,11 @@ def sharded_data_section(run: ShardedFit, data: dict, sharded: dict) -> str:
         if workers > 1
         else "streamed from disk by one process"
     )
-    coding = "".join(f"<li>{html.escape(note)}</li>" for note in data["coding"])
-    return f"""
-<h2>Data</h2>
-<p>{html.escape(data["source"].capitalize())}, {how}, at most {sharded["chunk_rows"]:,} rows
-at a time: {data["rows_in_table"]:,} rows, of which {data["rows_dropped_missing"]:,} were
-dropped for a missing value in a used column, leaving {data["rows_used"]:,}, all of them used
-for fitting.</p>
-<p>Model: <code>{html.escape(data["formula"])}</code>. The target is
-<code>{html.escape(data["target"])}</code>; success ({html.escape(run.success)}) is coded 1,
-{html.escape(str(data["negative"]))} is 0. The coding was agreed by every worker from the
-whole table's values. How the columns became numbers:</p>
-<ul>{coding}</ul>
-"""
-
-
-def render_sharded_html(run: ShardedFit, results: dict, folder: Path) -> str:
-    """The page of a fit on shards: data, reading, MLE, effects, goodness of fit, descent,
-    and what is not produced, and why."""
-    mle = results["mle"]
-    body = f"""
-{sharded_data_section(run, results["data"], results["sharded"])}
-<h2>In plain words</h2>
-<p>{html.escape(run.reading)}</p>
-{mle_section(run, mle)}
-{effects_section(run, mle, folder)}
-{goodness_section(mle)}
-<h2>Per-row results</h2>
-<p>{html.escape(NOT_PRODUCED[0].upper() + NOT_PRODUCED[1:])}.</p>
-{descent_section(run, results["gradient_descent"], folder)}
-{about_section(results, per_row=False)}
-"""
-    return htmlpage.page(f"logitlab fit — {run.design.spec.formula}", body)
-
-
-def render_html(run: TableFit, results: dict, folder: Path, shown: str) -> str:
-    """One self-contained page: data, reading, MLE, effects, fit, prediction, descent."""
-    mle = results["mle"]
-    body = f"""
-{data_section(run, results["data"])}
-<h2>In plain words</h2>
-<p>{html.escape(run.reading)}</p>
-{mle_section(run, mle)}
-{effects_section(run, mle, folder)}
-{goodness_section(mle)}
-{prediction_section(run, results["metrics"], folder, shown)}
-{descent_section(run, results["gradient_descent"], folder)}
-{about_section(results)}
-"""
-    return htmlpage.page(f"logitlab fit — {run.design.formula}", body)
+    return _page(
+        run,
+        results,
+        folder,
+        sharded=sharded,
+        how=how,
+        not_produced=NOT_PRODUCED[0].upper() + NOT_PRODUCED[1:],
+    )

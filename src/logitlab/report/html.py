@@ -1,27 +1,17 @@
-"""Self-contained HTML pages: images embedded as data URIs, no external links."""
+"""Self-contained HTML pages from the Jinja2 templates in report/templates: images embedded as
+data URIs, no external links, every value escaped by the templates (autoescape)."""
 
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import io
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
 from matplotlib.figure import Figure
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.5; color: #222; }
-h1, h2 { line-height: 1.2; } img, svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border: 1px solid #ccc; padding: .3rem .7rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-code, pre { background: #f4f4f4; padding: .1rem .3rem; } pre { overflow-x: auto; }
-figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: .9rem; }
-.table { overflow-x: auto; } nav ul { columns: 2; }
-"""
 
 
 def png_data_uri(source: Figure | Path) -> str:
@@ -35,27 +25,14 @@ def png_data_uri(source: Figure | Path) -> str:
     return "data:image/png;base64," + base64.b64encode(payload).decode("ascii")
 
 
-def figure(source: Figure | Path, caption: str) -> str:
-    """An embedded image with a caption."""
-    alt = html.escape(caption, quote=True)
-    return (
-        f'<figure><img src="{png_data_uri(source)}" alt="{alt}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
+def cell(value: object) -> object:
+    """A table cell's value: floats with 4 decimals, anything else as it is."""
+    return f"{value:.4f}" if isinstance(value, float) else value
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """An HTML table; floats shown with 4 decimals."""
-
-    def cell(value: object) -> str:
-        return f"{value:.4f}" if isinstance(value, float) else html.escape(str(value))
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return (
-        f'<div class="table"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
+def percent(share: float) -> str:
+    """A share as a percentage with one decimal: 0.9234 -> '92.3%'."""
+    return f"{100 * share:.1f}%"
 
 
 def slug(text: str) -> str:
@@ -63,34 +40,53 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
-def with_contents(body: str) -> str:
-    """`body` with an id on every <h2> and, when there are two or more, a table of contents
-    linking to them (links within the page: it stays self-contained)."""
-    entries: list[tuple[str, str]] = []
+class Contents:
+    """A page's sections in order: each heading gets an id unique on the page, and the table
+    of contents is built from the headings given (not read back from the HTML)."""
 
-    def anchor(match: re.Match[str]) -> str:
-        text = re.sub(r"<[^>]+>", "", match.group(1))
-        name = base = slug(html.unescape(text))
-        taken, k = {e[0] for e in entries}, 1
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str]] = []
+
+    def heading(self, text: str) -> Markup:
+        """The <h2> of a section titled `text` (plain text), recorded for the contents."""
+        name = base = slug(text)
+        taken, k = {entry[0] for entry in self.entries}, 1
         while name in taken:
             k += 1
             name = f"{base}-{k}"
-        entries.append((name, text))
-        return f'<h2 id="{name}">{match.group(1)}</h2>'
-
-    body = re.sub(r"<h2>(.*?)</h2>", anchor, body, flags=re.S)
-    if len(entries) < 2:
-        return body
-    items = "".join(f'<li><a href="#{name}">{text}</a></li>' for name, text in entries)
-    return f'<nav aria-label="Contents"><strong>Contents</strong><ul>{items}</ul></nav>\n{body}'
+        self.entries.append((name, text))
+        return Markup('<h2 id="{}">{}</h2>').format(name, text)
 
 
-def page(title: str, body: str) -> str:
-    """A whole HTML document around `body` (already HTML), readable on a phone as on a
-    projector, with a table of contents when it has sections."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>\n{with_contents(body)}\n</body></html>\n"
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates shipped in report/templates, escaping every value put into HTML."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("logitlab.report"),
+        autoescape=jinja2.select_autoescape(),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+        lstrip_blocks=True,
+    )
+    env.globals["data_uri"] = png_data_uri
+    env.filters["cell"] = cell
+    env.filters["fmt"] = format
+    env.filters["percent"] = percent
+    return env
+
+
+def fragment(template: str, **context: object) -> Markup:
+    """A part of a page (no sections of its own), rendered from `template`."""
+    return Markup(environment().get_template(template).render(**context))
+
+
+def page(title: str, template: str, **context: object) -> str:
+    """A whole HTML document from `template` (which calls `section(title)` for each <h2>),
+    readable on a phone as on a projector, with a table of contents when it has two sections
+    or more."""
+    env, contents = environment(), Contents()
+    body = env.get_template(template).render(section=contents.heading, **context)
+    return env.get_template("page.html").render(
+        title=title, contents=contents.entries, body=Markup(body)
     )

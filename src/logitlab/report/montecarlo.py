@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,26 +31,17 @@ def write_montecarlo(
         for loss, s in record["summary"].items()
         for p in PARAMS
     ]  # fmt: skip
-    header = ["estimate", "truth", "mean", "bias", "sd", "MLE SE", "RMSE", "fits", "converged"]
-    said = "".join(f"<p>{html.escape(sentence)}</p>" for sentence in findings(run))
-    body = (
-        f"<p>{run.config.reps} data sets of n = {lecture.data.n} drawn from the "
-        f"lecture's model (data seed {lecture.data.seed} + rep), each fitted by "
-        f"{lecture.epochs} {epoch_words(lecture.training)} epochs of "
-        f"{optimizer_words(lecture.training)} (lr {lecture.lr}) from "
-        f"{start_words(lecture.training)}. The sd of each loss's estimates is the spread of "
-        "its sampling distribution; "
-        "MLE SE is the spread maximum likelihood has in theory (its asymptotic standard "
-        "error at the truth). No unbiased estimator does better, so among finished fits a "
-        "larger sd means a less efficient loss; a smaller sd with a large bias (descent "
-        "stopped short near its start) is no gain: compare the RMSE.</p>"
-        + htmlpage.table(header, table_rows)
-        + said
-        + htmlpage.figure(
-            folder / "histograms.png",
-            "Sampling distributions on shared bins, the truth dashed, the MLE's in theory black",
-        )
-        + htmlpage.figure(folder / "estimates.png", "(ŵ0, ŵ1) per rep and loss")
+    page = htmlpage.page(
+        "Monte Carlo: sampling distribution",
+        "montecarlo.html",
+        config=run.config,
+        lecture=lecture,
+        epochs=epoch_words(lecture.training),
+        optimizer=optimizer_words(lecture.training),
+        start=start_words(lecture.training),
+        rows=table_rows,
+        findings=findings(run),
+        folder=folder,
     )
-    (folder / "report.html").write_text(htmlpage.page("Monte Carlo: sampling distribution", body))
+    (folder / "report.html").write_text(page)
     return names_in(folder)

@@ -3,7 +3,6 @@ and report.html (the answer first, then the evidence)."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -127,69 +126,30 @@ BATCH_HEADER = [
 def render_html(run: OptimizersRun, results: dict, folder: Path) -> str:
     """The page: the answer, the experiment, the end points, the mini-batches, the films;
     the figures embedded from the PNGs already in folder."""
-    cfg, fig = run.config, htmlpage.figure
-    answer = "".join(f"<p>{html.escape(p)}</p>" for p in conclusion(run))
-    starts = ", ".join(f"({w0:g}, {w1:g})" for w0, w1 in cfg.starts)
-    sizes = ", ".join(f"{b:,}" for b in cfg.batch_sizes)
-    mle, floor = results["mle"], results["mse_minimum"]
-    engine = run.descents[0].fit.engine
-    figures = {name: fig(folder / name, caption) for name, (_, caption) in FIGURES.items()}
-    films = "".join(
-        f"<li>{optimizer_label(o)} from ({cfg.far_start[0]:g}, {cfg.far_start[1]:g}): "
-        f'<a href="{film_name(o, "gif")}">{film_name(o, "gif")}</a>, '
-        f'<a href="{film_name(o, "mp4")}">{film_name(o, "mp4")}</a></li>'
-        for o in STUDY_OPTIMIZERS
+    cfg, prov = run.config, results["provenance"]
+    return htmlpage.page(
+        "logitlab — does Adam rescue MSE?",
+        "optimizers.html",
+        cfg=cfg,
+        folder=folder,
+        answer=conclusion(run),
+        starts=", ".join(f"({w0:g}, {w1:g})" for w0, w1 in cfg.starts),
+        optimizers=", ".join(map(optimizer_label, STUDY_OPTIMIZERS)),
+        losses=", ".join(map(loss_label, LOSSES)),
+        mle=results["mle"],
+        floor=results["mse_minimum"],
+        arrived_se=ARRIVED_SE,
+        header=[h for h, _, _ in COLUMNS],
+        rows=table_rows(results["descents"]),
+        engine=run.descents[0].fit.engine,
+        captions={name: caption for name, (_, caption) in FIGURES.items()},
+        batch_optimizer=optimizer_label(BATCH_OPTIMIZER),
+        sizes=", ".join(f"{b:,}" for b in cfg.batch_sizes),
+        batch_header=BATCH_HEADER,
+        batch_rows=batch_table_rows(results["minibatches"]["rows"]),
+        films=[
+            (optimizer_label(o), film_name(o, "gif"), film_name(o, "mp4")) for o in STUDY_OPTIMIZERS
+        ],
+        prov=prov,
+        versions=", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v),
     )
-    prov = results["provenance"]
-    versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v)
-    body = f"""
-<h2>1. The answer</h2>
-{answer}
-<h2>2. The experiment</h2>
-<p>The course's week-6 question: does a better optimizer rescue MSE? The lecture's data
-(n = {cfg.data.n:,}, w0 = {cfg.data.w0:g}, w1 = {cfg.data.w1:g}) drawn with seed
-{cfg.data.seed}; the starts {starts}; {", ".join(map(optimizer_label, STUDY_OPTIMIZERS))} at
-learning rate {cfg.lr:g} for {cfg.epochs:,} full-batch epochs; {
-        ", ".join(map(loss_label, LOSSES))
-    }. Each descent is measured against the maximum-likelihood estimate
-(ŵ0, ŵ1) = ({mle["w0"]:.4f}, {mle["w1"]:.4f}), standard errors ({mle["se_w0"]:.4f},
-{mle["se_w1"]:.4f}), and against MSE's own minimum ({floor["w0"]:.4f}, {floor["w1"]:.4f}),
-{floor["distance_to_mle_se"]:.2g} standard errors from the MLE. Distances are counted in
-the MLE's standard errors (the largest over w0 and w1): a descent has <em>arrived</em> within
-{ARRIVED_SE:g} of them of its loss's minimum, a difference no one could see in the data.</p>
-<pre>net = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sigmoid())
-with torch.no_grad():                       # the start (w0, w1)
-    net[0].bias.fill_({cfg.far_start[0]:g}); net[0].weight.fill_({cfg.far_start[1]:g})
-optimizer = torch.optim.Adam(net.parameters(), lr={cfg.lr:g})   # or torch.optim.SGD
-loss_fn = torch.nn.BCEWithLogitsLoss()      # or MSE: torch.mean((y - net(X)) ** 2)
-loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)   # section 4
-for epoch in range({cfg.epochs}):
-    for xb, yb in loader:
-        loss = loss_fn(net[0](xb), yb)      # BCEWithLogitsLoss takes the logits
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()</pre>
-<h2>3. Where the descents end</h2>
-{htmlpage.table([h for h, _, _ in COLUMNS], table_rows(results["descents"]))}
-<p>µs an epoch: measured on the {html.escape(engine)} engine, the fixed cost of a call left
-out. Every row is in <code>endpoints.csv</code>.</p>
-{figures["trajectories.png"]}
-{figures["loss_curves.png"]}
-<h2>4. Mini-batches: noise against progress per second</h2>
-<p>{optimizer_label(BATCH_OPTIMIZER)} from ({cfg.far_start[0]:g}, {cfg.far_start[1]:g}) at
-learning rate {cfg.lr:g}: the full batch against batches of {sizes}, shuffled each epoch
-(seed {cfg.shuffle_seed}). One epoch is one pass over the data: ⌈n / batch size⌉ steps. The
-loss is the full data's, at the parameters each epoch starts from.</p>
-{htmlpage.table(BATCH_HEADER, batch_table_rows(results["minibatches"]["rows"]))}
-{figures["minibatches.png"]}
-<h2>5. The films</h2>
-<p>Both losses from the far start, one film per optimizer: the fitted curve over the data
-and the path over each landscape.</p>
-<ul>{films}</ul>
-<h2>6. About this run</h2>
-<p>Finished {html.escape(prov["finished"])} after {prov["seconds"]:.1f} s on
-{html.escape(prov["machine"]["system"])} ({prov["machine"]["cores"]} cores); {
-        html.escape(versions)
-    }. Every number on this page is in <code>results.json</code>.</p>
-"""
-    return htmlpage.page("logitlab — does Adam rescue MSE?", body)
