@@ -386,3 +386,15 @@ def test_cross_validation_on_separable_data_warns_once_per_fit_in_one_short_line
     for message in messages:
         assert "\n" not in message and len(message) < 320, message
         assert re.search(r"\(and \d+ more terms\) is > 0 for every y = 1", message), message
+
+
+def test_the_settings_are_train_configs_fields_with_its_defaults():
+    from dataclasses import fields
+
+    from logitlab.config import TrainConfig
+
+    params = LogisticRegressionGD().get_params()
+    config = {f.name: f.default for f in fields(TrainConfig)}
+    assert params == config | {"lr": "auto", "progress": False}
+    with pytest.raises(TypeError, match="'start'"):
+        LogisticRegressionGD(start=(0.0, 0.0))

@@ -7,9 +7,11 @@ TrainConfig, so the refusal reads as on the command line) and learns attributes 
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 
 import numpy as np
 import torch
@@ -18,7 +20,7 @@ from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .config import LECTURE_INIT_SEED, TrainConfig
+from .config import TrainConfig
 from .data.checks import as_design, as_labels, design_array
 from .data.separation import separation_of
 from .engines import fit
@@ -88,6 +90,24 @@ def _label_vector(y: object) -> object:
     return _untracked(y)
 
 
+def _signature() -> inspect.Signature:
+    """The estimator's settings: TrainConfig's fields with their defaults (but lr "auto"),
+    then progress. Derived, so a training setting added there is one here too; scikit-learn's
+    get_params and clone read them from this signature."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    defaults = {f.name: f.default for f in fields(TrainConfig)} | {"lr": "auto", "progress": False}
+    return inspect.Signature([
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(inspect.Parameter(name, keyword, default=value) for name, value in defaults.items()),
+    ])  # fmt: skip
+
+
+#: LogisticRegressionGD(...)'s parameters.
+SIGNATURE = _signature()
+#: The settings fit() hands to TrainConfig (lr is resolved apart: "auto" is the estimator's).
+TRAIN_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name != "lr")
+
+
 class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     """Binary logistic regression fitted by gradient descent: by default full-batch SGD, as
     in the lecture; optimizer, batch_size, init ... as in TrainConfig (the week-6 course).
@@ -101,38 +121,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     classes_[1] is the positive class, whose probability the model gives.
     """
 
-    def __init__(
-        self,
-        loss: str = "bce",
-        lr: float | str = "auto",
-        epochs: int = 10_000,
-        init_seed: int = LECTURE_INIT_SEED,
-        progress: bool = False,
-        engine: str = "auto",
-        optimizer: str = "sgd",
-        momentum: float = 0.9,
-        nesterov: bool = False,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        batch_size: int | None = None,
-        shuffle_seed: int = 0,
-        init: tuple[float, ...] | None = None,
-    ) -> None:
+    def __init__(self, **settings: object) -> None:
         # Only stored: scikit-learn's clone and set_params rely on it; fit() validates.
-        self.loss = loss
-        self.lr = lr
-        self.epochs = epochs
-        self.init_seed = init_seed
-        self.progress = progress
-        self.engine = engine
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.betas = betas
-        self.eps = eps
-        self.batch_size = batch_size
-        self.shuffle_seed = shuffle_seed
-        self.init = init
+        bound = SIGNATURE.bind(self, **settings)  # an unknown name: TypeError, as def says
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = SIGNATURE  # type: ignore[attr-defined]
 
     def __sklearn_tags__(self) -> Tags:
         """Declare the model binary-only, so scikit-learn's checks expect multiclass refused."""
@@ -147,20 +143,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         cannot use, SeparationError when the descent diverges because the classes are
         separable; returns self.
         """
-        config = TrainConfig(
-            loss=self.loss,
-            epochs=self.epochs,
-            init_seed=self.init_seed,
-            engine=self.engine,
-            optimizer=self.optimizer,
-            momentum=self.momentum,
-            nesterov=self.nesterov,
-            betas=self.betas,
-            eps=self.eps,
-            batch_size=self.batch_size,
-            shuffle_seed=self.shuffle_seed,
-            init=self.init,
-        )
+        config = TrainConfig(**{name: getattr(self, name) for name in TRAIN_FIELDS})
         X, y = self._validated(X, _label_vector(y), reset=True)
         with _refused_as_data_errors():
             check_classification_targets(y)

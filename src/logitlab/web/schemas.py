@@ -7,11 +7,12 @@ in the words the CLI and the library use), against the server's Limits.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import fields
+from typing import Annotated, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..config import DEFAULT_DATA_SEED
+from ..config import DEFAULT_DATA_SEED, LOSSES, OPTIMIZERS, TrainConfig
 
 
 class _Spec(BaseModel):
@@ -50,21 +51,39 @@ class InlineSpec(_Spec):
 DataSpec = Annotated[SimulateSpec | DatasetSpec | InlineSpec, Field(discriminator="source")]
 
 
-class TrainSpec(_Spec):
-    """Gradient descent's settings, the lecture's by default (both losses). start None is
-    the lecture net's start (torch.manual_seed(43052))."""
+#: TrainConfig's fields the page does not set: the server picks the engine, and the initial
+#: net's seed and the stopping rule stay the lecture's.
+SERVER_SIDE = ("engine", "init_seed", "tol")
+#: TrainConfig's names the page (and the command line, --start) says in its own word.
+PAGE_NAMES = {"init": "start"}
 
-    loss: Literal["bce", "mse", "both"] = "both"
-    optimizer: Literal["sgd", "momentum", "adam"] = "sgd"
-    lr: float = 0.05
-    epochs: int = 10_000
-    batch_size: int | None = None
-    start: list[float] | None = None
-    momentum: float = 0.9
-    nesterov: bool = False
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
-    shuffle_seed: int = 0
+
+def _train_spec() -> type[_Spec]:
+    """TrainSpec: TrainConfig's fields with their types and defaults (derived, so a training
+    setting added there reaches the page's contract by itself), but both losses by default,
+    the names as Literal choices, and init as `start`."""
+    hints = get_type_hints(TrainConfig)
+    choices = {"loss": Literal[(*LOSSES, "both")], "optimizer": Literal[OPTIMIZERS]}
+    defaults = {"loss": "both"}
+    specs = {
+        PAGE_NAMES.get(f.name, f.name): (
+            choices.get(f.name, hints[f.name]),
+            defaults.get(f.name, f.default),
+        )
+        for f in fields(TrainConfig)
+        if f.name not in SERVER_SIDE
+    }
+    return create_model(
+        "TrainSpec",
+        __base__=_Spec,
+        __module__=__name__,
+        __doc__="Gradient descent's settings, the lecture's by default (both losses); start "
+        "None is the lecture net's start (torch.manual_seed(43052)).",
+        **specs,
+    )
+
+
+TrainSpec = _train_spec()
 
 
 class FitRequest(_Spec):
