@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from logitlab import stopping
+from logitlab.data import shards as shards_module
 from logitlab.data.datasets import load_dataset
 from logitlab.data.design import ModelSpec, build_design
 from logitlab.data.shards import agree_design, open_shards
@@ -78,6 +80,19 @@ def test_a_folder_of_csv_files(tmp_path):
     back = pd.concat(shards.share(0, 1).chunks(chunk_rows=40))
     np.testing.assert_allclose(back["x"], frame["x"])
     assert max(len(c) for c in shards.chunks(chunk_rows=40)) == 40
+
+
+def test_a_csv_is_read_in_pieces_a_signal_can_stop_between(tmp_path, monkeypatch):
+    """pandas' parser reads a piece in one call: pieces of a bounded number of values
+    (stopping.per_block), whatever chunk_rows asks, holding the same rows."""
+    frame = table(1000)
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    frame.to_csv(folder / "t.csv", index=False)
+    monkeypatch.setattr(stopping, "BLOCK_VALUES", shards_module.CSV_COST * 4 * 300)
+    pieces = list(open_shards(folder).chunks(chunk_rows=10**6))
+    assert [len(piece) for piece in pieces] == [300, 300, 300, 100]  # 300 rows of 4 columns
+    pd.testing.assert_frame_equal(pd.concat(pieces, ignore_index=True), frame)
 
 
 @pytest.mark.parametrize(
