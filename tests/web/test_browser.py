@@ -282,3 +282,29 @@ def test_share_link_is_the_lan_address_and_colours_are_the_style_tables(browser,
         assert css == page_colors()
         assert tab.errors == []
         context.close()
+
+
+def test_no_fit_is_shown_for_other_settings_or_data(playground):
+    """After a settings change or an upload, the curves on screen are hidden and the busy sign
+    shown until the new fit arrives: every redraw shows the state's own fit, or none."""
+    playground.open("?epochs=2000")
+    page = playground.page
+    playground.js("playground.draws.length = 0")
+    page.focus("#lr")
+    page.keyboard.press("ArrowRight")
+    playground.settle()
+    page.select_option("#source", "inline")
+    rows = "".join(f"{i / 50:.2f},{int(i % 3 == 0)}\n" for i in range(-50, 50))
+    page.set_input_files("#file", files=[{"name": "points.csv", "mimeType": "text/csv",
+                                          "buffer": f"x,y\n{rows}".encode()}])  # fmt: skip
+    playground.wait("playground.state.data.source === 'inline'")
+    playground.settle()
+    draws = playground.js("playground.draws")
+    stale = [d for d in draws if d["stale"]]
+    assert stale, draws  # the page drew while a fit was on its way...
+    assert all(d["fits"] == 0 and d["busy"] for d in stale), stale  # ...and showed none then
+    uploaded = [d for d in stale if '"inline"' in d["data"]]
+    assert uploaded  # the uploaded points were on screen before their fit
+    assert draws[-1] == {"stale": False, "busy": False, "fits": 2, "data": draws[-1]["data"]}
+    assert '"inline"' in draws[-1]["data"] and page.is_hidden("#busy")
+    assert playground.errors == []

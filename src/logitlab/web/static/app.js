@@ -2,6 +2,7 @@
 // (/api/config, /api/data, /api/upload, /api/landscape, /api/fit, /api/runs); the answers are
 // drawn on canvases (plot.js). Tests and the bench read window.playground.
 
+import { lossesOf, splitOrders, stride } from "./descent.js";
 import { Frame, fitCanvas, heatImage, marker } from "./plot.js";
 
 // logitlab/viz/style.py's colours (data, truth, mle, bce, mse), from /api/config.
@@ -14,7 +15,8 @@ const CONTOUR = "rgba(40, 48, 60, 0.55)";
 
 const $ = (id) => document.getElementById(id);
 
-const pg = { state: null, result: null, redraws: [], firstDraw: null, config: null };
+// draws: what each redraw showed ({stale, busy, fits, data}), for the tests of honest display
+const pg = { state: null, result: null, redraws: [], draws: [], firstDraw: null, config: null };
 window.playground = pg;
 
 let defaults = null; // the lecture's state, from /api/config
@@ -30,12 +32,18 @@ let fitDirty = false; // the state changed while a fit was under way
 let pendingSince = null; // when the first input not yet drawn happened (ms since navigation)
 let painting = false; // a redraw measurement waits for its frame
 let run = null; // the long run under way: {id, source}
-let dataKey = "";
+let dataKey = ""; // the data spec last asked for
+let dataShownKey = ""; // the data spec whose points are on screen
+let waitingData = false; // a fit waits for the data on screen to be the state's
 let shownKey = ""; // the fit request whose answer is on screen
+const computers = []; // the Web Workers running descent.js, one per loss
+let computeId = 0;
+const computing = new Map(); // id -> the promise's {resolve, reject}
+const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
 const landFrames = {}; // loss -> the Frame of its landscape, to map clicks back to (w0, w1)
 
 Object.defineProperty(pg, "busy", {
-  get: () => inflight > 0 || fitting || fitDirty || painting || run !== null,
+  get: () => inflight > 0 || fitting || fitDirty || waitingData || painting || run !== null,
 });
 
 // ---------- the state, the URL and the controls ----------
@@ -262,14 +270,17 @@ async function loadData() {
   dataKey = key;
   try {
     const body = await api("/api/data", spec);
-    if (dataKey === key) showData(body);
+    if (dataKey === key) showData(body, key);
   } catch (error) {
     if (dataKey === key) showError(error.message);
   }
 }
 
-function showData(body) {
+function showData(body, key) {
   data = body;
+  data.x32 = Float32Array.from(body.x);
+  data.y32 = Float32Array.from(body.y);
+  dataShownKey = key;
   const ones = body.y.reduce((a, b) => a + b, 0);
   $("data-summary").textContent =
     `${body.n.toLocaleString("en")} points, ${ones.toLocaleString("en")} with ` +
@@ -282,6 +293,10 @@ function showData(body) {
   updateView();
   drawAll();
   firstDrawn();
+  if (waitingData) {
+    waitingData = false;
+    requestFit();
+  }
 }
 
 /** The landscape window: the lecture's for its simulation, else around the MLE; widened to
@@ -302,7 +317,7 @@ function updateView() {
   if (data.truth) points.push([data.truth.w0, data.truth.w1]);
   if (data.mle) points.push([data.mle.w0, data.mle.w1]);
   if (pg.state.train.start) points.push(pg.state.train.start);
-  for (const f of Object.values(pg.result?.fits ?? {})) {
+  for (const f of Object.values(shownFits())) {
     const tr = f.trajectory;
     points.push([tr.w0[0], tr.w1[0]], [f.w0, f.w1]);
   }
@@ -355,8 +370,10 @@ function work(body) {
   return epoch * epochs * (loss === "both" ? 2 : 1);
 }
 
-/** Fit the current state: /api/fit, or a streamed run when it is too long for one request.
- * One at a time: changes made meanwhile are fitted next, in one request. */
+/** Fit the current state: in this page (descent.js on a Web Worker) when it is no longer than
+ * one request may be, else a streamed run on the server. One at a time: changes made
+ * meanwhile are fitted next, once. A fit that diverges here is asked of the server, which
+ * says why in the package's words. */
 async function requestFit() {
   if (run) cancelRun();
   if (fitting) {
@@ -369,18 +386,23 @@ async function requestFit() {
     measureRedraw(); // nothing changed: what is on screen is this state's fit
     return;
   }
+  drawAll(); // the fit on screen is not this state's: hidden until the new one comes
   if (work(body) > pg.config.limits.max_work) {
     startRun(body, key);
+    return;
+  }
+  if (dataShownKey !== JSON.stringify(pg.state.data)) {
+    waitingData = true; // fitted once the state's data are on screen
     return;
   }
   fitting = true;
   status("Fitting…");
   try {
-    const answer = await api("/api/fit", body);
+    const answer = (await fitInPage(pg.state.train)) ?? (await api("/api/fit", body));
     showFit(answer, key);
   } catch (error) {
     showError(error.message);
-    status("The fit on screen is the last one that worked.");
+    status("No fit is shown: these settings did not give one.");
   } finally {
     fitting = false;
     if (fitDirty) {
@@ -390,9 +412,77 @@ async function requestFit() {
   }
 }
 
+/** The state's fit computed in this page; null when a loss diverged or when its mini-batch
+ * orders would be more than the server hands out (max_order_values). */
+async function fitInPage(train) {
+  let orders = null;
+  if (train.batch_size != null && train.batch_size < data.n) {
+    if (data.n * train.epochs > pg.config.limits.max_order_values) return null;
+    orders = await ordersFor(data.n, train.epochs, train.shuffle_seed);
+  }
+  const began = performance.now();
+  const { x32: x, y32: y } = data;
+  const every = stride(train.epochs, FRAMES);
+  const start = pg.config.descent.start;
+  const losses = lossesOf(train.loss);
+  const fits = await Promise.all(
+    losses.map((loss, i) => compute(i, { x, y, train, loss, every, start, orders })),
+  );
+  if (fits.includes(null)) return null;
+  const answer = { fits: Object.fromEntries(losses.map((loss, i) => [loss, fits[i]])), mle: data.mle };
+  return { ...answer, seconds: (performance.now() - began) / 1000 };
+}
+
+/** The fused engine's mini-batch orders (POST /api/orders), kept for the next fit. */
+async function ordersFor(n, epochs, seed) {
+  const key = `${n},${epochs},${seed}`;
+  if (!orderCache.has(key)) {
+    const answer = await fetch("/api/orders", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ n, epochs, shuffle_seed: seed }),
+    });
+    if (!answer.ok) throw new Error((await answer.json()).error);
+    orderCache.clear();
+    orderCache.set(key, splitOrders(await answer.arrayBuffer(), n));
+  }
+  return orderCache.get(key);
+}
+
+/** One loss's fit on Web Worker `i` -> its record (null: diverged). */
+function compute(i, message) {
+  if (!computers[i]) {
+    computers[i] = new Worker("/static/descent-worker.js", { type: "module" });
+    computers[i].postMessage({ constants: pg.config.descent });
+    computers[i].onmessage = ({ data: m }) => {
+      computing.get(m.id).resolve(m.fit);
+      computing.delete(m.id);
+    };
+    computers[i].onerror = (event) => {
+      for (const pending of computing.values()) pending.reject(new Error(`the page's fit failed: ${event.message}`));
+      computing.clear();
+    };
+  }
+  return new Promise((resolve, reject) => {
+    computing.set(++computeId, { resolve, reject });
+    computers[i].postMessage({ id: computeId, ...message });
+  });
+}
+
 function currentKey() {
   const body = { data: pg.state.data, train: trainSpec(pg.state.train), frames: FRAMES };
   return JSON.stringify(body);
+}
+
+/** Whether the fit on screen is this state's, on the data on screen. */
+function fresh() {
+  return shownKey === currentKey() && dataShownKey === JSON.stringify(pg.state.data);
+}
+
+/** The fits to draw: the state's own, else none (a fit is never drawn over other data or
+ * settings; the busy sign says one is coming). */
+function shownFits() {
+  return fresh() ? (pg.result?.fits ?? {}) : {};
 }
 
 function showFit(answer, key) {
@@ -403,8 +493,11 @@ function showFit(answer, key) {
   $("frame").max = String(frame);
   const fits = Object.values(answer.fits);
   const epochs = fits[0]?.epochs ?? 0;
+  const where = fits[0]?.engine === "page"
+    ? "in this page (the fused engine's descent, in JavaScript)"
+    : `on the server (${fits[0]?.engine} engine)`;
   status(`${epochs.toLocaleString("en")} epochs of ${fits.map((f) => LABELS[f.loss]).join(" and ")} ` +
-    `fitted in ${(answer.seconds * 1000).toFixed(0)} ms on the server (${fits[0]?.engine} engine).`);
+    `fitted in ${(answer.seconds * 1000).toFixed(0)} ms ${where}.`);
   updateView();
   drawAll();
   if (key === currentKey() && !fitDirty) measureRedraw();
@@ -496,7 +589,7 @@ async function upload(file) {
     showState();
     view = null;
     saveUrl();
-    showData(body);
+    showData(body, JSON.stringify(pg.state.data));
     requestFit();
   } catch (error) {
     showError(`${file.name}: ${error.message}`);
@@ -511,14 +604,14 @@ const sigmoid = (u) => 1 / (1 + Math.exp(-u));
 
 /** Trajectory points of the fits on screen. */
 function points() {
-  const fit = Object.values(pg.result?.fits ?? {})[0];
+  const fit = Object.values(shownFits())[0];
   return fit ? fit.trajectory.epoch.length : 1;
 }
 
 /** The fits on screen at the shown frame: loss -> {w0, w1, loss, epoch, fit}. */
 function current() {
   const out = {};
-  for (const [loss, fit] of Object.entries(pg.result?.fits ?? {})) {
+  for (const [loss, fit] of Object.entries(shownFits())) {
     const tr = fit.trajectory;
     const i = Math.min(frame, tr.epoch.length - 1);
     const last = i === tr.epoch.length - 1;
@@ -534,6 +627,12 @@ function current() {
 }
 
 function drawAll() {
+  const stale = !fresh();
+  const busy = stale && $("alert").hidden;
+  $("busy").hidden = !busy;
+  $("fit-chart").closest(".charts").setAttribute("aria-busy", String(busy));
+  pg.draws.push({ stale, busy, fits: Object.keys(shownFits()).length, data: dataShownKey });
+  if (pg.draws.length > 500) pg.draws.shift();
   drawFit();
   drawLoss();
   for (const loss of LOSSES) drawLandscape(loss);
@@ -569,7 +668,7 @@ function drawFit() {
 function drawLoss() {
   const { ctx, w, h } = fitCanvas($("loss-chart"));
   ctx.clearRect(0, 0, w, h);
-  const fits = Object.entries(pg.result?.fits ?? {});
+  const fits = Object.entries(shownFits());
   const epochs = fits[0]?.[1].epochs ?? 1;
   const top = Math.max(...fits.flatMap(([, f]) => f.trajectory.loss.filter(Number.isFinite)), 0.1);
   const f = new Frame(ctx, w, h, [0, epochs], [0, top * 1.08]);
@@ -608,7 +707,7 @@ function drawLandscape(loss) {
       }
     }
   }
-  const fit = pg.result?.fits?.[loss];
+  const fit = shownFits()[loss];
   if (fit) {
     const tr = fit.trajectory;
     f.path(tr.w0, tr.w1, { color: "#ffffff", width: 5, count: frame + 1, alpha: 0.8 });
@@ -626,7 +725,7 @@ function drawLandscape(loss) {
 
 /** The start of the fits on screen (the lecture net's when no start is set). */
 function firstPoint() {
-  const fit = Object.values(pg.result?.fits ?? {})[0];
+  const fit = Object.values(shownFits())[0];
   return fit ? [fit.trajectory.w0[0], fit.trajectory.w1[0]] : null;
 }
 

@@ -13,6 +13,7 @@ export function kernels(c) {
   const LOG1P = c.log1p.map(f);
   const LIMIT = f(c.exp_limit);
   const LOG2E = f(c.log2e);
+  const POW2 = Float64Array.from({ length: 254 }, (_, i) => 2 ** (i - 126)); // 2**k, exact
 
   /** exp(v) as fused._exp: 2**k 2**frac, 2**frac by the polynomial (fused multiply-adds). */
   function exp(v) {
@@ -20,8 +21,8 @@ export function kernels(c) {
     const k = Math.floor(f(t + 0.5));
     const frac = f(t - k);
     let poly = 0;
-    for (const a of EXP2) poly = f(poly * frac + a);
-    return f(poly * 2 ** k);
+    for (let j = 0; j < EXP2.length; j++) poly = f(poly * frac + EXP2[j]);
+    return f(poly * POW2[k + 126]);
   }
 
   const sigmoid = (u) => f(1 / f(1 + exp(-u)));
@@ -39,7 +40,7 @@ export function kernels(c) {
       if (bce) {
         const e = exp(-Math.abs(ui));
         let q = 0;
-        for (const a of LOG1P) q = f(q * e + a);
+        for (let j = 0; j < LOG1P.length; j++) q = f(q * e + LOG1P[j]);
         total = f(total + f(f(Math.max(ui, 0) + f(e * q)) - f(y[i] * ui)));
       } else {
         const diff = f(y[i] - sigmoid(ui));
@@ -49,17 +50,19 @@ export function kernels(c) {
     return f(total / k);
   }
 
-  /** g = the mean loss's gradient at logits u (fused._gradient); r is scratch. */
-  function gradient(bce, x, y, u, r, k, g) {
-    const invN = f(1 / k);
+  /** g = the mean loss's gradient at w (fused._logits, then fused._gradient's two sums,
+   * in one pass over the k points: the same operations, in the same order). */
+  function gradient(bce, x, y, w, k, g) {
+    const [w0, w1] = [w[0], w[1]];
     let g0 = 0;
-    for (let i = 0; i < k; i++) {
-      const p = sigmoid(u[i]);
-      r[i] = bce ? f(p - y[i]) : f(f(f(2 * f(p - y[i])) * p) * f(1 - p));
-      g0 = f(g0 + r[i]);
-    }
     let g1 = 0;
-    for (let i = 0; i < k; i++) g1 = f(g1 + f(r[i] * x[i]));
+    for (let i = 0; i < k; i++) {
+      const p = sigmoid(f(w1 * x[i] + w0));
+      const r = bce ? f(p - y[i]) : f(f(f(2 * f(p - y[i])) * p) * f(1 - p));
+      g0 = f(g0 + r);
+      g1 = f(g1 + f(r * x[i]));
+    }
+    const invN = f(1 / k);
     g[0] = f(g0 * invN);
     g[1] = f(g1 * invN);
   }
@@ -121,7 +124,7 @@ export function kernels(c) {
     const params = new Float32Array(2 * (rows + 1)).fill(Number.NaN);
     const w = Float32Array.from(s.start);
     const [m, v, g] = [new Float32Array(2), new Float32Array(2), new Float32Array(2)];
-    const [u, r] = [new Float32Array(n), new Float32Array(n)];
+    const u = new Float32Array(n); // scratch of the exact largest logit
     const [xb, yb] = [new Float32Array(batch), new Float32Array(batch)];
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
@@ -130,8 +133,7 @@ export function kernels(c) {
     for (let epoch = 0; epoch < s.epochs; epoch++) {
       if (epoch % s.every === 0) params.set(w, 2 * (epoch / s.every));
       if (batch === n) {
-        logits(x, w[0], w[1], u, n);
-        gradient(bce, x, y, u, r, n, g);
+        gradient(bce, x, y, w, n, g);
         update(s, w, g, m, v, t++);
       } else {
         const order = orders[epoch];
@@ -139,8 +141,7 @@ export function kernels(c) {
           const first = step * batch;
           const k = Math.min(batch, n - first);
           for (let i = 0; i < k; i++) [xb[i], yb[i]] = [x[order[first + i]], y[order[first + i]]];
-          logits(xb, w[0], w[1], u, k);
-          gradient(bce, xb, yb, u, r, k, g);
+          gradient(bce, xb, yb, w, k, g);
           update(s, w, g, m, v, t++);
         }
       }
@@ -171,22 +172,32 @@ export function stride(epochs, frames) {
   return every + (every % 2 === 0 ? 1 : 0);
 }
 
-/** POST /api/fit's answer for `train` (a TrainSpec) on the points x, y, computed here; null
- * when a loss diverged (the server then says why, in its words). */
+/** One loss's fit record as POST /api/fit gives it (its trajectory every `every` epochs),
+ * computed here; null when it diverged (the server then says why, in its words). */
+export function fitLoss(k, x, y, train, loss, every, start, orders) {
+  const s = { ...train, loss, every, start: train.start ?? start, batch: train.batch_size };
+  const { params, diverged } = k.descend(x, y, s, orders);
+  if (diverged) return null;
+  const rows = params.length / 2;
+  const w0 = Array.from({ length: rows }, (_, i) => params[2 * i]);
+  const w1 = Array.from({ length: rows }, (_, i) => params[2 * i + 1]);
+  const epoch = Array.from({ length: rows - 1 }, (_, i) => i * every);
+  const trajectory = { epoch: [...epoch, train.epochs], w0, w1, loss: k.losses(x, y, loss === "bce", params) };
+  return { loss, engine: "page", epochs: train.epochs, w0: w0[rows - 1], w1: w1[rows - 1], trajectory };
+}
+
+/** The losses a TrainSpec's `loss` names. */
+export const lossesOf = (loss) => (loss === "both" ? ["bce", "mse"] : [loss]);
+
+/** POST /api/fit's answer for `train` (a TrainSpec) on the points x, y, computed here, one
+ * loss after the other; null when a loss diverged. */
 export function fitHere(k, x, y, train, frames, start, orders, mle) {
   const began = performance.now();
   const every = stride(train.epochs, frames);
   const fits = {};
-  for (const loss of train.loss === "both" ? ["bce", "mse"] : [train.loss]) {
-    const s = { ...train, loss, every, start: train.start ?? start, batch: train.batch_size };
-    const { params, diverged } = k.descend(x, y, s, orders);
-    if (diverged) return null;
-    const rows = params.length / 2;
-    const w0 = Array.from({ length: rows }, (_, i) => params[2 * i]);
-    const w1 = Array.from({ length: rows }, (_, i) => params[2 * i + 1]);
-    const epoch = Array.from({ length: rows - 1 }, (_, i) => i * every);
-    const trajectory = { epoch: [...epoch, train.epochs], w0, w1, loss: k.losses(x, y, loss === "bce", params) };
-    fits[loss] = { loss, engine: "page", epochs: train.epochs, w0: w0[rows - 1], w1: w1[rows - 1], trajectory };
+  for (const loss of lossesOf(train.loss)) {
+    fits[loss] = fitLoss(k, x, y, train, loss, every, start, orders);
+    if (!fits[loss]) return null;
   }
   return { fits, mle, seconds: (performance.now() - began) / 1000 };
 }
