@@ -416,7 +416,7 @@ def frames(count: int) -> Estimate:
 
 def _engine(train: TrainConfig) -> str:
     """The engine a study's fits will run on, without importing it."""
-    from .engines.resolve import fused_available
+    from .extras import fused_available
 
     if train.engine == "eager" or (train.engine == "auto" and not fused_available()):
         return "eager"

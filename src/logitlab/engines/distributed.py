@@ -44,14 +44,11 @@ from ..errors import ConfigError, DataError, DivergenceError, LogitlabError
 from ..losses import get_derivatives
 from ..model import initial_params
 from ..result import (
-    GRAD_TOL,
     LOGIT_LIMIT,
-    Convergence,
     FitResult,
     History,
     largest_logit,
     logit_bound,
-    unstable,
 )
 from .collective import Collective, Local
 from .resolve import fused_available, resolve_engine
@@ -177,21 +174,10 @@ def _result(
 ) -> FitResult:
     """The FitResult of a descent that ran len(losses) epochs, judged on all rows (result.py)."""
     final_loss, final_grad = shard.values(cfg.loss, params[-1])
-    return FitResult.from_params(
-        params[-1],
-        names,
-        loss_name=cfg.loss,
-        final_loss=final_loss,
-        epochs=len(losses),
-        history=History(loss=losses, params=params, grad_norm=grads),
-        convergence=Convergence(
-            grad_norm=final_grad,
-            tol=GRAD_TOL if cfg.tol is None else cfg.tol,
-            stable=not unstable(np.append(losses, final_loss)),
-            stopped_early=len(losses) < cfg.epochs,
-        ),
-        engine=engine,
-    )
+    history = History(loss=losses, params=params, grad_norm=grads)
+    return FitResult.from_descent(history, names, loss_name=cfg.loss, final_loss=final_loss,
+                                  grad_norm=final_grad, epochs=len(losses), planned=cfg.epochs,
+                                  tol=cfg.tol, engine=engine)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -319,7 +305,7 @@ class _FusedSteps:
 if fused_available():  # the kernel of _FusedSteps (Numba is the fast extra)
     from numba import njit
 
-    from .fused import JIT, _logits, _mean_bce, _mean_mse, _residuals_bce, _residuals_mse
+    from .fused import JIT, fill_logits, mean_bce, mean_mse, residuals_bce, residuals_mse
 
     @njit(**JIT)
     def _sums(bce: bool, x: np.ndarray, y: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
@@ -327,15 +313,15 @@ if fused_available():  # the kernel of _FusedSteps (Numba is the fast extra)
         loss summed over them: float32 sums, as the fused engine computes its means."""
         k = y.shape[0]
         u, r = np.empty(k, np.float32), np.empty(k, np.float32)
-        _logits(x, w, u)
-        out[0] = _residuals_bce(y, u, r) if bce else _residuals_mse(y, u, r)
+        fill_logits(x, w, u)
+        out[0] = residuals_bce(y, u, r) if bce else residuals_mse(y, u, r)
         for j in range(x.shape[0]):
             gj = np.float32(0)
             for i in range(k):
                 gj += r[i] * x[j, i]
             out[j + 1] = gj
         if k > 0:
-            out[-1] = (_mean_bce(u, y) if bce else _mean_mse(u, y)) * np.float32(k)
+            out[-1] = (mean_bce(u, y) if bce else mean_mse(u, y)) * np.float32(k)
 
 
 class _EagerSteps:

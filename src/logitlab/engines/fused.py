@@ -23,7 +23,8 @@ fresh install pays the compilation (5-15 s); later processes load it in about a 
 
 from __future__ import annotations
 
-__all__ = ["descend", "descend_many", "history_values", "parallel_chunksize"]
+__all__ = ["descend", "descend_many", "fill_logits", "history_values", "mean_bce", "mean_mse",
+           "parallel_chunksize", "residuals_bce", "residuals_mse"]  # fmt: skip
 
 import numpy as np
 from llvmlite import ir
@@ -109,7 +110,7 @@ def _log1p_unit(e: float) -> float:
 
 
 @njit(**JIT)
-def _logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
+def fill_logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
     """u = w0 + sum_j w_j x_j, with x stored feature-major (d x n) so each pass is contiguous."""
     u[:] = w[0]
     for j in range(x.shape[0]):
@@ -119,7 +120,7 @@ def _logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
 
 
 @njit(**JIT)
-def _mean_bce(u: np.ndarray, y: np.ndarray) -> float:
+def mean_bce(u: np.ndarray, y: np.ndarray) -> float:
     """Mean BCE from logits, softplus(u) - y u: the lecture's loss without its log 0."""
     total = ZERO
     for i in range(u.shape[0]):
@@ -129,7 +130,7 @@ def _mean_bce(u: np.ndarray, y: np.ndarray) -> float:
 
 
 @njit(**JIT)
-def _mean_mse(u: np.ndarray, y: np.ndarray) -> float:
+def mean_mse(u: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error (y - sigmoid(u))**2."""
     total = ZERO
     for i in range(u.shape[0]):
@@ -139,7 +140,7 @@ def _mean_mse(u: np.ndarray, y: np.ndarray) -> float:
 
 
 @njit(**JIT)
-def _residuals_bce(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
+def residuals_bce(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
     """r = d BCE / d u at each point (times n), yhat - y; returns their sum."""
     total = ZERO
     for i in range(u.shape[0]):
@@ -149,7 +150,7 @@ def _residuals_bce(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
 
 
 @njit(**JIT)
-def _residuals_mse(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
+def residuals_mse(y: np.ndarray, u: np.ndarray, r: np.ndarray) -> float:
     """r = d MSE / d u at each point (times n), 2 (yhat - y) yhat (1 - yhat); returns their
     sum."""
     total = ZERO
@@ -170,7 +171,7 @@ def _gradient(bce: bool, x: np.ndarray, y: np.ndarray, u: np.ndarray, r: np.ndar
     vector code whether Numba compiles it now or loads it from its cache (a literal-typed
     flag, specialised at dispatch, did not: the two gave results one float32 step apart)."""
     inv_n = ONE / F32(u.shape[0])
-    g0 = _residuals_bce(y, u, r) if bce else _residuals_mse(y, u, r)
+    g0 = residuals_bce(y, u, r) if bce else residuals_mse(y, u, r)
     g[0] = g0 * inv_n
     norm2 = g[0] * g[0]
     for j in range(x.shape[0]):
@@ -237,7 +238,7 @@ def _largest_logit(x: np.ndarray, w: np.ndarray, u: np.ndarray, xlim: np.ndarray
     bound = _logit_bound(w, xlim)
     if bound <= limit or not np.isfinite(bound):
         return bound
-    _logits(x, w, u)
+    fill_logits(x, w, u)
     largest = ZERO
     for i in range(u.shape[0]):
         size = abs(u[i])
@@ -266,10 +267,10 @@ def _batch_step(bce: bool, kind: int, x: np.ndarray, y: np.ndarray, u: np.ndarra
                 eps: float, want_loss: bool) -> tuple[float, float]:  # fmt: skip
     """One step on the batch (x, y): logits, gradient, update. Returns |g|^2 and, when
     asked, the batch's mean loss before the step (else 0)."""
-    _logits(x, w, u)
+    fill_logits(x, w, u)
     loss = ZERO
     if want_loss:
-        loss = _mean_bce(u, y) if bce else _mean_mse(u, y)
+        loss = mean_bce(u, y) if bce else mean_mse(u, y)
     norm2 = _gradient(bce, x, y, u, r, g)
     _update(kind, w, g, m, v, t, lr, mom, nesterov, b1, b2, eps)
     return norm2, loss
@@ -321,7 +322,7 @@ def descend(x: np.ndarray, y: np.ndarray, bce: bool, kind: int, lr: float, mom: 
         else:
             norm2 = F32(np.inf)
             if tol2 >= 0:  # the full gradient where the epoch starts
-                _logits(x, w, u)
+                fill_logits(x, w, u)
                 norm2 = _gradient(bce, x, y, u, r, g)
             order = perms[epoch - first]
             for s in range(per_epoch):
@@ -383,8 +384,8 @@ def history_values(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarr
         b, k = item // rows, item % rows
         u = np.empty(n, F32)
         xb, yb = x[data[b]], y[data[b]]
-        _logits(xb, params[b, k], u)
-        out[b, k] = _mean_bce(u, yb) if bce[b] else _mean_mse(u, yb)
+        fill_logits(xb, params[b, k], u)
+        out[b, k] = mean_bce(u, yb) if bce[b] else mean_mse(u, yb)
         if full_grad[b] and k < grad.shape[1]:
             r, g = np.empty(n, F32), np.empty(d + 1, F32)
             grad[b, k] = np.sqrt(_gradient(bce[b], xb, yb, u, r, g))

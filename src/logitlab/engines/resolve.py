@@ -5,20 +5,13 @@ Light (no Numba, no torch), so choosing an engine costs nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
-from functools import cache
 
 from ..config import check_engine
 from ..errors import ConfigError
+from ..extras import fused_available
 
 _warned: list[bool] = []
-
-
-@cache
-def fused_available() -> bool:
-    """True when Numba can be imported, so the fused engine can run."""
-    return importlib.util.find_spec("numba") is not None
 
 
 def resolve_engine(engine: str) -> str:

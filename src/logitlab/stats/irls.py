@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 
-from ..engines.resolve import fused_available
+from ..extras import fused_available
 from ..stopping import per_block, signals_held
 
 #: A fitted probability this close to 0 or 1 counts as saturated.

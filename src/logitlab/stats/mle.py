@@ -237,7 +237,7 @@ def fit(
         if (why := separation(design, labels, names)) is not None:
             raise SeparationError(why)
 
-    newton = _Newton(at, n, float(labels.mean()), intercept, names, separated, features)
+    newton = Newton(at, n, float(labels.mean()), intercept, names, separated, features)
     return MLEResult(**newton.fit(tol, max_iter), fitted=fitted, labels=labels)
 
 
@@ -246,7 +246,7 @@ def null_loglik(nobs: int, mean: float) -> float:
     return nobs * (mean * math.log(mean) + (1.0 - mean) * math.log1p(-mean))
 
 
-class _Newton:
+class Newton:
     """Newton-Raphson written once over a pass: `at(coef)` returns the sums of one pass over
     the rows at coef (in memory: irls.newton_pass over X; on shards: the workers' passes
     added up), so the loop, step halving and stall detection are the same everywhere.

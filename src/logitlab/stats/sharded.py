@@ -36,7 +36,7 @@ from ..model import sigmoid
 from ..result import INTERCEPT
 from . import inference
 from .irls import SATURATED, Pass, newton_pass
-from .mle import MAX_ITER, TOL, MLEResult, _Newton
+from .mle import MAX_ITER, TOL, MLEResult, Newton
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
 HL_BINS = 1 << 14
@@ -130,7 +130,7 @@ def fit_sharded(
         if current.saturated:
             raise SeparationError(_separation(coef, current.saturated, names))
 
-    newton = _Newton(passes, nobs, successes / nobs, intercept, names, separated)
+    newton = Newton(passes, nobs, successes / nobs, intercept, names, separated)
     fields = newton.fit(tol, max_iter)
     mean_weight, counts, risk = passes.statistics(fields["coef"])
     return ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
