@@ -153,3 +153,18 @@ def test_from_params_defaults_the_names():
         convergence=convergence,
     )
     assert result.names == ("x1", "x2") and result.w0 == 1.0
+
+
+def test_from_descent_judges_the_descent_in_one_place():
+    params = np.array([[0.0, 0.0], [1.0, 2.0], [1.5, 2.5]])
+    history = History(loss=np.array([0.7, 0.5]), params=params, grad_norm=np.array([1.0, 0.5]))
+    result = FitResult.from_descent(history, None, loss_name="bce", final_loss=0.4,
+                                    grad_norm=1e-5, epochs=2, planned=5, tol=None,
+                                    engine="eager")  # fmt: skip
+    assert result.intercept == 1.5 and result.coef.tolist() == [2.5] and result.names == ("x1",)
+    assert result.converged and result.convergence.stopped_early is True
+    assert result.convergence.tol == GRAD_TOL
+    rising = FitResult.from_descent(history, ("a",), loss_name="mse", final_loss=0.9,
+                                    grad_norm=1e-5, epochs=2, planned=2, tol=1e-3,
+                                    engine="fused")  # fmt: skip
+    assert rising.convergence.verdict == "unstable" and not rising.convergence.stopped_early

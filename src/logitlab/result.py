@@ -159,6 +159,43 @@ class FitResult:
             **fields,  # type: ignore[arg-type]
         )
 
+    @classmethod
+    def from_descent(
+        cls,
+        history: History,
+        names: Sequence[str] | None,
+        *,
+        loss_name: str,
+        final_loss: float,
+        grad_norm: float,
+        epochs: int,
+        planned: int,
+        tol: float | None,
+        engine: str,
+    ) -> FitResult:
+        """The one place a descent becomes a FitResult, whichever engine ran it: it ended at
+        history's last parameters after `epochs` of `planned` epochs, with the gradient norm
+        `grad_norm` there; the verdict (Convergence) judges it against tol (None: GRAD_TOL)
+        and its recorded loss by the instability rule."""
+        import numpy as np
+
+        convergence = Convergence(
+            grad_norm=float(grad_norm),
+            tol=GRAD_TOL if tol is None else tol,
+            stable=not unstable(np.append(history.loss, final_loss)),
+            stopped_early=bool(epochs < planned),
+        )
+        return cls.from_params(
+            history.params[-1],
+            names,
+            loss_name=loss_name,
+            final_loss=float(final_loss),
+            epochs=int(epochs),
+            history=history,
+            convergence=convergence,
+            engine=engine,
+        )
+
     @property
     def params(self) -> np.ndarray:
         """[intercept, coef_1, ..., coef_d]: the layout of History.params."""

@@ -126,21 +126,16 @@ class BatchResult:
         steps = None
         if self.step_loss is not None:
             steps = self.step_loss[b, : int(self.epochs_run[b] * self.steps_per_epoch[b])]
-        return FitResult.from_params(
-            self.params[b],
-            self.names,
-            loss_name=self.losses[b],
-            final_loss=float(self.final_loss[b]),
-            epochs=int(self.epochs_run[b]),
-            history=History(
-                loss=self.history_loss[b, :kept],
-                params=np.vstack((params[:kept], params[-1:])),
-                grad_norm=self.history_grad[b, :kept],
-                step_loss=steps,
-            ),
-            convergence=self.convergence(b),
-            engine=self.engine,
+        history = History(
+            loss=self.history_loss[b, :kept],
+            params=np.vstack((params[:kept], params[-1:])),
+            grad_norm=self.history_grad[b, :kept],
+            step_loss=steps,
         )
+        return FitResult.from_descent(history, self.names, loss_name=self.losses[b],
+                                      final_loss=self.final_loss[b], grad_norm=self.grad_norm[b],
+                                      epochs=self.epochs_run[b], planned=self.epochs,
+                                      tol=self.tol, engine=self.engine)  # fmt: skip
 
 
 #: The settings fit_batch takes per problem: one value for every problem, or a sequence of B.

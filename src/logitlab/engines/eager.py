@@ -17,7 +17,7 @@ from ..data.checks import check_names
 from ..errors import DivergenceError
 from ..losses import LossFn, get_loss, mean_gradient
 from ..model import lecture_net, linear_layer, logits, set_params
-from ..result import GRAD_TOL, Convergence, FitResult, History, diverged, largest_logit, unstable
+from ..result import FitResult, History, diverged, largest_logit
 from ..train import Batches, train
 
 #: Below this many input values a tensor op is too small to share among threads: the
@@ -122,24 +122,11 @@ def fit_eager(
             final_loss = float(loss_fn(logits(net, x), y))
     losses, grads, params = losses[:ran], grads[:ran], params[: ran + 1]
     gradient = mean_gradient(cfg.loss, params[-1], x.numpy(), y.numpy())
-    convergence = Convergence(
-        grad_norm=float(np.linalg.norm(gradient)),
-        tol=GRAD_TOL if cfg.tol is None else cfg.tol,
-        stable=not unstable(np.append(losses, final_loss)),
-        stopped_early=ran < cfg.epochs,
-    )
     history = History(loss=losses, params=params, grad_norm=grads,
                       step_loss=step_loss[: ran * per_epoch] if record_steps else None)  # fmt: skip
-    return FitResult.from_params(
-        params[-1],
-        names,
-        loss_name=cfg.loss,
-        final_loss=final_loss,
-        epochs=ran,
-        history=history,
-        convergence=convergence,
-        engine="eager",
-    )
+    return FitResult.from_descent(history, names, loss_name=cfg.loss, final_loss=final_loss,
+                                  grad_norm=np.linalg.norm(gradient), epochs=ran,
+                                  planned=cfg.epochs, tol=cfg.tol, engine="eager")  # fmt: skip
 
 
 def _grad_norm(layer: torch.nn.Linear) -> float:
