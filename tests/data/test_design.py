@@ -14,6 +14,7 @@ from sklearn.preprocessing import OneHotEncoder
 from logitlab import budget
 from logitlab.data.datasets import load_dataset
 from logitlab.data.design import ModelSpec, build_design, coding_notes, match_positive
+from logitlab.data.modelfile import spec_from_record, spec_record
 from logitlab.errors import ConfigError, DataError
 
 
@@ -258,7 +259,7 @@ FORMULAS = [
 
 
 def through_json(spec: ModelSpec) -> ModelSpec:
-    return ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict(), allow_nan=False)))
+    return spec_from_record(json.loads(json.dumps(spec_record(spec), allow_nan=False)))
 
 
 @pytest.mark.parametrize("formula", FORMULAS)

@@ -16,6 +16,8 @@ from logitlab.data.modelfile import (
     load_model,
     model_file_refusal,
     model_record,
+    spec_from_record,
+    spec_record,
 )
 from logitlab.errors import DataError
 
@@ -250,3 +252,15 @@ def test_a_model_too_big_for_a_model_file_is_not_saved(table):
     assert refusal is not None and f"bytes, more than {MAX_MODEL_BYTES:,}" in refusal
     with pytest.raises(DataError, match="cannot be saved as a model file"):
         model_record(design.spec, np.zeros(len(design.names) + 1))
+
+
+def test_a_spec_record_reads_back_as_the_same_spec(table):
+    spec = build_design(table, formula="y ~ a * C(g) + center(b) + np.log(`odd name`)").spec
+    record = json.loads(json.dumps(spec_record(spec), allow_nan=False))
+    assert spec_from_record(record) == spec
+    with pytest.raises(DataError, match="model spec field 'names' must list strings"):
+        spec_from_record({**record, "names": [1]})
+    with pytest.raises(DataError, match="model spec field 'positive' must be a string"):
+        spec_from_record({**record, "positive": [1]})
+    with pytest.raises(DataError, match="a model spec must be a JSON object, got list"):
+        spec_from_record([record])

@@ -60,13 +60,12 @@ if TYPE_CHECKING:
 #: column of the design, and hundreds of them usually mean an identifier, not a factor.
 DEFAULT_MAX_LEVELS = 50
 INTERCEPT = "Intercept"
-#: The kinds of factor a spec may give (formulaic's Factor.Kind values logitlab codes).
-FACTOR_KINDS = ("numerical", "categorical")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What turns table rows into the design's columns, JSON-safe (to_dict/from_dict).
+    """What turns table rows into the design's columns, JSON-safe (a model file's record of it:
+    data.modelfile.spec_record, spec_from_record).
 
     formula: the model as written ("GRADE ~ GPA + C(PSI)"); rhs: formulaic's right-hand side,
     terms in column order; names: the design's columns (no intercept); factors: per factor
@@ -89,56 +88,6 @@ class ModelSpec:
     def levels(self) -> dict[str, list]:
         """The levels of each categorical factor, the first being the reference."""
         return {expr: list(f["levels"]) for expr, f in self.factors.items() if "levels" in f}
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe record of the spec (from_dict reads it back)."""
-        return {
-            "formula": self.formula,
-            "rhs": self.rhs,
-            "names": list(self.names),
-            "intercept": self.intercept,
-            "target": self.target,
-            "positive": self.positive,
-            "negative": self.negative,
-            "factors": {expr: dict(state) for expr, state in self.factors.items()},
-            "transforms": dict(self.transforms),
-            "columns": list(self.columns),
-        }
-
-    @classmethod
-    def from_dict(cls, record: object) -> ModelSpec:
-        """The spec of a to_dict() record; DataError naming the first field that is wrong.
-        Its shape only: a model file's spec also passes data.modelfile's allow-list."""
-        if not isinstance(record, Mapping):
-            raise DataError(f"a model spec must be a JSON object, got {type(record).__name__}")
-        want = {
-            "formula": str, "rhs": str, "names": list, "intercept": bool, "target": str,
-            "factors": dict, "transforms": dict, "columns": list,
-        }  # fmt: skip
-        for key, kind in want.items():
-            if not isinstance(record.get(key), kind):
-                raise DataError(f"model spec field {key!r} must be a {kind.__name__}")
-        for key in ("names", "columns"):
-            if not all(isinstance(item, str) for item in record[key]):
-                raise DataError(f"model spec field {key!r} must list strings")
-        for key in ("positive", "negative"):
-            if not _is_scalar(record.get(key)):
-                raise DataError(f"model spec field {key!r} must be a string, number or bool")
-        factors = record["factors"]
-        for expr, state in factors.items():
-            _check_factor(expr, state)
-        return cls(
-            formula=record["formula"],
-            rhs=record["rhs"],
-            names=tuple(record["names"]),
-            intercept=record["intercept"],
-            target=record["target"],
-            positive=record["positive"],
-            negative=record["negative"],
-            factors=factors,
-            transforms=record["transforms"],
-            columns=tuple(record["columns"]),
-        )
 
     def design(self, frame: pandas.DataFrame) -> np.ndarray:
         """The design's columns (float64 n x k, no intercept) for new rows, coded as when
@@ -419,24 +368,3 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value
-
-
-def _is_scalar(value: object) -> bool:
-    """A JSON string, number or bool: what a level or a target's value may be."""
-    return isinstance(value, str | int | float | bool)
-
-
-def _check_factor(expr: str, state: object) -> None:
-    """A spec's factor gives its kind and, when categorical, its levels: a flat list."""
-    kinds = " or ".join(FACTOR_KINDS)
-    if not isinstance(state, dict) or state.get("kind") not in FACTOR_KINDS:
-        raise DataError(f"model spec factor {shown(expr)} must give its kind, {kinds}")
-    categorical = state["kind"] == "categorical"
-    levels = state.get("levels")
-    if set(state) != {"kind", *(("levels",) if categorical else ())} or (
-        categorical and not (isinstance(levels, list) and all(map(_is_scalar, levels)))
-    ):
-        raise DataError(
-            f"model spec factor {shown(expr)} must give its kind"
-            + (" and its levels, a list of values" if categorical else " alone")
-        )

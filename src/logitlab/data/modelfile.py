@@ -45,6 +45,8 @@ CONTRASTS = ("Treatment", "Sum", "Helmert", "Diff", "Poly", "contr.treatment", "
              "contr.helmert", "contr.diff", "contr.poly")  # fmt: skip
 #: The longest float in JSON: a file's size is bounded before its coefficients are known.
 WIDEST_FLOAT = -2.2250738585072014e-308
+#: The kinds of factor a spec may give (formulaic's Factor.Kind values logitlab codes).
+FACTOR_KINDS = ("numerical", "categorical")
 
 
 def model_record(spec: ModelSpec, coefficients: object) -> dict[str, Any]:
@@ -61,7 +63,7 @@ def model_file_refusal(spec: ModelSpec) -> str | None:
     """Why load_model would refuse a model file of `spec` (one line, naming the term or the
     bound), or None when it can be saved."""
     try:
-        _read_spec(spec.to_dict())
+        _read_spec(spec_record(spec))
     except DataError as exc:
         return str(exc)
     widest = dict.fromkeys(((INTERCEPT,) if spec.intercept else ()) + spec.names, WIDEST_FLOAT)
@@ -138,11 +140,84 @@ def _too_big(path: Path, size: int) -> str:
     )
 
 
+def spec_record(spec: ModelSpec) -> dict[str, Any]:
+    """A JSON-safe record of the spec, as a model file holds it (spec_from_record reads it
+    back)."""
+    return {
+        "formula": spec.formula,
+        "rhs": spec.rhs,
+        "names": list(spec.names),
+        "intercept": spec.intercept,
+        "target": spec.target,
+        "positive": spec.positive,
+        "negative": spec.negative,
+        "factors": {expr: dict(state) for expr, state in spec.factors.items()},
+        "transforms": dict(spec.transforms),
+        "columns": list(spec.columns),
+    }
+
+
+def spec_from_record(record: object) -> ModelSpec:
+    """The spec of a spec_record() record; DataError naming the first field that is wrong.
+    Its shape only: a model file's spec also passes the allow-list (load_model)."""
+    if not isinstance(record, Mapping):
+        raise DataError(f"a model spec must be a JSON object, got {type(record).__name__}")
+    want = {
+        "formula": str, "rhs": str, "names": list, "intercept": bool, "target": str,
+        "factors": dict, "transforms": dict, "columns": list,
+    }  # fmt: skip
+    for key, kind in want.items():
+        if not isinstance(record.get(key), kind):
+            raise DataError(f"model spec field {key!r} must be a {kind.__name__}")
+    for key in ("names", "columns"):
+        if not all(isinstance(item, str) for item in record[key]):
+            raise DataError(f"model spec field {key!r} must list strings")
+    for key in ("positive", "negative"):
+        if not _is_scalar(record.get(key)):
+            raise DataError(f"model spec field {key!r} must be a string, number or bool")
+    factors = record["factors"]
+    for expr, state in factors.items():
+        _check_factor(expr, state)
+    return ModelSpec(
+        formula=record["formula"],
+        rhs=record["rhs"],
+        names=tuple(record["names"]),
+        intercept=record["intercept"],
+        target=record["target"],
+        positive=record["positive"],
+        negative=record["negative"],
+        factors=factors,
+        transforms=record["transforms"],
+        columns=tuple(record["columns"]),
+    )
+
+
+def _is_scalar(value: object) -> bool:
+    """A JSON string, number or bool: what a level or a target's value may be."""
+    return isinstance(value, str | int | float | bool)
+
+
+def _check_factor(expr: str, state: object) -> None:
+    """A spec's factor gives its kind and, when categorical, its levels: a flat list."""
+    kinds = " or ".join(FACTOR_KINDS)
+    if not isinstance(state, dict) or state.get("kind") not in FACTOR_KINDS:
+        raise DataError(f"model spec factor {shown(expr)} must give its kind, {kinds}")
+    categorical = state["kind"] == "categorical"
+    levels = state.get("levels")
+    if set(state) != {"kind", *(("levels",) if categorical else ())} or (
+        categorical and not (isinstance(levels, list) and all(map(_is_scalar, levels)))
+    ):
+        raise DataError(
+            f"model spec factor {shown(expr)} must give its kind"
+            + (" and its levels, a list of values" if categorical else " alone")
+        )
+
+
 def _record(spec: ModelSpec, coefficients: dict[str, float]) -> dict[str, Any]:
     return {
         "format": MODEL_FORMAT,
         "version": MODEL_VERSION,
-        "spec": spec.to_dict(),
+        "spec": spec_record(spec),
         "coefficients": coefficients,
     }
 
@@ -185,9 +260,9 @@ def _finite(value: object) -> float | None:
 
 
 def _read_spec(record: object) -> ModelSpec:
-    """The spec of a record read as data: its shape (ModelSpec.from_dict), its bounds, and
+    """The spec of a record read as data: its shape (spec_from_record), its bounds, and
     every term, factor and transform state through the allow-list."""
-    spec = ModelSpec.from_dict(record)
+    spec = spec_from_record(record)
     if len(spec.names) > MAX_MODEL_COLUMNS:
         raise DataError(
             f"the model has {len(spec.names):,} columns, more than a model file may hold "
