@@ -9,7 +9,10 @@
 - distributed: the MLE on a Parquet table on disk, in memory, out of core and on 2 workers,
   against the same peers, and the parallel efficiency (bench/distributed.py);
 - web: the playground in Debian's chromium: first load, and a slider change's redraw of the
-  lecture's fit measured in the page (bench/web.py).
+  lecture's fit measured in the page (bench/web.py);
+- class: sixty simulated students on one server for two minutes (--quick: 30 s), a real tab
+  measuring its slider's repaint and a tab joining mid-class (bench/classroom.py); ends with
+  the line `class load: clients 60, p50 N ms, p90 N ms, p99 N ms, refused N`.
 
     .venv/bin/python bench/run.py                  # all sections (several minutes)
     .venv/bin/python bench/run.py --quick          # one repetition each, n up to 10**6
@@ -40,12 +43,13 @@ from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
 
 sys.path.insert(0, str(Path(__file__).parent))
+import classroom  # bench/classroom.py
 import distributed  # bench/distributed.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
 import web  # bench/web.py
 
-SECTIONS = ("lecture", "optimizers", "mle", "distributed", "web")
+SECTIONS = ("lecture", "optimizers", "mle", "distributed", "web", "class")
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -182,6 +186,9 @@ def main() -> None:
         print("\n== the playground in chromium (bench/web.py) ==")
         for label, value in web.run(10 if args.quick else web.CHANGES):
             print(f"{label:<58} {value}")
+    if "class" in chosen:  # last: its line ends the run
+        print("\n== a class of sixty on one server (bench/classroom.py) ==")
+        classroom.main(30 if args.quick else classroom.SECONDS)
 
 
 def lecture_section(args: argparse.Namespace) -> None:

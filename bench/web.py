@@ -28,9 +28,9 @@ RELOADS = 5  # page loads after the first, on a warm server
 
 
 @contextmanager
-def serving() -> Iterator[str]:
+def serving() -> Iterator[tuple[str, subprocess.Popen]]:
     """`logitlab serve` on a free port of 127.0.0.1, in its own process as a user runs it;
-    yields its address once the page answers (the API not yet asked anything)."""
+    yields its address and process once the page answers (the API not yet asked anything)."""
     import httpx
 
     with socket.socket() as probe:
@@ -49,7 +49,7 @@ def serving() -> Iterator[str]:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -71,7 +71,7 @@ def run(changes: int = CHANGES) -> list[tuple[str, str]]:
     """(label, value) rows: first loads and the slider's redraw times with their targets."""
     from playwright.sync_api import sync_playwright
 
-    with serving() as url, sync_playwright() as playwright:
+    with serving() as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
         )

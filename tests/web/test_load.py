@@ -7,8 +7,10 @@ server must write nothing to disk. `pytest -s` prints the latency percentiles an
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 from logitlab.web.app import create_app
 
 CLIENTS, SECONDS = 50, 20.0
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 REQUESTS = [
     ("GET", "/api/config", None),
     ("POST", "/api/data", {"source": "simulate"}),
@@ -72,4 +75,22 @@ def test_fifty_clients_for_twenty_seconds(server, tmp_path):
         print(f"  {path:<16} {len(own):>6} requests  p50 {np.percentile(own, 50) * 1000:6.0f} ms"
               f"  p99 {np.percentile(own, 99) * 1000:6.0f} ms")  # fmt: skip
     assert len(log) > CLIENTS
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_class_of_sixty_for_ten_seconds(server, tmp_path, browser):
+    """bench/classroom.py's class, bounded to 10 s: sixty students from addresses of their own
+    (the page computes their fits, so they ask the server only as they join), a real tab
+    moving its slider once a second and a tab joining halfway. No request is refused, the
+    joining tab has its data on screen within 2 s, and the slider's repaints are measured."""
+    sys.path.insert(0, str(BENCH))
+    import classroom
+
+    measured = classroom.run(server, seconds=10.0, clients=classroom.CLIENTS, browser=browser)
+    print("\n" + "\n".join(classroom.report(measured)))
+    assert measured.refused == 0, [entry for entry in measured.requests if entry[1] != 200][:5]
+    assert len({path for path, _, _ in measured.requests}) >= 8  # every kind of join request
+    assert measured.join_data < classroom.JOIN_TARGET_MS
+    assert measured.redraws and all(ms > 0 for ms in measured.redraws)
+    assert measured.line().startswith(f"class load: clients {classroom.CLIENTS}, p50 ")
     assert list(tmp_path.iterdir()) == []

@@ -15,8 +15,9 @@ const CONTOUR = "rgba(40, 48, 60, 0.55)";
 
 const $ = (id) => document.getElementById(id);
 
-// draws: what each redraw showed ({stale, busy, fits, data}), for the tests of honest display
-const pg = { state: null, result: null, redraws: [], draws: [], firstDraw: null, config: null };
+// draws: what each redraw showed ({stale, busy, fits, data}), for the tests of honest display;
+// firstData, firstDraw: when the data, then data and fit, were first painted (ms since navigation)
+const pg = { state: null, result: null, redraws: [], draws: [], firstData: null, firstDraw: null, config: null };
 window.playground = pg;
 
 let defaults = null; // the lecture's state, from /api/config
@@ -292,6 +293,7 @@ function showData(body, key) {
   view = null;
   updateView();
   drawAll();
+  requestAnimationFrame(() => (pg.firstData ??= performance.now()));
   firstDrawn();
   if (waitingData) {
     waitingData = false;
