@@ -28,6 +28,7 @@ import numpy as np
 from .. import budget
 from ..config import MAX_INT64, check_int, shown
 from ..errors import ConfigError, DataError
+from ..result import INTERCEPT
 from .checks import (
     check_columns,
     check_finite,
@@ -59,7 +60,6 @@ if TYPE_CHECKING:
 #: A categorical column with more levels than this is refused by default: each level is a
 #: column of the design, and hundreds of them usually mean an identifier, not a factor.
 DEFAULT_MAX_LEVELS = 50
-INTERCEPT = "Intercept"
 
 
 @dataclass(frozen=True)

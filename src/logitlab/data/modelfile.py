@@ -22,7 +22,8 @@ import numpy as np
 
 from ..config import shown
 from ..errors import DataError
-from .design import INTERCEPT, ModelSpec
+from ..result import INTERCEPT
+from .design import ModelSpec
 from .formula import quote
 
 #: What a model file says it is, and the version of its layout.
