@@ -358,6 +358,100 @@ def test_one_group_of_fitted_risk_has_no_hosmer_lemeshow_test(tmp_path, capsys, 
     assert code == 0, capsys.readouterr().err
     record = json.loads((out / "results.json").read_text())
     assert record["mle"]["hosmer_lemeshow"] is None
-    assert "not defined, the fitted risks fall in fewer than 3 groups" in (
-        out / "report.html"
-    ).read_text()
+    assert (
+        "not defined, the fitted risks fall in fewer than 3 groups"
+        in (out / "report.html").read_text()
+    )
+
+
+# --- tables as people have them: European CSV, Excel workbooks --------------------------
+
+
+@pytest.fixture(scope="module")
+def written(inputs, tmp_path_factory):
+    """inputs' table.csv as a European spreadsheet saves it (';' between values, decimal
+    commas) and as the second sheet of a workbook."""
+    folder = tmp_path_factory.mktemp("written")
+    frame = pd.read_csv(inputs / "table.csv")
+    frame.to_csv(folder / "euro.csv", sep=";", decimal=",", index=False)
+    with pd.ExcelWriter(folder / "book.xlsx", engine="openpyxl") as writer:
+        pd.DataFrame({"note": ["by hand"]}).to_excel(writer, sheet_name="About", index=False)
+        frame.to_excel(writer, sheet_name="Data", index=False)
+    return folder
+
+
+def fits_as_table_csv(inputs, tmp_path, out) -> None:
+    """The MLE of `out` is the one of inputs' table.csv, within a few ulps."""
+    reference = tmp_path / "reference"
+    argv = ["--formula", "y ~ x + colour", *FAST, "--out", str(reference)]
+    assert cli.main(["fit", str(inputs / "table.csv"), *argv]) == 0
+    got, want = mle_coefficients(out), mle_coefficients(reference)
+    assert list(got) == list(want)
+    np.testing.assert_allclose(list(got.values()), list(want.values()), rtol=1e-12, atol=1e-14)
+
+
+def test_a_european_csv_fits_and_the_guess_is_named(inputs, written, tmp_path, capsys):
+    """It used to fail with "Expected 1 columns, got 4"."""
+    table, out = written / "euro.csv", tmp_path / "euro"
+    argv = ["fit", str(table), "--formula", "y ~ x + colour", *FAST, "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert f"read {table} as ';'-separated with ',' decimals\n" in printed
+    fits_as_table_csv(inputs, tmp_path, out)
+    # given as typed, nothing is guessed, so nothing is said
+    assert cli.main([*argv[:-1], str(tmp_path / "given"), "--sep", ";", "--decimal", ","]) == 0
+    assert "-separated" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("sheet", ["Data", "2"])
+def test_an_excel_sheet_fits_by_name_or_number(inputs, written, tmp_path, capsys, sheet):
+    book, out = written / "book.xlsx", tmp_path / "book"
+    argv = ["fit", str(book), "--sheet", sheet, "--formula", "y ~ x + colour", *FAST]
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    assert "read sheet" not in capsys.readouterr().out  # as given: nothing guessed
+    fits_as_table_csv(inputs, tmp_path, out)
+
+
+def test_predict_reads_a_european_csv_and_a_sheet(inputs, written, model, tmp_path):
+    outs = {}
+    for name, table, options in [
+        ("plain", inputs / "table.csv", []),
+        ("euro", written / "euro.csv", []),
+        ("given", written / "euro.csv", ["--sep", ";", "--decimal", ","]),
+        ("sheet", written / "book.xlsx", ["--sheet", "Data"]),
+    ]:
+        outs[name] = tmp_path / f"{name}.csv"
+        argv = ["predict", str(model), str(table), *options, "--out", str(outs[name])]
+        assert cli.main(argv) == 0
+    want = pd.read_csv(outs["plain"])
+    for name in ("euro", "given", "sheet"):
+        got = pd.read_csv(outs[name])
+        assert got["row"].tolist() == want["row"].tolist(), name
+        np.testing.assert_allclose(got["p_hat"], want["p_hat"], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (
+            ["{w}/book.xlsx", "--sheet", "Sheet1"],
+            "has no sheet 'Sheet1'; its sheets, numbered from 1: 'About', 'Data'",
+        ),
+        (["{w}/book.xlsx", "--sheet", "3"], "has no sheet '3'"),
+        (["{w}/book.xlsx", "--sep", ";"], "(--sep, --decimal) applies to CSV and TSV files only"),
+        (["{w}/euro.csv", "--sheet", "2"], "a sheet (--sheet) applies to .xlsx only"),
+        (["{w}/euro.csv", "--sep", ";;"], "sep must be one character"),
+        (["{w}/euro.csv", "--decimal", ";"], "decimal must be '.' or ','"),
+        (["--dataset", "spector", "--sep", ";"], "a shipped data set (--dataset) has none"),
+        (["{w}/euro.csv", "--chunk-rows", "10", "--sep", ";"], "apply to a table read in memory"),
+        (
+            ["{w}/euro.csv", "--target", "y", "--features", "x,gone,nope"],
+            "no columns 'gone', 'nope' in the table; its columns are 'y', 'x', 'colour'",
+        ),
+    ],
+)
+def test_tables_as_written_are_refused_in_one_line(refused, written, tmp_path, argv, words):
+    argv = ["fit", *(a.format(w=written) for a in argv), *FAST, "--out", str(tmp_path / "out")]
+    if "--target" not in argv and "--dataset" not in argv:
+        argv += ["--target", "y"]
+    assert words in refused(argv)

@@ -70,8 +70,18 @@ def test_materialize_and_design_width_count_the_one_hot_columns():
 def test_require_columns_lists_the_columns():
     frame = pd.DataFrame(columns=[f"c{i}" for i in range(10)])
     require_columns(frame, ["c0", "c9"])
-    with pytest.raises(DataError, match=r"no column 'z'.*'c7', \.\.\. \(10 in all\)"):
+    with pytest.raises(DataError, match=r"no column 'z'.*are 'c0', 'c1', .*'c8', 'c9'$"):
         require_columns(frame, ["c0", "z"])
+
+
+def test_require_columns_names_every_missing_one_and_counts_the_columns_it_leaves_out():
+    frame = pd.DataFrame(columns=[f"c{i}" for i in range(25)])
+    with pytest.raises(DataError) as caught:
+        require_columns(frame, ["z", "c0", "y", "z"])
+    assert str(caught.value) == (
+        "no columns 'z', 'y' in the table; its columns are 'c0', 'c1', 'c2', 'c3', 'c4', "
+        "'c5', 'c6', 'c7', 'c8', 'c9' and 15 more"
+    )
 
 
 def test_first_line_drops_colours_and_later_lines():

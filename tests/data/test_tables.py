@@ -336,7 +336,10 @@ def test_a_european_csv_is_sniffed_and_the_guess_named(tmp_path, frame, suffix):
     used = table_format(path)
     assert (used.sep, used.decimal) == (";", ",")
     same_table(read_table(path), frame)
-    assert format_words(path, used) == f"read {path} as ';'-separated with ',' decimals"
+    assert format_words(path, TableFormat(), used) == (
+        f"read {path} as ';'-separated with ',' decimals"
+    )
+    assert format_words(path, used, used) is None  # nothing guessed, nothing to say
 
 
 def test_sep_and_decimal_as_given_win_over_the_guess(tmp_path, frame):
@@ -355,7 +358,7 @@ def test_a_plain_csv_is_read_as_before_and_not_announced(tmp_path, frame):
     frame.to_csv(path, index=False, float_format="%.17g")
     used = table_format(path)
     assert (used.sep, used.decimal) == (",", ".")
-    assert format_words(path, used) is None
+    assert format_words(path, TableFormat(), used) is None
 
 
 @pytest.mark.parametrize(
@@ -397,15 +400,14 @@ def test_an_excel_sheet_is_read_by_name_or_number_from_1(workbook, frame, sheet)
     same_table(read_table(workbook, fmt=fmt), frame, rtol=1e-15)
     read = read_table(workbook, fmt=fmt, columns=["x", "y"])
     assert list(read.columns) == ["y", "x"]  # the file's order, as for every format
-    used = table_format(workbook, fmt)
-    assert (
-        format_words(workbook, used)
-        == f"read sheet 'Data' of {workbook} (2 sheets: 'About', 'Data')"
-    )
+    assert format_words(workbook, fmt, table_format(workbook, fmt)) is None  # as given
 
 
 def test_the_first_sheet_by_default_and_a_missing_one_names_those_there_are(workbook):
     assert table_columns(workbook) == ("note",)
+    assert format_words(workbook, TableFormat(), table_format(workbook)) == (
+        f"read sheet 'About' of {workbook} (2 sheets: 'About', 'Data')"
+    )
     for sheet in ("Sheet1", 3, "0"):
         message = one_line_error(workbook, fmt=TableFormat(sheet=sheet))
         assert f"no sheet {sheet!r}; its sheets, numbered from 1: 'About', 'Data'" in message

@@ -22,6 +22,7 @@ from ..report.staging import MARKER
 
 if TYPE_CHECKING:
     from ..budget import Estimate
+    from ..data.tables import TableFormat
 
 #: A value that starts with "-" as numbers do: -1e3, -.5, -inf, -nan, -5,3 (a point), -1,-2.
 NEGATIVE_VALUE = re.compile(r"-(\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -300,6 +301,36 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
         help="figure formats, some of png, svg, pdf; PNG is always written, the others "
         "beside it under the same names (default: %(default)s)",
     )
+
+
+def add_table_options(parser: argparse.ArgumentParser) -> None:
+    """--sep, --decimal and --sheet: how a table file is written where its extension does
+    not say it all (data.tables.TableFormat)."""
+    group = parser.add_argument_group("how the table file is written")
+    group.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="the delimiter of a text table: ',', ';', tab ... (default: sniffed from its "
+        "first lines, and named in the output when it is not the file type's own)",
+    )
+    group.add_argument(
+        "--decimal",
+        metavar="{.,,}",
+        help="the decimal mark of a text table's numbers, '.' or ',' (default: sniffed)",
+    )
+    group.add_argument(
+        "--sheet",
+        metavar="NAME|N",
+        help="the sheet of an .xlsx workbook, by name or number from 1 (default: the first)",
+    )
+
+
+def given_format(args: argparse.Namespace) -> TableFormat:
+    """--sep, --decimal and --sheet as a TableFormat (--sep tab, or \\t, for a tab)."""
+    from ..data.tables import TableFormat
+
+    sep = "\t" if args.sep in ("tab", "\\t") else args.sep
+    return TableFormat(sep=sep, decimal=args.decimal, sheet=args.sheet)
 
 
 def add_grid_option(group: argparse._ArgumentGroup, default: int) -> None:

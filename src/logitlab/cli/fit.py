@@ -25,8 +25,10 @@ from .common import (
     DEFAULT_TRAINING,
     add_format_option,
     add_output_options,
+    add_table_options,
     add_training_options,
     announce,
+    given_format,
     number,
     training_config,
 )
@@ -140,6 +142,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start K local workers, each fitting its share of DATA (under torchrun: its "
         "workers instead) (default: %(default)s)",
     )
+    add_table_options(parser)
     add_output_options(parser, default_out="logitlab-fit")
     add_format_option(parser)
     _keep_words(parser)
@@ -211,21 +214,38 @@ def _table(args: argparse.Namespace, train: TrainConfig, fits: int) -> pandas.Da
     """The columns of DATA the model uses, read once the fit's estimate passed the budget
     (and was said, when long); or the shipped data set's name."""
     if args.data is None:
+        if _format_given(args):
+            raise ConfigError("--sep, --decimal and --sheet say how a table file (DATA) is "
+                              "written; a shipped data set (--dataset) has none")  # fmt: skip
         return args.dataset
     from .. import budget
     from ..data.formula import model_columns
-    from ..data.tables import is_pipe, read_table, table_columns, table_size
+    from ..data.tables import (
+        format_words,
+        is_pipe,
+        read_table,
+        table_columns,
+        table_format,
+        table_size,
+    )
 
     if is_pipe(Path(args.data)):  # read once, whole (max_bytes bounds it): no look before
-        return read_table(args.data)
+        return read_table(args.data, fmt=given_format(args))
 
+    fmt = table_format(args.data, given_format(args))
+    if (words := format_words(args.data, given_format(args), fmt)) is not None:
+        print(words, flush=True)
     options = model_options(args)
-    columns = model_columns(table_columns(args.data), formula=options["formula"],
+    columns = model_columns(table_columns(args.data, fmt), formula=options["formula"],
                             target=options["target"], features=options["features"])  # fmt: skip
-    size = table_size(args.data, columns)
+    size = table_size(args.data, columns, fmt)
     cost = budget.table(size.rows, size.bytes, len(columns), train, fits)
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
-    return read_table(args.data, columns=columns)
+    return read_table(args.data, columns=columns, fmt=fmt)
+
+
+def _format_given(args: argparse.Namespace) -> bool:
+    return any(v is not None for v in (args.sep, args.decimal, args.sheet))
 
 
 def model_options(args: argparse.Namespace) -> dict:
@@ -266,6 +286,11 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
             "--test-size and --split-seed hold rows out of the fit, which needs every row's "
             "prediction in one place; a table read in shares has no held-out split: split the "
             "files beforehand and apply model.json to the held-out ones with logitlab predict"
+        )
+    if _format_given(args):
+        raise ConfigError(
+            "a table read in shares is Parquet or comma-separated CSV with decimal points: "
+            "--sep, --decimal and --sheet apply to a table read in memory"
         )
     losses = check_losses(args.loss) if args.loss is not None else ()
     train = training_config(args, lr=DEFAULT_TRAINING.lr if args.lr == "auto" else args.lr)

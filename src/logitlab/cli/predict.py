@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import number
+from .common import add_table_options, given_format, number
 
 NAME = "predict"
 HELP = (
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="a row is predicted 1 when p_hat is above this (default: %(default)s)",
     )
+    add_table_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report.writers import write_file_atomically
 
     spec, coefficients = load_model(args.model)
-    X, rows = spec.matrix(read_table(args.data), missing=args.missing)
+    X, rows = spec.matrix(read_table(args.data, fmt=given_format(args)), missing=args.missing)
     values = list(coefficients.values())
     params = np.array(values if spec.intercept else [0.0, *values])
     p_hat = probabilities(params, X)

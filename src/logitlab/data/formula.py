@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import shown
+from ..config import listed, shown
 from ..errors import ConfigError, DataError
 from .tables import repeated
 
@@ -178,14 +178,12 @@ def categorical_columns(rhs: Any) -> set[str]:
 
 
 def require_columns(frame: pandas.DataFrame, names: Sequence[str]) -> None:
-    """DataError naming the first name that is not a column, with (some of) the columns."""
-    columns = [str(c) for c in frame.columns]
-    for name in names:
-        if name not in frame.columns:
-            listed = ", ".join(map(repr, columns[:8])) + (
-                f", ... ({len(columns)} in all)" if len(columns) > 8 else ""
-            )
-            raise DataError(f"no column {name!r} in the table; its columns are {listed}")
+    """DataError naming every name that is not a column, with the columns (config.listed:
+    all of them, or the first ten and how many more)."""
+    missing = [name for name in dict.fromkeys(names) if name not in frame.columns]
+    if missing:
+        raise DataError(f"no column{'s' * (len(missing) > 1)} {listed(missing)} in the table; "
+                        f"its columns are {listed([str(c) for c in frame.columns])}")  # fmt: skip
 
 
 def design_width(rhs: Any, levels: Mapping[str, int]) -> int:

@@ -133,15 +133,17 @@ def table_format(path: str | Path, given: TableFormat = TableFormat()) -> TableF
     return replace(given, sep=sep, decimal=given.decimal or _decimal_mark(sample, sep))
 
 
-def format_words(path: str | Path, used: TableFormat) -> str | None:
-    """One line naming how a file was read, when that is not what its extension says on
-    its own (a comma between values, a tab in a .tsv, decimal points): "read t.csv as
-    ';'-separated with ',' decimals"; a workbook's sheet, when it has more than one."""
+def format_words(path: str | Path, given: TableFormat, used: TableFormat) -> str | None:
+    """One line naming what table_format guessed (`used` beyond `given`), when that is not
+    what the extension says on its own (a comma between values, a tab in a .tsv, decimal
+    points): "read t.csv as ';'-separated with ',' decimals"; the first of several sheets."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if given == used:
+        return None
     if suffix in EXCEL_SUFFIXES:
         sheets = _sheet_names(path)
-        if len(sheets) < 2:
+        if given.sheet is not None or len(sheets) < 2:
             return None
         return f"read sheet {used.sheet!r} of {path} ({len(sheets)} sheets: {listed(sheets)})"
     if suffix in PARQUET_SUFFIXES:
