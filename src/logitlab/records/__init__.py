@@ -10,7 +10,7 @@ One module per study registers its records on `to_record` (common); importing th
 imports them all, so `to_record` knows every result.
 """
 
-from . import animation, lecture, why  # noqa: F401  (they register records on to_record)
+from . import animation, lecture, playground, why  # noqa: F401  (they register records on to_record)
 from .common import json_safe, lecture_params, provenance, to_record, training_settings
 from .digits import digits_weight_rows
 from .fit import fit_coefficient_rows, fit_prediction_rows

@@ -163,7 +163,9 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
             return plan_fit(data, request.train, request.frames, limits, run=True)
 
         plan = await compute(job)
-        run = runs.start(plan.train.epochs, plan.losses, lambda report: run_fit(plan, report))
+        settings = plan.settings
+        run = runs.start(settings.train.epochs, settings.losses,
+                         lambda report: run_fit(plan, report))  # fmt: skip
         return {"id": run.id, "events": f"/api/runs/{run.id}/events"}
 
     @app.get("/api/runs/{run_id}/events", response_class=StreamingResponse,

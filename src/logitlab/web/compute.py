@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +36,7 @@ from ..config import (
 )
 from ..errors import ConfigError, DataError
 from ..records import json_safe, lecture_params, to_record
+from ..studies.playground import PlaygroundSettings, run_playground, trajectory_stride
 from .limits import Limits, TooLarge
 from .schemas import DatasetSpec, DataSpec, InlineSpec, LandscapeRequest, SimulateSpec, TrainSpec
 
@@ -227,13 +227,10 @@ def too_large(what: str, size: int, limit: int) -> str:
 
 @dataclass(frozen=True)
 class FitPlan:
-    """A checked fit request: the data, the training settings, the losses, the stride."""
+    """A checked fit request: the data and the study's settings."""
 
     data: Data
-    train: TrainConfig
-    losses: tuple[str, ...]
-    every: int
-    engine: str
+    settings: PlaygroundSettings
 
 
 def plan_fit(data: Data, train: TrainSpec, frames: int, limits: Limits, *, run: bool) -> FitPlan:
@@ -260,57 +257,18 @@ def plan_fit(data: Data, train: TrainSpec, frames: int, limits: Limits, *, run: 
         raise ConfigError(f"{epochs:,} epochs x {len(losses)} loss(es) on {data.n:,} points "
                           f"({batches}) = {work:,} point-epochs is above {name} = {bound:,}, "
                           f"{more}")  # fmt: skip
-    every = -(-epochs // frames)
-    every += every % 2 == 0  # odd, as batch.history_stride: an overshooting descent shows
-    return FitPlan(data, cfg, losses, every, resolve_engine("auto"))
+    every = trajectory_stride(epochs, frames)
+    return FitPlan(data, PlaygroundSettings(cfg, losses, every, resolve_engine("auto")))
 
 
 def run_fit(plan: FitPlan, progress: Callable[[int, np.ndarray], None] | None = None) -> dict:
-    """The fits of a plan, all losses as problems of one fused call -> POST /api/fit's answer:
-    each loss's record (to_record of its FitResult) with its trajectory and distance to the
-    MLE, the MLE, and the seconds computing took."""
-    from ..data.separation import separation_of
-    from ..engines.batch import fit_batch
-
-    began = time.perf_counter()
-    data, cfg = plan.data, plan.train
-    batch = fit_batch(
-        data.x[:, None], data.y, loss=plan.losses, lr=cfg.lr, init=cfg.init, epochs=cfg.epochs,
-        init_seed=cfg.init_seed, record_every=plan.every, engine=plan.engine,
-        names=(data.feature,), progress=progress or False, **cfg.optimizer_settings(),
-    )  # fmt: skip
-    separated = separation_of(data.x[:, None], data.y, (data.feature,))
-    fits = {}
-    for b, loss in enumerate(plan.losses):
-        result = replace(batch.result(b), separation=separated)  # DivergenceError: a 400
-        fits[loss] = to_record(result) | {
-            "trajectory": _trajectory(result, plan.every),
-            "distance": _distance(result.params, data.mle),
-        }
-    seconds = time.perf_counter() - began
-    return json_safe({"fits": fits, "mle": data.mle, "seconds": seconds})
-
-
-def _trajectory(result, every: int) -> dict:
-    """Parameters and loss before epochs 0, every, 2 every, ... and after the last one."""
-    history = result.history
-    kept = len(history.loss)
-    return {
-        "epoch": [*range(0, kept * every, every), result.epochs],
-        "w0": history.params[:, 0].tolist(),
-        "w1": history.params[:, 1].tolist(),
-        "loss": [*history.loss.tolist(), float(result.final_loss)],
-    }
-
-
-def _distance(params: np.ndarray, mle: dict | None) -> dict | None:
-    """How far a fit ended from the MLE: in standard errors (the larger of w0's and w1's)
-    and in plain Euclidean distance."""
-    if mle is None:
-        return None
-    gap = np.asarray(params, dtype=float) - [mle["w0"], mle["w1"]]
-    se = np.abs(gap) / [mle["se_w0"], mle["se_w1"]]
-    return {"se": float(se.max()), "euclid": float(np.linalg.norm(gap))}
+    """The playground study of a plan -> POST /api/fit's answer: its record (each loss's
+    fit with its trajectory and distance to the MLE, the seconds) and the MLE."""
+    data, mle = plan.data, plan.data.mle
+    ends = None if mle is None else (np.array([mle["w0"], mle["w1"]]),
+                                     np.array([mle["se_w0"], mle["se_w1"]]))  # fmt: skip
+    run = run_playground(data.x, data.y, data.feature, plan.settings, ends, progress)
+    return json_safe(to_record(run) | {"mle": mle})
 
 
 # --- landscapes ----------------------------------------------------------------------------
