@@ -351,3 +351,29 @@ def test_coding_notes_say_how_each_value_became_a_number(table):
     assert notes == design.coding
     assert notes[0] == "y: success is 1 (coded 1), 0 is 0"
     assert any(note.startswith("g: categorical, 0/1 columns against") for note in notes)
+
+
+def test_explicit_reference_levels_are_named_as_the_formula_chose_them():
+    """C(Pclass, Treatment(3)) and C(Sex, Treatment('male')) are coded against 3 and
+    'male', not the first levels 1 and 'female', and the notes say so; a model file keeps
+    it."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"y": rng.integers(0, 2, 120), "Pclass": rng.integers(1, 4, 120),
+                          "Sex": rng.choice(["female", "male"], 120)})  # fmt: skip
+    pclass, sex = "C(Pclass, Treatment(3))", "C(Sex, Treatment('male'))"
+    design = build_design(frame, formula=f"y ~ {pclass} + {sex}")
+    assert design.spec.references == {pclass: 3, sex: "male"}
+    assert (
+        f"{pclass}: categorical, 0/1 columns against its level 3 (levels 1, 2, 3)" in design.coding
+    )
+    assert (
+        f"{sex}: categorical, 0/1 columns against its level 'male' (levels 'female', 'male')"
+        in (design.coding)
+    )
+    assert spec_from_record(spec_record(design.spec)).references == design.spec.references
+    plain = build_design(frame, formula="y ~ C(Pclass) + Sex")
+    assert plain.spec.references == {"C(Pclass)": 1, "Sex": "female"}
+    first = (
+        "Sex: categorical, 0/1 columns against its first level 'female' (levels 'female', 'male')"
+    )
+    assert first in plain.coding

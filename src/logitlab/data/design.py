@@ -86,8 +86,24 @@ class ModelSpec:
 
     @property
     def levels(self) -> dict[str, list]:
-        """The levels of each categorical factor, the first being the reference."""
+        """The levels of each categorical factor, sorted (the reference is the first unless
+        the formula chose another: `references`)."""
         return {expr: list(f["levels"]) for expr, f in self.factors.items() if "levels" in f}
+
+    @property
+    def references(self) -> dict[str, Any]:
+        """The level each categorical factor is coded against: the one of its levels with no
+        'expr[T.level]' column, which is the first unless the formula chose another
+        (C(Pclass, Treatment(3)), C(Sex, Treatment('male'))). A factor coded without one (a
+        0/1 column per level, or only inside interactions) is left out."""
+        found = {}
+        for expr, levels in self.levels.items():
+            start = f"{expr}[T."
+            coded = {n[len(start) : -1] for n in self.names if n.startswith(start) and n[-1] == "]"}
+            rest = [level for level in levels if str(level) not in coded]
+            if coded and len(rest) == 1:
+                found[expr] = rest[0]
+        return found
 
     def design(self, frame: pandas.DataFrame) -> np.ndarray:
         """The design's columns (float64 n x k, no intercept) for new rows, coded as when
@@ -335,9 +351,15 @@ def coding_notes(spec: ModelSpec, frame: pandas.DataFrame, used: Sequence[str]) 
     notes = [f"{spec.target}: success is {spec.positive!r} (coded 1), {spec.negative!r} is 0"]
     for expr, levels in spec.levels.items():
         listed = ", ".join(map(repr, levels[:10])) + (", ..." if len(levels) > 10 else "")
-        first = levels[0]
-        full = any(n.startswith(f"{expr}[{first}]") or f":{expr}[{first}]" in n for n in spec.names)
-        how = "a 0/1 column per level" if full else f"0/1 columns against its first level {first!r}"
+        reference = spec.references.get(expr)
+        if reference is not None:
+            which = "first level" if reference == levels[0] else "level"
+            how = f"0/1 columns against its {which} {reference!r}"
+        elif any(n.startswith(f"{expr}[{levels[0]}]") or f":{expr}[{levels[0]}]" in n
+                 for n in spec.names):  # fmt: skip
+            how = "a 0/1 column per level"
+        else:
+            how = "columns of the formula's contrasts"
         notes.append(f"{expr}: categorical, {how} (levels {listed})")
     for name in used:
         if pandas.api.types.is_bool_dtype(frame[name]) and name in spec.factors:
