@@ -71,3 +71,10 @@ def test_the_templates_ship_with_the_package():
     names = htmlpage.environment().list_templates()
     for page in ("page", "kit", "lecture", "why", "fit", "digits", "optimizers", "montecarlo"):
         assert f"{page}.html" in names
+
+
+def test_verdict_words_give_the_gradient_against_the_tolerance():
+    record = {"verdict": "converged", "grad_norm": 2e-8, "tol": 1e-4}
+    assert htmlpage.verdict_words(record) == "converged (|gradient| 2e-08 ≤ tol 0.0001)"
+    record = {"verdict": "not converged", "grad_norm": 0.5, "tol": 1e-4}
+    assert htmlpage.verdict_words(record) == "not converged (|gradient| 0.5 > tol 0.0001)"

@@ -15,6 +15,7 @@ from ..studies.sharded import NOT_PRODUCED, ShardedFit
 from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
 from ..viz.style import loss_label
 from . import html as htmlpage
+from .html import verdict_words
 from .writers import names_in, save_figure, write_csv, write_json
 
 CAPTIONS = {
@@ -183,7 +184,7 @@ def descent_tables(run: TableFit | ShardedFit, gd: dict) -> dict | None:
     distances = [
         [loss_label(loss), _num(f["distance_to_mle"]["max_abs"]),
          _num(f["distance_to_mle"]["max_rel"]), _num(f["distance_to_mle"]["max_abs_standardised"]),
-         _num(f["distance_to_mle"]["max_in_se"]), _verdict(f["convergence"]),
+         _num(f["distance_to_mle"]["max_in_se"]), verdict_words(f["convergence"]),
          f"{f['epochs']:,} on {f['engine']}"]
         for loss, f in gd["fits"].items()
     ]  # fmt: skip
@@ -193,14 +194,6 @@ def descent_tables(run: TableFit | ShardedFit, gd: dict) -> dict | None:
         "rows": rows,
         "distances": distances,
     }
-
-
-def _verdict(convergence: dict) -> str:
-    sign = "≤" if convergence["grad_norm"] <= convergence["tol"] else ">"
-    return (
-        f"{convergence['verdict']} (|gradient| {convergence['grad_norm']:.2g} {sign} "
-        f"tol {convergence['tol']:.2g})"
-    )
 
 
 def _page(run: TableFit | ShardedFit, results: dict, folder: Path, **context: object) -> str:

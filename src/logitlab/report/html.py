@@ -35,6 +35,15 @@ def percent(share: float) -> str:
     return f"{100 * share:.1f}%"
 
 
+def verdict_words(convergence: dict) -> str:
+    """A fit's convergence verdict (a Convergence record) with the numbers behind it."""
+    sign = "≤" if convergence["grad_norm"] <= convergence["tol"] else ">"
+    return (
+        f"{convergence['verdict']} (|gradient| {convergence['grad_norm']:.2g} {sign} "
+        f"tol {convergence['tol']:.2g})"
+    )
+
+
 def slug(text: str) -> str:
     """An id for a heading: lower case letters and digits joined by hyphens."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"

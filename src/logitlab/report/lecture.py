@@ -20,7 +20,7 @@ from ..viz.diagram import diagram_compact, diagram_detailed
 from ..viz.lecture import plot_data, plot_fit, plot_loss_history
 from ..viz.style import fit_label, loss_label
 from . import html as htmlpage
-from .html import percent
+from .html import percent, verdict_words
 from .why import why_section
 from .writers import names_in, save_figure, write_diagram, write_json
 
@@ -116,15 +116,6 @@ def boundary(w0: float, w1: float) -> float:
     return -w0 / w1 if w1 != 0 else float("inf")
 
 
-def _verdict(convergence: dict) -> str:
-    """A fit's convergence verdict with the numbers behind it."""
-    sign = "≤" if convergence["grad_norm"] <= convergence["tol"] else ">"
-    return (
-        f"{convergence['verdict']} (|gradient| {convergence['grad_norm']:.2g} {sign} "
-        f"tol {convergence['tol']:.2g})"
-    )
-
-
 def _interval(low: float, high: float, digits: int = 4) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
@@ -144,7 +135,7 @@ def fit_table_rows(run: LectureRun, results: dict) -> list[list[object]]:
         row("initial (untrained)", results["init"]["w0"], results["init"]["w1"], "—", "—"),
     ]
     for loss, fit in results["fits"].items():
-        verdict = _verdict(fit["convergence"])
+        verdict = verdict_words(fit["convergence"])
         rows.append(row(fit_label(loss), fit["w0"], fit["w1"], verdict, f"{fit['engine']} engine"))
     mle = results.get("mle")
     if mle and run.why is not None:
@@ -260,7 +251,7 @@ def render_html(run: LectureRun, results: dict, folder: Path) -> str:
         engines=[(loss_label(loss), fit["engine"]) for loss, fit in results["fits"].items()],
         loop_code=loop_code(cfg.training, [loss_label(name) for name in run.fits]),
         verdicts=[
-            f"{loss_label(loss)}: {_verdict(fit['convergence'])}"
+            f"{loss_label(loss)}: {verdict_words(fit['convergence'])}"
             for loss, fit in results["fits"].items()
         ],
         fit_labels={loss: loss_label(loss) for loss in run.fits},
