@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     As the command itself (argv None: the process's own arguments) a stopped run then ends
     the process at once: every cleanup has run, and the interpreter's own shutdown (torch's
     modules unloading) takes seconds on a loaded machine, past the second a stop may take."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(words)
+    args.argv = words  # the command as typed, for one that starts itself again (fit --workers)
     try:
         with terminate_gracefully(), one_line_warnings(args.command):
             return args.run(args)

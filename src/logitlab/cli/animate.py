@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 
 from ..config import AnimationConfig
-from ..report.staging import check_out_dir, staged_dir
 from .common import (
+    Study,
     add_data_options,
     add_grid_option,
     add_output_options,
     add_training_options,
-    check_budget,
     data_config,
     lecture_training,
     number,
+    run_study,
 )
 
 NAME = "animate"
@@ -41,29 +41,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = AnimationConfig(
+    return run_study(args, settings, study, figures=False)
+
+
+def settings(args: argparse.Namespace) -> AnimationConfig:
+    return AnimationConfig(
         data=data_config(args),
         train=lecture_training(args),  # --start is its init, the start of both fits
         frames=args.frames,
         fps=args.fps,
         grid_size=args.grid,
     )
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..report.animation import media, write_animation, write_settings  # input known good
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..report.animation import media, write_animation, write_settings
     from ..studies.animation import run_animation
 
-    media()  # a missing Pillow or ffmpeg is reported before any training
-    animation = run_animation(config, progress=not args.quiet)
-    with staged_dir(args.out, args.force) as stage:
+    def write(animation: object, stage: object, formats: object) -> tuple:
         film = write_animation(animation, stage, progress=not args.quiet)
-        settings = write_settings(animation, stage)
-    print(
-        f"Wrote {args.out}/{film.gif.name} and {args.out}/{film.mp4.name}: {film.frames} "
-        f"frames at {film.fps:g} fps; the settings in {args.out}/{settings}"
-    )
-    print(
-        f"{film.render_seconds_per_frame:.3f} s per frame to draw, "
-        f"{film.seconds_per_frame:.3f} s per frame with encoding"
-    )
-    return 0
+        return film, write_settings(animation, stage)
+
+    def show(config: object, animation: object, written: tuple) -> None:
+        film, settings = written
+        print(
+            f"Wrote {args.out}/{film.gif.name} and {args.out}/{film.mp4.name}: {film.frames} "
+            f"frames at {film.fps:g} fps; the settings in {args.out}/{settings}"
+        )
+        print(
+            f"{film.render_seconds_per_frame:.3f} s per frame to draw, "
+            f"{film.seconds_per_frame:.3f} s per frame with encoding"
+        )
+
+    # media(): a missing Pillow or ffmpeg is reported before any training
+    return Study(run=run_animation, write=write, show=show, ready=media)

@@ -1,5 +1,6 @@
-"""What every subcommand shares: one-line errors, lenient parsing, the common options, and
-their translation into settings dataclasses (which do all the checking)."""
+"""What every subcommand shares: one-line errors, lenient parsing, the common options, their
+translation into settings dataclasses (which do all the checking), and the study commands'
+one skeleton (run_study)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ..config import (
@@ -15,10 +18,11 @@ from ..config import (
     LectureConfig,
     SweepConfig,
     TrainConfig,
+    check_formats,
     check_point,
 )
 from ..errors import ConfigError
-from ..report.staging import MARKER
+from ..report.staging import MARKER, check_out_dir, staged_dir
 
 if TYPE_CHECKING:
     from ..budget import Estimate
@@ -341,6 +345,48 @@ def add_grid_option(group: argparse._ArgumentGroup, default: int) -> None:
         default=default,
         help="landscape grid points per axis (default: %(default)s)",
     )
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study command's parts for run_study, built once its settings passed (so the heavy
+    modules they come from are imported only then): `run(config, progress=...)` computes the
+    study's record; `write(record, folder, formats)` writes the output folder and returns what
+    it wrote; `show(config, record, written)` prints the summary; `ready()` checks, before
+    any work, a tool the writing will need (Graphviz, Pillow and ffmpeg); `drawing` says
+    "Drawing the figures ..." before a long write."""
+
+    run: Callable[..., object]
+    write: Callable[[object, Path, tuple[str, ...]], object]
+    show: Callable[[object, object, object], None]
+    ready: Callable[[], None] = lambda: None
+    drawing: bool = False
+
+
+def run_study(
+    args: argparse.Namespace,
+    settings: Callable[[argparse.Namespace], object],
+    study: Callable[[argparse.Namespace], Study],
+    *,
+    figures: bool = True,
+) -> int:
+    """The seven study commands' one way: parse (argparse has) -> settings -> budget check ->
+    study -> report -> print. Every check (the settings, --format when the command draws
+    `figures`, the output folder, the budget) comes before any import or work, so a mistake
+    costs no time; the folder is written whole or not at all (staged_dir)."""
+    config = settings(args)
+    formats = check_formats(args.format) if figures else ()
+    check_out_dir(args.out, args.force, inputs=())
+    check_budget(config)
+    parts = study(args)
+    parts.ready()
+    record = parts.run(config, progress=not args.quiet)
+    if parts.drawing and not args.quiet:
+        print("Drawing the figures and writing the report ...", file=sys.stderr, flush=True)
+    with staged_dir(args.out, args.force) as stage:
+        written = parts.write(record, stage, formats)
+    parts.show(config, record, written)
+    return 0
 
 
 def check_budget(config: object) -> None:

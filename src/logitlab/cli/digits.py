@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import DigitsConfig, check_formats
-from .common import add_engine_option, add_format_option, add_output_options, check_budget, number
+from ..config import DigitsConfig
+from .common import (
+    Study,
+    add_engine_option,
+    add_format_option,
+    add_output_options,
+    number,
+    run_study,
+)
 
 NAME = "digits"
 HELP = (
@@ -39,9 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report.staging import check_out_dir, staged_dir
+    return run_study(args, settings, study)
 
-    config = DigitsConfig(
+
+def settings(args: argparse.Namespace) -> DigitsConfig:
+    return DigitsConfig(
         epochs=args.epochs,
         lr=args.lr,
         batch_size=args.batch_size,
@@ -50,19 +59,19 @@ def run(args: argparse.Namespace) -> int:
         test_size=args.test_size,
         engine=args.engine,
     )
-    formats = check_formats(args.format)
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..records import to_record  # heavy imports only once the input is known good
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..records import to_record
     from ..report.digits import write_digits
     from ..studies.digits import run_digits
 
-    result = run_digits(config, progress=not args.quiet)
-    with staged_dir(args.out, args.force) as stage:
-        names = write_digits(result, stage, formats=formats)
-    print_summary(to_record(result))
-    print(f"\nWrote {len(names)} files to {args.out}/")
-    return 0
+    def show(config: object, result: object, names: list[str]) -> None:
+        print_summary(to_record(result))
+        print(f"\nWrote {len(names)} files to {args.out}/")
+
+    return Study(run=run_digits, write=lambda result, stage, formats: write_digits(
+        result, stage, formats=formats), show=show)  # fmt: skip
 
 
 def print_summary(results: dict) -> None:

@@ -145,20 +145,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_table_options(parser)
     add_output_options(parser, default_out="logitlab-fit")
     add_format_option(parser)
-    _keep_words(parser)
-
-
-def _keep_words(parser: argparse.ArgumentParser) -> None:
-    """Keep the words the command was given (args.argv, with its name first), so that
-    --workers can start workers running the same command."""
-    parse = parser.parse_known_args
-
-    def parse_keeping(args=None, namespace=None):  # argparse calls it so
-        found, extras = parse(args, namespace)
-        found.argv = [NAME, *(sys.argv[1:] if args is None else args)]
-        return found, extras
-
-    parser.parse_known_args = parse_keeping  # type: ignore[method-assign]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import PLATEAU_START, LandscapeConfig, check_formats
-from ..report.staging import check_out_dir, staged_dir
+from ..config import PLATEAU_START, LandscapeConfig
 from .common import (
+    Study,
     add_data_options,
     add_format_option,
     add_grid_option,
     add_output_options,
     add_training_options,
-    check_budget,
     data_config,
     lecture_training,
     point,
+    run_study,
 )
 
 NAME = "landscape"
@@ -40,25 +40,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = LandscapeConfig(
+    return run_study(args, settings, study)
+
+
+def settings(args: argparse.Namespace) -> LandscapeConfig:
+    return LandscapeConfig(
         data=data_config(args),
         train=lecture_training(args),
         plateau_start=args.plateau_start,
         grid_size=args.grid,
     )
-    formats = check_formats(args.format)
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..records import to_record  # heavy imports only once the input is known good
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..records import to_record
     from ..report.why import write_landscape
     from ..studies.why import run_landscape
 
-    why = run_landscape(config, progress=not args.quiet)
-    with staged_dir(args.out, args.force) as stage:
-        names = write_landscape(why, stage, formats=formats)
-    print_summary(to_record(why), why.mle.summary())
-    print(f"\nWrote {len(names)} files to {args.out}/")
-    return 0
+    def show(config: object, why: object, names: list[str]) -> None:
+        print_summary(to_record(why), why.mle.summary())
+        print(f"\nWrote {len(names)} files to {args.out}/")
+
+    return Study(run=run_landscape, write=lambda why, stage, formats: write_landscape(
+        why, stage, formats=formats), show=show)  # fmt: skip
 
 
 def print_summary(summary: dict, mle_table: str) -> None:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..config import check_formats
-from ..report.staging import check_out_dir, staged_dir
-from ..report.writers import require_dot
 from .common import (
+    Study,
     add_data_options,
     add_format_option,
     add_output_options,
     add_training_options,
-    check_budget,
     lecture_config,
+    run_study,
 )
 
 NAME = "lecture"
@@ -32,22 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = lecture_config(args)
-    formats = check_formats(args.format)
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..records import to_record  # heavy imports only once the input is known good
+    return run_study(args, lecture_config, study)
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..records import to_record
     from ..report.lecture import parameter_rows, write_lecture
+    from ..report.writers import require_dot
     from ..studies.lecture import run_lecture
 
-    require_dot()
-    lecture_run = run_lecture(config, progress=not args.quiet)
-    if not args.quiet:
-        print("Drawing the figures and writing the report ...", file=sys.stderr, flush=True)
-    with staged_dir(args.out, args.force) as stage:
-        names = write_lecture(lecture_run, stage, formats=formats)
-    print_summary(parameter_rows(to_record(lecture_run)), args.out, names)
-    return 0
+    def show(config: object, run: object, names: list[str]) -> None:
+        print_summary(parameter_rows(to_record(run)), args.out, names)
+
+    return Study(run=run_lecture, write=lambda run, stage, formats: write_lecture(
+        run, stage, formats=formats), show=show, ready=require_dot, drawing=True)  # fmt: skip
 
 
 def print_summary(rows: list[list[object]], out: str, names: list[str]) -> None:

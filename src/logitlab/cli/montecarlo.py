@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import MonteCarloConfig, check_formats
-from ..report.staging import check_out_dir, staged_dir
+from ..config import MonteCarloConfig
 from .common import (
+    Study,
     add_data_options,
     add_format_option,
     add_output_options,
     add_training_options,
-    check_budget,
     lecture_config,
     number,
+    run_study,
 )
 
 NAME = "montecarlo"
@@ -34,17 +34,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
-    formats = check_formats(args.format)
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..report.montecarlo import write_montecarlo  # heavy imports, input known good
+    return run_study(args, settings, study)
+
+
+def settings(args: argparse.Namespace) -> MonteCarloConfig:
+    return MonteCarloConfig(lecture=lecture_config(args), reps=args.reps)
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..report.montecarlo import write_montecarlo
     from ..studies.montecarlo import findings, run_montecarlo
 
-    study = run_montecarlo(config, progress=not args.quiet)
-    with staged_dir(args.out, args.force) as stage:
-        names = write_montecarlo(study, stage, formats=formats)
-    print(f"{config.reps} reps; estimate: mean, bias, sd, RMSE against the truth, MLE's SE")
+    def show(config: MonteCarloConfig, study: object, names: list[str]) -> None:
+        print_summary(study, config.reps, findings(study))
+        print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {study.batch.engine})")
+
+    return Study(run=run_montecarlo, write=lambda study, stage, formats: write_montecarlo(
+        study, stage, formats=formats), show=show)  # fmt: skip
+
+
+def print_summary(study: object, reps: int, sentences: list[str]) -> None:
+    """Each loss's estimates against the truth and the MLE's SE, then the findings."""
+    print(f"{reps} reps; estimate: mean, bias, sd, RMSE against the truth, MLE's SE")
     for loss, stats in study.summary().items():
         for param in ("w0", "w1"):
             s = stats[param]
@@ -53,7 +64,5 @@ def run(args: argparse.Namespace) -> int:
         if stats["diverged"]:
             print(f"  {loss.upper()}: {stats['diverged']} fits diverged (see montecarlo.csv)")
     print()
-    for sentence in findings(study):
+    for sentence in sentences:
         print(sentence)
-    print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {study.batch.engine})")
-    return 0

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import OptimizersConfig, check_formats
-from ..report.staging import check_out_dir, staged_dir
+from ..config import OptimizersConfig
 from .common import (
+    Study,
     add_data_options,
     add_engine_option,
     add_format_option,
     add_grid_option,
     add_output_options,
-    check_budget,
     data_config,
     number,
     number_list,
     point,
+    run_study,
 )
 
 NAME = "optimizers"
@@ -87,7 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = OptimizersConfig(
+    return run_study(args, settings, study)
+
+
+def settings(args: argparse.Namespace) -> OptimizersConfig:
+    return OptimizersConfig(
         data=data_config(args),
         starts=args.starts,
         lr=args.lr,
@@ -99,23 +103,25 @@ def run(args: argparse.Namespace) -> int:
         fps=args.fps,
         grid_size=args.grid,
     )
-    formats = check_formats(args.format)
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..report.animation import media  # heavy imports only once the input is known good
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..report.animation import media
     from ..report.optimizers import write_optimizers
     from ..studies.optimizers import conclusion, run_optimizers
 
-    media()  # a missing Pillow or ffmpeg is reported before any training
-    study = run_optimizers(config, progress=not args.quiet)
-    with staged_dir(args.out, args.force) as stage:
-        names = write_optimizers(study, stage, formats=formats, progress=not args.quiet)
-    print_table(study)
-    print()
-    for paragraph in conclusion(study):
-        print(paragraph, end="\n\n")
-    print(f"Wrote {len(names)} files to {args.out}/")
-    return 0
+    def write(study: object, stage: object, formats: tuple[str, ...]) -> list[str]:
+        return write_optimizers(study, stage, formats=formats, progress=not args.quiet)
+
+    def show(config: object, study: object, names: list[str]) -> None:
+        print_table(study)
+        print()
+        for paragraph in conclusion(study):
+            print(paragraph, end="\n\n")
+        print(f"Wrote {len(names)} files to {args.out}/")
+
+    # media(): a missing Pillow or ffmpeg is reported before any training
+    return Study(run=run_optimizers, write=write, show=show, ready=media)
 
 
 def print_table(study: object) -> None:

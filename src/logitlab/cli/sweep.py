@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ..config import SweepConfig, check_formats
-from ..report.staging import check_out_dir, staged_dir
+from ..config import SweepConfig
 from .common import (
+    Study,
     add_data_options,
     add_format_option,
     add_output_options,
     add_training_options,
-    check_budget,
     lecture_config,
+    run_study,
 )
 
 NAME = "sweep"
@@ -33,31 +33,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return run_study(args, settings, study)
+
+
+def settings(args: argparse.Namespace) -> SweepConfig:
     # The lecture's template takes each list's first value; SweepConfig checks every one.
     template = lecture_config(
         args, lr=args.lr[0], optimizer=args.optimizer[0], batch_size=args.batch_size[0]
     )
-    config = SweepConfig(
+    return SweepConfig(
         lecture=template,
         lrs=tuple(args.lr),
         optimizers=tuple(args.optimizer),
         batch_sizes=tuple(args.batch_size),
     )
-    formats = check_formats(args.format)
-    check_out_dir(args.out, args.force, inputs=())
-    check_budget(config)
-    from ..records import sweep_rows  # heavy imports, input known good
+
+
+def study(args: argparse.Namespace) -> Study:
+    from ..records import sweep_rows
     from ..report.sweep import write_sweep
     from ..studies.sweep import run_sweep
 
-    sweep = run_sweep(config, progress=not args.quiet)
-    with staged_dir(args.out, args.force) as stage:
-        names = write_sweep(sweep, stage, formats=formats)
-    swept = [key for key, values in (("optimizer", config.optimizers),
-             ("batch_size", config.batch_sizes)) if len(values) > 1]  # fmt: skip
-    print_table(sweep_rows(sweep), sweep.batch.tol, swept)
-    print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {sweep.batch.engine})")
-    return 0
+    def show(config: SweepConfig, sweep: object, names: list[str]) -> None:
+        swept = [key for key, values in (("optimizer", config.optimizers),
+                 ("batch_size", config.batch_sizes)) if len(values) > 1]  # fmt: skip
+        print_table(sweep_rows(sweep), sweep.batch.tol, swept)
+        print(f"\nWrote {', '.join(names)} to {args.out}/ (engine: {sweep.batch.engine})")
+
+    return Study(run=run_sweep, write=lambda sweep, stage, formats: write_sweep(
+        sweep, stage, formats=formats), show=show)  # fmt: skip
 
 
 def print_table(rows: list[dict], tol: float, swept: Sequence[str] = ()) -> None:
