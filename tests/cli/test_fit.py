@@ -2,6 +2,7 @@
 round trip, and every bad input refused with exit 2, one line and nothing written."""
 
 import csv
+import html
 import json
 import os
 import threading
@@ -455,3 +456,56 @@ def test_tables_as_written_are_refused_in_one_line(refused, written, tmp_path, a
     if "--target" not in argv and "--dataset" not in argv:
         argv += ["--target", "y"]
     assert words in refused(argv)
+
+
+@pytest.fixture(scope="module")
+def titanic(tmp_path_factory):
+    """A table shaped as the Titanic's: women and first class survive more."""
+    rng = np.random.default_rng(7)
+    n = 400
+    pclass = rng.integers(1, 4, n)
+    sex = rng.choice(["female", "male"], n)
+    logit = -1.0 + 2.5 * (sex == "female") + 1.2 * (pclass == 1) + 0.5 * (pclass == 2)
+    survived = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    path = tmp_path_factory.mktemp("titanic") / "titanic.csv"
+    pd.DataFrame({"Survived": survived, "Pclass": pclass, "Sex": sex}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rhs", "reading", "note"),
+    [
+        (
+            "C(Pclass, Treatment(3)) + C(Sex, Treatment('male'))",
+            "Compared with the reference level (Sex = male), Sex = female multiplies the odds of "
+            "Survived = 1 by",
+            "C(Sex, Treatment('male')): categorical, 0/1 columns against its level 'male'",
+        ),
+        (
+            "C(Pclass, Treatment(3))",
+            "Compared with the reference level (Pclass = 3), Pclass = 1 multiplies the odds of "
+            "Survived = 1 by",
+            "C(Pclass, Treatment(3)): categorical, 0/1 columns against its level 3 ",
+        ),
+        (
+            "C(Pclass) + Sex",
+            "Compared with the first level (Sex = female), Sex = male multiplies the odds of "
+            "Survived = 1 by",
+            "Sex: categorical, 0/1 columns against its first level 'female'",
+        ),
+    ],
+)
+def test_the_words_name_the_reference_level_the_formula_chose(
+    titanic, tmp_path, capsys, rhs, reading, note
+):
+    """It used to say "against its first level 1" and "Compared with the first level
+    (Sex = female), Sex = female multiplies ..." whatever Treatment() chose."""
+    out = tmp_path / "fit"
+    argv = ["fit", str(titanic), "--formula", f"Survived ~ {rhs}", *FAST, "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert reading in printed
+    page = html.unescape((out / "report.html").read_text())
+    assert reading in page and note in page
+    if "Treatment" in rhs:
+        assert "first level" not in printed and "first level" not in page

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -337,20 +337,21 @@ def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> D
 
 def main_effect(spec: ModelSpec, mle: MLEResult) -> str:
     """The term with the largest |z| in plain words: how one unit (or, for a level of a
-    categorical column, being at that level rather than the first) multiplies the odds of
-    success, with the 95% interval, holding the other terms fixed."""
+    categorical column, being at that level rather than the one it is coded against, the
+    first unless the formula chose another) multiplies the odds of success, with the 95%
+    interval, holding the other terms fixed."""
     terms = [j for j, name in enumerate(mle.names) if name != INTERCEPT]
     j = max(terms, key=lambda k: abs(float(mle.z[k])) if math.isfinite(mle.z[k]) else -1.0)
     name = mle.names[j]
     low, high = mle.conf_int()[j]
     ratio, interval = _odds(mle.coef[j]), f"95% CI {_odds(low)} to {_odds(high)}"
     success = f"{spec.target} = {spec.positive}"
-    level = _level(name, spec.levels)
+    level = _level(name, spec)
     if level is None:
         what = f"Each unit of {name} multiplies the odds of {success} by {ratio}"
     else:
-        column, value, first = level
-        what = (f"Compared with the first level ({column} = {first}), {column} = {value} "
+        column, value, reference, which = level
+        what = (f"Compared with the {which} level ({column} = {reference}), {column} = {value} "
                 f"multiplies the odds of {success} by {ratio}")  # fmt: skip
     others = ", the other terms held fixed" if len(terms) > 1 else ""
     if mle.coef[j] < 0:  # a ratio below 1 reads better as a division
@@ -367,17 +368,19 @@ def _odds(log_odds: float) -> str:
     return f"{math.exp(log_odds):.3g}" if log_odds < 709 else "inf"
 
 
-def _level(name: str, levels: dict[str, list[Any]]) -> tuple[str, str, str] | None:
-    """(column, level, first level) when `name` is a one-hot level 'expr[T.level]' of a
-    categorical factor; None for any other term (numbers, interactions)."""
+def _level(name: str, spec: ModelSpec) -> tuple[str, str, str, str] | None:
+    """(column, level, the level it is compared with, "first" or "reference") when `name`
+    is a one-hot level 'expr[T.level]' of a categorical factor: the reference is the one
+    the formula chose (spec.references: C(Sex, Treatment('male')) compares with 'male');
+    None for any other term (numbers, interactions)."""
     match = re.fullmatch(r"(?P<expr>.+)\[T\.(?P<level>.+)\]", name)
-    if match is None or match["expr"] not in levels:
+    if match is None or match["expr"] not in spec.references:
         return None
-    expr, known = match["expr"], levels[match["expr"]]
-    if match["level"] not in map(str, known):
-        return None
+    expr = match["expr"]
+    reference = spec.references[expr]
+    which = "first" if reference == spec.levels[expr][0] else "reference"
     column = re.fullmatch(r"C\(\s*`?(?P<col>[^`,]+?)`?\s*(,.*)?\)", expr)
-    return (column["col"] if column else expr), match["level"], str(known[0])
+    return (column["col"] if column else expr), match["level"], str(reference), which
 
 
 __all__ = [
