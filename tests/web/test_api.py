@@ -621,3 +621,16 @@ def test_config_gives_the_descents_constants(client):
     assert descent["exp2"] == [float(c) for c in fused.EXP2_POLY]
     assert descent["logit_limit"] == logitlab.result.LOGIT_LIMIT
     np.testing.assert_array_equal(descent["start"], initial_params(43052, 1))
+
+
+def test_the_page_is_es_modules_with_one_job_each_and_no_restated_colour(client):
+    page = web_app.STATIC
+    app_js = (page / "app.js").read_text()
+    for module in ("state", "api", "draw", "player", "descent", "plot"):
+        assert f'from "./{module}.js"' in app_js, module
+        served = client.get(f"/static/{module}.js")
+        assert served.status_code == 200 and "export " in served.text, module
+    for name in [*page.glob("*.js"), *page.glob("*.css")]:
+        text = name.read_text().lower()
+        for color in page_colors().values():
+            assert color not in text, (name.name, color)

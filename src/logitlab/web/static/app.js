@@ -1,17 +1,20 @@
-// The playground page: one state object, kept in the URL, sent to the server's JSON API
-// (/api/config, /api/data, /api/upload, /api/landscape, /api/fit, /api/runs); the answers are
-// drawn on canvases (plot.js). Tests and the bench read window.playground.
+// The playground page: one state object, kept in the URL (state.js), its data and landscapes
+// from the server's JSON API (api.js: /api/config, /api/data, /api/upload, /api/landscape,
+// /api/orders, and /api/fit, /api/runs for what the page does not fit itself), its fits
+// computed here (descent.js on Web Workers), drawn on canvases (draw.js, plot.js) and played
+// (player.js). This module holds the state and wires the controls. Tests and the bench read
+// window.playground.
 
-import { lossesOf, splitOrders, stride } from "./descent.js";
-import { Frame, fitCanvas, heatImage, marker } from "./plot.js";
+import { api, ordersFor, requesting } from "./api.js";
+import { lossesOf, stride } from "./descent.js";
+import { drawScene, fmt, LABELS, LOSSES, landFrames, points } from "./draw.js";
+import { Player } from "./player.js";
+import { heatImage } from "./plot.js";
+import { clone, fromQuery, toQuery, trainSpec } from "./state.js";
 
 // logitlab/viz/style.py's colours (data, truth, mle, bce, mse), from /api/config.
 let COLORS = null;
-const LOSSES = ["bce", "mse"];
-const LABELS = { bce: "BCE", mse: "MSE" };
 const FRAMES = 200; // trajectory points asked of the server per fit
-const PLAY_MS = 4000; // a whole descent plays in this long
-const CONTOUR = "rgba(40, 48, 60, 0.55)";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,10 +27,6 @@ let defaults = null; // the lecture's state, from /api/config
 let data = null; // the /api/data (or /api/upload) answer on screen
 let land = null; // the /api/landscape answer on screen, with its heat images
 let view = null; // the landscape window {w0: [lo, hi], w1: [lo, hi]}
-let frame = 0; // index into the trajectories on screen
-let playing = false;
-let playStart = 0;
-let inflight = 0; // requests under way
 let fitting = false; // one /api/fit or run at a time; later changes wait for it
 let fitDirty = false; // the state changed while a fit was under way
 let pendingSince = null; // when the first input not yet drawn happened (ms since navigation)
@@ -40,108 +39,16 @@ let shownKey = ""; // the fit request whose answer is on screen
 const computers = []; // the Web Workers running descent.js, one per loss
 let computeId = 0;
 const computing = new Map(); // id -> the promise's {resolve, reject}
-const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
-const landFrames = {}; // loss -> the Frame of its landscape, to map clicks back to (w0, w1)
+
+const player = new Player(() => points(shownFits()), drawAll);
 
 Object.defineProperty(pg, "busy", {
-  get: () => inflight > 0 || fitting || fitDirty || waitingData || painting || run !== null,
+  get: () => requesting() || fitting || fitDirty || waitingData || painting || run !== null,
 });
 
 // ---------- the state, the URL and the controls ----------
 
-const clone = (value) => JSON.parse(JSON.stringify(value));
 const sig3 = (v) => Number(v.toPrecision(3));
-
-/** The TrainSpec sent to the server: only the settings the chosen optimizer and batching use. */
-function trainSpec(t) {
-  const spec = {
-    loss: t.loss,
-    optimizer: t.optimizer,
-    lr: t.lr,
-    epochs: t.epochs,
-    batch_size: t.batch_size,
-    start: t.start,
-  };
-  if (t.optimizer === "momentum") Object.assign(spec, { momentum: t.momentum, nesterov: t.nesterov });
-  if (t.optimizer === "adam") spec.betas = t.betas;
-  if (t.batch_size != null) spec.shuffle_seed = t.shuffle_seed;
-  return spec;
-}
-
-function toQuery(state) {
-  const q = new URLSearchParams();
-  const d = state.data;
-  q.set("data", d.source);
-  if (d.source === "simulate") for (const k of ["n", "w0", "w1", "seed"]) q.set(k, d[k]);
-  if (d.source === "dataset") {
-    q.set("dataset", d.name);
-    q.set("feature", d.feature);
-  }
-  const t = state.train;
-  q.set("loss", t.loss);
-  q.set("optimizer", t.optimizer);
-  q.set("lr", t.lr);
-  q.set("epochs", t.epochs);
-  q.set("batch", t.batch_size ?? "full");
-  q.set("start", t.start ? t.start.join(",") : "lecture");
-  if (t.optimizer === "momentum") {
-    q.set("momentum", t.momentum);
-    q.set("nesterov", t.nesterov ? 1 : 0);
-  }
-  if (t.optimizer === "adam") q.set("betas", t.betas.join(","));
-  if (t.batch_size != null) q.set("shuffle", t.shuffle_seed);
-  return q.toString();
-}
-
-/** The state a query string describes (defaults for what it leaves out) and what it got wrong. */
-function fromQuery(search) {
-  const q = new URLSearchParams(search);
-  const state = clone(defaults);
-  const problems = [];
-  const number = (key, target, field, integer = false) => {
-    if (!q.has(key)) return;
-    const v = Number(q.get(key));
-    if (q.get(key).trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      problems.push(`${key}=${q.get(key)} is not ${integer ? "a whole number" : "a number"}`);
-    } else target[field] = v;
-  };
-  const numbers = (key, count) => {
-    const parts = (q.get(key) ?? "").split(",").map(Number);
-    if (parts.length === count && parts.every(Number.isFinite)) return parts;
-    problems.push(`${key}=${q.get(key)} must be ${count} numbers separated by a comma`);
-    return null;
-  };
-  const source = q.get("data") ?? "simulate";
-  if (source === "dataset") {
-    const set = pg.config.datasets.find((s) => s.name === q.get("dataset")) ?? pg.config.datasets[0];
-    if (set && set.name !== q.get("dataset")) problems.push(`no data set ${q.get("dataset")}`);
-    if (set) {
-      const feature = set.features.includes(q.get("feature")) ? q.get("feature") : set.feature;
-      state.data = { source: "dataset", name: set.name, feature };
-    }
-  } else if (source === "inline") {
-    problems.push("this link was made with an uploaded CSV, which links do not carry: " +
-      "showing the lecture's data (upload the file to see it)");
-  } else if (source === "simulate") {
-    for (const k of ["n", "seed"]) number(k, state.data, k, true);
-    for (const k of ["w0", "w1"]) number(k, state.data, k);
-  } else problems.push(`data=${source} is not simulate, dataset or inline`);
-  const t = state.train;
-  for (const [key, allowed] of [["loss", pg.config.losses], ["optimizer", pg.config.optimizers]]) {
-    if (!q.has(key)) continue;
-    if (allowed.includes(q.get(key))) t[key] = q.get(key);
-    else problems.push(`${key}=${q.get(key)} is not one of ${allowed.join(", ")}`);
-  }
-  number("lr", t, "lr");
-  number("epochs", t, "epochs", true);
-  if (q.has("batch") && q.get("batch") !== "full") number("batch", t, "batch_size", true);
-  if (q.has("start") && q.get("start") !== "lecture") t.start = numbers("start", 2) ?? t.start;
-  number("momentum", t, "momentum");
-  if (q.has("nesterov")) t.nesterov = q.get("nesterov") === "1" || q.get("nesterov") === "true";
-  if (q.has("betas")) t.betas = numbers("betas", 2) ?? t.betas;
-  number("shuffle", t, "shuffle_seed", true);
-  return { state, problems };
-}
 
 function saveUrl() {
   const query = toQuery(pg.state);
@@ -189,30 +96,6 @@ function showStart() {
 }
 
 // ---------- talking to the server ----------
-
-/** fetch() the API: the JSON answer, or an Error carrying the server's one-line message. */
-async function api(path, body, method) {
-  const options = { method: method ?? (body === undefined ? "GET" : "POST") };
-  if (body instanceof FormData) options.body = body;
-  else if (body !== undefined) {
-    options.headers = { "content-type": "application/json" };
-    options.body = JSON.stringify(body);
-  }
-  inflight++;
-  try {
-    let answer;
-    try {
-      answer = await fetch(path, options);
-    } catch (error) {
-      throw new Error(`cannot reach the playground's server (${error.message})`);
-    }
-    const json = await answer.json().catch(() => null);
-    if (!answer.ok) throw new Error(json?.error ?? `${path} answered ${answer.status}`);
-    return json;
-  } finally {
-    inflight--;
-  }
-}
 
 function showError(message) {
   $("alert-text").textContent = message;
@@ -435,22 +318,6 @@ async function fitInPage(train) {
   return { ...answer, seconds: (performance.now() - began) / 1000 };
 }
 
-/** The fused engine's mini-batch orders (POST /api/orders), kept for the next fit. */
-async function ordersFor(n, epochs, seed) {
-  const key = `${n},${epochs},${seed}`;
-  if (!orderCache.has(key)) {
-    const answer = await fetch("/api/orders", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ n, epochs, shuffle_seed: seed }),
-    });
-    if (!answer.ok) throw new Error((await answer.json()).error);
-    orderCache.clear();
-    orderCache.set(key, splitOrders(await answer.arrayBuffer(), n));
-  }
-  return orderCache.get(key);
-}
-
 /** One loss's fit on Web Worker `i` -> its record (null: diverged). */
 function compute(i, message) {
   if (!computers[i]) {
@@ -490,9 +357,9 @@ function shownFits() {
 function showFit(answer, key) {
   pg.result = answer;
   shownKey = key;
-  pause();
-  frame = points() - 1;
-  $("frame").max = String(frame);
+  player.pause();
+  player.frame = points(shownFits()) - 1;
+  $("frame").max = String(player.frame);
   const fits = Object.values(answer.fits);
   const epochs = fits[0]?.epochs ?? 0;
   const where = fits[0]?.engine === "page"
@@ -600,33 +467,7 @@ async function upload(file) {
 
 // ---------- drawing ----------
 
-const fmt = (v, digits = 4) => (v == null || !Number.isFinite(v) ? "–" : v.toFixed(digits));
 const mb = (bytes) => `${Number((bytes / 1e6).toPrecision(2))} MB`;
-const sigmoid = (u) => 1 / (1 + Math.exp(-u));
-
-/** Trajectory points of the fits on screen. */
-function points() {
-  const fit = Object.values(shownFits())[0];
-  return fit ? fit.trajectory.epoch.length : 1;
-}
-
-/** The fits on screen at the shown frame: loss -> {w0, w1, loss, epoch, fit}. */
-function current() {
-  const out = {};
-  for (const [loss, fit] of Object.entries(shownFits())) {
-    const tr = fit.trajectory;
-    const i = Math.min(frame, tr.epoch.length - 1);
-    const last = i === tr.epoch.length - 1;
-    out[loss] = {
-      w0: last ? fit.w0 : tr.w0[i],
-      w1: last ? fit.w1 : tr.w1[i],
-      loss: tr.loss[i],
-      epoch: tr.epoch[i],
-      fit,
-    };
-  }
-  return out;
-}
 
 function drawAll() {
   const stale = !fresh();
@@ -635,157 +476,22 @@ function drawAll() {
   $("fit-chart").closest(".charts").setAttribute("aria-busy", String(busy));
   pg.draws.push({ stale, busy, fits: Object.keys(shownFits()).length, data: dataShownKey });
   if (pg.draws.length > 500) pg.draws.shift();
-  drawFit();
-  drawLoss();
-  for (const loss of LOSSES) drawLandscape(loss);
-  showReadout();
-}
-
-function drawFit() {
-  const { ctx, w, h } = fitCanvas($("fit-chart"));
-  ctx.clearRect(0, 0, w, h);
-  const xr = data?.xrange ?? [-1, 1];
-  const pad = 0.03 * (xr[1] - xr[0] || 1);
-  const f = new Frame(ctx, w, h, [xr[0] - pad, xr[1] + pad], [-0.12, 1.12]);
-  f.axes(data?.feature ?? "x", `P(${data?.target ?? "y"} = 1)`);
-  if (!data) return;
-  f.clip();
-  ctx.fillStyle = COLORS.data;
-  ctx.globalAlpha = data.n > 500 ? 0.18 : 0.55;
-  for (let i = 0; i < data.x.length; i++) {
-    const jitter = (((i * 0.6180339887) % 1) - 0.5) * 0.1; // fixed jitter: the same each redraw
-    ctx.fillRect(f.x(data.x[i]) - 1.5, f.y(data.y[i] + jitter) - 1.5, 3, 3);
-  }
-  ctx.globalAlpha = 1;
-  const xs = Array.from({ length: 161 }, (_, k) => f.xlim[0] + (k / 160) * (f.xlim[1] - f.xlim[0]));
-  const curve = (w0, w1, style) => f.path(xs, xs.map((x) => sigmoid(w0 + w1 * x)), style);
-  if (data.truth) curve(data.truth.w0, data.truth.w1, { color: COLORS.truth, dash: [7, 5] });
-  if (data.mle) curve(data.mle.w0, data.mle.w1, { color: COLORS.mle, width: 1.5, dash: [2, 3] });
-  for (const [loss, c] of Object.entries(current())) {
-    curve(c.w0, c.w1, { color: COLORS[loss], width: 3 });
-  }
-  ctx.restore();
-}
-
-function drawLoss() {
-  const { ctx, w, h } = fitCanvas($("loss-chart"));
-  ctx.clearRect(0, 0, w, h);
-  const fits = Object.entries(shownFits());
-  const epochs = fits[0]?.[1].epochs ?? 1;
-  const top = Math.max(...fits.flatMap(([, f]) => f.trajectory.loss.filter(Number.isFinite)), 0.1);
-  const f = new Frame(ctx, w, h, [0, epochs], [0, top * 1.08]);
-  f.axes("epoch", "loss");
-  f.clip();
-  for (const [loss, fit] of fits) {
-    f.path(fit.trajectory.epoch, fit.trajectory.loss, { color: COLORS[loss], width: 2.5, count: frame + 1 });
-  }
-  ctx.restore();
-  for (const [loss, fit] of fits) {
-    const tr = fit.trajectory;
-    const i = Math.min(frame, tr.epoch.length - 1);
-    if (tr.loss[i] != null) marker(ctx, "circle", f.x(tr.epoch[i]), f.y(tr.loss[i]), { color: COLORS[loss], size: 4 });
-  }
-}
-
-function drawLandscape(loss) {
-  const canvas = $(`${loss}-land`);
-  const { ctx, w, h } = fitCanvas(canvas);
-  ctx.clearRect(0, 0, w, h);
-  const win = view ?? pg.config.defaults;
-  const f = new Frame(ctx, w, h, win.w0, win.w1, { l: 42, r: 8, t: 8, b: 36 });
-  landFrames[loss] = f;
-  f.clip();
-  if (land?.images) {
-    const g0 = land.w0;
-    const g1 = land.w1;
-    const d0 = (g0.at(-1) - g0[0]) / (g0.length - 1) / 2;
-    const d1 = (g1.at(-1) - g1[0]) / (g1.length - 1) / 2;
-    const x0 = f.x(g0[0] - d0);
-    const y0 = f.y(g1.at(-1) + d1);
-    ctx.drawImage(land.images[loss], x0, y0, f.x(g0.at(-1) + d0) - x0, f.y(g1[0] - d1) - y0);
-    for (const level of land.contours?.[loss] ?? []) {
-      for (const p of level.paths) {
-        f.path(p.map((q) => q[0]), p.map((q) => q[1]), { color: CONTOUR, width: 1 });
-      }
-    }
-  }
-  const fit = shownFits()[loss];
-  if (fit) {
-    const tr = fit.trajectory;
-    f.path(tr.w0, tr.w1, { color: "#ffffff", width: 5, count: frame + 1, alpha: 0.8 });
-    f.path(tr.w0, tr.w1, { color: COLORS[loss], width: 2.5, count: frame + 1 });
-  }
-  const start = pg.state.train.start ?? firstPoint();
-  if (start) marker(ctx, "ring", f.x(start[0]), f.y(start[1]), { color: "#ffffff", size: 5 });
-  if (data?.truth) marker(ctx, "plus", f.x(data.truth.w0), f.y(data.truth.w1), { color: COLORS.truth, size: 7 });
-  if (data?.mle) marker(ctx, "star", f.x(data.mle.w0), f.y(data.mle.w1), { color: COLORS.mle, size: 7 });
-  const now = current()[loss];
-  if (now) marker(ctx, "circle", f.x(now.w0), f.y(now.w1), { color: COLORS[loss], size: 5 });
-  ctx.restore();
-  f.axes("w₀ (intercept)", "w₁ (slope)", { grid: false });
+  drawScene({
+    data,
+    land,
+    view: view ?? pg.config.defaults,
+    fits: shownFits(),
+    frame: player.frame,
+    start: pg.state.train.start ?? firstPoint(),
+    mle: data?.mle ?? pg.result?.mle ?? null,
+    colors: COLORS,
+  });
 }
 
 /** The start of the fits on screen (the lecture net's when no start is set). */
 function firstPoint() {
   const fit = Object.values(shownFits())[0];
   return fit ? [fit.trajectory.w0[0], fit.trajectory.w1[0]] : null;
-}
-
-function showReadout() {
-  const now = current();
-  const m = data?.mle ?? pg.result?.mle ?? null;
-  const some = Object.values(now)[0];
-  $("epoch").textContent = some ? `${some.epoch.toLocaleString("en")} of ${some.fit.epochs.toLocaleString("en")}` : "0";
-  $("frame").value = String(frame);
-  for (const loss of LOSSES) {
-    const c = now[loss];
-    $(`row-${loss}`).classList.toggle("off", !c);
-    $(`out-${loss}-w0`).textContent = fmt(c?.w0);
-    $(`out-${loss}-w1`).textContent = fmt(c?.w1);
-    $(`out-${loss}-loss`).textContent = fmt(c?.loss);
-    const se = c && m ? Math.max(Math.abs(c.w0 - m.w0) / m.se_w0, Math.abs(c.w1 - m.w1) / m.se_w1) : null;
-    $(`out-${loss}-se`).textContent = se == null ? "–" : `${se < 100 ? se.toFixed(2) : se.toExponential(1)} SE`;
-  }
-  for (const k of ["w0", "w1"]) {
-    const cell = $(`out-mle-${k}`);
-    if (!m) cell.textContent = "–";
-    else {
-      const se = document.createElement("span");
-      se.textContent = `± ${fmt(m[`se_${k}`])}`;
-      cell.replaceChildren(`${fmt(m[k])} `, se);
-    }
-  }
-  $("out-truth-w0").textContent = data?.truth ? fmt(data.truth.w0) : "–";
-  $("out-truth-w1").textContent = data?.truth ? fmt(data.truth.w1) : "–";
-}
-
-// ---------- playing ----------
-
-function play() {
-  if (frame >= points() - 1) frame = 0;
-  playing = true;
-  playStart = performance.now() - (frame / Math.max(1, points() - 1)) * PLAY_MS;
-  requestAnimationFrame(tick);
-}
-
-function tick() {
-  if (!playing) return;
-  const last = points() - 1;
-  const elapsed = Math.max(0, performance.now() - playStart);
-  frame = Math.min(last, Math.floor((elapsed / PLAY_MS) * last));
-  drawAll();
-  if (frame >= last) playing = false;
-  else requestAnimationFrame(tick);
-}
-
-function pause() {
-  playing = false;
-}
-
-function showFrame(i) {
-  pause();
-  frame = Math.max(0, Math.min(points() - 1, i));
-  drawAll();
 }
 
 // ---------- wiring ----------
@@ -903,11 +609,11 @@ function wire() {
     trainChanged(event);
   });
   for (const loss of LOSSES) landscapeEvents(loss);
-  on("play", "click", play);
-  on("pause", "click", pause);
-  on("step", "click", () => showFrame(frame + 1));
-  on("reset", "click", () => showFrame(0));
-  on("frame", "input", (event) => showFrame(Number(event.target.value)));
+  on("play", "click", () => player.play());
+  on("pause", "click", () => player.pause());
+  on("step", "click", () => player.showFrame(player.frame + 1));
+  on("reset", "click", () => player.showFrame(0));
+  on("frame", "input", (event) => player.showFrame(Number(event.target.value)));
   on("run-cancel", "click", () => cancelRun({ wait: true }));
   on("copy-link", "click", async () => {
     try {
@@ -962,7 +668,7 @@ async function start() {
   $("upload-limit").textContent = `at most ${mb(pg.config.limits.max_upload_bytes)}`;
   $("n").max = pg.config.limits.max_n;
   $("epochs").max = pg.config.limits.max_epochs;
-  const { state, problems } = fromQuery(location.search);
+  const { state, problems } = fromQuery(location.search, defaults, pg.config);
   pg.state = state;
   showState();
   if (problems.length) showError(`The link's settings: ${problems.join("; ")}.`);

@@ -1,0 +1,49 @@
+// Talking to the playground's server: its JSON API, with the requests under way counted (the
+// page is busy while any is), and the fused engine's mini-batch orders, kept for the next fit.
+import { splitOrders } from "./descent.js";
+
+let inflight = 0; // requests under way
+const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
+
+/** Whether a request is under way. */
+export const requesting = () => inflight > 0;
+
+/** fetch() the API: the JSON answer, or an Error carrying the server's one-line message. */
+export async function api(path, body, method) {
+  const options = { method: method ?? (body === undefined ? "GET" : "POST") };
+  if (body instanceof FormData) options.body = body;
+  else if (body !== undefined) {
+    options.headers = { "content-type": "application/json" };
+    options.body = JSON.stringify(body);
+  }
+  inflight++;
+  try {
+    let answer;
+    try {
+      answer = await fetch(path, options);
+    } catch (error) {
+      throw new Error(`cannot reach the playground's server (${error.message})`);
+    }
+    const json = await answer.json().catch(() => null);
+    if (!answer.ok) throw new Error(json?.error ?? `${path} answered ${answer.status}`);
+    return json;
+  } finally {
+    inflight--;
+  }
+}
+
+/** The fused engine's mini-batch orders (POST /api/orders), kept for the next fit. */
+export async function ordersFor(n, epochs, seed) {
+  const key = `${n},${epochs},${seed}`;
+  if (!orderCache.has(key)) {
+    const answer = await fetch("/api/orders", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ n, epochs, shuffle_seed: seed }),
+    });
+    if (!answer.ok) throw new Error((await answer.json()).error);
+    orderCache.clear();
+    orderCache.set(key, splitOrders(await answer.arrayBuffer(), n));
+  }
+  return orderCache.get(key);
+}
