@@ -140,7 +140,7 @@ def test_datasets_lists_one_line_each(capsys):
         (["fit", "{in}/constant.csv", "--target", "y"], "'one' is constant"),
         (["fit", "{in}/duplicate.csv", "--target", "y"], "same column"),
         (["fit", "{in}/collinear.csv", "--target", "y"], "collinear"),
-        (["fit", "{in}/ids.csv", "--target", "y"], "60 levels, more than max_levels=50"),
+        (["fit", "{in}/ids.csv", "--target", "y"], "60 levels, more than --max-levels 50"),
         (["fit", "{in}/separated.csv", "--target", "y", "--features", "x"], "separation"),
         (["fit", "--dataset", "spector", "--test-size", "1.5"], "test size"),
         (["fit", "--dataset", "spector", "--loss", "huber"], "loss must be"),
@@ -509,3 +509,28 @@ def test_the_words_name_the_reference_level_the_formula_chose(
     assert reading in page and note in page
     if "Treatment" in rhs:
         assert "first level" not in printed and "first level" not in page
+
+
+def test_a_row_in_an_error_is_counted_from_1_and_names_the_file_s_line(
+    refused, inputs, model, tmp_path
+):
+    """As a spreadsheet counts: the row with a gap, and the line of the file that holds it
+    (it used to be the frame's position, from 0)."""
+    frame = pd.read_csv(inputs / "table.csv")
+    frame.loc[4, "x"] = np.nan
+    frame.loc[6, "colour"] = "purple"
+    table = tmp_path.parent / f"{tmp_path.name}-gap.csv"  # beside tmp_path: nothing written in it
+    frame.to_csv(table, index=False)
+    lines = table.read_text().splitlines()
+    gap = next(i for i, line in enumerate(lines, start=1) if ",," in line)
+    unseen = next(i for i, line in enumerate(lines, start=1) if "purple" in line)
+    argv = ["fit", str(table), "--target", "y", "--missing", "error", *FAST]
+    line = refused([*argv, "--out", str(tmp_path / "out")])
+    assert (
+        f"the first in row {gap - 1} (line {gap} of its file); drop those rows (--missing " in line
+    )
+    line = refused(["predict", str(model), str(table), "--out", str(tmp_path / "p.csv")])
+    assert "the first in row 5 (line 6 of its file)" in line and gap == 6
+    line = refused(["predict", str(model), str(table), "--missing", "drop", "--out",
+                    str(tmp_path / "p.csv")])  # fmt: skip
+    assert f"'purple' (first in row {unseen - 1} (line {unseen} of its file))" in line

@@ -43,7 +43,7 @@ def test_complete_rows_drop_or_refuse_and_give_plain_columns():
     kept, rows = complete_rows(frame, ["a", "b"], "drop")
     np.testing.assert_array_equal(rows, [0])
     assert kept["a"].dtype == np.int64 and kept["b"].tolist() == ["x"]
-    with pytest.raises(DataError, match=r"column 'a' has 1 missing value.*row 1"):
+    with pytest.raises(DataError, match=r"column 'a' has 1 missing value.*row 2 "):
         complete_rows(frame, ["a", "b"], "error")
 
 
@@ -65,12 +65,30 @@ def test_level_counts_refused_before_coding():
 def test_unseen_levels_named_with_their_row():
     frame = pd.DataFrame({"g": ["p", "s", "q"]})
     check_levels(frame.iloc[[0, 2]], "C(g)", ["p", "q"], ["g"], np.array([0, 2]))
-    with pytest.raises(DataError, match=r"column 'g' has level\(s\) .* 's' \(first in row 7\)"):
+    with pytest.raises(DataError, match=r"column 'g' has level\(s\) .* 's' \(first in row 8 "):
         check_levels(frame, "g", ["p", "q"], ["g"], np.array([5, 7, 9]))
+
+
+def test_rows_count_from_1_and_name_the_file_s_line():
+    """Row 0 of a frame read from a file with a header is the spreadsheet's row 1, the
+    file's line 2; every level the model has not seen is named, or counted."""
+    frame = pd.DataFrame({"g": ["p", "q", *(f"n{i:02}" for i in range(12))]})
+    with pytest.raises(DataError) as caught:
+        check_levels(frame, "g", ["p"], ["g"], np.arange(14))
+    assert str(caught.value) == (
+        "column 'g' has level(s) the model has not seen: 'n00', 'n01', 'n02', 'n03', 'n04', "
+        "'n05', 'n06', 'n07', 'n08', 'n09' and 3 more (first in row 2 (line 3 of its file)); "
+        "it knows 'p'"
+    )
+    with pytest.raises(DataError, match=r", the first in row 2 \(line 3 of its file\); drop "
+                       r"those rows \(--missing drop\)"):  # fmt: skip
+        complete_rows(pd.DataFrame({"x": [1.0, None]}), ["x"], "error")
+    with pytest.raises(DataError, match=r"the first being row 1 \(line 2 of its file\)$"):
+        check_finite(np.array([[np.inf]]), ("a",), np.array([0]))
 
 
 def test_check_finite_names_the_term_and_the_table_row():
     x = np.array([[1.0, 2.0], [1.0, np.inf], [np.nan, 1.0]])
-    with pytest.raises(DataError, match=r"term 'a' is NaN or infinite in 1 row\(s\), .* row 12"):
+    with pytest.raises(DataError, match=r"term 'a' is NaN or infinite in 1 row\(s\), .* row 13"):
         check_finite(x, ("a", "b"), np.array([10, 11, 12]))
     check_finite(x[:1], ("a", "b"), np.array([0]))

@@ -225,7 +225,7 @@ def test_repeated_column_names_refused(table):
          "'I(2 * a - b)' is collinear with 'a', 'b'"),
         ({"formula": "y ~ a + center(a)"}, DataError, "'center(a)' is collinear with 'a'"),
         ({"formula": "y ~ np.log(b)"}, DataError, "'np.log(b)' is NaN or infinite"),
-        ({"formula": "y ~ g", "max_levels": 2}, DataError, "3 levels, more than max_levels=2"),
+        ({"formula": "y ~ g", "max_levels": 2}, DataError, "3 levels, more than --max-levels 2"),
         ({"formula": "y ~ C(b)", "max_levels": 50}, DataError, "120 levels"),
         ({"formula": "y ~ 1"}, ConfigError, "besides the intercept"),
     ],

@@ -179,7 +179,7 @@ def test_refusals_match_build_design(tmp_path):
         agree_design(shards, formula="y ~ center(x)")
     with pytest.raises(DataError, match="exactly two values"):
         agree_design(shards, formula="age ~ x")
-    with pytest.raises(DataError, match="more than max_levels=2"):
+    with pytest.raises(DataError, match="more than --max-levels 2"):
         agree_design(shards, formula="y ~ town", max_levels=2)
     with pytest.raises(DataError, match="no column 'z'"):
         agree_design(shards, formula="y ~ z")

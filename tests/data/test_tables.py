@@ -465,3 +465,9 @@ def test_missing_columns_are_all_named_with_the_file_s_columns(tmp_path):
     message = one_line_error(path, columns=["c1", "nope", "gone"])
     assert "has no columns 'gone', 'nope'; its columns: 'c0', 'c1'" in message
     assert message.endswith("'c9' and 20 more")
+
+
+@pytest.mark.parametrize("name", ["nope.csv", "nope.xlsx", "nope.parquet"])
+def test_the_format_of_a_missing_file_is_refused_as_a_read_is(tmp_path, name):
+    with pytest.raises(DataError, match="does not exist"):
+        table_format(tmp_path / name)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from ..config import FLOAT32_MAX, shown
+from ..config import FLOAT32_MAX, listed, shown
 from ..errors import ConfigError, DataError
 from ..result import default_names
 from .formula import categorical_columns, quote
@@ -139,8 +139,8 @@ def complete_rows(
         count = int(gaps[:, col].sum())
         first = int(np.flatnonzero(gaps[:, col])[0])
         raise DataError(
-            f"column {columns[col]!r} has {count} missing value(s), the first in row {first}; "
-            "drop those rows (missing='drop') or fill them in"
+            f"column {columns[col]!r} has {count} missing value(s), the first in "
+            f"{row_words(first)}; drop those rows (--missing drop) or fill them in"
         )
     rows = np.flatnonzero(~absent)
     if len(rows) == 0:
@@ -222,6 +222,12 @@ def value_text(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else repr(value)
 
 
+def row_words(position: int) -> str:
+    """A row given by its position from 0 as a spreadsheet counts it, from 1, with the line
+    of a file that holds it below a header: 'row 8 (line 9 of its file)'."""
+    return f"row {position + 1:,} (line {position + 2:,} of its file)"
+
+
 def sorted_values(values: Sequence[Any]) -> list[Any]:
     try:
         return sorted(values)
@@ -231,8 +237,8 @@ def sorted_values(values: Sequence[Any]) -> list[Any]:
 
 def too_many_levels(what: str, count: int, max_levels: int) -> str:
     return (
-        f"{what} has {count} levels, more than max_levels={max_levels} (each level is a column); "
-        "raise max_levels if it really is a factor"
+        f"{what} has {count} levels, more than --max-levels {max_levels} (each level is a "
+        "column); raise --max-levels if it really is a factor"
     )
 
 
@@ -268,9 +274,8 @@ def check_levels(
             if unseen.any():
                 new = sorted_values({python_value(v) for v in frame[name][unseen]})
                 raise DataError(
-                    f"column {name!r} has level(s) the model has not seen: "
-                    f"{', '.join(map(repr, new[:5]))} (first in row {rows[unseen.argmax()]}); "
-                    f"it knows {', '.join(map(repr, levels[:10]))}"
+                    f"column {name!r} has level(s) the model has not seen: {listed(new)} "
+                    f"(first in {row_words(rows[unseen.argmax()])}); it knows {listed(levels)}"
                 )
 
 
@@ -282,7 +287,7 @@ def check_finite(x: np.ndarray, names: Sequence[str], rows: np.ndarray) -> None:
         first = rows[int(np.flatnonzero(bad[:, col])[0])]
         raise DataError(
             f"term {names[col]!r} is NaN or infinite in {int(bad[:, col].sum())} row(s), "
-            f"the first being row {first} of the table"
+            f"the first being {row_words(first)}"
         )
 
 

@@ -598,7 +598,7 @@ def _combine(
         name = next(c for c in columns if gaps[c])
         raise DataError(
             f"column {name!r} has {gaps[name]} missing value(s); drop those rows "
-            "(missing='drop') or fill them in"
+            "(--missing drop) or fill them in"
         )
     if sum(complete) == 0:
         worst = max(columns, key=lambda c: gaps[c])

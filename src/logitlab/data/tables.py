@@ -115,6 +115,7 @@ def table_format(path: str | Path, given: TableFormat = TableFormat()) -> TableF
     sniffed from its first lines (_sniff), a workbook's sheet named (the first by default);
     DataError for a sheet the workbook does not have, or a setting its kind of file has not."""
     path = Path(path)
+    size = file_size(path)
     suffix = path.suffix.lower()
     text = suffix not in PARQUET_SUFFIXES + EXCEL_SUFFIXES
     if not text and (given.sep is not None or given.decimal is not None):
@@ -127,7 +128,7 @@ def table_format(path: str | Path, given: TableFormat = TableFormat()) -> TableF
     if not text or (given.sep is not None and given.decimal is not None):
         return given
     sample = _text_sample(path)
-    if file_size(path) > len(sample):  # a last line cut by the sample's end left out
+    if size > len(sample):  # a last line cut by the sample's end left out
         sample = sample[: sample.rfind("\n") + 1] or sample
     sep = given.sep or _sniff(sample, ("\t" if suffix in TSV_SUFFIXES else "") + SNIFFED_DELIMITERS)
     return replace(given, sep=sep, decimal=given.decimal or _decimal_mark(sample, sep))
