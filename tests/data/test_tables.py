@@ -471,3 +471,8 @@ def test_missing_columns_are_all_named_with_the_file_s_columns(tmp_path):
 def test_the_format_of_a_missing_file_is_refused_as_a_read_is(tmp_path, name):
     with pytest.raises(DataError, match="does not exist"):
         table_format(tmp_path / name)
+
+
+def test_a_workbook_through_a_pipe_is_told_by_its_first_bytes(workbook, frame, pipe):
+    fmt = TableFormat(sheet="Data")
+    same_table(read_table(pipe(workbook.read_bytes()), fmt=fmt), frame, rtol=1e-15)
