@@ -199,3 +199,39 @@ def test_optimizer_settings_are_recorded_and_reach_the_lecture():
 def test_defaults_are_the_lectures_loop():
     train = TrainConfig()
     assert (train.optimizer, train.batch_size, train.init) == ("sgd", None, None)
+
+
+def test_fit_settings_of_keywords_reach_the_model_or_the_fit():
+    from logitlab.config import TABLE_EPOCHS, FitSettings, ModelOptions
+
+    base = FitSettings(model=ModelOptions(target="y"), losses="both")
+    assert base.losses == ("bce", "mse") and base.train.epochs == TABLE_EPOCHS
+    given = FitSettings.of(base, features=["a", "b"], max_levels=3, lr=0.5, train=None)
+    assert given.model == ModelOptions(target="y", features=["a", "b"], max_levels=3)
+    assert given.lr == 0.5 and given.losses == base.losses and given.train == base.train
+    assert FitSettings.of() == FitSettings()
+    with pytest.raises(TypeError, match="'chunk'"):
+        FitSettings.of(chunk=5)
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ({"lr": "fast"}, "lr must be a number > 0 or 'auto', got 'fast'"),
+        ({"lr": 0}, "lr must be a finite number > 0"),
+        ({"losses": "huber"}, "loss must be bce, mse or both"),
+        ({"test_size": 1}, "test size must be a share between 0 and 1"),
+        ({"split_seed": -1}, "split seed must be an integer from 0"),
+        ({"chunk_rows": 0}, "chunk_rows must be an integer from 1"),
+        ({"workers": 0}, "workers must be an integer from 1"),
+        ({"train": {"epochs": 5}}, "train must be a TrainConfig, got dict"),
+        ({"settings": "fast"}, "settings must be a FitSettings, got str"),
+    ],
+)
+def test_fit_settings_refuse_bad_values_once(given, words):
+    from logitlab.config import FitSettings
+
+    settings = given.pop("settings", None)
+    with pytest.raises(ConfigError) as caught:
+        FitSettings.of(settings, **given)
+    assert words in str(caught.value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from .errors import ConfigError
 from .result import LOGIT_LIMIT
@@ -614,3 +614,94 @@ class OptimizersConfig:
     def far_start(self) -> tuple[float, float]:
         """The start of the films and of the mini-batch comparison: the last one."""
         return self.starts[-1]
+
+
+# A fit of a table (`logitlab fit`, studies.fit.fit_table, studies.sharded.fit_shards).
+#: A categorical column with more levels than this is refused by default: each level is a
+#: column of the design, and hundreds of them usually mean an identifier, not a factor.
+DEFAULT_MAX_LEVELS = 50
+#: Epochs of a table's descents unless told otherwise: the lecture's.
+TABLE_EPOCHS = 10_000
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The model of a table: `formula` ("y ~ a + C(b)", target on the left), or `target` and
+    `features` (None: every other column); `positive` the target's success value (None: the
+    larger of its two values); `missing` the rule for rows with a missing value in a used
+    column (drop or error); `max_levels` the most levels a categorical column may have. The
+    one field set of data.design.build_design, data.shards.agree_design and the fits, which
+    check them against the table (in the words of the command line's flags)."""
+
+    formula: str | None = None
+    target: str | None = None
+    features: Sequence[str] | None = None
+    positive: object = None
+    missing: str = "drop"
+    max_levels: int = DEFAULT_MAX_LEVELS
+
+    def keywords(self) -> dict[str, object]:
+        """The options by name, as the design's builders take them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def check_lr_rule(value: object) -> float | str:
+    """A table's descent step: "auto" (1 / L, see studies.fit.resolve_lr) or a number > 0."""
+    if isinstance(value, str):
+        if value != "auto":
+            raise ConfigError(f"lr must be a number > 0 or 'auto', got {shown(value)}")
+        return value
+    return check_float("lr", value, positive=True)
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """One fit of a table, whole: the model, the held-out split (`test_size` None: none,
+    under `split_seed`), the `losses` of the descents beside the MLE (() for none), their
+    `train` settings and `lr` rule, and for a table read in shares the rows read at a time
+    (`chunk_rows`, None: the reader's default) and the local `workers`. Built once where a
+    run starts (the command line, fit_table's keywords, the playground) and handed down."""
+
+    model: ModelOptions = field(default_factory=ModelOptions)
+    test_size: float | None = None
+    split_seed: int = 0
+    losses: tuple[str, ...] = ("bce",)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=TABLE_EPOCHS))
+    lr: float | str = "auto"
+    chunk_rows: int | None = None
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, ModelOptions):
+            raise ConfigError(f"model must be a ModelOptions, got {shown(self.model)}")
+        if self.test_size is not None:
+            _set(self, "test_size", check_test_size(self.test_size))
+        _set(self, "split_seed", check_int("split seed", self.split_seed, 0, MAX_SPLIT_SEED))
+        _set(self, "losses", check_losses(self.losses) if self.losses != () else ())
+        if not isinstance(self.train, TrainConfig):
+            raise ConfigError(f"train must be a TrainConfig, got {type(self.train).__name__}")
+        _set(self, "lr", check_lr_rule(self.lr))
+        if self.chunk_rows is not None:
+            _set(self, "chunk_rows", check_int("chunk_rows", self.chunk_rows, 1, MAX_INT64))
+        _set(self, "workers", check_int("workers", self.workers, 1, MAX_INT64))
+
+    @classmethod
+    def of(cls, settings: FitSettings | None = None, **keywords: object) -> FitSettings:
+        """`settings` (default FitSettings()) with keywords replacing its fields, a model
+        option's (formula, target, ...) in its model: the one place a library call's
+        keywords (fit_table(frame, formula=...)) become settings."""
+        base = cls() if settings is None else settings
+        if not isinstance(base, FitSettings):
+            raise ConfigError(f"settings must be a FitSettings, got {type(base).__name__}")
+        model = {k: keywords.pop(k) for k in MODEL_FIELDS & keywords.keys()}
+        for name in sorted(keywords.keys() - {f.name for f in fields(cls)}):
+            raise TypeError(f"unexpected keyword argument {name!r}")
+        if model:
+            keywords["model"] = replace(keywords.get("model", base.model), **model)
+        if keywords.get("train", base.train) is None:  # None: the default descent
+            keywords["train"] = cls().train
+        return replace(base, **keywords)
+
+
+#: ModelOptions' field names: the keywords of a fit that go to its model.
+MODEL_FIELDS = frozenset(f.name for f in fields(ModelOptions))

@@ -252,3 +252,19 @@ def test_columns_of_other_kinds_are_refused_before_fitting(spector_frame, column
     with pytest.raises(DataError) as caught:
         fit_table(spector_frame.assign(TUCE=column), formula=FORMULA)
     assert words in str(caught.value)
+
+
+def test_settings_whole_or_as_keywords_fit_alike(spector_frame):
+    from logitlab.config import FitSettings, ModelOptions
+
+    train = TrainConfig(epochs=200)
+    settings = FitSettings(model=ModelOptions(formula=FORMULA), test_size=0.25, split_seed=3,
+                           train=train)  # fmt: skip
+    whole = fit_table(spector_frame, settings)
+    typed = fit_table(spector_frame, formula=FORMULA, test_size=0.25, split_seed=3, train=train)
+    np.testing.assert_array_equal(whole.mle.coef, typed.mle.coef)
+    np.testing.assert_array_equal(whole.descents["bce"].params, typed.descents["bce"].params)
+    np.testing.assert_array_equal(whole.held_out, typed.held_out)
+    assert fit_table(spector_frame, settings, losses=()).descents == {}
+    with pytest.raises(TypeError, match="'formulas'"):
+        fit_table(spector_frame, formulas=FORMULA)

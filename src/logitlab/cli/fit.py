@@ -15,10 +15,18 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import MAX_INT64, check_formats, check_int, check_losses
+from ..config import (
+    MAX_INT64,
+    FitSettings,
+    ModelOptions,
+    check_formats,
+    check_int,
+    check_losses,
+)
 from ..errors import ConfigError, LogitlabError
 from ..report.staging import check_out_dir, staged_dir
 from .common import (
@@ -36,7 +44,6 @@ from .common import (
 if TYPE_CHECKING:
     import pandas
 
-    from ..config import TrainConfig
     from ..studies.fit import TableFit
     from ..studies.sharded import ShardedFit
 
@@ -166,26 +173,14 @@ def run(args: argparse.Namespace) -> int:
             return _run_sharded(args, formats, workers, launched)
     if workers > 1 or args.chunk_rows is not None or _folder(args.data):
         return _run_sharded(args, formats, workers, launched)
-    losses = check_losses(args.loss or DEFAULT_LOSS)
-    auto = args.lr == "auto"  # fit_table sets it from the data; the template keeps the default
-    train = training_config(args, lr=DEFAULT_TRAINING.lr if auto else args.lr)
+    settings = fit_settings(args, check_losses(args.loss or DEFAULT_LOSS))
     if (args.data is None) == (args.dataset is None):
         raise ConfigError("give a table file (DATA) or a shipped data set (--dataset), one of them")
     check_out_dir(args.out, args.force, inputs=[] if args.data is None else [args.data])
-    from dataclasses import replace  # heavy imports only once the settings are known good
-
-    from ..report.fit import write_fit
+    from ..report.fit import write_fit  # heavy imports only once the settings are known good
     from ..studies.fit import fit_table
 
-    fitted = fit_table(
-        _table(args, train, len(losses)),
-        **model_options(args),
-        test_size=args.test_size,
-        split_seed=0 if args.split_seed is None else args.split_seed,
-        losses=losses,
-        train=train,
-        lr=args.lr,
-    )
+    fitted = fit_table(_table(args, settings), settings)
     if args.data is not None:
         fitted = replace(fitted, source=f"file {args.data}")
     if not args.quiet:
@@ -196,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(args: argparse.Namespace, train: TrainConfig, fits: int) -> pandas.DataFrame | str:
+def _table(args: argparse.Namespace, settings: FitSettings) -> pandas.DataFrame | str:
     """The columns of DATA the model uses, read once the fit's estimate passed the budget
     (and was said, when long); or the shipped data set's name."""
     if args.data is None:
@@ -221,11 +216,12 @@ def _table(args: argparse.Namespace, train: TrainConfig, fits: int) -> pandas.Da
     fmt = table_format(args.data, given_format(args))
     if (words := format_words(args.data, given_format(args), fmt)) is not None:
         print(words, flush=True)
-    options = model_options(args)
-    columns = model_columns(table_columns(args.data, fmt), formula=options["formula"],
-                            target=options["target"], features=options["features"])  # fmt: skip
+    model = settings.model
+    columns = model_columns(table_columns(args.data, fmt), formula=model.formula,
+                            target=model.target, features=model.features)  # fmt: skip
     size = table_size(args.data, columns, fmt)
-    cost = budget.table(size.rows, size.bytes, len(columns), train, fits)
+    cost = budget.table(size.rows, size.bytes, len(columns), settings.train,
+                        len(settings.losses))  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
     return read_table(args.data, columns=columns, fmt=fmt)
 
@@ -234,12 +230,25 @@ def _format_given(args: argparse.Namespace) -> bool:
     return any(v is not None for v in (args.sep, args.decimal, args.sheet))
 
 
-def model_options(args: argparse.Namespace) -> dict:
-    """The model's options as fit_table and fit_shards take them."""
+def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettings:
+    """The fit's settings, whole and checked (ConfigError on the first bad value), as the
+    library takes them; `losses` as the command decides (in memory: bce unless told; in
+    shares: none unless told)."""
+    auto = args.lr == "auto"  # set from the data in the fit; the template keeps the default
     features = None if args.features is None else args.features.split(",")
-    return {"formula": args.formula, "target": args.target, "features": features,
-            "positive": args.positive, "missing": args.missing,
-            "max_levels": args.max_levels}  # fmt: skip
+    model = ModelOptions(formula=args.formula, target=args.target, features=features,
+                         positive=args.positive, missing=args.missing,
+                         max_levels=args.max_levels)  # fmt: skip
+    return FitSettings(
+        model=model,
+        test_size=args.test_size,
+        split_seed=0 if args.split_seed is None else args.split_seed,
+        losses=losses,
+        train=training_config(args, lr=DEFAULT_TRAINING.lr if auto else args.lr),
+        lr=args.lr,
+        chunk_rows=args.chunk_rows,
+        workers=args.workers,
+    )
 
 
 @contextmanager
@@ -278,8 +287,7 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
             "a table read in shares is Parquet or comma-separated CSV with decimal points: "
             "--sep, --decimal and --sheet apply to a table read in memory"
         )
-    losses = check_losses(args.loss) if args.loss is not None else ()
-    train = training_config(args, lr=DEFAULT_TRAINING.lr if args.lr == "auto" else args.lr)
+    settings = fit_settings(args, check_losses(args.loss) if args.loss is not None else ())
     if workers > 1 and not launched:
         from .. import budget
         from .workers import run_workers
@@ -295,20 +303,12 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
     group = collective.join()
     chunk_rows = CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
     try:
-        collective.agreed(group, lambda: _first_checks(args, group.world, chunk_rows)
-                          if group.rank == 0 else None)  # fmt: skip
+        collective.agreed(group, lambda: _first_checks(args, settings.model, group.world,
+                          chunk_rows) if group.rank == 0 else None)  # fmt: skip
         from ..report.fit import write_sharded_fit
         from ..studies.sharded import fit_shards
 
-        fitted = fit_shards(
-            args.data,
-            group,
-            **model_options(args),
-            chunk_rows=chunk_rows,
-            losses=losses,
-            train=train,
-            lr=args.lr,
-        )
+        fitted = fit_shards(args.data, group, replace(settings, chunk_rows=chunk_rows))
         if group.rank == 0:
             if not args.quiet:
                 print("Writing the report ...", file=sys.stderr, flush=True)
@@ -320,7 +320,8 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
     return 0
 
 
-def _first_checks(args: argparse.Namespace, workers: int, chunk_rows: int) -> None:
+def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, chunk_rows: int
+                  ) -> None:  # fmt: skip
     """Rank 0's checks before a fit on shards: the output folder, and what the fit will
     cost each worker (refused when it cannot fit, said when long)."""
     from .. import budget
@@ -329,9 +330,8 @@ def _first_checks(args: argparse.Namespace, workers: int, chunk_rows: int) -> No
 
     check_out_dir(args.out, args.force, inputs=[args.data])
     shards = open_table(args.data)
-    options = model_options(args)
-    width = len(model_columns(shards.columns, formula=options["formula"],
-                              target=options["target"], features=options["features"]))  # fmt: skip
+    width = len(model_columns(shards.columns, formula=model.formula, target=model.target,
+                              features=model.features))  # fmt: skip
     cost = budget.sharded(shards.estimated_rows(), len(shards.units), len(shards.files()),
                           chunk_rows, width, workers)  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))

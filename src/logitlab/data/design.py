@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import budget
-from ..config import MAX_INT64, check_int, shown
+from ..config import DEFAULT_MAX_LEVELS, MAX_INT64, check_int, shown
 from ..errors import ConfigError, DataError
 from ..result import INTERCEPT
 from .checks import (
@@ -56,11 +56,6 @@ from .formula import (
 
 if TYPE_CHECKING:
     import pandas
-
-#: A categorical column with more levels than this is refused by default: each level is a
-#: column of the design, and hundreds of them usually mean an identifier, not a factor.
-DEFAULT_MAX_LEVELS = 50
-
 
 @dataclass(frozen=True)
 class ModelSpec:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config import TrainConfig, check_batch_size, check_losses, shown
+from ..config import FitSettings, ModelOptions, TrainConfig, check_batch_size, shown
 from ..data.checks import check_columns
-from ..data.design import DEFAULT_MAX_LEVELS, Design, ModelSpec, build_design
+from ..data.design import Design, ModelSpec, build_design
 from ..errors import ConfigError, DataError
 from ..model import probabilities
 from ..result import INTERCEPT, FitResult
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
     from ..stats.mle import MLEResult
 
-#: Epochs of the default descent: the lecture's.
-DEFAULT_EPOCHS = 10_000
 #: The largest curvature a point's loss can have in its logit u: BCE's p(1 - p) <= 1/4 (MSE's
 #: 2 p'^2 + 2 (p - y) p'' stays below 0.155), so 1 / (CURVATURE x the largest eigenvalue of
 #: Z'Z / n) is a step that surely descends for both losses on the standardised columns Z.
@@ -147,46 +145,36 @@ def descent_words(train: TrainConfig | None) -> str:
 @timed
 def fit_table(
     frame_or_dataset: pandas.DataFrame | str,
-    *,
-    formula: str | None = None,
-    target: str | None = None,
-    features: Sequence[str] | None = None,
-    positive: object = None,
-    missing: str = "drop",
-    max_levels: int = DEFAULT_MAX_LEVELS,
-    test_size: float | None = None,
-    split_seed: int = 0,
-    losses: Sequence[str] | str = ("bce",),
-    train: TrainConfig | None = None,
-    lr: float | str = "auto",
+    settings: FitSettings | None = None,
+    **keywords: object,
 ) -> TableFit:
     """Fit a logistic regression to a table: a pandas DataFrame, or the name of a shipped data
     set (logitlab.data.datasets; its own formula and success value unless given).
 
-    The model is `formula` or `target` ~ `features` (see build_design). With test_size, that
-    share of rows is held out, stratified by the target, under split_seed; the fits see only
-    the rest. `losses` (bce, mse, both; () for none) name the descents, `train` sets them
-    (epochs, engine, tol, optimizer, batch size, shuffle seed; default the lecture's 10,000
-    full-batch SGD epochs) and `lr` their step: "auto" is 1 / L, L the largest curvature of the
-    mean loss on the standardised columns (4 / the top eigenvalue of their Gram matrix / n; for
-    SGD and momentum, other optimizers keep train.lr). train.init, if given, is the start on
-    the standardised columns: the intercept and one number per design column, in the MLE's
-    order. Raises SeparationError (naming the direction) when the MLE does not exist.
+    `settings` (config.FitSettings) holds the whole fit; keywords named as its fields or its
+    model's (formula=..., losses=..., train=...) replace them (FitSettings.of). The model is
+    the formula, or target ~ features (see build_design). With test_size, that share of rows
+    is held out, stratified by the target, under split_seed; the fits see only the rest.
+    `losses` (bce, mse, both; () for none) name the descents, `train` sets them (default the
+    lecture's 10,000 full-batch SGD epochs) and `lr` their step: "auto" is 1 / L, L the
+    largest curvature of the mean loss on the standardised columns (4 / the top eigenvalue of
+    their Gram matrix / n; for SGD and momentum, other optimizers keep train.lr). train.init,
+    if given, is the start on the standardised columns: the intercept and one number per
+    design column, in the MLE's order. Raises SeparationError (naming the direction) when the
+    MLE does not exist.
     """
-    frame, source, formula, target, positive = _table(
-        frame_or_dataset, formula, target, features, positive
-    )
-    chosen = check_losses(losses) if losses != () else ()
-    settings = _settings(train)
-    design = build_design(frame, formula=formula, target=target, features=features,
-                          positive=positive, missing=missing, max_levels=max_levels)  # fmt: skip
+    settings = FitSettings.of(settings, **keywords)
+    frame, source, model = _table(frame_or_dataset, settings.model)
+    chosen, test_size, split_seed = settings.losses, settings.test_size, settings.split_seed
+    train = settings.train
+    design = build_design(frame, **model.keywords())
     held = np.zeros(len(design.y), dtype=bool)
     if test_size is not None:
         held = split_rows(design.y, test_size, split_seed)
     X, y = design.X[~held], design.y[~held]
     if chosen and design.intercept:  # refuse what the descent cannot take before any fit
-        check_descent_start(settings.init, design.names)
-        check_batch_size(settings.batch_size, len(y))
+        check_descent_start(train.init, design.names)
+        check_batch_size(train.batch_size, len(y))
     if held.any():
         try:
             check_columns(X, design.names, design.intercept)
@@ -199,7 +187,7 @@ def fit_table(
         note = "no gradient descent was asked for (no loss given)"
     elif design.intercept:
         scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
-        used = resolve_lr(settings, lr, lambda: step_size(scaling, X))
+        used = resolve_lr(train, settings.lr, lambda: step_size(scaling, X))
         descents = {loss: _descend(loss, X, y, design, scaling, used, mle) for loss in chosen}
     else:
         note = ("gradient descent fits the lecture's net, which always has a bias; this model "
@@ -214,7 +202,7 @@ def fit_table(
         source=source,
         design=design,
         held_out=held,
-        test_size=None if test_size is None else float(test_size),
+        test_size=test_size,
         split_seed=split_seed,
         mle=mle,
         train=used,
@@ -228,24 +216,22 @@ def fit_table(
     )
 
 
-def _table(
-    source: object, formula: str | None, target: str | None, features: object, positive: object
-) -> tuple[pandas.DataFrame, str, str | None, str | None, object]:
-    """The frame, a name for it, and the formula, target and success value to use: a shipped
-    data set brings its own unless the caller gives a model."""
+def _table(source: object, model: ModelOptions) -> tuple[pandas.DataFrame, str, ModelOptions]:
+    """The frame, a name for it, and the model to fit: a shipped data set brings its own
+    formula and success value unless the caller gives a model."""
     import pandas
 
     if isinstance(source, pandas.DataFrame):
-        return source, f"a table of {len(source):,} rows", formula, target, positive
+        return source, f"a table of {len(source):,} rows", model
     if isinstance(source, str):
         from ..data.datasets import load_dataset
 
         table = load_dataset(source)
-        if formula is None and target is None and features is None:
-            formula = table.formula
-        if positive is None and (target or _lhs(formula)) == table.target:
-            positive = table.info.positive
-        return table.frame, f"data set {source}", formula, target, positive
+        if model.formula is None and model.target is None and model.features is None:
+            model = replace(model, formula=table.formula)
+        if model.positive is None and (model.target or _lhs(model.formula)) == table.target:
+            model = replace(model, positive=table.info.positive)
+        return table.frame, f"data set {source}", model
     raise ConfigError(
         f"the table must be a pandas DataFrame or a data set name, got {type(source).__name__}"
     )
@@ -256,15 +242,6 @@ def _lhs(formula: str | None) -> str | None:
     if formula is None or "~" not in formula:
         return None
     return formula.split("~", 1)[0].strip().strip("`")
-
-
-def _settings(train: object) -> TrainConfig:
-    """The descent's settings: the given TrainConfig, or the lecture's."""
-    if train is None:
-        return TrainConfig(epochs=DEFAULT_EPOCHS)
-    if not isinstance(train, TrainConfig):
-        raise ConfigError(f"train must be a TrainConfig, got {type(train).__name__}")
-    return train
 
 
 def check_descent_start(start: tuple[float, ...] | None, names: Sequence[str]) -> None:

@@ -21,14 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import budget
-from ..config import MAX_INT64, TrainConfig, check_int, check_losses
-from ..data.design import DEFAULT_MAX_LEVELS
+from ..config import FitSettings, TrainConfig
 from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, open_shards
 from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
 from ..errors import DataError
 from .fit import (
-    DEFAULT_EPOCHS,
     Descent,
     Scaling,
     check_descent_start,
@@ -102,31 +100,23 @@ def open_table(data: str | Path) -> Shards:
 def fit_shards(
     data: str | Path,
     group: Collective,
-    *,
-    formula: str | None = None,
-    target: str | None = None,
-    features: Sequence[str] | None = None,
-    positive: object = None,
-    missing: str = "drop",
-    max_levels: int = DEFAULT_MAX_LEVELS,
-    chunk_rows: int = CHUNK_ROWS,
-    losses: Sequence[str] | str = (),
-    train: TrainConfig | None = None,
-    lr: float | str = "auto",
+    settings: FitSettings | None = None,
+    **keywords: object,
 ) -> ShardedFit:
     """Fit a logistic regression to DATA (a folder of Parquet/CSV files, or one file) on the
     workers of `group` (Local: one process streaming from disk), each reading its share
-    `chunk_rows` rows at a time. The model as fit_table's; `losses` (default none: the MLE
-    only), `train` and `lr` as there, the descent on the rows held in memory by each worker.
-    Every worker returns the same ShardedFit; an error on any worker is raised on all."""
-    chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
-    chosen = check_losses(losses) if losses != () else ()
-    settings = train if train is not None else TrainConfig(epochs=DEFAULT_EPOCHS)
+    settings.chunk_rows rows at a time (None: CHUNK_ROWS). The settings and keywords as
+    fit_table's, but without keywords or settings no descent (losses ()): the MLE only; the
+    descent on the rows held in memory by each worker. Every worker returns the same
+    ShardedFit; an error on any worker is raised on all."""
+    default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
+    settings = FitSettings.of(settings, **(default | keywords))
+    chunk_rows = CHUNK_ROWS if settings.chunk_rows is None else settings.chunk_rows
+    chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
     mine = shards.share(group.rank, group.world)
-    design = agree_design(mine, partial(gathered, group), formula=formula, target=target,
-                          features=features, positive=positive, missing=missing,
-                          max_levels=max_levels, chunk_rows=chunk_rows)  # fmt: skip
+    design = agree_design(mine, partial(gathered, group), **settings.model.keywords(),
+                          chunk_rows=chunk_rows)  # fmt: skip
     from ..stats.sharded import fit_sharded
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
@@ -138,8 +128,8 @@ def fit_shards(
     if not chosen:
         note = "no gradient descent was asked for (no loss given): the MLE only"
     elif design.intercept:
-        scaling, used, descents = _descents(design, mine, group, chosen, settings, lr, mle,
-                                            chunk_rows)  # fmt: skip
+        scaling, used, descents = _descents(design, mine, group, chosen, settings.train,
+                                            settings.lr, mle, chunk_rows)  # fmt: skip
     else:
         note = ("gradient descent fits the lecture's net, which always has a bias; this model "
                 "has no intercept, so there is no descent to compare")  # fmt: skip
