@@ -634,3 +634,8 @@ def test_the_page_is_es_modules_with_one_job_each_and_no_restated_colour(client)
         text = name.read_text().lower()
         for color in page_colors().values():
             assert color not in text, (name.name, color)
+
+
+def test_orders_refuse_a_seed_torch_cannot_take(client):
+    body = {"n": 10, "epochs": 2, "shuffle_seed": 2**64}
+    refused(client.post("/api/orders", json=body), 400, "shuffle seed")

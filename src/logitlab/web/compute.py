@@ -24,6 +24,7 @@ from ..budget import format_bytes
 from ..config import (
     LECTURE_INIT_SEED,
     LOSSES,
+    MAX_SEED,
     OPTIMIZERS,
     DataConfig,
     TrainConfig,
@@ -403,7 +404,7 @@ def shuffle_orders(n: int, seed: int, epochs: int, limits: Limits) -> bytes:
 
     n = check_int("n", n, 2, limits.max_n)
     epochs = check_int("epochs", epochs, 1, limits.max_epochs)
-    seed = check_int("shuffle_seed", seed, 0)
+    seed = check_int("shuffle seed", seed, 0, MAX_SEED)
     if n * epochs > limits.max_order_values:
         raise ConfigError(f"n x epochs = {n * epochs:,} orders is above max_order_values = "
                           f"{limits.max_order_values:,}")  # fmt: skip
