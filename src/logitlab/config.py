@@ -640,9 +640,11 @@ class ModelOptions:
     missing: str = "drop"
     max_levels: int = DEFAULT_MAX_LEVELS
 
-    def keywords(self) -> dict[str, object]:
-        """The options by name, as the design's builders take them."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    @classmethod
+    def of(cls, model: ModelOptions | None = None, **options: object) -> ModelOptions:
+        """`model` (default ModelOptions()) with the options named replaced: how a call's
+        keywords (build_design(frame, target="y")) become the model."""
+        return replace(cls() if model is None else model, **options)
 
 
 def check_lr_rule(value: object) -> float | str:
@@ -697,7 +699,7 @@ class FitSettings:
         for name in sorted(keywords.keys() - {f.name for f in fields(cls)}):
             raise TypeError(f"unexpected keyword argument {name!r}")
         if model:
-            keywords["model"] = replace(keywords.get("model", base.model), **model)
+            keywords["model"] = ModelOptions.of(keywords.get("model", base.model), **model)
         if keywords.get("train", base.train) is None:  # None: the default descent
             keywords["train"] = cls().train
         return replace(base, **keywords)

@@ -377,3 +377,18 @@ def test_explicit_reference_levels_are_named_as_the_formula_chose_them():
         "Sex: categorical, 0/1 columns against its first level 'female' (levels 'female', 'male')"
     )
     assert first in plain.coding
+
+
+def test_the_model_is_one_options_object_and_keywords_replace_its_fields(table):
+    from logitlab.config import ModelOptions
+
+    model = ModelOptions(formula="y ~ a + C(g)", max_levels=3)
+    given = build_design(table, model)
+    typed = build_design(table, formula="y ~ a + C(g)", max_levels=3)
+    assert given.names == typed.names and given.spec == typed.spec
+    np.testing.assert_array_equal(given.X, typed.X)
+    assert build_design(table, model, formula="y ~ b").names == ("b",)
+    with pytest.raises(ConfigError, match="max_levels"):
+        build_design(table, model, max_levels=0)
+    with pytest.raises(TypeError, match="'levels'"):
+        build_design(table, model, levels=3)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import budget
-from ..config import DEFAULT_MAX_LEVELS, MAX_INT64, check_int, shown
+from ..config import MAX_INT64, ModelOptions, check_int, shown
 from ..errors import ConfigError, DataError
 from ..result import INTERCEPT
 from .checks import (
@@ -56,6 +56,7 @@ from .formula import (
 
 if TYPE_CHECKING:
     import pandas
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -182,29 +183,24 @@ class Design:
 
 
 def build_design(
-    frame: pandas.DataFrame,
-    *,
-    formula: str | None = None,
-    target: str | None = None,
-    features: Sequence[str] | None = None,
-    positive: object = None,
-    missing: str = "drop",
-    max_levels: int = DEFAULT_MAX_LEVELS,
+    frame: pandas.DataFrame, model: ModelOptions | None = None, **options: object
 ) -> Design:
-    """The design of `formula` ("y ~ a + C(b)", target on the left), or of `target` and
-    `features` (default: every other column), on the rows of `frame` with no missing value
-    in a used column. `positive` is the target's success value (default: the larger of its
-    two values in sort order). ConfigError for settings, DataError for data a fit cannot
-    use (each message one line, naming the column or term)."""
+    """The design of `model` (config.ModelOptions; keywords named as its fields replace
+    them, build_design(frame, target="y")): its formula ("y ~ a + C(b)", target on the
+    left), or its target and features (default: every other column), on the rows of `frame`
+    with no missing value in a used column; its positive value is the target's success
+    (default: the larger of its two values in sort order). ConfigError for settings,
+    DataError for data a fit cannot use (each message one line, naming the column or term)."""
     frame = check_frame(frame)
-    missing = check_missing(missing)
-    max_levels = check_int("max_levels", max_levels, 1, MAX_INT64)
-    formula = formula_text(frame, formula, target, features)
+    model = ModelOptions.of(model, **options)
+    missing = check_missing(model.missing)
+    max_levels = check_int("max_levels", model.max_levels, 1, MAX_INT64)
+    formula = formula_text(frame, model.formula, model.target, model.features)
     target, rhs = parse_formula(formula, frame)
     used = used_columns(rhs, frame, target)
     require_columns(frame, (target, *used))
     kept, rows = complete_rows(frame, (target, *used), missing)
-    y, positive, negative = _code_target(kept[target], target, positive)
+    y, positive, negative = _code_target(kept[target], target, model.positive)
     levels = check_level_counts(kept, rhs, used, max_levels)
     cost = budget.design(len(kept), design_width(rhs, levels))
     budget.check(cost, "coding this table", budget.FEWER_TABLE)

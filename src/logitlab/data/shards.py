@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from .. import budget
-from ..config import MAX_INT64, check_int
+from ..config import MAX_INT64, ModelOptions, check_int
 from ..errors import ConfigError, DataError, message_line
 from ..stopping import per_block
 from .checks import (
@@ -44,7 +44,7 @@ from .checks import (
     too_many_levels,
     value_text,
 )
-from .design import DEFAULT_MAX_LEVELS, ModelSpec, coded_spec, coding_notes, match_positive
+from .design import ModelSpec, coded_spec, coding_notes, match_positive
 from .formula import (
     categorical_columns,
     design_width,
@@ -481,24 +481,22 @@ def alone(work: Callable[[], T]) -> list[T]:
 def agree_design(
     shards: Shards,
     gather: Gather = alone,
+    model: ModelOptions | None = None,
     *,
-    formula: str | None = None,
-    target: str | None = None,
-    features: Sequence[str] | None = None,
-    positive: object = None,
-    missing: str = "drop",
-    max_levels: int = DEFAULT_MAX_LEVELS,
     chunk_rows: int = CHUNK_ROWS,
+    **options: object,
 ) -> ShardedDesign:
     """build_design() for a table in shares: `shards` is this worker's share, `gather` shares
-    the workers' scans (Gather; alone: one process). One scan of the share, one gather, then
-    the same ModelSpec on every worker (the columns build_design would make on the whole
-    table, names included). ConfigError and DataError as build_design (the same on every
-    worker); a stateful transform is refused."""
-    missing = check_missing(missing)
-    max_levels = check_int("max_levels", max_levels, 1, MAX_INT64)
+    the workers' scans (Gather; alone: one process), `model` and keywords as build_design's.
+    One scan of the share, one gather, then the same ModelSpec on every worker (the columns
+    build_design would make on the whole table, names included). ConfigError and DataError
+    as build_design (the same on every worker); a stateful transform is refused."""
+    model = ModelOptions.of(model, **options)
+    missing = check_missing(model.missing)
+    max_levels = check_int("max_levels", model.max_levels, 1, MAX_INT64)
+    positive = model.positive
     empty = _empty_frame(shards)
-    formula = formula_text(empty, formula, target, features)
+    formula = formula_text(empty, model.formula, model.target, model.features)
     target, rhs = parse_formula(formula, empty)
     used = used_columns(rhs, empty, target)
     in_c = categorical_columns(rhs)

@@ -167,7 +167,7 @@ def fit_table(
     frame, source, model = _table(frame_or_dataset, settings.model)
     chosen, test_size, split_seed = settings.losses, settings.test_size, settings.split_seed
     train = settings.train
-    design = build_design(frame, **model.keywords())
+    design = build_design(frame, model)
     held = np.zeros(len(design.y), dtype=bool)
     if test_size is not None:
         held = split_rows(design.y, test_size, split_seed)

@@ -115,8 +115,7 @@ def fit_shards(
     chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
     mine = shards.share(group.rank, group.world)
-    design = agree_design(mine, partial(gathered, group), **settings.model.keywords(),
-                          chunk_rows=chunk_rows)  # fmt: skip
+    design = agree_design(mine, partial(gathered, group), settings.model, chunk_rows=chunk_rows)
     from ..stats.sharded import fit_sharded
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
