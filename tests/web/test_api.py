@@ -639,3 +639,12 @@ def test_the_page_is_es_modules_with_one_job_each_and_no_restated_colour(client)
 def test_orders_refuse_a_seed_torch_cannot_take(client):
     body = {"n": 10, "epochs": 2, "shuffle_seed": 2**64}
     refused(client.post("/api/orders", json=body), 400, "shuffle seed")
+
+
+def test_the_lectures_fit_is_made_once_and_kept(client):
+    first = client.post("/api/fit", json={})
+    assert first.status_code == 200
+    again = client.post("/api/fit", json={"train": {"loss": "both"}, "frames": 200})
+    assert again.json() == first.json()  # the same answer, its seconds included: kept
+    other = client.post("/api/fit", json={"train": {"epochs": 9_999}})
+    assert other.json()["seconds"] != first.json()["seconds"]

@@ -34,6 +34,7 @@ from ..errors import LogitlabError
 from .compute import (
     config_body,
     diagram_svg,
+    fit_answer,
     landscape,
     load_data,
     plan_fit,
@@ -130,12 +131,7 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
     @app.post("/api/fit")
     async def post_fit(request: FitRequest) -> JSONResponse:
         """Both losses (or one) fitted on the fused engine, with trajectories."""
-
-        def job() -> dict:
-            data = load_data(request.data, limits)
-            return run_fit(plan_fit(data, request.train, request.frames, limits, run=False))
-
-        return JSONResponse(await compute(job))
+        return JSONResponse(await compute(lambda: fit_answer(request, limits)))
 
     @app.post("/api/landscape")
     async def post_landscape(request: LandscapeRequest) -> JSONResponse:

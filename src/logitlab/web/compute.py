@@ -27,7 +27,6 @@ from ..config import (
     MAX_SEED,
     OPTIMIZERS,
     DataConfig,
-    TrainConfig,
     check_batch_size,
     check_float,
     check_int,
@@ -39,7 +38,16 @@ from ..errors import ConfigError, DataError
 from ..records import json_safe, lecture_params, to_record
 from ..studies.playground import PlaygroundSettings, run_playground, trajectory_stride
 from .limits import Limits, TooLarge
-from .schemas import DatasetSpec, DataSpec, InlineSpec, LandscapeRequest, SimulateSpec, TrainSpec
+from .schemas import (
+    DatasetSpec,
+    DataSpec,
+    FitRequest,
+    InlineSpec,
+    LandscapeRequest,
+    SimulateSpec,
+    TrainSpec,
+    train_config,
+)
 
 #: Contour rings drawn per loss: every third of the figures' 30 log-spaced levels.
 RINGS = 10
@@ -242,11 +250,7 @@ def plan_fit(data: Data, train: TrainSpec, frames: int, limits: Limits, *, run: 
     epochs = check_int("epochs", train.epochs, 1, limits.max_epochs)
     frames = check_int("frames", frames, 1, limits.max_frames)
     losses = check_losses(train.loss)
-    cfg = TrainConfig(loss=losses[0], lr=train.lr, epochs=epochs, optimizer=train.optimizer,
-                      momentum=train.momentum, nesterov=train.nesterov,
-                      betas=tuple(train.betas), eps=train.eps, batch_size=train.batch_size,
-                      shuffle_seed=train.shuffle_seed,
-                      init=None if train.start is None else tuple(train.start))  # fmt: skip
+    cfg = train_config(train, loss=losses[0], epochs=epochs)
     check_batch_size(cfg.batch_size, data.n)
     if cfg.init is not None:
         check_start(cfg.init, [float(np.abs(data.x).max())])
@@ -260,6 +264,21 @@ def plan_fit(data: Data, train: TrainSpec, frames: int, limits: Limits, *, run: 
                           f"{more}")  # fmt: skip
     every = trajectory_stride(epochs, frames)
     return FitPlan(data, PlaygroundSettings(cfg, losses, every, resolve_engine("auto")))
+
+
+#: Fits kept: every page opens on the lecture's fit (made by warm()), so a class opening the
+#: page at once costs the server one fit, not sixty.
+_FITS: OrderedDict[bytes, dict] = OrderedDict()
+FITS_KEPT = 8
+
+
+def fit_answer(request: FitRequest, limits: Limits) -> dict:
+    """POST /api/fit's answer: the request checked against the bounds, then its fit (the last
+    few kept)."""
+    plan = plan_fit(load_data(request.data, limits), request.train, request.frames, limits,
+                    run=False)  # fmt: skip
+    key = hashlib.blake2b(request.model_dump_json().encode(), digest_size=16).digest()
+    return _kept(_FITS, key, lambda: run_fit(plan), FITS_KEPT)
 
 
 def run_fit(plan: FitPlan, progress: Callable[[int, np.ndarray], None] | None = None) -> dict:
@@ -311,12 +330,18 @@ def landscape(data: Data, request: LandscapeRequest, limits: Limits) -> dict:
                           f"{limits.max_landscape_work:,}; use a smaller grid")  # fmt: skip
     digest = hashlib.blake2b(data.x.tobytes() + data.y.tobytes(), digest_size=16).digest()
     key = (digest, size, *w0[[0, -1]], *w1[[0, -1]])
-    if key not in _LANDSCAPES:
-        _LANDSCAPES[key] = _surfaces(data, w0, w1)
-        while len(_LANDSCAPES) > LANDSCAPES_KEPT:
-            _LANDSCAPES.popitem(last=False)
-    _LANDSCAPES.move_to_end(key)
-    return _LANDSCAPES[key]
+    return _kept(_LANDSCAPES, key, lambda: _surfaces(data, w0, w1), LANDSCAPES_KEPT)
+
+
+def _kept(cache: OrderedDict, key: object, make: Callable[[], dict], size: int) -> dict:
+    """cache[key], made by make() the first time; the `size` last used are kept (called from
+    the worker thread only)."""
+    if key not in cache:
+        cache[key] = make()
+        while len(cache) > size:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return cache[key]
 
 
 def _surfaces(data: Data, w0: np.ndarray, w1: np.ndarray) -> dict:
@@ -428,10 +453,10 @@ def diagram_svg(kind: str) -> bytes:
 
 def warm(limits: Limits) -> dict:
     """Everything the page's first load asks for, made before the server answers anyone: the
-    fused engine's compiled code (from Numba's cache, or compiled), the lecture's data and
-    landscape, the diagram, and /api/config's body (it reads every shipped data set), which
+    fused engine's compiled code (from Numba's cache, or compiled), the lecture's data,
+    landscape and fit, the diagram, and /api/config's body (it reads every shipped data set), which
     it returns. A fresh server then loads the page as fast as a warm one. (A server whose
-    limits refuse the lecture's landscape skips it: the page will not ask for it.)"""
+    limits refuse the lecture's landscape or fit skips it: the page will not ask for it.)"""
     from ..engines.batch import fit_batch
 
     data = load_data(SimulateSpec(), Limits())
@@ -441,5 +466,7 @@ def warm(limits: Limits) -> dict:
               optimizer="adam", batch_size=2)  # fmt: skip
     with suppress(ConfigError):
         landscape(data, LandscapeRequest(), limits)
+    with suppress(ConfigError):
+        fit_answer(FitRequest(), limits)
     diagram_svg("compact")
     return config_body(limits)

@@ -283,7 +283,8 @@ async function requestFit() {
   fitting = true;
   status("Fitting…");
   try {
-    const answer = (await fitInPage(pg.state.train)) ?? (await api("/api/fit", body));
+    const kept = key === lectureKey(); // the fit every page opens on: the server keeps it
+    const answer = (kept ? null : await fitInPage(pg.state.train)) ?? (await api("/api/fit", body));
     showFit(answer, key);
   } catch (error) {
     showError(error.message);
@@ -341,6 +342,11 @@ function compute(i, message) {
 function currentKey() {
   const body = { data: pg.state.data, train: trainSpec(pg.state.train), frames: FRAMES };
   return JSON.stringify(body);
+}
+
+/** The fit request of the lecture's settings. */
+function lectureKey() {
+  return JSON.stringify({ data: defaults.data, train: trainSpec(defaults.train), frames: FRAMES });
 }
 
 /** Whether the fit on screen is this state's, on the data on screen. */
