@@ -86,6 +86,16 @@ def _train_spec() -> type[_Spec]:
 TrainSpec = _train_spec()
 
 
+def train_config(spec: TrainSpec, **chosen: object) -> TrainConfig:
+    """The TrainConfig a request's TrainSpec sets, checked there (in the words of the command
+    line and the library); `chosen` sets the fields the server decides (each fit's loss, the
+    epochs within its bounds)."""
+    given = spec.model_dump()
+    settings = {f.name: given[PAGE_NAMES.get(f.name, f.name)] for f in fields(TrainConfig)
+                if f.name not in SERVER_SIDE}  # fmt: skip
+    return TrainConfig(**(settings | chosen))
+
+
 class FitRequest(_Spec):
     """POST /api/fit and /api/runs: the data, the training, the trajectory's frames."""
 
