@@ -413,7 +413,7 @@ def test_an_excel_sheet_fits_by_name_or_number(inputs, written, tmp_path, capsys
     fits_as_table_csv(inputs, tmp_path, out)
 
 
-def test_predict_reads_a_european_csv_and_a_sheet(inputs, written, model, tmp_path):
+def test_predict_reads_a_european_csv_and_a_sheet(inputs, written, model, tmp_path, capsys):
     outs = {}
     for name, table, options in [
         ("plain", inputs / "table.csv", []),
@@ -424,6 +424,8 @@ def test_predict_reads_a_european_csv_and_a_sheet(inputs, written, model, tmp_pa
         outs[name] = tmp_path / f"{name}.csv"
         argv = ["predict", str(model), str(table), *options, "--out", str(outs[name])]
         assert cli.main(argv) == 0
+        guessed = f"read {table} as ';'-separated with ',' decimals\n"
+        assert (guessed in capsys.readouterr().out) == (name == "euro")
     want = pd.read_csv(outs["plain"])
     for name in ("euro", "given", "sheet"):
         got = pd.read_csv(outs[name])

@@ -337,6 +337,21 @@ def given_format(args: argparse.Namespace) -> TableFormat:
     return TableFormat(sep=sep, decimal=args.decimal, sheet=args.sheet)
 
 
+def read_format(args: argparse.Namespace) -> TableFormat:
+    """given_format with what it leaves open found from DATA (data.tables.table_format; a
+    pipe's as it is read, since it is read once), and a guess that is not the file type's
+    own said in one line: "read t.csv as ';'-separated with ',' decimals"."""
+    from ..data.tables import format_words, is_pipe, table_format
+
+    given = given_format(args)
+    if is_pipe(args.data):
+        return given
+    used = table_format(args.data, given)
+    if (words := format_words(args.data, given, used)) is not None:
+        print(words, flush=True)
+    return used
+
+
 def add_grid_option(group: argparse._ArgumentGroup, default: int) -> None:
     """--grid: points per axis of the loss-landscape grid."""
     group.add_argument(

@@ -36,8 +36,8 @@ from .common import (
     add_table_options,
     add_training_options,
     announce,
-    given_format,
     number,
+    read_format,
     training_config,
 )
 
@@ -201,21 +201,11 @@ def _table(args: argparse.Namespace, settings: FitSettings) -> pandas.DataFrame 
         return args.dataset
     from .. import budget
     from ..data.formula import model_columns
-    from ..data.tables import (
-        format_words,
-        is_pipe,
-        read_table,
-        table_columns,
-        table_format,
-        table_size,
-    )
+    from ..data.tables import is_pipe, read_table, table_columns, table_size
 
-    if is_pipe(Path(args.data)):  # read once, whole (max_bytes bounds it): no look before
-        return read_table(args.data, fmt=given_format(args))
-
-    fmt = table_format(args.data, given_format(args))
-    if (words := format_words(args.data, given_format(args), fmt)) is not None:
-        print(words, flush=True)
+    fmt = read_format(args)
+    if is_pipe(args.data):  # read once, whole (max_bytes bounds it): no look before
+        return read_table(args.data, fmt=fmt)
     model = settings.model
     columns = model_columns(table_columns(args.data, fmt), formula=model.formula,
                             target=model.target, features=model.features)  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_table_options, given_format, number
+from .common import add_table_options, number, read_format
 
 NAME = "predict"
 HELP = (
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report.writers import write_file_atomically
 
     spec, coefficients = load_model(args.model)
-    X, rows = spec.matrix(read_table(args.data, fmt=given_format(args)), missing=args.missing)
+    X, rows = spec.matrix(read_table(args.data, fmt=read_format(args)), missing=args.missing)
     values = list(coefficients.values())
     params = np.array(values if spec.intercept else [0.0, *values])
     p_hat = probabilities(params, X)

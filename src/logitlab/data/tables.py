@@ -604,12 +604,12 @@ def _engine(path: Path) -> str:
     return "pyarrow"
 
 
-def is_pipe(path: Path) -> bool:
+def is_pipe(path: str | Path) -> bool:
     """Whether path is a pipe this process was handed (`fit <(zcat t.csv.gz)`, or
     /dev/stdin after a `|`): it leads to a "pipe:[...]" of no file system, which opens at
     once, unlike a named FIFO, a file that waits for a writer."""
     try:
-        return stat.S_ISFIFO(path.stat().st_mode) and os.path.basename(
+        return stat.S_ISFIFO(os.stat(path).st_mode) and os.path.basename(
             os.path.realpath(path)
         ).startswith("pipe:")
     except OSError:
