@@ -215,7 +215,9 @@ def test_a_pipe_is_read_once(tmp_path, frame, pipe, suffix):
 
 def test_a_pipe_is_read_only_up_to_max_bytes(pipe):
     path = pipe(b"y,x\n" + b"1,2\n" * 5000)
-    assert "max_bytes=1000" in one_line_error(path, max_bytes=1000)
+    message = one_line_error(path, max_bytes=1000)
+    assert "more than the 1.0 kB a table may take in memory (read_table's max_bytes)" in message
+    assert "--chunk-rows" in message and "max_bytes=" not in message  # the flag as typed
 
 
 def test_junk_in_a_pipe_is_named_as_given(pipe):

@@ -628,7 +628,8 @@ def _spooled(path: Path, max_bytes: int) -> Iterator[Path]:
                 if out.tell() + len(chunk) > max_bytes:
                     raise DataError(
                         f"{path} holds more than the {format_bytes(max_bytes)} a table may "
-                        f"take in memory (max_bytes={max_bytes})"
+                        "take in memory (read_table's max_bytes); save it to a file and read "
+                        "it in shares (logitlab fit --chunk-rows)"
                     )
                 out.write(chunk)
         with copy.open("rb") as head:
