@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..budget import format_bytes
 from ..config import check_int, listed, shown
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, message_line
 
 if TYPE_CHECKING:
     import pandas
@@ -266,7 +266,7 @@ def _parquet_file(path: Path) -> object:
     try:
         return pq.ParquetFile(path)
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{path} is not a Parquet table: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a Parquet table: {message_line(exc)}") from None
 
 
 def _parquet_lengths(path: Path, columns: tuple[str, ...]) -> tuple[int, list[float]]:
@@ -396,7 +396,7 @@ def _read_parquet(path: Path, max_bytes: int, columns: tuple[str, ...]) -> panda
     try:
         return pq.read_table(path, columns=list(columns)).to_pandas()
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{path} is not a Parquet table: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a Parquet table: {message_line(exc)}") from None
 
 
 def _width(kind: object) -> int:
@@ -417,7 +417,7 @@ def _read_text(path: Path, columns: tuple[str, ...], fmt: TableFormat) -> pandas
     except pandas.errors.EmptyDataError:
         raise DataError(f"{path} is empty: a table needs a header row and data rows") from None
     except (pandas.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"{path} is not a readable table: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a readable table: {message_line(exc)}") from None
 
 
 def _read_excel(
@@ -434,7 +434,7 @@ def _read_excel(
     try:
         frame = pandas.read_excel(path, sheet_name=fmt.sheet, engine="openpyxl")
     except Exception as exc:  # openpyxl's and zipfile's many ways to fail
-        raise DataError(f"{path} is not a readable workbook: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a readable workbook: {message_line(exc)}") from None
     frame.columns = [str(name) for name in frame.columns]
     return frame[list(columns)]
 
@@ -450,7 +450,7 @@ def _workbook(path: Path) -> Any:
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl's and zipfile's many ways to fail
-        raise DataError(f"{path} is not a readable workbook: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a readable workbook: {message_line(exc)}") from None
 
 
 def _sheet_names(path: Path) -> list[str]:
@@ -483,7 +483,7 @@ def _sheet_header(path: Path, sheet: str) -> list[str]:
     try:
         first = next(book[sheet].iter_rows(max_row=1, values_only=True), ())
     except Exception as exc:  # openpyxl's and zipfile's many ways to fail
-        raise DataError(f"{path} is not a readable workbook: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a readable workbook: {message_line(exc)}") from None
     finally:
         book.close()
     return [f"Unnamed: {j}" if cell is None else str(cell) for j, cell in enumerate(first)]
@@ -542,7 +542,7 @@ def _text_head(path: Path, delimiter: str) -> _Head:
         rows = csv.reader(sample.decode("utf-8", "replace").splitlines(), delimiter=delimiter)
         lines = [row for row in rows if row]
     except csv.Error as exc:
-        raise DataError(f"{path} is not a readable table: {_first_line(exc)}") from None
+        raise DataError(f"{path} is not a readable table: {message_line(exc)}") from None
     return _Head(names, skipped + len(header), lines, len(sample), complete)
 
 
@@ -654,9 +654,3 @@ def _checked(frame: pandas.DataFrame, path: Path) -> pandas.DataFrame:
         raise DataError(f"{path} has a header but no data rows")
     frame.columns = names
     return frame
-
-
-def _first_line(exc: BaseException) -> str:
-    """An exception's message on one line, cut short when long."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
