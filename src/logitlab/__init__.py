@@ -29,6 +29,8 @@ _LAZY = {
     "AnimationConfig": "config",
     "SweepConfig": "config",
     "MonteCarloConfig": "config",
+    "FitSettings": "config",
+    "ModelOptions": "config",
     "Dataset": "data",
     "simulate": "data",
     "save_csv": "data",
