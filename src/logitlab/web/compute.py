@@ -41,6 +41,7 @@ from .limits import Limits, TooLarge
 from .schemas import (
     DatasetSpec,
     DataSpec,
+    FitRequest,
     InlineSpec,
     LandscapeRequest,
     SimulateSpec,
@@ -265,6 +266,21 @@ def plan_fit(data: Data, train: TrainSpec, frames: int, limits: Limits, *, run: 
     return FitPlan(data, PlaygroundSettings(cfg, losses, every, resolve_engine("auto")))
 
 
+#: Fits kept: every page opens on the lecture's fit (made by warm()), so a class opening the
+#: page at once costs the server one fit, not sixty.
+_FITS: OrderedDict[bytes, dict] = OrderedDict()
+FITS_KEPT = 8
+
+
+def fit_answer(request: FitRequest, limits: Limits) -> dict:
+    """POST /api/fit's answer: the request checked against the bounds, then its fit (the last
+    few kept)."""
+    plan = plan_fit(load_data(request.data, limits), request.train, request.frames, limits,
+                    run=False)  # fmt: skip
+    key = hashlib.blake2b(request.model_dump_json().encode(), digest_size=16).digest()
+    return _kept(_FITS, key, lambda: run_fit(plan), FITS_KEPT)
+
+
 def run_fit(plan: FitPlan, progress: Callable[[int, np.ndarray], None] | None = None) -> dict:
     """The playground study of a plan -> POST /api/fit's answer: its record (each loss's
     fit with its trajectory and distance to the MLE, the seconds) and the MLE."""
@@ -314,12 +330,18 @@ def landscape(data: Data, request: LandscapeRequest, limits: Limits) -> dict:
                           f"{limits.max_landscape_work:,}; use a smaller grid")  # fmt: skip
     digest = hashlib.blake2b(data.x.tobytes() + data.y.tobytes(), digest_size=16).digest()
     key = (digest, size, *w0[[0, -1]], *w1[[0, -1]])
-    if key not in _LANDSCAPES:
-        _LANDSCAPES[key] = _surfaces(data, w0, w1)
-        while len(_LANDSCAPES) > LANDSCAPES_KEPT:
-            _LANDSCAPES.popitem(last=False)
-    _LANDSCAPES.move_to_end(key)
-    return _LANDSCAPES[key]
+    return _kept(_LANDSCAPES, key, lambda: _surfaces(data, w0, w1), LANDSCAPES_KEPT)
+
+
+def _kept(cache: OrderedDict, key: object, make: Callable[[], dict], size: int) -> dict:
+    """cache[key], made by make() the first time; the `size` last used are kept (called from
+    the worker thread only)."""
+    if key not in cache:
+        cache[key] = make()
+        while len(cache) > size:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return cache[key]
 
 
 def _surfaces(data: Data, w0: np.ndarray, w1: np.ndarray) -> dict:
@@ -431,10 +453,10 @@ def diagram_svg(kind: str) -> bytes:
 
 def warm(limits: Limits) -> dict:
     """Everything the page's first load asks for, made before the server answers anyone: the
-    fused engine's compiled code (from Numba's cache, or compiled), the lecture's data and
-    landscape, the diagram, and /api/config's body (it reads every shipped data set), which
+    fused engine's compiled code (from Numba's cache, or compiled), the lecture's data,
+    landscape and fit, the diagram, and /api/config's body (it reads every shipped data set), which
     it returns. A fresh server then loads the page as fast as a warm one. (A server whose
-    limits refuse the lecture's landscape skips it: the page will not ask for it.)"""
+    limits refuse the lecture's landscape or fit skips it: the page will not ask for it.)"""
     from ..engines.batch import fit_batch
 
     data = load_data(SimulateSpec(), Limits())
@@ -444,5 +466,7 @@ def warm(limits: Limits) -> dict:
               optimizer="adam", batch_size=2)  # fmt: skip
     with suppress(ConfigError):
         landscape(data, LandscapeRequest(), limits)
+    with suppress(ConfigError):
+        fit_answer(FitRequest(), limits)
     diagram_svg("compact")
     return config_body(limits)
