@@ -11,6 +11,7 @@ import pytest
 from logitlab.cli import build_parser, digits
 from logitlab.cli import main as cli_main
 from logitlab.cli.common import OneLineParser
+from logitlab.report.staging import MARKER
 from logitlab.studies.digits import DigitsConfig
 
 
@@ -37,7 +38,8 @@ def test_digits_command_writes_its_folder(tmp_path, capsys):
     out = tmp_path / "digits"
     argv = ["--out", str(out), "--epochs", "5", "--batch-size", "64", "--quiet"]
     assert main([*argv, "--format", "pdf", "--split-seed", "3"]) == 0
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir()} - {MARKER}  # what --force goes by
+    assert (out / MARKER).is_file()
     assert {"report.html", "results.json", "weights.csv", "weights.png", "weights.pdf"} <= names
     results = json.loads((out / "results.json").read_text())
     assert results["settings"]["batch_size"] == 64 and results["settings"]["split_seed"] == 3

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from logitlab.cli import main
+from logitlab.report.staging import MARKER
 from logitlab.studies import optimizers as study
 
 
@@ -14,7 +15,8 @@ def test_command_writes_the_folder_and_prints_table_and_answer(tmp_path, capsys,
     args = ["optimizers", "--out", str(out), "--epochs", "40", "--n", "200", "--frames", "3",
             "--grid", "7", "--batch-sizes", "50", "--starts", "-2,-1;-8,-1", "--quiet"]  # fmt: skip
     assert main(args) == 0
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir()} - {MARKER}  # what --force goes by
+    assert (out / MARKER).is_file()
     assert {"report.html", "results.json", "endpoints.csv", "film-adam.gif"} <= names
     results = json.loads((out / "results.json").read_text())
     assert results["settings"]["starts"] == [[-2.0, -1.0], [-8.0, -1.0]]
