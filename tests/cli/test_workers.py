@@ -117,14 +117,24 @@ def long_table(tmp_path_factory):
     return path
 
 
-#: Once the fit on shards has begun, the worker sends itself SIGTERM, as `kill` would.
+#: Once the fit on shards has begun (its third pass over a chunk), the worker sends itself
+#: SIGTERM, as `kill` would: counted in chunks, not seconds, so a fast machine cannot finish
+#: the fit first.
 STOP_MID_FIT = """
 import threading
 def stop():
     while "logitlab.stats.sharded" not in sys.modules:
-        time.sleep(0.01)
-    time.sleep(1.0)
-    os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.001)
+    module = sys.modules["logitlab.stats.sharded"]
+    while not hasattr(module, "newton_pass"):
+        time.sleep(0.001)
+    passes, calls = module.newton_pass, []
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return passes(*args, **kwargs)
+    module.newton_pass = counted
 threading.Thread(target=stop, daemon=True).start()
 """
 
