@@ -87,3 +87,47 @@ def test_a_model_file_is_read_only_when_it_is_a_small_regular_file(
     with deadline(20):
         line = refused(["predict", str(model), str(table), "--out", str(tmp_path / "p.csv")])
     assert ("is not a regular file" if kind != "1 GB" else "more than a model file may") in line
+
+
+def test_new_rows_need_only_the_models_columns(fitted, tmp_path, capsys):
+    """New rows seldom carry the target: a table of the model's columns alone is predicted
+    as the whole table is, and so is one with a column the model does not read."""
+    table, _ = fitted
+    model = tmp_path / "m" / "model.json"
+    argv = ["fit", str(table), "--formula", "y ~ x + C(g)", "--out", str(model.parent)]
+    assert cli.main(argv) == 0
+    frame = pd.read_csv(table)
+    frame[["x", "g"]].to_csv(tmp_path / "features.csv", index=False)
+    frame[["x"]].assign(g=frame["g"], note="a,b").to_csv(tmp_path / "extra.csv", index=False)
+    predictions = {}
+    for name in ("table", "features", "extra"):
+        source = table if name == "table" else tmp_path / f"{name}.csv"
+        out = tmp_path / f"{name}-p.csv"
+        assert cli.main(["predict", str(model), str(source), "--out", str(out)]) == 0, (
+            capsys.readouterr().err
+        )
+        predictions[name] = pd.read_csv(out)
+    pd.testing.assert_frame_equal(predictions["features"], predictions["table"])
+    pd.testing.assert_frame_equal(predictions["extra"], predictions["table"])
+
+
+def test_a_model_of_one_column_predicts_a_table_of_that_column(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": rng.normal(size=60)})
+    frame["y"] = (rng.random(60) < 1 / (1 + np.exp(-frame["x"]))).astype(int)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    assert (
+        cli.main(["fit", str(tmp_path / "t.csv"), "--target", "y", "--out", str(tmp_path / "m")])
+        == 0
+    )
+    frame[["x"]].to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "p.csv"
+    argv = [
+        "predict",
+        str(tmp_path / "m" / "model.json"),
+        str(tmp_path / "new.csv"),
+        "--out",
+        str(out),
+    ]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    assert len(pd.read_csv(out)) == 60

@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from ..report.writers import write_file_atomically
 
     spec, coefficients = load_model(args.model)
-    X, rows = spec.matrix(read_table(args.data, fmt=read_format(args)), missing=args.missing)
+    new = read_table(args.data, columns=spec.columns or None, fmt=read_format(args))
+    X, rows = spec.matrix(new, missing=args.missing)
     values = list(coefficients.values())
     params = np.array(values if spec.intercept else [0.0, *values])
     p_hat = probabilities(params, X)

@@ -190,7 +190,7 @@ def read_table(
         frame = _read_excel(path, max_bytes, wanted, fmt)
     else:
         frame = _read_text(path, wanted, fmt)
-    return _checked(frame, path)
+    return _checked(frame, path, at_least=2 if columns is None else 1)
 
 
 def table_columns(path: str | Path, fmt: TableFormat = TableFormat()) -> tuple[str, ...]:
@@ -641,10 +641,11 @@ def _spooled(path: Path, max_bytes: int) -> Iterator[Path]:
         yield copy
 
 
-def _checked(frame: pandas.DataFrame, path: Path) -> pandas.DataFrame:
-    """A table a model can use: >= 2 columns (a target and a feature; their names are
-    distinct, as table_columns checked) and >= 1 row."""
-    if frame.shape[1] < 2:
+def _checked(frame: pandas.DataFrame, path: Path, at_least: int) -> pandas.DataFrame:
+    """A table a model can use: >= at_least columns (a whole table: a target and a feature;
+    the columns a caller named: those; their names are distinct, as table_columns checked)
+    and >= 1 row."""
+    if frame.shape[1] < at_least:
         raise DataError(
             f"{path} has {frame.shape[1]} column(s); a table needs a target and at least one "
             "feature: is the delimiter right? (--sep, sep in read_table)"
