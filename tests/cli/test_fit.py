@@ -536,3 +536,26 @@ def test_a_row_in_an_error_is_counted_from_1_and_names_the_file_s_line(
     line = refused(["predict", str(model), str(table), "--missing", "drop", "--out",
                     str(tmp_path / "p.csv")])  # fmt: skip
     assert f"'purple' (first in row {unseen - 1} (line {unseen} of its file))" in line
+
+
+def test_a_long_default_descent_is_skipped_and_said_an_asked_one_runs(
+    inputs, tmp_path, capsys, monkeypatch
+):
+    """The MLE is the answer; the descent beside it runs by default only when it is quick.
+    With the bound at 0 s every descent is 'long': skipped unless --loss asks for it."""
+    from logitlab.cli import fit as fit_command
+
+    monkeypatch.setattr(fit_command, "DEFAULT_DESCENT_SECONDS", 0.0)
+    table = str(inputs / "table.csv")
+    assert cli.main(["fit", table, "--target", "y", "--out", str(tmp_path / "plain")]) == 0
+    err = capsys.readouterr().err
+    assert "gradient descent beside the MLE skipped: 10,000 epochs on" in err
+    assert "ask for it with --loss bce" in err
+    plain = json.loads((tmp_path / "plain" / "results.json").read_text())
+    assert plain["gradient_descent"]["fits"] == {}
+    argv = ["fit", table, "--target", "y", "--loss", "bce", *FAST, "--out", str(tmp_path / "asked")]
+    assert cli.main(argv) == 0
+    assert "skipped" not in capsys.readouterr().err
+    asked = json.loads((tmp_path / "asked" / "results.json").read_text())
+    assert set(asked["gradient_descent"]["fits"]) == {"bce"}
+    assert plain["mle"]["coefficients"] == asked["mle"]["coefficients"]  # the same code twice

@@ -56,6 +56,9 @@ HELP = (
 )
 #: --loss unless given: a descent beside the MLE in memory; on shards, the MLE only.
 DEFAULT_LOSS = "bce"
+#: The default descent runs only when estimated under this; a longer one must be asked for
+#: (--loss), since a data tool's answer is the MLE and the descent is the lesson's comparison.
+DEFAULT_DESCENT_SECONDS = 2.0
 
 
 #: --start on a table: the descent runs on standardised columns.
@@ -180,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     from ..report.fit import write_fit  # heavy imports only once the settings are known good
     from ..studies.fit import fit_table
 
-    fitted = fit_table(_table(args, settings), settings)
+    frame, settings = _table(args, settings)
+    fitted = fit_table(frame, settings)
     if args.data is not None:
         fitted = replace(fitted, source=f"file {args.data}")
     if not args.quiet:
@@ -191,29 +195,55 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(args: argparse.Namespace, settings: FitSettings) -> pandas.DataFrame | str:
+def _table(
+    args: argparse.Namespace, settings: FitSettings
+) -> tuple[pandas.DataFrame | str, FitSettings]:
     """The columns of DATA the model uses, read once the fit's estimate passed the budget
-    (and was said, when long); or the shipped data set's name."""
+    (and was said, when long), or the shipped data set's name; and the settings, less the
+    default descent when it would be long (said in one line)."""
     if args.data is None:
         if _format_given(args):
             raise ConfigError("--sep, --decimal and --sheet say how a table file (DATA) is "
                               "written; a shipped data set (--dataset) has none")  # fmt: skip
-        return args.dataset
+        return args.dataset, settings
     from .. import budget
     from ..data.formula import model_columns
     from ..data.tables import is_pipe, read_table, table_columns, table_size
 
     fmt = read_format(args)
     if is_pipe(args.data):  # read once, whole (max_bytes bounds it): no look before
-        return read_table(args.data, fmt=fmt)
+        frame = read_table(args.data, fmt=fmt)
+        return frame, _default_descent(args, settings, len(frame), frame.shape[1])
     model = settings.model
     columns = model_columns(table_columns(args.data, fmt), formula=model.formula,
                             target=model.target, features=model.features)  # fmt: skip
     size = table_size(args.data, columns, fmt)
+    settings = _default_descent(args, settings, size.rows, len(columns))
     cost = budget.table(size.rows, size.bytes, len(columns), settings.train,
                         len(settings.losses))  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
-    return read_table(args.data, columns=columns, fmt=fmt)
+    return read_table(args.data, columns=columns, fmt=fmt), settings
+
+
+def _default_descent(
+    args: argparse.Namespace, settings: FitSettings, rows: int, width: int
+) -> FitSettings:
+    """The settings without the descent nobody asked for, when it would take longer than
+    DEFAULT_DESCENT_SECONDS on `rows` rows (said in one line on stderr); else as they are."""
+    from .. import budget
+
+    if args.loss is not None or not settings.losses:
+        return settings
+    seconds = (budget.table(rows, 0, width, settings.train, len(settings.losses)).seconds
+               - budget.table(rows, 0, width).seconds)  # fmt: skip
+    if seconds <= DEFAULT_DESCENT_SECONDS:
+        return settings
+    sys.stderr.write(
+        f"gradient descent beside the MLE skipped: {settings.train.epochs:,} epochs on "
+        f"{rows:,} rows would take ~{budget.format_seconds(seconds)}; ask for it with "
+        f"--loss {DEFAULT_LOSS} (--tol stops it at convergence)\n"
+    )
+    return replace(settings, losses=())
 
 
 def _format_given(args: argparse.Namespace) -> bool:
