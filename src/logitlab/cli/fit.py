@@ -213,37 +213,40 @@ def _table(
     fmt = read_format(args)
     if is_pipe(args.data):  # read once, whole (max_bytes bounds it): no look before
         frame = read_table(args.data, fmt=fmt)
-        return frame, _default_descent(args, settings, len(frame), frame.shape[1])
+        settings, skipped = _default_descent(args, settings, len(frame), frame.shape[1])
+        sys.stderr.write(skipped)
+        return frame, settings
     model = settings.model
     columns = model_columns(table_columns(args.data, fmt), formula=model.formula,
                             target=model.target, features=model.features)  # fmt: skip
     size = table_size(args.data, columns, fmt)
-    settings = _default_descent(args, settings, size.rows, len(columns))
+    settings, skipped = _default_descent(args, settings, size.rows, len(columns))
     cost = budget.table(size.rows, size.bytes, len(columns), settings.train,
                         len(settings.losses))  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
+    sys.stderr.write(skipped)  # once the fit is known to go ahead
     return read_table(args.data, columns=columns, fmt=fmt), settings
 
 
 def _default_descent(
     args: argparse.Namespace, settings: FitSettings, rows: int, width: int
-) -> FitSettings:
+) -> tuple[FitSettings, str]:
     """The settings without the descent nobody asked for, when it would take longer than
-    DEFAULT_DESCENT_SECONDS on `rows` rows (said in one line on stderr); else as they are."""
+    DEFAULT_DESCENT_SECONDS on `rows` rows, and the line that says so; else as they are,
+    and no line."""
     from .. import budget
 
     if args.loss is not None or not settings.losses:
-        return settings
+        return settings, ""
     seconds = (budget.table(rows, 0, width, settings.train, len(settings.losses)).seconds
                - budget.table(rows, 0, width).seconds)  # fmt: skip
     if seconds <= DEFAULT_DESCENT_SECONDS:
-        return settings
-    sys.stderr.write(
+        return settings, ""
+    return replace(settings, losses=()), (
         f"gradient descent beside the MLE skipped: {settings.train.epochs:,} epochs on "
         f"{rows:,} rows would take ~{budget.format_seconds(seconds)}; ask for it with "
         f"--loss {DEFAULT_LOSS} (--tol stops it at convergence)\n"
     )
-    return replace(settings, losses=())
 
 
 def _format_given(args: argparse.Namespace) -> bool:
