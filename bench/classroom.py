@@ -25,8 +25,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -142,12 +143,7 @@ def _with_browser(browser: object | None, work: Callable[[object], None]) -> Non
 
 def _in_class(browser: object, base: str, seconds: float, measured: Class) -> None:
     """The real tab's slider, once a second, and a tab joining halfway through."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        page = context.new_page()
-        page.goto(f"{base}/")
-        page.wait_for_function("window.playground && window.playground.firstDraw !== null",
-                               timeout=120_000)  # fmt: skip
+    with _opened(browser, base) as page:
         page.wait_for_function("!window.playground.busy", timeout=120_000)
         page.focus("#lr")
         stop, halfway, joined = time.monotonic() + seconds, time.monotonic() + seconds / 2, False
@@ -163,19 +159,24 @@ def _in_class(browser: object, base: str, seconds: float, measured: Class) -> No
                 page.focus("#lr")
             time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
         measured.redraws = page.evaluate("playground.redraws")
-    finally:
-        context.close()
 
 
 def _join_tab(browser: object, base: str) -> tuple[float, float]:
     """A tab that opens the page mid-class -> ms to its data painted and to its first fit."""
+    with _opened(browser, base) as page:
+        return page.evaluate("[playground.firstData, playground.firstDraw]")
+
+
+@contextmanager
+def _opened(browser: object, base: str) -> Iterator[object]:
+    """A new tab on the page, once its first fit is drawn; closed on the way out."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
         page.goto(f"{base}/")
         page.wait_for_function("window.playground && window.playground.firstDraw !== null",
                                timeout=120_000)  # fmt: skip
-        return page.evaluate("[playground.firstData, playground.firstDraw]")
+        yield page
     finally:
         context.close()
 
