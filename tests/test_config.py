@@ -235,3 +235,18 @@ def test_fit_settings_refuse_bad_values_once(given, words):
     with pytest.raises(ConfigError) as caught:
         FitSettings.of(settings, **given)
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [0, 1, 0.0, 1.0, -0.1, 1.5, math.nan, math.inf, "0.5", True])
+def test_threshold_is_a_probability_strictly_between_0_and_1(value):
+    from logitlab.config import check_threshold
+
+    with pytest.raises(ConfigError, match=r"^threshold must be a probability between 0 and 1"):
+        check_threshold(value)
+
+
+@pytest.mark.parametrize("value", [0.5, 1e-9, 0.999, 1 - 2**-53])
+def test_threshold_inside_0_and_1_is_kept_as_given(value):
+    from logitlab.config import check_threshold
+
+    assert check_threshold(value) == value

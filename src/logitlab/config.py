@@ -479,6 +479,15 @@ def check_test_size(value: object) -> float:
     return size
 
 
+def check_threshold(value: object) -> float:
+    """The probability above which a row is predicted 1: strictly between 0 and 1, since at
+    0 or 1 every row (or none) would be, whatever the model says."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ConfigError(f"threshold must be a probability between 0 and 1 (exclusive), "
+                          f"got {shown(value)}")  # fmt: skip
+    return float(value)
+
+
 #: The digits images' side: 8 x 8 pixels (scikit-learn's digits).
 DIGITS_SIDE = 8
 
