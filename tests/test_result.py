@@ -168,3 +168,52 @@ def test_from_descent_judges_the_descent_in_one_place():
                                     grad_norm=1e-5, epochs=2, planned=2, tol=1e-3,
                                     engine="fused")  # fmt: skip
     assert rising.convergence.verdict == "unstable" and not rising.convergence.stopped_early
+
+
+# --- what a notebook shows: a short repr and an HTML card ----------------------------------
+
+
+def _descent(d: int, names=None, epochs=10_000) -> FitResult:
+    """A finished descent of d features (its history a few recorded epochs long)."""
+    params = np.random.default_rng(d).normal(size=(4, d + 1))
+    history = History(loss=np.array([0.69, 0.41, 0.3]), params=params,
+                      grad_norm=np.array([0.5, 0.1, 2e-5]))  # fmt: skip
+    return FitResult.from_descent(history, names, loss_name="bce", final_loss=0.2712,
+                                  grad_norm=2e-5, epochs=epochs, planned=epochs, tol=None,
+                                  engine="eager")  # fmt: skip
+
+
+def test_a_fit_result_repr_is_one_short_line_with_its_numbers():
+    result = _descent(1)
+    text = repr(result)
+    assert "\n" not in text and len(text) < 120
+    assert text.startswith("FitResult(loss='bce', epochs=10000, params=[")
+    assert f"{result.intercept:.4g}, {result.w1:.4g}]" in text
+    assert "final loss 0.2712" in text and text.endswith("converged)")
+
+
+def test_a_fit_result_repr_stays_short_with_many_features():
+    result = _descent(300)
+    text = repr(result)
+    assert "\n" not in text and len(text) < 160
+    assert "… 295 more]" in text  # 301 parameters, the first 6 listed
+    assert f"{result.coef[4]:.4g}, … " in text
+
+
+def test_a_fit_result_card_names_every_term_escaped():
+    result = _descent(2, names=("<b>", "a & b"))
+    page = result._repr_html_()
+    assert "&lt;b&gt;" in page and "<b>" not in page and "a &amp; b" in page
+    assert "<td>Intercept</td>" in page
+    assert f"<td>{result.coef[1]:.4f}</td>" in page
+    assert "converged (|gradient| 2e-05 ≤ tol 0.0001) after 10,000 epochs" in page
+    assert "final loss 0.2712" in page
+
+
+def test_a_history_repr_gives_its_length_and_its_loss_at_both_ends():
+    history = _descent(1).history
+    assert repr(history) == "History(3 epochs recorded, loss 0.69 -> 0.3)"
+    assert "3 recorded epochs: loss 0.6900 → 0.3000" in history._repr_html_()
+    empty = History(loss=np.zeros(0), params=np.zeros((1, 2)), grad_norm=np.zeros(0))
+    assert repr(empty) == "History(0 epochs recorded)"
+    assert "0 recorded epochs." in empty._repr_html_()

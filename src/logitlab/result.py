@@ -102,6 +102,18 @@ class History:
     grad_norm: np.ndarray
     step_loss: np.ndarray | None = None
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: how many epochs, and the loss at the first and last."""
+        if len(self.loss) == 0:
+            return "History(0 epochs recorded)"
+        return (f"History({len(self.loss):,} epochs recorded, loss {float(self.loss[0]):.4g} "
+                f"-> {float(self.loss[-1]):.4g})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        from .display import html
+
+        return html("history.html", history=self)
+
 
 @dataclass(frozen=True)
 class Convergence:
@@ -195,6 +207,21 @@ class FitResult:
             convergence=convergence,
             engine=engine,
         )
+
+    def __repr__(self) -> str:
+        """One line, not the arrays: FitResult(loss='bce', epochs=10000, params=[-0.98, 4.91],
+        final loss 0.2712, converged)."""
+        from .display import numbers
+
+        return (f"FitResult(loss={self.loss_name!r}, epochs={self.epochs}, "
+                f"params={numbers(self.params)}, final loss {self.final_loss:.4g}, "
+                f"{self.convergence.verdict})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the verdict, the final loss and the estimates by name."""
+        from .display import html
+
+        return html("fit.html", fit=self)
 
     @property
     def params(self) -> np.ndarray:

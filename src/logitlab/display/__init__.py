@@ -1,0 +1,98 @@
+"""How results show themselves in a notebook: short reprs and HTML cards.
+
+The cards are rendered from the Jinja2 templates in display/templates with autoescape, so a
+column named '<b>' is shown as written, not obeyed. This module imports nothing of the
+package: every result type (result.py's too) calls it lazily, when a notebook shows a result,
+and it reads the results by their public attributes.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+from typing import Any
+
+#: Numbers a repr lists before it says how many more there are.
+LIMIT = 6
+
+
+def numbers(values: Iterable[float], limit: int = LIMIT) -> str:
+    """'[-0.9812, 4.914]': values in 4 significant digits, the first `limit` of them and how
+    many more (a repr stays one line whatever the number of coefficients)."""
+    values = [float(v) for v in values]
+    shown = ", ".join(f"{v:.4g}" for v in values[:limit])
+    more = len(values) - limit
+    return f"[{shown}, … {more} more]" if more > 0 else f"[{shown}]"
+
+
+def number(value: float | None, digits: int = 4) -> str:
+    """A table cell: fixed decimals, 3 significant digits when tiny or huge, '—' for none."""
+    if value is None or math.isnan(value):
+        return "—"
+    if value != 0 and math.isfinite(value) and not 1e-3 <= abs(value) < 1e6:
+        return f"{value:.3g}"
+    return f"{value:.{digits}f}"
+
+
+def count(n: int) -> str:
+    """A count with thousands separators: 10000 -> '10,000'."""
+    return f"{int(n):,}"
+
+
+def p_value(p: float) -> str:
+    """A p-value as tables print it: '< 0.001' below that."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def verdict(convergence: Any) -> str:
+    """A descent's verdict with the numbers behind it: 'converged (|gradient| 9.8e-05 ≤ tol
+    0.0001)'."""
+    sign = "≤" if convergence.grad_norm <= convergence.tol else ">"
+    return (f"{convergence.verdict} (|gradient| {convergence.grad_norm:.2g} {sign} tol "
+            f"{convergence.tol:.2g})")  # fmt: skip
+
+
+def newton_words(mle: Any) -> str:
+    """'converged in 6 iterations' or 'NOT converged after 100 iterations'."""
+    if mle.converged:
+        return f"converged in {mle.iterations} iterations"
+    return f"NOT converged after {mle.iterations} iterations"
+
+
+def coefficient_rows(mle: Any) -> list[list[str]]:
+    """The MLE's coefficient table as cells: term, coef, SE, z, p, 95% interval."""
+    return [
+        [name, number(r["estimate"]), number(r["se"]), f"{r['z']:.3f}", p_value(r["p"]),
+         f"[{number(r['lower'])}, {number(r['upper'])}]"]
+        for name, r in mle.coefficient_table().rows().items()
+    ]  # fmt: skip
+
+
+@functools.cache
+def environment() -> Any:
+    """The templates in display/templates, escaping every value put into HTML."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("logitlab.display"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["count"] = count
+    env.filters["number"] = number
+    env.filters["verdict"] = verdict
+    env.globals["newton_words"] = newton_words
+    env.globals["coefficient_rows"] = coefficient_rows
+    return env
+
+
+def html(template: str, **context: object) -> str:
+    """A card rendered from display/templates/`template`."""
+    return environment().get_template(template).render(**context)
+
+
+__all__ = ["LIMIT", "coefficient_rows", "count", "html", "newton_words", "number", "numbers",
+           "p_value", "verdict"]  # fmt: skip
