@@ -29,7 +29,17 @@ class DataError(LogitlabError, ValueError):
 
 class DivergenceError(LogitlabError, ArithmeticError):
     """Training blew up: a step took the parameters where a logit can pass +-88 (or to
-    NaN/inf), beyond which float32 can no longer compute the model (result.diverged)."""
+    NaN/inf), beyond which float32 can no longer compute the model (result.diverged).
+
+    Parameters
+    ----------
+    loss : str
+        The loss being minimized ('bce' or 'mse').
+    epoch : int
+        The epoch at which the descent left float32's range.
+    value : float
+        The largest logit in size at that epoch (may be inf or NaN).
+    """
 
     exit_code = 1
 

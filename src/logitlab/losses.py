@@ -30,7 +30,20 @@ bce: LossFn = torch.nn.BCEWithLogitsLoss()
 
 
 def mse(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """(1/n) sum (y - yhat)^2: the homework's loss, the wrong one for Bernoulli data."""
+    """(1/n) sum (y - yhat)^2: the homework's loss, the wrong one for Bernoulli data.
+
+    Parameters
+    ----------
+    logits : torch.Tensor
+        The model's logits u; yhat = sigmoid(u).
+    y : torch.Tensor
+        The 0/1 labels, of the logits' shape.
+
+    Returns
+    -------
+    torch.Tensor
+        The mean squared error, a scalar.
+    """
     return torch.mean((y - torch.sigmoid(logits)) ** 2)
 
 

@@ -14,6 +14,23 @@ def lecture_net(init_seed: int = LECTURE_INIT_SEED, in_features: int = 1) -> tor
 
     The seed is applied inside a forked RNG so building a net never disturbs the caller's
     global random state. With the default seed: w1 = -0.3467, w0 = -0.8470.
+
+    Parameters
+    ----------
+    init_seed : int, default LECTURE_INIT_SEED
+        The seed torch draws the starting weights under (the lecture's by default).
+    in_features : int, default 1
+        The number of inputs.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Sequential(Linear(in_features, 1), Sigmoid()).
+
+    Raises
+    ------
+    ConfigError
+        When the seed is negative or in_features is below 1.
     """
     check_int("init seed", init_seed, 0)
     check_int("in_features", in_features, 1)
@@ -41,7 +58,20 @@ def flat_params(net: torch.nn.Sequential) -> torch.Tensor:
 
 
 def initial_params(init_seed: int = LECTURE_INIT_SEED, in_features: int = 1) -> np.ndarray:
-    """The lecture net's starting parameters [w0, w1, ...] as float32 NumPy values."""
+    """The lecture net's starting parameters [w0, w1, ...] as float32 NumPy values.
+
+    Parameters
+    ----------
+    init_seed : int, default LECTURE_INIT_SEED
+        The seed of the net's initialisation, as in lecture_net.
+    in_features : int, default 1
+        The number of inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        [w0, w1, ..., wd], float32, intercept first.
+    """
     return flat_params(lecture_net(init_seed, in_features)).numpy()
 
 
@@ -55,12 +85,36 @@ def set_params(net: torch.nn.Sequential, params: np.ndarray | torch.Tensor) -> N
 
 
 def sigmoid(u: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-u), written as (1 + tanh(u/2)) / 2 so it never overflows."""
+    """1 / (1 + e^-u), written as (1 + tanh(u/2)) / 2 so it never overflows.
+
+    Parameters
+    ----------
+    u : array_like
+        Logits.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, float64, of u's shape.
+    """
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(u, dtype=float)))
 
 
 def probabilities(params: np.ndarray, x: np.ndarray | torch.Tensor) -> np.ndarray:
-    """sigmoid(w0 + x @ [w1..wd]) for parameters [w0, w1, ..., wd], as a 1-D NumPy array."""
+    """The model's probabilities sigmoid(w0 + x @ [w1..wd]) for parameters [w0, w1, ..., wd].
+
+    Parameters
+    ----------
+    params : numpy.ndarray
+        [w0, w1, ..., wd], intercept first.
+    x : numpy.ndarray or torch.Tensor
+        The inputs, n x d (or n values for one feature).
+
+    Returns
+    -------
+    numpy.ndarray
+        The n probabilities, float64, 1-D.
+    """
     params = np.asarray(params, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(x), -1)
     return sigmoid(params[0] + x @ params[1:])

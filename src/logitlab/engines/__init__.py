@@ -44,17 +44,45 @@ def fit(
     """Fit the lecture's net to (x, y) by gradient descent, with config's optimizer, on the
     full batch or on mini-batches (config.batch_size, at most n).
 
-    x is n x d (a tensor, NumPy array or nested list; 1-D is one feature), y holds n labels
-    0/1 (n or n x 1); both are checked (logitlab.data.checks) and used as float32. `names`
-    names the d features (default x1, ..., xd). `net` defaults to the lecture's network
-    initialised under config.init_seed; it is trained in place, from config.init when that
-    is given (its logits must stay within result.LOGIT_LIMIT on x). `engine` ('auto', 'eager' or
-    'fused'; default config.engine) picks who computes it: the same math either way, the
-    eager loop or the compiled one (which takes milliseconds, so `progress` draws a bar only
-    for the eager loop). A fit whose history would not fit in memory is refused first
-    (logitlab.budget). Separable data give a SeparationWarning, recorded as
-    result.separation: the coefficients then only grow with the epochs. `record_steps`
-    keeps each step's batch loss in result.history.step_loss.
+    Both inputs are checked (logitlab.data.checks) and used as float32. A fit whose history
+    would not fit in memory is refused first (logitlab.budget). Separable data give a
+    SeparationWarning, recorded as result.separation: the coefficients then only grow with
+    the epochs.
+
+    Parameters
+    ----------
+    x : array_like
+        n x d inputs (a tensor, NumPy array or nested list; 1-D is one feature).
+    y : array_like
+        n labels 0/1 (n or n x 1).
+    config : TrainConfig, optional
+        The loss, optimizer, step, epochs, batches and start; TrainConfig() when None.
+    net : torch.nn.Sequential, optional
+        The net to train, in place; by default the lecture's network initialised under
+        config.init_seed. It starts from config.init when that is given (whose logits must
+        stay within result.LOGIT_LIMIT on x).
+    names : sequence of str, optional
+        The d features' names (default x1, ..., xd).
+    progress : bool, default False
+        Draw a progress bar; only the eager loop has one, the compiled one takes milliseconds.
+    engine : {'auto', 'eager', 'fused'}, optional
+        Who computes it (default config.engine): the same math either way, the eager loop or
+        the compiled one.
+    record_steps : bool, default False
+        Keep each step's batch loss in result.history.step_loss.
+
+    Returns
+    -------
+    FitResult
+        The fitted parameters, the loss history and the separation found, if any.
+
+    Raises
+    ------
+    ConfigError
+        When config is not a TrainConfig, net has no Linear layer, or the batch size, start
+        or engine is not allowed.
+    DataError
+        When x or y cannot be used, or net takes another number of features than x has.
     """
     from .. import budget
     from ..config import TrainConfig, check_batch_size, check_start

@@ -44,16 +44,55 @@ from .resolve import resolve_engine
 class BatchResult:
     """B fits side by side; row b of every array belongs to problem b.
 
-    history_loss[b, k] and history_grad[b, k] are the loss and the gradient norm at
-    history_params[b, k], the parameters before epoch k * record_every;
-    history_params[b, -1] holds the final parameters. Problem b ran
-    epochs_run[b] epochs (fewer when it met tol early; NaN in the history after that). A
-    diverged problem has diverged_at[b] > 0 (the 1-based epoch whose step broke the rule of
-    result.diverged, in every engine), its largest |logit| in diverged_value[b], and NaN where
-    its results would be. grad_norm[b] and stable[b] give each fit's convergence verdict.
-    optimizers[b] and batch_size[b] (None: the full batch) say how problem b stepped;
-    step_loss[b] (when record_steps) holds the batch loss of each of its steps, epoch after
-    epoch, steps_per_epoch[b] of them an epoch (NaN where it did not run).
+    A diverged problem holds NaN where its results would be; the rule it broke is
+    result.diverged's, the same in every engine.
+
+    Parameters
+    ----------
+    losses : tuple of str
+        Each problem's loss, 'bce' or 'mse'.
+    lr : numpy.ndarray
+        Each problem's step size, B values.
+    data : numpy.ndarray
+        Which data set each problem was fitted to, B indices.
+    params : numpy.ndarray
+        The final parameters, B x (1 + d), intercept first.
+    final_loss : numpy.ndarray
+        The loss at the final parameters, B values.
+    history_loss : numpy.ndarray
+        [b, k]: the loss at history_params[b, k].
+    history_params : numpy.ndarray
+        [b, k]: the parameters before epoch k * record_every; [b, -1] the final ones.
+    history_grad : numpy.ndarray
+        [b, k]: the gradient norm at history_params[b, k].
+    diverged_at : numpy.ndarray
+        0 for a problem that did not diverge, else the 1-based epoch whose step did.
+    diverged_value : numpy.ndarray
+        A diverged problem's largest logit in size.
+    epochs_run : numpy.ndarray
+        The epochs each problem ran: fewer than epochs when it met tol early (its history
+        NaN after that).
+    grad_norm, stable : numpy.ndarray
+        Each fit's final gradient norm and stability: its convergence verdict.
+    tol : float
+        The gradient norm a converged fit is within.
+    epochs : int
+        The epochs asked for.
+    record_every : int
+        The epochs between two recorded points of the history.
+    engine : str
+        Who computed it, 'fused' or 'eager'.
+    names : tuple of str
+        The d features' names.
+    optimizers : tuple of str, default ()
+        How each problem stepped: 'sgd', 'momentum' or 'adam'.
+    batch_size : tuple of int or None, default ()
+        Each problem's mini-batch size (None: the full batch).
+    steps_per_epoch : numpy.ndarray, optional
+        Each problem's steps in an epoch.
+    step_loss : numpy.ndarray, optional
+        When record_steps: [b] the batch loss of each step, epoch after epoch,
+        steps_per_epoch[b] of them an epoch (NaN where it did not run).
     """
 
     losses: tuple[str, ...]
@@ -94,7 +133,18 @@ class BatchResult:
             return self.ok & self.stable & (self.grad_norm <= self.tol)
 
     def convergence(self, b: int) -> Convergence:
-        """Problem b's convergence verdict."""
+        """Problem b's convergence verdict.
+
+        Parameters
+        ----------
+        b : int
+            The problem's row.
+
+        Returns
+        -------
+        Convergence
+            Its gradient norm against tol, its stability and whether it stopped early.
+        """
         return Convergence(
             grad_norm=float(self.grad_norm[b]),
             tol=self.tol,
@@ -108,17 +158,50 @@ class BatchResult:
         return np.arange(0, self.epochs, self.record_every)
 
     def error(self, b: int) -> DivergenceError | None:
-        """Problem b's divergence as the eager engine would raise it, or None."""
+        """Problem b's divergence as the eager engine would raise it, or None.
+
+        Parameters
+        ----------
+        b : int
+            The problem's row.
+
+        Returns
+        -------
+        DivergenceError or None
+            The error, not raised; None when problem b did not diverge.
+        """
         if self.diverged_at[b] == 0:
             return None
         return DivergenceError(self.losses[b], int(self.diverged_at[b]), self.diverged_value[b])
 
     def errors(self) -> list[tuple[int, DivergenceError]]:
-        """(problem, error) for every problem that diverged."""
+        """(problem, error) for every problem that diverged.
+
+        Returns
+        -------
+        list of (int, DivergenceError)
+            The diverged problems' rows and errors, in row order.
+        """
         return [(b, err) for b in range(len(self)) if (err := self.error(b)) is not None]
 
     def result(self, b: int) -> FitResult:
-        """Problem b as a FitResult; raises its DivergenceError if it diverged."""
+        """Problem b as a FitResult.
+
+        Parameters
+        ----------
+        b : int
+            The problem's row.
+
+        Returns
+        -------
+        FitResult
+            Its parameters and history, as fit() would have returned them.
+
+        Raises
+        ------
+        DivergenceError
+            When problem b diverged.
+        """
         if (err := self.error(b)) is not None:
             raise err
         kept = _recorded(int(self.epochs_run[b]), self.record_every)
@@ -158,25 +241,51 @@ def fit_batch(
 ) -> BatchResult:
     """Fit B problems by gradient descent and return them side by side.
 
-    x is one data set's n x d inputs or m stacked data sets (m x n x d), y their labels
-    (n or m x n). `config` (default TrainConfig()) holds the training settings; a keyword
-    named as one of its fields replaces that setting. Those of PER_PROBLEM may differ per
-    problem, as one value for all or a sequence of B: `loss`, `lr`, `init` (a start
-    [w0, w1, ...]; default the lecture net's under init_seed), `optimizer` and `batch_size`
-    (None: the full batch; else at most n); so may `data` (which data set). The rest are
-    shared: every mini-batch problem sees the batches in the order DataLoader(shuffle=True)
-    gives under torch.Generator().manual_seed(shuffle_seed). Loss and parameters are
-    recorded every `record_every` epochs (1 keeps the whole history; memory grows as
-    B * epochs / record_every), each step's batch loss too when `record_steps`. `names`
-    names the d features (default x1, ..., xd). A fit stops early after an epoch that
+    Every mini-batch problem sees the batches in the order DataLoader(shuffle=True) gives
+    under torch.Generator().manual_seed(shuffle_seed). A fit stops early after an epoch that
     starts with a gradient norm at most tol (default: never; the convergence verdict then
     uses result.GRAD_TOL).
 
-    `progress` True draws a bar; a callable is called as progress(epochs_done, params) (params:
-    B x (1+d), a copy) after each block of at most ~1/PROGRESS_BLOCKS of the epochs on the
-    fused engine (after each fit on the eager one), and an exception it raises stops the fit
-    and propagates: how a server reports a long run and cancels it. The results are the same
-    with or without it.
+    Parameters
+    ----------
+    x : array_like
+        One data set's n x d inputs, or m stacked data sets (m x n x d).
+    y : array_like
+        Their labels, n or m x n.
+    config : TrainConfig, optional
+        The training settings; TrainConfig() when None.
+    data : int or sequence of int, default 0
+        Which data set each problem is fitted to: one for all, or B of them.
+    record_every : int, default 1
+        The epochs between two recorded points of loss and parameters (1 keeps the whole
+        history; memory grows as B * epochs / record_every).
+    record_steps : bool, default False
+        Record each step's batch loss too.
+    names : sequence of str, optional
+        The d features' names (default x1, ..., xd).
+    progress : bool or callable, default False
+        True draws a bar; a callable is called as progress(epochs_done, params) (params:
+        B x (1+d), a copy) after each block of at most ~1/PROGRESS_BLOCKS of the epochs on the
+        fused engine (after each fit on the eager one), and an exception it raises stops the
+        fit and propagates: how a server reports a long run and cancels it. The results are
+        the same with or without it.
+    **settings
+        A keyword named as one of TrainConfig's fields replaces that setting. Those of
+        PER_PROBLEM may differ per problem, as one value for all or a sequence of B: loss,
+        lr, init (a start [w0, w1, ...]; default the lecture net's under init_seed),
+        optimizer and batch_size (None: the full batch; else at most n). The rest are shared.
+
+    Returns
+    -------
+    BatchResult
+        The B fits, row b for problem b; a diverged problem is reported on its own row.
+
+    Raises
+    ------
+    ConfigError
+        When config is not a TrainConfig or a setting is not allowed.
+    DataError
+        When x or y cannot be used.
     """
     cfg = TrainConfig() if config is None else config
     if not isinstance(cfg, TrainConfig):
