@@ -137,10 +137,32 @@ def test_split_refuses(y, size, seed, error, words):
         ([0, 1], [0.2, float("nan")], 0.5, "p must hold probabilities"),
         ([0, 1], [0.2], 0.5, "one probability per label (2), got 1"),
         ([], [], 0.5, "at least one label"),
-        ([0, 1], [0.2, 0.4], 1.5, "threshold must be a probability from 0 to 1"),
+        ([0, 1], [0.2, 0.4], 1.5, "threshold must be a probability between 0 and 1"),
+        ([0, 1], [0.2, 0.4], 0, "threshold must be a probability between 0 and 1"),
     ],
 )
 def test_metrics_refuse(y, p, threshold, words):
     with pytest.raises((DataError, ConfigError)) as caught:
         prediction_metrics(y, p, threshold)
     assert words in str(caught.value)
+
+
+def test_youden_threshold_maximises_sensitivity_plus_specificity(noisy):
+    # the reference: every distinct probability tried as a cut (p >= t predicted 1)
+    y, p = noisy
+    best = None
+    for t in sorted(set(p), reverse=True):
+        sensitivity = np.mean(p[y == 1] >= t)
+        specificity = np.mean(p[y == 0] < t)
+        if best is None or sensitivity + specificity - 1 > best[3] + 1e-12:
+            best = (t, sensitivity, specificity, sensitivity + specificity - 1)
+    found = prediction_metrics(y, p).youden
+    assert found.threshold == best[0]  # one of the probabilities themselves: no arithmetic
+    np.testing.assert_allclose(
+        (found.sensitivity, found.specificity, found.j), best[1:], rtol=1e-12, atol=1e-15
+    )
+    assert 0 < found.j <= 1
+
+
+def test_youden_is_none_with_one_class():
+    assert prediction_metrics([1, 1, 1], [0.2, 0.6, 0.9]).youden is None

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import MAX_SPLIT_SEED, check_float, check_int, check_test_size, shown
+from ..config import MAX_SPLIT_SEED, check_int, check_test_size, check_threshold
 from ..data.checks import label_array, numeric_array
-from ..errors import ConfigError, DataError
+from ..errors import DataError
 
 #: A reliability plot's bins: at least this many rows each, from 2 to MAX_BINS bins.
 ROWS_PER_BIN, MAX_BINS = 20, 10
@@ -59,6 +59,26 @@ class RocCurve:
 
 
 @dataclass(frozen=True)
+class Youden:
+    """The point of the ROC curve that maximises Youden's J = sensitivity + specificity - 1:
+    rows with p at or above `threshold` (one of scikit-learn's roc_curve thresholds, the
+    highest of those tied) are predicted 1 there."""
+
+    threshold: float
+    sensitivity: float
+    specificity: float
+    j: float
+
+
+def youden(roc: RocCurve) -> Youden:
+    """Youden's J at every threshold of the curve, and the first (highest) that maximises it."""
+    fpr, tpr = np.asarray(roc.fpr), np.asarray(roc.tpr)
+    best = int(np.argmax(tpr - fpr))
+    return Youden(roc.thresholds[best], float(tpr[best]), float(1.0 - fpr[best]),
+                  float(tpr[best] - fpr[best]))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Calibration:
     """A reliability curve: rows grouped into bins of equal count by predicted probability;
     per bin the mean predicted probability, the observed share of y = 1 and the row count."""
@@ -75,8 +95,8 @@ class PredictionMetrics:
 
     The predicted class is 1 where p > threshold (as scikit-learn's and statsmodels'
     predictions are). confusion is [[TN, FP], [FN, TP]] (rows: true 0, 1; columns:
-    predicted 0, 1). roc_auc and roc are None when y holds one class only, with the reason
-    in roc_auc_note.
+    predicted 0, 1). roc_auc, roc and youden (the threshold that maximises Youden's J) are
+    None when y holds one class only, with the reason in roc_auc_note.
     """
 
     n: int
@@ -90,6 +110,7 @@ class PredictionMetrics:
     roc: RocCurve | None
     calibration: Calibration
     confusion: tuple[tuple[int, int], tuple[int, int]]
+    youden: Youden | None = None
 
 
 def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> PredictionMetrics:
@@ -104,9 +125,7 @@ def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> Predicti
         roc_curve,
     )
 
-    cut = check_float("threshold", threshold)
-    if not 0 <= cut <= 1:
-        raise ConfigError(f"threshold must be a probability from 0 to 1, got {shown(threshold)}")
+    cut = check_threshold(threshold)
     labels = _labels(y)
     probs = _probabilities(p, len(labels))
     predicted = (probs > cut).astype(float)
@@ -133,6 +152,7 @@ def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> Predicti
             tuple(int(v) for v in row)
             for row in confusion_matrix(labels, predicted, labels=[0.0, 1.0])
         ),
+        youden=None if roc is None else youden(roc),
     )
 
 
