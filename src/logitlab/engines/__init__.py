@@ -83,6 +83,8 @@ def fit(
         or engine is not allowed.
     DataError
         When x or y cannot be used, or net takes another number of features than x has.
+    DivergenceError
+        When a step takes a logit beyond float32's range (result.diverged).
     """
     from .. import budget
     from ..config import TrainConfig, check_batch_size, check_start

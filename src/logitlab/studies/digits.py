@@ -154,7 +154,21 @@ def _reference(data: DigitsData, test: np.ndarray) -> Scores:
 @timed
 def run_digits(config: DigitsConfig | None = None, *, progress: bool = False) -> DigitsRun:
     """Split the 3s and 7s (stratified, split_seed), train from all-zero weights
-    (DigitsConfig.train says why), score."""
+    (DigitsConfig.train says why), score.
+
+    Parameters
+    ----------
+    config : DigitsConfig, optional
+        The split, its seed and the training settings; DigitsConfig() when None.
+    progress : bool, default False
+        Draw a progress bar.
+
+    Returns
+    -------
+    DigitsRun
+        The split, the fit, its scores beside scikit-learn's LogisticRegression on the same
+        split, and the accuracy curves.
+    """
     cfg = config or DigitsConfig()
     data = load_3v7()
     test = split_rows(data.y, cfg.test_size, cfg.split_seed)

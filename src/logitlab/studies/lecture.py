@@ -50,7 +50,29 @@ class LectureRun:
 @timed
 def run_lecture(config: LectureConfig | None = None, *, progress: bool = False) -> LectureRun:
     """Run the lecture: every loss starts from the same net, initialised under init_seed
-    (or at the training template's init), and trains with the template's optimizer."""
+    (or at the training template's init), and trains with the template's optimizer.
+
+    Parameters
+    ----------
+    config : LectureConfig, optional
+        The data, the losses and the training template; LectureConfig() when None.
+    progress : bool, default False
+        Draw progress bars.
+
+    Returns
+    -------
+    LectureRun
+        The settings, the data, the untrained net, one fit per loss and the BCE-versus-MSE
+        analysis (None, with the reason, when the MLE does not exist).
+
+    Raises
+    ------
+    ConfigError
+        Before any work, when the run cannot fit here or the start or batch size does not
+        suit the lecture's data.
+    DivergenceError
+        When a loss's descent diverges.
+    """
     cfg = config or LectureConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
     check_on_lecture_data(cfg.training, cfg.data)

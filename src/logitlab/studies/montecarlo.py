@@ -129,7 +129,27 @@ def summarize(estimates: np.ndarray, truth: float) -> dict[str, float]:
 def run_montecarlo(
     config: MonteCarloConfig | None = None, *, progress: bool = False
 ) -> MonteCarloRun:
-    """Draw every data set, then fit all reps x losses in one batch over the cores."""
+    """Draw every data set, then fit all reps x losses in one batch over the cores.
+
+    Parameters
+    ----------
+    config : MonteCarloConfig, optional
+        The repetitions, their seeds and the lecture they repeat; MonteCarloConfig() when None.
+    progress : bool, default False
+        Draw a progress bar.
+
+    Returns
+    -------
+    MonteCarloRun
+        The settings, every fit (row b: rep b // len(losses), loss b % len(losses)) and the
+        MLE's asymptotic standard errors at the truth.
+
+    Raises
+    ------
+    ConfigError
+        Before any work, when the run cannot fit here or the start or batch size does not
+        suit the lecture's data.
+    """
     config = config or MonteCarloConfig()
     check_study(config)  # ConfigError before any work if it cannot fit
     lec = config.lecture

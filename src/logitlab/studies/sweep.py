@@ -47,7 +47,27 @@ def grid(config: SweepConfig) -> list[tuple[str, int | None, float, str]]:
 @timed
 def run_sweep(config: SweepConfig | None = None, *, progress: bool = False) -> SweepRun:
     """Fit the lecture's data once per optimizer, batch size, lr and loss, all in one batch;
-    the other settings (epochs, start, momentum, betas ...) are the lecture's template's."""
+    the other settings (epochs, start, momentum, betas ...) are the lecture's template's.
+
+    Parameters
+    ----------
+    config : SweepConfig, optional
+        The grid and the lecture it varies; SweepConfig() when None.
+    progress : bool, default False
+        Draw a progress bar.
+
+    Returns
+    -------
+    SweepRun
+        The settings, the batch of fits (one row per point of the grid, optimizer varying
+        slowest and loss fastest) and the MLE of the same data (None when it does not exist).
+
+    Raises
+    ------
+    ConfigError
+        Before any work, when the run cannot fit here or the start or a batch size does not
+        suit the lecture's data.
+    """
     config = config or SweepConfig()
     check_study(config)  # ConfigError before any work if it cannot fit
     lec = config.lecture
