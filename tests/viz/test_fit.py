@@ -110,6 +110,22 @@ def test_roc_is_scikit_learns_curve(spector):
     assert "false-positive rate" in ax.get_xlabel() and "true-positive" in ax.get_ylabel()
 
 
+def test_roc_marks_the_largest_youden_j_of_the_set_asked(spector):
+    _, y, _, reference = spector
+    p = reference.predict()
+    curves = {"held-out rows": prediction_metrics(y, p), "training rows": prediction_metrics(y, p)}
+    fig = vf.plot_roc(curves, marked="held-out rows")
+    fpr, tpr, thresholds = roc_curve(y, p)
+    best = int(np.argmax(tpr - fpr))  # the reference: scikit-learn's curve, J by hand
+    points = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert len(points) == 1  # one set marked, not both
+    np.testing.assert_allclose(points[0].get_xdata(), [fpr[best]], atol=1e-15)
+    np.testing.assert_allclose(points[0].get_ydata(), [tpr[best]], atol=1e-15)
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    j = tpr[best] - fpr[best]
+    assert f"largest Youden's J {j:.3f} at threshold {thresholds[best]:.3g}" in legend
+
+
 def test_roc_of_one_class_says_why_it_has_no_curve():
     fig = vf.plot_roc({"held-out rows": prediction_metrics([1, 1, 1], [0.2, 0.6, 0.9])})
     legend = [t.get_text() for t in fig.legends[0].get_texts()]

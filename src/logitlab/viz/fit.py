@@ -95,10 +95,16 @@ def _ratio(log_value: float) -> str:
     return f"{math.exp(log_value):.3g}" if log_value < 709 else "inf"
 
 
-def plot_roc(curves: Mapping[str, PredictionMetrics], *, title: str = "ROC curve") -> Figure:
+def plot_roc(
+    curves: Mapping[str, PredictionMetrics],
+    *,
+    title: str = "ROC curve",
+    marked: str | None = None,
+) -> Figure:
     """The ROC curve of each set of rows (e.g. held-out and training), with its AUC and n in
     the key, and the chance diagonal; a set with one class only is named in the key with why
-    it has no curve."""
+    it has no curve. On the curve of the set `marked`, the threshold that maximises Youden's
+    J (its sensitivity + specificity - 1, the height above the diagonal) is marked."""
     fig = Figure(figsize=SQUARE_FIGSIZE, layout="constrained")
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], "--", color="grey", linewidth=1, label="chance (AUC 0.5)")
@@ -108,6 +114,16 @@ def plot_roc(curves: Mapping[str, PredictionMetrics], *, title: str = "ROC curve
             continue
         ax.step(m.roc.fpr, m.roc.tpr, where="post", color=color, linewidth=2,
                 label=f"{label}: AUC {m.roc_auc:.3f} (n = {m.n:,})")  # fmt: skip
+        if label == marked and m.youden is not None:
+            best = m.youden
+            ax.plot([1 - best.specificity] * 2, [1 - best.specificity, best.sensitivity], ":",
+                    color=color, linewidth=1.5)  # fmt: skip
+            words = (
+                f"largest Youden's J {best.j:.3f} at threshold {best.threshold:.3g}: "
+                f"sensitivity {best.sensitivity:.3f}, specificity {best.specificity:.3f}"
+            )
+            ax.plot(1 - best.specificity, best.sensitivity, "o", color=color, markersize=8,
+                    label=words)  # fmt: skip
     ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect="equal", title=title,
            xlabel="false-positive rate (share of y = 0 predicted 1)",
            ylabel="true-positive rate (share of y = 1 predicted 1)")  # fmt: skip
