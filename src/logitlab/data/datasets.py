@@ -126,7 +126,23 @@ def dataset_lines() -> list[str]:
 
 
 def load_dataset(name: str) -> Table:
-    """The shipped data set `name` (see DATASETS) as a Table; ConfigError for another name."""
+    """The shipped data set `name` (see DATASETS) as a Table.
+
+    Parameters
+    ----------
+    name : str
+        One of DATASETS' names: 'lecture', 'spector', ...
+
+    Returns
+    -------
+    Table
+        The frame, with its target, formula and description (Table.info).
+
+    Raises
+    ------
+    ConfigError
+        For a name DATASETS does not hold.
+    """
     if not isinstance(name, str) or name not in DATASETS:
         raise ConfigError(f"data set must be one of {', '.join(DATASETS)}, got {shown(name)}")
     return Table(_LOADERS[name](), DATASETS[name])

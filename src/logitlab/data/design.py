@@ -19,7 +19,7 @@ A model file holds a spec as data (data.modelfile reads it through an allow-list
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from .checks import (
     check_levels,
     check_missing,
     complete_rows,
+    level_column,
     python_value,
     sorted_values,
     too_many_levels,
@@ -117,6 +118,66 @@ class ModelSpec:
         for expr, state in self.factors.items():
             if "levels" in state:
                 check_levels(kept, expr, state["levels"], self.columns, rows)
+        x, _ = self._columns(kept)
+        check_finite(x, self.names, rows)
+        return x, rows
+
+    def code(self, frame: pandas.DataFrame, *, missing: str = "error") -> Coded:
+        """The design's columns of every row of `frame` that can be coded as when the model
+        was fitted, and for each other row why not, so that one bad row spoils no other: a
+        missing value, a level the model has not seen, text where it reads a number, a term
+        that is not finite (np.log(0)). missing="drop" leaves rows with a missing value out
+        of both. DataError only for what no row can mend (a missing column)."""
+        import pandas
+
+        frame = check_frame(frame)
+        missing = check_missing(missing)
+        require_columns(frame, self.columns)
+        used = frame[list(self.columns)]
+        why = np.full(len(frame), None, dtype=object)
+        gaps = used.isna().to_numpy()
+        for j, name in enumerate(self.columns):
+            _refuse(why, gaps[:, j], lambda i, name=name: f"{shown(name)} is missing")
+        levels = {level_column(expr, self.columns): state["levels"]
+                  for expr, state in self.factors.items() if "levels" in state}  # fmt: skip
+        numbers = {}
+        for name, column in used.items():
+            if name in levels:
+                unseen = ~column.isin(levels[name]).to_numpy()
+                _refuse(why, unseen, lambda i, c=column, name=name: f"{shown(name)} is "
+                        f"{_value(c.iloc[i])}, a level the model has not seen")  # fmt: skip
+            elif pandas.api.types.infer_dtype(column, skipna=True) in TEXT_KINDS:
+                numbers[name] = pandas.to_numeric(column, errors="coerce")
+                text = (numbers[name].isna() & column.notna()).to_numpy()
+                _refuse(why, text, lambda i, c=column, name=name: f"{shown(name)} is "
+                        f"{_value(c.iloc[i])}, not a number")  # fmt: skip
+        if missing == "drop":
+            why[gaps.any(axis=1)] = False  # neither coded nor refused
+        rows = np.flatnonzero(np.equal(why, None))
+        x = np.empty((0, len(self.names)))
+        if len(rows):
+            kept, _ = complete_rows(used.assign(**numbers).iloc[rows], self.columns, "error")
+            x, spec = self._columns(kept)
+            bad = ~np.isfinite(x)
+            for j in np.flatnonzero(bad.any(axis=0)):
+                term = _reads(spec, j, self.columns)
+                _refuse(
+                    why,
+                    _at(len(frame), rows[bad[:, j]]),
+                    lambda i, j=j, term=term: (
+                        f"{shown(self.names[j])} is {x[np.searchsorted(rows, i), j]:g} where "
+                        + ", ".join(f"{shown(c)} is {_value(used[c].iloc[i])}" for c in term)
+                    ),
+                )
+            good = np.isfinite(x).all(axis=1)
+            rows, x = rows[good], np.ascontiguousarray(x[good])
+        refused = np.flatnonzero(np.not_equal(why, None) & np.not_equal(why, False))
+        return Coded(x, rows, refused, tuple(why[refused]))
+
+    def _columns(self, kept: pandas.DataFrame) -> tuple[np.ndarray, Any]:
+        """The design's columns (float64, C order, no intercept) of rows with every used
+        value present, and formulaic's spec of them; DataError when formulaic cannot code
+        them or builds other columns than the model's."""
         with warnings.catch_warnings():
             warnings.simplefilter("error", mismatch_warning())
             try:
@@ -133,9 +194,7 @@ class ModelSpec:
                 f"the model's formula builds columns {shown(names)}, not its own {shown(expected)}"
             )
         x = np.asarray(matrix, dtype=np.float64)
-        x = np.ascontiguousarray(x[:, 1:] if self.intercept else x)
-        check_finite(x, self.names, rows)
-        return x, rows
+        return np.ascontiguousarray(x[:, 1:] if self.intercept else x), matrix.model_spec
 
     def _formulaic(self) -> Any:
         """formulaic's ModelSpec for these columns, its state rebuilt from the JSON record."""
@@ -156,6 +215,51 @@ class ModelSpec:
             encoder_state=encoder,
             transform_state={k: _from_json(v) for k, v in self.transforms.items()},
         )
+
+
+#: What pandas infers for a column holding text: in a column the model reads as numbers, the
+#: values that are not numbers are refused row by row (ModelSpec.code).
+TEXT_KINDS = ("string", "mixed", "mixed-integer")
+
+
+@dataclass(frozen=True)
+class Coded:
+    """New rows coded by ModelSpec.code: the design's columns X (float64, no intercept) of
+    the rows that could be coded and their positions in the frame (rows); the positions of
+    the others (refused) and why, one phrase each naming the column and its value."""
+
+    X: np.ndarray
+    rows: np.ndarray
+    refused: np.ndarray
+    reasons: tuple[str, ...]
+
+
+def _refuse(why: np.ndarray, where: np.ndarray, reason: Callable[[int], str]) -> None:
+    """Give the rows `where` (a mask) their reason, unless one was given before: a row is
+    refused for its first fault, in the model's column order."""
+    for i in np.flatnonzero(where & np.equal(why, None)):
+        why[i] = reason(int(i))
+
+
+def _at(n: int, positions: np.ndarray) -> np.ndarray:
+    """A mask of n rows, true at `positions`."""
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
+    return mask
+
+
+def _reads(spec: Any, j: int, columns: Sequence[str]) -> list[str]:
+    """The table columns design column j (no intercept) reads, from formulaic's spec."""
+    j += INTERCEPT in spec.column_names
+    term = next(t for t, indices in spec.term_indices.items() if j in indices)
+    read = {str(v) for v in spec.term_variables[term]}
+    return [c for c in columns if c in read]
+
+
+def _value(value: Any) -> str:
+    """A table's value in a phrase: a number as written, anything else shown()."""
+    value = python_value(value)
+    return value_text(value) if isinstance(value, float) else shown(value)
 
 
 @dataclass(frozen=True)
@@ -185,12 +289,34 @@ class Design:
 def build_design(
     frame: pandas.DataFrame, model: ModelOptions | None = None, **options: object
 ) -> Design:
-    """The design of `model` (config.ModelOptions; keywords named as its fields replace
-    them, build_design(frame, target="y")): its formula ("y ~ a + C(b)", target on the
-    left), or its target and features (default: every other column), on the rows of `frame`
-    with no missing value in a used column; its positive value is the target's success
-    (default: the larger of its two values in sort order). ConfigError for settings,
-    DataError for data a fit cannot use (each message one line, naming the column or term)."""
+    """The design of `model`: its formula ("y ~ a + C(b)", target on the left), or its
+    target and features (default: every other column), on the rows of `frame` with no
+    missing value in a used column.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    model : ModelOptions, optional
+        The formula or target and features, the positive value (the target's success;
+        default the larger of its two values in sort order), the missing-value rule and the
+        largest number of levels.
+    **options
+        Keywords named as ModelOptions' fields replace them: build_design(frame, target="y").
+
+    Returns
+    -------
+    Design
+        X (float64 n x k, no intercept column), y (0/1), the term names, the target's
+        coding, the kept rows and the spec that rebuilds the columns on new rows.
+
+    Raises
+    ------
+    ConfigError
+        For settings outside what is allowed.
+    DataError
+        For data a fit cannot use; each message one line, naming the column or term.
+    """
     frame = check_frame(frame)
     model = ModelOptions.of(model, **options)
     missing = check_missing(model.missing)

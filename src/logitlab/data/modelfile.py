@@ -75,8 +75,27 @@ def model_file_refusal(spec: ModelSpec) -> str | None:
 
 
 def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
-    """Read a model.json written from model_record(): (spec, coefficients by term name);
-    DataError (one line, naming the file) when it is not one, or says more than data."""
+    """Read a model.json written from model_record(), through an allow-list: the file is
+    data, never evaluated.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model file (its size is checked before it is read).
+
+    Returns
+    -------
+    spec : ModelSpec
+        What rebuilds the model's columns on new rows.
+    coefficients : dict of str to float
+        The coefficients by term name.
+
+    Raises
+    ------
+    DataError
+        On one line naming the file: when it is not a model file of this version, or says
+        more than data.
+    """
     path = Path(path)
     text = _model_text(path)
     try:

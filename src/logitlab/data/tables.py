@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import format_bytes
-from ..config import check_int, listed, shown
+from ..config import MAX_INT64, check_int, listed, shown
 from ..errors import ConfigError, DataError, message_line
+from ..stopping import per_block
 
 if TYPE_CHECKING:
     import pandas
@@ -75,6 +76,10 @@ EXCEL_CELL_BYTES = 160
 #: The fewest bytes of sheet XML a cell takes ('<c><v>1</v></c>'): the most cells a sheet can
 #: hold, when its own dimension does not say.
 EXCEL_CELL_XML = 16
+#: Parsing a text value costs about this many values of compiled work: pandas' parser reads
+#: a piece in one call, which a signal cannot cut, so text is read per_block(CSV_COST *
+#: columns) rows at a time at most (~0.2 s), whatever chunk_rows asks (stopping.py).
+CSV_COST = 4
 
 
 @dataclass(frozen=True)
@@ -163,11 +168,34 @@ def read_table(
     fmt: TableFormat = TableFormat(),
 ) -> pandas.DataFrame:
     """Read a CSV (.csv), TSV (.tsv, .tab, .txt), Parquet (.parquet, .pq) or Excel (.xlsx,
-    one sheet) file; any other extension is read as delimited text. A text table's delimiter
-    and decimal mark are sniffed unless `fmt` gives them (table_format). DataError (one line,
-    naming the file) when the file cannot be read or holds no table of >= 2 columns and
-    >= 1 row, or is larger than max_bytes. Only `columns` are read when given (in the
-    file's order): the header is checked whole, the other columns are skipped."""
+    one sheet) file; any other extension is read as delimited text.
+
+    A pipe is read once into a temporary file, at most max_bytes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, or a pipe.
+    columns : sequence of str, optional
+        Read only these (in the file's order): the header is checked whole, the other
+        columns are skipped. All columns when None.
+    max_bytes : int, default MAX_TABLE_BYTES
+        The largest file read.
+    fmt : TableFormat, default TableFormat()
+        A text table's delimiter and decimal mark, a workbook's sheet; what it leaves None
+        is sniffed from the text's first lines (table_format), or the first sheet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, its header's names as the file has them.
+
+    Raises
+    ------
+    DataError
+        On one line naming the file: when it cannot be read, holds no table of at least
+        2 columns (1 when columns are given) and 1 row, or is larger than max_bytes.
+    """
     max_bytes = check_int("max_bytes", max_bytes, 1)
     path = Path(path)
     if is_pipe(path):
@@ -191,6 +219,91 @@ def read_table(
     else:
         frame = _read_text(path, wanted, fmt)
     return _checked(frame, path, at_least=2 if columns is None else 1)
+
+
+def read_chunks(
+    path: str | Path,
+    *,
+    columns: Sequence[str],
+    chunk_rows: int,
+    fmt: TableFormat = TableFormat(),
+    text: Sequence[str] = (),
+    max_bytes: int = MAX_TABLE_BYTES,
+) -> Iterator[pandas.DataFrame]:
+    """read_table's `columns` in frames of at most chunk_rows rows, in order, so that memory
+    holds a chunk, not the table: text and Parquet streamed from disk; a workbook's sheet
+    (at most 2**20 rows) read whole within max_bytes, then cut; a pipe copied to a temporary
+    file first (at most max_bytes). The `text` columns of a text table are kept as written
+    (an ID 007 stays '007'). DataError as read_table's, before the first chunk, and for a
+    table without data rows."""
+    chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
+    max_bytes = check_int("max_bytes", max_bytes, 1)
+    path = Path(path)
+    if is_pipe(path):
+        with _spooled(path, max_bytes) as copy:
+            try:
+                yield from read_chunks(copy, columns=columns, chunk_rows=chunk_rows, fmt=fmt,
+                                       text=text, max_bytes=max_bytes)  # fmt: skip
+            except DataError as exc:  # named as the user named it
+                raise DataError(str(exc).replace(str(copy), str(path))) from None
+        return
+    if file_size(path) == 0:
+        raise DataError(f"{path} is empty: a table needs a header row and data rows")
+    fmt = table_format(path, fmt)
+    wanted = _wanted(path, table_columns(path, fmt), columns)
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        sheet = _read_excel(path, max_bytes, wanted, fmt)
+        pieces = (
+            sheet.iloc[start : start + chunk_rows] for start in range(0, len(sheet), chunk_rows)
+        )
+    elif suffix in PARQUET_SUFFIXES:
+        pieces = parquet_chunks(path, wanted, chunk_rows)
+    else:
+        pieces = text_chunks(path, wanted, chunk_rows, fmt, [c for c in text if c in wanted])
+    rows = 0
+    try:
+        for piece in pieces:
+            rows += len(piece)
+            piece.columns = [str(name) for name in piece.columns]
+            yield piece
+    except DataError:
+        raise
+    except Exception as exc:  # pandas' and pyarrow's read errors, met part way
+        raise DataError(f"{path} is not a readable table: {message_line(exc)}") from None
+    if rows == 0:
+        raise DataError(f"{path} has a header but no data rows")
+
+
+def parquet_chunks(
+    path: Path, columns: Sequence[str], chunk_rows: int, row_groups: Sequence[int] | None = None
+) -> Iterator[pandas.DataFrame]:
+    """The `columns` of a Parquet file's row groups (default: all), at most chunk_rows rows
+    at a time; memory holds a chunk and one row group's encoded pages."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as file:
+        for batch in file.iter_batches(chunk_rows, row_groups=row_groups, columns=list(columns)):
+            yield batch.to_pandas()
+
+
+def text_chunks(
+    path: Path,
+    columns: Sequence[str],
+    chunk_rows: int,
+    fmt: TableFormat,
+    text: Sequence[str] = (),
+) -> Iterator[pandas.DataFrame]:
+    """The `columns` of a text table in fmt's delimiter and decimal mark, at most chunk_rows
+    rows at a time and at most per_block(CSV_COST * columns), so that a signal is never held
+    long; by the C engine, which takes rows of any length. `text` columns as written."""
+    import pandas
+
+    rows = min(chunk_rows, per_block(CSV_COST * max(len(columns), 1)))
+    with pandas.read_csv(path, sep=fmt.sep or ",", decimal=fmt.decimal or ".",
+                         usecols=list(columns), dtype=dict.fromkeys(text, str) or None,
+                         chunksize=rows) as reader:  # fmt: skip
+        yield from reader
 
 
 def table_columns(path: str | Path, fmt: TableFormat = TableFormat()) -> tuple[str, ...]:
