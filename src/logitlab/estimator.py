@@ -113,12 +113,12 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     in the lecture; optimizer, batch_size, init ... as in TrainConfig (the week-6 course).
 
     lr="auto" (the default, as `logitlab fit` has) is 1 / L, L the largest curvature of the
-    loss on X as given, so the descent is stable on any scale of the features; lr_ holds the
-    step used. The lecture's step is one argument away: lr=0.05 (TrainConfig's default).
+    loss on X as given, so the descent is stable on any scale of the features; ``lr_`` holds
+    the step used. The lecture's step is one argument away: lr=0.05 (TrainConfig's default).
     Optimizers other than SGD and momentum keep TrainConfig's lr under "auto".
 
-    Any two labels work (0/1, bools, "No"/"Yes", ...): classes_ holds them sorted, and
-    classes_[1] is the positive class, whose probability the model gives.
+    Any two labels work (0/1, bools, "No"/"Yes", ...): ``classes_`` holds them sorted, and
+    ``classes_[1]`` is the positive class, whose probability the model gives.
     """
 
     def __init__(self, **settings: object) -> None:
@@ -137,11 +137,31 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         return tags
 
     def fit(self, X: object, y: object) -> LogisticRegressionGD:
-        """Fit to X (n x d array, DataFrame or tensor) and y (n labels of two classes).
+        """Fit to X and y by gradient descent with the estimator's settings.
 
-        Raises ConfigError for a bad setting, DataError (a ValueError) for data the model
-        cannot use, SeparationError when the descent diverges because the classes are
-        separable; returns self.
+        Parameters
+        ----------
+        X : array_like, pandas.DataFrame or torch.Tensor
+            n x d features; a DataFrame's column names become ``feature_names_in_``.
+        y : array_like
+            n labels of exactly two classes (0/1, bools, "No"/"Yes", ...).
+
+        Returns
+        -------
+        LogisticRegressionGD
+            self, with ``classes_``, ``intercept_``, ``coef_``, ``lr_``, ``n_iter_``,
+            ``loss_history_`` and ``result_``.
+
+        Raises
+        ------
+        ConfigError
+            For a setting outside what TrainConfig allows.
+        DataError
+            (a ValueError) For data the model cannot use, or labels of other than two classes.
+        SeparationError
+            When the descent diverges because the classes are separable.
+        DivergenceError
+            When it diverges on data that are not separable (try a smaller lr).
         """
         config = TrainConfig(**{name: getattr(self, name) for name in TRAIN_FIELDS})
         X, y = self._validated(X, _label_vector(y), reset=True)
@@ -184,12 +204,34 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: object) -> np.ndarray:
-        """The logit w0 + x.w of each row of X: positive means classes_[1]."""
+        """The logit w0 + x.w of each row of X: positive means ``classes_[1]``.
+
+        Parameters
+        ----------
+        X : array_like, pandas.DataFrame or torch.Tensor
+            n x d features, checked as fit checks them.
+
+        Returns
+        -------
+        numpy.ndarray
+            The n logits.
+        """
         X = self._checked(X)
         return self.intercept_[0] + X @ self.coef_[0]
 
     def predict_proba(self, X: object) -> np.ndarray:
-        """n x 2 probabilities, columns in classes_ order, as scikit-learn lays them out."""
+        """Each row's probability of each class, as scikit-learn lays them out.
+
+        Parameters
+        ----------
+        X : array_like, pandas.DataFrame or torch.Tensor
+            n x d features, checked as fit checks them.
+
+        Returns
+        -------
+        numpy.ndarray
+            n x 2 probabilities, columns in ``classes_`` order.
+        """
         X = self._checked(X)
         p = probabilities(np.concatenate([self.intercept_, self.coef_[0]]), X)
         return np.column_stack([1 - p, p])
@@ -211,6 +253,17 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
                                  ensure_all_finite=False)  # fmt: skip
 
     def predict(self, X: object) -> np.ndarray:
-        """The class of each row of X, from classes_: classes_[1] where the logit is > 0."""
+        """The class of each row of X: ``classes_[1]`` where the logit is > 0, else ``classes_[0]``.
+
+        Parameters
+        ----------
+        X : array_like, pandas.DataFrame or torch.Tensor
+            n x d features, checked as fit checks them.
+
+        Returns
+        -------
+        numpy.ndarray
+            n labels, each one of ``classes_``.
+        """
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(int)]
