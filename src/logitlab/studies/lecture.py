@@ -14,7 +14,7 @@ from ..data import Dataset, simulate_from
 from ..engines import fit
 from ..errors import SeparationError
 from ..model import flat_params, lecture_net, set_params
-from ..result import FitResult
+from ..result import INTERCEPT, FitResult
 from .timing import timed
 from .training import check_on_lecture_data
 from .why import WhyNotMSE, analyse
@@ -45,6 +45,21 @@ class LectureRun:
     @property
     def init_params(self) -> np.ndarray:
         return flat_params(self.net).double().numpy()
+
+    def __repr__(self) -> str:
+        """One line, not the data: the points, the truth, and where each fit landed."""
+        from ..display import numbers
+
+        fits = ", ".join(f"{loss}: {numbers(fit.params)} {fit.convergence.verdict}"
+                         for loss, fit in self.fits.items())  # fmt: skip
+        return (f"LectureRun({self.data.n:,} points, truth {numbers(self.true_params)}, "
+                f"{fits}, {self.seconds:.2f} s)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: each fit and the MLE beside the truth."""
+        from ..display import html
+
+        return html("lecture.html", run=self, names=(INTERCEPT, *self.data.names))
 
 
 @timed
