@@ -12,6 +12,8 @@ from logitlab.data.checks import (
     check_levels,
     check_missing,
     complete_rows,
+    missing_counts,
+    missing_words,
     python_value,
     sorted_values,
     too_many_levels,
@@ -92,3 +94,36 @@ def test_check_finite_names_the_term_and_the_table_row():
     with pytest.raises(DataError, match=r"term 'a' is NaN or infinite in 1 row\(s\), .* row 13"):
         check_finite(x, ("a", "b"), np.array([10, 11, 12]))
     check_finite(x[:1], ("a", "b"), np.array([0]))
+
+
+def test_missing_counts_name_each_column_with_gaps_most_first():
+    frame = pd.DataFrame(
+        {
+            "y": [1, None, 0, 1],
+            "a": [None, None, 1.0, None],
+            "b": [1, 2, 3, 4],
+            "c": ["x", None, "z", "w"],
+        }
+    )
+    counts = missing_counts(frame, ["y", "a", "b", "c"])
+    assert counts == {"a": 3, "y": 1, "c": 1}  # reference: isna counted by hand
+    assert list(counts) == ["a", "y", "c"]  # most first, ties in the model's order
+
+
+@pytest.mark.parametrize(
+    ("dropped", "missing", "words"),
+    [
+        (0, {}, "no row dropped for a missing value"),
+        (1, {"Age": 1}, "1 row dropped for a missing value (1 in 'Age')"),
+        (
+            179,
+            {"Age": 177, "Embarked": 2},
+            "179 rows dropped for a missing value (177 in 'Age', 2 in 'Embarked')",
+        ),
+        (12, {f"c{i}": 1 for i in range(12)}, "(1 in 'c0', 1 in 'c1',"),
+        (12, {f"c{i}": 1 for i in range(12)}, "1 in 'c9' and 2 more columns)"),
+    ],
+)
+def test_missing_words_say_how_many_rows_and_which_columns(dropped, missing, words):
+    text = missing_words(dropped, missing)
+    assert words in text and "\n" not in text

@@ -117,6 +117,8 @@ def test_missing_rows_dropped_and_counted(table):
     frame.loc[11, "b"] = np.nan  # b is not used: row 11 stays
     design = build_design(frame, formula="y ~ a + g")
     assert design.dropped == 3
+    assert design.missing == {"a": 2, "g": 2}  # why: row 7 misses both; b is not used
+    assert build_design(table, formula="y ~ a + g").missing == {}
     np.testing.assert_array_equal(design.rows, np.setdiff1d(np.arange(len(frame)), [3, 7, 9]))
     full = build_design(table, formula="y ~ a + g")
     np.testing.assert_array_equal(design.X, full.X[design.rows])

@@ -163,6 +163,7 @@ def test_agreed_design_equals_build_design_on_the_whole_table(tmp_path, model, a
     assert_ulps(X, whole.X, precision=np.float64)  # np.log per chunk and on the whole column
     np.testing.assert_array_equal(y, whole.y)
     assert (agreed.rows, agreed.dropped, agreed.successes) == (len(whole.y), 2, whole.y.sum())
+    assert agreed.missing == whole.missing == {"x": 2}  # why, as build_design says it
 
 
 def test_spector_in_shards_codes_as_in_memory(tmp_path):

@@ -12,7 +12,7 @@ kinds of value a column holds, the levels of a categorical one.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -149,6 +149,26 @@ def complete_rows(
             f"every row has a missing value in a used column (most in {worst!r}): no data left"
         )
     return _plain(frame[columns].iloc[rows]), rows
+
+
+def missing_counts(frame: pandas.DataFrame, columns: Sequence[str]) -> dict[str, int]:
+    """The missing values of each used column that has some, most first: why rows were
+    dropped (a row may miss several)."""
+    counts = frame[list(dict.fromkeys(columns))].isna().sum()
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def missing_words(dropped: int, missing: Mapping[str, int], most: int = 10) -> str:
+    """How many rows were dropped for a missing value, and in which columns: '179 rows
+    dropped for a missing value (177 in 'Age', 2 in 'Embarked')'; the first `most` columns
+    and how many more."""
+    if not dropped:
+        return "no row dropped for a missing value"
+    where = [f"{count:,} in {name!r}" for name, count in missing.items()]
+    more = f" and {len(where) - most:,} more columns" if len(where) > most else ""
+    rows = "row" if dropped == 1 else "rows"
+    return f"{dropped:,} {rows} dropped for a missing value ({', '.join(where[:most])}{more})"
 
 
 def _plain(frame: pandas.DataFrame) -> pandas.DataFrame:

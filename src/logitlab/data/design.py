@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +38,7 @@ from .checks import (
     check_missing,
     complete_rows,
     level_column,
+    missing_counts,
     python_value,
     sorted_values,
     too_many_levels,
@@ -267,7 +268,8 @@ class Design:
     """A validated design: X (float64 n x k, no intercept column), y (float64 0/1), the
     formula's term names, whether the model has an intercept, the target's coding, the
     positions of the kept rows in the input frame, the count of dropped rows, plain notes
-    on the coding, and the spec that rebuilds the columns on new rows."""
+    on the coding, the spec that rebuilds the columns on new rows, and the missing values
+    of each used column that has some (why rows were dropped)."""
 
     X: np.ndarray
     y: np.ndarray
@@ -280,6 +282,7 @@ class Design:
     dropped: int
     coding: tuple[str, ...]
     spec: ModelSpec
+    missing: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def formula(self) -> str:
@@ -358,6 +361,7 @@ def build_design(
         dropped=len(frame) - len(rows),
         coding=coding,
         spec=spec,
+        missing=missing_counts(frame, (target, *used)) if len(rows) < len(frame) else {},
     )
 
 

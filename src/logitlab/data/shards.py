@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -304,7 +304,8 @@ def _read_file(
 class ShardedDesign:
     """The design every worker builds on its share: the agreed spec, notes on the coding,
     the rows used (all workers) and dropped for a missing value, the rows each worker uses,
-    and the count of successes (for the MLE's start and null log-likelihood)."""
+    the count of successes (for the MLE's start and null log-likelihood), and the missing
+    values of each used column that has some (why rows were dropped)."""
 
     spec: ModelSpec
     coding: tuple[str, ...]
@@ -312,6 +313,7 @@ class ShardedDesign:
     dropped: int
     rows_per_worker: tuple[int, ...]
     successes: int
+    missing: Mapping[str, int] = field(default_factory=dict)
     _held: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -635,6 +637,7 @@ def _combine(
         dropped=rows - sum(complete),
         rows_per_worker=tuple(complete),
         successes=sum(s["tally"].get(success, 0) for s in scans),
+        missing=dict(sorted(((c, n) for c, n in gaps.items() if n), key=lambda cn: -cn[1])),
     )
 
 
