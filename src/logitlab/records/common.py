@@ -19,7 +19,23 @@ from ..config import TrainConfig
 
 @singledispatch
 def to_record(value: object) -> Any:
-    """A JSON-ready record of `value`; settings dataclasses become flat dicts of their fields."""
+    """A JSON-ready record of `value`; settings dataclasses become flat dicts of their fields.
+
+    Parameters
+    ----------
+    value : object
+        A dataclass instance, NumPy array or scalar, tuple, list, dict, str, number or None.
+
+    Returns
+    -------
+    object
+        The record: dicts, lists, str, numbers, bools and None.
+
+    Raises
+    ------
+    TypeError
+        For a value of another kind.
+    """
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_record(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, np.ndarray | np.generic):

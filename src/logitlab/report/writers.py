@@ -71,6 +71,23 @@ def write_diagram(graph: graphviz.Digraph, path_without_suffix: Path) -> tuple[P
     """Write <name>.dot (the source, to edit or re-render) and <name>.svg (to view).
 
     Rendering goes through `pipe`, so graphviz leaves no stray files beside them.
+
+    Parameters
+    ----------
+    graph : graphviz.Digraph
+        The diagram, as diagram_detailed or diagram_compact draws it.
+    path_without_suffix : Path
+        Where to write, without the suffixes .dot and .svg.
+
+    Returns
+    -------
+    dot_path, svg_path : Path
+        The two files written.
+
+    Raises
+    ------
+    ConfigError
+        When Graphviz's dot program is not installed.
     """
     import graphviz
 

@@ -75,7 +75,18 @@ def _bias_label(net_layers: int, layer: int, linear: torch.nn.Linear) -> str:
 def diagram_detailed(net: torch.nn.Module) -> graphviz.Digraph:
     """The lecture's detailed diagram, one step per module, with the bias drawn as its own
     input: X -> X@W + b -> Sigmoid(X@W + b)=yhat, b (the intercept w0) joining at the sum.
-    A Linear layer without a bias gets no bias node: X -> X@W -> Sigmoid(X@W)=yhat."""
+    A Linear layer without a bias gets no bias node: X -> X@W -> Sigmoid(X@W)=yhat.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A Sequential of Linear layers, each followed by its activation (lecture_net's).
+
+    Returns
+    -------
+    graphviz.Digraph
+        The diagram, not rendered (write_diagram writes it).
+    """
     layers = _layers(net)
     graph = _digraph()
     _input_layer(graph)
@@ -101,7 +112,18 @@ def diagram_detailed(net: torch.nn.Module) -> graphviz.Digraph:
 
 
 def diagram_compact(net: torch.nn.Module) -> graphviz.Digraph:
-    """The lecture's compact diagram: one node per output unit, the activation in the title."""
+    """The lecture's compact diagram: one node per output unit, the activation in the title.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A Sequential of Linear layers, each followed by its activation (lecture_net's).
+
+    Returns
+    -------
+    graphviz.Digraph
+        The diagram, not rendered (write_diagram writes it).
+    """
     layers = _layers(net)
     graph = _digraph()
     _input_layer(graph)

@@ -139,7 +139,18 @@ def data_legend(ax: Axes, loc: str = "upper left", fontsize: float | None = None
 
 def plot_data(data: Dataset) -> Figure:
     """The data as the lecture first shows it: points (alpha 0.05 at n = 2,000, more opaque
-    for fewer), the share of y = 1 per bin of x, and the true curve."""
+    for fewer), the share of y = 1 per bin of x, and the true curve.
+
+    Parameters
+    ----------
+    data : Dataset
+        The lecture's data (one feature; the true curve drawn when pi is known).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, neither saved nor shown.
+    """
     fig, ax = _data_axes(data, f"Simulated data (n = {data.n:,})", alpha=point_alpha(data.n))
     data_legend(ax)
     return fig
@@ -162,10 +173,30 @@ def plot_fit(
 ) -> Figure:
     """The data with fitted probability curves over it, to see how close each fit gets to pi(x).
 
-    Each curve holds one probability per observation, in the order of data.x (drawn sorted by
-    x, whatever the data's order). `colors` pins a curve's colour by label (default: the loss
-    colours of style.FIT_COLORS), so the same fit looks the same in every figure. `mle`, the
-    maximum-likelihood curve, is drawn thin and dotted in black above the fits.
+    Parameters
+    ----------
+    data : Dataset
+        The data, one feature.
+    curves : mapping of str to numpy.ndarray
+        Each curve by its label: one probability per observation, in the order of data.x
+        (drawn sorted by x, whatever the data's order).
+    title : str
+        The figure's title.
+    colors : mapping of str to str, optional
+        Pins a curve's colour by label (default: the loss colours of style.FIT_COLORS), so the
+        same fit looks the same in every figure.
+    mle : numpy.ndarray, optional
+        The maximum-likelihood curve, drawn thin and dotted in black above the fits.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, neither saved nor shown.
+
+    Raises
+    ------
+    DataError
+        When a curve holds another number of values than data has points.
     """
     fig, ax = _data_axes(data, title, alpha=point_alpha(data.n, 0.5))
     x = data.x[:, 0].numpy()
@@ -189,8 +220,24 @@ def plot_loss_history(
     """Loss per epoch, one column per loss (BCE and MSE live on different scales).
 
     Top row: the loss itself. Bottom row: how far it still is from its minimum, on a log
-    scale, so the slow approach after the first thousand epochs stays visible. `floors` gives
-    each loss's minimum (BCE's is the loss at the MLE); without one, the last value serves.
+    scale, so the slow approach after the first thousand epochs stays visible.
+
+    Parameters
+    ----------
+    histories : mapping of str to numpy.ndarray
+        Each loss's value per epoch, by the loss's name ('bce', 'mse' or another label).
+    floors : mapping of str to float, optional
+        Each loss's minimum (BCE's is the loss at the MLE); without one, the last value serves.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, neither saved nor shown.
+
+    Raises
+    ------
+    ConfigError
+        When histories is empty.
     """
     if not histories:
         raise ConfigError("no loss histories to plot")
