@@ -97,3 +97,19 @@ def test_a_config_holds_the_shared_settings_and_keywords_replace_them(lecture_da
     np.testing.assert_array_equal(given.history_params, typed.history_params)
     with pytest.raises(TypeError, match="'start'"):
         fit_batch(lecture_data.x, lecture_data.y, cfg, start=[0.0, 0.0])
+
+
+def test_a_batch_shows_one_line_and_a_card_of_how_its_fits_ended(lecture_data):
+    batch = fit_batch(lecture_data.x, lecture_data.y, loss=["bce", "bce", "mse"],
+                      lr=[1.0, 1e5, 1.0], epochs=200)  # fmt: skip
+    ended = ["diverged" if batch.diverged_at[b] else batch.result(b).convergence.verdict
+             for b in range(len(batch))]  # fmt: skip
+    assert batch.verdicts() == ended and ended[1] == "diverged"
+    assert batch.tally() == {"bce": {ended[0]: 1, "diverged": 1}, "mse": {ended[2]: 1}}
+    text = repr(batch)
+    assert "\n" not in text and len(text) < 200
+    assert text == (f"BatchResult(3 fits of 1 feature(s), up to 200 epochs on {batch.engine}: "
+                    f"bce 1 {ended[0]}, 1 diverged; mse 1 {ended[2]})")  # fmt: skip
+    card = batch._repr_html_()
+    assert "<strong>3 fits side by side</strong>" in card
+    assert "<tr><td>BCE</td>" in card and "<th>diverged</th>" in card

@@ -184,6 +184,31 @@ class BatchResult:
         """
         return [(b, err) for b in range(len(self)) if (err := self.error(b)) is not None]
 
+    def verdicts(self) -> list[str]:
+        """Each problem's verdict: 'converged', 'not converged', 'unstable' or 'diverged'."""
+        return [self.convergence(b).verdict if self.ok[b] else "diverged" for b in range(len(self))]
+
+    def tally(self) -> dict[str, dict[str, int]]:
+        """Loss -> verdict -> how many of its problems got it (verdicts nobody got left out)."""
+        counts: dict[str, dict[str, int]] = {}
+        for loss, verdict in zip(self.losses, self.verdicts(), strict=True):
+            counts.setdefault(loss, {}).setdefault(verdict, 0)
+            counts[loss][verdict] += 1
+        return counts
+
+    def __repr__(self) -> str:
+        """One line, not the arrays: how many fits of which loss, and how they ended."""
+        ends = "; ".join(f"{loss} {', '.join(f'{n} {v}' for v, n in verdicts.items())}"
+                         for loss, verdicts in self.tally().items())  # fmt: skip
+        return (f"BatchResult({len(self):,} fits of {len(self.names)} feature(s), up to "
+                f"{self.epochs:,} epochs on {self.engine}: {ends})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: per loss, how many fits ended how."""
+        from ..display import html
+
+        return html("batch.html", batch=self, tally=self.tally())
+
     def result(self, b: int) -> FitResult:
         """Problem b as a FitResult.
 
