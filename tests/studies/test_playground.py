@@ -1,16 +1,31 @@
-"""The playground's study: each loss fitted as fit_batch fits it, side by side, with the
-trajectory's stride and the distance to the MLE."""
+"""The playground's studies: each loss fitted as fit_batch fits it, side by side, with the
+trajectory's stride and the distance to the MLE; the 2-D view's fit of the chosen transforms
+against fit_batch, torch's loop and statsmodels' MLE, its accuracy and its sentence."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import statsmodels.api as sm
 
+from logitlab import fit
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
+from logitlab.data.simulated import simulate_plane
 from logitlab.engines.batch import fit_batch
+from logitlab.errors import ConfigError
+from logitlab.model import probabilities
 from logitlab.stats.mle import fit as fit_mle
-from logitlab.studies.playground import PlaygroundSettings, run_playground, trajectory_stride
+from logitlab.studies.playground import (
+    PlaneSettings,
+    PlaygroundSettings,
+    plane_design,
+    plane_features,
+    plane_sentence,
+    run_plane,
+    run_playground,
+    trajectory_stride,
+)
 
 
 @pytest.mark.parametrize(("epochs", "frames", "every"), [(10_000, 200, 51), (100, 200, 1),
@@ -41,3 +56,95 @@ def test_without_an_mle_there_is_no_distance():
     x, y = np.array([-1.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0, 1.0])
     run = run_playground(x, y, "x", PlaygroundSettings(TrainConfig(epochs=5), ("bce",), 1))
     assert run.distance == {"bce": None}
+
+
+# --- the 2-D view's study -------------------------------------------------------------------
+
+
+def plane(shape="xor", features=("x1", "x2"), n=200, seed=3, **train):
+    """run_plane of a data set, its inputs and training (SGD lr 0.1, 500 epochs by default)."""
+    cfg = TrainConfig(**({"lr": 0.1, "epochs": 500} | train))
+    return run_plane(PlaneSettings(shape, n, seed, features, cfg, 11))
+
+
+def test_the_2d_fit_is_fit_batchs_fit_of_the_chosen_transforms():
+    run = plane(features=("x1x2", "sinx2", "x1sq"), optimizer="momentum")
+    data = simulate_plane("xor", 200, 3)
+    x1, x2 = (data.x[:, j].double().numpy() for j in (0, 1))
+    design = np.column_stack((x1**2, x1 * x2, np.sin(x2)))  # the table's order, not the clicks'
+    assert run.settings.features == ("x1sq", "x1x2", "sinx2")
+    batch = fit_batch(design, run.y, loss="bce", lr=0.1, epochs=500, optimizer="momentum",
+                      record_every=11, names=("x1sq", "x1x2", "sinx2"))  # fmt: skip
+    np.testing.assert_array_equal(run.fit.params, batch.params[0])
+    np.testing.assert_array_equal(run.fit.history.params, batch.result(0).history.params)
+    np.testing.assert_array_equal(run.x, data.x.double().numpy())
+
+
+def test_the_2d_fit_agrees_with_torchs_eager_loop():
+    run = plane("blobs", ("x1", "x2", "x1x2"), lr=0.2, epochs=150)
+    eager = fit(plane_design(run.x, run.settings.features), run.y,
+                TrainConfig(lr=0.2, epochs=150), engine="eager")  # fmt: skip
+    np.testing.assert_allclose(run.fit.params, eager.params, rtol=1e-4, atol=1e-5)
+
+
+def test_the_mle_is_statsmodels_and_a_long_descent_reaches_it():
+    run = plane("noise", ("x1", "x2", "x1sq"), n=500, optimizer="adam", lr=0.05, epochs=4000)
+    design = plane_design(run.x, run.settings.features)
+    reference = sm.Logit(run.y, sm.add_constant(design)).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(run.mle.params, reference.params, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(run.mle.se, reference.bse, rtol=1e-6)
+    assert run.mle_note == "" and run.fit.separation is None
+    np.testing.assert_allclose(run.fit.params, reference.params, atol=0.02)
+
+
+def test_xor_fails_with_a_line_and_is_solved_with_the_cross_term():
+    line, cross = plane(), plane(features=("x1", "x2", "x1x2"), epochs=2000)
+    assert line.line_accuracy is None and line.sentence == ""
+    assert line.accuracy[-1] < 0.6 and cross.accuracy[-1] > 0.95
+    assert cross.line_accuracy == pytest.approx(float(line.accuracy[-1]), abs=1e-12)
+    assert not cross.line_separable
+    assert cross.sentence == (
+        f"The classes of XOR are not separable by a line: x1, x2 alone reach "
+        f"{line.accuracy[-1]:.0%} accuracy; with x1·x2 added, {cross.accuracy[-1]:.0%}."
+    )
+
+
+def test_the_accuracy_is_the_share_on_the_right_side_of_p_one_half():
+    run = plane("circles", ("x1sq", "x2sq"), n=300)
+    design = plane_design(run.x, run.settings.features)
+    for k in (0, len(run.accuracy) // 2, -1):
+        p = probabilities(run.fit.history.params[k], design)
+        assert run.accuracy[k] == np.mean((p > 0.5) == (run.y == 1))
+    assert len(run.accuracy) == len(run.fit.history.params)
+
+
+def test_separated_data_have_no_mle_and_say_why():
+    run = plane("circles", ("x1sq", "x2sq"), n=40)
+    assert run.mle is None and run.mle_note.startswith("no MLE: complete separation")
+    assert run.fit.separation is not None and run.fit.separation in run.mle_note
+
+
+@pytest.mark.parametrize(
+    ("features", "accuracy", "line", "separable", "sentence"),
+    [(("x1", "x2"), 0.9, None, False, ""),
+     (("x1", "x2", "x1sq"), 0.95, 0.951, True,
+      "The classes of the two blobs are separable by a line: x1, x2 alone reach 95% accuracy; "
+      "with x1² added, 95%: no better than a line."),
+     (("x1x2", "sinx1"), 0.9, 0.5, False,
+      "The classes of the two blobs are not separable by a line: x1, x2 alone reach 50% "
+      "accuracy; with x1·x2, sin(x1) instead, 90%.")],
+)  # fmt: skip
+def test_the_sentence_follows_the_numbers(features, accuracy, line, separable, sentence):
+    assert plane_sentence("blobs", features, accuracy, line, separable) == sentence
+
+
+@pytest.mark.parametrize("bad", [(), ("x1", "x1"), ("x3",), "x1x3"])
+def test_the_inputs_are_distinct_names_of_the_table(bad):
+    with pytest.raises(ConfigError, match="features must be distinct names among x1, x2"):
+        plane_features(bad)
+    assert plane_features("x2") == ("x2",)
+
+
+def test_a_start_must_give_one_value_per_input():
+    with pytest.raises(ConfigError, match="init must hold 4 numbers"):
+        plane(features=("x1", "x2", "x1x2"), init=(0.0, 1.0))

@@ -1,4 +1,5 @@
-"""The lecture's simulated data, and CSV in and out so anyone can refit the same numbers."""
+"""The lecture's simulated data, the playground's 2-D data sets, and CSV in and out so anyone
+can refit the same numbers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import DataConfig
-from ..errors import DataError
+from ..config import DEFAULT_DATA_SEED, MAX_N, MAX_SEED, DataConfig, check_int, shown
+from ..errors import ConfigError, DataError
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,68 @@ def load_csv(path: str | Path) -> Dataset:
     if not torch.all((y == 0) | (y == 1)):
         raise DataError(f"column y of {path} must hold only 0 and 1")
     return Dataset(x=column["x"], pi=column.get("pi"), y=y)
+
+
+# --- two features, as TensorFlow Playground draws them --------------------------------------
+
+#: The fewest points a 2-D data set has: XOR's four quadrants, one point each.
+MIN_PLANE_N = 4
+#: Standard deviations about the centres: blobs at (-1, -1) and (1, 1) overlap a little
+#: (a line reaches ~96%), XOR's four at (+-1, +-1) spill over an axis now and then (~3%).
+BLOB_SPREAD, XOR_SPREAD = 0.8, 0.45
+#: The circles' radii, y = 1 inside and 0 outside, and their spread: the rings barely touch.
+CIRCLE_RADII, CIRCLE_SPREAD = (0.7, 1.7), 0.25
+
+
+def _blobs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor | None]:
+    """Two Gaussian blobs, y = 0 about (-1, -1) and y = 1 about (1, 1), in turns."""
+    y = (np.arange(n) % 2).astype(float)
+    noise = np.random.default_rng(seed).standard_normal((n, 2))
+    return np.where(y[:, None] == 1, 1.0, -1.0) + BLOB_SPREAD * noise, y, None
+
+
+def _xor(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor | None]:
+    """Four blobs about (+-1, +-1), the quadrants in turns; y = 1 where exactly one of the
+    centre's coordinates is positive."""
+    quadrant = np.arange(n) % 4
+    signs = np.column_stack((np.where(quadrant % 2, 1.0, -1.0),
+                             np.where(quadrant // 2, 1.0, -1.0)))  # fmt: skip
+    noise = np.random.default_rng(seed).standard_normal((n, 2))
+    return signs + XOR_SPREAD * noise, (signs[:, 0] != signs[:, 1]).astype(float), None
+
+
+def _circles(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor | None]:
+    """A ring of y = 1 inside a ring of y = 0, in turns, at uniform angles."""
+    y = (np.arange(n) % 2).astype(float)
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    radius = np.where(y == 1, *CIRCLE_RADII) + CIRCLE_SPREAD * rng.standard_normal(n)
+    return np.column_stack((radius * np.cos(angle), radius * np.sin(angle))), y, None
+
+
+def _noise(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor | None]:
+    """The lecture's draw as x1 (with its pi), and x2 ~ U(-1, 1) from NumPy's generator: a
+    stream apart from torch's draw of y, so x2 holds nothing of y."""
+    lecture = simulate(n, seed=seed)
+    x2 = np.random.default_rng(seed).uniform(-1, 1, n)
+    x = np.column_stack((lecture.x[:, 0].double().numpy(), x2))
+    return x, lecture.y[:, 0].double().numpy(), lecture.pi
+
+
+#: The playground's 2-D data sets by name: two Gaussian blobs, XOR, two rings, and the
+#: lecture's data with a noise feature.
+PLANE_SHAPES = {"blobs": _blobs, "xor": _xor, "circles": _circles, "noise": _noise}
+
+
+def simulate_plane(shape: str, n: int, seed: int = DEFAULT_DATA_SEED) -> Dataset:
+    """Draw n points of one of PLANE_SHAPES: x (n x 2, columns x1 and x2), labels y, and pi
+    where it is known (noise). The classes take turns (as balanced as n allows) except in
+    noise, whose y is the lecture's draw. The same seed gives the same bytes."""
+    if shape not in PLANE_SHAPES:
+        raise ConfigError(f"the 2-D data set must be one of {', '.join(PLANE_SHAPES)}, "
+                          f"got {shown(shape)}")  # fmt: skip
+    n = check_int("n", n, MIN_PLANE_N, MAX_N)
+    seed = check_int("seed", seed, 0, MAX_SEED)
+    x, y, pi = PLANE_SHAPES[shape](n, seed)
+    return Dataset(x=torch.from_numpy(x).float(), pi=pi, y=torch.from_numpy(y[:, None]).float(),
+                   names=("x1", "x2"))  # fmt: skip

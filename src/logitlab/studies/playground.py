@@ -1,5 +1,7 @@
-"""The playground's fit as a study: one feature's points fitted with one or both losses side
-by side (one fused call), each with its trajectory and its distance to the MLE.
+"""The playground's fits as studies: one feature's points fitted with one or both losses side
+by side (one fused call), each with its trajectory and its distance to the MLE; and the 2-D
+view's (run_plane): a simulated data set of two features fitted on the inputs chosen among
+their transforms, with its trajectory, its accuracy, the MLE and what a straight line reaches.
 
 The web server checks a request against its bounds, builds the settings and calls
 run_playground, as the CLI calls its studies; records.playground turns the run into the JSON
@@ -11,11 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config import TrainConfig
+from ..config import TrainConfig, check_start, shown
+from ..errors import ConfigError, DataError
 from ..result import FitResult
+
+if TYPE_CHECKING:
+    from ..stats.mle import MLEResult
 
 
 @dataclass(frozen=True)
@@ -82,3 +89,144 @@ def _distance(params: np.ndarray, mle: tuple[np.ndarray, np.ndarray] | None) -> 
         return None
     gap = np.asarray(params, dtype=float) - mle[0]
     return {"se": float((np.abs(gap) / mle[1]).max()), "euclid": float(np.linalg.norm(gap))}
+
+
+# --- two features: the 2-D view -------------------------------------------------------------
+
+#: The inputs the 2-D view may give the model, each a transform of a point's (x1, x2), in the
+#: order they are fitted; the page draws the probability surface with the same formulas.
+PLANE_FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1sq": lambda x1, x2: x1**2,
+    "x2sq": lambda x1, x2: x2**2,
+    "x1x2": lambda x1, x2: x1 * x2,
+    "sinx1": lambda x1, x2: np.sin(x1),
+    "sinx2": lambda x1, x2: np.sin(x2),
+}
+#: How each input reads on the page and in the sentences.
+FEATURE_LABELS = {"x1": "x1", "x2": "x2", "x1sq": "x1²", "x2sq": "x2²", "x1x2": "x1·x2",
+                  "sinx1": "sin(x1)", "sinx2": "sin(x2)"}  # fmt: skip
+#: The inputs of a straight boundary, which the chosen ones are compared with.
+LINE = ("x1", "x2")
+#: How each data set (data.simulated.PLANE_SHAPES) is named in a sentence.
+SHAPE_WORDS = {"blobs": "the two blobs", "xor": "XOR", "circles": "the circles",
+               "noise": "the lecture's data with a noise feature"}  # fmt: skip
+#: A gain in accuracy below this (one point) is no gain: "no better than a line".
+SAME_ACCURACY = 0.01
+
+
+def plane_features(value: object) -> tuple[str, ...]:
+    """The chosen inputs: distinct PLANE_FEATURES names, at least one, in that table's order
+    (the order they are clicked in makes no other model)."""
+    names = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+    unknown = [name for name in names if name not in PLANE_FEATURES]
+    if unknown or not names or len(set(names)) != len(names):
+        raise ConfigError(f"features must be distinct names among {', '.join(PLANE_FEATURES)}, "
+                          f"at least one, got {shown(list(names))}")  # fmt: skip
+    return tuple(name for name in PLANE_FEATURES if name in names)
+
+
+def plane_design(x: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
+    """The model's inputs: each chosen transform of the points x (n x 2), a column each."""
+    return np.column_stack([PLANE_FEATURES[name](x[:, 0], x[:, 1]) for name in features])
+
+
+def accuracies(params: np.ndarray, design: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The share of points on their class's side of p = 0.5 for each row of params
+    ([w0, w1, ..., wd]): p > 0.5 exactly where the logit is above 0."""
+    params = np.atleast_2d(params)
+    logits = params[:, :1].T + design @ params[:, 1:].T
+    return ((logits > 0) == (y[:, None] == 1)).mean(axis=0)
+
+
+@dataclass(frozen=True)
+class PlaneSettings:
+    """One 2-D fit: the data set (a data.simulated.PLANE_SHAPES name, n points, seed), the
+    model's inputs (PLANE_FEATURES names), the training (its one loss) and the stride of the
+    trajectory."""
+
+    shape: str
+    n: int
+    seed: int
+    features: tuple[str, ...]
+    train: TrainConfig
+    every: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "features", plane_features(self.features))
+
+
+@dataclass(frozen=True)
+class PlaneRun:
+    """A 2-D fit: the points (x: n x 2, y), the fit on the chosen inputs (with the
+    separation of its data) and its accuracy at each trajectory point, the MLE (None, with
+    the reason in mle_note, when it does not exist), what x1, x2 alone reach (None when they
+    are the inputs) and whether a line separates the classes, the sentence that compares
+    them, and the seconds computing took."""
+
+    settings: PlaneSettings
+    x: np.ndarray
+    y: np.ndarray
+    fit: FitResult
+    accuracy: np.ndarray
+    mle: MLEResult | None
+    mle_note: str
+    line_accuracy: float | None
+    line_separable: bool
+    sentence: str
+    seconds: float
+
+
+def run_plane(settings: PlaneSettings) -> PlaneRun:
+    """Draw the data set, fit its chosen inputs by gradient descent (fit_batch, the settings'
+    training) and, when they bend the boundary, x1, x2 alone under the same training; the
+    MLE of the chosen inputs (stats.mle) where it exists. DivergenceError when a fit
+    diverges."""
+    from ..data.separation import separation_of
+    from ..data.simulated import simulate_plane
+    from ..engines.batch import fit_batch
+    from ..stats.mle import fit as fit_mle
+
+    began = time.perf_counter()
+    data = simulate_plane(settings.shape, settings.n, settings.seed)
+    x, y = data.x.double().numpy(), data.y[:, 0].double().numpy()
+    features = settings.features
+    design = plane_design(x, features)
+    if settings.train.init is not None:
+        check_start(settings.train.init, np.abs(design).max(axis=0).tolist())
+    batch = fit_batch(design, y, settings.train, record_every=settings.every, names=features)
+    separated = separation_of(design, y, features)
+    fit = replace(batch.result(0), separation=separated)
+    mle, note = None, f"no MLE: {separated}" if separated else ""
+    if not separated:
+        try:
+            mle = fit_mle(design, y, names=features)
+        except DataError as exc:
+            note = f"no MLE: {exc}"
+    line_separable = separation_of(x, y, LINE) is not None
+    line_accuracy = None
+    if not set(features) <= set(LINE):
+        line = fit_batch(x, y, settings.train, record_every=settings.train.epochs, names=LINE)
+        line_accuracy = float(accuracies(line.result(0).params, x, y)[0])
+    accuracy = accuracies(fit.history.params, design, y)
+    sentence = plane_sentence(settings.shape, features, float(accuracy[-1]), line_accuracy,
+                              line_separable)  # fmt: skip
+    return PlaneRun(settings, x, y, fit, accuracy, mle, note, line_accuracy, line_separable,
+                    sentence, time.perf_counter() - began)  # fmt: skip
+
+
+def plane_sentence(shape: str, features: tuple[str, ...], accuracy: float,
+                   line_accuracy: float | None, line_separable: bool) -> str:  # fmt: skip
+    """What the chosen inputs did that x1, x2 alone could not, from the numbers: 'The classes
+    of XOR are not separable by a line: x1, x2 alone reach 50% accuracy; with x1·x2 added,
+    97%.' Empty when the inputs draw a straight boundary (line_accuracy None)."""
+    if line_accuracy is None:
+        return ""
+    extra = [FEATURE_LABELS[name] for name in features if name not in LINE]
+    chosen = ", ".join(extra if set(LINE) <= set(features) else map(FEATURE_LABELS.get, features))
+    how = "added" if set(LINE) <= set(features) else "instead"
+    verdict = "" if accuracy > line_accuracy + SAME_ACCURACY else ": no better than a line"
+    return (f"The classes of {SHAPE_WORDS[shape]} are {'' if line_separable else 'not '}"
+            f"separable by a line: x1, x2 alone reach {line_accuracy:.0%} accuracy; with "
+            f"{chosen} {how}, {accuracy:.0%}{verdict}.")  # fmt: skip

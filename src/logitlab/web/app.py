@@ -46,9 +46,10 @@ from .compute import (
 )
 from .hosts import Hosts
 from .limits import Limits, Refused, TooLarge
+from .plane import plane_answer
 from .runs import CANCELLED, DONE, Runs
 from .runs import ERROR as FAILED
-from .schemas import DataSpec, FitRequest, LandscapeRequest, OrdersRequest
+from .schemas import DataSpec, FitRequest, LandscapeRequest, OrdersRequest, PlaneRequest
 from .uploads import multipart_file
 from .worker import Worker
 
@@ -132,6 +133,12 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
     async def post_fit(request: FitRequest) -> JSONResponse:
         """Both losses (or one) fitted on the fused engine, with trajectories."""
         return JSONResponse(await compute(lambda: fit_answer(request, limits)))
+
+    @app.post("/api/plane")
+    async def post_plane(request: PlaneRequest) -> JSONResponse:
+        """The 2-D view: a simulated data set fitted on the chosen inputs, with the frames of
+        its parameters, its accuracy, the MLE and what x1, x2 alone reach."""
+        return JSONResponse(await compute(lambda: plane_answer(request, limits)))
 
     @app.post("/api/landscape")
     async def post_landscape(request: LandscapeRequest) -> JSONResponse:

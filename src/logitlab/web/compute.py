@@ -38,6 +38,7 @@ from ..errors import ConfigError, DataError
 from ..records import json_safe, lecture_params, to_record
 from ..studies.playground import PlaygroundSettings, run_playground, trajectory_stride
 from .limits import Limits, TooLarge
+from .plane import plane_config
 from .schemas import (
     DatasetSpec,
     DataSpec,
@@ -381,7 +382,8 @@ def ring_levels(values: np.ndarray) -> list[float]:
 
 
 def config_body(limits: Limits) -> dict:
-    """GET /api/config: the lecture's defaults, the bounds, the shipped data sets."""
+    """GET /api/config: the lecture's defaults, the bounds, the shipped data sets, the 2-D
+    view's data sets and inputs."""
     from ..data.datasets import DATASETS
     from ..viz.style import page_colors
 
@@ -400,6 +402,7 @@ def config_body(limits: Limits) -> dict:
         "losses": [*LOSSES, "both"],
         "colors": page_colors(),
         "descent": descent_constants(),
+        "plane": plane_config(),
     }
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..config import DEFAULT_DATA_SEED, LOSSES, OPTIMIZERS, TrainConfig
+from ..data.simulated import PLANE_SHAPES
+from ..studies.playground import PLANE_FEATURES
 
 
 class _Spec(BaseModel):
@@ -111,6 +113,26 @@ class LandscapeRequest(_Spec):
     grid: int = 61
     w0: tuple[float, float] = (-6.0, 4.0)
     w1: tuple[float, float] = (-5.0, 15.0)
+
+
+class PlaneDataSpec(_Spec):
+    """A simulated 2-D data set (data.simulated.PLANE_SHAPES): n points under seed."""
+
+    shape: Literal[tuple(PLANE_SHAPES)] = "xor"
+    n: int = 400
+    seed: int = DEFAULT_DATA_SEED
+
+
+class PlaneRequest(_Spec):
+    """POST /api/plane: a 2-D data set, the model's inputs among the transforms of x1 and x2
+    (studies.playground.PLANE_FEATURES), the training of its one loss, the trajectory's
+    frames. The training's defaults suit every data set and inputs: SGD at lr 0.1 for 2,000
+    epochs (x1² reaches ~10, so the lecture's steps would crawl and larger ones diverge)."""
+
+    data: PlaneDataSpec = Field(default_factory=PlaneDataSpec)
+    features: list[Literal[tuple(PLANE_FEATURES)]] = ["x1", "x2"]
+    train: TrainSpec = Field(default_factory=lambda: TrainSpec(loss="bce", lr=0.1, epochs=2000))
+    frames: int = 100
 
 
 class OrdersRequest(_Spec):
