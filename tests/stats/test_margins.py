@@ -12,7 +12,7 @@ import pytest
 from logitlab.data.design import build_design
 from logitlab.model import sigmoid
 from logitlab.stats import mle as mle_module
-from logitlab.stats.margins import Margins, average_margins, terms_reading
+from logitlab.stats.margins import Margins, average_margins, design_variables, terms_reading
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +158,28 @@ def test_terms_reading_names_every_term_of_a_column(table):
     design, _, _ = fitted(table, "y ~ age + I(age**2) + sex * C(cls)")
     assert terms_reading(design.spec, "age") == ["age", "I(age ** 2)"]
     assert terms_reading(design.spec, "sex") == ["sex", "sex:C(cls)"]
+
+
+def test_blocks_of_rows_and_a_kept_design_give_the_same_margins(table, monkeypatch):
+    from logitlab.stats import margins as margins_module
+
+    design, mle, whole = fitted(table, "y ~ age + I(age**2) + sex * C(cls) + x")
+    monkeypatch.setattr(margins_module, "BLOCK_ROWS", 64)  # 600 rows: 10 blocks, the last short
+    blocks = average_margins(design.spec, table, mle.params, mle.cov, design=design.X)
+    for got, want in ((blocks.effects.estimate, whole.effects.estimate),
+                      (blocks.effects.se, whole.effects.se)):  # fmt: skip
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-14)
+
+
+def test_design_variables_name_the_table_columns_each_design_column_reads(table):
+    design, _, _ = fitted(table, "y ~ age + I(age**2) + sex * C(cls, Treatment(3)) + np.log(age)")
+    assert design_variables(design.spec) == {
+        "age": ("age",),
+        "I(age ** 2)": ("age",),
+        "sex[T.male]": ("sex",),
+        "C(cls, Treatment(3))[T.1]": ("cls",),
+        "C(cls, Treatment(3))[T.2]": ("cls",),
+        "np.log(age)": ("age",),
+        "sex[T.male]:C(cls, Treatment(3))[T.1]": ("sex", "cls"),
+        "sex[T.male]:C(cls, Treatment(3))[T.2]": ("sex", "cls"),
+    }

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 #: The central difference's relative step: eps^(1/3) balances truncation (h^2) and rounding
 #: (eps / h), leaving ~1e-10 of relative error in dP/dx.
 STEP = float(np.finfo(float).eps ** (1.0 / 3.0))
+#: Rows per block: the sums over rows are taken a block at a time, so the designs of changed
+#: rows hold BLOCK_ROWS rows at a time, whatever the table's size.
+BLOCK_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -68,50 +71,82 @@ def average_margins(
     frame: pandas.DataFrame,
     params: np.ndarray,
     cov: np.ndarray,
+    *,
+    design: np.ndarray | None = None,
     alpha: float = 0.05,
 ) -> Margins:
     """The average marginal effect of every variable the model reads, over the rows of
     `frame` (the fit's training rows, complete in spec.columns), at `params` (intercept
-    first when the model has one) with covariance `cov`. See the module's docstring."""
+    first when the model has one) with covariance `cov`; `design`, if given, is those rows'
+    design (spec.design of them, kept from the fit). See the module's docstring."""
     frame = frame[list(spec.columns)].reset_index(drop=True)
     params = np.asarray(params, dtype=float)
-    X = _design(spec, frame)
-    p = sigmoid(X @ params)
-    w = p * (1.0 - p)
-    n = len(frame)
-    variables, contrasts, estimates, jacobians = [], [], [], []
     reads = _terms_reading(spec)
+    plan, variables, contrasts = [], [], []
     for column in spec.columns:
         levels = _discrete_levels(spec, frame, column, reads[column])
+        unit = None if levels is not None else _unit_column(spec, column, reads[column])
+        scale = None
+        if levels is None and unit is None:
+            scale = float(np.mean(np.abs(frame[column].to_numpy(dtype=float)))) or 1.0
+        plan.append((column, levels, unit, scale))
+        others = [""] if levels is None else [f"{v} vs {levels[0]}" for v in levels[1]]
+        variables += [column] * len(others)
+        contrasts += others
+    n = len(frame)
+    sums, J = np.zeros(len(variables)), np.zeros((len(variables), len(params)))
+    for start in range(0, n, BLOCK_ROWS):
+        block = frame.iloc[start : start + BLOCK_ROWS]
+        X = (
+            _design(spec, block)
+            if design is None
+            else _ones(spec, design[start : start + BLOCK_ROWS])
+        )
+        _add_block(spec, block, X, params, plan, sums, J)
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J / n, cov, J / n), 0.0))
+    names = tuple(f"{v} ({c})" if c else v for v, c in zip(variables, contrasts, strict=True))
+    effects = wald(names, sums / n, se, "dy/dx", alpha)
+    return Margins(tuple(variables), tuple(contrasts), effects, n)
+
+
+def _add_block(spec: ModelSpec, block: pandas.DataFrame, X: np.ndarray, params: np.ndarray,
+               plan: list, sums: np.ndarray, J: np.ndarray) -> None:  # fmt: skip
+    """Add one block of rows' sums to each effect (sums) and to its Jacobian (J)."""
+    p = sigmoid(X @ params)
+    w = p * (1.0 - p)
+    curvature = (w * (1.0 - 2.0 * p)) @ X  # d sum(w) / d params
+    i = 0
+    for column, levels, unit, scale in plan:
         if levels is None:
-            D = _derivative(spec, frame, column, reads[column], X)
-            slope = D @ params  # dlogit/dx per row
-            estimates.append(float(np.mean(w * slope)))
-            jacobians.append((w @ D + (w * (1.0 - 2.0 * p) * slope) @ X) / n)
-            variables.append(column)
-            contrasts.append("")
+            if unit is not None:  # dX/dx is the unit vector: statsmodels' dydx
+                sums[i] += params[unit] * w.sum()
+                J[i] += params[unit] * curvature
+                J[i, unit] += w.sum()
+            else:
+                D = _derivative(spec, block, column, scale, X)
+                slope = D @ params  # dlogit/dx per row
+                sums[i] += w @ slope
+                J[i] += w @ D + (w * (1.0 - 2.0 * p) * slope) @ X
+            i += 1
             continue
         reference, others = levels
-        X0 = _design(spec, _set(frame, column, reference))
+        X0 = _design(spec, _set(block, column, reference))
         p0 = sigmoid(X0 @ params)
-        w0 = (p0 * (1.0 - p0)) @ X0
+        g0 = (p0 * (1.0 - p0)) @ X0
         for level in others:
-            X1 = _design(spec, _set(frame, column, level))
+            X1 = _design(spec, _set(block, column, level))
             p1 = sigmoid(X1 @ params)
-            estimates.append(float(np.mean(p1 - p0)))
-            jacobians.append(((p1 * (1.0 - p1)) @ X1 - w0) / n)
-            variables.append(column)
-            contrasts.append(f"{level} vs {reference}")
-    J = np.array(jacobians).reshape(len(estimates), len(params))
-    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, cov, J), 0.0))
-    names = tuple(f"{v} ({c})" if c else v for v, c in zip(variables, contrasts, strict=True))
-    effects = wald(names, np.array(estimates), se, "dy/dx", alpha)
-    return Margins(tuple(variables), tuple(contrasts), effects, n)
+            sums[i] += np.sum(p1 - p0)
+            J[i] += (p1 * (1.0 - p1)) @ X1 - g0
+            i += 1
 
 
 def _design(spec: ModelSpec, frame: pandas.DataFrame) -> np.ndarray:
     """The model's columns for these rows, the intercept's first when it has one."""
-    X = spec.design(frame)
+    return _ones(spec, spec.design(frame))
+
+
+def _ones(spec: ModelSpec, X: np.ndarray) -> np.ndarray:
     return np.column_stack((np.ones(len(X)), X)) if spec.intercept else X
 
 
@@ -139,6 +174,28 @@ def terms_reading(spec: ModelSpec, column: str) -> list[str]:
     return [str(term) for term in _terms_reading(spec)[column]]
 
 
+def design_variables(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
+    """Per design column (spec.names), the table columns it reads: 'I(Age ** 2)' reads
+    Age, 'Sex[T.male]:C(Pclass)[T.2]' Sex and Pclass. A term's columns are named by its
+    factors in order, joined by ':', a categorical factor's followed by its level in [...]."""
+    import re
+
+    from formulaic import Formula
+
+    found: dict[str, tuple[str, ...]] = {}
+    for term in sorted(Formula(spec.rhs), key=lambda t: -len(t.factors)):  # a:b before a
+        pattern = ":".join(
+            re.escape(factor.expr)
+            + (r"\[.*\]" if "levels" in spec.factors.get(factor.expr, {}) else "")
+            for factor in term.factors
+        )
+        reads = {name for factor in term.factors for name in factor_names(factor)}
+        for name in spec.names:
+            if name not in found and re.fullmatch(pattern, name):
+                found[name] = tuple(c for c in spec.columns if c in reads)
+    return found
+
+
 def _discrete_levels(
     spec: ModelSpec, frame: pandas.DataFrame, column: str, terms: list[Any]
 ) -> tuple[Any, list[Any]] | None:
@@ -156,27 +213,37 @@ def _discrete_levels(
     return None
 
 
-def _derivative(
-    spec: ModelSpec, frame: pandas.DataFrame, column: str, terms: list[Any], X: np.ndarray
-) -> np.ndarray:
-    """dX/dx per row (n x columns of X): exact for a column that enters only as itself (a
-    unit vector), else a central difference of the rebuilt design (a forward one where the
-    step back leaves the transform's domain, e.g. sqrt at 0)."""
+def _unit_column(spec: ModelSpec, column: str, terms: list[Any]) -> int | None:
+    """The position in [intercept, design] of a column that enters only as itself (one
+    term, the column's own name), where dX/dx is a unit vector; None otherwise."""
     names = ((INTERCEPT,) if spec.intercept else ()) + spec.names
     if len(terms) == 1 and str(terms[0]) == column and column in names:
-        D = np.zeros_like(X)
-        D[:, names.index(column)] = 1.0
-        return D
-    x = frame[column].to_numpy(dtype=float)
-    scale = float(np.mean(np.abs(x))) or 1.0
+        return names.index(column)
+    return None
+
+
+def _derivative(
+    spec: ModelSpec, block: pandas.DataFrame, column: str, scale: float, X: np.ndarray
+) -> np.ndarray:
+    """dX/dx per row by a central difference of the rebuilt design, a step of STEP x |x|
+    (x != 0) or STEP x scale; a forward one where the step back leaves the transform's
+    domain (sqrt at 0)."""
+    x = block[column].to_numpy(dtype=float)
     up = x + STEP * np.where(x != 0, np.abs(x), scale)
-    high = _design(spec, _set(frame, column, up))
+    high = _design(spec, _set(block, column, up))
     down = x - (up - x)
     try:
-        low = _design(spec, _set(frame, column, down))
+        low = _design(spec, _set(block, column, down))
     except DataError:
         low, down = X, x
     return (high - low) / (up - down)[:, None]
 
 
-__all__ = ["STEP", "Margins", "average_margins", "terms_reading"]
+__all__ = [
+    "BLOCK_ROWS",
+    "STEP",
+    "Margins",
+    "average_margins",
+    "design_variables",
+    "terms_reading",
+]
