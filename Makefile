@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 OUT    ?= out/lecture
 
-.PHONY: demo test lint bench serve setup system-deps browser-deps clean
+.PHONY: demo test lint bench serve docs setup system-deps browser-deps clean
 
 demo: setup
 	$(BIN)/logitlab lecture --out $(OUT) --force
@@ -20,6 +21,12 @@ lint: setup
 
 bench: setup browser-deps
 	$(BIN)/python bench/run.py
+
+# The API reference from the docstrings (Sphinx + numpydoc), offline, warnings as errors:
+# out/docs/index.html
+docs: setup $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs out/docs
+	@echo "The API reference: out/docs/index.html"
 
 # The playground in the browser: http://127.0.0.1:8000/
 serve: setup
@@ -52,6 +59,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,fast,media,web]'
 	touch $(STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[docs]'
+	touch $(DOCS_STAMP)
 
 clean:
 	rm -rf $(VENV) out src/*.egg-info
