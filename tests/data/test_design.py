@@ -394,3 +394,49 @@ def test_the_model_is_one_options_object_and_keywords_replace_its_fields(table):
         build_design(table, model, max_levels=0)
     with pytest.raises(TypeError, match="'levels'"):
         build_design(table, model, levels=3)
+
+
+# --- new rows coded row by row (logitlab predict --on-error skip) --------------------------
+
+
+def test_code_refuses_each_bad_row_alone_and_codes_the_others(table, assert_ulps):
+    """One bad row spoils no other: each is refused for its first fault, named with its
+    column and value; the rows that can be coded are coded as design() codes them alone."""
+    design = build_design(table, formula="y ~ np.log(a) + C(g) + b:g")
+    new = table.drop(columns="y").head(8).astype({"a": object})
+    new.loc[1, "a"] = 0.0  # np.log(0)
+    new.loc[2, "a"] = -1.0  # np.log(-1)
+    new.loc[3, "b"] = np.nan
+    new.loc[4, "g"] = "top"
+    new.loc[5, "a"] = "n/a"  # text where the model reads a number
+    new.loc[6, ["b", "g"]] = [np.nan, "top"]  # two faults: the first column's is said
+    coded = design.spec.code(new)
+    assert coded.refused.tolist() == [1, 2, 3, 4, 5, 6]
+    assert coded.reasons == (
+        "'np.log(a)' is -inf where 'a' is 0",
+        "'np.log(a)' is nan where 'a' is -1",
+        "'b' is missing",
+        "'g' is 'top', a level the model has not seen",
+        "'a' is 'n/a', not a number",
+        "'b' is missing",
+    )
+    assert coded.rows.tolist() == [0, 7]
+    alone = design.spec.design(table.drop(columns="y").iloc[[0, 7]])
+    assert_ulps(coded.X, alone, precision=np.float64)
+    assert_ulps(coded.X, design.X[[0, 7]], precision=np.float64)
+
+
+def test_code_with_missing_drop_leaves_rows_with_gaps_out_of_both(table):
+    design = build_design(table, formula="y ~ a + g")
+    new = table.drop(columns="y").head(4)
+    new.loc[0, "a"] = np.nan
+    new.loc[2, "g"] = "top"
+    coded = design.spec.code(new, missing="drop")
+    assert coded.rows.tolist() == [1, 3] and coded.refused.tolist() == [2]
+    np.testing.assert_array_equal(coded.X, design.spec.design(new.iloc[[1, 3]]))
+
+
+def test_code_refuses_a_missing_column_whole(table):
+    design = build_design(table, formula="y ~ a + g")
+    with pytest.raises(DataError, match="no column 'g' in the table"):
+        design.spec.code(table[["a", "b"]])

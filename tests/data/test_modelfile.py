@@ -264,3 +264,23 @@ def test_a_spec_record_reads_back_as_the_same_spec(table):
         spec_from_record({**record, "positive": [1]})
     with pytest.raises(DataError, match="a model spec must be a JSON object, got list"):
         spec_from_record([record])
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "y ~ a + b\nWrote 0 predictions",  # a second line of output
+        "\x1b]0;title\x07y ~ a + C(g)",  # a terminal's escape
+        "y ~ b + C(g)",  # another model than the one held
+        "g ~ a + C(g)",  # another target
+        "y ~ a + C(g" + " " * 300_000 + ")",  # too long to parse
+    ],
+)
+def test_a_formula_that_is_not_the_model_held_is_refused(tmp_path, table, formula):
+    """predict prints the file's formula: it must be the target and right-hand side that
+    were checked, nothing else."""
+    record = model_record(build_design(table, formula="y ~ a + C(g)").spec, np.zeros(4))
+    record["spec"]["formula"] = formula
+    with pytest.raises(DataError, match="the model's formula") as caught:
+        load_model(saved(tmp_path / "model.json", record))
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from logitlab import stopping
-from logitlab.data import shards as shards_module
+from logitlab.data import tables as tables_module
 from logitlab.data.datasets import load_dataset
 from logitlab.data.design import ModelSpec, build_design
 from logitlab.data.shards import agree_design, open_shards
@@ -89,7 +89,7 @@ def test_a_csv_is_read_in_pieces_a_signal_can_stop_between(tmp_path, monkeypatch
     folder = tmp_path / "csv"
     folder.mkdir()
     frame.to_csv(folder / "t.csv", index=False)
-    monkeypatch.setattr(stopping, "BLOCK_VALUES", shards_module.CSV_COST * 4 * 300)
+    monkeypatch.setattr(stopping, "BLOCK_VALUES", tables_module.CSV_COST * 4 * 300)
     pieces = list(open_shards(folder).chunks(chunk_rows=10**6))
     assert [len(piece) for piece in pieces] == [300, 300, 300, 100]  # 300 rows of 4 columns
     pd.testing.assert_frame_equal(pd.concat(pieces, ignore_index=True), frame)

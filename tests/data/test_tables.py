@@ -478,3 +478,55 @@ def test_the_format_of_a_missing_file_is_refused_as_a_read_is(tmp_path, name):
 def test_a_workbook_through_a_pipe_is_told_by_its_first_bytes(workbook, frame, pipe):
     fmt = TableFormat(sheet="Data")
     same_table(read_table(pipe(workbook.read_bytes()), fmt=fmt), frame, rtol=1e-15)
+
+
+# --- read_chunks: a table in bounded pieces ----------------------------------------------
+
+
+def chunked(path, columns, chunk_rows=7, **kwargs) -> list[pd.DataFrame]:
+    from logitlab.data.tables import read_chunks
+
+    return list(read_chunks(path, columns=columns, chunk_rows=chunk_rows, **kwargs))
+
+
+@pytest.mark.parametrize("kind", ["csv", "european", "parquet", "xlsx", "pipe"])
+def test_read_chunks_holds_read_table_s_rows_in_pieces(tmp_path, frame, workbook, pipe, kind):
+    """Every kind of file fit reads, in pieces of at most chunk_rows rows that together are
+    read_table's frame of the same columns."""
+    path = tmp_path / "table.csv"
+    if kind in ("csv", "pipe"):
+        frame.to_csv(path, index=False, float_format="%.17g")
+    elif kind == "european":
+        european(frame, path)
+    elif kind == "parquet":
+        path = tmp_path / "table.parquet"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=20)
+    columns, fmt = ["group", "x"], TableFormat(sheet="Data" if kind == "xlsx" else None)
+    source = workbook if kind == "xlsx" else path
+    whole = read_table(source, columns=columns, fmt=fmt)
+    if kind == "pipe":
+        source = pipe(path.read_bytes())
+    pieces = chunked(source, columns, fmt=fmt)
+    assert [len(p) for p in pieces] == [7] * 7 + [1]
+    same_table(pd.concat(pieces, ignore_index=True), whole)
+
+
+def test_read_chunks_keeps_text_columns_as_written(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id,x\n007,1.5\n12,2\n0x1,3\n")
+    (piece,) = chunked(path, ["id", "x"], text=["id"])
+    assert piece["id"].tolist() == ["007", "12", "0x1"]
+    assert piece["x"].tolist() == [1.5, 2.0, 3.0]
+
+
+def test_read_chunks_refuses_before_the_first_piece(tmp_path, frame):
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"has no column 'nope'; its columns: 'y', 'x'"):
+        chunked(path, ["x", "nope"])
+    path.write_text("y,x\n")
+    with pytest.raises(DataError, match="has a header but no data rows"):
+        chunked(path, ["x"])
+    path.write_text('y,x\n1,2\n1,"2\n')
+    with pytest.raises(DataError, match=r"t.csv is not a readable table: .*EOF inside string"):
+        chunked(path, ["x"])

@@ -282,21 +282,31 @@ def check_level_counts(
     return counts
 
 
+def level_column(expr: str, columns: Sequence[str]) -> str | None:
+    """The column a categorical factor codes as it is, when the factor is the column itself
+    or C(column, ...); None for any other factor."""
+    for name in columns:
+        q = quote(name) if "`" not in name else name
+        if expr in (name, f"C({q})") or expr.startswith(f"C({q},"):
+            return name
+    return None
+
+
 def check_levels(
     frame: pandas.DataFrame, expr: str, levels: list, columns: Sequence[str], rows: np.ndarray
 ) -> None:
     """Refuse (naming the column) a value of a categorical column that the model has not
     seen, when the factor is the column itself or C(column, ...)."""
-    for name in columns:
-        q = quote(name) if "`" not in name else name
-        if expr in (name, f"C({q})") or expr.startswith(f"C({q},"):
-            unseen = ~frame[name].isin(levels).to_numpy()
-            if unseen.any():
-                new = sorted_values({python_value(v) for v in frame[name][unseen]})
-                raise DataError(
-                    f"column {name!r} has level(s) the model has not seen: {listed(new)} "
-                    f"(first in {row_words(rows[unseen.argmax()])}); it knows {listed(levels)}"
-                )
+    name = level_column(expr, columns)
+    if name is None:
+        return
+    unseen = ~frame[name].isin(levels).to_numpy()
+    if unseen.any():
+        new = sorted_values({python_value(v) for v in frame[name][unseen]})
+        raise DataError(
+            f"column {name!r} has level(s) the model has not seen: {listed(new)} "
+            f"(first in {row_words(rows[unseen.argmax()])}); it knows {listed(levels)}"
+        )
 
 
 def check_finite(x: np.ndarray, names: Sequence[str], rows: np.ndarray) -> None:

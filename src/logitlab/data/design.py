@@ -135,26 +135,25 @@ class ModelSpec:
         missing = check_missing(missing)
         require_columns(frame, self.columns)
         used = frame[list(self.columns)]
-        why = np.full(len(frame), None, dtype=object)
         gaps = used.isna().to_numpy()
+        dropped = gaps.any(axis=1) if missing == "drop" else np.zeros(len(frame), dtype=bool)
+        refused = _Refusals(dropped)
         for j, name in enumerate(self.columns):
-            _refuse(why, gaps[:, j], lambda i, name=name: f"{shown(name)} is missing")
+            refused.add(gaps[:, j], lambda i, name=name: f"{shown(name)} is missing")
         levels = {level_column(expr, self.columns): state["levels"]
                   for expr, state in self.factors.items() if "levels" in state}  # fmt: skip
         numbers = {}
         for name, column in used.items():
             if name in levels:
                 unseen = ~column.isin(levels[name]).to_numpy()
-                _refuse(why, unseen, lambda i, c=column, name=name: f"{shown(name)} is "
-                        f"{_value(c.iloc[i])}, a level the model has not seen")  # fmt: skip
+                refused.add(unseen, lambda i, c=column, name=name: f"{shown(name)} is "
+                            f"{_value(c.iloc[i])}, a level the model has not seen")  # fmt: skip
             elif pandas.api.types.infer_dtype(column, skipna=True) in TEXT_KINDS:
                 numbers[name] = pandas.to_numeric(column, errors="coerce")
                 text = (numbers[name].isna() & column.notna()).to_numpy()
-                _refuse(why, text, lambda i, c=column, name=name: f"{shown(name)} is "
-                        f"{_value(c.iloc[i])}, not a number")  # fmt: skip
-        if missing == "drop":
-            why[gaps.any(axis=1)] = False  # neither coded nor refused
-        rows = np.flatnonzero(np.equal(why, None))
+                refused.add(text, lambda i, c=column, name=name: f"{shown(name)} is "
+                            f"{_value(c.iloc[i])}, not a number")  # fmt: skip
+        rows = np.flatnonzero(~refused.mask & ~dropped)
         x = np.empty((0, len(self.names)))
         if len(rows):
             kept, _ = complete_rows(used.assign(**numbers).iloc[rows], self.columns, "error")
@@ -162,18 +161,16 @@ class ModelSpec:
             bad = ~np.isfinite(x)
             for j in np.flatnonzero(bad.any(axis=0)):
                 term = _reads(spec, j, self.columns)
-                _refuse(
-                    why,
-                    _at(len(frame), rows[bad[:, j]]),
-                    lambda i, j=j, term=term: (
-                        f"{shown(self.names[j])} is {x[np.searchsorted(rows, i), j]:g} where "
-                        + ", ".join(f"{shown(c)} is {_value(used[c].iloc[i])}" for c in term)
-                    ),
-                )
+                where = np.zeros(len(frame), dtype=bool)
+                where[rows[bad[:, j]]] = True
+                value = x[:, j]
+                refused.add(where, lambda i, j=j, term=term, value=value: (
+                    f"{shown(self.names[j])} is {value[np.searchsorted(rows, i)]:g} where "
+                    f"{_values(used, term, i)}"))  # fmt: skip
             good = np.isfinite(x).all(axis=1)
             rows, x = rows[good], np.ascontiguousarray(x[good])
-        refused = np.flatnonzero(np.not_equal(why, None) & np.not_equal(why, False))
-        return Coded(x, rows, refused, tuple(why[refused]))
+        positions = np.array(sorted(refused.reasons), dtype=np.int64)
+        return Coded(x, rows, positions, tuple(refused.reasons[i] for i in positions))
 
     def _columns(self, kept: pandas.DataFrame) -> tuple[np.ndarray, Any]:
         """The design's columns (float64, C order, no intercept) of rows with every used
@@ -235,18 +232,20 @@ class Coded:
     reasons: tuple[str, ...]
 
 
-def _refuse(why: np.ndarray, where: np.ndarray, reason: Callable[[int], str]) -> None:
-    """Give the rows `where` (a mask) their reason, unless one was given before: a row is
-    refused for its first fault, in the model's column order."""
-    for i in np.flatnonzero(where & np.equal(why, None)):
-        why[i] = reason(int(i))
+class _Refusals:
+    """The rows refused so far and why, each for its first fault in the model's column
+    order; rows `ignored` (left out for a missing value) are never refused."""
 
+    def __init__(self, ignored: np.ndarray) -> None:
+        self.mask = np.zeros(len(ignored), dtype=bool)
+        self.ignored = ignored
+        self.reasons: dict[int, str] = {}
 
-def _at(n: int, positions: np.ndarray) -> np.ndarray:
-    """A mask of n rows, true at `positions`."""
-    mask = np.zeros(n, dtype=bool)
-    mask[positions] = True
-    return mask
+    def add(self, where: np.ndarray, reason: Callable[[int], str]) -> None:
+        fresh = where & ~self.mask & ~self.ignored
+        for i in np.flatnonzero(fresh):
+            self.reasons[int(i)] = reason(int(i))
+        self.mask |= fresh
 
 
 def _reads(spec: Any, j: int, columns: Sequence[str]) -> list[str]:
@@ -255,6 +254,11 @@ def _reads(spec: Any, j: int, columns: Sequence[str]) -> list[str]:
     term = next(t for t, indices in spec.term_indices.items() if j in indices)
     read = {str(v) for v in spec.term_variables[term]}
     return [c for c in columns if c in read]
+
+
+def _values(frame: pandas.DataFrame, columns: Sequence[str], i: int) -> str:
+    """Row i's values of `columns` in a phrase: "'a' is 0, 'b' is -1"."""
+    return ", ".join(f"{shown(c)} is {_value(frame[c].iloc[i])}" for c in columns)
 
 
 def _value(value: Any) -> str:

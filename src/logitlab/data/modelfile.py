@@ -24,7 +24,7 @@ from ..config import shown
 from ..errors import DataError
 from ..result import INTERCEPT
 from .design import ModelSpec
-from .formula import quote
+from .formula import parse_formula, quote, rhs_text
 
 #: What a model file says it is, and the version of its layout.
 MODEL_FORMAT = "logitlab-model"
@@ -289,6 +289,7 @@ def _read_spec(record: object) -> ModelSpec:
             f"({MAX_MODEL_COLUMNS:,})"
         )
     known = _saved_factors(spec.rhs, spec.intercept, set(spec.columns))
+    _check_formula(spec)
     for expr in spec.factors:
         if expr not in known:
             raise DataError(f"the model's factor {shown(expr)} is not in its right-hand side")
@@ -299,6 +300,27 @@ def _read_spec(record: object) -> ModelSpec:
         ):
             raise DataError(f"the model's transform {shown(name)} must hold numbers")
     return spec
+
+
+def _check_formula(spec: ModelSpec) -> None:
+    """The formula a model file shows (predict prints it) must be the model it holds: its
+    target ~ its right-hand side, as formulaic parses it (parsed, never evaluated)."""
+    import pandas
+
+    from ..errors import LogitlabError
+
+    if len(spec.formula) > MAX_RHS_CHARS:
+        raise DataError(f"the model's formula has {len(spec.formula):,} characters, more than "
+                        f"a model file may hold ({MAX_RHS_CHARS:,})")  # fmt: skip
+    try:
+        columns = pandas.DataFrame(columns=[*spec.columns, spec.target])
+        target, rhs = parse_formula(spec.formula, columns)
+        same = target == spec.target and rhs_text(rhs, spec.intercept) == spec.rhs
+    except LogitlabError:
+        same = False
+    if not same:
+        raise DataError(f"the model's formula {shown(spec.formula)} is not its target ~ its "
+                        f"right-hand side ({shown(spec.target)}, {shown(spec.rhs)})")  # fmt: skip
 
 
 def _saved_factors(rhs: str, intercept: bool, columns: set[str]) -> set[str]:

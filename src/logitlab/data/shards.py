@@ -34,7 +34,6 @@ import numpy as np
 from .. import budget
 from ..config import MAX_INT64, ModelOptions, check_int
 from ..errors import ConfigError, DataError, message_line
-from ..stopping import per_block
 from .checks import (
     check_finite,
     check_kind,
@@ -53,7 +52,15 @@ from .formula import (
     parse_formula,
     used_columns,
 )
-from .tables import CSV_SUFFIXES, PARQUET_SUFFIXES, file_size, table_size
+from .tables import (
+    CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
+    TableFormat,
+    file_size,
+    parquet_chunks,
+    table_size,
+    text_chunks,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -270,31 +277,16 @@ def _mismatch(file: Path, names: tuple, first: Path, columns: tuple) -> str:
     return f"{file} has {len(names)} columns, but {first} has {len(columns)}: files must match"
 
 
-#: Parsing a CSV value costs about this many values of compiled work: pandas' parser reads
-#: a piece in one call, which a signal cannot cut, so a CSV is read per_block(CSV_COST *
-#: columns) rows at a time at most (~0.2 s), whatever chunk_rows asks (stopping.py).
-CSV_COST = 4
-
-
 def _read_file(
     kind: str, path: Path, groups: list[int], columns: list[str], chunk_rows: int
 ) -> Iterator[pandas.DataFrame]:
-    """The chunks of a file's row groups `groups` (Parquet) or of the whole file (CSV, in
-    pieces a signal can stop between)."""
+    """The chunks of a file's row groups `groups` (Parquet) or of the whole file (CSV:
+    comma-separated with decimal points, in pieces a signal can stop between)."""
     if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        with pq.ParquetFile(path) as file:
-            for group in groups:
-                for batch in file.iter_batches(chunk_rows, row_groups=[group], columns=columns):
-                    yield batch.to_pandas()
+        yield from parquet_chunks(path, columns, chunk_rows, row_groups=groups)
     else:
-        import pandas
-
-        rows = min(chunk_rows, per_block(CSV_COST * len(columns)))
-        with pandas.read_csv(path, usecols=columns, chunksize=rows) as reader:
-            for frame in reader:
-                yield frame[columns]
+        for frame in text_chunks(path, columns, chunk_rows, TableFormat(sep=",", decimal=".")):
+            yield frame[columns]
 
 
 # --- the agreed coding -------------------------------------------------------------------

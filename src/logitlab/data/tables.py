@@ -210,7 +210,7 @@ def read_table(
     if size == 0:
         raise DataError(f"{path} is empty: a table needs a header row and data rows")
     fmt = table_format(path, fmt)
-    wanted = _wanted(path, table_columns(path, fmt), columns)
+    wanted = wanted_columns(path, table_columns(path, fmt), columns)
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(path, max_bytes, wanted)
@@ -250,7 +250,7 @@ def read_chunks(
     if file_size(path) == 0:
         raise DataError(f"{path} is empty: a table needs a header row and data rows")
     fmt = table_format(path, fmt)
-    wanted = _wanted(path, table_columns(path, fmt), columns)
+    wanted = wanted_columns(path, table_columns(path, fmt), columns)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         sheet = _read_excel(path, max_bytes, wanted, fmt)
@@ -344,7 +344,7 @@ def table_size(
     path = Path(path)
     fmt = table_format(path, fmt)
     names = table_columns(path, fmt)
-    wanted = _wanted(path, names, columns)
+    wanted = wanted_columns(path, names, columns)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         rows, cells, texts = _sheet_extent(path, fmt.sheet, len(names))
@@ -357,7 +357,9 @@ def table_size(
     return TableSize(rows, wanted, rows * sum(VALUE_BYTES + 2 * n for n in lengths))
 
 
-def _wanted(path: Path, names: tuple[str, ...], columns: Sequence[str] | None) -> tuple[str, ...]:
+def wanted_columns(
+    path: Path, names: tuple[str, ...], columns: Sequence[str] | None
+) -> tuple[str, ...]:
     """The columns to read, in the file's order (all of them for None); DataError naming a
     column the file does not have."""
     if columns is None:
