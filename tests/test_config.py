@@ -224,6 +224,7 @@ def test_fit_settings_of_keywords_reach_the_model_or_the_fit():
         ({"split_seed": -1}, "split seed must be an integer from 0"),
         ({"chunk_rows": 0}, "chunk_rows must be an integer from 1"),
         ({"workers": 0}, "workers must be an integer from 1"),
+        ({"threshold": 1}, "threshold must be a probability between 0 and 1"),
         ({"train": {"epochs": 5}}, "train must be a TrainConfig, got dict"),
         ({"settings": "fast"}, "settings must be a FitSettings, got str"),
     ],

@@ -669,9 +669,11 @@ def check_lr_rule(value: object) -> float | str:
 class FitSettings:
     """One fit of a table, whole: the model, the held-out split (`test_size` None: none,
     under `split_seed`), the `losses` of the descents beside the MLE (() for none), their
-    `train` settings and `lr` rule, and for a table read in shares the rows read at a time
-    (`chunk_rows`, None: the reader's default) and the local `workers`. Built once where a
-    run starts (the command line, fit_table's keywords, the playground) and handed down."""
+    `train` settings and `lr` rule, the `threshold` of the predicted label (a row is
+    predicted 1 when its probability is above it), and for a table read in shares the rows
+    read at a time (`chunk_rows`, None: the reader's default) and the local `workers`. Built
+    once where a run starts (the command line, fit_table's keywords, the playground) and
+    handed down."""
 
     model: ModelOptions = field(default_factory=ModelOptions)
     test_size: float | None = None
@@ -681,6 +683,7 @@ class FitSettings:
     lr: float | str = "auto"
     chunk_rows: int | None = None
     workers: int = 1
+    threshold: float = 0.5
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelOptions):
@@ -695,6 +698,7 @@ class FitSettings:
         if self.chunk_rows is not None:
             _set(self, "chunk_rows", check_int("chunk_rows", self.chunk_rows, 1, MAX_INT64))
         _set(self, "workers", check_int("workers", self.workers, 1, MAX_INT64))
+        _set(self, "threshold", check_threshold(self.threshold))
 
     @classmethod
     def of(cls, settings: FitSettings | None = None, **keywords: object) -> FitSettings:
