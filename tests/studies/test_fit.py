@@ -39,7 +39,7 @@ def test_mle_is_statsmodels_logit(spector_fit, spector_frame):
     reference = smf.logit(FORMULA, spector_frame).fit(disp=0, tol=1e-12)
     names = list(spector_fit.mle.names)  # patsy puts C(PSI) first: compare by name
     assert sorted(names) == sorted(reference.params.index)
-    np.testing.assert_allclose(spector_fit.mle.coef, reference.params[names], atol=1e-6)
+    np.testing.assert_allclose(spector_fit.mle.params, reference.params[names], atol=1e-6)
     np.testing.assert_allclose(spector_fit.mle.se, reference.bse[names], atol=1e-6)
     np.testing.assert_allclose(spector_fit.p_hat, reference.predict(), atol=1e-8)
     np.testing.assert_array_equal(spector_fit.predicted, reference.predict() > 0.5)
@@ -49,16 +49,16 @@ def test_bce_descent_lands_on_the_mle_and_mse_elsewhere(spector_fit):
     bce, mse = spector_fit.descents["bce"], spector_fit.descents["mse"]
     assert bce.verdict == "converged"
     assert bce.max_abs_std < 1e-4 and bce.max_se < 1e-4 and bce.max_rel < 1e-5
-    np.testing.assert_allclose(bce.params, spector_fit.mle.coef, atol=1e-4)
+    np.testing.assert_allclose(bce.params, spector_fit.mle.params, atol=1e-4)
     assert mse.max_se > 0.05  # MSE's minimum is another point
 
 
 def test_descent_measures_agree_with_their_definitions(spector_fit):
     bce, mle = spector_fit.descents["mse"], spector_fit.mle
-    gap = np.abs(bce.params - mle.coef)
+    gap = np.abs(bce.params - mle.params)
     assert bce.max_abs == pytest.approx(gap.max())
     assert bce.max_se == pytest.approx((gap / mle.se).max())
-    assert bce.max_rel == pytest.approx(gap.max() / np.abs(mle.coef).max())
+    assert bce.max_rel == pytest.approx(gap.max() / np.abs(mle.params).max())
 
 
 def test_mapping_back_from_z_scores_is_exact():
@@ -90,7 +90,7 @@ def test_split_holds_rows_out_and_fits_only_the_rest(split_fit):
     # the MLE refitted by statsmodels on the training rows only
     X = sm.add_constant(split_fit.design.X)
     reference = sm.Logit(y[~held], X[~held]).fit(disp=0, tol=1e-12)
-    np.testing.assert_allclose(split_fit.mle.coef, reference.params, atol=1e-6)
+    np.testing.assert_allclose(split_fit.mle.params, reference.params, atol=1e-6)
 
 
 def test_held_out_metrics_are_scikit_learns(split_fit):
@@ -124,8 +124,78 @@ def test_reading_of_a_level_compares_with_the_first(spector_frame):
 def test_reading_of_a_negative_effect_says_divides(spector_frame):
     frame = spector_frame.assign(LOW=-spector_frame["GPA"])
     run = fit_table(frame, formula="GRADE ~ LOW", losses=())
-    ratio = math.exp(-run.mle.coef[1])
+    ratio = math.exp(-run.mle.params[1])
     assert f"divides them by {ratio:.3g}" in run.reading
+
+
+@pytest.fixture(scope="module")
+def interacting():
+    """Survival-like rows where sex's effect depends on class and age's is a parabola."""
+    rng = np.random.default_rng(20)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "age": rng.uniform(1, 80, n),
+            "x": rng.normal(size=n),
+            "sex": rng.choice(["female", "male"], n),
+            "cls": rng.integers(1, 4, n),
+        }
+    )
+    male = (frame.sex == "male").to_numpy()
+    age = frame.age.to_numpy()
+    logit = -1 + 0.2 * age - 0.003 * age**2 - 2.5 * male + 1.5 * (frame.cls == 3) * male
+    frame["y"] = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return frame
+
+
+def test_reading_of_a_term_in_an_interaction_gives_its_average_marginal_effect(interacting):
+    run = fit_table(interacting, formula="y ~ sex * C(cls) + x", losses=())
+    assert run.reading.startswith("sex[T.male] is the term with the largest |z|")
+    assert "the other terms held fixed" not in run.reading
+    assert "sex enters sex, sex:C(cls), so its effect on the odds of y = 1 depends on cls" in (
+        run.reading
+    )
+    # the effect given is the average discrete change, computed here with the fit's predict
+    spec, rows = run.design.spec, interacting.iloc[run.design.rows]
+    male = run.mle.predict(spec.design(rows.assign(sex="male")))
+    female = run.mle.predict(spec.design(rows.assign(sex="female")))
+    change = float(np.mean(male - female))
+    assert f"sex = male rather than female changes the probability of y = 1 by {change:+.3g}" in (
+        run.reading
+    )
+
+
+def test_reading_of_a_variable_with_its_square_says_its_effect_depends_on_itself(interacting):
+    run = fit_table(interacting, formula="y ~ age + I(age**2) + x", losses=())
+    assert "held fixed" not in run.reading
+    assert "age enters age, I(age ** 2), so its effect on the odds of y = 1 depends on the " \
+        "value of age itself" in run.reading  # fmt: skip
+    row = run.margins.of("age")[0]
+    assert f"one more unit of age changes the probability of y = 1 by {row['estimate']:+.3g}" in (
+        run.reading
+    )
+
+
+def test_margins_are_per_variable_over_the_training_rows(interacting):
+    run = fit_table(interacting, formula="y ~ age + I(age**2) + sex * C(cls)", losses=(),
+                    test_size=0.25)  # fmt: skip
+    assert run.margins.variables == ("age", "sex", "cls", "cls")
+    assert run.margins.rows == int(run.training.sum()) == 450
+
+
+def test_threshold_sets_the_predicted_label_and_the_metrics(interacting):
+    from sklearn.metrics import confusion_matrix
+
+    run = fit_table(interacting, formula="y ~ age + x", losses=(), test_size=0.25,
+                    threshold=0.3)  # fmt: skip
+    np.testing.assert_array_equal(run.predicted, (run.p_hat > 0.3).astype(int))
+    held = run.held_out
+    y, p = run.design.y[held], run.p_hat[held]
+    m = run.metrics["held-out"]
+    assert m.threshold == 0.3
+    assert m.accuracy == pytest.approx(accuracy_score(y, p > 0.3))
+    assert m.confusion == tuple(map(tuple, confusion_matrix(y, p > 0.3).tolist()))
+    assert m.youden is not None and 0 < m.youden.threshold < 1
 
 
 def test_separation_passes_through():
@@ -235,7 +305,7 @@ def test_nullable_frames_fit_as_their_values(spector_frame, backend):
     want = fit_table(frame, formula=formula, losses=())
     got = fit_table(frame.convert_dtypes(dtype_backend=backend), formula=formula, losses=())
     assert got.design.names == want.design.names
-    np.testing.assert_allclose(got.mle.coef, want.mle.coef, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got.mle.params, want.mle.params, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize(
@@ -262,7 +332,7 @@ def test_settings_whole_or_as_keywords_fit_alike(spector_frame):
                            train=train)  # fmt: skip
     whole = fit_table(spector_frame, settings)
     typed = fit_table(spector_frame, formula=FORMULA, test_size=0.25, split_seed=3, train=train)
-    np.testing.assert_array_equal(whole.mle.coef, typed.mle.coef)
+    np.testing.assert_array_equal(whole.mle.params, typed.mle.params)
     np.testing.assert_array_equal(whole.descents["bce"].params, typed.descents["bce"].params)
     np.testing.assert_array_equal(whole.held_out, typed.held_out)
     assert fit_table(spector_frame, settings, losses=()).descents == {}

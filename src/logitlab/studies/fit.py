@@ -27,6 +27,7 @@ from ..errors import ConfigError, DataError
 from ..model import probabilities
 from ..result import INTERCEPT, FitResult
 from ..stats import mle as mle_module
+from ..stats.margins import Margins, average_margins, design_variables, terms_reading
 from ..stats.metrics import PredictionMetrics, prediction_metrics, split_rows
 from .timing import timed
 from .training import epoch_words, optimizer_words
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
 CURVATURE = 0.25
 #: Optimizers whose step size the automatic learning rate sets (plain and heavy-ball SGD).
 SGD_LIKE = ("sgd", "momentum")
-#: The predicted class is 1 where p-hat exceeds this.
-THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,8 @@ class TableFit:
     metrics: dict[str, PredictionMetrics]
     reading: str
     seconds: float = 0.0
+    #: Average marginal effects per variable over the training rows (stats.margins).
+    margins: Margins | None = None
 
     @property
     def training(self) -> np.ndarray:
@@ -182,6 +183,8 @@ def fit_table(
             raise DataError(f"on the training rows of the split, {exc}; try another split "
                             "seed or a smaller test size") from None  # fmt: skip
     mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names)
+    margins = average_margins(design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov,
+                              design=X)  # fmt: skip
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given)"
@@ -192,12 +195,12 @@ def fit_table(
     else:
         note = ("gradient descent fits the lecture's net, which always has a bias; this model "
                 "has no intercept, so there is no descent to compare")  # fmt: skip
-    params = mle.coef if design.intercept else np.concatenate(([0.0], mle.coef))
+    params = mle.params if design.intercept else np.concatenate(([0.0], mle.params))
     p_hat = probabilities(params, design.X)
     metrics = {}
     if held.any():
-        metrics["held-out"] = prediction_metrics(design.y[held], p_hat[held], THRESHOLD)
-    metrics["training"] = prediction_metrics(y, p_hat[~held], THRESHOLD)
+        metrics["held-out"] = prediction_metrics(design.y[held], p_hat[held], settings.threshold)
+    metrics["training"] = prediction_metrics(y, p_hat[~held], settings.threshold)
     return TableFit(
         source=source,
         design=design,
@@ -210,9 +213,10 @@ def fit_table(
         descents=descents,
         descent_note=note,
         p_hat=p_hat,
-        predicted=(p_hat > THRESHOLD).astype(int),
+        predicted=(p_hat > settings.threshold).astype(int),
         metrics=metrics,
-        reading=main_effect(design.spec, mle),
+        reading=main_effect(design.spec, mle, margins),
+        margins=margins,
     )
 
 
@@ -298,7 +302,7 @@ def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> D
     """A descent on the z-scores, mapped back to the original scale and measured against
     the MLE."""
     params = scaling.to_original(result.params)
-    gap = np.abs(params - mle.coef)
+    gap = np.abs(params - mle.params)
     with np.errstate(divide="ignore", invalid="ignore"):
         in_se = np.where(mle.se > 0, gap / mle.se, np.inf)
     return Descent(
@@ -306,23 +310,31 @@ def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> D
         result=result,
         params=params,
         max_abs=float(gap.max()),
-        max_rel=float(gap.max() / max(np.abs(mle.coef).max(), np.finfo(float).tiny)),
-        max_abs_std=float(np.abs(result.params - scaling.to_standard(mle.coef)).max()),
+        max_rel=float(gap.max() / max(np.abs(mle.params).max(), np.finfo(float).tiny)),
+        max_abs_std=float(np.abs(result.params - scaling.to_standard(mle.params)).max()),
         max_se=float(in_se.max()),
     )
 
 
-def main_effect(spec: ModelSpec, mle: MLEResult) -> str:
+def main_effect(spec: ModelSpec, mle: MLEResult, margins: Margins | None = None) -> str:
     """The term with the largest |z| in plain words: how one unit (or, for a level of a
     categorical column, being at that level rather than the one it is coded against, the
     first unless the formula chose another) multiplies the odds of success, with the 95%
-    interval, holding the other terms fixed."""
+    interval, holding the other terms fixed. When the term's variable enters other terms
+    too (an interaction, a square), nothing holds them fixed: its effect depends on them, so
+    the words say so and give its average marginal effect (`margins`; None: in shares, where
+    they are not computed)."""
     terms = [j for j, name in enumerate(mle.names) if name != INTERCEPT]
     j = max(terms, key=lambda k: abs(float(mle.z[k])) if math.isfinite(mle.z[k]) else -1.0)
     name = mle.names[j]
-    low, high = mle.conf_int()[j]
-    ratio, interval = _odds(mle.coef[j]), f"95% CI {_odds(low)} to {_odds(high)}"
+    largest = f"({float(mle.z[j]):.2f}, p = {float(mle.pvalues[j]):.2g})"
     success = f"{spec.target} = {spec.positive}"
+    shared = _shared_variables(spec, name)
+    if shared:
+        why = _depends(spec, shared, margins, success)
+        return f"{name} is the term with the largest |z| {largest}. {why}"
+    low, high = mle.conf_int()[j]
+    ratio, interval = _odds(mle.params[j]), f"95% CI {_odds(low)} to {_odds(high)}"
     level = _level(name, spec)
     if level is None:
         what = f"Each unit of {name} multiplies the odds of {success} by {ratio}"
@@ -331,13 +343,46 @@ def main_effect(spec: ModelSpec, mle: MLEResult) -> str:
         what = (f"Compared with the {which} level ({column} = {reference}), {column} = {value} "
                 f"multiplies the odds of {success} by {ratio}")  # fmt: skip
     others = ", the other terms held fixed" if len(terms) > 1 else ""
-    if mle.coef[j] < 0:  # a ratio below 1 reads better as a division
-        what += f", that is, divides them by {_odds(-mle.coef[j])}"
-    p = float(mle.pvalues[j])
-    return (
-        f"{what} ({interval}){others}. It is the term with the largest |z| "
-        f"({float(mle.z[j]):.2f}, p = {p:.2g})."
-    )
+    if mle.params[j] < 0:  # a ratio below 1 reads better as a division
+        what += f", that is, divides them by {_odds(-mle.params[j])}"
+    return f"{what} ({interval}){others}. It is the term with the largest |z| {largest}."
+
+
+def _shared_variables(spec: ModelSpec, name: str) -> list[str]:
+    """The table columns design column `name` reads that other terms read too (none when
+    its odds ratio holds everything else fixed)."""
+    read = design_variables(spec).get(name, ())
+    return [c for c in read if len(read) > 1 or len(terms_reading(spec, c)) > 1]
+
+
+def _depends(spec: ModelSpec, columns: list[str], margins: Margins | None, success: str) -> str:
+    """Why no odds ratio of the term holds the rest fixed, and the average marginal effect of
+    each variable it reads instead."""
+    said = []
+    for column in columns:
+        terms = terms_reading(spec, column)
+        others = sorted({c for t in terms for c in _columns_of(spec, t)} - {column})
+        on = ", ".join(others) if others else f"the value of {column} itself"
+        said.append(f"{column} enters {', '.join(terms)}, so its effect on the odds of "
+                    f"{success} depends on {on}")  # fmt: skip
+    text = "; ".join(said) + ": no one odds ratio holds the other terms fixed."
+    if margins is None:
+        return text + (" Average marginal effects per variable need every row, which a fit "
+                       "in shares does not keep.")  # fmt: skip
+    effects = []
+    for column in columns:
+        for row in margins.of(column):
+            contrast = (row["contrast"] or "").replace(" vs ", " rather than ", 1)
+            what = f"{column} = {contrast}" if contrast else f"one more unit of {column}"
+            effects.append(f"{what} changes the probability of {success} by "
+                           f"{row['estimate']:+.3g} (95% CI {row['lower']:+.3g} to "
+                           f"{row['upper']:+.3g}, p = {row['p']:.2g})")  # fmt: skip
+    return f"{text} Averaged over the {margins.rows:,} training rows, {'; '.join(effects)}."
+
+
+def _columns_of(spec: ModelSpec, term: str) -> set[str]:
+    """The table columns a term (as terms_reading writes it) reads."""
+    return {c for c in spec.columns if term in terms_reading(spec, c)}
 
 
 def _odds(log_odds: float) -> str:
