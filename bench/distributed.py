@@ -93,7 +93,7 @@ def worker(folder: Path, chunk_rows: int) -> dict:
     peaks = group.gather(_peak())
     leave()
     return {"seconds": seconds, "iterations": run.mle.iterations,
-            "coef": run.mle.coef.tolist(), "peak_gb": max(peaks),
+            "coef": run.mle.params.tolist(), "peak_gb": max(peaks),
             "passes": run.mle.iterations + 3}  # fmt: skip
 
 

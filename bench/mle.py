@@ -48,7 +48,7 @@ def _fit(method: str, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
 
         result = mle.fit(X, y)
         assert result.converged
-        return result.coef, result.iterations
+        return result.params, result.iterations
     if method.startswith("sklearn"):
         import warnings
 

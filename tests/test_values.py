@@ -356,7 +356,7 @@ def test_mle_rank_check_does_not_depend_on_units():
     x = rng.normal(size=200)
     y = (rng.random(200) < 1 / (1 + np.exp(-x))).astype(float)
     plain, scaled = mle.fit(x, y), mle.fit(x * 1e14, y)  # was "linearly dependent"
-    np.testing.assert_allclose(scaled.coef * [1, 1e14], plain.coef, rtol=1e-8)
+    np.testing.assert_allclose(scaled.params * [1, 1e14], plain.params, rtol=1e-8)
     np.testing.assert_allclose(scaled.se * [1, 1e14], plain.se, rtol=1e-6)
     tiny = mle.fit(np.column_stack((x, 1e-20 * rng.normal(size=200))), y)
     assert tiny.converged

@@ -72,7 +72,7 @@ def test_csv_files(run, written):
     with (folder / "coefficients.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [r["term"] for r in rows] == TERMS
-    np.testing.assert_allclose([float(r["coef"]) for r in rows], run.mle.coef)
+    np.testing.assert_allclose([float(r["coef"]) for r in rows], run.mle.params)
     assert {"gd_bce", "gd_mse", "odds_ratio", "ci_lower"} <= set(rows[0])
     with (folder / "predictions.csv").open() as handle:
         rows = list(csv.DictReader(handle))
@@ -84,7 +84,7 @@ def test_model_file_reads_back(run, written):
     folder, _ = written
     spec, coefficients = load_model(folder / "model.json")
     assert list(coefficients) == TERMS
-    np.testing.assert_allclose(list(coefficients.values()), run.mle.coef)
+    np.testing.assert_allclose(list(coefficients.values()), run.mle.params)
     assert spec.formula == run.design.formula
 
 

@@ -51,7 +51,7 @@ def test_endpoint_rows_are_the_runs_ends(written, small_run):
         start = (float(row["start_w0"]), float(row["start_w1"]))
         descent = small_run.descent(start, row["optimizer"], row["loss"])
         assert float(row["w0"]) == descent.fit.w0 and float(row["w1"]) == descent.fit.w1
-        gap = abs(descent.fit.params - small_run.mle.coef) / small_run.mle.se
+        gap = abs(descent.fit.params - small_run.mle.params) / small_run.mle.se
         assert float(row["distance_to_mle_se"]) == pytest.approx(gap.max())
         assert row["outcome"] in {"arrived", "stalled", "on its way"}
     with (folder / "minibatches.csv").open(newline="") as handle:
@@ -69,7 +69,7 @@ def test_results_json_is_strict_and_holds_the_conclusion(written, small_run):
     results = json.loads(text)
     assert results["conclusion"] == conclusion(small_run)
     assert results["settings"]["data"]["seed"] == 1
-    assert results["mle"]["w0"] == pytest.approx(small_run.mle.coef[0])
+    assert results["mle"]["w0"] == pytest.approx(small_run.mle.params[0])
     assert len(results["descents"]) == 8 and len(results["minibatches"]["rows"]) == 4
 
 

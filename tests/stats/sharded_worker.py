@@ -28,7 +28,7 @@ try:
     )
     np.savez(
         f"{out}/rank{group.rank}.npz",
-        coef=result.coef,
+        params=result.params,
         se=result.se,
         names=np.array(result.names),
         X=np.vstack(blocks) if blocks else np.zeros((0, len(design.names))),

@@ -81,14 +81,14 @@ def test_grid_spans_center_and_included_points():
 def test_minimising_bce_gives_the_mle(xy):
     from logitlab.stats import mle
 
-    target = mle.fit(*xy).coef
+    target = mle.fit(*xy).params
     np.testing.assert_allclose(landscape.minimise("bce", *xy, [0.0, 0.0]), target, atol=1e-8)
 
 
 def test_mse_minimum_is_a_minimum_away_from_the_mle(xy):
     from logitlab.stats import mle
 
-    target = mle.fit(*xy).coef
+    target = mle.fit(*xy).params
     point = landscape.minimise("mse", *xy, [-0.847, -0.3467])
     ev = landscape.evaluate("mse", point, *xy)
     assert ev.grad_norm[0] < 1e-12 and ev.min_eigenvalue[0] > 0

@@ -15,7 +15,7 @@ def statsmodels_fit(X, y):
 
 
 def assert_matches(result, reference):
-    np.testing.assert_allclose(result.coef, reference.params, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(result.params, reference.params, atol=1e-6, rtol=0)
     np.testing.assert_allclose(result.se, reference.bse, atol=1e-6, rtol=0)
     np.testing.assert_allclose(result.ci, reference.conf_int(), atol=1e-6, rtol=0)
     np.testing.assert_allclose(result.pvalues, reference.pvalues, atol=1e-6, rtol=0)
@@ -45,14 +45,14 @@ def test_without_intercept_matches_statsmodels():
     y = (rng.random(300) < 1 / (1 + np.exp(-(X @ [0.5, 1.5])))).astype(float)
     reference = sm.Logit(y, X).fit(disp=0, method="newton", tol=1e-12)
     result = mle.fit(X, y, intercept=False, names=("one", "x"))
-    np.testing.assert_allclose(result.coef, reference.params, atol=1e-6)
+    np.testing.assert_allclose(result.params, reference.params, atol=1e-6)
     np.testing.assert_allclose(result.se, reference.bse, atol=1e-6)
 
 
 def test_summary_table_lists_each_coefficient(lecture_data):
     result = mle.fit(lecture_data.x, lecture_data.y)
     text = result.summary()
-    for name, b, s in zip(result.names, result.coef, result.se, strict=True):
+    for name, b, s in zip(result.names, result.params, result.se, strict=True):
         row = next(line for line in text.splitlines() if line.startswith(name))
         assert f"{b:.4f}" in row and f"{s:.4f}" in row
     assert f"{result.loglik:.4f}" in text and "[0.025" in text
@@ -185,7 +185,7 @@ def test_the_linear_program_does_not_run_on_ordinary_data(monkeypatch):
     result = mle.fit(X, y)
     assert result.converged
     reference = statsmodels_fit(X, y)
-    np.testing.assert_allclose(result.coef, reference.params, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(result.params, reference.params, atol=1e-6, rtol=0)
 
 
 def test_collinear_columns_are_named():

@@ -72,7 +72,7 @@ def assert_same_fit(out, frame, formula, **model):
     reference = mle.fit(whole.X, whole.y, names=whole.names)
     for got in ranks:  # every worker holds the same fit: the in-memory one
         assert tuple(got["names"]) == reference.names
-        np.testing.assert_allclose(got["coef"], reference.coef, rtol=1e-10)
+        np.testing.assert_allclose(got["params"], reference.params, rtol=1e-10)
         np.testing.assert_allclose(got["se"], reference.se, rtol=1e-10)
     columns = np.vstack([got["X"] for got in ranks])  # rank order = table order
     np.testing.assert_array_equal(columns, whole.X)
@@ -143,7 +143,7 @@ def test_out_of_core_equals_in_memory_with_every_statistic(tmp_path):
     streamed = stream_fit(write(frame, tmp_path / "d", 3, group_rows=250), formula, 64)
     whole = build_design(frame, formula=formula)
     memory = mle.fit(whole.X, whole.y, names=whole.names)
-    np.testing.assert_allclose(streamed.coef, memory.coef, rtol=1e-10)
+    np.testing.assert_allclose(streamed.params, memory.params, rtol=1e-10)
     np.testing.assert_allclose(streamed.se, memory.se, rtol=1e-10)
     for name in ("loglik", "llnull", "llr_pvalue", "aic", "bic", "prsquared"):
         assert getattr(streamed, name) == pytest.approx(getattr(memory, name), rel=1e-10)

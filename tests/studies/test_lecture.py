@@ -22,7 +22,7 @@ def test_results_gain_the_mle_block(small_run):
     reference = mle.fit(small_run.data.x, small_run.data.y)
     assert {"w0", "w1", "se_w0", "se_w1", "loglik", "converged"} <= set(results["mle"])
     assert results["mle"]["coef"] == {"Intercept": results["mle"]["w0"], "x": results["mle"]["w1"]}
-    assert [results["mle"]["w0"], results["mle"]["w1"]] == pytest.approx(reference.coef)
+    assert [results["mle"]["w0"], results["mle"]["w1"]] == pytest.approx(reference.params)
     assert [results["mle"]["se_w0"], results["mle"]["se_w1"]] == pytest.approx(reference.se)
     assert results["mle"]["loglik"] == pytest.approx(reference.loglik)
 
@@ -30,7 +30,7 @@ def test_results_gain_the_mle_block(small_run):
 def test_parameter_table_puts_the_mle_beside_the_fits(small_run):
     rows = {row[0]: row[1:] for row in parameter_rows(to_record(small_run))}
     assert {"BCE fit", "MSE fit", "MLE (Newton-Raphson)"} <= set(rows)
-    assert rows["MLE (Newton-Raphson)"] == pytest.approx(small_run.why.mle.coef)
+    assert rows["MLE (Newton-Raphson)"] == pytest.approx(small_run.why.mle.params)
 
 
 def test_why_section_has_numbers_and_figures(small_run):
@@ -38,7 +38,7 @@ def test_why_section_has_numbers_and_figures(small_run):
     assert "<h2" not in section  # subsections of the report's one "BCE or MSE?" section
     assert section.count("<h3>") == 3
     assert section.count("<img") == 4
-    assert f"{small_run.why.mle.coef[1]:.4f}" in section
+    assert f"{small_run.why.mle.params[1]:.4f}" in section
     assert "epochs to within 0.001 of the MLE" in section
 
 

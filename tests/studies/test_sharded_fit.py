@@ -45,7 +45,7 @@ def assert_statsmodels(mle, reference):
     """The same terms (patsy orders them otherwise) with statsmodels' estimates and SEs."""
     assert sorted(mle.names) == sorted(reference.params.index)
     names = list(mle.names)
-    np.testing.assert_allclose(mle.coef, reference.params[names], rtol=1e-8)
+    np.testing.assert_allclose(mle.params, reference.params[names], rtol=1e-8)
     np.testing.assert_allclose(mle.se, reference.bse[names], rtol=1e-8)
 
 
@@ -53,7 +53,7 @@ def test_the_mle_is_statsmodels_and_the_in_memory_fit(both):
     sharded, memory = both
     reference = smf.logit(SPECTOR, load_dataset("spector").frame).fit(disp=0, tol=1e-12)
     assert_statsmodels(sharded.mle, reference)
-    np.testing.assert_allclose(sharded.mle.coef, memory.mle.coef, rtol=1e-10)
+    np.testing.assert_allclose(sharded.mle.params, memory.mle.params, rtol=1e-10)
     np.testing.assert_allclose(sharded.mle.se, memory.mle.se, rtol=1e-10)
     assert sharded.reading == memory.reading
     assert sharded.design.rows == 32 and sum(sharded.design.rows_per_worker) == 32

@@ -28,7 +28,7 @@ def test_epochs_within(distance, tol, expected):
 def test_plateau_start_stalls_mse_while_bce_recovers(lecture_data):
     epochs = 4000
     result = race(lecture_data, PLATEAU_START, TrainConfig(epochs=epochs))
-    target = mle.fit(lecture_data.x, lecture_data.y).coef
+    target = mle.fit(lecture_data.x, lecture_data.y).params
     mse, bce = result.fits["mse"], result.fits["bce"]
     assert result.grad_norms["mse"].max() < 1e-3  # tiny all the way: the plateau
     assert np.linalg.norm(mse.params - PLATEAU_START) < 0.1
@@ -44,7 +44,7 @@ def small_analysis(lecture_data):
 
 def test_analysis_summary_numbers(small_analysis):
     summary = to_record(small_analysis)
-    assert summary["mle"]["w1"] == pytest.approx(small_analysis.mle.coef[1])
+    assert summary["mle"]["w1"] == pytest.approx(small_analysis.mle.params[1])
     bce = small_analysis.lecture.fits["bce"]
     assert summary["lecture_start"]["bce"]["w0"] == bce.w0
     assert summary["lecture_start"]["start"] == pytest.approx(bce.history.params[0].tolist())
@@ -62,7 +62,7 @@ def test_figures_are_built(small_analysis, name):
 def test_mse_minimum_in_summary(small_analysis):
     floor = to_record(small_analysis)["mse_minimum"]
     gap = np.hypot(
-        floor["w0"] - small_analysis.mle.coef[0], floor["w1"] - small_analysis.mle.coef[1]
+        floor["w0"] - small_analysis.mle.params[0], floor["w1"] - small_analysis.mle.params[1]
     )
     assert floor["distance_to_mle"] == pytest.approx(gap)
 
@@ -106,12 +106,12 @@ def test_landscapes_have_colour_scales_a_legend_and_every_mark(small_analysis):
         np.testing.assert_allclose(minimum.get_xydata()[0], why.mse_minimum)
         (truth,) = lines_labelled(ax, "truth")
         (mle_mark,) = lines_labelled(ax, "MLE (maximum likelihood)")
-        np.testing.assert_allclose(mle_mark.get_xydata()[0], why.mle.coef)
+        np.testing.assert_allclose(mle_mark.get_xydata()[0], why.mle.params)
         assert mle_mark.get_markerfacecolor() == "none"  # a ring: the star shows through
         assert truth.get_zorder() > mle_mark.get_zorder()
         (inset,) = ax.child_axes  # the end of the descent, magnified
         (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
-        for point in (why.truth, why.mle.coef, why.mse_minimum):
+        for point in (why.truth, why.mle.params, why.mse_minimum):
             assert x0 < point[0] < x1 and y0 < point[1] < y1
         assert x1 - x0 < (ax.get_xlim()[1] - ax.get_xlim()[0]) / 3
 

@@ -75,7 +75,7 @@ def test_forest_plot_marks_intervals_past_the_cap(spector):
 
 
 def test_thirty_long_names_do_not_overlap(thirty):
-    for fig in (vf.plot_odds_ratios(thirty), vf.plot_gd_vs_mle(thirty, {"bce": thirty.coef})):
+    for fig in (vf.plot_odds_ratios(thirty), vf.plot_gd_vs_mle(thirty, {"bce": thirty.params})):
         labels = fig.axes[0].get_yticklabels()
         assert len(labels) >= 30 and not overlapping(fig, labels)
         assert all(len(t.get_text()) <= vf.NAME_CHARS for t in labels)

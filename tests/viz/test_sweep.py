@@ -43,8 +43,8 @@ def test_estimates_show_the_mle_beside_the_truth(sweep):
     axes = plot_sweep(sweep).axes
     for ax, column in zip(axes[:2], (0, 1), strict=True):
         (mle,) = [ln for ln in ax.get_lines() if ln.get_label().startswith("MLE")]
-        np.testing.assert_allclose(mle.get_ydata(), sweep.mle.coef[column])
-        assert f"MLE {sweep.mle.coef[column]:.4f}" in labels(ax)
+        np.testing.assert_allclose(mle.get_ydata(), sweep.mle.params[column])
+        assert f"MLE {sweep.mle.params[column]:.4f}" in labels(ax)
         assert f"true w{column}" in labels(ax)
 
 
@@ -52,8 +52,8 @@ def test_loss_panels_show_the_lowest_value_each_loss_can_reach(sweep):
     floors = loss_minima(sweep)
     data = simulate(n=300)
     x, y = data.x.numpy(), data.y.numpy()
-    assert floors["bce"] == pytest.approx(evaluate("bce", sweep.mle.coef, x, y).loss[0])
-    mse_min = minimise("mse", x, y, sweep.mle.coef)
+    assert floors["bce"] == pytest.approx(evaluate("bce", sweep.mle.params, x, y).loss[0])
+    mse_min = minimise("mse", x, y, sweep.mle.params)
     assert floors["mse"] == pytest.approx(evaluate("mse", mse_min, x, y).loss[0])
     for ax, loss in zip(plot_sweep(sweep).axes[2:], ("bce", "mse"), strict=True):
         (floor,) = [ln for ln in ax.get_lines() if ln.get_label().startswith("lowest")]

@@ -80,7 +80,7 @@ def test_data_simulated_is_the_lectures_draw_with_its_mle(client, lecture_data):
     np.testing.assert_array_equal(body["y"], lecture_data.y[:, 0].numpy())
     assert body["truth"] == {"w0": -1.0, "w1": 5.0} and body["n"] == 2000
     mle = fit_mle(lecture_data.x.double(), lecture_data.y.double())
-    np.testing.assert_allclose([body["mle"]["w0"], body["mle"]["w1"]], mle.coef, rtol=1e-9)
+    np.testing.assert_allclose([body["mle"]["w0"], body["mle"]["w1"]], mle.params, rtol=1e-9)
     np.testing.assert_allclose([body["mle"]["se_w0"], body["mle"]["se_w1"]], mle.se, rtol=1e-9)
     assert body["xrange"] == [-1.0, 1.0] and body["mle_note"] == ""
 
@@ -329,7 +329,7 @@ def test_upload_of_x_and_y_columns(client):
     assert body["data"] == {"source": "inline", "x": body["x"], "y": body["y"],
                             "feature": "x", "target": "y"}  # fmt: skip
     mle = fit_mle(x.astype(np.float32).astype(float), y)
-    np.testing.assert_allclose([body["mle"]["w0"], body["mle"]["w1"]], mle.coef, rtol=1e-9)
+    np.testing.assert_allclose([body["mle"]["w0"], body["mle"]["w1"]], mle.params, rtol=1e-9)
     fit = client.post("/api/fit", json={"data": body["data"], "train": {"epochs": 200}}).json()
     reference = logitlab.fit(x.astype(np.float32), y, TrainConfig(epochs=200, engine="fused"))
     np.testing.assert_allclose([fit["fits"]["bce"]["w0"], fit["fits"]["bce"]["w1"]],

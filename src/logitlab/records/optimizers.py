@@ -28,8 +28,8 @@ def optimizer_rows(run: optimizers_study.OptimizersRun, descents: object = None)
                 "final_loss": float(d.fit.final_loss),
                 "grad_norm": d.fit.convergence.grad_norm,
                 "verdict": d.fit.convergence.verdict,
-                "distance_to_mle": float(np.linalg.norm(d.fit.params - run.mle.coef)),
-                "distance_to_mle_se": float(run.in_se(d.fit.params, run.mle.coef)),
+                "distance_to_mle": float(np.linalg.norm(d.fit.params - run.mle.params)),
+                "distance_to_mle_se": float(run.in_se(d.fit.params, run.mle.params)),
                 "distance_to_own_minimum_se": float(
                     run.in_se(d.fit.params, run.destination(d.loss))
                 ),
@@ -55,8 +55,8 @@ def _(run: optimizers_study.OptimizersRun) -> dict:
         "mle": to_record(run.mle),
         "mse_minimum": lecture_params(floor)
         | {
-            "distance_to_mle": float(np.linalg.norm(floor - run.mle.coef)),
-            "distance_to_mle_se": float(run.in_se(floor, run.mle.coef)),
+            "distance_to_mle": float(np.linalg.norm(floor - run.mle.params)),
+            "distance_to_mle_se": float(run.in_se(floor, run.mle.params)),
         },
         "rules": {
             "arrived": f"within {optimizers_study.ARRIVED_SE:g} of the MLE's standard errors "

@@ -48,7 +48,7 @@ def _(result: MLEResult) -> dict:
     }
     if result.names[:1] == (INTERCEPT,) and len(result.names) == 2:
         w0, w1 = map(float, result.se)
-        record |= lecture_params(result.coef) | {"se_w0": w0, "se_w1": w1}
+        record |= lecture_params(result.params) | {"se_w0": w0, "se_w1": w1}
     return record
 
 

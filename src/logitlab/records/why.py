@@ -15,7 +15,7 @@ def _race(race: Race, why: WhyNotMSE) -> dict:
         **{
             loss: lecture_params(fitted.params)
             | {
-                "distance_to_mle": float(np.linalg.norm(fitted.params - why.mle.coef)),
+                "distance_to_mle": float(np.linalg.norm(fitted.params - why.mle.params)),
                 "max_grad_norm": float(race.grad_norms[loss].max()),
                 "final_grad_norm": float(race.grad_norms[loss][-1]),
             }
@@ -32,7 +32,7 @@ def _(why: WhyNotMSE) -> dict:
         "training": training_settings(why.train),
         "mle": to_record(why.mle),
         "mse_minimum": lecture_params(why.mse_minimum)
-        | {"distance_to_mle": float(np.linalg.norm(why.mse_minimum - why.mle.coef))},
+        | {"distance_to_mle": float(np.linalg.norm(why.mse_minimum - why.mle.params))},
         "epochs": why.epochs,
         "lecture_start": _race(why.lecture, why),
         "epochs_to_mle": {

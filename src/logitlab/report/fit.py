@@ -177,7 +177,7 @@ def descent_tables(run: TableFit | ShardedFit, gd: dict) -> dict | None:
         return None
     losses = list(gd["fits"])
     rows = [
-        [name, _num(float(run.mle.coef[j]))]
+        [name, _num(float(run.mle.params[j]))]
         + [_num(gd["fits"][loss]["coef"][name]) for loss in losses]
         for j, name in enumerate(run.mle.names)
     ]

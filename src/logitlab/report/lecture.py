@@ -33,7 +33,7 @@ def fitted_curves(run: LectureRun) -> dict[str, np.ndarray]:
 
 def mle_curve(run: LectureRun) -> np.ndarray | None:
     """The maximum-likelihood curve over the data's x; None when the MLE does not exist."""
-    return None if run.why is None else probabilities(run.why.mle.coef, run.data.x.numpy())
+    return None if run.why is None else probabilities(run.why.mle.params, run.data.x.numpy())
 
 
 def loss_floors(run: LectureRun) -> dict[str, float]:
@@ -42,7 +42,7 @@ def loss_floors(run: LectureRun) -> dict[str, float]:
     if run.why is None:
         return {}
     x, y = run.data.x.numpy(), run.data.y.numpy()
-    points = {"bce": run.why.mle.coef, "mse": run.why.mse_minimum}
+    points = {"bce": run.why.mle.params, "mse": run.why.mse_minimum}
     return {
         loss: float(evaluate(loss, points[loss], x, y, hessian=False).loss[0])
         for loss in run.fits
@@ -208,7 +208,7 @@ def fit_ends(run: LectureRun) -> list[str]:
     """Where each fit ended, against the truth and the MLE: the numbers before the reasons
     why BCE and MSE differ (the evidence follows in report.why.why_section)."""
     truth = run.true_params
-    mle = None if run.why is None else run.why.mle.coef
+    mle = None if run.why is None else run.why.mle.params
     parts = []
     for loss, result in run.fits.items():
         distance = float(np.hypot(*(result.params[:2] - truth)))

@@ -51,10 +51,10 @@ RANK_RTOL = 1e-12
 @dataclass(frozen=True)
 class MLEResult:
     """A logistic-regression MLE, intercept first when one was added; `names` names every
-    coefficient (the intercept's name is "Intercept"). statsmodels' names are aliases:
-    params, bse, llf, tvalues, conf_int(), pvalues."""
+    coefficient (the intercept's name is "Intercept"). `params` holds them all, as statsmodels
+    names them; its bse, llf and tvalues are aliases, conf_int() and pvalues as there."""
 
-    coef: np.ndarray
+    params: np.ndarray
     se: np.ndarray
     cov: np.ndarray
     loglik: float
@@ -70,8 +70,8 @@ class MLEResult:
 
     @property
     def z(self) -> np.ndarray:
-        """Wald statistics coef / se."""
-        return self.coef / self.se
+        """Wald statistics params / se."""
+        return self.params / self.se
 
     @property
     def pvalues(self) -> np.ndarray:
@@ -85,11 +85,11 @@ class MLEResult:
 
     def coefficient_table(self, alpha: float = 0.05) -> inference.Effects:
         """Coefficients with standard errors, z, p and 1 - alpha Wald intervals."""
-        return inference.wald(self.names, self.coef, self.se, "coef", alpha)
+        return inference.wald(self.names, self.params, self.se, "coef", alpha)
 
     def coefficients(self) -> dict[str, float]:
         """Name -> estimate, in the model's order."""
-        return dict(zip(self.names, map(float, self.coef), strict=True))
+        return dict(zip(self.names, map(float, self.params), strict=True))
 
     @property
     def ci(self) -> np.ndarray:
@@ -97,7 +97,6 @@ class MLEResult:
         return self.conf_int()
 
     # statsmodels' names
-    params = property(lambda self: self.coef, doc="The coefficients (statsmodels' name).")
     bse = property(lambda self: self.se, doc="The standard errors (statsmodels' name).")
     llf = property(lambda self: self.loglik, doc="The log-likelihood (statsmodels' name).")
     tvalues = property(lambda self: self.z, doc="The Wald z statistics (statsmodels' name).")
@@ -105,12 +104,12 @@ class MLEResult:
     @property
     def df_model(self) -> int:
         """Coefficients besides one for the constant (statsmodels: rank - 1)."""
-        return len(self.coef) - 1
+        return len(self.params) - 1
 
     @property
     def df_resid(self) -> int:
         """Observations less coefficients."""
-        return self.nobs - len(self.coef)
+        return self.nobs - len(self.params)
 
     @property
     def llr(self) -> float:
@@ -132,16 +131,16 @@ class MLEResult:
     @property
     def aic(self) -> float:
         """Akaike's information criterion, -2 llf + 2 k."""
-        return -2.0 * self.loglik + 2.0 * len(self.coef)
+        return -2.0 * self.loglik + 2.0 * len(self.params)
 
     @property
     def bic(self) -> float:
         """Schwarz's Bayesian information criterion, -2 llf + log(n) k."""
-        return -2.0 * self.loglik + math.log(self.nobs) * len(self.coef)
+        return -2.0 * self.loglik + math.log(self.nobs) * len(self.params)
 
     def odds_ratios(self, alpha: float = 0.05) -> inference.Effects:
         """exp(coef) with exponentiated 1 - alpha Wald intervals, one row per coefficient."""
-        return inference.odds_ratios(self.names, self.coef, self.conf_int(alpha))
+        return inference.odds_ratios(self.names, self.params, self.conf_int(alpha))
 
     def marginal_effects(self) -> inference.Effects:
         """Average marginal effects dy/dx of each non-intercept term, with delta-method
@@ -149,7 +148,7 @@ class MLEResult:
         mean_weight = float(np.mean(self.fitted * (1.0 - self.fitted)))
         return inference.marginal_effects(
             self.names,
-            self.coef,
+            self.params,
             self.cov,
             mean_weight,
             self.curvature,
@@ -172,13 +171,13 @@ class MLEResult:
     def predict(self, X: object) -> np.ndarray:
         """Fitted probabilities for new rows X (the features, without the intercept column)."""
         features = design_array(X)
-        slopes = self.coef[1:] if self.intercept else self.coef
+        slopes = self.params[1:] if self.intercept else self.params
         if features.shape[1] != len(slopes):
             raise DataError(
                 f"X must have {len(slopes)} columns, one per feature of the fit, "
                 f"got {features.shape[1]}"
             )
-        return sigmoid(features @ slopes + (self.coef[0] if self.intercept else 0.0))
+        return sigmoid(features @ slopes + (self.params[0] if self.intercept else 0.0))
 
     def summary(self) -> str:
         """statsmodels' Logit summary layout: the fit's header, then one row per coefficient
@@ -284,7 +283,7 @@ class Newton:
         adds its own per-row statistics)."""
         coef, last, cov, converged, iterations = self.solve(tol, max_iter)
         return {
-            "coef": coef, "se": np.sqrt(np.diag(cov)), "cov": cov, "loglik": last.loglik,
+            "params": coef, "se": np.sqrt(np.diag(cov)), "cov": cov, "loglik": last.loglik,
             "converged": converged, "iterations": iterations, "nobs": self.nobs,
             "names": self.names, "llnull": null_loglik(self.nobs, self.mean),
             "intercept": self.intercept, "curvature": last.curvature,

@@ -63,7 +63,7 @@ class ShardedMLEResult(MLEResult):
         mean weight and curvature are sums over every worker's rows)."""
         return inference.marginal_effects(
             self.names,
-            self.coef,
+            self.params,
             self.cov,
             self.mean_weight,
             self.curvature,
@@ -132,7 +132,7 @@ def fit_sharded(
 
     newton = Newton(passes, nobs, successes / nobs, intercept, names, separated)
     fields = newton.fit(tol, max_iter)
-    mean_weight, counts, risk = passes.statistics(fields["coef"])
+    mean_weight, counts, risk = passes.statistics(fields["params"])
     return ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
 
 

@@ -54,7 +54,7 @@ def make_scene(
     cfg = config or TrainConfig()
     truth = np.asarray(truth, dtype=float)
     start = lecture_start(cfg, data.x.shape[1])
-    mle = fit_mle(data.x, data.y, names=data.names).coef  # separable data: refused first
+    mle = fit_mle(data.x, data.y, names=data.names).params  # separable data: refused first
     paths = race(data, start, cfg, progress=progress)
     ends = [fitted.params for fitted in paths.fits.values()]
     w0, w1 = grid(truth, include=np.vstack((paths.start, mle, *ends)), size=grid_size)

@@ -93,7 +93,7 @@ class OptimizersRun:
 
     def destination(self, loss: str) -> np.ndarray:
         """Where a descent on `loss` heads: the MLE for BCE, MSE's own minimum for MSE."""
-        return self.mle.coef if loss == "bce" else self.mse_minimum
+        return self.mle.params if loss == "bce" else self.mse_minimum
 
     def floor(self, loss: str) -> float:
         """The lowest value of `loss`: its value at its destination."""
@@ -185,7 +185,7 @@ class OptimizersRun:
         fits = {loss: self.descent(start, optimizer, loss).fit for loss in LOSSES}
         paths = race(self.data, start, config.train, fits=fits)
         scene = Scene(data=self.data, race=paths, surfaces=self.surfaces, truth=self.truth,
-                      mle=self.mle.coef)  # fmt: skip
+                      mle=self.mle.params)  # fmt: skip
         return AnimationRun(config=config, scene=scene)
 
     @property
@@ -258,7 +258,7 @@ def run_optimizers(
     data = simulate_from(cfg.data)
     mle = fit_mle(data.x, data.y, names=data.names)
     x, y = data.x.numpy(), data.y.numpy()
-    mse_minimum = minimise("mse", x, y, mle.coef)
+    mse_minimum = minimise("mse", x, y, mle.params)
     full = [(s, o, loss, None) for s in cfg.starts for o in STUDY_OPTIMIZERS for loss in LOSSES]
     mini = [(cfg.far_start, BATCH_OPTIMIZER, loss, b) for loss in LOSSES for b in cfg.batch_sizes]
     bar = tqdm(total=len(full) + len(mini), desc="descents", unit="fit", disable=not progress)
@@ -277,7 +277,7 @@ def run_optimizers(
                   *(e for e in extra if e.loss == loss))
     )  # fmt: skip
     ends = [d.fit.params for d in done]
-    w0, w1 = grid(cfg.data.truth, include=np.vstack((*cfg.starts, mle.coef, mse_minimum, *ends)),
+    w0, w1 = grid(cfg.data.truth, include=np.vstack((*cfg.starts, mle.params, mse_minimum, *ends)),
                   size=cfg.grid_size)  # fmt: skip
     return OptimizersRun(
         config=cfg,
@@ -358,14 +358,14 @@ def _landing(run: OptimizersRun) -> str:
 
     adam = run.descent(run.config.far_start, "adam", "mse")
     w0, w1 = adam.fit.params
-    gap = float(run.in_se(run.mse_minimum, run.mle.coef))
+    gap = float(run.in_se(run.mse_minimum, run.mle.params))
     text = (
         f"Where it ends: at (w0, w1) = ({w0:.4f}, {w1:.4f}), "
         f"{run.in_se(adam.fit.params, run.mse_minimum):.2g} standard errors from MSE's own "
-        f"minimum and {run.in_se(adam.fit.params, run.mle.coef):.2g} from the MLE "
-        f"({run.mle.coef[0]:.4f}, {run.mle.coef[1]:.4f})."
+        f"minimum and {run.in_se(adam.fit.params, run.mle.params):.2g} from the MLE "
+        f"({run.mle.params[0]:.4f}, {run.mle.params[1]:.4f})."
     )
-    euclid = float(np.linalg.norm(run.mse_minimum - run.mle.coef))
+    euclid = float(np.linalg.norm(run.mse_minimum - run.mle.params))
     if gap <= ARRIVED_SE:
         sgd = run.descent(run.config.far_start, "sgd", "mse")
         rescued = run.outcome(sgd) == "stalled" and run.outcome(adam) == "arrived"

@@ -77,7 +77,7 @@ class WhyNotMSE:
 
     def distances(self, loss: str) -> np.ndarray:
         """Euclidean distance from the MLE of the lecture-start path, per epoch."""
-        return np.linalg.norm(self.lecture.fits[loss].history.params - self.mle.coef, axis=1)
+        return np.linalg.norm(self.lecture.fits[loss].history.params - self.mle.params, axis=1)
 
     def epochs_to(self, loss: str, tol: float) -> int | None:
         """The first epoch from which the `loss` path stays within tol of the MLE."""
@@ -87,8 +87,8 @@ class WhyNotMSE:
         """Where `loss`'s descent from the plateau start went, in words derived from the
         distances: 'walks to the MLE', 'stalls' or 'ends 3.2 from the MLE'."""
         start, end = self.plateau.start, self.plateau.fits[loss].params
-        far = float(np.linalg.norm(start - self.mle.coef))
-        left = float(np.linalg.norm(end - self.mle.coef))
+        far = float(np.linalg.norm(start - self.mle.params))
+        left = float(np.linalg.norm(end - self.mle.params))
         if left <= 0.05 * far:
             return "walks to the MLE"
         if np.linalg.norm(end - start) <= 0.05 * far:
@@ -160,11 +160,11 @@ def analyse(
         data=data,
         truth=truth,
         mle=result,
-        mse_minimum=minimise("mse", x, y, result.coef),
+        mse_minimum=minimise("mse", x, y, result.params),
         lecture=lecture,
         plateau=plateau,
-        surfaces=surfaces(np.vstack((start, result.coef))),
-        plateau_surfaces=surfaces(np.vstack((start, result.coef, plateau.start))),
+        surfaces=surfaces(np.vstack((start, result.params))),
+        plateau_surfaces=surfaces(np.vstack((start, result.params, plateau.start))),
         train=cfg,
     )
 

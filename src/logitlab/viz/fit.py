@@ -63,7 +63,7 @@ def plot_odds_ratios(mle: MLEResult, *, title: str = "Odds ratios with 95% inter
     if not keep:
         raise DataError("an odds-ratio plot needs a term besides the intercept")
     names = [mle.names[j] for j in keep]
-    logs = np.asarray(mle.coef, dtype=float)[keep]
+    logs = np.asarray(mle.params, dtype=float)[keep]
     ci = np.asarray(mle.conf_int(), dtype=float)[keep]
     low, high = np.clip(ci[:, 0], -LOG_CAP, LOG_CAP), np.clip(ci[:, 1], -LOG_CAP, LOG_CAP)
     fig, ax = _term_axes(len(names), 8.5, title)
@@ -195,7 +195,7 @@ def plot_gd_vs_mle(
     its 95% interval (±1.96) as a band, so terms on any scale share one axis. The MLE's value
     and each estimate are written at the right."""
     names = list(mle.names)
-    coef, se = np.asarray(mle.coef, dtype=float), np.asarray(mle.se, dtype=float)
+    coef, se = np.asarray(mle.params, dtype=float), np.asarray(mle.se, dtype=float)
     fits = {loss: np.asarray(v, dtype=float).reshape(-1) for loss, v in gd.items()}
     for loss, values in fits.items():
         if values.shape[0] != len(names):

@@ -82,13 +82,13 @@ def _stalls(ax: Axes, run: OptimizersRun, loss: str) -> None:
 def _marks(ax: Axes, run: OptimizersRun) -> None:
     """Every start, the truth, the MLE and MSE's own minimum (one legend entry each)."""
     for start in run.config.starts:
-        mark_points(ax, np.asarray(start), run.truth, run.mle.coef, run.mse_minimum)
+        mark_points(ax, np.asarray(start), run.truth, run.mle.params, run.mse_minimum)
 
 
 def zoom_limits(run: OptimizersRun) -> tuple[tuple[float, float], tuple[float, float]]:
     """Square limits around the MLE holding the truth, MSE's minimum and the ends of the
     descents that arrived (the others are seen on the whole map)."""
-    centre = run.mle.coef
+    centre = run.mle.params
     near = [d.fit.params for d in run.descents if run.outcome(d) == "arrived"]
     points = np.vstack([run.truth, run.mse_minimum, *near])
     half = max(0.1, 1.25 * float(np.abs(points - centre).max()))

@@ -32,7 +32,7 @@ def loss_minima(run: SweepRun) -> dict[str, float]:
     if "mse" in run.config.lecture.losses:
         data = simulate_from(run.config.lecture.data)
         x, y = data.x.numpy(), data.y.numpy()
-        where = minimise("mse", x, y, run.mle.coef)
+        where = minimise("mse", x, y, run.mle.params)
         floors["mse"] = float(evaluate("mse", where, x, y, hessian=False).loss[0])
     return floors
 
@@ -87,7 +87,7 @@ def _plot_row(
     """One row of panels, for the fits in `mine` (one optimizer and batch size)."""
     batch, lecture = run.batch, run.config.lecture
     losses, lrs = np.array(batch.losses), batch.lr
-    mle = None if run.mle is None else run.mle.coef
+    mle = None if run.mle is None else run.mle.params
     ok = batch.ok & mine
     for ax, (label, values, shown, truth) in zip(axes, panels, strict=True):
         ax.set(xscale="log", xlim=(lrs.min() / 2, lrs.max() * 2), xlabel="learning rate")

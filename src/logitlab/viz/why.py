@@ -69,7 +69,7 @@ def loss_colorbar(fig: Figure, filled: QuadContourSet, ax: Axes, loss: str) -> N
 def zoom_box(why: WhyNotMSE, race: Race) -> tuple[tuple[float, float], tuple[float, float]]:
     """Square limits around the MLE holding the truth, MSE's own minimum and the ends of the
     paths that came near (within 1.5; a path stalled far away is seen on the whole map)."""
-    centre = why.mle.coef[:2]
+    centre = why.mle.params[:2]
     ends = [f.params[:2] for f in race.fits.values()]
     near = [end for end in ends if np.abs(end - centre).max() <= 1.5]
     points = np.vstack([why.truth[:2], why.mse_minimum[:2], *near])
@@ -139,7 +139,7 @@ def mark_points(
 
 def _marks(ax: Axes, why: WhyNotMSE, start: np.ndarray) -> None:
     """mark_points for a why-not-MSE analysis, MSE's own minimum included."""
-    mark_points(ax, start, why.truth, why.mle.coef, why.mse_minimum)
+    mark_points(ax, start, why.truth, why.mle.params, why.mse_minimum)
 
 
 def figure_legend(fig: Figure, ax: Axes, ncols: int = 4) -> None:
@@ -262,7 +262,7 @@ def plot_convergence(why: WhyNotMSE) -> Figure:
                 )
     for tol in TOLERANCES:
         ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
-    floor = np.linalg.norm(why.mse_minimum - why.mle.coef)
+    floor = np.linalg.norm(why.mse_minimum - why.mle.params)
     ax.axhline(
         floor,
         color=LOSS_COLORS["mse"],
