@@ -1,8 +1,8 @@
 """A class on one server (issue #23): sixty students on the lecture's problem (n 2,000, 10,000
 epochs, both losses), each moving a slider about once a second, against one `logitlab serve`.
 
-The design this measures: the descent runs in each student's page (static/descent.js, the
-fused engine's loop in float32 JavaScript, checked against it to 1e-5), so a training slider
+The design this measures: the descent runs in each student's page (static/descent.wasm, the
+fused engine's loop in float32 WebAssembly, checked against it to 1e-5), so a training slider
 (learning rate, epochs, optimizer, start) asks the server nothing; the server serves the page,
 the data with their MLE, the landscapes (cached) and mini-batch orders. A simulated student
 therefore joins (the page, its scripts, /api/config, /api/data, /api/landscape, as the page
@@ -39,7 +39,7 @@ JOIN_EVERY = 10
 CHROMIUM = "/usr/bin/chromium"
 REDRAW_TARGET_MS, JOIN_TARGET_MS = 300, 2000
 STATIC = ("/", "/static/style.css", "/static/app.js", "/static/plot.js", "/static/descent.js",
-          "/static/descent-worker.js")  # fmt: skip
+          "/static/descent-worker.js", "/static/descent.wasm")  # fmt: skip
 
 
 @dataclass

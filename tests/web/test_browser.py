@@ -148,6 +148,7 @@ def test_a_shared_url_restores_the_experiment(playground):
     assert url_query(playground) == parse_qs(query[1:])
     fits = playground.js("playground.result.fits")
     assert list(fits) == ["bce"] and fits["bce"]["epochs"] == 500
+    assert fits["bce"]["engine"] == "page"  # Adam's eps, which the link leaves out: the server's
     data = playground.js("playground.state.data")
     expected = library_fit("bce", data, optimizer="adam", lr=0.1, epochs=500, batch_size=64,
                            init=(1.0, -2.0), betas=(0.8, 0.99), shuffle_seed=3)  # fmt: skip

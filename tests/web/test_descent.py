@@ -1,8 +1,12 @@
-"""The page's port of the fused descent (static/descent.js) against the library's fused engine,
-in chromium: the same trajectory and end, to 1e-5, over losses, optimizers, full and mini
-batches (the orders served by POST /api/orders) and starts."""
+"""The page's port of the fused descent (static/descent.wasm, driven by static/descent.js)
+against the library's fused engine, in chromium: the same trajectory and end, to 1e-5, over
+losses, optimizers, full and mini batches (the orders served by POST /api/orders) and starts,
+and the same epoch of divergence. The committed module is its text (descent.wat) assembled,
+served as application/wasm."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -11,6 +15,8 @@ import pytest
 from logitlab.engines.batch import fit_batch
 
 from .conftest import Playground
+
+STATIC = Path(__file__).resolve().parents[2] / "src" / "logitlab" / "web" / "static"
 
 #: (optimizer, its settings) x batch size x start; each with both losses.
 OPTIMIZERS = [
@@ -28,7 +34,7 @@ CASES = [
 PORT_JS = """async ([x, y, cases]) => {
   const d = await import('/static/descent.js');
   const config = await (await fetch('/api/config')).json();
-  const k = d.kernels(config.descent);
+  const k = await d.kernels(config.descent);
   const out = [];
   for (const train of cases) {
     let orders = null;
@@ -36,7 +42,7 @@ PORT_JS = """async ([x, y, cases]) => {
       const body = {n: x.length, epochs: train.epochs, shuffle_seed: train.shuffle_seed};
       const answer = await fetch('/api/orders', {method: 'POST', body: JSON.stringify(body),
         headers: {'content-type': 'application/json'}});
-      orders = d.splitOrders(await answer.arrayBuffer(), x.length);
+      orders = new Int32Array(await answer.arrayBuffer());
     }
     out.push(d.fitHere(k, Float32Array.from(x), Float32Array.from(y), train, 40,
                        config.descent.start, orders, null));
@@ -105,3 +111,42 @@ def test_the_port_agrees_with_the_fused_engine_over_the_matrix(tab, server_url):
 def test_the_port_agrees_on_the_lectures_problem(tab, server_url):
     data = httpx.post(f"{server_url}/api/data", json={"source": "simulate"}).json()
     compare(tab, data, [train_spec("sgd", {"lr": 0.05}, None, None, 10_000)])
+
+
+#: the epoch at which the page's descent broke the divergence rule (0: it did not)
+DIVERGED_JS = """async ([x, y, train]) => {
+  const d = await import('/static/descent.js');
+  const config = await (await fetch('/api/config')).json();
+  const k = await d.kernels(config.descent);
+  const s = {...train, every: 1, start: config.descent.start, batch: null};
+  return k.descend(Float32Array.from(x), Float32Array.from(y), s, null).diverged;
+}"""
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_the_port_diverges_at_the_engines_epoch(tab, server_url, loss):
+    from logitlab.web.compute import descent_constants
+
+    data = httpx.post(f"{server_url}/api/data", json={"source": "simulate", "n": 300}).json()
+    train = train_spec("momentum", {"lr": 80.0}, None, None, 300) | {"loss": loss}
+    diverged = tab.page.evaluate(DIVERGED_JS, [data["x"], data["y"], train])
+    x, y = np.array(data["x"]), np.array(data["y"])
+    batch = fit_batch(x[:, None], y, loss=loss, lr=train["lr"], epochs=train["epochs"],
+                      init=descent_constants()["start"], engine="fused", optimizer="momentum",
+                      momentum=train["momentum"])  # fmt: skip
+    assert batch.diverged_at[0] > 1  # some epochs in, not at once
+    assert diverged == batch.diverged_at[0]
+
+
+def test_the_committed_module_is_its_text_assembled():
+    from wasmtime import wat2wasm
+
+    text = (STATIC / "descent.wat").read_text()
+    assert bytes(wat2wasm(text)) == (STATIC / "descent.wasm").read_bytes()
+
+
+def test_the_module_is_served_as_wasm(server_url):
+    answer = httpx.get(f"{server_url}/static/descent.wasm")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/wasm"
+    assert answer.content == (STATIC / "descent.wasm").read_bytes()

@@ -1,6 +1,5 @@
 // Talking to the playground's server: its JSON API, with the requests under way counted (the
 // page is busy while any is), and the fused engine's mini-batch orders, kept for the next fit.
-import { splitOrders } from "./descent.js";
 
 let inflight = 0; // requests under way
 const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
@@ -43,7 +42,7 @@ export async function ordersFor(n, epochs, seed) {
     });
     if (!answer.ok) throw new Error((await answer.json()).error);
     orderCache.clear();
-    orderCache.set(key, splitOrders(await answer.arrayBuffer(), n));
+    orderCache.set(key, new Int32Array(await answer.arrayBuffer())); // epochs x n
   }
   return orderCache.get(key);
 }

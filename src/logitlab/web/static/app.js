@@ -311,8 +311,9 @@ async function fitInPage(train) {
   const every = stride(train.epochs, FRAMES);
   const start = pg.config.descent.start;
   const losses = lossesOf(train.loss);
+  const spec = { ...pg.config.defaults.train, ...train }; // as /api/fit reads it: Adam's eps
   const fits = await Promise.all(
-    losses.map((loss, i) => compute(i, { x, y, train, loss, every, start, orders })),
+    losses.map((loss, i) => compute(i, { x, y, train: spec, loss, every, start, orders })),
   );
   if (fits.includes(null)) return null;
   const answer = { fits: Object.fromEntries(losses.map((loss, i) => [loss, fits[i]])), mle: data.mle };
@@ -325,7 +326,9 @@ function compute(i, message) {
     computers[i] = new Worker("/static/descent-worker.js", { type: "module" });
     computers[i].postMessage({ constants: pg.config.descent });
     computers[i].onmessage = ({ data: m }) => {
-      computing.get(m.id).resolve(m.fit);
+      const pending = computing.get(m.id);
+      if (m.error) pending.reject(new Error(`the page's fit failed: ${m.error}`));
+      else pending.resolve(m.fit);
       computing.delete(m.id);
     };
     computers[i].onerror = (event) => {
@@ -369,7 +372,7 @@ function showFit(answer, key) {
   const fits = Object.values(answer.fits);
   const epochs = fits[0]?.epochs ?? 0;
   const where = fits[0]?.engine === "page"
-    ? "in this page (the fused engine's descent, in JavaScript)"
+    ? "in this page (the fused engine's descent, in WebAssembly)"
     : `on the server (${fits[0]?.engine} engine)`;
   status(`${epochs.toLocaleString("en")} epochs of ${fits.map((f) => LABELS[f.loss]).join(" and ")} ` +
     `fitted in ${(answer.seconds * 1000).toFixed(0)} ms ${where}.`);
