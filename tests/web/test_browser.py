@@ -278,7 +278,7 @@ def test_share_link_is_the_lan_address_and_colours_are_the_style_tables(browser,
         link = tab.js("document.getElementById('share-link').href")
         assert link == f"{share}?{urlsplit(tab.page.url).query}"
         assert urlsplit(link).netloc == "192.168.7.20:8765" and "lr=0.1" in link
-        css = tab.js("""Object.fromEntries(['data', 'truth', 'mle', 'bce', 'mse'].map((k) =>
+        css = tab.js(f"""Object.fromEntries({list(page_colors())}.map((k) =>
             [k, getComputedStyle(document.documentElement).getPropertyValue('--' + k).trim()]))""")
         assert css == page_colors()
         assert tab.errors == []

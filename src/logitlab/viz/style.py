@@ -20,6 +20,9 @@ OTHER_COLORS = ("C4", "C5", "C6", "C8", "C9")
 #: One colour per optimizer (the spare colours), the same in every figure.
 OPTIMIZER_COLORS = {"sgd": OTHER_COLORS[2], "momentum": OTHER_COLORS[3], "adam": OTHER_COLORS[4]}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+#: The classes y = 0 and y = 1 in the playground's 2-D view: TensorFlow Playground's orange
+#: and blue (the data's blue for y = 1; no loss is drawn there, so orange says y = 0 alone).
+CLASS_COLORS = ("C1", "C0")
 #: Legend text size for figures projected in a classroom (Matplotlib's default is 10).
 LEGEND_SIZE = 11
 
@@ -50,8 +53,10 @@ FIT_COLORS = {fit_label(loss): color for loss, color in LOSS_COLORS.items()}
 
 def page_colors() -> dict[str, str]:
     """The table's colours as the playground's page draws them (CSS hex, GET /api/config):
-    the data, truth, MLE and each loss, so the page restates none of them."""
+    the data, truth, MLE, each loss and the 2-D view's classes (class0, class1), so the page
+    restates none of them."""
     from matplotlib.colors import to_hex
 
-    named = {"data": DATA_COLOR, "truth": TRUTH_COLOR, "mle": MLE_COLOR, **LOSS_COLORS}
+    classes = {f"class{label}": color for label, color in enumerate(CLASS_COLORS)}
+    named = {"data": DATA_COLOR, "truth": TRUTH_COLOR, "mle": MLE_COLOR, **LOSS_COLORS, **classes}
     return {name: to_hex(color) for name, color in named.items()}

@@ -2,12 +2,13 @@
 // from the server's JSON API (api.js: /api/config, /api/data, /api/upload, /api/landscape,
 // /api/orders, and /api/fit, /api/runs for what the page does not fit itself), its fits
 // computed here (descent.js on Web Workers), drawn on canvases (draw.js, plot.js) and played
-// (player.js). This module holds the state and wires the controls. Tests and the bench read
-// window.playground.
+// (player.js); the 2-D view is plane.js's. This module holds the state and wires the controls.
+// Tests and the bench read window.playground.
 
 import { api, ordersFor, requesting } from "./api.js";
 import { lossesOf, stride } from "./descent.js";
 import { drawScene, fmt, LABELS, LOSSES, landFrames, points } from "./draw.js";
+import { Plane } from "./plane.js";
 import { Player } from "./player.js";
 import { heatImage } from "./plot.js";
 import { clone, fromQuery, toQuery, trainSpec } from "./state.js";
@@ -32,6 +33,7 @@ let fitDirty = false; // the state changed while a fit was under way
 let pendingSince = null; // when the first input not yet drawn happened (ms since navigation)
 let painting = false; // a redraw measurement waits for its frame
 let run = null; // the long run under way: {id, source}
+let plane = null; // the 2-D view (plane.js)
 let dataKey = ""; // the data spec last asked for
 let dataShownKey = ""; // the data spec whose points are on screen
 let waitingData = false; // a fit waits for the data on screen to be the state's
@@ -51,11 +53,13 @@ Object.defineProperty(pg, "busy", {
 const sig3 = (v) => Number(v.toPrecision(3));
 
 function saveUrl() {
-  const query = toQuery(pg.state);
+  const query = [toQuery(pg.state), plane.query()].filter(Boolean).join("&");
   history.replaceState(null, "", `${location.pathname}?${query}`);
   const link = `${pg.config.share ?? `${location.origin}/`}?${query}`;
-  $("share-link").href = link;
-  $("share-link").textContent = link;
+  for (const anchor of document.querySelectorAll(".share-link")) {
+    anchor.href = link;
+    anchor.textContent = link;
+  }
 }
 
 function fillFeatures(set) {
@@ -680,6 +684,8 @@ async function start() {
   const { state, problems } = fromQuery(location.search, defaults, pg.config);
   pg.state = state;
   showState();
+  pg.plane = plane = new Plane(pg.config, { saved: saveUrl, error: showError });
+  problems.push(...plane.load(location.search));
   if (problems.length) showError(`The link's settings: ${problems.join("; ")}.`);
   wire();
   saveUrl();

@@ -19,6 +19,18 @@ export function trainSpec(t) {
   return spec;
 }
 
+/** number(key, target, field, integer) sets target[field] to the query's number at `key`, or
+ * adds what is wrong with it to `problems`. */
+function numberReader(q, problems) {
+  return (key, target, field, integer = false) => {
+    if (!q.has(key)) return;
+    const v = Number(q.get(key));
+    if (q.get(key).trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+      problems.push(`${key}=${q.get(key)} is not ${integer ? "a whole number" : "a number"}`);
+    } else target[field] = v;
+  };
+}
+
 export function toQuery(state) {
   const q = new URLSearchParams();
   const d = state.data;
@@ -50,13 +62,7 @@ export function fromQuery(search, defaults, config) {
   const q = new URLSearchParams(search);
   const state = clone(defaults);
   const problems = [];
-  const number = (key, target, field, integer = false) => {
-    if (!q.has(key)) return;
-    const v = Number(q.get(key));
-    if (q.get(key).trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      problems.push(`${key}=${q.get(key)} is not ${integer ? "a whole number" : "a number"}`);
-    } else target[field] = v;
-  };
+  const number = numberReader(q, problems);
   const numbers = (key, count) => {
     const parts = (q.get(key) ?? "").split(",").map(Number);
     if (parts.length === count && parts.every(Number.isFinite)) return parts;
@@ -93,4 +99,48 @@ export function fromQuery(search, defaults, config) {
   if (q.has("betas")) t.betas = numbers("betas", 2) ?? t.betas;
   number("shuffle", t, "shuffle_seed", true);
   return { state, problems };
+}
+
+// The 2-D view's settings: in the query only while the view is open, after the 1-D view's,
+// under names of their own (shape, pn, pseed, inputs, ploss, popt, plr, pepochs).
+
+/** The query of the 2-D view's state (a POST /api/plane request). */
+export function planeToQuery(plane) {
+  const q = new URLSearchParams({ view: "plane", shape: plane.data.shape, pn: plane.data.n,
+    pseed: plane.data.seed, inputs: plane.features.join(","), ploss: plane.train.loss,
+    popt: plane.train.optimizer, plr: plane.train.lr, pepochs: plane.train.epochs });
+  return q.toString();
+}
+
+/** The view a query opens ("line" or "plane"), the 2-D view's state it describes (`defaults`
+ * for what it leaves out; the data sets, inputs and optimizers of /api/config's `config`) and
+ * what it got wrong. */
+export function planeFromQuery(search, defaults, config) {
+  const q = new URLSearchParams(search);
+  const state = clone(defaults);
+  const problems = [];
+  const number = numberReader(q, problems);
+  const view = q.get("view") ?? "line";
+  if (!["line", "plane"].includes(view)) problems.push(`view=${view} is not line or plane`);
+  const shapes = Object.keys(config.plane.shapes);
+  const inputs = Object.keys(config.plane.features);
+  if (q.has("shape")) {
+    if (shapes.includes(q.get("shape"))) state.data.shape = q.get("shape");
+    else problems.push(`shape=${q.get("shape")} is not one of ${shapes.join(", ")}`);
+  }
+  number("pn", state.data, "n", true);
+  number("pseed", state.data, "seed", true);
+  if (q.has("inputs")) {
+    const names = q.get("inputs").split(",");
+    if (names.every((name) => inputs.includes(name))) state.features = inputs.filter((name) => names.includes(name));
+    else problems.push(`inputs=${q.get("inputs")} must name some of ${inputs.join(", ")}`);
+  }
+  for (const [key, field, allowed] of [["ploss", "loss", ["bce", "mse"]], ["popt", "optimizer", config.optimizers]]) {
+    if (!q.has(key)) continue;
+    if (allowed.includes(q.get(key))) state.train[field] = q.get(key);
+    else problems.push(`${key}=${q.get(key)} is not one of ${allowed.join(", ")}`);
+  }
+  number("plr", state.train, "lr");
+  number("pepochs", state.train, "epochs", true);
+  return { view: view === "plane" ? "plane" : "line", state, problems };
 }
