@@ -69,3 +69,15 @@ def test_loss_floors_lie_under_every_epoch_and_the_mle_curve_is_drawn(small_run)
     bce_min = -small_run.why.mle.loglik / small_run.data.n
     assert floors["bce"] == pytest.approx(bce_min)
     assert mle_curve(small_run).shape == (small_run.data.n,)
+
+
+def test_a_run_shows_one_line_and_a_card_of_its_fits(small_run):
+    text = repr(small_run)
+    assert "\n" not in text and len(text) < 200
+    assert text.startswith("LectureRun(300 points, truth [-1, 5], bce: [")
+    bce = small_run.fits["bce"]
+    assert f"bce: [{bce.intercept:.4g}, {bce.w1:.4g}] {bce.convergence.verdict}" in text
+    card = small_run._repr_html_()
+    assert "<th>Intercept</th><th>x</th>" in card and "<td>gradient descent on MSE</td>" in card
+    assert f"<td>{small_run.why.mle.params[1]:.4f}</td>" in card
+    assert "converged in" in card  # the MLE's Newton iterations
