@@ -559,3 +559,111 @@ def test_a_long_default_descent_is_skipped_and_said_an_asked_one_runs(
     asked = json.loads((tmp_path / "asked" / "results.json").read_text())
     assert set(asked["gradient_descent"]["fits"]) == {"bce"}
     assert plain["mle"]["coefficients"] == asked["mle"]["coefficients"]  # the same code twice
+
+
+@pytest.fixture(scope="module")
+def with_gaps(tmp_path_factory):
+    """A Titanic-shaped table where sex's effect depends on class and age's is a parabola,
+    with gaps in age (3 rows) and sex (2 rows, one of them also missing age)."""
+    rng = np.random.default_rng(20)
+    n = 400
+    frame = pd.DataFrame({"age": rng.uniform(1, 80, n), "sex": rng.choice(["female", "male"], n),
+                          "cls": rng.integers(1, 4, n)})  # fmt: skip
+    male = (frame.sex == "male").to_numpy()
+    logit = 0.2 * frame.age - 0.003 * frame.age**2 - 2.5 * male + 1.5 * (frame.cls == 3) * male
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-(logit - 1)))).astype(int)
+    frame.loc[[1, 5, 9], "age"] = np.nan
+    frame.loc[[5, 20], "sex"] = None
+    path = tmp_path_factory.mktemp("gaps") / "gaps.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_fit_says_which_columns_dropped_rows_and_gives_margins_per_variable(
+    with_gaps, tmp_path, capsys
+):
+    out = tmp_path / "fit"
+    formula = "y ~ sex * C(cls) + age + I(age**2)"
+    argv = ["fit", str(with_gaps), "--formula", formula, "--threshold", "0.3", *FAST,
+            "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    dropped = "4 rows dropped for a missing value (3 in 'age', 2 in 'sex')"
+    assert f"396 rows used; {dropped}" in printed
+    page = html.unescape((out / "report.html").read_text())
+    assert dropped in page
+    results = json.loads((out / "results.json").read_text())
+    assert results["data"]["missing_by_column"] == {"age": 3, "sex": 2}
+    # margins per variable: the same rows in margins.csv, results.json, the page and stdout
+    effects = results["margins"]["effects"]
+    assert [(e["variable"], e["contrast"]) for e in effects] == [
+        ("age", None), ("sex", "male vs female"), ("cls", "2 vs 1"), ("cls", "3 vs 1")
+    ]  # fmt: skip
+    table = pd.read_csv(out / "margins.csv")
+    np.testing.assert_allclose(table["effect"], [e["estimate"] for e in effects], rtol=1e-15)
+    assert "I(age ** 2)" not in set(table["variable"]) and "Per variable" in page
+    assert "sex (male vs female)" in printed
+    # the threshold: predictions.csv and the metrics use it; the ROC section names J's best
+    predictions = pd.read_csv(out / "predictions.csv")
+    np.testing.assert_array_equal(predictions["predicted"], (predictions["p_hat"] > 0.3))
+    metrics = results["metrics"]["training"]
+    assert metrics["threshold"] == 0.3
+    best = metrics["youden"]
+    assert f"Youden's J (sensitivity + specificity − 1) is largest, {best['j']:.3f}" in page
+    assert f"largest Youden's J {best['j']:.3f} at threshold {best['threshold']:.4g}" in printed
+    assert "accuracy at 0.3" in page and "at threshold 0.3," in printed
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.2", "nan"])
+def test_a_threshold_outside_0_and_1_is_refused(refused, value):
+    line = refused(["fit", "--dataset", "spector", "--threshold", value, *FAST])
+    assert "threshold must be a probability between 0 and 1 (exclusive)" in line
+
+
+def test_help_explains_the_threshold(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--threshold T" in text and "Youden's J" in text
+
+
+def test_sharded_summary_says_which_columns_dropped_rows(with_gaps, tmp_path, capsys):
+    out = tmp_path / "fit"
+    argv = ["fit", str(with_gaps), "--formula", "y ~ sex + age", "--chunk-rows", "100",
+            "--quiet", "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "4 rows dropped for a missing value (3 in 'age', 2 in 'sex')" in printed
+    assert "average marginal effects per variable" in printed  # not produced, and said
+    assert not (out / "margins.csv").exists()
+    assert json.loads((out / "results.json").read_text())["margins"] is None
+
+
+#: The stages a fit of a table in memory says, in order (the first opens on the read).
+STAGES = ("reading ", "coding the design", "maximum likelihood on ", "MLE, Newton iteration 1:",
+          "average marginal effects", "gradient descent on BCE", "predictions and metrics",
+          "drawing the figures", "writing predictions.csv", "moving the report")  # fmt: skip
+
+
+def test_progress_says_each_stage_and_each_newton_iteration(inputs, tmp_path, capsys,
+                                                            monkeypatch):  # fmt: skip
+    """LOGITLAB_PROGRESS=1 shows the lines on a pipe for a short fit: a line a stage, led by
+    the seconds so far, and one per Newton iteration with its log-likelihood; --quiet none,
+    and a short fit on a pipe none unless asked."""
+    argv = ["fit", str(inputs / "table.csv"), "--target", "y", "--loss", "bce", "--epochs", "50"]
+    assert cli.main([*argv, "--quiet", "--out", str(tmp_path / "quiet")]) == 0
+    assert capsys.readouterr().err == ""
+    assert cli.main([*argv, "--out", str(tmp_path / "piped")]) == 0
+    assert capsys.readouterr().err == ""  # not a terminal, not long, not asked
+    monkeypatch.setenv("LOGITLAB_PROGRESS", "1")
+    assert cli.main([*argv, "--out", str(tmp_path / "shown")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert all(re.match(r" *\d+\.\d s  \S", line) for line in lines), lines
+    at = [next(k for k, line in enumerate(lines) if stage in line) for stage in STAGES]
+    assert at == sorted(at) and f"reading {inputs / 'table.csv'}: 3 columns, ~" in lines[0]
+    mle = json.loads((tmp_path / "shown" / "results.json").read_text())["mle"]
+    newton = [line for line in lines if "MLE, Newton iteration" in line]
+    assert [int(re.search(r"iteration (\d+):", line)[1]) for line in newton] == list(
+        range(1, mle["iterations"] + 1)
+    )
+    assert f"log-likelihood {mle['loglik']:,.4f}, step " in newton[-1]

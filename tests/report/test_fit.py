@@ -16,8 +16,8 @@ from logitlab.studies.fit import fit_table
 
 TERMS = ["Intercept", "GPA", "TUCE", "C(PSI)[T.1]"]
 FILES = [
-    "calibration.png", "coefficients.csv", "confusion.png", "gd-vs-mle.png", "model.json",
-    "odds-ratios.png", "predictions.csv", "report.html", "results.json", "roc.png",
+    "calibration.png", "coefficients.csv", "confusion.png", "gd-vs-mle.png", "margins.csv",
+    "model.json", "odds-ratios.png", "predictions.csv", "report.html", "results.json", "roc.png",
 ]  # fmt: skip
 
 

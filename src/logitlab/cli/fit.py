@@ -119,6 +119,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     split.add_argument(
         "--split-seed", type=number, default=None, help="seed of the split (default: 0)"
     )
+    split.add_argument(
+        "--threshold",
+        type=number,
+        default=0.5,
+        metavar="T",
+        help="a row is predicted 1 when its probability is above T (0 < T < 1), in the metrics "
+        "and predictions.csv; the report's ROC section also marks the threshold that "
+        "maximises Youden's J (default: %(default)s)",
+    )
     group = add_training_options(parser, loss=False, lr=False, start=TABLE_START)
     group.add_argument(
         "--loss",
@@ -271,6 +280,7 @@ def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettin
         lr=args.lr,
         chunk_rows=args.chunk_rows,
         workers=args.workers,
+        threshold=args.threshold,
     )
 
 
@@ -363,6 +373,7 @@ def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, c
 def print_sharded_summary(fitted: ShardedFit, out: str, names: list[str]) -> None:
     """The MLE summary, the main effect in words, how the rows were shared, the descents,
     what was not produced, and the files."""
+    from ..data.checks import missing_words
     from ..studies.sharded import NOT_PRODUCED
 
     print(fitted.mle.summary())
@@ -370,21 +381,35 @@ def print_sharded_summary(fitted: ShardedFit, out: str, names: list[str]) -> Non
     design = fitted.design
     shares = ", ".join(f"{rows:,}" for rows in design.rows_per_worker)
     print(f"{design.rows:,} rows on {fitted.workers} worker(s) ({shares}), read at most "
-          f"{fitted.chunk_rows:,} at a time; {design.dropped:,} dropped for a missing "
-          "value")  # fmt: skip
+          f"{fitted.chunk_rows:,} at a time; "
+          f"{missing_words(design.dropped, design.missing)}")  # fmt: skip
     _print_descents(fitted)
     print(f"Not produced: {NOT_PRODUCED}.")
     _print_files(fitted, out, names)
 
 
 def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
-    """The MLE summary, the main effect in words, the metrics, the descents, and the files."""
+    """The MLE summary, the rows used and dropped, the main effect in words, the average
+    marginal effects, the metrics (and the threshold of the largest Youden's J), the
+    descents, and the files."""
+    from ..data.checks import missing_words
+
     print(fitted.mle.summary())
+    design = fitted.design
+    print(f"{len(design.rows):,} rows used; {missing_words(design.dropped, design.missing)}")
     print(f"\n{fitted.reading}\n")
+    if fitted.margins is not None:
+        print("Average marginal effects per variable (over the training rows):")
+        print(f"{fitted.margins.effects.table()}\n")
     for rows, m in fitted.metrics.items():
         auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
-        print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f}, log-loss "
-              f"{m.log_loss:.4f}, Brier {m.brier:.4f}, ROC AUC {auc}")  # fmt: skip
+        print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f} at threshold "
+              f"{m.threshold:g}, log-loss {m.log_loss:.4f}, Brier {m.brier:.4f}, "
+              f"ROC AUC {auc}")  # fmt: skip
+        if m.youden is not None:
+            print(f"  largest Youden's J {m.youden.j:.3f} at threshold {m.youden.threshold:.4g}: "
+                  f"sensitivity {m.youden.sensitivity:.3f}, specificity "
+                  f"{m.youden.specificity:.3f}")  # fmt: skip
     _print_descents(fitted)
     _print_files(fitted, out, names)
 

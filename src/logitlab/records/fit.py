@@ -8,6 +8,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..data.design import ModelSpec
+from ..stats.margins import Margins
 from ..stats.mle import MLEResult
 from ..studies.fit import Descent, TableFit
 from ..studies.sharded import ShardedFit
@@ -50,6 +51,7 @@ def _fit_data(run: TableFit | ShardedFit, spec: ModelSpec, coding: tuple, used: 
         "coding": list(coding),
         "rows_in_table": used + dropped,
         "rows_dropped_missing": dropped,
+        "missing_by_column": dict(run.design.missing),
         "rows_used": used,
         "rows_held_out": int(run.held_out.sum()) if table else 0,
         "rows_training": int(run.training.sum()) if table else used,
@@ -114,6 +116,7 @@ def _(run: TableFit) -> dict:
         "mle": _fit_mle(run.mle),
         "gradient_descent": _fit_descent(run, design.names),
         "metrics": {rows: asdict(m) for rows, m in run.metrics.items()},
+        "margins": _margins(run.margins),
         "reading": run.reading,
         "provenance": provenance(run.seconds),
     }
@@ -135,9 +138,38 @@ def _(run: ShardedFit) -> dict:
             "rows": design.rows,
             "dropped": design.dropped,
         },
+        "margins": None,  # they need every row's design: NOT_PRODUCED
         "reading": run.reading,
         "provenance": provenance(run.seconds),
     }
+
+
+def _margins(margins: Margins | None) -> dict | None:
+    """results.json's "margins": average marginal effects per variable (not per design
+    column, as "mle"'s "marginal_effects" are, after statsmodels' get_margeff)."""
+    if margins is None:
+        return None
+    return {
+        "rows": margins.rows,
+        "over": "training rows",
+        "method": "dP/dx averaged over the rows for a numeric variable (through every term "
+        "that reads it), the average discrete change from the reference level for a "
+        "categorical or true/false one; delta-method standard errors",
+        "effects": margins.records(),
+    }
+
+
+def fit_margin_rows(run: TableFit) -> list[dict]:
+    """margins.csv: one row per numeric variable (dP/dx) and per non-reference level of a
+    categorical one (the discrete change), with SE, z, p and the 95% interval."""
+    if run.margins is None:
+        return []
+    return [
+        {"variable": r["variable"], "contrast": r["contrast"] or "dP/dx",
+         "effect": r["estimate"], "se": r["se"], "z": r["z"], "p": r["p"],
+         "ci_lower": r["lower"], "ci_upper": r["upper"]}
+        for r in run.margins.records()
+    ]  # fmt: skip
 
 
 def fit_coefficient_rows(run: TableFit | ShardedFit) -> list[dict]:

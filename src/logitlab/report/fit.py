@@ -8,8 +8,9 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..data.checks import missing_words
 from ..data.modelfile import model_file_refusal, model_record
-from ..records import fit_coefficient_rows, fit_prediction_rows, to_record
+from ..records import fit_coefficient_rows, fit_margin_rows, fit_prediction_rows, to_record
 from ..studies.fit import TableFit
 from ..studies.sharded import NOT_PRODUCED, ShardedFit
 from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
@@ -25,7 +26,7 @@ CAPTIONS = {
     "flagged, at every threshold; the diagonal is guessing",
     "calibration.png": "Calibration: in bins of rows with similar predictions, the observed "
     "share of successes against the mean prediction; numbers are rows per bin",
-    "confusion.png": "Confusion matrix at threshold 0.5",
+    "confusion.png": "Confusion matrix at the threshold",
     "gd-vs-mle.png": "Each gradient-descent coefficient's distance from the MLE, in the MLE's "
     "standard errors; the band is the MLE's 95% interval",
 }
@@ -40,7 +41,7 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",))
     shown = "held-out" if "held-out" in run.metrics else "training"
     classes = (f"{run.design.target} = {run.design.negative}", run.success)
     per_row = {
-        "roc.png": plot_roc(sets),
+        "roc.png": plot_roc(sets, marked=f"{shown} rows"),
         "calibration.png": plot_calibration(sets),
         "confusion.png": plot_confusion(
             run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
@@ -48,6 +49,7 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",))
     }
     _write_model_files(run, results, folder, per_row, formats)
     write_csv(fit_prediction_rows(run), folder / "predictions.csv")
+    write_csv(fit_margin_rows(run), folder / "margins.csv")
     (folder / "report.html").write_text(render_html(run, results, folder, shown))
     return names_in(folder)
 
@@ -122,18 +124,31 @@ def mle_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
     return rows, stats
 
 
-def effect_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
-    """The odds ratios with their intervals, and the average marginal effects."""
+def effect_rows(mle: dict, margins: dict | None) -> tuple[list[list[str]], list[list[str]]]:
+    """The odds ratios with their intervals, and the average marginal effects per variable
+    (none in shares)."""
     ratios = [
         [name, _num(r["odds_ratio"], 3), f"[{_num(r['lower'], 3)}, {_num(r['upper'], 3)}]"]
         for name, r in mle["odds_ratios"].items()
     ]
     effects = [
-        [name, _num(r["estimate"]), _num(r["se"]), f"{r['z']:.3f}", _p(r["p"]),
-         f"[{_num(r['lower'])}, {_num(r['upper'])}]"]
-        for name, r in mle["marginal_effects"].items()
+        [r["variable"], r["contrast"] or "dP/dx", _num(r["estimate"]), _num(r["se"]),
+         f"{r['z']:.3f}", _p(r["p"]), f"[{_num(r['lower'])}, {_num(r['upper'])}]"]
+        for r in (margins["effects"] if margins else [])
     ]  # fmt: skip
     return ratios, effects
+
+
+def youden_words(metrics: dict) -> str:
+    """The ROC point that maximises Youden's J in a sentence, or why there is none."""
+    best = metrics["youden"]
+    if best is None:
+        return "Youden's J is not defined: the rows hold one class."
+    return (
+        f"Youden's J (sensitivity + specificity − 1) is largest, {best['j']:.3f}, at threshold "
+        f"{best['threshold']:.4g} (a row predicted 1 at or above it): sensitivity "
+        f"{best['sensitivity']:.3f}, specificity {best['specificity']:.3f}."
+    )
 
 
 def hosmer_lemeshow_words(hl: dict | None) -> str:
@@ -201,7 +216,7 @@ def _page(run: TableFit | ShardedFit, results: dict, folder: Path, **context: ob
     mle = results["mle"]
     (tn, fp), (fn, tp) = mle["pred_table"]["counts"]
     coefficient_rows, statistics = mle_rows(mle)
-    ratios, effects = effect_rows(mle)
+    ratios, effects = effect_rows(mle, results["margins"])
     prov = results["provenance"]
     return htmlpage.page(
         f"logitlab fit — {run.design.spec.formula}",
@@ -212,6 +227,7 @@ def _page(run: TableFit | ShardedFit, results: dict, folder: Path, **context: ob
         data=results["data"],
         success=run.success,
         reading=run.reading,
+        dropped=missing_words(run.design.dropped, run.design.missing),
         mle=mle,
         coefficient_rows=coefficient_rows,
         statistics=statistics,
@@ -236,6 +252,8 @@ def render_html(run: TableFit, results: dict, folder: Path, shown: str) -> str:
         metrics=metric_rows(results["metrics"]),
         brier=_num(_brier_of_base_rate(run), 3),
         shown=shown,
+        threshold=f"{run.metrics[shown].threshold:g}",
+        youden=youden_words(results["metrics"][shown]),
     )
 
 

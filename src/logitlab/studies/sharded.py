@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 #: What a sharded fit does not produce, and why (for the report and the summary).
 NOT_PRODUCED = (
     "per-row results (predictions.csv, the ROC curve, the calibration plot, the scikit-learn "
-    "metrics) and a held-out split are not produced for sharded data: they need every row's "
-    "prediction in one place, which is what reading the table in shares avoids; apply "
+    "metrics, the average marginal effects per variable) and a held-out split are not "
+    "produced for sharded data: they need every row's prediction (or design) in one place, "
+    "which is what reading the table in shares avoids; apply "
     "model.json to the rows with `logitlab predict` for them"
 )
 
