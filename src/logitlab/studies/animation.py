@@ -66,7 +66,27 @@ def make_scene(
 @timed
 def run_animation(config: AnimationConfig | None = None, *, progress: bool = False) -> AnimationRun:
     """The `animate` study: the lecture's data, both descents from config.train.init (else
-    the lecture's net), the ground."""
+    the lecture's net), the ground.
+
+    Parameters
+    ----------
+    config : AnimationConfig, optional
+        The data, the training, the frames and the grid; AnimationConfig() when None.
+    progress : bool, default False
+        Draw progress bars.
+
+    Returns
+    -------
+    AnimationRun
+        The settings and the scene the film is drawn from: both paths, the loss surfaces,
+        the truth and the MLE.
+
+    Raises
+    ------
+    ConfigError
+        Before any work, when the run cannot fit here or the start or batch size does not
+        suit the lecture's data.
+    """
     cfg = config or AnimationConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
     check_on_lecture_data(cfg.train, cfg.data)

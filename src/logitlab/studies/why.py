@@ -55,7 +55,31 @@ class Race:
 
 @dataclass(frozen=True)
 class WhyNotMSE:
-    """Everything the why-not-MSE figures and numbers need."""
+    """Everything the why-not-MSE figures and numbers need.
+
+    Parameters
+    ----------
+    data : Dataset
+        The lecture's data.
+    truth : numpy.ndarray
+        The true (w0, w1).
+    mle : MLEResult
+        The maximum-likelihood fit, where BCE's descent should end.
+    mse_minimum : numpy.ndarray
+        Where MSE's gradient descent goes instead of the MLE: MSE's own minimum.
+    lecture : Race
+        Both losses from the lecture's start.
+    plateau : Race
+        Both losses from the far plateau start, where the sigmoid saturates.
+    surfaces : dict of str to Surface
+        Each loss over a grid around the truth, the start and the MLE.
+    plateau_surfaces : dict of str to Surface
+        The same over a grid that takes in the plateau start too.
+    train : TrainConfig, default TrainConfig()
+        The training settings of every path (each loss its own).
+    seconds : float, default 0.0
+        The wall time of the run that made this record.
+    """
 
     data: Dataset
     truth: np.ndarray
@@ -73,19 +97,55 @@ class WhyNotMSE:
 
     @property
     def epochs(self) -> int:
+        """The epochs each path ran."""
         return self.lecture.fits["bce"].epochs
 
     def distances(self, loss: str) -> np.ndarray:
-        """Euclidean distance from the MLE of the lecture-start path, per epoch."""
+        """Euclidean distance from the MLE of the lecture-start path, per epoch.
+
+        Parameters
+        ----------
+        loss : {'bce', 'mse'}
+            Whose path.
+
+        Returns
+        -------
+        numpy.ndarray
+            One distance per recorded epoch.
+        """
         return np.linalg.norm(self.lecture.fits[loss].history.params - self.mle.params, axis=1)
 
     def epochs_to(self, loss: str, tol: float) -> int | None:
-        """The first epoch from which the `loss` path stays within tol of the MLE."""
+        """The first epoch from which the `loss` path stays within tol of the MLE.
+
+        Parameters
+        ----------
+        loss : {'bce', 'mse'}
+            Whose path.
+        tol : float
+            The distance from the MLE.
+
+        Returns
+        -------
+        int or None
+            The epoch; None if the path is still farther at the end.
+        """
         return epochs_within(self.distances(loss), tol)
 
     def plateau_outcome(self, loss: str) -> str:
         """Where `loss`'s descent from the plateau start went, in words derived from the
-        distances: 'walks to the MLE', 'stalls' or 'ends 3.2 from the MLE'."""
+        distances.
+
+        Parameters
+        ----------
+        loss : {'bce', 'mse'}
+            Whose descent.
+
+        Returns
+        -------
+        str
+            'walks to the MLE', 'stalls' or 'ends 3.2 from the MLE'.
+        """
         start, end = self.plateau.start, self.plateau.fits[loss].params
         far = float(np.linalg.norm(start - self.mle.params))
         left = float(np.linalg.norm(end - self.mle.params))
@@ -96,14 +156,31 @@ class WhyNotMSE:
         return f"ends {left:.2g} from the MLE"
 
     def convexity(self) -> str:
-        """Which loss is convex over the grid, from the smallest Hessian eigenvalues."""
+        """Which loss is convex over the grid, from the smallest Hessian eigenvalues.
+
+        Returns
+        -------
+        str
+            'BCE is convex, MSE is not convex over the grid' or as the grid has it.
+        """
         signs = {loss: self.min_eigenvalue(loss) >= -1e-12 for loss in self.surfaces}
         said = [f"{loss.upper()} is {'convex' if ok else 'not convex'}" for loss, ok in
                 signs.items()]  # fmt: skip
         return ", ".join(said) + " over the grid"
 
     def min_eigenvalue(self, loss: str) -> float:
-        """The smallest Hessian eigenvalue of `loss` over the grid (< 0: not convex)."""
+        """The smallest Hessian eigenvalue of `loss` over the grid (< 0: not convex).
+
+        Parameters
+        ----------
+        loss : {'bce', 'mse'}
+            Whose surface.
+
+        Returns
+        -------
+        float
+            The eigenvalue.
+        """
         return float(self.surfaces[loss].min_eigenvalue.min())
 
 
@@ -177,7 +254,29 @@ def lecture_start(config: TrainConfig, features: int = 1) -> np.ndarray:
 
 
 def run_landscape(config: LandscapeConfig | None = None, *, progress: bool = False) -> WhyNotMSE:
-    """The `landscape` study: simulate the lecture's data and analyse it."""
+    """The `landscape` study: simulate the lecture's data and analyse it.
+
+    Parameters
+    ----------
+    config : LandscapeConfig, optional
+        The data, the training, the plateau start and the grid; LandscapeConfig() when None.
+    progress : bool, default False
+        Draw progress bars.
+
+    Returns
+    -------
+    WhyNotMSE
+        The MLE, both losses' paths from the lecture's start and from the plateau, and the
+        loss surfaces.
+
+    Raises
+    ------
+    ConfigError
+        Before any work, when the run cannot fit here or the start or batch size does not
+        suit the lecture's data.
+    SeparationError
+        When the data are separable, so that the MLE does not exist.
+    """
     cfg = config or LandscapeConfig()
     check_study(cfg)  # ConfigError before any work if it cannot fit
     check_on_lecture_data(cfg.train, cfg.data)
