@@ -637,33 +637,3 @@ def test_sharded_summary_says_which_columns_dropped_rows(with_gaps, tmp_path, ca
     assert "average marginal effects per variable" in printed  # not produced, and said
     assert not (out / "margins.csv").exists()
     assert json.loads((out / "results.json").read_text())["margins"] is None
-
-
-#: The stages a fit of a table in memory says, in order (the first opens on the read).
-STAGES = ("reading ", "coding the design", "maximum likelihood on ", "MLE, Newton iteration 1:",
-          "average marginal effects", "gradient descent on BCE", "predictions and metrics",
-          "drawing the figures", "writing predictions.csv", "moving the report")  # fmt: skip
-
-
-def test_progress_says_each_stage_and_each_newton_iteration(inputs, tmp_path, capsys,
-                                                            monkeypatch):  # fmt: skip
-    """LOGITLAB_PROGRESS=1 shows the lines on a pipe for a short fit: a line a stage, led by
-    the seconds so far, and one per Newton iteration with its log-likelihood; --quiet none,
-    and a short fit on a pipe none unless asked."""
-    argv = ["fit", str(inputs / "table.csv"), "--target", "y", "--loss", "bce", "--epochs", "50"]
-    assert cli.main([*argv, "--quiet", "--out", str(tmp_path / "quiet")]) == 0
-    assert capsys.readouterr().err == ""
-    assert cli.main([*argv, "--out", str(tmp_path / "piped")]) == 0
-    assert capsys.readouterr().err == ""  # not a terminal, not long, not asked
-    monkeypatch.setenv("LOGITLAB_PROGRESS", "1")
-    assert cli.main([*argv, "--out", str(tmp_path / "shown")]) == 0
-    lines = capsys.readouterr().err.splitlines()
-    assert all(re.match(r" *\d+\.\d s  \S", line) for line in lines), lines
-    at = [next(k for k, line in enumerate(lines) if stage in line) for stage in STAGES]
-    assert at == sorted(at) and f"reading {inputs / 'table.csv'}: 3 columns, ~" in lines[0]
-    mle = json.loads((tmp_path / "shown" / "results.json").read_text())["mle"]
-    newton = [line for line in lines if "MLE, Newton iteration" in line]
-    assert [int(re.search(r"iteration (\d+):", line)[1]) for line in newton] == list(
-        range(1, mle["iterations"] + 1)
-    )
-    assert f"log-likelihood {mle['loglik']:,.4f}, step " in newton[-1]
