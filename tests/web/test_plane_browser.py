@@ -70,8 +70,11 @@ def test_xor_with_a_cross_term_bends_the_boundary_as_the_library_fits_it(playgro
     flat = tab.js("document.getElementById('plane-chart').toDataURL()")
     assert tab.js("document.getElementById('plane-sentence').hidden") is True
     assert tab.text("#plane-accuracy-value") == f"{100 * line.accuracy[-1]:.1f}%"
+    drawn = tab.js("playground.plane.draws.length")
     tab.page.check("#plane-in-x1x2")
     tab.wait(SETTLED + " && playground.plane.answer.features.includes('x1x2')")
+    since = tab.js(f"playground.plane.draws.slice({drawn})")  # no surface until the fit comes
+    assert not since[0]["fresh"] and since[0]["points"] and since[-1]["fresh"]
     cross = library_run(tab)
     assert cross.settings.features == ("x1", "x2", "x1x2")
     assert tab.text("#plane-sentence") == cross.sentence

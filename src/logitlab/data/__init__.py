@@ -1,7 +1,8 @@
-"""Data in: the lecture's simulated draw (and its CSV), and the checks every fit's input passes."""
+"""Data in: the lecture's simulated draw (and its CSV), the playground's 2-D data sets, and the
+checks every fit's input passes."""
 
 from .checks import as_design, as_labels, check_names, design_array, label_array
-from .simulated import Dataset, load_csv, save_csv, simulate, simulate_from
+from .simulated import Dataset, load_csv, save_csv, simulate, simulate_from, simulate_plane
 
 __all__ = [
     "Dataset",
@@ -14,6 +15,7 @@ __all__ = [
     "save_csv",
     "simulate",
     "simulate_from",
+    "simulate_plane",
 ]
 
 # Tables, shipped data sets, formulas -> design matrices, saved models (pandas loads lazily).
