@@ -166,3 +166,14 @@ def test_youden_threshold_maximises_sensitivity_plus_specificity(noisy):
 
 def test_youden_is_none_with_one_class():
     assert prediction_metrics([1, 1, 1], [0.2, 0.6, 0.9]).youden is None
+
+
+def test_auc_and_confusion_are_scikit_learns(noisy):
+    """The AUC is taken from the one ROC curve and the counts from one bincount: the same
+    numbers as roc_auc_score and confusion_matrix."""
+    from sklearn.metrics import confusion_matrix, roc_auc_score
+
+    y, p = noisy
+    m = prediction_metrics(y, p, threshold=0.4)
+    np.testing.assert_allclose(m.roc_auc, roc_auc_score(y, p), rtol=1e-15, atol=1e-15)
+    assert m.confusion == tuple(map(tuple, confusion_matrix(y, p > 0.4, labels=[0, 1]).tolist()))

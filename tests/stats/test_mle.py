@@ -198,3 +198,19 @@ def test_collinear_columns_are_named():
     X[:, 3] = 5.0 - X[:, 1]  # with the intercept
     with pytest.raises(DataError, match=r"columns Intercept, x2 and x4 of X"):
         mle.fit(X, y)
+
+
+def test_progress_is_told_each_newton_iteration_and_changes_nothing():
+    """A long fit's progress lines come from here: one call an iteration, the last at the
+    log-likelihood the result reports, the fit itself as without it."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(500, 3))
+    y = (rng.random(500) < 1 / (1 + np.exp(-(0.3 + X @ [1.0, -0.5, 0.2])))).astype(float)
+    told = []
+    with_progress = mle.fit(X, y, progress=lambda *values: told.append(values))
+    plain = mle.fit(X, y)
+    assert [k for k, _, _ in told] == list(range(1, plain.iterations + 1))
+    assert told[-1][1] == plain.loglik and all(step >= 0 for _, _, step in told)
+    assert [loglik for _, loglik, _ in told] == sorted(loglik for _, loglik, _ in told)
+    np.testing.assert_array_equal(with_progress.params, plain.params)
+    assert statsmodels_fit(X, y).llf == pytest.approx(told[-1][1], rel=1e-10)

@@ -5,8 +5,10 @@ one skeleton (run_study)."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,8 +93,13 @@ def point(text: str) -> tuple[int | float | str, ...] | str:
     return tuple(number(part.strip()) for part in parts) if len(parts) > 1 else text
 
 
-def add_output_options(parser: argparse.ArgumentParser, default_out: str) -> None:
-    """--out, --force and --quiet, the same on every command that writes a folder."""
+def add_output_options(
+    parser: argparse.ArgumentParser,
+    default_out: str,
+    progress: str = "no progress bars (default: show them)",
+) -> None:
+    """--out, --force and --quiet (its help `progress`), the same on every command that
+    writes a folder."""
     parser.add_argument(
         "--out",
         default=default_out,
@@ -106,9 +113,38 @@ def add_output_options(parser: argparse.ArgumentParser, default_out: str) -> Non
         "step once the run is done; never an input, a file or another folder (default: refuse "
         "a non-empty DIR)",
     )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress bars (default: show them)"
-    )
+    parser.add_argument("--quiet", action="store_true", help=progress)
+
+
+#: Set to 1, a command's progress lines show on a pipe too, and for a short run.
+PROGRESS_ENV = "LOGITLAB_PROGRESS"
+
+
+class ProgressLines:
+    """What a long command is doing, one line a stage on stderr, led by the seconds since
+    it started ('   12.3 s  MLE, Newton iteration 2: ...'), written by tqdm.write so that a
+    progress bar below stays whole. Unless --quiet, show(long) turns them on when stderr is a
+    terminal, when the run is long (the runs whose cost is announced) or when
+    LOGITLAB_PROGRESS=1 asks: a short run piped or logged prints its result alone."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.on, self.start = quiet, False, time.monotonic()
+
+    def show(self, long: bool = False) -> None:
+        """Decide, once the run's cost is known (`long`), whether the lines are shown."""
+        asked = os.environ.get(PROGRESS_ENV) == "1"
+        self.on = not self.quiet and (long or asked or sys.stderr.isatty())
+
+    @property
+    def lines(self) -> Callable[[str], None] | None:
+        """The callable that says a line, for the layers below, or None when not shown."""
+        return self if self.on else None
+
+    def __call__(self, words: str) -> None:
+        if self.on:
+            from tqdm.auto import tqdm
+
+            tqdm.write(f"{time.monotonic() - self.start:8.1f} s  {words}", file=sys.stderr)
 
 
 def add_data_options(
@@ -180,6 +216,7 @@ def add_training_options(
     lr: bool = True,
     grid: bool = False,
     start: tuple[str, str] = LECTURE_START,
+    tol: float | None = None,
 ) -> argparse._ArgumentGroup:
     """The training options every command that trains shares, in one group: --loss, --lr,
     --epochs, --init-seed, --tol, --engine, the optimizer (--optimizer, --momentum,
@@ -188,7 +225,8 @@ def add_training_options(
 
     A command that trains both losses always leaves out --loss; one with its own learning
     rate leaves out --lr. grid=True (a sweep): --lr, --optimizer and --batch-size take
-    comma-separated lists, one fit per combination. `start` is --start's (metavar, help).
+    comma-separated lists, one fit per combination. `start` is --start's (metavar, help);
+    `tol` --tol's default (None: every epoch, the lecture's way).
     """
     train = DEFAULT_TRAINING
     group = parser.add_argument_group(
@@ -231,12 +269,17 @@ def add_training_options(
         metavar=start[0],
         help=start[1],
     )
+    stops = (
+        "run every epoch, verdict at 1e-4"
+        if tol is None
+        else f"{tol:g}, the norm at which the verdict calls a descent converged: it stops there"
+    )
     group.add_argument(
         "--tol",
         type=number,
-        default=None,
+        default=tol,
         help="stop a fit once the gradient norm of its mean loss is at most TOL; the "
-        "convergence verdict then uses TOL (default: run every epoch, verdict at 1e-4)",
+        f"convergence verdict then uses TOL; 0 runs every epoch (default: {stops})",
     )
     add_engine_option(group)
     group.add_argument(
@@ -439,7 +482,7 @@ def training_config(args: argparse.Namespace, **chosen: object) -> TrainConfig:
         "epochs": args.epochs,
         "init_seed": args.init_seed,
         "engine": args.engine,
-        "tol": args.tol,
+        "tol": None if args.tol == 0 else args.tol,  # 0: every epoch
         "optimizer": args.optimizer,
         "nesterov": args.nesterov,
         "batch_size": args.batch_size,

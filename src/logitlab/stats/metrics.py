@@ -116,14 +116,8 @@ class PredictionMetrics:
 def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> PredictionMetrics:
     """Accuracy at the threshold, log-loss, Brier score, ROC AUC and curve, a reliability
     curve and the confusion matrix of probabilities p for labels y (0/1)."""
-    from sklearn.metrics import (
-        accuracy_score,
-        brier_score_loss,
-        confusion_matrix,
-        log_loss,
-        roc_auc_score,
-        roc_curve,
-    )
+    from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, roc_curve
+    from sklearn.metrics import auc as area_under
 
     cut = check_threshold(threshold)
     labels = _labels(y)
@@ -132,8 +126,8 @@ def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> Predicti
     classes = np.unique(labels)
     roc, auc, note = None, None, None
     if len(classes) == 2:
-        auc = float(roc_auc_score(labels, probs))
         fpr, tpr, thresholds = roc_curve(labels, probs)
+        auc = float(area_under(fpr, tpr))  # roc_auc_score's own sum, without sorting twice
         roc = RocCurve(_floats(fpr), _floats(tpr), _floats(thresholds))
     else:
         note = f"ROC AUC is undefined: every row has y = {classes[0]:g}"
@@ -148,12 +142,16 @@ def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> Predicti
         roc_auc_note=note,
         roc=roc,
         calibration=_calibration(labels, probs),
-        confusion=tuple(
-            tuple(int(v) for v in row)
-            for row in confusion_matrix(labels, predicted, labels=[0.0, 1.0])
-        ),
+        confusion=_confusion(labels, predicted),
         youden=None if roc is None else youden(roc),
     )
+
+
+def _confusion(labels: np.ndarray, predicted: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """scikit-learn's confusion_matrix(labels=[0, 1]), [[TN, FP], [FN, TP]], counted in one
+    bincount (it takes seconds a million rows validating them)."""
+    counts = np.bincount(2 * labels.astype(np.int64) + predicted.astype(np.int64), minlength=4)
+    return tuple(tuple(int(v) for v in row) for row in counts.reshape(2, 2))
 
 
 def calibration_bins(n: int) -> int:

@@ -47,6 +47,10 @@ STALLED = 3
 #: float64 (errors ~1e-15) can no longer tell a tiny eigenvalue from none.
 RANK_RTOL = 1e-12
 
+#: Told each Newton iteration: progress(iteration, log-likelihood there, the step's largest
+#: move in units of its column's root mean square), for a long fit's progress lines.
+Progress = Callable[[int, float, float], None]
+
 
 @dataclass(frozen=True)
 class MLEResult:
@@ -213,12 +217,14 @@ def fit(
     names: tuple[str, ...] | None = None,
     tol: float = TOL,
     max_iter: int = MAX_ITER,
+    progress: Progress | None = None,
 ) -> MLEResult:
     """Maximise the Bernoulli log-likelihood of y ~ Ber(sigmoid(X b)) by Newton-Raphson.
 
     X is n x d (a 1-D input is one feature), y holds 0/1; a constant term is added unless
     intercept=False. Raises DataError for input the model cannot use and SeparationError when
     the MLE does not exist. A fit that stops at max_iter is returned with converged=False.
+    `progress`, if given, is told each iteration (Progress).
     """
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
@@ -236,7 +242,8 @@ def fit(
         if (why := separation(design, labels, names)) is not None:
             raise SeparationError(why)
 
-    newton = Newton(at, n, float(labels.mean()), intercept, names, separated, features)
+    newton = Newton(at, n, float(labels.mean()), intercept, names, separated, features,
+                    progress=progress)  # fmt: skip
     return MLEResult(**newton.fit(tol, max_iter), fitted=fitted, labels=labels)
 
 
@@ -264,8 +271,10 @@ class Newton:
         names: tuple[str, ...],
         separated: Callable[[np.ndarray, Pass], None],
         features: np.ndarray | None = None,
+        *,
+        progress: Progress | None = None,
     ) -> None:
-        self.at, self.nobs, self.mean = at, nobs, mean
+        self.at, self.nobs, self.mean, self.progress = at, nobs, mean, progress
         self.intercept, self.names = intercept, names
         self.separated, self.features = separated, features
         self.separation_checked = False
@@ -366,9 +375,11 @@ class Newton:
                     break
                 step = step / 2.0
             coef, current = coef + step, trial
+            previous, size = size, float(np.max(np.abs(step) * unit))
+            if self.progress is not None:
+                self.progress(iteration, current.loglik, size)
             if np.all(np.abs(step) <= tol * (1.0 + np.abs(coef))):
                 return coef, current, True, iteration
-            previous, size = size, float(np.max(np.abs(step) * unit))
             stalled = stalled + 1 if current.saturated and size > previous / 2.0 else 0
             if stalled >= STALLED:
                 self.check_separation(coef, current)

@@ -36,7 +36,7 @@ from ..model import sigmoid
 from ..result import INTERCEPT
 from . import inference
 from .irls import SATURATED, Pass, newton_pass
-from .mle import MAX_ITER, TOL, MLEResult, Newton
+from .mle import MAX_ITER, TOL, MLEResult, Newton, Progress
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
 HL_BINS = 1 << 14
@@ -108,12 +108,13 @@ def fit_sharded(
     intercept: bool = True,
     tol: float = TOL,
     max_iter: int = MAX_ITER,
+    progress: Progress | None = None,
 ) -> ShardedMLEResult:
     """The MLE of the rows that `batches()` yields on each worker of `group` (a Collective):
     (X, y) chunks, X float64 without the intercept column; nobs and successes count every
     worker's rows (data.shards.ShardedDesign has them). Every worker gets the same result.
     SeparationError when the iterates show separation; a LogitlabError on one worker is
-    raised on all; WorkerLost when a worker stops answering."""
+    raised on all; WorkerLost when a worker stops answering. `progress` as mle.fit's."""
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
     names = ((INTERCEPT,) if intercept else ()) + tuple(names)
@@ -130,7 +131,8 @@ def fit_sharded(
         if current.saturated:
             raise SeparationError(_separation(coef, current.saturated, names))
 
-    newton = Newton(passes, nobs, successes / nobs, intercept, names, separated)
+    newton = Newton(passes, nobs, successes / nobs, intercept, names, separated,
+                    progress=progress)  # fmt: skip
     fields = newton.fit(tol, max_iter)
     mean_weight, counts, risk = passes.statistics(fields["params"])
     return ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
