@@ -64,6 +64,7 @@ def test_xor_with_a_cross_term_bends_the_boundary_as_the_library_fits_it(playgro
     tab.page.click("#tab-plane")
     tab.wait(SETTLED)
     assert tab.js("document.getElementById('view-line').hidden") is True
+    assert tab.js("playground.plane.answer.shape") != "xor"
     tab.page.select_option("#plane-shape", "xor")
     tab.wait(SETTLED + " && playground.plane.answer.shape === 'xor'")
     line = library_run(tab)

@@ -116,9 +116,10 @@ class LandscapeRequest(_Spec):
 
 
 class PlaneDataSpec(_Spec):
-    """A simulated 2-D data set (data.simulated.PLANE_SHAPES): n points under seed."""
+    """A simulated 2-D data set (data.simulated.PLANE_SHAPES): n points under seed; the two
+    blobs by default, which a line separates well (XOR, one choice away, it does not)."""
 
-    shape: Literal[tuple(PLANE_SHAPES)] = "xor"
+    shape: Literal[tuple(PLANE_SHAPES)] = "blobs"
     n: int = 400
     seed: int = DEFAULT_DATA_SEED
 
