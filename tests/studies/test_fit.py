@@ -176,6 +176,18 @@ def test_reading_of_a_variable_with_its_square_says_its_effect_depends_on_itself
     )
 
 
+def test_reading_without_margins_says_why_there_are_none(interacting):
+    # in shares the margins are not computed: the words still do not hold sex fixed
+    from logitlab.studies.fit import main_effect
+
+    run = fit_table(interacting, formula="y ~ sex * C(cls) + x", losses=())
+    words = main_effect(run.design.spec, run.mle, None)
+    assert words.startswith("sex[T.male] is the term with the largest |z|")
+    assert "depends on cls" in words and "held fixed" not in words
+    assert words.endswith("Average marginal effects per variable need every row, which a fit "
+                          "in shares does not keep.")  # fmt: skip
+
+
 def test_margins_are_per_variable_over_the_training_rows(interacting):
     run = fit_table(interacting, formula="y ~ age + I(age**2) + sex * C(cls)", losses=(),
                     test_size=0.25)  # fmt: skip
