@@ -84,15 +84,12 @@ class WhyNotMSE:
     data: Dataset
     truth: np.ndarray
     mle: mle_module.MLEResult
-    #: Where MSE's gradient descent goes instead of the MLE: MSE's own minimum.
     mse_minimum: np.ndarray
     lecture: Race
     plateau: Race
     surfaces: dict[str, Surface]
     plateau_surfaces: dict[str, Surface]
-    #: The training settings of every path (each loss its own).
     train: TrainConfig = field(default_factory=TrainConfig)
-    #: wall time of the run that made this record
     seconds: float = 0.0
 
     @property
