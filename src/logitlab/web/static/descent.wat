@@ -190,7 +190,7 @@
       (v128.store (i32.add (global.get $P) (local.get $i)) (local.get $c))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br_if $fill (i32.lt_u (local.get $i) (local.get $end))))
-    (loop $terms  ;; P = P z + c for each next coefficient c
+    (loop $terms  ;; P = P z + c for each next coefficient c, four points (two pairs) a turn
       (local.set $at (i32.add (local.get $at) (i32.const 8)))
       (local.set $c (v128.load64_splat (local.get $at)))
       (local.set $i (i32.const 0))
@@ -199,7 +199,11 @@
           (call $round (f64x2.add (f64x2.mul (v128.load (i32.add (global.get $P) (local.get $i)))
                                              (v128.load (i32.add (global.get $Z) (local.get $i))))
                                   (local.get $c))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (v128.store offset=16 (i32.add (global.get $P) (local.get $i))
+          (call $round (f64x2.add (f64x2.mul (v128.load offset=16 (i32.add (global.get $P) (local.get $i)))
+                                             (v128.load offset=16 (i32.add (global.get $Z) (local.get $i))))
+                                  (local.get $c))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br_if $pairs (i32.lt_u (local.get $i) (local.get $end))))
       (local.set $count (i32.sub (local.get $count) (i32.const 1)))
       (br_if $terms (i32.gt_u (local.get $count) (i32.const 1)))))
