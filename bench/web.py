@@ -4,7 +4,10 @@ via Playwright) against the server on 127.0.0.1 (issue #12's targets):
 - first load: navigation start to the first fit drawn (data and curves on screen), < 1 s;
 - a slider change on the lecture's problem (n 2,000, 10,000 epochs, both losses): the page's
   own measure from the input event to the repaint after the refitted curves are drawn
-  (window.playground.redraws), median < 100 ms.
+  (window.playground.redraws), median < 100 ms;
+- one lecture fit (one loss) in the page: the WebAssembly module (static/descent.wasm) beside
+  the float32 JavaScript port it replaced (static/descent.js at JS_PORT, read from git), in the
+  same tab.
 
 run() returns the rows for bench/run.py to print beside its own.
 
@@ -25,6 +28,27 @@ CHROMIUM = "/usr/bin/chromium"
 FIRST_LOAD_TARGET_MS, REDRAW_TARGET_MS = 1000, 100
 CHANGES = 30  # slider steps measured, one at a time
 RELOADS = 5  # page loads after the first, on a warm server
+#: the last commit whose static/descent.js computed the descent in JavaScript (Math.fround)
+JS_PORT = "5a9bdf1"
+PORT_FITS = 3  # lecture fits timed by each port (the median is shown)
+#: one BCE fit of the lecture's settings by each port, in ms: the WebAssembly module (its
+#: compilation apart), then the JavaScript port, a module made from its source
+PORTS_JS = """async ([source, fits]) => {
+  const post = (path, body) => fetch(path, {method: 'POST', body: JSON.stringify(body),
+    headers: {'content-type': 'application/json'}}).then((answer) => answer.json());
+  const config = await (await fetch('/api/config')).json();
+  const data = await post('/api/data', config.defaults.data);
+  const [x, y] = [Float32Array.from(data.x), Float32Array.from(data.y)];
+  const train = config.defaults.train;
+  const timed = (port, k) => Array.from({length: fits}, () => {
+    const began = performance.now();
+    port.fitLoss(k, x, y, train, 'bce', port.stride(train.epochs, 40), config.descent.start, null);
+    return performance.now() - began;
+  });
+  const wasm = await import('/static/descent.js');
+  const js = await import(URL.createObjectURL(new Blob([source], {type: 'text/javascript'})));
+  return [timed(wasm, await wasm.kernels(config.descent)), timed(js, js.kernels(config.descent))];
+}"""
 
 
 @contextmanager
@@ -63,6 +87,15 @@ def _load(page: object, url: str) -> float:
     return page.evaluate("playground.firstDraw")
 
 
+def _js_port() -> str:
+    """The source of the JavaScript port (static/descent.js at JS_PORT), from git."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(["git", "show", f"{JS_PORT}:src/logitlab/web/static/descent.js"],
+                          cwd=root, capture_output=True, text=True, check=True).stdout  # fmt: skip
+
+
 def _verdict(ms: float, target: float) -> str:
     return f"{ms:7.0f} ms  (target < {target:,} ms: {'met' if ms < target else 'MISSED'})"
 
@@ -85,6 +118,8 @@ def run(changes: int = CHANGES) -> list[tuple[str, str]]:
             page.wait_for_function("!window.playground.busy")
         redraws = sorted(page.evaluate("playground.redraws"))
         fit = page.evaluate("playground.result.seconds") * 1000
+        ports = page.evaluate(PORTS_JS, [_js_port(), PORT_FITS])
+        wasm, js = (statistics.median(ms) for ms in ports)
         browser.close()
     p90 = redraws[min(len(redraws) - 1, round(0.9 * (len(redraws) - 1)))]
     n = len(redraws)
@@ -96,6 +131,10 @@ def run(changes: int = CHANGES) -> list[tuple[str, str]]:
          _verdict(statistics.median(redraws), REDRAW_TARGET_MS)),
         (f"slider change -> repaint, p90 of {n}", _verdict(p90, REDRAW_TARGET_MS)),
         ("  of which the fit, computed in the page (last change)", f"{fit:7.0f} ms"),
+        (f"one lecture fit (BCE) in the page, median of {PORT_FITS}: WebAssembly",
+         f"{wasm:7.0f} ms"),
+        (f"  the JavaScript port it replaced ({JS_PORT})",
+         f"{js:7.0f} ms  ({js / wasm:.1f}x the WebAssembly module's time)"),
     ]  # fmt: skip
 
 
