@@ -185,11 +185,23 @@ class BatchResult:
         return [(b, err) for b in range(len(self)) if (err := self.error(b)) is not None]
 
     def verdicts(self) -> list[str]:
-        """Each problem's verdict: 'converged', 'not converged', 'unstable' or 'diverged'."""
+        """Each problem's verdict, in row order.
+
+        Returns
+        -------
+        list of str
+            'converged', 'not converged', 'unstable' or 'diverged', one per problem.
+        """
         return [self.convergence(b).verdict if self.ok[b] else "diverged" for b in range(len(self))]
 
     def tally(self) -> dict[str, dict[str, int]]:
-        """Loss -> verdict -> how many of its problems got it (verdicts nobody got left out)."""
+        """How the fits of each loss ended.
+
+        Returns
+        -------
+        dict of str to dict of str to int
+            Loss -> verdict -> how many of its problems got it (verdicts nobody got left out).
+        """
         counts: dict[str, dict[str, int]] = {}
         for loss, verdict in zip(self.losses, self.verdicts(), strict=True):
             counts.setdefault(loss, {}).setdefault(verdict, 0)
