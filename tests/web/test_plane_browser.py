@@ -15,6 +15,7 @@ from logitlab.model import probabilities
 from logitlab.studies.playground import PlaneSettings, plane_design, run_plane, trajectory_stride
 
 from .conftest import Playground
+from .test_browser import CONTRAST_JS
 
 #: The 2-D fit on screen is the state's, and nothing is pending.
 SETTLED = "playground.plane && playground.plane.fresh() && !playground.plane.busy"
@@ -107,6 +108,8 @@ def test_a_link_reopens_the_2d_view_and_play_moves_the_surface(playground):
     assert tab.text("#plane-sentence") == run.sentence != ""
     truth, painted = surface_sides(tab, run)
     assert len(truth) > 20 and painted == truth
+    assert tab.js("document.getElementById('plane-link').href") == tab.page.url
+    assert tab.js(CONTRAST_JS) == []  # WCAG AA for the view's text, as for the lecture's
     last = tab.js("document.getElementById('plane-chart').toDataURL()")
     tab.page.click("#plane-reset")
     assert tab.text("#plane-epoch").startswith("0 of 600")
