@@ -137,6 +137,11 @@ def test_a_bad_link_and_a_bad_value_are_said_in_one_line(playground):
     assert tab.text("#alert-text") == "n must be an integer from 4 to 1000, got 5000"
     assert tab.text("#plane-status").startswith("No fit is shown")
     assert tab.js("playground.plane.fresh()") is False
+    tab.page.fill("#plane-n", "400")  # back to the settings whose fit the page holds
+    tab.page.press("#plane-n", "Enter")
+    tab.wait(SETTLED)
+    assert tab.text("#plane-status").startswith("2,000 epochs of BCE on 400 points")
+    assert tab.text("#plane-accuracy-value").endswith("%")
 
 
 def test_the_2d_view_works_by_keyboard_at_a_phones_width(phone, artifacts):

@@ -205,7 +205,10 @@ export class Plane {
     }
     const body = this.request();
     const key = JSON.stringify(body);
-    if (key === this.shownKey) return;
+    if (key === this.shownKey) {
+      this.draw(); // back to the settings on screen, after a refusal maybe
+      return;
+    }
     this.pending = true;
     this.draw();
     try {
@@ -215,12 +218,8 @@ export class Plane {
       this.player.pause();
       this.player.frame = answer.fit.trajectory.epoch.length - 1;
       $("plane-frame").max = String(this.player.frame);
-      $("plane-status").textContent = `${answer.fit.epochs.toLocaleString("en")} epochs of ` +
-        `${answer.fit.loss.toUpperCase()} on ${answer.n.toLocaleString("en")} points fitted on the server ` +
-        `in ${(answer.seconds * 1000).toFixed(0)} ms (${answer.fit.engine} engine).`;
     } catch (error) {
       this.error(error.message);
-      $("plane-status").textContent = "No fit is shown: these settings did not give one.";
     } finally {
       this.pending = false;
       if (this.dirty) {
@@ -317,10 +316,16 @@ export class Plane {
     ctx.restore();
   }
 
-  /** The epoch, loss, accuracy and parameters at the frame, the MLE, the sentence. */
+  /** What is shown (the fit, or why none), the epoch, loss, accuracy and parameters at the
+   * frame, the MLE, the sentence. */
   readout(fresh) {
     const a = fresh ? this.answer : null;
     const now = a && this.current();
+    $("plane-status").textContent = a
+      ? `${a.fit.epochs.toLocaleString("en")} epochs of ${a.fit.loss.toUpperCase()} on ` +
+        `${a.n.toLocaleString("en")} points fitted on the server in ${(a.seconds * 1000).toFixed(0)} ms ` +
+        `(${a.fit.engine} engine).`
+      : this.busy ? "Fitting…" : "No fit is shown: these settings did not give one.";
     $("plane-epoch").textContent = now ? `${now.epoch.toLocaleString("en")} of ${a.fit.epochs.toLocaleString("en")}` : "–";
     $("plane-frame").value = String(this.player.frame);
     $("plane-loss-value").textContent = now ? now.loss.toFixed(4) : "–";
