@@ -209,7 +209,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like, pandas.DataFrame or torch.Tensor
-            n x d features, checked as fit checks them.
+            The rows to score, n x d, checked as fit checks its features.
 
         Returns
         -------
@@ -225,7 +225,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like, pandas.DataFrame or torch.Tensor
-            n x d features, checked as fit checks them.
+            n rows of the d features the model was fitted on.
 
         Returns
         -------
@@ -258,7 +258,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like, pandas.DataFrame or torch.Tensor
-            n x d features, checked as fit checks them.
+            The rows to classify.
 
         Returns
         -------

@@ -138,7 +138,7 @@ class BatchResult:
         Parameters
         ----------
         b : int
-            The problem's row.
+            The problem's row, from 0 to B - 1.
 
         Returns
         -------
@@ -227,7 +227,7 @@ class BatchResult:
         Parameters
         ----------
         b : int
-            The problem's row.
+            Which problem.
 
         Returns
         -------

@@ -117,12 +117,12 @@ def diagram_compact(net: torch.nn.Module) -> graphviz.Digraph:
     Parameters
     ----------
     net : torch.nn.Module
-        A Sequential of Linear layers, each followed by its activation (lecture_net's).
+        The net to draw: Linear layers each followed by an activation.
 
     Returns
     -------
     graphviz.Digraph
-        The diagram, not rendered (write_diagram writes it).
+        Its source; write_diagram renders it.
     """
     layers = _layers(net)
     graph = _digraph()

@@ -191,7 +191,7 @@ def plot_fit(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure, neither saved nor shown.
+        One axes: the points and the curves, sorted by x.
 
     Raises
     ------
@@ -232,7 +232,7 @@ def plot_loss_history(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure, neither saved nor shown.
+        A column per loss, two rows.
 
     Raises
     ------
