@@ -179,7 +179,10 @@ def model(inputs, tmp_path_factory):
 
 @pytest.mark.parametrize(
     ("table", "words"),
-    [("new-level.csv", "level(s) the model has not seen: 'purple'"), ("no-x.csv", "'x'")],
+    [
+        ("new-level.csv", "'colour' is 'purple', a level the model has not seen"),
+        ("no-x.csv", "'x'"),
+    ],
 )
 def test_predict_refuses_what_the_model_has_not_seen(
     refused, inputs, model, tmp_path, table, words
@@ -195,7 +198,7 @@ def test_predict_refuses_to_overwrite(inputs, model, tmp_path, capsys):
     assert cli.main(argv) == 2
     assert "exists" in capsys.readouterr().err and target.read_text() == "mine\n"
     assert cli.main([*argv, "--force"]) == 0
-    assert target.read_text().startswith("row,p_hat,predicted\n")
+    assert target.read_text().startswith("row,p_hat,predicted,label\n")
 
 
 def test_a_model_a_model_file_cannot_hold_is_fitted_and_said_unsaved(inputs, tmp_path, capsys):
@@ -532,10 +535,10 @@ def test_a_row_in_an_error_is_counted_from_1_and_names_the_file_s_line(
         f"the first in row {gap - 1} (line {gap} of its file); drop those rows (--missing " in line
     )
     line = refused(["predict", str(model), str(table), "--out", str(tmp_path / "p.csv")])
-    assert "the first in row 5 (line 6 of its file)" in line and gap == 6
+    assert "row 5 (line 6 of its file): 'x' is missing" in line and gap == 6
     line = refused(["predict", str(model), str(table), "--missing", "drop", "--out",
                     str(tmp_path / "p.csv")])  # fmt: skip
-    assert f"'purple' (first in row {unseen - 1} (line {unseen} of its file))" in line
+    assert f"row {unseen - 1} (line {unseen} of its file): 'colour' is 'purple'" in line
 
 
 def test_a_long_default_descent_is_skipped_and_said_an_asked_one_runs(

@@ -223,7 +223,7 @@ def test_predict_with_a_long_file_name(model, data, tmp_path, capsys):
     new = str(data / "t.csv")
     out = tmp_path / ("p" * 250)  # fits; its hidden stage needs a shorter name
     assert main(["predict", str(model), new, "--out", str(out)]) == 0, capsys.readouterr().err
-    assert out.read_text().startswith("row,p_hat,predicted\n")
+    assert out.read_text().startswith("row,p_hat,predicted,label\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["data", "fit", out.name])
     err = refused_leaving(["predict", str(model), new, "--out", str(tmp_path / ("p" * 300))],
                           capsys, tmp_path)  # fmt: skip

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from logitlab.errors import ConfigError, OutputError
@@ -15,6 +16,11 @@ from logitlab.records import json_safe
 from logitlab.report import writers
 from logitlab.report.staging import check_out_file
 from logitlab.report.writers import write_csv, write_json
+
+
+def rows(**columns):
+    """A CSV table of one row, in one piece."""
+    return [pd.DataFrame({name: [value] for name, value in columns.items()})]
 
 
 def names(folder):
@@ -34,24 +40,24 @@ def test_write_csv_has_a_header_row(tmp_path):
 
 def test_single_file_is_atomic_and_never_replaced_unasked(tmp_path, monkeypatch):
     target = tmp_path / "p.csv"
-    writers.write_file_atomically([{"row": 0, "p_hat": 0.5}], target, force=False, inputs=())
+    writers.write_file_atomically(rows(row=0, p_hat=0.5), target, force=False, inputs=())
     assert target.read_text() == "row,p_hat\n0,0.5\n"
     with pytest.raises(ConfigError, match="exists"):
-        writers.write_file_atomically([{"row": 1}], target, force=False, inputs=())
-    writers.write_file_atomically([{"row": 1}], target, force=True, inputs=())
+        writers.write_file_atomically(rows(row=1), target, force=False, inputs=())
+    writers.write_file_atomically(rows(row=1), target, force=True, inputs=())
     assert target.read_text() == "row\n1\n"
     with pytest.raises(ConfigError, match="is a folder"):
         check_out_file(tmp_path, force=True, inputs=())
     with pytest.raises(ConfigError, match="is not a folder"):
         check_out_file(tmp_path / "no" / "p.csv", force=False, inputs=())
 
-    def full_disk(rows, path):
+    def full_disk(pieces, path):
         path.write_text("row\n")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writers, "write_csv", full_disk)
+    monkeypatch.setattr(writers, "write_csv_pieces", full_disk)
     with pytest.raises(OutputError, match="No space left on device"):
-        writers.write_file_atomically([{"row": 2}], tmp_path / "q.csv", force=False, inputs=())
+        writers.write_file_atomically(rows(row=2), tmp_path / "q.csv", force=False, inputs=())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
 
 
@@ -67,7 +73,7 @@ def test_force_never_replaces_a_pipe_or_a_device_with_a_file(tmp_path):
         target = tmp_path / name
         for force in (False, True):
             with pytest.raises(ConfigError) as caught:
-                writers.write_file_atomically([{"row": 1}], target, force=force, inputs=())
+                writers.write_file_atomically(rows(row=1), target, force=force, inputs=())
             assert str(caught.value) == (
                 f"output file {target} is {what}, not a regular file; --force replaces only "
                 "files: give a file name"
@@ -79,15 +85,15 @@ def test_force_never_replaces_a_pipe_or_a_device_with_a_file(tmp_path):
 
 def test_a_pipe_made_during_the_write_is_left_alone(tmp_path, monkeypatch):
     target = tmp_path / "p.csv"
-    real = writers.write_csv
+    real = writers.write_csv_pieces
 
-    def raced(rows, path):
+    def raced(pieces, path):
         os.mkfifo(target)  # something else takes the name meanwhile
-        return real(rows, path)
+        return real(pieces, path)
 
-    monkeypatch.setattr(writers, "write_csv", raced)
+    monkeypatch.setattr(writers, "write_csv_pieces", raced)
     with pytest.raises(OutputError, match="appeared while writing and was left as it is"):
-        writers.write_file_atomically([{"row": 1}], target, force=True, inputs=())
+        writers.write_file_atomically(rows(row=1), target, force=True, inputs=())
     assert stat.S_ISFIFO(os.lstat(target).st_mode) and names(tmp_path) == ["p.csv"]
 
 
@@ -104,7 +110,7 @@ def test_an_output_file_that_is_an_input_is_refused_even_with_force(
         Path(name).write_text("mine")
     for force in (False, True):
         with pytest.raises(ConfigError) as caught:
-            writers.write_file_atomically([{"row": 1}], out, force=force, inputs=inputs)
+            writers.write_file_atomically(rows(row=1), out, force=force, inputs=inputs)
         given = inputs[0] if out == "m.json" else inputs[1]
         assert str(caught.value) == (
             f"output file {out} {how} the input {given}; choose another place"
@@ -115,10 +121,28 @@ def test_an_output_file_that_is_an_input_is_refused_even_with_force(
 
 def test_an_output_file_name_near_the_limit_is_written_and_one_over_refused(tmp_path):
     target = tmp_path / ("p" * 250)
-    writers.write_file_atomically([{"row": 1}], target, force=False, inputs=())
+    writers.write_file_atomically(rows(row=1), target, force=False, inputs=())
     assert target.read_text() == "row\n1\n" and names(tmp_path) == [target.name]
     with pytest.raises(ConfigError, match=r"has a name of 256 bytes; .* at most 255"):
         check_out_file(tmp_path / ("p" * 256), force=False, inputs=())
+
+
+def test_a_file_in_pieces_has_one_header_and_a_failing_piece_leaves_nothing(tmp_path):
+    target = tmp_path / "p.csv"
+    pieces = [
+        pd.DataFrame({"row": [0, 1], "p": [0.25, None]}),
+        pd.DataFrame({"row": [2], "p": [1.0]}),
+    ]
+    assert writers.write_file_atomically(pieces, target, force=False, inputs=()) == 3
+    assert target.read_text() == "row,p\n0,0.25\n1,\n2,1.0\n"
+
+    def stopped():
+        yield pieces[0]
+        raise KeyboardInterrupt  # Ctrl-C while the next piece is made
+
+    with pytest.raises(KeyboardInterrupt):
+        writers.write_file_atomically(stopped(), tmp_path / "q.csv", force=False, inputs=())
+    assert names(tmp_path) == ["p.csv"]
 
 
 def test_write_columns_writes_the_bytes_csv_writes(tmp_path):

@@ -156,7 +156,8 @@ class ModelSpec:
         rows = np.flatnonzero(~refused.mask & ~dropped)
         x = np.empty((0, len(self.names)))
         if len(rows):
-            kept, _ = complete_rows(used.assign(**numbers).iloc[rows], self.columns, "error")
+            used = used.assign(**numbers)  # text that is a number read as one
+            kept, _ = complete_rows(used.iloc[rows], self.columns, "error")
             x, spec = self._columns(kept)
             bad = ~np.isfinite(x)
             for j in np.flatnonzero(bad.any(axis=0)):

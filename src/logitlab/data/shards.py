@@ -133,6 +133,13 @@ class Shards:
         per_byte = table_size(first).rows / max(file_size(first), 1)
         return math.ceil(per_byte * sum(u.weight for u in self.units))
 
+    def by_file(self) -> Iterator[Shards]:
+        """These units a file at a time, in order: a file's rows counted on their own."""
+        from itertools import groupby
+
+        for _, units in groupby(self.units, key=lambda unit: unit.path):
+            yield Shards(self.source, self.kind, self.columns, tuple(units), self.schema)
+
     def files(self) -> dict[Path, list[int]]:
         """Each file of these units, in order, with its row groups (-1 for CSV): one pass
         over the units, as a folder may hold 10**4 files."""

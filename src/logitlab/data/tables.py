@@ -279,10 +279,12 @@ def parquet_chunks(
     path: Path, columns: Sequence[str], chunk_rows: int, row_groups: Sequence[int] | None = None
 ) -> Iterator[pandas.DataFrame]:
     """The `columns` of a Parquet file's row groups (default: all), at most chunk_rows rows
-    at a time; memory holds a chunk and one row group's encoded pages."""
+    at a time; memory holds a chunk and one row group's encoded pages. Not pre-buffered:
+    pyarrow's read-ahead held ~300 MB more of a 10-column file of 10 row groups, and was
+    slower from a local disk (0.81 s against 0.52 s for 3 million rows)."""
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path) as file:
+    with pq.ParquetFile(path, pre_buffer=False) as file:
         for batch in file.iter_batches(chunk_rows, row_groups=row_groups, columns=list(columns)):
             yield batch.to_pandas()
 

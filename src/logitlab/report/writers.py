@@ -9,7 +9,7 @@ import csv
 import json
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from .staging import staged_file
 if TYPE_CHECKING:
     import graphviz
     import numpy as np
+    import pandas
     from matplotlib.figure import Figure
 
 #: Rows of write_columns formatted per join (bounds the texts held at once).
@@ -95,14 +96,30 @@ def strict_json(record: object) -> str:
     return "\n".join(lines)
 
 
+def write_csv_pieces(pieces: Iterable[pandas.DataFrame], path: Path) -> int:
+    """Write a CSV table given in pieces (frames of the same columns, made one at a time so
+    that memory holds one), the header from the first, lines ended as csv.writer ends them;
+    return the rows written."""
+    rows = 0
+    with path.open("w", newline="") as handle:
+        for piece in pieces:
+            piece.to_csv(handle, header=rows == 0, index=False, lineterminator="\r\n")
+            rows += len(piece)
+    return rows
+
+
 def write_file_atomically(
-    rows: list[dict], path: str | Path, *, force: bool, inputs: Sequence[str | Path]
-) -> Path:
-    """Write CSV rows to `path` whole or not at all (see staging.staged_file): a file
-    appearing meanwhile is never replaced, and a failure leaves nothing (OutputError)."""
+    pieces: Iterable[pandas.DataFrame],
+    path: str | Path,
+    *,
+    force: bool,
+    inputs: Sequence[str | Path],
+) -> int:
+    """write_csv_pieces to `path` whole or not at all (see staging.staged_file): a file
+    appearing meanwhile is never replaced, and a failure or a stop part way (an error in
+    a later piece, Ctrl-C) leaves nothing (OutputError, or the error itself). The rows."""
     with staged_file(path, force, inputs=inputs) as stage:
-        write_csv(rows, stage)
-    return Path(path)
+        return write_csv_pieces(pieces, stage)
 
 
 def save_figure(fig: Figure, path: Path, formats: Sequence[str] = ("png",), dpi: int = 120) -> Path:
