@@ -5,11 +5,11 @@
 // from the numbers); this page draws the surface from the parameters, a probability per cell.
 import { api } from "./api.js";
 import { Player } from "./player.js";
-import { Frame, fitCanvas } from "./plot.js";
+import { Frame, fitCanvas, INK } from "./plot.js";
 import { clone, planeFromQuery, planeToQuery } from "./state.js";
 
 /** The inputs as functions of a point: studies.playground.PLANE_FEATURES' formulas. */
-export const TRANSFORMS = {
+const TRANSFORMS = {
   x1: (x1) => x1,
   x2: (x1, x2) => x2,
   x1sq: (x1) => x1 * x1,
@@ -19,7 +19,6 @@ export const TRANSFORMS = {
   sinx2: (x1, x2) => Math.sin(x2),
 };
 const CELL = 3; // CSS pixels per computed probability
-const INK = "#1b1f24";
 // The contours drawn over the surface, p = 0.25 and 0.75 thin and faint, the decision line
 // p = 0.5 bold: p, line width, opacity.
 const LEVELS = [
@@ -34,7 +33,7 @@ const percent = (v) => `${(100 * v).toFixed(1)}%`;
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
 /** The logit w0 + sum_j w_j f_j(x1, x2) of `params` on the inputs `features`. */
-export function logitAt(params, features, x1, x2) {
+function logitAt(params, features, x1, x2) {
   let u = params[0];
   for (let j = 0; j < features.length; j++) u += params[j + 1] * TRANSFORMS[features[j]](x1, x2);
   return u;

@@ -1,7 +1,7 @@
 // Hand-written canvas charts: axes with round ticks, lines, markers and a heat map. A few
 // hundred lines instead of a 3.5 MB charting library, and a redraw costs about a millisecond.
 
-const INK = "#1b1f24";
+export const INK = "#1b1f24";
 const GRID = "#e3e6eb";
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
