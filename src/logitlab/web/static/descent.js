@@ -19,10 +19,10 @@ export async function kernels(c) {
   wasm.setup(c.exp2.length, c.log1p.length, c.exp_limit, c.log2e);
 
   /** fused.descend for one problem: s = {loss, optimizer, lr, epochs, every, start,
-   * momentum, nesterov, betas, eps, batch (null: full)}, every one given; orders holds epoch e's order of the
-   * n points at [e n, (e + 1) n) (mini-batches). -> {params: Float32Array of [w0, w1] before
-   * epochs 0, every, ... and after the last; losses: the mean loss at each (null after a
-   * divergence); diverged: 0 or the 1-based epoch that broke the rule}. */
+   * momentum, nesterov, betas, eps, batch (null: full)}, every one given; orders holds epoch
+   * e's order of the n points at [e n, (e + 1) n) (mini-batches). -> {params: Float32Array of
+   * [w0, w1] before epochs 0, every, ... and after the last; losses: the mean loss at each
+   * (null after a divergence); diverged: 0 or the 1-based epoch that broke the rule}. */
   function descend(x, y, s, orders) {
     const n = x.length;
     wasm.prepare(n, s.batch ?? n, s.epochs, s.every, orders?.length ?? 0);

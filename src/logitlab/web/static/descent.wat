@@ -1,6 +1,7 @@
 ;; The fused engine's descent (logitlab/engines/fused.py) for one feature, in the page, as
 ;; WebAssembly: native float32 arithmetic, four points at a time in SIMD lanes (the engine's
-;; sums are reordered by its vector code too), the same exp and log1p polynomials, optimizer
+;; sums are reordered by its vector code too) and a pass over a block of points for each step
+;; of exp's polynomial (see "the points in blocks"), the same exp and log1p polynomials, optimizer
 ;; updates (SGD, momentum with or without Nesterov, Adam), mini-batch orders, divergence rule
 ;; and recorded frames. Where the engine fuses a multiply-add (its _fma), the product and the
 ;; sum are computed in float64 and rounded once to float32, as the JavaScript port did.
