@@ -340,3 +340,40 @@ def test_a_model_file_s_formula_must_be_the_model_it_holds(refused, shop, tmp_pa
     forged.write_text(json.dumps(record))
     line = refused(["predict", str(forged), str(table), "--out", str(tmp_path / "p.csv")])
     assert "is not a valid model file: the model's formula" in line
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--on-error", "ignore"], "--on-error must be error or skip, got 'ignore'"),
+        (["--chunk-rows", "0"], "--chunk-rows must be an integer from 1 to 2**63 - 1, got 0"),
+        (["--keep", "id,"], "--keep must name columns, comma-separated, got 'id,'"),
+        (["--keep", "id,x,id"], "--keep names 'id' more than once"),
+        (["--sep", ";"], "--sep, --decimal and --sheet apply to a table file"),
+    ],
+)
+def test_predict_s_own_options_are_refused_as_typed(refused, shop, tmp_path, options, words):
+    _, model, _ = shop
+    folder = tmp_path.parent / f"{tmp_path.name}-in"
+    folder.mkdir()
+    data, _ = shop_as("parquet shares", shop_table(shop), folder)
+    line = refused(["predict", str(model), data, *options, "--out", str(tmp_path / "p.csv")])
+    assert words in line
+
+
+def test_a_pipe_is_predicted_as_its_file_is(shop, tmp_path, capsys, assert_ulps):
+    """`predict model.json <(zcat new.csv.gz)`: read once, a chunk at a time."""
+    table, model, _ = shop
+    read, write = os.pipe()
+    os.write(write, table.read_bytes())  # 6 kB: within the pipe's buffer
+    os.close(write)
+    try:
+        argv = ["predict", str(model), f"/dev/fd/{read}", "--chunk-rows", "50", "--out",
+                str(tmp_path / "piped.csv")]  # fmt: skip
+        piped, _ = predicted(argv, capsys)
+    finally:
+        os.close(read)
+    direct, _ = predicted(["predict", str(model), str(table), "--out", str(tmp_path / "p.csv")],
+                          capsys)  # fmt: skip
+    pd.testing.assert_frame_equal(piped.drop(columns="p_hat"), direct.drop(columns="p_hat"))
+    assert_ulps(piped["p_hat"], direct["p_hat"], precision=np.float64)

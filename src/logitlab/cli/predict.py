@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     _choice("--on-error", args.on_error, ON_ERROR)
     keep = _keep(args.keep, skip=args.on_error == "skip")
     chunk_rows = None if args.chunk_rows is None else check_int(
-        "chunk_rows", args.chunk_rows, 1, MAX_INT64)  # fmt: skip
+        "--chunk-rows", args.chunk_rows, 1, MAX_INT64)  # fmt: skip
     inputs = [args.model, args.data]
     check_out_file(args.out, args.force, inputs=inputs)
     import numpy as np  # heavy imports only once the settings are known good
