@@ -41,7 +41,7 @@ def to_record(value: object) -> Any:
     if isinstance(value, np.ndarray | np.generic):
         return value.tolist()
     if isinstance(value, tuple | list):
-        if all(type(item) is float for item in value):  # a curve: one copy, no call a point
+        if value and set(map(type, value)) == {float}:  # a curve: one copy, no call a point
             return list(value)
         return [to_record(item) for item in value]
     if value is None or isinstance(value, str | int | float | bool | dict):
@@ -56,7 +56,7 @@ def json_safe(value: object) -> object:
     if isinstance(value, dict):
         return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        if value and all(type(item) is float for item in value):  # a curve: checked at once
+        if value and set(map(type, value)) == {float}:  # a curve: checked at once
             finite = np.isfinite(value)
             if finite.all():
                 return list(value)

@@ -51,8 +51,7 @@ def write_columns(columns: Mapping[str, np.ndarray], path: Path) -> Path:
         handle.write(",".join(columns) + "\r\n")
         for start in range(0, len(arrays[0]) if arrays else 0, CSV_BLOCK):
             cells = [map(str, array[start : start + CSV_BLOCK].tolist()) for array in arrays]
-            rows = map(",".join, zip(*cells, strict=True))
-            handle.write("".join(f"{row}\r\n" for row in rows))
+            handle.write("\r\n".join(map(",".join, zip(*cells, strict=True))) + "\r\n")
     return path
 
 
@@ -74,7 +73,7 @@ def strict_json(record: object) -> str:
         if isinstance(value, dict):
             return {key: swapped(item) for key, item in value.items()}
         if isinstance(value, list):
-            if len(value) > JSON_BULK and all(type(v) is float or v is None for v in value):
+            if len(value) > JSON_BULK and set(map(type, value)) <= {float, type(None)}:
                 bulk.append(value)
                 return f"{token}{len(bulk) - 1}"
             return [swapped(item) for item in value]
@@ -88,10 +87,10 @@ def strict_json(record: object) -> str:
         if (at := line.find(marker)) >= 0:
             end = line.index('"', at)
             pad = " " * (len(line) - len(line.lstrip(" ")))
-            numbers = [
-                "null" if v is None else repr(v) for v in bulk[int(line[at + len(marker) : end])]
-            ]
-            items = f",\n{pad}  ".join(numbers)
+            numbers = bulk[int(line[at + len(marker) : end])]
+            texts = (map(float.__repr__, numbers) if None not in numbers
+                     else ("null" if v is None else repr(v) for v in numbers))  # fmt: skip
+            items = f",\n{pad}  ".join(texts)
             lines[k] = f"{line[: at - 1]}[\n{pad}  {items}\n{pad}]{line[end + 1 :]}"
     return "\n".join(lines)
 
