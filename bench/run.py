@@ -12,7 +12,10 @@
   lecture's fit measured in the page (bench/web.py);
 - class: sixty simulated students on one server for two minutes (--quick: 30 s), a real tab
   measuring its slider's repaint and a tab joining mid-class (bench/classroom.py); ends with
-  the line `class load: clients 60, p50 N ms, p90 N ms, p99 N ms, refused N`.
+  the line `class load: clients 60, p50 N ms, p90 N ms, p99 N ms, refused N`;
+- big: `logitlab fit` on a 3,000,000-row table as typed: wall time, peak memory, seconds to
+  the first progress line and from Ctrl-C to exit (bench/big.py; --before DIR: the tree
+  before issue 20's work beside it, its Ctrl-C run).
 
     .venv/bin/python bench/run.py                  # all sections (several minutes)
     .venv/bin/python bench/run.py --quick          # one repetition each, n up to 10**6
@@ -43,13 +46,14 @@ from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
 
 sys.path.insert(0, str(Path(__file__).parent))
+import big  # bench/big.py
 import classroom  # bench/classroom.py
 import distributed  # bench/distributed.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
 import web  # bench/web.py
 
-SECTIONS = ("lecture", "optimizers", "mle", "distributed", "web", "class")
+SECTIONS = ("lecture", "optimizers", "mle", "distributed", "web", "big", "class")
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -168,6 +172,12 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1000, help="Monte Carlo reps (default: 1000)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only this section (repeatable; default: all)")  # fmt: skip
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="big: a checkout of the tree before issue 20's work (git worktree add DIR "
+        "dafaceb), its Ctrl-C run beside this tree's",
+    )
     args = parser.parse_args()
     chosen = args.only or SECTIONS
     if "lecture" in chosen:
@@ -186,6 +196,10 @@ def main() -> None:
         print("\n== the playground in chromium (bench/web.py) ==")
         for label, value in web.run(10 if args.quick else web.CHANGES):
             print(f"{label:<58} {value}")
+    if "big" in chosen:
+        print("\n== a 3,000,000-row table fitted as typed (bench/big.py) ==")
+        rows = 300_000 if args.quick else big.ROWS
+        big.show(rows, big.measure(rows, args.before))
     if "class" in chosen:  # last: its line ends the run
         print("\n== a class of sixty on one server (bench/classroom.py) ==")
         classroom.main(30 if args.quick else classroom.SECONDS)
