@@ -56,6 +56,8 @@ class Run:
     code: int
     stop: float | None = None
     left: bool = False
+    #: The last line it wrote on stderr (how a stopped run ended: its words or a traceback's).
+    last: str = ""
 
 
 def command(table: Path, out: Path) -> list[str]:
@@ -70,10 +72,12 @@ def run(argv: list[str], env: dict, interrupt: bool) -> Run:
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     first: list[float] = []
+    lines: list[str] = []
 
     def read() -> None:
-        for _ in proc.stderr:
+        for line in proc.stderr:
             first.append(time.perf_counter() - start)
+            lines.append(line.decode(errors="replace").strip())
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -92,7 +96,8 @@ def run(argv: list[str], env: dict, interrupt: bool) -> Run:
         stop = end - sent if proc.returncode != -signal.SIGKILL else None
     reader.join(timeout=5)
     return Run(wall=end - start, peak_gb=usage.ru_maxrss / 2**20,
-               first_line=first[0] if first else None, code=proc.returncode, stop=stop)  # fmt: skip
+               first_line=first[0] if first else None, code=proc.returncode, stop=stop,
+               last=lines[-1] if lines else "")  # fmt: skip
 
 
 def measure(rows: int, before: Path | None) -> dict[str, Run]:
@@ -128,6 +133,9 @@ def show(rows: int, found: dict[str, Run]) -> None:
         left = ("yes" if r.left else "nothing") if "Ctrl-C" in label else ""
         print(f"{label:34} {r.wall:8.1f} {r.peak_gb:8.2f} {first:>10} {r.code:5d} {stop:>14}  "
               f"{left}")  # fmt: skip
+    for label, r in found.items():
+        if "Ctrl-C" in label:
+            print(f"{label} ended with: {r.last[:100]}")
     print("quoted: " + "; ".join(f"{k} {v}" for k, v in QUOTED.items()))
 
 
