@@ -27,6 +27,8 @@ class Effects:
     lower: np.ndarray
     upper: np.ndarray
     title: str
+    #: The intervals' confidence level (their columns say it, as statsmodels' [0.025 0.975]).
+    level: float = 0.95
 
     def rows(self) -> dict[str, dict[str, float]]:
         """Name -> {estimate, se, z, p, lower, upper}, in the model's order."""
@@ -46,8 +48,8 @@ class Effects:
                 ("std err", self.se, ".4f"),
                 ("z", self.z, ".3f"),
                 ("P>|z|", self.pvalues, ".3f"),
-                ("[0.025", self.lower, ".4f"),
-                ("0.975]", self.upper, ".4f"),
+                (f"[{(1.0 - self.level) / 2.0:.4g}", self.lower, ".4f"),
+                (f"{(1.0 + self.level) / 2.0:.4g}]", self.upper, ".4f"),
             )
             if not np.all(np.isnan(values))
         ]
@@ -77,16 +79,19 @@ def wald(
     with np.errstate(divide="ignore", invalid="ignore"):
         z = estimate / se
     p = np.array([math.erfc(abs(v) / math.sqrt(2.0)) for v in z])
-    return Effects(names, estimate, se, z, p, estimate - q * se, estimate + q * se, title)
+    lower, upper = estimate - q * se, estimate + q * se
+    return Effects(names, estimate, se, z, p, lower, upper, title, 1.0 - alpha)
 
 
-def odds_ratios(names: tuple[str, ...], coef: np.ndarray, interval: np.ndarray) -> Effects:
-    """exp(coefficient) with the exponentiated Wald interval (odds ratios have no symmetric
-    standard error, so none is shown); overflow reads as inf, not a warning."""
+def odds_ratios(
+    names: tuple[str, ...], coef: np.ndarray, interval: np.ndarray, level: float = 0.95
+) -> Effects:
+    """exp(coefficient) with the exponentiated Wald interval at `level` (odds ratios have no
+    symmetric standard error, so none is shown); overflow reads as inf, not a warning."""
     with np.errstate(over="ignore"):
         ratio, lower, upper = np.exp(coef), np.exp(interval[:, 0]), np.exp(interval[:, 1])
     nan = np.full(len(coef), np.nan)
-    return Effects(names, ratio, nan, nan, nan, lower, upper, "odds ratio")
+    return Effects(names, ratio, nan, nan, nan, lower, upper, "odds ratio", level)
 
 
 def marginal_effects(
@@ -97,19 +102,20 @@ def marginal_effects(
     curvature: np.ndarray,
     nobs: int,
     intercept: bool,
+    alpha: float = 0.05,
 ) -> Effects:
     """Average marginal effects dP/dx_j = mean(w) b_j, w = p (1 - p), of every non-intercept
     term, with delta-method standard errors (statsmodels' get_margeff(at="overall",
     method="dydx")). The Jacobian d AME_j / d b_l = mean(w) [j = l] + b_j mean(w (1 - 2p) x_l).
     Only sums over the rows enter, so a fit in memory and one on shards share this: the mean
     weight mean(w), `curvature` = sum w (1 - 2p) x (the last Newton pass computes it) and
-    the rows `nobs`."""
+    the rows `nobs`. Intervals at 1 - alpha."""
     keep = slice(1, None) if intercept else slice(None)
     slopes = coef[keep]
     jacobian = np.outer(slopes, curvature / nobs)
     jacobian[:, keep] += mean_weight * np.eye(len(slopes))
     se = np.sqrt(np.diag(jacobian @ cov @ jacobian.T))
-    return wald(names[keep], mean_weight * slopes, se, "dy/dx")
+    return wald(names[keep], mean_weight * slopes, se, "dy/dx", alpha)
 
 
 def pred_table(labels: np.ndarray, fitted: np.ndarray, threshold: float) -> np.ndarray:

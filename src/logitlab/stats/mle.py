@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -71,6 +71,18 @@ class MLEResult:
     fitted: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     labels: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     curvature: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    #: The covariance's type (stats.sandwich.FORMULAS) and the intervals' default level.
+    cov_type: str = "nonrobust"
+    conf_level: float = 0.95
+
+    def with_cov(self, cov: np.ndarray, cov_type: str) -> MLEResult:
+        """This fit with another covariance of its estimate (stats.sandwich): the SE, z, p,
+        intervals and marginal effects all follow it; the likelihood's statistics do not."""
+        return replace(self, cov=cov, se=np.sqrt(np.diag(cov)), cov_type=cov_type)
+
+    def interval_alpha(self, alpha: float | None = None) -> float:
+        """alpha of a 1 - alpha interval: the one given, or 1 - conf_level."""
+        return 1.0 - self.conf_level if alpha is None else alpha
 
     @property
     def z(self) -> np.ndarray:
@@ -82,14 +94,16 @@ class MLEResult:
         """Two-sided p-values of the Wald tests coef = 0."""
         return self.coefficient_table().pvalues
 
-    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
-        """Wald intervals coef +- z_(1-alpha/2) se, one row [lower, upper] per coefficient."""
+    def conf_int(self, alpha: float | None = None) -> np.ndarray:
+        """Wald intervals coef +- z_(1-alpha/2) se, one row [lower, upper] per coefficient
+        (alpha None: 1 - conf_level)."""
         table = self.coefficient_table(alpha)
         return np.column_stack((table.lower, table.upper))
 
-    def coefficient_table(self, alpha: float = 0.05) -> inference.Effects:
-        """Coefficients with standard errors, z, p and 1 - alpha Wald intervals."""
-        return inference.wald(self.names, self.params, self.se, "coef", alpha)
+    def coefficient_table(self, alpha: float | None = None) -> inference.Effects:
+        """Coefficients with standard errors, z, p and 1 - alpha Wald intervals (alpha None:
+        1 - conf_level)."""
+        return inference.wald(self.names, self.params, self.se, "coef", self.interval_alpha(alpha))
 
     def coefficients(self) -> dict[str, float]:
         """Name -> estimate, in the model's order."""
@@ -97,7 +111,7 @@ class MLEResult:
 
     @property
     def ci(self) -> np.ndarray:
-        """The 95% Wald intervals."""
+        """The Wald intervals at conf_level."""
         return self.conf_int()
 
     # statsmodels' names
@@ -142,13 +156,15 @@ class MLEResult:
         """Schwarz's Bayesian information criterion, -2 llf + log(n) k."""
         return -2.0 * self.loglik + math.log(self.nobs) * len(self.params)
 
-    def odds_ratios(self, alpha: float = 0.05) -> inference.Effects:
-        """exp(coef) with exponentiated 1 - alpha Wald intervals, one row per coefficient."""
-        return inference.odds_ratios(self.names, self.params, self.conf_int(alpha))
+    def odds_ratios(self, alpha: float | None = None) -> inference.Effects:
+        """exp(coef) with exponentiated 1 - alpha Wald intervals, one row per coefficient
+        (alpha None: 1 - conf_level)."""
+        alpha = self.interval_alpha(alpha)
+        return inference.odds_ratios(self.names, self.params, self.conf_int(alpha), 1.0 - alpha)
 
-    def marginal_effects(self) -> inference.Effects:
+    def marginal_effects(self, alpha: float | None = None) -> inference.Effects:
         """Average marginal effects dy/dx of each non-intercept term, with delta-method
-        standard errors, z, p and 95% intervals (statsmodels' get_margeff())."""
+        standard errors, z, p and 1 - alpha intervals (statsmodels' get_margeff())."""
         mean_weight = float(np.mean(self.fitted * (1.0 - self.fitted)))
         return inference.marginal_effects(
             self.names,
@@ -158,6 +174,7 @@ class MLEResult:
             self.curvature,
             self.nobs,
             self.intercept,
+            self.interval_alpha(alpha),
         )
 
     def pred_table(self, threshold: float = 0.5) -> np.ndarray:
@@ -185,8 +202,8 @@ class MLEResult:
 
     def summary(self) -> str:
         """statsmodels' Logit summary layout: the fit's header, then one row per coefficient
-        (estimate, standard error, z, p and 95% interval); the name column is as wide as the
-        longest name."""
+        (estimate, standard error, z, p and the interval at conf_level); the name column is as
+        wide as the longest name."""
         table = self.coefficient_table().table()
         width = len(table.splitlines()[0])
         half = width // 2
@@ -197,7 +214,7 @@ class MLEResult:
             ("Df Model:", f"{self.df_model}", "LL-Null:", f"{self.llnull:.4f}"),
             ("Method:", "MLE (Newton)", "LLR p-value:", f"{self.llr_pvalue:.4g}"),
             ("Converged:", status, "AIC:", f"{self.aic:.4f}"),
-            ("", "", "BIC:", f"{self.bic:.4f}"),
+            ("Covariance Type:", self.cov_type, "BIC:", f"{self.bic:.4f}"),
         ]
         header = [
             f"{a:<18}{b:>{half - 20}}  {c:<16}{d:>{width - half - 18}}" for a, b, c, d in pairs

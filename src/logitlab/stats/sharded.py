@@ -58,7 +58,7 @@ class ShardedMLEResult(MLEResult):
     counts: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)), repr=False)
     risk: np.ndarray = field(default_factory=lambda: np.zeros((HL_BINS, 3)), repr=False)
 
-    def marginal_effects(self) -> inference.Effects:
+    def marginal_effects(self, alpha: float | None = None) -> inference.Effects:
         """Average marginal effects with delta-method standard errors, as in memory (the
         mean weight and curvature are sums over every worker's rows)."""
         return inference.marginal_effects(
@@ -69,6 +69,7 @@ class ShardedMLEResult(MLEResult):
             self.curvature,
             self.nobs,
             self.intercept,
+            self.interval_alpha(alpha),
         )
 
     def pred_table(self, threshold: float = 0.5) -> np.ndarray:

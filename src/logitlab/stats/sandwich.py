@@ -1,0 +1,174 @@
+"""Sandwich covariances of the logistic MLE: B M B with the bread B = (X'WX)^-1 (the
+model-based covariance, W = diag(p (1 - p))) and a meat M of score outer products, the row
+score being s_i = x_i (y_i - p_i).
+
+The peers differ in their small-sample factors, so each type is named by its formula:
+
+- nonrobust: B, the inverse Fisher information (statsmodels' and Stata's default);
+- hc0: B (sum s_i s_i') B, White's (R sandwich's HC0, statsmodels' HC0);
+- robust: n / (n - 1) x HC0, Stata's vce(robust) for maximum-likelihood estimators;
+- hc1: n / (n - k) x HC0, R sandwich's HC1 for a GLM (k coefficients);
+- hc2: B (sum s_i s_i' / (1 - h_i)) B, h_i = w_i x_i' B x_i the GLM hat value of the
+  weighted design (R sandwich's HC2);
+- hc3: B (sum s_i s_i' / (1 - h_i)^2) B (R sandwich's HC3);
+- cluster: G / (G - 1) x B (sum_g S_g S_g') B, S_g = the scores summed over cluster g, Stata's
+  vce(cluster) for logit (statsmodels' cluster adds (n - 1) / (n - k) by default).
+
+The meat is summed a block of rows at a time (one row's sums need no other row), so a fit on
+shards adds its workers' meats as it adds their passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+
+#: Every covariance a fit can report, and its formula in words.
+FORMULAS = {
+    "nonrobust": "B = (X'WX)^-1, the inverse Fisher information",
+    "robust": "n/(n-1) x B (sum s_i s_i') B, Stata's vce(robust)",
+    "hc0": "B (sum s_i s_i') B, White's HC0",
+    "hc1": "n/(n-k) x B (sum s_i s_i') B, R sandwich's HC1 for a GLM",
+    "hc2": "B (sum s_i s_i' / (1 - h_i)) B, h_i the GLM hat value, R sandwich's HC2",
+    "hc3": "B (sum s_i s_i' / (1 - h_i)^2) B, h_i the GLM hat value, R sandwich's HC3",
+    "cluster": "G/(G-1) x B (sum_g S_g S_g') B, S_g the scores summed over cluster g, "
+    "Stata's vce(cluster)",
+}
+#: Rows a block of the meat's sums takes at once (its temporaries stay small).
+BLOCK = 1 << 14
+
+
+def needs_leverage(cov_type: str) -> bool:
+    """Whether the type weighs each row's score by its hat value (HC2, HC3)."""
+    return cov_type in ("hc2", "hc3")
+
+
+def row_factor(cov_type: str, leverage: np.ndarray) -> np.ndarray | None:
+    """The weight of row i's s_i s_i' in the meat: 1 / (1 - h_i) for HC2, 1 / (1 - h_i)^2
+    for HC3, None (1 for every row) otherwise."""
+    if cov_type == "hc2":
+        return 1.0 / (1.0 - leverage)
+    if cov_type == "hc3":
+        return 1.0 / (1.0 - leverage) ** 2
+    return None
+
+
+def small_sample(cov_type: str, nobs: int, k: int, groups: int = 0) -> float:
+    """The factor in front of B M B: n/(n-1) for robust, n/(n-k) for hc1, G/(G-1) for
+    cluster, 1 for hc0, hc2 and hc3."""
+    if cov_type == "robust":
+        return nobs / (nobs - 1.0)
+    if cov_type == "hc1":
+        return nobs / (nobs - float(k))
+    if cov_type == "cluster":
+        if groups < 2:
+            raise ConfigError(
+                f"a clustered covariance needs at least 2 clusters, got {groups}: "
+                "every row used is in one"
+            )
+        return groups / (groups - 1.0)
+    return 1.0
+
+
+def design_block(features: np.ndarray, intercept: bool) -> np.ndarray:
+    """A block of features with the intercept's column of ones in front when there is one."""
+    return np.column_stack((np.ones(len(features)), features)) if intercept else features
+
+
+def leverage(design: np.ndarray, fitted: np.ndarray, bread: np.ndarray) -> np.ndarray:
+    """GLM hat values h_i = w_i x_i' B x_i, w_i = p_i (1 - p_i), of rows of the full
+    design (intercept column included)."""
+    return fitted * (1.0 - fitted) * np.einsum("ij,jk,ik->i", design, bread, design)
+
+
+def row_meat(
+    features: np.ndarray,
+    labels: np.ndarray,
+    fitted: np.ndarray,
+    intercept: bool,
+    cov_type: str,
+    bread: np.ndarray,
+) -> np.ndarray:
+    """sum_i f_i s_i s_i' over the rows, f_i the row_factor of the type (the bread gives
+    the hat values of HC2 and HC3), a block of BLOCK rows at a time."""
+    k = features.shape[1] + intercept
+    meat = np.zeros((k, k))
+    for start in range(0, len(features), BLOCK):
+        end = start + BLOCK
+        x = design_block(features[start:end], intercept)
+        p = fitted[start:end]
+        r2 = (labels[start:end] - p) ** 2
+        if needs_leverage(cov_type):
+            r2 = r2 * row_factor(cov_type, leverage(x, p, bread))
+        meat += (x * r2[:, None]).T @ x
+    return meat
+
+
+def cluster_scores(
+    features: np.ndarray,
+    labels: np.ndarray,
+    fitted: np.ndarray,
+    intercept: bool,
+    codes: np.ndarray,
+    groups: int,
+) -> np.ndarray:
+    """S_g = sum of s_i over the rows of cluster g (codes 0 .. groups - 1): groups x k."""
+    k = features.shape[1] + intercept
+    sums = np.zeros((groups, k))
+    for start in range(0, len(features), BLOCK):
+        end = start + BLOCK
+        scores = (
+            design_block(features[start:end], intercept)
+            * (labels[start:end] - fitted[start:end])[:, None]
+        )
+        np.add.at(sums, codes[start:end], scores)
+    return sums
+
+
+def sandwich(bread: np.ndarray, meat: np.ndarray, factor: float = 1.0) -> np.ndarray:
+    """factor x B M B, made exactly symmetric."""
+    cov = factor * (bread @ meat @ bread)
+    return (cov + cov.T) / 2.0
+
+
+def covariance(
+    cov_type: str,
+    bread: np.ndarray,
+    features: np.ndarray,
+    labels: np.ndarray,
+    fitted: np.ndarray,
+    intercept: bool,
+    clusters: np.ndarray | None = None,
+) -> np.ndarray:
+    """The covariance of the type (FORMULAS) of an MLE held in memory: the bread B (its
+    model-based covariance), the features without the intercept column, the 0/1 labels, the
+    fitted probabilities, and for cluster each row's cluster label (any values)."""
+    if cov_type == "nonrobust":
+        return bread
+    nobs, k = len(labels), len(bread)
+    if cov_type == "cluster":
+        if clusters is None or len(clusters) != nobs:
+            raise ConfigError("a clustered covariance needs one cluster label per row")
+        _, codes = np.unique(clusters, return_inverse=True)
+        groups = int(codes.max()) + 1
+        factor = small_sample(cov_type, nobs, k, groups)
+        scores = cluster_scores(features, labels, fitted, intercept, codes.ravel(), groups)
+        return sandwich(bread, scores.T @ scores, factor)
+    meat = row_meat(features, labels, fitted, intercept, cov_type, bread)
+    return sandwich(bread, meat, small_sample(cov_type, nobs, k))
+
+
+__all__ = [
+    "BLOCK",
+    "FORMULAS",
+    "cluster_scores",
+    "covariance",
+    "design_block",
+    "leverage",
+    "needs_leverage",
+    "row_factor",
+    "row_meat",
+    "sandwich",
+    "small_sample",
+]
