@@ -48,6 +48,15 @@ def test_parse_formula_gives_the_target_and_the_columns_read():
         parse_formula("y ~ a + y", frame)
 
 
+def test_a_dotted_column_name_is_read_whole():
+    # R writes such names (x.1, odd.name); the columns read were 'x' and 'odd' before.
+    frame = pd.DataFrame(columns=["y", "x.1", "odd.name", "b"])
+    target, rhs = parse_formula("y ~ x.1 + np.log(`odd.name`) + center(b)", frame)
+    assert used_columns(rhs, frame, target) == ("x.1", "odd.name", "b")
+    reads = [factor_names(f) for term in rhs for f in term.factors]
+    assert {"x.1"} in reads and {"np", "odd.name"} in reads and {"b"} in reads
+
+
 def test_rhs_text_parses_back_to_the_same_terms():
     frame = pd.DataFrame(columns=["y", "odd name", "b"])
     _, rhs = parse_formula("y ~ `odd name` * np.log(b) - 1", frame)

@@ -143,27 +143,31 @@ def used_columns(rhs: Any, frame: pandas.DataFrame, target: str) -> tuple[str, .
 
 
 def factor_names(factor: Any) -> set[str]:
-    """The names a factor reads as values. formulaic's required_variables misses the
-    arguments of stateful transforms (center(b) reads b), so Python factors are also read
-    here: every name in the expression that is not called as a function."""
+    """The names a factor reads as values, whole (`x.1` reads the column 'x.1', not 'x').
+    A column factor reads itself. formulaic's required_variables misses the arguments of
+    stateful transforms (center(b) reads b) and cuts a quoted dotted name at its dot, so a
+    Python factor is read here: every name in the expression not called as a function (np
+    in np.log is one: used_columns sets formulaic's names aside)."""
     import ast
 
     from formulaic.utils.code import sanitize_variable_names
 
-    names = {str(v.root) for v in factor.required_variables if "value" in v.roles}
-    if factor.eval_method.value == "python":
-        aliases: dict[str, str] = {}
-        try:
-            tree = ast.parse(sanitize_variable_names(factor.expr, {}, aliases), mode="eval")
-        except SyntaxError:
-            return names  # formulaic's evaluation will say what is wrong
-        called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-        names |= {
-            aliases.get(node.id, node.id)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Name) and id(node) not in called
-        }
-    return names
+    method = factor.eval_method.value
+    if method == "lookup":
+        return {factor.expr}
+    if method != "python":
+        return {str(v) for v in factor.required_variables if "value" in v.roles}
+    aliases: dict[str, str] = {}
+    try:
+        tree = ast.parse(sanitize_variable_names(factor.expr, {}, aliases), mode="eval")
+    except SyntaxError:  # formulaic's evaluation will say what is wrong
+        return {str(v) for v in factor.required_variables if "value" in v.roles}
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return {
+        aliases.get(node.id, node.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and id(node) not in called
+    }
 
 
 def categorical_columns(rhs: Any) -> set[str]:
