@@ -251,3 +251,48 @@ def test_threshold_inside_0_and_1_is_kept_as_given(value):
     from logitlab.config import check_threshold
 
     assert check_threshold(value) == value
+
+
+@pytest.mark.parametrize(
+    ("given", "kept", "kind", "column"),
+    [
+        ("nonrobust", "nonrobust", "nonrobust", None),
+        ("HC3", "hc3", "hc3", None),
+        (" robust ", "robust", "robust", None),
+        ("cluster:firm id", "cluster:firm id", "cluster", "firm id"),
+        ("Cluster: State", "cluster:State", "cluster", "State"),
+        ("cluster:a:b", "cluster:a:b", "cluster", "a:b"),
+    ],
+)
+def test_cov_is_a_type_or_cluster_and_its_column(given, kept, kind, column):
+    from logitlab.config import FitSettings
+
+    settings = FitSettings(cov=given)
+    assert (settings.cov, settings.cov_type, settings.cluster) == (kept, kind, column)
+
+
+@pytest.mark.parametrize("value", ["cluster", "cluster:", "cluster: ", "hc4", "hc1:x", "", None, 3])
+def test_cov_refuses_what_is_no_covariance_in_one_line(value):
+    from logitlab.config import FitSettings
+
+    with pytest.raises(ConfigError) as caught:
+        FitSettings(cov=value)
+    words = str(caught.value)
+    assert words.startswith("cov must be one of nonrobust, robust, hc0, hc1, hc2, hc3 or "
+                            "cluster:COLUMN") and "\n" not in words  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [0, 1, -0.5, 1.5, math.nan, math.inf, "0.9", True, None])
+def test_conf_level_is_strictly_between_0_and_1(value):
+    from logitlab.config import FitSettings
+
+    with pytest.raises(ConfigError, match=r"^conf level must be a number between 0 and 1"):
+        FitSettings(conf_level=value)
+
+
+def test_conf_level_and_cov_default_to_statsmodels_and_keywords_set_them():
+    from logitlab.config import FitSettings
+
+    assert (FitSettings().conf_level, FitSettings().cov) == (0.95, "nonrobust")
+    given = FitSettings.of(conf_level=0.9, cov="hc1")
+    assert (given.conf_level, given.cov) == (0.9, "hc1")

@@ -665,15 +665,45 @@ def check_lr_rule(value: object) -> float | str:
     return check_float("lr", value, positive=True)
 
 
+#: The covariances of a fit's estimate (stats.sandwich has their formulas); a clustered one
+#: is written cluster:COLUMN.
+COV_TYPES = ("nonrobust", "robust", "hc0", "hc1", "hc2", "hc3", "cluster")
+
+
+def check_cov(value: object) -> str:
+    """A covariance type: one of COV_TYPES but cluster (case aside), or cluster:COLUMN with
+    a column name; returned lower-case, the column as given."""
+    text = value.strip() if isinstance(value, str) else ""
+    kind, colon, column = text.partition(":")
+    kind = kind.strip().lower()
+    if kind == "cluster" and colon and column.strip():
+        return f"cluster:{column.strip()}"
+    if kind in COV_TYPES and kind != "cluster" and not colon:
+        return kind
+    raise ConfigError(
+        f"cov must be one of {', '.join(COV_TYPES[:-1])} or cluster:COLUMN (a column of the "
+        f"table naming each row's cluster), got {shown(value)}"
+    )
+
+
+def check_conf_level(value: object) -> float:
+    """The confidence level of every interval: a number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ConfigError(f"conf level must be a number between 0 and 1 (exclusive), such as "
+                          f"0.95, got {shown(value)}")  # fmt: skip
+    return float(value)
+
+
 @dataclass(frozen=True)
 class FitSettings:
     """One fit of a table, whole: the model, the held-out split (`test_size` None: none,
     under `split_seed`), the `losses` of the descents beside the MLE (() for none), their
     `train` settings and `lr` rule, the `threshold` of the predicted label (a row is
     predicted 1 when its probability is above it), and for a table read in shares the rows
-    read at a time (`chunk_rows`, None: the reader's default) and the local `workers`. Built
-    once where a run starts (the command line, fit_table's keywords, the playground) and
-    handed down."""
+    read at a time (`chunk_rows`, None: the reader's default) and the local `workers`; `cov`
+    the covariance of the MLE (COV_TYPES, cluster:COLUMN) and `conf_level` the level of
+    every interval. Built once where a run starts (the command line, fit_table's keywords,
+    the playground) and handed down."""
 
     model: ModelOptions = field(default_factory=ModelOptions)
     test_size: float | None = None
@@ -684,6 +714,8 @@ class FitSettings:
     chunk_rows: int | None = None
     workers: int = 1
     threshold: float = 0.5
+    cov: str = "nonrobust"
+    conf_level: float = 0.95
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelOptions):
@@ -699,6 +731,18 @@ class FitSettings:
             _set(self, "chunk_rows", check_int("chunk_rows", self.chunk_rows, 1, MAX_INT64))
         _set(self, "workers", check_int("workers", self.workers, 1, MAX_INT64))
         _set(self, "threshold", check_threshold(self.threshold))
+        _set(self, "cov", check_cov(self.cov))
+        _set(self, "conf_level", check_conf_level(self.conf_level))
+
+    @property
+    def cov_type(self) -> str:
+        """The covariance's type: cov without its cluster column."""
+        return self.cov.partition(":")[0]
+
+    @property
+    def cluster(self) -> str | None:
+        """The column naming each row's cluster (cov cluster:COLUMN), else None."""
+        return self.cov.partition(":")[2] or None
 
     @classmethod
     def of(cls, settings: FitSettings | None = None, **keywords: object) -> FitSettings:

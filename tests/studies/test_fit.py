@@ -350,3 +350,76 @@ def test_settings_whole_or_as_keywords_fit_alike(spector_frame):
     assert fit_table(spector_frame, settings, losses=()).descents == {}
     with pytest.raises(TypeError, match="'formulas'"):
         fit_table(spector_frame, formulas=FORMULA)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """Rows in 12 firms, each firm with its own shift of the logit (so clustering matters)."""
+    rng = np.random.default_rng(21)
+    n, firms = 480, 12
+    firm = rng.integers(0, firms, n)
+    x = rng.normal(size=n) + 0.5 * (firm % 3)
+    logit = -0.3 + 0.9 * x + rng.normal(scale=1.0, size=firms)[firm]
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"y": y, "x": x, "z": rng.normal(size=n), "firm": [f"f{k}" for k in firm]})
+
+
+def test_cluster_covariance_reaches_every_statistic(panel):
+    fitted = fit_table(panel, formula="y ~ x + z", losses=(), cov="cluster:firm", conf_level=0.9)
+    exog = sm.add_constant(panel[["x", "z"]])
+    codes = panel.firm.astype("category").cat.codes.to_numpy()
+    groups = {"groups": codes, "use_correction": False}
+    raw = sm.Logit(panel.y, exog).fit(disp=0, tol=1e-12, cov_type="cluster", cov_kwds=groups)
+    factor = 12 / 11  # Stata's G/(G-1); statsmodels' default would add (n-1)/(n-k)
+    mle = fitted.mle
+    assert mle.cov_type == "cluster" and mle.conf_level == 0.9
+    np.testing.assert_allclose(mle.cov, raw.cov_params().to_numpy() * factor, rtol=1e-8)
+    se = raw.bse.to_numpy() * math.sqrt(factor)
+    np.testing.assert_allclose(mle.se, se, rtol=1e-8)
+    from scipy.stats import norm
+
+    q = norm.ppf(0.95)
+    np.testing.assert_allclose(mle.conf_int(), np.column_stack((raw.params - q * se,
+                               raw.params + q * se)), rtol=1e-8, atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(mle.pvalues, 2 * norm.sf(np.abs(raw.params / se)), rtol=1e-6)
+    assert not np.allclose(mle.se, sm.Logit(panel.y, exog).fit(disp=0).bse, rtol=0.05)
+    # the margins' delta method takes the clustered covariance: get_margeff's SE, scaled
+    margeff = raw.get_margeff()
+    rows = fitted.margins.records()
+    np.testing.assert_allclose([r["se"] for r in rows], margeff.margeff_se * math.sqrt(factor),
+                               rtol=1e-6)  # fmt: skip
+    low = margeff.margeff - q * margeff.margeff_se * math.sqrt(factor)
+    np.testing.assert_allclose([r["lower"] for r in rows], low, rtol=1e-6)
+    assert "90% CI" in fitted.reading
+
+
+def test_hc1_reaches_the_descents_distance_in_standard_errors(panel):
+    fitted = fit_table(panel, formula="y ~ x + z", losses="bce", cov="hc1",
+                       train=TrainConfig(epochs=300))  # fmt: skip
+    gd = fitted.descents["bce"]
+    np.testing.assert_allclose(gd.max_se, np.max(np.abs(gd.params - fitted.mle.params)
+                                                 / fitted.mle.se), rtol=1e-12)  # fmt: skip
+    plain = fit_table(panel, formula="y ~ x + z", losses=(), cov="hc0")
+    n, k = len(panel), 3
+    np.testing.assert_allclose(fitted.mle.cov, plain.mle.cov * n / (n - k), rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("cov", "change", "words"),
+    [
+        ("cluster:firms", None, "no column 'firms' in the table; its columns are 'y', 'x'"),
+        ("cluster:firm", "one", "the cluster column 'firm' holds one value ('f0') on the 480 "
+         "rows fitted; a clustered covariance needs at least 2 clusters"),
+        ("cluster:firm", "missing", "the cluster column 'firm' has 2 missing value(s) among the "
+         "rows fitted"),
+    ],
+)  # fmt: skip
+def test_a_bad_cluster_column_is_refused_in_one_line(panel, cov, change, words):
+    frame = panel.copy()
+    if change == "one":
+        frame["firm"] = "f0"
+    elif change == "missing":
+        frame.loc[[3, 7], "firm"] = None
+    with pytest.raises(DataError) as caught:
+        fit_table(frame, formula="y ~ x + z", losses=(), cov=cov)
+    assert words in str(caught.value) and "\n" not in str(caught.value)

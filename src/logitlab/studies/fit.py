@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..config import FitSettings, ModelOptions, TrainConfig, check_batch_size, shown
-from ..data.checks import check_columns
+from ..data.checks import check_columns, value_text
 from ..data.design import Design, ModelSpec, build_design
+from ..data.formula import require_columns
 from ..errors import ConfigError, DataError
 from ..model import probabilities
 from ..result import INTERCEPT, FitResult
 from ..stats import mle as mle_module
+from ..stats import sandwich
 from ..stats.margins import Margins, average_margins, design_variables, terms_reading
 from ..stats.metrics import PredictionMetrics, prediction_metrics, split_rows
 from .timing import timed
@@ -183,8 +185,9 @@ def fit_table(
             raise DataError(f"on the training rows of the split, {exc}; try another split "
                             "seed or a smaller test size") from None  # fmt: skip
     mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names)
+    mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]])
     margins = average_margins(design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov,
-                              design=X)  # fmt: skip
+                              design=X, alpha=1.0 - settings.conf_level)  # fmt: skip
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given)"
@@ -246,6 +249,38 @@ def _lhs(formula: str | None) -> str | None:
     if formula is None or "~" not in formula:
         return None
     return formula.split("~", 1)[0].strip().strip("`")
+
+
+def covariance(
+    mle: MLEResult, settings: FitSettings, X: np.ndarray, y: np.ndarray, rows: pandas.DataFrame
+) -> MLEResult:
+    """The MLE of X, y with the settings' covariance (stats.sandwich) and interval level;
+    `rows` are the table's fitted rows, which hold the cluster column of cov cluster:COLUMN."""
+    mle = replace(mle, conf_level=settings.conf_level)
+    if settings.cov_type == "nonrobust":
+        return mle
+    clusters = None if settings.cluster is None else cluster_codes(rows, settings.cluster)
+    cov = sandwich.covariance(settings.cov_type, mle.cov, X, y, mle.fitted, mle.intercept,
+                              clusters)  # fmt: skip
+    return mle.with_cov(cov, settings.cov_type)
+
+
+def cluster_codes(rows: pandas.DataFrame, column: str) -> np.ndarray:
+    """Each row's cluster in `column` as a code 0, 1, ...: DataError when the table has no
+    such column, a row has no value there, or every row has the same one (a clustered
+    covariance needs two clusters at least)."""
+    import pandas
+
+    require_columns(rows, [column])
+    codes, values = pandas.factorize(rows[column], use_na_sentinel=True)
+    if (missing := int(np.count_nonzero(codes < 0))) > 0:
+        raise DataError(f"the cluster column {column!r} has {missing:,} missing value(s) among "
+                        "the rows fitted; fill them or drop those rows")  # fmt: skip
+    if len(values) < 2:
+        raise DataError(f"the cluster column {column!r} holds one value "
+                        f"({value_text(values[0])}) on the {len(rows):,} rows fitted; a "
+                        "clustered covariance needs at least 2 clusters")  # fmt: skip
+    return codes
 
 
 def check_descent_start(start: tuple[float, ...] | None, names: Sequence[str]) -> None:
@@ -319,11 +354,11 @@ def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> D
 def main_effect(spec: ModelSpec, mle: MLEResult, margins: Margins | None = None) -> str:
     """The term with the largest |z| in plain words: how one unit (or, for a level of a
     categorical column, being at that level rather than the one it is coded against, the
-    first unless the formula chose another) multiplies the odds of success, with the 95%
-    interval, holding the other terms fixed. When the term's variable enters other terms
-    too (an interaction, a square), nothing holds them fixed: its effect depends on them, so
-    the words say so and give its average marginal effect (`margins`; None: in shares, where
-    they are not computed)."""
+    first unless the formula chose another) multiplies the odds of success, with its
+    interval at the fit's level, holding the other terms fixed. When the term's variable
+    enters other terms too (an interaction, a square), nothing holds them fixed: its effect
+    depends on them, so the words say so and give its average marginal effect (`margins`;
+    None: in shares, where they are not computed)."""
     terms = [j for j, name in enumerate(mle.names) if name != INTERCEPT]
     j = max(terms, key=lambda k: abs(float(mle.z[k])) if math.isfinite(mle.z[k]) else -1.0)
     name = mle.names[j]
@@ -334,7 +369,8 @@ def main_effect(spec: ModelSpec, mle: MLEResult, margins: Margins | None = None)
         why = _depends(spec, shared, margins, success)
         return f"{name} is the term with the largest |z| {largest}. {why}"
     low, high = mle.conf_int()[j]
-    ratio, interval = _odds(mle.params[j]), f"95% CI {_odds(low)} to {_odds(high)}"
+    ci = f"{100 * mle.conf_level:.4g}% CI"
+    ratio, interval = _odds(mle.params[j]), f"{ci} {_odds(low)} to {_odds(high)}"
     level = _level(name, spec)
     if level is None:
         what = f"Each unit of {name} multiplies the odds of {success} by {ratio}"
@@ -375,8 +411,9 @@ def _depends(spec: ModelSpec, columns: list[str], margins: Margins | None, succe
             contrast = (row["contrast"] or "").replace(" vs ", " rather than ", 1)
             what = f"{column} = {contrast}" if contrast else f"one more unit of {column}"
             effects.append(f"{what} changes the probability of {success} by "
-                           f"{row['estimate']:+.3g} (95% CI {row['lower']:+.3g} to "
-                           f"{row['upper']:+.3g}, p = {row['p']:.2g})")  # fmt: skip
+                           f"{row['estimate']:+.3g} ({100 * margins.effects.level:.4g}% CI "
+                           f"{row['lower']:+.3g} to {row['upper']:+.3g}, "
+                           f"p = {row['p']:.2g})")  # fmt: skip
     return f"{text} Averaged over the {margins.rows:,} training rows, {'; '.join(effects)}."
 
 
