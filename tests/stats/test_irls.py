@@ -20,7 +20,7 @@ def test_the_pass_in_bounded_calls_sums_the_same_bits(intercept, monkeypatch):
     kernel, calls = irls._kernel(), []
 
     def spy(*args):
-        calls.append(args[6] - args[5])  # the tiles of each task this call takes
+        calls.append(args[7] - args[6])  # the tiles of each task this call takes
         return kernel(*args)
 
     monkeypatch.setattr(irls, "_kernel", lambda: spy)

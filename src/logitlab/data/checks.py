@@ -90,6 +90,25 @@ def label_array(y: object, n: int) -> np.ndarray:
     return array
 
 
+def count_array(
+    values: object, n: int, name: str, minimum: int = 0, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Whole numbers >= minimum, one per row, as float64: frequency weights, trials and
+    successes, which count rows or trials. DataError naming `name` and the first bad value's
+    row (row_words of its table position when `rows` maps to them, else its index)."""
+    array = numeric_array(values, name, f"a numeric array of whole numbers >= {minimum}")
+    array = array.reshape(-1) if array.ndim == 2 and 1 in array.shape else array
+    if array.ndim != 1 or array.shape[0] != n:
+        raise DataError(f"{name} must hold one value per row of X ({n}), got shape {array.shape}")
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(array) & (array >= minimum) & (array == np.round(array)))
+    if bad.any():
+        i = int(np.argmax(bad))
+        where = f"index {i:,}" if rows is None else row_words(int(rows[i]))
+        raise DataError(f"{name} must hold whole numbers >= {minimum}: {where} holds {array[i]:g}")
+    return array
+
+
 def check_names(names: Sequence[str] | None, d: int) -> tuple[str, ...]:
     """d distinct feature names (default x1, ..., xd)."""
     if names is None:

@@ -118,15 +118,19 @@ def marginal_effects(
     return wald(names[keep], mean_weight * slopes, se, "dy/dx", alpha)
 
 
-def pred_table(labels: np.ndarray, fitted: np.ndarray, threshold: float) -> np.ndarray:
+def pred_table(
+    labels: np.ndarray, fitted: np.ndarray, threshold: float, trials: np.ndarray | None = None
+) -> np.ndarray:
     """Counts [[y=0 predicted 0, y=0 predicted 1], [y=1 predicted 0, y=1 predicted 1]], a row
-    predicted 1 when its probability is above the threshold (as statsmodels)."""
+    predicted 1 when its probability is above the threshold (as statsmodels); with `trials`,
+    labels count successes and a row adds its successes and failures (the expanded rows')."""
     predicted = fitted > threshold
-    actual = labels == 1
+    ones = labels.astype(float)
+    zeros = (1.0 if trials is None else trials) - ones
     return np.array(
         [
-            [np.sum(~actual & ~predicted), np.sum(~actual & predicted)],
-            [np.sum(actual & ~predicted), np.sum(actual & predicted)],
+            [zeros[~predicted].sum(), zeros[predicted].sum()],
+            [ones[~predicted].sum(), ones[predicted].sum()],
         ],
         dtype=float,
     )
@@ -142,16 +146,38 @@ class HosmerLemeshow:
     groups: int
 
 
-def hosmer_lemeshow(labels: np.ndarray, fitted: np.ndarray, groups: int) -> HosmerLemeshow | None:
+def hosmer_lemeshow(
+    labels: np.ndarray, fitted: np.ndarray, groups: int, trials: np.ndarray | None = None
+) -> HosmerLemeshow | None:
     """Deciles (or `groups`-iles) of risk: rows are grouped by the quantiles of the fitted
     probability (right-closed bins, the lowest value in the first; quantile edges that
     coincide, from tied probabilities, merge their groups), and
     C = sum over groups of (O - E)^2 / (E (1 - E / n_g)) with O the observed and E the expected
     successes, referred to chi-squared with (number of groups - 2) degrees of freedom.
-    None when the fitted risks fall in fewer than 3 groups: the test has no degrees of freedom."""
-    edges = np.unique(np.quantile(fitted, np.linspace(0.0, 1.0, groups + 1)))
+    With `trials` (labels then count successes) the quantiles and sums are the expanded
+    rows'. None when the fitted risks fall in fewer than 3 groups: the test has no degrees
+    of freedom."""
+    if trials is None:
+        edges = np.unique(np.quantile(fitted, np.linspace(0.0, 1.0, groups + 1)))
+        count = np.ones_like(fitted)
+    else:
+        order = np.argsort(fitted, kind="stable")
+        order = order[trials[order] > 0]
+        edges = quantile_edges(fitted[order], trials[order], groups)
+        count = trials
     group = np.clip(np.searchsorted(edges, fitted, side="left") - 1, 0, max(len(edges) - 2, 0))
-    return grouped_hosmer_lemeshow(group, np.ones_like(fitted), labels, fitted)
+    return grouped_hosmer_lemeshow(group, count, labels, count * fitted)
+
+
+def quantile_edges(value: np.ndarray, count: np.ndarray, groups: int) -> np.ndarray:
+    """The distinct quantiles at 0, 1/groups, ..., 1 (NumPy's linear rule) of values sorted
+    ascending, each repeated `count` times (count > 0), without expanding them."""
+    ends = np.cumsum(count)  # row k (0-based, sorted) is in the first value ending > k
+    positions = (ends[-1] - 1) * np.linspace(0.0, 1.0, groups + 1)
+    low = np.floor(positions)
+    at = np.searchsorted(ends, low, side="right")
+    after = np.minimum(np.searchsorted(ends, low + 1, side="right"), len(value) - 1)
+    return np.unique(value[at] + (positions - low) * (value[after] - value[at]))
 
 
 def grouped_hosmer_lemeshow(

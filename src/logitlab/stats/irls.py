@@ -1,5 +1,10 @@
-"""One Newton (IRLS) pass over the design: the log-likelihood, the score X'(y - p) and the
-Fisher information X'WX at given coefficients, accumulated together.
+"""One Newton (IRLS) pass over the design: the log-likelihood, the score X'(s - m p) and the
+Fisher information X' diag(m p (1 - p)) X at given coefficients, accumulated together.
+
+Each row has m trials and s successes: m = 1 and s = y for a 0/1 label, m = w and s = w y for a
+frequency weight w, m = n and s = the count for grouped binomial data. Without trials (m = 1)
+the compiled pass is the binary one (Numba compiles the trials' branch away), so weights cost
+nothing when there are none and no extra pass when there are.
 
 Why one pass: at n = 10**7 x 10 the design is 800 MB and each Newton iteration is bound by
 reading it once; separate passes for the likelihood, the gradient and X'WX would triple that.
@@ -38,11 +43,11 @@ GROUPS = 16
 class Pass:
     """The sums of one pass at coefficients b (intercept first when there is one)."""
 
-    loglik: float
-    score: np.ndarray  # X'(y - p)
-    info: np.ndarray  # X'WX, W = diag(p (1 - p))
+    loglik: float  # sum s log p + (m - s) log(1 - p), no binomial coefficients
+    score: np.ndarray  # X'(s - m p)
+    info: np.ndarray  # X'WX, W = diag(m p (1 - p))
     saturated: int  # rows with p or 1 - p below SATURATED
-    curvature: np.ndarray  # X' w (1 - 2p), for the marginal effects' delta method
+    curvature: np.ndarray  # X' m p (1 - p) (1 - 2p), for the marginal effects' delta method
 
 
 def newton_pass(
@@ -52,23 +57,31 @@ def newton_pass(
     intercept: bool,
     fitted: np.ndarray | None = None,
     compiled: bool | None = None,
+    trials: np.ndarray | None = None,
 ) -> Pass:
     """The sums at coef over features (n x d, C order, float64) without the intercept column;
-    writes the fitted probabilities into `fitted` (length n) when given. compiled=None uses
-    Numba when it is installed, False the NumPy loop (the two agree to rounding)."""
+    writes the fitted probabilities into `fitted` (length n) when given. `labels` holds each
+    row's successes out of its `trials` (float64, length n; None: one trial a row, labels
+    0/1). compiled=None uses Numba when it is installed, False the NumPy loop (the two agree
+    to rounding)."""
     compiled = fused_available() if compiled is None else compiled
     out = np.empty(0) if fitted is None else fitted
     if compiled:
-        sums = _compiled_pass(features, labels, coef, intercept, out)
+        sums = _compiled_pass(features, labels, trials, coef, intercept, out)
     else:
-        sums = _numpy_pass(features, labels, coef, intercept, out)
+        sums = _numpy_pass(features, labels, trials, coef, intercept, out)
     loglik, score, info, saturated, curvature = sums
     info = np.triu(info) + np.triu(info, 1).T
     return Pass(float(loglik), score, info, int(saturated), curvature)
 
 
 def _numpy_pass(
-    features: np.ndarray, labels: np.ndarray, coef: np.ndarray, intercept: bool, out: np.ndarray
+    features: np.ndarray,
+    labels: np.ndarray,
+    trials: np.ndarray | None,
+    coef: np.ndarray,
+    intercept: bool,
+    out: np.ndarray,
 ) -> tuple:
     """The fallback: the same sums, a block of rows at a time (X'WX by BLAS)."""
     k = len(coef)
@@ -83,9 +96,10 @@ def _numpy_pass(
         big = 1.0 / (1.0 + e)  # the larger of p and 1 - p
         small = e * big
         p = np.where(eta >= 0, big, small)
-        loglik += float(np.sum(y * eta - np.maximum(eta, 0.0) - np.log1p(e)))
-        saturated += int(np.count_nonzero(small < SATURATED))
-        w, r = big * small, y - p
+        m = 1.0 if trials is None else trials[start : start + BLOCK]
+        loglik += float(np.sum(y * eta - m * (np.maximum(eta, 0.0) + np.log1p(e))))
+        saturated += int(np.count_nonzero((small < SATURATED) & (m > 0)))
+        w, r = m * big * small, y - m * p
         bend = w * (1.0 - 2.0 * p)
         score[offset:] += r @ x
         curvature[offset:] += bend @ x
@@ -101,7 +115,12 @@ def _numpy_pass(
 
 
 def _compiled_pass(
-    features: np.ndarray, labels: np.ndarray, coef: np.ndarray, intercept: bool, out: np.ndarray
+    features: np.ndarray,
+    labels: np.ndarray,
+    trials: np.ndarray | None,
+    coef: np.ndarray,
+    intercept: bool,
+    out: np.ndarray,
 ) -> tuple:
     """The compiled pass, in calls of about stopping.BLOCK_VALUES values, with signals held
     in each (a signal then stops the pass between two calls). Each call takes the next
@@ -116,7 +135,8 @@ def _compiled_pass(
     kernel = _kernel()
     for first in range(0, max(share, 1), steps):
         with signals_held():
-            sums = kernel(features, labels, coef, intercept, out, first, first + steps, *parts)
+            sums = kernel(features, labels, trials, coef, intercept, out, first, first + steps,
+                          *parts)  # fmt: skip
     return sums
 
 
@@ -129,11 +149,13 @@ def _kernel():  # -> a Numba dispatcher
     transposed into a column-major scratch buffer (in L1 cache) so that every sum below runs
     down contiguous memory and vectorises. log(1 + e^-|u|) is summed as the log of a product
     over the tile (each factor in (1, 2], so no overflow): one log per tile instead of per row.
+    With trials each row's log is weighted by its trials, one log per row; `trials is None` is
+    known when Numba compiles, so the binary pass keeps no branch of it.
     """
     from numba import njit, prange
 
     @njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-    def kernel(features, labels, coef, intercept, out, first, stop, part_ll, part_sat,
+    def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll, part_sat,
                part_score, part_curv, part_info):  # fmt: skip
         n, d = features.shape
         k = len(coef)
@@ -167,11 +189,18 @@ def _kernel():  # -> a Numba dispatcher
                     big = 1.0 / (1.0 + e)  # the larger of p and 1 - p
                     small = e * big
                     p = big if u >= 0 else small
-                    linear += labels[lo + i] * u - max(u, 0.0)
-                    product *= 1.0 + e
-                    sat += small < SATURATED
-                    w[i] = big * small
-                    r[i] = labels[lo + i] - p
+                    if trials is None:
+                        linear += labels[lo + i] * u - max(u, 0.0)
+                        product *= 1.0 + e
+                        sat += small < SATURATED
+                        w[i] = big * small
+                        r[i] = labels[lo + i] - p
+                    else:
+                        t = trials[lo + i]
+                        linear += labels[lo + i] * u - t * (max(u, 0.0) + np.log1p(e))
+                        sat += (small < SATURATED) and t > 0
+                        w[i] = t * big * small
+                        r[i] = labels[lo + i] - t * p
                     bend[i] = w[i] * (1.0 - 2.0 * p)
                     eta[i] = p
                 ll += linear - np.log(product)

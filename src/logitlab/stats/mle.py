@@ -258,7 +258,8 @@ class MLEResult:
             f"{a:<18}{b:>{half - 20}}  {c:<16}{d:>{width - half - 18}}" for a, b, c, d in pairs
         ]
         title = "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)"
-        return "\n".join([title.center(width), "=" * width, *header, table])
+        grouped = [self.deviance_table()] if self.grouped else []
+        return "\n".join([title.center(width), "=" * width, *header, table, *grouped])
 
     def __str__(self) -> str:
         return self.summary()

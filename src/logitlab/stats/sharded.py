@@ -88,12 +88,7 @@ class ShardedMLEResult(MLEResult):
         rows = self.risk[:, 0] > 0
         count, observed, expected = self.risk[rows].T
         value = expected / count  # a bin's mean fitted probability, increasing with the bin
-        ends = np.cumsum(count)  # row k (0-based, sorted by risk) is in the first bin ending > k
-        positions = (ends[-1] - 1) * np.linspace(0.0, 1.0, groups + 1)
-        low = np.floor(positions)
-        at = np.searchsorted(ends, low, side="right")
-        after = np.minimum(np.searchsorted(ends, low + 1, side="right"), len(value) - 1)
-        edges = np.unique(value[at] + (positions - low) * (value[after] - value[at]))
+        edges = inference.quantile_edges(value, count, groups)
         last = max(len(edges) - 2, 0)
         group = np.clip(np.searchsorted(edges, value, side="left") - 1, 0, last)
         return inference.grouped_hosmer_lemeshow(group, count, observed, expected)
