@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import budget
 from ..config import FLOAT32_MAX, check_float, check_int
-from ..data.checks import check_names, design_array, label_array
+from ..data.checks import check_names, count_array, design_array, label_array
 from ..data.separation import separation
 from ..errors import DataError, SeparationError
 from ..model import sigmoid
@@ -126,8 +126,33 @@ class MLEResult:
 
     @property
     def df_resid(self) -> int:
-        """Observations less coefficients."""
+        """Observations less coefficients (grouped rows: rows less coefficients, as R)."""
         return self.nobs - len(self.params)
+
+    @property
+    def deviance(self) -> float:
+        """The residual deviance against the saturated model, 2 (llsat - llf)."""
+        return 2.0 * (self.llsat - self.loglik)
+
+    @property
+    def null_deviance(self) -> float:
+        """The intercept-only model's deviance, 2 (llsat - llnull), on nobs - 1 df."""
+        return 2.0 * (self.llsat - self.llnull)
+
+    def deviance_table(self) -> str:
+        """The lines R's summary.glm ends with: null and residual deviance with their
+        degrees of freedom, the AIC, and the Pearson chi-squared."""
+        df_null = self.nobs - int(self.intercept)
+        width = len(f"{max(self.null_deviance, self.deviance):.3f}")
+        digits = len(str(max(df_null, self.df_resid)))
+        return "\n".join([
+            f"    Null deviance: {self.null_deviance:>{width}.3f}  on {df_null:>{digits}} "
+            "degrees of freedom",
+            f"Residual deviance: {self.deviance:>{width}.3f}  on {self.df_resid:>{digits}} "
+            "degrees of freedom",
+            f"AIC: {self.aic:.3f}",
+            f"Pearson chi2: {self.pearson_chi2:.3f}  on {self.df_resid} degrees of freedom",
+        ])  # fmt: skip
 
     @property
     def llr(self) -> float:
@@ -165,14 +190,15 @@ class MLEResult:
     def marginal_effects(self, alpha: float | None = None) -> inference.Effects:
         """Average marginal effects dy/dx of each non-intercept term, with delta-method
         standard errors, z, p and 1 - alpha intervals (statsmodels' get_margeff())."""
-        mean_weight = float(np.mean(self.fitted * (1.0 - self.fitted)))
+        trials = self.trials if len(self.trials) else None  # with trials: over every trial
+        mean_weight = float(np.average(self.fitted * (1.0 - self.fitted), weights=trials))
         return inference.marginal_effects(
             self.names,
             self.params,
             self.cov,
             mean_weight,
             self.curvature,
-            self.nobs,
+            self.nobs if trials is None else float(trials.sum()),
             self.intercept,
             self.interval_alpha(alpha),
         )
@@ -181,13 +207,15 @@ class MLEResult:
         """The 2 x 2 classification table: rows actual 0/1, columns predicted 0/1 (a row is
         predicted 1 when its fitted probability is above the threshold)."""
         threshold = check_float("threshold", threshold)
-        return inference.pred_table(self.labels, self.fitted, threshold)
+        trials = self.trials if len(self.trials) else None
+        return inference.pred_table(self.labels, self.fitted, threshold, trials)
 
     def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow | None:
         """The Hosmer-Lemeshow test over `groups` groups of fitted risk (df = groups - 2);
         None when the fitted risks fall in fewer than 3 groups."""
         groups = check_int("groups", groups, 3)
-        return inference.hosmer_lemeshow(self.labels, self.fitted, groups)
+        trials = self.trials if len(self.trials) else None
+        return inference.hosmer_lemeshow(self.labels, self.fitted, groups, trials)
 
     def predict(self, X: object) -> np.ndarray:
         """Fitted probabilities for new rows X (the features, without the intercept column)."""
@@ -220,7 +248,8 @@ class MLEResult:
             f"{a:<18}{b:>{half - 20}}  {c:<16}{d:>{width - half - 18}}" for a, b, c, d in pairs
         ]
         title = "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)"
-        return "\n".join([title.center(width), "=" * width, *header, table])
+        grouped = [self.deviance_table()] if self.grouped else []
+        return "\n".join([title.center(width), "=" * width, *header, table, *grouped])
 
     def __str__(self) -> str:
         return self.summary()
@@ -235,33 +264,116 @@ def fit(
     tol: float = TOL,
     max_iter: int = MAX_ITER,
     progress: Progress | None = None,
+    weights: object = None,
+    trials: object = None,
 ) -> MLEResult:
-    """Maximise the Bernoulli log-likelihood of y ~ Ber(sigmoid(X b)) by Newton-Raphson.
+    """Maximise the binomial log-likelihood of y ~ Bin(trials, sigmoid(X b)) by Newton-Raphson.
 
-    X is n x d (a 1-D input is one feature), y holds 0/1; a constant term is added unless
-    intercept=False. Raises DataError for input the model cannot use and SeparationError when
-    the MLE does not exist. A fit that stops at max_iter is returned with converged=False.
-    `progress`, if given, is told each iteration (Progress).
+    X is n x d (a 1-D input is one feature), y holds 0/1, or with `trials` each row's
+    successes out of its trials (grouped binomial data, as R's cbind(successes, failures));
+    `weights` are frequency weights (each row counts as that many rows, as Stata's fweight
+    and statsmodels GLM's freq_weights): every statistic is the expanded rows'. A constant
+    term is added unless intercept=False. Raises DataError for input the model cannot use
+    and SeparationError when the MLE does not exist. A fit that stops at max_iter is
+    returned with converged=False. `progress`, if given, is told each iteration (Progress).
     """
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
-    features, labels, names = _checked(X, y, intercept, names)
+    features, labels, names = _checked(X, y, intercept, names, trials is not None)
     n = len(labels)
-    if labels.min() == labels.max():  # the labels alone say so; no design is read
-        raise SeparationError(separation(features, labels, names))
+    count = Counts.of(labels, weights, trials)
+    if count.successes in (0.0, count.total):  # the labels alone say so; no design is read
+        raise SeparationError(separation(*count.outcomes(features), names))
     fitted = np.empty(n)
 
     def at(coef: np.ndarray) -> Pass:  # the pass also writes the fitted probabilities
-        return newton_pass(features, labels, coef, intercept, fitted)
+        return newton_pass(features, count.s, coef, intercept, fitted, trials=count.m)
 
     def separated(coef: np.ndarray, current: Pass) -> None:  # the linear program, once
         design = np.column_stack((np.ones(n), features)) if intercept else features
-        if (why := separation(design, labels, names)) is not None:
+        if (why := separation(*count.outcomes(design), names)) is not None:
             raise SeparationError(why)
 
-    newton = Newton(at, n, float(labels.mean()), intercept, names, separated, features,
-                    progress=progress)  # fmt: skip
-    return MLEResult(**newton.fit(tol, max_iter), fitted=fitted, labels=labels)
+    newton = Newton(at, count.total, count.successes / count.total, intercept, names,
+                    separated, features, progress=progress)  # fmt: skip
+    fields = newton.fit(tol, max_iter)
+    fields["loglik"] += count.binomial
+    fields["llnull"] += count.binomial
+    return MLEResult(**fields | {"nobs": count.nobs}, fitted=fitted, labels=count.s,
+                     trials=np.empty(0) if count.m is None else count.m,
+                     llsat=count.saturated(), pearson_chi2=count.pearson(fitted),
+                     grouped=trials is not None)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Each row's successes s and trials m (None: one trial a row, s the 0/1 label), from
+    labels, frequency weights and binomial trials; nobs counts the rows with their
+    frequencies, total the trials, and `binomial` is the sum of the log binomial
+    coefficients log C(m, s) of grouped rows (0 without trials)."""
+
+    s: np.ndarray
+    m: np.ndarray | None
+    nobs: int
+    total: float
+    successes: float
+    binomial: float = 0.0
+
+    @classmethod
+    def of(cls, labels: np.ndarray, weights: object, trials: object) -> Counts:
+        """Check weights (whole numbers >= 0) and trials (whole numbers >= 1, each at least
+        its row's successes), and combine them: m = weight x trials, s = weight x successes."""
+        n = len(labels)
+        copies = None if weights is None else count_array(weights, n, "weights")
+        sizes = None if trials is None else count_array(trials, n, "trials", 1)
+        binomial = 0.0
+        if sizes is not None:
+            above = labels > sizes
+            if above.any():
+                i = int(np.argmax(above))
+                raise DataError(
+                    f"y must hold successes at most their trials: index {i:,} holds "
+                    f"{labels[i]:g} successes out of {sizes[i]:g} trials"
+                )
+            from scipy.special import gammaln
+
+            logc = gammaln(sizes + 1.0) - gammaln(labels + 1.0) - gammaln(sizes - labels + 1.0)
+            binomial = float(np.sum(logc if copies is None else copies * logc))
+        if copies is None and sizes is None:
+            return cls(labels, None, n, float(n), float(labels.sum()))
+        m = sizes if copies is None else copies * (1.0 if sizes is None else sizes)
+        s = labels if copies is None else copies * labels
+        nobs = n if copies is None else int(copies.sum())
+        return cls(s, m, nobs, float(m.sum()), float(s.sum()), binomial)
+
+    def outcomes(self, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the design with 0/1 outcomes for the separation check: each row once per
+        outcome it has (a success, a failure), rows of no trials left out."""
+        if self.m is None:
+            return design, self.s
+        ones, zeros = self.s > 0, self.m - self.s > 0
+        stacked = np.concatenate((design[ones], design[zeros]))
+        return stacked, np.concatenate((np.ones(ones.sum()), np.zeros(zeros.sum())))
+
+    def saturated(self) -> float:
+        """The saturated model's log-likelihood: each row's own share s / m."""
+        if self.m is None:
+            return 0.0
+        from scipy.special import xlogy
+
+        used = self.m > 0
+        s, m = self.s[used], self.m[used]
+        share = s / m
+        return float(np.sum(xlogy(s, share) + xlogy(m - s, 1.0 - share))) + self.binomial
+
+    def pearson(self, fitted: np.ndarray) -> float:
+        """sum (s - m p)^2 / (m p (1 - p)) over the rows with trials (inf where a fitted
+        probability rounds to 0 or 1)."""
+        used = slice(None) if self.m is None else self.m > 0
+        m = 1.0 if self.m is None else self.m[used]
+        p = fitted[used]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.sum((self.s[used] - m * p) ** 2 / (m * p * (1.0 - p))))
 
 
 def null_loglik(nobs: int, mean: float) -> float:
@@ -431,10 +543,11 @@ def _inverse(info: np.ndarray) -> np.ndarray:
 
 
 def _checked(
-    X: object, y: object, intercept: bool, names: tuple[str, ...] | None
+    X: object, y: object, intercept: bool, names: tuple[str, ...] | None, counts: bool = False
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Features as a C-ordered float64 n x d array (the caller's own when it is one: finite
-    values and float32's range are then checked by the first pass), labels and names."""
+    values and float32's range are then checked by the first pass), labels (0/1, or
+    whole-number counts of successes when `counts`) and names."""
     if isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim in (1, 2) and X.size:
         n, d = len(X), X.size // len(X)
         budget.check(budget.mle(n, d + intercept), "this maximum-likelihood fit")  # before copies
@@ -443,7 +556,7 @@ def _checked(
         features = design_array(X)
         n, d = features.shape
         budget.check(budget.mle(n, d + intercept), "this maximum-likelihood fit")
-    labels = label_array(y, n)
+    labels = count_array(y, n, "y") if counts else label_array(y, n)
     names = ((INTERCEPT,) if intercept else ()) + check_names(names, d)
     if n < len(names):
         raise DataError(
