@@ -71,6 +71,16 @@ class MLEResult:
     fitted: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     labels: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     curvature: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    #: Each row's trials (a frequency weight times its binomial trials; empty: one each),
+    #: `labels` then holding its successes.
+    trials: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    #: The saturated model's log-likelihood (one probability per row: 0 for 0/1 rows) and
+    #: the Pearson chi-squared sum (s - m p)^2 / (m p (1 - p)).
+    llsat: float = 0.0
+    pearson_chi2: float = math.nan
+    #: Grouped binomial rows (R's cbind(successes, failures)): loglik, llnull and llsat
+    #: include the binomial coefficients, as R's logLik and AIC do.
+    grouped: bool = False
     #: The covariance's type (stats.sandwich.FORMULAS) and the intervals' default level.
     cov_type: str = "nonrobust"
     conf_level: float = 0.95
