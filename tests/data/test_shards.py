@@ -337,8 +337,11 @@ def test_the_workers_scans_come_from_the_gather(tmp_path):
     frame.loc[[3], "x"] = np.nan
     shards = open_shards(write_parquet(frame, tmp_path / "d"))
     one = agree_design(shards, formula="y ~ x")
-    assert (one.rows, one.dropped) == (299, 1)
+    assert (one.rows_used, one.dropped) == (299, 1)
     two = agree_design(shards, lambda work: [work(), work()], formula="y ~ x")
-    assert two.rows_per_worker == (one.rows, one.rows)
-    assert (two.rows, two.dropped, two.successes) == (2 * one.rows, 2 * one.dropped,
-                                                      2 * one.successes)  # fmt: skip
+    assert two.rows_per_worker == (one.rows_used, one.rows_used)
+    assert (two.rows_used, two.dropped, two.successes) == (
+        2 * one.rows_used,
+        2 * one.dropped,
+        2 * one.successes,
+    )

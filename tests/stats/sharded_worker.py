@@ -21,7 +21,7 @@ try:
     result = fit_sharded(
         lambda: design.batches(shards, chunk_rows),
         group,
-        nobs=design.rows,
+        nobs=design.rows_used,
         successes=design.successes,
         names=design.names,
         intercept=design.intercept,

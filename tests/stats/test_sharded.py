@@ -133,7 +133,7 @@ def stream_fit(folder, formula, chunk_rows):
     shards = open_shards(folder)
     design = agree_design(shards, formula=formula, chunk_rows=chunk_rows)
     return fit_sharded(
-        lambda: design.batches(shards, chunk_rows), Local(), nobs=design.rows,
+        lambda: design.batches(shards, chunk_rows), Local(), nobs=design.rows_used,
         successes=design.successes, names=design.names,
     )  # fmt: skip
 
@@ -167,7 +167,7 @@ from logitlab.stats.sharded import fit_sharded
 def fit(path):
     shards = open_shards(path)
     design = agree_design(shards, formula=sys.argv[3], chunk_rows=5000)
-    fit_sharded(lambda: design.batches(shards, 5000, reuse=True), Local(), nobs=design.rows,
+    fit_sharded(lambda: design.batches(shards, 5000, reuse=True), Local(), nobs=design.rows_used,
                 successes=design.successes, names=design.names)
 
 peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -12,7 +12,7 @@ from logitlab.data.datasets import load_dataset
 from logitlab.engines.collective import Local
 from logitlab.errors import ConfigError, DataError
 from logitlab.records import to_record
-from logitlab.studies.fit import fit_table
+from logitlab.studies.fit import TableFit, fit_table
 from logitlab.studies.sharded import fit_shards, open_table
 
 SPECTOR = "GRADE ~ GPA + TUCE + C(PSI)"
@@ -56,7 +56,21 @@ def test_the_mle_is_statsmodels_and_the_in_memory_fit(both):
     np.testing.assert_allclose(sharded.mle.params, memory.mle.params, rtol=1e-10)
     np.testing.assert_allclose(sharded.mle.se, memory.mle.se, rtol=1e-10)
     assert sharded.reading == memory.reading
-    assert sharded.design.rows == 32 and sum(sharded.design.rows_per_worker) == 32
+    assert sharded.design.rows_used == 32 and sum(sharded.design.rows_per_worker) == 32
+
+
+def test_one_result_type_with_the_per_row_parts_only_in_memory(both):
+    sharded, memory = both
+    assert type(sharded) is type(memory) is TableFit
+    assert (sharded.sharded, sharded.workers, sharded.chunk_rows) == (True, 1, 5)
+    assert (memory.sharded, memory.workers, memory.chunk_rows) == (False, 1, None)
+    per_row = ("held_out", "p_hat", "predicted", "metrics", "margins", "training")
+    assert all(getattr(sharded, part) is None for part in per_row)
+    assert all(getattr(memory, part) is not None for part in per_row)
+    assert sharded.design.rows_used == memory.design.rows_used == len(memory.p_hat)
+    for name in ("target", "positive", "negative", "names", "intercept", "coding", "dropped"):
+        assert getattr(sharded.design, name) == getattr(memory.design, name), name
+    assert sharded.success == memory.success == "GRADE = 1"
 
 
 def test_the_descents_are_the_in_memory_ones(both):
@@ -97,7 +111,7 @@ def test_a_level_in_one_file_only_and_missing_rows(tmp_path):
     got = fit_shards(tmp_path / "t", Local(), formula="y ~ x + town", chunk_rows=33)
     reference = smf.logit("y ~ x + town", frame.dropna()).fit(disp=0, tol=1e-12)
     assert_statsmodels(got.mle, reference)
-    assert (got.design.rows, got.design.dropped) == (n - 2, 2)
+    assert (got.design.rows_used, got.design.dropped) == (n - 2, 2)
     assert got.descents == {} and "no gradient descent" in got.descent_note
 
 

@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     import pandas
 
     from ..studies.fit import TableFit
-    from ..studies.sharded import ShardedFit
 
 NAME = "fit"
 HELP = (
@@ -338,7 +337,7 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
     try:
         collective.agreed(group, lambda: _first_checks(args, settings.model, group.world,
                           chunk_rows) if group.rank == 0 else None)  # fmt: skip
-        from ..report.fit import write_sharded_fit
+        from ..report.fit import write_fit
         from ..studies.sharded import fit_shards
 
         fitted = fit_shards(args.data, group, replace(settings, chunk_rows=chunk_rows))
@@ -346,8 +345,8 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
             if not args.quiet:
                 print("Writing the report ...", file=sys.stderr, flush=True)
             with staged_dir(args.out, args.force) as stage:
-                names = write_sharded_fit(fitted, stage, formats=formats)
-            print_sharded_summary(fitted, args.out, names)
+                names = write_fit(fitted, stage, formats=formats)
+            print_summary(fitted, args.out, names)
     finally:
         collective.leave()
     return 0
@@ -370,38 +369,28 @@ def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, c
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
 
 
-def print_sharded_summary(fitted: ShardedFit, out: str, names: list[str]) -> None:
-    """The MLE summary, the main effect in words, how the rows were shared, the descents,
-    what was not produced, and the files."""
+def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
+    """The MLE summary, the rows used (in shares: by how many workers, how many at a time)
+    and dropped, the main effect in words, the average marginal effects, the metrics (and
+    the threshold of the largest Youden's J), the descents, what a fit in shares does not
+    produce, and the files."""
     from ..data.checks import missing_words
     from ..studies.sharded import NOT_PRODUCED
 
     print(fitted.mle.summary())
-    print(f"\n{fitted.reading}\n")
     design = fitted.design
-    shares = ", ".join(f"{rows:,}" for rows in design.rows_per_worker)
-    print(f"{design.rows:,} rows on {fitted.workers} worker(s) ({shares}), read at most "
-          f"{fitted.chunk_rows:,} at a time; "
+    read = ""
+    if fitted.sharded:
+        shares = ", ".join(f"{rows:,}" for rows in design.rows_per_worker)
+        read = (f" on {fitted.workers} worker(s) ({shares}), read at most "
+                f"{fitted.chunk_rows:,} at a time")  # fmt: skip
+    print(f"{design.rows_used:,} rows used{read}; "
           f"{missing_words(design.dropped, design.missing)}")  # fmt: skip
-    _print_descents(fitted)
-    print(f"Not produced: {NOT_PRODUCED}.")
-    _print_files(fitted, out, names)
-
-
-def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
-    """The MLE summary, the rows used and dropped, the main effect in words, the average
-    marginal effects, the metrics (and the threshold of the largest Youden's J), the
-    descents, and the files."""
-    from ..data.checks import missing_words
-
-    print(fitted.mle.summary())
-    design = fitted.design
-    print(f"{len(design.rows):,} rows used; {missing_words(design.dropped, design.missing)}")
     print(f"\n{fitted.reading}\n")
     if fitted.margins is not None:
         print("Average marginal effects per variable (over the training rows):")
         print(f"{fitted.margins.effects.table()}\n")
-    for rows, m in fitted.metrics.items():
+    for rows, m in (fitted.metrics or {}).items():
         auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
         print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f} at threshold "
               f"{m.threshold:g}, log-loss {m.log_loss:.4f}, Brier {m.brier:.4f}, "
@@ -411,10 +400,12 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
                   f"sensitivity {m.youden.sensitivity:.3f}, specificity "
                   f"{m.youden.specificity:.3f}")  # fmt: skip
     _print_descents(fitted)
+    if fitted.sharded:
+        print(f"Not produced: {NOT_PRODUCED}.")
     _print_files(fitted, out, names)
 
 
-def _print_files(fitted: TableFit | ShardedFit, out: str, names: list[str]) -> None:
+def _print_files(fitted: TableFit, out: str, names: list[str]) -> None:
     """The files written, and why model.json is not among them when a model file cannot
     hold the model (a formula beyond what predict reads as data)."""
     from ..data.modelfile import model_file_refusal
@@ -426,7 +417,7 @@ def _print_files(fitted: TableFit | ShardedFit, out: str, names: list[str]) -> N
     print(f"Report: {out}/report.html")
 
 
-def _print_descents(fitted: TableFit | ShardedFit) -> None:
+def _print_descents(fitted: TableFit) -> None:
     """How the descents ran and where each landed, or why there is none."""
     if fitted.train is not None:
         print(f"gradient descent on z-scores: {fitted.descent_words}")

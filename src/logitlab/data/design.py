@@ -293,6 +293,11 @@ class Design:
     def formula(self) -> str:
         return self.spec.formula
 
+    @property
+    def rows_used(self) -> int:
+        """How many rows the design holds (data.shards.ShardedDesign has the same count)."""
+        return len(self.rows)
+
 
 def build_design(
     frame: pandas.DataFrame, model: ModelOptions | None = None, **options: object

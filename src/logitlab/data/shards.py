@@ -308,7 +308,7 @@ class ShardedDesign:
 
     spec: ModelSpec
     coding: tuple[str, ...]
-    rows: int
+    rows_used: int
     dropped: int
     rows_per_worker: tuple[int, ...]
     successes: int
@@ -322,6 +322,18 @@ class ShardedDesign:
     @property
     def intercept(self) -> bool:
         return self.spec.intercept
+
+    @property
+    def target(self) -> str:
+        return self.spec.target
+
+    @property
+    def positive(self) -> Any:
+        return self.spec.positive
+
+    @property
+    def negative(self) -> Any:
+        return self.spec.negative
 
     def batches(
         self, shards: Shards, chunk_rows: int = CHUNK_ROWS, *, reuse: bool = False
@@ -632,7 +644,7 @@ def _combine(
     return ShardedDesign(
         spec=spec,
         coding=coding,
-        rows=sum(complete),
+        rows_used=sum(complete),
         dropped=rows - sum(complete),
         rows_per_worker=tuple(complete),
         successes=sum(s["tally"].get(success, 0) for s in scans),

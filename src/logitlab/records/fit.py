@@ -7,11 +7,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from ..data.design import ModelSpec
 from ..stats.margins import Margins
 from ..stats.mle import MLEResult
 from ..studies.fit import Descent, TableFit
-from ..studies.sharded import ShardedFit
 from .common import provenance, to_record
 
 
@@ -19,7 +17,7 @@ def _by_term(names: tuple[str, ...], values: object) -> dict[str, float]:
     return dict(zip(names, map(float, np.asarray(values, dtype=float)), strict=True))
 
 
-def _descent(run: TableFit | ShardedFit, descent: Descent) -> dict:
+def _descent(run: TableFit, descent: Descent) -> dict:
     """One gradient-descent fit: coefficients on both scales, distances to the MLE, verdict."""
     names = run.mle.names
     return {
@@ -38,25 +36,26 @@ def _descent(run: TableFit | ShardedFit, descent: Descent) -> dict:
     }
 
 
-def _fit_data(run: TableFit | ShardedFit, spec: ModelSpec, coding: tuple, used: int,
-              dropped: int) -> dict:  # fmt: skip
+def _fit_data(run: TableFit) -> dict:
     """results.json's "data" of `fit`: where the rows came from and how they were coded."""
-    table = isinstance(run, TableFit)
+    design, spec = run.design, run.design.spec
+    used, dropped = design.rows_used, design.dropped
+    held = 0 if run.held_out is None else int(run.held_out.sum())
     return {
         "source": run.source,
         "formula": spec.formula,
         "target": spec.target,
         "positive": spec.positive,
         "negative": spec.negative,
-        "coding": list(coding),
+        "coding": list(design.coding),
         "rows_in_table": used + dropped,
         "rows_dropped_missing": dropped,
-        "missing_by_column": dict(run.design.missing),
+        "missing_by_column": dict(design.missing),
         "rows_used": used,
-        "rows_held_out": int(run.held_out.sum()) if table else 0,
-        "rows_training": int(run.training.sum()) if table else used,
-        "test_size": run.test_size if table else None,
-        "split_seed": run.split_seed if table and run.test_size is not None else None,
+        "rows_held_out": held,
+        "rows_training": used - held,
+        "test_size": run.test_size,
+        "split_seed": run.split_seed if run.test_size is not None else None,
     }
 
 
@@ -91,7 +90,7 @@ def _fit_mle(mle: MLEResult) -> dict:
     }
 
 
-def _fit_descent(run: TableFit | ShardedFit, names: tuple[str, ...]) -> dict:
+def _fit_descent(run: TableFit, names: tuple[str, ...]) -> dict:
     """results.json's "gradient_descent" of `fit`: settings, standardisation, the fits."""
     return {
         "settings": None if run.train is None else to_record(run.train),
@@ -109,36 +108,27 @@ def _fit_descent(run: TableFit | ShardedFit, names: tuple[str, ...]) -> dict:
 @to_record.register
 def _(run: TableFit) -> dict:
     """results.json of `fit`: the data, the MLE with every statistic keyed by term name, the
-    descents beside it, the metrics per set of rows and the reading of the main effect."""
+    descents beside it, the metrics per set of rows (in shares, which have none: how the
+    rows were shared out, "sharded") and the reading of the main effect."""
     design = run.design
+    if run.sharded:
+        read = {
+            "sharded": {
+                "workers": run.workers,
+                "chunk_rows": run.chunk_rows,
+                "rows_per_worker": list(design.rows_per_worker),
+                "rows": design.rows_used,
+                "dropped": design.dropped,
+            }
+        }
+    else:
+        read = {"metrics": {rows: asdict(m) for rows, m in run.metrics.items()}}
     return {
-        "data": _fit_data(run, design.spec, design.coding, len(design.rows), design.dropped),
+        "data": _fit_data(run),
         "mle": _fit_mle(run.mle),
         "gradient_descent": _fit_descent(run, design.names),
-        "metrics": {rows: asdict(m) for rows, m in run.metrics.items()},
+        **read,
         "margins": _margins(run.margins),
-        "reading": run.reading,
-        "provenance": provenance(run.seconds),
-    }
-
-
-@to_record.register
-def _(run: ShardedFit) -> dict:
-    """results.json of `fit` on a table read in shares: as a TableFit's without per-row
-    metrics, and how the rows were shared out ("sharded")."""
-    design = run.design
-    return {
-        "data": _fit_data(run, design.spec, design.coding, design.rows, design.dropped),
-        "mle": _fit_mle(run.mle),
-        "gradient_descent": _fit_descent(run, design.names),
-        "sharded": {
-            "workers": run.workers,
-            "chunk_rows": run.chunk_rows,
-            "rows_per_worker": list(design.rows_per_worker),
-            "rows": design.rows,
-            "dropped": design.dropped,
-        },
-        "margins": None,  # they need every row's design: NOT_PRODUCED
         "reading": run.reading,
         "provenance": provenance(run.seconds),
     }
@@ -172,7 +162,7 @@ def fit_margin_rows(run: TableFit) -> list[dict]:
     ]  # fmt: skip
 
 
-def fit_coefficient_rows(run: TableFit | ShardedFit) -> list[dict]:
+def fit_coefficient_rows(run: TableFit) -> list[dict]:
     """coefficients.csv: one row per term, the MLE's coefficient, SE, z, p and interval, its
     odds ratio with interval, and each descent's coefficient on the original scale."""
     rows = []

@@ -12,7 +12,7 @@ from ..data.checks import missing_words
 from ..data.modelfile import model_file_refusal, model_record
 from ..records import fit_coefficient_rows, fit_margin_rows, fit_prediction_rows, to_record
 from ..studies.fit import TableFit
-from ..studies.sharded import NOT_PRODUCED, ShardedFit
+from ..studies.sharded import NOT_PRODUCED
 from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
 from ..viz.style import loss_label
 from . import html as htmlpage
@@ -33,48 +33,16 @@ CAPTIONS = {
 
 
 def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:
-    """Write every file of a `fit` run into folder (figures also in each of `formats`);
-    return the names written, sorted."""
+    """Write every file of a `fit` run into folder (figures also in each of `formats`):
+    results.json, coefficients.csv, model.json (unless a model file could not hold the
+    model: model_file_refusal, the CLI says why), report.html, the odds ratios and the
+    descents beside the MLE; a table read whole also gets its per-row files (predictions.csv,
+    margins.csv, ROC, calibration, confusion). Return the names written, sorted."""
     folder = Path(folder)
     results = to_record(run)
-    sets = {f"{name} rows": m for name, m in run.metrics.items()}
-    shown = "held-out" if "held-out" in run.metrics else "training"
-    classes = (f"{run.design.target} = {run.design.negative}", run.success)
-    per_row = {
-        "roc.png": plot_roc(sets, marked=f"{shown} rows"),
-        "calibration.png": plot_calibration(sets),
-        "confusion.png": plot_confusion(
-            run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
-        ),
-    }
-    _write_model_files(run, results, folder, per_row, formats)
-    write_csv(fit_prediction_rows(run), folder / "predictions.csv")
-    write_csv(fit_margin_rows(run), folder / "margins.csv")
-    (folder / "report.html").write_text(render_html(run, results, folder, shown))
-    return names_in(folder)
-
-
-def write_sharded_fit(
-    run: ShardedFit, folder: Path, *, formats: Sequence[str] = ("png",)
-) -> list[str]:
-    """Write the files of a `fit` run on a table read in shares into folder: results.json,
-    coefficients.csv, model.json, report.html and the figures that need no row (odds ratios,
-    the descents beside the MLE); return the names written, sorted."""
-    folder = Path(folder)
-    results = to_record(run)
-    _write_model_files(run, results, folder, {}, formats)
-    (folder / "report.html").write_text(render_sharded_html(run, results, folder))
-    return names_in(folder)
-
-
-def _write_model_files(run: TableFit | ShardedFit, results: dict, folder: Path,
-                       figures: dict, formats: Sequence[str]) -> None:  # fmt: skip
-    """What every fit writes: the odds ratios, the descents beside the MLE (if any) and the
-    given figures; results.json, coefficients.csv and model.json, unless a model file could
-    not hold the model (model_file_refusal: the CLI says why)."""
     figures = {
         "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
-        **figures,
+        **({} if run.sharded else _per_row_figures(run)),
     }
     if run.descents:
         figures["gd-vs-mle.png"] = plot_gd_vs_mle(
@@ -86,6 +54,30 @@ def _write_model_files(run: TableFit | ShardedFit, results: dict, folder: Path,
     write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
     if model_file_refusal(run.design.spec) is None:
         write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
+    if not run.sharded:
+        write_csv(fit_prediction_rows(run), folder / "predictions.csv")
+        write_csv(fit_margin_rows(run), folder / "margins.csv")
+    (folder / "report.html").write_text(render_html(run, results, folder))
+    return names_in(folder)
+
+
+def _shown_rows(run: TableFit) -> str:
+    """The rows a report judges the prediction on: "held-out" with a split, else "training"."""
+    return "held-out" if "held-out" in run.metrics else "training"
+
+
+def _per_row_figures(run: TableFit) -> dict:
+    """The figures that need every row's prediction: ROC, calibration, confusion."""
+    sets = {f"{name} rows": m for name, m in run.metrics.items()}
+    shown = _shown_rows(run)
+    classes = (f"{run.design.target} = {run.design.negative}", run.success)
+    return {
+        "roc.png": plot_roc(sets, marked=f"{shown} rows"),
+        "calibration.png": plot_calibration(sets),
+        "confusion.png": plot_confusion(
+            run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
+        ),
+    }
 
 
 def _num(value: object, digits: int = 4) -> str:
@@ -185,7 +177,7 @@ def _brier_of_base_rate(run: TableFit) -> float:
     return rate * (1 - rate)
 
 
-def descent_tables(run: TableFit | ShardedFit, gd: dict) -> dict | None:
+def descent_tables(run: TableFit, gd: dict) -> dict | None:
     """The lecture's gradient descent beside the MLE: coefficients, distances, verdicts
     (None when no descent ran)."""
     if not run.descents:
@@ -211,8 +203,9 @@ def descent_tables(run: TableFit | ShardedFit, gd: dict) -> dict | None:
     }
 
 
-def _page(run: TableFit | ShardedFit, results: dict, folder: Path, **context: object) -> str:
-    """The page of a fit (fit.html): what a fit in memory and one on shards share."""
+def render_html(run: TableFit, results: dict, folder: Path) -> str:
+    """One self-contained page (fit.html): data, reading, MLE, effects, fit, prediction (in
+    shares: how the rows were read, and what is not produced, and why), descent."""
     mle = results["mle"]
     (tn, fp), (fn, tp) = mle["pred_table"]["counts"]
     coefficient_rows, statistics = mle_rows(mle)
@@ -238,28 +231,26 @@ def _page(run: TableFit | ShardedFit, results: dict, folder: Path, **context: ob
         descent=descent_tables(run, results["gradient_descent"]),
         prov=prov,
         versions=", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v),
-        **context,
+        **(_shares(results) if run.sharded else _prediction(run, results)),
     )
 
 
-def render_html(run: TableFit, results: dict, folder: Path, shown: str) -> str:
-    """One self-contained page: data, reading, MLE, effects, fit, prediction, descent."""
-    return _page(
-        run,
-        results,
-        folder,
-        sharded=None,
-        metrics=metric_rows(results["metrics"]),
-        brier=_num(_brier_of_base_rate(run), 3),
-        shown=shown,
-        threshold=f"{run.metrics[shown].threshold:g}",
-        youden=youden_words(results["metrics"][shown]),
-    )
+def _prediction(run: TableFit, results: dict) -> dict:
+    """The page's prediction section: the metrics per set of rows, at the threshold."""
+    shown = _shown_rows(run)
+    return {
+        "sharded": None,
+        "metrics": metric_rows(results["metrics"]),
+        "brier": _num(_brier_of_base_rate(run), 3),
+        "shown": shown,
+        "threshold": f"{run.metrics[shown].threshold:g}",
+        "youden": youden_words(results["metrics"][shown]),
+    }
 
 
-def render_sharded_html(run: ShardedFit, results: dict, folder: Path) -> str:
-    """The page of a fit on shards: data, reading, MLE, effects, goodness of fit, descent,
-    and what is not produced, and why."""
+def _shares(results: dict) -> dict:
+    """The page's words on a table read in shares: how the rows were read, and what is not
+    produced, and why."""
     sharded = results["sharded"]
     workers = sharded["workers"]
     shares = ", ".join(f"{rows:,}" for rows in sharded["rows_per_worker"])
@@ -268,11 +259,8 @@ def render_sharded_html(run: ShardedFit, results: dict, folder: Path) -> str:
         if workers > 1
         else "streamed from disk by one process"
     )
-    return _page(
-        run,
-        results,
-        folder,
-        sharded=sharded,
-        how=how,
-        not_produced=NOT_PRODUCED[0].upper() + NOT_PRODUCED[1:],
-    )
+    return {
+        "sharded": sharded,
+        "how": how,
+        "not_produced": NOT_PRODUCED[0].upper() + NOT_PRODUCED[1:],
+    }

@@ -37,6 +37,7 @@ from .training import epoch_words, optimizer_words
 if TYPE_CHECKING:
     import pandas
 
+    from ..data.shards import ShardedDesign
     from ..stats.mle import MLEResult
 
 #: The largest curvature a point's loss can have in its logit u: BCE's p(1 - p) <= 1/4 (MSE's
@@ -92,32 +93,46 @@ class Descent:
 
 @dataclass(frozen=True)
 class TableFit:
-    """Everything `logitlab fit` reports about one table (see fit_table)."""
+    """Everything `logitlab fit` reports about one table, read whole (fit_table) or in
+    shares (studies.sharded.fit_shards): one type, so a record, a report and a summary serve
+    both. The per-row parts (held_out, p_hat, predicted, metrics, margins) are None in
+    shares, which keep no row's prediction; workers and chunk_rows say how it was read."""
 
     source: str
-    design: Design
-    held_out: np.ndarray
-    test_size: float | None
-    split_seed: int
+    #: data.design.Design in memory, data.shards.ShardedDesign in shares (the same names).
+    design: Design | ShardedDesign
+    #: stats.mle.MLEResult; in shares its subclass ShardedMLEResult, from sums over the rows.
     mle: MLEResult
     train: TrainConfig | None
     scaling: Scaling | None
     descents: dict[str, Descent]
     #: Why there is no descent, when there is none ("" otherwise).
     descent_note: str
-    p_hat: np.ndarray
-    predicted: np.ndarray
-    #: scikit-learn's metrics per set of rows: "held-out" (with a split) and "training".
-    metrics: dict[str, PredictionMetrics]
     reading: str
-    seconds: float = 0.0
+    #: The rows held out of the fits (a boolean mask over the design's rows).
+    held_out: np.ndarray | None = None
+    test_size: float | None = None
+    split_seed: int | None = None
+    p_hat: np.ndarray | None = None
+    predicted: np.ndarray | None = None
+    #: scikit-learn's metrics per set of rows: "held-out" (with a split) and "training".
+    metrics: dict[str, PredictionMetrics] | None = None
     #: Average marginal effects per variable over the training rows (stats.margins).
     margins: Margins | None = None
+    #: The workers that read the rows, at most chunk_rows at a time (None: whole).
+    workers: int = 1
+    chunk_rows: int | None = None
+    seconds: float = 0.0
 
     @property
-    def training(self) -> np.ndarray:
-        """The rows the fits saw (a boolean mask over the design's rows)."""
-        return ~self.held_out
+    def sharded(self) -> bool:
+        """Whether the table was read in shares (and so has no per-row parts)."""
+        return self.chunk_rows is not None
+
+    @property
+    def training(self) -> np.ndarray | None:
+        """The rows the fits saw (a boolean mask over the design's rows); None in shares."""
+        return None if self.held_out is None else ~self.held_out
 
     @property
     def descent_words(self) -> str:

@@ -5,15 +5,15 @@ fit_shards() is fit_table() for a folder of Parquet/CSV files or one large file:
 agreed across workers (data.shards.agree_design), the MLE over every worker's chunks
 (stats.sharded.fit_sharded), and, when asked, the lecture's descent on the same columns
 standardised with moments agreed across workers (engines.distributed.descend). Every worker
-returns the same ShardedFit; no files here. What needs every row's prediction in one place
-(predictions, ROC, calibration, a held-out split) is not computed: the statistics that are
-come from sums over the shards.
+returns the same studies.fit.TableFit, without the per-row parts; no files here. What needs
+every row's prediction in one place (predictions, ROC, calibration, a held-out split) is not
+computed: the statistics that are come from sums over the shards.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +29,9 @@ from ..errors import DataError
 from .fit import (
     Descent,
     Scaling,
+    TableFit,
     check_descent_start,
     descent,
-    descent_words,
     main_effect,
     resolve_lr,
     step_from_gram,
@@ -51,34 +51,6 @@ NOT_PRODUCED = (
     "which is what reading the table in shares avoids; apply "
     "model.json to the rows with `logitlab predict` for them"
 )
-
-
-@dataclass(frozen=True)
-class ShardedFit:
-    """Everything `logitlab fit` reports about a table read in shares (see fit_shards)."""
-
-    source: str
-    design: ShardedDesign
-    workers: int
-    chunk_rows: int
-    mle: ShardedMLEResult
-    train: TrainConfig | None
-    scaling: Scaling | None
-    descents: dict[str, Descent]
-    #: Why there is no descent, when there is none ("" otherwise).
-    descent_note: str
-    reading: str
-    seconds: float = 0.0
-
-    @property
-    def descent_words(self) -> str:
-        """How the descents were run (TableFit.descent_words); '' without a descent."""
-        return descent_words(self.train)
-
-    @property
-    def success(self) -> str:
-        """The event whose odds the model describes: 'GRADE = 1'."""
-        return f"{self.design.spec.target} = {self.design.spec.positive}"
 
 
 def open_table(data: str | Path) -> Shards:
@@ -103,13 +75,13 @@ def fit_shards(
     group: Collective,
     settings: FitSettings | None = None,
     **keywords: object,
-) -> ShardedFit:
+) -> TableFit:
     """Fit a logistic regression to DATA (a folder of Parquet/CSV files, or one file) on the
     workers of `group` (Local: one process streaming from disk), each reading its share
     settings.chunk_rows rows at a time (None: CHUNK_ROWS). The settings and keywords as
     fit_table's, but without keywords or settings no descent (losses ()): the MLE only; the
     descent on the rows held in memory by each worker. Every worker returns the same
-    ShardedFit; an error on any worker is raised on all."""
+    TableFit (no per-row parts); an error on any worker is raised on all."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
     chunk_rows = CHUNK_ROWS if settings.chunk_rows is None else settings.chunk_rows
@@ -121,7 +93,7 @@ def fit_shards(
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
     mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
-                      nobs=design.rows,
+                      nobs=design.rows_used,
                       successes=design.successes, names=design.names,
                       intercept=design.intercept)  # fmt: skip
     scaling, descents, note, used = None, {}, "", None
@@ -133,17 +105,17 @@ def fit_shards(
     else:
         note = ("gradient descent fits the lecture's net, which always has a bias; this model "
                 "has no intercept, so there is no descent to compare")  # fmt: skip
-    return ShardedFit(
+    return TableFit(
         source=f"{'folder' if Path(data).is_dir() else 'file'} {data}",
         design=design,
-        workers=group.world,
-        chunk_rows=chunk_rows,
         mle=mle,
         train=used,
         scaling=scaling,
         descents=descents,
         descent_note=note,
         reading=main_effect(design.spec, mle),
+        workers=group.world,
+        chunk_rows=chunk_rows,
     )
 
 
@@ -168,7 +140,7 @@ def _descents(
     scaling = Scaling(mean=mean, scale=scale)
     Z = (X - mean) / scale
     del X
-    used = resolve_lr(settings, lr, lambda: step_from_gram(group.sum(Z.T @ Z) / design.rows))
+    used = resolve_lr(settings, lr, lambda: step_from_gram(group.sum(Z.T @ Z) / design.rows_used))
     found = {
         loss: descent(loss, descend(Z, y, replace(used, loss=loss), group, names=design.names),
                       scaling, mle)
@@ -191,4 +163,4 @@ def _held(
     return np.vstack([x for x, _ in parts]), np.concatenate([y for _, y in parts])
 
 
-__all__ = ["NOT_PRODUCED", "ShardedFit", "fit_shards", "open_table"]
+__all__ = ["NOT_PRODUCED", "fit_shards", "open_table"]
