@@ -1,21 +1,26 @@
 // The fused engine's descent (logitlab/engines/fused.py) for one feature, in the page: the
 // WebAssembly module descent.wasm (assembled from descent.wat: native float32, four points at a
-// time, the engine's exp polynomial, optimizer updates and divergence rule), checked against the
-// engine to 1e-5. Why in the page: a class of sixty moving sliders would queue sixty fits a
+// time, the engine's fused multiply-adds as relaxed SIMD's, its exp polynomial, optimizer
+// updates and divergence rule), checked against the engine to 1e-5. Why in the page: a class of sixty moving sliders would queue sixty fits a
 // second on the teacher's two cores; here each student's browser computes its own, and the
 // server only serves the data, the MLE, the landscapes, the engine's constants (GET
 // /api/config's `descent`) and the mini-batch orders (POST /api/orders).
 
 const MODULE = new URL("./descent.wasm", import.meta.url);
 const OPTIMIZERS = ["sgd", "momentum", "adam"]; // the engine's codes: their places here
+let compiling = null; // this thread's compilation of the module
+
+/** The module, fetched and compiled once a thread; rejected where the browser cannot compile
+ * it (no relaxed SIMD: Chromium before 114), and the page then asks the server for its fits. */
+export const compiled = () => (compiling ??= WebAssembly.compileStreaming(fetch(MODULE)));
 
 /** The kernels for the server's constants {exp2, log1p, exp_limit, log2e, logit_limit}: the
- * module fetched, compiled and set up (hence a promise). */
+ * module compiled, instantiated and set up (hence a promise). */
 export async function kernels(c) {
-  const { instance } = await WebAssembly.instantiateStreaming(fetch(MODULE), { math: { pow: Math.pow } });
+  const instance = await WebAssembly.instantiate(await compiled(), { math: { pow: Math.pow } });
   const wasm = instance.exports;
   const view = (Type, at, length) => new Type(wasm.memory.buffer, at, length);
-  view(Float64Array, 0, c.exp2.length + c.log1p.length).set([...c.exp2, ...c.log1p].map(Math.fround));
+  view(Float32Array, 0, c.exp2.length + c.log1p.length).set([...c.exp2, ...c.log1p]);
   wasm.setup(c.exp2.length, c.log1p.length, c.exp_limit, c.log2e);
 
   /** fused.descend for one problem: s = {loss, optimizer, lr, epochs, every, start,

@@ -3,15 +3,18 @@
 ;; sums are reordered by its vector code too) and a pass over a block of points for each step
 ;; of exp's polynomial (see "the points in blocks"), the same exp and log1p polynomials, optimizer
 ;; updates (SGD, momentum with or without Nesterov, Adam), mini-batch orders, divergence rule
-;; and recorded frames. Where the engine fuses a multiply-add (its _fma), the product and the
-;; sum are computed in float64 and rounded once to float32, as the JavaScript port did.
+;; and recorded frames. Where the engine fuses a multiply-add (its _fma), so does this module:
+;; f32x4.relaxed_madd (relaxed SIMD, in Chromium since 114) is the processor's own fused
+;; multiply-add where it has one (x86 with FMA3, ARM), rounded once as the engine's; where it
+;; has none it is a multiply then an add, a rounding apart, well within the tests' 1e-5. A
+;; browser without relaxed SIMD cannot compile the module: the page asks the server instead.
 ;;
 ;; Why: a float32 loop emulated in JavaScript took 1.4 s for the lecture's 10,000 epochs; a
-;; class's sliders need a fit in well under the 300 ms between move and repaint.
+;; class's sliders need a fit in well under the 300 ms between move and repaint. (Emulating
+;; each fused multiply-add in float64, as the JavaScript port did, cost half the time.)
 ;;
 ;; static/descent.js drives it: setup() once with the engine's constants (GET /api/config's
-;; `descent`; the polynomials' coefficients written at address 0 as float64 of their float32
-;; values), then per fit prepare() (lays the memory out, exported as the *_at globals), the
+;; `descent`; the polynomials' float32 coefficients written at address 0), then per fit prepare() (lays the memory out, exported as the *_at globals), the
 ;; points and orders written where prepare put them, descend(), losses().
 ;; Assembled into descent.wasm beside it (tests/web/test_descent.py checks the two agree).
 (module
@@ -19,21 +22,21 @@
   (memory (export "memory") 1)
 
   ;; ---- memory: the coefficients, the optimizer's state, then prepare()'s layout ----
-  ;; 0..255: the exp2 polynomial's coefficients then log1p's, float64, highest power first
-  (global $COEFFICIENTS i32 (i32.const 256))  ;; bytes for them (32 coefficients)
+  ;; 0..255: the exp2 polynomial's coefficients then log1p's, float32, highest power first
+  (global $COEFFICIENTS i32 (i32.const 256))  ;; bytes for them (64 coefficients)
   ;; 256..287: w0 w1, m0 m1, v0 v1, g0 g1 (float32): the parameters, the optimizer's first
   ;; and second moments (momentum's buffer is m) and the latest gradient
   (global $W i32 (i32.const 256))
   (global $M i32 (i32.const 264))
   (global $V i32 (i32.const 272))
   (global $G i32 (i32.const 280))
-  ;; a block's scratch (see "the points in blocks"): A, U float32, Z, P float64
+  ;; a block's scratch (see "the points in blocks"), float32
   (global $BLOCK i32 (i32.const 512))  ;; points in a block
   (global $A i32 (i32.const 1024))
   (global $U i32 (i32.const 3072))
   (global $Z i32 (i32.const 5120))
-  (global $P i32 (i32.const 9216))
-  (global $DATA i32 (i32.const 13312))  ;; where prepare() lays out the rest
+  (global $P i32 (i32.const 7168))
+  (global $DATA i32 (i32.const 9216))  ;; where prepare() lays out the rest
 
   ;; ---- the engine's constants (setup) ----
   (global $nexp (mut i32) (i32.const 0))      ;; exp2 coefficients, at address 0
@@ -49,7 +52,7 @@
   (global $epochs (mut i32) (i32.const 0))
   (global $every (mut i32) (i32.const 0))     ;; a frame is recorded every this many epochs
   (global $rows (export "rows") (mut i32) (i32.const 0))  ;; frames but the last: ceil(epochs / every)
-  (global $x_at (export "x_at") (mut i32) (i32.const 0))  ;; n float32, zero to a multiple of 4
+  (global $x_at (export "x_at") (mut i32) (i32.const 0))  ;; n float32, zero to a multiple of 8
   (global $y_at (export "y_at") (mut i32) (i32.const 0))  ;; the labels, likewise
   (global $xb_at (mut i32) (i32.const 0))                 ;; a mini-batch's points, gathered
   (global $yb_at (mut i32) (i32.const 0))
@@ -69,14 +72,14 @@
   ;; The constants: nexp exp2 and nlog log1p coefficients at address 0 (written by the caller),
   ;; exp's clamp and log2(e). More coefficients than their room, or fewer than 2, trap.
   (func (export "setup") (param $nexp i32) (param $nlog i32) (param $limit f32) (param $log2e f32)
-    (if (i32.or (i32.gt_u (i32.mul (i32.add (local.get $nexp) (local.get $nlog)) (i32.const 8))
+    (if (i32.or (i32.gt_u (i32.mul (i32.add (local.get $nexp) (local.get $nlog)) (i32.const 4))
                           (global.get $COEFFICIENTS))
                 (i32.lt_s (select (local.get $nexp) (local.get $nlog)
                                   (i32.lt_s (local.get $nexp) (local.get $nlog)))
                           (i32.const 2)))
       (then unreachable))
     (global.set $nexp (local.get $nexp))
-    (global.set $log_at (i32.mul (local.get $nexp) (i32.const 8)))
+    (global.set $log_at (i32.mul (local.get $nexp) (i32.const 4)))
     (global.set $nlog (local.get $nlog))
     (global.set $high_v (f32x4.splat (local.get $limit)))
     (global.set $low_v (f32x4.splat (f32.neg (local.get $limit))))
@@ -88,7 +91,7 @@
   ;; y_at, the orders at orders_at.
   (func (export "prepare") (param $n i32) (param $batch i32) (param $epochs i32) (param $every i32)
                            (param $orders i32)
-    (local $n4 i32) (local $b4 i32) (local $end i32)
+    (local $n8 i32) (local $b8 i32) (local $end i32)
     (global.set $n (local.get $n))
     (global.set $batch (select (local.get $n) (local.get $batch)
                                (i32.ge_u (local.get $batch) (local.get $n))))
@@ -96,13 +99,13 @@
     (global.set $every (local.get $every))
     (global.set $rows (i32.div_u (i32.sub (i32.add (local.get $epochs) (local.get $every)) (i32.const 1))
                                  (local.get $every)))
-    (local.set $n4 (call $up4 (local.get $n)))
-    (local.set $b4 (call $up4 (global.get $batch)))
+    (local.set $n8 (call $up8 (local.get $n)))
+    (local.set $b8 (call $up8 (global.get $batch)))
     (global.set $x_at (global.get $DATA))
-    (global.set $y_at (i32.add (global.get $x_at) (i32.shl (local.get $n4) (i32.const 2))))
-    (global.set $xb_at (i32.add (global.get $y_at) (i32.shl (local.get $n4) (i32.const 2))))
-    (global.set $yb_at (i32.add (global.get $xb_at) (i32.shl (local.get $b4) (i32.const 2))))
-    (global.set $params_at (i32.add (global.get $yb_at) (i32.shl (local.get $b4) (i32.const 2))))
+    (global.set $y_at (i32.add (global.get $x_at) (i32.shl (local.get $n8) (i32.const 2))))
+    (global.set $xb_at (i32.add (global.get $y_at) (i32.shl (local.get $n8) (i32.const 2))))
+    (global.set $yb_at (i32.add (global.get $xb_at) (i32.shl (local.get $b8) (i32.const 2))))
+    (global.set $params_at (i32.add (global.get $yb_at) (i32.shl (local.get $b8) (i32.const 2))))
     (global.set $losses_at (i32.add (global.get $params_at)
                                     (i32.shl (i32.add (global.get $rows) (i32.const 1)) (i32.const 3))))
     (global.set $orders_at (i32.add (global.get $losses_at)
@@ -115,41 +118,16 @@
                                           (memory.size)))
                     (i32.const -1))
           (then unreachable))))
-    (memory.fill (global.get $x_at) (i32.const 0) (i32.shl (local.get $n4) (i32.const 3))))
+    (memory.fill (global.get $x_at) (i32.const 0) (i32.shl (local.get $n8) (i32.const 3))))
 
-  ;; k rounded up to a multiple of 4 (16 bytes of float32: one SIMD vector)
-  (func $up4 (param $k i32) (result i32)
-    (i32.and (i32.add (local.get $k) (i32.const 3)) (i32.const -4)))
+  ;; k rounded up to a multiple of 8 (32 bytes of float32: two SIMD vectors, a turn of $poly)
+  (func $up8 (param $k i32) (result i32)
+    (i32.and (i32.add (local.get $k) (i32.const 7)) (i32.const -8)))
 
-  ;; ---- float32 lanes and float64 halves ----
-
-  ;; lanes 0, 1 of four float32 as two float64
-  (func $low (param $v v128) (result v128)
-    (f64x2.promote_low_f32x4 (local.get $v)))
-
-  ;; lanes 2, 3 of four float32 as two float64
-  (func $high (param $v v128) (result v128)
-    (f64x2.promote_low_f32x4
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))))
-
-  ;; two float64 halves rounded to four float32
-  (func $join (param $lo v128) (param $hi v128) (result v128)
-    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
-
-  ;; two float64 rounded to float32 (and held as float64 again)
-  (func $round (param $v v128) (result v128)
-    (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $v))))
-
-  ;; The logits w0 + w1 x of the four points x, as fused.fill_logits: the engine's _fma, the
-  ;; exact product plus w0 in float64 (w0, w1 given as two float64), rounded to float32.
+  ;; The logits w0 + w1 x of the four points x, as fused.fill_logits: the engine's _fma (w0,
+  ;; w1 in every lane).
   (func $logits (param $x v128) (param $w0 v128) (param $w1 v128) (result v128)
-    (call $join (f64x2.add (f64x2.mul (local.get $w1) (call $low (local.get $x))) (local.get $w0))
-                (f64x2.add (f64x2.mul (local.get $w1) (call $high (local.get $x))) (local.get $w0))))
-
-  ;; the float32 w as two float64
-  (func $wide (param $w f32) (result v128)
-    (f64x2.splat (f64.promote_f32 (local.get $w))))
+    (f32x4.relaxed_madd (local.get $w1) (local.get $x) (local.get $w0)))
 
   ;; all ones in the lanes of points i .. i + 3 that are below k, zero in the padding
   (func $mask (param $i i32) (param $k i32) (result v128)
@@ -165,51 +143,40 @@
   ;; Why passes: exp's polynomial is a chain of six rounded multiply-adds, each waiting on the
   ;; one before; point after point, the processor would wait on each chain in turn, while a
   ;; pass (one step for every point of a block) has no step waiting on another. A block's
-  ;; values live in scratch: A (float32: exp's argument, then its value), U (float32: the
-  ;; logits), Z (float64: the polynomial's argument) and P (float64: its value).
+  ;; values live in float32 scratch: A (exp's argument, then its value), U (the logits), Z
+  ;; (exp's polynomial's argument) and P (a polynomial's value), point i at byte 4 i.
 
-  ;; the float32 vector v (points i .. i + 3, at byte 4 i) into Z as float64 (at byte 8 i)
-  (func $to_z (param $at i32) (param $v v128)
-    (local.set $at (i32.add (global.get $Z) (i32.shl (local.get $at) (i32.const 1))))
-    (v128.store (local.get $at) (call $low (local.get $v)))
-    (v128.store offset=16 (local.get $at) (call $high (local.get $v))))
-
-  ;; P's float64 of points i .. i + 3 (byte 4 i of a float32 array) rounded to float32
-  (func $from_p (param $at i32) (result v128)
-    (local.set $at (i32.add (global.get $P) (i32.shl (local.get $at) (i32.const 1))))
-    (call $join (v128.load (local.get $at)) (v128.load offset=16 (local.get $at))))
-
-  ;; P = the polynomial with `count` (>= 2) coefficients at `at` (highest power first) at Z,
-  ;; for a block of `points` (a multiple of 4), by Horner's rule with the engine's fused
-  ;; steps, each rounded to float32. (The engine's first step, 0 z + c, is c: z is finite or
-  ;; NaN, and a NaN z makes the next step NaN.)
-  (func $poly (param $points i32) (param $at i32) (param $count i32)
+  ;; P = the polynomial with `count` (>= 2) coefficients at `at` (highest power first) at the
+  ;; block's values at `z` (Z, or A for log1p), for `points` (a multiple of 8), by Horner's
+  ;; rule with the engine's fused steps. (The engine's first step, 0 z + c, is c: z is finite
+  ;; or NaN, and a NaN z makes the next step NaN.)
+  (func $poly (param $points i32) (param $z i32) (param $at i32) (param $count i32)
     (local $i i32) (local $end i32) (local $c v128)
-    (local.set $end (i32.shl (local.get $points) (i32.const 3)))  ;; bytes of float64
-    (local.set $c (v128.load64_splat (local.get $at)))
+    (local.set $end (i32.shl (local.get $points) (i32.const 2)))  ;; bytes of float32
+    (local.set $c (v128.load32_splat (local.get $at)))
     (loop $fill
       (v128.store (i32.add (global.get $P) (local.get $i)) (local.get $c))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br_if $fill (i32.lt_u (local.get $i) (local.get $end))))
-    (loop $terms  ;; P = P z + c for each next coefficient c, four points (two pairs) a turn
-      (local.set $at (i32.add (local.get $at) (i32.const 8)))
-      (local.set $c (v128.load64_splat (local.get $at)))
+    (loop $terms  ;; P = P z + c for each next coefficient c, eight points (two vectors) a turn
+      (local.set $at (i32.add (local.get $at) (i32.const 4)))
+      (local.set $c (v128.load32_splat (local.get $at)))
       (local.set $i (i32.const 0))
       (loop $pairs
         (v128.store (i32.add (global.get $P) (local.get $i))
-          (call $round (f64x2.add (f64x2.mul (v128.load (i32.add (global.get $P) (local.get $i)))
-                                             (v128.load (i32.add (global.get $Z) (local.get $i))))
-                                  (local.get $c))))
+          (f32x4.relaxed_madd (v128.load (i32.add (global.get $P) (local.get $i)))
+                              (v128.load (i32.add (local.get $z) (local.get $i)))
+                              (local.get $c)))
         (v128.store offset=16 (i32.add (global.get $P) (local.get $i))
-          (call $round (f64x2.add (f64x2.mul (v128.load offset=16 (i32.add (global.get $P) (local.get $i)))
-                                             (v128.load offset=16 (i32.add (global.get $Z) (local.get $i))))
-                                  (local.get $c))))
+          (f32x4.relaxed_madd (v128.load offset=16 (i32.add (global.get $P) (local.get $i)))
+                              (v128.load offset=16 (i32.add (local.get $z) (local.get $i)))
+                              (local.get $c)))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br_if $pairs (i32.lt_u (local.get $i) (local.get $end))))
       (local.set $count (i32.sub (local.get $count) (i32.const 1)))
       (br_if $terms (i32.gt_u (local.get $count) (i32.const 1)))))
 
-  ;; A = exp(A) for a block of `points` (a multiple of 4), as fused._exp: the argument clamped
+  ;; A = exp(A) for a block of `points` (a multiple of 8), as fused._exp: the argument clamped
   ;; to the limit, 2**(v log2 e) = 2**k 2**frac, 2**frac by the polynomial, 2**k from
   ;; exponent bits.
   (func $exp (param $points i32)
@@ -223,7 +190,7 @@
                                (global.get $high_v))
                    (global.get $log2e_v)))
       (local.set $k (f32x4.floor (f32x4.add (local.get $t) (v128.const f32x4 0.5 0.5 0.5 0.5))))
-      (call $to_z (local.get $i) (f32x4.sub (local.get $t) (local.get $k)))
+      (v128.store (i32.add (global.get $Z) (local.get $i)) (f32x4.sub (local.get $t) (local.get $k)))
       ;; 2**k: k + 1.5 2**23 holds k in its low mantissa bits (|k| < 2**22), moved to the
       ;; exponent's with its bias (a NaN k gives any power: the polynomial is NaN then)
       (v128.store (i32.add (global.get $A) (local.get $i))
@@ -232,11 +199,12 @@
                    (i32.const 23)))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br_if $vectors (i32.lt_u (local.get $i) (local.get $end))))
-    (call $poly (local.get $points) (i32.const 0) (global.get $nexp))
+    (call $poly (local.get $points) (global.get $Z) (i32.const 0) (global.get $nexp))
     (local.set $i (i32.const 0))
     (loop $vectors  ;; A = 2**frac 2**k
       (v128.store (i32.add (global.get $A) (local.get $i))
-        (f32x4.mul (call $from_p (local.get $i)) (v128.load (i32.add (global.get $A) (local.get $i)))))
+        (f32x4.mul (v128.load (i32.add (global.get $P) (local.get $i)))
+                   (v128.load (i32.add (global.get $A) (local.get $i)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br_if $vectors (i32.lt_u (local.get $i) (local.get $end)))))
 
@@ -245,9 +213,9 @@
     (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
 
   ;; points of the block starting at point `first` of k: the rest, at most a block, rounded up
-  ;; to a whole vector
+  ;; to a turn of $poly
   (func $block (param $first i32) (param $k i32) (result i32)
-    (call $up4 (select (global.get $BLOCK) (i32.sub (local.get $k) (local.get $first))
+    (call $up8 (select (global.get $BLOCK) (i32.sub (local.get $k) (local.get $first))
                        (i32.gt_s (i32.sub (local.get $k) (local.get $first)) (global.get $BLOCK)))))
 
   ;; ---- the loss and its gradient ----
@@ -259,8 +227,8 @@
     (local $first i32) (local $points i32) (local $i i32) (local $at i32) (local $u v128)
     (local $y v128) (local $e v128) (local $term v128) (local $total v128) (local $w0v v128)
     (local $w1v v128)
-    (local.set $w0v (call $wide (local.get $w0)))
-    (local.set $w1v (call $wide (local.get $w1)))
+    (local.set $w0v (f32x4.splat (local.get $w0)))
+    (local.set $w1v (f32x4.splat (local.get $w1)))
     (loop $blocks
       (local.set $points (call $block (local.get $first) (local.get $k)))
       (local.set $i (i32.const 0))
@@ -277,13 +245,7 @@
       (call $exp (local.get $points))
       (if (local.get $bce)
         (then  ;; P = log1p(e) / e by its polynomial
-          (local.set $i (i32.const 0))
-          (loop $vectors
-            (call $to_z (i32.shl (local.get $i) (i32.const 2))
-                        (v128.load (i32.add (global.get $A) (i32.shl (local.get $i) (i32.const 2)))))
-            (local.set $i (i32.add (local.get $i) (i32.const 4)))
-            (br_if $vectors (i32.lt_u (local.get $i) (local.get $points))))
-          (call $poly (local.get $points) (global.get $log_at) (global.get $nlog))))
+          (call $poly (local.get $points) (global.get $A) (global.get $log_at) (global.get $nlog))))
       (local.set $i (i32.const 0))
       (loop $vectors  ;; the terms, summed
         (local.set $at (i32.shl (local.get $i) (i32.const 2)))
@@ -295,7 +257,8 @@
           (then  ;; max(u, 0) + log1p(e) - y u; pmax keeps -0 for -0, which adds as +0 would
             (local.set $term
               (f32x4.sub (f32x4.add (f32x4.pmax (local.get $u) (v128.const i64x2 0 0))
-                                    (f32x4.mul (local.get $e) (call $from_p (local.get $at))))
+                                    (f32x4.mul (local.get $e) (v128.load (i32.add (global.get $P)
+                                                                                  (local.get $at)))))
                          (f32x4.mul (local.get $y) (local.get $u)))))
           (else  ;; (y - sigmoid(u))**2
             (local.set $term (f32x4.sub (local.get $y) (call $logistic (local.get $e))))
@@ -316,8 +279,8 @@
     (local $first i32) (local $points i32) (local $i i32) (local $at i32) (local $w0 v128)
     (local $w1 v128) (local $x v128) (local $p v128) (local $r v128) (local $s0 v128)
     (local $s1 v128) (local $inv f32)
-    (local.set $w0 (call $wide (f32.load (global.get $W))))
-    (local.set $w1 (call $wide (f32.load offset=4 (global.get $W))))
+    (local.set $w0 (f32x4.splat (f32.load (global.get $W))))
+    (local.set $w1 (f32x4.splat (f32.load offset=4 (global.get $W))))
     (loop $blocks
       (local.set $points (call $block (local.get $first) (local.get $k)))
       (local.set $i (i32.const 0))
@@ -432,8 +395,8 @@
     (if (i32.or (f64.le (f64.promote_f32 (local.get $bound)) (local.get $limit))
                 (i32.eqz (f32.eq (f32.sub (local.get $bound) (local.get $bound)) (f32.const 0))))
       (then (return (local.get $bound))))
-    (local.set $w0v (call $wide (local.get $w0)))
-    (local.set $w1v (call $wide (f32.load offset=4 (global.get $W))))
+    (local.set $w0v (f32x4.splat (local.get $w0)))
+    (local.set $w1v (f32x4.splat (f32.load offset=4 (global.get $W))))
     (block $done
       (loop $points
         (br_if $done (i32.ge_s (local.get $i) (global.get $n)))
@@ -454,7 +417,7 @@
     (i64.store (i32.add (global.get $params_at) (i32.shl (local.get $row) (i32.const 3)))
                (i64.load (global.get $W))))
 
-  ;; The k points of `order` (int32 indices) into the mini-batch scratch, zero to a multiple of 4.
+  ;; The k points of `order` (int32 indices) into the mini-batch scratch, zero to a multiple of 8.
   (func $gather (param $order i32) (param $k i32)
     (local $i i32) (local $from i32) (local $to i32) (local $pad i32)
     (block $done
@@ -470,7 +433,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $points)))
     (local.set $to (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $pad (i32.sub (i32.shl (call $up4 (local.get $k)) (i32.const 2)) (local.get $to)))
+    (local.set $pad (i32.sub (i32.shl (call $up8 (local.get $k)) (i32.const 2)) (local.get $to)))
     (memory.fill (i32.add (global.get $xb_at) (local.get $to)) (i32.const 0) (local.get $pad))
     (memory.fill (i32.add (global.get $yb_at) (local.get $to)) (i32.const 0) (local.get $pad)))
 
