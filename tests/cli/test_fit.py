@@ -640,3 +640,102 @@ def test_sharded_summary_says_which_columns_dropped_rows(with_gaps, tmp_path, ca
     assert "average marginal effects per variable" in printed  # not produced, and said
     assert not (out / "margins.csv").exists()
     assert json.loads((out / "results.json").read_text())["margins"] is None
+
+
+@pytest.fixture(scope="module")
+def firms(tmp_path_factory):
+    """A table of rows in 9 firms, the firm a column the model does not read."""
+    rng = np.random.default_rng(30)
+    n = 300
+    firm = rng.integers(0, 9, n)
+    x = rng.normal(size=n)
+    logit = 0.4 + 1.1 * x + rng.normal(scale=0.8, size=9)[firm]
+    frame = pd.DataFrame({"y": (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int),
+                          "x": x, "firm": [f"firm {k}" for k in firm]})  # fmt: skip
+    path = tmp_path_factory.mktemp("firms") / "firms.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def _statsmodels(frame, **fit):
+    import statsmodels.api as sm
+
+    return sm.Logit(frame.y, sm.add_constant(frame[["x"]])).fit(disp=0, tol=1e-12, **fit)
+
+
+def test_cov_and_conf_level_reach_every_output(firms, tmp_path, capsys):
+    path, frame = firms
+    out = tmp_path / "fit"
+    argv = ["fit", str(path), "--formula", "y ~ x", "--cov", "hc1", "--conf-level", "0.9"]
+    assert cli.main([*argv, *FAST, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    n, k = len(frame), 2
+    reference = _statsmodels(frame, cov_type="HC0")  # statsmodels' HC1 is its HC0 for Logit
+    se = reference.bse.to_numpy() * np.sqrt(n / (n - k))  # R sandwich's HC1 for a GLM
+    mle = json.loads((out / "results.json").read_text())["mle"]
+    assert (mle["cov_type"], mle["conf_level"]) == ("hc1", 0.9)
+    assert mle["cov_formula"].startswith("n/(n-k) x B (sum s_i s_i') B")
+    rows = list(mle["coefficients"].values())
+    np.testing.assert_allclose([r["se"] for r in rows], se, rtol=1e-8)
+    from scipy.stats import norm
+
+    lower = reference.params.to_numpy() - norm.ppf(0.95) * se
+    np.testing.assert_allclose([r["lower"] for r in rows], lower, rtol=1e-8)
+    ratios = [r["lower"] for r in mle["odds_ratios"].values()]
+    np.testing.assert_allclose(ratios, np.exp(lower), rtol=1e-8)
+    with open(out / "coefficients.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    np.testing.assert_allclose([float(r["ci_lower"]) for r in table], lower, rtol=1e-8)
+    page = (out / "report.html").read_text()
+    assert page.count("<th>90% interval</th>") == 3 and "<code>hc1</code>" in page
+    assert "[0.05" in printed and "0.95]" in printed and "[0.025" not in printed
+    assert re.search(r"Covariance Type:\s+hc1", printed) and "(90% CI" in printed
+
+
+def test_cluster_reads_its_column_and_is_statas(firms, tmp_path):
+    path, frame = firms
+    out = tmp_path / "fit"
+    argv = ["fit", str(path), "--formula", "y ~ x", "--cov", "cluster:firm"]
+    assert cli.main([*argv, *FAST, "--out", str(out)]) == 0
+    codes = frame.firm.astype("category").cat.codes.to_numpy()
+    raw = _statsmodels(frame, cov_type="cluster",
+                       cov_kwds={"groups": codes, "use_correction": False})  # fmt: skip
+    mle = json.loads((out / "results.json").read_text())["mle"]
+    se = [r["se"] for r in mle["coefficients"].values()]
+    np.testing.assert_allclose(se, raw.bse.to_numpy() * np.sqrt(9 / 8), rtol=1e-8)
+    assert mle["cov_type"] == "cluster:firm" and mle["conf_level"] == 0.95
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--cov", "hc4"], "cov must be one of nonrobust, robust, hc0, hc1, hc2, hc3 or "
+         "cluster:COLUMN"),
+        (["--cov", "cluster"], "cov must be one of"),
+        (["--cov", "cluster:plant"], "has no column 'plant'; its columns: 'y', 'x', 'firm'"),
+        (["--conf-level", "1"], "conf level must be a number between 0 and 1"),
+        (["--conf-level", "95"], "conf level must be a number between 0 and 1"),
+    ],
+)  # fmt: skip
+def test_a_bad_cov_or_conf_level_is_refused_in_one_line(refused, firms, tmp_path, argv, words):
+    line = refused(["fit", str(firms[0]), "--formula", "y ~ x", *argv, *FAST,
+                    "--out", str(tmp_path / "out")])  # fmt: skip
+    assert words in line
+
+
+def test_one_firm_is_refused_in_one_line(refused, firms, tmp_path_factory, tmp_path):
+    path = tmp_path_factory.mktemp("one-firm") / "one.csv"
+    firms[1].assign(firm="firm 0").to_csv(path, index=False)
+    line = refused(["fit", str(path), "--formula", "y ~ x", "--cov", "cluster:firm", *FAST,
+                    "--out", str(tmp_path / "out")])  # fmt: skip
+    assert "the cluster column 'firm' holds one value ('firm 0') on the 300 rows fitted" in line
+
+
+def test_help_states_each_covariance_formula_and_the_level(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("--cov TYPE", "n/(n-1) x HC0", "n/(n-k) x HC0", "1 - h_i or (1 - h_i)^2",
+                  "G/(G-1)", "statsmodels' default adds (n-1)/(n-k)", "--conf-level L",
+                  "Stata's level()"):  # fmt: skip
+        assert words in text

@@ -372,7 +372,7 @@ def test_cluster_covariance_reaches_every_statistic(panel):
     raw = sm.Logit(panel.y, exog).fit(disp=0, tol=1e-12, cov_type="cluster", cov_kwds=groups)
     factor = 12 / 11  # Stata's G/(G-1); statsmodels' default would add (n-1)/(n-k)
     mle = fitted.mle
-    assert mle.cov_type == "cluster" and mle.conf_level == 0.9
+    assert mle.cov_type == "cluster:firm" and mle.conf_level == 0.9
     np.testing.assert_allclose(mle.cov, raw.cov_params().to_numpy() * factor, rtol=1e-8)
     se = raw.bse.to_numpy() * math.sqrt(factor)
     np.testing.assert_allclose(mle.se, se, rtol=1e-8)

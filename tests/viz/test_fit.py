@@ -174,3 +174,26 @@ def test_confusion_labels_of_long_class_names_do_not_overlap():
     metrics = prediction_metrics([0, 1, 1, 0], [0.2, 0.7, 0.4, 0.6])
     fig = vf.plot_confusion(metrics, classes=("diagnosis = benign", "diagnosis = malignant"))
     assert not overlapping(fig, fig.axes[0].get_xticklabels())
+
+
+def test_the_figures_draw_intervals_at_the_fit_s_level(spector):
+    from dataclasses import replace
+
+    _, _, result, reference = spector
+    at_90 = replace(result, conf_level=0.9)
+    fig = vf.plot_odds_ratios(at_90)
+    ax = fig.axes[0]
+    low, high = np.exp(reference.conf_int(alpha=0.1)[1:]).T
+    segments = ax.collections[0].get_segments()
+    np.testing.assert_allclose([s[0][0] for s in segments], low, rtol=1e-6)
+    np.testing.assert_allclose([s[1][0] for s in segments], high, rtol=1e-6)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "90% interval" in legend and "90% intervals" in ax.get_title()
+    ax = vf.plot_gd_vs_mle(at_90, {"bce": reference.params}).axes[0]
+    band = ax.patches[0]  # a Rectangle from x to x + width
+    from scipy.stats import norm
+
+    ends = [band.get_x(), band.get_x() + band.get_width()]
+    np.testing.assert_allclose(ends, [-norm.ppf(0.95), norm.ppf(0.95)], rtol=1e-12)
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert "MLE 90% interval" in legend

@@ -143,6 +143,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"columns, for sgd and momentum (adam keeps {DEFAULT_TRAINING.lr:g}) "
         "(default: %(default)s)",
     )
+    errors = parser.add_argument_group("standard errors and intervals")
+    errors.add_argument(
+        "--cov",
+        default="nonrobust",
+        metavar="TYPE",
+        help="the MLE's covariance, which its SE, z, p, intervals, odds ratios, marginal "
+        "effects and Wald tests use (likelihood-ratio statistics do not): nonrobust, the "
+        "inverse Fisher information B = (X'WX)^-1; hc0, B M B with M = sum s_i s_i', "
+        "s_i = x_i (y_i - p_i); robust, Stata's vce(robust): n/(n-1) x HC0; hc1, R sandwich's "
+        "for a GLM: n/(n-k) x HC0; hc2 and hc3, each s_i s_i' divided by 1 - h_i or "
+        "(1 - h_i)^2, h_i the GLM hat value; cluster:COL, Stata's vce(cluster COL): G/(G-1) x "
+        "B (sum_g S_g S_g') B, S_g the scores summed over the G values of column COL "
+        "(statsmodels' default adds (n-1)/(n-k)) (default: %(default)s)",
+    )
+    errors.add_argument(
+        "--conf-level",
+        type=number,
+        default=0.95,
+        metavar="L",
+        help="confidence level of every interval: coefficients, odds ratios, marginal effects "
+        "and the figures' bands, 0 < L < 1, as Stata's level() (default: %(default)s)",
+    )
     shards = parser.add_argument_group("a table read in shares")
     shards.add_argument(
         "--chunk-rows",
@@ -227,6 +249,8 @@ def _table(
     model = settings.model
     columns = model_columns(table_columns(args.data, fmt), formula=model.formula,
                             target=model.target, features=model.features)  # fmt: skip
+    if settings.cluster is not None and settings.cluster not in columns:
+        columns = (*columns, settings.cluster)
     size = table_size(args.data, columns, fmt)
     settings, skipped = _default_descent(args, settings, size.rows, len(columns))
     cost = budget.table(size.rows, size.bytes, len(columns), settings.train,
@@ -280,6 +304,8 @@ def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettin
         chunk_rows=args.chunk_rows,
         workers=args.workers,
         threshold=args.threshold,
+        cov=args.cov,
+        conf_level=args.conf_level,
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..stats.margins import Margins
 from ..stats.mle import MLEResult
+from ..stats.sandwich import FORMULAS
 from ..studies.fit import Descent, TableFit
 from .common import provenance, to_record
 
@@ -74,6 +75,9 @@ def _fit_mle(mle: MLEResult) -> dict:
         "prsquared": mle.prsquared,
         "converged": mle.converged,
         "iterations": mle.iterations,
+        "cov_type": mle.cov_type,
+        "cov_formula": FORMULAS[mle.cov_type.partition(":")[0]],
+        "conf_level": mle.conf_level,
         "coefficients": mle.coefficient_table().rows(),
         "odds_ratios": {
             name: {"odds_ratio": row["estimate"], "lower": row["lower"], "upper": row["upper"]}

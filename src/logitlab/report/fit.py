@@ -20,7 +20,7 @@ from .html import verdict_words
 from .writers import names_in, save_figure, write_csv, write_json
 
 CAPTIONS = {
-    "odds-ratios.png": "Odds ratios per unit of each term with 95% intervals (log scale); "
+    "odds-ratios.png": "Odds ratios per unit of each term with their intervals (log scale); "
     "the dashed line at 1 is no effect",
     "roc.png": "ROC curve: the share of successes caught against the share of failures "
     "flagged, at every threshold; the diagonal is guessing",
@@ -28,7 +28,7 @@ CAPTIONS = {
     "share of successes against the mean prediction; numbers are rows per bin",
     "confusion.png": "Confusion matrix at the threshold",
     "gd-vs-mle.png": "Each gradient-descent coefficient's distance from the MLE, in the MLE's "
-    "standard errors; the band is the MLE's 95% interval",
+    "standard errors; the band is the MLE's interval",
 }
 
 

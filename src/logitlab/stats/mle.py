@@ -81,7 +81,8 @@ class MLEResult:
     #: Grouped binomial rows (R's cbind(successes, failures)): loglik, llnull and llsat
     #: include the binomial coefficients, as R's logLik and AIC do.
     grouped: bool = False
-    #: The covariance's type (stats.sandwich.FORMULAS) and the intervals' default level.
+    #: The covariance's type (stats.sandwich.FORMULAS; cluster:COLUMN names its column) and
+    #: the intervals' default level.
     cov_type: str = "nonrobust"
     conf_level: float = 0.95
 

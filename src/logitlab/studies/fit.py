@@ -277,7 +277,7 @@ def covariance(
     clusters = None if settings.cluster is None else cluster_codes(rows, settings.cluster)
     cov = sandwich.covariance(settings.cov_type, mle.cov, X, y, mle.fitted, mle.intercept,
                               clusters)  # fmt: skip
-    return mle.with_cov(cov, settings.cov_type)
+    return mle.with_cov(cov, settings.cov)
 
 
 def cluster_codes(rows: pandas.DataFrame, column: str) -> np.ndarray:

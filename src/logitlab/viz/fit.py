@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -55,10 +56,16 @@ def _set_terms(ax: Axes, names: Sequence[str]) -> None:
     ax.set_yticks(range(len(names)), [short_name(n) for n in names])
 
 
-def plot_odds_ratios(mle: MLEResult, *, title: str = "Odds ratios with 95% intervals") -> Figure:
-    """A forest plot: each term's odds ratio e^coef with its 95% Wald interval on a log axis,
-    a line at 1 (no effect), the values written at the right. The intercept is left out: e^b0
-    is the odds at x = 0, not a ratio."""
+def _percent(level: float) -> str:
+    """A confidence level as a reader writes it: 0.95 -> '95%'."""
+    return f"{100 * level:.4g}%"
+
+
+def plot_odds_ratios(mle: MLEResult, *, title: str | None = None) -> Figure:
+    """A forest plot: each term's odds ratio e^coef with its Wald interval at the fit's level
+    on a log axis, a line at 1 (no effect), the values written at the right; `title` None:
+    'Odds ratios with 95% intervals' at the fit's level. The intercept is left out: e^b0 is
+    the odds at x = 0, not a ratio."""
     keep = [j for j, name in enumerate(mle.names) if name != INTERCEPT]
     if not keep:
         raise DataError("an odds-ratio plot needs a term besides the intercept")
@@ -66,10 +73,11 @@ def plot_odds_ratios(mle: MLEResult, *, title: str = "Odds ratios with 95% inter
     logs = np.asarray(mle.params, dtype=float)[keep]
     ci = np.asarray(mle.conf_int(), dtype=float)[keep]
     low, high = np.clip(ci[:, 0], -LOG_CAP, LOG_CAP), np.clip(ci[:, 1], -LOG_CAP, LOG_CAP)
-    fig, ax = _term_axes(len(names), 8.5, title)
+    level = _percent(mle.conf_level)
+    fig, ax = _term_axes(len(names), 8.5, title or f"Odds ratios with {level} intervals")
     rows = np.arange(len(names))
     ax.hlines(rows, np.exp(low), np.exp(high), color=MLE_COLOR, linewidth=1.6,
-              label="95% interval")  # fmt: skip
+              label=f"{level} interval")  # fmt: skip
     ax.plot(np.exp(np.clip(logs, -LOG_CAP, LOG_CAP)), rows, "s", color=MLE_COLOR, markersize=5,
             label="odds ratio e^coef (MLE)")  # fmt: skip
     ends, end_rows = ci.ravel(), np.repeat(rows, 2)  # an end past the cap: an arrow there
@@ -192,7 +200,8 @@ def plot_gd_vs_mle(
 ) -> Figure:
     """Per term, how far each gradient-descent estimate (gd: loss -> coefficients in the MLE's
     order, original scale) lies from the MLE, in the MLE's standard errors: the MLE at 0 with
-    its 95% interval (±1.96) as a band, so terms on any scale share one axis. The MLE's value
+    its interval at the fit's level (±1.96 at 95%) as a band, so terms on any scale share one
+    axis. The MLE's value
     and each estimate are written at the right."""
     names = list(mle.names)
     coef, se = np.asarray(mle.params, dtype=float), np.asarray(mle.se, dtype=float)
@@ -203,8 +212,9 @@ def plot_gd_vs_mle(
                             f"{len(names)}")  # fmt: skip
     fig, ax = _term_axes(len(names), 9.5, f"{title}\n(distance in the MLE's standard errors)")
     rows = np.arange(len(names))
-    ax.axvspan(-1.959963984540054, 1.959963984540054, color="grey", alpha=0.15,
-               label="MLE 95% interval")  # fmt: skip
+    q = NormalDist().inv_cdf(0.5 + mle.conf_level / 2.0)
+    ax.axvspan(-q, q, color="grey", alpha=0.15,
+               label=f"MLE {_percent(mle.conf_level)} interval")  # fmt: skip
     ax.plot(np.zeros(len(names)), rows, "s", color=MLE_COLOR, markersize=5, label="MLE")
     markers = iter(("o", "D", "^", "v"))
     offsets = 0.25 * np.arange(1, len(fits) + 1) / len(fits) if fits else []  # under the MLE
