@@ -739,3 +739,24 @@ def test_help_states_each_covariance_formula_and_the_level(capsys):
                   "G/(G-1)", "statsmodels' default adds (n-1)/(n-k)", "--conf-level L",
                   "Stata's level()"):  # fmt: skip
         assert words in text
+
+
+@pytest.mark.parametrize("cov", ["robust", "hc2"])
+def test_cov_in_shares_equals_in_memory(firms, tmp_path, cov):
+    path, _ = firms
+    argv = ["fit", str(path), "--formula", "y ~ x", "--cov", cov, "--conf-level", "0.8", *FAST]
+    assert cli.main([*argv, "--out", str(tmp_path / "memory")]) == 0
+    assert cli.main([*argv, "--chunk-rows", "70", "--out", str(tmp_path / "shares")]) == 0
+    memory, shares = (json.loads((tmp_path / name / "results.json").read_text())["mle"]
+                      for name in ("memory", "shares"))  # fmt: skip
+    assert shares["cov_type"] == cov and shares["conf_level"] == 0.8
+    for key in ("se", "lower", "upper", "p"):
+        np.testing.assert_allclose([r[key] for r in shares["coefficients"].values()],
+                                   [r[key] for r in memory["coefficients"].values()],
+                                   rtol=1e-10, atol=1e-12)  # fmt: skip
+
+
+def test_cluster_in_shares_is_refused_in_one_line(refused, firms, tmp_path):
+    line = refused(["fit", str(firms[0]), "--formula", "y ~ x", "--cov", "cluster:firm",
+                    "--chunk-rows", "70", *FAST, "--out", str(tmp_path / "out")])  # fmt: skip
+    assert "cov cluster:firm needs each row's cluster, which a table read in shares" in line

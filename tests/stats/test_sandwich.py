@@ -172,3 +172,32 @@ def test_with_cov_carries_the_covariance_into_every_wald_statistic(data):
     np.testing.assert_allclose(robust.marginal_effects().se,
                                margeff.margeff_se * np.sqrt(n / (n - 4.0)), rtol=1e-6)  # fmt: skip
     assert "Covariance Type:" in robust.summary() and "hc1" in robust.summary()
+
+
+@pytest.mark.parametrize("cov_type", ["robust", "hc0", "hc1", "hc2", "hc3"])
+def test_on_shards_equal_to_in_memory(data, cov_type):
+    """Chunks of 57 rows, their meats summed in the pass after convergence (each row's hat
+    value from the bread, known by then), give the in-memory covariance."""
+    from logitlab.engines.collective import Local
+    from logitlab.stats.sharded import fit_sharded
+
+    X, y, _, fit = data
+
+    def batches():
+        return ((X[i : i + 57], y[i : i + 57]) for i in range(0, len(y), 57))
+
+    sharded = fit_sharded(batches, Local(), nobs=len(y), successes=int(y.sum()),
+                          names=("a", "b", "c"), cov_type=cov_type)  # fmt: skip
+    in_memory = fit.with_cov(ours(data, cov_type), cov_type)
+    assert sharded.cov_type == cov_type
+    close(sharded.cov, in_memory.cov, EXACT)
+    np.testing.assert_allclose(sharded.se, in_memory.se, rtol=EXACT)
+    close(sharded.marginal_effects().se, in_memory.marginal_effects().se, EXACT)
+
+
+def test_on_shards_cluster_is_refused():
+    from logitlab.engines.collective import Local
+    from logitlab.stats.sharded import fit_sharded
+
+    with pytest.raises(ConfigError, match="computes the covariances nonrobust, robust, hc0"):
+        fit_sharded(list, Local(), nobs=10, successes=5, names=("a",), cov_type="cluster")

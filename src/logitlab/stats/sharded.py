@@ -13,10 +13,12 @@ What needs every row in one place is computed otherwise:
   probability reaches 0 or 1 while Newton's steps stop shrinking, the direction being the
   coefficient vector's;
 - after convergence one more pass at the estimate gives the marginal effects' mean weight,
-  the classification table at 0.5 and a fine histogram of the fitted logits (HL_BINS bins on
-  [-HL_LIMIT, HL_LIMIT]) from which Hosmer-Lemeshow groups rows by risk: the group edges
-  are then exact to the bin width (exactly the in-memory test's when no bin holds rows of
-  different fitted risk on both sides of an edge).
+  the meat of a sandwich covariance (stats.sandwich: the hat values of HC2 and HC3 need
+  only the bread, known by then), the classification table at 0.5 and a fine histogram of
+  the fitted logits (HL_BINS bins on [-HL_LIMIT, HL_LIMIT]) from which Hosmer-Lemeshow
+  groups rows by risk: the group edges are then exact to the bin width (exactly the
+  in-memory test's when no bin holds rows of different fitted risk on both sides of an
+  edge).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
-from . import inference
+from . import inference, sandwich
 from .irls import SATURATED, Pass, newton_pass
 from .mle import MAX_ITER, TOL, MLEResult, Newton, Progress
 
@@ -105,14 +107,21 @@ def fit_sharded(
     tol: float = TOL,
     max_iter: int = MAX_ITER,
     progress: Progress | None = None,
+    cov_type: str = "nonrobust",
 ) -> ShardedMLEResult:
     """The MLE of the rows that `batches()` yields on each worker of `group` (a Collective):
     (X, y) chunks, X float64 without the intercept column; nobs and successes count every
     worker's rows (data.shards.ShardedDesign has them). Every worker gets the same result.
     SeparationError when the iterates show separation; a LogitlabError on one worker is
-    raised on all; WorkerLost when a worker stops answering. `progress` as mle.fit's."""
+    raised on all; WorkerLost when a worker stops answering. `progress` as mle.fit's;
+    `cov_type` a covariance of stats.sandwich.FORMULAS but cluster (ConfigError: each row's
+    cluster is not read on shards)."""
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
+    if cov_type not in sandwich.FORMULAS or cov_type == "cluster":
+        raise ConfigError(f"a fit on shards computes the covariances "
+                          f"{', '.join(t for t in sandwich.FORMULAS if t != 'cluster')}, "
+                          f"got {cov_type!r}")  # fmt: skip
     names = ((INTERCEPT,) if intercept else ()) + tuple(names)
     if nobs < len(names):
         raise DataError(
@@ -130,8 +139,12 @@ def fit_sharded(
     newton = Newton(passes, nobs, successes / nobs, intercept, names, separated,
                     progress=progress)  # fmt: skip
     fields = newton.fit(tol, max_iter)
-    mean_weight, counts, risk = passes.statistics(fields["params"])
-    return ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
+    mean_weight, counts, risk, meat = passes.statistics(fields["params"], fields["cov"], cov_type)
+    result = ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
+    if meat is None:
+        return result
+    factor = sandwich.small_sample(cov_type, nobs, len(names))
+    return result.with_cov(sandwich.sandwich(fields["cov"], meat, factor), cov_type)
 
 
 class _Passes:
@@ -169,10 +182,14 @@ class _Passes:
         saturated = round(total[2 + k + len(upper[0])])
         return Pass(float(total[1]), total[2 : 2 + k], info, saturated, total[-k:])
 
-    def statistics(self, coef: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """One pass at the estimate: sum p (1 - p), the table at 0.5, the logit histogram."""
+    def statistics(
+        self, coef: np.ndarray, bread: np.ndarray, cov_type: str
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
+        """One pass at the estimate: sum p (1 - p), the table at 0.5, the logit histogram,
+        and the meat of cov_type's sandwich (stats.sandwich.row_meat; None: nonrobust)."""
         b0, b = (coef[0], coef[1:]) if self.intercept else (0.0, coef)
-        local, failure = np.zeros(6 + 3 * HL_BINS), None
+        size, robust = 6 + 3 * HL_BINS, cov_type != "nonrobust"
+        local, failure = np.zeros(size + robust * len(self.upper[0])), None
         try:
             for x, y in self.batches():
                 eta = x @ b + b0
@@ -186,11 +203,20 @@ class _Passes:
                     local[6 + j * HL_BINS : 6 + (j + 1) * HL_BINS] += np.bincount(
                         bins, weights=weights, minlength=HL_BINS
                     )
+                if robust:
+                    meat = sandwich.row_meat(x, y, p, self.intercept, cov_type, bread)
+                    local[size:] += meat[self.upper]
         except LogitlabError as exc:
             local[:], failure = 0.0, (type(exc).__name__, str(exc))
             local[0] = 1.0
         total = self._sum(local, failure)
-        return float(total[1]), total[2:6].reshape(2, 2), total[6:].reshape(3, HL_BINS).T
+        meat = None
+        if robust:
+            meat = np.zeros((self.k, self.k))
+            meat[self.upper] = total[size:]
+            meat = np.triu(meat) + np.triu(meat, 1).T
+        risk = total[6:size].reshape(3, HL_BINS).T
+        return float(total[1]), total[2:6].reshape(2, 2), risk, meat
 
     def _sum(self, local: np.ndarray, failure: tuple[str, str] | None) -> np.ndarray:
         """Collective.sum; when a worker failed (slot 0), every worker raises its error."""

@@ -25,7 +25,7 @@ from ..config import FitSettings, TrainConfig
 from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, open_shards
 from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from .fit import (
     Descent,
     Scaling,
@@ -84,6 +84,10 @@ def fit_shards(
     TableFit (no per-row parts); an error on any worker is raised on all."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
+    if settings.cluster is not None:
+        raise ConfigError(f"cov {settings.cov} needs each row's cluster, which a table read in "
+                          "shares does not carry through its passes; fit it in memory, or use "
+                          "robust, hc0, hc1, hc2 or hc3")  # fmt: skip
     chunk_rows = CHUNK_ROWS if settings.chunk_rows is None else settings.chunk_rows
     chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
@@ -95,7 +99,8 @@ def fit_shards(
     mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
                       nobs=design.rows_used,
                       successes=design.successes, names=design.names,
-                      intercept=design.intercept)  # fmt: skip
+                      intercept=design.intercept, cov_type=settings.cov_type)  # fmt: skip
+    mle = replace(mle, conf_level=settings.conf_level)
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given): the MLE only"
