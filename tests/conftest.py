@@ -127,3 +127,34 @@ def named_pipe(tmp_path):
 
     yield make
     done.set()
+
+
+@pytest.fixture(scope="session")
+def budworm():
+    """Venables & Ripley, MASS (4th ed., section 7.2): tobacco budworm moths killed (dead)
+    out of n = 20 per batch, by sex and log2 dose (ldose)."""
+    import pandas as pd
+
+    dead = [1, 4, 9, 13, 18, 20, 0, 2, 6, 10, 12, 16]  # males, then females
+    sex = ["M"] * 6 + ["F"] * 6
+    return pd.DataFrame({"ldose": np.tile(np.arange(6.0), 2), "sex": sex, "dead": dead, "n": 20})
+
+
+@pytest.fixture(scope="session")
+def challenger():
+    """Dalal, Fowlkes & Hoadley (1989): the 23 launches before Challenger, launch
+    temperature (F) and field joints of 6 with thermal distress; `counts` holds the same as
+    a table of counts, a row per temperature and outcome (distressed or not) with how many
+    joints (rows of no joints left out)."""
+    import pandas as pd
+
+    temp = [66, 70, 69, 68, 67, 72, 73, 70, 57, 63, 70, 78, 67, 53, 67, 75, 70, 81, 76, 79, 75,
+            76, 58]  # fmt: skip
+    distressed = [0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0, 1]
+    launches = pd.DataFrame({"temp": temp, "distressed": distressed})
+    counts = pd.DataFrame({
+        "temp": temp * 2,
+        "distressed": [1] * 23 + [0] * 23,
+        "joints": distressed + [6 - k for k in distressed],
+    })  # fmt: skip
+    return launches, counts[counts["joints"] > 0].reset_index(drop=True)

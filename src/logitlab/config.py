@@ -638,9 +638,12 @@ class ModelOptions:
     """The model of a table: `formula` ("y ~ a + C(b)", target on the left), or `target` and
     `features` (None: every other column); `positive` the target's success value (None: the
     larger of its two values); `missing` the rule for rows with a missing value in a used
-    column (drop or error); `max_levels` the most levels a categorical column may have. The
-    one field set of data.design.build_design, data.shards.agree_design and the fits, which
-    check them against the table (in the words of the command line's flags)."""
+    column (drop or error); `max_levels` the most levels a categorical column may have;
+    `weights` a column of frequency weights (each row counts as that many, Stata's fweight)
+    and `trials` a column of binomial trials (the target then counts successes out of them,
+    R's cbind(successes, failures)). The one field set of data.design.build_design,
+    data.shards.agree_design and the fits, which check them against the table (in the words
+    of the command line's flags)."""
 
     formula: str | None = None
     target: str | None = None
@@ -648,6 +651,19 @@ class ModelOptions:
     positive: object = None
     missing: str = "drop"
     max_levels: int = DEFAULT_MAX_LEVELS
+    weights: str | None = None
+    trials: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("weights", "trials"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ConfigError(f"{name} must name a column of the table, got {shown(value)}")
+        if self.weights is not None and self.trials is not None:
+            raise ConfigError(
+                f"weights ({self.weights!r}) and trials ({self.trials!r}) cannot be combined: "
+                "give grouped rows their trials, or 0/1 rows their frequencies"
+            )
 
     @classmethod
     def of(cls, model: ModelOptions | None = None, **options: object) -> ModelOptions:
@@ -733,6 +749,32 @@ class FitSettings:
         _set(self, "threshold", check_threshold(self.threshold))
         _set(self, "cov", check_cov(self.cov))
         _set(self, "conf_level", check_conf_level(self.conf_level))
+        self._check_counted()
+
+    def _check_counted(self) -> None:
+        """Rows that stand for many (weights, trials) are fitted whole, in memory, with the
+        likelihood's covariance: a split, shares and sandwich covariances take rows one by
+        one (ConfigError naming what was asked)."""
+        model = self.model
+        column = model.weights or model.trials
+        if column is None:
+            return
+        what = f"{'weights' if model.weights else 'trials'} ({column!r})"
+        asked = [
+            words
+            for words, on in (
+                (f"a held-out split (test size {self.test_size})", self.test_size is not None),
+                (f"reading in shares (chunk rows {self.chunk_rows}, workers {self.workers})",
+                 self.chunk_rows is not None or self.workers > 1),
+                (f"the {self.cov} covariance", self.cov != "nonrobust"),
+            )
+            if on
+        ]  # fmt: skip
+        if asked:
+            raise ConfigError(
+                f"{what} make each row stand for many, which {asked[0]} cannot take yet; "
+                "fit the table whole with the likelihood's covariance"
+            )
 
     @property
     def cov_type(self) -> str:

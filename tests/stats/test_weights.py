@@ -117,19 +117,14 @@ def test_grouped_data_equal_the_expanded_bernoulli_rows():
     np.testing.assert_allclose(fit.llr, expanded.llr, **TIGHT)
 
 
-#: Venables & Ripley, MASS (4th ed., section 7.2): moths killed out of 20 per batch.
-BUDWORM_DEAD = {"M": [1, 4, 9, 13, 18, 20], "F": [0, 2, 6, 10, 12, 16]}
-
-
-def test_budworm_reproduces_r_glm_printed_output():
-    """glm(cbind(numdead, 20 - numdead) ~ sex * ldose, binomial), sex F the reference:
-    R prints residual deviance 4.994 on 8 df, null 124.876 on 11 df, AIC 43.104, and the
+def test_budworm_reproduces_r_glm_printed_output(budworm):
+    """glm(cbind(dead, n - dead) ~ sex * ldose, binomial), sex F the reference: R prints
+    residual deviance 4.994 on 8 df, null 124.876 on 11 df, AIC 43.104, and the
     coefficients -2.9935 (0.5527), 0.1750 (0.7783), 0.9060 (0.1671), 0.3529 (0.2700)."""
-    ldose = np.tile(np.arange(6.0), 2)
-    male = np.repeat([1.0, 0.0], 6)
-    dead = np.array(BUDWORM_DEAD["M"] + BUDWORM_DEAD["F"], dtype=float)
+    male = (budworm["sex"] == "M").to_numpy(dtype=float)
+    ldose = budworm["ldose"].to_numpy(dtype=float)
     X = np.column_stack((male, ldose, male * ldose))
-    fit = mle.fit(X, dead, trials=np.full(12, 20.0), names=("sexM", "ldose", "sexM:ldose"))
+    fit = mle.fit(X, budworm["dead"], trials=budworm["n"], names=("sexM", "ldose", "sexM:ldose"))
     assert round(fit.deviance, 3) == 4.994 and fit.df_resid == 8
     assert round(fit.null_deviance, 3) == 124.876 and fit.nobs - 1 == 11
     assert round(fit.aic, 3) == 43.104
@@ -141,28 +136,12 @@ def test_budworm_reproduces_r_glm_printed_output():
     assert "AIC: 43.104" in table
 
 
-#: Dalal, Fowlkes & Hoadley (1989): the 23 launches before Challenger, launch temperature
-#: (F) and field joints (of 6) with thermal distress.
-CHALLENGER_TEMP = [66, 70, 69, 68, 67, 72, 73, 70, 57, 63, 70, 78, 67, 53, 67, 75, 70, 81, 76,
-                   79, 75, 76, 58]  # fmt: skip
-CHALLENGER_DISTRESS = [0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0, 1]
-
-
-def challenger_counts():
-    """The launches as a table of counts: a row per temperature and outcome (joint
-    distressed or not) with how many joints, rows of no joints left out."""
-    temp = np.array(CHALLENGER_TEMP * 2, dtype=float)
-    distressed = np.repeat([1.0, 0.0], 23)
-    joints = np.concatenate((CHALLENGER_DISTRESS, 6 - np.array(CHALLENGER_DISTRESS)))
-    keep = joints > 0
-    return temp[keep], distressed[keep], joints[keep].astype(float)
-
-
-def test_challenger_counts_with_weights_give_the_joints_standard_error():
-    temp, distressed, joints = challenger_counts()
-    weighted = mle.fit(temp, distressed, weights=joints)
-    launches = np.array(CHALLENGER_TEMP, dtype=float), np.array(CHALLENGER_DISTRESS, dtype=float)
-    grouped = mle.fit(*launches, trials=np.full(23, 6.0))
+def test_challenger_counts_with_weights_give_the_joints_standard_error(challenger):
+    launches, counts = challenger
+    temp, distressed = counts["temp"].to_numpy(float), counts["distressed"].to_numpy(float)
+    weighted = mle.fit(temp, distressed, weights=counts["joints"])
+    grouped = mle.fit(launches["temp"].to_numpy(float), launches["distressed"],
+                      trials=np.full(23, 6.0))  # fmt: skip
     as_people = mle.fit(temp, distressed)  # each row of the table taken as one joint
     assert weighted.nobs == 138 and grouped.nobs == 23
     # published: b = -0.1156 (SE 0.0470), intercept 5.085 (SE 3.052)

@@ -184,8 +184,9 @@ def test_reading_without_margins_says_why_there_are_none(interacting):
     words = main_effect(run.design.spec, run.mle, None)
     assert words.startswith("sex[T.male] is the term with the largest |z|")
     assert "depends on cls" in words and "held fixed" not in words
-    assert words.endswith("Average marginal effects per variable need every row, which a fit "
-                          "in shares does not keep.")  # fmt: skip
+    assert words.endswith("Average marginal effects per variable are not computed here: a fit "
+                          "in shares keeps no row, and with weights or trials a row stands for "
+                          "many.")  # fmt: skip
 
 
 def test_margins_are_per_variable_over_the_training_rows(interacting):

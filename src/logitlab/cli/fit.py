@@ -103,6 +103,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: %(default)s)",
     )
     model.add_argument(
+        "--weights",
+        metavar="COL",
+        help="frequency weights: each row counts as COL's number of rows (whole numbers >= 0, "
+        "as Stata's fweight); nobs is their sum and every statistic the expanded rows'",
+    )
+    model.add_argument(
+        "--trials",
+        metavar="COL",
+        help="grouped binomial rows: the target counts successes out of COL's trials (whole "
+        "numbers, 0 <= successes <= trials, trials >= 1), as R's cbind(successes, failures); "
+        "the summary adds R's deviance table (df = rows - coefficients)",
+    )
+    model.add_argument(
         "--max-levels",
         type=number,
         default=50,
@@ -249,8 +262,9 @@ def _table(
     model = settings.model
     columns = model_columns(table_columns(args.data, fmt), formula=model.formula,
                             target=model.target, features=model.features)  # fmt: skip
-    if settings.cluster is not None and settings.cluster not in columns:
-        columns = (*columns, settings.cluster)
+    for column in (settings.cluster, model.weights, model.trials):
+        if column is not None and column not in columns:
+            columns = (*columns, column)
     size = table_size(args.data, columns, fmt)
     settings, skipped = _default_descent(args, settings, size.rows, len(columns))
     cost = budget.table(size.rows, size.bytes, len(columns), settings.train,
@@ -293,7 +307,8 @@ def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettin
     features = None if args.features is None else args.features.split(",")
     model = ModelOptions(formula=args.formula, target=args.target, features=features,
                          positive=args.positive, missing=args.missing,
-                         max_levels=args.max_levels)  # fmt: skip
+                         max_levels=args.max_levels, weights=args.weights,
+                         trials=args.trials)  # fmt: skip
     return FitSettings(
         model=model,
         test_size=args.test_size,

@@ -37,9 +37,11 @@ from .checks import (
     check_levels,
     check_missing,
     complete_rows,
+    count_array,
     level_column,
     missing_counts,
     python_value,
+    row_words,
     sorted_values,
     too_many_levels,
     value_text,
@@ -288,6 +290,10 @@ class Design:
     coding: tuple[str, ...]
     spec: ModelSpec
     missing: Mapping[str, int] = field(default_factory=dict)
+    #: Each row's frequency weight (model.weights) or binomial trials (model.trials, y then
+    #: holding its successes); None without.
+    weights: np.ndarray | None = None
+    trials: np.ndarray | None = None
 
     @property
     def formula(self) -> str:
@@ -334,12 +340,19 @@ def build_design(
     model = ModelOptions.of(model, **options)
     missing = check_missing(model.missing)
     max_levels = check_int("max_levels", model.max_levels, 1, MAX_INT64)
-    formula = formula_text(frame, model.formula, model.target, model.features)
+    counted = tuple(c for c in (model.weights, model.trials) if c is not None)
+    features = model.features
+    if features is None and model.formula is None and counted:  # every column but these
+        features = [c for c in frame.columns if c != model.target and c not in counted]
+    formula = formula_text(frame, model.formula, model.target, features)
     target, rhs = parse_formula(formula, frame)
     used = used_columns(rhs, frame, target)
-    require_columns(frame, (target, *used))
-    kept, rows = complete_rows(frame, (target, *used), missing)
-    y, positive, negative = _code_target(kept[target], target, model.positive)
+    require_columns(frame, (target, *used, *counted))
+    kept, rows = complete_rows(frame, (target, *used, *counted), missing)
+    if model.trials is None:
+        y, positive, negative = _code_target(kept[target], target, model.positive)
+    else:
+        y, positive, negative = _successes(kept, target, model.trials, rows), "success", "failure"
     levels = check_level_counts(kept, rhs, used, max_levels)
     cost = budget.design(len(kept), design_width(rhs, levels))
     budget.check(cost, "coding this table", budget.FEWER_TABLE)
@@ -359,6 +372,11 @@ def build_design(
     check_finite(x, spec.names, rows)
     check_columns(x, spec.names, spec.intercept)
     coding = coding_notes(spec, kept, used)
+    if model.trials is not None:
+        coding = (f"{target}: successes out of the trials in {model.trials!r} (grouped "
+                  "binomial rows)", *coding[1:])  # fmt: skip
+    if model.weights is not None:
+        coding = (*coding, f"{model.weights}: frequency weights, each row counted that many times")
     return Design(
         X=x,
         y=y,
@@ -371,8 +389,34 @@ def build_design(
         dropped=len(frame) - len(rows),
         coding=coding,
         spec=spec,
-        missing=missing_counts(frame, (target, *used)) if len(rows) < len(frame) else {},
+        missing=missing_counts(frame, (target, *used, *counted)) if len(rows) < len(frame) else {},
+        weights=None if model.weights is None else _counts(kept, model.weights, rows),
+        trials=None if model.trials is None else _counts(kept, model.trials, rows, "trials"),
     )
+
+
+def _counts(
+    kept: pandas.DataFrame, column: str, rows: np.ndarray, kind: str = "weights"
+) -> np.ndarray:
+    """The weights (whole numbers >= 0) or trials (>= 1) of a column, refused naming its
+    first bad row."""
+    minimum = 1 if kind == "trials" else 0
+    return count_array(kept[column].to_numpy(), len(kept), f"{kind} column {column!r}",
+                       minimum, rows)  # fmt: skip
+
+
+def _successes(kept: pandas.DataFrame, target: str, trials: str, rows: np.ndarray) -> np.ndarray:
+    """The target as counts of successes, each at most its row's trials."""
+    y = count_array(kept[target].to_numpy(), len(kept), f"target {target!r}", 0, rows)
+    above = y > _counts(kept, trials, rows, "trials")
+    if above.any():
+        i = int(np.argmax(above))
+        raise DataError(
+            f"target {target!r} counts successes out of the trials in {trials!r}, but "
+            f"{row_words(int(rows[i]))} holds {y[i]:g} successes out of "
+            f"{kept[trials].iloc[i]:g} trials"
+        )
+    return y
 
 
 def coded_spec(

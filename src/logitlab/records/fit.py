@@ -91,6 +91,14 @@ def _fit_mle(mle: MLEResult) -> dict:
             "counts": table.astype(int).tolist(),
         },
         "hosmer_lemeshow": None if (hl := mle.hosmer_lemeshow()) is None else asdict(hl),
+        # against the saturated model (R's glm): 0/1 rows' is -2 llf; grouped rows (trials)
+        # include the binomial coefficients in llf, llnull and aic, as R's logLik does
+        "grouped": mle.grouped,
+        "deviance": mle.deviance,
+        "null_deviance": mle.null_deviance,
+        "df_resid": mle.df_resid,
+        "df_null": mle.nobs - int(mle.intercept),
+        "pearson_chi2": mle.pearson_chi2,
     }
 
 
@@ -126,7 +134,9 @@ def _(run: TableFit) -> dict:
             }
         }
     else:
-        read = {"metrics": {rows: asdict(m) for rows, m in run.metrics.items()}}
+        metrics = run.metrics  # None with weights or trials: rows that stand for many
+        read = {"metrics": None if metrics is None else
+                {rows: asdict(m) for rows, m in metrics.items()}}  # fmt: skip
     return {
         "data": _fit_data(run),
         "mle": _fit_mle(run.mle),

@@ -56,7 +56,8 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",))
         write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
     if not run.sharded:
         write_csv(fit_prediction_rows(run), folder / "predictions.csv")
-        write_csv(fit_margin_rows(run), folder / "margins.csv")
+        if run.margins is not None:  # none with weights or trials
+            write_csv(fit_margin_rows(run), folder / "margins.csv")
     (folder / "report.html").write_text(render_html(run, results, folder))
     return names_in(folder)
 
@@ -67,7 +68,10 @@ def _shown_rows(run: TableFit) -> str:
 
 
 def _per_row_figures(run: TableFit) -> dict:
-    """The figures that need every row's prediction: ROC, calibration, confusion."""
+    """The figures that need every row's prediction: ROC, calibration, confusion (none
+    with weights or trials, whose rows stand for many)."""
+    if run.metrics is None:
+        return {}
     sets = {f"{name} rows": m for name, m in run.metrics.items()}
     shown = _shown_rows(run)
     classes = (f"{run.design.target} = {run.design.negative}", run.success)
@@ -113,6 +117,13 @@ def mle_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
         ["BIC", _num(mle["bic"])],
         ["McFadden's pseudo-R²", _num(mle["prsquared"])],
     ]
+    if mle["grouped"]:  # R's summary.glm: against the saturated model, one row per group
+        stats[0][0] = "observations (rows, each a group of trials)"
+        stats += [
+            [f"residual deviance ({mle['df_resid']} df)", _num(mle["deviance"], 3)],
+            [f"null deviance ({mle['df_null']} df)", _num(mle["null_deviance"], 3)],
+            [f"Pearson χ² ({mle['df_resid']} df)", _num(mle["pearson_chi2"], 3)],
+        ]
     return rows, stats
 
 
@@ -236,7 +247,10 @@ def render_html(run: TableFit, results: dict, folder: Path) -> str:
 
 
 def _prediction(run: TableFit, results: dict) -> dict:
-    """The page's prediction section: the metrics per set of rows, at the threshold."""
+    """The page's prediction section: the metrics per set of rows, at the threshold (none
+    with weights or trials)."""
+    if run.metrics is None:
+        return {"sharded": None, "metrics": None}
     shown = _shown_rows(run)
     return {
         "sharded": None,

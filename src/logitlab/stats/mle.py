@@ -151,8 +151,14 @@ class MLEResult:
         return 2.0 * (self.llsat - self.llnull)
 
     def deviance_table(self) -> str:
-        """The lines R's summary.glm ends with: null and residual deviance with their
-        degrees of freedom, the AIC, and the Pearson chi-squared."""
+        """The lines R's summary.glm ends with, for grouped binomial rows.
+
+        Returns
+        -------
+        str
+            The null and residual deviance with their degrees of freedom, the AIC and the
+            Pearson chi-squared, a line each.
+        """
         df_null = self.nobs - int(self.intercept)
         width = len(f"{max(self.null_deviance, self.deviance):.3f}")
         digits = len(str(max(df_null, self.df_resid)))

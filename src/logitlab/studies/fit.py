@@ -46,6 +46,11 @@ if TYPE_CHECKING:
 CURVATURE = 0.25
 #: Optimizers whose step size the automatic learning rate sets (plain and heavy-ball SGD).
 SGD_LIKE = ("sgd", "momentum")
+#: Why a fit with weights or trials has no descent beside its MLE.
+COUNTED_NOTE = (
+    "gradient descent is not run: the lecture's descent takes one row per observation, and "
+    "here rows stand for many (weights or trials); the maximum-likelihood fit counts them"
+)
 
 
 @dataclass(frozen=True)
@@ -199,13 +204,18 @@ def fit_table(
         except DataError as exc:
             raise DataError(f"on the training rows of the split, {exc}; try another split "
                             "seed or a smaller test size") from None  # fmt: skip
-    mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names)
+    counted = design.weights is not None or design.trials is not None  # no split: every row
+    mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
+                         weights=design.weights, trials=design.trials)  # fmt: skip
     mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]])
-    margins = average_margins(design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov,
-                              design=X, alpha=1.0 - settings.conf_level)  # fmt: skip
+    margins = None if counted else average_margins(
+        design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
+        alpha=1.0 - settings.conf_level)  # fmt: skip
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given)"
+    elif counted:
+        note = COUNTED_NOTE
     elif design.intercept:
         scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
         used = resolve_lr(train, settings.lr, lambda: step_size(scaling, X))
@@ -215,10 +225,11 @@ def fit_table(
                 "has no intercept, so there is no descent to compare")  # fmt: skip
     params = mle.params if design.intercept else np.concatenate(([0.0], mle.params))
     p_hat = probabilities(params, design.X)
-    metrics = {}
+    metrics = None if counted else {}
     if held.any():
         metrics["held-out"] = prediction_metrics(design.y[held], p_hat[held], settings.threshold)
-    metrics["training"] = prediction_metrics(y, p_hat[~held], settings.threshold)
+    if metrics is not None:
+        metrics["training"] = prediction_metrics(y, p_hat[~held], settings.threshold)
     return TableFit(
         source=source,
         design=design,
@@ -418,8 +429,9 @@ def _depends(spec: ModelSpec, columns: list[str], margins: Margins | None, succe
                     f"{success} depends on {on}")  # fmt: skip
     text = "; ".join(said) + ": no one odds ratio holds the other terms fixed."
     if margins is None:
-        return text + (" Average marginal effects per variable need every row, which a fit "
-                       "in shares does not keep.")  # fmt: skip
+        return text + (" Average marginal effects per variable are not computed here: a fit "
+                       "in shares keeps no row, and with weights or trials a row stands for "
+                       "many.")  # fmt: skip
     effects = []
     for column in columns:
         for row in margins.of(column):
