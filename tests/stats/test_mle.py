@@ -214,3 +214,30 @@ def test_progress_is_told_each_newton_iteration_and_changes_nothing():
     assert [loglik for _, loglik, _ in told] == sorted(loglik for _, loglik, _ in told)
     np.testing.assert_array_equal(with_progress.params, plain.params)
     assert statsmodels_fit(X, y).llf == pytest.approx(told[-1][1], rel=1e-10)
+
+
+def test_the_repr_is_one_line_and_the_card_holds_the_coefficient_table():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(400, 2))
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.2 + X @ [1.0, -0.5])))).astype(float)
+    result = mle.fit(X, y, names=("<b>", "a & b"))
+    text = repr(result)
+    assert "\n" not in text and len(text) < 150
+    assert text == (f"MLEResult(nobs=400, params=[{result.params[0]:.4g}, {result.params[1]:.4g}, "
+                    f"{result.params[2]:.4g}], loglik {result.loglik:.4g}, converged in "
+                    f"{result.iterations} iterations)")  # fmt: skip
+    card = result._repr_html_()
+    assert "<b>" not in card and "<td>&lt;b&gt;</td>" in card and "<td>a &amp; b</td>" in card
+    reference = statsmodels_fit(X, y)
+    low, high = reference.conf_int()[1]
+    assert f"<td>{reference.params[1]:.4f}</td><td>{reference.bse[1]:.4f}</td>" in card
+    assert f"<td>[{low:.4f}, {high:.4f}]</td>" in card
+    assert f"<td>{reference.llf:.4f}</td>" in card and f"<td>{reference.aic:.4f}</td>" in card
+
+
+def test_the_repr_of_a_wide_fit_stays_short():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(500, 40))
+    y = (rng.random(500) < 0.5).astype(float)
+    text = repr(mle.fit(X, y))
+    assert "\n" not in text and len(text) < 160 and "… 35 more]" in text

@@ -271,6 +271,20 @@ class MLEResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: MLEResult(nobs=32, params=[-13.02, 2.826, 0.09516,
+        2.379], loglik -12.89, converged in 6 iterations)."""
+        from ..display import newton_words, numbers
+
+        return (f"{type(self).__name__}(nobs={self.nobs}, params={numbers(self.params)}, "
+                f"loglik {self.loglik:.4g}, {newton_words(self)})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the fit's statistics and the coefficient table."""
+        from ..display import html
+
+        return html("mle.html", mle=self)
+
 
 def fit(
     X: object,

@@ -50,7 +50,7 @@ FAIL_AFTER = "LOGITLAB_TEST_FAIL_AFTER_PASSES"
 Batches = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # MLEResult's short repr, not every array
 class ShardedMLEResult(MLEResult):
     """An MLEResult whose per-row statistics come from sums over the workers' rows: the
     mean of p (1 - p), the classification table at 0.5, and the fitted-logit histogram
