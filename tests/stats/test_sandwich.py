@@ -201,3 +201,56 @@ def test_on_shards_cluster_is_refused():
 
     with pytest.raises(ConfigError, match="computes the covariances nonrobust, robust, hc0"):
         fit_sharded(list, Local(), nobs=10, successes=5, names=("a",), cov_type="cluster")
+
+
+@pytest.fixture(scope="module")
+def counted():
+    """60 rows, each with a frequency weight (1-4) and, separately, binomial trials (1-6)."""
+    rng = np.random.default_rng(9)
+    n = 60
+    X = rng.normal(size=(n, 2))
+    p = 1.0 / (1.0 + np.exp(-(0.2 + X @ [0.9, -0.6])))
+    copies = rng.integers(1, 5, n).astype(float)
+    trials = rng.integers(1, 7, n).astype(float)
+    y = (rng.random(n) < p).astype(float)
+    return X, y, copies, trials, rng.binomial(trials.astype(int), p).astype(float)
+
+
+@pytest.mark.parametrize("cov_type", ["robust", "hc0", "hc1", "hc2", "hc3", "cluster"])
+def test_frequency_weights_equal_the_expanded_rows(counted, cov_type):
+    X, y, copies, _, _ = counted
+    clusters = np.arange(len(y)) % 7
+    fit = mle_module.fit(X, y, weights=copies)
+    weighted = sandwich.covariance(cov_type, fit.cov, X, y, fit.fitted, True, clusters,
+                                   copies=copies)  # fmt: skip
+    rows = np.repeat(np.arange(len(y)), copies.astype(int))
+    expanded = sandwich.covariance(cov_type, fit.cov, X[rows], y[rows], fit.fitted[rows], True,
+                                   clusters[rows])  # fmt: skip
+    close(weighted, expanded, EXACT)
+    close(mle_module.fit(X[rows], y[rows]).cov, fit.cov, PEER)  # the same bread
+
+
+def test_frequency_weights_are_statsmodels_freq_weights(counted):
+    X, y, copies, _, _ = counted
+    fit = mle_module.fit(X, y, weights=copies)
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(),
+                 freq_weights=copies).fit(tol=1e-14, cov_type="HC0")  # fmt: skip
+    hc0 = sandwich.covariance("hc0", fit.cov, X, y, fit.fitted, True, copies=copies)
+    close(hc0, glm.cov_params(), PEER)
+
+
+def test_grouped_rows_are_one_observation_each_as_r_glm_cbind(counted):
+    X, _, _, trials, successes = counted
+    fit = mle_module.fit(X, successes, trials=trials)
+    D = sm.add_constant(X)
+    glm = sm.GLM(np.column_stack((successes, trials - successes)), D,
+                 family=sm.families.Binomial()).fit(tol=1e-14, cov_type="HC0")  # fmt: skip
+    hc0 = sandwich.covariance("hc0", fit.cov, X, successes, fit.fitted, True, trials=trials)
+    close(hc0, glm.cov_params(), PEER)
+    plain = sm.GLM(np.column_stack((successes, trials - successes)), D,
+                   family=sm.families.Binomial()).fit(tol=1e-14)  # fmt: skip
+    hat = sandwich.leverage(D, fit.fitted, fit.cov, trials)
+    close(hat, plain.get_hat_matrix_diag(), PEER)
+    n, k = len(trials), 3  # n: the rows, as R counts grouped data
+    hc1 = sandwich.covariance("hc1", fit.cov, X, successes, fit.fitted, True, trials=trials)
+    close(hc1 / hc0, np.full((k, k), n / (n - k)), EXACT)

@@ -14,6 +14,12 @@ The peers differ in their small-sample factors, so each type is named by its for
 - cluster: G / (G - 1) x B (sum_g S_g S_g') B, S_g = the scores summed over cluster g, Stata's
   vce(cluster) for logit (statsmodels' cluster adds (n - 1) / (n - k) by default).
 
+A row may stand for `copies` rows (frequency weights) of `trials` trials each (grouped
+binomial data, `labels` then counting a copy's successes): its score is s_i = x_i (y_i - t_i
+p_i), the meat counts it c_i times, h_i = t_i p_i (1 - p_i) x_i' B x_i and n = sum c_i, so
+every type equals its value on the expanded rows (statsmodels GLM's freq_weights), and a
+grouped row is one observation as R's glm(cbind(successes, failures)) takes it.
+
 The meat is summed a block of rows at a time (one row's sums need no other row), so a fit on
 shards adds its workers' meats as it adds their passes.
 """
@@ -76,10 +82,22 @@ def design_block(features: np.ndarray, intercept: bool) -> np.ndarray:
     return np.column_stack((np.ones(len(features)), features)) if intercept else features
 
 
-def leverage(design: np.ndarray, fitted: np.ndarray, bread: np.ndarray) -> np.ndarray:
-    """GLM hat values h_i = w_i x_i' B x_i, w_i = p_i (1 - p_i), of rows of the full
+def leverage(
+    design: np.ndarray, fitted: np.ndarray, bread: np.ndarray, trials: np.ndarray | None = None
+) -> np.ndarray:
+    """GLM hat values h_i = w_i x_i' B x_i, w_i = t_i p_i (1 - p_i), of rows of the full
     design (intercept column included)."""
-    return fitted * (1.0 - fitted) * np.einsum("ij,jk,ik->i", design, bread, design)
+    w = fitted * (1.0 - fitted) * (1.0 if trials is None else trials)
+    return w * np.einsum("ij,ij->i", design @ bread, design)
+
+
+def _block(values: np.ndarray | None, start: int) -> np.ndarray | None:
+    return None if values is None else values[start : start + BLOCK]
+
+
+def _residuals(labels: np.ndarray, fitted: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """y_i - t_i p_i, a copy's successes less their expected count."""
+    return labels - fitted * (1.0 if trials is None else trials)
 
 
 def row_meat(
@@ -89,18 +107,22 @@ def row_meat(
     intercept: bool,
     cov_type: str,
     bread: np.ndarray,
+    copies: np.ndarray | None = None,
+    trials: np.ndarray | None = None,
 ) -> np.ndarray:
-    """sum_i f_i s_i s_i' over the rows, f_i the row_factor of the type (the bread gives
-    the hat values of HC2 and HC3), a block of BLOCK rows at a time."""
+    """sum_i c_i f_i s_i s_i' over the rows, f_i the row_factor of the type (the bread
+    gives the hat values of HC2 and HC3), a block of BLOCK rows at a time."""
     k = features.shape[1] + intercept
     meat = np.zeros((k, k))
     for start in range(0, len(features), BLOCK):
         end = start + BLOCK
         x = design_block(features[start:end], intercept)
-        p = fitted[start:end]
-        r2 = (labels[start:end] - p) ** 2
+        p, t, c = fitted[start:end], _block(trials, start), _block(copies, start)
+        r2 = _residuals(labels[start:end], p, t) ** 2
         if needs_leverage(cov_type):
-            r2 = r2 * row_factor(cov_type, leverage(x, p, bread))
+            r2 = r2 * row_factor(cov_type, leverage(x, p, bread, t))
+        if c is not None:
+            r2 = r2 * c
         meat += (x * r2[:, None]).T @ x
     return meat
 
@@ -112,16 +134,18 @@ def cluster_scores(
     intercept: bool,
     codes: np.ndarray,
     groups: int,
+    copies: np.ndarray | None = None,
+    trials: np.ndarray | None = None,
 ) -> np.ndarray:
-    """S_g = sum of s_i over the rows of cluster g (codes 0 .. groups - 1): groups x k."""
+    """S_g = sum of c_i s_i over the rows of cluster g (codes 0 .. groups - 1): groups x k."""
     k = features.shape[1] + intercept
     sums = np.zeros((groups, k))
     for start in range(0, len(features), BLOCK):
         end = start + BLOCK
-        scores = (
-            design_block(features[start:end], intercept)
-            * (labels[start:end] - fitted[start:end])[:, None]
-        )
+        r = _residuals(labels[start:end], fitted[start:end], _block(trials, start))
+        if copies is not None:
+            r = r * copies[start:end]
+        scores = design_block(features[start:end], intercept) * r[:, None]
         np.add.at(sums, codes[start:end], scores)
     return sums
 
@@ -140,22 +164,27 @@ def covariance(
     fitted: np.ndarray,
     intercept: bool,
     clusters: np.ndarray | None = None,
+    copies: np.ndarray | None = None,
+    trials: np.ndarray | None = None,
 ) -> np.ndarray:
     """The covariance of the type (FORMULAS) of an MLE held in memory: the bread B (its
-    model-based covariance), the features without the intercept column, the 0/1 labels, the
-    fitted probabilities, and for cluster each row's cluster label (any values)."""
+    model-based covariance), the features without the intercept column, the 0/1 labels (a
+    copy's successes with trials), the fitted probabilities, for cluster each row's cluster
+    label (any values), and each row's copies and trials (None: one each)."""
     if cov_type == "nonrobust":
         return bread
-    nobs, k = len(labels), len(bread)
+    nobs = len(labels) if copies is None else int(np.sum(copies))
+    k = len(bread)
     if cov_type == "cluster":
-        if clusters is None or len(clusters) != nobs:
+        if clusters is None or len(clusters) != len(labels):
             raise ConfigError("a clustered covariance needs one cluster label per row")
         _, codes = np.unique(clusters, return_inverse=True)
         groups = int(codes.max()) + 1
         factor = small_sample(cov_type, nobs, k, groups)
-        scores = cluster_scores(features, labels, fitted, intercept, codes.ravel(), groups)
+        scores = cluster_scores(features, labels, fitted, intercept, codes.ravel(), groups,
+                                copies, trials)  # fmt: skip
         return sandwich(bread, scores.T @ scores, factor)
-    meat = row_meat(features, labels, fitted, intercept, cov_type, bread)
+    meat = row_meat(features, labels, fitted, intercept, cov_type, bread, copies, trials)
     return sandwich(bread, meat, small_sample(cov_type, nobs, k))
 
 
