@@ -278,16 +278,23 @@ def _lhs(formula: str | None) -> str | None:
 
 
 def covariance(
-    mle: MLEResult, settings: FitSettings, X: np.ndarray, y: np.ndarray, rows: pandas.DataFrame
+    mle: MLEResult,
+    settings: FitSettings,
+    X: np.ndarray,
+    y: np.ndarray,
+    rows: pandas.DataFrame,
+    weights: np.ndarray | None = None,
+    trials: np.ndarray | None = None,
 ) -> MLEResult:
-    """The MLE of X, y with the settings' covariance (stats.sandwich) and interval level;
-    `rows` are the table's fitted rows, which hold the cluster column of cov cluster:COLUMN."""
+    """The MLE of X, y (with each row's frequency weight and trials, None: one each) with
+    the settings' covariance (stats.sandwich) and interval level; `rows` are the table's
+    fitted rows, which hold the cluster column of cov cluster:COLUMN."""
     mle = replace(mle, conf_level=settings.conf_level)
     if settings.cov_type == "nonrobust":
         return mle
     clusters = None if settings.cluster is None else cluster_codes(rows, settings.cluster)
     cov = sandwich.covariance(settings.cov_type, mle.cov, X, y, mle.fitted, mle.intercept,
-                              clusters)  # fmt: skip
+                              clusters, weights, trials)  # fmt: skip
     return mle.with_cov(cov, settings.cov)
 
 
