@@ -398,3 +398,34 @@ def test_the_settings_are_train_configs_fields_with_its_defaults():
     assert params == config | {"lr": "auto", "progress": False}
     with pytest.raises(TypeError, match="'start'"):
         LogisticRegressionGD(start=(0.0, 0.0))
+
+
+def test_sample_weights_are_frequencies_the_rows_repeated_in_any_order(two_features):
+    X, y = two_features
+    w = np.random.default_rng(2).integers(0, 4, len(y))
+    weighted = LogisticRegressionGD(lr=0.5, epochs=300).fit(X, y, sample_weight=w)
+    rows = np.random.default_rng(3).permutation(np.repeat(np.arange(len(y)), w))
+    repeated = LogisticRegressionGD(lr=0.5, epochs=300).fit(X[rows], y[rows])
+    np.testing.assert_array_equal(weighted.coef_, repeated.coef_)  # the same rows, same code
+    np.testing.assert_array_equal(weighted.intercept_, repeated.intercept_)
+    reference = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000)
+    reference.fit(X, y, sample_weight=w)
+    long = LogisticRegressionGD(lr=0.5, epochs=3000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(long.coef_, reference.coef_, atol=2e-3)
+    np.testing.assert_allclose(long.intercept_, reference.intercept_, atol=2e-3)
+
+
+@pytest.mark.parametrize(
+    ("weights", "words"),
+    [
+        ([1, 2.5, 1, 1], "sample_weight must hold whole numbers >= 0: index 1 holds 2.5"),
+        ([1, 1, -1, 1], "index 2 holds -1"),
+        ([0, 0, 0, 0], "sample_weight is zero for every row"),
+        ([1, 1, 1], "sample_weight must hold one value per row of X (4)"),
+    ],
+)
+def test_bad_sample_weights_are_refused_in_one_line(weights, words):
+    X, y = [[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1]
+    with pytest.raises(DataError) as caught:
+        LogisticRegressionGD(epochs=5).fit(X, y, sample_weight=weights)
+    assert words in str(caught.value) and "\n" not in str(caught.value)

@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .config import TrainConfig
-from .data.checks import as_design, as_labels, design_array
+from .data.checks import as_design, as_labels, count_array, design_array
 from .data.separation import separation_of
 from .engines import fit
 from .errors import DataError, DivergenceError, LogitlabError, SeparationError
@@ -82,6 +82,25 @@ def _auto_step(X: np.ndarray) -> float:
     return step_from_gram(design.T @ design / len(X))
 
 
+def _rows(
+    X: np.ndarray, encoded: np.ndarray, sample_weight: object, full_batch: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows to fit: each repeated as often as its frequency weight (so the mean loss is
+    the weighted one), and for a full-batch descent sorted, since its loss is a mean over
+    the rows: the float32 sums then depend on the set of rows, not their order, and weights
+    give the bits of the rows repeated in any order."""
+    if sample_weight is not None:
+        weights = count_array(_untracked(sample_weight), len(encoded), "sample_weight")
+        if not weights.any():
+            raise DataError("sample_weight is zero for every row: no row to fit")
+        rows = np.repeat(np.arange(len(encoded)), weights.astype(np.int64))
+        X, encoded = X[rows], encoded[rows]
+    if full_batch:
+        order = np.lexsort((encoded, *X.T[::-1]))
+        X, encoded = X[order], encoded[order]
+    return X, encoded
+
+
 def _label_vector(y: object) -> object:
     """Labels for scikit-learn: logitlab's own n x 1 label tensor (Dataset.y) as a vector,
     so the package's data fits without a column-vector warning."""
@@ -136,7 +155,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def fit(self, X: object, y: object) -> LogisticRegressionGD:
+    def fit(self, X: object, y: object, sample_weight: object = None) -> LogisticRegressionGD:
         """Fit to X and y by gradient descent with the estimator's settings.
 
         Parameters
@@ -145,6 +164,10 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             n x d features; a DataFrame's column names become ``feature_names_in_``.
         y : array_like
             n labels of exactly two classes (0/1, bools, "No"/"Yes", ...).
+        sample_weight : array_like, optional
+            Frequency weights: each row counts as that many rows (whole numbers >= 0, as
+            `logitlab fit --weights`), so the descent's mean loss is the weighted mean and
+            the fit the one on the rows repeated.
 
         Returns
         -------
@@ -157,7 +180,8 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         ConfigError
             For a setting outside what TrainConfig allows.
         DataError
-            (a ValueError) For data the model cannot use, or labels of other than two classes.
+            (a ValueError) For data the model cannot use, labels of other than two classes,
+            or weights that are not whole numbers >= 0.
         SeparationError
             When the descent diverges because the classes are separable.
         DivergenceError
@@ -179,6 +203,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
                 f"y holds one class only ({self.classes_[0]!r}); LogisticRegressionGD needs "
                 "exactly two classes in y"
             )
+        X, encoded = _rows(np.asarray(X), encoded, sample_weight, config.batch_size is None)
         x = as_design(np.require(X, requirements="W"))  # torch warns on read-only arrays
         names = getattr(self, "feature_names_in_", None)
         names = default_names(x.shape[1]) if names is None else tuple(names)
