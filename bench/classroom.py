@@ -1,13 +1,16 @@
 """A class on one server (issue #23): sixty students on the lecture's problem (n 2,000, 10,000
 epochs, both losses), each moving a slider about once a second, against one `logitlab serve`.
 
-The design this measures: the descent runs in each student's page (static/descent.wasm, the
-fused engine's loop in float32 WebAssembly, checked against it to 1e-5), so a training slider
-(learning rate, epochs, optimizer, start) asks the server nothing; the server serves the page,
-the data with their MLE, the landscapes (cached) and mini-batch orders. A simulated student
-therefore joins (the page, its scripts, /api/config, /api/data, /api/landscape, as the page
-asks them), then moves a slider once a second (a jittered second: no server request), and
-every JOIN_EVERY-th move reloads the page (the whole join again). Each student speaks from an
+The design this measures: a training slider (learning rate, epochs, optimizer, start) asks
+the server for its fit only if the server is idle (POST /api/fit with if_idle: its ~30 ms
+fit, or 503 busy at once), and the page computes it itself otherwise (static/descent.wasm,
+the fused engine's loop in float32 WebAssembly, checked against it to 1e-5), so nothing
+queues; the server also serves the page, the data with their MLE, the landscapes (cached)
+and mini-batch orders. A simulated student therefore joins (the page, its scripts,
+/api/config, /api/data, /api/landscape, as the page asks them), then moves the learning-rate
+slider once a second (a jittered second) and asks for its fit if_idle (a 503 is the page's
+turn, not a refusal: its browser computes the fit, on the student's own machine), and every
+JOIN_EVERY-th move reloads the page (the whole join again). Each student speaks from an
 address of its own (127.0.0.x): the server's per-client bounds count by address, as in class.
 
 Meanwhile a real chromium tab moves the learning-rate slider once a second and measures in the
@@ -40,6 +43,10 @@ CHROMIUM = "/usr/bin/chromium"
 REDRAW_TARGET_MS, JOIN_TARGET_MS = 300, 2000
 STATIC = ("/", "/static/style.css", "/static/app.js", "/static/plot.js", "/static/descent.js",
           "/static/descent-worker.js", "/static/descent.wasm")  # fmt: skip
+#: the answer to a fit asked if_idle of a busy server: the page computes it then
+BUSY = 503
+#: trajectory points the page asks for (static/app.js's FRAMES)
+FRAMES = 200
 
 
 @dataclass
@@ -54,13 +61,24 @@ class Class:
 
     @property
     def refused(self) -> int:
-        return sum(status != 200 for _, status, _ in self.requests)
+        return sum(status != 200 and not _busy(path, status) for path, status, _ in self.requests)
+
+    @property
+    def fits(self) -> tuple[int, int]:
+        """The simulated students' fits: served by the idle server, left to their pages."""
+        fits = [status for path, status, _ in self.requests if path == "/api/fit"]
+        return fits.count(200), fits.count(BUSY)
 
     def line(self) -> str:
         """The class line: the real tab's slider-to-repaint percentiles, all refusals."""
         p50, p90, p99 = np.percentile(self.redraws, [50, 90, 99]) if self.redraws else [np.nan] * 3
         return (f"class load: clients {CLIENTS}, p50 {p50:.0f} ms, p90 {p90:.0f} ms, "
                 f"p99 {p99:.0f} ms, refused {self.refused}")  # fmt: skip
+
+
+def _busy(path: str, status: int) -> bool:
+    """Whether an answer is a fit the busy server left to the page."""
+    return path == "/api/fit" and status == BUSY
 
 
 async def _join(client: httpx.AsyncClient, config: dict, log: list) -> dict:
@@ -91,7 +109,8 @@ async def _ask(client, method: str, path: str, body, log: list) -> dict | None:
 
 
 async def _student(base: str, index: int, stop: float, log: list) -> None:
-    """One simulated student: join, then a slider move a second, a reload every JOIN_EVERY."""
+    """One simulated student: join, then a slider move a second (its fit asked if_idle), a
+    reload every JOIN_EVERY."""
     rng = random.Random(index)
     transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{index + 2}")
     async with httpx.AsyncClient(base_url=base, timeout=60, transport=transport) as client:
@@ -99,7 +118,12 @@ async def _student(base: str, index: int, stop: float, log: list) -> None:
         config = await _join(client, {}, log)
         moves = 0
         while time.monotonic() < stop:
-            await asyncio.sleep(rng.uniform(0.8, 1.2))  # a training slider: computed in the page
+            await asyncio.sleep(rng.uniform(0.8, 1.2))
+            defaults = config.get("defaults", {})
+            lr = float(f"{0.05 * 10 ** (0.01 * rng.randint(-50, 50)):.3g}")  # the log slider
+            fit = {"data": defaults.get("data", {"source": "simulate"}), "frames": FRAMES,
+                   "train": defaults.get("train", {}) | {"lr": lr}, "if_idle": True}  # fmt: skip
+            await _ask(client, "POST", "/api/fit", fit, log)
             moves += 1
             if moves % JOIN_EVERY == 0:
                 config = await _join(client, config, log)
@@ -221,9 +245,12 @@ def report(measured: Class, server: str = "") -> list[str]:
     """The class's table, ending with the class line."""
     times = np.array([s for _, _, s in measured.requests]) * 1000
     q50, q90, q99 = np.percentile(times, [50, 90, 99]) if times.size else [np.nan] * 3
+    served, busy = measured.fits
     lines = [
         f"simulated students' requests: {times.size}, p50 {q50:.0f} ms, p90 {q90:.0f} ms, "
         f"p99 {q99:.0f} ms, refused {measured.refused}",
+        f"simulated students' fits asked if idle: {served} served by the server, {busy} "
+        f"answered busy (computed in their pages)",
         f"real tab, slider -> repaint: {len(measured.redraws)} moves "
         f"(target p90 < {REDRAW_TARGET_MS} ms)",
         f"tab joining mid-class: data painted {measured.join_data:.0f} ms, first fit painted "

@@ -28,7 +28,7 @@ from logitlab.viz.style import LOSS_COLORS, page_colors
 from logitlab.web import app as web_app
 from logitlab.web import runs as web_runs
 from logitlab.web.app import create_app
-from logitlab.web.limits import Busy, Limits
+from logitlab.web.limits import Busy, Limits, Occupied
 from logitlab.web.worker import Worker
 
 #: The server's own address: TestClient's default host (testserver) is not one it answers.
@@ -551,6 +551,56 @@ def test_a_run_lets_short_jobs_through_between_its_blocks():
     with pytest.raises(RuntimeError):
         worker.yield_to_short()
     worker.close()
+
+
+def test_a_job_asked_if_idle_is_refused_while_one_runs_or_waits():
+    worker = Worker(max_queue=4)
+    gate = threading.Event()
+    assert worker.idle and worker.submit(lambda: 1, if_idle=True).result(timeout=5) == 1
+    first = worker.submit(gate.wait)
+    deadline = time.monotonic() + 5
+    while not first.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(Occupied, match="busy"):  # one running
+        worker.submit(lambda: 2, if_idle=True)
+    waiting = worker.submit(lambda: 3)
+    with pytest.raises(Occupied, match="busy"):  # one running, one waiting
+        worker.submit(lambda: 4, if_idle=True)
+    assert not worker.idle
+    gate.set()
+    assert waiting.result(timeout=5) == 3
+    deadline = time.monotonic() + 5
+    while not worker.idle and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker.submit(lambda: 5, if_idle=True).result(timeout=5) == 5
+    worker.close()
+
+
+def test_a_fit_asked_if_idle_is_refused_at_once_during_a_run_and_served_after(lecture_data):
+    request = {"train": {"epochs": 2000}, "frames": 20, "if_idle": True}
+    with TestClient(create_app(), base_url=LOCAL) as c:
+        run = c.post("/api/runs", json=LONG_RUN).json()
+        state = c.app.state.runs.get(run["id"])
+        deadline = time.monotonic() + 10
+        while state.epoch == 0 and time.monotonic() < deadline:  # the run is computing
+            time.sleep(0.01)
+        began = time.monotonic()
+        answer = c.post("/api/fit", json=request)
+        waited = time.monotonic() - began
+        refused(answer, 503, "busy", "if_idle")
+        assert state.in_flight and waited < 0.2  # ~5 ms; slack for a shared machine
+        assert c.delete(f"/api/runs/{run['id']}").json() == {"cancelled": True}
+        deadline = time.monotonic() + 10
+        while not c.app.state.worker.idle and time.monotonic() < deadline:
+            time.sleep(0.01)
+        served = c.post("/api/fit", json=request)
+        refused(c.post("/api/runs", json=request), 422, "if_idle")  # a run is never if_idle
+    assert served.status_code == 200, served.text
+    for loss in ("bce", "mse"):
+        reference = logitlab.fit(lecture_data.x, lecture_data.y,
+                                 TrainConfig(loss=loss, epochs=2000, engine="fused"))  # fmt: skip
+        fit = served.json()["fits"][loss]
+        np.testing.assert_allclose([fit["w0"], fit["w1"]], reference.params, rtol=0, atol=1e-6)
 
 
 def test_nothing_is_written_to_disk(tmp_path, monkeypatch):

@@ -5,6 +5,9 @@ Screenshots are kept in out/artifacts/."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -12,6 +15,7 @@ import pytest
 
 import logitlab
 from logitlab.config import TrainConfig
+from logitlab.web import runs as web_runs
 
 from .conftest import DESKTOP, Playground
 
@@ -148,7 +152,6 @@ def test_a_shared_url_restores_the_experiment(playground):
     assert url_query(playground) == parse_qs(query[1:])
     fits = playground.js("playground.result.fits")
     assert list(fits) == ["bce"] and fits["bce"]["epochs"] == 500
-    assert fits["bce"]["engine"] == "page"  # Adam's eps, which the link leaves out: the server's
     data = playground.js("playground.state.data")
     expected = library_fit("bce", data, optimizer="adam", lr=0.1, epochs=500, batch_size=64,
                            init=(1.0, -2.0), betas=(0.8, 0.99), shuffle_seed=3)  # fmt: skip
@@ -312,4 +315,76 @@ def test_no_fit_is_shown_for_other_settings_or_data(playground):
     assert uploaded  # the uploaded points were on screen before their fit
     assert draws[-1] == {"stale": False, "busy": False, "fits": 2, "data": draws[-1]["data"]}
     assert '"inline"' in draws[-1]["data"] and page.is_hidden("#busy")
+    assert playground.errors == []
+
+
+#: seconds of work for the server's compute thread (n x epochs x 2 losses = max_run_work)
+LONG_RUN = {"data": {"source": "simulate", "n": 100_000}, "train": {"epochs": 50_000}}
+#: a fit of one epoch, asked only if the server is idle
+PROBE = {"train": {"epochs": 1}, "frames": 1, "if_idle": True}
+#: Adam and mini-batches, the link leaving eps out (the page fills in the server's default)
+ADAM = "?n=1000&optimizer=adam&lr=0.1&epochs=500&batch=64&shuffle=3"
+
+
+def until(holds: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not holds():
+        assert time.monotonic() < deadline, "never"
+        time.sleep(0.02)
+
+
+@contextmanager
+def computing(base: str, monkeypatch) -> Iterator[None]:
+    """The server's compute thread busy with a long run until the block ends."""
+    monkeypatch.setattr(web_runs, "UNFOLLOWED_SECONDS", 60.0)  # no event stream follows it
+    run = httpx.post(f"{base}/api/runs", json=LONG_RUN).json()
+    try:
+        until(lambda: httpx.post(f"{base}/api/fit", json=PROBE).status_code == 503)
+        yield
+    finally:
+        httpx.delete(f"{base}/api/runs/{run['id']}")
+        until(lambda: httpx.post(f"{base}/api/fit", json=PROBE).status_code == 200)
+
+
+def engines(playground) -> set[str]:
+    return {fit["engine"] for fit in playground.js("playground.result.fits").values()}
+
+
+def test_a_single_users_fit_comes_from_the_idle_server(playground):
+    playground.open()
+    playground.page.focus("#lr")
+    playground.page.keyboard.press("ArrowRight")
+    playground.settle()
+    assert "page" not in engines(playground) and "on the server" in playground.text("#status")
+    data, lr = playground.js("playground.state.data"), playground.js("playground.state.train.lr")
+    for loss in ("bce", "mse"):
+        assert playground.shown(loss) == library_fit(loss, data, lr=lr), loss
+    assert playground.errors == []
+
+
+def test_the_page_fits_itself_while_the_server_is_busy(playground, monkeypatch):
+    with computing(playground.base, monkeypatch):
+        playground.open(ADAM)
+        assert engines(playground) == {"page"}
+    assert "in this page" in playground.text("#status")
+    data = playground.js("playground.state.data")
+    for loss in ("bce", "mse"):
+        expected = library_fit(loss, data, optimizer="adam", lr=0.1, epochs=500, batch_size=64,
+                               shuffle_seed=3)  # fmt: skip
+        assert playground.shown(loss) == expected, loss
+    assert playground.errors == []
+
+
+def test_a_browser_that_cannot_compile_the_module_waits_for_the_server(playground, monkeypatch):
+    invalid = b"\0asm\x01\0\0\0\xff"  # as a browser without relaxed SIMD finds descent.wasm
+    wasm = "application/wasm"
+    playground.page.route("**/static/descent.wasm",
+                          lambda route: route.fulfill(body=invalid, content_type=wasm))  # fmt: skip
+    with computing(playground.base, monkeypatch):
+        playground.open(ADAM)
+        assert "page" not in engines(playground)
+    data = playground.js("playground.state.data")
+    expected = library_fit("bce", data, optimizer="adam", lr=0.1, epochs=500, batch_size=64,
+                           shuffle_seed=3)  # fmt: skip
+    assert playground.shown("bce") == expected
     assert playground.errors == []

@@ -80,9 +80,10 @@ def test_fifty_clients_for_twenty_seconds(server, tmp_path):
 
 def test_a_class_of_sixty_for_ten_seconds(server, tmp_path, browser):
     """bench/classroom.py's class, bounded to 10 s: sixty students from addresses of their own
-    (the page computes their fits, so they ask the server only as they join), a real tab
-    moving its slider once a second and a tab joining halfway. No request is refused, the
-    joining tab has its data on screen within 2 s, and the slider's repaints are measured."""
+    (each slider move asks for its fit only if the server is idle; busy, their pages compute
+    it), a real tab moving its slider once a second and a tab joining halfway. No request is
+    refused (a busy answer to a fit asked if idle is the page's turn), the joining tab has its
+    data on screen within 2 s, and the slider's repaints are measured."""
     sys.path.insert(0, str(BENCH))
     import classroom
 

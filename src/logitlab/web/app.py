@@ -4,9 +4,10 @@ the package's settings, compute on the one worker thread, and answer with its re
 Every request is bounded before it costs anything: its Host header by HostCheck (400, against
 DNS rebinding), requests in flight (in all and per client), event streams per client, body
 sizes and the time a body may take by Bounds (429, 413 before a large body is read, 408),
-computing jobs by the worker's queue (429), runs by max_runs (429), and every value by the
-package's validators (400). A refusal is always {"error": "<one line>"}; nothing is written to
-disk (uploads are parsed in memory).
+computing jobs by the worker's queue (429), runs by max_runs (429), a fit asked only if the
+worker is idle while it is not (503), and every value by the package's validators (400). A
+refusal is always {"error": "<one line>"}; nothing is written to disk (uploads are parsed in
+memory).
 """
 
 from __future__ import annotations
@@ -49,7 +50,14 @@ from .limits import Limits, Refused, TooLarge
 from .plane import plane_answer
 from .runs import CANCELLED, DONE, Runs
 from .runs import ERROR as FAILED
-from .schemas import DataSpec, FitRequest, LandscapeRequest, OrdersRequest, PlaneRequest
+from .schemas import (
+    DataSpec,
+    FitNowRequest,
+    FitRequest,
+    LandscapeRequest,
+    OrdersRequest,
+    PlaneRequest,
+)
 from .uploads import multipart_file
 from .worker import Worker
 
@@ -63,7 +71,7 @@ POLL_SECONDS, PROGRESS_SECONDS = 0.05, 0.25
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 REFUSED = {400: "a bad value or host", 408: "a body too slow", 413: "too large",
-           422: "malformed", 429: "too many at once"}  # fmt: skip
+           422: "malformed", 429: "too many at once", 503: "busy (if_idle)"}  # fmt: skip
 REFUSALS: dict[int | str, dict[str, Any]] = {
     code: {"description": what, "content": {"application/json": {"schema": ERROR}}}
     for code, what in REFUSED.items()
@@ -97,8 +105,9 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
     app.add_middleware(HostCheck, hosts=hosts)  # the outermost: a foreign host costs nothing
     _add_error_handlers(app)
 
-    async def compute(job: Callable[[], Any], *, long: bool = False) -> Any:
-        return await asyncio.wrap_future(worker.submit(job, long=long))
+    async def compute(job: Callable[[], Any], *, long: bool = False,
+                      if_idle: bool = False) -> Any:  # fmt: skip
+        return await asyncio.wrap_future(worker.submit(job, long=long, if_idle=if_idle))
 
     config: dict = {}  # made by warm() as the server starts
 
@@ -130,9 +139,11 @@ def create_app(limits: Limits | None = None, hosts: Hosts | None = None,
         return JSONResponse(body | {"data": inline})
 
     @app.post("/api/fit")
-    async def post_fit(request: FitRequest) -> JSONResponse:
-        """Both losses (or one) fitted on the fused engine, with trajectories."""
-        return JSONResponse(await compute(lambda: fit_answer(request, limits)))
+    async def post_fit(request: FitNowRequest) -> JSONResponse:
+        """Both losses (or one) fitted on the fused engine, with trajectories; with if_idle,
+        refused at once (503) unless the server has nothing else to compute."""
+        answer = await compute(lambda: fit_answer(request, limits), if_idle=request.if_idle)
+        return JSONResponse(answer)
 
     @app.post("/api/plane")
     async def post_plane(request: PlaneRequest) -> JSONResponse:

@@ -275,10 +275,11 @@ FITS_KEPT = 8
 
 def fit_answer(request: FitRequest, limits: Limits) -> dict:
     """POST /api/fit's answer: the request checked against the bounds, then its fit (the last
-    few kept)."""
+    few kept, whether asked if_idle or not)."""
     plan = plan_fit(load_data(request.data, limits), request.train, request.frames, limits,
                     run=False)  # fmt: skip
-    key = hashlib.blake2b(request.model_dump_json().encode(), digest_size=16).digest()
+    fit = request.model_dump_json(include=set(FitRequest.model_fields))
+    key = hashlib.blake2b(fit.encode(), digest_size=16).digest()
     return _kept(_FITS, key, lambda: run_fit(plan), FITS_KEPT)
 
 

@@ -107,6 +107,13 @@ class Busy(Refused):
     status = 429
 
 
+class Occupied(Refused):
+    """A request that asked to be served only by an idle server, while it computes (503): the
+    page then computes the fit itself."""
+
+    status = 503
+
+
 class UnknownRun(Refused):
     """No run of that id (404): never started, or finished long ago and forgotten."""
 

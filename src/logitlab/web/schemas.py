@@ -106,6 +106,13 @@ class FitRequest(_Spec):
     frames: int = 200
 
 
+class FitNowRequest(FitRequest):
+    """POST /api/fit: a FitRequest, and if_idle true to be refused at once (503, busy) while
+    the server computes anything else, rather than wait: the page then fits it itself."""
+
+    if_idle: bool = False
+
+
 class LandscapeRequest(_Spec):
     """POST /api/landscape: both losses over a grid x grid window of (w0, w1)."""
 

@@ -8,6 +8,11 @@ request is refused at once (429) instead of waiting behind minutes of work.
 Long jobs (runs) step aside for short ones: a run's progress callback calls yield_to_short()
 between its blocks of epochs, which runs the short jobs waiting meanwhile on this same
 thread, so a ten-second run does not hold up a slider's 20 ms fit.
+
+A job may also be asked for only if the thread is idle (nothing running, nothing queued):
+the page's fit is, since a student's browser can compute it itself (static/descent.wasm),
+so the server's ~30 ms fit is for the one student whose request finds it free, and a class
+never queues behind itself.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from .limits import Busy
+from .limits import Busy, Occupied
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +39,19 @@ class Worker:
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._running = False  # a job is running (the thread's, or one it yields to)
 
-    def submit(self, job: Callable[[], Any], *, long: bool = False) -> Future:
-        """Queue job() for the worker thread; Busy when max_queue jobs already wait."""
+    def submit(self, job: Callable[[], Any], *, long: bool = False,
+               if_idle: bool = False) -> Future:  # fmt: skip
+        """Queue job() for the worker thread; Busy when max_queue jobs already wait;
+        Occupied, with if_idle, when a job is running or waiting."""
         future: Future = Future()
         with self._ready:
             if self._closed:
                 raise Busy("the server is shutting down")
+            if if_idle and not self.idle:
+                raise Occupied("busy: the server is computing; it serves if_idle requests "
+                               "only when it has nothing else to do")  # fmt: skip
             if len(self._short) + len(self._long) >= self.max_queue:
                 raise Busy(f"the server is busy: {self.max_queue} computations are waiting "
                            "(max_queue); try again in a moment")  # fmt: skip
@@ -51,6 +62,12 @@ class Worker:
                 self._thread.start()
             self._ready.notify()
         return future
+
+    @property
+    def idle(self) -> bool:
+        """Whether no job is running and none is waiting."""
+        with self._ready:
+            return not (self._running or self._short or self._long)
 
     def yield_to_short(self) -> None:
         """Run the short jobs waiting now; only from inside a job on the worker thread."""
@@ -82,7 +99,10 @@ class Worker:
                 if not (self._short or self._long):
                     return
                 item = (self._short or self._long).popleft()
+                self._running = True
             _run(*item)
+            with self._ready:
+                self._running = False
 
 
 def _run(future: Future, job: Callable[[], Any]) -> None:

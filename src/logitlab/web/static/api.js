@@ -1,5 +1,6 @@
 // Talking to the playground's server: its JSON API, with the requests under way counted (the
-// page is busy while any is), and the fused engine's mini-batch orders, kept for the next fit.
+// page is busy while any is), its fit while it is idle, and the fused engine's mini-batch
+// orders, kept for the next fit.
 
 let inflight = 0; // requests under way
 const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
@@ -7,7 +8,8 @@ const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
 /** Whether a request is under way. */
 export const requesting = () => inflight > 0;
 
-/** fetch() the API: the JSON answer, or an Error carrying the server's one-line message. */
+/** fetch() the API: the JSON answer, or an Error carrying the server's one-line message and
+ * the answer's status. */
 export async function api(path, body, method) {
   const options = { method: method ?? (body === undefined ? "GET" : "POST") };
   if (body instanceof FormData) options.body = body;
@@ -24,10 +26,23 @@ export async function api(path, body, method) {
       throw new Error(`cannot reach the playground's server (${error.message})`);
     }
     const json = await answer.json().catch(() => null);
-    if (!answer.ok) throw new Error(json?.error ?? `${path} answered ${answer.status}`);
+    if (!answer.ok) {
+      throw Object.assign(new Error(json?.error ?? `${path} answered ${answer.status}`), { status: answer.status });
+    }
     return json;
   } finally {
     inflight--;
+  }
+}
+
+/** POST /api/fit's answer for `body` if the server is idle (~30 ms on its cores); null at once
+ * (503) when it is computing anything else: the page then fits it itself. */
+export async function fitIfIdle(body) {
+  try {
+    return await api("/api/fit", { ...body, if_idle: true });
+  } catch (error) {
+    if (error.status === 503) return null;
+    throw error;
   }
 }
 

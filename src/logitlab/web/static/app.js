@@ -1,12 +1,13 @@
 // The playground page: one state object, kept in the URL (state.js), its data and landscapes
 // from the server's JSON API (api.js: /api/config, /api/data, /api/upload, /api/landscape,
 // /api/orders, and /api/fit, /api/runs for what the page does not fit itself), its fits
-// computed here (descent.js on Web Workers), drawn on canvases (draw.js, plot.js) and played
-// (player.js); the 2-D view is plane.js's. This module holds the state and wires the controls.
+// by the server while it is idle, else computed here (descent.js on Web Workers), drawn on
+// canvases (draw.js, plot.js) and played (player.js); the 2-D view is plane.js's. This module
+// holds the state and wires the controls.
 // Tests and the bench read window.playground.
 
-import { api, ordersFor, requesting } from "./api.js";
-import { lossesOf, stride } from "./descent.js";
+import { api, fitIfIdle, ordersFor, requesting } from "./api.js";
+import { compiled, lossesOf, stride } from "./descent.js";
 import { drawScene, fmt, LABELS, LOSSES, landFrames, points } from "./draw.js";
 import { Plane } from "./plane.js";
 import { Player } from "./player.js";
@@ -259,10 +260,11 @@ function work(body) {
   return epoch * epochs * (loss === "both" ? 2 : 1);
 }
 
-/** Fit the current state: in this page (descent.js on a Web Worker) when it is no longer than
- * one request may be, else a streamed run on the server. One at a time: changes made
- * meanwhile are fitted next, once. A fit that diverges here is asked of the server, which
- * says why in the package's words. */
+/** Fit the current state when it is no longer than one request may be: by the server if it is
+ * idle (its ~30 ms fit), else in this page (descent.js on Web Workers), so a class never
+ * queues; else a streamed run on the server. One at a time: changes made meanwhile are fitted
+ * next, once. A fit that diverges here, or that this browser cannot compute (no relaxed SIMD),
+ * waits for the server, which says why in the package's words. */
 async function requestFit() {
   if (run) cancelRun();
   if (fitting) {
@@ -287,8 +289,7 @@ async function requestFit() {
   fitting = true;
   status("Fitting…");
   try {
-    const kept = key === lectureKey(); // the fit every page opens on: the server keeps it
-    const answer = (kept ? null : await fitInPage(pg.state.train)) ?? (await api("/api/fit", body));
+    const answer = (await fitIfIdle(body)) ?? (await fitInPage(pg.state.train)) ?? (await api("/api/fit", body));
     showFit(answer, key);
   } catch (error) {
     showError(error.message);
@@ -302,9 +303,11 @@ async function requestFit() {
   }
 }
 
-/** The state's fit computed in this page; null when a loss diverged or when its mini-batch
- * orders would be more than the server hands out (max_order_values). */
+/** The state's fit computed in this page; null when a loss diverged, when its mini-batch
+ * orders would be more than the server hands out (max_order_values), or when this browser
+ * cannot compile the module. */
 async function fitInPage(train) {
+  if (!(await compiled().then(() => true, () => false))) return null;
   let orders = null;
   if (train.batch_size != null && train.batch_size < data.n) {
     if (data.n * train.epochs > pg.config.limits.max_order_values) return null;
@@ -349,11 +352,6 @@ function compute(i, message) {
 function currentKey() {
   const body = { data: pg.state.data, train: trainSpec(pg.state.train), frames: FRAMES };
   return JSON.stringify(body);
-}
-
-/** The fit request of the lecture's settings. */
-function lectureKey() {
-  return JSON.stringify({ data: defaults.data, train: trainSpec(defaults.train), frames: FRAMES });
 }
 
 /** Whether the fit on screen is this state's, on the data on screen. */
