@@ -58,6 +58,10 @@ class MLEResult:
     coefficient (the intercept's name is "Intercept"). `params` holds them all, as statsmodels
     names them; its bse, llf and tvalues are aliases, conf_int() and pvalues as there."""
 
+    #: The summary's method and title (stats.firth's result has its own).
+    method = "MLE (Newton)"
+    title = "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)"
+
     params: np.ndarray
     se: np.ndarray
     cov: np.ndarray
@@ -257,14 +261,14 @@ class MLEResult:
             ("No. Observations:", f"{self.nobs}", "Pseudo R-squ.:", f"{self.prsquared:.4f}"),
             ("Df Residuals:", f"{self.df_resid}", "Log-Likelihood:", f"{self.loglik:.4f}"),
             ("Df Model:", f"{self.df_model}", "LL-Null:", f"{self.llnull:.4f}"),
-            ("Method:", "MLE (Newton)", "LLR p-value:", f"{self.llr_pvalue:.4g}"),
+            ("Method:", self.method, "LLR p-value:", f"{self.llr_pvalue:.4g}"),
             ("Converged:", status, "AIC:", f"{self.aic:.4f}"),
             ("Covariance Type:", self.cov_type, "BIC:", f"{self.bic:.4f}"),
         ]
         header = [
             f"{a:<18}{b:>{half - 20}}  {c:<16}{d:>{width - half - 18}}" for a, b, c, d in pairs
         ]
-        title = "Logistic regression: maximum likelihood (Newton-Raphson / IRLS)"
+        title = self.title
         grouped = [self.deviance_table()] if self.grouped else []
         return "\n".join([title.center(width), "=" * width, *header, table, *grouped])
 

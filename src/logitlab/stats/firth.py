@@ -1,0 +1,376 @@
+"""Firth's penalized likelihood (Firth 1993): the logistic regression that stays finite when
+the classes separate, as R's logistf computes it (Heinze and Schemper 2002).
+
+It maximises l*(b) = l(b) + 1/2 log det I(b), I = X'WX the Fisher information: the penalty
+(Jeffreys' prior) removes the O(1/n) bias of the MLE and, as the fitted probabilities run to 0
+or 1 along a separating direction, falls to minus infinity, so the maximum is finite. Its
+gradient is the modified score U*(b) = X'(y - p + h (1/2 - p)), h the hat values of
+W^1/2 X (X'WX)^-1 X' W^1/2.
+
+The iteration is logistf's Newton-Raphson: steps I^-1 U* (the penalty's own curvature left out,
+as there), each move capped at MAX_STEP, halved up to HALVINGS times while l* falls, stopped
+when l* changes by at most LCONV, U* by at most GCONV (logistf.control()'s defaults) and
+no coefficient moves by more than XCONV relative (the MLE's tolerance: logistf's 1e-5 leaves
+~1e-7 in the estimate). An iteration is two passes over the rows: irls.newton_pass
+(compiled) gives l, I and each row's p, all a trial step needs; the hat values need I^-1 at
+the same b, so U* is a second pass.
+
+Inference as logistf's defaults (pl = TRUE): standard errors from I(b)^-1 at the estimate; per
+coefficient the profile penalized-likelihood interval {b_j : 2 (l*(b) - max l* with b_j fixed)
+<= the chi-squared(1) quantile} and the p-value of the penalized likelihood ratio of b_j = 0,
+every constrained fit keeping the full model's penalty, as logistf's. A bound is found as
+logistpl finds it (Venzon and Moolgavkar 1988): b_j and the other coefficients move together,
+Newton's method on U*_others = 0 and l* = the target, so each step is two passes. Profiles
+cost about budget.FIRTH_PROFILE_PASSES passes a coefficient: when budget.firth estimates them
+over MAX_PROFILE_SECONDS, the intervals and p-values are Wald's, and the result says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .. import budget
+from ..config import check_float, check_int
+from ..data.checks import check_names, design_array, label_array
+from ..errors import ConfigError, DataError
+from ..result import INTERCEPT
+from . import inference
+from .irls import Pass, newton_pass
+from .mle import TOL, MLEResult, Newton, null_loglik
+from .sandwich import BLOCK, design_block, leverage
+
+#: logistf.control()'s defaults: iterations, step halvings, the largest move of a coefficient
+#: in one step, and the convergence criteria on l* and on U*; the step's is the MLE's
+#: (mle.TOL, relative): logistf's 1e-5 leaves ~1e-7 in the estimate, as its steps use I, not
+#: l*'s own curvature, and converge linearly (measured on a 2 x 2 table); two or three more
+#: iterations take it to rounding.
+MAX_ITER = 25
+HALVINGS = 5
+MAX_STEP = 5.0
+LCONV = GCONV = 1e-5
+XCONV = TOL
+#: A profile bound is where l* with b_j fixed is within this of its target (logistpl's lconv
+#: is 1e-5; here the penalized likelihood ratio at a bound is its quantile to 2e-9), found in
+#: at most PROFILE_STEPS steps (logistpl.control()'s maxit).
+PROFILE_TOL = 1e-9
+PROFILE_STEPS = 100
+#: Profiles are computed when budget.firth estimates them under this; beyond, Wald's
+#: intervals and p-values (a minute: the fit itself is a few seconds at that size).
+MAX_PROFILE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class FirthResult(MLEResult):
+    """A Firth fit: `params` the penalized estimate, `se` and `cov` from I(b)^-1 there,
+    `loglik` the (unpenalized) log-likelihood at the estimate and `llnull` the intercept-only
+    MLE's, so AIC, BIC and the pseudo R-squared are the likelihood's. The penalized ones:
+    `penalized_loglik` l*(b), `penalized_llnull` l* with every slope at 0 (logistf's null), and
+    llr their likelihood ratio. With `profiled`, pvalues and conf_int() are the penalized
+    likelihood's (the statistic of each coefficient in `lr_chi2`, its interval at conf_level
+    in `lower` and `upper`); without, Wald's, `note` saying why."""
+
+    penalized_loglik: float = math.nan
+    penalized_llnull: float = math.nan
+    profiled: bool = False
+    lr_chi2: np.ndarray = field(default_factory=lambda: np.empty(0))
+    lower: np.ndarray = field(default_factory=lambda: np.empty(0))
+    upper: np.ndarray = field(default_factory=lambda: np.empty(0))
+    note: str = ""
+    #: Passes over the rows the fit and its profiles took.
+    passes: int = 0
+
+    method = "Firth (penalized)"
+    title = "Logistic regression: Firth's penalized likelihood (logistf's Newton-Raphson)"
+
+    @property
+    def interval_method(self) -> str:
+        """How the intervals and p-values were computed, in words."""
+        if self.profiled:
+            return "profile penalized likelihood (intervals), penalized likelihood ratio (p)"
+        return "Wald, from (X'WX)^-1 at the estimate"
+
+    def coefficient_table(self, alpha: float | None = None) -> inference.Effects:
+        """Estimates with their standard errors and Wald z, and (profiled) the penalized
+        likelihood ratio p-values and profile intervals at conf_level; Wald's otherwise."""
+        alpha = self.interval_alpha(alpha)
+        table = super().coefficient_table(alpha)
+        if not self.profiled:
+            return table
+        if not math.isclose(1.0 - alpha, self.conf_level):
+            raise ConfigError(
+                f"the profile intervals were computed at level {self.conf_level:g}; fit "
+                f"again at level {1.0 - alpha:g} for others"
+            )
+        pvalues = _chi2_sf(self.lr_chi2)
+        return replace(table, pvalues=pvalues, lower=self.lower, upper=self.upper)
+
+    @property
+    def llr(self) -> float:
+        """The penalized likelihood ratio against every slope at 0 (logistf's test)."""
+        return 2.0 * (self.penalized_loglik - self.penalized_llnull)
+
+    def summary(self) -> str:
+        """MLEResult's layout, and which statistics are penalized and which are not."""
+        return "\n".join([super().summary(), *self.legend()])
+
+    def legend(self) -> list[str]:
+        """Which statistics are the penalized likelihood's and which the likelihood's."""
+        lines = [
+            f"Penalized log-likelihood l* = l + 1/2 log det I: {self.penalized_loglik:.4f} "
+            f"(null, every slope 0: {self.penalized_llnull:.4f}); LLR p-value: penalized "
+            "likelihood ratio.",
+            "Log-Likelihood, LL-Null, Pseudo R-squ., AIC, BIC: the unpenalized likelihood "
+            "at the Firth estimate; std err and z: Wald, from (X'WX)^-1 there.",
+            f"P>|z| and the interval: {self.interval_method}.",
+        ]
+        return lines + ([self.note] if self.note else [])
+
+
+def fit(
+    X: object,
+    y: object,
+    *,
+    intercept: bool = True,
+    names: tuple[str, ...] | None = None,
+    conf_level: float = 0.95,
+    profile: bool | None = None,
+    max_iter: int = MAX_ITER,
+) -> FirthResult:
+    """Maximise the Firth-penalized log-likelihood of y ~ Ber(sigmoid(X b)) (see the module).
+
+    X is n x d (a 1-D input is one feature), y holds 0/1 (both classes); a constant term is
+    added unless intercept=False. `profile`: the profile intervals and likelihood-ratio
+    p-values at conf_level (True), Wald's (False), or the profiles when estimated under
+    MAX_PROFILE_SECONDS (None). Raises DataError for input the model cannot use (constant or
+    collinear columns among them); separation is no obstacle. A fit that stops at max_iter
+    is returned with converged=False.
+    """
+    conf_level = check_float("conf_level", conf_level)
+    if not 0.0 < conf_level < 1.0:
+        raise ConfigError(f"conf_level must be between 0 and 1 (not included), got {conf_level:g}")
+    max_iter = check_int("max_iter", max_iter, 1)
+    features = np.ascontiguousarray(design_array(X))
+    n, d = features.shape
+    k = d + intercept
+    budget.check(budget.firth(n, k), "this Firth fit")
+    labels = label_array(y, n)
+    names = ((INTERCEPT,) if intercept else ()) + check_names(names, d)
+    if n < k:
+        raise DataError(
+            f"X has {n} rows but the model has {k} coefficients; "
+            "need at least as many rows as coefficients"
+        )
+    mean = float(labels.mean())
+    if mean in (0.0, 1.0):
+        raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
+    firth = Firth(features, labels, intercept, names)
+    profiles = budget.firth(n, k, profiled=True).seconds - budget.firth(n, k).seconds
+    note = "" if profile is not False else "Wald intervals and p-values, as asked"
+    if profile is None:
+        profile = profiles <= MAX_PROFILE_SECONDS
+        note = "" if profile else (
+            f"Wald intervals and p-values: the profiles of {k} coefficients over {n:,} rows "
+            f"would take ~{budget.format_seconds(profiles)} more "
+            f"(~{budget.FIRTH_PROFILE_PASSES} passes over the rows each)"
+        )  # fmt: skip
+    elif profile:
+        budget.check(budget.firth(n, k, profiled=True), "this Firth fit with its profiles")
+    best, _, converged, iterations = firth.ascend(firth.start, np.ones(k, dtype=bool),
+                                                  max_iter)  # fmt: skip
+    p = firth.fitted.copy()
+    null = firth.null(best)
+    lr, lower, upper = (np.full(k, np.nan) for _ in range(3))
+    if profile:
+        q = _chi2_quantile(conf_level)
+        for j in range(k):
+            lr[j] = firth.ratio(best, j)
+            lower[j], upper[j] = (firth.bound(best, j, side, q) for side in (-1.0, 1.0))
+    return FirthResult(
+        params=best.coef, se=np.sqrt(np.diag(best.cov)), cov=best.cov,
+        loglik=best.sums.loglik, converged=converged, iterations=iterations, nobs=n,
+        names=names, llnull=null_loglik(n, mean), intercept=intercept, fitted=p,
+        labels=labels, curvature=best.sums.curvature, conf_level=conf_level,
+        penalized_loglik=best.penalized, penalized_llnull=null.penalized, profiled=profile,
+        lr_chi2=lr, lower=lower, upper=upper, note=note, passes=firth.passes,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Point:
+    """The penalized likelihood at coefficients `coef`: the pass there (l, X'(y - p), I), l*
+    and I^-1."""
+
+    coef: np.ndarray
+    sums: Pass
+    penalized: float
+    cov: np.ndarray
+
+
+class Firth:
+    """The fits of one design: `point` (a pass: l* at b), `score` (a second: U* there),
+    `ascend` (logistf's Newton-Raphson over the free coefficients, the others held), and
+    what inference needs of them (`null`, `ratio`, `bound`). `fitted` holds each row's p at
+    the last point; `passes` counts the passes over the rows."""
+
+    def __init__(
+        self, features: np.ndarray, labels: np.ndarray, intercept: bool, names: tuple[str, ...]
+    ) -> None:
+        self.features, self.labels, self.intercept = features, labels, intercept
+        self.fitted = np.empty(len(labels))
+        self.passes = 0
+        mean = float(labels.mean())
+        # The MLE's start (the intercept-only fit) and its rank check, which names constant,
+        # identical and collinear columns: Firth's information is singular there too.
+        newton = Newton(self.at, len(labels), mean, intercept, names, lambda coef, sums: None,
+                        features)  # fmt: skip
+        newton.check_rank()
+        self.start = newton.start_coef
+
+    def at(self, coef: np.ndarray) -> Pass:
+        """One pass: l, X'(y - p), I; the rows' p into `fitted`."""
+        self.passes += 1
+        return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted)
+
+    def point(self, coef: np.ndarray) -> Point:
+        """l* at coef, and I^-1 (DataError when I is singular)."""
+        sums = self.at(coef)
+        try:
+            cov, logdet = _inverse_logdet(sums.info)
+        except np.linalg.LinAlgError:
+            raise DataError(
+                "the Fisher information X'WX is singular at the Firth estimate: the columns of "
+                "X are (nearly) linearly dependent; drop a redundant column"
+            ) from None
+        return Point(coef, sums, sums.loglik + 0.5 * logdet, cov)
+
+    def score(self, point: Point) -> np.ndarray:
+        """U* = X'(y - p) + X'(h (1/2 - p)) at the last point (its p in `fitted`), a block of
+        rows at a time."""
+        self.passes += 1
+        extra = np.zeros(len(point.coef))
+        for start in range(0, len(self.labels), BLOCK):
+            x = design_block(self.features[start : start + BLOCK], self.intercept)
+            p = self.fitted[start : start + BLOCK]
+            extra += (leverage(x, p, point.cov) * (0.5 - p)) @ x
+        return point.sums.score + extra
+
+    def ascend(
+        self, coef: np.ndarray, free: np.ndarray, max_iter: int = MAX_ITER
+    ) -> tuple[Point, np.ndarray, bool, int]:
+        """logistf's Newton-Raphson over the coefficients `free` marks, from coef: the point
+        reached, U* there, whether it converged, and the iterations."""
+        current = self.point(np.array(coef, dtype=float))
+        score = self.score(current)
+        for iteration in range(1, max_iter + 1):
+            step = np.zeros(len(coef))
+            if free.any():
+                step[free] = np.linalg.solve(current.sums.info[np.ix_(free, free)], score[free])
+            step /= max(1.0, float(np.abs(step).max()) / MAX_STEP)
+            trial = self.point(current.coef + step)
+            floor = current.penalized - 1e-12 * abs(current.penalized)  # rounding is no fall
+            for _ in range(HALVINGS):
+                if trial.penalized >= floor:
+                    break
+                step = step / 2.0
+                trial = self.point(current.coef + step)
+            change, current = trial.penalized - current.penalized, trial
+            score = self.score(current)
+            if (abs(change) <= LCONV and np.abs(score[free]).max(initial=0.0) <= GCONV
+                    and np.all(np.abs(step) <= XCONV * (1.0 + np.abs(current.coef)))):  # fmt: skip
+                return current, score, True, iteration
+        return current, score, False, max_iter
+
+    def held(self, best: Point, j: int, value: float) -> Point:
+        """The fit with coefficient j held at value, started from best moved along the
+        line the free coefficients follow near it (I_ff^-1 I_fj per unit of b_j)."""
+        free = np.arange(len(best.coef)) != j
+        coef = best.coef.copy()
+        coef[free] -= _follow(best, j, free) * (value - coef[j])
+        coef[j] = value
+        return self.ascend(coef, free, PROFILE_STEPS)[0]
+
+    def null(self, best: Point) -> Point:
+        """logistf's null model: every slope at 0, the intercept fitted, the full penalty."""
+        coef = np.zeros(len(best.coef))
+        if not self.intercept:
+            return self.point(coef)
+        coef[0] = best.coef[0]
+        free = np.zeros(len(coef), dtype=bool)
+        free[0] = True
+        return self.ascend(coef, free, PROFILE_STEPS)[0]
+
+    def ratio(self, best: Point, j: int) -> float:
+        """The penalized likelihood ratio statistic of b_j = 0."""
+        return max(0.0, 2.0 * (best.penalized - self.held(best, j, 0.0).penalized))
+
+    def bound(self, best: Point, j: int, side: float, q: float) -> float:
+        """The profile bound of coefficient j on `side` (-1 lower, +1 upper): where l* with
+        b_j held falls q / 2 below its maximum, the others at their constrained maximum.
+
+        b_j and the others move together (as logistpl's Venzon-Moolgavkar iteration): each
+        step is Newton's on U*_free = 0 and l* = target, linearised with I as the curvature,
+        so a step is one point and one score (two passes). NaN when it does not settle
+        within PROFILE_STEPS steps."""
+        target = best.penalized - q / 2.0
+        free = np.arange(len(best.coef)) != j
+        coef = best.coef.copy()
+        width = side * math.sqrt(q * best.cov[j, j])  # Wald's bound first
+        coef[free] -= _follow(best, j, free) * width
+        coef[j] += width
+        for _ in range(PROFILE_STEPS):
+            point = self.point(coef)
+            score = self.score(point)
+            gap = point.penalized - target
+            if abs(gap) <= PROFILE_TOL and np.abs(score[free]).max(initial=0.0) <= GCONV:
+                return float(coef[j])
+            info = point.sums.info
+            rise = np.linalg.solve(info[np.ix_(free, free)], score[free]) if free.any() else 0.0
+            follow = _follow(point, j, free)
+            slope = score[j] - score[free] @ follow
+            move = -(gap + 0.5 * score[free] @ rise) / slope
+            if move * side < 0 and (coef[j] + move - best.coef[j]) * side <= 0:
+                move = -(coef[j] - best.coef[j]) / 2.0  # never back past the estimate
+            step = np.empty(len(coef))
+            step[free], step[j] = rise - follow * move, move
+            coef = coef + step / max(1.0, float(np.abs(step).max()) / MAX_STEP)
+        return math.nan
+
+
+def _follow(point: Point, j: int, free: np.ndarray) -> np.ndarray:
+    """How far the free coefficients' maximum moves back per unit of b_j, to first order:
+    I_ff^-1 I_fj at the point."""
+    if not free.any():
+        return np.zeros(0)
+    info = point.sums.info
+    return np.linalg.solve(info[np.ix_(free, free)], info[free, j])
+
+
+def _inverse_logdet(info: np.ndarray) -> tuple[np.ndarray, float]:
+    """info^-1 and log det info, of the matrix scaled to unit diagonal so that the columns'
+    units do not matter (LinAlgError when it is not positive definite)."""
+    scale = np.sqrt(np.diag(info))
+    if not np.all(scale > 0):
+        raise np.linalg.LinAlgError("a column carries no information")
+    scaled = info / np.outer(scale, scale)
+    sign, logdet = np.linalg.slogdet(scaled)
+    if sign <= 0:
+        raise np.linalg.LinAlgError("the information is not positive definite")
+    return np.linalg.inv(scaled) / np.outer(scale, scale), logdet + 2.0 * np.log(scale).sum()
+
+
+def _chi2_quantile(level: float) -> float:
+    """The chi-squared(1) quantile at `level`: the square of the normal one."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + level / 2.0) ** 2
+
+
+def _chi2_sf(statistic: np.ndarray) -> np.ndarray:
+    """P(chi-squared(1) > statistic) = erfc(sqrt(statistic / 2))."""
+    return np.array([math.erfc(math.sqrt(s / 2.0)) if s >= 0 else math.nan for s in statistic])
+
+
+__all__ = ["FirthResult", "fit"]

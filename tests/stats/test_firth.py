@@ -1,0 +1,218 @@
+"""Firth's penalized likelihood against an independent NumPy implementation (plain Newton on
+l*(b) = l(b) + 1/2 log det X'WX, its gradient and Hessian checked by finite differences),
+the closed form of a 2 x 2 table, logistf's published fit of the sex2 data, and the profile
+intervals' definition."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import chi2
+
+from logitlab import ConfigError, DataError
+from logitlab.stats import firth
+
+#: logistf's sex2 data (Heinze and Schemper 2002; logistf's data-raw/sex2.txt): each
+#: distinct row "case age oc vic vicl vis dia" and how often it occurs (239 rows).
+SEX2 = {
+    "0000010": 1, "0001000": 2, "0001010": 1, "0001100": 8, "0001110": 18, "0010000": 42,
+    "0010010": 1, "0011000": 1, "0011100": 5, "0011110": 6, "0101100": 2, "0101110": 4,
+    "0110000": 14, "0110010": 1, "0111000": 1, "0111110": 2, "1000010": 1, "1001000": 14,
+    "1001010": 3, "1001100": 10, "1001110": 12, "1001111": 1, "1010000": 44, "1010001": 3,
+    "1011000": 15, "1011001": 1, "1011010": 2, "1011100": 7, "1011110": 3, "1101000": 2,
+    "1101010": 1, "1101011": 1, "1101100": 1, "1101111": 1, "1110000": 5, "1111000": 3,
+}  # fmt: skip
+SEX2_NAMES = ("age", "oc", "vic", "vicl", "vis", "dia")
+#: logistf(case ~ age+oc+vic+vicl+vis+dia, data=sex2)$coefficients, as logistf's own tests
+#: (tests/testthat/test-basic.R) publish them, to 8 decimals.
+LOGISTF_SEX2 = [0.12025404, -1.10598130, -0.06881673, 2.26887464, -2.11140816, -0.78831694,
+                3.09601263]  # fmt: skip
+
+
+def sex2() -> tuple[np.ndarray, np.ndarray]:
+    rows = np.array([[int(c) for c in key] for key, count in SEX2.items() for _ in range(count)])
+    return rows[:, 1:].astype(float), rows[:, 0].astype(float)
+
+
+def penalized(design: np.ndarray, y: np.ndarray, b: np.ndarray) -> float:
+    """The reference l*(b), from scratch."""
+    eta = design @ b
+    p = 1.0 / (1.0 + np.exp(-eta))
+    loglik = np.sum(y * eta - np.logaddexp(0.0, eta))
+    info = design.T @ (design * (p * (1.0 - p))[:, None])
+    return float(loglik + 0.5 * np.linalg.slogdet(info)[1])
+
+
+def modified_score(design: np.ndarray, y: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The reference U*(b) = X'(y - p + h (1/2 - p)), h from the QR factor of W^1/2 X."""
+    p = 1.0 / (1.0 + np.exp(-(design @ b)))
+    q, _ = np.linalg.qr(design * np.sqrt(p * (1.0 - p))[:, None])
+    h = np.sum(q * q, axis=1)
+    return design.T @ (y - p + h * (0.5 - p))
+
+
+def hessian(design, y, b, step=1e-5):
+    """The Hessian of l*, by central differences of the reference modified score."""
+    columns = []
+    for j in range(len(b)):
+        e = np.zeros(len(b))
+        e[j] = step
+        columns.append(
+            (modified_score(design, y, b + e) - modified_score(design, y, b - e)) / 2 / step
+        )
+    h = np.column_stack(columns)
+    return (h + h.T) / 2
+
+
+def newton(design, y, b, free=None, iterations=100):
+    """Plain Newton on l* over the free coefficients, with the numerical Hessian."""
+    b = np.array(b, dtype=float)
+    free = np.ones(len(b), dtype=bool) if free is None else free
+    for _ in range(iterations):
+        u = modified_score(design, y, b)[free]
+        if np.abs(u).max(initial=0.0) < 1e-11:
+            break
+        step = np.linalg.solve(hessian(design, y, b)[np.ix_(free, free)], -u)
+        b[free] += step / max(1.0, np.abs(step).max())
+    return b
+
+
+def with_ones(X):
+    return np.column_stack((np.ones(len(X)), X))
+
+
+def simulated(n=300, seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) * [1.0, 2.0, 0.5]
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(0.4 + X @ [1.0, -0.5, 2.0])))).astype(float)
+    return X, y
+
+
+def test_modified_score_is_the_gradient_of_the_penalized_likelihood():
+    X, y = simulated()
+    design, b = with_ones(X), np.array([0.3, 0.8, -0.4, 1.5])
+    numeric = [
+        (penalized(design, y, b + e) - penalized(design, y, b - e)) / 2e-6
+        for e in np.eye(len(b)) * 1e-6
+    ]
+    np.testing.assert_allclose(modified_score(design, y, b), numeric, rtol=1e-6, atol=1e-6)
+    # and the Hessian from it is l*'s second derivative (symmetric, negative definite here)
+    assert np.all(np.linalg.eigvalsh(hessian(design, y, b)) < 0)
+
+
+def test_fit_equals_plain_newton_on_the_penalized_likelihood():
+    X, y = simulated()
+    result = firth.fit(X, y, names=("a", "b", "c"), profile=False)
+    reference = newton(with_ones(X), y, np.zeros(4))
+    np.testing.assert_allclose(result.params, reference, atol=1e-8, rtol=0)
+    assert result.penalized_loglik == pytest.approx(
+        penalized(with_ones(X), y, reference), abs=1e-10
+    )
+    assert result.converged and result.names == ("Intercept", "a", "b", "c")
+    # standard errors from (X'WX)^-1 at the estimate, the log-likelihood unpenalized
+    p = 1.0 / (1.0 + np.exp(-(with_ones(X) @ result.params)))
+    info = with_ones(X).T @ (with_ones(X) * (p * (1 - p))[:, None])
+    np.testing.assert_allclose(result.se, np.sqrt(np.diag(np.linalg.inv(info))), rtol=1e-10)
+    assert result.loglik == pytest.approx(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)), abs=1e-9)
+
+
+@pytest.mark.parametrize("cells", [(7, 3, 2, 9), (5, 0, 4, 6), (0, 12, 8, 0)])
+def test_two_by_two_table_adds_one_half_to_each_cell(cells):
+    """With one 0/1 covariate the Firth estimate is the log odds with 1/2 added to every cell
+    (zero cells too: separated tables have finite estimates)."""
+    a, b, c, d = cells  # x = 0: a successes, b failures; x = 1: c successes, d failures
+    x = np.repeat([0.0, 0.0, 1.0, 1.0], cells)
+    y = np.repeat([1.0, 0.0, 1.0, 0.0], cells)
+    result = firth.fit(x, y, profile=False)
+    intercept = math.log((a + 0.5) / (b + 0.5))
+    slope = math.log((c + 0.5) / (d + 0.5)) - intercept
+    np.testing.assert_allclose(result.params, [intercept, slope], atol=1e-10, rtol=0)
+
+
+def test_sex2_matches_logistf():
+    """To logistf's own convergence: its steps stop at 1e-5, which leaves it ~1e-6 from the
+    maximum here (dia: 3.0960126 published, 3.0960118 at the maximum)."""
+    X, y = sex2()
+    result = firth.fit(X, y, names=SEX2_NAMES, profile=False)
+    np.testing.assert_allclose(result.params, LOGISTF_SEX2, atol=1e-6, rtol=0)
+    assert result.nobs == 239 and result.converged
+
+
+def test_separated_data_get_finite_estimates():
+    X, y = simulated(n=80, seed=5)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)  # complete separation
+    result = firth.fit(X, y, profile=False)
+    assert np.all(np.isfinite(result.params)) and np.all(np.isfinite(result.se))
+    np.testing.assert_allclose(result.params, newton(with_ones(X), y, np.zeros(4)), atol=1e-7)
+
+
+def profile_gap(design, y, best, j, value):
+    """2 (l*(best) - max l* with b_j = value), the others maximised by the reference."""
+    free = np.arange(design.shape[1]) != j
+    start = np.array(best, dtype=float)
+    start[j] = value
+    held = newton(design, y, start, free)
+    return 2.0 * (penalized(design, y, best) - penalized(design, y, held))
+
+
+@pytest.mark.parametrize("level", [0.95, 0.9])
+def test_profile_bounds_are_where_the_penalized_ratio_reaches_its_quantile(level):
+    X, y = sex2()
+    X, y = X[:, [0, 2, 5]], y  # age, vic and dia (dia's profile is far from Wald's)
+    result = firth.fit(X, y, conf_level=level, profile=True)
+    design, q = with_ones(X), chi2.ppf(level, 1)
+    lower, upper = result.conf_int().T
+    for j in range(4):
+        assert lower[j] < result.params[j] < upper[j]
+        for bound in (lower[j], upper[j]):
+            assert profile_gap(design, y, result.params, j, bound) == pytest.approx(q, abs=1e-6)
+        ratio = profile_gap(design, y, result.params, j, 0.0)
+        assert result.lr_chi2[j] == pytest.approx(ratio, abs=1e-6)
+        assert result.pvalues[j] == pytest.approx(chi2.sf(ratio, 1), abs=1e-6)
+    # logistf's null model: every slope at 0, the intercept fitted, the full model's penalty
+    null = newton(design, y, np.zeros(4), np.arange(4) == 0)
+    assert result.penalized_llnull == pytest.approx(penalized(design, y, null), abs=1e-8)
+    assert result.llr == pytest.approx(2 * (result.penalized_loglik - result.penalized_llnull))
+
+
+def test_profiles_of_separated_data_are_finite_and_asymmetric():
+    x = np.repeat([0.0, 0.0, 1.0, 1.0], (5, 0, 4, 6))  # no failure at x = 0
+    y = np.repeat([1.0, 0.0, 1.0, 0.0], (5, 0, 4, 6))
+    result = firth.fit(x, y)
+    (low, high) = result.conf_int()[0]
+    assert np.isfinite([low, high]).all() and high - result.params[0] > result.params[0] - low
+    for bound in (low, high):
+        gap = profile_gap(with_ones(x[:, None]), y, result.params, 0, bound)
+        assert gap == pytest.approx(chi2.ppf(0.95, 1), abs=1e-6)
+
+
+def test_wald_beyond_the_profiles_budget(monkeypatch):
+    X, y = simulated()
+    monkeypatch.setattr(firth, "MAX_PROFILE_SECONDS", 0.0)
+    result = firth.fit(X, y)
+    assert not result.profiled and "Wald intervals and p-values" in result.note
+    wald = firth.fit(X, y, profile=False)
+    np.testing.assert_array_equal(result.conf_int(), wald.conf_int())
+    se = result.se[:, None] * [-1, 1] * 1.959963984540054
+    np.testing.assert_allclose(result.conf_int(), result.params[:, None] + se, rtol=1e-12)
+    assert "Wald" in result.summary() and result.note in result.summary()
+
+
+def test_summary_says_which_statistics_are_penalized():
+    X, y = sex2()
+    result = firth.fit(X[:, :2], y, names=("age", "oc"))
+    text = result.summary()
+    assert "Firth's penalized likelihood" in text and "profile penalized likelihood" in text
+    assert "unpenalized likelihood at the Firth estimate" in text
+    with pytest.raises(ConfigError, match=r"level 0\.95"):
+        result.conf_int(0.1)
+
+
+def test_refusals():
+    X, y = simulated()
+    with pytest.raises(DataError, match="both classes"):
+        firth.fit(X, np.ones(len(y)))
+    with pytest.raises(DataError, match="constant"):
+        firth.fit(np.column_stack((X, np.ones(len(y)))), y)
+    with pytest.raises(ConfigError, match="conf_level"):
+        firth.fit(X, y, conf_level=1.0)
