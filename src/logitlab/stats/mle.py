@@ -91,12 +91,38 @@ class MLEResult:
     conf_level: float = 0.95
 
     def with_cov(self, cov: np.ndarray, cov_type: str) -> MLEResult:
-        """This fit with another covariance of its estimate (stats.sandwich): the SE, z, p,
-        intervals and marginal effects all follow it; the likelihood's statistics do not."""
+        """This fit with another covariance of its estimate.
+
+        The SE, z, p, intervals and marginal effects all follow it; the likelihood's
+        statistics (llf, LLR, AIC) do not.
+
+        Parameters
+        ----------
+        cov : numpy.ndarray
+            The k x k covariance (stats.sandwich.covariance computes one).
+        cov_type : str
+            Its name, as stats.sandwich.FORMULAS has it (cluster:COLUMN names the column).
+
+        Returns
+        -------
+        MLEResult
+            A copy with cov, se and cov_type replaced.
+        """
         return replace(self, cov=cov, se=np.sqrt(np.diag(cov)), cov_type=cov_type)
 
     def interval_alpha(self, alpha: float | None = None) -> float:
-        """alpha of a 1 - alpha interval: the one given, or 1 - conf_level."""
+        """The alpha of a 1 - alpha interval.
+
+        Parameters
+        ----------
+        alpha : float or None
+            The one asked for; None takes the fit's level, 1 - conf_level.
+
+        Returns
+        -------
+        float
+            alpha, or 1 - conf_level.
+        """
         return 1.0 - self.conf_level if alpha is None else alpha
 
     @property
