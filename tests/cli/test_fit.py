@@ -5,6 +5,7 @@ import csv
 import html
 import json
 import os
+import re
 import threading
 
 import numpy as np
@@ -760,3 +761,57 @@ def test_cluster_in_shares_is_refused_in_one_line(refused, firms, tmp_path):
     line = refused(["fit", str(firms[0]), "--formula", "y ~ x", "--cov", "cluster:firm",
                     "--chunk-rows", "70", *FAST, "--out", str(tmp_path / "out")])  # fmt: skip
     assert "cov cluster:firm needs each row's cluster, which a table read in shares" in line
+
+
+#: The stages a fit of a table in memory says, in order (the first opens on the read).
+STAGES = ("reading ", "coding the design", "maximum likelihood on ", "MLE, Newton iteration 1:",
+          "average marginal effects", "gradient descent on BCE", "predictions and metrics",
+          "drawing the figures", "writing predictions.csv", "moving the report")  # fmt: skip
+
+
+def test_progress_says_each_stage_and_each_newton_iteration(inputs, tmp_path, capsys,
+                                                            monkeypatch):  # fmt: skip
+    """LOGITLAB_PROGRESS=1 shows the lines on a pipe for a short fit: a line a stage, led by
+    the seconds so far, and one per Newton iteration with its log-likelihood; --quiet none,
+    and a short fit on a pipe none unless asked."""
+    from logitlab.studies import fit as study
+
+    argv = ["fit", str(inputs / "table.csv"), "--target", "y", "--loss", "bce", "--epochs", "50"]
+    assert cli.main([*argv, "--quiet", "--out", str(tmp_path / "quiet")]) == 0
+    assert capsys.readouterr().err == ""
+    assert cli.main([*argv, "--out", str(tmp_path / "piped")]) == 0
+    assert capsys.readouterr().err == ""  # not a terminal, not long, not asked
+    monkeypatch.setenv("LOGITLAB_PROGRESS", "1")
+    monkeypatch.setattr(study, "DESCENT_LINE_SECONDS", 0.0)  # a line each block of epochs
+    assert cli.main([*argv, "--out", str(tmp_path / "shown")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert all(re.match(r" *\d+\.\d s  \S", line) for line in lines), lines
+    at = [next(k for k, line in enumerate(lines) if stage in line) for stage in STAGES]
+    assert at == sorted(at) and lines[0].endswith(f"reading {inputs / 'table.csv'}")
+    assert f"reading {inputs / 'table.csv'}: the model's 3 columns, ~" in lines[1]
+    mle = json.loads((tmp_path / "shown" / "results.json").read_text())["mle"]
+    newton = [line for line in lines if "MLE, Newton iteration" in line]
+    assert [int(re.search(r"iteration (\d+):", line)[1]) for line in newton] == list(
+        range(1, mle["iterations"] + 1)
+    )
+    assert f"log-likelihood {mle['loglik']:,.4f}, step " in newton[-1]
+    epochs = [int(m[1]) for line in lines if (m := re.search(r"BCE: epoch (\d+) of 50$", line))]
+    assert epochs == sorted(epochs) and epochs[-1] == 50
+
+
+def test_a_descent_stops_at_convergence_unless_tol_0_asks_for_every_epoch(tmp_path, capsys):
+    """fit's --tol is the verdict's 1e-4 by default: the descent ends on the first epoch whose
+    gradient norm is at most that; --tol 0 runs every epoch, as the lecture does."""
+    argv = ["fit", "--dataset", "spector", "--loss", "bce", "--epochs", "20000", "--quiet"]
+    assert cli.main([*argv, "--out", str(tmp_path / "default")]) == 0
+    assert cli.main([*argv, "--tol", "0", "--out", str(tmp_path / "all")]) == 0
+    fits = {
+        name: json.loads((tmp_path / name / "results.json").read_text())["gradient_descent"]
+        for name in ("default", "all")
+    }
+    stopped, every = fits["default"]["fits"]["bce"], fits["all"]["fits"]["bce"]
+    assert fits["default"]["settings"]["tol"] == 1e-4 and fits["all"]["settings"]["tol"] is None
+    assert stopped["convergence"]["stopped_early"] and stopped["convergence"]["converged"]
+    assert stopped["convergence"]["grad_norm"] <= 1e-4 and stopped["epochs"] < 20000
+    assert every["epochs"] == 20000 and not every["convergence"]["stopped_early"]
+    assert every["convergence"]["grad_norm"] <= stopped["convergence"]["grad_norm"]

@@ -5,6 +5,7 @@ checked against statsmodels here), and model.json good for `logitlab predict`.""
 
 import csv
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -62,15 +63,17 @@ def in_memory(inputs, tmp_path_factory):
 @pytest.fixture(scope="module")
 def two_workers(inputs, tmp_path_factory):
     """The folder on 2 workers, with a BCE descent, by the command as typed (its stdout is
-    rank 0's); (results, folder, stdout)."""
+    rank 0's), its progress lines asked for (LOGITLAB_PROGRESS=1); (results, folder, stdout,
+    stderr)."""
     out = tmp_path_factory.mktemp("workers") / "out"
     done = subprocess.run(
         [sys.executable, "-m", "logitlab", "fit", str(inputs / "parts"), "--formula", FORMULA,
-         *DESCENT, "--workers", "2", "--quiet", "--out", str(out)],
+         *DESCENT, "--workers", "2", "--out", str(out)],
         capture_output=True, text=True, timeout=300,
+        env={**os.environ, "LOGITLAB_PROGRESS": "1"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return results(out), out, done.stdout
+    return results(out), out, done.stdout, done.stderr
 
 
 def assert_same_mle(got, want):
@@ -105,7 +108,7 @@ def test_the_in_memory_reference_is_statsmodels(in_memory):
 
 
 def test_a_folder_on_two_workers_equals_the_in_memory_fit(two_workers, in_memory, inputs):
-    got, out, printed = two_workers
+    got, out, printed, _ = two_workers
     assert_same_mle(got, in_memory)
     sizes = [pq.ParquetFile(p).metadata.num_rows for p in sorted((inputs / "parts").iterdir())]
     shares = got["sharded"]["rows_per_worker"]
@@ -133,6 +136,18 @@ def test_a_folder_on_two_workers_equals_the_in_memory_fit(two_workers, in_memory
         "2 workers",
     ):
         assert part in page, part  # fmt: skip
+
+
+def test_two_workers_say_each_stage_from_rank_0_alone(two_workers):
+    """Rank 0 alone shows the progress lines: each stage once, each Newton iteration once."""
+    got, _, _, err = two_workers
+    lines = err.splitlines()
+    for stage in ("reading and coding 3 file(s) in shares", "gradient descent on BCE",
+                  "drawing the figures and writing the report", "moving the report"):  # fmt: skip
+        assert sum(stage in line for line in lines) == 1, (stage, err)
+    newton = [line for line in lines if "MLE, Newton iteration" in line]
+    assert len(newton) == got["mle"]["iterations"], err
+    assert f"log-likelihood {got['mle']['loglik']:,.4f}" in newton[-1]
 
 
 def test_descent_on_two_workers_equals_the_in_memory_descent(two_workers, in_memory):

@@ -29,8 +29,11 @@ from ..config import (
 )
 from ..errors import ConfigError, LogitlabError
 from ..report.staging import check_out_dir, staged_dir
+from ..result import GRAD_TOL
 from .common import (
     DEFAULT_TRAINING,
+    PROGRESS_ENV,
+    ProgressLines,
     add_format_option,
     add_output_options,
     add_table_options,
@@ -140,7 +143,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and predictions.csv; the report's ROC section also marks the threshold that "
         "maximises Youden's J (default: %(default)s)",
     )
-    group = add_training_options(parser, loss=False, lr=False, start=TABLE_START)
+    group = add_training_options(parser, loss=False, lr=False, start=TABLE_START,
+                                 tol=GRAD_TOL)  # fmt: skip
     group.add_argument(
         "--loss",
         default=None,
@@ -196,7 +200,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "workers instead) (default: %(default)s)",
     )
     add_table_options(parser)
-    add_output_options(parser, default_out="logitlab-fit")
+    add_output_options(
+        parser,
+        default_out="logitlab-fit",
+        progress="no progress lines (default: a line a stage on stderr, one a Newton iteration, "
+        f"when stderr is a terminal, the fit is long, or {PROGRESS_ENV}=1 is set)",
+    )
     add_format_option(parser)
 
 
@@ -223,32 +232,36 @@ def run(args: argparse.Namespace) -> int:
     if (args.data is None) == (args.dataset is None):
         raise ConfigError("give a table file (DATA) or a shipped data set (--dataset), one of them")
     check_out_dir(args.out, args.force, inputs=[] if args.data is None else [args.data])
-    from ..report.fit import write_fit  # heavy imports only once the settings are known good
+    progress = ProgressLines(args.quiet)
+    frame, settings = _table(args, settings, progress)
+    from ..report.fit import write_fit  # heavy imports once the table is read (its lines first)
     from ..studies.fit import fit_table
 
-    frame, settings = _table(args, settings)
-    fitted = fit_table(frame, settings)
+    fitted = fit_table(frame, settings, progress=progress.lines)
     if args.data is not None:
         fitted = replace(fitted, source=f"file {args.data}")
-    if not args.quiet:
-        print("Drawing the figures and writing the report ...", file=sys.stderr, flush=True)
     with staged_dir(args.out, args.force) as stage:
-        names = write_fit(fitted, stage, formats=formats)
+        names = write_fit(fitted, stage, formats=formats, progress=progress.lines)
+        progress(f"moving the report into {args.out}/")
     print_summary(fitted, args.out, names)
     return 0
 
 
 def _table(
-    args: argparse.Namespace, settings: FitSettings
+    args: argparse.Namespace, settings: FitSettings, progress: ProgressLines
 ) -> tuple[pandas.DataFrame | str, FitSettings]:
     """The columns of DATA the model uses, read once the fit's estimate passed the budget
     (and was said, when long), or the shipped data set's name; and the settings, less the
-    default descent when it would be long (said in one line)."""
+    default descent when it would be long (said in one line). The progress lines are
+    shown from the first line, which says the read before any import, on a terminal or when
+    asked for, and from the estimate on when the fit is long."""
+    progress.show()
     if args.data is None:
         if _format_given(args):
             raise ConfigError("--sep, --decimal and --sheet say how a table file (DATA) is "
                               "written; a shipped data set (--dataset) has none")  # fmt: skip
         return args.dataset, settings
+    progress(f"reading {args.data}")
     from .. import budget
     from ..data.formula import model_columns
     from ..data.tables import is_pipe, read_table, table_columns, table_size
@@ -271,6 +284,8 @@ def _table(
                         len(settings.losses))  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
     sys.stderr.write(skipped)  # once the fit is known to go ahead
+    progress.show(cost.long)
+    progress(f"reading {args.data}: the model's {len(columns)} columns, ~{size.rows:,} rows")
     return read_table(args.data, columns=columns, fmt=fmt), settings
 
 
@@ -291,7 +306,7 @@ def _default_descent(
     return replace(settings, losses=()), (
         f"gradient descent beside the MLE skipped: {settings.train.epochs:,} epochs on "
         f"{rows:,} rows would take ~{budget.format_seconds(seconds)}; ask for it with "
-        f"--loss {DEFAULT_LOSS} (--tol stops it at convergence)\n"
+        f"--loss {DEFAULT_LOSS} (it stops at convergence: --tol)\n"
     )
 
 
@@ -375,28 +390,30 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
 
     group = collective.join()
     chunk_rows = CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
+    progress = ProgressLines(args.quiet)  # shown by rank 0 alone: only it calls show()
     try:
         collective.agreed(group, lambda: _first_checks(args, settings.model, group.world,
-                          chunk_rows) if group.rank == 0 else None)  # fmt: skip
+                          chunk_rows, progress) if group.rank == 0 else None)  # fmt: skip
         from ..report.fit import write_fit
         from ..studies.sharded import fit_shards
 
-        fitted = fit_shards(args.data, group, replace(settings, chunk_rows=chunk_rows))
+        fitted = fit_shards(args.data, group, replace(settings, chunk_rows=chunk_rows),
+                            progress=progress.lines)  # fmt: skip
         if group.rank == 0:
-            if not args.quiet:
-                print("Writing the report ...", file=sys.stderr, flush=True)
             with staged_dir(args.out, args.force) as stage:
-                names = write_fit(fitted, stage, formats=formats)
+                names = write_fit(fitted, stage, formats=formats, progress=progress.lines)
+                progress(f"moving the report into {args.out}/")
             print_summary(fitted, args.out, names)
     finally:
         collective.leave()
     return 0
 
 
-def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, chunk_rows: int
-                  ) -> None:  # fmt: skip
+def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, chunk_rows: int,
+                  progress: ProgressLines) -> None:  # fmt: skip
     """Rank 0's checks before a fit on shards: the output folder, and what the fit will
-    cost each worker (refused when it cannot fit, said when long)."""
+    cost each worker (refused when it cannot fit, said when long), which decides whether
+    its progress lines are shown."""
     from .. import budget
     from ..data.formula import model_columns
     from ..studies.sharded import open_table
@@ -408,6 +425,7 @@ def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, c
     cost = budget.sharded(shards.estimated_rows(), len(shards.units), len(shards.files()),
                           chunk_rows, width, workers)  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
+    progress.show(cost.long)
 
 
 def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:

@@ -14,7 +14,7 @@ This module stays light (no Numba, no torch until fit() runs).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from ..config import ENGINES
 from .resolve import fused_available, resolve_engine
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
     from ..config import TrainConfig
@@ -37,7 +38,7 @@ def fit(
     *,
     net: torch.nn.Sequential | None = None,
     names: Sequence[str] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, np.ndarray], None] = False,
     engine: str | None = None,
     record_steps: bool = False,
 ) -> FitResult:
@@ -63,8 +64,10 @@ def fit(
         stay within result.LOGIT_LIMIT on x).
     names : sequence of str, optional
         The d features' names (default x1, ..., xd).
-    progress : bool, default False
-        Draw a progress bar; only the eager loop has one, the compiled one takes milliseconds.
+    progress : bool or callable, default False
+        True draws the eager loop's progress bar (the compiled one takes milliseconds on the
+        lecture's data); a callable is called as progress(epochs_done, params) after each
+        block of the compiled loop's epochs (fit_batch's), the eager loop then drawing its bar.
     engine : {'auto', 'eager', 'fused'}, optional
         Who computes it (default config.engine): the same math either way, the eager loop or
         the compiled one.
@@ -115,11 +118,12 @@ def fit(
     if chosen == "fused":
         from .batch import fit_fused
 
-        result = fit_fused(x, y, cfg, net=net, names=names, record_steps=record_steps)
+        result = fit_fused(x, y, cfg, net=net, names=names, record_steps=record_steps,
+                           progress=progress if callable(progress) else None)  # fmt: skip
     else:
         from .eager import fit_eager
 
-        result = fit_eager(x, y, cfg, net=net, names=names, progress=progress,
+        result = fit_eager(x, y, cfg, net=net, names=names, progress=bool(progress),
                            record_steps=record_steps)  # fmt: skip
     return replace(result, separation=separated)
 

@@ -357,14 +357,16 @@ def fit_fused(
     net: torch.nn.Sequential | None = None,
     names: Sequence[str] | None = None,
     record_steps: bool = False,
+    progress: Progress | None = None,
 ) -> FitResult:
     """fit() on the fused engine: same FitResult, same DivergenceError, same net update.
-    The start: cfg.init, else the net's parameters, else the lecture net's."""
+    The start: cfg.init, else the net's parameters, else the lecture net's. `progress` as
+    fit_batch's callable."""
     start = cfg.init
     if start is None and net is not None:
         start = flat_params(net).numpy()
     batch = fit_batch(x, y, cfg, init=start, engine="fused", names=names,
-                      record_steps=record_steps)  # fmt: skip
+                      record_steps=record_steps, progress=progress or False)  # fmt: skip
     result = batch.result(0)
     if net is not None:
         set_params(net, result.params)

@@ -13,7 +13,7 @@ imports them all, so `to_record` knows every result.
 from . import animation, lecture, playground, why  # noqa: F401  (they register records on to_record)
 from .common import json_safe, lecture_params, provenance, to_record, training_settings
 from .digits import digits_weight_rows
-from .fit import fit_coefficient_rows, fit_margin_rows, fit_prediction_rows
+from .fit import fit_coefficient_rows, fit_margin_rows, fit_prediction_columns
 from .montecarlo import montecarlo_rows
 from .optimizers import optimizer_rows
 from .results import lecture_rows
@@ -23,7 +23,7 @@ __all__ = [
     "digits_weight_rows",
     "fit_coefficient_rows",
     "fit_margin_rows",
-    "fit_prediction_rows",
+    "fit_prediction_columns",
     "json_safe",
     "lecture_params",
     "lecture_rows",

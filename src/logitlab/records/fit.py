@@ -136,7 +136,7 @@ def _(run: TableFit) -> dict:
     else:
         metrics = run.metrics  # None with weights or trials: rows that stand for many
         read = {"metrics": None if metrics is None else
-                {rows: asdict(m) for rows, m in metrics.items()}}  # fmt: skip
+                {rows: to_record(m) for rows, m in metrics.items()}}  # fmt: skip
     return {
         "data": _fit_data(run),
         "mle": _fit_mle(run.mle),
@@ -200,10 +200,12 @@ def fit_coefficient_rows(run: TableFit) -> list[dict]:
     return rows
 
 
-def fit_prediction_rows(run: TableFit) -> list[dict]:
-    """predictions.csv: per used row, its position in the table, p-hat, the class at 0.5 and
-    whether it was held out."""
-    return [
-        {"row": int(r), "p_hat": float(p), "predicted": int(c), "held_out": bool(h)}
-        for r, p, c, h in zip(run.design.rows, run.p_hat, run.predicted, run.held_out, strict=True)
-    ]
+def fit_prediction_columns(run: TableFit) -> dict[str, np.ndarray]:
+    """predictions.csv, a column each: per used row, its position in the table, p-hat, the
+    class at the threshold and whether it was held out (columns: a table may have millions)."""
+    return {
+        "row": np.asarray(run.design.rows, dtype=np.int64),
+        "p_hat": np.asarray(run.p_hat, dtype=float),
+        "predicted": np.asarray(run.predicted, dtype=np.int64),
+        "held_out": np.asarray(run.held_out, dtype=bool),
+    }

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from ..data.checks import missing_words
 from ..data.modelfile import model_file_refusal, model_record
-from ..records import fit_coefficient_rows, fit_margin_rows, fit_prediction_rows, to_record
-from ..studies.fit import TableFit
+from ..records import fit_coefficient_rows, fit_margin_rows, fit_prediction_columns, to_record
+from ..studies.fit import Say, TableFit
 from ..studies.sharded import NOT_PRODUCED
 from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
 from ..viz.style import loss_label
 from . import html as htmlpage
 from .html import verdict_words
-from .writers import names_in, save_figure, write_csv, write_json
+from .writers import names_in, save_figure, write_columns, write_csv, write_json
 
 CAPTIONS = {
     "odds-ratios.png": "Odds ratios per unit of each term with their intervals (log scale); "
@@ -32,13 +32,17 @@ CAPTIONS = {
 }
 
 
-def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",)) -> list[str]:
+def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",),
+              progress: Say | None = None) -> list[str]:  # fmt: skip
     """Write every file of a `fit` run into folder (figures also in each of `formats`):
     results.json, coefficients.csv, model.json (unless a model file could not hold the
     model: model_file_refusal, the CLI says why), report.html, the odds ratios and the
     descents beside the MLE; a table read whole also gets its per-row files (predictions.csv,
-    margins.csv, ROC, calibration, confusion). Return the names written, sorted."""
+    margins.csv, ROC, calibration, confusion). Return the names written, sorted.
+    `progress`, if given, is told each stage."""
+    say = progress or (lambda words: None)
     folder = Path(folder)
+    say(f"drawing the figures and writing {'the report' if run.sharded else 'results.json'}")
     results = to_record(run)
     figures = {
         "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
@@ -55,7 +59,8 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",))
     if model_file_refusal(run.design.spec) is None:
         write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
     if not run.sharded:
-        write_csv(fit_prediction_rows(run), folder / "predictions.csv")
+        say(f"writing predictions.csv ({len(run.p_hat):,} rows) and the report")
+        write_columns(fit_prediction_columns(run), folder / "predictions.csv")
         if run.margins is not None:  # none with weights or trials
             write_csv(fit_margin_rows(run), folder / "margins.csv")
     (folder / "report.html").write_text(render_html(run, results, folder))

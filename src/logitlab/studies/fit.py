@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -46,6 +47,10 @@ if TYPE_CHECKING:
 CURVATURE = 0.25
 #: Optimizers whose step size the automatic learning rate sets (plain and heavy-ball SGD).
 SGD_LIKE = ("sgd", "momentum")
+#: A long fit's progress lines: told a stage in words (cli.common.ProgressLines).
+Say = Callable[[str], None]
+#: A long descent's progress line comes at most this often.
+DESCENT_LINE_SECONDS = 5.0
 #: Why a fit with weights or trials has no descent beside its MLE.
 COUNTED_NOTE = (
     "gradient descent is not run: the lecture's descent takes one row per observation, and "
@@ -169,6 +174,8 @@ def descent_words(train: TrainConfig | None) -> str:
 def fit_table(
     frame_or_dataset: pandas.DataFrame | str,
     settings: FitSettings | None = None,
+    *,
+    progress: Say | None = None,
     **keywords: object,
 ) -> TableFit:
     """Fit a logistic regression to a table: a pandas DataFrame, or the name of a shipped data
@@ -184,13 +191,17 @@ def fit_table(
     their Gram matrix / n; for SGD and momentum, other optimizers keep train.lr). train.init,
     if given, is the start on the standardised columns: the intercept and one number per
     design column, in the MLE's order. Raises SeparationError (naming the direction) when the
-    MLE does not exist.
+    MLE does not exist. `progress`, if given, is told each stage in words, and each Newton
+    iteration (a long fit's progress lines).
     """
     settings = FitSettings.of(settings, **keywords)
+    say = progress or (lambda words: None)
     frame, source, model = _table(frame_or_dataset, settings.model)
     chosen, test_size, split_seed = settings.losses, settings.test_size, settings.split_seed
     train = settings.train
+    say(f"coding the design: {len(frame):,} rows")
     design = build_design(frame, model)
+    say(f"maximum likelihood on {len(design.y):,} rows x {len(design.names)} columns")
     held = np.zeros(len(design.y), dtype=bool)
     if test_size is not None:
         held = split_rows(design.y, test_size, split_seed)
@@ -206,7 +217,9 @@ def fit_table(
                             "seed or a smaller test size") from None  # fmt: skip
     counted = design.weights is not None or design.trials is not None  # no split: every row
     mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
-                         weights=design.weights, trials=design.trials)  # fmt: skip
+                         weights=design.weights, trials=design.trials,
+                         progress=newton_progress(progress))  # fmt: skip
+    say("average marginal effects")
     mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]])
     margins = None if counted else average_margins(
         design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
@@ -219,10 +232,14 @@ def fit_table(
     elif design.intercept:
         scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
         used = resolve_lr(train, settings.lr, lambda: step_size(scaling, X))
-        descents = {loss: _descend(loss, X, y, design, scaling, used, mle) for loss in chosen}
+        for loss in chosen:
+            say(f"gradient descent on {loss.upper()}: up to {used.epochs:,} epochs")
+            told = descent_progress(progress, loss, used.epochs)
+            descents[loss] = _descend(loss, X, y, design, scaling, used, mle, told)
     else:
         note = ("gradient descent fits the lecture's net, which always has a bias; this model "
                 "has no intercept, so there is no descent to compare")  # fmt: skip
+    say("predictions and metrics of every row")
     params = mle.params if design.intercept else np.concatenate(([0.0], mle.params))
     p_hat = probabilities(params, design.X)
     metrics = None if counted else {}
@@ -358,12 +375,44 @@ def _descend(
     scaling: Scaling,
     settings: TrainConfig,
     mle: MLEResult,
+    progress: Callable[[int, np.ndarray], None] | None,
 ) -> Descent:
-    """Descend on the z-scores with `loss`, map back, and measure the distance to the MLE."""
+    """Descend on the z-scores with `loss`, map back, and measure the distance to the MLE;
+    `progress` as the engine takes it (descent_progress)."""
     from ..engines import fit
 
     Z = (X - scaling.mean) / scaling.scale
-    return descent(loss, fit(Z, y, replace(settings, loss=loss), names=design.names), scaling, mle)
+    result = fit(Z, y, replace(settings, loss=loss), names=design.names,
+                 progress=progress or False)  # fmt: skip
+    return descent(loss, result, scaling, mle)
+
+
+def descent_progress(say: Say | None, loss: str, epochs: int
+                     ) -> Callable[[int, np.ndarray], None] | None:  # fmt: skip
+    """A descent's progress told in a line at most every DESCENT_LINE_SECONDS, as the
+    compiled loop ends a block of epochs: 'gradient descent on BCE: epoch 2,000 of 10,000';
+    None without `say`."""
+    if say is None:
+        return None
+    last = [time.monotonic()]
+
+    def told(done: int, params: np.ndarray) -> None:
+        if time.monotonic() - last[0] >= DESCENT_LINE_SECONDS:
+            last[0] = time.monotonic()
+            say(f"gradient descent on {loss.upper()}: epoch {done:,} of {epochs:,}")
+
+    return told
+
+
+def newton_progress(say: Say | None) -> mle_module.Progress | None:
+    """The MLE's progress told in a line an iteration: 'MLE, Newton iteration 3:
+    log-likelihood -1,787,095.1786, step 0.0123' (the step's largest move, in units of its
+    column's root mean square); None without `say`."""
+    if say is None:
+        return None
+    return lambda k, loglik, step: say(
+        f"MLE, Newton iteration {k}: log-likelihood {loglik:,.4f}, step {step:.3g}"
+    )
 
 
 def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> Descent:
@@ -482,9 +531,11 @@ __all__ = [
     "TableFit",
     "check_descent_start",
     "descent",
+    "descent_progress",
     "descent_words",
     "fit_table",
     "main_effect",
+    "newton_progress",
     "resolve_lr",
     "step_from_gram",
     "step_size",

@@ -28,11 +28,13 @@ from ..engines.collective import agreed, gathered
 from ..errors import ConfigError, DataError
 from .fit import (
     Descent,
+    Say,
     Scaling,
     TableFit,
     check_descent_start,
     descent,
     main_effect,
+    newton_progress,
     resolve_lr,
     step_from_gram,
 )
@@ -74,6 +76,8 @@ def fit_shards(
     data: str | Path,
     group: Collective,
     settings: FitSettings | None = None,
+    *,
+    progress: Say | None = None,
     **keywords: object,
 ) -> TableFit:
     """Fit a logistic regression to DATA (a folder of Parquet/CSV files, or one file) on the
@@ -81,7 +85,8 @@ def fit_shards(
     settings.chunk_rows rows at a time (None: CHUNK_ROWS). The settings and keywords as
     fit_table's, but without keywords or settings no descent (losses ()): the MLE only; the
     descent on the rows held in memory by each worker. Every worker returns the same
-    TableFit (no per-row parts); an error on any worker is raised on all."""
+    TableFit (no per-row parts); an error on any worker is raised on all. `progress` as
+    fit_table's (rank 0's alone: every worker computes the same)."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
     if settings.cluster is not None:
@@ -92,6 +97,8 @@ def fit_shards(
     chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
     mine = shards.share(group.rank, group.world)
+    say = progress or (lambda words: None)
+    say(f"reading and coding {len(shards.files()):,} file(s) in shares of {chunk_rows:,} rows")
     design = agree_design(mine, partial(gathered, group), settings.model, chunk_rows=chunk_rows)
     from ..stats.sharded import fit_sharded
 
@@ -99,12 +106,15 @@ def fit_shards(
     mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
                       nobs=design.rows_used,
                       successes=design.successes, names=design.names,
-                      intercept=design.intercept, cov_type=settings.cov_type)  # fmt: skip
+                      intercept=design.intercept, cov_type=settings.cov_type,
+                      progress=newton_progress(progress))  # fmt: skip
     mle = replace(mle, conf_level=settings.conf_level)
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given): the MLE only"
     elif design.intercept:
+        say(f"gradient descent on {', '.join(chosen).upper()}: up to {settings.train.epochs:,} "
+            "epochs")  # fmt: skip
         scaling, used, descents = _descents(design, mine, group, chosen, settings.train,
                                             settings.lr, mle, chunk_rows)  # fmt: skip
     else:
