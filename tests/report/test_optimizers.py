@@ -50,8 +50,8 @@ def test_endpoint_rows_are_the_runs_ends(written, small_run):
     for row in rows:
         start = (float(row["start_w0"]), float(row["start_w1"]))
         descent = small_run.descent(start, row["optimizer"], row["loss"])
-        assert float(row["w0"]) == descent.fit.w0 and float(row["w1"]) == descent.fit.w1
-        gap = abs(descent.fit.params - small_run.mle.params) / small_run.mle.se
+        assert float(row["w0"]) == descent.result.w0 and float(row["w1"]) == descent.result.w1
+        gap = abs(descent.result.params - small_run.mle.params) / small_run.mle.se
         assert float(row["distance_to_mle_se"]) == pytest.approx(gap.max())
         assert row["outcome"] in {"arrived", "stalled", "on its way"}
     with (folder / "minibatches.csv").open(newline="") as handle:
@@ -89,7 +89,7 @@ def test_page_has_the_answer_first_and_the_table(written, small_run):
     first = escape(conclusion(small_run)[0])
     assert first in page
     for descent in small_run.descents:
-        assert f"<td>{descent.fit.w0:.4f}</td><td>{descent.fit.w1:.4f}</td>" in page
+        assert f"<td>{descent.result.w0:.4f}</td><td>{descent.result.w1:.4f}</td>" in page
     assert page.count("<img") == 3 and 'href="film-adam.gif"' in page
 
 

@@ -48,17 +48,28 @@ def test_mle_is_statsmodels_logit(spector_fit, spector_frame):
 def test_bce_descent_lands_on_the_mle_and_mse_elsewhere(spector_fit):
     bce, mse = spector_fit.descents["bce"], spector_fit.descents["mse"]
     assert bce.verdict == "converged"
-    assert bce.max_abs_std < 1e-4 and bce.max_se < 1e-4 and bce.max_rel < 1e-5
+    assert bce.to_mle.max_abs_std < 1e-4 and bce.to_mle.max_se < 1e-4
+    assert bce.to_mle.max_rel < 1e-5
     np.testing.assert_allclose(bce.params, spector_fit.mle.params, atol=1e-4)
-    assert mse.max_se > 0.05  # MSE's minimum is another point
+    assert mse.to_mle.max_se > 0.05  # MSE's minimum is another point
+
+
+def test_a_descent_says_how_it_ran_and_lands_mapped_back(spector_fit):
+    train = TrainConfig(epochs=40, optimizer="adam", batch_size=8, init=(0.1, 0.2, 0.3, 0.4))
+    run = fit_table("spector", losses="mse", train=train)
+    d = run.descents["mse"]
+    assert (d.loss, d.optimizer, d.start, d.batch_size) == ("mse", "adam", train.init, 8)
+    assert d.seconds_per_epoch is None and d.result.epochs == 40
+    np.testing.assert_allclose(d.params, run.scaling.to_original(d.result.params), rtol=1e-12)
+    np.testing.assert_array_equal(d.params, d.to_mle.params)
 
 
 def test_descent_measures_agree_with_their_definitions(spector_fit):
     bce, mle = spector_fit.descents["mse"], spector_fit.mle
     gap = np.abs(bce.params - mle.params)
-    assert bce.max_abs == pytest.approx(gap.max())
-    assert bce.max_se == pytest.approx((gap / mle.se).max())
-    assert bce.max_rel == pytest.approx(gap.max() / np.abs(mle.params).max())
+    assert bce.to_mle.max_abs == pytest.approx(gap.max())
+    assert bce.to_mle.max_se == pytest.approx((gap / mle.se).max())
+    assert bce.to_mle.max_rel == pytest.approx(gap.max() / np.abs(mle.params).max())
 
 
 def test_mapping_back_from_z_scores_is_exact():
@@ -398,8 +409,8 @@ def test_hc1_reaches_the_descents_distance_in_standard_errors(panel):
     fitted = fit_table(panel, formula="y ~ x + z", losses="bce", cov="hc1",
                        train=TrainConfig(epochs=300))  # fmt: skip
     gd = fitted.descents["bce"]
-    np.testing.assert_allclose(gd.max_se, np.max(np.abs(gd.params - fitted.mle.params)
-                                                 / fitted.mle.se), rtol=1e-12)  # fmt: skip
+    in_se = np.abs(gd.params - fitted.mle.params) / fitted.mle.se
+    np.testing.assert_allclose(gd.to_mle.max_se, np.max(in_se), rtol=1e-12)
     plain = fit_table(panel, formula="y ~ x + z", losses=(), cov="hc0")
     n, k = len(panel), 3
     np.testing.assert_allclose(fitted.mle.cov, plain.mle.cov * n / (n - k), rtol=1e-10)

@@ -56,7 +56,7 @@ def torch_descent(start, optimizer, loss, epochs=EPOCHS, lr=0.05):
 @pytest.mark.parametrize("optimizer", study.STUDY_OPTIMIZERS)
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 def test_each_end_point_is_where_torch_optim_ends(run, start, optimizer, loss):
-    end = run.descent(start, optimizer, loss).fit.params
+    end = run.descent(start, optimizer, loss).result.params
     assert end == pytest.approx(torch_descent(start, optimizer, loss), rel=1e-3, abs=1e-4)
 
 
@@ -73,7 +73,7 @@ def test_eight_descents_and_the_mle_against_statsmodels(run):
     assert run.mle.params == pytest.approx(reference, abs=1e-6)
     for start in study.STARTS:  # Adam on BCE ends at the MLE: within a tenth of its SE
         adam = run.descent(start, "adam", "bce")
-        assert np.all(np.abs(adam.fit.params - reference) <= 0.1 * run.mle.se)
+        assert np.all(np.abs(adam.result.params - reference) <= 0.1 * run.mle.se)
         assert run.outcome(adam) == "arrived"
         sgd = run.descent(start, "sgd", "bce")  # 1,000 SGD epochs are not enough
         assert run.outcome(sgd) == "on its way" and 0 < run.share_of_way(sgd) < 1
@@ -96,7 +96,7 @@ def test_sgd_on_mse_from_the_far_start_moves_what_its_gradient_allows(run):
     assert run.outcome(sgd) == "stalled"
     adam = run.descent(far, "adam", "mse")
     assert run.outcome(adam) == "arrived"  # off the plateau, to MSE's own minimum
-    assert np.all(np.abs(adam.fit.params - run.mse_minimum) <= 0.1 * run.mle.se)
+    assert np.all(np.abs(adam.result.params - run.mse_minimum) <= 0.1 * run.mle.se)
 
 
 def test_adams_first_step_is_lr_in_each_coordinate(run):
@@ -125,7 +125,7 @@ def test_minibatch_descents_start_far_with_adam(run):
     assert all(d.optimizer == "adam" and d.start == study.STARTS[-1] for d in run.batches)
     full, small = run.batches[0], run.batches[1]
     assert full is run.descent(study.STARTS[-1], "adam", "bce")
-    assert not np.allclose(full.fit.params, small.fit.params)  # a different descent
+    assert not np.allclose(full.result.params, small.result.params)  # a different descent
 
 
 def test_conclusion_follows_the_numbers(run):

@@ -1,5 +1,7 @@
 """The training loop the reports show is the loop that ran: executed as written, it lands
-where logitlab's eager engine does."""
+where logitlab's eager engine does. A Descent lands where its fit does, or mapped back."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from logitlab.config import TrainConfig
 from logitlab.engines import fit
 from logitlab.losses import get_loss
 from logitlab.model import initial_params, lecture_net
-from logitlab.studies.training import loop_code
+from logitlab.studies.training import Descent, ToMLE, loop_code
 
 SETTINGS = [
     TrainConfig(epochs=30),
@@ -36,3 +38,12 @@ def test_full_batch_shows_the_lecture_loop_and_batches_the_loader():
     assert "DataLoader" not in loop_code(TrainConfig(), ["BCE"])
     code = loop_code(TrainConfig(batch_size=32, optimizer="adam"), ["MSE"])
     assert "batch_size=32" in code and "for xb, yb in loader" in code and "Adam" in code
+
+
+def test_a_descent_lands_where_its_fit_does_unless_mapped_back(lecture_data):
+    result = fit(lecture_data.x[:300], lecture_data.y[:300], TrainConfig(epochs=30))
+    plain = Descent(loss="bce", result=result, seconds_per_epoch=1e-3)
+    np.testing.assert_array_equal(plain.params, result.params)
+    assert plain.verdict == result.convergence.verdict
+    back = ToMLE(params=2.0 * result.params, max_abs=1.0, max_rel=1.0, max_abs_std=1.0, max_se=1.0)
+    np.testing.assert_array_equal(replace(plain, to_mle=back).params, 2.0 * result.params)

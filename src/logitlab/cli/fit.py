@@ -482,6 +482,7 @@ def _print_descents(fitted: TableFit) -> None:
         print(f"gradient descent on z-scores: {fitted.descent_words}")
     for loss, d in fitted.descents.items():
         print(f"gradient descent on {loss.upper()}: {d.verdict} after {d.result.epochs:,} epochs, "
-              f"max |coef - MLE| {d.max_abs:.3g} ({d.max_se:.3g} standard errors)")  # fmt: skip
+              f"max |coef - MLE| {d.to_mle.max_abs:.3g} ({d.to_mle.max_se:.3g} standard "
+              "errors)")  # fmt: skip
     if fitted.descent_note:
         print(fitted.descent_note)

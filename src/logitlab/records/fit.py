@@ -10,7 +10,8 @@ import numpy as np
 from ..stats.margins import Margins
 from ..stats.mle import MLEResult
 from ..stats.sandwich import FORMULAS
-from ..studies.fit import Descent, TableFit
+from ..studies.fit import TableFit
+from ..studies.training import Descent
 from .common import provenance, to_record
 
 
@@ -25,10 +26,10 @@ def _descent(run: TableFit, descent: Descent) -> dict:
         "coef": _by_term(names, descent.params),
         "standardised_coef": _by_term(names, descent.result.params),
         "distance_to_mle": {
-            "max_abs": descent.max_abs,
-            "max_rel": descent.max_rel,
-            "max_abs_standardised": descent.max_abs_std,
-            "max_in_se": descent.max_se,
+            "max_abs": descent.to_mle.max_abs,
+            "max_rel": descent.to_mle.max_rel,
+            "max_abs_standardised": descent.to_mle.max_abs_std,
+            "max_in_se": descent.to_mle.max_se,
         },
         "engine": descent.result.engine,
         "epochs": descent.result.epochs,

@@ -24,14 +24,14 @@ def optimizer_rows(run: optimizers_study.OptimizersRun, descents: object = None)
                 "optimizer": d.optimizer,
                 "loss": d.loss,
                 "batch_size": d.batch_size if d.batch_size is not None else "full",
-                **lecture_params(d.fit.params),
-                "final_loss": float(d.fit.final_loss),
-                "grad_norm": d.fit.convergence.grad_norm,
-                "verdict": d.fit.convergence.verdict,
-                "distance_to_mle": float(np.linalg.norm(d.fit.params - run.mle.params)),
-                "distance_to_mle_se": float(run.in_se(d.fit.params, run.mle.params)),
+                **lecture_params(d.result.params),
+                "final_loss": float(d.result.final_loss),
+                "grad_norm": d.result.convergence.grad_norm,
+                "verdict": d.result.convergence.verdict,
+                "distance_to_mle": float(np.linalg.norm(d.result.params - run.mle.params)),
+                "distance_to_mle_se": float(run.in_se(d.result.params, run.mle.params)),
                 "distance_to_own_minimum_se": float(
-                    run.in_se(d.fit.params, run.destination(d.loss))
+                    run.in_se(d.result.params, run.destination(d.loss))
                 ),
                 "moved": run.moved(d),
                 "outcome": run.outcome(d),
@@ -39,7 +39,7 @@ def optimizer_rows(run: optimizers_study.OptimizersRun, descents: object = None)
                 "seconds_to_arrive": seconds,
                 "wander_se": run.wander(d),
                 "seconds_per_epoch": d.seconds_per_epoch,
-                "engine": d.fit.engine,
+                "engine": d.result.engine,
             }
         )
     return rows

@@ -141,7 +141,7 @@ def render_html(run: OptimizersRun, results: dict, folder: Path) -> str:
         arrived_se=ARRIVED_SE,
         header=[h for h, _, _ in COLUMNS],
         rows=table_rows(results["descents"]),
-        engine=run.descents[0].fit.engine,
+        engine=run.descents[0].result.engine,
         captions={name: caption for name, (_, caption) in FIGURES.items()},
         batch_optimizer=optimizer_label(BATCH_OPTIMIZER),
         sizes=", ".join(f"{b:,}" for b in cfg.batch_sizes),

@@ -33,7 +33,7 @@ from ..stats import sandwich
 from ..stats.margins import Margins, average_margins, design_variables, terms_reading
 from ..stats.metrics import PredictionMetrics, prediction_metrics, split_rows
 from .timing import timed
-from .training import epoch_words, optimizer_words
+from .training import Descent, ToMLE, epoch_words, optimizer_words
 
 if TYPE_CHECKING:
     import pandas
@@ -76,29 +76,6 @@ class Scaling:
         """The inverse of to_original: original-scale parameters on the z-scores."""
         params = np.asarray(params, dtype=float)
         return np.concatenate(([params[0] + params[1:] @ self.mean], params[1:] * self.scale))
-
-
-@dataclass(frozen=True)
-class Descent:
-    """One gradient-descent fit on the standardised columns, and where it lands.
-
-    params: intercept and coefficients on the original scale (the MLE's order). Distances to
-    the MLE: the largest |difference| on the original scale (max_abs), that over the largest
-    |MLE coefficient| (max_rel), the largest |difference| on the z-scores (max_abs_std) and
-    in the MLE's standard errors (max_se)."""
-
-    loss: str
-    result: FitResult
-    params: np.ndarray
-    max_abs: float
-    max_rel: float
-    max_abs_std: float
-    max_se: float
-
-    @property
-    def verdict(self) -> str:
-        """'converged', 'not converged' or 'unstable' (FitResult.convergence)."""
-        return self.result.convergence.verdict
 
 
 @dataclass(frozen=True)
@@ -384,7 +361,7 @@ def _descend(
     Z = (X - scaling.mean) / scaling.scale
     result = fit(Z, y, replace(settings, loss=loss), names=design.names,
                  progress=progress or False)  # fmt: skip
-    return descent(loss, result, scaling, mle)
+    return descent(result, settings, scaling, mle)
 
 
 def descent_progress(say: Say | None, loss: str, epochs: int
@@ -415,22 +392,22 @@ def newton_progress(say: Say | None) -> mle_module.Progress | None:
     )
 
 
-def descent(loss: str, result: FitResult, scaling: Scaling, mle: MLEResult) -> Descent:
-    """A descent on the z-scores, mapped back to the original scale and measured against
-    the MLE."""
+def descent(result: FitResult, train: TrainConfig, scaling: Scaling, mle: MLEResult) -> Descent:
+    """A descent on the z-scores (`result`, with `train`'s optimizer, start and batches),
+    mapped back to the original scale and measured against the MLE."""
     params = scaling.to_original(result.params)
     gap = np.abs(params - mle.params)
     with np.errstate(divide="ignore", invalid="ignore"):
         in_se = np.where(mle.se > 0, gap / mle.se, np.inf)
-    return Descent(
-        loss=loss,
-        result=result,
+    to_mle = ToMLE(
         params=params,
         max_abs=float(gap.max()),
         max_rel=float(gap.max() / max(np.abs(mle.params).max(), np.finfo(float).tiny)),
         max_abs_std=float(np.abs(result.params - scaling.to_standard(mle.params)).max()),
         max_se=float(in_se.max()),
     )
+    return Descent(loss=result.loss_name, result=result, optimizer=train.optimizer,
+                   start=train.init, batch_size=train.batch_size, to_mle=to_mle)  # fmt: skip
 
 
 def main_effect(spec: ModelSpec, mle: MLEResult, margins: Margins | None = None) -> str:
@@ -526,7 +503,6 @@ def _level(name: str, spec: ModelSpec) -> tuple[str, str, str, str] | None:
 
 
 __all__ = [
-    "Descent",
     "Scaling",
     "TableFit",
     "check_descent_start",

@@ -33,6 +33,7 @@ from ..config import (  # the study's settings and fixed design live with every 
     TrainConfig,
 )
 from .timing import timed
+from .training import Descent
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,24 +49,6 @@ if TYPE_CHECKING:
 ARRIVED_SE = 0.1
 #: "Stalled": moved less than this share of the way from the start to the destination.
 STALLED_SHARE = 0.05
-
-
-@dataclass(frozen=True)
-class Descent:
-    """One descent: from `start` with `optimizer` on `loss` (on the full batch, or on
-    mini-batches of `batch_size`), the fit, and its measured wall time per epoch."""
-
-    start: tuple[float, float]
-    optimizer: str
-    loss: str
-    fit: FitResult
-    seconds_per_epoch: float
-    batch_size: int | None = None
-
-    @property
-    def seconds(self) -> float:
-        """The wall time of the whole descent."""
-        return self.seconds_per_epoch * self.fit.epochs
 
 
 @dataclass(frozen=True)
@@ -116,7 +99,7 @@ class OptimizersRun:
         from ..stats.landscape import evaluate
 
         x, y = self.data.x.numpy(), self.data.y.numpy()
-        return evaluate(descent.loss, descent.fit.history.params, x, y, hessian=False).loss
+        return evaluate(descent.loss, descent.result.history.params, x, y, hessian=False).loss
 
     def arrival(self, descent: Descent) -> int | None:
         """The first epoch from which the descent stays within ARRIVED_SE standard errors of
@@ -124,13 +107,13 @@ class OptimizersRun:
         from .why import epochs_within
 
         target = self.destination(descent.loss)
-        return epochs_within(self.in_se(descent.fit.history.params, target), ARRIVED_SE)
+        return epochs_within(self.in_se(descent.result.history.params, target), ARRIVED_SE)
 
     def moved(self, descent: Descent) -> float:
         """How far the descent went from its start (Euclidean)."""
         import numpy as np
 
-        return float(np.linalg.norm(descent.fit.params - np.asarray(descent.start)))
+        return float(np.linalg.norm(descent.result.params - np.asarray(descent.start)))
 
     def share_of_way(self, descent: Descent) -> float:
         """How much of the start's distance to the destination the descent has covered
@@ -139,7 +122,7 @@ class OptimizersRun:
 
         target = self.destination(descent.loss)
         before = float(np.linalg.norm(np.asarray(descent.start) - target))
-        after = float(np.linalg.norm(descent.fit.params - target))
+        after = float(np.linalg.norm(descent.result.params - target))
         return 1.0 - after / before if before > 0 else 1.0
 
     def outcome(self, descent: Descent) -> str:
@@ -148,7 +131,7 @@ class OptimizersRun:
         import numpy as np
 
         target = self.destination(descent.loss)
-        if self.in_se(descent.fit.params, target) <= ARRIVED_SE:
+        if self.in_se(descent.result.params, target) <= ARRIVED_SE:
             return "arrived"
         if self.moved(descent) <= STALLED_SHARE * np.linalg.norm(np.subtract(descent.start,
                                                                             target)):  # fmt: skip
@@ -158,7 +141,7 @@ class OptimizersRun:
     def wander(self, descent: Descent) -> float:
         """The largest distance from its destination, in standard errors, over the last
         tenth of the descent's epochs: how far the noise of mini-batches carries it."""
-        params = descent.fit.history.params
+        params = descent.result.history.params
         tail = params[-max(1, len(params) // 10) :]
         return float(self.in_se(tail, self.destination(descent.loss)).max())
 
@@ -171,7 +154,7 @@ class OptimizersRun:
         """How far the first epoch moved the parameters."""
         import numpy as np
 
-        params = descent.fit.history.params
+        params = descent.result.history.params
         return float(np.linalg.norm(params[min(1, len(params) - 1)] - params[0]))
 
     def film(self, optimizer: str) -> AnimationRun:
@@ -182,7 +165,7 @@ class OptimizersRun:
 
         config = self.config.film(optimizer)
         start = self.config.far_start
-        fits = {loss: self.descent(start, optimizer, loss).fit for loss in LOSSES}
+        fits = {loss: self.descent(start, optimizer, loss).result for loss in LOSSES}
         paths = race(self.data, start, config.train, fits=fits)
         scene = Scene(data=self.data, race=paths, surfaces=self.surfaces, truth=self.truth,
                       mle=self.mle.params)  # fmt: skip
@@ -265,8 +248,8 @@ def run_optimizers(
     done = []
     for start, optimizer, loss, size in full + mini:
         fitted, per_epoch = timed_fit(data, cfg.train(loss, optimizer, start, size))
-        done.append(Descent(start=start, optimizer=optimizer, loss=loss, fit=fitted,
-                            seconds_per_epoch=per_epoch, batch_size=size))  # fmt: skip
+        done.append(Descent(loss=loss, result=fitted, optimizer=optimizer, start=start,
+                            batch_size=size, seconds_per_epoch=per_epoch))  # fmt: skip
         bar.update()
     bar.close()
     descents, extra = tuple(done[: len(full)]), done[len(full) :]
@@ -276,7 +259,7 @@ def run_optimizers(
         for d in (descents[full.index((cfg.far_start, BATCH_OPTIMIZER, loss, None))],
                   *(e for e in extra if e.loss == loss))
     )  # fmt: skip
-    ends = [d.fit.params for d in done]
+    ends = [d.result.params for d in done]
     w0, w1 = grid(cfg.data.truth, include=np.vstack((*cfg.starts, mle.params, mse_minimum, *ends)),
                   size=cfg.grid_size)  # fmt: skip
     return OptimizersRun(
@@ -313,8 +296,8 @@ def _plateau(run: OptimizersRun) -> str:
     """Does Adam get MSE moving from the far start, where SGD's step is tiny?"""
     far, epochs = run.config.far_start, run.config.epochs
     sgd, adam = run.descent(far, "sgd", "mse"), run.descent(far, "adam", "mse")
-    g_mse = float(sgd.fit.history.grad_norm[0])
-    g_bce = float(run.descent(far, "sgd", "bce").fit.history.grad_norm[0])
+    g_mse = float(sgd.result.history.grad_norm[0])
+    g_bce = float(run.descent(far, "sgd", "bce").result.history.grad_norm[0])
     if run.outcome(sgd) == "stalled":
         head = (
             f"From {_point(far)} plain SGD on MSE stalls: in {epochs:,} epochs it moved "
@@ -357,12 +340,12 @@ def _landing(run: OptimizersRun) -> str:
     import numpy as np
 
     adam = run.descent(run.config.far_start, "adam", "mse")
-    w0, w1 = adam.fit.params
+    w0, w1 = adam.result.params
     gap = float(run.in_se(run.mse_minimum, run.mle.params))
     text = (
         f"Where it ends: at (w0, w1) = ({w0:.4f}, {w1:.4f}), "
-        f"{run.in_se(adam.fit.params, run.mse_minimum):.2g} standard errors from MSE's own "
-        f"minimum and {run.in_se(adam.fit.params, run.mle.params):.2g} from the MLE "
+        f"{run.in_se(adam.result.params, run.mse_minimum):.2g} standard errors from MSE's own "
+        f"minimum and {run.in_se(adam.result.params, run.mle.params):.2g} from the MLE "
         f"({run.mle.params[0]:.4f}, {run.mle.params[1]:.4f})."
     )
     euclid = float(np.linalg.norm(run.mse_minimum - run.mle.params))
@@ -393,14 +376,14 @@ def _cost(run: OptimizersRun) -> str:
         k = run.arrival(descent)
         if k is not None:
             return f"{k:,} epochs"
-        left = run.in_se(descent.fit.params, run.destination(descent.loss))
+        left = run.in_se(descent.result.params, run.destination(descent.loss))
         return f"more than {epochs:,} epochs ({left:.2g} standard errors away at the end)"
 
     per = {o: [d.seconds_per_epoch for d in run.descents if d.optimizer == o]
            for o in STUDY_OPTIMIZERS}  # fmt: skip
     adam_us, sgd_us = (1e6 * sum(per[o]) / len(per[o]) for o in ("adam", "sgd"))
     ratio = adam_us / sgd_us if sgd_us > 0 else math.inf
-    engine = adam_mse.fit.engine
+    engine = adam_mse.result.engine
     if ratio > 1.25:
         cost = "more than an SGD epoch"
     elif ratio < 0.8:
@@ -472,7 +455,7 @@ def _minibatches(run: OptimizersRun) -> str:
     return (
         f"Mini-batches ({OPTIMIZER_NAMES[BATCH_OPTIMIZER]} from {_point(run.config.far_start)}"
         f"): " + ". ".join(parts) + f". An epoch of batches of {smallest:,} costs {ratio:.3g} "
-        f"times a full-batch epoch on the {run.batches[0].fit.engine} engine "
+        f"times a full-batch epoch on the {run.batches[0].result.engine} engine "
         f"({math.ceil(run.data.n / smallest):,} steps instead of one)."
     )
 
@@ -491,7 +474,6 @@ __all__ = [
     "STALLED_SHARE",
     "STARTS",
     "STUDY_OPTIMIZERS",
-    "Descent",
     "OptimizersConfig",
     "OptimizersRun",
     "conclusion",

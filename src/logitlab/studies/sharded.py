@@ -27,7 +27,6 @@ from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
 from ..errors import ConfigError, DataError
 from .fit import (
-    Descent,
     Say,
     Scaling,
     TableFit,
@@ -39,6 +38,7 @@ from .fit import (
     step_from_gram,
 )
 from .timing import timed
+from .training import Descent
 
 if TYPE_CHECKING:
     from ..data.shards import ShardedDesign
@@ -157,7 +157,7 @@ def _descents(
     del X
     used = resolve_lr(settings, lr, lambda: step_from_gram(group.sum(Z.T @ Z) / design.rows_used))
     found = {
-        loss: descent(loss, descend(Z, y, replace(used, loss=loss), group, names=design.names),
+        loss: descent(descend(Z, y, replace(used, loss=loss), group, names=design.names), used,
                       scaling, mle)
         for loss in losses
     }  # fmt: skip

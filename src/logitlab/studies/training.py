@@ -1,4 +1,5 @@
-"""A study's TrainConfig as the engines and the reports take it, in one place.
+"""A study's TrainConfig as the engines and the reports take it, in one place, and the one
+record of a descent it ran (Descent).
 
 Every study on the lecture's data (lecture, landscape, animation, sweep, Monte Carlo) trains
 with one TrainConfig; these turn it into fit_batch's keywords, check it against the data
@@ -9,8 +10,58 @@ them is records.training_settings).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config import DataConfig, TrainConfig, check_batch_size, check_point
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..result import FitResult
+
+
+@dataclass(frozen=True)
+class ToMLE:
+    """Where a descent on standardised columns lands against the MLE (the fit of a table):
+    its parameters mapped back to the original scale (params, in the MLE's order), the
+    largest |difference| from the MLE there (max_abs), that over the largest |MLE
+    coefficient| (max_rel), the largest |difference| on the z-scores (max_abs_std) and in
+    the MLE's standard errors (max_se)."""
+
+    params: np.ndarray
+    max_abs: float
+    max_rel: float
+    max_abs_std: float
+    max_se: float
+
+
+@dataclass(frozen=True)
+class Descent:
+    """One gradient descent a study ran, for its records and reports: the fit (`result`), on
+    `loss` with `optimizer` from `start` (None: the initial net of the init seed), on the
+    full batch or on mini-batches of `batch_size`; its wall time per epoch when the study
+    measures it (the optimizers study), and, for a descent on standardised columns beside the
+    MLE (the fit of a table), where it lands against the MLE (to_mle)."""
+
+    loss: str
+    result: FitResult
+    optimizer: str = "sgd"
+    start: tuple[float, ...] | None = None
+    batch_size: int | None = None
+    seconds_per_epoch: float | None = None
+    to_mle: ToMLE | None = None
+
+    @property
+    def params(self) -> np.ndarray:
+        """Intercept and coefficients where it landed, on the data's own scale (mapped back
+        from the z-scores when it ran on them)."""
+        return self.result.params if self.to_mle is None else self.to_mle.params
+
+    @property
+    def verdict(self) -> str:
+        """'converged', 'not converged' or 'unstable' (FitResult.convergence)."""
+        return self.result.convergence.verdict
 
 
 def batch_keywords(train: TrainConfig) -> dict[str, object]:

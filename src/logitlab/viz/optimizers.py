@@ -13,7 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..config import LOSSES
-from ..studies.optimizers import ARRIVED_SE, BATCH_OPTIMIZER, Descent, OptimizersRun
+from ..studies.optimizers import ARRIVED_SE, BATCH_OPTIMIZER, OptimizersRun
+from ..studies.training import Descent
 from .style import LEGEND_SIZE, OPTIMIZER_COLORS, loss_label, optimizer_label
 from .why import (
     HALO,
@@ -57,7 +58,7 @@ def _style(run: OptimizersRun, descent: Descent) -> dict[str, object]:
 def _paths(ax: Axes, run: OptimizersRun, loss: str) -> None:
     """Every full-batch descent on `loss`, ending in a dot of its optimizer's colour."""
     for descent in (d for d in run.descents if d.loss == loss):
-        path = descent.fit.history.params
+        path = descent.result.history.params
         ax.plot(path[:, 0], path[:, 1], linewidth=2.5, label=descent_label(descent),
                 zorder=ZORDER["path"], path_effects=HALO, **_style(run, descent))  # fmt: skip
         ax.plot(*path[-1], "o", color=OPTIMIZER_COLORS[descent.optimizer], markersize=7,
@@ -69,7 +70,7 @@ def _stalls(ax: Axes, run: OptimizersRun, loss: str) -> None:
     for descent in (d for d in run.descents if d.loss == loss and run.outcome(d) == "stalled"):
         ax.annotate(
             f"{optimizer_label(descent.optimizer)} stalls here:\nmoved {run.moved(descent):.2g} "
-            f"in {descent.fit.epochs:,} epochs",
+            f"in {descent.result.epochs:,} epochs",
             descent.start,
             textcoords="offset points",
             xytext=(12, -38),
@@ -89,7 +90,7 @@ def zoom_limits(run: OptimizersRun) -> tuple[tuple[float, float], tuple[float, f
     """Square limits around the MLE holding the truth, MSE's minimum and the ends of the
     descents that arrived (the others are seen on the whole map)."""
     centre = run.mle.params
-    near = [d.fit.params for d in run.descents if run.outcome(d) == "arrived"]
+    near = [d.result.params for d in run.descents if run.outcome(d) == "arrived"]
     points = np.vstack([run.truth, run.mse_minimum, *near])
     half = max(0.1, 1.25 * float(np.abs(points - centre).max()))
     return (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
@@ -137,7 +138,7 @@ def plot_loss_curves(run: OptimizersRun) -> Figure:
         for descent in (d for d in run.descents if d.loss == loss):
             style = _style(run, descent) | {"linewidth": 2, "label": descent_label(descent)}
             top.plot(_log_gap(run.full_loss(descent) - floor), **style)
-            bottom.plot(run.in_se(descent.fit.history.params, target), **style)
+            bottom.plot(run.in_se(descent.result.history.params, target), **style)
         bottom.axhline(ARRIVED_SE, color="grey", linestyle=":", linewidth=1.2,
                        label=f"arrived: within {ARRIVED_SE:g} standard error")  # fmt: skip
         where = "the MLE" if loss == "bce" else "MSE's own minimum"
@@ -193,7 +194,7 @@ def plot_minibatches(run: OptimizersRun) -> Figure:
         for ax in (by_epoch, by_time):
             ax.grid(alpha=0.3, which="both")
     start = start_label(run.config.far_start)
-    engine = run.batches[0].fit.engine
+    engine = run.batches[0].result.engine
     fig.suptitle(f"{optimizer_label(BATCH_OPTIMIZER)} from {start}, lr {run.config.lr:g}: "
                  f"mini-batches against the full batch ({engine} engine)")  # fmt: skip
     return fig
