@@ -262,9 +262,10 @@ function work(body) {
 
 /** Fit the current state when it is no longer than one request may be: by the server if it is
  * idle (its ~30 ms fit), else in this page (descent.js on Web Workers), so a class never
- * queues; else a streamed run on the server. One at a time: changes made meanwhile are fitted
- * next, once. A fit that diverges here, or that this browser cannot compute (no relaxed SIMD),
- * waits for the server, which says why in the package's words. */
+ * queues (the lecture's fit, which the server keeps, is always the server's); else a streamed
+ * run on the server. One at a time: changes made meanwhile are fitted next, once. A fit that
+ * diverges here, or that this browser cannot compute (no relaxed SIMD), waits for the server,
+ * which says why in the package's words. */
 async function requestFit() {
   if (run) cancelRun();
   if (fitting) {
@@ -289,7 +290,9 @@ async function requestFit() {
   fitting = true;
   status("Fitting…");
   try {
-    const answer = (await fitIfIdle(body)) ?? (await fitInPage(pg.state.train)) ?? (await api("/api/fit", body));
+    const kept = key === lectureKey(); // the fit every page opens on: the server keeps it
+    const unqueued = kept ? null : ((await fitIfIdle(body)) ?? (await fitInPage(pg.state.train)));
+    const answer = unqueued ?? (await api("/api/fit", body)); // queued on the server
     showFit(answer, key);
   } catch (error) {
     showError(error.message);
@@ -347,6 +350,11 @@ function compute(i, message) {
     computing.set(++computeId, { resolve, reject });
     computers[i].postMessage({ id: computeId, ...message });
   });
+}
+
+/** The fit request of the lecture's settings. */
+function lectureKey() {
+  return JSON.stringify({ data: defaults.data, train: trainSpec(defaults.train), frames: FRAMES });
 }
 
 function currentKey() {
