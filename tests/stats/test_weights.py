@@ -173,6 +173,7 @@ def test_the_weighted_pass_equals_the_expanded_pass_compiled_and_not():
             r"weights must hold whole numbers >= 0: index 1 holds 2.5",
         ),
         ({"weights": [1, 1, -1, 1, 1, 1]}, r"weights .* index 2 holds -1"),
+        ({"weights": [0, 0, 0, 0, 0, 0]}, r"weights are 0 for every row"),
         ({"trials": [3, 3, 0, 3, 3, 3]}, r"trials must hold whole numbers >= 1: index 2 holds 0"),
         ({"trials": [3, 3, 3, 1, 3, 3]}, r"successes at most their trials: index 3 holds 2"),
     ],

@@ -405,6 +405,8 @@ class Counts:
         m = sizes if copies is None else copies * (1.0 if sizes is None else sizes)
         s = labels if copies is None else copies * labels
         nobs = n if copies is None else int(copies.sum())
+        if nobs == 0:
+            raise DataError("weights are 0 for every row: there is no row to fit")
         return cls(s, m, nobs, float(m.sum()), float(s.sum()), binomial)
 
     def outcomes(self, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
