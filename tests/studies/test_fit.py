@@ -435,3 +435,40 @@ def test_a_bad_cluster_column_is_refused_in_one_line(panel, cov, change, words):
     with pytest.raises(DataError) as caught:
         fit_table(frame, formula="y ~ x + z", losses=(), cov=cov)
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_table_fit_shows_one_line_and_the_summary_the_command_prints(spector_fit):
+    mle, mse = spector_fit.mle, spector_fit.descents["mse"]
+    text = repr(spector_fit)
+    assert "\n" not in text and len(text) < 250
+    assert text.startswith("TableFit('GRADE ~ GPA + TUCE + C(PSI)' on data set spector, 32 rows: "
+                           f"MLE params=[{mle.params[0]:.4g}, {mle.params[1]:.4g}, ")  # fmt: skip
+    assert text.endswith(f", converged in {mle.iterations} iterations; bce descent converged; "
+                         f"mse descent {mse.verdict})")  # fmt: skip
+    summary = spector_fit.summary()
+    assert summary.startswith(mle.summary() + "\n32 rows used; ")
+    assert f"\n\n{spector_fit.reading}\n\n" in summary
+    m = spector_fit.metrics["training"]
+    assert f"training rows (n = 32): accuracy {m.accuracy:.3f} at threshold 0.5" in summary
+    assert (
+        f"\ngradient descent on MSE: {mse.verdict} after {mse.result.epochs:,} epochs, "
+        "max |coef - MLE| "
+    ) in summary and summary.endswith(" standard errors)")
+
+
+def test_a_table_fit_card_holds_the_coefficient_table_with_the_verdict_escaped():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=80)
+    frame = pd.DataFrame({"<b>": x, "y": (rng.random(80) < 1 / (1 + np.exp(-x))).astype(int)})
+    fitted = fit_table(frame, target="y", train=TrainConfig(epochs=300))
+    card = fitted._repr_html_()
+    assert "<b>" not in card and "<strong>y ~ `&lt;b&gt;`</strong>" in card
+    low, high = fitted.mle.conf_int()[1]
+    assert (f"<td>&lt;b&gt;</td><td>{fitted.mle.params[1]:.4f}</td><td>{fitted.mle.se[1]:.4f}"
+            "</td>") in card  # fmt: skip
+    assert f"<td>[{low:.4f}, {high:.4f}]</td>" in card and "<th>95% interval</th>" in card
+    assert f"converged in {fitted.mle.iterations} iterations; nonrobust standard errors" in card
+    bce = fitted.descents["bce"]
+    assert f"<td>BCE</td><td>{bce.verdict} (|gradient| " in card
+    assert "<td>training</td><td>80</td><td>0.5</td>" in card
+    assert fitted.reading.split(" (")[0].replace("<b>", "&lt;b&gt;") in card

@@ -138,3 +138,17 @@ def test_one_csv_file_is_one_unit(spector_csv):
     assert shards.kind == "csv" and len(shards.units) == 1
     assert shards.columns == ("GPA", "TUCE", "PSI", "GRADE")
     assert sum(len(chunk) for chunk in shards.chunks(chunk_rows=10)) == 32
+
+
+def test_a_fit_in_shares_says_how_it_was_read_in_its_summary_repr_and_card(both):
+    sharded, memory = both
+    summary = sharded.summary()
+    assert summary.startswith(sharded.mle.summary())
+    assert "\n32 rows used on 1 worker(s) (32), read at most 5 at a time; " in summary
+    assert "training rows" not in summary and summary.endswith("for them.")
+    assert "Not produced: per-row results" in summary
+    assert repr(sharded.mle).startswith("ShardedMLEResult(nobs=32, params=[")
+    assert len(repr(sharded.mle)) < 150 and len(repr(sharded)) < 250
+    card = sharded._repr_html_()
+    assert "read in shares by 1 worker(s)" in card and "<th>accuracy</th>" not in card
+    assert "<td>C(PSI)[T.1]</td>" in card and "<th>accuracy</th>" in memory._repr_html_()

@@ -432,35 +432,8 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
     """The MLE summary, the rows used (in shares: by how many workers, how many at a time)
     and dropped, the main effect in words, the average marginal effects, the metrics (and
     the threshold of the largest Youden's J), the descents, what a fit in shares does not
-    produce, and the files."""
-    from ..data.checks import missing_words
-    from ..studies.sharded import NOT_PRODUCED
-
-    print(fitted.mle.summary())
-    design = fitted.design
-    read = ""
-    if fitted.sharded:
-        shares = ", ".join(f"{rows:,}" for rows in design.rows_per_worker)
-        read = (f" on {fitted.workers} worker(s) ({shares}), read at most "
-                f"{fitted.chunk_rows:,} at a time")  # fmt: skip
-    print(f"{design.rows_used:,} rows used{read}; "
-          f"{missing_words(design.dropped, design.missing)}")  # fmt: skip
-    print(f"\n{fitted.reading}\n")
-    if fitted.margins is not None:
-        print("Average marginal effects per variable (over the training rows):")
-        print(f"{fitted.margins.effects.table()}\n")
-    for rows, m in (fitted.metrics or {}).items():
-        auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
-        print(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f} at threshold "
-              f"{m.threshold:g}, log-loss {m.log_loss:.4f}, Brier {m.brier:.4f}, "
-              f"ROC AUC {auc}")  # fmt: skip
-        if m.youden is not None:
-            print(f"  largest Youden's J {m.youden.j:.3f} at threshold {m.youden.threshold:.4g}: "
-                  f"sensitivity {m.youden.sensitivity:.3f}, specificity "
-                  f"{m.youden.specificity:.3f}")  # fmt: skip
-    _print_descents(fitted)
-    if fitted.sharded:
-        print(f"Not produced: {NOT_PRODUCED}.")
+    produce (TableFit.summary(), the text a notebook gets too), and the files."""
+    print(fitted.summary())
     _print_files(fitted, out, names)
 
 
@@ -474,15 +447,3 @@ def _print_files(fitted: TableFit, out: str, names: list[str]) -> None:
     if refusal is not None:
         print(f"model.json not written: {refusal}")
     print(f"Report: {out}/report.html")
-
-
-def _print_descents(fitted: TableFit) -> None:
-    """How the descents ran and where each landed, or why there is none."""
-    if fitted.train is not None:
-        print(f"gradient descent on z-scores: {fitted.descent_words}")
-    for loss, d in fitted.descents.items():
-        print(f"gradient descent on {loss.upper()}: {d.verdict} after {d.result.epochs:,} epochs, "
-              f"max |coef - MLE| {d.to_mle.max_abs:.3g} ({d.to_mle.max_se:.3g} standard "
-              "errors)")  # fmt: skip
-    if fitted.descent_note:
-        print(fitted.descent_note)
