@@ -52,7 +52,7 @@
   (global $epochs (mut i32) (i32.const 0))
   (global $every (mut i32) (i32.const 0))     ;; a frame is recorded every this many epochs
   (global $rows (export "rows") (mut i32) (i32.const 0))  ;; frames but the last: ceil(epochs / every)
-  (global $x_at (export "x_at") (mut i32) (i32.const 0))  ;; n float32, zero to a multiple of 8
+  (global $x_at (export "x_at") (mut i32) (i32.const 0))  ;; n float32, zero to a multiple of 16
   (global $y_at (export "y_at") (mut i32) (i32.const 0))  ;; the labels, likewise
   (global $xb_at (mut i32) (i32.const 0))                 ;; a mini-batch's points, gathered
   (global $yb_at (mut i32) (i32.const 0))
@@ -91,7 +91,7 @@
   ;; y_at, the orders at orders_at.
   (func (export "prepare") (param $n i32) (param $batch i32) (param $epochs i32) (param $every i32)
                            (param $orders i32)
-    (local $n8 i32) (local $b8 i32) (local $end i32)
+    (local $n16 i32) (local $b16 i32) (local $end i32)
     (global.set $n (local.get $n))
     (global.set $batch (select (local.get $n) (local.get $batch)
                                (i32.ge_u (local.get $batch) (local.get $n))))
@@ -99,13 +99,13 @@
     (global.set $every (local.get $every))
     (global.set $rows (i32.div_u (i32.sub (i32.add (local.get $epochs) (local.get $every)) (i32.const 1))
                                  (local.get $every)))
-    (local.set $n8 (call $up8 (local.get $n)))
-    (local.set $b8 (call $up8 (global.get $batch)))
+    (local.set $n16 (call $up16 (local.get $n)))
+    (local.set $b16 (call $up16 (global.get $batch)))
     (global.set $x_at (global.get $DATA))
-    (global.set $y_at (i32.add (global.get $x_at) (i32.shl (local.get $n8) (i32.const 2))))
-    (global.set $xb_at (i32.add (global.get $y_at) (i32.shl (local.get $n8) (i32.const 2))))
-    (global.set $yb_at (i32.add (global.get $xb_at) (i32.shl (local.get $b8) (i32.const 2))))
-    (global.set $params_at (i32.add (global.get $yb_at) (i32.shl (local.get $b8) (i32.const 2))))
+    (global.set $y_at (i32.add (global.get $x_at) (i32.shl (local.get $n16) (i32.const 2))))
+    (global.set $xb_at (i32.add (global.get $y_at) (i32.shl (local.get $n16) (i32.const 2))))
+    (global.set $yb_at (i32.add (global.get $xb_at) (i32.shl (local.get $b16) (i32.const 2))))
+    (global.set $params_at (i32.add (global.get $yb_at) (i32.shl (local.get $b16) (i32.const 2))))
     (global.set $losses_at (i32.add (global.get $params_at)
                                     (i32.shl (i32.add (global.get $rows) (i32.const 1)) (i32.const 3))))
     (global.set $orders_at (i32.add (global.get $losses_at)
@@ -118,11 +118,11 @@
                                           (memory.size)))
                     (i32.const -1))
           (then unreachable))))
-    (memory.fill (global.get $x_at) (i32.const 0) (i32.shl (local.get $n8) (i32.const 3))))
+    (memory.fill (global.get $x_at) (i32.const 0) (i32.shl (local.get $n16) (i32.const 3))))
 
-  ;; k rounded up to a multiple of 8 (32 bytes of float32: two SIMD vectors, a turn of $poly)
-  (func $up8 (param $k i32) (result i32)
-    (i32.and (i32.add (local.get $k) (i32.const 7)) (i32.const -8)))
+  ;; k rounded up to a multiple of 16 (four SIMD vectors of float32: a group of $poly)
+  (func $up16 (param $k i32) (result i32)
+    (i32.and (i32.add (local.get $k) (i32.const 15)) (i32.const -16)))
 
   ;; The logits w0 + w1 x of the four points x, as fused.fill_logits: the engine's _fma (w0,
   ;; w1 in every lane).
@@ -139,44 +139,52 @@
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
              (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; ---- the points in blocks, a pass over a block for each step ----
-  ;; Why passes: exp's polynomial is a chain of six rounded multiply-adds, each waiting on the
-  ;; one before; point after point, the processor would wait on each chain in turn, while a
-  ;; pass (one step for every point of a block) has no step waiting on another. A block's
-  ;; values live in float32 scratch: A (exp's argument, then its value), U (the logits), Z
-  ;; (exp's polynomial's argument) and P (a polynomial's value), point i at byte 4 i.
+  ;; ---- the points in blocks, a pass over a block for each stage ----
+  ;; Why passes and groups: exp's polynomial is a chain of six multiply-adds, each waiting on
+  ;; the one before. A block's points go through exp a stage at a time (argument, polynomial,
+  ;; value), and through the polynomial sixteen at a time: four chains side by side in
+  ;; registers, so no step waits long on the one before and none goes through memory. A
+  ;; block's values live in float32 scratch: A (exp's argument, then its value), U (the
+  ;; logits), Z (exp's polynomial's argument) and P (a polynomial's value), point i at byte 4 i.
 
   ;; P = the polynomial with `count` (>= 2) coefficients at `at` (highest power first) at the
-  ;; block's values at `z` (Z, or A for log1p), for `points` (a multiple of 8), by Horner's
+  ;; block's values at `z` (Z, or A for log1p), for `points` (a multiple of 16), by Horner's
   ;; rule with the engine's fused steps. (The engine's first step, 0 z + c, is c: z is finite
   ;; or NaN, and a NaN z makes the next step NaN.)
   (func $poly (param $points i32) (param $z i32) (param $at i32) (param $count i32)
-    (local $i i32) (local $end i32) (local $c v128)
+    (local $i i32) (local $end i32) (local $next i32) (local $last i32) (local $c v128)
+    (local $first v128) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $end (i32.shl (local.get $points) (i32.const 2)))  ;; bytes of float32
-    (local.set $c (v128.load32_splat (local.get $at)))
-    (loop $fill
-      (v128.store (i32.add (global.get $P) (local.get $i)) (local.get $c))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br_if $fill (i32.lt_u (local.get $i) (local.get $end))))
-    (loop $terms  ;; P = P z + c for each next coefficient c, eight points (two vectors) a turn
-      (local.set $at (i32.add (local.get $at) (i32.const 4)))
-      (local.set $c (v128.load32_splat (local.get $at)))
-      (local.set $i (i32.const 0))
-      (loop $pairs
-        (v128.store (i32.add (global.get $P) (local.get $i))
-          (f32x4.relaxed_madd (v128.load (i32.add (global.get $P) (local.get $i)))
-                              (v128.load (i32.add (local.get $z) (local.get $i)))
-                              (local.get $c)))
-        (v128.store offset=16 (i32.add (global.get $P) (local.get $i))
-          (f32x4.relaxed_madd (v128.load offset=16 (i32.add (global.get $P) (local.get $i)))
-                              (v128.load offset=16 (i32.add (local.get $z) (local.get $i)))
-                              (local.get $c)))
-        (local.set $i (i32.add (local.get $i) (i32.const 32)))
-        (br_if $pairs (i32.lt_u (local.get $i) (local.get $end))))
-      (local.set $count (i32.sub (local.get $count) (i32.const 1)))
-      (br_if $terms (i32.gt_u (local.get $count) (i32.const 1)))))
+    (local.set $first (v128.load32_splat (local.get $at)))
+    (local.set $last (i32.add (local.get $at) (i32.shl (i32.sub (local.get $count) (i32.const 1))
+                                                       (i32.const 2))))
+    (loop $groups  ;; sixteen points (four vectors) through every step
+      (local.set $z0 (v128.load (i32.add (local.get $z) (local.get $i))))
+      (local.set $z1 (v128.load offset=16 (i32.add (local.get $z) (local.get $i))))
+      (local.set $z2 (v128.load offset=32 (i32.add (local.get $z) (local.get $i))))
+      (local.set $z3 (v128.load offset=48 (i32.add (local.get $z) (local.get $i))))
+      (local.set $p0 (local.get $first))
+      (local.set $p1 (local.get $first))
+      (local.set $p2 (local.get $first))
+      (local.set $p3 (local.get $first))
+      (local.set $next (local.get $at))
+      (loop $terms  ;; p = p z + c for each next coefficient c
+        (local.set $next (i32.add (local.get $next) (i32.const 4)))
+        (local.set $c (v128.load32_splat (local.get $next)))
+        (local.set $p0 (f32x4.relaxed_madd (local.get $p0) (local.get $z0) (local.get $c)))
+        (local.set $p1 (f32x4.relaxed_madd (local.get $p1) (local.get $z1) (local.get $c)))
+        (local.set $p2 (f32x4.relaxed_madd (local.get $p2) (local.get $z2) (local.get $c)))
+        (local.set $p3 (f32x4.relaxed_madd (local.get $p3) (local.get $z3) (local.get $c)))
+        (br_if $terms (i32.lt_u (local.get $next) (local.get $last))))
+      (v128.store (i32.add (global.get $P) (local.get $i)) (local.get $p0))
+      (v128.store offset=16 (i32.add (global.get $P) (local.get $i)) (local.get $p1))
+      (v128.store offset=32 (i32.add (global.get $P) (local.get $i)) (local.get $p2))
+      (v128.store offset=48 (i32.add (global.get $P) (local.get $i)) (local.get $p3))
+      (local.set $i (i32.add (local.get $i) (i32.const 64)))
+      (br_if $groups (i32.lt_u (local.get $i) (local.get $end)))))
 
-  ;; A = exp(A) for a block of `points` (a multiple of 8), as fused._exp: the argument clamped
+  ;; A = exp(A) for a block of `points` (a multiple of 16), as fused._exp: the argument clamped
   ;; to the limit, 2**(v log2 e) = 2**k 2**frac, 2**frac by the polynomial, 2**k from
   ;; exponent bits.
   (func $exp (param $points i32)
@@ -213,9 +221,9 @@
     (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
 
   ;; points of the block starting at point `first` of k: the rest, at most a block, rounded up
-  ;; to a turn of $poly
+  ;; to a group of $poly
   (func $block (param $first i32) (param $k i32) (result i32)
-    (call $up8 (select (global.get $BLOCK) (i32.sub (local.get $k) (local.get $first))
+    (call $up16 (select (global.get $BLOCK) (i32.sub (local.get $k) (local.get $first))
                        (i32.gt_s (i32.sub (local.get $k) (local.get $first)) (global.get $BLOCK)))))
 
   ;; ---- the loss and its gradient ----
@@ -417,7 +425,7 @@
     (i64.store (i32.add (global.get $params_at) (i32.shl (local.get $row) (i32.const 3)))
                (i64.load (global.get $W))))
 
-  ;; The k points of `order` (int32 indices) into the mini-batch scratch, zero to a multiple of 8.
+  ;; The k points of `order` (int32 indices) into the mini-batch scratch, zero to a multiple of 16.
   (func $gather (param $order i32) (param $k i32)
     (local $i i32) (local $from i32) (local $to i32) (local $pad i32)
     (block $done
@@ -433,7 +441,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $points)))
     (local.set $to (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $pad (i32.sub (i32.shl (call $up8 (local.get $k)) (i32.const 2)) (local.get $to)))
+    (local.set $pad (i32.sub (i32.shl (call $up16 (local.get $k)) (i32.const 2)) (local.get $to)))
     (memory.fill (i32.add (global.get $xb_at) (local.get $to)) (i32.const 0) (local.get $pad))
     (memory.fill (i32.add (global.get $yb_at) (local.get $to)) (i32.const 0) (local.get $pad)))
 
