@@ -162,7 +162,7 @@ def test_agreed_design_equals_build_design_on_the_whole_table(tmp_path, model, a
     assert agreed.coding == whole.coding
     assert_ulps(X, whole.X, precision=np.float64)  # np.log per chunk and on the whole column
     np.testing.assert_array_equal(y, whole.y)
-    assert (agreed.rows, agreed.dropped, agreed.successes) == (len(whole.y), 2, whole.y.sum())
+    assert (agreed.rows_used, agreed.dropped, agreed.successes) == (len(whole.y), 2, whole.y.sum())
     assert agreed.missing == whole.missing == {"x": 2}  # why, as build_design says it
 
 
