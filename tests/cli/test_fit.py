@@ -17,8 +17,6 @@ from logitlab import engines
 from logitlab.config import TrainConfig
 from logitlab.data.datasets import DATASETS, load_dataset
 from logitlab.data.design import build_design
-from logitlab.result import GRAD_TOL
-from logitlab.studies.fit import fit_table
 
 FAST = ["--epochs", "200", "--quiet"]
 
@@ -744,12 +742,18 @@ def test_help_states_each_covariance_formula_and_the_level(capsys):
         assert words in text
 
 
-@pytest.mark.parametrize("cov", ["robust", "hc2"])
-def test_cov_in_shares_equals_in_memory(firms, tmp_path, cov):
+@pytest.mark.parametrize(
+    ("cov", "shares"),
+    [("robust", ["--chunk-rows", "70"]), ("hc2", ["--chunk-rows", "70"]),
+     ("cluster:firm", ["--chunk-rows", "70"])],
+)  # fmt: skip
+def test_cov_in_shares_equals_in_memory(firms, tmp_path, cov, shares):
+    """Streamed 70 rows at a time, each firm's rows in several chunks (the sums per firm
+    across two workers: tests/studies/test_sharded_fit.py)."""
     path, _ = firms
     argv = ["fit", str(path), "--formula", "y ~ x", "--cov", cov, "--conf-level", "0.8", *FAST]
     assert cli.main([*argv, "--out", str(tmp_path / "memory")]) == 0
-    assert cli.main([*argv, "--chunk-rows", "70", "--out", str(tmp_path / "shares")]) == 0
+    assert cli.main([*argv, *shares, "--out", str(tmp_path / "shares")]) == 0
     memory, shares = (json.loads((tmp_path / name / "results.json").read_text())["mle"]
                       for name in ("memory", "shares"))  # fmt: skip
     assert shares["cov_type"] == cov and shares["conf_level"] == 0.8
@@ -759,10 +763,10 @@ def test_cov_in_shares_equals_in_memory(firms, tmp_path, cov):
                                    rtol=1e-10, atol=1e-12)  # fmt: skip
 
 
-def test_cluster_in_shares_is_refused_in_one_line(refused, firms, tmp_path):
-    line = refused(["fit", str(firms[0]), "--formula", "y ~ x", "--cov", "cluster:firm",
+def test_a_bad_cluster_column_in_shares_is_refused_in_one_line(refused, firms, tmp_path):
+    line = refused(["fit", str(firms[0]), "--formula", "y ~ x", "--cov", "cluster:plant",
                     "--chunk-rows", "70", *FAST, "--out", str(tmp_path / "out")])  # fmt: skip
-    assert "cov cluster:firm needs each row's cluster, which a table read in shares" in line
+    assert "no column 'plant' in " in line and "its columns are 'y', 'x', 'firm'" in line
 
 
 #: The stages a fit of a table in memory says, in order (the first opens on the read).
@@ -817,14 +821,3 @@ def test_a_descent_stops_at_convergence_unless_tol_0_asks_for_every_epoch(tmp_pa
     assert stopped["convergence"]["grad_norm"] <= 1e-4 and stopped["epochs"] < 20000
     assert every["epochs"] == 20000 and not every["convergence"]["stopped_early"]
     assert every["convergence"]["grad_norm"] <= stopped["convergence"]["grad_norm"]
-
-
-def test_fit_prints_the_summary_a_notebook_gets_then_the_files(tmp_path, capsys):
-    out = tmp_path / "spector"
-    assert cli.main(["fit", "--dataset", "spector", "--test-size", "0.25", *FAST,
-                     "--out", str(out)]) == 0  # fmt: skip
-    printed = capsys.readouterr().out
-    # the command's descent stops at convergence (--tol GRAD_TOL), the library's runs on
-    fitted = fit_table("spector", test_size=0.25, train=TrainConfig(epochs=200, tol=GRAD_TOL))
-    assert printed.startswith(fitted.summary() + "\n\nWrote ")
-    assert printed.endswith(f"Report: {out}/report.html\n")

@@ -140,15 +140,72 @@ def test_one_csv_file_is_one_unit(spector_csv):
     assert sum(len(chunk) for chunk in shards.chunks(chunk_rows=10)) == 32
 
 
-def test_a_fit_in_shares_says_how_it_was_read_in_its_summary_repr_and_card(both):
-    sharded, memory = both
-    summary = sharded.summary()
-    assert summary.startswith(sharded.mle.summary())
-    assert "\n32 rows used on 1 worker(s) (32), read at most 5 at a time; " in summary
-    assert "training rows" not in summary and summary.endswith("for them.")
-    assert "Not produced: per-row results" in summary
-    assert repr(sharded.mle).startswith("ShardedMLEResult(nobs=32, params=[")
-    assert len(repr(sharded.mle)) < 150 and len(repr(sharded)) < 250
-    card = sharded._repr_html_()
-    assert "read in shares by 1 worker(s)" in card and "<th>accuracy</th>" not in card
-    assert "<td>C(PSI)[T.1]</td>" in card and "<th>accuracy</th>" in memory._repr_html_()
+class _Threads:
+    """Two or more workers as threads of this process: each collective waits for every rank
+    and hands each the values of all, in rank order (the sum adds them in that order)."""
+
+    def __init__(self, world: int) -> None:
+        import threading
+
+        self.world, self.slots = world, [None] * world
+        self.barrier = threading.Barrier(world, timeout=60)
+
+    def member(self, rank: int) -> object:
+        hub = self
+
+        class Member:
+            def __init__(self) -> None:
+                self.rank, self.world = rank, hub.world
+
+            def exchange(self, value):
+                hub.slots[rank] = value
+                hub.barrier.wait()
+                shared = list(hub.slots)
+                hub.barrier.wait()
+                return shared
+
+            def sum(self, values):
+                return np.sum(self.exchange(np.asarray(values, dtype=np.float64)), axis=0)
+
+            def gather(self, value):
+                return self.exchange(value)
+
+            def broadcast(self, value, source=0):
+                return self.exchange(value)[source]
+
+        return Member()
+
+
+def test_clusters_spanning_two_workers_give_the_in_memory_covariance(tmp_path, monkeypatch):
+    """Each firm's rows lie in both workers' shares (two files, every firm in each): the
+    workers' per-firm score sums are gathered and added by firm."""
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from logitlab.stats import sharded
+    from logitlab.stats.irls import newton_pass
+
+    monkeypatch.setattr(sharded, "newton_pass", partial(newton_pass, compiled=False))  # threads
+    rng = np.random.default_rng(31)
+    n = 240
+    firm = np.arange(n) % 8
+    x = rng.normal(size=n)
+    logit = -0.2 + x + rng.normal(scale=0.7, size=8)[firm]
+    frame = pd.DataFrame({"y": (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int),
+                          "x": x, "firm": [f"f{k}" for k in firm]})  # fmt: skip
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, part in enumerate((frame[: n // 2], frame[n // 2 :])):
+        part.to_parquet(folder / f"part{i}.parquet", index=False)
+    settings = {"formula": "y ~ x", "losses": (), "cov": "cluster:firm", "conf_level": 0.9}
+    hub = _Threads(2)
+    with ThreadPoolExecutor(2) as pool:
+        fits = list(pool.map(lambda rank: fit_shards(folder, hub.member(rank), chunk_rows=50,
+                                                     **settings), range(2)))  # fmt: skip
+    memory = fit_table(frame, **settings)
+    assert list(fits[0].design.rows_per_worker) == [n // 2, n // 2]  # a file each
+    for fit in fits:
+        assert fit.mle.cov_type == "cluster:firm" and fit.mle.conf_level == 0.9
+        np.testing.assert_allclose(fit.mle.cov, memory.mle.cov, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(fit.mle.conf_int(), memory.mle.conf_int(), rtol=1e-10)
+    np.testing.assert_array_equal(fits[0].mle.cov, fits[1].mle.cov)  # the same on both

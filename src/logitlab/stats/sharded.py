@@ -114,8 +114,9 @@ def fit_sharded(
     worker's rows (data.shards.ShardedDesign has them). Every worker gets the same result.
     SeparationError when the iterates show separation; a LogitlabError on one worker is
     raised on all; WorkerLost when a worker stops answering. `progress` as mle.fit's;
-    `cov_type` a covariance of stats.sandwich.FORMULAS but cluster (ConfigError: each row's
-    cluster is not read on shards)."""
+    `cov_type` a covariance of stats.sandwich.FORMULAS but cluster (ConfigError: the batches
+    carry no cluster; studies.sharded.clustered sums the scores per cluster in a pass of its
+    own)."""
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
     if cov_type not in sandwich.FORMULAS or cov_type == "cluster":

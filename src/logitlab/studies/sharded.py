@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import budget
-from ..config import FitSettings, TrainConfig
+from ..config import FitSettings, TrainConfig, listed
 from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, open_shards
 from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
-from ..errors import ConfigError, DataError
+from ..errors import DataError
 from .fit import (
-    NOT_PRODUCED,
     Say,
     Scaling,
     TableFit,
+    check_clusters,
     check_descent_start,
     descent,
     main_effect,
@@ -45,6 +45,15 @@ if TYPE_CHECKING:
     from ..data.shards import ShardedDesign
     from ..engines.collective import Collective
     from ..stats.sharded import ShardedMLEResult
+
+#: What a sharded fit does not produce, and why (for the report and the summary).
+NOT_PRODUCED = (
+    "per-row results (predictions.csv, the ROC curve, the calibration plot, the scikit-learn "
+    "metrics, the average marginal effects per variable) and a held-out split are not "
+    "produced for sharded data: they need every row's prediction (or design) in one place, "
+    "which is what reading the table in shares avoids; apply "
+    "model.json to the rows with `logitlab predict` for them"
+)
 
 
 def open_table(data: str | Path) -> Shards:
@@ -81,13 +90,12 @@ def fit_shards(
     fit_table's (rank 0's alone: every worker computes the same)."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
-    if settings.cluster is not None:
-        raise ConfigError(f"cov {settings.cov} needs each row's cluster, which a table read in "
-                          "shares does not carry through its passes; fit it in memory, or use "
-                          "robust, hc0, hc1, hc2 or hc3")  # fmt: skip
     chunk_rows = CHUNK_ROWS if settings.chunk_rows is None else settings.chunk_rows
     chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
+    if settings.cluster is not None and settings.cluster not in shards.columns:
+        raise DataError(f"no column {settings.cluster!r} in {data} (cov {settings.cov}); its "
+                        f"columns are {listed(shards.columns)}")  # fmt: skip
     mine = shards.share(group.rank, group.world)
     say = progress or (lambda words: None)
     say(f"reading and coding {len(shards.files()):,} file(s) in shares of {chunk_rows:,} rows")
@@ -98,9 +106,13 @@ def fit_shards(
     mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
                       nobs=design.rows_used,
                       successes=design.successes, names=design.names,
-                      intercept=design.intercept, cov_type=settings.cov_type,
+                      intercept=design.intercept,
+                      cov_type="nonrobust" if settings.cluster else settings.cov_type,
                       progress=newton_progress(progress))  # fmt: skip
     mle = replace(mle, conf_level=settings.conf_level)
+    if settings.cluster is not None:
+        say(f"clustered covariance: the scores summed per value of {settings.cluster!r}")
+        mle = clustered(mle, design, mine, group, settings.cluster, chunk_rows)
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given): the MLE only"
@@ -124,6 +136,49 @@ def fit_shards(
         workers=group.world,
         chunk_rows=chunk_rows,
     )
+
+
+def clustered(mle: ShardedMLEResult, design: ShardedDesign, mine: Shards, group: Collective,
+              column: str, chunk_rows: int) -> ShardedMLEResult:  # fmt: skip
+    """The MLE with the clustered covariance of stats.sandwich (cov cluster:COLUMN), on
+    shards: one more pass at the estimate, in which each worker sums its rows' scores per
+    value of `column`; the sums are gathered and added by value, since a cluster may span
+    workers, so every worker holds the same sums in the same order."""
+    import pandas
+
+    from ..model import sigmoid
+    from ..stats import sandwich
+
+    spec = design.spec
+    used = [spec.target, *spec.columns]
+
+    def sums() -> tuple[dict, int]:  # this worker's per-cluster score sums, rows unlabelled
+        found, missing = {}, 0
+        for frame in mine.chunks(list(dict.fromkeys((*used, column))), chunk_rows):
+            kept = frame[~frame[used].isna().to_numpy().any(axis=1)]
+            codes, values = pandas.factorize(kept[column], use_na_sentinel=True)
+            missing += int(np.count_nonzero(codes < 0))
+            labelled = kept[codes >= 0]
+            if labelled.empty:
+                continue
+            x = spec.design(labelled)
+            y = (labelled[spec.target].to_numpy() == spec.positive).astype(np.float64)
+            p = sigmoid(sandwich.design_block(x, spec.intercept) @ mle.params)
+            scores = sandwich.cluster_scores(x, y, p, spec.intercept, codes[codes >= 0],
+                                             len(values))  # fmt: skip
+            for value, row in zip(values, scores, strict=True):
+                found[value] = found.get(value, 0.0) + row
+        return found, missing
+
+    totals: dict = {}
+    parts = gathered(group, sums)
+    for found, _ in parts:  # rank order: the same sums, in the same order, on every worker
+        for value, row in found.items():
+            totals[value] = totals.get(value, 0.0) + row
+    check_clusters(column, sum(m for _, m in parts), list(totals), design.rows_used)
+    S = np.array(list(totals.values()))
+    factor = sandwich.small_sample("cluster", mle.nobs, len(mle.params), len(S))
+    return mle.with_cov(sandwich.sandwich(mle.cov, S.T @ S, factor), f"cluster:{column}")
 
 
 def _descents(
