@@ -123,8 +123,9 @@ def _default_signals() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
-#: A long descent, asked for (unasked, fit skips one this long and fits the MLE alone).
-ASKED_DESCENT = ["--loss", "bce", "--epochs", "100000"]
+#: A long descent, asked for (unasked, fit skips one this long and fits the MLE alone), every
+#: epoch of it (--tol 0: by default it would stop at convergence, long before the signal).
+ASKED_DESCENT = ["--loss", "bce", "--epochs", "100000", "--tol", "0"]
 CASES = {
     "fit-TERM": (["fit", "rows.csv", "--target", "y", *ASKED_DESCENT], DESCENT, signal.SIGTERM),
     "fit-HUP": (["fit", "rows.csv", "--target", "y", *ASKED_DESCENT], DESCENT, signal.SIGHUP),
