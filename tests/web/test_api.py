@@ -553,6 +553,25 @@ def test_a_run_lets_short_jobs_through_between_its_blocks():
     worker.close()
 
 
+def test_short_jobs_run_on_one_numba_thread_and_runs_on_every_core():
+    from numba import config, get_num_threads
+
+    worker = Worker(max_queue=4)
+    seen = []
+
+    def long_job():
+        seen.append(("long", get_num_threads()))
+        worker.submit(lambda: seen.append(("short inside", get_num_threads())))
+        worker.yield_to_short()
+        seen.append(("long again", get_num_threads()))
+
+    assert worker.submit(get_num_threads).result(timeout=5) == 1
+    worker.submit(long_job, long=True).result(timeout=5)
+    every = config.NUMBA_NUM_THREADS
+    assert seen == [("long", every), ("short inside", 1), ("long again", every)]
+    worker.close()
+
+
 def test_a_job_asked_if_idle_is_refused_while_one_runs_or_waits():
     worker = Worker(max_queue=4)
     gate = threading.Event()

@@ -1,8 +1,12 @@
 """One thread does all the server's computing, from a bounded queue.
 
 Why one: Numba's parallel kernels (the fused engine, the MLE's passes) must not be entered
-from two threads at once, and on a shared laptop one computation at a time, spread over the
-cores, is also the fastest way through a queue. Why bounded: past max_queue waiting jobs a
+from two threads at once, and on a shared laptop one computation at a time is also the
+fastest way through a queue. Short jobs run on one Numba thread, runs on every core: a fit's
+parallel kernels meet at a barrier after each block of epochs, and on a machine busy with
+anything else (the HTTP server, a browser, other programs) each barrier waits for a core to
+come free: the lecture's fit (both losses) took 160-340 ms on two threads against 60-150 ms
+on one, at a load average of 7-8 on 2 cores. Why bounded: past max_queue waiting jobs a
 request is refused at once (429) instead of waiting behind minutes of work.
 
 Long jobs (runs) step aside for short ones: a run's progress callback calls yield_to_short()
@@ -23,6 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
+
+from numba import config, get_num_threads, set_num_threads
 
 from .limits import Busy, Occupied
 
@@ -74,7 +80,7 @@ class Worker:
         if threading.current_thread() is not self._thread:
             raise RuntimeError("yield_to_short() is for jobs running on the worker thread")
         while (item := self._take(self._short)) is not None:
-            _run(*item)
+            _run(*item, threads=1)
 
     def close(self) -> None:
         """Let the queued jobs finish and stop the thread (refusing new jobs meanwhile); a
@@ -98,18 +104,24 @@ class Worker:
                     self._ready.wait()
                 if not (self._short or self._long):
                     return
+                short = bool(self._short)
                 item = (self._short or self._long).popleft()
                 self._running = True
-            _run(*item)
+            _run(*item, threads=1 if short else config.NUMBA_NUM_THREADS)
             with self._ready:
                 self._running = False
 
 
-def _run(future: Future, job: Callable[[], Any]) -> None:
-    """Run one job into its future (unless its caller gave up on it before it started)."""
+def _run(future: Future, job: Callable[[], Any], threads: int) -> None:
+    """Run one job into its future on `threads` Numba threads (unless its caller gave up on it
+    before it started)."""
     if not future.set_running_or_notify_cancel():
         return
+    before = get_num_threads()
+    set_num_threads(threads)
     try:
         future.set_result(job())
     except BaseException as exc:  # delivered to the request that waits for it
         future.set_exception(exc)
+    finally:
+        set_num_threads(before)
