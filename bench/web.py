@@ -4,7 +4,8 @@ via Playwright) against the server on 127.0.0.1 (issue #12's targets):
 - first load: navigation start to the first fit drawn (data and curves on screen), < 1 s;
 - a slider change on the lecture's problem (n 2,000, 10,000 epochs, both losses): the page's
   own measure from the input event to the repaint after the refitted curves are drawn
-  (window.playground.redraws), median < 100 ms;
+  (window.playground.redraws), median < 100 ms; a single user's fits are the idle server's
+  (POST /api/fit if_idle), and the rows say how many were;
 - one lecture fit (one loss) in the page: the WebAssembly module (static/descent.wasm) beside
   the float32 JavaScript port it replaced (static/descent.js at JS_PORT, read from git), in the
   same tab.
@@ -96,6 +97,11 @@ def _js_port() -> str:
                           cwd=root, capture_output=True, text=True, check=True).stdout  # fmt: skip
 
 
+def _where(engine: str) -> str:
+    """Who computed a fit, from its record's engine."""
+    return "in the page" if engine == "page" else f"by the server's {engine} engine"
+
+
 def _verdict(ms: float, target: float) -> str:
     return f"{ms:7.0f} ms  (target < {target:,} ms: {'met' if ms < target else 'MISSED'})"
 
@@ -112,10 +118,12 @@ def run(changes: int = CHANGES) -> list[tuple[str, str]]:
         first = _load(page, url)
         warm = statistics.median(_load(page, url) for _ in range(RELOADS))
         page.focus("#lr")
+        engines = []  # who computed each change's fit
         for k in range(changes):  # one step up the log slider at a time: a new lr, refitted
             page.keyboard.press("ArrowRight")
             page.wait_for_function(f"playground.redraws.length === {k + 1}")
             page.wait_for_function("!window.playground.busy")
+            engines.append(page.evaluate("playground.result.fits.bce.engine"))
         redraws = sorted(page.evaluate("playground.redraws"))
         fit = page.evaluate("playground.result.seconds") * 1000
         ports = page.evaluate(PORTS_JS, [_js_port(), PORT_FITS])
@@ -130,7 +138,9 @@ def run(changes: int = CHANGES) -> list[tuple[str, str]]:
         (f"slider change -> repaint, median of {n}",
          _verdict(statistics.median(redraws), REDRAW_TARGET_MS)),
         (f"slider change -> repaint, p90 of {n}", _verdict(p90, REDRAW_TARGET_MS)),
-        ("  of which the fit, computed in the page (last change)", f"{fit:7.0f} ms"),
+        (f"  fits by the server / in the page, of {n}",
+         f"{n - engines.count('page'):7d} / {engines.count('page')}"),
+        (f"  of which the fit (last change, {_where(engines[-1])})", f"{fit:7.0f} ms"),
         (f"one lecture fit (BCE) in the page, median of {PORT_FITS}: WebAssembly",
          f"{wasm:7.0f} ms"),
         (f"  the JavaScript port it replaced ({JS_PORT})",
