@@ -146,7 +146,8 @@ def cluster_scores(
         if copies is not None:
             r = r * copies[start:end]
         scores = design_block(features[start:end], intercept) * r[:, None]
-        np.add.at(sums, codes[start:end], scores)
+        for j in range(k):  # a bincount a column: np.add.at over rows is ~10x slower
+            sums[:, j] += np.bincount(codes[start:end], scores[:, j], minlength=groups)
     return sums
 
 
