@@ -61,7 +61,7 @@ def newton_words(mle: Any) -> str:
 
 
 def coefficient_rows(mle: Any) -> list[list[str]]:
-    """The MLE's coefficient table as cells: term, coef, SE, z, p, 95% interval."""
+    """The MLE's coefficient table as cells: term, coef, SE, z, p, interval at its level."""
     return [
         [name, number(r["estimate"]), number(r["se"]), f"{r['z']:.3f}", p_value(r["p"]),
          f"[{number(r['lower'])}, {number(r['upper'])}]"]

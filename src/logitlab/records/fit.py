@@ -166,7 +166,8 @@ def _margins(margins: Margins | None) -> dict | None:
 
 def fit_margin_rows(run: TableFit) -> list[dict]:
     """margins.csv: one row per numeric variable (dP/dx) and per non-reference level of a
-    categorical one (the discrete change), with SE, z, p and the 95% interval."""
+    categorical one (the discrete change), with SE, z, p and the interval at the fit's
+    level."""
     if run.margins is None:
         return []
     return [
