@@ -17,6 +17,8 @@ from logitlab import engines
 from logitlab.config import TrainConfig
 from logitlab.data.datasets import DATASETS, load_dataset
 from logitlab.data.design import build_design
+from logitlab.result import GRAD_TOL
+from logitlab.studies.fit import fit_table
 
 FAST = ["--epochs", "200", "--quiet"]
 
@@ -821,3 +823,14 @@ def test_a_descent_stops_at_convergence_unless_tol_0_asks_for_every_epoch(tmp_pa
     assert stopped["convergence"]["grad_norm"] <= 1e-4 and stopped["epochs"] < 20000
     assert every["epochs"] == 20000 and not every["convergence"]["stopped_early"]
     assert every["convergence"]["grad_norm"] <= stopped["convergence"]["grad_norm"]
+
+
+def test_fit_prints_the_summary_a_notebook_gets_then_the_files(tmp_path, capsys):
+    out = tmp_path / "spector"
+    assert cli.main(["fit", "--dataset", "spector", "--test-size", "0.25", *FAST,
+                     "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    # the command's descent stops at convergence (--tol GRAD_TOL), the library's runs on
+    fitted = fit_table("spector", test_size=0.25, train=TrainConfig(epochs=200, tol=GRAD_TOL))
+    assert printed.startswith(fitted.summary() + "\n\nWrote ")
+    assert printed.endswith(f"Report: {out}/report.html\n")

@@ -209,3 +209,17 @@ def test_clusters_spanning_two_workers_give_the_in_memory_covariance(tmp_path, m
         np.testing.assert_allclose(fit.mle.cov, memory.mle.cov, rtol=1e-10, atol=1e-15)
         np.testing.assert_allclose(fit.mle.conf_int(), memory.mle.conf_int(), rtol=1e-10)
     np.testing.assert_array_equal(fits[0].mle.cov, fits[1].mle.cov)  # the same on both
+
+
+def test_a_fit_in_shares_says_how_it_was_read_in_its_summary_repr_and_card(both):
+    sharded, memory = both
+    summary = sharded.summary()
+    assert summary.startswith(sharded.mle.summary())
+    assert "\n32 rows used on 1 worker(s) (32), read at most 5 at a time; " in summary
+    assert "training rows" not in summary and summary.endswith("for them.")
+    assert "Not produced: per-row results" in summary
+    assert repr(sharded.mle).startswith("ShardedMLEResult(nobs=32, params=[")
+    assert len(repr(sharded.mle)) < 150 and len(repr(sharded)) < 250
+    card = sharded._repr_html_()
+    assert "read in shares by 1 worker(s)" in card and "<th>accuracy</th>" not in card
+    assert "<td>C(PSI)[T.1]</td>" in card and "<th>accuracy</th>" in memory._repr_html_()

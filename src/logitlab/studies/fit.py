@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..config import FitSettings, ModelOptions, TrainConfig, check_batch_size, shown
-from ..data.checks import check_columns, value_text
+from ..data.checks import check_columns, missing_words, value_text
 from ..data.design import Design, ModelSpec, build_design
 from ..data.formula import require_columns
 from ..errors import ConfigError, DataError
@@ -47,6 +47,14 @@ if TYPE_CHECKING:
 CURVATURE = 0.25
 #: Optimizers whose step size the automatic learning rate sets (plain and heavy-ball SGD).
 SGD_LIKE = ("sgd", "momentum")
+#: What a sharded fit does not produce, and why (for the report and the summary).
+NOT_PRODUCED = (
+    "per-row results (predictions.csv, the ROC curve, the calibration plot, the scikit-learn "
+    "metrics, the average marginal effects per variable) and a held-out split are not "
+    "produced for sharded data: they need every row's prediction (or design) in one place, "
+    "which is what reading the table in shares avoids; apply "
+    "model.json to the rows with `logitlab predict` for them"
+)
 #: A long fit's progress lines: told a stage in words (cli.common.ProgressLines).
 Say = Callable[[str], None]
 #: A long descent's progress line comes at most this often.
@@ -132,6 +140,64 @@ class TableFit:
     def success(self) -> str:
         """The event whose odds the model describes: 'GRADE = 1'."""
         return f"{self.design.target} = {self.design.positive}"
+
+    def summary(self) -> str:
+        """The text `logitlab fit` prints: the MLE's summary, the rows used (in shares: by how
+        many workers, how many at a time) and dropped, the main effect in words, the average
+        marginal effects, the metrics (and the threshold of the largest Youden's J), the
+        descents, and what a fit in shares does not produce."""
+        design = self.design
+        read = ""
+        if self.sharded:
+            shares = ", ".join(f"{rows:,}" for rows in design.rows_per_worker)
+            read = (f" on {self.workers} worker(s) ({shares}), read at most "
+                    f"{self.chunk_rows:,} at a time")  # fmt: skip
+        lines = [self.mle.summary(),
+                 f"{design.rows_used:,} rows used{read}; "
+                 f"{missing_words(design.dropped, design.missing)}",
+                 "", self.reading, ""]  # fmt: skip
+        if self.margins is not None:
+            lines += ["Average marginal effects per variable (over the training rows):",
+                      self.margins.effects.table(), ""]  # fmt: skip
+        for rows, m in (self.metrics or {}).items():
+            auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
+            lines.append(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f} at threshold "
+                         f"{m.threshold:g}, log-loss {m.log_loss:.4f}, Brier {m.brier:.4f}, "
+                         f"ROC AUC {auc}")  # fmt: skip
+            if m.youden is not None:
+                lines.append(f"  largest Youden's J {m.youden.j:.3f} at threshold "
+                             f"{m.youden.threshold:.4g}: sensitivity {m.youden.sensitivity:.3f}, "
+                             f"specificity {m.youden.specificity:.3f}")  # fmt: skip
+        if self.train is not None:
+            lines.append(f"gradient descent on z-scores: {self.descent_words}")
+        for loss, d in self.descents.items():
+            lines.append(f"gradient descent on {loss.upper()}: {d.verdict} after "
+                         f"{d.result.epochs:,} epochs, max |coef - MLE| {d.to_mle.max_abs:.3g} "
+                         f"({d.to_mle.max_se:.3g} standard errors)")  # fmt: skip
+        if self.descent_note:
+            lines.append(self.descent_note)
+        if self.sharded:
+            lines.append(f"Not produced: {NOT_PRODUCED}.")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        """One line, not the data: the model, the rows, the MLE and each descent's verdict."""
+        from ..display import newton_words, numbers
+
+        descents = "".join(f"; {loss} descent {d.verdict}" for loss, d in self.descents.items())
+        return (f"TableFit({self.design.spec.formula!r} on {self.source}, "
+                f"{self.design.rows_used:,} rows: MLE params={numbers(self.mle.params)}, "
+                f"{newton_words(self.mle)}{descents})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the coefficient table with the verdict, the main effect in
+        words, the descents and the metrics."""
+        from ..display import count, html, number, verdict
+
+        descents = [[loss.upper(), verdict(d.result.convergence), count(d.result.epochs),
+                     number(d.to_mle.max_abs), number(d.to_mle.max_se)]
+                    for loss, d in self.descents.items()]  # fmt: skip
+        return html("table.html", fit=self, descents=descents)
 
 
 def descent_words(train: TrainConfig | None) -> str:
@@ -509,6 +575,7 @@ def _level(name: str, spec: ModelSpec) -> tuple[str, str, str, str] | None:
 
 
 __all__ = [
+    "NOT_PRODUCED",
     "Scaling",
     "TableFit",
     "check_descent_start",

@@ -27,6 +27,7 @@ from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
 from ..errors import DataError
 from .fit import (
+    NOT_PRODUCED,
     Say,
     Scaling,
     TableFit,
@@ -45,15 +46,6 @@ if TYPE_CHECKING:
     from ..data.shards import ShardedDesign
     from ..engines.collective import Collective
     from ..stats.sharded import ShardedMLEResult
-
-#: What a sharded fit does not produce, and why (for the report and the summary).
-NOT_PRODUCED = (
-    "per-row results (predictions.csv, the ROC curve, the calibration plot, the scikit-learn "
-    "metrics, the average marginal effects per variable) and a held-out split are not "
-    "produced for sharded data: they need every row's prediction (or design) in one place, "
-    "which is what reading the table in shares avoids; apply "
-    "model.json to the rows with `logitlab predict` for them"
-)
 
 
 def open_table(data: str | Path) -> Shards:
