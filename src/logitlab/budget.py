@@ -97,10 +97,10 @@ SHUFFLE_POINT_SECONDS = 1e-8
 MLE_BYTES = 700
 MLE_SECONDS = 2.5e-4
 #: Firth's penalized likelihood: passes over the rows of a fit and its null model (two an
-#: iteration; measured: 25 at 10**5 x 11, 49 on logistf's sex2), the passes a profiled
-#: coefficient adds (its p-value's fit and its two bounds; measured: 23 at 2 x 10**4 x 11,
-#: 46 on sex2), and the seconds per design value of a pass and per value and coefficient
-#: of its hat values.
+#: iteration; measured: 25 at 10**5 x 11, 34 on logistf's sex2, 124 on breast-cancer's 30
+#: separating columns), the passes a profiled coefficient adds (its p-value's fit and its
+#: two bounds; measured: 22 at 2 x 10**4 x 11, 35 on sex2, ~160 on breast-cancer), and the
+#: seconds per design value of a pass and per value and coefficient of its hat values.
 FIRTH_PASSES = 25
 FIRTH_PROFILE_PASSES = 40
 FIRTH_VALUE_SECONDS = 1e-8
