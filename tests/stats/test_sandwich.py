@@ -254,3 +254,9 @@ def test_grouped_rows_are_one_observation_each_as_r_glm_cbind(counted):
     n, k = len(trials), 3  # n: the rows, as R counts grouped data
     hc1 = sandwich.covariance("hc1", fit.cov, X, successes, fit.fitted, True, trials=trials)
     close(hc1 / hc0, np.full((k, k), n / (n - k)), EXACT)
+
+
+def test_the_settings_offer_every_covariance_with_a_formula():
+    from logitlab.config import COV_TYPES
+
+    assert tuple(sandwich.FORMULAS) == COV_TYPES
