@@ -710,6 +710,16 @@ def check_conf_level(value: object) -> float:
     return float(value)
 
 
+#: Why Firth's fit is not made in shares: each iteration needs every row's hat value
+#: w x'(X'WX)^-1 x, a second pass and reduction across the workers an iteration, and the
+#: profile intervals a fit per coefficient; not built yet.
+FIRTH_IN_SHARES = (
+    "Firth's penalized likelihood (firth) is fitted in memory: each of its iterations needs "
+    "every row's hat value, a second pass across the workers that a table read in shares "
+    "does not make yet; fit the table whole, without chunk rows or workers"
+)
+
+
 @dataclass(frozen=True)
 class FitSettings:
     """One fit of a table, whole: the model, the held-out split (`test_size` None: none,
@@ -718,7 +728,8 @@ class FitSettings:
     predicted 1 when its probability is above it), and for a table read in shares the rows
     read at a time (`chunk_rows`, None: the reader's default) and the local `workers`; `cov`
     the covariance of the MLE (COV_TYPES, cluster:COLUMN) and `conf_level` the level of
-    every interval. Built once where a run starts (the command line, fit_table's keywords,
+    every interval; `firth`: Firth's penalized likelihood instead of the MLE (stats.firth).
+    Built once where a run starts (the command line, fit_table's keywords,
     the playground) and handed down."""
 
     model: ModelOptions = field(default_factory=ModelOptions)
@@ -732,6 +743,7 @@ class FitSettings:
     threshold: float = 0.5
     cov: str = "nonrobust"
     conf_level: float = 0.95
+    firth: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelOptions):
@@ -750,6 +762,33 @@ class FitSettings:
         _set(self, "cov", check_cov(self.cov))
         _set(self, "conf_level", check_conf_level(self.conf_level))
         self._check_counted()
+        self._check_firth()
+
+    def _check_firth(self) -> None:
+        """Firth's fit takes unweighted rows in memory with its own inference: refuse what
+        it cannot take yet (ConfigError naming it)."""
+        if not isinstance(self.firth, bool):
+            raise ConfigError(f"firth must be True or False, got {shown(self.firth)}")
+        if not self.firth:
+            return
+        if self.chunk_rows is not None or self.workers > 1:
+            raise ConfigError(FIRTH_IN_SHARES)
+        model = self.model
+        asked = [
+            words
+            for words, on in (
+                (f"weights ({model.weights!r})", model.weights is not None),
+                (f"trials ({model.trials!r})", model.trials is not None),
+                (f"the {self.cov} covariance", self.cov != "nonrobust"),
+            )
+            if on
+        ]
+        if asked:
+            raise ConfigError(
+                f"Firth's penalized likelihood (firth) cannot take {asked[0]} yet: its standard "
+                "errors are (X'WX)^-1 and its intervals profile the penalized likelihood of "
+                "unweighted rows; drop one of the two"
+            )
 
     def _check_counted(self) -> None:
         """Rows that stand for many (weights, trials) are fitted whole, in memory, with the

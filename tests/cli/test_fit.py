@@ -834,3 +834,42 @@ def test_fit_prints_the_summary_a_notebook_gets_then_the_files(tmp_path, capsys)
     fitted = fit_table("spector", test_size=0.25, train=TrainConfig(epochs=200, tol=GRAD_TOL))
     assert printed.startswith(fitted.summary() + "\n\nWrote ")
     assert printed.endswith(f"Report: {out}/report.html\n")
+
+
+#: Two pixels of digits-3v7 that separate the threes from the sevens.
+SEPARATED_DIGITS = ["--dataset", "digits-3v7", "--formula", "digit ~ pixel_6_5 + pixel_6_6"]
+
+
+def test_firth_fits_what_the_mle_refuses(refused, tmp_path, capsys):
+    """The MLE's one-line refusal names --firth; with it the same fit is made, as the library
+    makes it: Firth's estimate, profile intervals and penalized p-values, no descent."""
+    words = refused(["fit", *SEPARATED_DIGITS, *FAST, "--out", str(tmp_path / "mle")])
+    assert "separation" in words and "fit with --firth" in words
+    out = tmp_path / "firth"
+    assert cli.main(["fit", *SEPARATED_DIGITS, "--firth", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Firth's penalized likelihood" in printed and "profile penalized likelihood" in printed
+    mle = json.loads((out / "results.json").read_text())["mle"]
+    fitted = fit_table("digits-3v7", formula=SEPARATED_DIGITS[3], firth=True, losses=())
+    assert mle["method"] == "firth" and fitted.mle.profiled
+    rows = mle["coefficients"].values()
+    np.testing.assert_allclose([r["estimate"] for r in rows], fitted.mle.params, rtol=1e-12)
+    bounds = [[r["lower"], r["upper"]] for r in rows]
+    np.testing.assert_allclose(bounds, fitted.mle.conf_int(), rtol=1e-12)
+    lr = list(mle["firth"]["lr_chi2"].values())
+    np.testing.assert_allclose(lr, fitted.mle.lr_chi2, rtol=1e-12, atol=1e-12)
+    assert mle["llr"] == pytest.approx(2 * (mle["firth"]["penalized_loglik"]
+                                            - mle["firth"]["penalized_llnull"]))  # fmt: skip
+    assert "Firth&#39;s penalized likelihood" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--chunk-rows", "10"], "fitted in memory"),
+        (["--cov", "hc0"], "cannot take the hc0 covariance"),
+    ],
+)
+def test_firth_refuses_what_it_cannot_take(refused, inputs, tmp_path, extra, words):
+    argv = ["fit", f"{inputs}/table.csv", "--target", "y", "--firth", *extra, *FAST]
+    assert words in refused([*argv, "--out", str(tmp_path / "out")])

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from ..stats.firth import FirthResult
 from ..stats.margins import Margins
 from ..stats.mle import MLEResult
 from ..stats.sandwich import FORMULAS
@@ -100,7 +101,33 @@ def _fit_mle(mle: MLEResult) -> dict:
         "df_resid": mle.df_resid,
         "df_null": mle.nobs - int(mle.intercept),
         "pearson_chi2": mle.pearson_chi2,
+        **_method(mle),
     }
+
+
+def _method(mle: MLEResult) -> dict:
+    """results.json's "method" of "mle" ("mle", or "firth"), and for Firth's fit what is
+    penalized: its l* at the estimate and at logistf's null (every slope 0), each
+    coefficient's penalized likelihood-ratio statistic, and which statistics are which."""
+    if not isinstance(mle, FirthResult):
+        return {"method": "mle"}
+    profiled = ["coefficients.p", "coefficients.lower", "coefficients.upper", "odds_ratios"]
+    return {
+        "method": "firth",
+        "firth": {
+            "name": "Firth's penalized likelihood (logistf)",
+            "penalized_loglik": mle.penalized_loglik,
+            "penalized_llnull": mle.penalized_llnull,
+            "lr_chi2": _by_term(mle.names, mle.lr_chi2) if mle.profiled else None,
+            "intervals": mle.interval_method,
+            "penalized": ["llr", "llr_pvalue", *(profiled if mle.profiled else [])],
+            "likelihood": ["loglik", "llnull", "aic", "bic", "prsquared", "deviance"],
+            "wald": ["coefficients.se", "coefficients.z", "marginal_effects",
+                     *([] if mle.profiled else profiled)],
+            "note": mle.note or None,
+            "passes": mle.passes,
+        },
+    }  # fmt: skip
 
 
 def _fit_descent(run: TableFit, names: tuple[str, ...]) -> dict:

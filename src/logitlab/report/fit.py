@@ -122,6 +122,14 @@ def mle_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
         ["BIC", _num(mle["bic"])],
         ["McFadden's pseudo-R²", _num(mle["prsquared"])],
     ]
+    if mle["method"] == "firth":  # logistf's likelihood-ratio test is the penalized one
+        firth = mle["firth"]
+        stats[3][0] = f"penalized likelihood-ratio test: χ² ({mle['llr_df']} df)"
+        stats[1][0] = "log-likelihood at the Firth estimate (unpenalized)"
+        stats += [
+            ["penalized log-likelihood l* = l + ½ log det X'WX", _num(firth["penalized_loglik"])],
+            ["penalized null (every slope 0)", _num(firth["penalized_llnull"])],
+        ]
     if mle["grouped"]:  # R's summary.glm: against the saturated model, one row per group
         stats[0][0] = "observations (rows, each a group of trials)"
         stats += [

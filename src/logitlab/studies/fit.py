@@ -25,9 +25,10 @@ from ..config import FitSettings, ModelOptions, TrainConfig, check_batch_size, s
 from ..data.checks import check_columns, missing_words, value_text
 from ..data.design import Design, ModelSpec, build_design
 from ..data.formula import require_columns
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, SeparationError
 from ..model import probabilities
 from ..result import INTERCEPT, FitResult
+from ..stats import firth as firth_module
 from ..stats import mle as mle_module
 from ..stats import sandwich
 from ..stats.margins import Margins, average_margins, design_variables, terms_reading
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 #: 2 p'^2 + 2 (p - y) p'' stays below 0.155), so 1 / (CURVATURE x the largest eigenvalue of
 #: Z'Z / n) is a step that surely descends for both losses on the standardised columns Z.
 CURVATURE = 0.25
+#: The way forward when the MLE does not exist, said with the refusal.
+FIRTH_WAY = "Firth's penalized likelihood gives finite estimates: fit with --firth"
 #: Optimizers whose step size the automatic learning rate sets (plain and heavy-ball SGD).
 SGD_LIKE = ("sgd", "momentum")
 #: What a sharded fit does not produce, and why (for the report and the summary).
@@ -259,9 +262,17 @@ def fit_table(
             raise DataError(f"on the training rows of the split, {exc}; try another split "
                             "seed or a smaller test size") from None  # fmt: skip
     counted = design.weights is not None or design.trials is not None  # no split: every row
-    mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
-                         weights=design.weights, trials=design.trials,
-                         progress=newton_progress(progress))  # fmt: skip
+    if settings.firth:
+        say("Firth's penalized likelihood, with profile intervals when they are quick enough")
+        mle = firth_module.fit(X, y, intercept=design.intercept, names=design.names,
+                               conf_level=settings.conf_level)  # fmt: skip
+    else:
+        try:
+            mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
+                                 weights=design.weights, trials=design.trials,
+                                 progress=newton_progress(progress))  # fmt: skip
+        except SeparationError as exc:
+            raise SeparationError(f"{exc}; {FIRTH_WAY}") from None
     say("average marginal effects")
     mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]])
     margins = None if counted else average_margins(

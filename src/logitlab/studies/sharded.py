@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import budget
-from ..config import FitSettings, TrainConfig, listed
+from ..config import FIRTH_IN_SHARES, FitSettings, TrainConfig, listed
 from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, open_shards
 from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
-from ..errors import DataError
+from ..errors import ConfigError, DataError, SeparationError
 from .fit import (
     NOT_PRODUCED,
     Say,
@@ -82,6 +82,8 @@ def fit_shards(
     fit_table's (rank 0's alone: every worker computes the same)."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
+    if settings.firth:
+        raise ConfigError(FIRTH_IN_SHARES)
     chunk_rows = CHUNK_ROWS if settings.chunk_rows is None else settings.chunk_rows
     chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
@@ -95,12 +97,17 @@ def fit_shards(
     from ..stats.sharded import fit_sharded
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
-    mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
-                      nobs=design.rows_used,
-                      successes=design.successes, names=design.names,
-                      intercept=design.intercept,
-                      cov_type="nonrobust" if settings.cluster else settings.cov_type,
-                      progress=newton_progress(progress))  # fmt: skip
+    try:
+        mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
+                          nobs=design.rows_used,
+                          successes=design.successes, names=design.names,
+                          intercept=design.intercept,
+                          progress=newton_progress(progress),
+                          cov_type="nonrobust" if settings.cluster else settings.cov_type
+                          )  # fmt: skip
+    except SeparationError as exc:
+        raise SeparationError(f"{exc}; Firth's penalized likelihood gives finite estimates: "
+                              "fit the table in memory with --firth") from None  # fmt: skip
     mle = replace(mle, conf_level=settings.conf_level)
     if settings.cluster is not None:
         say(f"clustered covariance: the scores summed per value of {settings.cluster!r}")
