@@ -238,6 +238,59 @@ def test_fit_settings_refuse_bad_values_once(given, words):
     assert words in str(caught.value)
 
 
+#: A formula and a target (or features) at once.
+BOTH = "give either a formula or a target (and features), not both"
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ({"missing": "keep"}, "missing must be one of drop, error, got 'keep'"),
+        ({"missing": None}, "missing must be one of drop, error, got None"),
+        ({"max_levels": 0}, "max_levels must be an integer from 1 to 2**63 - 1, got 0"),
+        ({"max_levels": 2.5}, "max_levels must be an integer from 1 to 2**63 - 1, got 2.5"),
+        ({"max_levels": True}, "max_levels must be an integer from 1 to 2**63 - 1, got True"),
+        ({"formula": "y ~ a", "target": "y"}, BOTH),
+        ({"formula": "y ~ a", "features": ["a"]}, BOTH),
+        ({"formula": "  "}, "formula must be a text like 'y ~ a + b', got '  '"),
+        ({"formula": 3}, "formula must be a text like 'y ~ a + b', got 3"),
+        ({"target": 3}, "target must be a column name, got 3"),
+        ({"target": "y", "features": []}, "features must be one or more column names, got []"),
+        ({"target": "y", "features": [1]}, "features must be one or more column names, got [1]"),
+        ({"target": "y", "features": 5}, "features must be one or more column names, got 5"),
+        ({"target": "y", "features": ["a", "y"]}, "the target 'y' cannot also be a feature"),
+        ({"target": "y", "features": ["b", "a", "b", "a"]}, "features name a, b more than once"),
+        ({"weights": "w", "trials": "n"}, "weights ('w') and trials ('n') cannot be combined"),
+    ],
+)
+def test_model_options_refuse_each_bad_value_as_the_command_line_says_it(given, words):
+    from logitlab.config import FitSettings, ModelOptions
+
+    with pytest.raises(ConfigError) as caught:
+        ModelOptions(**given)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+    with pytest.raises(ConfigError) as again:  # the same refusal through a fit's settings
+        FitSettings.of(**given)
+    assert str(again.value) == str(caught.value)
+
+
+def test_model_options_keep_good_values_checked_once():
+    from logitlab.config import ModelOptions
+
+    model = ModelOptions(target="y", features="a", missing="error", max_levels=3)
+    assert (model.features, model.missing, model.max_levels) == (("a",), "error", 3)
+    assert ModelOptions(target="y", features=["b", "a"]).features == ("b", "a")
+    assert ModelOptions(formula="y ~ a").formula == "y ~ a"
+
+
+def test_check_missing_knows_its_rules():
+    from logitlab.config import check_missing
+
+    assert [check_missing(rule) for rule in ("drop", "error")] == ["drop", "error"]
+    with pytest.raises(ConfigError, match="missing must be one of drop, error, got 'keep'"):
+        check_missing("keep")
+
+
 @pytest.mark.parametrize("value", [0, 1, 0.0, 1.0, -0.1, 1.5, math.nan, math.inf, "0.5", True])
 def test_threshold_is_a_probability_strictly_between_0_and_1(value):
     from logitlab.config import check_threshold

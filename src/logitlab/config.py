@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from .errors import ConfigError
@@ -80,6 +81,11 @@ def listed(values: Sequence[object], most: int = 10) -> str:
     more ('a', 'b' and 98 more), so a list in an error is complete or says it is not."""
     text = ", ".join(shown(v) for v in values[:most])
     return text + (f" and {len(values) - most:,} more" if len(values) > most else "")
+
+
+def repeated(names: Iterable[str]) -> list[str]:
+    """The names given more than once, sorted: one pass, as a table may have 10**5 columns."""
+    return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
 def check_int(name: str, value: object, minimum: int, maximum: int = MAX_INT64) -> int:
@@ -655,6 +661,22 @@ class ModelOptions:
     trials: str | None = None
 
     def __post_init__(self) -> None:
+        """Everything a model's options can be told apart from the table (ConfigError, in
+        the words the command line has always used); data.formula.formula_text checks the
+        rest against the table's columns."""
+        if self.formula is not None:
+            if self.target is not None or self.features is not None:
+                raise ConfigError("give either a formula or a target (and features), not both")
+            if not isinstance(self.formula, str) or not self.formula.strip():
+                raise ConfigError(
+                    f"formula must be a text like 'y ~ a + b', got {shown(self.formula)}"
+                )
+        if self.target is not None and not isinstance(self.target, str):
+            raise ConfigError(f"target must be a column name, got {shown(self.target)}")
+        if self.features is not None:
+            _set(self, "features", check_features(self.features, self.target))
+        _set(self, "missing", check_missing(self.missing))
+        _set(self, "max_levels", check_int("max_levels", self.max_levels, 1, MAX_INT64))
         for name in ("weights", "trials"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value.strip()):
@@ -670,6 +692,34 @@ class ModelOptions:
         """`model` (default ModelOptions()) with the options named replaced: how a call's
         keywords (build_design(frame, target="y")) become the model."""
         return replace(cls() if model is None else model, **options)
+
+
+#: How rows with a missing value in a used column are treated.
+MISSING = ("drop", "error")
+
+
+def check_missing(missing: object) -> str:
+    """A rule for rows with a missing value in a used column: one of MISSING."""
+    if missing not in MISSING:
+        raise ConfigError(f"missing must be one of {', '.join(MISSING)}, got {shown(missing)}")
+    return str(missing)
+
+
+def check_features(features: object, target: str | None) -> tuple[str, ...]:
+    """One or more column names (a single name as text), each once and none the target."""
+    names = (features,) if isinstance(features, str) else features
+    try:
+        names = tuple(names)  # type: ignore[arg-type]
+    except TypeError:
+        names = ()
+    if not names or not all(isinstance(name, str) for name in names):
+        raise ConfigError(f"features must be one or more column names, got {shown(features)}")
+    if target in names:
+        raise ConfigError(f"the target {target!r} cannot also be a feature")
+    twice = repeated(names)
+    if twice:
+        raise ConfigError(f"features name {', '.join(twice)} more than once")
+    return names
 
 
 def check_lr_rule(value: object) -> float | str:

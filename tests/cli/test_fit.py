@@ -144,6 +144,8 @@ def test_datasets_lists_one_line_each(capsys):
         (["fit", "{in}/duplicate.csv", "--target", "y"], "same column"),
         (["fit", "{in}/collinear.csv", "--target", "y"], "collinear"),
         (["fit", "{in}/ids.csv", "--target", "y"], "60 levels, more than --max-levels 50"),
+        (["fit", "--dataset", "spector", "--missing", "keep"], "one of drop, error, got 'keep'"),
+        (["fit", "--dataset", "spector", "--max-levels", "0"], "max_levels must be an integer"),
         (["fit", "{in}/separated.csv", "--target", "y", "--features", "x"], "separation"),
         (["fit", "--dataset", "spector", "--test-size", "1.5"], "test size"),
         (["fit", "--dataset", "spector", "--loss", "huber"], "loss must be"),

@@ -10,7 +10,6 @@ from logitlab.data.checks import (
     check_frame,
     check_level_counts,
     check_levels,
-    check_missing,
     complete_rows,
     missing_counts,
     missing_words,
@@ -20,7 +19,7 @@ from logitlab.data.checks import (
     value_text,
 )
 from logitlab.data.formula import parse_formula
-from logitlab.errors import ConfigError, DataError
+from logitlab.errors import DataError
 
 
 def test_check_frame_wants_rows_and_distinct_names():
@@ -32,12 +31,6 @@ def test_check_frame_wants_rows_and_distinct_names():
         check_frame(pd.DataFrame([[1, 2]], columns=["a", "a"]))
     with pytest.raises(DataError, match="pandas DataFrame, got list"):
         check_frame([1])
-
-
-def test_check_missing_knows_its_rules():
-    assert [check_missing(rule) for rule in ("drop", "error")] == ["drop", "error"]
-    with pytest.raises(ConfigError, match="missing must be one of drop, error, got 'keep'"):
-        check_missing("keep")
 
 
 def test_complete_rows_drop_or_refuse_and_give_plain_columns():

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_file(args.out, args.force, inputs=inputs)
     import numpy as np  # heavy imports only once the settings are known good
 
-    from ..data.checks import check_missing
+    from ..config import check_missing
     from ..data.modelfile import load_model
     from ..report.writers import write_file_atomically
 

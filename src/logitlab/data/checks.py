@@ -18,16 +18,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from ..config import FLOAT32_MAX, listed, shown
-from ..errors import ConfigError, DataError
+from ..config import FLOAT32_MAX, listed
+from ..errors import DataError
 from ..result import default_names
 from .formula import categorical_columns, quote
 
 if TYPE_CHECKING:
     import pandas
 
-#: How rows with a missing value in a used column are treated.
-MISSING = ("drop", "error")
 #: A column is collinear when the columns before it (and the intercept) explain all but this
 #: fraction of its variance: exact dependence leaves ~1e-15, real data far more.
 COLLINEAR_TOL = 1e-10
@@ -135,12 +133,6 @@ def check_frame(frame: object) -> pandas.DataFrame:
     if len(twice):
         raise DataError(f"the table has more than one column named {', '.join(map(repr, twice))}")
     return frame
-
-
-def check_missing(missing: object) -> str:
-    if missing not in MISSING:
-        raise ConfigError(f"missing must be one of {', '.join(MISSING)}, got {shown(missing)}")
-    return str(missing)
 
 
 def complete_rows(

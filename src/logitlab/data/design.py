@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import budget
-from ..config import MAX_INT64, ModelOptions, check_int, shown
+from ..config import ModelOptions, check_missing, shown
 from ..errors import ConfigError, DataError
 from ..result import INTERCEPT
 from .checks import (
@@ -35,7 +35,6 @@ from .checks import (
     check_frame,
     check_level_counts,
     check_levels,
-    check_missing,
     complete_rows,
     count_array,
     level_column,
@@ -337,9 +336,8 @@ def build_design(
         For data a fit cannot use; each message one line, naming the column or term.
     """
     frame = check_frame(frame)
-    model = ModelOptions.of(model, **options)
-    missing = check_missing(model.missing)
-    max_levels = check_int("max_levels", model.max_levels, 1, MAX_INT64)
+    model = ModelOptions.of(model, **options)  # checked whole: ModelOptions.__post_init__
+    missing, max_levels = model.missing, model.max_levels
     counted = tuple(c for c in (model.weights, model.trials) if c is not None)
     features = model.features
     if features is None and model.formula is None and counted:  # every column but these

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import listed, shown
+from ..config import ModelOptions, check_features, listed, shown
 from ..errors import ConfigError, DataError
-from .tables import repeated
 
 if TYPE_CHECKING:
     import pandas
@@ -41,30 +40,19 @@ def formula_text(
     target: str | None,
     features: Sequence[str] | None,
 ) -> str:
-    """The formula to use: the one given, or target ~ features written out."""
-    if formula is not None:
-        if target is not None or features is not None:
-            raise ConfigError("give either a formula or a target (and features), not both")
-        if not isinstance(formula, str) or not formula.strip():
-            raise ConfigError(f"formula must be a text like 'y ~ a + b', got {shown(formula)}")
-        return formula.strip()
+    """The formula to use: the one given, or target ~ features written out (default: every
+    other column). The options are checked as config.ModelOptions checks them, then against
+    the table's columns."""
+    model = ModelOptions(formula=formula, target=target, features=features)
+    if model.formula is not None:
+        return model.formula.strip()
+    target = model.target
     if target is None:
         raise ConfigError("give a formula ('y ~ a + b') or the target column")
-    if not isinstance(target, str):
-        raise ConfigError(f"target must be a column name, got {shown(target)}")
     require_columns(frame, (target,))
+    features = model.features
     if features is None:
-        features = [c for c in frame.columns if c != target]
-    elif isinstance(features, str):
-        features = [features]
-    features = list(features)
-    if not features or not all(isinstance(f, str) for f in features):
-        raise ConfigError(f"features must be one or more column names, got {shown(features)}")
-    if target in features:
-        raise ConfigError(f"the target {target!r} cannot also be a feature")
-    twice = repeated(features)
-    if twice:
-        raise ConfigError(f"features name {', '.join(twice)} more than once")
+        features = check_features([c for c in frame.columns if c != target], target)
     require_columns(frame, features)
     return f"{quote(target)} ~ " + " + ".join(quote(f) for f in features)
 

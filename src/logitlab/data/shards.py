@@ -37,7 +37,6 @@ from ..errors import ConfigError, DataError, message_line
 from .checks import (
     check_finite,
     check_kind,
-    check_missing,
     python_value,
     sorted_values,
     too_many_levels,
@@ -504,9 +503,8 @@ def agree_design(
     One scan of the share, one gather, then the same ModelSpec on every worker (the columns
     build_design would make on the whole table, names included). ConfigError and DataError
     as build_design (the same on every worker); a stateful transform is refused."""
-    model = ModelOptions.of(model, **options)
-    missing = check_missing(model.missing)
-    max_levels = check_int("max_levels", model.max_levels, 1, MAX_INT64)
+    model = ModelOptions.of(model, **options)  # checked whole: ModelOptions.__post_init__
+    missing, max_levels = model.missing, model.max_levels
     positive = model.positive
     empty = _empty_frame(shards)
     formula = formula_text(empty, model.formula, model.target, model.features)

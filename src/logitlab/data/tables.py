@@ -24,15 +24,14 @@ import os
 import re
 import stat
 import tempfile
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import format_bytes
-from ..config import MAX_INT64, check_int, listed, shown
+from ..config import MAX_INT64, check_int, listed, repeated, shown
 from ..errors import ConfigError, DataError, message_line
 from ..stopping import per_block
 
@@ -327,11 +326,6 @@ def table_columns(path: str | Path, fmt: TableFormat = TableFormat()) -> tuple[s
     if twice:
         raise DataError(f"{path} has more than one column named {', '.join(map(repr, twice))}")
     return tuple(names)
-
-
-def repeated(names: Iterable[str]) -> list[str]:
-    """The names given more than once, sorted: one pass, as a table may have 10**5 columns."""
-    return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
 def table_size(
