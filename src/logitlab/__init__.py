@@ -68,6 +68,7 @@ _LAZY = {
     "plot_data": "viz.lecture",
     "plot_fit": "viz.lecture",
     "plot_loss_history": "viz.lecture",
+    "table_figures": "viz.fit",
 }
 
 #: submodule attribute -> module: `logitlab.mle.fit(X, y)` works after a plain `import logitlab`

@@ -92,7 +92,7 @@ def test_nothing_is_left_when_writing_fails(run, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr(report, "plot_roc", broken)
+    monkeypatch.setattr(report, "table_figures", broken)
     with pytest.raises(RuntimeError), staged_dir(tmp_path / "out") as stage:
         report.write_fit(run, stage)
     assert list(tmp_path.iterdir()) == []

@@ -472,3 +472,7 @@ def test_a_table_fit_card_holds_the_coefficient_table_with_the_verdict_escaped()
     assert f"<td>BCE</td><td>{bce.verdict} (|gradient| " in card
     assert "<td>training</td><td>80</td><td>0.5</td>" in card
     assert fitted.reading.split(" (")[0].replace("<b>", "&lt;b&gt;") in card
+
+
+def test_a_fit_is_judged_on_its_held_out_rows_if_it_has_some(spector_fit, split_fit):
+    assert split_fit.judged_rows == "held-out" and spector_fit.judged_rows == "training"

@@ -7,9 +7,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from logitlab.config import TrainConfig
 from logitlab.errors import DataError
 from logitlab.stats import mle
 from logitlab.stats.metrics import prediction_metrics
+from logitlab.studies.fit import fit_table
 from logitlab.viz import fit as vf
 
 SPECTOR = ("GPA", "TUCE", "PSI")
@@ -197,3 +199,16 @@ def test_the_figures_draw_intervals_at_the_fit_s_level(spector):
     np.testing.assert_allclose(ends, [-norm.ppf(0.95), norm.ppf(0.95)], rtol=1e-12)
     legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
     assert "MLE 90% interval" in legend
+
+
+def test_a_table_fit_gives_its_reports_figures_by_name():
+    split = fit_table("spector", test_size=0.25, train=TrainConfig(epochs=50))
+    figures = vf.table_figures(split)
+    assert list(figures) == ["odds-ratios.png", "roc.png", "calibration.png", "confusion.png",
+                             "gd-vs-mle.png"]  # fmt: skip
+    assert all(isinstance(f, Figure) for f in figures.values())
+    assert "held-out rows" in figures["confusion.png"].get_suptitle()
+    alone = fit_table("spector", losses=())
+    assert list(vf.table_figures(alone)) == ["odds-ratios.png", "roc.png", "calibration.png",
+                                             "confusion.png"]  # fmt: skip
+    assert "training rows" in vf.table_figures(alone)["confusion.png"].get_suptitle()

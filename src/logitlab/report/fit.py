@@ -13,7 +13,7 @@ from ..data.modelfile import model_file_refusal, model_record
 from ..records import fit_coefficient_rows, fit_margin_rows, fit_prediction_columns, to_record
 from ..studies.fit import Say, TableFit
 from ..studies.sharded import NOT_PRODUCED
-from ..viz.fit import plot_calibration, plot_confusion, plot_gd_vs_mle, plot_odds_ratios, plot_roc
+from ..viz.fit import table_figures
 from ..viz.style import loss_label
 from . import html as htmlpage
 from .html import verdict_words
@@ -44,15 +44,7 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",),
     folder = Path(folder)
     say(f"drawing the figures and writing {'the report' if run.sharded else 'results.json'}")
     results = to_record(run)
-    figures = {
-        "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
-        **({} if run.sharded else _per_row_figures(run)),
-    }
-    if run.descents:
-        figures["gd-vs-mle.png"] = plot_gd_vs_mle(
-            run.mle, {loss: d.params for loss, d in run.descents.items()}
-        )
-    for name, figure in figures.items():
+    for name, figure in table_figures(run).items():
         save_figure(figure, folder / name, formats=formats)
     write_json(results, folder / "results.json")
     write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
@@ -65,28 +57,6 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",),
             write_csv(fit_margin_rows(run), folder / "margins.csv")
     (folder / "report.html").write_text(render_html(run, results, folder))
     return names_in(folder)
-
-
-def _shown_rows(run: TableFit) -> str:
-    """The rows a report judges the prediction on: "held-out" with a split, else "training"."""
-    return "held-out" if "held-out" in run.metrics else "training"
-
-
-def _per_row_figures(run: TableFit) -> dict:
-    """The figures that need every row's prediction: ROC, calibration, confusion (none
-    with weights or trials, whose rows stand for many)."""
-    if run.metrics is None:
-        return {}
-    sets = {f"{name} rows": m for name, m in run.metrics.items()}
-    shown = _shown_rows(run)
-    classes = (f"{run.design.target} = {run.design.negative}", run.success)
-    return {
-        "roc.png": plot_roc(sets, marked=f"{shown} rows"),
-        "calibration.png": plot_calibration(sets),
-        "confusion.png": plot_confusion(
-            run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
-        ),
-    }
 
 
 def _num(value: object, digits: int = 4) -> str:
@@ -264,7 +234,7 @@ def _prediction(run: TableFit, results: dict) -> dict:
     with weights or trials)."""
     if run.metrics is None:
         return {"sharded": None, "metrics": None}
-    shown = _shown_rows(run)
+    shown = run.judged_rows
     return {
         "sharded": None,
         "metrics": metric_rows(results["metrics"]),

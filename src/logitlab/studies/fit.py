@@ -144,6 +144,14 @@ class TableFit:
         """The event whose odds the model describes: 'GRADE = 1'."""
         return f"{self.design.target} = {self.design.positive}"
 
+    @property
+    def judged_rows(self) -> str | None:
+        """The rows the prediction is judged on: "held-out" with a split, else "training";
+        None without every row's prediction (in shares, with weights or trials)."""
+        if self.metrics is None:
+            return None
+        return "held-out" if "held-out" in self.metrics else "training"
+
     def summary(self) -> str:
         """The text `logitlab fit` prints: the MLE's summary, the rows used (in shares: by how
         many workers, how many at a time) and dropped, the main effect in words, the average

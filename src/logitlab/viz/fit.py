@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -20,6 +21,9 @@ from ..result import INTERCEPT
 from ..stats.metrics import PredictionMetrics
 from ..stats.mle import MLEResult
 from .style import DATA_COLOR, LEGEND_SIZE, LOSS_COLORS, MLE_COLOR, OTHER_COLORS, loss_label
+
+if TYPE_CHECKING:
+    from ..studies.fit import TableFit
 
 #: Term names longer than this are shortened in the middle ("mean fractal…dimension").
 NAME_CHARS = 40
@@ -239,3 +243,27 @@ def plot_gd_vs_mle(
     fig.legend(loc="outside lower center", ncols=2 + len(fits), fontsize=LEGEND_SIZE - 1,
                frameon=False)  # fmt: skip
     return fig
+
+
+def table_figures(run: TableFit) -> dict[str, Figure]:
+    """Every figure of a fitted table, by the file name its report saves it under: the odds
+    ratios; with every row's prediction, ROC, calibration and the confusion matrix of the
+    rows it is judged on (TableFit.judged_rows); the descents beside the MLE, when there are
+    descents. A notebook shows each as it comes."""
+    figures = {
+        "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
+    }
+    shown = run.judged_rows
+    if shown is not None:
+        sets = {f"{name} rows": m for name, m in run.metrics.items()}
+        classes = (f"{run.design.target} = {run.design.negative}", run.success)
+        figures["roc.png"] = plot_roc(sets, marked=f"{shown} rows")
+        figures["calibration.png"] = plot_calibration(sets)
+        figures["confusion.png"] = plot_confusion(
+            run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
+        )
+    if run.descents:
+        figures["gd-vs-mle.png"] = plot_gd_vs_mle(
+            run.mle, {loss: d.params for loss, d in run.descents.items()}
+        )
+    return figures
