@@ -895,3 +895,32 @@ class FitSettings:
 
 #: ModelOptions' field names: the keywords of a fit that go to its model.
 MODEL_FIELDS = frozenset(f.name for f in fields(ModelOptions))
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """A comparison of models of one table (`logitlab compare`, studies.compare): two or
+    more `formulas` sharing one target, fitted on the same rows, each with the `model`'s
+    other options (positive, missing, max_levels, weights, trials; its formula unused)."""
+
+    formulas: tuple[str, ...]
+    model: ModelOptions = field(default_factory=ModelOptions)
+
+    def __post_init__(self) -> None:
+        formulas = (self.formulas,) if isinstance(self.formulas, str) else self.formulas
+        try:
+            formulas = tuple(formulas)
+        except TypeError:
+            formulas = ()
+        if len(formulas) < 2:
+            raise ConfigError(f"a comparison needs two formulas or more, got {shown(formulas)}")
+        for formula in formulas:
+            if not isinstance(formula, str) or "~" not in formula:
+                raise ConfigError(f"each formula must be a text like 'y ~ a + b', got "
+                                  f"{shown(formula)}")  # fmt: skip
+        if not isinstance(self.model, ModelOptions):
+            raise ConfigError(f"model must be a ModelOptions, got {shown(self.model)}")
+        if self.model.formula is not None or self.model.target is not None:
+            raise ConfigError("the formulas name the models: give the model options no "
+                              "formula or target of their own")  # fmt: skip
+        _set(self, "formulas", tuple(f.strip() for f in formulas))

@@ -13,6 +13,7 @@ from ..errors import LogitlabError
 from ..stopping import Terminated, terminate_gracefully
 from . import (
     animate,
+    compare,
     datasets,
     digits,
     fit,
@@ -36,6 +37,7 @@ COMMANDS = [
     optimizers,
     digits,
     fit,
+    compare,
     predict,
     datasets,
     serve,

@@ -18,6 +18,7 @@ from ..config import (
     DEFAULT_DATA_SEED,
     DataConfig,
     LectureConfig,
+    ModelOptions,
     SweepConfig,
     TrainConfig,
     check_formats,
@@ -370,6 +371,49 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME|N",
         help="the sheet of an .xlsx workbook, by name or number from 1 (default: the first)",
     )
+
+
+def add_model_options(group: argparse._ArgumentGroup) -> None:
+    """The model's options beside its formula, the same on every command that fits a table:
+    --positive, --missing, --weights, --trials and --max-levels (read back by
+    model_options)."""
+    group.add_argument(
+        "--positive", metavar="VALUE", help="the target value that counts as success "
+        "(default: the larger of its two values, or a data set's own)"
+    )  # fmt: skip
+    group.add_argument(
+        "--missing",
+        default="drop",
+        metavar="{drop,error}",
+        help="rows with a missing value in a used column: drop and count them, or refuse "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--weights",
+        metavar="COL",
+        help="frequency weights: each row counts as COL's number of rows (whole numbers >= 0, "
+        "as Stata's fweight); nobs is their sum and every statistic the expanded rows'",
+    )
+    group.add_argument(
+        "--trials",
+        metavar="COL",
+        help="grouped binomial rows: the target counts successes out of COL's trials (whole "
+        "numbers, 0 <= successes <= trials, trials >= 1), as R's cbind(successes, failures); "
+        "the summary adds R's deviance table (df = rows - coefficients)",
+    )
+    group.add_argument(
+        "--max-levels",
+        type=number,
+        default=50,
+        help="most levels a categorical column may have (default: %(default)s)",
+    )
+
+
+def model_options(args: argparse.Namespace, **chosen: object) -> ModelOptions:
+    """add_model_options' values as ModelOptions (checked there), with the fields the
+    command sets itself (`chosen`: formula, target, features)."""
+    return ModelOptions(positive=args.positive, missing=args.missing, max_levels=args.max_levels,
+                        weights=args.weights, trials=args.trials, **chosen)  # fmt: skip
 
 
 def given_format(args: argparse.Namespace) -> TableFormat:

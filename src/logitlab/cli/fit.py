@@ -35,10 +35,12 @@ from .common import (
     PROGRESS_ENV,
     ProgressLines,
     add_format_option,
+    add_model_options,
     add_output_options,
     add_table_options,
     add_training_options,
     announce,
+    model_options,
     number,
     read_format,
     training_config,
@@ -94,36 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="A,B,C",
         help="with --target: the feature columns (default: all others)",
     )
-    model.add_argument(
-        "--positive", metavar="VALUE", help="the target value that counts as success "
-        "(default: the larger of its two values, or a data set's own)"
-    )  # fmt: skip
-    model.add_argument(
-        "--missing",
-        default="drop",
-        metavar="{drop,error}",
-        help="rows with a missing value in a used column: drop and count them, or refuse "
-        "(default: %(default)s)",
-    )
-    model.add_argument(
-        "--weights",
-        metavar="COL",
-        help="frequency weights: each row counts as COL's number of rows (whole numbers >= 0, "
-        "as Stata's fweight); nobs is their sum and every statistic the expanded rows'",
-    )
-    model.add_argument(
-        "--trials",
-        metavar="COL",
-        help="grouped binomial rows: the target counts successes out of COL's trials (whole "
-        "numbers, 0 <= successes <= trials, trials >= 1), as R's cbind(successes, failures); "
-        "the summary adds R's deviance table (df = rows - coefficients)",
-    )
-    model.add_argument(
-        "--max-levels",
-        type=number,
-        default=50,
-        help="most levels a categorical column may have (default: %(default)s)",
-    )
+    add_model_options(model)
     split = parser.add_argument_group("held-out rows")
     split.add_argument(
         "--test-size",
@@ -334,10 +307,7 @@ def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettin
     shares: none unless told)."""
     auto = args.lr == "auto"  # set from the data in the fit; the template keeps the default
     features = None if args.features is None else args.features.split(",")
-    model = ModelOptions(formula=args.formula, target=args.target, features=features,
-                         positive=args.positive, missing=args.missing,
-                         max_levels=args.max_levels, weights=args.weights,
-                         trials=args.trials)  # fmt: skip
+    model = model_options(args, formula=args.formula, target=args.target, features=features)
     return FitSettings(
         model=model,
         test_size=args.test_size,

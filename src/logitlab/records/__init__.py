@@ -12,6 +12,7 @@ imports them all, so `to_record` knows every result.
 
 from . import animation, lecture, playground, why  # noqa: F401  (they register records on to_record)
 from .common import json_safe, lecture_params, provenance, to_record, training_settings
+from .compare import comparison_rows
 from .digits import digits_weight_rows
 from .fit import fit_coefficient_rows, fit_margin_rows, fit_prediction_columns
 from .montecarlo import montecarlo_rows
@@ -20,6 +21,7 @@ from .results import lecture_rows
 from .sweep import sweep_rows
 
 __all__ = [
+    "comparison_rows",
     "digits_weight_rows",
     "fit_coefficient_rows",
     "fit_margin_rows",
