@@ -841,9 +841,9 @@ class FitSettings:
             )
 
     def _check_counted(self) -> None:
-        """Rows that stand for many (weights, trials) are fitted whole, in memory, with the
-        likelihood's covariance: a split, shares and sandwich covariances take rows one by
-        one (ConfigError naming what was asked)."""
+        """Rows that stand for many (weights, trials) are fitted whole and in memory: a split
+        and shares take rows one by one (ConfigError naming what was asked); the sandwich
+        covariances count them (stats.sandwich)."""
         model = self.model
         column = model.weights or model.trials
         if column is None:
@@ -855,14 +855,13 @@ class FitSettings:
                 (f"a held-out split (test size {self.test_size})", self.test_size is not None),
                 (f"reading in shares (chunk rows {self.chunk_rows}, workers {self.workers})",
                  self.chunk_rows is not None or self.workers > 1),
-                (f"the {self.cov} covariance", self.cov != "nonrobust"),
             )
             if on
         ]  # fmt: skip
         if asked:
             raise ConfigError(
                 f"{what} make each row stand for many, which {asked[0]} cannot take yet; "
-                "fit the table whole with the likelihood's covariance"
+                "fit the table whole, in memory"
             )
 
     @property

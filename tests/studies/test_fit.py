@@ -476,3 +476,17 @@ def test_a_table_fit_card_holds_the_coefficient_table_with_the_verdict_escaped()
 
 def test_a_fit_is_judged_on_its_held_out_rows_if_it_has_some(spector_fit, split_fit):
     assert split_fit.judged_rows == "held-out" and spector_fit.judged_rows == "training"
+
+
+@pytest.mark.parametrize("cov", ["hc1", "hc3", "cluster:g"])
+def test_a_weighted_fit_s_covariance_is_the_expanded_table_s(cov):
+    rng = np.random.default_rng(22)
+    n = 50
+    frame = pd.DataFrame({"x": rng.normal(size=n), "w": rng.integers(1, 4, n),
+                          "g": rng.integers(0, 6, n)})  # fmt: skip
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-frame.x))).astype(int)
+    expanded = frame.loc[frame.index.repeat(frame.w)].reset_index(drop=True)
+    weighted = fit_table(frame, formula="y ~ x", weights="w", losses=(), cov=cov).mle
+    reference = fit_table(expanded, formula="y ~ x", losses=(), cov=cov).mle
+    assert weighted.nobs == reference.nobs == frame.w.sum()
+    np.testing.assert_allclose(weighted.cov, reference.cov, rtol=1e-10, atol=1e-15)

@@ -282,7 +282,8 @@ def fit_table(
         except SeparationError as exc:
             raise SeparationError(f"{exc}; {FIRTH_WAY}") from None
     say("average marginal effects")
-    mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]])
+    mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]], design.weights,
+                     design.trials)  # fmt: skip
     margins = None if counted else average_margins(
         design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
         alpha=1.0 - settings.conf_level)  # fmt: skip
