@@ -3,6 +3,10 @@
 // orders, kept for the next fit.
 
 let inflight = 0; // requests under way
+// A server that answered busy is likely busy a moment later (in a class, its compute thread
+// seldom is idle): the page then fits by itself this long without asking, saving the round trip.
+const BUSY_MS = 2000;
+let busyUntil = 0; // performance.now() until which the page does not ask for the server's fit
 const orderCache = new Map(); // "n,epochs,seed" -> the mini-batch orders
 
 /** Whether a request is under way. */
@@ -35,14 +39,17 @@ export async function api(path, body, method) {
   }
 }
 
-/** POST /api/fit's answer for `body` if the server is idle (~30 ms on its cores); null at once
- * (503) when it is computing anything else: the page then fits it itself. */
+/** POST /api/fit's answer for `body` if the server is idle (its fused engine); null at once
+ * (503) when it is computing anything else, or answered so less than BUSY_MS ago: the page
+ * then fits it itself. */
 export async function fitIfIdle(body) {
+  if (performance.now() < busyUntil) return null;
   try {
     return await api("/api/fit", { ...body, if_idle: true });
   } catch (error) {
-    if (error.status === 503) return null;
-    throw error;
+    if (error.status !== 503) throw error;
+    busyUntil = performance.now() + BUSY_MS;
+    return null;
   }
 }
 
