@@ -249,7 +249,18 @@ def table_figures(run: TableFit) -> dict[str, Figure]:
     """Every figure of a fitted table, by the file name its report saves it under: the odds
     ratios; with every row's prediction, ROC, calibration and the confusion matrix of the
     rows it is judged on (TableFit.judged_rows); the descents beside the MLE, when there are
-    descents. A notebook shows each as it comes."""
+    descents. A notebook shows each as it comes.
+
+    Parameters
+    ----------
+    run : TableFit
+        The fitted table, in memory or in shares.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        Each figure by its file name (odds-ratios.png, roc.png, ...), neither saved nor shown.
+    """
     figures = {
         "odds-ratios.png": plot_odds_ratios(run.mle, title=f"Odds ratios of {run.success}"),
     }
