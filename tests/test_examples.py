@@ -55,8 +55,12 @@ def test_the_lecture_shows_its_card_and_each_fit_its_own(executed):
 def test_figures_are_drawn(executed, tag):
     (png,) = outputs(executed, tag, "image/png")
     assert len(png) > 1000
-    (text,) = outputs(executed, tag, "text/plain")
-    assert text.startswith("<Figure size")
+    assert outputs(executed, tag, "text/plain")[0].startswith("<Figure size")
+
+
+def test_a_table_fit_gives_the_reports_figures(executed):
+    printed = outputs(executed, "table-figure", "text/plain")[1]
+    assert printed == "odds-ratios.png, roc.png, calibration.png, confusion.png, gd-vs-mle.png\n"
 
 
 def test_the_table_fit_shows_its_coefficient_table_with_the_verdict(executed):
