@@ -49,11 +49,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 import big  # bench/big.py
 import classroom  # bench/classroom.py
 import distributed  # bench/distributed.py
+import firth  # bench/firth.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
 import web  # bench/web.py
 
-SECTIONS = ("lecture", "optimizers", "mle", "distributed", "web", "big", "class")
+SECTIONS = ("lecture", "optimizers", "mle", "firth", "distributed", "web", "big", "class")
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -189,6 +190,9 @@ def main() -> None:
     if "mle" in chosen:
         print("\n== maximum likelihood against its peers (bench/mle.py) ==")
         print(mle.table(mle.run(args.quick)))
+    if "firth" in chosen:
+        print("\n== Firth's penalized likelihood against a NumPy reference (bench/firth.py) ==")
+        firth.show(firth.run())
     if "distributed" in chosen:
         print("\n== a table on disk: out of core and on 2 workers (bench/distributed.py) ==")
         distributed.show(distributed.run(args.quick))

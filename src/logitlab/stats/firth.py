@@ -201,7 +201,8 @@ def fit(
         q = _chi2_quantile(conf_level)
         for j in range(k):
             lower[j], upper[j] = (firth.bound(best, j, side, q) for side in (-1.0, 1.0))
-    firth.point(best.coef)  # the rows' p at the estimate
+    if profile:
+        firth.point(best.coef)  # the rows' p at the estimate again
     p = firth.fitted.copy()
     null = firth.null(best)
     return FirthResult(
