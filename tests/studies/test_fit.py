@@ -407,7 +407,7 @@ def test_cluster_covariance_reaches_every_statistic(panel):
 
 def test_hc1_reaches_the_descents_distance_in_standard_errors(panel):
     fitted = fit_table(panel, formula="y ~ x + z", losses="bce", cov="hc1",
-                       train=TrainConfig(epochs=300))  # fmt: skip
+                       train=TrainConfig(epochs=20))  # fmt: skip
     gd = fitted.descents["bce"]
     in_se = np.abs(gd.params - fitted.mle.params) / fitted.mle.se
     np.testing.assert_allclose(gd.to_mle.max_se, np.max(in_se), rtol=1e-12)
