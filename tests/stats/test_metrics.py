@@ -11,7 +11,7 @@ from sklearn.metrics import roc_curve
 
 from logitlab.errors import ConfigError, DataError
 from logitlab.records import json_safe
-from logitlab.stats.metrics import calibration_bins, prediction_metrics, split_rows
+from logitlab.stats.metrics import ROC_STEP, calibration_bins, prediction_metrics, split_rows
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +177,22 @@ def test_auc_and_confusion_are_scikit_learns(noisy):
     m = prediction_metrics(y, p, threshold=0.4)
     np.testing.assert_allclose(m.roc_auc, roc_auc_score(y, p), rtol=1e-15, atol=1e-15)
     assert m.confusion == tuple(map(tuple, confusion_matrix(y, p > 0.4, labels=[0, 1]).tolist()))
+
+
+def test_a_long_roc_curve_is_kept_to_its_step_with_auc_and_youden_from_the_whole():
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, 200_000).astype(float)
+    p = 1 / (1 + np.exp(-(rng.normal(size=y.size) + y)))
+    fpr, tpr, thresholds = roc_curve(y, p)
+    m = prediction_metrics(y, p)
+    kept = np.array(m.roc.fpr) + np.array(m.roc.tpr)
+    assert len(fpr) > 50_000 and len(kept) <= 2 / ROC_STEP + 3
+    assert set(m.roc.thresholds) <= set(thresholds.tolist())
+    assert (m.roc.fpr[0], m.roc.tpr[0], m.roc.fpr[-1], m.roc.tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
+    # every point left out lies within a step of the last point kept before it
+    whole = fpr + tpr
+    before = np.searchsorted(kept, whole, side="right") - 1
+    assert np.all(whole - kept[before] < ROC_STEP + 1e-12)
+    best = int(np.argmax(tpr - fpr))
+    assert m.youden.threshold == thresholds[best] and m.youden.j == tpr[best] - fpr[best]
+    np.testing.assert_allclose(m.roc_auc, np.trapezoid(tpr, fpr), rtol=1e-12)
