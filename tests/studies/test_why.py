@@ -165,3 +165,19 @@ def test_a_start_beyond_the_logit_limit_is_refused():
 
     with pytest.raises(ConfigError, match=r"plateau start must keep the logits .* \+-88"):
         LandscapeConfig(plateau_start=(1e6, 1e6))
+
+
+def test_the_analysis_shows_one_line_and_a_card_of_where_each_path_ended(small_analysis):
+    why = small_analysis
+    text = repr(why)
+    assert "\n" not in text and len(text) < 250
+    mle_params, minimum = why.mle.params, why.mse_minimum
+    assert text.startswith(f"WhyNotMSE({why.data.n:,} points, MLE [{mle_params[0]:.4g}, "
+                           f"{mle_params[1]:.4g}], MSE's minimum [{minimum[0]:.4g}, "
+                           f"{minimum[1]:.4g}]; lecture start: bce ")  # fmt: skip
+    plateau_mse = why.plateau.fits["mse"].convergence.verdict
+    assert text.endswith(f", mse {plateau_mse})")
+    card = why._repr_html_()
+    assert "<th>Intercept</th><th>x</th>" in card
+    assert f"<td>MSE from the plateau start</td><td>{why.plateau.fits['mse'].params[0]:.4f}" in card
+    assert f"<td>maximum likelihood</td><td>{mle_params[0]:.4f}</td>" in card

@@ -16,7 +16,7 @@ from ..config import LOSSES, PLATEAU_START, LandscapeConfig, TrainConfig
 from ..data import Dataset, simulate_from
 from ..engines import fit
 from ..model import initial_params
-from ..result import FitResult
+from ..result import INTERCEPT, FitResult
 from ..stats import mle as mle_module
 from ..stats.landscape import Surface, grid, minimise, surface
 from .timing import timed
@@ -111,6 +111,24 @@ class WhyNotMSE:
             One distance per recorded epoch.
         """
         return np.linalg.norm(self.lecture.fits[loss].history.params - self.mle.params, axis=1)
+
+    def __repr__(self) -> str:
+        """One line, not the surfaces: the MLE, MSE's minimum and each path's verdict."""
+        from ..display import numbers
+
+        paths = "; ".join(
+            f"{start}: " + ", ".join(f"{loss} {fit.convergence.verdict}"
+                                     for loss, fit in race.fits.items())
+            for start, race in (("lecture start", self.lecture), ("plateau start", self.plateau))
+        )  # fmt: skip
+        return (f"WhyNotMSE({self.data.n:,} points, MLE {numbers(self.mle.params)}, MSE's "
+                f"minimum {numbers(self.mse_minimum)}; {paths})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: where each descent ended beside the MLE and MSE's minimum."""
+        from ..display import html
+
+        return html("why.html", why=self, names=(INTERCEPT, *self.data.names))
 
     def epochs_to(self, loss: str, tol: float) -> int | None:
         """The first epoch from which the `loss` path stays within tol of the MLE.
