@@ -377,3 +377,53 @@ def test_a_pipe_is_predicted_as_its_file_is(shop, tmp_path, capsys, assert_ulps)
                           capsys)  # fmt: skip
     pd.testing.assert_frame_equal(piped.drop(columns="p_hat"), direct.drop(columns="p_hat"))
     assert_ulps(piped["p_hat"], direct["p_hat"], precision=np.float64)
+
+
+@pytest.mark.parametrize(("options", "level"), [([], 0.95), (["--conf-level", "0.8"], 0.8)])
+def test_interval_is_the_delta_method_s_interval_through_the_sigmoid(
+    shop, tmp_path, capsys, options, level
+):
+    """predict --interval, a chunk of 7 rows at a time, equals statsmodels GLM fitted on the
+    same rows: get_prediction(which="linear")'s interval mapped by the logistic function,
+    at the fit's level or --conf-level's."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    table, model, _ = shop
+    argv = ["predict", str(model), str(table), "--interval", *options, "--chunk-rows", "7",
+            "--out", str(tmp_path / "p.csv")]  # fmt: skip
+    got, _ = predicted(argv, capsys)
+    assert got.columns.tolist() == ["row", "p_hat", "p_low", "p_high", "predicted", "label"]
+    frame = pd.read_csv(table)
+    frame["y"] = (frame["bought"] == "yes").astype(float)
+    result = smf.glm("y ~ np.log(x) + C(g)", frame, family=sm.families.Binomial()).fit(tol=1e-12)
+    linear = result.get_prediction(frame, which="linear").conf_int(alpha=1 - level)
+    ends = sm.families.links.Logit().inverse(linear)
+    np.testing.assert_allclose(got[["p_low", "p_high"]], ends, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(got["p_hat"], result.predict(frame), rtol=1e-7, atol=1e-10)
+
+
+def test_interval_needs_a_model_file_with_its_covariance(refused, shop, tmp_path):
+    table, model, _ = shop
+    record = json.loads(model.read_text())
+    del record["covariance"]  # a model file as fit wrote it before
+    old = tmp_path.parent / f"{tmp_path.name}-model.json"
+    old.write_text(json.dumps(record))
+    line = refused(["predict", str(old), str(table), "--interval", "--out",
+                    str(tmp_path / "p.csv")])  # fmt: skip
+    assert "holds no covariance of its parameters, which --interval needs" in line
+    assert "refit the model with logitlab fit" in line
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--conf-level", "0.9"], "--conf-level sets the level of --interval; give both"),
+        (["--interval", "--conf-level", "1.5"], "conf level must be a number between 0 and 1"),
+        (["--interval", "--keep", "id,p_low"], "--keep 'p_low': predict writes a column"),
+    ],
+)
+def test_interval_options_are_refused_in_one_line(refused, shop, tmp_path, options, words):
+    table, model, _ = shop
+    line = refused(["predict", str(model), str(table), *options, "--out", str(tmp_path / "p")])
+    assert words in line

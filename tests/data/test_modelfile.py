@@ -284,3 +284,62 @@ def test_a_formula_that_is_not_the_model_held_is_refused(tmp_path, table, formul
     with pytest.raises(DataError, match="the model's formula") as caught:
         load_model(saved(tmp_path / "model.json", record))
     assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
+
+
+# --- the covariance of the parameters (predict --interval) ---------------------------------
+
+
+def covariance(k: int, seed: int = 2) -> np.ndarray:
+    A = np.random.default_rng(seed).normal(size=(k + 3, k))
+    return A.T @ A / 100.0
+
+
+def test_the_covariance_round_trips_exactly_with_its_type_and_level(tmp_path, table):
+    from logitlab.data.modelfile import read_model
+
+    design = build_design(table, formula="y ~ a + C(g)")
+    k = len(design.names) + 1
+    cov = covariance(k)
+    record = model_record(design.spec, np.ones(k), cov, cov_type="hc1", conf_level=0.9)
+    got = read_model(saved(tmp_path / "model.json", record))
+    np.testing.assert_array_equal(got.cov, (cov + cov.T) / 2.0)  # the same code, bit for bit
+    assert (got.cov_type, got.conf_level) == ("hc1", 0.9)
+    old = model_record(design.spec, np.ones(k))  # as fit wrote them before: no covariance
+    assert "covariance" not in old
+    assert read_model(saved(tmp_path / "old.json", old)).cov is None
+
+
+def bad_square(k):
+    return [[1.0] * k for _ in range(k)]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda c, k: c.pop("matrix"), 'covariance must be a JSON object of "type"'),
+        (lambda c, k: c.update(matrix=bad_square(k)[:-1]), "must be 4 x 4"),
+        (lambda c, k: c.update(matrix=[[1.0] * (k + 1)] * k), "must be 4 x 4"),
+        (lambda c, k: c["matrix"][1].__setitem__(2, "NaN"), "must hold finite numbers only"),
+        (lambda c, k: c["matrix"][0].__setitem__(0, 1e999), "must hold finite numbers only"),
+        (lambda c, k: c["matrix"][1].__setitem__(2, 0.7), "must be symmetric"),
+        (lambda c, k: c["matrix"][3].__setitem__(3, -1.0), "negative variance on its diagonal"),
+        (lambda c, k: c.update(conf_level=95), "conf_level must be a number between 0 and 1"),
+        (lambda c, k: c.update(type=["hc1"]), "covariance type must be a short string"),
+    ],
+)
+def test_a_covariance_not_fit_for_intervals_refuses_the_file(tmp_path, table, change, words):
+    design = build_design(table, formula="y ~ a + C(g)")
+    k = len(design.names) + 1
+    record = json.loads(json.dumps(model_record(design.spec, np.ones(k), covariance(k))))
+    change(record["covariance"], k)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(record))  # 1e999 is written as Infinity
+    with pytest.raises(DataError, match="is not a valid model file: its cov") as info:
+        load_model(path)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_covariance_that_is_not_finite_is_left_out_not_saved(table):
+    design = build_design(table, formula="y ~ a")
+    cov = np.array([[1.0, np.nan], [np.nan, 1.0]])
+    assert "covariance" not in model_record(design.spec, [0.1, 0.2], cov)

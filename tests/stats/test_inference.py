@@ -151,3 +151,28 @@ def test_a_fit_stopped_early_is_not_reported_as_converged():
     assert not result.converged and result.iterations == 2
     assert "Converged:" in result.summary() and "NO" in result.summary()
     assert "yes" not in result.summary()
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+@pytest.mark.parametrize("level", [0.95, 0.8])
+def test_predicted_interval_is_statsmodels_linear_interval_through_the_link(cov_type, level):
+    """The delta method's interval of x'b, then the sigmoid: statsmodels GLM's
+    get_prediction().conf_int(which="linear") mapped by the logistic function, its se_mean
+    of the linear predictor, and the mean itself, with any covariance (HC0 too)."""
+    from logitlab.stats.inference import predicted_interval
+
+    data, formula = categorical()
+    result = smf.glm(formula, data, family=sm.families.Binomial()).fit(cov_type=cov_type)
+    X = result.model.exog
+    new = X[::7] + np.random.default_rng(3).normal(scale=0.1, size=X[::7].shape)
+    got = predicted_interval(new, result.params.to_numpy(), result.cov_params().to_numpy(), level)
+    want = result.get_prediction(new, transform=False, which="linear")
+    logistic = sm.families.links.Logit().inverse
+    ends = logistic(want.conf_int(alpha=1 - level))
+    np.testing.assert_allclose(got.logit, want.predicted, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(got.se, want.se, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(got.low, ends[:, 0], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(got.high, ends[:, 1], rtol=1e-8, atol=1e-12)
+    mean = result.get_prediction(new, transform=False).summary_frame(alpha=1 - level)
+    np.testing.assert_allclose(got.p, mean["mean"], rtol=1e-8, atol=1e-12)
+    assert np.all((got.low < got.p) & (got.p < got.high))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import MAX_INT64, check_int, check_threshold, listed, shown
+from ..config import MAX_INT64, check_conf_level, check_int, check_threshold, listed, shown
 from ..errors import ConfigError, DataError
 from .common import add_table_options, given_format, number, read_format
 
@@ -28,7 +28,8 @@ NAME = "predict"
 HELP = (
     "Apply a model saved by `logitlab fit` (model.json) to the rows of a new table, coded as "
     "when it was fitted; writes row, p_hat, the predicted class (0/1) and its label (the "
-    "target's own value) to a CSV file, a chunk of rows at a time."
+    "target's own value) to a CSV file, a chunk of rows at a time; with --interval also "
+    "each probability's confidence interval."
 )
 #: What a row the model cannot code does: refuse the file, or skip the row (written with its
 #: reason and no prediction).
@@ -39,6 +40,8 @@ ON_ERROR = ("error", "skip")
 CHUNK_ROWS = 100_000
 #: The columns predict writes after the --keep ones; `reason` only with --on-error skip.
 WRITTEN = ("row", "p_hat", "predicted", "label")
+#: The ends of p_hat's confidence interval, written after p_hat with --interval.
+INTERVAL = ("p_low", "p_high")
 REASON = "reason"
 
 
@@ -94,6 +97,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "0 < T < 1 (default: %(default)s)",
     )
     rows.add_argument(
+        "--interval",
+        action="store_true",
+        help="also write p_low and p_high, the ends of p_hat's confidence interval: the "
+        "delta method's interval of the logit x'b (standard error sqrt(x'Vx), V the "
+        "covariance the fit used, its --cov) mapped through the sigmoid, so it stays in "
+        "(0, 1); needs a model.json that holds V (written by fit since it saves it)",
+    )
+    rows.add_argument(
+        "--conf-level",
+        type=number,
+        default=None,
+        metavar="L",
+        help="the confidence level of --interval, 0 < L < 1 (default: the fit's --conf-level, "
+        "as model.json says)",
+    )
+    rows.add_argument(
         "--chunk-rows",
         type=number,
         default=None,
@@ -119,7 +138,10 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = check_threshold(args.threshold)
     _choice("--on-error", args.on_error, ON_ERROR)
-    keep = _keep(args.keep, skip=args.on_error == "skip")
+    if args.conf_level is not None and not args.interval:
+        raise ConfigError("--conf-level sets the level of --interval; give both, or neither")
+    level = None if args.conf_level is None else check_conf_level(args.conf_level)
+    keep = _keep(args.keep, skip=args.on_error == "skip", interval=args.interval)
     chunk_rows = None if args.chunk_rows is None else check_int(
         "--chunk-rows", args.chunk_rows, 1, MAX_INT64)  # fmt: skip
     inputs = [args.model, args.data]
@@ -127,18 +149,27 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np  # heavy imports only once the settings are known good
 
     from ..config import check_missing
-    from ..data.modelfile import load_model
+    from ..data.modelfile import MAX_COVARIANCE_PARAMS, read_model
     from ..report.writers import write_file_atomically
 
     check_missing(args.missing)
-    spec, coefficients = load_model(args.model)
-    values = list(coefficients.values())
+    saved = read_model(args.model)
+    spec = saved.spec
+    if args.interval and saved.cov is None:
+        raise DataError(f"{args.model} holds no covariance of its parameters, which --interval "
+                        "needs (a model file written before fit saved it, or of more than "
+                        f"{MAX_COVARIANCE_PARAMS} parameters); refit the model with logitlab "
+                        "fit to get one")  # fmt: skip
+    values = list(saved.coefficients.values())
     params = np.array(values if spec.intercept else [0.0, *values])
+    interval = None
+    if args.interval:
+        interval = Interval(saved.cov, saved.conf_level if level is None else level)
     chunks = _chunks(args, spec, keep, CHUNK_ROWS if chunk_rows is None else chunk_rows)
     tally = Tally()
-    pieces = _predictions(chunks, spec, params, keep, threshold, args, tally)
+    pieces = _predictions(chunks, spec, params, keep, threshold, args, tally, interval)
     written = write_file_atomically(pieces, args.out, force=args.force, inputs=inputs)
-    print(_summary(spec, args, written, tally, threshold))
+    print(_summary(spec, args, written, tally, threshold, interval))
     return 0
 
 
@@ -147,7 +178,16 @@ def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ConfigError(f"{flag} must be {' or '.join(allowed)}, got {shown(value)}")
 
 
-def _keep(text: str | None, *, skip: bool) -> list[str]:
+@dataclass(frozen=True)
+class Interval:
+    """What --interval needs: the covariance of the parameters, as the design has them (the
+    intercept's row and column first when the model has one), and the level."""
+
+    cov: np.ndarray
+    level: float
+
+
+def _keep(text: str | None, *, skip: bool, interval: bool) -> list[str]:
     """--keep's column names, in order; refused when one is empty, given twice, or named as
     a column predict writes."""
     if text is None:
@@ -158,7 +198,8 @@ def _keep(text: str | None, *, skip: bool) -> list[str]:
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise ConfigError(f"--keep names {listed(twice)} more than once")
-    taken = [name for name in names if name in WRITTEN + ((REASON,) if skip else ())]
+    written = WRITTEN + (INTERVAL if interval else ()) + ((REASON,) if skip else ())
+    taken = [name for name in names if name in written]
     if taken:
         raise ConfigError(f"--keep {listed(taken)}: predict writes a column of that name; "
                           "rename the column in NEW")  # fmt: skip
@@ -208,9 +249,11 @@ def _predictions(
     threshold: float,
     args: argparse.Namespace,
     tally: Tally,
+    interval: Interval | None,
 ) -> Iterator[pandas.DataFrame]:
     """The rows of FILE, a chunk at a time: the --keep columns, the row's position in NEW
-    (from 0, as fit's predictions.csv), p_hat, the class at the threshold and its label;
+    (from 0, as fit's predictions.csv), p_hat (with --interval its interval's ends), the
+    class at the threshold and its label;
     with --on-error skip, the rows the model cannot code too, with their reason. The first
     such row otherwise refuses the file, named as a spreadsheet counts it."""
     import numpy as np
@@ -218,6 +261,7 @@ def _predictions(
 
     from ..data.checks import row_words
     from ..model import probabilities
+    from ..stats.inference import predicted_interval
 
     skip = args.on_error == "skip"
     start, file, in_file = 0, None, 0
@@ -232,13 +276,22 @@ def _predictions(
                             "a prediction, with the reason, and predicts the others")  # fmt: skip
         rows = np.union1d(coded.rows, coded.refused) if skip else coded.rows
         p_hat = pandas.Series(np.nan, index=rows)
+        ends = [pandas.Series(np.nan, index=rows) for _ in INTERVAL]
         if len(coded.rows):
             p_hat[coded.rows] = probabilities(params, coded.X)
+        if len(coded.rows) and interval is not None:
+            X = np.column_stack((np.ones(len(coded.X)), coded.X)) if spec.intercept else coded.X
+            found = predicted_interval(X, params[int(not spec.intercept) :], interval.cov,
+                                       interval.level)  # fmt: skip
+            ends[0][coded.rows], ends[1][coded.rows] = found.low, found.high
         predicted = (p_hat > threshold).astype("Int64").mask(p_hat.isna())
         label = predicted.map({1: spec.positive, 0: spec.negative}).astype(object)
         table = frame.iloc[rows][keep].reset_index(drop=True)
         table["row"] = start + rows
         table["p_hat"] = p_hat.to_numpy()
+        if interval is not None:
+            for name, end in zip(INTERVAL, ends, strict=True):
+                table[name] = end.to_numpy()
         table["predicted"] = predicted.to_numpy()
         table["label"] = label.to_numpy()
         if skip:
@@ -254,12 +307,19 @@ def _predictions(
 
 
 def _summary(
-    spec: ModelSpec, args: argparse.Namespace, written: int, tally: Tally, threshold: float
+    spec: ModelSpec,
+    args: argparse.Namespace,
+    written: int,
+    tally: Tally,
+    threshold: float,
+    interval: Interval | None,
 ) -> str:
     """One line: what was written where, of which model (its formula as load_model checked
     it), at which threshold, and the rows skipped or left out."""
     line = (f"Wrote {written:,} rows to {args.out}: {tally.predicted:,} predictions of "
             f"{spec.target} = {spec.positive!r} at threshold {threshold:g}")  # fmt: skip
+    if interval is not None:
+        line += f" with {interval.level:.4g} confidence intervals (p_low, p_high)"
     if tally.skipped:
         line += f", {tally.skipped:,} rows skipped (the reason column says why)"
     if tally.dropped:

@@ -15,6 +15,7 @@ import ast
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,12 @@ MODEL_VERSION = 1
 #: and maybe a level, well under 800 bytes as written.
 MAX_MODEL_TERMS = 1000
 MAX_MODEL_COLUMNS = 10_000
-MAX_MODEL_BYTES = 800 * MAX_MODEL_COLUMNS
+#: A model of at most this many parameters also saves their covariance matrix (for predict's
+#: intervals): its k x k numbers take up to ~40 bytes each as written, 6.4 MB at the bound.
+MAX_COVARIANCE_PARAMS = 400
+MAX_MODEL_BYTES = 800 * MAX_MODEL_COLUMNS + 40 * MAX_COVARIANCE_PARAMS**2
+#: How far a saved covariance may be from symmetric, relative to its largest entry.
+SYMMETRY_TOL = 1e-10
 MAX_RHS_CHARS = 256 * MAX_MODEL_TERMS
 #: A saved factor's Python expression nests at most this deep (np.log(I(a ** 2)) is 5).
 MAX_DEPTH = 32
@@ -50,14 +56,49 @@ WIDEST_FLOAT = -2.2250738585072014e-308
 FACTOR_KINDS = ("numerical", "categorical")
 
 
-def model_record(spec: ModelSpec, coefficients: object) -> dict[str, Any]:
-    """The JSON record of model.json: the spec and the coefficients by term name
-    (coefficients: a mapping in that order, or intercept first then the terms); DataError
-    when load_model would refuse it (model_file_refusal)."""
+@dataclass(frozen=True)
+class SavedModel:
+    """A model file read back: its spec, coefficients by term name, and the covariance of
+    the fitted parameters (intercept first) with its type and confidence level, None in a
+    file written before model files kept it or for a model past MAX_COVARIANCE_PARAMS."""
+
+    spec: ModelSpec
+    coefficients: dict[str, float]
+    cov: np.ndarray | None = None
+    cov_type: str | None = None
+    conf_level: float | None = None
+
+
+def model_record(
+    spec: ModelSpec,
+    coefficients: object,
+    cov: np.ndarray | None = None,
+    *,
+    cov_type: str = "nonrobust",
+    conf_level: float = 0.95,
+) -> dict[str, Any]:
+    """The JSON record of model.json: the spec, the coefficients by term name
+    (coefficients: a mapping in that order, or intercept first then the terms) and, when
+    given and the model has at most MAX_COVARIANCE_PARAMS parameters, their covariance
+    `cov` (the one the fit used, of type cov_type, at conf_level: predict --interval reads
+    it); DataError when load_model would refuse it (model_file_refusal)."""
     refusal = model_file_refusal(spec)
     if refusal is not None:
         raise DataError(f"the model cannot be saved as a model file: {refusal}")
-    return _record(spec, _coefficients(spec, coefficients, "the model's"))
+    record = _record(spec, _coefficients(spec, coefficients, "the model's"))
+    if cov is not None and len(record["coefficients"]) <= MAX_COVARIANCE_PARAMS:
+        cov = np.asarray(cov, dtype=float)
+        saved = _covariance_record((cov + cov.T) / 2.0, cov_type, conf_level)
+        try:  # a covariance read_model would refuse (not finite) is left out, not saved
+            _read_covariance(saved, len(record["coefficients"]))
+            record["covariance"] = saved
+        except DataError:
+            pass
+    return record
+
+
+def _covariance_record(cov: np.ndarray, cov_type: str, conf_level: float) -> dict[str, Any]:
+    return {"type": cov_type, "conf_level": conf_level, "matrix": cov.tolist()}
 
 
 def model_file_refusal(spec: ModelSpec) -> str | None:
@@ -68,7 +109,11 @@ def model_file_refusal(spec: ModelSpec) -> str | None:
     except DataError as exc:
         return str(exc)
     widest = dict.fromkeys(((INTERCEPT,) if spec.intercept else ()) + spec.names, WIDEST_FLOAT)
-    size = len(json.dumps(_record(spec, widest), indent=2)) + 1  # as report.writers writes it
+    record = _record(spec, widest)
+    if len(widest) <= MAX_COVARIANCE_PARAMS:
+        cov = np.full((len(widest), len(widest)), WIDEST_FLOAT)
+        record["covariance"] = _covariance_record(cov, "cluster:" + "x" * 256, WIDEST_FLOAT)
+    size = len(json.dumps(record, indent=2)) + 1  # as report.writers writes it
     if size > MAX_MODEL_BYTES:
         return f"the model file would have up to {size:,} bytes, more than {MAX_MODEL_BYTES:,}"
     return None
@@ -76,7 +121,7 @@ def model_file_refusal(spec: ModelSpec) -> str | None:
 
 def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
     """Read a model.json written from model_record(), through an allow-list: the file is
-    data, never evaluated.
+    data, never evaluated (read_model also gives the covariance).
 
     Parameters
     ----------
@@ -96,6 +141,15 @@ def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
         On one line naming the file: when it is not a model file of this version, or says
         more than data.
     """
+    saved = read_model(path)
+    return saved.spec, saved.coefficients
+
+
+def read_model(path: str | Path) -> SavedModel:
+    """load_model's spec and coefficients, and the covariance of the parameters when the
+    file holds one: a k x k matrix (k the coefficients) of finite numbers, symmetric to
+    SYMMETRY_TOL of its largest entry, its diagonal not negative; DataError naming the file
+    otherwise."""
     path = Path(path)
     text = _model_text(path)
     try:
@@ -117,7 +171,41 @@ def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
             raise DataError("its coefficients must be a JSON object, by term name")
     except DataError as exc:
         raise DataError(f"{path} is not a valid model file: {exc}") from None
-    return spec, _coefficients(spec, record["coefficients"], f"{path}:")
+    coefficients = _coefficients(spec, record["coefficients"], f"{path}:")
+    if record.get("covariance") is None:
+        return SavedModel(spec, coefficients)
+    try:
+        cov, cov_type, conf_level = _read_covariance(record["covariance"], len(coefficients))
+    except DataError as exc:
+        raise DataError(f"{path} is not a valid model file: {exc}") from None
+    return SavedModel(spec, coefficients, cov, cov_type, conf_level)
+
+
+def _read_covariance(record: object, k: int) -> tuple[np.ndarray, str, float]:
+    """The covariance, its type and level from a model file's record, checked as data."""
+    if not isinstance(record, dict) or set(record) != {"type", "conf_level", "matrix"}:
+        raise DataError('its covariance must be a JSON object of "type", "conf_level" and '
+                        '"matrix"')  # fmt: skip
+    if not isinstance(record["type"], str) or len(record["type"]) > 300:
+        raise DataError(f"its covariance type must be a short string, got {shown(record['type'])}")
+    level = _finite(record["conf_level"])
+    if level is None or not 0.0 < level < 1.0:
+        raise DataError(f"its covariance conf_level must be a number between 0 and 1, got "
+                        f"{shown(record['conf_level'])}")  # fmt: skip
+    rows = record["matrix"]
+    if not (isinstance(rows, list) and len(rows) == k
+            and all(isinstance(row, list) and len(row) == k for row in rows)):  # fmt: skip
+        raise DataError(f"its covariance matrix must be {k} x {k} (one row and column per "
+                        "coefficient), as lists of numbers")  # fmt: skip
+    values = [_finite(value) for row in rows for value in row]
+    if None in values:
+        raise DataError("its covariance matrix must hold finite numbers only")
+    cov = np.array(values, dtype=float).reshape(k, k)
+    if np.max(np.abs(cov - cov.T), initial=0.0) > SYMMETRY_TOL * np.max(np.abs(cov), initial=0.0):
+        raise DataError("its covariance matrix must be symmetric")
+    if np.any(np.diag(cov) < 0.0):
+        raise DataError("its covariance matrix has a negative variance on its diagonal")
+    return cov, record["type"], level
 
 
 # --- reading a file, bounded ---------------------------------------------------------------

@@ -49,7 +49,9 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",),
     write_json(results, folder / "results.json")
     write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
     if model_file_refusal(run.design.spec) is None:
-        write_json(model_record(run.design.spec, run.mle.coefficients()), folder / "model.json")
+        model = model_record(run.design.spec, run.mle.coefficients(), run.mle.cov,
+                             cov_type=run.mle.cov_type, conf_level=run.mle.conf_level)  # fmt: skip
+        write_json(model, folder / "model.json")
     if not run.sharded:
         say(f"writing predictions.csv ({len(run.p_hat):,} rows) and the report")
         write_columns(fit_prediction_columns(run), folder / "predictions.csv")

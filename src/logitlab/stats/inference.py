@@ -118,6 +118,36 @@ def marginal_effects(
     return wald(names[keep], mean_weight * slopes, se, "dy/dx", alpha)
 
 
+@dataclass(frozen=True)
+class Predicted:
+    """Each row's probability p with its interval [low, high] at `level`, and the linear
+    predictor x'b with its delta-method standard error sqrt(x' V x)."""
+
+    p: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    logit: np.ndarray
+    se: np.ndarray
+    level: float
+
+
+def predicted_interval(
+    X: np.ndarray, params: np.ndarray, cov: np.ndarray, level: float = 0.95
+) -> Predicted:
+    """The probability of each row of the design X (its intercept column included when the
+    model has one) with its confidence interval: the Wald interval of x'b on the logit scale
+    (se = sqrt(x' V x), the delta method), then the sigmoid of its ends, so it stays inside
+    (0, 1) and is exactly R's predict(type="link", se.fit=TRUE) transformed, and statsmodels'
+    GLM get_prediction().conf_int(which="linear") through the link."""
+    from ..model import sigmoid
+
+    logit = X @ params
+    se = np.sqrt(np.maximum(np.einsum("ij,ij->i", X @ cov, X), 0.0))
+    q = NormalDist().inv_cdf((1.0 + level) / 2.0)
+    return Predicted(sigmoid(logit), sigmoid(logit - q * se), sigmoid(logit + q * se), logit,
+                     se, level)  # fmt: skip
+
+
 def pred_table(
     labels: np.ndarray, fitted: np.ndarray, threshold: float, trials: np.ndarray | None = None
 ) -> np.ndarray:
