@@ -216,3 +216,15 @@ def test_refusals():
         firth.fit(np.column_stack((X, np.ones(len(y)))), y)
     with pytest.raises(ConfigError, match="conf_level"):
         firth.fit(X, y, conf_level=1.0)
+
+
+def test_the_bracketed_bound_agrees_with_the_joint_steps():
+    """Where the joint steps do not settle, fits with b_j held are bisected: the same bound."""
+    X, y = sex2()
+    result = firth.fit(X[:, [0, 2, 5]], y)
+    columns = np.ascontiguousarray(X[:, [0, 2, 5]])
+    fits = firth.Firth(columns, y, True, ("Intercept", "age", "vic", "dia"))
+    best = fits.held(fits.point(result.params), 0, result.params[0])  # the estimate itself
+    q = chi2.ppf(0.95, 1)
+    upper = result.conf_int()[3, 1]  # dia's, far from Wald's
+    assert fits.bracketed(best, 3, 1.0, q) == pytest.approx(upper, abs=1e-6)

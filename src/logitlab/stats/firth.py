@@ -201,6 +201,12 @@ def fit(
         q = _chi2_quantile(conf_level)
         for j in range(k):
             lower[j], upper[j] = (firth.bound(best, j, side, q) for side in (-1.0, 1.0))
+        missed = [f"{names[j]} ({side})" for j in range(k)
+                  for side, value in (("lower", lower[j]), ("upper", upper[j]))
+                  if math.isnan(value)]  # fmt: skip
+        if missed:
+            note = (f"profile bounds not found (shown as nan), l* being flat or not concave "
+                    f"there: {', '.join(missed)}")  # fmt: skip
     if profile:
         firth.point(best.coef)  # the rows' p at the estimate again
     p = firth.fitted.copy()
@@ -332,7 +338,7 @@ class Firth:
         step is Newton's on U*_free = 0 and l* = target, linearised with I and the penalty's
         curvature learnt from the steps (SR1), so a step is one point and one score (two
         passes). NaN when it does not settle
-        within PROFILE_STEPS steps."""
+        within PROFILE_STEPS steps, nor by bracketed()."""
         target = best.penalized - q / 2.0
         free = np.arange(len(best.coef)) != j
         coef = best.coef.copy()
@@ -362,6 +368,27 @@ class Firth:
             step[free], step[j] = rise - follow * move, move
             step /= max(1.0, float(np.abs(step * self.unit).max()) / MAX_STEP)
             coef = coef + step
+        return self.bracketed(best, j, side, q)
+
+    def bracketed(self, best: Point, j: int, side: float, q: float) -> float:
+        """bound() the slow, sure way, where the joint steps do not settle: fits with b_j
+        held, going out in doubling steps until l* is below the target, then bisecting
+        (each fit started from the last inside); NaN when even that does not settle."""
+        target = best.penalized - q / 2.0
+        centre = best.coef[j]
+        inside, outside, start = centre, math.nan, best
+        value = centre + side * math.sqrt(q * best.cov[j, j])
+        for _ in range(PROFILE_STEPS):
+            point = self.held(start, j, value)
+            gap = point.penalized - target
+            if abs(gap) <= PROFILE_TOL:
+                return value
+            if gap > 0:
+                inside, start = value, point
+            else:
+                outside = value
+            far = inside + 2.0 * (inside - centre)
+            value = far if math.isnan(outside) else (inside + outside) / 2.0
         return math.nan
 
 
