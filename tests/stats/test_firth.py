@@ -228,3 +228,16 @@ def test_the_bracketed_bound_agrees_with_the_joint_steps():
     q = chi2.ppf(0.95, 1)
     upper = result.conf_int()[3, 1]  # dia's, far from Wald's
     assert fits.bracketed(best, 3, 1.0, q) == pytest.approx(upper, abs=1e-6)
+
+
+def test_a_firth_fit_shows_one_line_and_a_card_under_its_own_title():
+    x = np.repeat([0.0, 0.0, 1.0, 1.0], [5, 3, 4, 0])  # separated: no MLE, a Firth estimate
+    y = np.repeat([1.0, 0.0, 1.0, 0.0], [5, 3, 4, 0])
+    result = firth.fit(x, y, profile=False)
+    text = repr(result)
+    assert "\n" not in text and len(text) < 150
+    assert text.startswith(f"FirthResult(nobs=12, params=[{result.params[0]:.4g}, "
+                           f"{result.params[1]:.4g}], loglik ")  # fmt: skip
+    card = result._repr_html_()
+    assert "<strong>Logistic regression: Firth&#39;s penalized likelihood" in card
+    assert f"<td>x1</td><td>{result.params[1]:.4f}</td>" in card

@@ -70,7 +70,7 @@ PROFILE_STEPS = 100
 MAX_PROFILE_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # MLEResult's short repr, not every array
 class FirthResult(MLEResult):
     """A Firth fit: `params` the penalized estimate, `se` and `cov` from I(b)^-1 there,
     `loglik` the (unpenalized) log-likelihood at the estimate and `llnull` the intercept-only
