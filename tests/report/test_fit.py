@@ -16,8 +16,9 @@ from logitlab.studies.fit import fit_table
 
 TERMS = ["Intercept", "GPA", "TUCE", "C(PSI)[T.1]"]
 FILES = [
-    "calibration.png", "coefficients.csv", "confusion.png", "gd-vs-mle.png", "margins.csv",
-    "model.json", "odds-ratios.png", "predictions.csv", "report.html", "results.json", "roc.png",
+    "calibration.png", "coefficients.csv", "confusion.png", "drop1.csv", "gd-vs-mle.png",
+    "margins.csv", "model.json", "odds-ratios.png", "predictions.csv", "report.html",
+    "results.json", "roc.png",
 ]  # fmt: skip
 
 
@@ -36,8 +37,9 @@ def test_every_file_is_written(written):
     folder, names = written
     assert names == FILES
     html = (folder / "report.html").read_text()
-    for heading in ("Data", "Maximum likelihood", "Odds ratios", "Average marginal effects",
-                    "Goodness of fit", "How well it predicts", "Gradient descent"):  # fmt: skip
+    for heading in ("Data", "Maximum likelihood", "Per-term likelihood-ratio tests",
+                    "Odds ratios", "Average marginal effects", "Goodness of fit",
+                    "How well it predicts", "Gradient descent"):  # fmt: skip
         assert f">{heading}" in html
     assert html.count("<img ") == 5
 

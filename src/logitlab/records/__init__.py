@@ -14,7 +14,12 @@ from . import animation, lecture, playground, why  # noqa: F401  (they register 
 from .common import json_safe, lecture_params, provenance, to_record, training_settings
 from .compare import comparison_rows
 from .digits import digits_weight_rows
-from .fit import fit_coefficient_rows, fit_margin_rows, fit_prediction_columns
+from .fit import (
+    fit_coefficient_rows,
+    fit_drop1_rows,
+    fit_margin_rows,
+    fit_prediction_columns,
+)
 from .montecarlo import montecarlo_rows
 from .optimizers import optimizer_rows
 from .results import lecture_rows
@@ -24,6 +29,7 @@ __all__ = [
     "comparison_rows",
     "digits_weight_rows",
     "fit_coefficient_rows",
+    "fit_drop1_rows",
     "fit_margin_rows",
     "fit_prediction_columns",
     "json_safe",

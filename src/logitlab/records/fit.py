@@ -171,6 +171,7 @@ def _(run: TableFit) -> dict:
         "gradient_descent": _fit_descent(run, design.names),
         **read,
         "margins": _margins(run.margins),
+        "drop1": _drop1(run),
         "reading": run.reading,
         "provenance": provenance(run.seconds),
     }
@@ -189,6 +190,58 @@ def _margins(margins: Margins | None) -> dict | None:
         "categorical or true/false one; delta-method standard errors",
         "effects": margins.records(),
     }
+
+
+def _drop1(run: TableFit) -> dict:
+    """results.json's "drop1": R's drop1(m, test="Chisq"), a row per droppable term after
+    the full model's ("<none>"), or why there is none ("rows" None and the "note")."""
+    return {
+        "test": 'likelihood ratio, as R\'s drop1(m, test="Chisq"): each term not contained in '
+        "a higher-order term dropped with all its columns, the rest refitted",
+        "rows": None if run.drop1 is None else fit_drop1_rows(run),
+        "note": run.drop1_note or None,
+    }
+
+
+def _effects(run: TableFit) -> dict | None:
+    """results.json's "effects": per variable, the predicted probability over its grid (or
+    levels) with its band, the other variables held as "held" says (None in shares)."""
+    if run.effects is None:
+        return None
+    return {
+        "method": "P(y = 1) over one variable, the others at their means (numeric) or "
+        "reference levels (categorical, true/false); the band is the delta method's Wald "
+        "interval of the logit x'b (se = sqrt(x'Vx)) through the sigmoid",
+        "conf_level": run.mle.conf_level,
+        "curves": [
+            {"variable": c.variable, "kind": "categorical" if c.categorical else "numeric",
+             "held": {name: _plain(v) for name, v in c.held.items()},
+             "value": [_plain(v) for v in c.values], "p": c.predicted.p.tolist(),
+             "p_low": c.predicted.low.tolist(), "p_high": c.predicted.high.tolist()}
+            for c in run.effects
+        ],
+    }  # fmt: skip
+
+
+def _plain(value: object) -> object:
+    """A NumPy scalar as Python's (a level of an integer column), anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def fit_effect_rows(run: TableFit) -> list[dict]:
+    """effects.csv: a row per point of each variable's curve (its value, p and the band's
+    ends at the fit's level); [] in shares."""
+    return [
+        {"variable": c["variable"], "value": value, "p": p, "p_low": low, "p_high": high}
+        for c in (_effects(run) or {"curves": []})["curves"]
+        for value, p, low, high in zip(c["value"], c["p"], c["p_low"], c["p_high"], strict=True)
+    ]
+
+
+def fit_drop1_rows(run: TableFit) -> list[dict]:
+    """drop1.csv: the full model ("<none>") and each droppable term: df (coefficients
+    dropped), the refit's deviance and AIC, LRT and its chi2 p-value ([] when not made)."""
+    return [] if run.drop1 is None else run.drop1.rows()
 
 
 def fit_margin_rows(run: TableFit) -> list[dict]:

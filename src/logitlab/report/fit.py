@@ -10,7 +10,14 @@ from pathlib import Path
 
 from ..data.checks import missing_words
 from ..data.modelfile import model_file_refusal, model_record
-from ..records import fit_coefficient_rows, fit_margin_rows, fit_prediction_columns, to_record
+from ..records import (
+    fit_coefficient_rows,
+    fit_drop1_rows,
+    fit_margin_rows,
+    fit_prediction_columns,
+    to_record,
+)
+from ..stats.anova import p_format, r_format
 from ..studies.fit import Say, TableFit
 from ..studies.sharded import NOT_PRODUCED
 from ..viz.fit import table_figures
@@ -48,6 +55,8 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",),
         save_figure(figure, folder / name, formats=formats)
     write_json(results, folder / "results.json")
     write_csv(fit_coefficient_rows(run), folder / "coefficients.csv")
+    if run.drop1 is not None:
+        write_csv(fit_drop1_rows(run), folder / "drop1.csv")
     if model_file_refusal(run.design.spec) is None:
         model = model_record(run.design.spec, run.mle.coefficients(), run.mle.cov,
                              cov_type=run.mle.cov_type, conf_level=run.mle.conf_level)  # fmt: skip
@@ -110,6 +119,16 @@ def mle_rows(mle: dict) -> tuple[list[list[str]], list[list[str]]]:
             [f"Pearson χ² ({mle['df_resid']} df)", _num(mle["pearson_chi2"], 3)],
         ]
     return rows, stats
+
+
+def drop1_rows(run: TableFit) -> list[list[str]] | None:
+    """The drop1 table's cells as R prints them (None when it was not made)."""
+    if run.drop1 is None:
+        return None
+    d = run.drop1
+    columns = (d.terms, ["" if v is None else str(v) for v in d.df], r_format(d.deviance),
+               r_format(d.aic), r_format(d.lrt), p_format(d.pvalues))  # fmt: skip
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def effect_rows(mle: dict, margins: dict | None) -> tuple[list[list[str]], list[list[str]]]:
@@ -224,6 +243,8 @@ def render_html(run: TableFit, results: dict, folder: Path) -> str:
         effects=effects,
         classification=[["actual 0", tn, fp], ["actual 1", fn, tp]],
         hosmer_lemeshow=hosmer_lemeshow_words(mle["hosmer_lemeshow"]),
+        drop1=drop1_rows(run),
+        drop1_note=run.drop1_note,
         descent=descent_tables(run, results["gradient_descent"]),
         prov=prov,
         versions=", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v),

@@ -176,24 +176,52 @@ def terms_reading(spec: ModelSpec, column: str) -> list[str]:
 
 def design_variables(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
     """Per design column (spec.names), the table columns it reads: 'I(Age ** 2)' reads
-    Age, 'Sex[T.male]:C(Pclass)[T.2]' Sex and Pclass. A term's columns are named by its
-    factors in order, joined by ':', a categorical factor's followed by its level in [...]."""
+    Age, 'Sex[T.male]:C(Pclass)[T.2]' Sex and Pclass."""
+    found: dict[str, tuple[str, ...]] = {}
+    for term, columns in _term_columns(spec):
+        reads = {name for factor in term.factors for name in factor_names(factor)}
+        for j in columns:
+            found[spec.names[j]] = tuple(c for c in spec.columns if c in reads)
+    return found
+
+
+def term_columns(spec: ModelSpec) -> dict[str, tuple[int, ...]]:
+    """Per term of the right-hand side as formulaic writes it ('C(Pclass)', 'Sex:C(Pclass)';
+    not the intercept), the positions of its columns in spec.names."""
+    return {str(term): columns for term, columns in _term_columns(spec)}
+
+
+def droppable_terms(spec: ModelSpec) -> dict[str, tuple[int, ...]]:
+    """term_columns of the terms R's drop1 drops (drop.scope): those whose factors are not
+    all in a higher-order term present ('a' and 'b' are kept by 'a:b', 'a:b' is not)."""
+    pairs = _term_columns(spec)
+    factors = [{f.expr for f in term.factors} for term, _ in pairs]
+    return {str(term): columns for (term, columns), mine in zip(pairs, factors, strict=True)
+            if not any(mine < other for other in factors)}  # fmt: skip
+
+
+def _term_columns(spec: ModelSpec) -> list[tuple[Any, tuple[int, ...]]]:
+    """formulaic's terms with design columns, in formula order, each with the positions of
+    its columns in spec.names: a term's columns are named by its factors in order, joined by
+    ':', a categorical factor's followed by its level in [...]."""
     import re
 
     from formulaic import Formula
 
-    found: dict[str, tuple[str, ...]] = {}
-    for term in sorted(Formula(spec.rhs), key=lambda t: -len(t.factors)):  # a:b before a
+    taken: set[int] = set()
+    found = {}
+    terms = list(Formula(spec.rhs))
+    for term in sorted(terms, key=lambda t: -len(t.factors)):  # a:b before a
         pattern = ":".join(
             re.escape(factor.expr)
             + (r"\[.*\]" if "levels" in spec.factors.get(factor.expr, {}) else "")
             for factor in term.factors
         )
-        reads = {name for factor in term.factors for name in factor_names(factor)}
-        for name in spec.names:
-            if name not in found and re.fullmatch(pattern, name):
-                found[name] = tuple(c for c in spec.columns if c in reads)
-    return found
+        columns = tuple(j for j, name in enumerate(spec.names)
+                        if j not in taken and re.fullmatch(pattern, name))  # fmt: skip
+        taken.update(columns)
+        found[id(term)] = columns
+    return [(term, found[id(term)]) for term in terms if found[id(term)]]
 
 
 def _discrete_levels(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import budget
 from ..config import FitSettings, ModelOptions, TrainConfig, check_batch_size, shown
 from ..data.checks import check_columns, missing_words, value_text
 from ..data.design import Design, ModelSpec, build_design
@@ -31,7 +32,14 @@ from ..result import INTERCEPT, FitResult
 from ..stats import firth as firth_module
 from ..stats import mle as mle_module
 from ..stats import sandwich
-from ..stats.margins import Margins, average_margins, design_variables, terms_reading
+from ..stats.anova import Drop1, drop1
+from ..stats.margins import (
+    Margins,
+    average_margins,
+    design_variables,
+    droppable_terms,
+    terms_reading,
+)
 from ..stats.metrics import PredictionMetrics, prediction_metrics, split_rows
 from .timing import timed
 from .training import Descent, ToMLE, epoch_words, optimizer_words
@@ -48,6 +56,8 @@ if TYPE_CHECKING:
 CURVATURE = 0.25
 #: The way forward when the MLE does not exist, said with the refusal.
 FIRTH_WAY = "Firth's penalized likelihood gives finite estimates: fit with --firth"
+#: drop1's refits run when estimated at most this long; longer ones are skipped, said.
+DROP1_SECONDS = 2.0
 #: Optimizers whose step size the automatic learning rate sets (plain and heavy-ball SGD).
 SGD_LIKE = ("sgd", "momentum")
 #: What a sharded fit does not produce, and why (for the report and the summary).
@@ -117,6 +127,10 @@ class TableFit:
     metrics: dict[str, PredictionMetrics] | None = None
     #: Average marginal effects per variable over the training rows (stats.margins).
     margins: Margins | None = None
+    #: R's drop1(m, test="Chisq"): each droppable term's LR test (None: not made, and
+    #: drop1_note says why).
+    drop1: Drop1 | None = None
+    drop1_note: str = ""
     #: The workers that read the rows, at most chunk_rows at a time (None: whole).
     workers: int = 1
     chunk_rows: int | None = None
@@ -170,6 +184,8 @@ class TableFit:
         if self.margins is not None:
             lines += ["Average marginal effects per variable (over the training rows):",
                       self.margins.effects.table(), ""]  # fmt: skip
+        if self.drop1 is not None or self.drop1_note:
+            lines += [self.drop1.table() if self.drop1 is not None else self.drop1_note, ""]
         for rows, m in (self.metrics or {}).items():
             auc = f"{m.roc_auc:.3f}" if m.roc_auc is not None else "undefined (one class)"
             lines.append(f"{rows} rows (n = {m.n:,}): accuracy {m.accuracy:.3f} at threshold "
@@ -287,6 +303,8 @@ def fit_table(
     margins = None if counted else average_margins(
         design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
         alpha=1.0 - settings.conf_level)  # fmt: skip
+    say("per-term likelihood-ratio tests (drop1)")
+    tests, tests_note = term_tests(design, X, y, mle, settings.firth)
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given)"
@@ -326,7 +344,30 @@ def fit_table(
         metrics=metrics,
         reading=main_effect(design.spec, mle, margins),
         margins=margins,
+        drop1=tests,
+        drop1_note=tests_note,
     )
+
+
+def term_tests(
+    design: Design, X: np.ndarray, y: np.ndarray, mle: MLEResult, firth: bool
+) -> tuple[Drop1 | None, str]:
+    """R's drop1(m, test="Chisq") of the fit `mle` of X, y: each term not contained in a
+    higher-order one dropped and the rest refitted (stats.anova.drop1), when the refits
+    are estimated under DROP1_SECONDS; else None and the line that says why and how to test
+    a term all the same."""
+    what = "per-term likelihood-ratio tests (drop1)"
+    if firth:
+        return None, (f"{what} are not made for Firth's fit: its penalized likelihood-ratio "
+                      "test of each coefficient is in the table")  # fmt: skip
+    terms = droppable_terms(design.spec)
+    k = len(mle.params)
+    seconds = sum(budget.mle(len(y), k - len(columns)).seconds for columns in terms.values())
+    if seconds > DROP1_SECONDS:
+        return None, (f"{what} skipped: {len(terms)} refits of {len(y):,} rows would take "
+                      f"~{budget.format_seconds(seconds)}; test a term with logitlab compare "
+                      "DATA --formula FULL --formula WITHOUT-IT")  # fmt: skip
+    return drop1(X, y, mle, terms, design.spec.formula, design.weights, design.trials), ""
 
 
 def _table(source: object, model: ModelOptions) -> tuple[pandas.DataFrame, str, ModelOptions]:
@@ -608,4 +649,5 @@ __all__ = [
     "resolve_lr",
     "step_from_gram",
     "step_size",
+    "term_tests",
 ]
