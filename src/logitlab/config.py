@@ -760,6 +760,21 @@ def check_conf_level(value: object) -> float:
     return float(value)
 
 
+#: The penalties of a penalized fit (stats.penalized) and each one's l1 ratio (elasticnet's
+#: default, glmnet's mixing alpha, is 0.5); cv.glmnet's default number of folds.
+L1_RATIOS = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}
+DEFAULT_FOLDS = 10
+
+
+def check_lambda(value: object) -> float | str:
+    """A penalty's lambda: a number >= 0, or "cv" (chosen by cross-validation)."""
+    if value == "cv":
+        return "cv"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        raise ConfigError(f"lambda must be a number >= 0 or cv, got {shown(value)}")
+    return float(value)
+
+
 #: Why Firth's fit is not made in shares: each iteration needs every row's hat value
 #: w x'(X'WX)^-1 x, a second pass and reduction across the workers an iteration, and the
 #: profile intervals a fit per coefficient; not built yet.
@@ -794,6 +809,10 @@ class FitSettings:
     cov: str = "nonrobust"
     conf_level: float = 0.95
     firth: bool = False
+    penalty: str | None = None
+    lam: float | str | None = None
+    l1_ratio: float | None = None
+    folds: int = DEFAULT_FOLDS
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelOptions):
@@ -813,6 +832,54 @@ class FitSettings:
         _set(self, "conf_level", check_conf_level(self.conf_level))
         self._check_counted()
         self._check_firth()
+        self._check_penalty()
+
+    def _check_penalty(self) -> None:
+        """A penalty (L1_RATIOS) with its lambda (a number >= 0 or cv), the l1 ratio only for
+        elasticnet, in [0, 1]; fitted whole, in memory, on 0/1 rows, with no other
+        inference (ConfigError naming what is refused)."""
+        _set(self, "folds", check_int("folds", self.folds, 2, MAX_INT64))
+        if self.penalty is None:
+            for name, value in (("lambda", self.lam), ("l1 ratio", self.l1_ratio)):
+                if value is not None:
+                    raise ConfigError(f"{name} {shown(value)} needs a penalty (one of "
+                                      f"{', '.join(L1_RATIOS)})")  # fmt: skip
+            return
+        if self.penalty not in L1_RATIOS:
+            raise ConfigError(f"penalty must be one of {', '.join(L1_RATIOS)}, got "
+                              f"{shown(self.penalty)}")  # fmt: skip
+        if self.lam is None:
+            raise ConfigError(f"the {self.penalty} penalty needs a lambda (a number >= 0, or "
+                              "cv to choose it by cross-validation)")  # fmt: skip
+        _set(self, "lam", check_lambda(self.lam))
+        if self.l1_ratio is not None:
+            if self.penalty != "elasticnet":
+                raise ConfigError(f"l1 ratio is elasticnet's mix; the {self.penalty} penalty "
+                                  f"has its own ({L1_RATIOS[self.penalty]:g})")  # fmt: skip
+            ratio = check_float("l1 ratio", self.l1_ratio)
+            if not 0.0 <= ratio <= 1.0:
+                raise ConfigError(f"l1 ratio must be between 0 and 1, got {ratio:g}")
+            _set(self, "l1_ratio", ratio)
+        model = self.model
+        refused = [
+            (self.firth, "Firth's penalized likelihood (firth): two penalties at once"),
+            (self.chunk_rows is not None or self.workers > 1,
+             "reading in shares (chunk rows, workers): its coordinate descent needs the rows' "
+             "Hessian after every step and its cross-validation every row's fold, in one "
+             "place; fit the table whole"),
+            (self.cov != "nonrobust",
+             f"the {self.cov} covariance: a penalized estimate has no honest standard errors"),
+            (model.weights is not None or model.trials is not None,
+             "weights or trials: not built yet for penalized fits"),
+        ]  # fmt: skip
+        for on, why in refused:
+            if on:
+                raise ConfigError(f"the {self.penalty} penalty cannot be combined with {why}")
+
+    @property
+    def l1_mix(self) -> float:
+        """The penalty's l1 ratio: the one given (elasticnet) or the penalty's own."""
+        return L1_RATIOS[self.penalty] if self.l1_ratio is None else self.l1_ratio
 
     def _check_firth(self) -> None:
         """Firth's fit takes unweighted rows in memory with its own inference: refuse what

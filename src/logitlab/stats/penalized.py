@@ -19,16 +19,20 @@ each a Python loop otherwise), the same function run as Python without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 
-from ..config import check_float, check_int
-from ..data.checks import design_array, label_array
+from ..config import L1_RATIOS, check_float, check_int
+from ..data.checks import check_names, design_array, label_array
 from ..errors import ConfigError, DataError
 from ..extras import fused_available
+from ..result import INTERCEPT
+from . import inference
 from .irls import newton_pass
+from .mle import MLEResult, null_loglik
 
 #: Newton iterations at one lambda, and the convergence criterion: no standardized
 #: coefficient moves by more than TOL (the objective is then at its minimum to ~TOL^2).
@@ -272,6 +276,114 @@ def cross_validate(
     return curve, fit_path(problem, lambdas, l1_ratio)
 
 
+#: Why a penalized fit has no standard errors, intervals or p-values (the report says it).
+NO_INFERENCE = (
+    "no standard errors, z, p-values or intervals: the penalty biases the estimate toward 0 "
+    "by an amount the Wald formula does not know, so (X'WX)^-1 would be a false precision"
+)
+
+
+@dataclass(frozen=True)
+class PenalizedResult(MLEResult):
+    """A penalized fit as a fit's result: `params` the estimate at `lam` (original scale),
+    `loglik` the unpenalized log-likelihood there (so AIC and the like are the likelihood's,
+    for what they are worth); se and cov are NaN (NO_INFERENCE). `penalty` names it (l2,
+    l1, elasticnet), `objective` is its value, and with lambda chosen by cross-validation
+    `cv` holds the curve and `path` the fits along it."""
+
+    penalty: str = "l2"
+    lam: float = math.nan
+    l1_ratio: float = 0.0
+    objective: float = math.nan
+    passes: int = 0
+    path: Path | None = field(default=None, repr=False)
+    cv: CrossValidation | None = field(default=None, repr=False)
+
+    method = "penalized"
+    title = "Logistic regression: penalized maximum likelihood (glmnet's scaling)"
+
+    @property
+    def nonzero(self) -> int:
+        """Coefficients (the intercept aside) that are not zero."""
+        return int(np.count_nonzero(self.params[1:]))
+
+    def coefficient_table(self, alpha: float | None = None) -> inference.Effects:
+        """The estimates alone: the SE, z, p and interval columns are NaN (NO_INFERENCE)."""
+        nan = np.full(len(self.params), np.nan)
+        return inference.Effects(self.names, self.params, nan, nan, nan, nan, nan, "coef",
+                                 1.0 - self.interval_alpha(alpha))  # fmt: skip
+
+    def penalty_words(self) -> str:
+        """The penalty and its lambda in words, how lambda was chosen included."""
+        mix = {"l2": "", "l1": ""}.get(self.penalty, f", l1 ratio {self.l1_ratio:g}")
+        chosen = ""
+        if self.cv is not None:
+            chosen = (f" (lambda_min of {self.cv.folds}-fold cross-validated log-loss, seed "
+                      f"{self.cv.seed}; lambda_1se {self.cv.lambda_1se:.6g})")  # fmt: skip
+        return f"{self.penalty} penalty{mix}, lambda {self.lam:.6g}{chosen}"
+
+    def reading(self) -> str:
+        """The fit in plain words: what the penalty kept, and why no inference."""
+        kept = f"The {self.penalty_words()} keeps {self.nonzero} of {len(self.params) - 1} slopes"
+        return f"{kept} (objective {self.objective:.6g}); {NO_INFERENCE}."
+
+    def summary(self) -> str:
+        """The coefficients, the objective, lambda and the nonzero count; no inference."""
+        table = self.coefficient_table().table()
+        width = len(table.splitlines()[0])
+        return "\n".join([
+            self.title.center(width), "=" * width,
+            f"No. Observations: {self.nobs}; {self.penalty_words()}",
+            f"Objective (mean log-loss + penalty, standardized columns): {self.objective:.10g}; "
+            f"nonzero coefficients {self.nonzero} of {len(self.params) - 1}; converged: "
+            f"{'yes' if self.converged else 'NO'} ({self.iterations} Newton steps, "
+            f"{self.passes} passes)",
+            table, f"Penalized: {NO_INFERENCE}.",
+        ])  # fmt: skip
+
+
+def fit_result(
+    X: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, ...],
+    penalty: str,
+    lam: float | str,
+    l1_ratio: float | None = None,
+    *,
+    folds: int = FOLDS,
+    seed: int = 0,
+    conf_level: float = 0.95,
+) -> PenalizedResult:
+    """A fit of a table (studies.fit): X without its intercept column, `names` its columns';
+    lam a number, or "cv" for cv.glmnet's lambda_min on glmnet's path (folds drawn from
+    `seed`). l1_ratio None: the penalty's (l2 0, l1 1, elasticnet 0.5)."""
+    a = L1_RATIOS[penalty] if l1_ratio is None else l1_ratio
+    problem = Problem(X, y)
+    problem.null_gradient()  # both classes present
+    n = len(problem.labels)
+    curve = path = None
+    if lam == "cv":
+        curve, path = cross_validate(X, y, a, folds=folds, seed=seed)
+        best = int(np.flatnonzero(path.lambdas == curve.lambda_min)[0])
+        lam = curve.lambda_min
+        result = solve(problem, lam, a, start=problem.standardized(path.params[best]))
+    else:
+        lam, a = check_penalty(lam, a)
+        result = solve(problem, lam, a)
+    fitted = np.empty(n)
+    at = newton_pass(problem.features, problem.labels, result.params, True, fitted)
+    k = len(result.params)
+    return PenalizedResult(
+        params=result.params, se=np.full(k, np.nan), cov=np.full((k, k), np.nan),
+        loglik=at.loglik, converged=result.converged, iterations=result.iterations, nobs=n,
+        names=(INTERCEPT, *check_names(names, k - 1)),
+        llnull=null_loglik(n, float(problem.labels.mean())), fitted=fitted,
+        labels=problem.labels, curvature=at.curvature, conf_level=conf_level,
+        penalty=penalty, lam=float(lam), l1_ratio=a, objective=result.objective,
+        passes=result.passes + (path.passes if path is not None else 0), path=path, cv=curve,
+    )  # fmt: skip
+
+
 def _model_minimum(hessian: np.ndarray, gradient: np.ndarray, theta: np.ndarray, lam: float,
                    l1_ratio: float, free: np.ndarray) -> np.ndarray:  # fmt: skip
     """The minimum of the quadratic model at theta plus the penalty: a Newton step for a
@@ -331,12 +443,14 @@ __all__ = [
     "CrossValidation",
     "Path",
     "PenalizedFit",
+    "PenalizedResult",
     "Problem",
     "check_penalty",
     "cross_validate",
     "default_lambdas",
     "fit",
     "fit_path",
+    "fit_result",
     "lambda_max",
     "objective",
     "solve",

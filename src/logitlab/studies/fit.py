@@ -31,6 +31,7 @@ from ..model import probabilities
 from ..result import INTERCEPT, FitResult
 from ..stats import firth as firth_module
 from ..stats import mle as mle_module
+from ..stats import penalized as penalized_module
 from ..stats import sandwich
 from ..stats.anova import Drop1, drop1
 from ..stats.margins import (
@@ -67,6 +68,11 @@ NOT_PRODUCED = (
     "produced for sharded data: they need every row's prediction (or design) in one place, "
     "which is what reading the table in shares avoids; apply "
     "model.json to the rows with `logitlab predict` for them"
+)
+#: Why a penalized fit has no descent, per-term tests, marginal effects or effect bands.
+PENALIZED_NOTE = (
+    "not made for a penalized fit: gradient descent and drop1's likelihood-ratio tests are "
+    "the unpenalized likelihood's, and a penalized estimate has no honest standard errors"
 )
 #: A long fit's progress lines: told a stage in words (cli.common.ProgressLines).
 Say = Callable[[str], None]
@@ -286,10 +292,20 @@ def fit_table(
             raise DataError(f"on the training rows of the split, {exc}; try another split "
                             "seed or a smaller test size") from None  # fmt: skip
     counted = design.weights is not None or design.trials is not None  # no split: every row
+    penalized = settings.penalty is not None
     if settings.firth:
         say("Firth's penalized likelihood, with profile intervals when they are quick enough")
         mle = firth_module.fit(X, y, intercept=design.intercept, names=design.names,
                                conf_level=settings.conf_level)  # fmt: skip
+    elif penalized:
+        if not design.intercept:
+            raise ConfigError(f"a {settings.penalty} penalty leaves the intercept free, and "
+                              "this model has none: drop '- 1' or '+ 0' from the formula")  # fmt: skip
+        say(f"the {settings.penalty} penalty" + (" along glmnet's path, lambda by "
+            f"{settings.folds}-fold cross-validation" if settings.lam == "cv" else ""))  # fmt: skip
+        mle = penalized_module.fit_result(
+            X, y, design.names, settings.penalty, settings.lam, settings.l1_mix,
+            folds=settings.folds, seed=settings.split_seed, conf_level=settings.conf_level)  # fmt: skip
     else:
         try:
             mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
@@ -300,14 +316,18 @@ def fit_table(
     say("average marginal effects")
     mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]], design.weights,
                      design.trials)  # fmt: skip
-    margins = None if counted else average_margins(
+    margins = None if counted or penalized else average_margins(
         design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
         alpha=1.0 - settings.conf_level)  # fmt: skip
     say("per-term likelihood-ratio tests (drop1)")
     tests, tests_note = term_tests(design, X, y, mle, settings.firth)
+    if penalized:
+        tests, tests_note = None, PENALIZED_NOTE
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given)"
+    elif penalized:
+        note = PENALIZED_NOTE
     elif counted:
         note = COUNTED_NOTE
     elif design.intercept:
@@ -342,7 +362,7 @@ def fit_table(
         p_hat=p_hat,
         predicted=(p_hat > settings.threshold).astype(int),
         metrics=metrics,
-        reading=main_effect(design.spec, mle, margins),
+        reading=mle.reading() if penalized else main_effect(design.spec, mle, margins),
         margins=margins,
         drop1=tests,
         drop1_note=tests_note,
