@@ -118,3 +118,16 @@ def test_refusals():
     separated = frame.assign(y=(frame["x"] > 0.35).astype(int))
     with pytest.raises(SeparationError, match=r"^model 1 "):
         run_compare(separated, CompareSettings(("y ~ x", "y ~ x + z")))
+
+
+def test_weights_compare_as_the_expanded_rows(challenger):
+    counts = challenger[1].assign(hot=lambda t: (t["temp"] > 70).astype(int))
+    formulas = ("distressed ~ temp", "distressed ~ temp + hot")
+    weighted = run_compare(counts, CompareSettings(formulas, ModelOptions(weights="joints")))
+    expanded = counts.loc[counts.index.repeat(counts["joints"])].drop(columns="joints")
+    plain = run_compare(expanded, CompareSettings(formulas))
+    assert weighted.anova.resid_df == plain.anova.resid_df == (136, 135)
+    np.testing.assert_allclose(weighted.anova.resid_dev, plain.anova.resid_dev, rtol=1e-10)
+    np.testing.assert_allclose(weighted.anova.pvalues[1], plain.anova.pvalues[1], rtol=1e-8)
+    np.testing.assert_allclose([c["bic"] for c in weighted.criteria()],
+                               [c["bic"] for c in plain.criteria()], rtol=1e-10)  # fmt: skip
