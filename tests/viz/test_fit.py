@@ -212,3 +212,32 @@ def test_a_table_fit_gives_its_reports_figures_by_name():
     assert list(vf.table_figures(alone)) == ["odds-ratios.png", "roc.png", "calibration.png",
                                              "confusion.png"]  # fmt: skip
     assert "training rows" in vf.table_figures(alone)["confusion.png"].get_suptitle()
+
+
+def test_the_effect_plot_draws_each_curve_band_and_level_bar():
+    import pandas as pd
+
+    from logitlab.data.design import build_design
+    from logitlab.stats.effects import effect_curves
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "g": rng.choice(["a", "b"], 200),
+                          "y": rng.integers(0, 2, 200)})  # fmt: skip
+    design = build_design(frame, formula="y ~ x + C(g)")
+    fit = mle.fit(design.X, design.y, names=design.names)
+    curves = effect_curves(design.spec, frame, fit.params, fit.cov, level=0.9)
+    fig = vf.plot_effects(curves, success="y = 1", level=0.9)
+    x_axes, g_axes = fig.axes  # two panels, one row
+    (line,) = x_axes.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), curves[0].values)
+    np.testing.assert_array_equal(line.get_ydata(), curves[0].predicted.p)
+    band = x_axes.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(curves[0].predicted.low.min())
+    assert band.max() == pytest.approx(curves[0].predicted.high.max())
+    assert [t.get_text() for t in g_axes.get_xticklabels()] == ["a (ref.)", "b"]
+    points = g_axes.get_lines()[0]
+    np.testing.assert_array_equal(points.get_ydata(), curves[1].predicted.p)
+    assert "with its 90% confidence band" in fig.get_suptitle()
+    FigureCanvasAgg(fig).draw()
+    with pytest.raises(DataError, match="at least one variable"):
+        vf.plot_effects([], success="y = 1", level=0.95)

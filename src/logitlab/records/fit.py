@@ -172,6 +172,7 @@ def _(run: TableFit) -> dict:
         **read,
         "margins": _margins(run.margins),
         "drop1": _drop1(run),
+        "effects": _effects(run),
         "reading": run.reading,
         "provenance": provenance(run.seconds),
     }
@@ -201,6 +202,41 @@ def _drop1(run: TableFit) -> dict:
         "rows": None if run.drop1 is None else fit_drop1_rows(run),
         "note": run.drop1_note or None,
     }
+
+
+def _effects(run: TableFit) -> dict | None:
+    """results.json's "effects": per variable, the predicted probability over its grid (or
+    levels) with its band, the other variables held as "held" says (None in shares)."""
+    if run.effects is None:
+        return None
+    return {
+        "method": "P(y = 1) over one variable, the others at their means (numeric) or "
+        "reference levels (categorical, true/false); the band is the delta method's Wald "
+        "interval of the logit x'b (se = sqrt(x'Vx)) through the sigmoid",
+        "conf_level": run.mle.conf_level,
+        "curves": [
+            {"variable": c.variable, "kind": "categorical" if c.categorical else "numeric",
+             "held": {name: _plain(v) for name, v in c.held.items()},
+             "value": [_plain(v) for v in c.values], "p": c.predicted.p.tolist(),
+             "p_low": c.predicted.low.tolist(), "p_high": c.predicted.high.tolist()}
+            for c in run.effects
+        ],
+    }  # fmt: skip
+
+
+def _plain(value: object) -> object:
+    """A NumPy scalar as Python's (a level of an integer column), anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def fit_effect_rows(run: TableFit) -> list[dict]:
+    """effects.csv: a row per point of each variable's curve (its value, p and the band's
+    ends at the fit's level); [] in shares."""
+    return [
+        {"variable": c["variable"], "value": value, "p": p, "p_low": low, "p_high": high}
+        for c in (_effects(run) or {"curves": []})["curves"]
+        for value, p, low, high in zip(c["value"], c["p"], c["p_low"], c["p_high"], strict=True)
+    ]
 
 
 def fit_drop1_rows(run: TableFit) -> list[dict]:

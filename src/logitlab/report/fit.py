@@ -17,6 +17,7 @@ from ..records import (
     fit_prediction_columns,
     to_record,
 )
+from ..records.fit import fit_effect_rows
 from ..stats.anova import p_format, r_format
 from ..studies.fit import Say, TableFit
 from ..studies.sharded import NOT_PRODUCED
@@ -36,6 +37,8 @@ CAPTIONS = {
     "confusion.png": "Confusion matrix at the threshold",
     "gd-vs-mle.png": "Each gradient-descent coefficient's distance from the MLE, in the MLE's "
     "standard errors; the band is the MLE's interval",
+    "effects.png": "The predicted probability over each variable with its confidence band (a "
+    "bar per level of a categorical one)",
 }
 
 
@@ -66,6 +69,8 @@ def write_fit(run: TableFit, folder: Path, *, formats: Sequence[str] = ("png",),
         write_columns(fit_prediction_columns(run), folder / "predictions.csv")
         if run.margins is not None:  # none with weights or trials
             write_csv(fit_margin_rows(run), folder / "margins.csv")
+        if run.effects:
+            write_csv(fit_effect_rows(run), folder / "effects.csv")
     (folder / "report.html").write_text(render_html(run, results, folder))
     return names_in(folder)
 
@@ -241,6 +246,7 @@ def render_html(run: TableFit, results: dict, folder: Path) -> str:
         statistics=statistics,
         ratios=ratios,
         effects=effects,
+        effects_words=effects_words(run),
         classification=[["actual 0", tn, fp], ["actual 1", fn, tp]],
         hosmer_lemeshow=hosmer_lemeshow_words(mle["hosmer_lemeshow"]),
         drop1=drop1_rows(run),
@@ -249,6 +255,34 @@ def render_html(run: TableFit, results: dict, folder: Path) -> str:
         prov=prov,
         versions=", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v),
         **(_shares(results) if run.sharded else _prediction(run, results)),
+    )
+
+
+def effects_words(run: TableFit) -> str | None:
+    """What the effect plots hold fixed, in words (None without them: in shares)."""
+    if not run.effects:
+        return None
+    held: dict = {}
+    for curve in run.effects:
+        held.update(curve.held)
+    fixed = ", ".join(  # a mean is a float; a level a string, a bool or the column's value
+        f"{name} at its mean {_num(held[name])}" if isinstance(held[name], float)
+        else f"{name} at its reference level {held[name]!r}"
+        for name in run.design.spec.columns if name in held
+    )  # fmt: skip
+    first = len(run.effects) < len(run.design.spec.columns)
+    band = (
+        f"The band is the {100 * run.mle.conf_level:.4g}% confidence interval of that "
+        "prediction: the delta method on the logit scale, then the sigmoid"
+        if all(math.isfinite(se) for c in run.effects for se in c.predicted.se)
+        else "There is no band: this fit gives no covariance of its parameters"
+    )
+    return (
+        f"Each panel shows the predicted probability of {run.success} as one variable moves "
+        "over its observed range (1st to 99th percentile) or through its levels, every other "
+        f"variable held fixed{f' ({fixed})' if fixed else ''}. {band}"
+        + (f"; the first {len(run.effects)} variables of the formula are shown" if first else "")
+        + ". The numbers are in effects.csv."
     )
 
 

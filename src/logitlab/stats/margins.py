@@ -174,6 +174,14 @@ def terms_reading(spec: ModelSpec, column: str) -> list[str]:
     return [str(term) for term in _terms_reading(spec)[column]]
 
 
+def variable_levels(
+    spec: ModelSpec, frame: pandas.DataFrame, column: str
+) -> tuple[Any, list[Any]] | None:
+    """(reference, other levels) of a table column the model reads as categorical or that
+    holds true/false, as the margins contrast them; None for a numeric column."""
+    return _discrete_levels(spec, frame, column, _terms_reading(spec)[column])
+
+
 def design_variables(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
     """Per design column (spec.names), the table columns it reads: 'I(Age ** 2)' reads
     Age, 'Sex[T.male]:C(Pclass)[T.2]' Sex and Pclass."""
@@ -274,4 +282,5 @@ __all__ = [
     "average_margins",
     "design_variables",
     "terms_reading",
+    "variable_levels",
 ]

@@ -34,6 +34,7 @@ from ..stats import mle as mle_module
 from ..stats import penalized as penalized_module
 from ..stats import sandwich
 from ..stats.anova import Drop1, drop1
+from ..stats.effects import EffectCurve, effect_curves
 from ..stats.margins import (
     Margins,
     average_margins,
@@ -64,7 +65,8 @@ SGD_LIKE = ("sgd", "momentum")
 #: What a sharded fit does not produce, and why (for the report and the summary).
 NOT_PRODUCED = (
     "per-row results (predictions.csv, the ROC curve, the calibration plot, the scikit-learn "
-    "metrics, the average marginal effects per variable) and a held-out split are not "
+    "metrics, the average marginal effects per variable, the effect plots) and a held-out "
+    "split are not "
     "produced for sharded data: they need every row's prediction (or design) in one place, "
     "which is what reading the table in shares avoids; apply "
     "model.json to the rows with `logitlab predict` for them"
@@ -133,6 +135,9 @@ class TableFit:
     metrics: dict[str, PredictionMetrics] | None = None
     #: Average marginal effects per variable over the training rows (stats.margins).
     margins: Margins | None = None
+    #: The predicted probability over each of the first variables, the others held at their
+    #: means or reference levels, with its band (stats.effects); None in shares.
+    effects: list[EffectCurve] | None = None
     #: R's drop1(m, test="Chisq"): each droppable term's LR test (None: not made, and
     #: drop1_note says why).
     drop1: Drop1 | None = None
@@ -319,6 +324,10 @@ def fit_table(
     margins = None if counted or penalized else average_margins(
         design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
         alpha=1.0 - settings.conf_level)  # fmt: skip
+    say("effect curves")
+    counts = design.weights if design.trials is None else design.trials  # no split then
+    effects = effect_curves(design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov,
+                            level=settings.conf_level, counts=counts)  # fmt: skip
     say("per-term likelihood-ratio tests (drop1)")
     tests, tests_note = term_tests(design, X, y, mle, settings.firth)
     if penalized:
@@ -364,6 +373,7 @@ def fit_table(
         metrics=metrics,
         reading=mle.reading() if penalized else main_effect(design.spec, mle, margins),
         margins=margins,
+        effects=effects,
         drop1=tests,
         drop1_note=tests_note,
     )

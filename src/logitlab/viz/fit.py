@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from ..errors import DataError
 from ..result import INTERCEPT
+from ..stats.effects import EffectCurve
 from ..stats.metrics import PredictionMetrics
 from ..stats.mle import MLEResult
 from .style import DATA_COLOR, LEGEND_SIZE, LOSS_COLORS, MLE_COLOR, OTHER_COLORS, loss_label
@@ -245,11 +246,47 @@ def plot_gd_vs_mle(
     return fig
 
 
+def plot_effects(curves: Sequence[EffectCurve], *, success: str, level: float) -> Figure:
+    """One panel per variable: the predicted probability of `success` over it (a line with
+    its confidence band over the numeric grid; a point with an error bar per level), the
+    other variables held at their means or reference levels, as R's effects draws it."""
+    if not curves:
+        raise DataError("an effect plot needs at least one variable")
+    cols = min(3, len(curves))
+    rows = math.ceil(len(curves) / cols)
+    fig = Figure(figsize=(4.2 * cols, 3.4 * rows + 0.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    band = f"{_percent(level)} confidence band"
+    for ax, curve in zip(axes, curves, strict=False):
+        found = curve.predicted
+        if curve.categorical:
+            at = np.arange(len(curve.values))
+            ax.errorbar(at, found.p, yerr=(found.p - found.low, found.high - found.p), fmt="o",
+                        color=DATA_COLOR, ecolor=DATA_COLOR, capsize=5, markersize=6)  # fmt: skip
+            names = [short_name(str(v), 14) for v in curve.values]
+            ax.set_xticks(at, [f"{names[0]} (ref.)", *names[1:]])
+            ax.set_xlim(-0.5, len(at) - 0.5)
+        else:
+            ax.fill_between(curve.values, found.low, found.high, color=DATA_COLOR, alpha=0.25,
+                            linewidth=0)  # fmt: skip
+            ax.plot(curve.values, found.p, color=DATA_COLOR, linewidth=2)
+        ax.set_xlabel(short_name(curve.variable, 30))
+        ax.set_ylim(0.0, 1.0)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(curves) :]:
+        ax.set_visible(False)
+    for ax in axes[::cols]:
+        ax.set_ylabel(f"P({success})")
+    fig.suptitle(f"Predicted P({success}) over each variable, with its {band};\n"
+                 "the other variables at their means (numeric) or reference levels")  # fmt: skip
+    return fig
+
+
 def table_figures(run: TableFit) -> dict[str, Figure]:
     """Every figure of a fitted table, by the file name its report saves it under: the odds
     ratios; with every row's prediction, ROC, calibration and the confusion matrix of the
-    rows it is judged on (TableFit.judged_rows); the descents beside the MLE, when there are
-    descents. A notebook shows each as it comes.
+    rows it is judged on (TableFit.judged_rows); the effect curves (in memory); the descents
+    beside the MLE, when there are descents. A notebook shows each as it comes.
 
     Parameters
     ----------
@@ -273,6 +310,9 @@ def table_figures(run: TableFit) -> dict[str, Figure]:
         figures["confusion.png"] = plot_confusion(
             run.metrics[shown], classes=classes, title=f"Confusion matrix, {shown} rows"
         )
+    if run.effects:
+        figures["effects.png"] = plot_effects(run.effects, success=run.success,
+                                              level=run.mle.conf_level)  # fmt: skip
     if run.descents:
         figures["gd-vs-mle.png"] = plot_gd_vs_mle(
             run.mle, {loss: d.params for loss, d in run.descents.items()}
