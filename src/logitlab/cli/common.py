@@ -143,7 +143,7 @@ class ProgressLines:
 
     def __call__(self, words: str) -> None:
         if self.on:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             tqdm.write(f"{time.monotonic() - self.start:8.1f} s  {words}", file=sys.stderr)
 

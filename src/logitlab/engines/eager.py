@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..config import TrainConfig, check_batch_size
 from ..data.checks import check_names

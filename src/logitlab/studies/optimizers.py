@@ -230,7 +230,7 @@ def run_optimizers(
     refused (SeparationError) before any descent: there would be no MLE to measure against.
     """
     import numpy as np
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from ..data import simulate_from
     from ..stats.landscape import grid, minimise, surface
