@@ -28,7 +28,7 @@ def test_budworm_anova_printed_and_written(table, budworm, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Analysis of Deviance Table" in printed and "Model 3: dead ~ C(sex) * ldose" in printed
     assert "2         9     6.7571  1  10.2270 0.001384 **" in printed
-    assert "no row dropped for a missing value" in printed
+    assert f"on the same 12 rows of file {table}; no row dropped for a missing value" in printed
     assert sorted(p.name for p in out.iterdir()) == [
         MARKER, "comparison.csv", "report.html", "results.json"]  # fmt: skip
     rows = list(csv.DictReader((out / "comparison.csv").open()))

@@ -5,6 +5,7 @@ comparison.csv, results.json and report.html."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from ..config import CompareSettings
 from ..errors import ConfigError
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report.compare import write_compare
     from ..studies.compare import run_compare
 
-    comparison = run_compare(frame, settings)
+    comparison = replace(run_compare(frame, settings), source=f"file {args.data}")
     with staged_dir(args.out, args.force) as stage:
         names = write_compare(comparison, stage)
     if not args.quiet:
