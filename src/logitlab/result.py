@@ -90,11 +90,21 @@ class History:
     """What happened each recorded epoch: loss[k] and the gradient norm grad_norm[k] at
     params[k], the parameters before step k (computed in the step, in float32).
 
-    params has one more row than loss: its last row holds the final parameters.
-    Columns of params: intercept first, then one per feature. With mini-batches loss and
-    grad_norm are still the full data's, at the parameters each epoch starts from; the
-    mini-batch loss of every step (the noisy curve a DataLoader loop prints) is step_loss,
-    when it was asked for.
+    With mini-batches loss and grad_norm are still the full data's, at the parameters each
+    epoch starts from.
+
+    Parameters
+    ----------
+    loss : numpy.ndarray
+        The loss at each recorded epoch's start.
+    params : numpy.ndarray
+        The parameters there, one more row than loss: its last row holds the final
+        parameters. Columns: intercept first, then one per feature.
+    grad_norm : numpy.ndarray
+        The gradient norm of the mean loss there.
+    step_loss : numpy.ndarray, optional
+        The mini-batch loss of every step (the noisy curve a DataLoader loop prints), when
+        it was asked for.
     """
 
     loss: np.ndarray
@@ -140,7 +150,31 @@ class Convergence:
 @dataclass(frozen=True)
 class FitResult:
     """A finished gradient-descent fit: intercept, d coefficients with their feature names,
-    the loss there, the epochs run, the history and the convergence verdict."""
+    the loss there, the epochs run, the history and the convergence verdict.
+
+    Parameters
+    ----------
+    loss_name : str
+        The loss minimized, 'bce' or 'mse'.
+    intercept : float
+        The fitted intercept w0.
+    coef : numpy.ndarray
+        The d fitted coefficients, one per feature.
+    names : tuple of str
+        The features' names.
+    final_loss : float
+        The loss at the final parameters.
+    epochs : int
+        The epochs run.
+    history : History
+        The recorded loss, parameters and gradient norms.
+    convergence : Convergence
+        The verdict: the final gradient norm against tol, and whether the loss never rose.
+    engine : str, default 'eager'
+        Who computed it, 'eager' or 'fused'.
+    separation : str, optional
+        How the classes are separated, when they are (then no MLE exists to converge to).
+    """
 
     loss_name: str
     intercept: float
@@ -151,15 +185,28 @@ class FitResult:
     history: History
     convergence: Convergence
     engine: str = "eager"
-    #: How the classes are separated, when they are (then no MLE exists to converge to).
     separation: str | None = None
 
     @classmethod
     def from_params(
         cls, params: np.ndarray, names: Sequence[str] | None = None, **fields: object
     ) -> FitResult:
-        """Build from a parameter vector [intercept, coef_1, ..., coef_d] (names checked by
-        the caller; default x1, ..., xd)."""
+        """Build from a parameter vector [intercept, coef_1, ..., coef_d].
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            [intercept, coef_1, ..., coef_d].
+        names : sequence of str, optional
+            The features' names, checked by the caller; default x1, ..., xd.
+        **fields
+            The other fields: loss_name, final_loss, epochs, history, convergence, ...
+
+        Returns
+        -------
+        FitResult
+            The result.
+        """
         import numpy as np
 
         params = np.asarray(params, dtype=float)
@@ -185,10 +232,35 @@ class FitResult:
         tol: float | None,
         engine: str,
     ) -> FitResult:
-        """The one place a descent becomes a FitResult, whichever engine ran it: it ended at
-        history's last parameters after `epochs` of `planned` epochs, with the gradient norm
-        `grad_norm` there; the verdict (Convergence) judges it against tol (None: GRAD_TOL)
-        and its recorded loss by the instability rule."""
+        """The one place a descent becomes a FitResult, whichever engine ran it.
+
+        Parameters
+        ----------
+        history : History
+            The descent's record; it ended at history's last parameters.
+        names : sequence of str or None
+            The features' names; None: x1, ..., xd.
+        loss_name : str
+            The loss minimized.
+        final_loss : float
+            The loss at the final parameters.
+        grad_norm : float
+            The gradient norm there.
+        epochs : int
+            The epochs run.
+        planned : int
+            The epochs asked for (more than epochs when it stopped early).
+        tol : float or None
+            What the verdict judges grad_norm against; None: GRAD_TOL. Its recorded loss is
+            judged by the instability rule.
+        engine : str
+            Who computed it.
+
+        Returns
+        -------
+        FitResult
+            The fit and its verdict (Convergence).
+        """
         import numpy as np
 
         convergence = Convergence(
@@ -232,14 +304,22 @@ class FitResult:
 
     @property
     def converged(self) -> bool:
+        """Whether the descent converged (Convergence.converged)."""
         return self.convergence.converged
 
     @property
     def n_features(self) -> int:
+        """The number of features, d."""
         return len(self.coef)
 
     def coefficients(self) -> dict[str, float]:
-        """Name -> value, intercept first."""
+        """Name -> value, intercept first.
+
+        Returns
+        -------
+        dict of str to float
+            The intercept (as "Intercept") and each coefficient by its feature's name.
+        """
         return {
             INTERCEPT: self.intercept,
             **dict(zip(self.names, map(float, self.coef), strict=True)),

@@ -54,9 +54,51 @@ Progress = Callable[[int, float, float], None]
 
 @dataclass(frozen=True)
 class MLEResult:
-    """A logistic-regression MLE, intercept first when one was added; `names` names every
-    coefficient (the intercept's name is "Intercept"). `params` holds them all, as statsmodels
-    names them; its bse, llf and tvalues are aliases, conf_int() and pvalues as there."""
+    """A logistic-regression MLE, with the inference statsmodels' Logit results give: bse,
+    llf and tvalues are aliases, conf_int() and pvalues as there.
+
+    Parameters
+    ----------
+    params : numpy.ndarray
+        The estimates, intercept first when one was added, as statsmodels names them.
+    se : numpy.ndarray
+        Their standard errors, from cov.
+    cov : numpy.ndarray
+        Their covariance: the inverse Fisher information, or a sandwich (with_cov).
+    loglik : float
+        The log-likelihood at params.
+    converged : bool
+        Whether Newton's steps met the tolerance within max_iter.
+    iterations : int
+        The Newton iterations run.
+    nobs : int
+        The number of observations (the expanded rows' under frequency weights).
+    names : tuple of str, default ()
+        Every coefficient's name (the intercept's is "Intercept").
+    llnull : float, default nan
+        The intercept-only model's log-likelihood.
+    intercept : bool, default True
+        Whether params[0] is an added intercept.
+    fitted : numpy.ndarray, default empty
+        Each row's fitted probability.
+    labels : numpy.ndarray, default empty
+        Each row's 0/1 label, or its successes when trials are given.
+    curvature : numpy.ndarray, default empty
+        X' w (1 - 2p) of the last Newton pass, for the marginal effects' delta method.
+    trials : numpy.ndarray, default empty
+        Each row's trials (a frequency weight times its binomial trials; empty: one each).
+    llsat : float, default 0.0
+        The saturated model's log-likelihood (one probability per row: 0 for 0/1 rows).
+    pearson_chi2 : float, default nan
+        The Pearson chi-squared sum (s - m p)^2 / (m p (1 - p)).
+    grouped : bool, default False
+        Grouped binomial rows (R's cbind(successes, failures)): loglik, llnull and llsat
+        then include the binomial coefficients, as R's logLik and AIC do.
+    cov_type : str, default 'nonrobust'
+        The covariance's type (stats.sandwich.FORMULAS; cluster:COLUMN names its column).
+    conf_level : float, default 0.95
+        The intervals' default level.
+    """
 
     #: The summary's method and title (stats.firth's result has its own).
     method = "MLE (Newton)"
@@ -75,18 +117,10 @@ class MLEResult:
     fitted: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     labels: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     curvature: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    #: Each row's trials (a frequency weight times its binomial trials; empty: one each),
-    #: `labels` then holding its successes.
     trials: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    #: The saturated model's log-likelihood (one probability per row: 0 for 0/1 rows) and
-    #: the Pearson chi-squared sum (s - m p)^2 / (m p (1 - p)).
     llsat: float = 0.0
     pearson_chi2: float = math.nan
-    #: Grouped binomial rows (R's cbind(successes, failures)): loglik, llnull and llsat
-    #: include the binomial coefficients, as R's logLik and AIC do.
     grouped: bool = False
-    #: The covariance's type (stats.sandwich.FORMULAS; cluster:COLUMN names its column) and
-    #: the intervals' default level.
     cov_type: str = "nonrobust"
     conf_level: float = 0.95
 
@@ -136,18 +170,44 @@ class MLEResult:
         return self.coefficient_table().pvalues
 
     def conf_int(self, alpha: float | None = None) -> np.ndarray:
-        """Wald intervals coef +- z_(1-alpha/2) se, one row [lower, upper] per coefficient
-        (alpha None: 1 - conf_level)."""
+        """Wald intervals coef +- z_(1-alpha/2) se.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            One minus the intervals' coverage; None: 1 - conf_level.
+
+        Returns
+        -------
+        numpy.ndarray
+            One row [lower, upper] per coefficient.
+        """
         table = self.coefficient_table(alpha)
         return np.column_stack((table.lower, table.upper))
 
     def coefficient_table(self, alpha: float | None = None) -> inference.Effects:
-        """Coefficients with standard errors, z, p and 1 - alpha Wald intervals (alpha None:
-        1 - conf_level)."""
+        """Coefficients with standard errors, z, p and 1 - alpha Wald intervals.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            The intervals are at level 1 - alpha; None: at conf_level.
+
+        Returns
+        -------
+        Effects
+            One row per coefficient; Effects.table() lays it out as text.
+        """
         return inference.wald(self.names, self.params, self.se, "coef", self.interval_alpha(alpha))
 
     def coefficients(self) -> dict[str, float]:
-        """Name -> estimate, in the model's order."""
+        """Name -> estimate, in the model's order.
+
+        Returns
+        -------
+        dict of str to float
+            Each coefficient by name.
+        """
         return dict(zip(self.names, map(float, self.params), strict=True))
 
     @property
@@ -229,14 +289,35 @@ class MLEResult:
         return -2.0 * self.loglik + math.log(self.nobs) * len(self.params)
 
     def odds_ratios(self, alpha: float | None = None) -> inference.Effects:
-        """exp(coef) with exponentiated 1 - alpha Wald intervals, one row per coefficient
-        (alpha None: 1 - conf_level)."""
+        """exp(coef) with exponentiated 1 - alpha Wald intervals.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            As in conf_int.
+
+        Returns
+        -------
+        Effects
+            One row per coefficient (standard error, z and p NaN: they do not apply).
+        """
         alpha = self.interval_alpha(alpha)
         return inference.odds_ratios(self.names, self.params, self.conf_int(alpha), 1.0 - alpha)
 
     def marginal_effects(self, alpha: float | None = None) -> inference.Effects:
         """Average marginal effects dy/dx of each non-intercept term, with delta-method
-        standard errors, z, p and 1 - alpha intervals (statsmodels' get_margeff())."""
+        standard errors, z, p and 1 - alpha intervals (statsmodels' get_margeff()).
+
+        Parameters
+        ----------
+        alpha : float, optional
+            The intervals' 1 - level; None: 1 - conf_level.
+
+        Returns
+        -------
+        Effects
+            One row per non-intercept term.
+        """
         trials = self.trials if len(self.trials) else None  # with trials: over every trial
         mean_weight = float(np.average(self.fitted * (1.0 - self.fitted), weights=trials))
         return inference.marginal_effects(
@@ -251,21 +332,58 @@ class MLEResult:
         )
 
     def pred_table(self, threshold: float = 0.5) -> np.ndarray:
-        """The 2 x 2 classification table: rows actual 0/1, columns predicted 0/1 (a row is
-        predicted 1 when its fitted probability is above the threshold)."""
+        """The 2 x 2 classification table: rows actual 0/1, columns predicted 0/1.
+
+        Parameters
+        ----------
+        threshold : float, default 0.5
+            A row is predicted 1 when its fitted probability is above it.
+
+        Returns
+        -------
+        numpy.ndarray
+            The counts, 2 x 2.
+        """
         threshold = check_float("threshold", threshold)
         trials = self.trials if len(self.trials) else None
         return inference.pred_table(self.labels, self.fitted, threshold, trials)
 
     def hosmer_lemeshow(self, groups: int = 10) -> inference.HosmerLemeshow | None:
-        """The Hosmer-Lemeshow test over `groups` groups of fitted risk (df = groups - 2);
-        None when the fitted risks fall in fewer than 3 groups."""
+        """The Hosmer-Lemeshow test over `groups` groups of fitted risk (df = groups - 2).
+
+        Parameters
+        ----------
+        groups : int, default 10
+            The number of groups, at least 3.
+
+        Returns
+        -------
+        HosmerLemeshow or None
+            The statistic, its df and p; None when the fitted risks fall in fewer than 3
+            groups, where the test is not defined.
+        """
         groups = check_int("groups", groups, 3)
         trials = self.trials if len(self.trials) else None
         return inference.hosmer_lemeshow(self.labels, self.fitted, groups, trials)
 
     def predict(self, X: object) -> np.ndarray:
-        """Fitted probabilities for new rows X (the features, without the intercept column)."""
+        """Fitted probabilities for new rows X.
+
+        Parameters
+        ----------
+        X : array_like
+            n x d features, without the intercept column.
+
+        Returns
+        -------
+        numpy.ndarray
+            The n probabilities.
+
+        Raises
+        ------
+        DataError
+            When X cannot be used or has another number of columns than the fit's features.
+        """
         features = design_array(X)
         slopes = self.params[1:] if self.intercept else self.params
         if features.shape[1] != len(slopes):
@@ -278,7 +396,13 @@ class MLEResult:
     def summary(self) -> str:
         """statsmodels' Logit summary layout: the fit's header, then one row per coefficient
         (estimate, standard error, z, p and the interval at conf_level); the name column is as
-        wide as the longest name."""
+        wide as the longest name.
+
+        Returns
+        -------
+        str
+            The summary, several lines.
+        """
         table = self.coefficient_table().table()
         width = len(table.splitlines()[0])
         half = width // 2
