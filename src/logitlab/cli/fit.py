@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import (
+    DEFAULT_FOLDS,
+    L1_RATIOS,
     MAX_INT64,
     FitSettings,
     ModelOptions,
@@ -165,6 +167,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="confidence level of every interval: coefficients, odds ratios, marginal effects "
         "and the figures' bands, 0 < L < 1, as Stata's level() (default: %(default)s)",
     )
+    penalty = parser.add_argument_group("penalized fits (glmnet's scaling)")
+    penalty.add_argument(
+        "--penalty",
+        choices=tuple(L1_RATIOS),
+        default=None,
+        help="minimise the mean log-loss + lambda x ((1 - A)/2 sum b^2 + A sum |b|), b the "
+        "slopes of the columns standardized by their population SD (the intercept free), "
+        "coefficients reported on the original scale, as glmnet: l2 (A = 0), l1 (A = 1) or "
+        "elasticnet (A = --l1-ratio); the report shows the coefficients, the objective and "
+        "the nonzero count, and no SE, p-values or intervals (a penalized estimate has no "
+        "honest ones); no descent beside it unless --loss; in memory, 0/1 rows, without "
+        "--firth or --cov",
+    )
+    penalty.add_argument(
+        "--lambda",
+        dest="lam",
+        type=number,
+        default=None,
+        metavar="L",
+        help="the penalty's weight, L >= 0; cv: lambda_min of cv.glmnet, the mean held-out "
+        "log-loss of --folds folds (drawn with --split-seed) along glmnet's path of 100 "
+        "lambdas from the smallest that zeroes every slope down to 1e-4 of it (1e-2 when "
+        "there are fewer rows than columns); lambda_1se shown too, and the path figure "
+        "(path.png)",
+    )
+    penalty.add_argument(
+        "--l1-ratio",
+        type=number,
+        default=None,
+        metavar="A",
+        help=f"elasticnet's mix A of l1 in [0, 1] (default: {L1_RATIOS['elasticnet']:g})",
+    )
+    penalty.add_argument(
+        "--folds",
+        type=number,
+        default=DEFAULT_FOLDS,
+        metavar="K",
+        help="folds of --lambda cv's cross-validation (default: %(default)s, as cv.glmnet)",
+    )
     shards = parser.add_argument_group("a table read in shares")
     shards.add_argument(
         "--chunk-rows",
@@ -212,7 +253,9 @@ def run(args: argparse.Namespace) -> int:
     if workers > 1 or args.chunk_rows is not None or _folder(args.data):
         return _run_sharded(args, formats, workers, launched)
     # Firth's fit has no descent by default: the descent minimises the unpenalized log-loss
-    losses = () if args.firth and args.loss is None else check_losses(args.loss or DEFAULT_LOSS)
+    # nor has a penalized fit: the descent minimises the unpenalized log-loss
+    quiet = (args.firth or args.penalty is not None) and args.loss is None
+    losses = () if quiet else check_losses(args.loss or DEFAULT_LOSS)
     settings = fit_settings(args, losses)
     if (args.data is None) == (args.dataset is None):
         raise ConfigError("give a table file (DATA) or a shipped data set (--dataset), one of them")
@@ -321,6 +364,10 @@ def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettin
         cov=args.cov,
         conf_level=args.conf_level,
         firth=args.firth,
+        penalty=args.penalty,
+        lam=args.lam,
+        l1_ratio=args.l1_ratio,
+        folds=args.folds,
     )
 
 

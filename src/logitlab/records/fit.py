@@ -10,6 +10,7 @@ import numpy as np
 from ..stats.firth import FirthResult
 from ..stats.margins import Margins
 from ..stats.mle import MLEResult
+from ..stats.penalized import NO_INFERENCE, PenalizedResult
 from ..stats.sandwich import FORMULAS
 from ..studies.fit import TableFit
 from ..studies.training import Descent
@@ -109,6 +110,8 @@ def _method(mle: MLEResult) -> dict:
     """results.json's "method" of "mle" ("mle", or "firth"), and for Firth's fit what is
     penalized: its l* at the estimate and at logistf's null (every slope 0), each
     coefficient's penalized likelihood-ratio statistic, and which statistics are which."""
+    if isinstance(mle, PenalizedResult):
+        return {"method": "penalized"}
     if not isinstance(mle, FirthResult):
         return {"method": "mle"}
     profiled = ["coefficients.p", "coefficients.lower", "coefficients.upper", "odds_ratios"]
@@ -127,6 +130,40 @@ def _method(mle: MLEResult) -> dict:
             "note": mle.note or None,
             "passes": mle.passes,
         },
+    }  # fmt: skip
+
+
+def _penalty(mle: MLEResult) -> dict | None:
+    """results.json's "penalty" of a penalized fit (None otherwise): its type, lambda, l1
+    ratio, objective and nonzero count, and with lambda cv the path (coefficients per
+    lambda) and the cross-validation curve; which statistics are null, and why."""
+    if not isinstance(mle, PenalizedResult):
+        return None
+    path, cv = mle.path, mle.cv
+    return {
+        "type": mle.penalty,
+        "lambda": mle.lam,
+        "l1_ratio": mle.l1_ratio,
+        "objective": mle.objective,
+        "objective_formula": "mean log-loss + lambda ((1 - l1_ratio)/2 sum b^2 + l1_ratio "
+        "sum |b|), b the slopes of the columns standardized by their population SD",
+        "nonzero": mle.nonzero,
+        "converged": mle.converged,
+        "passes": mle.passes,
+        "path": None if path is None else {
+            "lambda": path.lambdas.tolist(),
+            "objective": path.objectives.tolist(),
+            "coef": {name: path.params[:, j].tolist() for j, name in enumerate(mle.names)},
+        },
+        "cv": None if cv is None else {
+            "folds": cv.folds, "seed": cv.seed, "measure": "mean held-out log-loss",
+            "mean": cv.mean.tolist(), "se": cv.se.tolist(),
+            "lambda_min": cv.lambda_min, "lambda_1se": cv.lambda_1se, "chosen": "lambda_min",
+        },
+        "null": ["mle.coefficients.se", "mle.coefficients.z", "mle.coefficients.p",
+                 "mle.coefficients.lower", "mle.coefficients.upper", "mle.odds_ratios.lower",
+                 "mle.odds_ratios.upper", "mle.marginal_effects (all but the estimate)"],
+        "note": NO_INFERENCE,
     }  # fmt: skip
 
 
@@ -172,6 +209,7 @@ def _(run: TableFit) -> dict:
         **read,
         "margins": _margins(run.margins),
         "drop1": _drop1(run),
+        "penalty": _penalty(run.mle),
         "effects": _effects(run),
         "reading": run.reading,
         "provenance": provenance(run.seconds),

@@ -296,6 +296,8 @@ class PenalizedResult(MLEResult):
     l1_ratio: float = 0.0
     objective: float = math.nan
     passes: int = 0
+    #: The columns' population SDs: a slope times its SD is the standardized coefficient.
+    scale: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     path: Path | None = field(default=None, repr=False)
     cv: CrossValidation | None = field(default=None, repr=False)
 
@@ -381,6 +383,7 @@ def fit_result(
         labels=problem.labels, curvature=at.curvature, conf_level=conf_level,
         penalty=penalty, lam=float(lam), l1_ratio=a, objective=result.objective,
         passes=result.passes + (path.passes if path is not None else 0), path=path, cv=curve,
+        scale=np.where(problem.free[1:], problem.scale, 0.0),
     )  # fmt: skip
 
 

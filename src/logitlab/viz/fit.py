@@ -21,6 +21,7 @@ from ..result import INTERCEPT
 from ..stats.effects import EffectCurve
 from ..stats.metrics import PredictionMetrics
 from ..stats.mle import MLEResult
+from ..stats.penalized import PenalizedResult
 from .style import DATA_COLOR, LEGEND_SIZE, LOSS_COLORS, MLE_COLOR, OTHER_COLORS, loss_label
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ LOG_CAP = 30.0
 SQUARE_FIGSIZE = (5.6, 7.0)
 #: Colours of the curves per set of rows (held-out first, then training).
 SET_COLORS = (DATA_COLOR, *OTHER_COLORS)
+
+
+#: The path figure names the slopes largest at the smallest lambda, one colour each (not
+#: Matplotlib's grey C7: the others are drawn grey).
+PATH_COLORS = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8")
+PATH_NAMED = len(PATH_COLORS)
 
 
 def short_name(name: str, chars: int = NAME_CHARS) -> str:
@@ -313,8 +320,53 @@ def table_figures(run: TableFit) -> dict[str, Figure]:
     if run.effects:
         figures["effects.png"] = plot_effects(run.effects, success=run.success,
                                               level=run.mle.conf_level)  # fmt: skip
+    if isinstance(run.mle, PenalizedResult) and run.mle.cv is not None:
+        figures["path.png"] = plot_penalty_path(run.mle)
     if run.descents:
         figures["gd-vs-mle.png"] = plot_gd_vs_mle(
             run.mle, {loss: d.params for loss, d in run.descents.items()}
         )
     return figures
+
+
+def plot_penalty_path(mle: PenalizedResult) -> Figure:
+    """glmnet's plot(fit) and plot(cvfit) side by side, on one log-lambda axis: each slope
+    along the path (standardized: times its column's SD, so the lines compare) with the
+    largest named, and the cross-validated log-loss with its standard error; lambda_min
+    (used) and lambda_1se marked on both."""
+    path, cv = mle.path, mle.cv
+    if path is None or cv is None:
+        raise DataError("a path figure needs a penalized fit with lambda chosen by cv")
+    fig = Figure(figsize=(13.0, 5.4), layout="constrained")
+    left, right = fig.subplots(1, 2, sharex=True)
+    standardized = path.params[:, 1:] * mle.scale
+    order = np.argsort(-np.abs(standardized[-1]))
+    for rank, j in enumerate(order):
+        color = PATH_COLORS[rank] if rank < PATH_NAMED else "0.75"
+        label = short_name(mle.names[j + 1]) if rank < PATH_NAMED else None
+        left.plot(path.lambdas, standardized[:, j], color=color, linewidth=1.4, label=label)
+    left.axhline(0.0, color="grey", linewidth=0.8)
+    left.set_ylabel("slope x column SD (standardized coefficient)")
+    left.set_title(f"Coefficients along the {mle.penalty} path")
+    more = len(order) - PATH_NAMED
+    title = "largest at the smallest lambda" + (f" ({more} more in grey)" if more > 0 else "")
+    left.legend(title=title, fontsize=LEGEND_SIZE - 2, title_fontsize=LEGEND_SIZE - 2)
+    right.errorbar(path.lambdas, cv.mean, yerr=cv.se, fmt="o", color="C3", markersize=3,
+                   ecolor="0.6", elinewidth=1, capsize=2,
+                   label="mean ± SE over the folds")  # fmt: skip
+    right.set_ylabel(f"held-out log-loss ({cv.folds}-fold CV, seed {cv.seed})")
+    right.set_title("Cross-validation")
+    nonzero = np.count_nonzero(path.params[:, 1:], axis=1)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xlabel("lambda (log scale)")
+        ax.axvline(cv.lambda_min, color=MLE_COLOR, linestyle="--", linewidth=1.2,
+                   label=f"lambda_min {cv.lambda_min:.3g} (used)")  # fmt: skip
+        ax.axvline(cv.lambda_1se, color="grey", linestyle=":", linewidth=1.4,
+                   label=f"lambda_1se {cv.lambda_1se:.3g}")  # fmt: skip
+        top = ax.secondary_xaxis("top")
+        ticks = path.lambdas[:: max(1, len(path.lambdas) // 6)]
+        top.set_xticks(ticks, [str(nonzero[list(path.lambdas).index(t)]) for t in ticks])
+        top.set_xlabel("nonzero slopes", fontsize=9)
+    right.legend(fontsize=LEGEND_SIZE - 2, loc="best")
+    return fig
