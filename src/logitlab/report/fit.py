@@ -37,6 +37,10 @@ CAPTIONS = {
     "confusion.png": "Confusion matrix at the threshold",
     "gd-vs-mle.png": "Each gradient-descent coefficient's distance from the MLE, in the MLE's "
     "standard errors; the band is the MLE's interval",
+    "path.png": "Left, as glmnet's plot(fit): each slope times its column's SD along the "
+    "penalty's path of lambdas; right, as plot(cvfit): the held-out log-loss of the "
+    "cross-validation, mean ± SE over the folds; lambda_min (used) dashed, lambda_1se dotted, "
+    "the count of nonzero slopes on top",
     "effects.png": "The predicted probability over each variable with its confidence band (a "
     "bar per level of a categorical one)",
 }
@@ -251,11 +255,33 @@ def render_html(run: TableFit, results: dict, folder: Path) -> str:
         hosmer_lemeshow=hosmer_lemeshow_words(mle["hosmer_lemeshow"]),
         drop1=drop1_rows(run),
         drop1_note=run.drop1_note,
+        penalty=penalty_words(run, results["penalty"]),
         descent=descent_tables(run, results["gradient_descent"]),
         prov=prov,
         versions=", ".join(f"{k} {v}" for k, v in prov["versions"].items() if v),
         **(_shares(results) if run.sharded else _prediction(run, results)),
     )
+
+
+def penalty_words(run: TableFit, penalty: dict | None) -> dict | None:
+    """A penalized fit's paragraph and table (None for another fit): the penalty in words,
+    the objective, each coefficient and its standardized value, whether a path is drawn."""
+    if penalty is None:
+        return None
+    mle = run.mle
+    rows = [[name, _num(b), "" if j == 0 else _num(b * mle.scale[j - 1])]
+            for j, (name, b) in enumerate(zip(mle.names, mle.params, strict=True))]  # fmt: skip
+    return {
+        "words": mle.penalty_words(),
+        "formula": penalty["objective_formula"],
+        "objective": f"{penalty['objective']:.10g}",
+        "nonzero": f"{penalty['nonzero']} of {len(mle.params) - 1}",
+        "converged": penalty["converged"],
+        "passes": penalty["passes"],
+        "note": penalty["note"],
+        "rows": rows,
+        "path": penalty["path"] is not None,
+    }
 
 
 def effects_words(run: TableFit) -> str | None:
