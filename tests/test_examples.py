@@ -60,7 +60,9 @@ def test_figures_are_drawn(executed, tag):
 
 def test_a_table_fit_gives_the_reports_figures(executed):
     printed = outputs(executed, "table-figure", "text/plain")[1]
-    assert printed == "odds-ratios.png, roc.png, calibration.png, confusion.png, gd-vs-mle.png\n"
+    assert printed == (
+        "odds-ratios.png, roc.png, calibration.png, confusion.png, effects.png, gd-vs-mle.png\n"
+    )
 
 
 def test_the_table_fit_shows_its_coefficient_table_with_the_verdict(executed):

@@ -16,9 +16,9 @@ from logitlab.studies.fit import fit_table
 
 TERMS = ["Intercept", "GPA", "TUCE", "C(PSI)[T.1]"]
 FILES = [
-    "calibration.png", "coefficients.csv", "confusion.png", "drop1.csv", "gd-vs-mle.png",
-    "margins.csv", "model.json", "odds-ratios.png", "predictions.csv", "report.html",
-    "results.json", "roc.png",
+    "calibration.png", "coefficients.csv", "confusion.png", "drop1.csv", "effects.csv",
+    "effects.png", "gd-vs-mle.png", "margins.csv", "model.json", "odds-ratios.png",
+    "predictions.csv", "report.html", "results.json", "roc.png",
 ]  # fmt: skip
 
 
@@ -38,10 +38,10 @@ def test_every_file_is_written(written):
     assert names == FILES
     html = (folder / "report.html").read_text()
     for heading in ("Data", "Maximum likelihood", "Per-term likelihood-ratio tests",
-                    "Odds ratios", "Average marginal effects", "Goodness of fit",
+                    "Odds ratios", "Average marginal effects", "Effect plots", "Goodness of fit",
                     "How well it predicts", "Gradient descent"):  # fmt: skip
         assert f">{heading}" in html
-    assert html.count("<img ") == 5
+    assert html.count("<img ") == 6
 
 
 def test_results_are_keyed_by_term_and_match_statsmodels(run, written):

@@ -205,12 +205,12 @@ def test_a_table_fit_gives_its_reports_figures_by_name():
     split = fit_table("spector", test_size=0.25, train=TrainConfig(epochs=50))
     figures = vf.table_figures(split)
     assert list(figures) == ["odds-ratios.png", "roc.png", "calibration.png", "confusion.png",
-                             "gd-vs-mle.png"]  # fmt: skip
+                             "effects.png", "gd-vs-mle.png"]  # fmt: skip
     assert all(isinstance(f, Figure) for f in figures.values())
     assert "held-out rows" in figures["confusion.png"].get_suptitle()
     alone = fit_table("spector", losses=())
     assert list(vf.table_figures(alone)) == ["odds-ratios.png", "roc.png", "calibration.png",
-                                             "confusion.png"]  # fmt: skip
+                                             "confusion.png", "effects.png"]  # fmt: skip
     assert "training rows" in vf.table_figures(alone)["confusion.png"].get_suptitle()
 
 
