@@ -202,7 +202,17 @@ def _set(instance: object, name: str, value: object) -> None:
 
 @dataclass(frozen=True)
 class DataConfig:
-    """The lecture's simulated data: x = linspace(-1, 1, n), y ~ Bernoulli(sigmoid(w0 + w1 x))."""
+    """The lecture's simulated data: x = linspace(-1, 1, n), y ~ Bernoulli(sigmoid(w0 + w1 x)).
+
+    Parameters
+    ----------
+    n : int, default 2000
+        The number of points, from 2 to MAX_N.
+    w0, w1 : float, default -1.0 and 5.0
+        The true intercept and slope; their logits must stay within float32's range.
+    seed : int, default DEFAULT_DATA_SEED
+        The seed of y's draw, from 0 to MAX_SEED.
+    """
 
     n: int = 2000
     w0: float = -1.0
@@ -281,27 +291,60 @@ def check_start(value: object, xmax: Sequence[float] | None = None) -> tuple[flo
 @dataclass(frozen=True)
 class TrainConfig:
     """Gradient descent, by default as in the lecture: full-batch SGD, lr 0.05, 10,000 epochs
-    from the lecture net's start. The week-6 settings: an optimizer ("momentum" with
-    `momentum` and `nesterov`; "adam" with `betas` and `eps`, torch.optim's meanings),
-    mini-batches of `batch_size` points drawn as DataLoader(shuffle=True) draws them under
-    torch.Generator().manual_seed(shuffle_seed), and a start `init` = [w0, w1, ...]."""
+    from the lecture net's start; and the week-6 settings, with torch.optim's meanings.
+
+    Parameters
+    ----------
+    loss : {'bce', 'mse'}, default 'bce'
+        The loss minimized.
+    lr : float, default 0.05
+        The step size, above 0.
+    epochs : int, default 10000
+        Full passes over the data, from 1 to MAX_EPOCHS.
+    init_seed : int, default LECTURE_INIT_SEED
+        The seed the lecture's net draws its starting weights under.
+    engine : {'auto', 'eager', 'fused'}, default 'auto'
+        Who computes the descent: torch's loop, the compiled one, or the compiled one when
+        Numba is installed.
+    tol : float, optional
+        Stop once the gradient norm is at most tol; None runs every epoch (the lecture's way).
+    optimizer : {'sgd', 'momentum', 'adam'}, default 'sgd'
+        How each step is taken.
+    momentum : float, default 0.9
+        The momentum optimizer's decay, from 0 up to (not including) 1.
+    nesterov : bool, default False
+        Nesterov's momentum (it needs a momentum above 0).
+    betas : (float, float), default (0.9, 0.999)
+        Adam's decay rates of the gradient's mean and square.
+    eps : float, default 1e-8
+        Adam's term that keeps its division finite.
+    batch_size : int, optional
+        Points per step; None is the full batch (the lecture's loop). At most n, checked at
+        fit; mini-batches are drawn as DataLoader(shuffle=True) draws them.
+    shuffle_seed : int, default 0
+        The seed of the mini-batches' order, torch.Generator().manual_seed(shuffle_seed).
+    init : tuple of float, optional
+        The start [w0, w1, ...]; None is the lecture net's under init_seed.
+
+    Raises
+    ------
+    ConfigError
+        For a value outside what is allowed, named as the field is.
+    """
 
     loss: str = "bce"
     lr: float = 0.05
     epochs: int = 10_000
     init_seed: int = LECTURE_INIT_SEED
     engine: str = "auto"
-    #: Stop once the gradient norm is at most tol; None runs every epoch (the lecture's way).
     tol: float | None = None
     optimizer: str = "sgd"
     momentum: float = 0.9
     nesterov: bool = False
     betas: tuple[float, float] = (0.9, 0.999)
     eps: float = 1e-8
-    #: Points per step; None is the full batch (the lecture's loop). At most n, checked at fit.
     batch_size: int | None = None
     shuffle_seed: int = 0
-    #: The start [w0, w1, ...]; None is the lecture net's under init_seed.
     init: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
@@ -327,7 +370,13 @@ class TrainConfig:
 
     def optimizer_settings(self) -> dict[str, object]:
         """The optimizer and batch settings by name: a record for results files, and the
-        keywords of engines.batch.fit_batch."""
+        keywords of engines.batch.fit_batch.
+
+        Returns
+        -------
+        dict of str to object
+            optimizer, momentum, nesterov, betas, eps, batch_size and shuffle_seed.
+        """
         return {name: getattr(self, name) for name in OPTIMIZER_FIELDS}
 
 
@@ -339,7 +388,17 @@ OPTIMIZER_FIELDS = ("optimizer", "momentum", "nesterov", "betas", "eps", "batch_
 @dataclass(frozen=True)
 class LectureConfig:
     """Everything `logitlab lecture` needs: the data, and one training run per loss, each
-    with the settings of the `training` template (its own loss is replaced per run)."""
+    with the settings of the `training` template (its own loss is replaced per run).
+
+    Parameters
+    ----------
+    data : DataConfig, default DataConfig()
+        The simulated data.
+    losses : tuple of str, default ('bce', 'mse')
+        The losses trained, one run each ('both' is accepted for the two).
+    training : TrainConfig, default TrainConfig()
+        The training template.
+    """
 
     data: DataConfig = field(default_factory=DataConfig)
     losses: tuple[str, ...] = LOSSES
@@ -351,35 +410,63 @@ class LectureConfig:
             raise ConfigError(f"training must be a TrainConfig, got {shown(self.training)}")
 
     def train(self, loss: str) -> TrainConfig:
-        """The training settings for one loss."""
+        """The training settings for one loss.
+
+        Parameters
+        ----------
+        loss : {'bce', 'mse'}
+            The loss that replaces the template's.
+
+        Returns
+        -------
+        TrainConfig
+            The template with that loss.
+        """
         return replace(self.training, loss=loss)
 
     # Read-through views of the template, for the studies that read them by these names.
     @property
     def lr(self) -> float:
+        """The template's step size."""
         return self.training.lr
 
     @property
     def epochs(self) -> int:
+        """The template's epochs."""
         return self.training.epochs
 
     @property
     def init_seed(self) -> int:
+        """The template's seed of the initial net."""
         return self.training.init_seed
 
     @property
     def engine(self) -> str:
+        """The template's engine."""
         return self.training.engine
 
     @property
     def tol(self) -> float | None:
+        """The template's gradient-norm tolerance (None: every epoch runs)."""
         return self.training.tol
 
 
 @dataclass(frozen=True)
 class LandscapeConfig:
     """Why BCE and not MSE: both losses from the lecture's start and from a far plateau start,
-    over a grid of grid_size x grid_size parameter values."""
+    over a grid of grid_size x grid_size parameter values.
+
+    Parameters
+    ----------
+    data : DataConfig, default DataConfig()
+        The simulated data.
+    train : TrainConfig, default TrainConfig()
+        The training settings of every path.
+    plateau_start : (float, float), default PLATEAU_START
+        The far start (w0, w1), where the sigmoid saturates.
+    grid_size : int, default 121
+        Points per side of the loss surfaces' grid, from 3 to MAX_GRID.
+    """
 
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -393,7 +480,21 @@ class LandscapeConfig:
 
 @dataclass(frozen=True)
 class AnimationConfig:
-    """A film of both losses' descents from train.init (None: the lecture's initial net)."""
+    """A film of both losses' descents from train.init (None: the lecture's initial net).
+
+    Parameters
+    ----------
+    data : DataConfig, default DataConfig()
+        The simulated data.
+    train : TrainConfig, default TrainConfig()
+        The training settings; its init, if any, a point (w0, w1) of the lecture's plane.
+    frames : int, default 120
+        The film's frames, from 2 to epochs + 1.
+    fps : float, default 20.0
+        Frames per second, from MIN_FPS to MAX_FPS (what GIF players show faithfully).
+    grid_size : int, default 61
+        Points per side of the ground's grid, from 3 to MAX_GRID.
+    """
 
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -429,9 +530,20 @@ def _sweep_list(value: object, name: str, plural: str) -> list:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """The lecture's data and training settings, with one fit per optimizer, batch size
-    (None: the full batch), lr and loss. Without optimizers or batch_sizes, the lecture's
-    training template's own is the only one."""
+    """The lecture's data and training settings, with one fit per optimizer, batch size, lr
+    and loss.
+
+    Parameters
+    ----------
+    lecture : LectureConfig, default LectureConfig()
+        The data, the losses and the training template.
+    lrs : tuple of float, default (0.01, 0.05, 0.1, 0.5, 1.0)
+        The step sizes, 1 to MAX_LRS of them.
+    optimizers : tuple of str, optional
+        The optimizers; None: the training template's own only.
+    batch_sizes : tuple of int or None, optional
+        The mini-batch sizes (None in it: the full batch); None: the template's own only.
+    """
 
     lecture: LectureConfig = field(default_factory=LectureConfig)
     lrs: tuple[float, ...] = (0.01, 0.05, 0.1, 0.5, 1.0)
@@ -453,7 +565,15 @@ class SweepConfig:
 @dataclass(frozen=True)
 class MonteCarloConfig:
     """`reps` data sets drawn like the lecture's (data seed + r for rep r), each fitted with
-    every loss under the lecture's training settings."""
+    every loss under the lecture's training settings.
+
+    Parameters
+    ----------
+    lecture : LectureConfig, default LectureConfig()
+        The data (its seed the first rep's), the losses and the training settings.
+    reps : int, default 1000
+        The number of data sets, from 1 to MAX_REPS.
+    """
 
     lecture: LectureConfig = field(default_factory=LectureConfig)
     reps: int = 1000
@@ -468,7 +588,18 @@ class MonteCarloConfig:
             )
 
     def data_seed(self, rep: int) -> int:
-        """The data seed of rep `rep`: the base seed plus the rep number."""
+        """The data seed of rep `rep`: the base seed plus the rep number.
+
+        Parameters
+        ----------
+        rep : int
+            The rep, from 0.
+
+        Returns
+        -------
+        int
+            Its seed.
+        """
         return self.lecture.data.seed + rep
 
 
@@ -641,15 +772,30 @@ TABLE_EPOCHS = 10_000
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """The model of a table: `formula` ("y ~ a + C(b)", target on the left), or `target` and
-    `features` (None: every other column); `positive` the target's success value (None: the
-    larger of its two values); `missing` the rule for rows with a missing value in a used
-    column (drop or error); `max_levels` the most levels a categorical column may have;
-    `weights` a column of frequency weights (each row counts as that many, Stata's fweight)
-    and `trials` a column of binomial trials (the target then counts successes out of them,
-    R's cbind(successes, failures)). The one field set of data.design.build_design,
+    """The model of a table. The one field set of data.design.build_design,
     data.shards.agree_design and the fits, which check them against the table (in the words
-    of the command line's flags)."""
+    of the command line's flags).
+
+    Parameters
+    ----------
+    formula : str, optional
+        "y ~ a + C(b)", the target on the left; or None and target and features.
+    target : str, optional
+        The target column, without a formula.
+    features : sequence of str, optional
+        The feature columns, without a formula; None: every other column.
+    positive : object, optional
+        The target's success value; None: the larger of its two values.
+    missing : {'drop', 'error'}, default 'drop'
+        The rule for rows with a missing value in a used column.
+    max_levels : int, default DEFAULT_MAX_LEVELS
+        The most levels a categorical column may have.
+    weights : str, optional
+        A column of frequency weights: each row counts as that many (Stata's fweight).
+    trials : str, optional
+        A column of binomial trials: the target then counts successes out of them (R's
+        cbind(successes, failures)).
+    """
 
     formula: str | None = None
     target: str | None = None
@@ -690,7 +836,20 @@ class ModelOptions:
     @classmethod
     def of(cls, model: ModelOptions | None = None, **options: object) -> ModelOptions:
         """`model` (default ModelOptions()) with the options named replaced: how a call's
-        keywords (build_design(frame, target="y")) become the model."""
+        keywords (build_design(frame, target="y")) become the model.
+
+        Parameters
+        ----------
+        model : ModelOptions, optional
+            The model the options replace fields of.
+        **options
+            Keywords named as ModelOptions' fields.
+
+        Returns
+        -------
+        ModelOptions
+            The model with the options.
+        """
         return replace(cls() if model is None else model, **options)
 
 
@@ -787,15 +946,44 @@ FIRTH_IN_SHARES = (
 
 @dataclass(frozen=True)
 class FitSettings:
-    """One fit of a table, whole: the model, the held-out split (`test_size` None: none,
-    under `split_seed`), the `losses` of the descents beside the MLE (() for none), their
-    `train` settings and `lr` rule, the `threshold` of the predicted label (a row is
-    predicted 1 when its probability is above it), and for a table read in shares the rows
-    read at a time (`chunk_rows`, None: the reader's default) and the local `workers`; `cov`
-    the covariance of the MLE (COV_TYPES, cluster:COLUMN) and `conf_level` the level of
-    every interval; `firth`: Firth's penalized likelihood instead of the MLE (stats.firth).
-    Built once where a run starts (the command line, fit_table's keywords,
-    the playground) and handed down."""
+    """One fit of a table, whole. Built once where a run starts (the command line,
+    fit_table's keywords, the playground) and handed down.
+
+    Parameters
+    ----------
+    model : ModelOptions, default ModelOptions()
+        The formula or target and features, and how the table is coded.
+    test_size : float, optional
+        The share of rows held out, between 0 and 1; None: none.
+    split_seed : int, default 0
+        The seed of the held-out split.
+    losses : tuple of str, default ('bce',)
+        The losses of the descents beside the MLE; () for none.
+    train : TrainConfig, default TrainConfig(epochs=TABLE_EPOCHS)
+        The descents' settings.
+    lr : float or 'auto', default 'auto'
+        The descents' step: a number above 0, or 'auto' (1 / L, see studies.fit.resolve_lr).
+    chunk_rows : int, optional
+        For a table read in shares, the rows read at a time; None: the reader's default.
+    workers : int, default 1
+        For a table read in shares, the local workers.
+    threshold : float, default 0.5
+        A row is predicted 1 when its probability is above it; between 0 and 1.
+    cov : str, default 'nonrobust'
+        The covariance of the MLE: one of COV_TYPES, or 'cluster:COLUMN'.
+    conf_level : float, default 0.95
+        The level of every interval.
+    firth : bool, default False
+        Firth's penalized likelihood instead of the MLE (stats.firth).
+    penalty : {'l2', 'l1', 'elasticnet'}, optional
+        A penalized fit instead of the MLE (stats.penalized); None: none.
+    lam : float or 'cv', optional
+        The penalty's lambda, a number >= 0, or 'cv': chosen by cross-validation.
+    l1_ratio : float, optional
+        Elastic net's mixing, in [0, 1] (default 0.5, glmnet's alpha).
+    folds : int, default DEFAULT_FOLDS
+        The cross-validation's folds (cv.glmnet's default, 10).
+    """
 
     model: ModelOptions = field(default_factory=ModelOptions)
     test_size: float | None = None
@@ -945,7 +1133,28 @@ class FitSettings:
     def of(cls, settings: FitSettings | None = None, **keywords: object) -> FitSettings:
         """`settings` (default FitSettings()) with keywords replacing its fields, a model
         option's (formula, target, ...) in its model: the one place a library call's
-        keywords (fit_table(frame, formula=...)) become settings."""
+        keywords (fit_table(frame, formula=...)) become settings.
+
+        Parameters
+        ----------
+        settings : FitSettings, optional
+            The settings the keywords replace fields of.
+        **keywords
+            Keywords named as FitSettings' or ModelOptions' fields; train=None is the
+            default descent.
+
+        Returns
+        -------
+        FitSettings
+            The settings, validated.
+
+        Raises
+        ------
+        ConfigError
+            When settings is not a FitSettings, or a value is not allowed.
+        TypeError
+            For a keyword that names no field.
+        """
         base = cls() if settings is None else settings
         if not isinstance(base, FitSettings):
             raise ConfigError(f"settings must be a FitSettings, got {type(base).__name__}")
