@@ -795,6 +795,9 @@ class ModelOptions:
     trials : str, optional
         A column of binomial trials: the target then counts successes out of them (R's
         cbind(successes, failures)).
+    baseline : object, optional
+        A target of three values or more: the class each equation is against (None: the
+        first in sorted order).
     """
 
     formula: str | None = None
@@ -805,6 +808,9 @@ class ModelOptions:
     max_levels: int = DEFAULT_MAX_LEVELS
     weights: str | None = None
     trials: str | None = None
+    #: A target of three values or more: the class each equation is against (None: the
+    #: first in sorted order); checked against the target's values by the fit.
+    baseline: object = None
 
     def __post_init__(self) -> None:
         """Everything a model's options can be told apart from the table (ConfigError, in
@@ -827,6 +833,11 @@ class ModelOptions:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ConfigError(f"{name} must name a column of the table, got {shown(value)}")
+        if self.baseline is not None and (self.positive is not None or self.trials is not None):
+            raise ConfigError(
+                "baseline is the reference class of a target of three values or more; "
+                "positive and trials are a two-class target's: give one or the other"
+            )
         if self.weights is not None and self.trials is not None:
             raise ConfigError(
                 f"weights ({self.weights!r}) and trials ({self.trials!r}) cannot be combined: "

@@ -99,6 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --target: the feature columns (default: all others)",
     )
     add_model_options(model)
+    model.add_argument(
+        "--baseline", metavar="LEVEL", help="a target of three values or more is fitted as a "
+        "multinomial logit, one equation per other value against this one (default: the first "
+        "value in sorted order)"
+    )  # fmt: skip
     split = parser.add_argument_group("held-out rows")
     split.add_argument(
         "--test-size",
@@ -264,7 +269,10 @@ def run(args: argparse.Namespace) -> int:
     frame, settings = _table(args, settings, progress)
     from ..report.fit import write_fit  # heavy imports once the table is read (its lines first)
     from ..studies.fit import fit_table
+    from ..studies.multiclass import is_multiclass
 
+    if not isinstance(frame, str) and is_multiclass(frame, settings.model):
+        return _run_multiclass(args, frame, settings, formats, progress)
     fitted = fit_table(frame, settings, progress=progress.lines)
     if args.data is not None:
         fitted = replace(fitted, source=f"file {args.data}")
@@ -272,6 +280,22 @@ def run(args: argparse.Namespace) -> int:
         names = write_fit(fitted, stage, formats=formats, progress=progress.lines)
         progress(f"moving the report into {args.out}/")
     print_summary(fitted, args.out, names)
+    return 0
+
+
+def _run_multiclass(args: argparse.Namespace, frame: pandas.DataFrame, settings: FitSettings,
+                    formats: list[str], progress: ProgressLines) -> int:  # fmt: skip
+    """A target of three values or more: the multinomial fit, its files and its summary."""
+    from ..report.multiclass import write_multiclass
+    from ..studies.multiclass import fit_multiclass
+
+    fitted = fit_multiclass(frame, settings, progress.lines)
+    with staged_dir(args.out, args.force) as stage:
+        names = write_multiclass(fitted, stage)
+        progress(f"moving the report into {args.out}/")
+    print(fitted.summary())
+    print(f"\nWrote {len(names)} files to {args.out}/: {', '.join(names)}")
+    print(f"Report: {args.out}/report.html")
     return 0
 
 
@@ -350,7 +374,8 @@ def fit_settings(args: argparse.Namespace, losses: tuple[str, ...]) -> FitSettin
     shares: none unless told)."""
     auto = args.lr == "auto"  # set from the data in the fit; the template keeps the default
     features = None if args.features is None else args.features.split(",")
-    model = model_options(args, formula=args.formula, target=args.target, features=features)
+    model = model_options(args, formula=args.formula, target=args.target, features=features,
+                          baseline=args.baseline)  # fmt: skip
     return FitSettings(
         model=model,
         test_size=args.test_size,

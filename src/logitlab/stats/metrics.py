@@ -30,9 +30,14 @@ def split_rows(y: object, test_size: float, seed: int = 0) -> np.ndarray:
     classes keep their proportions (scikit-learn's train_test_split with stratify=y and
     random_state=seed). Each class needs two rows at least, and each side of the split as
     many rows as there are classes."""
+    return split_classes(_labels(y), test_size, seed)
+
+
+def split_classes(labels: np.ndarray, test_size: float, seed: int = 0) -> np.ndarray:
+    """split_rows of numeric class labels taking any number of values (a multinomial fit's
+    class codes 0, ..., K - 1): each class keeps its proportion."""
     size = check_test_size(test_size)
     seed = check_int("split seed", seed, 0, MAX_SPLIT_SEED)
-    labels = _labels(y)
     n = len(labels)
     classes, counts = np.unique(labels, return_counts=True)
     if counts.min() < 2:

@@ -1,0 +1,169 @@
+"""A table whose target takes K >= 3 values: the multinomial MLE (stats.multinomial) on the
+binary fit's design, with the multiclass evaluation (confusion matrix, per-class precision
+and recall, log-loss, one-vs-rest ROC AUC) on the held-out rows, or on the fitted ones.
+
+Why the binary design is reused: the columns, levels, missing rows and their checks depend
+only on the right-hand side, so the target is coded as baseline-or-not for build_design and
+its own values are read back for the rows it kept. The gradient descent is not run yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import FitSettings, ModelOptions
+from ..data.checks import python_value, sorted_values, value_text
+from ..data.design import Design, build_design
+from ..data.formula import formula_text, parse_formula
+from ..errors import ConfigError, DataError
+from ..stats import multinomial
+from ..stats.metrics import split_classes
+
+if TYPE_CHECKING:
+    import pandas
+
+#: Said where a binary fit shows its descents.
+DESCENT_NOTE = "gradient descent skipped: the engines fit two classes only for now"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The multiclass metrics on `rows` rows (the held-out ones, or the fitted ones)."""
+
+    rows: int
+    held_out: bool
+    confusion: np.ndarray  # K x K, rows the actual class, columns the predicted, classes order
+    precision: np.ndarray
+    recall: np.ndarray
+    accuracy: float
+    log_loss: float
+    auc_ovr: float | None  # None when a class is missing from the evaluated rows
+
+
+@dataclass(frozen=True)
+class MulticlassFit:
+    """The multinomial fit of a table: the MLE, the design it was fitted on (its columns and
+    rows), each used row's label and whether it was held out, and the evaluation."""
+
+    mle: multinomial.MNLogitResult
+    design: Design
+    labels: np.ndarray
+    held_out: np.ndarray
+    evaluation: Evaluation
+    source: str
+    note: str = DESCENT_NOTE
+
+    def summary(self) -> str:
+        """The MLE's summary, the rows, the evaluation and the descent's note."""
+        e, classes = self.evaluation, self.mle.classes
+        which = "held-out" if e.held_out else "fitted"
+        per_class = ", ".join(
+            f"{value_text(c)}: precision {p:.3f}, recall {r:.3f}"
+            for c, p, r in zip(classes, e.precision, e.recall, strict=True)
+        )
+        auc = "n/a (a class is missing)" if e.auc_ovr is None else f"{e.auc_ovr:.4f}"
+        return "\n".join([
+            self.mle.summary(),
+            f"Rows: {self.design.rows_used:,} used, {self.design.dropped:,} dropped; "
+            f"fitted on {int((~self.held_out).sum()):,}",
+            f"On the {e.rows:,} {which} rows: accuracy {e.accuracy:.4f}, log-loss "
+            f"{e.log_loss:.4f}, one-vs-rest ROC AUC {auc}",
+            f"Per class: {per_class}",
+            self.note,
+        ])  # fmt: skip
+
+
+def target_column(frame: pandas.DataFrame, model: ModelOptions) -> str:
+    """The column the model's target is."""
+    formula = formula_text(frame, model.formula, model.target, model.features)
+    return parse_formula(formula, frame)[0]
+
+
+def is_multiclass(frame: pandas.DataFrame, model: ModelOptions) -> bool:
+    """Whether the target takes three values or more (grouped rows never do)."""
+    if model.trials is not None:
+        return False
+    column = frame[target_column(frame, model)]
+    return column.dropna().nunique() >= 3
+
+
+def fit_multiclass(
+    frame: pandas.DataFrame, settings: FitSettings, say: Any = None
+) -> MulticlassFit:
+    """The multinomial MLE of the table's K-level target on the model's design, its baseline
+    settings.model.baseline (default the first level in sorted order), with test_size's
+    share of rows held out (stratified by class) for the evaluation."""
+    say = say or (lambda words: None)
+    model = settings.model
+    if model.positive is not None:
+        raise ConfigError(
+            "positive names one of two target values; with three or more the equations are "
+            "against a baseline: give baseline instead"
+        )
+    if model.weights is not None:
+        raise ConfigError("weights are not taken by a fit of three or more classes yet")
+    if settings.cov != "nonrobust":
+        raise ConfigError("a fit of three or more classes takes only the nonrobust covariance")
+    target = target_column(frame, model)
+    column = frame[target]
+    values = sorted_values([python_value(v) for v in column.dropna().unique()])
+    baseline = values[0] if model.baseline is None else _level(model.baseline, values, target)
+    coded = frame.assign(**{target: column.where(column.isna(), column == baseline)})
+    say(f"coding the design: {len(frame):,} rows")
+    design = build_design(coded, model)
+    labels = np.array([python_value(v) for v in column.to_numpy()[design.rows]], dtype=object)
+    codes = np.array([values.index(v) for v in labels])
+    held = np.zeros(len(labels), dtype=bool)
+    if settings.test_size is not None:
+        held = split_classes(codes, settings.test_size, settings.split_seed)
+    say(f"multinomial maximum likelihood on {int((~held).sum()):,} rows, {len(values)} classes")
+    mle = multinomial.fit(design.X[~held], labels[~held], baseline=baseline,
+                          intercept=design.intercept, names=design.names,
+                          conf_level=settings.conf_level)  # fmt: skip
+    judged = held if held.any() else ~held
+    evaluation = evaluate(mle, design.X[judged], labels[judged], bool(held.any()))
+    return MulticlassFit(mle, design, labels, held, evaluation, f"a table of {len(frame):,} rows")
+
+
+def evaluate(
+    mle: multinomial.MNLogitResult, X: np.ndarray, labels: np.ndarray, held_out: bool
+) -> Evaluation:
+    """scikit-learn's multiclass metrics of the fit's probabilities on rows X."""
+    from sklearn import metrics
+
+    classes = list(mle.classes)
+    p = mle.predict(X)
+    predicted = np.array(classes, dtype=object)[p.argmax(axis=1)]
+    codes = np.array([classes.index(v) for v in labels])
+    guessed = np.array([classes.index(v) for v in predicted])
+    order = np.arange(len(classes))
+    precision, recall, _, _ = metrics.precision_recall_fscore_support(
+        codes, guessed, labels=order, zero_division=0.0
+    )
+    present = len(np.unique(codes)) == len(classes)
+    auc = metrics.roc_auc_score(codes, p, multi_class="ovr", labels=order) if present else None
+    return Evaluation(
+        rows=len(codes),
+        held_out=held_out,
+        confusion=metrics.confusion_matrix(codes, guessed, labels=order),
+        precision=precision,
+        recall=recall,
+        accuracy=float(np.mean(codes == guessed)),
+        log_loss=float(metrics.log_loss(codes, p, labels=order)),
+        auc_ovr=None if auc is None else float(auc),
+    )
+
+
+def _level(baseline: object, values: list[Any], target: str) -> Any:
+    """The target value `baseline` stands for: itself or its text as typed."""
+    for same in (lambda v: v == baseline, lambda v: str(v) == str(baseline).strip()):
+        found = [v for v in values if same(v)]
+        if len(found) == 1:
+            return found[0]
+    listed = ", ".join(map(value_text, values[:10])) + (", ..." if len(values) > 10 else "")
+    raise DataError(
+        f"baseline must be a value of the target {target!r} ({listed}), got {value_text(baseline)}"
+    )

@@ -1,0 +1,104 @@
+"""`logitlab fit` with a target of three values: the multinomial MLE's coefficients equal to
+statsmodels' MNLogit, its files, the evaluation against scikit-learn's metrics, and the
+refusals."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from sklearn import metrics
+from sklearn.datasets import load_iris
+
+import logitlab.cli as cli
+
+
+@pytest.fixture(scope="module")
+def iris(tmp_path_factory):
+    data = load_iris(as_frame=True)
+    short = dict(zip(data.frame.columns[:4], ["sl", "sw", "pl", "pw"], strict=True))
+    frame = data.frame.rename(columns=short)
+    frame["species"] = data.target_names[data.target]
+    path = tmp_path_factory.mktemp("inputs") / "iris.csv"
+    frame.drop(columns="target").to_csv(path, index=False)
+    return path, frame
+
+
+def test_iris_fits_mnlogits_coefficients(iris, tmp_path, capsys):
+    path, frame = iris
+    out = tmp_path / "out"
+    argv = ["fit", str(path), "--formula", "species ~ sl", "--quiet", "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "versicolor vs setosa" in printed and "gradient descent skipped" in printed
+    ref = sm.MNLogit(frame["target"], sm.add_constant(frame[["sl"]])).fit(disp=0, tol=1e-12)
+    rows = list(csv.DictReader((out / "coefficients.csv").open()))
+    assert [(r["class"], r["term"]) for r in rows] == [
+        ("versicolor", "Intercept"), ("versicolor", "sl"),
+        ("virginica", "Intercept"), ("virginica", "sl"),
+    ]  # fmt: skip
+    coef = np.array([float(r["coef"]) for r in rows]).reshape(2, 2).T
+    se = np.array([float(r["std_err"]) for r in rows]).reshape(2, 2).T
+    np.testing.assert_allclose(coef, ref.params, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(se, ref.bse, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose([float(r["rrr"]) for r in rows], np.exp(coef.T.ravel()), rtol=1e-12)
+    results = json.loads((out / "results.json").read_text())
+    mn = results["multinomial"]
+    assert mn["baseline"] == "setosa"
+    for key in ("llf", "llnull", "aic", "bic", "prsquared", "llr_pvalue"):
+        assert mn[key] == pytest.approx(getattr(ref, key), rel=1e-7, abs=1e-12), key
+    margins = ref.get_margeff()
+    effects = [m["dy_dx"] for m in mn["marginal_effects"]]
+    np.testing.assert_allclose(effects, margins.margeff.ravel(), rtol=1e-8, atol=1e-10)
+    # every row fitted: the evaluation is on them, as scikit-learn computes it
+    p = ref.predict()
+    codes = frame["target"].to_numpy()
+    e = results["evaluation"]
+    assert e["held_out"] is False and e["rows"] == 150
+    assert e["confusion_matrix"] == metrics.confusion_matrix(codes, p.argmax(axis=1)).tolist()
+    assert e["log_loss"] == pytest.approx(metrics.log_loss(codes, p), rel=1e-8)
+    auc = metrics.roc_auc_score(codes, p, multi_class="ovr")
+    assert e["roc_auc_ovr"] == pytest.approx(auc, rel=1e-8)
+    recall = metrics.recall_score(codes, p.argmax(axis=1), average=None)
+    np.testing.assert_allclose(list(e["recall"].values()), recall, atol=1e-12)
+    page = (out / "report.html").read_text()
+    assert "virginica vs setosa" in page and "RRR" in page
+
+
+def test_baseline_and_held_out_rows(iris, tmp_path):
+    path, _ = iris
+    out = tmp_path / "out"
+    argv = ["fit", str(path), "--target", "species", "--features", "sw", "--baseline",
+            "virginica", "--test-size", "0.3", "--quiet", "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["multinomial"]["equations"] == ["setosa", "versicolor"]
+    assert results["data"]["held_out"] == 45 and results["evaluation"]["rows"] == 45
+    assert sum(map(sum, results["evaluation"]["confusion_matrix"])) == 45
+    assert results["multinomial"]["nobs"] == 105
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--baseline", "rose"], "baseline must be a value of the target 'species'"),
+        (["--positive", "setosa"], "give baseline instead"),
+        (["--formula", "species ~ sl + sw"], "class 'setosa' of y is (quasi-)completely"),
+        (["--chunk-rows", "50"], "exactly two values, got 3"),
+    ],
+)
+def test_refused_in_one_line(iris, tmp_path, capsys, extra, words):
+    path, _ = iris
+    model = [] if "--formula" in extra else ["--formula", "species ~ sl"]
+    out = tmp_path / "out"
+    assert cli.main(["fit", str(path), *model, *extra, "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_help_explains_baseline(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fit", "--help"])
+    assert "--baseline LEVEL" in capsys.readouterr().out
