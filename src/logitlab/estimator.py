@@ -126,6 +126,36 @@ SIGNATURE = _signature()
 #: The settings fit() hands to TrainConfig (lr is resolved apart: "auto" is the estimator's).
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name != "lr")
 
+#: The settings the estimator documents in its own words; the others are TrainConfig's.
+OWN_PARAMETERS = {
+    "lr": ["lr : float or 'auto', default 'auto'",
+           "    The step: 'auto' is 1 / L (above); a number above 0 is that step."],
+    "progress": ["progress : bool, default False",
+                 "    Draw a progress bar while the eager engine fits."],
+}  # fmt: skip
+
+
+def _parameters_doc() -> str:
+    """The Parameters section of the estimator's docstring, derived as SIGNATURE is:
+    TrainConfig's entries in its field order, with OWN_PARAMETERS in place of its lr and
+    after them. A training setting documented there is documented here, never copied."""
+    lines = inspect.cleandoc(TrainConfig.__doc__ or "").splitlines()
+    if "Parameters" not in lines:
+        return ""  # docstrings stripped (python -OO)
+    body = lines[lines.index("Parameters") + 2 :]
+    entries: dict[str, list[str]] = {}
+    for line, below in zip(body, [*body[1:], ""], strict=True):
+        if set(below) == {"-"}:
+            break  # the next section's title
+        if line and not line.startswith(" "):
+            entries[line.split(" : ")[0]] = [line]
+        elif line:
+            entries[next(reversed(entries))].append(line)
+    entries |= OWN_PARAMETERS
+    return "\n\nParameters\n----------\n" + "\n".join(
+        line for entry in entries.values() for line in entry
+    )
+
 
 class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     """Binary logistic regression fitted by gradient descent: by default full-batch SGD, as
@@ -139,6 +169,8 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     Any two labels work (0/1, bools, "No"/"Yes", ...): ``classes_`` holds them sorted, and
     ``classes_[1]`` is the positive class, whose probability the model gives.
     """
+
+    __doc__ = inspect.cleandoc(__doc__ or "") + _parameters_doc()
 
     def __init__(self, **settings: object) -> None:
         # Only stored: scikit-learn's clone and set_params rely on it; fit() validates.
