@@ -138,7 +138,7 @@ def test_datasets_lists_one_line_each(capsys):
         (["fit", "{in}/table.csv", "--target", "nope"], "nope"),
         (["fit", "{in}/table.csv", "--formula", "y ~ (x"], "does not parse"),
         (["fit", "{in}/one-class.csv", "--target", "y"], "exactly two values, got 1"),
-        (["fit", "{in}/three-class.csv", "--target", "y"], "exactly two values, got 3"),
+        (["fit", "{in}/three-class.csv", "--target", "y", "--positive", "1"], "give baseline"),
         (["fit", "{in}/all-missing.csv", "--target", "y"], "no data left"),
         (["fit", "{in}/constant.csv", "--target", "y"], "'one' is constant"),
         (["fit", "{in}/duplicate.csv", "--target", "y"], "same column"),
