@@ -111,38 +111,74 @@ class Scaling:
 class TableFit:
     """Everything `logitlab fit` reports about one table, read whole (fit_table) or in
     shares (studies.sharded.fit_shards): one type, so a record, a report and a summary serve
-    both. The per-row parts (held_out, p_hat, predicted, metrics, margins) are None in
-    shares, which keep no row's prediction; workers and chunk_rows say how it was read."""
+    both. The per-row parts are None in shares, which keep no row's prediction.
+
+    Parameters
+    ----------
+    source : str
+        A name for the table: 'data set spector', 'a table of 32 rows' or the file read.
+    design : Design or ShardedDesign
+        data.design.Design in memory, data.shards.ShardedDesign in shares (the same names).
+    mle : MLEResult
+        The maximum-likelihood fit; in shares its subclass ShardedMLEResult, from sums over
+        the rows.
+    train : TrainConfig or None
+        The descents' settings; None without a descent.
+    scaling : Scaling or None
+        The z-scores the descents ran on.
+    descents : dict of str to Descent
+        Each loss's descent, mapped back to the original scale, with its distance to the MLE.
+    descent_note : str
+        Why there is no descent, when there is none ("" otherwise).
+    reading : str
+        The main effect in plain words.
+    held_out : numpy.ndarray, optional
+        The rows held out of the fits (a boolean mask over the design's rows).
+    test_size : float, optional
+        The share held out.
+    split_seed : int, optional
+        The seed of the split.
+    p_hat : numpy.ndarray, optional
+        Each row's predicted probability.
+    predicted : numpy.ndarray, optional
+        Each row's predicted label at the settings' threshold.
+    metrics : dict of str to PredictionMetrics, optional
+        scikit-learn's metrics per set of rows: "held-out" (with a split) and "training".
+    margins : Margins, optional
+        Average marginal effects per variable over the training rows (stats.margins).
+    effects : list of EffectCurve, optional
+        The predicted probability over each of the first variables, the others held at
+        their means or reference levels, with its band (stats.effects); None in shares.
+    drop1 : Drop1, optional
+        R's drop1(m, test="Chisq"): each droppable term's LR test; None: not made.
+    drop1_note : str, default ""
+        Why drop1 was not made.
+    workers : int, default 1
+        The workers that read the rows.
+    chunk_rows : int, optional
+        The rows each read at a time; None: read whole.
+    seconds : float, default 0.0
+        The wall time of the run that made this record.
+    """
 
     source: str
-    #: data.design.Design in memory, data.shards.ShardedDesign in shares (the same names).
     design: Design | ShardedDesign
-    #: stats.mle.MLEResult; in shares its subclass ShardedMLEResult, from sums over the rows.
     mle: MLEResult
     train: TrainConfig | None
     scaling: Scaling | None
     descents: dict[str, Descent]
-    #: Why there is no descent, when there is none ("" otherwise).
     descent_note: str
     reading: str
-    #: The rows held out of the fits (a boolean mask over the design's rows).
     held_out: np.ndarray | None = None
     test_size: float | None = None
     split_seed: int | None = None
     p_hat: np.ndarray | None = None
     predicted: np.ndarray | None = None
-    #: scikit-learn's metrics per set of rows: "held-out" (with a split) and "training".
     metrics: dict[str, PredictionMetrics] | None = None
-    #: Average marginal effects per variable over the training rows (stats.margins).
     margins: Margins | None = None
-    #: The predicted probability over each of the first variables, the others held at their
-    #: means or reference levels, with its band (stats.effects); None in shares.
     effects: list[EffectCurve] | None = None
-    #: R's drop1(m, test="Chisq"): each droppable term's LR test (None: not made, and
-    #: drop1_note says why).
     drop1: Drop1 | None = None
     drop1_note: str = ""
-    #: The workers that read the rows, at most chunk_rows at a time (None: whole).
     workers: int = 1
     chunk_rows: int | None = None
     seconds: float = 0.0
@@ -181,7 +217,13 @@ class TableFit:
         """The text `logitlab fit` prints: the MLE's summary, the rows used (in shares: by how
         many workers, how many at a time) and dropped, the main effect in words, the average
         marginal effects, the metrics (and the threshold of the largest Youden's J), the
-        descents, and what a fit in shares does not produce."""
+        descents, and what a fit in shares does not produce.
+
+        Returns
+        -------
+        str
+            The text, several lines.
+        """
         design = self.design
         read = ""
         if self.sharded:
@@ -259,21 +301,45 @@ def fit_table(
     progress: Say | None = None,
     **keywords: object,
 ) -> TableFit:
-    """Fit a logistic regression to a table: a pandas DataFrame, or the name of a shipped data
-    set (logitlab.data.datasets; its own formula and success value unless given).
+    """Fit a logistic regression to a table: the MLE, gradient descents beside it on the
+    standardised columns, and how well it predicts.
 
-    `settings` (config.FitSettings) holds the whole fit; keywords named as its fields or its
-    model's (formula=..., losses=..., train=...) replace them (FitSettings.of). The model is
-    the formula, or target ~ features (see build_design). With test_size, that share of rows
-    is held out, stratified by the target, under split_seed; the fits see only the rest.
-    `losses` (bce, mse, both; () for none) name the descents, `train` sets them (default the
-    lecture's 10,000 full-batch SGD epochs) and `lr` their step: "auto" is 1 / L, L the
-    largest curvature of the mean loss on the standardised columns (4 / the top eigenvalue of
-    their Gram matrix / n; for SGD and momentum, other optimizers keep train.lr). train.init,
-    if given, is the start on the standardised columns: the intercept and one number per
-    design column, in the MLE's order. Raises SeparationError (naming the direction) when the
-    MLE does not exist. `progress`, if given, is told each stage in words, and each Newton
-    iteration (a long fit's progress lines).
+    The model is the formula, or target ~ features (see build_design). With test_size, that
+    share of rows is held out, stratified by the target, under split_seed; the fits see only
+    the rest. `losses` (bce, mse, both; () for none) name the descents, `train` sets them
+    (default the lecture's 10,000 full-batch SGD epochs) and `lr` their step: "auto" is
+    1 / L, L the largest curvature of the mean loss on the standardised columns (4 / the top
+    eigenvalue of their Gram matrix / n; for SGD and momentum, other optimizers keep
+    train.lr). train.init, if given, is the start on the standardised columns: the intercept
+    and one number per design column, in the MLE's order.
+
+    Parameters
+    ----------
+    frame_or_dataset : pandas.DataFrame or str
+        The table, or the name of a shipped data set (logitlab.data.datasets; its own
+        formula and success value unless given).
+    settings : FitSettings, optional
+        The whole fit; FitSettings() when None.
+    progress : callable, optional
+        Told each stage in words, and each Newton iteration (a long fit's progress lines).
+    **keywords
+        Named as FitSettings' fields or its model's (formula=..., losses=..., train=...),
+        they replace them (FitSettings.of).
+
+    Returns
+    -------
+    TableFit
+        The design, the MLE, the descents, each row's prediction, the metrics and the main
+        effect in words.
+
+    Raises
+    ------
+    ConfigError
+        For settings outside what is allowed.
+    DataError
+        For a table the model cannot use.
+    SeparationError
+        When the MLE does not exist, naming the separating direction.
     """
     settings = FitSettings.of(settings, **keywords)
     say = progress or (lambda words: None)
