@@ -16,8 +16,19 @@ from ..errors import ConfigError, DataError
 
 @dataclass(frozen=True)
 class Dataset:
-    """Inputs x (n x d), success probabilities pi (n x 1, None when unknown), labels y (n x 1),
-    and the names of x's columns (the lecture's one feature is called x)."""
+    """A data set: inputs, their success probabilities where known, and 0/1 labels.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        The inputs, n x d float32.
+    pi : torch.Tensor or None
+        The success probabilities, n x 1; None when unknown (data read from a file without them).
+    y : torch.Tensor
+        The labels, n x 1, each 0.0 or 1.0.
+    names : tuple of str, default ("x",)
+        The names of x's columns (the lecture's one feature is called x).
+    """
 
     x: torch.Tensor
     pi: torch.Tensor | None
@@ -26,6 +37,7 @@ class Dataset:
 
     @property
     def n(self) -> int:
+        """The number of points (rows of x)."""
         return self.x.shape[0]
 
 
@@ -34,6 +46,25 @@ def simulate(n: int = 2000, w0: float = -1.0, w1: float = 5.0, seed: int | None 
 
     The draw of y uses its own generator, so the same seed gives the same bytes and the
     global torch RNG is left alone.
+
+    Parameters
+    ----------
+    n : int, default 2000
+        The number of points.
+    w0, w1 : float, default -1.0 and 5.0
+        The true intercept and slope.
+    seed : int, optional
+        The seed of y's draw; DataConfig's default when None.
+
+    Returns
+    -------
+    Dataset
+        x (n x 1), pi and y (n x 1), float32.
+
+    Raises
+    ------
+    ConfigError
+        When n, a weight or the seed is outside what DataConfig allows.
     """
     cfg = DataConfig(n=n, w0=w0, w1=w1, **({} if seed is None else {"seed": seed}))
     x = torch.linspace(-1, 1, cfg.n).reshape(cfg.n, 1)
@@ -50,7 +81,15 @@ def simulate_from(cfg: DataConfig) -> Dataset:
 
 
 def save_csv(data: Dataset, path: str | Path) -> None:
-    """Write columns x,pi,y with every digit of the float32 values (17 significant digits)."""
+    """Write columns x,pi,y with every digit of the float32 values (17 significant digits).
+
+    Parameters
+    ----------
+    data : Dataset
+        The data with one feature; pi is left out when None.
+    path : str or Path
+        The CSV file to write (replaced if it exists).
+    """
     columns = [data.x[:, 0], data.pi[:, 0] if data.pi is not None else None, data.y[:, 0]]
     names = [name for name, col in zip(("x", "pi", "y"), columns, strict=True) if col is not None]
     table = np.column_stack([c.double().numpy() for c in columns if c is not None])
@@ -58,7 +97,23 @@ def save_csv(data: Dataset, path: str | Path) -> None:
 
 
 def load_csv(path: str | Path) -> Dataset:
-    """Read a CSV with columns x and y (0/1), and pi if present, as float32 tensors."""
+    """Read a CSV with columns x and y (0/1), and pi if present, as float32 tensors.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file as save_csv writes it: a header naming x, y and optionally pi.
+
+    Returns
+    -------
+    Dataset
+        The columns as n x 1 tensors (pi None when the file has none).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read, lacks x or y, holds NaN or inf, or y is not 0/1.
+    """
     path = Path(path)
     try:
         with path.open(newline="") as handle:
