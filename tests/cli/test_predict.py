@@ -427,3 +427,12 @@ def test_interval_options_are_refused_in_one_line(refused, shop, tmp_path, optio
     table, model, _ = shop
     line = refused(["predict", str(model), str(table), *options, "--out", str(tmp_path / "p")])
     assert words in line
+
+
+def test_help_explains_interval_and_its_level(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["predict", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--interval also write p_low and p_high" in text
+    assert "delta method's interval of the logit x'b (standard error sqrt(x'Vx)" in text
+    assert "--conf-level L the confidence level of --interval" in text

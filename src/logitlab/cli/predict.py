@@ -102,7 +102,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also write p_low and p_high, the ends of p_hat's confidence interval: the "
         "delta method's interval of the logit x'b (standard error sqrt(x'Vx), V the "
         "covariance the fit used, its --cov) mapped through the sigmoid, so it stays in "
-        "(0, 1); needs a model.json that holds V (written by fit since it saves it)",
+        "(0, 1); fit saves V in model.json unless the model has hundreds of parameters "
+        "(an older model.json lacks it: refit)",
     )
     rows.add_argument(
         "--conf-level",
