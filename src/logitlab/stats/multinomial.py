@@ -115,6 +115,12 @@ class MNLogitResult:
         return tuple(c for c in self.classes if c != self.baseline)
 
     @property
+    def columns(self) -> list[int]:
+        """Where the baseline and each equation's class stand in `classes` (the fit's own
+        order puts the baseline first)."""
+        return [self.classes.index(c) for c in (self.baseline, *self.equations)]
+
+    @property
     def bse(self) -> np.ndarray:
         """Standard errors, shaped as params."""
         return np.sqrt(np.diag(self.cov)).reshape(self.params.shape, order="F")
@@ -192,12 +198,8 @@ class MNLogitResult:
     def predict(self, X: object) -> np.ndarray:
         """Probabilities (n x K) of new rows X, one column per class in `classes` order."""
         p = probabilities(self.design(X), self.params)
-        order = [
-            self.classes.index(self.baseline),
-            *(self.classes.index(c) for c in self.equations),
-        ]
         out = np.empty_like(p)
-        out[:, order] = p
+        out[:, self.columns] = p
         return out
 
     def margeff(self) -> tuple[np.ndarray, np.ndarray]:
@@ -213,8 +215,8 @@ class MNLogitResult:
         ame = np.einsum("ik,ikj->kj", p, gap) / n
         # d p_ik / d b_(m,l) = p_ik (delta_km - p_im) x_il, m over the equations (1..J)
         grad = p[:, :, None] * (np.eye(J + 1)[None, :, 1:] - p[:, None, 1:])  # n x K x J
-        jac = np.einsum("ikm,il,ikj->kjml", grad, x, gap)
-        jac -= np.einsum("ik,im,imj,il->kjml", p, p[:, 1:], gap[:, 1:, :], x)
+        jac = np.einsum("ikm,il,ikj->kjml", grad, x, gap, optimize=True)
+        jac -= np.einsum("ik,im,imj,il->kjml", p, p[:, 1:], gap[:, 1:, :], x, optimize=True)
         mean_p = p.mean(axis=0)
         cross = np.einsum("ik,im->km", p, p[:, 1:]) / n
         eye_d = np.eye(d)
@@ -226,13 +228,9 @@ class MNLogitResult:
         jac = jac[:, keep].reshape((J + 1) * (d - int(self.intercept)), J * d)
         se = np.sqrt(np.einsum("ab,bc,ac->a", jac, self.cov, jac))
         shape = (J + 1, d - int(self.intercept))
-        order = [
-            self.classes.index(self.baseline),
-            *(self.classes.index(c) for c in self.equations),
-        ]
         ame_out, se_out = np.empty(shape[::-1]), np.empty(shape[::-1])
-        ame_out[:, order] = ame[:, keep].T
-        se_out[:, order] = se.reshape(shape).T
+        ame_out[:, self.columns] = ame[:, keep].T
+        se_out[:, self.columns] = se.reshape(shape).T
         return ame_out, se_out
 
     def summary(self) -> str:
