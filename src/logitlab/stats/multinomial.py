@@ -213,17 +213,16 @@ class MNLogitResult:
         mean_b = p @ b  # n x d: sum_k p_k b_k per row
         gap = b[None, :, :] - mean_b[:, None, :]  # n x K x d
         ame = np.einsum("ik,ikj->kj", p, gap) / n
-        # d p_ik / d b_(m,l) = p_ik (delta_km - p_im) x_il, m over the equations (1..J)
-        grad = p[:, :, None] * (np.eye(J + 1)[None, :, 1:] - p[:, None, 1:])  # n x K x J
-        jac = np.einsum("ikm,il,ikj->kjml", grad, x, gap, optimize=True)
-        jac -= np.einsum("ik,im,imj,il->kjml", p, p[:, 1:], gap[:, 1:, :], x, optimize=True)
-        mean_p = p.mean(axis=0)
-        cross = np.einsum("ik,im->km", p, p[:, 1:]) / n
-        eye_d = np.eye(d)
-        jac = jac / n
+        # d AME_kj / d b_(m,l) = mean_i x_il [p_ik (delta_km - p_im) gap_ikj - p_ik p_im
+        # gap_imj] + delta_jl (delta_km mean p_k - mean p_k p_m), m over the equations
+        # (d p_ik / d b_(m,l) = p_ik (delta_km - p_im) x_il): one d x d product a (k, m)
+        jac = np.empty((J + 1, d, J, d))
         for k in range(J + 1):
-            for m in range(J):
-                jac[k, :, m, :] += ((k == m + 1) * mean_p[k] - cross[k, m]) * eye_d
+            for m in range(1, J + 1):
+                both = p[:, k] * p[:, m]
+                rows = (p[:, k] * (k == m) - both)[:, None] * gap[:, k] - both[:, None] * gap[:, m]
+                diagonal = (k == m) * p[:, k].mean() - both.mean()
+                jac[k, :, m - 1, :] = (rows.T @ x) / n + diagonal * np.eye(d)
         keep = slice(int(self.intercept), None)
         jac = jac[:, keep].reshape((J + 1) * (d - int(self.intercept)), J * d)
         se = np.sqrt(np.einsum("ab,bc,ac->a", jac, self.cov, jac))
