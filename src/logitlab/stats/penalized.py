@@ -49,6 +49,8 @@ PATH_COUNT = 100
 PATH_RATIO = 1e-4
 SMALL_RATIO = 1e-2
 RIDGE_ALPHA = 1e-3
+#: Rows from which a pass is the compiled one (irls.newton_pass); fewer go through NumPy.
+COMPILED_ROWS = 1 << 14
 #: cv.glmnet's default number of folds.
 FOLDS = 10
 
@@ -135,6 +137,8 @@ class Problem:
         self.to_original[0, 1:] = -mean / sd
         self.to_original[1:, 1:] = np.diag(1.0 / sd)
         self.passes = 0
+        #: the compiled pass starts its threads each call (~1 ms): worth it on many rows
+        self.compiled = None if n >= COMPILED_ROWS else False
 
     def standardized(self, params: np.ndarray) -> np.ndarray:
         """Original-scale params (intercept first) in standardized coordinates."""
@@ -144,7 +148,8 @@ class Problem:
         """The mean log-loss at standardized theta, its gradient and Hessian there."""
         self.passes += 1
         T = self.to_original
-        out = newton_pass(self.features, self.labels, T @ theta, True, trials=self.trials)
+        out = newton_pass(self.features, self.labels, T @ theta, True, trials=self.trials,
+                          compiled=self.compiled)  # fmt: skip
         return (-out.loglik / self.total, -(T.T @ out.score) / self.total,
                 T.T @ out.info @ T / self.total)  # fmt: skip
 
@@ -175,9 +180,10 @@ def objective(
 
 def lambda_max(problem: Problem, l1_ratio: float) -> float:
     """The smallest lambda at which every coefficient is 0 (for a ridge, glmnet's value at
-    a = RIDGE_ALPHA)."""
+    a = RIDGE_ALPHA), raised by 1e-10 of itself so that the fit there is 0 in floating point
+    too (its gradient is computed again at an intercept that differs by rounding)."""
     gradient = problem.null_gradient()[1:]
-    return float(np.abs(gradient).max() / max(l1_ratio, RIDGE_ALPHA))
+    return float(np.abs(gradient).max() / max(l1_ratio, RIDGE_ALPHA)) * (1.0 + 1e-10)
 
 
 def default_lambdas(problem: Problem, l1_ratio: float, count: int = PATH_COUNT) -> np.ndarray:
