@@ -239,5 +239,8 @@ def test_the_effect_plot_draws_each_curve_band_and_level_bar():
     np.testing.assert_array_equal(points.get_ydata(), curves[1].predicted.p)
     assert "with its 90% confidence band" in fig.get_suptitle()
     FigureCanvasAgg(fig).draw()
+    unknown = effect_curves(design.spec, frame, fit.params, np.full_like(fit.cov, np.nan))
+    assert "(no band: no covariance)" in vf.plot_effects(unknown, success="y = 1",
+                                                         level=0.9).get_suptitle()  # fmt: skip
     with pytest.raises(DataError, match="at least one variable"):
         vf.plot_effects([], success="y = 1", level=0.95)

@@ -263,7 +263,8 @@ def plot_effects(curves: Sequence[EffectCurve], *, success: str, level: float) -
     rows = math.ceil(len(curves) / cols)
     fig = Figure(figsize=(4.2 * cols, 3.4 * rows + 0.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
-    band = f"{_percent(level)} confidence band"
+    finite = all(np.isfinite(curve.predicted.se).all() for curve in curves)
+    band = f"with its {_percent(level)} confidence band" if finite else "(no band: no covariance)"
     for ax, curve in zip(axes, curves, strict=False):
         found = curve.predicted
         if curve.categorical:
@@ -284,7 +285,7 @@ def plot_effects(curves: Sequence[EffectCurve], *, success: str, level: float) -
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel(f"P({success})")
-    fig.suptitle(f"Predicted P({success}) over each variable, with its {band};\n"
+    fig.suptitle(f"Predicted P({success}) over each variable, {band};\n"
                  "the other variables at their means (numeric) or reference levels")  # fmt: skip
     return fig
 
