@@ -237,7 +237,7 @@ def test_the_effect_plot_draws_each_curve_band_and_level_bar():
     assert [t.get_text() for t in g_axes.get_xticklabels()] == ["a (ref.)", "b"]
     points = g_axes.get_lines()[0]
     np.testing.assert_array_equal(points.get_ydata(), curves[1].predicted.p)
-    assert "with its 90% confidence band" in fig.get_suptitle()
+    assert "with its 90% confidence band" in " ".join(fig.get_suptitle().split())
     FigureCanvasAgg(fig).draw()
     unknown = effect_curves(design.spec, frame, fit.params, np.full_like(fit.cov, np.nan))
     assert "(no band: no covariance)" in vf.plot_effects(unknown, success="y = 1",

@@ -8,6 +8,7 @@ legends sit under the axes, never over the data.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ ROW_INCHES, FRAME_INCHES = 0.3, 1.9
 LOG_CAP = 30.0
 #: A square axes with a title above and a key of up to three lines below it.
 SQUARE_FIGSIZE = (5.6, 7.0)
+#: Characters of a figure's title per inch of its width, at Matplotlib's default size.
+TITLE_CHARS_PER_INCH = 10
 #: Colours of the curves per set of rows (held-out first, then training).
 SET_COLORS = (DATA_COLOR, *OTHER_COLORS)
 
@@ -261,7 +264,8 @@ def plot_effects(curves: Sequence[EffectCurve], *, success: str, level: float) -
         raise DataError("an effect plot needs at least one variable")
     cols = min(3, len(curves))
     rows = math.ceil(len(curves) / cols)
-    fig = Figure(figsize=(4.2 * cols, 3.4 * rows + 0.9), layout="constrained")
+    width = max(6.0, 4.2 * cols)
+    fig = Figure(figsize=(width, 3.4 * rows + 0.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
     finite = all(np.isfinite(curve.predicted.se).all() for curve in curves)
     band = f"with its {_percent(level)} confidence band" if finite else "(no band: no covariance)"
@@ -285,8 +289,10 @@ def plot_effects(curves: Sequence[EffectCurve], *, success: str, level: float) -
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel(f"P({success})")
-    fig.suptitle(f"Predicted P({success}) over each variable, {band};\n"
-                 "the other variables at their means (numeric) or reference levels")  # fmt: skip
+    title = f"Predicted P({success}) over each variable, {band}"
+    if any(curve.held for curve in curves):
+        title += "; the other variables at their means (numeric) or reference levels"
+    fig.suptitle(textwrap.fill(title, int(TITLE_CHARS_PER_INCH * width)))
     return fig
 
 
