@@ -52,9 +52,20 @@ import distributed  # bench/distributed.py
 import firth  # bench/firth.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
+import penalty  # bench/penalty.py
 import web  # bench/web.py
 
-SECTIONS = ("lecture", "optimizers", "mle", "firth", "distributed", "web", "big", "class")
+SECTIONS = (
+    "lecture",
+    "optimizers",
+    "mle",
+    "firth",
+    "penalty",
+    "distributed",
+    "web",
+    "big",
+    "class",
+)
 
 EPOCHS, LR = 10_000, 0.05
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6  # x faster than eager; at most N eager fits
@@ -193,6 +204,9 @@ def main() -> None:
     if "firth" in chosen:
         print("\n== Firth's penalized likelihood against a NumPy reference (bench/firth.py) ==")
         firth.show(firth.run())
+    if "penalty" in chosen:
+        print("\n== Penalized fits against glum and scikit-learn (bench/penalty.py) ==")
+        penalty.show(penalty.run())
     if "distributed" in chosen:
         print("\n== a table on disk: out of core and on 2 workers (bench/distributed.py) ==")
         distributed.show(distributed.run(args.quick))
