@@ -59,6 +59,18 @@ def test_a_penalized_fit_equals_scikit_learn(tmp_path, capsys, argv, a):
     assert "lambda 0.02" in capsys.readouterr().out
 
 
+def test_odds_ratio_figure_claims_no_interval():
+    from logitlab.studies.fit import fit_table
+    from logitlab.viz.fit import plot_odds_ratios
+
+    figure = plot_odds_ratios(fit_table("spector", penalty="l1", lam=0.02).mle)
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    labels = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    assert texts and not any("nan" in t or "[" in t for t in texts)
+    assert "odds ratio e^coef (penalized)" in labels
+    assert not any("interval" in label for label in labels)
+
+
 def test_lambda_cv_draws_the_path_and_is_seeded(tmp_path):
     """The curve is the library's cross-validation with the folds drawn from --split-seed."""
     results = run(tmp_path, "--penalty", "l1", "--lambda", "cv", "--folds", "4",

@@ -92,9 +92,10 @@ def plot_odds_ratios(mle: MLEResult, *, title: str | None = None) -> Figure:
     fig, ax = _term_axes(len(names), 8.5, title or f"Odds ratios with {level} intervals")
     rows = np.arange(len(names))
     ax.hlines(rows, np.exp(low), np.exp(high), color=MLE_COLOR, linewidth=1.6,
-              label=f"{level} interval")  # fmt: skip
+              label=f"{level} interval" if np.isfinite(ci).any() else None)  # fmt: skip
+    estimate = "penalized" if isinstance(mle, PenalizedResult) else "MLE"
     ax.plot(np.exp(np.clip(logs, -LOG_CAP, LOG_CAP)), rows, "s", color=MLE_COLOR, markersize=5,
-            label="odds ratio e^coef (MLE)")  # fmt: skip
+            label=f"odds ratio e^coef ({estimate})")  # fmt: skip
     ends, end_rows = ci.ravel(), np.repeat(rows, 2)  # an end past the cap: an arrow there
     for beyond, marker in ((ends < -LOG_CAP, "<"), (ends > LOG_CAP, ">")):
         if beyond.any():
@@ -105,7 +106,8 @@ def plot_odds_ratios(mle: MLEResult, *, title: str | None = None) -> Figure:
     _set_terms(ax, names)
     ax.set_xlabel("odds ratio per unit of the term (log scale)")
     for row, (b, lo, hi) in enumerate(zip(logs, ci[:, 0], ci[:, 1], strict=True)):
-        ax.annotate(f"{_ratio(b)} [{_ratio(lo)}, {_ratio(hi)}]", (1.01, row),
+        interval = f" [{_ratio(lo)}, {_ratio(hi)}]" if math.isfinite(lo) else ""  # none: penalized
+        ax.annotate(f"{_ratio(b)}{interval}", (1.01, row),
                     xycoords=("axes fraction", "data"), va="center", fontsize=9)  # fmt: skip
     fig.legend(loc="outside lower center", ncols=3, fontsize=LEGEND_SIZE - 1, frameon=False)
     return fig
