@@ -159,14 +159,19 @@ class Problem:
         self.last = (theta.copy(), sums)
         return sums
 
-    def null_gradient(self) -> np.ndarray:
-        """The gradient at the intercept-only fit (its intercept the log-odds of the mean)."""
+    def null_theta(self) -> np.ndarray:
+        """The intercept-only fit: every slope 0, the intercept the log-odds of the mean
+        (DataError unless both classes are present)."""
         mean = float(self.labels.sum() / self.total)
         if not 0.0 < mean < 1.0:
             raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
         theta = np.zeros(len(self.free))
         theta[0] = np.log(mean / (1.0 - mean))
-        return self.sums(theta)[1]
+        return theta
+
+    def null_gradient(self) -> np.ndarray:
+        """The gradient at the intercept-only fit."""
+        return self.sums(self.null_theta())[1]
 
 
 def penalty_value(theta: np.ndarray, lam: float, l1_ratio: float) -> float:
@@ -203,9 +208,9 @@ def default_lambdas(problem: Problem, l1_ratio: float, count: int = PATH_COUNT) 
 
 def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | None = None,
           max_iter: int = MAX_ITER) -> PenalizedFit:  # fmt: skip
-    """Minimise the objective at one lambda from standardized `start` (None: all zero)."""
-    k = len(problem.free)
-    theta = np.zeros(k) if start is None else np.where(problem.free, start, 0.0)
+    """Minimise the objective at one lambda from standardized `start` (None: the
+    intercept-only fit, a Newton step or two nearer than all zero)."""
+    theta = problem.null_theta() if start is None else np.where(problem.free, start, 0.0)
     loss, gradient, hessian = problem.sums(theta)
     value = loss + penalty_value(theta, lam, l1_ratio)
     converged, iterations = False, 0
