@@ -1,7 +1,7 @@
 """The playground's runs (studies.playground) as the page draws them: each loss's fit record
 with its trajectory (parameters and loss every `every` epochs and after the last) and its
-distance to the MLE; the 2-D view's points, fit (its trajectory with the accuracy), MLE and
-sentence."""
+distance to the MLE; the 2-D view's points, fit (its trajectory with the accuracy), MLE,
+sentence and L2 fit."""
 
 from __future__ import annotations
 
@@ -31,12 +31,20 @@ def _lecture_trajectory(result: FitResult, every: int) -> dict:
 @to_record.register
 def _(run: PlaneRun) -> dict:
     """The points (x1, x2, y), the settings, the fit with its trajectory ([w0, w1, ..., wd]
-    rows with their loss and accuracy), the MLE or why there is none, what a line reaches
-    and the sentence."""
+    rows with their loss and accuracy), the MLE or why there is none, what a line reaches,
+    the sentence, and the L2 fit (None when lam is 0): lam, params, accuracy, objective and
+    what the penalty did."""
     fit, settings = run.fit, run.settings
     trajectory = _trajectory(fit, settings.every)
     trajectory |= {"params": trajectory["params"].tolist(), "accuracy": run.accuracy.tolist()}
     mle = None if run.mle is None else to_record(run.mle) | {"params": run.mle.params.tolist()}
+    l2 = run.l2 and {
+        "lam": run.l2.lam,
+        "params": run.l2.params.tolist(),
+        "accuracy": run.l2_accuracy,
+        "objective": run.l2.objective,
+        "sentence": run.l2_sentence,
+    }
     return {
         "shape": settings.shape,
         "n": settings.n,
@@ -55,6 +63,7 @@ def _(run: PlaneRun) -> dict:
         "line_accuracy": run.line_accuracy,
         "line_separable": run.line_separable,
         "sentence": run.sentence,
+        "l2": l2,
         "seconds": run.seconds,
     }
 

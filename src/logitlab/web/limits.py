@@ -31,6 +31,9 @@ class Limits:
     #: points of a 2-D data set (POST /api/plane): each is sent to the page and drawn, and
     #: the 2-D fit also runs the separation check and the MLE
     max_plane_n: int = 1000
+    #: the 2-D view's L2 penalty (glmnet's scaling): at 1 the coefficients of standardized
+    #: inputs are already a few hundredths, more shows nothing new
+    max_plane_lambda: int = 1
     max_epochs: int = 100_000
     #: point-epochs of one /api/fit (and of one landscape); more goes through /api/runs
     max_work: int = 200_000_000

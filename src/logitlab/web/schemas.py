@@ -134,13 +134,15 @@ class PlaneDataSpec(_Spec):
 class PlaneRequest(_Spec):
     """POST /api/plane: a 2-D data set, the model's inputs among the transforms of x1 and x2
     (studies.playground.PLANE_FEATURES), the training of its one loss, the trajectory's
-    frames. The training's defaults suit every data set and inputs: SGD at lr 0.1 for 2,000
-    epochs (x1² reaches ~10, so the lecture's steps would crawl and larger ones diverge)."""
+    frames, and lam, the L2 penalty of the fit drawn beside the descent (0: none). The
+    training's defaults suit every data set and inputs: SGD at lr 0.1 for 2,000 epochs (x1²
+    reaches ~10, so the lecture's steps would crawl and larger ones diverge)."""
 
     data: PlaneDataSpec = Field(default_factory=PlaneDataSpec)
     features: list[Literal[tuple(PLANE_FEATURES)]] = ["x1", "x2"]
     train: TrainSpec = Field(default_factory=lambda: TrainSpec(loss="bce", lr=0.1, epochs=2000))
     frames: int = 100
+    lam: float = 0.0
 
 
 class OrdersRequest(_Spec):
