@@ -34,3 +34,15 @@ def test_cards_escape_every_value():
     env = display.environment()
     page = env.from_string("{{ x }}").render(x="<script>alert(1)</script>")
     assert page == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_names_list_a_few_levels_and_count_the_rest():
+    assert display.names(["a", 1, 2.5]) == "'a', 1, 2.5"
+    assert display.names(range(10), limit=3) == "0, 1, 2, … 7 more"
+
+
+def test_shortened_keeps_short_text_and_marks_a_cut():
+    assert display.shortened("y ~ x") == "y ~ x"
+    long = "y ~ " + " + ".join(f"x{i}" for i in range(40))
+    cut = display.shortened(long)
+    assert len(cut) == 60 and cut.endswith("…") and long.startswith(cut[:-1])

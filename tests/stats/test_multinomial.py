@@ -149,3 +149,20 @@ def test_bad_input_is_refused_in_one_line(X, y, baseline, words):
     with pytest.raises(DataError, match=words) as caught:
         multinomial.fit(X, y, baseline=baseline)
     assert "\n" not in str(caught.value)
+
+
+def test_repr_is_one_short_line_and_the_card_escapes_names():
+    iris = load_iris()
+    species = iris.target_names[iris.target]
+    result = multinomial.fit(iris.data[:, :1], species, names=["<b>sepal"])
+    line = repr(result)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert f"nobs={result.nobs}" in line and f"llf {result.llf:.4g}" in line
+    assert f"pseudo R² {result.prsquared:.4g}" in line
+    assert f"converged in {result.iterations} iterations" in line
+    assert all(repr(str(c)) in line for c in species[[0, 50, 100]])
+    card = result._repr_html_()
+    assert "&lt;b&gt;sepal" in card and "<b>sepal" not in card
+    assert card.count("<table>") == 1 + len(result.equations)  # statistics, one per equation
+    for j in range(len(result.equations)):
+        assert f"{result.params[1, j]:.4f}" in card and f"{result.bse[1, j]:.4f}" in card

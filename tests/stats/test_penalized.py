@@ -134,3 +134,18 @@ REFUSED = [(-1.0, 0.5, "lambda must be 0 or more"), (0.1, 1.5, "l1 ratio must be
 def test_refusals(data, lam, a, words) -> None:
     with pytest.raises(ConfigError, match=words):
         penalized.fit(*data, lam, a)
+
+
+def test_repr_is_one_short_line_and_the_card_escapes_names(data) -> None:
+    X, y = data
+    names = ("<b>x0", *(f"x{j}" for j in range(1, X.shape[1])))
+    fit = penalized.fit_result(X, y, names, "l1", 0.02)
+    line = repr(fit)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert f"{fit.nonzero} of {X.shape[1]} slopes nonzero" in line
+    assert "l1 penalty, lambda 0.02" in line and f"objective {fit.objective:.4g}" in line
+    assert f"{fit.params[0]:.4g}" in line
+    card = fit._repr_html_()
+    assert "&lt;b&gt;x0" in card and "<b>x0" not in card
+    assert "<th>SE</th>" not in card  # no inference to show
+    assert f"<td>{fit.params[1]:.4f}</td>" in card and f"{fit.objective:.4f}" in card

@@ -60,12 +60,27 @@ def newton_words(mle: Any) -> str:
     return f"NOT converged after {mle.iterations} iterations"
 
 
-def coefficient_rows(mle: Any) -> list[list[str]]:
-    """The MLE's coefficient table as cells: term, coef, SE, z, p, interval at its level."""
+def names(values: Iterable[object], limit: int = LIMIT) -> str:
+    """ "'a', 'b', … 3 more": the first `limit` names or levels as written and how many more
+    (a repr stays one line whatever the number of classes or models)."""
+    values = list(values)
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:limit])
+    more = len(values) - limit
+    return f"{shown}, … {more} more" if more > 0 else shown
+
+
+def shortened(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters, the cut marked '…' (a formula in a one-line repr)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def coefficient_rows(effects: Any) -> list[list[str]]:
+    """A coefficient table (stats.inference.Effects) as cells: term, coef, SE, z, p, interval
+    at its level."""
     return [
         [name, number(r["estimate"]), number(r["se"]), f"{r['z']:.3f}", p_value(r["p"]),
          f"[{number(r['lower'])}, {number(r['upper'])}]"]
-        for name, r in mle.coefficient_table().rows().items()
+        for name, r in effects.rows().items()
     ]  # fmt: skip
 
 
@@ -86,6 +101,7 @@ def environment() -> Any:
     env.filters["verdict"] = verdict
     env.globals["newton_words"] = newton_words
     env.globals["coefficient_rows"] = coefficient_rows
+    env.globals["zip"] = zip
     return env
 
 
@@ -94,5 +110,5 @@ def html(template: str, **context: object) -> str:
     return environment().get_template(template).render(**context)
 
 
-__all__ = ["LIMIT", "coefficient_rows", "count", "html", "newton_words", "number", "numbers",
-           "p_value", "verdict"]  # fmt: skip
+__all__ = ["LIMIT", "coefficient_rows", "count", "html", "names", "newton_words", "number",
+           "numbers", "p_value", "shortened", "verdict"]  # fmt: skip

@@ -253,6 +253,21 @@ class MNLogitResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: MNLogitResult(nobs=150, classes 'setosa', 'versicolor',
+        'virginica' against 'setosa', llf -91.9, pseudo R² 0.4477, converged in 7 iterations)."""
+        from ..display import names, newton_words
+
+        return (f"MNLogitResult(nobs={self.nobs}, classes {names(self.classes)} against "
+                f"{names([self.baseline])}, llf {self.llf:.4g}, pseudo R² {self.prsquared:.4g}, "
+                f"{newton_words(self)})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the fit's statistics and one coefficient table per equation."""
+        from ..display import html
+
+        return html("mnlogit.html", mle=self)
+
 
 def fit(
     X: object,

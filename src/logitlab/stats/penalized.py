@@ -360,6 +360,22 @@ class PenalizedResult(MLEResult):
             table, f"Penalized: {NO_INFERENCE}.",
         ])  # fmt: skip
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: PenalizedResult(nobs=300, l1 penalty, lambda 0.02, 3 of
+        6 slopes nonzero, params=[...], objective 0.5191, converged in 9 iterations)."""
+        from ..display import newton_words, numbers
+
+        return (f"PenalizedResult(nobs={self.nobs}, {self.penalty} penalty, lambda "
+                f"{self.lam:.4g}, {self.nonzero} of {len(self.params) - 1} slopes nonzero, "
+                f"params={numbers(self.params)}, objective {self.objective:.4g}, "
+                f"{newton_words(self)})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the penalty, the objective and the estimates, no inference."""
+        from ..display import html
+
+        return html("penalized.html", mle=self)
+
 
 def fit_result(
     X: np.ndarray,
