@@ -1,12 +1,14 @@
 """The playground's studies: each loss fitted as fit_batch fits it, side by side, with the
 trajectory's stride and the distance to the MLE; the 2-D view's fit of the chosen transforms
-against fit_batch, torch's loop and statsmodels' MLE, its accuracy and its sentence."""
+against fit_batch, torch's loop and statsmodels' MLE, its accuracy and its sentence; its L2
+fit against stats.penalized and scikit-learn."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from sklearn.linear_model import LogisticRegression
 
 from logitlab import fit
 from logitlab.config import TrainConfig
@@ -16,9 +18,11 @@ from logitlab.engines.batch import fit_batch
 from logitlab.errors import ConfigError
 from logitlab.model import probabilities
 from logitlab.stats.mle import fit as fit_mle
+from logitlab.stats.penalized import fit as fit_penalized
 from logitlab.studies.playground import (
     PlaneSettings,
     PlaygroundSettings,
+    penalty_sentence,
     plane_design,
     plane_features,
     plane_sentence,
@@ -61,10 +65,11 @@ def test_without_an_mle_there_is_no_distance():
 # --- the 2-D view's study -------------------------------------------------------------------
 
 
-def plane(shape="xor", features=("x1", "x2"), n=200, seed=3, **train):
-    """run_plane of a data set, its inputs and training (SGD lr 0.1, 500 epochs by default)."""
+def plane(shape="xor", features=("x1", "x2"), n=200, seed=3, lam=0.0, **train):
+    """run_plane of a data set, its inputs, L2 penalty and training (SGD lr 0.1, 500 epochs by
+    default)."""
     cfg = TrainConfig(**({"lr": 0.1, "epochs": 500} | train))
-    return run_plane(PlaneSettings(shape, n, seed, features, cfg, 11))
+    return run_plane(PlaneSettings(shape, n, seed, features, cfg, 11, lam))
 
 
 def test_the_2d_fit_is_fit_batchs_fit_of_the_chosen_transforms():
@@ -148,3 +153,53 @@ def test_the_inputs_are_distinct_names_of_the_table(bad):
 def test_a_start_must_give_one_value_per_input():
     with pytest.raises(ConfigError, match="init must hold 4 numbers"):
         plane(features=("x1", "x2", "x1x2"), init=(0.0, 1.0))
+
+
+# --- the 2-D view's L2 penalty --------------------------------------------------------------
+
+
+def sklearn_l2(design: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """glmnet's l2 objective by scikit-learn: C = 1/(n lam) on columns standardized by their
+    population SD, the coefficients mapped back to the original scale (intercept first)."""
+    mean, sd = design.mean(axis=0), design.std(axis=0)
+    model = LogisticRegression(C=1 / (len(y) * lam), tol=1e-12, max_iter=10_000)
+    model.fit((design - mean) / sd, y)
+    coef = model.coef_[0] / sd
+    return np.concatenate(([model.intercept_[0] - coef @ mean], coef))
+
+
+@pytest.mark.parametrize(("shape", "features", "lam"),
+                         [("blobs", ("x1", "x2"), 0.1), ("xor", ("x1", "x2", "x1x2"), 0.003),
+                          ("circles", ("x1sq", "x2sq"), 1.0)])  # fmt: skip
+def test_the_l2_fit_is_stats_penalized_and_scikit_learns(shape, features, lam):
+    run = plane(shape, features, n=300, lam=lam, epochs=200)
+    design = plane_design(run.x, run.settings.features)
+    ours = fit_penalized(design, run.y, lam)
+    np.testing.assert_array_equal(run.l2.params, ours.params)  # the same code, one process
+    assert run.l2.lam == lam and run.l2.objective == ours.objective and run.l2.converged
+    np.testing.assert_allclose(run.l2.params, sklearn_l2(design, run.y, lam), rtol=1e-6,
+                               atol=1e-6)  # fmt: skip
+    p = probabilities(run.l2.params, design)
+    assert run.l2_accuracy == np.mean((p > 0.5) == (run.y == 1))
+    # the descent is not penalized: the same training as without lam
+    unpenalized = plane(shape, features, n=300, epochs=200)
+    np.testing.assert_array_equal(run.fit.params, unpenalized.fit.params)
+
+
+def test_the_penalty_shrinks_and_its_sentence_says_by_how_much():
+    off, on = plane("blobs", n=300), plane("blobs", n=300, lam=0.1)
+    assert off.l2 is None and off.l2_accuracy is None and off.l2_sentence == ""
+    before, after = np.linalg.norm(on.mle.params[1:]), np.linalg.norm(on.l2.params[1:])
+    assert after < before / 2
+    design = plane_design(on.x, on.settings.features)
+    was = np.mean((probabilities(on.mle.params, design) > 0.5) == (on.y == 1))
+    assert on.l2_sentence == (
+        f"λ = 0.1 shrinks the coefficients' size (their length, the intercept aside) from "
+        f"{before:.3g} (the MLE) to {after:.3g}; accuracy {was:.0%} → {on.l2_accuracy:.0%}."
+    )
+    separated = plane("circles", ("x1sq", "x2sq"), n=40, lam=0.01)  # no MLE: the descent's
+    assert separated.mle is None and "(the descent)" in separated.l2_sentence
+    said = penalty_sentence(0.5, (np.array([0.0, 3.0, 4.0]), "the MLE"),
+                            np.array([1.0, 0.6, 0.8]), 0.981, 0.954)  # fmt: skip
+    assert said == ("λ = 0.5 shrinks the coefficients' size (their length, the intercept aside) "
+                    "from 5 (the MLE) to 1; accuracy 98% → 95%.")  # fmt: skip
