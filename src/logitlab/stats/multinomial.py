@@ -56,6 +56,25 @@ def probabilities(design: np.ndarray, params: np.ndarray) -> np.ndarray:
     return p
 
 
+def class_columns(classes: Sequence[Any], baseline: Any) -> list[int]:
+    """Where the baseline and each equation's class (the others, in `classes` order) stand
+    in `classes`: the fit's own order puts the baseline first."""
+    classes = list(classes)
+    equations = [c for c in classes if c != baseline]
+    return [classes.index(c) for c in (baseline, *equations)]
+
+
+def class_probabilities(
+    design: np.ndarray, params: np.ndarray, classes: Sequence[Any], baseline: Any
+) -> np.ndarray:
+    """probabilities() with one column per class in `classes` order, as predictions are
+    shown (a saved model's too)."""
+    p = probabilities(design, params)
+    out = np.empty_like(p)
+    out[:, class_columns(classes, baseline)] = p
+    return out
+
+
 def newton_pass(design: np.ndarray, codes: np.ndarray, params: np.ndarray) -> Pass:
     """The log-likelihood, score and information at params, one pass over the rows in
     blocks; codes hold each row's class, 0 the baseline."""
@@ -118,7 +137,7 @@ class MNLogitResult:
     def columns(self) -> list[int]:
         """Where the baseline and each equation's class stand in `classes` (the fit's own
         order puts the baseline first)."""
-        return [self.classes.index(c) for c in (self.baseline, *self.equations)]
+        return class_columns(self.classes, self.baseline)
 
     @property
     def bse(self) -> np.ndarray:
@@ -197,10 +216,7 @@ class MNLogitResult:
 
     def predict(self, X: object) -> np.ndarray:
         """Probabilities (n x K) of new rows X, one column per class in `classes` order."""
-        p = probabilities(self.design(X), self.params)
-        out = np.empty_like(p)
-        out[:, self.columns] = p
-        return out
+        return class_probabilities(self.design(X), self.params, self.classes, self.baseline)
 
     def margeff(self) -> tuple[np.ndarray, np.ndarray]:
         """Average marginal effects dP_k/dx_j over the fitted rows and their delta-method
