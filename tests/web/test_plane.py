@@ -86,6 +86,19 @@ def test_the_mle_is_the_librarys_or_said_missing(client):
     assert body["fit"]["separation"] in body["mle_note"]
 
 
+def test_lam_adds_the_studys_l2_fit_and_zero_none(client):
+    request = {"data": {"shape": "blobs", "n": 200, "seed": 2}, "train": TRAIN, "frames": 10}
+    assert client.post("/api/plane", json=request).json()["l2"] is None
+    body = client.post("/api/plane", json=request | {"lam": 0.05}).json()
+    train = TrainConfig(lr=0.1, epochs=400)
+    run = run_plane(PlaneSettings("blobs", 200, 2, ("x1", "x2"), train, 41, 0.05))
+    assert body["l2"] == {"lam": 0.05, "params": run.l2.params.tolist(),
+                          "accuracy": run.l2_accuracy, "objective": run.l2.objective,
+                          "sentence": run.l2_sentence}  # fmt: skip
+    np.testing.assert_array_equal(body["fit"]["params"], run.fit.params)  # not penalized
+    assert body["l2"]["sentence"].startswith("λ = 0.05 shrinks the coefficients' size")
+
+
 def test_the_design_the_page_redraws_is_the_fits(client):
     # the page computes p per pixel from the params with the same formulas: here per point
     request = {"data": {"shape": "circles", "n": 100}, "features": list(PLANE_FEATURES),
@@ -119,6 +132,9 @@ def test_the_design_the_page_redraws_is_the_fits(client):
      ({"train": TRAIN | {"start": [0.0, 1.0, 2.0, 3.0]}}, 400, ("init must hold 3 numbers",)),
      ({"frames": 0}, 400, ("frames must be an integer from 1 to 100",)),
      ({"frames": 101}, 400, ("frames must be an integer from 1 to 100", "101")),
+     ({"lam": -0.01}, 400, ("lam (the L2 penalty) must be from 0 to 1, got -0.01",)),
+     ({"lam": 1.5}, 400, ("lam (the L2 penalty) must be from 0 to 1, got 1.5",)),
+     ({"lam": "a lot"}, 422, ("lam", "'a lot'")),
      ({"colour": "red"}, 422, ("colour",))],
     ids=lambda v: None if isinstance(v, dict | tuple | int) else v,
 )  # fmt: skip
