@@ -131,3 +131,33 @@ def test_weights_compare_as_the_expanded_rows(challenger):
     np.testing.assert_allclose(weighted.anova.pvalues[1], plain.anova.pvalues[1], rtol=1e-8)
     np.testing.assert_allclose([c["bic"] for c in weighted.criteria()],
                                [c["bic"] for c in plain.criteria()], rtol=1e-10)  # fmt: skip
+
+
+def test_repr_is_one_short_line_and_the_card_escapes_formulas(budworm_run, budworm):
+    line = repr(budworm_run)
+    assert "\n" not in line and len(line) < 200 and "MLEResult" not in line
+    run = budworm_run
+    assert f"3 models of 'dead', {run.rows_used} rows of {run.source}" in line
+    assert "LR p {:.4g}, {:.4g}".format(*run.anova.pvalues[1:]) in line
+    aic = 1 + int(np.argmin([r["aic"] for r in run.criteria()]))
+    bic = 1 + int(np.argmin([r["bic"] for r in run.criteria()]))
+    assert f"lowest AIC model {aic}, lowest BIC model {bic}" in line
+    frame = budworm.rename(columns={"ldose": "<b>dose"})
+    formulas = ("dead ~ `<b>dose`", "dead ~ C(sex) + `<b>dose`")
+    run = run_compare(frame, CompareSettings(formulas, ModelOptions(trials="n")))
+    card = run._repr_html_()
+    assert "<b>" not in card and "dead ~ C(sex) + `&lt;b&gt;dose`" in card
+    a = run.anova
+    assert (f"<td>{a.resid_dev[1]:.4f}</td><td>1</td><td>{a.deviance[1]:.4f}</td>"
+            f"<td>{a.pvalues[1]:.4g}</td>") in card  # fmt: skip
+    for r in run.criteria():
+        assert f"<td>{r['aic']:.4f}</td><td>{r['bic']:.4f}</td>" in card
+    assert repr(run).startswith("Comparison(2 models of 'dead'")
+
+
+def test_a_card_without_lr_tests_says_why(budworm):
+    run = run_compare(budworm, CompareSettings(("dead ~ C(sex)", "dead ~ ldose"),
+                                               ModelOptions(trials="n")))  # fmt: skip
+    assert "not nested" in repr(run)
+    card = run._repr_html_()
+    assert "Analysis of deviance" not in card and "models 1 and 2 are not nested" in card

@@ -72,9 +72,41 @@ class Comparison:
         for r in rows:
             lines.append(f"{'Model ' + str(r['model']):<{width}} {r['df']:>4} "
                          f"{r['loglik']:>12.4f} {r['aic']:>12.4f} {r['bic']:>12.4f}")  # fmt: skip
-        best = min(rows, key=lambda r: r["aic"])["model"], min(rows, key=lambda r: r["bic"])
-        lines.append(f"lowest AIC: model {best[0]}; lowest BIC: model {best[1]['model']}")
+        aic, bic = self.lowest()
+        lines.append(f"lowest AIC: model {aic}; lowest BIC: model {bic}")
         return "\n".join(lines)
+
+    def lowest(self) -> tuple[int, int]:
+        """The models (numbered from 1) of the lowest AIC and of the lowest BIC."""
+        rows = self.criteria()
+        return (min(rows, key=lambda r: r["aic"])["model"],
+                min(rows, key=lambda r: r["bic"])["model"])  # fmt: skip
+
+    def __repr__(self) -> str:
+        """One line, not the fits: the models, the rows, the LR tests' p-values (or that the
+        models are not nested) and the lowest AIC and BIC."""
+        tests = ("not nested" if self.anova is None else
+                 "LR p " + ", ".join(f"{p:.4g}" for p in self.anova.pvalues[1:]))  # fmt: skip
+        aic, bic = self.lowest()
+        return (f"Comparison({len(self.models)} models of {self.target!r}, {self.rows_used:,} "
+                f"rows of {self.source}: {tests}; lowest AIC model {aic}, lowest BIC model "
+                f"{bic})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: R's analysis of deviance and the information criteria."""
+        from ..display import count, html, number
+
+        tests = [] if self.anova is None else [
+            [i + 1, formula, count(df), number(dev), "" if d is None else count(d), number(change),
+             "" if p is None else f"{p:.4g}"]
+            for i, (formula, df, dev, d, change, p) in enumerate(zip(
+                self.anova.formulas, self.anova.resid_df, self.anova.resid_dev, self.anova.df,
+                self.anova.deviance, self.anova.pvalues, strict=True))
+        ]  # fmt: skip
+        criteria = [[r["model"], r["formula"], r["df"], number(r["loglik"]), number(r["aic"]),
+                     number(r["bic"])] for r in self.criteria()]  # fmt: skip
+        return html("compare.html", run=self, dropped=missing_words(self.dropped, self.missing),
+                    tests=tests, criteria=criteria, lowest=self.lowest())  # fmt: skip
 
 
 @timed
