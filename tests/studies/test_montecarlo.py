@@ -152,3 +152,23 @@ def test_the_mle_standard_error_is_the_spread_of_converged_bce_fits():
     study = small_study(lr=1.0, reps=200)
     w1 = study.summary()["bce"]["w1"]
     assert w1["sd"] == pytest.approx(w1["mle_se"], rel=0.15)  # 200 reps: sd known to ~5%
+
+
+def test_repr_is_one_short_line_and_the_card_shows_the_statistics():
+    study = small_study(lr=1.0, reps=3, epochs=100)
+    summary = study.summary()
+    line = repr(study)
+    assert "\n" not in line and len(line) < 220 and "array" not in line
+    for loss, s in summary.items():
+        assert (
+            f"{loss} {s['converged']}/{s['fits']} converged, bias [{s['w0']['bias']:.4g}, "
+            f"{s['w1']['bias']:.4g}], sd [{s['w0']['sd']:.4g}, {s['w1']['sd']:.4g}]"
+        ) in line
+    assert f"MLE SE [{study.expected_se[0]:.4g}, {study.expected_se[1]:.4g}]" in line
+    card = study._repr_html_()
+    w1 = summary["mse"]["w1"]
+    assert (f"<td>MSE</td><td>w1</td><td>{summary['mse']['fits']}</td>"
+            f"<td>{summary['mse']['converged']}</td><td>{w1['truth']:.4f}</td>"
+            f"<td>{w1['mean']:.4f}</td><td>{w1['bias']:.4f}</td><td>{w1['sd']:.4f}</td>"
+            f"<td>{w1['rmse']:.4f}</td><td>{w1['mle_se']:.4f}</td>") in card  # fmt: skip
+    assert all(sentence.replace("'", "&#39;") in card for sentence in findings(study))

@@ -152,3 +152,24 @@ def test_sweep_over_optimizers_matches_torch_optim_on_dataloader_batches():
     np.testing.assert_allclose(run.batch.params[row], expected, rtol=1e-4, atol=1e-6)
     # and the full-batch SGD row is elsewhere: the grid's settings reached each fit
     assert not np.allclose(run.batch.params[0], expected, rtol=1e-2)
+
+
+def test_repr_is_one_short_line_and_the_card_has_a_row_per_fit():
+    from logitlab.config import DataConfig, LectureConfig, SweepConfig
+    from logitlab.studies.sweep import run_sweep
+
+    lecture = LectureConfig(data=DataConfig(n=100), training=TrainConfig(epochs=50))
+    run = run_sweep(SweepConfig(lecture=lecture, lrs=(0.5, 1e7)))
+    line = repr(run)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert line.startswith(f"SweepRun({len(run.batch)} fits, lrs [0.5, 1e+07]: ")
+    assert run.batch.tally_words() in line and "diverged" in line
+    assert f"MLE [{run.mle.params[0]:.4g}, {run.mle.params[1]:.4g}]" in line
+    card = run._repr_html_()
+    verdicts = run.batch.verdicts()
+    for b in range(len(run.batch)):
+        cells = ["sgd", "full", f"{run.batch.lr[b]:g}", run.batch.losses[b].upper(), verdicts[b]]
+        if verdicts[b] != "diverged":
+            cells += [f"{run.batch.final_loss[b]:.4f}", *(f"{v:.4f}" for v in run.batch.params[b])]
+        assert "<tr><td>" + "</td><td>".join(cells) + "</td>" in card
+    assert f"<td>{run.mle.params[1]:.4f}</td>" in card

@@ -208,12 +208,15 @@ class BatchResult:
             counts[loss][verdict] += 1
         return counts
 
+    def tally_words(self) -> str:
+        """The tally in a line: 'bce 2 converged, 1 diverged; mse 3 converged'."""
+        return "; ".join(f"{loss} {', '.join(f'{n} {v}' for v, n in verdicts.items())}"
+                         for loss, verdicts in self.tally().items())  # fmt: skip
+
     def __repr__(self) -> str:
         """One line, not the arrays: how many fits of which loss, and how they ended."""
-        ends = "; ".join(f"{loss} {', '.join(f'{n} {v}' for v, n in verdicts.items())}"
-                         for loss, verdicts in self.tally().items())  # fmt: skip
         return (f"BatchResult({len(self):,} fits of {len(self.names)} feature(s), up to "
-                f"{self.epochs:,} epochs on {self.engine}: {ends})")  # fmt: skip
+                f"{self.epochs:,} epochs on {self.engine}: {self.tally_words()})")  # fmt: skip
 
     def _repr_html_(self) -> str:
         """A notebook's card: per loss, how many fits ended how."""

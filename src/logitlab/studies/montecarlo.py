@@ -63,6 +63,31 @@ class MonteCarloRun:
             }
         return out
 
+    def __repr__(self) -> str:
+        """One line, not the fits: per loss, how many fits converged of those that did not
+        diverge, and their estimates' bias and sd beside the MLE's standard errors."""
+        from ..display import numbers
+
+        losses = "; ".join(
+            f"{loss} {s['converged']:,}/{s['fits']:,} converged, bias "
+            f"{numbers([s[p]['bias'] for p in PARAMS])}, sd {numbers([s[p]['sd'] for p in PARAMS])}"
+            for loss, s in self.summary().items()
+        )  # fmt: skip
+        return (f"MonteCarloRun({self.config.reps:,} reps, truth {numbers(self.truth)}, MLE "
+                f"SE {numbers(self.expected_se)}: {losses})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: per loss and parameter the estimates' statistics beside the
+        MLE's standard error, and what they show."""
+        from ..display import count, html, number
+
+        rows = [
+            [loss.upper(), p, count(s["fits"]), count(s["converged"]),
+             *(number(s[p][k]) for k in ("truth", "mean", "bias", "sd", "rmse", "mle_se"))]
+            for loss, s in self.summary().items() for p in PARAMS
+        ]  # fmt: skip
+        return html("montecarlo.html", run=self, rows=rows, findings=findings(self))
+
 
 def findings(run: MonteCarloRun) -> list[str]:
     """What the numbers show, one sentence per loss, derived from them: whether the fits

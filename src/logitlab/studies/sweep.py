@@ -17,6 +17,7 @@ from ..config import SweepConfig
 from ..data import simulate_from
 from ..engines.batch import BatchResult, fit_batch, history_stride
 from ..errors import SeparationError
+from ..result import INTERCEPT
 from ..stats import mle
 from ..stats.mle import MLEResult
 from .timing import timed
@@ -35,6 +36,27 @@ class SweepRun:
     mle: MLEResult | None
     #: wall time of the run that made this record
     seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        """One line, not the fits: the grid, how the fits ended and the MLE they aim at."""
+        from ..display import numbers
+
+        mle = "no MLE" if self.mle is None else f"MLE {numbers(self.mle.params)}"
+        return (f"SweepRun({len(self.batch):,} fits, lrs {numbers(self.config.lrs)}: "
+                f"{self.batch.tally_words()}; {mle}, {self.seconds:.2f} s)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: one row per fit, its settings, verdict and where it ended."""
+        from ..display import html, number
+
+        batch = self.batch
+        rows = [
+            [batch.optimizers[b], "full" if batch.batch_size[b] is None else batch.batch_size[b],
+             f"{batch.lr[b]:g}", batch.losses[b].upper(), verdict, number(batch.final_loss[b]),
+             *map(number, batch.params[b])]
+            for b, verdict in enumerate(batch.verdicts())
+        ]  # fmt: skip
+        return html("sweep.html", run=self, rows=rows, names=(INTERCEPT, *batch.names))
 
 
 def grid(config: SweepConfig) -> list[tuple[str, int | None, float, str]]:
