@@ -167,3 +167,23 @@ def test_losses_are_the_mean_bce_after_each_epoch(run):
         u = w[0] + x_train @ w[1:]
         bce = np.mean(np.logaddexp(0, u) - y_train * u)
         np.testing.assert_allclose(losses[epoch], bce, rtol=1e-4)
+
+
+def test_repr_is_one_short_line_and_the_card_has_both_models_metrics(run):
+    line = repr(run)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    counts = run.counts()
+    assert (f"{sum(counts['train'].values())} training and {sum(counts['test'].values())} "
+            "held-out images") in line  # fmt: skip
+    s, r = run.scores, run.reference
+    assert (f"accuracy {s.train.accuracy:.3f} train, {s.test.accuracy:.3f} test (scikit-learn "
+            f"{r.train.accuracy:.3f}, {r.test.accuracy:.3f})") in line  # fmt: skip
+    assert f"{run.fit.epochs} epochs {run.fit.convergence.verdict}" in line
+    assert line.endswith("; separated)" if run.separation else "; not separated)")
+    card = run._repr_html_()
+    for m in (s.train, s.test, r.train, r.test):
+        assert (f"<td>{m.n}</td><td>{m.accuracy:.4f}</td><td>{m.log_loss:.4f}</td>"
+                f"<td>{m.roc_auc:.4f}</td>") in card  # fmt: skip
+    assert f"train {counts['train']['3']} of 3 and {counts['train']['7']} of 7" in card
+    if run.separation:  # its words hold '>' and '<', escaped
+        assert run.separation.replace(">", "&gt;").replace("<", "&lt;") in card

@@ -193,3 +193,22 @@ def test_settings_are_checked_without_numpy_or_torch():
         "assert not {'numpy', 'torch', 'matplotlib'} & loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_repr_is_one_short_line_and_the_card_has_every_descent(run):
+    line = repr(run)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert "MLE [{:.4g}, {:.4g}]".format(*run.mle.params) in line
+    assert "MSE's minimum [{:.4g}, {:.4g}]".format(*run.mse_minimum) in line
+    outcomes = [run.outcome(d) for d in run.descents]
+    for end in set(outcomes):
+        assert f"{outcomes.count(end)} {end}" in line
+    card = run._repr_html_()
+    for d in (*run.descents, *run.batches):
+        arrival = run.arrival(d)
+        arrived = "—" if arrival is None else f"{arrival:,}"
+        w0, w1 = d.result.params
+        far = run.in_se(d.result.params, run.destination(d.loss))
+        assert (f"<td>{run.outcome(d)}</td><td>{arrived}</td><td>{w0:.4f}</td><td>{w1:.4f}</td>"
+                f"<td>{far:.4f}</td>") in card  # fmt: skip
+    assert card.count("<tr><td>") == 2 + len(run.descents) + len(run.batches)

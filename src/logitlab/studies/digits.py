@@ -120,6 +120,28 @@ class DigitsRun:
         same = np.sign(self.fit.coef[clear]) == np.sign(difference[clear])
         return int(same.sum()), int(clear.sum())
 
+    def __repr__(self) -> str:
+        """One line, not the images: the split, the descent's verdict and the accuracies
+        beside scikit-learn's."""
+        s, r = self.scores, self.reference
+        return (f"DigitsRun({int((~self.test).sum()):,} training and {int(self.test.sum()):,} "
+                f"held-out images, {self.fit.epochs:,} epochs {self.fit.convergence.verdict}: "
+                f"accuracy {s.train.accuracy:.3f} train, {s.test.accuracy:.3f} test "
+                f"(scikit-learn {r.train.accuracy:.3f}, {r.test.accuracy:.3f}); "
+                f"{'separated' if self.separation else 'not separated'})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the split, the descent's verdict, and each model's metrics on
+        the training and the held-out images."""
+        from ..display import count, html, number
+
+        rows = [[model, side, count(m.n), number(m.accuracy), number(m.log_loss),
+                 number(m.roc_auc)]
+                for model, scores in (("gradient descent", self.scores),
+                                      ("scikit-learn (L2, C = 1)", self.reference))
+                for side, m in (("training", scores.train), ("held out", scores.test))]  # fmt: skip
+        return html("digits.html", run=self, rows=rows, counts=self.counts())
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Images of each digit ("3", "7") on each side of the split ("train", "test")."""
         return {

@@ -178,6 +178,35 @@ class OptimizersRun:
 
         return np.asarray(self.config.data.truth, dtype=float)
 
+    def __repr__(self) -> str:
+        """One line, not the descents: the MLE, MSE's minimum and how the descents ended."""
+        from collections import Counter
+
+        from ..display import numbers
+
+        ends = Counter(self.outcome(d) for d in self.descents)
+        return (f"OptimizersRun({self.data.n:,} points, MLE {numbers(self.mle.params)}, MSE's "
+                f"minimum {numbers(self.mse_minimum)}; {len(self.descents)} full-batch "
+                f"descents: {', '.join(f'{n} {end}' for end, n in ends.items())}; "
+                f"{len(self.batches)} by batch size)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: every descent's start, optimizer, loss, batch, outcome and end
+        beside the MLE and MSE's minimum."""
+        from ..display import count, html, number
+        from ..result import INTERCEPT
+
+        def row(d: Descent) -> list[str]:
+            arrival = self.arrival(d)
+            return [", ".join(map(number, d.start)), d.optimizer, d.loss.upper(),
+                    "full" if d.batch_size is None else count(d.batch_size), self.outcome(d),
+                    "—" if arrival is None else count(arrival), *map(number, d.result.params),
+                    number(self.in_se(d.result.params, self.destination(d.loss)))]  # fmt: skip
+
+        return html("optimizers.html", run=self, names=(INTERCEPT, *self.data.names),
+                    descents=[row(d) for d in self.descents],
+                    batches=[row(d) for d in self.batches])  # fmt: skip
+
 
 def fastest(run: Callable[[], FitResult]) -> tuple[FitResult, float]:
     """run()'s result and its fastest wall time over up to TIMING_REPEATS calls (fewer once
