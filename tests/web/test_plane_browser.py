@@ -1,7 +1,9 @@
 """The 2-D view in a real browser (Debian's chromium via Playwright): opened from its tab by
 mouse or keyboard, it draws the library's fit as a probability surface (each side of the drawn
 decision line is the library's), its sentence follows the server's numbers when x1·x2 is
-ticked on XOR, its settings live in the URL, and it works at a phone's width. Screenshots:
+ticked on XOR, its L2 slider draws the penalized fit's decision line dashed (each side of it
+the penalized fit's prediction), its settings live in the URL, and it works at a phone's
+width. Screenshots:
 out/artifacts/playground-2d.png (1,400 px) and playground-2d-phone.png (390 px)."""
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ import numpy as np
 
 from logitlab.config import TrainConfig
 from logitlab.model import probabilities
-from logitlab.studies.playground import PlaneSettings, plane_design, run_plane, trajectory_stride
+from logitlab.studies.playground import (
+    LINE,
+    PlaneSettings,
+    plane_design,
+    run_plane,
+    trajectory_stride,
+)
 
 from .conftest import Playground
 from .test_browser import CONTRAST_JS
@@ -29,7 +37,7 @@ def library_run(tab: Playground):
                       optimizer=train["optimizer"])  # fmt: skip
     every = trajectory_stride(train["epochs"], state["frames"])
     return run_plane(PlaneSettings(data["shape"], data["n"], data["seed"],
-                                   tuple(state["features"]), cfg, every))  # fmt: skip
+                                   tuple(state["features"]), cfg, every, state["lam"]))  # fmt: skip
 
 
 def surface_sides(tab: Playground, run) -> tuple[list[str], list[str]]:
@@ -94,7 +102,88 @@ def test_xor_with_a_cross_term_bends_the_boundary_as_the_library_fits_it(playgro
     assert query["view"] == ["plane"] and query["shape"] == ["xor"]
     assert query["inputs"] == ["x1,x2,x1x2"]
     assert tab.errors == []
+
+
+#: The dashed line's vertices, the plot's pixels of a 9 x 9 grid in data coordinates, and the
+#: chart's colour under each vertex (device pixels) as its darkness from 0 to 255.
+L2_DRAWING_JS = """(() => {
+  const plane = playground.plane, f = plane.frame, path = plane.l2Path;
+  const canvas = document.getElementById('plane-chart');
+  const dpr = canvas.width / canvas.clientWidth, ctx = canvas.getContext('2d');
+  const data = ([px, py]) => [f.xlim[0] + (px - f.m.l) / f.pw * (f.xlim[1] - f.xlim[0]),
+                              f.ylim[1] - (py - f.m.t) / f.ph * (f.ylim[1] - f.ylim[0])];
+  const spots = [];
+  for (let a = 1; a < 10; a++) for (let b = 1; b < 10; b++)
+    spots.push([f.m.l + a / 10 * f.pw, f.m.t + b / 10 * f.ph]);
+  const dark = path.map(([x, y]) => {
+    const px = ctx.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
+    return 255 - Math.min(px[0], px[1], px[2]);
+  });
+  return { path, vertices: path.map(data), spots, spotData: spots.map(data), dark };
+})()"""
+
+
+def test_the_l2_slider_draws_the_penalized_fits_line_dashed(playground, artifacts):
+    tab = playground.open("?view=plane&shape=noise")
+    tab.wait(SETTLED)
+    assert tab.text("#plane-lam-value") == "off" and tab.text("#plane-ref-head") == "MLE ± SE"
+    assert tab.js("playground.plane.l2Path") is None
+    assert tab.js("document.getElementById('plane-l2-legend').hidden") is True
+    assert "plam" not in parse_qs(urlsplit(tab.page.url).query)
+    off = tab.js("document.getElementById('plane-chart').toDataURL()")
+    tab.page.focus("#plane-lam")  # by keyboard: End is the right end, lambda = 1
+    tab.page.keyboard.press("End")
+    tab.wait(SETTLED + " && playground.plane.answer.l2 !== null")
+    assert parse_qs(urlsplit(tab.page.url).query)["plam"] == ["1"]
+    run = library_run(tab)
+    assert run.settings.lam == 1.0 and run.l2 is not None
+    assert tab.text("#plane-lam-value") == "1"
+    assert tab.js("document.getElementById('plane-lam').getAttribute('aria-valuetext')") == "1"
+    assert tab.text("#plane-ref-head") == "L2 fit, λ = 1"
+    columns = tab.js("[...document.querySelectorAll('#plane-params tr')].map((tr) => "
+                     "[...tr.querySelectorAll('td')].map((td) => td.textContent))")  # fmt: skip
+    assert [row[0] for row in columns] == [f"{v:.3f}" for v in run.fit.params]  # unpenalized
+    assert [row[1] for row in columns] == [f"{v:.3f}" for v in run.l2.params]
+    assert tab.text("#plane-l2-sentence") == run.l2_sentence
+    assert run.l2_sentence.startswith("λ = 1 shrinks the coefficients' size")
+    assert tab.js("document.getElementById('plane-l2-legend').hidden") is False
+    assert tab.js("document.getElementById('plane-chart').toDataURL()") != off
+    drawn = tab.js(L2_DRAWING_JS)
+    path, spots = np.array(drawn["path"]), np.array(drawn["spots"])
+    assert len(path) > 20
+    # on the line: the penalized fit's p at each vertex is 1/2 (within a cell's width)
+    p_line = probabilities(run.l2.params, plane_design(np.array(drawn["vertices"]), LINE))
+    np.testing.assert_allclose(p_line, 0.5, atol=0.02)
+    # dashed: some vertices lie under a dash (dark), some in a gap (the surface's light tint)
+    dark = np.array(drawn["dark"]) > 150
+    assert 0.2 < dark.mean() < 0.9
+    # x1, x2 draw a straight line: the side of it each sampled pixel is on is the class the
+    # penalized fit predicts there
+    start, direction = path[0], path[-1] - path[0]
+
+    def across(points: np.ndarray) -> np.ndarray:
+        """Signed pixels from the line through the path's ends (the 2-D cross product)."""
+        rel = points - start
+        return (direction[0] * rel[:, 1] - direction[1] * rel[:, 0]) / np.linalg.norm(direction)
+
+    assert np.abs(across(path)).max() < 1
+    side = across(spots)
+    logit = run.l2.params[0] + plane_design(np.array(drawn["spotData"]), LINE) @ run.l2.params[1:]
+    clear = np.abs(side) > 3  # pixels off the line
+    agree = np.sign(side[clear]) == np.sign(logit[clear])
+    assert clear.sum() > 60 and (agree.all() or not agree.any())
+    assert 0 < (side[clear] > 0).sum() < clear.sum()  # pixels on both sides
+    assert tab.errors == []
     tab.page.screenshot(path=artifacts / "playground-2d.png", full_page=True)
+    tab.page.keyboard.press("Home")  # off again: the MLE's column and no dashed line
+    tab.wait(SETTLED + " && playground.plane.answer.l2 === null")
+    assert tab.text("#plane-ref-head") == "MLE ± SE" and tab.js("playground.plane.l2Path") is None
+    assert tab.text("#plane-lam-value") == "off"
+    assert "plam" not in parse_qs(urlsplit(tab.page.url).query)
+    tab.page.goto(tab.page.url.replace("view=plane", "plam=0.01&view=plane"))  # a link's lambda
+    tab.wait(SETTLED + " && playground.plane.answer.l2 !== null")
+    assert tab.text("#plane-ref-head") == "L2 fit, λ = 0.01"
+    assert tab.js("Number(document.getElementById('plane-lam').value)") == -2
 
 
 def test_a_link_reopens_the_2d_view_and_play_moves_the_surface(playground):
@@ -160,5 +249,11 @@ def test_the_2d_view_works_by_keyboard_at_a_phones_width(phone, artifacts):
     assert 300 <= box["width"] <= 390 and abs(box["width"] - box["height"]) < 2
     tab.page.keyboard.press("Shift+Tab")
     assert tab.js("document.activeElement.id") == "plane-in-x2"
+    tab.page.focus("#plane-lam")
+    tab.page.keyboard.press("End")  # the L2 fit's column must fit the phone too
+    tab.wait(SETTLED + " && playground.plane.answer.l2 !== null")
+    width = tab.js("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1]
+    assert tab.text("#plane-ref-head") == "L2 fit, λ = 1"
     assert tab.errors == []
     tab.page.screenshot(path=artifacts / "playground-2d-phone.png", full_page=True)

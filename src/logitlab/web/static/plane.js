@@ -2,7 +2,9 @@
 // points over the probability surface P(y = 1 | x1, x2) of a fit on the chosen inputs, with
 // the decision line (p = 0.5) and the 0.25 and 0.75 contours, played over the epochs
 // (player.js). The server fits (POST /api/plane: the library's engine, the MLE, the sentence
-// from the numbers); this page draws the surface from the parameters, a probability per cell.
+// from the numbers, and with an L2 penalty λ the penalized fit, drawn as a dashed decision
+// line: the descent stays unpenalized); this page draws the surface from the parameters, a
+// probability per cell.
 import { api } from "./api.js";
 import { Player } from "./player.js";
 import { Frame, fitCanvas, INK } from "./plot.js";
@@ -27,6 +29,7 @@ const LEVELS = [
   [0.5, 2.5, 1],
 ];
 const SURFACE = 0.5; // how far a sure cell's colour goes from white to its class's
+const DASH = [7, 5]; // the L2 fit's decision line, in CSS pixels
 const $ = (id) => document.getElementById(id);
 const sigmoid = (u) => 1 / (1 + Math.exp(-u));
 const percent = (v) => `${(100 * v).toFixed(1)}%`;
@@ -77,7 +80,8 @@ export class Plane {
   }
 
   request() {
-    return { data: this.state.data, features: this.state.features, train: this.state.train, frames: this.state.frames };
+    const { data, features, train, frames, lam } = this.state;
+    return { data, features, train, frames, lam };
   }
 
   fresh() {
@@ -116,6 +120,15 @@ export class Plane {
     $("plane-lr").value = Math.log10(train.lr);
     $("plane-lr-value").textContent = String(train.lr);
     $("plane-epochs").value = train.epochs;
+    $("plane-lam").value = this.state.lam > 0 ? Math.log10(this.state.lam) : $("plane-lam").min;
+    this.showLam();
+  }
+
+  /** λ beside its slider and to a screen reader ("off" at the left end, not 10^-4.25). */
+  showLam() {
+    const said = this.state.lam > 0 ? String(this.state.lam) : "off";
+    $("plane-lam-value").textContent = said;
+    $("plane-lam").setAttribute("aria-valuetext", said);
   }
 
   wire() {
@@ -148,6 +161,13 @@ export class Plane {
     on("plane-lr", "input", (event) => {
       this.state.train.lr = Number((10 ** Number(event.target.value)).toPrecision(3));
       $("plane-lr-value").textContent = String(this.state.train.lr);
+      changed();
+    });
+    on("plane-lam", "input", (event) => {
+      // the left end is "off"; then 10^v, three figures
+      const v = Number(event.target.value);
+      this.state.lam = v <= Number(event.target.min) ? 0 : Number((10 ** v).toPrecision(3));
+      this.showLam();
       changed();
     });
     on("plane-epochs", "change", (event) => {
@@ -251,23 +271,34 @@ export class Plane {
     const edge = points ? 1.06 * Math.max(...a.points.x1.map(Math.abs), ...a.points.x2.map(Math.abs)) : 1;
     const f = new Frame(ctx, w, h, [-edge, edge], [-edge, edge], { l: 42, r: 10, t: 8, b: 36 });
     this.frame = f; // the last drawing's data -> pixel maps, for the tests
+    this.l2Path = null; // the L2 fit's dashed line as drawn: its vertices in CSS pixels
     if (fresh) this.surface(f, this.current().params);
+    if (fresh && a.l2) this.l2Line(f, a.l2.params);
     if (points) this.points(f);
     f.axes("x1", "x2", { grid: false });
     this.readout(fresh);
   }
 
-  /** P(y = 1) over the plot, a cell of CELL pixels at a time, and its contours. */
-  surface(f, params) {
+  /** The logits of `params` at the centres of cells of CELL pixels over the plot (row 0 at
+   * the top), and px(j), py(i) placing the grid's columns and rows in CSS pixels. */
+  grid(f, params) {
     const cols = Math.max(2, Math.ceil(f.pw / CELL));
     const rows = Math.max(2, Math.ceil(f.ph / CELL));
     const [x0, x1] = f.xlim;
     const [y0, y1] = f.ylim;
-    const logits = new Float64Array(rows * cols); // row 0 at the top
+    const logits = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       const v = y1 - ((i + 0.5) / rows) * (y1 - y0);
       for (let j = 0; j < cols; j++) logits[i * cols + j] = logitAt(params, this.answer.features, x0 + ((j + 0.5) / cols) * (x1 - x0), v);
     }
+    const px = (j) => f.m.l + ((j + 0.5) / cols) * f.pw;
+    const py = (i) => f.m.t + ((i + 0.5) / rows) * f.ph;
+    return { logits, rows, cols, px, py };
+  }
+
+  /** P(y = 1) over the plot, a cell of CELL pixels at a time, and its contours. */
+  surface(f, params) {
+    const { logits, rows, cols, px, py } = this.grid(f, params);
     const colors = [rgb(this.config.colors.class0), rgb(this.config.colors.class1)];
     this.cells.width = cols;
     this.cells.height = rows;
@@ -284,17 +315,32 @@ export class Plane {
     f.clip();
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(this.cells, f.m.l, f.m.t, f.pw, f.ph);
-    const px = (j) => f.m.l + ((j + 0.5) / cols) * f.pw;
-    const py = (i) => f.m.t + ((i + 0.5) / rows) * f.ph;
     ctx.strokeStyle = INK;
     for (const [p, width, alpha] of LEVELS) {
       ctx.lineWidth = width;
       ctx.globalAlpha = alpha;
       ctx.beginPath();
-      contour(logits, rows, cols, Math.log(p / (1 - p)), px, py, ctx);
+      trace(ctx, contour(logits, rows, cols, Math.log(p / (1 - p)), px, py));
       ctx.stroke();
     }
     ctx.restore();
+  }
+
+  /** The L2 fit's decision line (p = 0.5), dashed over the surface; its vertices are kept in
+   * l2Path. */
+  l2Line(f, params) {
+    const { logits, rows, cols, px, py } = this.grid(f, params);
+    const { ctx } = f;
+    const lines = contour(logits, rows, cols, 0, px, py);
+    f.clip();
+    ctx.strokeStyle = INK;
+    ctx.lineWidth = 2.5;
+    ctx.setLineDash(DASH);
+    ctx.beginPath();
+    trace(ctx, lines);
+    ctx.stroke();
+    ctx.restore();
+    this.l2Path = lines.flat();
   }
 
   points(f) {
@@ -333,6 +379,11 @@ export class Plane {
     $("plane-sentence").textContent = a?.sentence ?? "";
     $("plane-sentence").hidden = !a?.sentence;
     $("plane-note").textContent = a?.mle_note ?? "";
+    const l2 = a?.l2 ?? null; // with a penalty its fit takes the MLE's column
+    $("plane-ref-head").textContent = l2 ? `L2 fit, λ = ${l2.lam}` : "MLE ± SE";
+    $("plane-l2-legend").hidden = !l2;
+    $("plane-l2-sentence").textContent = l2?.sentence ?? "";
+    $("plane-l2-sentence").hidden = !l2;
     const names = a ? ["Intercept", ...a.features] : [];
     const labels = a ? ["intercept", ...a.labels] : [];
     $("plane-params").replaceChildren(
@@ -340,7 +391,8 @@ export class Plane {
         const row = document.createElement("tr");
         const head = Object.assign(document.createElement("th"), { scope: "row", textContent: labels[k] });
         const mle = a.mle ? `${a.mle.params[k].toFixed(3)} ± ${a.mle.se[name].toFixed(3)}` : "–";
-        row.append(head, ...[now.params[k].toFixed(3), mle].map((text) => Object.assign(document.createElement("td"), { textContent: text })));
+        const other = l2 ? l2.params[k].toFixed(3) : mle;
+        row.append(head, ...[now.params[k].toFixed(3), other].map((text) => Object.assign(document.createElement("td"), { textContent: text })));
         return row;
       }),
     );
@@ -350,9 +402,18 @@ export class Plane {
   }
 }
 
-/** Trace the level `level` of a grid of values (rows x cols, row 0 at the top) by marching
- * squares into the path of `ctx`; px(j), py(i) place the grid's columns and rows. */
-function contour(values, rows, cols, level, px, py, ctx) {
+/** Add polylines ([[x, y], ...] each) to the path of `ctx`. */
+function trace(ctx, lines) {
+  for (const [first, ...rest] of lines) {
+    ctx.moveTo(...first);
+    for (const point of rest) ctx.lineTo(...point);
+  }
+}
+
+/** The level `level` of a grid of values (rows x cols, row 0 at the top) by marching squares,
+ * as polylines; px(j), py(i) place the grid's columns and rows. */
+function contour(values, rows, cols, level, px, py) {
+  const segments = [];
   const at = (i, j) => values[i * cols + j] - level;
   const cross = (i0, j0, i1, j1) => {
     const a = at(i0, j0);
@@ -373,10 +434,41 @@ function contour(values, rows, cols, level, px, py, ctx) {
       const centre = at(i, j) + at(i, j + 1) + at(i + 1, j + 1) + at(i + 1, j) > 0;
       const pairs = edges.length < 4 ? [edges] : centre === corners[0] ? [edges.slice(0, 2), edges.slice(2)]
         : [[edges[0], edges[3]], [edges[1], edges[2]]];
-      for (const [from, to] of pairs) {
-        ctx.moveTo(...from);
-        ctx.lineTo(...to);
-      }
+      segments.push(...pairs);
     }
   }
+  return polylines(segments);
+}
+
+/** Join segments that share an end into polylines, so that a dash pattern runs along a line
+ * instead of restarting in every cell. Two cells compute their shared edge's crossing from
+ * the same corners, so the ends are equal numbers and can be matched exactly. */
+function polylines(segments) {
+  const key = ([x, y]) => `${x},${y}`;
+  const ends = new Map(); // an end -> the segments that have it
+  segments.forEach((segment, k) => {
+    for (const point of segment) ends.set(key(point), [...(ends.get(key(point)) ?? []), k]);
+  });
+  const used = new Uint8Array(segments.length);
+  const grow = (line) => {
+    for (;;) {
+      const tail = key(line[line.length - 1]);
+      const next = ends.get(tail).find((k) => !used[k]);
+      if (next === undefined) return;
+      used[next] = 1;
+      const [a, b] = segments[next];
+      line.push(key(a) === tail ? b : a);
+    }
+  };
+  const lines = [];
+  for (let k = 0; k < segments.length; k++) {
+    if (used[k]) continue;
+    used[k] = 1;
+    const line = [...segments[k]];
+    grow(line);
+    line.reverse();
+    grow(line);
+    lines.push(line);
+  }
+  return lines;
 }

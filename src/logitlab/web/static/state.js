@@ -102,13 +102,14 @@ export function fromQuery(search, defaults, config) {
 }
 
 // The 2-D view's settings: in the query only while the view is open, after the 1-D view's,
-// under names of their own (shape, pn, pseed, inputs, ploss, popt, plr, pepochs).
+// under names of their own (shape, pn, pseed, inputs, ploss, popt, plr, pepochs, plam).
 
 /** The query of the 2-D view's state (a POST /api/plane request). */
 export function planeToQuery(plane) {
   const q = new URLSearchParams({ view: "plane", shape: plane.data.shape, pn: plane.data.n,
     pseed: plane.data.seed, inputs: plane.features.join(","), ploss: plane.train.loss,
     popt: plane.train.optimizer, plr: plane.train.lr, pepochs: plane.train.epochs });
+  if (plane.lam > 0) q.set("plam", plane.lam);
   return q.toString();
 }
 
@@ -142,5 +143,6 @@ export function planeFromQuery(search, defaults, config) {
   }
   number("plr", state.train, "lr");
   number("pepochs", state.train, "epochs", true);
+  number("plam", state, "lam");
   return { view: view === "plane" ? "plane" : "line", state, problems };
 }
