@@ -75,6 +75,29 @@ class MulticlassFit:
             self.note,
         ])  # fmt: skip
 
+    def __repr__(self) -> str:
+        """One line, not the data: the model, the rows, the fit and its accuracy."""
+        from ..display import names, newton_words, shortened
+
+        e, mle = self.evaluation, self.mle
+        return (f"MulticlassFit({shortened(self.design.spec.formula)!r} on {self.source}, "
+                f"{self.design.rows_used:,} rows: {len(mle.classes)} classes against "
+                f"{names([mle.baseline])}, llf {mle.llf:.4g}, {newton_words(mle)}; accuracy "
+                f"{e.accuracy:.3f} on {e.rows:,} {'held-out' if e.held_out else 'fitted'} "
+                f"rows)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the multinomial fit's tables, the evaluation and the note."""
+        from ..display import html, number
+
+        e = self.evaluation
+        per_class = [
+            [c, number(p), number(r)]
+            for c, p, r in zip(self.mle.classes, e.precision, e.recall, strict=True)
+        ]
+        return html("multiclass.html", fit=self, per_class=per_class,
+                    fitted=int((~self.held_out).sum()))  # fmt: skip
+
 
 def target_column(frame: pandas.DataFrame, model: ModelOptions) -> str:
     """The column the model's target is."""
