@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from logitlab import stopping
+from logitlab.extras import fused_available
 from logitlab.stats import irls
 
 
@@ -32,3 +33,17 @@ def test_the_pass_in_bounded_calls_sums_the_same_bits(intercept, monkeypatch):
     for name in ("score", "info", "curvature"):
         np.testing.assert_array_equal(getattr(cut, name), getattr(whole, name), err_msg=name)
     np.testing.assert_array_equal(cut_fitted, whole_fitted)
+
+
+def test_few_rows_take_numpys_loop_and_many_the_compiled_pass(monkeypatch):
+    calls = []
+    for name in ("_numpy_pass", "_compiled_pass"):
+        real = getattr(irls, name)
+        monkeypatch.setattr(irls, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    rng = np.random.default_rng(3)
+    for n in (400, irls.COMPILED_ROWS):
+        x = rng.normal(size=(n, 2))
+        y = (rng.random(n) < 0.5).astype(float)
+        irls.newton_pass(x, y, np.zeros(3), True)
+    many = "_compiled_pass" if fused_available() else "_numpy_pass"
+    assert calls == ["_numpy_pass", many]

@@ -49,8 +49,6 @@ PATH_COUNT = 100
 PATH_RATIO = 1e-4
 SMALL_RATIO = 1e-2
 RIDGE_ALPHA = 1e-3
-#: Rows from which a pass is the compiled one (irls.newton_pass); fewer go through NumPy.
-COMPILED_ROWS = 1 << 14
 #: cv.glmnet's default number of folds.
 FOLDS = 10
 
@@ -138,8 +136,6 @@ class Problem:
         self.to_original[1:, 1:] = np.diag(1.0 / sd)
         self.passes = 0
         self.last: tuple[np.ndarray, tuple] | None = None
-        #: the compiled pass starts its threads each call (~1 ms): worth it on many rows
-        self.compiled = None if n >= COMPILED_ROWS else False
 
     def standardized(self, params: np.ndarray) -> np.ndarray:
         """Original-scale params (intercept first) in standardized coordinates."""
@@ -152,8 +148,7 @@ class Problem:
             return self.last[1]
         self.passes += 1
         T = self.to_original
-        out = newton_pass(self.features, self.labels, T @ theta, True, trials=self.trials,
-                          compiled=self.compiled)  # fmt: skip
+        out = newton_pass(self.features, self.labels, T @ theta, True, trials=self.trials)
         sums = (-out.loglik / self.total, -(T.T @ out.score) / self.total,
                 T.T @ out.info @ T / self.total)  # fmt: skip
         self.last = (theta.copy(), sums)
