@@ -456,6 +456,18 @@ def test_a_table_fit_shows_one_line_and_the_summary_the_command_prints(spector_f
     ) in summary and summary.endswith(" standard errors)")
 
 
+def test_a_long_formula_is_cut_in_the_line_and_whole_in_the_card():
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame(rng.normal(size=(120, 20)), columns=[f"x{j}" for j in range(20)])
+    frame["y"] = (rng.random(120) < 0.5).astype(int)
+    formula = "y ~ " + " + ".join(frame.columns[:20])
+    fitted = fit_table(frame, formula=formula, losses=())
+    text = repr(fitted)
+    assert "\n" not in text and len(text) < 250
+    assert text.startswith(f"TableFit({formula[:59] + '…'!r} on ")
+    assert f"<strong>{fitted.design.spec.formula}</strong>" in fitted._repr_html_()
+
+
 def test_a_table_fit_card_holds_the_coefficient_table_with_the_verdict_escaped():
     rng = np.random.default_rng(5)
     x = rng.normal(size=80)

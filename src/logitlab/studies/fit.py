@@ -262,10 +262,10 @@ class TableFit:
 
     def __repr__(self) -> str:
         """One line, not the data: the model, the rows, the MLE and each descent's verdict."""
-        from ..display import newton_words, numbers
+        from ..display import newton_words, numbers, shortened
 
         descents = "".join(f"; {loss} descent {d.verdict}" for loss, d in self.descents.items())
-        return (f"TableFit({self.design.spec.formula!r} on {self.source}, "
+        return (f"TableFit({shortened(self.design.spec.formula)!r} on {self.source}, "
                 f"{self.design.rows_used:,} rows: MLE params={numbers(self.mle.params)}, "
                 f"{newton_words(self.mle)}{descents})")  # fmt: skip
 
