@@ -102,3 +102,13 @@ def test_help_explains_baseline(capsys):
     with pytest.raises(SystemExit):
         cli.main(["fit", "--help"])
     assert "--baseline LEVEL" in capsys.readouterr().out
+
+
+def test_a_model_a_model_file_cannot_hold_is_fitted_and_said_unsaved(iris, tmp_path, capsys):
+    path, _ = iris
+    out = tmp_path / "out"
+    argv = ["fit", str(path), "--formula", "species ~ poly(sl, 2)", "--quiet", "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "model.json not written: the model's term 'poly(sl, 2)' is not one" in printed
+    assert not (out / "model.json").exists() and (out / "results.json").exists()

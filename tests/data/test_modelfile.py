@@ -343,3 +343,108 @@ def test_a_covariance_that_is_not_finite_is_left_out_not_saved(table):
     design = build_design(table, formula="y ~ a")
     cov = np.array([[1.0, np.nan], [np.nan, 1.0]])
     assert "covariance" not in model_record(design.spec, [0.1, 0.2], cov)
+
+
+# --- a multinomial model: its classes, baseline and params -----------------------------------
+
+
+def multinomial_file(tmp_path, table, params=None, classes=("lo", "mid", "hi"), baseline="mid"):
+    """A multinomial model of y ~ a + C(f) (4 terms, 2 equations) saved and its path."""
+    from logitlab.data.modelfile import multinomial_record
+
+    design = build_design(table, formula="y ~ a + C(f)")
+    if params is None:
+        params = np.random.default_rng(1).normal(size=(4, len(classes) - 1))
+    record = multinomial_record(design.spec, params, list(classes), baseline)
+    return design, saved(tmp_path / "model.json", json.loads(json.dumps(record))), params
+
+
+def test_a_multinomial_model_round_trips_and_a_binary_file_is_as_before(tmp_path, table):
+    from logitlab.data.modelfile import read_model
+
+    design, path, params = multinomial_file(tmp_path, table)
+    record = json.loads(path.read_text())
+    assert set(record) == {"format", "version", "spec", "multinomial"}
+    assert record["version"] == 1 and list(record["multinomial"]["params"]) == [
+        "Intercept", "a", "C(f)[T.2]", "C(f)[T.3]"
+    ]  # fmt: skip
+    got = read_model(path)
+    assert got.spec == design.spec and got.coefficients == {} and got.cov is None
+    assert got.multinomial.classes == ("lo", "mid", "hi") and got.multinomial.baseline == "mid"
+    np.testing.assert_array_equal(got.multinomial.params, params)  # JSON's repr round trip
+    with pytest.raises(DataError, match="holds a model of 3 classes, not coefficients by term"):
+        load_model(path)
+    # a binary model's file has no multinomial field and reads as it did
+    binary = model_record(design.spec, np.ones(4), covariance(4))
+    assert set(binary) == {"format", "version", "spec", "coefficients", "covariance"}
+    assert read_model(saved(tmp_path / "binary.json", binary)).multinomial is None
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda m: m["params"]["a"].pop(), "its params of 'a' must list 2 numbers"),
+        (lambda m: m["params"]["a"].append(1.0), "its params of 'a' must list 2 numbers"),
+        (lambda m: m["params"].pop("C(f)[T.3]"), "its params must be a JSON object named"),
+        (lambda m: m["params"].update(b=[1.0, 2.0]), "its params must be a JSON object named"),
+        (lambda m: m.update(params=[[1.0, 2.0]] * 4), "its params must be a JSON object named"),
+        (lambda m: m["params"]["a"].__setitem__(1, "NaN"), "params of 'a' must be finite"),
+        (lambda m: m["params"]["a"].__setitem__(1, 1e999), "params of 'a' must be finite"),
+        (lambda m: m["params"]["a"].__setitem__(1, True), "params of 'a' must be finite"),
+        (lambda m: m.update(classes=["lo", "mid"]), "its params of 'Intercept' must list 1"),
+        (lambda m: m.update(classes=["lo", "mid", "lo"]), "its classes must be distinct"),
+        (lambda m: m.update(classes=["mid"]), "must list two or more strings or finite"),
+        (lambda m: m.update(classes=["lo", None, "mid"]), "two or more strings or finite"),
+        (lambda m: m.update(classes="lo,mid,hi"), "two or more strings or finite"),
+        (lambda m: m.update(baseline="top"), "its baseline must be one of its classes"),
+        (lambda m: m.update(baseline=["mid"]), "its baseline must be one of its classes"),
+        (lambda m: m.pop("baseline"), 'its "multinomial" must be a JSON object of "classes"'),
+        (lambda m: m.update(extra=1), 'its "multinomial" must be a JSON object of "classes"'),
+    ],
+)
+def test_a_tampered_multinomial_model_is_refused_in_one_line(tmp_path, table, change, words):
+    from logitlab.data.modelfile import read_model
+
+    _, path, _ = multinomial_file(tmp_path, table)
+    record = json.loads(path.read_text())
+    change(record["multinomial"])
+    path.write_text(json.dumps(record))  # NaN and 1e999 written as NaN and Infinity
+    with pytest.raises(DataError) as info:
+        read_model(path)
+    line = str(info.value)
+    assert line.startswith(f"{path} is not a valid model file: ") and words in line
+    assert "\n" not in line
+
+
+def test_a_numeric_baseline_must_be_a_class_of_its_own_type(tmp_path, table):
+    from logitlab.data.modelfile import read_model
+
+    _, path, _ = multinomial_file(tmp_path, table, classes=(1, 2, 3), baseline=1)
+    assert read_model(path).multinomial.classes == (1, 2, 3)
+    record = json.loads(path.read_text())
+    for baseline in (True, "1"):
+        record["multinomial"]["baseline"] = baseline
+        path.write_text(json.dumps(record))
+        with pytest.raises(DataError, match="its baseline must be one of its classes"):
+            read_model(path)
+
+
+def test_a_multinomial_file_holds_no_coefficients_or_covariance(tmp_path, table):
+    from logitlab.data.modelfile import read_model
+
+    _, path, _ = multinomial_file(tmp_path, table)
+    record = json.loads(path.read_text())
+    record["coefficients"] = dict.fromkeys(record["multinomial"]["params"], 0.0)
+    path.write_text(json.dumps(record))
+    with pytest.raises(DataError, match='without "coefficients" or "covariance"'):
+        read_model(path)
+
+
+def test_multinomial_params_of_the_wrong_shape_are_not_saved(tmp_path, table):
+    with pytest.raises(DataError, match=r"params must be 4 x 2 .*, got \(2, 4\)"):
+        multinomial_file(tmp_path, table, params=np.zeros((2, 4)))
+    with pytest.raises(DataError, match="its params of 'Intercept' must be finite"):
+        multinomial_file(tmp_path, table, params=np.full((4, 2), np.inf))
+    design = build_design(table, formula="y ~ a")
+    refusal = model_file_refusal(design.spec, ["lo", float("nan"), "hi"])
+    assert refusal is not None and "strings or finite numbers" in refusal

@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import (
     DEFAULT_FOLDS,
@@ -51,6 +51,7 @@ from .common import (
 if TYPE_CHECKING:
     import pandas
 
+    from ..data.design import ModelSpec
     from ..studies.fit import TableFit
 
 NAME = "fit"
@@ -294,8 +295,7 @@ def _run_multiclass(args: argparse.Namespace, frame: pandas.DataFrame, settings:
         names = write_multiclass(fitted, stage)
         progress(f"moving the report into {args.out}/")
     print(fitted.summary())
-    print(f"\nWrote {len(names)} files to {args.out}/: {', '.join(names)}")
-    print(f"Report: {args.out}/report.html")
+    _print_files(fitted.design.spec, args.out, names, fitted.mle.classes)
     return 0
 
 
@@ -491,16 +491,19 @@ def print_summary(fitted: TableFit, out: str, names: list[str]) -> None:
     the threshold of the largest Youden's J), the descents, what a fit in shares does not
     produce (TableFit.summary(), the text a notebook gets too), and the files."""
     print(fitted.summary())
-    _print_files(fitted, out, names)
+    _print_files(fitted.design.spec, out, names)
 
 
-def _print_files(fitted: TableFit, out: str, names: list[str]) -> None:
+def _print_files(
+    spec: ModelSpec, out: str, names: list[str], classes: Sequence[Any] | None = None
+) -> None:
     """The files written, and why model.json is not among them when a model file cannot
-    hold the model (a formula beyond what predict reads as data)."""
+    hold the model (a formula beyond what predict reads as data); `classes` those of a
+    multinomial model."""
     from ..data.modelfile import model_file_refusal
 
     print(f"\nWrote {len(names)} files to {out}/: {', '.join(names)}")
-    refusal = model_file_refusal(fitted.design.spec)
+    refusal = model_file_refusal(spec, classes)
     if refusal is not None:
         print(f"model.json not written: {refusal}")
     print(f"Report: {out}/report.html")

@@ -4,15 +4,17 @@ The rows are read, coded and written a chunk at a time (data.tables.read_chunks,
 shares), so a table of any size is predicted in the memory of one chunk; the output file
 appears whole or not at all (report.staging). A row the model cannot code (a missing value, a
 level it has not seen, log(0)) refuses the file, or with --on-error skip is written without a
-prediction and with its reason, the others predicted."""
+prediction and with its reason, the others predicted. A model of K >= 3 classes (the
+multinomial logit) writes each class's probability and the most probable class as the label;
+a threshold or an interval belongs to a model of two classes."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import MAX_INT64, check_conf_level, check_int, check_threshold, listed, shown
 from ..errors import ConfigError, DataError
@@ -22,14 +24,17 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas
 
-    from ..data.design import ModelSpec
+    from ..data.design import Coded, ModelSpec
+    from ..data.modelfile import SavedClasses
 
 NAME = "predict"
 HELP = (
     "Apply a model saved by `logitlab fit` (model.json) to the rows of a new table, coded as "
     "when it was fitted; writes row, p_hat, the predicted class (0/1) and its label (the "
     "target's own value) to a CSV file, a chunk of rows at a time; with --interval also "
-    "each probability's confidence interval."
+    "each probability's confidence interval. A model of three classes or more writes row, "
+    "p_<class> for each class (its value as text, a control character escaped as \\n is) "
+    "and label, the most probable class."
 )
 #: What a row the model cannot code does: refuse the file, or skip the row (written with its
 #: reason and no prediction).
@@ -43,6 +48,10 @@ WRITTEN = ("row", "p_hat", "predicted", "label")
 #: The ends of p_hat's confidence interval, written after p_hat with --interval.
 INTERVAL = ("p_low", "p_high")
 REASON = "reason"
+#: A row is predicted 1 when p_hat is above this, unless --threshold says.
+THRESHOLD = 0.5
+#: What a multinomial model's class probability columns are named by: "p_setosa".
+CLASS_PREFIX = "p_"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,10 +100,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rows.add_argument(
         "--threshold",
         type=number,
-        default=0.5,
+        default=None,
         metavar="T",
         help="a row is predicted 1 (label: the model's success value) when p_hat > T, "
-        "0 < T < 1 (default: %(default)s)",
+        f"0 < T < 1 (default: {THRESHOLD}); a model of three classes or more takes none: its "
+        "label is the most probable class",
     )
     rows.add_argument(
         "--interval",
@@ -103,7 +113,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "delta method's interval of the logit x'b (standard error sqrt(x'Vx), V the "
         "covariance the fit used, its --cov) mapped through the sigmoid, so it stays in "
         "(0, 1); fit saves V in model.json unless the model has hundreds of parameters "
-        "(an older model.json lacks it: refit)",
+        "(an older model.json lacks it: refit); not for a model of three classes or more, "
+        "whose model.json keeps no covariance",
     )
     rows.add_argument(
         "--conf-level",
@@ -137,7 +148,7 @@ class Tally:
 def run(args: argparse.Namespace) -> int:
     from ..report.staging import check_out_file
 
-    threshold = check_threshold(args.threshold)
+    threshold = THRESHOLD if args.threshold is None else check_threshold(args.threshold)
     _choice("--on-error", args.on_error, ON_ERROR)
     if args.conf_level is not None and not args.interval:
         raise ConfigError("--conf-level sets the level of --interval; give both, or neither")
@@ -156,22 +167,60 @@ def run(args: argparse.Namespace) -> int:
     check_missing(args.missing)
     saved = read_model(args.model)
     spec = saved.spec
+    columns: list[str] = []
+    if saved.multinomial is not None:
+        _multinomial_options(args, saved.multinomial)
+        columns = class_column_names(saved.multinomial.classes, keep)
     if args.interval and saved.cov is None:
         raise DataError(f"{args.model} holds no covariance of its parameters, which --interval "
                         "needs (a model file written before fit saved it, or of more than "
                         f"{MAX_COVARIANCE_PARAMS} parameters); refit the model with logitlab "
                         "fit to get one")  # fmt: skip
-    values = list(saved.coefficients.values())
-    params = np.array(values if spec.intercept else [0.0, *values])
     interval = None
     if args.interval:
         interval = Interval(saved.cov, saved.conf_level if level is None else level)
+    if saved.multinomial is None:
+        values = list(saved.coefficients.values())
+        params = np.array(values if spec.intercept else [0.0, *values])
+        model: Binary | Classes = Binary(spec, params, threshold, interval)
+    else:
+        model = Classes(spec, saved.multinomial, tuple(columns))
     chunks = _chunks(args, spec, keep, CHUNK_ROWS if chunk_rows is None else chunk_rows)
     tally = Tally()
-    pieces = _predictions(chunks, spec, params, keep, threshold, args, tally, interval)
+    pieces = _predictions(chunks, model, keep, args, tally)
     written = write_file_atomically(pieces, args.out, force=args.force, inputs=inputs)
-    print(_summary(spec, args, written, tally, threshold, interval))
+    print(_summary(spec, args, written, tally, model))
     return 0
+
+
+def _multinomial_options(args: argparse.Namespace, classes: SavedClasses) -> None:
+    """--threshold and --interval refused for a model of three classes or more, saying
+    why."""
+    values = classes.classes
+    held = f"{args.model} holds a model of {len(values)} classes ({listed(values)})"
+    if args.threshold is not None:
+        raise ConfigError(f"--threshold applies to a model of two classes; {held}, and a row's "
+                          "label is its most probable class")  # fmt: skip
+    if args.interval:
+        raise ConfigError(f"--interval applies to a model of two classes; {held}, and its "
+                          "model file keeps no covariance of the class probabilities")  # fmt: skip
+
+
+def class_column_names(classes: Sequence[Any], keep: Sequence[str] = ()) -> list[str]:
+    """The probability columns of a multinomial model, one per class: CLASS_PREFIX and the
+    class's text, a character that is not printable escaped ('p_a\\nb'); DataError when
+    two classes would share a name, ConfigError when --keep names one."""
+    names = [CLASS_PREFIX + "".join(ch if ch.isprintable() else ascii(ch)[1:-1]
+                                    for ch in str(c)) for c in classes]  # fmt: skip
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise DataError(f"the model's classes would write the columns {listed(twice)} more than "
+                        "once: two classes have the same text")  # fmt: skip
+    taken = [name for name in keep if name in names]
+    if taken:
+        raise ConfigError(f"--keep {listed(taken)}: predict writes a column of that name; "
+                          "rename the column in NEW")  # fmt: skip
+    return names
 
 
 def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -186,6 +235,72 @@ class Interval:
 
     cov: np.ndarray
     level: float
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A model of two classes: params with the intercept first (0 without one), the
+    threshold and maybe the interval."""
+
+    spec: ModelSpec
+    params: np.ndarray
+    threshold: float
+    interval: Interval | None
+
+    def columns(self, coded: Coded, rows: np.ndarray) -> dict[str, Any]:
+        """p_hat (with the interval's ends), the class at the threshold and its label, for
+        `rows` of a chunk: those the model coded predicted, the others empty."""
+        import numpy as np
+        import pandas
+
+        from ..model import probabilities
+        from ..stats.inference import predicted_interval
+
+        spec, interval = self.spec, self.interval
+        p_hat = pandas.Series(np.nan, index=rows)
+        ends = [pandas.Series(np.nan, index=rows) for _ in INTERVAL]
+        if len(coded.rows):
+            p_hat[coded.rows] = probabilities(self.params, coded.X)
+        if len(coded.rows) and interval is not None:
+            X = np.column_stack((np.ones(len(coded.X)), coded.X)) if spec.intercept else coded.X
+            found = predicted_interval(X, self.params[int(not spec.intercept) :], interval.cov,
+                                       interval.level)  # fmt: skip
+            ends[0][coded.rows], ends[1][coded.rows] = found.low, found.high
+        predicted = (p_hat > self.threshold).astype("Int64").mask(p_hat.isna())
+        label = predicted.map({1: spec.positive, 0: spec.negative}).astype(object)
+        out = {"p_hat": p_hat.to_numpy()}
+        if interval is not None:
+            out |= {name: end.to_numpy() for name, end in zip(INTERVAL, ends, strict=True)}
+        return out | {"predicted": predicted.to_numpy(), "label": label.to_numpy()}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A model of K >= 3 classes (the multinomial logit) and its probability columns'
+    names, one per class."""
+
+    spec: ModelSpec
+    saved: SavedClasses
+    names: tuple[str, ...]
+
+    def columns(self, coded: Coded, rows: np.ndarray) -> dict[str, Any]:
+        """Each class's probability and the most probable class (the label, a value of the
+        target), for `rows` of a chunk: those the model coded predicted, the others empty."""
+        import numpy as np
+        import pandas
+
+        from ..stats.multinomial import class_probabilities
+
+        saved = self.saved
+        p = pandas.DataFrame(np.nan, index=rows, columns=list(self.names))
+        label = pandas.Series(np.nan, index=rows, dtype=object)
+        if len(coded.rows):
+            X = coded.X
+            X = np.column_stack((np.ones(len(X)), X)) if self.spec.intercept else X
+            found = class_probabilities(X, saved.params, saved.classes, saved.baseline)
+            p.loc[coded.rows] = found
+            label[coded.rows] = np.array(saved.classes, dtype=object)[found.argmax(axis=1)]
+        return {name: p[name].to_numpy() for name in self.names} | {"label": label.to_numpy()}
 
 
 def _keep(text: str | None, *, skip: bool, interval: bool) -> list[str]:
@@ -244,27 +359,22 @@ def _chunks(
 
 def _predictions(
     chunks: Iterator[tuple[Path | None, pandas.DataFrame]],
-    spec: ModelSpec,
-    params: np.ndarray,
+    model: Binary | Classes,
     keep: list[str],
-    threshold: float,
     args: argparse.Namespace,
     tally: Tally,
-    interval: Interval | None,
 ) -> Iterator[pandas.DataFrame]:
     """The rows of FILE, a chunk at a time: the --keep columns, the row's position in NEW
-    (from 0, as fit's predictions.csv), p_hat (with --interval its interval's ends), the
-    class at the threshold and its label;
-    with --on-error skip, the rows the model cannot code too, with their reason. The first
-    such row otherwise refuses the file, named as a spreadsheet counts it."""
+    (from 0, as fit's predictions.csv), then the model's columns (Binary.columns,
+    Classes.columns); with --on-error skip, the rows the model cannot code too, with their
+    reason. The first such row otherwise refuses the file, named as a spreadsheet counts
+    it."""
     import numpy as np
     import pandas
 
     from ..data.checks import row_words
-    from ..model import probabilities
-    from ..stats.inference import predicted_interval
 
-    skip = args.on_error == "skip"
+    spec, skip = model.spec, args.on_error == "skip"
     start, file, in_file = 0, None, 0
     for source, frame in chunks:
         if source != file:
@@ -276,25 +386,10 @@ def _predictions(
                             f"{coded.reasons[0]}; --on-error skip writes such rows without "
                             "a prediction, with the reason, and predicts the others")  # fmt: skip
         rows = np.union1d(coded.rows, coded.refused) if skip else coded.rows
-        p_hat = pandas.Series(np.nan, index=rows)
-        ends = [pandas.Series(np.nan, index=rows) for _ in INTERVAL]
-        if len(coded.rows):
-            p_hat[coded.rows] = probabilities(params, coded.X)
-        if len(coded.rows) and interval is not None:
-            X = np.column_stack((np.ones(len(coded.X)), coded.X)) if spec.intercept else coded.X
-            found = predicted_interval(X, params[int(not spec.intercept) :], interval.cov,
-                                       interval.level)  # fmt: skip
-            ends[0][coded.rows], ends[1][coded.rows] = found.low, found.high
-        predicted = (p_hat > threshold).astype("Int64").mask(p_hat.isna())
-        label = predicted.map({1: spec.positive, 0: spec.negative}).astype(object)
         table = frame.iloc[rows][keep].reset_index(drop=True)
         table["row"] = start + rows
-        table["p_hat"] = p_hat.to_numpy()
-        if interval is not None:
-            for name, end in zip(INTERVAL, ends, strict=True):
-                table[name] = end.to_numpy()
-        table["predicted"] = predicted.to_numpy()
-        table["label"] = label.to_numpy()
+        for name, column in model.columns(coded, rows).items():
+            table[name] = column
         if skip:
             reasons = pandas.Series("", index=rows, dtype=object)
             reasons[coded.refused] = list(coded.reasons)
@@ -308,19 +403,18 @@ def _predictions(
 
 
 def _summary(
-    spec: ModelSpec,
-    args: argparse.Namespace,
-    written: int,
-    tally: Tally,
-    threshold: float,
-    interval: Interval | None,
+    spec: ModelSpec, args: argparse.Namespace, written: int, tally: Tally, model: Binary | Classes
 ) -> str:
     """One line: what was written where, of which model (its formula as load_model checked
-    it), at which threshold, and the rows skipped or left out."""
-    line = (f"Wrote {written:,} rows to {args.out}: {tally.predicted:,} predictions of "
-            f"{spec.target} = {spec.positive!r} at threshold {threshold:g}")  # fmt: skip
-    if interval is not None:
-        line += f" with {interval.level:.4g} confidence intervals (p_low, p_high)"
+    it), at which threshold or among which classes, and the rows skipped or left out."""
+    line = f"Wrote {written:,} rows to {args.out}: {tally.predicted:,} predictions of "
+    if isinstance(model, Classes):
+        line += (f"{spec.target} among {len(model.names)} classes ({', '.join(model.names)}; "
+                 "label: the most probable)")  # fmt: skip
+    else:
+        line += f"{spec.target} = {spec.positive!r} at threshold {model.threshold:g}"
+    if isinstance(model, Binary) and model.interval is not None:
+        line += f" with {model.interval.level:.4g} confidence intervals (p_low, p_high)"
     if tally.skipped:
         line += f", {tally.skipped:,} rows skipped (the reason column says why)"
     if tally.dropped:

@@ -7,6 +7,12 @@ evaluated: columns, C(column) with its contrast and levels, the transforms logit
 numbers. A formula typed by the user may do more in memory; the same allow-list says
 whether its model can be saved (model_file_refusal). Reading one is bounded work: only a
 regular file, of capped bytes, terms and columns.
+
+A model of K >= 3 classes (the multinomial logit) is the same record with a "multinomial"
+object in place of "coefficients": its classes, its baseline and its d x (K - 1) params by
+term name. The field is optional, so a binary model file is written as before and an older
+one still reads; a logitlab older than the field refuses a multinomial file (it finds no
+coefficients) rather than misreading it as a binary model.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,7 @@ import numpy as np
 from ..config import shown
 from ..errors import DataError
 from ..result import INTERCEPT
+from .checks import python_value
 from .design import ModelSpec
 from .formula import parse_formula, quote, rhs_text
 
@@ -54,19 +61,36 @@ CONTRASTS = ("Treatment", "Sum", "Helmert", "Diff", "Poly", "contr.treatment", "
 WIDEST_FLOAT = -2.2250738585072014e-308
 #: The kinds of factor a spec may give (formulaic's Factor.Kind values logitlab codes).
 FACTOR_KINDS = ("numerical", "categorical")
+#: The fields of a multinomial model's record, in place of "coefficients".
+MULTINOMIAL_FIELDS = ("classes", "baseline", "params")
+
+
+@dataclass(frozen=True)
+class SavedClasses:
+    """A multinomial model's classes as its file holds them: every class, in the order
+    predict writes their probabilities; the baseline each equation is against; and params,
+    d x (K - 1): a row per coefficient (the intercept's first), a column per equation, the
+    classes other than the baseline in `classes` order (stats.multinomial's layout)."""
+
+    classes: tuple[Any, ...]
+    baseline: Any
+    params: np.ndarray
 
 
 @dataclass(frozen=True)
 class SavedModel:
     """A model file read back: its spec, coefficients by term name, and the covariance of
     the fitted parameters (intercept first) with its type and confidence level, None in a
-    file written before model files kept it or for a model past MAX_COVARIANCE_PARAMS."""
+    file written before model files kept it or for a model past MAX_COVARIANCE_PARAMS.
+    A multinomial model has its classes and params in `multinomial`, no coefficients and
+    no covariance."""
 
     spec: ModelSpec
     coefficients: dict[str, float]
     cov: np.ndarray | None = None
     cov_type: str | None = None
     conf_level: float | None = None
+    multinomial: SavedClasses | None = None
 
 
 def model_record(
@@ -97,23 +121,63 @@ def model_record(
     return record
 
 
+def multinomial_record(
+    spec: ModelSpec, params: object, classes: Sequence[Any], baseline: Any
+) -> dict[str, Any]:
+    """The JSON record of model.json for a multinomial model: the spec, and in place of the
+    coefficients its classes (in the order predict writes them), the baseline and params
+    (d x (K - 1), a row per term with the intercept first, a column per class other than
+    the baseline in `classes` order), by term name; DataError when read_model would refuse
+    it (model_file_refusal)."""
+    classes, baseline = [python_value(c) for c in classes], python_value(baseline)
+    refusal = model_file_refusal(spec, classes)
+    if refusal is not None:
+        raise DataError(f"the model cannot be saved as a model file: {refusal}")
+    rows, terms = np.asarray(params, dtype=float), _terms(spec)
+    if rows.shape != (len(terms), len(classes) - 1):
+        raise DataError(f"the model's params must be {len(terms)} x {len(classes) - 1} (a "
+                        "row per term, a column per class but the baseline), got "
+                        f"{rows.shape}")  # fmt: skip
+    record = _record(spec, None)
+    record["multinomial"] = {
+        "classes": classes,
+        "baseline": baseline,
+        "params": dict(zip(terms, rows.tolist(), strict=True)),
+    }
+    try:
+        _read_classes(record["multinomial"], spec)
+    except DataError as exc:
+        raise DataError(f"the model cannot be saved as a model file: {exc}") from None
+    return record
+
+
 def _covariance_record(cov: np.ndarray, cov_type: str, conf_level: float) -> dict[str, Any]:
     return {"type": cov_type, "conf_level": conf_level, "matrix": cov.tolist()}
 
 
-def model_file_refusal(spec: ModelSpec) -> str | None:
-    """Why load_model would refuse a model file of `spec` (one line, naming the term or the
-    bound), or None when it can be saved."""
+def model_file_refusal(spec: ModelSpec, classes: Sequence[Any] | None = None) -> str | None:
+    """Why read_model would refuse a model file of `spec` (one line, naming the term or the
+    bound), or None when it can be saved; with `classes`, a multinomial model's file of
+    them."""
     try:
         _read_spec(spec_record(spec))
     except DataError as exc:
         return str(exc)
-    widest = dict.fromkeys(((INTERCEPT,) if spec.intercept else ()) + spec.names, WIDEST_FLOAT)
+    widest = dict.fromkeys(_terms(spec), WIDEST_FLOAT)
     record = _record(spec, widest)
-    if len(widest) <= MAX_COVARIANCE_PARAMS:
+    if classes is not None:
+        del record["coefficients"]
+        row = [WIDEST_FLOAT] * (len(classes) - 1)
+        record["multinomial"] = {"classes": list(classes), "baseline": next(iter(classes), None),
+                                 "params": dict.fromkeys(widest, row)}  # fmt: skip
+        try:
+            _read_classes(record["multinomial"], spec)
+        except DataError as exc:
+            return str(exc)
+    elif len(widest) <= MAX_COVARIANCE_PARAMS:
         cov = np.full((len(widest), len(widest)), WIDEST_FLOAT)
         record["covariance"] = _covariance_record(cov, "cluster:" + "x" * 256, WIDEST_FLOAT)
-    size = len(json.dumps(record, indent=2)) + 1  # as report.writers writes it
+    size = len(json.dumps(record, indent=2, allow_nan=False)) + 1  # as report.writers writes it
     if size > MAX_MODEL_BYTES:
         return f"the model file would have up to {size:,} bytes, more than {MAX_MODEL_BYTES:,}"
     return None
@@ -139,16 +203,20 @@ def load_model(path: str | Path) -> tuple[ModelSpec, dict[str, float]]:
     ------
     DataError
         On one line naming the file: when it is not a model file of this version, or says
-        more than data.
+        more than data, or holds a multinomial model (read_model reads it).
     """
     saved = read_model(path)
+    if saved.multinomial is not None:
+        raise DataError(f"{path} holds a model of {len(saved.multinomial.classes)} classes, "
+                        "not coefficients by term: read it with read_model")  # fmt: skip
     return saved.spec, saved.coefficients
 
 
 def read_model(path: str | Path) -> SavedModel:
     """load_model's spec and coefficients, and the covariance of the parameters when the
     file holds one: a k x k matrix (k the coefficients) of finite numbers, symmetric to
-    SYMMETRY_TOL of its largest entry, its diagonal not negative; DataError naming the file
+    SYMMETRY_TOL of its largest entry, its diagonal not negative; or a multinomial model's
+    classes, baseline and params (SavedClasses), each checked; DataError naming the file
     otherwise."""
     path = Path(path)
     text = _model_text(path)
@@ -167,6 +235,12 @@ def read_model(path: str | Path) -> SavedModel:
         )
     try:
         spec = _read_spec(record.get("spec"))
+        if "multinomial" in record:
+            if "coefficients" in record or "covariance" in record:
+                raise DataError('a multinomial model holds its params in "multinomial", '
+                                'without "coefficients" or "covariance"')  # fmt: skip
+            classes = _read_classes(record["multinomial"], spec)
+            return SavedModel(spec, {}, multinomial=classes)
         if not isinstance(record.get("coefficients"), dict):
             raise DataError("its coefficients must be a JSON object, by term name")
     except DataError as exc:
@@ -206,6 +280,41 @@ def _read_covariance(record: object, k: int) -> tuple[np.ndarray, str, float]:
     if np.any(np.diag(cov) < 0.0):
         raise DataError("its covariance matrix has a negative variance on its diagonal")
     return cov, record["type"], level
+
+
+def _read_classes(record: object, spec: ModelSpec) -> SavedClasses:
+    """A multinomial model's classes, baseline and params, checked as data: at least two
+    distinct classes (strings or finite numbers), the baseline one of them, and a row of
+    K - 1 finite numbers for each term of the spec, by name and in order."""
+    if not isinstance(record, dict) or set(record) != set(MULTINOMIAL_FIELDS):
+        raise DataError('its "multinomial" must be a JSON object of "classes", "baseline" and '
+                        '"params"')  # fmt: skip
+    classes = record["classes"]
+    if not (isinstance(classes, list) and len(classes) >= 2 and all(map(_is_label, classes))):
+        raise DataError("its classes must list two or more strings or finite numbers")
+    keyed = {(type(c), c) for c in classes}
+    if len(keyed) != len(classes):
+        raise DataError(f"its classes must be distinct, got {shown(classes)}")
+    baseline = record["baseline"]
+    if not _is_label(baseline) or (type(baseline), baseline) not in keyed:
+        raise DataError(f"its baseline must be one of its classes, got {shown(baseline)}")
+    terms, params = list(_terms(spec)), record["params"]
+    if not isinstance(params, dict) or list(params) != terms:
+        raise DataError(f"its params must be a JSON object named {shown(terms)} in order")
+    width = len(classes) - 1
+    for term, row in params.items():
+        if not (isinstance(row, list) and len(row) == width):
+            raise DataError(f"its params of {term!r} must list {width} numbers, one per class "
+                            "other than the baseline")  # fmt: skip
+        if None in map(_finite, row):
+            raise DataError(f"its params of {term!r} must be finite numbers")
+    rows = np.array(list(params.values()), dtype=float).reshape(len(terms), width)
+    return SavedClasses(tuple(classes), baseline, rows)
+
+
+def _is_label(value: object) -> bool:
+    """A class a model file may name: a string, or a finite number (not a bool)."""
+    return isinstance(value, str) or _finite(value) is not None
 
 
 # --- reading a file, bounded ---------------------------------------------------------------
@@ -321,18 +430,19 @@ def _check_factor(expr: str, state: object) -> None:
         )
 
 
-def _record(spec: ModelSpec, coefficients: dict[str, float]) -> dict[str, Any]:
-    return {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "spec": spec_record(spec),
-        "coefficients": coefficients,
-    }
+def _record(spec: ModelSpec, coefficients: dict[str, float] | None) -> dict[str, Any]:
+    record = {"format": MODEL_FORMAT, "version": MODEL_VERSION, "spec": spec_record(spec)}
+    return record if coefficients is None else {**record, "coefficients": coefficients}
+
+
+def _terms(spec: ModelSpec) -> tuple[str, ...]:
+    """The model's coefficients' names: "Intercept" first when it has one, then its columns."""
+    return ((INTERCEPT,) if spec.intercept else ()) + spec.names
 
 
 def _coefficients(spec: ModelSpec, coefficients: object, where: str) -> dict[str, float]:
     """Coefficients keyed by term ("Intercept" first when the model has one), checked."""
-    keys = ((INTERCEPT,) if spec.intercept else ()) + spec.names
+    keys = _terms(spec)
     if isinstance(coefficients, Mapping):
         if list(coefficients) != list(keys):
             raise DataError(f"{where} coefficients must be named {shown(list(keys))} in order")

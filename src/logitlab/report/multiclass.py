@@ -1,11 +1,12 @@
 """Write the multinomial fit of a table: coefficients.csv (a `class` column naming each
-equation's level), results.json and report.html (the caller makes the folder atomic:
-staged_dir)."""
+equation's level), results.json, model.json (for `logitlab predict`) and report.html (the
+caller makes the folder atomic: staged_dir)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.modelfile import model_file_refusal, multinomial_record
 from ..records.multiclass import coefficient_rows, multiclass_record
 from ..studies.multiclass import MulticlassFit
 from . import html as htmlpage
@@ -13,12 +14,17 @@ from .writers import names_in, write_csv, write_json
 
 
 def write_multiclass(run: MulticlassFit, folder: Path) -> list[str]:
-    """coefficients.csv, results.json, summary.txt and report.html into folder; returns
-    their names."""
+    """coefficients.csv, results.json, model.json (unless a model file could not hold the
+    model: model_file_refusal, the CLI says why), summary.txt and report.html into folder;
+    returns their names."""
     folder = Path(folder)
     results = multiclass_record(run)
     write_csv(coefficient_rows(run), folder / "coefficients.csv")
     write_json(results, folder / "results.json")
+    mle, spec = run.mle, run.design.spec
+    if model_file_refusal(spec, mle.classes) is None:
+        model = multinomial_record(spec, mle.params, mle.classes, mle.baseline)
+        write_json(model, folder / "model.json")
     (folder / "summary.txt").write_text(run.summary() + "\n")
     (folder / "report.html").write_text(render_html(run, results))
     return names_in(folder)
