@@ -42,6 +42,42 @@ class EffectCurve:
     held: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class EffectGrid:
+    """Where each variable's curve runs, `values`: GRID_POINTS between QUANTILES of its
+    observed values, or its levels, the reference first (those in `categorical`); and
+    `held`, each variable's value in the other curves' rows (mean or reference level)."""
+
+    held: dict[str, Any]
+    values: dict[str, tuple[Any, ...]]
+    categorical: frozenset[str]
+
+    def rows(self, spec: ModelSpec, column: str) -> pandas.DataFrame:
+        """The table rows of `column`'s curve (grid_rows)."""
+        return grid_rows(spec, self.held, column, self.values[column])
+
+
+def effect_grid(
+    spec: ModelSpec, frame: pandas.DataFrame, counts: np.ndarray | None = None
+) -> EffectGrid:
+    """The grid of every variable the model reads, over the rows of `frame` (the fit's rows,
+    complete in spec.columns); the means are weighted by `counts`, the rows' frequency
+    weights or trials, when given (the expanded rows' means)."""
+    frame = frame[list(spec.columns)].reset_index(drop=True)
+    levels = {column: variable_levels(spec, frame, column) for column in spec.columns}
+    held, values = {}, {}
+    for column, found in levels.items():
+        if found is None:
+            numbers = frame[column].to_numpy(dtype=float)
+            held[column] = float(np.average(numbers, weights=counts))
+            low, high = np.quantile(numbers, QUANTILES)
+            values[column] = tuple(np.linspace(low, high, GRID_POINTS).tolist())
+        else:
+            held[column], values[column] = found[0], (found[0], *found[1])
+    categorical = frozenset(column for column, found in levels.items() if found is not None)
+    return EffectGrid(held, values, categorical)
+
+
 def effect_curves(
     spec: ModelSpec,
     frame: pandas.DataFrame,
@@ -52,32 +88,15 @@ def effect_curves(
     counts: np.ndarray | None = None,
 ) -> list[EffectCurve]:
     """The effect curve of each of the first MAX_EFFECTS variables the model reads, over the
-    rows of `frame` (the fit's rows, complete in spec.columns) at `params` (intercept first
-    when the model has one) with covariance `cov`; the means are weighted by `counts`, the
-    rows' frequency weights or trials, when given (the expanded rows' means)."""
-    frame = frame[list(spec.columns)].reset_index(drop=True)
-    levels = {column: variable_levels(spec, frame, column) for column in spec.columns}
-    held = {
-        column: (
-            float(np.average(frame[column].to_numpy(dtype=float), weights=counts))
-            if found is None
-            else found[0]
-        )
-        for column, found in levels.items()
-    }
+    rows of `frame` (the fit's rows, complete in spec.columns: effect_grid, with `counts`)
+    at `params` (intercept first when the model has one) with covariance `cov`."""
+    grid = effect_grid(spec, frame, counts)
     curves = []
     for column in spec.columns[:MAX_EFFECTS]:
-        found = levels[column]
-        if found is None:
-            low, high = np.quantile(frame[column].to_numpy(dtype=float), QUANTILES)
-            values: tuple[Any, ...] = tuple(np.linspace(low, high, GRID_POINTS).tolist())
-        else:
-            values = (found[0], *found[1])
-        rows = grid_rows(spec, held, column, values)
-        X = spec.design(rows)
+        X = spec.design(grid.rows(spec, column))
         X = np.column_stack((np.ones(len(X)), X)) if spec.intercept else X
-        others = {name: value for name, value in held.items() if name != column}
-        curves.append(EffectCurve(column, found is not None, values,
+        others = {name: value for name, value in grid.held.items() if name != column}
+        curves.append(EffectCurve(column, column in grid.categorical, grid.values[column],
                                   predicted_interval(X, params, cov, level), others))  # fmt: skip
     return curves
 
@@ -94,4 +113,13 @@ def grid_rows(
     return rows[list(spec.columns)]
 
 
-__all__ = ["GRID_POINTS", "MAX_EFFECTS", "QUANTILES", "EffectCurve", "effect_curves", "grid_rows"]
+__all__ = [
+    "GRID_POINTS",
+    "MAX_EFFECTS",
+    "QUANTILES",
+    "EffectCurve",
+    "EffectGrid",
+    "effect_curves",
+    "effect_grid",
+    "grid_rows",
+]
