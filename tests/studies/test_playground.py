@@ -133,8 +133,11 @@ def test_separated_data_have_no_mle_and_say_why():
     ("features", "accuracy", "line", "separable", "sentence"),
     [(("x1", "x2"), 0.9, None, False, ""),
      (("x1", "x2", "x1sq"), 0.95, 0.951, True,
-      "The classes of the two blobs are separable by a line: x1, x2 alone reach 95% accuracy; "
-      "with x1² added, 95%: no better than a line."),
+      "A line does as well on the two blobs: x1, x2 alone reach 95% accuracy; with x1² added, "
+      "95%."),
+     (("x1", "x2", "x1sq"), 0.97, 0.97, False,
+      "A line does as well on the two blobs: x1, x2 alone reach 97% accuracy; with x1² added, "
+      "97%."),
      (("x1x2", "sinx1"), 0.9, 0.5, False,
       "The classes of the two blobs are not separable by a line: x1, x2 alone reach 50% "
       "accuracy; with x1·x2, sin(x1) instead, 90%.")],
