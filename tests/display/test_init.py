@@ -27,6 +27,7 @@ def test_number_is_a_readable_cell(value, cell):
 
 def test_p_values_and_counts_read_as_tables_print_them():
     assert display.p_value(0.0004) == "< 0.001" and display.p_value(0.0123) == "0.012"
+    assert display.p_value(math.nan) == "—"  # odds ratios and penalized fits have none
     assert display.count(10000) == "10,000"
 
 

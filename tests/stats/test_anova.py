@@ -93,3 +93,32 @@ def test_r_format_counts_decimals_as_r():
     assert r_format([16.98403, 6.757064, 4.993727]) == ["16.9840", "6.7571", "4.9937"]
     assert r_format([None, 10.226968, 1.7633369]) == ["", "10.2270", "1.7633"]
     assert p_format([None, 1e-20, 0.18420884]) == ["", "< 2.2e-16", "0.1842"]
+
+
+def test_anova_and_drop1_show_one_line_and_an_escaped_card(table):
+    from logitlab.stats.anova import anova
+
+    frame = table.rename(columns={"a": "<b>a"})
+    design, full = fitted(frame, "y ~ C(g) + `<b>a` * b")
+    tests = deletions(design, full)
+    line = repr(tests)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert tests.terms[1:] == ("C(g)", "<b>a:b")
+    assert line == (f"Drop1('y ~ C(g) + `<b>a` * b': terms 'C(g)', '<b>a:b', LR p "
+                    f"[{tests.pvalues[1]:.4g}, {tests.pvalues[2]:.4g}])")  # fmt: skip
+    card = tests._repr_html_()
+    assert "<b>" not in card and "&lt;none&gt;" in card and "<td>&lt;b&gt;a:b</td>" in card
+    assert (f"<td>C(g)</td><td>2</td><td>{tests.deviance[1]:.4f}</td><td>{tests.aic[1]:.4f}</td>"
+            f"<td>{tests.lrt[1]:.4f}</td><td>{tests.pvalues[1]:.4g}</td>") in card  # fmt: skip
+    formulas = ["y ~ `<b>a`", "y ~ `<b>a` + b", "y ~ C(g) + `<b>a` * b"]
+    fits = [fitted(frame, f)[1] for f in formulas]
+    a = anova(fits, formulas)
+    line = repr(a)
+    assert "\n" not in line and len(line) < 200
+    dev, p = a.resid_dev, a.pvalues
+    assert line == (f"Anova(3 models, residual deviance {dev[0]:.4g} -> {dev[2]:.4g}; LR p "
+                    f"{p[1]:.4g}, {p[2]:.4g})")  # fmt: skip
+    card = a._repr_html_()
+    assert "<b>" not in card and "<td>y ~ `&lt;b&gt;a` + b</td>" in card
+    assert (f"<td>{a.resid_dev[2]:.4f}</td><td>{a.df[2]}</td><td>{a.deviance[2]:.4f}</td>"
+            f"<td>{a.pvalues[2]:.4g}</td>") in card  # fmt: skip

@@ -176,3 +176,22 @@ def test_predicted_interval_is_statsmodels_linear_interval_through_the_link(cov_
     mean = result.get_prediction(new, transform=False).summary_frame(alpha=1 - level)
     np.testing.assert_allclose(got.p, mean["mean"], rtol=1e-8, atol=1e-12)
     assert np.all((got.low < got.p) & (got.p < got.high))
+
+
+def test_a_coefficient_table_shows_one_line_and_an_escaped_card():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 8))
+    y = (rng.random(200) < 1 / (1 + np.exp(-X[:, 0]))).astype(float)
+    fit = mle.fit(X, y, names=["<b>", *(f"x{j}" for j in range(1, 8))])
+    table = fit.coefficient_table()
+    line = repr(table)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert line.startswith("Effects('coef', 9 terms 'Intercept', '<b>', 'x1', … 6 more, ")
+    assert f"estimate=[{fit.params[0]:.4g}, {fit.params[1]:.4g}, " in line
+    assert f"se=[{fit.se[0]:.4g}, " in line and line.endswith(", 95% intervals)")
+    card = table._repr_html_()
+    assert "<b>" not in card and f"<td>&lt;b&gt;</td><td>{fit.params[1]:.4f}</td>" in card
+    ratios = fit.odds_ratios()
+    assert "se=" not in repr(ratios)  # odds ratios have none
+    card = ratios._repr_html_()
+    assert "<th>odds ratio</th>" in card and "nan" not in card

@@ -183,3 +183,17 @@ def test_design_variables_name_the_table_columns_each_design_column_reads(table)
         "sex[T.male]:C(cls, Treatment(3))[T.1]": ("sex", "cls"),
         "sex[T.male]:C(cls, Treatment(3))[T.2]": ("sex", "cls"),
     }
+
+
+def test_margins_show_one_line_and_an_escaped_card(table):
+    _, _, margins = fitted(table.rename(columns={"x": "<b>x"}), "y ~ age + `<b>x` + C(sex)")
+    line = repr(margins)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    e = margins.effects
+    assert line.startswith(f"Margins({len(e.names)} effects over {margins.rows} rows: ")
+    assert "dy/dx=[" + ", ".join(f"{v:.4g}" for v in e.estimate) + "]" in line
+    card = margins._repr_html_()
+    assert "<b>" not in card and "<th>dy/dx</th>" in card
+    i = e.names.index("<b>x")
+    assert (f"<td>&lt;b&gt;x</td><td>{e.estimate[i]:.4f}</td><td>{e.se[i]:.4f}</td>"
+            f"<td>{e.z[i]:.3f}</td>") in card  # fmt: skip

@@ -141,3 +141,20 @@ def test_animate_command_writes_gif_with_n_frames(tmp_path, capsys):
 )
 def test_animate_command_refuses_bad_input_in_one_line(tmp_path, refused, args, message):
     assert message in refused(["animate", "--out", str(tmp_path / "film"), "--quiet", *args])
+
+
+def test_repr_is_one_short_line_and_the_card_shows_each_end(small_scene):
+    run = AnimationRun(config=AnimationConfig(frames=10), scene=small_scene)
+    line = repr(run)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    for loss, fit in small_scene.race.fits.items():
+        w0, w1 = fit.params
+        assert f"{loss} [{w0:.4g}, {w1:.4g}] {fit.convergence.verdict}" in line
+    assert "MLE [{:.4g}, {:.4g}]".format(*small_scene.mle) in line
+    card = run._repr_html_()
+    for loss, fit in small_scene.race.fits.items():
+        w0, w1 = fit.params
+        assert f"on {loss.upper()}</td><td>{w0:.4f}</td><td>{w1:.4f}</td>" in card
+    assert (
+        "<td>maximum likelihood</td><td>{:.4f}</td><td>{:.4f}</td>".format(*small_scene.mle) in card
+    )

@@ -41,7 +41,9 @@ def count(n: int) -> str:
 
 
 def p_value(p: float) -> str:
-    """A p-value as tables print it: '< 0.001' below that."""
+    """A p-value as tables print it: '< 0.001' below that, '—' for none (NaN)."""
+    if math.isnan(p):
+        return "—"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
@@ -78,9 +80,32 @@ def coefficient_rows(effects: Any) -> list[list[str]]:
     """A coefficient table (stats.inference.Effects) as cells: term, coef, SE, z, p, interval
     at its level."""
     return [
-        [name, number(r["estimate"]), number(r["se"]), f"{r['z']:.3f}", p_value(r["p"]),
+        [name, number(r["estimate"]), number(r["se"]), number(r["z"], 3), p_value(r["p"]),
          f"[{number(r['lower'])}, {number(r['upper'])}]"]
         for name, r in effects.rows().items()
+    ]  # fmt: skip
+
+
+def deviance_rows(anova: Any) -> list[list[str]]:
+    """R's analysis of deviance (stats.anova.Anova) as cells: model, formula, residual df and
+    deviance, then the change against the model before (df, deviance, p), blank on the first."""
+    columns = (anova.formulas, anova.resid_df, anova.resid_dev, anova.df, anova.deviance,
+               anova.pvalues)  # fmt: skip
+    return [
+        [str(i + 1), formula, count(df), number(dev), "" if d is None else count(d),
+         "" if change is None else number(change), "" if p is None else f"{p:.4g}"]
+        for i, (formula, df, dev, d, change, p) in enumerate(zip(*columns, strict=True))
+    ]  # fmt: skip
+
+
+def deletion_rows(drop1: Any) -> list[list[str]]:
+    """R's drop1 (stats.anova.Drop1) as cells: term, df, deviance, AIC, LRT, p (the full
+    model's row, '<none>', without the last three's test)."""
+    return [
+        [r["term"], "" if r["df"] is None else count(r["df"]), number(r["deviance"]),
+         number(r["aic"]), "" if r["lrt"] is None else number(r["lrt"]),
+         "" if r["p"] is None else f"{r['p']:.4g}"]
+        for r in drop1.rows()
     ]  # fmt: skip
 
 
@@ -102,6 +127,8 @@ def environment() -> Any:
     env.globals["newton_words"] = newton_words
     env.globals["coefficient_rows"] = coefficient_rows
     env.globals["zip"] = zip
+    env.globals["deviance_rows"] = deviance_rows
+    env.globals["deletion_rows"] = deletion_rows
     return env
 
 
@@ -110,5 +137,6 @@ def html(template: str, **context: object) -> str:
     return environment().get_template(template).render(**context)
 
 
-__all__ = ["LIMIT", "coefficient_rows", "count", "html", "names", "newton_words", "number",
-           "numbers", "p_value", "shortened", "verdict"]  # fmt: skip
+__all__ = ["LIMIT", "coefficient_rows", "count", "deletion_rows", "deviance_rows", "html",
+           "names", "newton_words", "number", "numbers", "p_value", "shortened",
+           "verdict"]  # fmt: skip

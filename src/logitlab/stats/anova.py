@@ -66,6 +66,18 @@ class Anova:
     deviance: tuple[float | None, ...]
     pvalues: tuple[float | None, ...]
 
+    def __repr__(self) -> str:
+        """One line: the models and each LR test's p-value."""
+        tests = ", ".join(f"{p:.4g}" for p in self.pvalues[1:] if p is not None)
+        return (f"Anova({len(self.formulas)} models, residual deviance "
+                f"{self.resid_dev[0]:.4g} -> {self.resid_dev[-1]:.4g}; LR p {tests})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the analysis of deviance."""
+        from ..display import html
+
+        return html("anova.html", anova=self)
+
     def table(self) -> str:
         """The table as R prints it: 'Analysis of Deviance Table', the models, the rows."""
         lines = ["Analysis of Deviance Table", ""]
@@ -122,6 +134,20 @@ class Drop1:
         keys = ("term", "df", "deviance", "aic", "lrt", "p")
         columns = (self.terms, self.df, self.deviance, self.aic, self.lrt, self.pvalues)
         return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    def __repr__(self) -> str:
+        """One line: the model, and each droppable term's LR test p-value."""
+        from ..display import names, numbers, shortened
+
+        tested = [(t, p) for t, p in zip(self.terms, self.pvalues, strict=True) if p is not None]
+        return (f"Drop1({shortened(self.formula)!r}: terms {names(t for t, _ in tested)}, "
+                f"LR p {numbers(p for _, p in tested)})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: each droppable term's deviance, AIC and LR test."""
+        from ..display import html
+
+        return html("drop1.html", drop1=self)
 
     def table(self) -> str:
         """The table as R prints it: 'Single term deletions', the model, the rows."""

@@ -39,6 +39,22 @@ class Effects:
             for i, name in enumerate(self.names)
         }
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: Effects('coef', 4 terms 'Intercept', 'GPA', 'TUCE', …
+        1 more, estimate=[...], se=[...], 95% intervals)."""
+        from ..display import names, numbers
+
+        se = "" if np.all(np.isnan(self.se)) else f"se={numbers(self.se, 4)}, "
+        return (f"Effects({self.title!r}, {len(self.names)} terms {names(self.names, 3)}, "
+                f"estimate={numbers(self.estimate, 4)}, {se}{100 * self.level:g}% "
+                f"intervals)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the table, one row per term."""
+        from ..display import html
+
+        return html("effects.html", effects=self)
+
     def table(self) -> str:
         """The rows as a fixed-width table under the title (NaN columns left out)."""
         shown = [

@@ -61,6 +61,20 @@ class Margins:
             for variable, contrast, row in zip(self.variables, self.contrasts, stats, strict=True)
         ]
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: the effects' names and estimates, and the rows."""
+        from ..display import names, numbers
+
+        e = self.effects
+        return (f"Margins({len(self.variables)} effects over {self.rows:,} rows: "
+                f"{names(e.names, 3)}, dy/dx={numbers(e.estimate, 4)})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the average marginal effects' table."""
+        from ..display import html
+
+        return html("margins.html", margins=self)
+
     def of(self, variable: str) -> list[dict[str, Any]]:
         """The rows of one variable (records())."""
         return [r for r in self.records() if r["variable"] == variable]

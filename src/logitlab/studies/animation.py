@@ -40,6 +40,23 @@ class AnimationRun:
     #: wall time of the run that made this record
     seconds: float = 0.0
 
+    def __repr__(self) -> str:
+        """One line, not the scene: the film, the start and where each loss's descent ends."""
+        from ..display import numbers
+
+        race = self.scene.race
+        ends = ", ".join(f"{loss} {numbers(fit.params)} {fit.convergence.verdict}"
+                         for loss, fit in race.fits.items())  # fmt: skip
+        return (f"AnimationRun({self.config.frames} frames of {self.scene.data.n:,} points "
+                f"from {numbers(race.start)}: {ends}; MLE {numbers(self.scene.mle)})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: where each descent of the film ends beside the MLE and truth."""
+        from ..display import html
+        from ..result import INTERCEPT
+
+        return html("animation.html", run=self, names=(INTERCEPT, *self.scene.data.names))
+
 
 def make_scene(
     data: Dataset,

@@ -94,19 +94,12 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         """A notebook's card: R's analysis of deviance and the information criteria."""
-        from ..display import count, html, number
+        from ..display import html, number
 
-        tests = [] if self.anova is None else [
-            [i + 1, formula, count(df), number(dev), "" if d is None else count(d), number(change),
-             "" if p is None else f"{p:.4g}"]
-            for i, (formula, df, dev, d, change, p) in enumerate(zip(
-                self.anova.formulas, self.anova.resid_df, self.anova.resid_dev, self.anova.df,
-                self.anova.deviance, self.anova.pvalues, strict=True))
-        ]  # fmt: skip
         criteria = [[r["model"], r["formula"], r["df"], number(r["loglik"]), number(r["aic"]),
                      number(r["bic"])] for r in self.criteria()]  # fmt: skip
         return html("compare.html", run=self, dropped=missing_words(self.dropped, self.missing),
-                    tests=tests, criteria=criteria, lowest=self.lowest())  # fmt: skip
+                    criteria=criteria, lowest=self.lowest())  # fmt: skip
 
 
 @timed
