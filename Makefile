@@ -13,7 +13,7 @@ demo: setup
 	$(BIN)/logitlab lecture --out $(OUT) --force
 
 test: setup browser-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 lint: setup
 	$(BIN)/ruff check src tests bench
