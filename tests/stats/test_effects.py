@@ -69,3 +69,26 @@ def test_counts_weigh_the_means_and_only_the_first_variables_get_a_curve():
     curves = effect_curves(design.spec, frame, fit.params, fit.cov, counts=counts)
     assert [c.variable for c in curves] == list(columns)[:MAX_EFFECTS]
     assert curves[0].held["v1"] == pytest.approx(np.repeat(frame.v1, counts.astype(int)).mean())
+
+
+def test_a_curve_shows_one_line_and_an_escaped_card(data):
+    frame, design, fit = data
+    frame = frame.assign(g=frame.g.replace({"a": "<b>a"}))
+    design = build_design(frame, formula=FORMULA)
+    fit = mle.fit(design.X, design.y, intercept=True, names=design.names)
+    x, g, _, t = effect_curves(design.spec, frame, fit.params, fit.cov)
+    for curve in (x, g, t):
+        line = repr(curve)
+        assert "\n" not in line and len(line) < 200 and "array" not in line
+    p = x.predicted.p
+    assert repr(x) == (f"EffectCurve('x', {GRID_POINTS} values {x.values[0]:.4g} to "
+                       f"{x.values[-1]:.4g}: P {p[0]:.4g} to {p[-1]:.4g}, 95% band; held: "
+                       "'g', 'z', 't')")  # fmt: skip
+    assert repr(g).startswith("EffectCurve('g', levels '<b>a', 'b', 'c': P=[")
+    card = g._repr_html_()
+    low, high = g.predicted.low[0], g.predicted.high[0]
+    assert "<b>" not in card and (f"<td>&lt;b&gt;a</td><td>{g.predicted.p[0]:.4f}</td>"
+                                  f"<td>[{low:.4f}, {high:.4f}]</td>") in card  # fmt: skip
+    assert "<td>t</td><td>False</td>" in g._repr_html_()
+    assert f"<td>x</td><td>{frame.x.mean():.4f}</td>" in t._repr_html_()
+    assert "<td>g</td><td>&lt;b&gt;a</td>" in t._repr_html_()

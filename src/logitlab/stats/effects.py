@@ -41,6 +41,30 @@ class EffectCurve:
     predicted: Predicted
     held: dict[str, Any]
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: the variable's values, the probability over them and
+        which variables are held."""
+        from ..display import names, numbers
+
+        p = self.predicted.p
+        over = (f"levels {names(self.values)}: P={numbers(p)}" if self.categorical else
+                f"{len(self.values)} values {self.values[0]:.4g} to {self.values[-1]:.4g}: P "
+                f"{p[0]:.4g} to {p[-1]:.4g}")  # fmt: skip
+        held = f"; held: {names(self.held, 3)}" if self.held else ""
+        return (f"EffectCurve({self.variable!r}, {over}, {100 * self.predicted.level:g}% "
+                f"band{held})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the probability and its band at each value, and what is held."""
+        from ..display import html, number
+
+        pr = self.predicted
+        rows = [[v if self.categorical else number(v), number(p), f"[{number(lo)}, {number(hi)}]"]
+                for v, p, lo, hi in zip(self.values, pr.p, pr.low, pr.high, strict=True)]  # fmt: skip
+        held = [[name, number(value) if isinstance(value, float) else value]
+                for name, value in self.held.items()]  # a mean, or a level as it is  # fmt: skip
+        return html("effect.html", curve=self, rows=rows, held=held)
+
 
 @dataclass(frozen=True)
 class EffectGrid:
