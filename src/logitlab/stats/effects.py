@@ -59,10 +59,11 @@ class EffectCurve:
         from ..display import html, number
 
         pr = self.predicted
-        rows = [[v if self.categorical else number(v), number(p), f"[{number(lo)}, {number(hi)}]"]
-                for v, p, lo, hi in zip(self.values, pr.p, pr.low, pr.high, strict=True)]  # fmt: skip
+        rows = [[v if self.categorical else number(v), number(p), f"[{number(a)}, {number(b)}]"]
+                for v, p, a, b in zip(self.values, pr.p, pr.low, pr.high, strict=True)]  # fmt: skip
+        # a mean held, or a level as it is
         held = [[name, number(value) if isinstance(value, float) else value]
-                for name, value in self.held.items()]  # a mean, or a level as it is  # fmt: skip
+                for name, value in self.held.items()]  # fmt: skip
         return html("effect.html", curve=self, rows=rows, held=held)
 
 
