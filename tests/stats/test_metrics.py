@@ -196,3 +196,20 @@ def test_a_long_roc_curve_is_kept_to_its_step_with_auc_and_youden_from_the_whole
     best = int(np.argmax(tpr - fpr))
     assert m.youden.threshold == thresholds[best] and m.youden.j == tpr[best] - fpr[best]
     np.testing.assert_allclose(m.roc_auc, np.trapezoid(tpr, fpr), rtol=1e-12)
+
+
+def test_metrics_show_one_line_and_a_card(noisy):
+    y, p = noisy
+    m = prediction_metrics(y, p, threshold=0.4)
+    line = repr(m)
+    assert "\n" not in line and len(line) < 200 and "RocCurve" not in line
+    (tn, fp), (fn, tp) = m.confusion
+    assert line == (f"PredictionMetrics(n=300, accuracy {m.accuracy:.4f} at threshold 0.4, "
+                    f"log-loss {m.log_loss:.4f}, Brier {m.brier:.4f}, ROC AUC {m.roc_auc:.4f}; "
+                    f"TN {tn}, FP {fp}, FN {fn}, TP {tp})")  # fmt: skip
+    card = m._repr_html_()
+    assert f"<tr><td>y = 1</td><td>{fn}</td><td>{tp}</td></tr>" in card
+    assert f"at threshold {m.youden.threshold:.4f}" in card and f"{m.roc_auc:.4f}" in card
+    one = prediction_metrics(np.ones(4), [0.9, 0.8, 0.4, 0.7])
+    assert "ROC AUC undefined" in repr(one)
+    assert "every row has y = 1" in one._repr_html_()

@@ -131,6 +131,20 @@ class PredictionMetrics:
     confusion: tuple[tuple[int, int], tuple[int, int]]
     youden: Youden | None = None
 
+    def __repr__(self) -> str:
+        """One line, not the curves: the rows, the scores and the confusion matrix."""
+        auc = "undefined" if self.roc_auc is None else f"{self.roc_auc:.4f}"
+        (tn, fp), (fn, tp) = self.confusion
+        return (f"PredictionMetrics(n={self.n:,}, accuracy {self.accuracy:.4f} at threshold "
+                f"{self.threshold:g}, log-loss {self.log_loss:.4f}, Brier {self.brier:.4f}, "
+                f"ROC AUC {auc}; TN {tn:,}, FP {fp:,}, FN {fn:,}, TP {tp:,})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the scores, the confusion matrix and Youden's threshold."""
+        from ..display import html
+
+        return html("metrics.html", m=self)
+
 
 def prediction_metrics(y: object, p: object, threshold: float = 0.5) -> PredictionMetrics:
     """Accuracy at the threshold, log-loss, Brier score, ROC AUC and curve, a reliability
