@@ -107,8 +107,26 @@ def test_help_explains_baseline(capsys):
 def test_a_model_a_model_file_cannot_hold_is_fitted_and_said_unsaved(iris, tmp_path, capsys):
     path, _ = iris
     out = tmp_path / "out"
-    argv = ["fit", str(path), "--formula", "species ~ poly(sl, 2)", "--quiet", "--out", str(out)]
+    argv = ["fit", str(path), "--formula", "species ~ scale(sl, ddof=0)", "--quiet", "--out",
+            str(out)]  # fmt: skip
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
-    assert "model.json not written: the model's term 'poly(sl, 2)' is not one" in printed
+    assert "model.json not written: the model's term 'scale(sl, ddof=0)' is not one" in printed
     assert not (out / "model.json").exists() and (out / "results.json").exists()
+
+
+def test_the_report_shows_the_class_probabilities_over_the_first_variable(iris, tmp_path):
+    path, frame = iris
+    out = tmp_path / "out"
+    argv = ["fit", str(path), "--formula", "species ~ sl", "--quiet", "--out", str(out),
+            "--format", "svg"]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert (out / "probabilities.png").exists() and (out / "probabilities.svg").exists()
+    curves = json.loads((out / "results.json").read_text())["probabilities"]
+    assert curves["variable"] == "sl" and curves["held"] == {}
+    ref = sm.MNLogit(frame["target"], sm.add_constant(frame[["sl"]])).fit(disp=0, tol=1e-12)
+    p = np.column_stack([curves["p"][c] for c in ("setosa", "versicolor", "virginica")])
+    np.testing.assert_allclose(p, ref.predict(sm.add_constant(np.array(curves["values"]))),
+                               atol=1e-8)  # fmt: skip
+    page = (out / "report.html").read_text()
+    assert "Class probabilities" in page and page.count("data:image/png;base64,") == 1

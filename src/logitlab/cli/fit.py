@@ -292,7 +292,7 @@ def _run_multiclass(args: argparse.Namespace, frame: pandas.DataFrame, settings:
 
     fitted = fit_multiclass(frame, settings, progress.lines)
     with staged_dir(args.out, args.force) as stage:
-        names = write_multiclass(fitted, stage)
+        names = write_multiclass(fitted, stage, formats=formats)
         progress(f"moving the report into {args.out}/")
     print(fitted.summary())
     _print_files(fitted.design.spec, args.out, names, fitted.mle.classes)

@@ -29,7 +29,8 @@ def coefficient_rows(run: MulticlassFit) -> list[dict[str, Any]]:
 
 def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
     """results.json of a multinomial fit: the data, the MLE's statistics, the average
-    marginal effects per class, the evaluation and the note on the descent."""
+    marginal effects per class, the evaluation, the class probabilities over one variable
+    (probabilities.png's numbers) and the note on the descent."""
     mle, e = run.mle, run.evaluation
     classes = [python_value(c) for c in mle.classes]
     ame, ame_se = mle.margeff()
@@ -61,5 +62,20 @@ def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
             "recall": dict(zip(map(str, classes), map(float, e.recall), strict=True)),
             "accuracy": e.accuracy, "log_loss": e.log_loss, "roc_auc_ovr": e.auc_ovr,
         },
+        "probabilities": curves_record(run),
         "descent": run.note,
+    }  # fmt: skip
+
+
+def curves_record(run: MulticlassFit) -> dict[str, Any] | None:
+    """The class probabilities over one variable: its name, its values, the others' held
+    values and each class's probability at every value (by the class's text)."""
+    curves = run.curves
+    if curves is None:
+        return None
+    return {
+        "variable": curves.variable, "categorical": curves.categorical,
+        "values": [python_value(v) for v in curves.values],
+        "held": {name: python_value(v) for name, v in curves.held.items()},
+        "p": {str(c): curves.p[:, k].tolist() for k, c in enumerate(run.mle.classes)},
     }  # fmt: skip

@@ -1,23 +1,39 @@
 """Write the multinomial fit of a table: coefficients.csv (a `class` column naming each
-equation's level), results.json, model.json (for `logitlab predict`) and report.html (the
-caller makes the folder atomic: staged_dir)."""
+equation's level), results.json, model.json (for `logitlab predict`), probabilities.png and
+report.html (the caller makes the folder atomic: staged_dir)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..data.modelfile import model_file_refusal, multinomial_record
 from ..records.multiclass import coefficient_rows, multiclass_record
 from ..studies.multiclass import MulticlassFit
 from . import html as htmlpage
-from .writers import names_in, write_csv, write_json
+from .writers import names_in, save_figure, write_csv, write_json
+
+#: The picture's caption on the page.
+PROBABILITIES_CAPTION = (
+    "The predicted probability of each class over one variable (the first numeric one the "
+    "model reads), the others held at their means (numeric) or reference levels; the "
+    "probabilities add up to 1 at every point"
+)
 
 
-def write_multiclass(run: MulticlassFit, folder: Path) -> list[str]:
+def write_multiclass(
+    run: MulticlassFit, folder: Path, *, formats: Sequence[str] = ("png",)
+) -> list[str]:
     """coefficients.csv, results.json, model.json (unless a model file could not hold the
-    model: model_file_refusal, the CLI says why), summary.txt and report.html into folder;
-    returns their names."""
+    model: model_file_refusal, the CLI says why), probabilities.png (also in each of
+    `formats`; not for a model that reads no variable), summary.txt and report.html into
+    folder; returns their names."""
+    from ..viz.multiclass import plot_class_probabilities
+
     folder = Path(folder)
+    if run.curves is not None:
+        figure = plot_class_probabilities(run.curves, run.mle.classes, run.design.target)
+        save_figure(figure, folder / "probabilities.png", formats=formats)
     results = multiclass_record(run)
     write_csv(coefficient_rows(run), folder / "coefficients.csv")
     write_json(results, folder / "results.json")
@@ -26,12 +42,13 @@ def write_multiclass(run: MulticlassFit, folder: Path) -> list[str]:
         model = multinomial_record(spec, mle.params, mle.classes, mle.baseline)
         write_json(model, folder / "model.json")
     (folder / "summary.txt").write_text(run.summary() + "\n")
-    (folder / "report.html").write_text(render_html(run, results))
+    (folder / "report.html").write_text(render_html(run, results, folder))
     return names_in(folder)
 
 
-def render_html(run: MulticlassFit, results: dict) -> str:
-    """One page (multiclass.html): one coefficient table per equation, the evaluation."""
+def render_html(run: MulticlassFit, results: dict, folder: Path) -> str:
+    """One page (multiclass.html): one coefficient table per equation, the class
+    probabilities' picture (probabilities.png in `folder`), the evaluation."""
     mle, e = run.mle, run.evaluation
     low, high = (1.0 - mle.conf_level) / 2.0, (1.0 + mle.conf_level) / 2.0
     equations = []
@@ -58,4 +75,6 @@ def render_html(run: MulticlassFit, results: dict) -> str:
         per_class=per_class,
         evaluation=results["evaluation"],
         note=run.note,
+        picture=None if run.curves is None else folder / "probabilities.png",
+        caption=PROBABILITIES_CAPTION,
     )

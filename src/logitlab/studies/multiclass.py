@@ -1,6 +1,7 @@
 """A table whose target takes K >= 3 values: the multinomial MLE (stats.multinomial) on the
 binary fit's design, with the multiclass evaluation (confusion matrix, per-class precision
-and recall, log-loss, one-vs-rest ROC AUC) on the held-out rows, or on the fitted ones.
+and recall, log-loss, one-vs-rest ROC AUC) on the held-out rows, or on the fitted ones, and
+the predicted class probabilities over one variable (the report's picture).
 
 Why the binary design is reused: the columns, levels, missing rows and their checks depend
 only on the right-hand side, so the target is coded as baseline-or-not for build_design and
@@ -16,10 +17,11 @@ import numpy as np
 
 from ..config import FitSettings, ModelOptions
 from ..data.checks import python_value, sorted_values, value_text
-from ..data.design import Design, build_design
+from ..data.design import Design, ModelSpec, build_design
 from ..data.formula import formula_text, parse_formula
 from ..errors import ConfigError, DataError
 from ..stats import multinomial
+from ..stats.effects import effect_grid
 from ..stats.metrics import split_classes
 
 if TYPE_CHECKING:
@@ -44,9 +46,23 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class ClassCurves:
+    """The predicted probability of each class over one variable: its values (a grid, or
+    its levels, the reference first), `p` (values x K, the classes in order), the model's
+    other variables held at `held` (means, or reference levels)."""
+
+    variable: str
+    categorical: bool
+    values: tuple[Any, ...]
+    p: np.ndarray
+    held: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class MulticlassFit:
     """The multinomial fit of a table: the MLE, the design it was fitted on (its columns and
-    rows), each used row's label and whether it was held out, and the evaluation."""
+    rows), each used row's label and whether it was held out, the evaluation, and the class
+    probabilities over one variable (class_curves)."""
 
     mle: multinomial.MNLogitResult
     design: Design
@@ -54,6 +70,7 @@ class MulticlassFit:
     held_out: np.ndarray
     evaluation: Evaluation
     source: str
+    curves: ClassCurves | None = None
     note: str = DESCENT_NOTE
 
     def summary(self) -> str:
@@ -148,7 +165,24 @@ def fit_multiclass(
                           conf_level=settings.conf_level)  # fmt: skip
     judged = held if held.any() else ~held
     evaluation = evaluate(mle, design.X[judged], labels[judged], bool(held.any()))
-    return MulticlassFit(mle, design, labels, held, evaluation, f"a table of {len(frame):,} rows")
+    curves = class_curves(mle, design.spec, frame.iloc[design.rows[~held]])
+    return MulticlassFit(mle, design, labels, held, evaluation, f"a table of {len(frame):,} rows",
+                         curves)  # fmt: skip
+
+
+def class_curves(
+    mle: multinomial.MNLogitResult, spec: ModelSpec, frame: pandas.DataFrame
+) -> ClassCurves | None:
+    """The class probabilities over the first numeric variable the model reads (else its
+    first), the others held as effect plots hold them (stats.effects.effect_grid over the
+    fitted rows `frame`); None for a model that reads no variable."""
+    if not spec.columns:
+        return None
+    grid = effect_grid(spec, frame)
+    column = next((c for c in spec.columns if c not in grid.categorical), spec.columns[0])
+    p = mle.predict(spec.design(grid.rows(spec, column)))
+    held = {name: value for name, value in grid.held.items() if name != column}
+    return ClassCurves(column, column in grid.categorical, grid.values[column], p, held)
 
 
 def evaluate(

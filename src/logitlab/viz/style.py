@@ -25,6 +25,14 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam
 CLASS_COLORS = ("C1", "C0")
 #: Legend text size for figures projected in a classroom (Matplotlib's default is 10).
 LEGEND_SIZE = 11
+#: Line styles of a multinomial fit's classes past the ten colours of the default cycle.
+CLASS_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def class_style(k: int) -> tuple[str, str]:
+    """The colour and line style of the k-th class of a multinomial fit (its classes in
+    order): the default cycle's ten colours, then again dashed, dotted, dash-dotted."""
+    return f"C{k % 10}", CLASS_LINESTYLES[k // 10 % len(CLASS_LINESTYLES)]
 
 
 def loss_label(loss: str) -> str:
