@@ -149,3 +149,28 @@ def test_repr_is_one_short_line_and_the_card_escapes_names(data) -> None:
     assert "&lt;b&gt;x0" in card and "<b>x0" not in card
     assert "<th>SE</th>" not in card  # no inference to show
     assert f"<td>{fit.params[1]:.4f}</td>" in card and f"{fit.objective:.4f}" in card
+
+
+def test_a_fit_a_path_and_a_curve_show_one_line_and_a_card(data) -> None:
+    X, y = data
+    fit = penalized.fit(X, y, 0.02, 1.0)
+    line = repr(fit)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert f"objective {fit.objective:.6g}, {fit.nonzero} slopes nonzero" in line
+    assert f"<td>column 1</td><td>{fit.params[1]:.4f}</td>" in fit._repr_html_()
+    result = penalized.fit_result(X, y, tuple(f"x{j}" for j in range(X.shape[1])), "l1", "cv")
+    path, cv = result.path, result.cv
+    kept = np.count_nonzero(path.params[:, 1:], axis=1)
+    assert repr(path) == (f"Path({len(path.lambdas)} lambdas {path.lambdas[0]:.4g} to "
+                          f"{path.lambdas[-1]:.4g}, slopes nonzero {kept[0]} to {kept[-1]}, "
+                          f"{path.passes} passes)")  # fmt: skip
+    card = path._repr_html_()
+    assert card.count("<tr><td>") == len(path.lambdas)
+    assert f"<tr><td>{path.lambdas[-1]:.4g}</td><td>{kept[-1]}</td>" in card
+    best = int(np.argmin(cv.mean))
+    line = repr(cv)
+    assert "\n" not in line and len(line) < 200
+    assert (f"lambda_min {cv.lambda_min:.4g} (log-loss {cv.mean[best]:.4f} ± {cv.se[best]:.4f}), "
+            f"lambda_1se {cv.lambda_1se:.4g})") in line  # fmt: skip
+    assert (f"<td>lambda_min</td><td>{cv.lambda_min:.4g}</td><td>{cv.mean[best]:.4f}</td>"
+            in cv._repr_html_())  # fmt: skip

@@ -71,6 +71,23 @@ class PenalizedFit:
         """Coefficients (the intercept aside) that are not zero."""
         return int(np.count_nonzero(self.params[1:]))
 
+    def __repr__(self) -> str:
+        """One line: lambda, the objective, the nonzero count and how it was reached."""
+        from ..display import numbers
+
+        verdict = "converged" if self.converged else "NOT converged"
+        return (f"PenalizedFit(lambda {self.lam:.4g}, l1 ratio {self.l1_ratio:g}, "
+                f"params={numbers(self.params)}, objective {self.objective:.6g}, "
+                f"{self.nonzero} slopes nonzero, {verdict} in {self.iterations} iterations, "
+                f"{self.passes} passes)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: lambda, the objective, the nonzero count and the estimate."""
+        from ..display import html
+
+        names = ("intercept", *(f"column {j}" for j in range(1, len(self.params))))
+        return html("penalized_fit.html", fit=self, names=names)
+
 
 @dataclass(frozen=True)
 class Path:
@@ -81,6 +98,27 @@ class Path:
     params: np.ndarray
     objectives: np.ndarray
     passes: int
+
+    def nonzero(self) -> np.ndarray:
+        """The slopes not zero at each lambda."""
+        return np.count_nonzero(self.params[:, 1:], axis=1)
+
+    def __repr__(self) -> str:
+        """One line, not the arrays: the lambdas' span and the slopes they keep."""
+        kept = self.nonzero()
+        return (f"Path({len(self.lambdas)} lambdas {self.lambdas[0]:.4g} to "
+                f"{self.lambdas[-1]:.4g}, slopes nonzero {kept[0]} to {kept[-1]}, "
+                f"{self.passes} passes)")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: each lambda's nonzero count and objective, as glmnet prints a
+        path."""
+        from ..display import html, number
+
+        rows = [[f"{lam:.4g}", int(k), number(obj)]
+                for lam, k, obj in zip(self.lambdas, self.nonzero(), self.objectives,
+                                       strict=True)]  # fmt: skip
+        return html("path.html", path=self, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -96,6 +134,23 @@ class CrossValidation:
     lambda_1se: float
     folds: int
     seed: int
+
+    def __repr__(self) -> str:
+        """One line, not the curve: the folds, lambda_min with its log-loss and lambda_1se."""
+        best = int(np.argmin(self.mean))
+        return (f"CrossValidation({self.folds} folds, seed {self.seed}, {len(self.lambdas)} "
+                f"lambdas: lambda_min {self.lambda_min:.4g} (log-loss {self.mean[best]:.4f} ± "
+                f"{self.se[best]:.4f}), lambda_1se {self.lambda_1se:.4g})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: lambda_min and lambda_1se with their held-out log-loss."""
+        from ..display import html, number
+
+        rows = [[name, f"{lam:.4g}", number(self.mean[i]), number(self.se[i])]
+                for name, lam in (("lambda_min", self.lambda_min),
+                                  ("lambda_1se", self.lambda_1se))
+                for i in [int(np.flatnonzero(self.lambdas == lam)[0])]]  # fmt: skip
+        return html("cv.html", cv=self, rows=rows)
 
 
 def check_penalty(lam: object, l1_ratio: object) -> tuple[float, float]:

@@ -365,7 +365,7 @@ def plot_penalty_path(mle: PenalizedResult) -> Figure:
                    label="mean ± SE over the folds")  # fmt: skip
     right.set_ylabel(f"held-out log-loss ({cv.folds}-fold CV, seed {cv.seed})")
     right.set_title("Cross-validation")
-    nonzero = np.count_nonzero(path.params[:, 1:], axis=1)
+    nonzero = path.nonzero()
     for ax in (left, right):
         ax.set_xscale("log")
         ax.set_xlabel("lambda (log scale)")
