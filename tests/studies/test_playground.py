@@ -206,3 +206,31 @@ def test_the_penalty_shrinks_and_its_sentence_says_by_how_much():
                             np.array([1.0, 0.6, 0.8]), 0.981, 0.954)  # fmt: skip
     assert said == ("λ = 0.5 shrinks the coefficients' size (their length, the intercept aside) "
                     "from 5 (the MLE) to 1; accuracy 98% → 95%.")  # fmt: skip
+
+
+def test_the_runs_show_one_line_and_an_escaped_card():
+    data = simulate(300, -1.0, 5.0, 7)
+    x, y = np.asarray(data.x, dtype=float).ravel(), np.asarray(data.y, dtype=float).ravel()
+    mle = fit_mle(x, y, names=("x",))
+    ends = (np.asarray(mle.params, dtype=float), np.asarray(mle.bse, dtype=float))
+    settings = PlaygroundSettings(TrainConfig(lr=0.5, epochs=100), ("bce", "mse"), 7)
+    run = run_playground(x, y, "<b>x", settings, ends)
+    line = repr(run)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    for loss, ended in run.fits.items():
+        w0, w1 = ended.params
+        assert (f"{loss} [{w0:.4g}, {w1:.4g}] {ended.convergence.verdict}, "
+                f"{run.distance[loss]['se']:.3g} SE from the MLE") in line  # fmt: skip
+    card = run._repr_html_()
+    assert "<b>" not in card and "<th>&lt;b&gt;x</th>" in card
+    d = run.distance["mse"]
+    assert f"<td>{d['se']:.4f}</td><td>{d['euclid']:.4f}</td>" in card
+    moved = plane(features=("x1", "x2", "x1x2"), lam=0.1, epochs=100)
+    line = repr(moved)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    assert line.startswith("PlaneRun(xor, 200 points, inputs x1, x2, x1x2: ")
+    assert f"accuracy {moved.accuracy[-1]:.3f}" in line
+    assert f"L2 accuracy {moved.l2_accuracy:.3f}" in line
+    card = moved._repr_html_()
+    assert f"<td>a line (x1, x2 alone)</td><td>{moved.line_accuracy:.4f}</td>" in card
+    assert moved.sentence in card.replace("&#39;", "'")

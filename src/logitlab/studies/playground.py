@@ -48,6 +48,31 @@ class PlaygroundRun:
     distance: dict[str, dict | None]
     seconds: float
 
+    def __repr__(self) -> str:
+        """One line, not the paths: where each fit ended, its verdict and its distance to
+        the MLE in standard errors."""
+        from ..display import numbers
+
+        def gap(loss: str) -> str:
+            d = self.distance[loss]
+            return "" if d is None else f", {d['se']:.3g} SE from the MLE"
+
+        ends = "; ".join(f"{loss} {numbers(fit.params)} {fit.convergence.verdict}{gap(loss)}"
+                         for loss, fit in self.fits.items())  # fmt: skip
+        return f"PlaygroundRun({ends}; {self.seconds:.2f} s)"
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: each fit's end, verdict and distance to the MLE."""
+        from ..display import html, number, verdict
+        from ..result import INTERCEPT
+
+        rows = [[loss.upper(), *map(number, fit.params), verdict(fit.convergence),
+                 *(("", "") if self.distance[loss] is None else
+                   (number(self.distance[loss]["se"]), number(self.distance[loss]["euclid"])))]
+                for loss, fit in self.fits.items()]  # fmt: skip
+        names = (INTERCEPT, *next(iter(self.fits.values())).names)
+        return html("playground.html", run=self, rows=rows, names=names)
+
 
 def trajectory_stride(epochs: int, frames: int) -> int:
     """Epochs between trajectory points for at most `frames` + 1 of them: odd, as
@@ -184,6 +209,32 @@ class PlaneRun:
     l2: PenalizedFit | None = None
     l2_accuracy: float | None = None
     l2_sentence: str = ""
+
+    def __repr__(self) -> str:
+        """One line, not the points: the data set, the inputs, the fit's end, verdict and
+        accuracy, the MLE's and the L2 fit's."""
+        from ..display import numbers
+
+        s = self.settings
+        mle = "no MLE" if self.mle is None else f"MLE {numbers(self.mle.params)}"
+        l2 = "" if self.l2 is None else f"; L2 accuracy {self.l2_accuracy:.3f}"
+        return (f"PlaneRun({s.shape}, {s.n:,} points, inputs {', '.join(s.features)}: "
+                f"{numbers(self.fit.params)} {self.fit.convergence.verdict}, accuracy "
+                f"{float(self.accuracy[-1]):.3f}; {mle}{l2})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: the sentences, and each fit's accuracy and verdict."""
+        from ..display import html, newton_words, number, verdict
+
+        rows = [["gradient descent", number(float(self.accuracy[-1])),
+                 verdict(self.fit.convergence)]]  # fmt: skip
+        if self.mle is not None:
+            rows.append(["maximum likelihood", "", newton_words(self.mle)])
+        if self.line_accuracy is not None:
+            rows.append(["a line (x1, x2 alone)", number(self.line_accuracy), ""])
+        if self.l2 is not None:
+            rows.append([f"L2, lambda {self.l2.lam:g}", number(self.l2_accuracy), ""])
+        return html("plane.html", run=self, rows=rows)
 
 
 def run_plane(settings: PlaneSettings) -> PlaneRun:
