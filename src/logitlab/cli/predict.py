@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas
 
     from ..data.design import Coded, ModelSpec
-    from ..data.modelfile import SavedClasses
+    from ..data.modelfile import SavedClasses, SavedModel
 
 NAME = "predict"
 HELP = (
@@ -158,19 +158,36 @@ def run(args: argparse.Namespace) -> int:
         "--chunk-rows", args.chunk_rows, 1, MAX_INT64)  # fmt: skip
     inputs = [args.model, args.data]
     check_out_file(args.out, args.force, inputs=inputs)
-    import numpy as np  # heavy imports only once the settings are known good
-
-    from ..config import check_missing
-    from ..data.modelfile import MAX_COVARIANCE_PARAMS, read_model
+    from ..config import check_missing  # heavy imports only once the settings are known good
+    from ..data.modelfile import read_model
     from ..report.writers import write_file_atomically
 
     check_missing(args.missing)
     saved = read_model(args.model)
     spec = saved.spec
-    columns: list[str] = []
     if saved.multinomial is not None:
         _multinomial_options(args, saved.multinomial)
-        columns = class_column_names(saved.multinomial.classes, keep)
+        names = _class_columns(saved.multinomial.classes, keep)
+        model: Binary | Classes = Classes(spec, saved.multinomial, names)
+    else:
+        model = _binary(args, saved, threshold, level)
+    chunks = _chunks(args, spec, keep, CHUNK_ROWS if chunk_rows is None else chunk_rows)
+    tally = Tally()
+    pieces = _predictions(chunks, model, keep, args, tally)
+    written = write_file_atomically(pieces, args.out, force=args.force, inputs=inputs)
+    print(_summary(spec, args, written, tally, model))
+    return 0
+
+
+def _binary(
+    args: argparse.Namespace, saved: SavedModel, threshold: float, level: float | None
+) -> Binary:
+    """A model of two classes from its file: its params, the threshold and, with
+    --interval, the covariance the file must hold at the level asked (else the fit's)."""
+    import numpy as np
+
+    from ..data.modelfile import MAX_COVARIANCE_PARAMS
+
     if args.interval and saved.cov is None:
         raise DataError(f"{args.model} holds no covariance of its parameters, which --interval "
                         "needs (a model file written before fit saved it, or of more than "
@@ -179,18 +196,9 @@ def run(args: argparse.Namespace) -> int:
     interval = None
     if args.interval:
         interval = Interval(saved.cov, saved.conf_level if level is None else level)
-    if saved.multinomial is None:
-        values = list(saved.coefficients.values())
-        params = np.array(values if spec.intercept else [0.0, *values])
-        model: Binary | Classes = Binary(spec, params, threshold, interval)
-    else:
-        model = Classes(spec, saved.multinomial, tuple(columns))
-    chunks = _chunks(args, spec, keep, CHUNK_ROWS if chunk_rows is None else chunk_rows)
-    tally = Tally()
-    pieces = _predictions(chunks, model, keep, args, tally)
-    written = write_file_atomically(pieces, args.out, force=args.force, inputs=inputs)
-    print(_summary(spec, args, written, tally, model))
-    return 0
+    values = list(saved.coefficients.values())
+    params = np.array(values if saved.spec.intercept else [0.0, *values])
+    return Binary(saved.spec, params, threshold, interval)
 
 
 def _multinomial_options(args: argparse.Namespace, classes: SavedClasses) -> None:
@@ -206,7 +214,7 @@ def _multinomial_options(args: argparse.Namespace, classes: SavedClasses) -> Non
                           "model file keeps no covariance of the class probabilities")  # fmt: skip
 
 
-def class_column_names(classes: Sequence[Any], keep: Sequence[str] = ()) -> list[str]:
+def _class_columns(classes: Sequence[Any], keep: Sequence[str]) -> tuple[str, ...]:
     """The probability columns of a multinomial model, one per class: CLASS_PREFIX and the
     class's text, a character that is not printable escaped ('p_a\\nb'); DataError when
     two classes would share a name, ConfigError when --keep names one."""
@@ -220,7 +228,7 @@ def class_column_names(classes: Sequence[Any], keep: Sequence[str] = ()) -> list
     if taken:
         raise ConfigError(f"--keep {listed(taken)}: predict writes a column of that name; "
                           "rename the column in NEW")  # fmt: skip
-    return names
+    return tuple(names)
 
 
 def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
