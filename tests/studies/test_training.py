@@ -9,6 +9,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from logitlab.config import TrainConfig
+from logitlab.display import number
 from logitlab.engines import fit
 from logitlab.losses import get_loss
 from logitlab.model import initial_params, lecture_net
@@ -47,3 +48,20 @@ def test_a_descent_lands_where_its_fit_does_unless_mapped_back(lecture_data):
     assert plain.verdict == result.convergence.verdict
     back = ToMLE(params=2.0 * result.params, max_abs=1.0, max_rel=1.0, max_abs_std=1.0, max_se=1.0)
     np.testing.assert_array_equal(replace(plain, to_mle=back).params, 2.0 * result.params)
+
+
+def test_a_descent_shows_one_line_and_an_escaped_card(lecture_data):
+    result = fit(lecture_data.x[:300], lecture_data.y[:300], TrainConfig(epochs=30),
+                 names=["<b>x"])  # fmt: skip
+    plain = Descent(loss="mse", result=result, optimizer="adam", batch_size=64)
+    w0, w1 = result.params
+    line = repr(plain)
+    assert line == (f"Descent(mse, adam, batches of 64: params=[{w0:.4g}, {w1:.4g}], "
+                    f"{result.convergence.verdict} after 30 epochs)")  # fmt: skip
+    card = plain._repr_html_()
+    assert "<b>" not in card and f"<td>&lt;b&gt;x</td><td>{number(w1)}</td>" in card
+    back = ToMLE(params=2.0 * result.params, max_abs=0.25, max_rel=1.0, max_abs_std=1.0,
+                 max_se=0.5)  # fmt: skip
+    mapped = replace(plain, to_mle=back)
+    assert repr(mapped).endswith("after 30 epochs; max |coef - MLE| 0.25 (0.5 SE))")
+    assert len(repr(mapped)) < 200 and f"<td>{number(2 * w1)}</td>" in mapped._repr_html_()

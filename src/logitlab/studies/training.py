@@ -63,6 +63,25 @@ class Descent:
         """'converged', 'not converged' or 'unstable' (FitResult.convergence)."""
         return self.result.convergence.verdict
 
+    def __repr__(self) -> str:
+        """One line, not the arrays: how it ran, where it landed and, beside an MLE, how far
+        from it."""
+        from ..display import numbers
+
+        batch = "full batch" if self.batch_size is None else f"batches of {self.batch_size:,}"
+        to_mle = ("" if self.to_mle is None else f"; max |coef - MLE| {self.to_mle.max_abs:.3g}"
+                  f" ({self.to_mle.max_se:.3g} SE)")  # fmt: skip
+        return (f"Descent({self.loss}, {self.optimizer}, {batch}: params="
+                f"{numbers(self.params)}, {self.verdict} after {self.result.epochs:,} epochs"
+                f"{to_mle})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: how it ran, its verdict and where it landed."""
+        from ..display import html
+        from ..result import INTERCEPT
+
+        return html("descent.html", descent=self, names=(INTERCEPT, *self.result.names))
+
 
 def batch_keywords(train: TrainConfig) -> dict[str, object]:
     """engines.batch.fit_batch's keywords for `train`: every setting but the loss, which a
