@@ -16,8 +16,8 @@ from .writers import names_in, save_figure, write_csv, write_json
 #: The picture's caption on the page.
 PROBABILITIES_CAPTION = (
     "The predicted probability of each class over one variable (the first numeric one the "
-    "model reads), the others held at their means (numeric) or reference levels; the "
-    "probabilities add up to 1 at every point"
+    "model reads, else its first), the others held at their means (numeric) or reference "
+    "levels; the probabilities add up to 1 at every point"
 )
 
 
