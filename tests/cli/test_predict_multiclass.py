@@ -176,3 +176,19 @@ def test_help_says_what_a_model_of_more_classes_writes(capsys):
     assert "p_<class> for each class" in text and "label, the most probable class" in text
     assert "a model of three classes or more takes none" in text
     assert "not for a model of three classes or more" in text
+
+
+def test_a_folder_of_shares_is_predicted_as_the_one_file(iris, tmp_path, capsys):
+    folder, frame, _ = iris
+    shares = tmp_path / "shares"
+    shares.mkdir()
+    frame.iloc[:70].to_parquet(shares / "part-0.parquet")
+    frame.iloc[70:].to_parquet(shares / "part-1.parquet")
+    model = str(folder / "fit" / "model.json")
+    whole, _ = predicted(["predict", model, str(folder / "iris.csv"), "--out",
+                          str(tmp_path / "whole.csv")], capsys)  # fmt: skip
+    parts, _ = predicted(["predict", model, str(shares), "--chunk-rows", "25", "--out",
+                          str(tmp_path / "parts.csv")], capsys)  # fmt: skip
+    assert parts[["row", "label"]].equals(whole[["row", "label"]])
+    names = ["p_setosa", "p_versicolor", "p_virginica"]
+    np.testing.assert_allclose(parts[names], whole[names], rtol=1e-15, atol=1e-16)
