@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from logitlab import engines
 from logitlab.config import TrainConfig
 from logitlab.errors import ConfigError, DataError, SeparationError
-from logitlab.studies.fit import Scaling, fit_table, step_size
+from logitlab.studies.fit import REBUILD_NOTE, Scaling, fit_table, step_size
 
 FORMULA = "GRADE ~ GPA + TUCE + C(PSI)"
 
@@ -502,3 +502,16 @@ def test_a_weighted_fit_s_covariance_is_the_expanded_table_s(cov):
     reference = fit_table(expanded, formula="y ~ x", losses=(), cov=cov).mle
     assert weighted.nobs == reference.nobs == frame.w.sum()
     np.testing.assert_allclose(weighted.cov, reference.cov, rtol=1e-10, atol=1e-15)
+
+
+def test_a_formula_whose_columns_cannot_be_built_again_still_fits_and_says_why():
+    # poly()'s state is not kept by the spec: margins and effect plots need changed rows
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "a": rng.normal(size=200)})
+    frame["y"] = (rng.random(200) < 1 / (1 + np.exp(-frame.x))).astype(int)
+    fitted = fit_table(frame, formula="y ~ poly(x, 2) + a", losses=())
+    assert fitted.margins is None and fitted.effects is None
+    assert fitted.margins_note.startswith(REBUILD_NOTE)
+    assert fitted.margins_note in fitted.summary()
+    plain = fit_table(frame, formula="y ~ x + a", losses=())
+    assert plain.margins is not None and plain.margins_note == ""

@@ -255,6 +255,7 @@ def render_html(run: TableFit, results: dict, folder: Path) -> str:
         hosmer_lemeshow=hosmer_lemeshow_words(mle["hosmer_lemeshow"]),
         drop1=drop1_rows(run),
         drop1_note=run.drop1_note,
+        margins_note=run.margins_note,
         penalty=penalty_words(run, results["penalty"]),
         descent=descent_tables(run, results["gradient_descent"]),
         prov=prov,

@@ -76,6 +76,18 @@ PENALIZED_NOTE = (
     "not made for a penalized fit: gradient descent and drop1's likelihood-ratio tests are "
     "the unpenalized likelihood's, and a penalized estimate has no honest standard errors"
 )
+#: Why the margins per variable are not made, by (weights or trials, penalized).
+MARGINS_NOTES = {
+    (True, False): "Average marginal effects per variable are not produced with weights or "
+    "trials (those per design column are in results.json, averaged over every trial).",
+    (False, True): f"Average marginal effects per variable are {PENALIZED_NOTE}.",
+    (True, True): f"Average marginal effects per variable are {PENALIZED_NOTE}.",
+}
+#: Why neither the margins per variable nor the effect plots are made for some formulas.
+REBUILD_NOTE = (
+    "Average marginal effects per variable and the effect plots are not produced: the "
+    "formula's columns cannot be built again on changed rows"
+)
 #: A long fit's progress lines: told a stage in words (cli.common.ProgressLines).
 Say = Callable[[str], None]
 #: A long descent's progress line comes at most this often.
@@ -153,6 +165,9 @@ class TableFit:
         R's drop1(m, test="Chisq"): each droppable term's LR test; None: not made.
     drop1_note : str, default ""
         Why drop1 was not made.
+    margins_note : str, default ""
+        Why the margins per variable (and the effect plots, when they are missing too) were
+        not made in memory.
     workers : int, default 1
         The workers that read the rows.
     chunk_rows : int, optional
@@ -179,6 +194,7 @@ class TableFit:
     effects: list[EffectCurve] | None = None
     drop1: Drop1 | None = None
     drop1_note: str = ""
+    margins_note: str = ""
     workers: int = 1
     chunk_rows: int | None = None
     seconds: float = 0.0
@@ -237,6 +253,8 @@ class TableFit:
         if self.margins is not None:
             lines += ["Average marginal effects per variable (over the training rows):",
                       self.margins.effects.table(), ""]  # fmt: skip
+        elif self.margins_note:
+            lines += [self.margins_note, ""]
         if self.drop1 is not None or self.drop1_note:
             lines += [self.drop1.table() if self.drop1 is not None else self.drop1_note, ""]
         for rows, m in (self.metrics or {}).items():
@@ -370,13 +388,23 @@ def fit_table(
                                conf_level=settings.conf_level)  # fmt: skip
     elif penalized:
         if not design.intercept:
-            raise ConfigError(f"a {settings.penalty} penalty leaves the intercept free, and "
-                              "this model has none: drop '- 1' or '+ 0' from the formula")  # fmt: skip
+            raise ConfigError(
+                f"a {settings.penalty} penalty leaves the intercept free, and this model has "
+                "none: drop '- 1' or '+ 0' from the formula"
+            )
         say(f"the {settings.penalty} penalty" + (" along glmnet's path, lambda by "
             f"{settings.folds}-fold cross-validation" if settings.lam == "cv" else ""))  # fmt: skip
         mle = penalized_module.fit_result(
-            X, y, design.names, settings.penalty, settings.lam, settings.l1_mix,
-            folds=settings.folds, seed=settings.split_seed, conf_level=settings.conf_level)  # fmt: skip
+            X,
+            y,
+            design.names,
+            settings.penalty,
+            settings.lam,
+            settings.l1_mix,
+            folds=settings.folds,
+            seed=settings.split_seed,
+            conf_level=settings.conf_level,
+        )
     else:
         try:
             mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
@@ -387,13 +415,18 @@ def fit_table(
     say("average marginal effects")
     mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]], design.weights,
                      design.trials)  # fmt: skip
-    margins = None if counted or penalized else average_margins(
-        design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov, design=X,
-        alpha=1.0 - settings.conf_level)  # fmt: skip
-    say("effect curves")
-    counts = design.weights if design.trials is None else design.trials  # no split then
-    effects = effect_curves(design.spec, frame.iloc[design.rows[~held]], mle.params, mle.cov,
-                            level=settings.conf_level, counts=counts)  # fmt: skip
+    margins, effects, margins_note = None, None, MARGINS_NOTES.get((counted, penalized), "")
+    try:
+        if not margins_note:
+            margins = average_margins(design.spec, frame.iloc[design.rows[~held]],
+                                      mle.params, mle.cov, design=X,
+                                      alpha=1.0 - settings.conf_level)  # fmt: skip
+        say("effect curves")
+        counts = design.weights if design.trials is None else design.trials  # no split then
+        effects = effect_curves(design.spec, frame.iloc[design.rows[~held]], mle.params,
+                                mle.cov, level=settings.conf_level, counts=counts)  # fmt: skip
+    except DataError as exc:  # a transform whose state the spec cannot keep, such as poly()
+        margins, margins_note = None, f"{REBUILD_NOTE} ({exc})"
     say("per-term likelihood-ratio tests (drop1)")
     tests, tests_note = term_tests(design, X, y, mle, settings.firth)
     if penalized:
@@ -442,6 +475,7 @@ def fit_table(
         effects=effects,
         drop1=tests,
         drop1_note=tests_note,
+        margins_note=margins_note,
     )
 
 
