@@ -17,25 +17,31 @@ from .digits import digits_weight_rows
 from .fit import (
     fit_coefficient_rows,
     fit_drop1_rows,
+    fit_effect_rows,
     fit_margin_rows,
     fit_prediction_columns,
 )
 from .montecarlo import montecarlo_rows
+from .multiclass import curves_record, multiclass_coefficient_rows, multiclass_record
 from .optimizers import optimizer_rows
 from .results import lecture_rows
 from .sweep import sweep_rows
 
 __all__ = [
     "comparison_rows",
+    "curves_record",
     "digits_weight_rows",
     "fit_coefficient_rows",
     "fit_drop1_rows",
+    "fit_effect_rows",
     "fit_margin_rows",
     "fit_prediction_columns",
     "json_safe",
     "lecture_params",
     "lecture_rows",
     "montecarlo_rows",
+    "multiclass_coefficient_rows",
+    "multiclass_record",
     "optimizer_rows",
     "provenance",
     "sweep_rows",

@@ -10,7 +10,7 @@ from ..data.checks import python_value
 from ..studies.multiclass import MulticlassFit
 
 
-def coefficient_rows(run: MulticlassFit) -> list[dict[str, Any]]:
+def multiclass_coefficient_rows(run: MulticlassFit) -> list[dict[str, Any]]:
     """One row per equation and term: its class (each against the baseline), the term, the
     estimate with its SE, z, p and interval, and the relative-risk ratio exp(coef)."""
     mle, rows = run.mle, []
@@ -44,7 +44,7 @@ def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
         "multinomial": {
             "classes": classes, "baseline": python_value(mle.baseline),
             "equations": [python_value(c) for c in mle.equations],
-            "coefficients": coefficient_rows(run),
+            "coefficients": multiclass_coefficient_rows(run),
             "llf": mle.llf, "llnull": mle.llnull, "llr": mle.llr, "llr_pvalue": mle.llr_pvalue,
             "prsquared": mle.prsquared, "aic": mle.aic, "bic": mle.bic,
             "df_model": mle.df_model, "df_resid": mle.df_resid, "nobs": mle.nobs,

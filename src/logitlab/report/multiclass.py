@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..data.modelfile import model_file_refusal, multinomial_record
-from ..records.multiclass import coefficient_rows, multiclass_record
+from ..records.multiclass import multiclass_coefficient_rows, multiclass_record
 from ..studies.multiclass import MulticlassFit
 from . import html as htmlpage
 from .writers import names_in, save_figure, write_csv, write_json
@@ -35,7 +35,7 @@ def write_multiclass(
         figure = plot_class_probabilities(run.curves, run.mle.classes, run.design.target)
         save_figure(figure, folder / "probabilities.png", formats=formats)
     results = multiclass_record(run)
-    write_csv(coefficient_rows(run), folder / "coefficients.csv")
+    write_csv(multiclass_coefficient_rows(run), folder / "coefficients.csv")
     write_json(results, folder / "results.json")
     mle, spec = run.mle, run.design.spec
     if model_file_refusal(spec, mle.classes) is None:

@@ -127,7 +127,10 @@ def is_multiclass(frame: pandas.DataFrame, model: ModelOptions) -> bool:
     if model.trials is not None:
         return False
     column = frame[target_column(frame, model)]
-    return column.dropna().nunique() >= 3
+    try:
+        return column.dropna().nunique() >= 3
+    except TypeError:  # values that cannot be told apart (lists): the binary checks refuse them
+        return False
 
 
 def fit_multiclass(
