@@ -144,7 +144,7 @@ def plot_roc(
             ax.plot([1 - best.specificity] * 2, [1 - best.specificity, best.sensitivity], ":",
                     color=color, linewidth=1.5)  # fmt: skip
             words = (
-                f"largest Youden's J {best.j:.3f} at threshold {best.threshold:.3g}: "
+                f"largest Youden's J {best.j:.3f} at threshold {best.threshold:.3g}:\n"
                 f"sensitivity {best.sensitivity:.3f}, specificity {best.specificity:.3f}"
             )
             ax.plot(1 - best.specificity, best.sensitivity, "o", color=color, markersize=8,
