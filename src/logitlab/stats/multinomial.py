@@ -405,7 +405,7 @@ def _check_separation(
     for code, level in enumerate([baseline, *equations]):
         if separation(design, (codes == code).astype(float), names) is not None:
             raise SeparationError(
-                f"class {value_text(level)} of y is (quasi-)completely separated from the "
+                f"class {value_text(level)} is (quasi-)completely separated from the "
                 "other classes by the features, so the multinomial maximum-likelihood "
                 "estimate does not exist"
             )
