@@ -10,6 +10,7 @@ all cases in one launch: each worker pickles what descend() returned or raised."
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -263,3 +264,10 @@ def test_bad_rows_on_one_worker_fail_every_worker_with_its_message(runs):
 
 if __name__ == "__main__":
     worker(Path(sys.argv[1]))
+    # The results are written and the group is left. A clean-clone run once saw a worker
+    # abort in the interpreter's finalization ("terminate called without an active
+    # exception", exit -6: gloo's threads torn down late, pytorch/pytorch#179291), which is
+    # no part of what this file tests; leave without finalizing.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -209,7 +209,14 @@ class BatchResult:
         return counts
 
     def tally_words(self) -> str:
-        """The tally in a line: 'bce 2 converged, 1 diverged; mse 3 converged'."""
+        """The tally in a line, for a repr or a report.
+
+        Returns
+        -------
+        str
+            Per loss, how many of its fits ended how: 'bce 2 converged, 1 diverged; mse 3
+            converged'.
+        """
         return "; ".join(f"{loss} {', '.join(f'{n} {v}' for v, n in verdicts.items())}"
                          for loss, verdicts in self.tally().items())  # fmt: skip
 
