@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.checks import python_value
-from ..studies.multiclass import MulticlassFit
+from ..studies.multiclass import Evaluation, MulticlassFit
 
 
 def multiclass_coefficient_rows(run: MulticlassFit) -> list[dict[str, Any]]:
@@ -55,15 +55,21 @@ def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
                 for k, c in enumerate(classes) for i, t in enumerate(terms)
             ],
         },
-        "evaluation": {
-            "rows": e.rows, "held_out": e.held_out, "classes": classes,
-            "confusion_matrix": e.confusion.tolist(),
-            "precision": dict(zip(map(str, classes), map(float, e.precision), strict=True)),
-            "recall": dict(zip(map(str, classes), map(float, e.recall), strict=True)),
-            "accuracy": e.accuracy, "log_loss": e.log_loss, "roc_auc_ovr": e.auc_ovr,
-        },
+        "evaluation": evaluation_record(e, classes),
         "probabilities": curves_record(run),
         "descent": run.note,
+    }  # fmt: skip
+
+
+def evaluation_record(e: Evaluation, classes: list[Any]) -> dict[str, Any]:
+    """The multiclass metrics: the K x K confusion matrix (rows the actual class), per-class
+    precision and recall (by the class's text), accuracy, log-loss and one-vs-rest ROC AUC."""
+    return {
+        "rows": e.rows, "held_out": e.held_out, "classes": classes,
+        "confusion_matrix": e.confusion.tolist(),
+        "precision": dict(zip(map(str, classes), map(float, e.precision), strict=True)),
+        "recall": dict(zip(map(str, classes), map(float, e.recall), strict=True)),
+        "accuracy": e.accuracy, "log_loss": e.log_loss, "roc_auc_ovr": e.auc_ovr,
     }  # fmt: skip
 
 

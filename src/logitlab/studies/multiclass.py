@@ -192,18 +192,22 @@ def evaluate(
     mle: multinomial.MNLogitResult, X: np.ndarray, labels: np.ndarray, held_out: bool
 ) -> Evaluation:
     """scikit-learn's multiclass metrics of the fit's probabilities on rows X."""
+    classes = list(mle.classes)
+    codes = np.array([classes.index(v) for v in labels])
+    return evaluate_codes(codes, mle.predict(X), held_out)
+
+
+def evaluate_codes(codes: np.ndarray, p: np.ndarray, held_out: bool) -> Evaluation:
+    """scikit-learn's multiclass metrics of probabilities p (n x K, column k the class
+    coded k) against the rows' class codes; the prediction is each row's likeliest class."""
     from sklearn import metrics
 
-    classes = list(mle.classes)
-    p = mle.predict(X)
-    predicted = np.array(classes, dtype=object)[p.argmax(axis=1)]
-    codes = np.array([classes.index(v) for v in labels])
-    guessed = np.array([classes.index(v) for v in predicted])
-    order = np.arange(len(classes))
+    guessed = p.argmax(axis=1)
+    order = np.arange(p.shape[1])
     precision, recall, _, _ = metrics.precision_recall_fscore_support(
         codes, guessed, labels=order, zero_division=0.0
     )
-    present = len(np.unique(codes)) == len(classes)
+    present = len(np.unique(codes)) == len(order)
     auc = metrics.roc_auc_score(codes, p, multi_class="ovr", labels=order) if present else None
     return Evaluation(
         rows=len(codes),
