@@ -138,6 +138,39 @@ def test_sex2_matches_logistf():
     assert result.nobs == 239 and result.converged
 
 
+#: logistf's summary of logistf(case ~ age+oc+vic+vicl+vis+dia, data=sex2, alpha=0.1), as the
+#: biostatUtil package's documentation prints it (reference/logistfPrint.md): per
+#: coefficient the 90% profile interval, the penalized likelihood-ratio Chisq and p; and
+#: "Likelihood ratio test=49.09064 on 6 df".
+LOGISTF_SEX2_90 = {
+    "lower": [-0.6673577, -1.8277045, -0.7986318, 1.4248338, -3.0613215, -1.4743338, 1.0835108],
+    "upper": [0.9177303, -0.4328451, 0.6507581, 3.2325326, -1.2704704, -0.1137542, 6.8752016],
+    "chisq": [0.06286298, 7.50773092, 0.02467044, 22.93139022, 19.10407252, 3.69740975,
+              7.89693139],
+    "p": [8.020268e-01, 6.143472e-03, 8.751911e-01, 1.678877e-06, 1.237805e-05, 5.449701e-02,
+          4.951873e-03],
+    "llr": 49.09064,
+}  # fmt: skip
+
+
+def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
+    """To the printed digits: the profile intervals, each coefficient's penalized LR test
+    and the model's, whose null keeps the full penalty with every slope 0 (logistf's
+    loglik["null"]; the reference's, from scratch)."""
+    X, y = sex2()
+    result = firth.fit(X, y, names=SEX2_NAMES, conf_level=0.9)
+    published = LOGISTF_SEX2_90
+    lower, upper = result.conf_int().T
+    np.testing.assert_allclose(lower, published["lower"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(upper, published["upper"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(result.lr_chi2, published["chisq"], atol=1e-7, rtol=1e-7)
+    np.testing.assert_allclose(result.pvalues, published["p"], atol=1e-12, rtol=1e-6)
+    assert result.llr == pytest.approx(published["llr"], abs=1e-5)
+    design = with_ones(X)
+    null = newton(design, y, np.zeros(7), np.arange(7) == 0)
+    assert result.penalized_llnull == pytest.approx(penalized(design, y, null), abs=1e-8)
+
+
 def test_separated_data_get_finite_estimates():
     X, y = simulated(n=80, seed=5)
     y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)  # complete separation

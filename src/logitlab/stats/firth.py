@@ -321,7 +321,13 @@ class Firth:
         return self.ascend(coef, free, PROFILE_STEPS)[0]
 
     def null(self, best: Point) -> Point:
-        """logistf's null model: every slope at 0, the intercept fitted, the full penalty."""
+        """logistf's null model: every slope at 0, the intercept fitted, the full penalty
+        (logistf.R fits it with terms.fit = 1 on the whole design; its summary's likelihood
+        ratio test of sex2, 49.09064, is 2 (l* - this)). The -169.6506 logistf's tests held
+        for sex2's null in July 2021 is not this: its C code returned then (June to October
+        2021, in development) the augmented data's log-likelihood l + 1/2 sum h log(p(1-p)),
+        -169.6168 at this null; the test was loosened to > -170 three days later, dropped in
+        September, and l + 1/2 log det I restored in October."""
         coef = np.zeros(len(best.coef))
         if not self.intercept:
             return self.point(coef)
