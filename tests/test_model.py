@@ -10,6 +10,7 @@ from logitlab.model import (
     logits,
     probabilities,
     set_params,
+    softmax_net,
 )
 
 
@@ -32,6 +33,16 @@ def test_building_a_net_leaves_global_rng_alone():
     torch.manual_seed(5)
     lecture_net(1)
     assert torch.equal(torch.rand(2), expected)
+
+
+def test_softmax_net_is_the_courses_seeded_linear_layer():
+    torch.manual_seed(5)
+    expected = torch.nn.Linear(4, 10)
+    net = softmax_net(5, 4, 10)
+    assert [type(m) for m in net] == [torch.nn.Linear, torch.nn.Softmax]
+    assert torch.equal(net[0].weight, expected.weight) and torch.equal(net[0].bias, expected.bias)
+    x = torch.randn(6, 4)
+    assert torch.allclose(torch.softmax(logits(net, x), dim=1), net(x))
 
 
 def test_net_is_linear_then_sigmoid_and_logits_drop_the_sigmoid():

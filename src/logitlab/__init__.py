@@ -46,6 +46,8 @@ _LAZY = {
     "History": "result",
     "fit_batch": "engines.batch",
     "BatchResult": "engines.batch",
+    "fit_softmax": "engines.softmax",
+    "SoftmaxFit": "engines.softmax",
     "MLEResult": "stats.mle",
     "run_lecture": "studies.lecture",
     "run_landscape": "studies.why",

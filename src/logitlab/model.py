@@ -41,6 +41,18 @@ def lecture_net(init_seed: int = LECTURE_INIT_SEED, in_features: int = 1) -> tor
         return torch.nn.Sequential(l1, a1)
 
 
+def softmax_net(init_seed: int, in_features: int, classes: int) -> torch.nn.Sequential:
+    """The course's next net, softmax regression: Sequential(Linear(in_features, classes),
+    Softmax(dim=1)), its weights drawn under torch.manual_seed(init_seed) as lecture_net draws
+    its own (in a forked RNG). logits() gives what CrossEntropyLoss takes."""
+    check_int("init seed", init_seed, 0)
+    check_int("in_features", in_features, 1)
+    check_int("classes", classes, 2)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(init_seed)
+        return torch.nn.Sequential(torch.nn.Linear(in_features, classes), torch.nn.Softmax(dim=1))
+
+
 def logits(net: torch.nn.Sequential, x: torch.Tensor) -> torch.Tensor:
     """The net without its final Sigmoid: yhat = sigmoid(logits(net, x))."""
     return net[:-1](x)

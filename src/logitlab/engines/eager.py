@@ -96,14 +96,14 @@ def fit_eager(
     ran, epoch = cfg.epochs, 0
     with threads_for(x):
         if not full:
-            losses[0], grads[0] = _full_values(net, x, y, loss_fn)
+            losses[0], grads[0] = full_values(net, x, y, loss_fn)
         steps = train(net, batches, loss_fn, optimizer, cfg.epochs)
         bar = tqdm(total=cfg.epochs, desc=f"{cfg.loss} fit", unit="epoch", disable=not progress)
         for step, loss in enumerate(steps):
             if record_steps:
                 step_loss[step] = loss.item()
             if full:
-                losses[epoch], grads[epoch] = loss.item(), _grad_norm(layer)
+                losses[epoch], grads[epoch] = loss.item(), grad_norm(layer)
             if (step + 1) % per_epoch:
                 continue
             params[epoch + 1, 0], params[epoch + 1, 1:] = bias[0], weight[0]
@@ -116,7 +116,7 @@ def fit_eager(
                 break
             epoch += 1
             if not full and epoch < cfg.epochs:
-                losses[epoch], grads[epoch] = _full_values(net, x, y, loss_fn)
+                losses[epoch], grads[epoch] = full_values(net, x, y, loss_fn)
         bar.close()
         with torch.no_grad():
             final_loss = float(loss_fn(logits(net, x), y))
@@ -129,12 +129,12 @@ def fit_eager(
                                   planned=cfg.epochs, tol=cfg.tol, engine="eager")  # fmt: skip
 
 
-def _grad_norm(layer: torch.nn.Linear) -> float:
+def grad_norm(layer: torch.nn.Linear) -> float:
     """The norm of the gradient the last step used (still held in .grad)."""
     return float(torch.sqrt(layer.bias.grad.square().sum() + layer.weight.grad.square().sum()))
 
 
-def _full_values(
+def full_values(
     net: torch.nn.Sequential, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn
 ) -> tuple[float, float]:
     """The full-data loss and gradient norm at the net's parameters, by autograd, leaving
