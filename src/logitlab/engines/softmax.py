@@ -178,8 +178,7 @@ def fit_softmax(
     import torch
 
     y = torch.from_numpy(labels.astype(np.int64))
-    run = _fit_fused if chosen == "fused" else _fit_eager
-    return run(x, y, classes, cfg, progress=bool(progress))
+    return _fit_eager(x, y, classes, cfg, progress=bool(progress))  # the fused engine: next
 
 
 def _fit_eager(
@@ -248,8 +247,3 @@ def _diverge(weight: np.ndarray, bias: np.ndarray, x: object, epoch: int) -> Non
         value = float(np.max(np.abs(u))) if np.all(np.isfinite(u)) else float("nan")
     raise DivergenceError(CROSS_ENTROPY, epoch, value)
 
-
-def _fit_fused(
-    x: torch.Tensor, y: torch.Tensor, classes: int, cfg: TrainConfig, *, progress: bool
-) -> SoftmaxFit:
-    raise NotImplementedError
