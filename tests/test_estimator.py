@@ -51,7 +51,8 @@ def unscaled():
 
 # With its defaults: the checks include unscaled X ~ N(100, 1), on which fixed-step descent is
 # stable only for lr below ~1 / (0.25 |x|^2) ~ 4e-4, and scaled blobs that such a small step
-# learns slowly; lr="auto" takes each data set's own step. None skipped.
+# learns slowly; lr="auto" takes each data set's own step. Not declared binary-only, so the
+# checks fit three classes too (softmax regression). None skipped.
 @parametrize_with_checks([LogisticRegressionGD()])
 def test_passes_scikit_learns_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
@@ -117,9 +118,7 @@ def test_bad_data_is_refused_with_value_errors():
     model = LogisticRegressionGD(epochs=5)
     with pytest.raises(NotFittedError, match="not fitted"):
         model.predict_proba([[0.0]])
-    with pytest.raises(DataError, match="Only binary classification is supported"):
-        model.fit([[0.0], [1.0], [2.0]], [0, 1, 2])
-    with pytest.raises(DataError, match="one class"):
+    with pytest.raises(DataError, match="one class only"):
         model.fit([[0.0], [1.0]], [1, 1])
     with pytest.raises(ValueError, match="Unknown label type"):
         model.fit([[0.0], [1.0]], [0.5, 1.5])
@@ -429,3 +428,195 @@ def test_bad_sample_weights_are_refused_in_one_line(weights, words):
     with pytest.raises(DataError) as caught:
         LogisticRegressionGD(epochs=5).fit(X, y, sample_weight=weights)
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+# Three classes or more: softmax regression, nn.Linear(d, K) under CrossEntropyLoss.
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    """Three classes drawn from a softmax model, overlapping (the MLE exists): n = 300, d = 2."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    logits = X @ np.array([[0.0, 0.0], [1.5, -1.0], [-1.0, 2.0]]).T + [0.0, 0.3, -0.2]
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return X, (rng.random(300)[:, None] > p.cumsum(axis=1)).sum(axis=1)
+
+
+def _centred(values: np.ndarray) -> np.ndarray:
+    """Softmax weights less their mean over the classes: adding one vector to every class's
+    row changes no probability, and scikit-learn's rows sum to zero over the classes."""
+    return values - values.mean(axis=0)
+
+
+def test_three_classes_land_on_sklearns_multinomial_fit(three_classes):
+    """300 steps of 1 / L reach the unpenalised multinomial MLE to float32's precision
+    (measured 8e-7 in the weights, 1.3e-7 in the probabilities)."""
+    X, y = three_classes
+    labels = np.array(["No", "Maybe", "Yes"])[y]
+    ours = LogisticRegressionGD(epochs=300).fit(X, labels)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, labels)
+    assert ours.classes_.tolist() == ref.classes_.tolist() == ["Maybe", "No", "Yes"]
+    np.testing.assert_allclose(_centred(ours.coef_), ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(_centred(ours.intercept_), ref.intercept_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    assert ours.score(X, labels) == ref.score(X, labels)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"epochs": 60},
+        {"optimizer": "adam", "lr": 0.05, "batch_size": 64, "shuffle_seed": 4, "epochs": 15},
+    ],
+    ids=["sgd full batch", "adam mini-batches"],
+)
+def test_three_classes_equal_cross_entropy_with_torch_optim(three_classes, settings):
+    """The course's loop written out: nn.Linear(2, 3) drawn under the init seed,
+    CrossEntropyLoss, torch.optim at the estimator's step, DataLoader's batches."""
+    X, y = three_classes
+    model = LogisticRegressionGD(**settings).fit(X, y)
+    config = TrainConfig(**(settings | {"lr": model.lr_}))
+    x, target = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
+    if config.batch_size is None:  # the estimator sorts a full batch's rows (its float32 sums
+        order = np.lexsort((y, *X.T[::-1]))  # then depend on the set of rows): as it does
+        x, target = x[order], target[order]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.init_seed)
+        layer = torch.nn.Linear(2, 3)
+    if config.optimizer == "adam":
+        optimizer = torch.optim.Adam(layer.parameters(), lr=config.lr)
+    else:
+        optimizer = torch.optim.SGD(layer.parameters(), lr=config.lr)
+    batches = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, target),
+        batch_size=config.batch_size or len(y),
+        shuffle=config.batch_size is not None,
+        generator=torch.Generator().manual_seed(config.shuffle_seed),
+    )
+    losses = []
+    for _ in range(config.epochs):
+        with torch.no_grad():
+            losses.append(torch.nn.functional.cross_entropy(layer(x), target).item())
+        for xb, yb in batches:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(layer(xb), yb).backward()
+            optimizer.step()
+    np.testing.assert_allclose(model.coef_, layer.weight.detach(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.intercept_, layer.bias.detach(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.loss_history_, losses, rtol=1e-6)
+    assert model.n_iter_.tolist() == [config.epochs]
+
+
+def test_three_classes_shapes_and_probabilities(three_classes):
+    X, y = three_classes
+    model = LogisticRegressionGD(epochs=30).fit(X, y)
+    assert model.coef_.shape == (3, 2) and model.intercept_.shape == (3,)
+    assert model.loss_history_.shape == (30,) and model.n_iter_.tolist() == [30]
+    assert model.n_features_in_ == 2 and model.classes_.tolist() == [0, 1, 2]
+    scores = model.decision_function(X[:7])
+    assert scores.shape == (7, 3)
+    np.testing.assert_allclose(scores, model.result_.decision_function(X[:7]), rtol=1e-14)
+    proba = model.predict_proba(X)
+    assert proba.shape == (300, 3)
+    expected = torch.softmax(torch.tensor(model.decision_function(X)), dim=1).numpy()
+    np.testing.assert_allclose(proba, expected, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=4e-16)
+    np.testing.assert_array_equal(model.predict(X), proba.argmax(axis=1))
+    # the mean cross-entropy at the last weights, as torch computes it in float32
+    loss = -np.log(proba[np.arange(300), y]).mean()
+    np.testing.assert_allclose(model.result_.final_loss, loss, rtol=1e-6)
+
+
+def test_labels_of_any_order_are_sorted_and_each_column_is_its_class(three_classes):
+    """Codes 0, 1, 2 named pear, apple, fig: classes_ sorts them (apple, fig, pear), and
+    every column, logit and label follows its class."""
+    X, y = three_classes
+    names = pd.Series(np.array(["pear", "apple", "fig"])[y])
+    model = LogisticRegressionGD(epochs=300).fit(X, names)
+    reference = LogisticRegressionGD(epochs=300).fit(X, y)
+    assert model.classes_.tolist() == ["apple", "fig", "pear"]
+    order = [1, 2, 0]  # apple, fig and pear among the codes
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X)[:, order],
+                               atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(_centred(model.coef_), _centred(reference.coef_)[order], atol=1e-5)
+    relabelled = np.array(["pear", "apple", "fig"])[reference.predict(X)]
+    np.testing.assert_array_equal(model.predict(X), relabelled)
+    assert model.score(X, names) == reference.score(X, y) > 0.6
+    # names in the codes' own order: the same fit, label for label
+    same = LogisticRegressionGD(epochs=300).fit(X, np.array(["a", "b", "c"])[y])
+    np.testing.assert_array_equal(same.coef_, reference.coef_)  # the same code, same rows
+    np.testing.assert_array_equal(same.predict(X), np.array(["a", "b", "c"])[reference.predict(X)])
+
+
+def test_two_labels_keep_the_binary_model(two_features, three_classes):
+    """Two classes are the lecture's model as before: one logit (coef_ 1 x d), the binary
+    engine, the step 1 / (1/4 x the largest eigenvalue of [1 X]'[1 X] / n); three take the
+    softmax bound, 1/2 (SOFTMAX_CURVATURE)."""
+    X, y = two_features
+    model = LogisticRegressionGD(epochs=200).fit(X, y)
+    assert model.coef_.shape == (1, 2) and model.intercept_.shape == (1,)
+    assert model.decision_function(X).shape == (600,)
+    order = np.lexsort((y, *X.T[::-1]))  # the rows as the estimator sorts a full batch
+    direct = fit(X[order], y[order], TrainConfig(lr=model.lr_, epochs=200))
+    np.testing.assert_array_equal(model.result_.params, direct.params)  # the same code
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-model.decision_function(X))),
+                               rtol=1e-13)  # fmt: skip
+    X3, y3 = three_classes
+    for data, labels, curvature in ((X, y, 0.25), (X3, y3, 0.5)):
+        design = np.column_stack((np.ones(len(data)), data.astype(np.float32)))
+        largest = np.linalg.eigvalsh(design.T @ design / len(data))[-1]
+        step = LogisticRegressionGD(epochs=1).fit(data, labels).lr_
+        np.testing.assert_allclose(step, 1 / (curvature * largest), rtol=1e-12)
+
+
+def test_three_classes_sample_weights_are_the_rows_repeated(three_classes):
+    X, y = three_classes
+    w = np.random.default_rng(2).integers(0, 4, len(y))
+    weighted = LogisticRegressionGD(epochs=300).fit(X, y, sample_weight=w)
+    rows = np.random.default_rng(3).permutation(np.repeat(np.arange(len(y)), w))
+    repeated = LogisticRegressionGD(epochs=300).fit(X[rows], y[rows])
+    np.testing.assert_array_equal(weighted.coef_, repeated.coef_)  # the same rows, same code
+    np.testing.assert_array_equal(weighted.intercept_, repeated.intercept_)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(_centred(weighted.coef_), ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(weighted.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+def test_three_classes_clone_and_set_params(three_classes):
+    X, y = three_classes
+    model = LogisticRegressionGD(lr=0.05, epochs=40).fit(X, y)
+    slow = model.coef_.copy()
+    fast = model.set_params(lr=1.0).fit(X, y).coef_
+    assert model.lr_ == 1.0 and np.abs(fast - slow).max() > 0.1  # the changed lr took effect
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and not hasattr(copy, "coef_")
+    np.testing.assert_array_equal(copy.fit(X, y).coef_, fast)
+    grid = GridSearchCV(LogisticRegressionGD(epochs=100), {"lr": [0.001, "auto"]}, cv=3)
+    assert grid.fit(X, y).best_params_ == {"lr": "auto"}  # 100 tiny steps underfit
+
+
+def test_three_separable_classes_warn_and_a_divergence_there_says_separation():
+    X = np.linspace(-1, 1, 60).reshape(-1, 1)
+    y = np.digitize(X[:, 0], [-0.3, 0.4])  # three runs of x: each class split off by x
+    with pytest.warns(SeparationWarning, match=r"class 0 \(y = 1\) against the others"):
+        LogisticRegressionGD(epochs=20).fit(X, y)
+    # a step so large the float32 weights overflow at once
+    with pytest.raises(SeparationError, match="on separable data: class 0 ") as caught:
+        LogisticRegressionGD(lr=1e38, epochs=5).fit(X, y)
+    assert isinstance(caught.value.__cause__, DivergenceError)
+    assert "\n" not in str(caught.value) and "float32 holds 88" not in str(caught.value)
+    rng = np.random.default_rng(0)
+    mixed = rng.integers(0, 3, 60)  # not separable: the divergence keeps its own words
+    with pytest.raises(DivergenceError, match="try a smaller learning rate"):
+        LogisticRegressionGD(lr=1e38, epochs=5).fit(X, mixed)
+
+
+def test_three_classes_refuse_the_binary_models_settings_at_fit(three_classes):
+    X, y = three_classes
+    for settings in ({"loss": "mse"}, {"init": (0.0, 0.0, 0.0)}):
+        with pytest.raises(ConfigError) as caught:
+            LogisticRegressionGD(epochs=5, **settings).fit(X, y)
+        assert "\n" not in str(caught.value)

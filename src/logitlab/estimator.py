@@ -9,25 +9,26 @@ from __future__ import annotations
 
 import inspect
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 
 import numpy as np
 import torch
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import Tags
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .config import TrainConfig
-from .data.checks import as_design, as_labels, count_array, design_array
+from .data.checks import as_design, as_labels, count_array, design_array, value_text
 from .data.separation import separation_of
 from .engines import fit
-from .errors import DataError, DivergenceError, LogitlabError, SeparationError
-from .model import probabilities
+from .errors import DataError, DivergenceError, LogitlabError, SeparationError, SeparationWarning
+from .model import sigmoid
 from .result import FitResult, default_names
-from .studies.fit import resolve_lr, step_from_gram
+from .studies.fit import CURVATURE, SOFTMAX_CURVATURE, resolve_lr, step_from_gram
 
 _NOT_FITTED = "this %(name)s is not fitted yet; call fit(X, y) first"
 
@@ -74,12 +75,27 @@ def _check_columns(X: object) -> None:
                         "them first")  # fmt: skip
 
 
-def _auto_step(X: np.ndarray) -> float:
-    """lr="auto": 1 / L, L = CURVATURE x the largest eigenvalue of [1 X]'[1 X] / n, the
-    largest curvature of either loss on these columns as given (the estimator does not
-    standardise them), so each step descends wherever the features lie."""
+def _auto_step(X: np.ndarray, curvature: float) -> float:
+    """lr="auto": 1 / L, L = curvature x the largest eigenvalue of [1 X]'[1 X] / n, the
+    largest curvature of the loss on these columns as given (the estimator does not
+    standardise them), so each step descends wherever the features lie. curvature bounds
+    the loss's in its logits: CURVATURE (1/4) for the binary model's one logit,
+    SOFTMAX_CURVATURE (1/2) for softmax regression's K."""
     design = np.column_stack((np.ones(len(X)), X))
-    return step_from_gram(design.T @ design / len(X))
+    return step_from_gram(design.T @ design / len(X), curvature)
+
+
+def _separated(x: np.ndarray, codes: np.ndarray, classes: np.ndarray, names: tuple) -> str | None:
+    """How the classes are separated, or None: the binary model's direction, or for K
+    classes the first class a direction splits from all the others (one against the rest,
+    as the multinomial MLE looks for it)."""
+    if len(classes) == 2:
+        return separation_of(x, codes, names)
+    for code, level in enumerate(classes.tolist()):
+        found = separation_of(x, codes == code, names)
+        if found is not None:
+            return f"class {value_text(level)} (y = 1) against the others (y = 0): {found}"
+    return None
 
 
 def _rows(
@@ -158,16 +174,21 @@ def _parameters_doc() -> str:
 
 
 class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
-    """Binary logistic regression fitted by gradient descent: by default full-batch SGD, as
-    in the lecture; optimizer, batch_size, init ... as in TrainConfig (the week-6 course).
+    """Logistic regression of two classes or more fitted by gradient descent: by default
+    full-batch SGD, as in the lecture; optimizer, batch_size, init ... as in TrainConfig (the
+    week-6 course).
 
     lr="auto" (the default, as `logitlab fit` has) is 1 / L, L the largest curvature of the
     loss on X as given, so the descent is stable on any scale of the features; ``lr_`` holds
     the step used. The lecture's step is one argument away: lr=0.05 (TrainConfig's default).
     Optimizers other than SGD and momentum keep TrainConfig's lr under "auto".
 
-    Any two labels work (0/1, bools, "No"/"Yes", ...): ``classes_`` holds them sorted, and
-    ``classes_[1]`` is the positive class, whose probability the model gives.
+    Any labels work (0/1, bools, "No"/"Yes", species, ...): ``classes_`` holds them sorted.
+    Two classes fit the lecture's binary model: ``classes_[1]`` is the positive class,
+    ``coef_`` is 1 x d and decision_function gives one logit a row. Three or more fit softmax
+    regression (nn.Linear(d, K) with CrossEntropyLoss, the course's next step): ``coef_`` is
+    K x d, ``intercept_`` K and decision_function gives K logits a row, as scikit-learn's
+    multinomial LogisticRegression lays them out.
     """
 
     __doc__ = inspect.cleandoc(__doc__ or "") + _parameters_doc()
@@ -181,12 +202,6 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
 
     __init__.__signature__ = SIGNATURE  # type: ignore[attr-defined]
 
-    def __sklearn_tags__(self) -> Tags:
-        """Declare the model binary-only, so scikit-learn's checks expect multiclass refused."""
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def fit(self, X: object, y: object, sample_weight: object = None) -> LogisticRegressionGD:
         """Fit to X and y by gradient descent with the estimator's settings.
 
@@ -195,7 +210,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         X : array_like, pandas.DataFrame or torch.Tensor
             n x d features; a DataFrame's column names become ``feature_names_in_``.
         y : array_like
-            n labels of exactly two classes (0/1, bools, "No"/"Yes", ...).
+            n labels of two classes or more (0/1, bools, "No"/"Yes", species, ...).
         sample_weight : array_like, optional
             Frequency weights: each row counts as that many rows (whole numbers >= 0, as
             `logitlab fit --weights`), so the descent's mean loss is the weighted mean and
@@ -205,17 +220,19 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         -------
         LogisticRegressionGD
             self, with ``classes_``, ``intercept_``, ``coef_``, ``lr_``, ``n_iter_``,
-            ``loss_history_`` and ``result_``.
+            ``loss_history_`` and ``result_`` (the engine's FitResult for two classes, its
+            SoftmaxFit for more).
 
         Raises
         ------
         ConfigError
             For a setting outside what TrainConfig allows.
         DataError
-            (a ValueError) For data the model cannot use, labels of other than two classes,
-            or weights that are not whole numbers >= 0.
+            (a ValueError) For data the model cannot use, labels of one class only or not
+            classes at all, or weights that are not whole numbers >= 0.
         SeparationError
-            When the descent diverges because the classes are separable.
+            When the descent diverges because the classes are separable (for more than two,
+            one class from the others).
         DivergenceError
             When it diverges on data that are not separable (try a smaller lr).
         """
@@ -223,45 +240,70 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         X, y = self._validated(X, _label_vector(y), reset=True)
         with _refused_as_data_errors():
             check_classification_targets(y)
-            kind = type_of_target(y, input_name="y", raise_unknown=True)
-        if kind != "binary":
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
             raise DataError(
-                f"Only binary classification is supported. The type of the target is {kind}; "
-                "LogisticRegressionGD needs exactly two classes in y"
+                f"y holds one class only ({value_text(self.classes_.tolist()[0])}); "
+                "LogisticRegressionGD needs at least two classes in y"
             )
-        self.classes_, encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) != 2:
-            raise DataError(
-                f"y holds one class only ({self.classes_[0]!r}); LogisticRegressionGD needs "
-                "exactly two classes in y"
-            )
-        X, encoded = _rows(np.asarray(X), encoded, sample_weight, config.batch_size is None)
+        X, codes = _rows(np.asarray(X), codes, sample_weight, config.batch_size is None)
         x = as_design(np.require(X, requirements="W"))  # torch warns on read-only arrays
         names = getattr(self, "feature_names_in_", None)
         names = default_names(x.shape[1]) if names is None else tuple(names)
-        config = resolve_lr(config, self.lr, lambda: _auto_step(x.double().numpy()))
+        binary = len(self.classes_) == 2
+        curvature = CURVATURE if binary else SOFTMAX_CURVATURE
+        config = resolve_lr(config, self.lr, lambda: _auto_step(x.double().numpy(), curvature))
         try:
-            result: FitResult = fit(x, as_labels(encoded, x.shape[0]), config, names=names,
-                                    progress=bool(self.progress))  # fmt: skip
+            if binary:
+                self._fit_binary(x, codes, config, names)
+            else:
+                self._fit_softmax(x, codes, config, names)
         except DivergenceError as err:
-            separated = separation_of(x.numpy(), encoded, names)
+            separated = _separated(x.numpy(), codes, self.classes_, names)
             if separated is None:
                 raise
+            limit = ", where float32 holds 88 at most" if binary else ""
             raise SeparationError(
                 f"gradient descent diverged at epoch {err.epoch} (logits up to {err.value:.3g} "
-                f"in size, where float32 holds 88 at most) on separable data: {separated}; a "
-                "smaller lr or fewer epochs only stop it sooner, never at an estimate"
+                f"in size{limit}) on separable data: {separated}; a smaller lr or fewer epochs "
+                "only stop it sooner, never at an estimate"
             ) from err
         self.lr_ = config.lr
+        return self
+
+    def _fit_binary(
+        self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple
+    ) -> None:
+        """The lecture's model on two classes: one logit, classes_[1] the positive class."""
+        result: FitResult = fit(x, as_labels(codes, x.shape[0]), config, names=names,
+                                progress=bool(self.progress))  # fmt: skip
         self.result_ = result
         self.intercept_ = result.params[:1].copy()
         self.coef_ = result.params[1:].reshape(1, -1).copy()
         self.n_iter_ = np.array([result.epochs])
         self.loss_history_ = result.history.loss
-        return self
+
+    def _fit_softmax(
+        self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple
+    ) -> None:
+        """Softmax regression on K classes: one logit a class, in classes_ order. Separable
+        data warn, as the binary fit does: the weights then only grow with the epochs."""
+        from .engines.softmax import fit_softmax
+
+        separated = _separated(x.numpy(), codes, self.classes_, names)
+        if separated is not None:
+            warnings.warn(f"gradient descent on separable data: {separated}", SeparationWarning,
+                          stacklevel=3)  # fmt: skip
+        result = fit_softmax(x, codes, len(self.classes_), config, progress=bool(self.progress))
+        self.result_ = result
+        self.intercept_ = result.bias.copy()
+        self.coef_ = result.weight.copy()
+        self.n_iter_ = np.array([result.epochs])
+        self.loss_history_ = result.loss
 
     def decision_function(self, X: object) -> np.ndarray:
-        """The logit w0 + x.w of each row of X: positive means ``classes_[1]``.
+        """The logit w0 + x.w of each row of X: for two classes one logit, positive means
+        ``classes_[1]``; for more, one per class (the largest is the one predicted).
 
         Parameters
         ----------
@@ -271,10 +313,12 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         Returns
         -------
         numpy.ndarray
-            The n logits.
+            The n logits (two classes), or n x K, columns in ``classes_`` order.
         """
         X = self._checked(X)
-        return self.intercept_[0] + X @ self.coef_[0]
+        if len(self.classes_) == 2:
+            return self.intercept_[0] + X @ self.coef_[0]
+        return self.intercept_ + X @ self.coef_.T
 
     def predict_proba(self, X: object) -> np.ndarray:
         """Each row's probability of each class, as scikit-learn lays them out.
@@ -287,10 +331,13 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         Returns
         -------
         numpy.ndarray
-            n x 2 probabilities, columns in ``classes_`` order.
+            n x K probabilities (K = 2 for two classes), columns in ``classes_`` order;
+            each row sums to 1.
         """
-        X = self._checked(X)
-        p = probabilities(np.concatenate([self.intercept_, self.coef_[0]]), X)
+        scores = self.decision_function(X)
+        if scores.ndim == 2:
+            return softmax(scores, axis=1)
+        p = sigmoid(scores)
         return np.column_stack([1 - p, p])
 
     def _checked(self, X: object) -> np.ndarray:
@@ -310,7 +357,8 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
                                  ensure_all_finite=False)  # fmt: skip
 
     def predict(self, X: object) -> np.ndarray:
-        """The class of each row of X: ``classes_[1]`` where the logit is > 0, else ``classes_[0]``.
+        """The class of each row of X: for two classes ``classes_[1]`` where the logit is > 0,
+        else ``classes_[0]``; for more, the class of the largest logit (the most probable).
 
         Parameters
         ----------
@@ -322,5 +370,6 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         numpy.ndarray
             n labels, each one of ``classes_``.
         """
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
+        scores = self.decision_function(X)
+        chosen = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[chosen]

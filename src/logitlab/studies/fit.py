@@ -56,6 +56,13 @@ if TYPE_CHECKING:
 #: 2 p'^2 + 2 (p - y) p'' stays below 0.155), so 1 / (CURVATURE x the largest eigenvalue of
 #: Z'Z / n) is a step that surely descends for both losses on the standardised columns Z.
 CURVATURE = 0.25
+#: The same bound for softmax regression's K logits (CrossEntropyLoss on nn.Linear(d, K)): a
+#: row's Hessian in its logits is diag(p) - pp', and v'(diag(p) - pp')v is the variance of
+#: v's entries under p, at most (max v - min v)^2 / 4 <= 1/2 for a unit v (Popoviciu), so the
+#: Hessian in the K x (d + 1) weights is at most 1/2 x the largest eigenvalue of [1 X]'[1 X]
+#: / n. Twice CURVATURE: at K = 2 the loss is the binary one of u = z2 - z1, whose Hessian in
+#: (z1, z2), p(1 - p) [[1, -1], [-1, 1]], has the eigenvalue 2 p(1 - p) <= 1/2.
+SOFTMAX_CURVATURE = 0.5
 #: The way forward when the MLE does not exist, said with the refusal.
 FIRTH_WAY = "Firth's penalized likelihood gives finite estimates: fit with --firth"
 #: drop1's refits run when estimated at most this long; longer ones are skipped, said.
@@ -589,10 +596,10 @@ def step_size(scaling: Scaling, X: np.ndarray) -> float:
     return step_from_gram(Z.T @ Z / len(Z))
 
 
-def step_from_gram(gram: np.ndarray) -> float:
+def step_from_gram(gram: np.ndarray, curvature: float = CURVATURE) -> float:
     """1 / L from Z'Z / n of the standardised columns (the intercept's column is orthogonal
-    to centred Z: its eigenvalue is 1)."""
-    return 1.0 / (CURVATURE * max(1.0, float(np.linalg.eigvalsh(gram)[-1])))
+    to centred Z: its eigenvalue is 1); curvature bounds the loss's in its logits."""
+    return 1.0 / (curvature * max(1.0, float(np.linalg.eigvalsh(gram)[-1])))
 
 
 def resolve_lr(settings: TrainConfig, lr: object, auto: Callable[[], float]) -> TrainConfig:
