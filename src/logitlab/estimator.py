@@ -188,7 +188,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     ``coef_`` is 1 x d and decision_function gives one logit a row. Three or more fit softmax
     regression (nn.Linear(d, K) with CrossEntropyLoss, the course's next step): ``coef_`` is
     K x d, ``intercept_`` K and decision_function gives K logits a row, as scikit-learn's
-    multinomial LogisticRegression lays them out.
+    multinomial LogisticRegression lays them out. Adding one vector to every class's row
+    changes no probability: only the rows' differences are fitted (SGD keeps their mean at
+    the start, where scikit-learn's rows sum to zero).
     """
 
     __doc__ = inspect.cleandoc(__doc__ or "") + _parameters_doc()
