@@ -96,13 +96,15 @@ SHUFFLE_POINT_SECONDS = 1e-8
 #: linear program (HiGHS) dominates both (measured: 1.3 GB and 500 s for 10**6 points).
 MLE_BYTES = 700
 MLE_SECONDS = 2.5e-4
-#: Firth's penalized likelihood: passes over the rows of a fit and its null model (two an
-#: iteration; measured: 25 at 10**5 x 11, 34 on logistf's sex2, 124 on breast-cancer's 30
-#: separating columns), the passes a profiled coefficient adds (its p-value's fit and its
-#: two bounds; measured: 22 at 2 x 10**4 x 11, 35 on sex2, ~160 on breast-cancer), and the
-#: seconds per design value of a pass and per value and coefficient of its hat values.
+#: Firth's penalized likelihood: passes over the rows of a fit and its null model before it
+#: starts (two an iteration; measured: 25 at 10**5 x 11, 34 on logistf's sex2, 142 on
+#: breast-cancer's 30 separating columns), and the passes a profiled coefficient adds (its
+#: p-value's fit and its two bounds) per pass the fit itself took: the searches are as hard
+#: as the fit was (measured: 0.85 at 10**5 x 11, 1.0 on sex2, 2.4 on breast-cancer, where a
+#: constant 40 a coefficient estimated 1,265 passes and 10,836 ran); and the seconds per
+#: design value of a pass and per value and coefficient of its hat values.
 FIRTH_PASSES = 25
-FIRTH_PROFILE_PASSES = 40
+FIRTH_PROFILE_RATIO = 2.5
 FIRTH_VALUE_SECONDS = 1e-8
 FIRTH_HAT_SECONDS = 2e-9
 #: A loss landscape: per parameter pair (values, gradient, Hessian, eigenvalues, mesh, the
@@ -394,13 +396,16 @@ def mle(n: int, coefficients: int = 2) -> Estimate:
     return Estimate(n * (8 * coefficients + 16), n * coefficients * 5e-8)
 
 
-def firth(n: int, coefficients: int, *, profiled: bool = False) -> Estimate:
-    """Firth's penalized likelihood (stats.firth): the MLE's memory and FIRTH_PASSES passes
-    over the design, each reading every value and summing the hat values' k x k products;
-    `profiled`, the profile intervals too: FIRTH_PROFILE_PASSES more a coefficient."""
-    passes = FIRTH_PASSES + (coefficients * FIRTH_PROFILE_PASSES if profiled else 0)
+def firth(
+    n: int, coefficients: int, *, passes: int = FIRTH_PASSES, profiled: bool = False
+) -> Estimate:
+    """Firth's penalized likelihood (stats.firth): the MLE's memory and `passes` passes over
+    the design (the fit's own count once it has run), each reading every value and summing
+    the hat values' k x k products; `profiled`, the profile intervals too: FIRTH_PROFILE_RATIO
+    times `passes` more a coefficient."""
+    total = passes * (1.0 + (coefficients * FIRTH_PROFILE_RATIO if profiled else 0.0))
     per_pass = n * coefficients * (FIRTH_VALUE_SECONDS + FIRTH_HAT_SECONDS * coefficients)
-    return Estimate(n * (8 * coefficients + 24), passes * per_pass)
+    return Estimate(n * (8 * coefficients + 24), total * per_pass)
 
 
 def surfaces(n: int, grid: int, count: int) -> Estimate:

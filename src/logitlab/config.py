@@ -1107,27 +1107,16 @@ class FitSettings:
             )
 
     def _check_counted(self) -> None:
-        """Rows that stand for many (weights, trials) are fitted whole and in memory: a split
-        and shares take rows one by one (ConfigError naming what was asked); the sandwich
-        covariances count them (stats.sandwich)."""
+        """Rows that stand for many (weights, trials) are fitted whole, in memory or in
+        shares (each pass counts them): a split takes rows one by one (ConfigError); the
+        sandwich covariances count them (stats.sandwich)."""
         model = self.model
         column = model.weights or model.trials
-        if column is None:
-            return
-        what = f"{'weights' if model.weights else 'trials'} ({column!r})"
-        asked = [
-            words
-            for words, on in (
-                (f"a held-out split (test size {self.test_size})", self.test_size is not None),
-                (f"reading in shares (chunk rows {self.chunk_rows}, workers {self.workers})",
-                 self.chunk_rows is not None or self.workers > 1),
-            )
-            if on
-        ]  # fmt: skip
-        if asked:
+        if column is not None and self.test_size is not None:
             raise ConfigError(
-                f"{what} make each row stand for many, which {asked[0]} cannot take yet; "
-                "fit the table whole, in memory"
+                f"{'weights' if model.weights else 'trials'} ({column!r}) make each row stand "
+                f"for many, which a held-out split (test size {self.test_size}) cannot take "
+                "yet; fit the table whole"
             )
 
     @property

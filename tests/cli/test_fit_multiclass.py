@@ -85,7 +85,7 @@ def test_baseline_and_held_out_rows(iris, tmp_path):
         (["--baseline", "rose"], "baseline must be a value of the target 'species'"),
         (["--positive", "setosa"], "give baseline instead"),
         (["--formula", "species ~ sl + sw"], "class 'setosa' is (quasi-)completely"),
-        (["--chunk-rows", "50"], "exactly two values, got 3"),
+        (["--chunk-rows", "50", "--cov", "hc1"], "takes only the nonrobust covariance"),
     ],
 )
 def test_refused_in_one_line(iris, tmp_path, capsys, extra, words):

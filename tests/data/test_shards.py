@@ -178,8 +178,11 @@ def test_refusals_match_build_design(tmp_path):
     shards = open_shards(write_parquet(frame, tmp_path / "d"))
     with pytest.raises(ConfigError, match="every row of the table"):
         agree_design(shards, formula="y ~ center(x)")
-    with pytest.raises(DataError, match="exactly two values"):
-        agree_design(shards, formula="age ~ x")
+    with pytest.raises(DataError, match="takes more than 2 values"):  # a class each
+        agree_design(shards, formula="age ~ x", max_levels=2)
+    with pytest.raises(DataError, match="exactly two values, got 1"):
+        agree_design(open_shards(write_parquet(frame[frame["y"] == 1], tmp_path / "one")),
+                     formula="y ~ x")  # fmt: skip
     with pytest.raises(DataError, match="more than --max-levels 2"):
         agree_design(shards, formula="y ~ town", max_levels=2)
     with pytest.raises(DataError, match="no column 'z'"):

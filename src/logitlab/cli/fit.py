@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     from ..data.design import ModelSpec
     from ..studies.fit import TableFit
+    from ..studies.multiclass import MulticlassFit
 
 NAME = "fit"
 HELP = (
@@ -287,16 +288,22 @@ def run(args: argparse.Namespace) -> int:
 def _run_multiclass(args: argparse.Namespace, frame: pandas.DataFrame, settings: FitSettings,
                     formats: list[str], progress: ProgressLines) -> int:  # fmt: skip
     """A target of three values or more: the multinomial fit, its files and its summary."""
-    from ..report.multiclass import write_multiclass
     from ..studies.multiclass import fit_multiclass
 
-    fitted = fit_multiclass(frame, settings, progress.lines)
+    _write_multiclass(args, fit_multiclass(frame, settings, progress.lines), formats, progress)
+    return 0
+
+
+def _write_multiclass(args: argparse.Namespace, fitted: MulticlassFit, formats: list[str],
+                      progress: ProgressLines) -> None:  # fmt: skip
+    """A multinomial fit's files (in memory or in shares), its summary and the files."""
+    from ..report.multiclass import write_multiclass
+
     with staged_dir(args.out, args.force) as stage:
         names = write_multiclass(fitted, stage, formats=formats)
         progress(f"moving the report into {args.out}/")
     print(fitted.summary())
     _print_files(fitted.design.spec, args.out, names, fitted.mle.classes)
-    return 0
 
 
 def _table(
@@ -452,11 +459,14 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
         collective.agreed(group, lambda: _first_checks(args, settings.model, group.world,
                           chunk_rows, progress) if group.rank == 0 else None)  # fmt: skip
         from ..report.fit import write_fit
+        from ..studies.multiclass import MulticlassFit
         from ..studies.sharded import fit_shards
 
         fitted = fit_shards(args.data, group, replace(settings, chunk_rows=chunk_rows),
                             progress=progress.lines)  # fmt: skip
-        if group.rank == 0:
+        if group.rank == 0 and isinstance(fitted, MulticlassFit):
+            _write_multiclass(args, fitted, formats, progress)
+        elif group.rank == 0:
             with staged_dir(args.out, args.force) as stage:
                 names = write_fit(fitted, stage, formats=formats, progress=progress.lines)
                 progress(f"moving the report into {args.out}/")

@@ -350,7 +350,8 @@ def build_design(
     if model.trials is None:
         y, positive, negative = _code_target(kept[target], target, model.positive)
     else:
-        y, positive, negative = _successes(kept, target, model.trials, rows), "success", "failure"
+        y = success_column(kept, target, model.trials, rows)
+        positive, negative = "success", "failure"
     levels = check_level_counts(kept, rhs, used, max_levels)
     cost = budget.design(len(kept), design_width(rhs, levels))
     budget.check(cost, "coding this table", budget.FEWER_TABLE)
@@ -369,12 +370,7 @@ def build_design(
     x = np.ascontiguousarray(x[:, [i for i, n in enumerate(all_names) if n != INTERCEPT]])
     check_finite(x, spec.names, rows)
     check_columns(x, spec.names, spec.intercept)
-    coding = coding_notes(spec, kept, used)
-    if model.trials is not None:
-        coding = (f"{target}: successes out of the trials in {model.trials!r} (grouped "
-                  "binomial rows)", *coding[1:])  # fmt: skip
-    if model.weights is not None:
-        coding = (*coding, f"{model.weights}: frequency weights, each row counted that many times")
+    coding = counted_notes(coding_notes(spec, kept, used), target, model)
     return Design(
         X=x,
         y=y,
@@ -388,25 +384,28 @@ def build_design(
         coding=coding,
         spec=spec,
         missing=missing_counts(frame, (target, *used, *counted)) if len(rows) < len(frame) else {},
-        weights=None if model.weights is None else _counts(kept, model.weights, rows),
-        trials=None if model.trials is None else _counts(kept, model.trials, rows, "trials"),
+        weights=None if model.weights is None else count_column(kept, model.weights, rows),
+        trials=None if model.trials is None else count_column(kept, model.trials, rows, "trials"),
     )
 
 
-def _counts(
+def count_column(
     kept: pandas.DataFrame, column: str, rows: np.ndarray, kind: str = "weights"
 ) -> np.ndarray:
     """The weights (whole numbers >= 0) or trials (>= 1) of a column, refused naming its
-    first bad row."""
+    first bad row (`rows`: the kept rows' positions in their file; a table in shares checks
+    each chunk with them)."""
     minimum = 1 if kind == "trials" else 0
     return count_array(kept[column].to_numpy(), len(kept), f"{kind} column {column!r}",
                        minimum, rows)  # fmt: skip
 
 
-def _successes(kept: pandas.DataFrame, target: str, trials: str, rows: np.ndarray) -> np.ndarray:
+def success_column(
+    kept: pandas.DataFrame, target: str, trials: str, rows: np.ndarray
+) -> np.ndarray:
     """The target as counts of successes, each at most its row's trials."""
     y = count_array(kept[target].to_numpy(), len(kept), f"target {target!r}", 0, rows)
-    above = y > _counts(kept, trials, rows, "trials")
+    above = y > count_column(kept, trials, rows, "trials")
     if above.any():
         i = int(np.argmax(above))
         raise DataError(
@@ -515,6 +514,17 @@ def _levels(encoder_state: Mapping[str, Any]) -> dict[str, list]:
 
 
 # --- notes and JSON ----------------------------------------------------------------------
+
+
+def counted_notes(coding: tuple[str, ...], target: str, model: ModelOptions) -> tuple[str, ...]:
+    """The coding notes of rows that stand for many: trials replace the target's note,
+    weights add one (build_design and a table in shares say the same)."""
+    if model.trials is not None:
+        coding = (f"{target}: successes out of the trials in {model.trials!r} (grouped "
+                  "binomial rows)", *coding[1:])  # fmt: skip
+    if model.weights is not None:
+        coding = (*coding, f"{model.weights}: frequency weights, each row counted that many times")
+    return coding
 
 
 def coding_notes(spec: ModelSpec, frame: pandas.DataFrame, used: Sequence[str]) -> tuple[str, ...]:

@@ -42,13 +42,22 @@ from .checks import (
     too_many_levels,
     value_text,
 )
-from .design import ModelSpec, coded_spec, coding_notes, match_positive
+from .design import (
+    ModelSpec,
+    coded_spec,
+    coding_notes,
+    count_column,
+    counted_notes,
+    match_positive,
+    success_column,
+)
 from .formula import (
     categorical_columns,
     design_width,
     formula_text,
     materialize,
     parse_formula,
+    require_columns,
     used_columns,
 )
 from .tables import (
@@ -303,7 +312,13 @@ class ShardedDesign:
     """The design every worker builds on its share: the agreed spec, notes on the coding,
     the rows used (all workers) and dropped for a missing value, the rows each worker uses,
     the count of successes (for the MLE's start and null log-likelihood), and the missing
-    values of each used column that has some (why rows were dropped)."""
+    values of each used column that has some (why rows were dropped).
+
+    Rows that stand for many name their column (`weights` or `trials`, as build_design's
+    Design holds them); `observations` counts the rows with their weights and `total` the
+    trials (both rows_used without). A target of three values or more has its `classes`
+    (sorted) and the rows of each (`class_counts`); the spec then codes it baseline-or-not
+    as studies.multiclass codes it in memory."""
 
     spec: ModelSpec
     coding: tuple[str, ...]
@@ -312,11 +327,26 @@ class ShardedDesign:
     rows_per_worker: tuple[int, ...]
     successes: int
     missing: Mapping[str, int] = field(default_factory=dict)
+    weights: str | None = None
+    trials: str | None = None
+    observations: int = 0
+    total: int = 0
+    classes: tuple[Any, ...] = ()
+    class_counts: tuple[int, ...] = ()
     _held: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
         return self.spec.names
+
+    @property
+    def formula(self) -> str:
+        return self.spec.formula
+
+    @property
+    def counted(self) -> tuple[str, ...]:
+        """The weights or trials column, when rows stand for many (else none)."""
+        return tuple(c for c in (self.weights, self.trials) if c is not None)
 
     @property
     def intercept(self) -> bool:
@@ -336,29 +366,45 @@ class ShardedDesign:
 
     def batches(
         self, shards: Shards, chunk_rows: int = CHUNK_ROWS, *, reuse: bool = False
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    ) -> Iterator[tuple[np.ndarray, ...]]:
         """(X, y) of `shards`' rows, at most chunk_rows at a time: X float64 (C order)
         without the intercept column, coded by the agreed spec; rows with a missing value
-        are left out. When every term is a numeric Parquet column as it is (plain_columns),
-        X is laid straight from Arrow's record batches, without pandas or formulaic.
+        are left out. y is 0/1, or with `classes` each row's class as its position in them,
+        or with trials its successes; rows that stand for many come as (X, y, weights,
+        trials), the one not given None. When every term is a numeric Parquet column as it
+        is (plain_columns) and y is 0/1, X is laid straight from Arrow's record batches,
+        without pandas or formulaic.
 
         reuse=True (that path only): X and y are views of one buffer this design keeps,
         overwritten by the next chunk and the next call: for a consumer done with a chunk
         before it asks for the next, as fit_sharded's passes are. Memory then stays at one
         chunk, and no chunk's pages are allocated anew."""
         chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
-        if plain_columns(self.spec, shards):
+        if plain_columns(self.spec, shards) and not (self.classes or self.counted):
             yield from self._read(shards, chunk_rows, reuse)
             return
         spec = self.spec
-        for frame in shards.chunks((spec.target, *spec.columns), chunk_rows):
+        read = list(dict.fromkeys((spec.target, *spec.columns, *self.counted)))
+        for frame in shards.chunks(read, chunk_rows):
             keep = ~frame.isna().to_numpy().any(axis=1)
             if not keep.any():
                 continue
             kept = frame[keep] if not keep.all() else frame
-            x = spec.design(kept)
-            y = (kept[spec.target].to_numpy() == spec.positive).astype(np.float64)
-            yield x, y
+            x, target = spec.design(kept), kept[spec.target]
+            if self.classes:
+                y = _class_codes(target, self.classes)
+            elif self.trials is not None:
+                y = target.to_numpy(dtype=np.float64)
+            else:
+                y = (target.to_numpy() == spec.positive).astype(np.float64)
+            if not self.counted:
+                yield x, y
+                continue
+            weights, trials = (
+                None if c is None else kept[c].to_numpy(dtype=np.float64)
+                for c in (self.weights, self.trials)
+            )  # fmt: skip
+            yield x, y, weights, trials
 
     def _read(
         self, shards: Shards, chunk_rows: int, reuse: bool
@@ -386,6 +432,14 @@ class ShardedDesign:
         if held is None or held[0].shape[0] < rows or held[0].shape[1] != d:
             held = self._held["buffer"] = (np.empty((rows, d)), np.empty(rows))
         return held[0][:rows], held[1][:rows]
+
+
+def _class_codes(target: pandas.Series, classes: tuple[Any, ...]) -> np.ndarray:
+    """Each row's class as its position in `classes` (float64)."""
+    import pandas
+
+    values = [python_value(v) for v in target.to_numpy()]
+    return pandas.Categorical(values, categories=list(classes)).codes.astype(np.float64)
 
 
 def _lay(batch: Any, spec: ModelSpec, x: np.ndarray, y: np.ndarray) -> int:
@@ -504,17 +558,19 @@ def agree_design(
     build_design would make on the whole table, names included). ConfigError and DataError
     as build_design (the same on every worker); a stateful transform is refused."""
     model = ModelOptions.of(model, **options)  # checked whole: ModelOptions.__post_init__
-    missing, max_levels = model.missing, model.max_levels
-    positive = model.positive
     empty = _empty_frame(shards)
-    formula = formula_text(empty, model.formula, model.target, model.features)
+    counted = tuple(c for c in (model.weights, model.trials) if c is not None)
+    features = model.features
+    if features is None and model.formula is None and counted:  # every column but these
+        features = [c for c in shards.columns if c != model.target and c not in counted]
+    formula = formula_text(empty, model.formula, model.target, features)
     target, rhs = parse_formula(formula, empty)
     used = used_columns(rhs, empty, target)
+    require_columns(empty, (target, *used, *counted))
     in_c = categorical_columns(rhs)
-    columns = (target, *used)
-    scans = gather(lambda: _scan(shards, columns, in_c, max_levels, chunk_rows))
-    return _combine(scans, formula, rhs, target, used, in_c, positive, missing, max_levels,
-                    chunk_rows)  # fmt: skip
+    columns = tuple(dict.fromkeys((target, *used, *counted)))
+    scans = gather(lambda: _scan(shards, columns, in_c, chunk_rows, model))
+    return _combine(scans, formula, rhs, target, used, in_c, model, chunk_rows)
 
 
 def _empty_frame(shards: Shards) -> pandas.DataFrame:
@@ -525,44 +581,103 @@ def _empty_frame(shards: Shards) -> pandas.DataFrame:
 
 
 def _scan(
-    shards: Shards, columns: Sequence[str], in_c: set[str], max_levels: int, chunk_rows: int
+    shards: Shards, columns: Sequence[str], in_c: set[str], chunk_rows: int, model: ModelOptions
 ) -> dict[str, Any]:
     """One pass over a share: rows, complete rows, missing values per column, each column's
     kinds, the distinct values of the target and of categorical columns (up to max_levels +
-    1 of them: more is refused anyway), and the complete rows per value of the target.
-    ConfigError first when the passes of a fit would make too many reads (budget.reads)."""
+    1 of them: more is refused anyway), and the complete rows per value of the target
+    (their weights' sum with weights). With trials, the target's successes and the trials
+    summed instead, each checked as build_design checks them (DataError naming the file and
+    the row). ConfigError first when the passes of a fit would make too many reads
+    (budget.reads)."""
+    budget.reads(shards.estimated_rows(), len(shards.units), chunk_rows, len(shards.files()))
+    found = {"rows": 0, "complete": 0, "gaps": dict.fromkeys(columns, 0),
+             "kinds": {c: set() for c in columns}, "values": {c: set() for c in columns},
+             "tally": {}, "successes": 0.0, "total": 0.0}  # fmt: skip
+    for share in shards.by_file():
+        try:
+            _scan_file(share, columns, in_c, chunk_rows, model, found)
+        except DataError as exc:
+            if model.weights is None and model.trials is None:
+                raise
+            raise DataError(f"{share.units[0].path}: {exc}") from None
+    return found
+
+
+def _first_row(share: Shards) -> int:
+    """The position in its file of a share's first row: the file's rows in the row groups
+    before the share's first (Parquet metadata, no data read); 0 for CSV."""
+    first = share.units[0]
+    if first.group <= 0:
+        return 0
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(first.path).metadata
+    return sum(meta.row_group(g).num_rows for g in range(first.group))
+
+
+def _scan_file(
+    share: Shards,
+    columns: Sequence[str],
+    in_c: set[str],
+    chunk_rows: int,
+    model: ModelOptions,
+    found: dict[str, Any],
+) -> None:
+    """_scan's sums over one file's units, added to `found`; the rows of weights and trials
+    named by their position in the file."""
     import pandas
 
-    budget.reads(shards.estimated_rows(), len(shards.units), chunk_rows, len(shards.files()))
-
-    rows = complete = 0
-    gaps = dict.fromkeys(columns, 0)
-    kinds: dict[str, set[str]] = {c: set() for c in columns}
-    values: dict[str, set] = {c: set() for c in columns}
-    tally: dict[Any, int] = {}  # rows per value of the target (its first few values)
-    cap = max(max_levels, 2) + 1
-    for frame in shards.chunks(columns, chunk_rows):
-        rows += len(frame)
+    gaps, kinds, values, tally = found["gaps"], found["kinds"], found["values"], found["tally"]
+    cap = max(model.max_levels, 2) + 1
+    start = _first_row(share) if model.weights or model.trials else 0
+    for frame in share.chunks(columns, chunk_rows):
+        positions = start + np.arange(len(frame))
+        start += len(frame)
+        found["rows"] += len(frame)
         absent = frame.isna().to_numpy()
         for j, name in enumerate(columns):
             gaps[name] += int(absent[:, j].sum())
             if not absent[:, j].all():
                 check_kind(frame[name], name)
                 kinds[name].add(_kind_of(frame[name]))
+                if share.kind == "csv" and _kind_of(frame[name]) == KIND_TEXT:
+                    _check_text_kind(frame[name], name)
         keep = ~absent.any(axis=1)
-        complete += int(keep.sum())
-        kept = frame[keep]
+        found["complete"] += int(keep.sum())
+        kept, rows = frame[keep], positions[keep]
         for name in columns:
-            wanted = name == columns[0] or name in in_c or _categorical(kinds[name])
-            if wanted and len(values[name]) <= cap:
+            wanted = name == columns[0] and model.trials is None
+            if (wanted or name in in_c or _categorical(kinds[name])) and len(values[name]) <= cap:
                 values[name] |= {python_value(v) for v in pandas.unique(kept[name])}
-        counts = kept[columns[0]].value_counts()
+        if model.trials is not None:
+            found["successes"] += float(success_column(kept, columns[0], model.trials, rows).sum())
+            found["total"] += float(count_column(kept, model.trials, rows, "trials").sum())
+            continue
+        if model.weights is None:
+            counts = kept[columns[0]].value_counts()
+        else:
+            weights = count_column(kept, model.weights, rows)
+            counts = pandas.Series(weights).groupby(kept[columns[0]].to_numpy()).sum()
         for value, count in zip(counts.index, counts.to_numpy(), strict=True):
             key = python_value(value)
             if key in tally or len(tally) < cap:
                 tally[key] = tally.get(key, 0) + int(count)
-    return {"rows": rows, "complete": complete, "gaps": gaps, "kinds": kinds, "values": values,
-            "tally": tally}  # fmt: skip
+
+
+def _check_text_kind(column: pandas.Series, name: str) -> None:
+    """A CSV column read here as text (pandas' C reader, in chunks) that the reader of a
+    table held in memory (pyarrow's, data.tables) types as dates or times is refused as
+    check_kind refuses it there, in the same words: its distinct values are typed by
+    pyarrow's CSV inference, which takes a column as dates when all of them read as dates."""
+    import io
+
+    import pandas
+
+    values = pandas.Series(pandas.unique(column.dropna())).astype(str)
+    text = values.to_csv(index=False, header=False)
+    typed = pandas.read_csv(io.StringIO(text), header=None, names=[name], engine="pyarrow")
+    check_kind(typed[name], name)
 
 
 def _kind_of(series: pandas.Series) -> str:
@@ -590,14 +705,14 @@ def _combine(
     target: str,
     used: tuple[str, ...],
     in_c: set[str],
-    positive: object,
-    missing: str,
-    max_levels: int,
+    model: ModelOptions,
     chunk_rows: int,
 ) -> ShardedDesign:
     """The agreed design from every worker's scan (the same on every worker), refused when
     coding a chunk (or the rows holding every level) does not fit the budget."""
-    columns = (target, *used)
+    missing, max_levels = model.missing, model.max_levels
+    counted = tuple(c for c in (model.weights, model.trials) if c is not None)
+    columns = tuple(dict.fromkeys((target, *used, *counted)))
     rows = sum(s["rows"] for s in scans)
     complete = [s["complete"] for s in scans]
     if rows == 0:
@@ -617,17 +732,24 @@ def _combine(
     kinds = {c: set().union(*(s["kinds"][c] for s in scans)) for c in columns}
     values = {c: set().union(*(s["values"][c] for s in scans)) for c in columns}
     levels = {c: sorted_values(list(values[c])) for c in columns}
-    y_values = levels[target]
-    if len(y_values) != 2:
+    y_values, tally = levels[target], _tally(scans)
+    classes: tuple[Any, ...] = ()
+    if model.trials is not None:  # build_design's names for grouped rows
+        success, failure = "success", "failure"
+    elif len(y_values) < 2 or len(y_values) > max(max_levels, 2):
         listed = ", ".join(map(value_text, y_values[:5]))
         more = ", ..." if len(y_values) > 5 else ""
         raise DataError(
-            f"target {target!r} must take exactly two values, got "
-            f"{len(y_values) if len(y_values) <= max(max_levels, 2) else 'more than that'}: "
-            f"{listed}{more}"
-        )
-    success = y_values[1] if positive is None else match_positive(positive, y_values, target)
-    failure = y_values[0] if success == y_values[1] else y_values[1]
+            f"target {target!r} must take exactly two values, got 1: {listed}"
+            if len(y_values) < 2 else f"target {target!r} takes more than {max(max_levels, 2)} "
+            f"values ({listed}{more}), one class each: more classes than max levels allows"
+        )  # fmt: skip
+    elif len(y_values) > 2:  # coded baseline-or-not, as studies.multiclass codes it
+        classes, success, failure = tuple(y_values), True, False
+    else:
+        positive = model.positive
+        success = y_values[1] if positive is None else match_positive(positive, y_values, target)
+        failure = y_values[0] if success == y_values[1] else y_values[1]
     for name in used:
         if (name in in_c or _categorical(kinds[name])) and len(levels[name]) > max_levels:
             raise DataError(too_many_levels(f"column {name!r}", len(levels[name]), max_levels))
@@ -638,16 +760,35 @@ def _combine(
     budget.check(cost, "coding this table", budget.FEWER_TABLE)
     prototype = _prototype(used, kinds, levels, in_c)
     spec = _spec(formula, rhs, target, success, failure, used, prototype, max_levels)
-    coding = coding_notes(spec, prototype, used)
+    coding = counted_notes(coding_notes(spec, prototype, used), target, model)
+    observations = sum(tally.values()) if model.weights else sum(complete)
+    if observations == 0:
+        raise DataError("weights are 0 for every row: there is no row to fit")
+    grouped = model.trials is not None
     return ShardedDesign(
         spec=spec,
         coding=coding,
         rows_used=sum(complete),
         dropped=rows - sum(complete),
         rows_per_worker=tuple(complete),
-        successes=sum(s["tally"].get(success, 0) for s in scans),
+        successes=round(sum(s["successes"] for s in scans)) if grouped else tally.get(success, 0),
         missing=dict(sorted(((c, n) for c, n in gaps.items() if n), key=lambda cn: -cn[1])),
+        weights=model.weights,
+        trials=model.trials,
+        observations=observations,
+        total=round(sum(s["total"] for s in scans)) if grouped else observations,
+        classes=classes,
+        class_counts=tuple(tally.get(c, 0) for c in classes),
     )
+
+
+def _tally(scans: list[dict[str, Any]]) -> dict[Any, int]:
+    """The complete rows (or their weights) per value of the target, over every scan."""
+    tally: dict[Any, int] = {}
+    for scan in scans:
+        for value, count in scan["tally"].items():
+            tally[value] = tally.get(value, 0) + count
+    return tally
 
 
 def _prototype(

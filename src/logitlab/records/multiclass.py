@@ -39,7 +39,7 @@ def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
         "data": {
             "source": run.source, "formula": run.design.formula, "target": run.design.target,
             "rows_used": run.design.rows_used, "dropped": run.design.dropped,
-            "rows_fitted": int((~run.held_out).sum()), "held_out": int(run.held_out.sum()),
+            "rows_fitted": run.mle.nobs, "held_out": run.design.rows_used - run.mle.nobs,
         },
         "multinomial": {
             "classes": classes, "baseline": python_value(mle.baseline),

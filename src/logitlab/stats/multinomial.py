@@ -11,7 +11,7 @@ takes hundreds. The binary fit (stats.mle) is the case K = 2: the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -222,31 +222,8 @@ class MNLogitResult:
         """Average marginal effects dP_k/dx_j over the fitted rows and their delta-method
         standard errors, each (terms without the intercept) x K in `classes` order
         (statsmodels' get_margeff(at="overall", method="dydx"))."""
-        x, p = self.exog, self.fitted
-        n, d = x.shape
-        J = self.params.shape[1]
-        b = np.column_stack((np.zeros(d), self.params)).T  # K x d, baseline row 0
-        mean_b = p @ b  # n x d: sum_k p_k b_k per row
-        gap = b[None, :, :] - mean_b[:, None, :]  # n x K x d
-        ame = np.einsum("ik,ikj->kj", p, gap) / n
-        # d AME_kj / d b_(m,l) = mean_i x_il [p_ik (delta_km - p_im) gap_ikj - p_ik p_im
-        # gap_imj] + delta_jl (delta_km mean p_k - mean p_k p_m), m over the equations
-        # (d p_ik / d b_(m,l) = p_ik (delta_km - p_im) x_il): one d x d product a (k, m)
-        jac = np.empty((J + 1, d, J, d))
-        for k in range(J + 1):
-            for m in range(1, J + 1):
-                both = p[:, k] * p[:, m]
-                rows = (p[:, k] * (k == m) - both)[:, None] * gap[:, k] - both[:, None] * gap[:, m]
-                diagonal = (k == m) * p[:, k].mean() - both.mean()
-                jac[k, :, m - 1, :] = (rows.T @ x) / n + diagonal * np.eye(d)
-        keep = slice(int(self.intercept), None)
-        jac = jac[:, keep].reshape((J + 1) * (d - int(self.intercept)), J * d)
-        se = np.sqrt(np.einsum("ab,bc,ac->a", jac, self.cov, jac))
-        shape = (J + 1, d - int(self.intercept))
-        ame_out, se_out = np.empty(shape[::-1]), np.empty(shape[::-1])
-        ame_out[:, self.columns] = ame[:, keep].T
-        se_out[:, self.columns] = se.reshape(shape).T
-        return ame_out, se_out
+        sums = margeff_sums(self.exog, self.fitted, self.params)
+        return margeff_from_sums(*sums, len(self.exog), self.cov, self.intercept, self.columns)
 
     def summary(self) -> str:
         """statsmodels' MNLogit layout: the fit's header, then one coefficient table per
@@ -340,12 +317,14 @@ def fit(
     params = np.zeros((len(names), J))
     if intercept:  # start from the intercept-only MLE: the first pass gives llnull's model
         params[0] = np.log(counts[1:] / counts[0])
-    params, last, converged, iterations = _newton(design, codes, params, tol, max_iter,
-                                                  classes, equations, baseline)  # fmt: skip
+    params, last, converged, iterations = newton(
+        lambda b: newton_pass(design, codes, b), params, tol, max_iter, classes,
+        lambda: _check_separation(design, codes, classes, equations, baseline),
+    )  # fmt: skip
     try:
         cov = np.linalg.inv(last.info)
     except np.linalg.LinAlgError:
-        raise SeparationError(_diverged(classes)) from None
+        raise SeparationError(diverged(classes)) from None
     llnull = float(np.sum(counts * np.log(counts / n)))
     return MNLogitResult(
         params, cov, last.loglik, llnull, converged, iterations, n, names, classes, baseline,
@@ -353,30 +332,31 @@ def fit(
     )  # fmt: skip
 
 
-def _newton(
-    design: np.ndarray,
-    codes: np.ndarray,
+def newton(
+    at: Callable[[np.ndarray], Pass],
     params: np.ndarray,
     tol: float,
     max_iter: int,
     classes: tuple[Any, ...],
-    equations: list[Any],
-    baseline: Any,
+    separated: Callable[[], None],
 ) -> tuple[np.ndarray, Pass, bool, int]:
-    """Newton's iterations with step halving (each step an ascent step); separation is
-    looked for when the iterates stall with saturated rows or do not converge."""
-    current = newton_pass(design, codes, params)
+    """Newton's iterations with step halving (each step an ascent step) over `at(params)`,
+    the sums of one pass (in memory newton_pass over the rows; on shards the workers'
+    passes added up, stats.sharded), so both take the same steps. `separated()` is asked
+    when the information is singular, the iterates stall with saturated rows or do not
+    converge; it raises SeparationError when it finds a class split off."""
+    current = at(params)
     size, stalled = math.inf, 0
     for iteration in range(1, max_iter + 1):
         try:
             flat = np.linalg.solve(current.info, current.score.ravel(order="F"))
         except np.linalg.LinAlgError:
-            _check_separation(design, codes, classes, equations, baseline)
+            separated()
             raise DataError("the information matrix is singular; drop a redundant column") from None
         step = flat.reshape(params.shape, order="F")
         floor = current.loglik - 1e-12 * abs(current.loglik)
         for _ in range(HALVINGS):
-            trial = newton_pass(design, codes, params + step)
+            trial = at(params + step)
             if trial.loglik >= floor:
                 break
             step = step / 2.0
@@ -386,9 +366,9 @@ def _newton(
             return params, current, True, iteration
         stalled = stalled + 1 if current.saturated and size > previous / 2.0 else 0
         if stalled >= STALLED:
-            _check_separation(design, codes, classes, equations, baseline)
-            raise SeparationError(_diverged(classes))
-    _check_separation(design, codes, classes, equations, baseline)
+            separated()
+            raise SeparationError(diverged(classes))
+    separated()
     return params, current, False, max_iter
 
 
@@ -411,9 +391,58 @@ def _check_separation(
             )
 
 
-def _diverged(classes: tuple[Any, ...]) -> str:
+def diverged(classes: tuple[Any, ...]) -> str:
     return (
         f"the Newton iterates diverge (fitted probabilities run to 0 or 1 among the classes "
         f"{', '.join(map(value_text, classes))}): the multinomial maximum-likelihood "
         "estimate does not exist"
     )
+
+
+def margeff_sums(
+    design: np.ndarray, fitted: np.ndarray, params: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sums over rows behind the average marginal effects (MNLogitResult.margeff): of
+    each row's dP_k/dx (K x d, baseline first) and of their derivatives in the
+    coefficients (K x d x (K - 1) x d), from the rows' design (its intercept column too)
+    and probabilities (n x K, baseline first). Sums add over blocks of rows, so a fit on
+    shards gets them from its workers' rows (stats.sharded)."""
+    x, p = design, fitted
+    d, J = params.shape
+    b = np.column_stack((np.zeros(d), params)).T  # K x d, baseline row 0
+    mean_b = p @ b  # n x d: sum_k p_k b_k per row
+    gap = b[None, :, :] - mean_b[:, None, :]  # n x K x d
+    ame = np.einsum("ik,ikj->kj", p, gap)
+    # d AME_kj / d b_(m,l) = mean_i x_il [p_ik (delta_km - p_im) gap_ikj - p_ik p_im
+    # gap_imj] + delta_jl (delta_km mean p_k - mean p_k p_m), m over the equations
+    # (d p_ik / d b_(m,l) = p_ik (delta_km - p_im) x_il): one d x d product a (k, m)
+    jac = np.empty((J + 1, d, J, d))
+    for k in range(J + 1):
+        for m in range(1, J + 1):
+            both = p[:, k] * p[:, m]
+            rows = (p[:, k] * (k == m) - both)[:, None] * gap[:, k] - both[:, None] * gap[:, m]
+            diagonal = (k == m) * p[:, k].sum() - both.sum()
+            jac[k, :, m - 1, :] = rows.T @ x + diagonal * np.eye(d)
+    return ame, jac
+
+
+def margeff_from_sums(
+    ame: np.ndarray,
+    jac: np.ndarray,
+    n: int,
+    cov: np.ndarray,
+    intercept: bool,
+    columns: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The average marginal effects and their delta-method standard errors, each (terms
+    without the intercept) x K with the classes at `columns` (MNLogitResult.columns), from
+    margeff_sums over n rows."""
+    K, d = ame.shape
+    keep = slice(int(intercept), None)
+    jac = (jac / n)[:, keep].reshape(K * (d - int(intercept)), (K - 1) * d)
+    se = np.sqrt(np.einsum("ab,bc,ac->a", jac, cov, jac))
+    shape = (K, d - int(intercept))
+    ame_out, se_out = np.empty(shape[::-1]), np.empty(shape[::-1])
+    ame_out[:, columns] = (ame / n)[:, keep].T
+    se_out[:, columns] = se.reshape(shape).T
+    return ame_out, se_out

@@ -11,7 +11,8 @@ What needs every row in one place is computed otherwise:
 - the rank check reads the first pass's Gram matrix (as in memory);
 - separation is named from the iterates, not by a linear program over all rows: rows whose
   probability reaches 0 or 1 while Newton's steps stop shrinking, the direction being the
-  coefficient vector's;
+  coefficient vector's (K classes: the iterates' divergence, as stats.multinomial says it,
+  since the linear program naming a class needs every row);
 - after convergence one more pass at the estimate gives the marginal effects' mean weight,
   the meat of a sandwich covariance (stats.sandwich: the hat values of HC2 and HC3 need
   only the bread, known by then), the classification table at 0.5 and a fine histogram of
@@ -19,6 +20,14 @@ What needs every row in one place is computed otherwise:
   groups rows by risk: the group edges are then exact to the bin width (exactly the
   in-memory test's when no bin holds rows of different fitted risk on both sides of an
   edge).
+
+Rows that stand for many (weights or trials, yielded as (X, y, weights, trials)) are
+counted as stats.mle counts them in memory (mle.Counts, chunk by chunk): each pass weighs
+a row by its trials, and the last one adds the saturated log-likelihood, Pearson's
+chi-squared and the binomial coefficients. K classes (fit_multinomial) sum the
+multinomial pass's log-likelihood, score and block information the same way, and the
+last pass the sums behind the average marginal effects (multinomial.margeff_sums), the
+confusion matrix at the most probable class and the log-loss.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import math
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -36,29 +46,34 @@ from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
-from . import inference, sandwich
+from . import inference, multinomial, sandwich
 from .irls import SATURATED, Pass, newton_pass
-from .mle import MAX_ITER, TOL, MLEResult, Newton, Progress
+from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
 HL_BINS = 1 << 14
 HL_LIMIT = 30.0
+#: The log-loss's floor on a probability (scikit-learn's log_loss: float64's epsilon).
+EPS = float(np.finfo(np.float64).eps)
 #: For tests of a worker dying mid-fit, and only for them: "RANK:PASSES" makes worker RANK
 #: leave with os._exit(9) after PASSES passes, as a killed process would.
 FAIL_AFTER = "LOGITLAB_TEST_FAIL_AFTER_PASSES"
 
-Batches = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
+#: (X, y) chunks, or (X, y, weights, trials) of rows that stand for many (None: not given).
+Batches = Callable[[], Iterable[tuple[np.ndarray | None, ...]]]
 
 
 @dataclass(frozen=True, repr=False)  # MLEResult's short repr, not every array
 class ShardedMLEResult(MLEResult):
     """An MLEResult whose per-row statistics come from sums over the workers' rows: the
-    mean of p (1 - p), the classification table at 0.5, and the fitted-logit histogram
-    (per bin: rows, successes, sum of p) instead of every row's fitted probability."""
+    mean of p (1 - p) over the `total` trials (nobs without weights or trials), the
+    classification table at 0.5, and the fitted-logit histogram (per bin: trials,
+    successes, expected successes) instead of every row's fitted probability."""
 
     mean_weight: float = math.nan
     counts: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)), repr=False)
     risk: np.ndarray = field(default_factory=lambda: np.zeros((HL_BINS, 3)), repr=False)
+    total: float = math.nan
 
     def marginal_effects(self, alpha: float | None = None) -> inference.Effects:
         """Average marginal effects with delta-method standard errors, as in memory (the
@@ -69,7 +84,7 @@ class ShardedMLEResult(MLEResult):
             self.cov,
             self.mean_weight,
             self.curvature,
-            self.nobs,
+            self.total,
             self.intercept,
             self.interval_alpha(alpha),
         )
@@ -108,10 +123,16 @@ def fit_sharded(
     max_iter: int = MAX_ITER,
     progress: Progress | None = None,
     cov_type: str = "nonrobust",
+    total: int | None = None,
+    grouped: bool = False,
 ) -> ShardedMLEResult:
     """The MLE of the rows that `batches()` yields on each worker of `group` (a Collective):
-    (X, y) chunks, X float64 without the intercept column; nobs and successes count every
-    worker's rows (data.shards.ShardedDesign has them). Every worker gets the same result.
+    (X, y) chunks, X float64 without the intercept column, or (X, y, weights, trials) of
+    rows that stand for many (y then a row's successes with trials); nobs counts every
+    worker's observations (weights included), total their trials (None: nobs) and
+    successes the successes among them (data.shards.ShardedDesign has them); `grouped`
+    says y counts successes of trials, whose binomial coefficients the likelihoods then
+    include, as R's glm. Every worker gets the same result.
     SeparationError when the iterates show separation; a LogitlabError on one worker is
     raised on all; WorkerLost when a worker stops answering. `progress` as mle.fit's;
     `cov_type` a covariance of stats.sandwich.FORMULAS but cluster (ConfigError: the batches
@@ -129,19 +150,25 @@ def fit_sharded(
             f"the table has {nobs} usable rows but the model has {len(names)} coefficients; "
             "need at least as many rows as coefficients"
         )
-    if successes in (0, nobs):  # the labels alone say so
-        raise SeparationError(separation(np.zeros((1, 1)), np.array([successes / nobs]), names))
+    total = nobs if total is None else total
+    if successes in (0, total):  # the labels alone say so
+        raise SeparationError(separation(np.zeros((1, 1)), np.array([successes / total]), names))
     passes = _Passes(batches, group, intercept, len(names))
 
     def separated(coef: np.ndarray, current: Pass) -> None:
         if current.saturated:
             raise SeparationError(_separation(coef, current.saturated, names))
 
-    newton = Newton(passes, nobs, successes / nobs, intercept, names, separated,
+    newton = Newton(passes, total, successes / total, intercept, names, separated,
                     progress=progress)  # fmt: skip
     fields = newton.fit(tol, max_iter)
-    mean_weight, counts, risk, meat = passes.statistics(fields["params"], fields["cov"], cov_type)
-    result = ShardedMLEResult(**fields, mean_weight=mean_weight / nobs, counts=counts, risk=risk)
+    last = passes.statistics(fields["params"], fields["cov"], cov_type)
+    mean_weight, counts, risk, meat, (binomial, llsat, pearson) = last
+    fields |= {"nobs": nobs, "loglik": fields["loglik"] + binomial,
+               "llnull": fields["llnull"] + binomial}  # fmt: skip
+    result = ShardedMLEResult(**fields, mean_weight=mean_weight / total, counts=counts, risk=risk,
+                              total=float(total), llsat=llsat, pearson_chi2=pearson,
+                              grouped=grouped)  # fmt: skip
     if meat is None:
         return result
     factor = sandwich.small_sample(cov_type, nobs, len(names))
@@ -164,8 +191,11 @@ class _Passes:
         size = 3 + 2 * k + len(upper[0])
         local, failure = np.zeros(size), None
         try:
-            for x, y in self.batches():
-                part = newton_pass(x, y, coef, self.intercept)
+            for x, y, *counted in self.batches():
+                count = _counts(y, counted)
+                if count is None:
+                    continue
+                part = newton_pass(x, count.s, coef, self.intercept, trials=count.m)
                 local[1:] += np.concatenate(
                     ([part.loglik], part.score, part.info[upper], [part.saturated],
                      part.curvature)
@@ -185,27 +215,33 @@ class _Passes:
 
     def statistics(
         self, coef: np.ndarray, bread: np.ndarray, cov_type: str
-    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
-        """One pass at the estimate: sum p (1 - p), the table at 0.5, the logit histogram,
-        and the meat of cov_type's sandwich (stats.sandwich.row_meat; None: nonrobust)."""
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """One pass at the estimate: sum m p (1 - p), the table at 0.5, the logit
+        histogram, the meat of cov_type's sandwich (stats.sandwich.row_meat; None:
+        nonrobust), and the sums of the binomial coefficients, the saturated
+        log-likelihood and Pearson's chi-squared (mle.Counts' in memory)."""
         b0, b = (coef[0], coef[1:]) if self.intercept else (0.0, coef)
-        size, robust = 6 + 3 * HL_BINS, cov_type != "nonrobust"
+        size, robust = 9 + 3 * HL_BINS, cov_type != "nonrobust"
         local, failure = np.zeros(size + robust * len(self.upper[0])), None
         try:
-            for x, y in self.batches():
+            for x, y, *counted in self.batches():
+                count = _counts(y, counted)
+                if count is None:
+                    continue
                 eta = x @ b + b0
                 p = sigmoid(eta)
-                local[1] += float(np.sum(p * (1.0 - p)))
-                cell = 2 * y.astype(np.int64) + (p > 0.5)  # actual 0/1 x predicted 0/1
-                local[2:6] += np.bincount(cell, minlength=4)
+                m = np.ones(len(p)) if count.m is None else count.m
+                local[1] += float(np.sum(m * p * (1.0 - p)))
+                local[2:6] += inference.pred_table(count.s, p, 0.5, count.m).ravel()
                 scaled = (eta + HL_LIMIT) * (HL_BINS / (2.0 * HL_LIMIT))
                 bins = np.clip(scaled, 0, HL_BINS - 1).astype(np.int64)
-                for j, weights in enumerate((None, y, p)):
+                for j, weights in enumerate((m, count.s, m * p)):
                     local[6 + j * HL_BINS : 6 + (j + 1) * HL_BINS] += np.bincount(
                         bins, weights=weights, minlength=HL_BINS
                     )
+                local[size - 3 : size] += (count.binomial, count.saturated(), count.pearson(p))
                 if robust:
-                    meat = sandwich.row_meat(x, y, p, self.intercept, cov_type, bread)
+                    meat = sandwich.row_meat(x, y, p, self.intercept, cov_type, bread, *counted)
                     local[size:] += meat[self.upper]
         except LogitlabError as exc:
             local[:], failure = 0.0, (type(exc).__name__, str(exc))
@@ -216,18 +252,34 @@ class _Passes:
             meat = np.zeros((self.k, self.k))
             meat[self.upper] = total[size:]
             meat = np.triu(meat) + np.triu(meat, 1).T
-        risk = total[6:size].reshape(3, HL_BINS).T
-        return float(total[1]), total[2:6].reshape(2, 2), risk, meat
+        risk = total[6 : size - 3].reshape(3, HL_BINS).T
+        return float(total[1]), total[2:6].reshape(2, 2), risk, meat, total[size - 3 : size]
 
     def _sum(self, local: np.ndarray, failure: tuple[str, str] | None) -> np.ndarray:
-        """Collective.sum; when a worker failed (slot 0), every worker raises its error."""
-        try:
-            total = self.group.sum(local)
-        except RuntimeError as exc:  # gloo: a peer closed the connection or timed out
-            raise lost(self.group, exc) from None
-        if total[0] > 0:
-            raise_first(self.group, collect(self.group, failure))
-        return total
+        return _summed(self.group, local, failure)
+
+
+def _summed(group: Any, local: np.ndarray, failure: tuple[str, str] | None) -> np.ndarray:
+    """Collective.sum; when a worker failed (slot 0), every worker raises its error."""
+    try:
+        total = group.sum(local)
+    except RuntimeError as exc:  # gloo: a peer closed the connection or timed out
+        raise lost(group, exc) from None
+    if total[0] > 0:
+        raise_first(group, collect(group, failure))
+    return total
+
+
+def _counts(y: np.ndarray, counted: list[np.ndarray | None]) -> Counts | None:
+    """A chunk's successes and trials as mle.Counts makes them in memory (counted: its
+    [weights, trials], or none); None for a chunk whose weights are all 0, which adds
+    nothing to any sum."""
+    if not counted:
+        return Counts.of(y, None, None)
+    weights, trials = counted
+    if weights is not None and not weights.any():
+        return None
+    return Counts.of(y, weights, trials)
 
 
 def _separation(coef: np.ndarray, saturated: int, names: tuple[str, ...]) -> str:
@@ -241,6 +293,113 @@ def _separation(coef: np.ndarray, saturated: int, names: tuple[str, ...]) -> str
     )
 
 
+@dataclass(frozen=True, repr=False)  # MNLogitResult's short repr
+class ShardedMNLogitResult(multinomial.MNLogitResult):
+    """An MNLogitResult whose per-row parts are sums over the workers' rows: the average
+    marginal effects and their standard errors (margeff), the confusion matrix at the most
+    probable class (rows the actual class, columns the predicted, in `classes` order) and
+    the summed log-loss, instead of every row's probabilities and design."""
+
+    effects: tuple[np.ndarray, np.ndarray] = field(default=(), repr=False)
+    confusion: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    log_loss: float = math.nan
+
+    def margeff(self) -> tuple[np.ndarray, np.ndarray]:
+        """The average marginal effects and their delta-method standard errors, as
+        MNLogitResult.margeff gives them, from the sums over every worker's rows."""
+        return self.effects[0].copy(), self.effects[1].copy()
+
+
+def fit_multinomial(
+    batches: Batches,
+    group: object,
+    *,
+    classes: tuple[Any, ...],
+    counts: tuple[int, ...],
+    baseline: Any,
+    names: tuple[str, ...],
+    intercept: bool = True,
+    tol: float = TOL,
+    max_iter: int = MAX_ITER,
+    conf_level: float = 0.95,
+) -> ShardedMNLogitResult:
+    """The multinomial MLE (stats.multinomial.fit's) of the (X, y) chunks `batches()` yields
+    on each worker of `group`: y each row's class as its position in `classes` (sorted),
+    `counts` every worker's rows per class. Each Newton iteration is one pass of
+    multinomial.newton_pass over the chunks and ONE Collective.sum of [failed, loglik,
+    score, upper(information), saturated]; the steps are multinomial.newton's. Every worker
+    gets the same result; SeparationError when the iterates diverge."""
+    tol = check_float("tol", tol, positive=True)
+    max_iter = check_int("max_iter", max_iter, 1)
+    names = ((INTERCEPT,) if intercept else ()) + tuple(names)
+    order = multinomial.class_columns(classes, baseline)  # the fit's order: baseline first
+    recode = np.empty(len(classes), dtype=np.int64)
+    recode[order] = np.arange(len(classes))
+    d, J, n = len(names), len(classes) - 1, sum(counts)
+    if n < d * J:
+        raise DataError(f"the table has {n} usable rows but the model has {d * J} "
+                        "coefficients; need at least as many rows as coefficients")  # fmt: skip
+    upper = np.triu_indices(d * J)
+
+    def chunks() -> Iterable[tuple[np.ndarray, np.ndarray]]:
+        for x, y in batches():
+            yield sandwich.design_block(x, intercept), recode[y.astype(np.int64)]
+
+    def at(params: np.ndarray) -> multinomial.Pass:
+        local, failure = np.zeros(3 + d * J + len(upper[0])), None
+        try:
+            for design, codes in chunks():
+                part = multinomial.newton_pass(design, codes, params)
+                local[1:] += np.concatenate(([part.loglik], part.score.ravel(order="F"),
+                                             part.info[upper], [part.saturated]))  # fmt: skip
+        except LogitlabError as exc:
+            local[:], failure = 0.0, (type(exc).__name__, str(exc))
+            local[0] = 1.0
+        total = _summed(group, local, failure)
+        info = np.zeros((d * J, d * J))
+        info[upper] = total[2 + d * J : -1]
+        info = np.triu(info) + np.triu(info, 1).T
+        score = total[2 : 2 + d * J].reshape((d, J), order="F")
+        return multinomial.Pass(float(total[1]), score, info, round(total[-1]))
+
+    fitted = np.asarray(counts, dtype=float)[order]
+    params = np.zeros((d, J))
+    if intercept:  # start from the intercept-only MLE, as in memory
+        params[0] = np.log(fitted[1:] / fitted[0])
+    params, last, converged, iterations = multinomial.newton(
+        at, params, tol, max_iter, classes, lambda: None
+    )
+    try:
+        cov = np.linalg.inv(last.info)
+    except np.linalg.LinAlgError:
+        raise SeparationError(multinomial.diverged(classes)) from None
+    K = J + 1
+    local, failure = np.zeros(2 + K * d + K * d * J * d + K * K), None
+    try:
+        for design, codes in chunks():
+            p = multinomial.probabilities(design, params)
+            ame, jac = multinomial.margeff_sums(design, p, params)
+            table = np.bincount(codes * K + p.argmax(axis=1), minlength=K * K)
+            chosen = np.clip(p[np.arange(len(p)), codes], EPS, None)  # scikit-learn's clip
+            local[1:] += np.concatenate(([-np.sum(np.log(chosen))], ame.ravel(), jac.ravel(),
+                                         table))  # fmt: skip
+    except LogitlabError as exc:
+        local[:], failure = 0.0, (type(exc).__name__, str(exc))
+        local[0] = 1.0
+    total = _summed(group, local, failure)
+    ame = total[2 : 2 + K * d].reshape(K, d)
+    jac = total[2 + K * d : -K * K].reshape(K, d, J, d)
+    confusion = np.empty((K, K))
+    confusion[np.ix_(order, order)] = total[-K * K :].reshape(K, K)  # classes order
+    llnull = float(np.sum(fitted * np.log(fitted / n)))
+    effects = multinomial.margeff_from_sums(ame, jac, n, cov, intercept, order)
+    return ShardedMNLogitResult(
+        params, cov, last.loglik, llnull, converged, iterations, n, names, classes, baseline,
+        intercept, conf_level, effects=effects, confusion=confusion.astype(np.int64),
+        log_loss=float(total[1]) / n,
+    )  # fmt: skip
+
+
 def moments(x: np.ndarray, group: object) -> tuple[np.ndarray, np.ndarray]:
     """The mean and (population) standard deviation of x's columns over every worker's
     rows (x: this worker's n_local x d, n_local may be 0): two sums, the second about the
@@ -252,4 +411,5 @@ def moments(x: np.ndarray, group: object) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.sqrt(spread / first[0])
 
 
-__all__ = ["FAIL_AFTER", "HL_BINS", "HL_LIMIT", "ShardedMLEResult", "fit_sharded", "moments"]
+__all__ = ["FAIL_AFTER", "HL_BINS", "HL_LIMIT", "ShardedMLEResult", "ShardedMNLogitResult",
+           "fit_multinomial", "fit_sharded", "moments"]  # fmt: skip

@@ -43,6 +43,8 @@ class Evaluation:
     accuracy: float
     log_loss: float
     auc_ovr: float | None  # None when a class is missing from the evaluated rows
+    #: Why auc_ovr is None (a table read in shares ranks no rows).
+    auc_note: str = "a class is missing"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class MulticlassFit:
     source: str
     curves: ClassCurves | None = None
     note: str = DESCENT_NOTE
+    seconds: float = 0.0  # the run's wall time (studies.timing.timed, as in shares)
 
     def summary(self) -> str:
         """The MLE's summary, the rows, the evaluation and the descent's note."""
@@ -81,11 +84,11 @@ class MulticlassFit:
             f"{value_text(c)}: precision {p:.3f}, recall {r:.3f}"
             for c, p, r in zip(classes, e.precision, e.recall, strict=True)
         )
-        auc = "n/a (a class is missing)" if e.auc_ovr is None else f"{e.auc_ovr:.4f}"
+        auc = f"n/a ({e.auc_note})" if e.auc_ovr is None else f"{e.auc_ovr:.4f}"
         return "\n".join([
             self.mle.summary(),
             f"Rows: {self.design.rows_used:,} used, {self.design.dropped:,} dropped; "
-            f"fitted on {int((~self.held_out).sum()):,}",
+            f"fitted on {self.mle.nobs:,}",
             f"On the {e.rows:,} {which} rows: accuracy {e.accuracy:.4f}, log-loss "
             f"{e.log_loss:.4f}, one-vs-rest ROC AUC {auc}",
             f"Per class: {per_class}",
@@ -113,7 +116,7 @@ class MulticlassFit:
             for c, p, r in zip(self.mle.classes, e.precision, e.recall, strict=True)
         ]
         return html("multiclass.html", fit=self, per_class=per_class,
-                    fitted=int((~self.held_out).sum()))  # fmt: skip
+                    fitted=self.mle.nobs)  # fmt: skip
 
 
 def target_column(frame: pandas.DataFrame, model: ModelOptions) -> str:
@@ -141,19 +144,11 @@ def fit_multiclass(
     share of rows held out (stratified by class) for the evaluation."""
     say = say or (lambda words: None)
     model = settings.model
-    if model.positive is not None:
-        raise ConfigError(
-            "positive names one of two target values; with three or more the equations are "
-            "against a baseline: give baseline instead"
-        )
-    if model.weights is not None:
-        raise ConfigError("weights are not taken by a fit of three or more classes yet")
-    if settings.cov != "nonrobust":
-        raise ConfigError("a fit of three or more classes takes only the nonrobust covariance")
+    check_multiclass(settings)
     target = target_column(frame, model)
     column = frame[target]
     values = sorted_values([python_value(v) for v in column.dropna().unique()])
-    baseline = values[0] if model.baseline is None else _level(model.baseline, values, target)
+    baseline = baseline_level(model.baseline, values, target)
     coded = frame.assign(**{target: column.where(column.isna(), column == baseline)})
     say(f"coding the design: {len(frame):,} rows")
     design = build_design(coded, model)
@@ -221,8 +216,26 @@ def evaluate_codes(codes: np.ndarray, p: np.ndarray, held_out: bool) -> Evaluati
     )
 
 
-def _level(baseline: object, values: list[Any], target: str) -> Any:
-    """The target value `baseline` stands for: itself or its text as typed."""
+def check_multiclass(settings: FitSettings) -> None:
+    """Refuse what a fit of three classes or more cannot take yet (ConfigError), in memory
+    and in shares alike."""
+    model = settings.model
+    if model.positive is not None:
+        raise ConfigError(
+            "positive names one of two target values; with three or more the equations are "
+            "against a baseline: give baseline instead"
+        )
+    if model.weights is not None:
+        raise ConfigError("weights are not taken by a fit of three or more classes yet")
+    if settings.cov != "nonrobust":
+        raise ConfigError("a fit of three or more classes takes only the nonrobust covariance")
+
+
+def baseline_level(baseline: object, values: list[Any], target: str) -> Any:
+    """The target value `baseline` stands for: itself or its text as typed; None: the first
+    of the sorted `values`."""
+    if baseline is None:
+        return values[0]
     for same in (lambda v: v == baseline, lambda v: str(v) == str(baseline).strip()):
         found = [v for v in values if same(v)]
         if len(found) == 1:

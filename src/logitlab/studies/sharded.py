@@ -7,7 +7,9 @@ agreed across workers (data.shards.agree_design), the MLE over every worker's ch
 standardised with moments agreed across workers (engines.distributed.descend). Every worker
 returns the same studies.fit.TableFit, without the per-row parts; no files here. What needs
 every row's prediction in one place (predictions, ROC, calibration, a held-out split) is not
-computed: the statistics that are come from sums over the shards.
+computed: the statistics that are come from sums over the shards. Rows that stand for many
+(weights, trials) are counted as in memory; a target of three values or more is fitted as
+studies.multiclass fits it in memory (fit_multiclass), its evaluation from sums too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
 from ..errors import ConfigError, DataError, SeparationError
 from .fit import (
+    COUNTED_NOTE,
     NOT_PRODUCED,
     Say,
     Scaling,
@@ -39,6 +42,13 @@ from .fit import (
     resolve_lr,
     step_from_gram,
 )
+from .multiclass import (
+    DESCENT_NOTE,
+    Evaluation,
+    MulticlassFit,
+    baseline_level,
+    check_multiclass,
+)
 from .timing import timed
 from .training import Descent
 
@@ -46,6 +56,13 @@ if TYPE_CHECKING:
     from ..data.shards import ShardedDesign
     from ..engines.collective import Collective
     from ..stats.sharded import ShardedMLEResult
+
+#: What a fit of three classes or more in shares does not produce, and why.
+MULTICLASS_NOT_PRODUCED = (
+    "not produced in shares: the one-vs-rest ROC AUC, which ranks every row, and the class "
+    "probabilities over a variable (probabilities.png), whose grid and held values come from "
+    "the fitted rows in one place; apply model.json to the rows with `logitlab predict`"
+)
 
 
 def open_table(data: str | Path) -> Shards:
@@ -72,14 +89,15 @@ def fit_shards(
     *,
     progress: Say | None = None,
     **keywords: object,
-) -> TableFit:
+) -> TableFit | MulticlassFit:
     """Fit a logistic regression to DATA (a folder of Parquet/CSV files, or one file) on the
     workers of `group` (Local: one process streaming from disk), each reading its share
     settings.chunk_rows rows at a time (None: CHUNK_ROWS). The settings and keywords as
     fit_table's, but without keywords or settings no descent (losses ()): the MLE only; the
     descent on the rows held in memory by each worker. Every worker returns the same
-    TableFit (no per-row parts); an error on any worker is raised on all. `progress` as
-    fit_table's (rank 0's alone: every worker computes the same)."""
+    TableFit (no per-row parts), or for a target of three values or more the same
+    MulticlassFit (no per-row parts); an error on any worker is raised on all. `progress`
+    as fit_table's (rank 0's alone: every worker computes the same)."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
     if settings.firth:
@@ -94,12 +112,15 @@ def fit_shards(
     say = progress or (lambda words: None)
     say(f"reading and coding {len(shards.files()):,} file(s) in shares of {chunk_rows:,} rows")
     design = agree_design(mine, partial(gathered, group), settings.model, chunk_rows=chunk_rows)
+    if design.classes:
+        return _multiclass(data, design, mine, group, settings, chunk_rows, say)
     from ..stats.sharded import fit_sharded
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
     try:
         mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
-                          nobs=design.rows_used,
+                          nobs=design.observations, total=design.total,
+                          grouped=design.trials is not None,
                           successes=design.successes, names=design.names,
                           intercept=design.intercept,
                           progress=newton_progress(progress),
@@ -115,6 +136,8 @@ def fit_shards(
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given): the MLE only"
+    elif design.counted:
+        note = COUNTED_NOTE
     elif design.intercept:
         say(f"gradient descent on {', '.join(chosen).upper()}: up to {settings.train.epochs:,} "
             "epochs")  # fmt: skip
@@ -149,7 +172,7 @@ def clustered(mle: ShardedMLEResult, design: ShardedDesign, mine: Shards, group:
     from ..stats import sandwich
 
     spec = design.spec
-    used = [spec.target, *spec.columns]
+    used = [spec.target, *spec.columns, *design.counted]
 
     def sums() -> tuple[dict, int]:  # this worker's per-cluster score sums, rows unlabelled
         found, missing = {}, 0
@@ -160,11 +183,13 @@ def clustered(mle: ShardedMLEResult, design: ShardedDesign, mine: Shards, group:
             labelled = kept[codes >= 0]
             if labelled.empty:
                 continue
-            x = spec.design(labelled)
-            y = (labelled[spec.target].to_numpy() == spec.positive).astype(np.float64)
+            x, target = spec.design(labelled), labelled[spec.target].to_numpy()
+            y = target.astype(np.float64) if design.trials else (target == spec.positive) * 1.0
+            copies, trials = (None if c is None else labelled[c].to_numpy(dtype=np.float64)
+                              for c in (design.weights, design.trials))  # fmt: skip
             p = sigmoid(sandwich.design_block(x, spec.intercept) @ mle.params)
             scores = sandwich.cluster_scores(x, y, p, spec.intercept, codes[codes >= 0],
-                                             len(values))  # fmt: skip
+                                             len(values), copies, trials)  # fmt: skip
             for value, row in zip(values, scores, strict=True):
                 found[value] = found.get(value, 0.0) + row
         return found, missing
@@ -178,6 +203,48 @@ def clustered(mle: ShardedMLEResult, design: ShardedDesign, mine: Shards, group:
     S = np.array(list(totals.values()))
     factor = sandwich.small_sample("cluster", mle.nobs, len(mle.params), len(S))
     return mle.with_cov(sandwich.sandwich(mle.cov, S.T @ S, factor), f"cluster:{column}")
+
+
+def _multiclass(
+    data: str | Path,
+    design: ShardedDesign,
+    mine: Shards,
+    group: Collective,
+    settings: FitSettings,
+    chunk_rows: int,
+    say: Say,
+) -> MulticlassFit:
+    """A target of three values or more: the multinomial MLE over every worker's chunks
+    (stats.sharded.fit_multinomial) and its evaluation on the fitted rows from sums (the
+    confusion matrix, each class's precision and recall, accuracy and log-loss); no held-out
+    split, no ROC AUC and no class probabilities over a variable (MULTICLASS_NOT_PRODUCED)."""
+    from ..stats.sharded import fit_multinomial
+
+    check_multiclass(settings)
+    classes = design.classes
+    baseline = baseline_level(settings.model.baseline, list(classes), design.target)
+    say(f"multinomial maximum likelihood on {design.rows_used:,} rows, {len(classes)} classes")
+    mle = fit_multinomial(lambda: design.batches(mine, chunk_rows), group, classes=classes,
+                          counts=design.class_counts, baseline=baseline, names=design.names,
+                          intercept=design.intercept,
+                          conf_level=settings.conf_level)  # fmt: skip
+    confusion = mle.confusion
+    right = np.diag(confusion).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a class never predicted: 0
+        precision = np.nan_to_num(right / confusion.sum(axis=0))
+    recall = right / confusion.sum(axis=1)
+    evaluation = Evaluation(rows=mle.nobs, held_out=False, confusion=confusion,
+                            precision=precision, recall=recall,
+                            accuracy=float(right.sum() / mle.nobs), log_loss=mle.log_loss,
+                            auc_ovr=None, auc_note="not computed in shares: it ranks every "
+                            "row")  # fmt: skip
+    read = (f"read in shares by {group.world} worker(s) "
+            f"({', '.join(f'{r:,}' for r in design.rows_per_worker)} rows), at most "
+            f"{chunk_rows:,} rows at a time")  # fmt: skip
+    return MulticlassFit(mle, design, np.empty(0, dtype=object), np.zeros(0, dtype=bool),
+                         evaluation, f"{'folder' if Path(data).is_dir() else 'file'} {data}",
+                         None,
+                         f"{DESCENT_NOTE}. Rows {read}; {MULTICLASS_NOT_PRODUCED}.")  # fmt: skip
 
 
 def _descents(
