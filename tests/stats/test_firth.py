@@ -4,12 +4,14 @@ the closed form of a 2 x 2 table, logistf's published fit of the sex2 data, and 
 intervals' definition."""
 
 import math
+import time
 
 import numpy as np
 import pytest
 from scipy.stats import chi2
+from sklearn.datasets import load_breast_cancer
 
-from logitlab import ConfigError, DataError
+from logitlab import ConfigError, DataError, budget
 from logitlab.stats import firth
 
 #: logistf's sex2 data (Heinze and Schemper 2002; logistf's data-raw/sex2.txt): each
@@ -172,8 +174,7 @@ def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
 
 
 def test_separated_data_get_finite_estimates():
-    X, y = simulated(n=80, seed=5)
-    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)  # complete separation
+    X, y = separated()
     result = firth.fit(X, y, profile=False)
     assert np.all(np.isfinite(result.params)) and np.all(np.isfinite(result.se))
     np.testing.assert_allclose(result.params, newton(with_ones(X), y, np.zeros(4)), atol=1e-7)
@@ -229,6 +230,68 @@ def test_wald_beyond_the_profiles_budget(monkeypatch):
     se = result.se[:, None] * [-1, 1] * 1.959963984540054
     np.testing.assert_allclose(result.conf_int(), result.params[:, None] + se, rtol=1e-12)
     assert "Wald" in result.summary() and result.note in result.summary()
+
+
+def separated(n=80, seed=5):
+    X, _ = simulated(n=n, seed=seed)
+    return X, (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)  # complete separation
+
+
+def test_profiles_stop_at_their_bound_on_a_separated_design():
+    """A clock that ticks once a pass: the profiles take at most the passes they are given,
+    those done equal the unbounded run's, the rest are left to Wald."""
+    X, y = separated()
+    names = ("Intercept", "a", "b", "c")
+
+    def profiled(seconds):
+        ticks = iter(range(10**6))
+        fits = firth.Firth(np.ascontiguousarray(X), y, True, names, clock=lambda: next(ticks))
+        best, _, converged, _ = fits.ascend(fits.start, np.ones(4, dtype=bool))
+        before = fits.passes
+        return fits.profile(best, converged, chi2.ppf(0.95, 1), seconds), fits.passes - before
+
+    whole, passes = profiled(math.inf)
+    assert whole.done == 4 and np.isfinite([whole.lower, whole.upper]).all()
+    for limit in (passes // 3, passes // 2, 0):
+        bounded, spent = profiled(limit)
+        assert spent <= limit and bounded.done < 4
+        done = slice(0, bounded.done)
+        for name in ("lr", "lower", "upper"):
+            np.testing.assert_array_equal(getattr(bounded, name)[done], getattr(whole, name)[done])
+            assert np.isnan(getattr(bounded, name)[bounded.done :]).all()
+
+
+def test_fit_names_the_coefficients_its_time_bound_left_wald(monkeypatch):
+    """breast-cancer (30 separating columns; its profiles take ~10**4 passes, 6-8 s here):
+    1 s of profiles, the rest Wald's and said, the fit back within that bound."""
+    X, y = load_breast_cancer(return_X_y=True)
+    names = tuple(f"x{j}" for j in range(30))
+    start = time.perf_counter()
+    wald = firth.fit(X, y, names=names, profile=False)
+    alone = time.perf_counter() - start
+    monkeypatch.setattr(firth, "MAX_PROFILE_SECONDS", 1.0)
+    start = time.perf_counter()
+    result = firth.fit(X, y, names=names)
+    assert time.perf_counter() - start < 2 * alone + 1.0 + 1.0  # a climb to a higher maximum
+    assert result.wald_terms and result.wald_terms == result.names[-len(result.wald_terms) :]
+    left = len(result.names) - len(result.wald_terms)
+    listed = f"for {', '.join(result.wald_terms)}: " if left else ""
+    assert f"Wald intervals and p-values {listed}" in result.note and "1 s" in result.note
+    assert result.note in result.summary() and result.profiled == (left > 0)
+    np.testing.assert_array_equal(result.conf_int()[left:], wald.conf_int()[left:])
+    np.testing.assert_array_equal(result.pvalues[left:], wald.pvalues[left:])
+    assert np.isnan(result.lr_chi2[left:]).all() and np.isfinite(result.lr_chi2[:left]).all()
+
+
+def test_the_profiles_estimate_counts_from_the_fits_own_passes():
+    """budget.firth with the passes the fit took bounds the passes its profiles take, on a
+    separated design and on sex2; a constant per coefficient did not (breast-cancer)."""
+    for X, y in (separated(), sex2()):
+        k = X.shape[1] + 1
+        fitted = firth.fit(X, y, profile=False).passes
+        profiled = firth.fit(X, y, profile=True).passes
+        estimate = budget.firth(len(y), k, passes=fitted, profiled=True).seconds
+        assert budget.firth(len(y), k, passes=profiled).seconds <= estimate
 
 
 def test_summary_says_which_statistics_are_penalized():

@@ -26,13 +26,17 @@ coefficient the profile penalized-likelihood interval {b_j : 2 (l*(b) - max l* w
 every constrained fit keeping the full model's penalty, as logistf's. A bound is found as
 logistpl finds it (Venzon and Moolgavkar 1988): b_j and the other coefficients move together,
 Newton's method on U*_others = 0 and l* = the target, so each step is two passes. Profiles
-cost about budget.FIRTH_PROFILE_PASSES passes a coefficient: when budget.firth estimates them
-over MAX_PROFILE_SECONDS, the intervals and p-values are Wald's, and the result says so.
+cost from one to a few times the fit's passes a coefficient (budget.FIRTH_PROFILE_RATIO), too
+varied to guess well beforehand: they are computed a coefficient at a time until
+MAX_PROFILE_SECONDS have passed, a clock read at every pass; the coefficients not profiled by
+then have Wald's intervals and p-values, and the result names them.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -65,8 +69,8 @@ XCONV = TOL
 #: at most PROFILE_STEPS steps (logistpl.control()'s maxit).
 PROFILE_TOL = 1e-9
 PROFILE_STEPS = 100
-#: Profiles are computed when budget.firth estimates them under this; beyond, Wald's
-#: intervals and p-values (a minute: the fit itself is a few seconds at that size).
+#: Profiles stop when they have taken this long; the coefficients left have Wald's intervals
+#: and p-values (a minute: the fit itself takes a few seconds at 10**5 x 11, its profiles 40).
 MAX_PROFILE_SECONDS = 60.0
 
 
@@ -78,7 +82,8 @@ class FirthResult(MLEResult):
     `penalized_loglik` l*(b), `penalized_llnull` l* with every slope at 0 (logistf's null), and
     llr their likelihood ratio. With `profiled`, pvalues and conf_int() are the penalized
     likelihood's (the statistic of each coefficient in `lr_chi2`, its interval at conf_level
-    in `lower` and `upper`); without, Wald's, `note` saying why."""
+    in `lower` and `upper`) but for the coefficients `wald_terms` names, which the profiles'
+    time bound left Wald's; without, all are Wald's, `note` saying why."""
 
     penalized_loglik: float = math.nan
     penalized_llnull: float = math.nan
@@ -87,6 +92,7 @@ class FirthResult(MLEResult):
     lower: np.ndarray = field(default_factory=lambda: np.empty(0))
     upper: np.ndarray = field(default_factory=lambda: np.empty(0))
     note: str = ""
+    wald_terms: tuple[str, ...] = ()
     #: Passes over the rows the fit and its profiles took.
     passes: int = 0
 
@@ -96,9 +102,13 @@ class FirthResult(MLEResult):
     @property
     def interval_method(self) -> str:
         """How the intervals and p-values were computed, in words."""
-        if self.profiled:
-            return "profile penalized likelihood (intervals), penalized likelihood ratio (p)"
-        return "Wald, from (X'WX)^-1 at the estimate"
+        wald = "Wald, from (X'WX)^-1 at the estimate"
+        if not self.profiled:
+            return wald
+        method = "profile penalized likelihood (intervals), penalized likelihood ratio (p)"
+        if self.wald_terms:
+            method += f"; {wald} for the {len(self.wald_terms)} coefficients the note names"
+        return method
 
     def coefficient_table(self, alpha: float | None = None) -> inference.Effects:
         """Estimates with their standard errors and Wald z, and (profiled) the penalized
@@ -112,8 +122,13 @@ class FirthResult(MLEResult):
                 f"the profile intervals were computed at level {self.conf_level:g}; fit "
                 f"again at level {1.0 - alpha:g} for others"
             )
-        pvalues = _chi2_sf(self.lr_chi2)
-        return replace(table, pvalues=pvalues, lower=self.lower, upper=self.upper)
+        profiled = ~np.isin(self.names, self.wald_terms)
+        return replace(
+            table,
+            pvalues=np.where(profiled, _chi2_sf(self.lr_chi2), table.pvalues),
+            lower=np.where(profiled, self.lower, table.lower),
+            upper=np.where(profiled, self.upper, table.upper),
+        )
 
     @property
     def llr(self) -> float:
@@ -151,10 +166,10 @@ def fit(
 
     X is n x d (a 1-D input is one feature), y holds 0/1 (both classes); a constant term is
     added unless intercept=False. `profile`: the profile intervals and likelihood-ratio
-    p-values at conf_level (True), Wald's (False), or the profiles when estimated under
-    MAX_PROFILE_SECONDS (None). Raises DataError for input the model cannot use (constant or
-    collinear columns among them); separation is no obstacle. A fit that stops at max_iter
-    is returned with converged=False.
+    p-values at conf_level (True), Wald's (False), or the profiles of as many coefficients
+    as MAX_PROFILE_SECONDS allow, Wald's for the rest (None). Raises DataError for input the
+    model cannot use (constant or collinear columns among them); separation is no obstacle.
+    A fit that stops at max_iter is returned with converged=False.
     """
     conf_level = check_float("conf_level", conf_level)
     if not 0.0 < conf_level < 1.0:
@@ -175,50 +190,72 @@ def fit(
     if mean in (0.0, 1.0):
         raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
     firth = Firth(features, labels, intercept, names)
-    profiles = budget.firth(n, k, profiled=True).seconds - budget.firth(n, k).seconds
-    note = "" if profile is not False else "Wald intervals and p-values, as asked"
-    if profile is None:
-        profile = profiles <= MAX_PROFILE_SECONDS
-        note = "" if profile else (
-            f"Wald intervals and p-values: the profiles of {k} coefficients over {n:,} rows "
-            f"would take ~{budget.format_seconds(profiles)} more "
-            f"(~{budget.FIRTH_PROFILE_PASSES} passes over the rows each)"
-        )  # fmt: skip
-    elif profile:
-        budget.check(budget.firth(n, k, profiled=True), "this Firth fit with its profiles")
-    every = np.ones(k, dtype=bool)
-    best, _, converged, iterations = firth.ascend(firth.start, every, max_iter)
-    lr, lower, upper = (np.full(k, np.nan) for _ in range(3))
-    if profile:
-        # l* need not be concave: a fit with b_j = 0 may find a higher maximum than the
-        # climb from the start did (on breast-cancer's 30 columns it does); climb from there
-        held = [firth.held(best, j, 0.0) for j in range(k)]
-        while (top := max(held, key=lambda h: h.penalized)).penalized > best.penalized + 1e-9:
-            best, _, converged, more = firth.ascend(top.coef, every, max_iter)
-            iterations += more
-            held = [firth.held(best, j, 0.0) for j in range(k)]
-        lr[:] = [max(0.0, 2.0 * (best.penalized - h.penalized)) for h in held]
-        q = _chi2_quantile(conf_level)
-        for j in range(k):
-            lower[j], upper[j] = (firth.bound(best, j, side, q) for side in (-1.0, 1.0))
-        missed = [f"{names[j]} ({side})" for j in range(k)
-                  for side, value in (("lower", lower[j]), ("upper", upper[j]))
-                  if math.isnan(value)]  # fmt: skip
-        if missed:
-            note = (f"profile bounds not found (shown as nan), l* being flat or not concave "
-                    f"there: {', '.join(missed)}")  # fmt: skip
-    if profile:
-        firth.point(best.coef)  # the rows' p at the estimate again
+    best, _, converged, iterations = firth.ascend(firth.start, np.ones(k, dtype=bool), max_iter)
+    fitted = firth.passes
+    found = Profiles(best, converged, 0, *(np.full(k, np.nan) for _ in range(3)), done=0)
+    note = "Wald intervals and p-values, as asked"
+    if profile is not False:
+        everything = budget.firth(n, k, passes=fitted, profiled=True)
+        if profile:
+            budget.check(everything, "this Firth fit with its profiles")
+        seconds = math.inf if profile else MAX_PROFILE_SECONDS
+        found = firth.profile(best, converged, _chi2_quantile(conf_level), seconds, max_iter)
+        firth.point(found.best.coef)  # the rows' p at the estimate again
+        note = found.note(names, seconds, everything.seconds)
+    best = found.best
     p = firth.fitted.copy()
     null = firth.null(best)
     return FirthResult(
         params=best.coef, se=np.sqrt(np.diag(best.cov)), cov=best.cov,
-        loglik=best.sums.loglik, converged=converged, iterations=iterations, nobs=n,
-        names=names, llnull=null_loglik(n, mean), intercept=intercept, fitted=p,
-        labels=labels, curvature=best.sums.curvature, conf_level=conf_level,
-        penalized_loglik=best.penalized, penalized_llnull=null.penalized, profiled=profile,
-        lr_chi2=lr, lower=lower, upper=upper, note=note, passes=firth.passes,
+        loglik=best.sums.loglik, converged=found.converged,
+        iterations=iterations + found.iterations, nobs=n, names=names,
+        llnull=null_loglik(n, mean), intercept=intercept, fitted=p, labels=labels,
+        curvature=best.sums.curvature, conf_level=conf_level,
+        penalized_loglik=best.penalized, penalized_llnull=null.penalized,
+        profiled=found.done > 0, lr_chi2=found.lr, lower=found.lower, upper=found.upper,
+        note=note, wald_terms=names[found.done :] if profile is not False else (),
+        passes=firth.passes,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """What Firth.profile found: the estimate (a higher maximum than the fit's when a
+    profile found one), whether its climb converged and the iterations the profiles added;
+    per coefficient the penalized likelihood-ratio statistic of b_j = 0 and the interval's
+    bounds, NaN past the first `done` coefficients (the time ran out there)."""
+
+    best: Point
+    converged: bool
+    iterations: int
+    lr: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    done: int
+
+    def note(self, names: tuple[str, ...], seconds: float, estimate: float) -> str:
+        """What the result should say: the coefficients left Wald's (`estimate`: the
+        seconds all profiles were estimated at), and the bounds not found."""
+        parts = []
+        if self.done == 0:
+            parts.append(f"Wald intervals and p-values: no profile done within "
+                         f"{seconds:g} s (all {len(names)} estimated at "
+                         f"~{budget.format_seconds(estimate)})")  # fmt: skip
+        elif self.done < len(names):
+            parts.append(f"Wald intervals and p-values for {', '.join(names[self.done :])}: "
+                         f"the profiles stop after {seconds:g} s, {self.done} of {len(names)} "
+                         f"coefficients done")  # fmt: skip
+        missed = [f"{names[j]} ({side})" for j in range(self.done)
+                  for side, value in (("lower", self.lower[j]), ("upper", self.upper[j]))
+                  if math.isnan(value)]  # fmt: skip
+        if missed:
+            parts.append(f"profile bounds not found (shown as nan), l* being flat or not "
+                         f"concave there: {', '.join(missed)}")  # fmt: skip
+        return "; ".join(parts)
+
+
+class _OutOfTime(Exception):
+    """A pass was asked for after Firth.deadline."""
 
 
 @dataclass(frozen=True)
@@ -235,15 +272,22 @@ class Point:
 class Firth:
     """The fits of one design: `point` (a pass: l* at b), `score` (a second: U* there),
     `ascend` (logistf's Newton-Raphson over the free coefficients, the others held), and
-    what inference needs of them (`held`, `null`, `bound`). `fitted` holds each row's p at
-    the last point; `passes` counts the passes over the rows."""
+    what inference needs of them (`held`, `null`, `bound`, `profile`). `fitted` holds each
+    row's p at the last point; `passes` counts the passes over the rows; a pass asked for
+    after `deadline` on `clock` (seconds) ends the profile in progress."""
 
     def __init__(
-        self, features: np.ndarray, labels: np.ndarray, intercept: bool, names: tuple[str, ...]
+        self,
+        features: np.ndarray,
+        labels: np.ndarray,
+        intercept: bool,
+        names: tuple[str, ...],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.features, self.labels, self.intercept = features, labels, intercept
         self.fitted = np.empty(len(labels))
         self.passes = 0
+        self.clock, self.deadline = clock, math.inf
         mean = float(labels.mean())
         # The MLE's start (the intercept-only fit) and its rank check, which names constant,
         # identical and collinear columns: Firth's information is singular there too.
@@ -256,8 +300,14 @@ class Firth:
 
     def at(self, coef: np.ndarray) -> Pass:
         """One pass: l, X'(y - p), I; the rows' p into `fitted`."""
-        self.passes += 1
+        self._count()
         return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted)
+
+    def _count(self) -> None:
+        """Count a pass about to start, or end the profile in progress past the deadline."""
+        if self.clock() > self.deadline:
+            raise _OutOfTime
+        self.passes += 1
 
     def point(self, coef: np.ndarray) -> Point:
         """l* at coef, and I^-1 (DataError when I is singular)."""
@@ -274,7 +324,7 @@ class Firth:
     def score(self, point: Point) -> np.ndarray:
         """U* = X'(y - p) + X'(h (1/2 - p)) at the last point (its p in `fitted`), a block of
         rows at a time."""
-        self.passes += 1
+        self._count()
         extra = np.zeros(len(point.coef))
         for start in range(0, len(self.labels), BLOCK):
             x = design_block(self.features[start : start + BLOCK], self.intercept)
@@ -310,6 +360,38 @@ class Firth:
                     and np.all(np.abs(step) <= XCONV * (1.0 + np.abs(current.coef)))):  # fmt: skip
                 return current, score, True, iteration
         return current, score, False, max_iter
+
+    def profile(
+        self, best: Point, converged: bool, q: float, seconds: float, max_iter: int = MAX_ITER
+    ) -> Profiles:
+        """Coefficient after coefficient, the penalized likelihood-ratio statistic of b_j = 0
+        and the profile bounds at the chi-squared quantile q, until `seconds` have passed:
+        a bound checked as the work goes, at every pass, where an estimate made beforehand
+        is not one (breast-cancer's took ~11,000 passes; a constant 40 a coefficient said
+        1,265). l* need not be concave: a fit with b_j = 0 may find a higher maximum than the
+        climb from `best` did (on breast-cancer's 30 columns it does); the fit climbs on
+        from there, whatever the time, and the profiles start again."""
+        k = len(best.coef)
+        lr, lower, upper = (np.full(k, np.nan) for _ in range(3))
+        iterations, deadline, j = 0, self.clock() + seconds, 0
+        while j < k:
+            self.deadline = deadline
+            try:
+                held = self.held(best, j, 0.0)
+                if held.penalized <= best.penalized + 1e-9:
+                    bounds = [self.bound(best, j, side, q) for side in (-1.0, 1.0)]
+                    lr[j] = max(0.0, 2.0 * (best.penalized - held.penalized))
+                    lower[j], upper[j] = bounds
+                    j += 1
+                    continue
+            except _OutOfTime:
+                break
+            finally:
+                self.deadline = math.inf
+            best, _, converged, more = self.ascend(held.coef, np.ones(k, dtype=bool), max_iter)
+            iterations, j = iterations + more, 0
+            lr[:], lower[:], upper[:] = np.nan, np.nan, np.nan
+        return Profiles(best, converged, iterations, lr, lower, upper, j)
 
     def held(self, best: Point, j: int, value: float) -> Point:
         """The fit with coefficient j held at value, started from best moved along the
