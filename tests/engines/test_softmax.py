@@ -15,6 +15,7 @@ from logitlab.losses import mean_gradient
 from logitlab.model import probabilities, softmax_net
 
 K, D, N = 3, 2, 300
+ENGINES = ("eager", "fused")
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +65,11 @@ def course_loop(x, codes, cfg):
 )  # fmt: skip
 def test_eager_is_the_course_loop(three, settings, assert_ulps):
     x, codes = three
-    cfg = TrainConfig(epochs=30, **settings)
+    cfg = TrainConfig(epochs=10 if "batch_size" in settings else 30, **settings)
     result = fit_softmax(x, codes, K, cfg, engine="eager")
     weight, bias, losses = course_loop(x, codes, cfg)
-    assert isinstance(result, SoftmaxFit) and result.engine == "eager" and result.epochs == 30
+    assert isinstance(result, SoftmaxFit) and result.engine == "eager"
+    assert result.epochs == cfg.epochs == len(result.loss)
     assert result.weight.shape == (K, D) and result.bias.shape == (K,)
     assert_ulps(result.weight, weight, precision=np.float32)
     assert_ulps(result.bias, bias, precision=np.float32)
@@ -97,7 +99,7 @@ def cross_entropy(weight, bias, x, codes):
     return np.mean(lse - u[np.arange(len(codes)), codes])
 
 
-@pytest.mark.parametrize("engine", ["eager"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_the_step_is_the_gradient_by_finite_differences(three, engine):
     """One SGD step of lr 1 from the seeded start moves the parameters by minus the
     gradient, which central differences of the float64 loss give to ~1e-9."""
@@ -131,7 +133,7 @@ def test_two_classes_have_the_binary_gradient(lecture_data):
     np.testing.assert_allclose(grad, np.stack((-g, g)), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("engine", ["eager"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_two_classes_descend_as_the_binary_engine(lecture_data, engine):
     """By that identity an SGD step of lr moves u1 - u0 by -2 lr g: softmax SGD at lr is the
     binary SGD at 2 lr from the difference of the two start rows. After 500 epochs both give
@@ -148,7 +150,7 @@ def test_two_classes_descend_as_the_binary_engine(lecture_data, engine):
     np.testing.assert_allclose(soft.loss, binary.history.loss, rtol=1e-5)
 
 
-@pytest.mark.parametrize("engine", ["eager"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_tol_stops_early(three, engine):
     x, codes = three
     result = fit_softmax(x, codes, K, TrainConfig(lr=0.5, epochs=2000, tol=1e-2), engine=engine)
@@ -158,13 +160,62 @@ def test_tol_stops_early(three, engine):
     assert result.loss[-1] < longer.loss[0]
 
 
-@pytest.mark.parametrize("engine", ["eager"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_huge_step_diverges(three, engine):
     x, codes = three
     with pytest.raises(DivergenceError) as info:
         fit_softmax(x * 1e30, codes, K, TrainConfig(lr=1e10, epochs=50), engine=engine)
     assert info.value.loss == "cross-entropy" and 1 <= info.value.epoch <= 50
     assert "\n" not in str(info.value)
+
+
+def test_fused_diverges_as_eager(three):
+    x, codes = three
+    cfg = TrainConfig(lr=1e10, epochs=50)
+    errors = []
+    for engine in ENGINES:
+        with pytest.raises(DivergenceError) as info:
+            fit_softmax(x * 1e30, codes, K, cfg, engine=engine)
+        errors.append(info.value)
+    assert errors[0].epoch == errors[1].epoch
+    assert (np.isnan(errors[0].value) and np.isnan(errors[1].value)) or errors[1].value == (
+        pytest.approx(errors[0].value, rel=1e-4)
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"optimizer": "sgd", "lr": 0.5}, {"optimizer": "momentum", "lr": 0.1},
+     {"optimizer": "momentum", "lr": 0.1, "nesterov": True}, {"optimizer": "adam", "lr": 0.02},
+     {"optimizer": "sgd", "lr": 0.5, "batch_size": 64, "shuffle_seed": 2},
+     {"optimizer": "momentum", "lr": 0.1, "batch_size": 50},
+     {"optimizer": "adam", "lr": 0.02, "batch_size": 64, "shuffle_seed": 5}],
+    ids=["sgd", "momentum", "nesterov", "adam", "sgd-64", "momentum-50", "adam-64"],
+)  # fmt: skip
+def test_fused_equals_eager(three, settings):
+    """The binary engines' tolerances: losses and parameters to 1e-4 (parameters with a 1e-6
+    floor), over 200 full-batch epochs or 20 of mini-batches (64 leaves a last batch of 44)."""
+    x, codes = three
+    cfg = TrainConfig(epochs=20 if "batch_size" in settings else 200, **settings)
+    eager, fused = (fit_softmax(x, codes, K, cfg, engine=e) for e in ENGINES)
+    assert (eager.engine, fused.engine) == ENGINES and fused.epochs == eager.epochs == cfg.epochs
+    np.testing.assert_allclose(fused.loss, eager.loss, rtol=1e-4)
+    np.testing.assert_allclose(fused.weight, eager.weight, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(fused.bias, eager.bias, rtol=1e-4, atol=1e-6)
+    assert fused.final_loss == pytest.approx(eager.final_loss, rel=1e-4)
+    assert eager.loss[-1] < 0.9 * eager.loss[0]
+
+
+@pytest.mark.parametrize("batch_size", [None, 64])
+def test_fused_blocks_do_not_change_the_numbers(three, monkeypatch, batch_size):
+    """Blocks of one epoch (so a signal is heard after each) give the bits of one block."""
+    x, codes = three
+    cfg = TrainConfig(optimizer="adam", lr=0.02, epochs=7, batch_size=batch_size)
+    whole = fit_softmax(x, codes, K, cfg, engine="fused")
+    monkeypatch.setattr("logitlab.stopping.BLOCK_VALUES", 1)
+    split = fit_softmax(x, codes, K, cfg, engine="fused")
+    np.testing.assert_array_equal(split.weight, whole.weight)
+    np.testing.assert_array_equal(split.loss, whole.loss)
 
 
 @pytest.mark.parametrize(

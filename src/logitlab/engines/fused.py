@@ -17,14 +17,19 @@ updates (SGD, momentum with or without Nesterov, Adam) follow torch.optim's floa
 arithmetic op for op; mini-batches are gathered into contiguous scratch in the order the
 caller gives (engines.batch replays the DataLoader's shuffles).
 
+Softmax regression (engines.softmax) runs on the same pieces: K rows of logits by
+fill_logits, its residuals softmax(u) - onehot with the same exp, the same optimizer updates
+and gathers, in descend_softmax.
+
 Compiled code is cached on disk beside this file (numba cache=True): only the first run in a
 fresh install pays the compilation (5-15 s); later processes load it in about a second.
 """
 
 from __future__ import annotations
 
-__all__ = ["descend", "descend_many", "fill_logits", "history_values", "mean_bce", "mean_mse",
-           "parallel_chunksize", "residuals_bce", "residuals_mse"]  # fmt: skip
+__all__ = ["descend", "descend_many", "descend_softmax", "fill_logits", "history_values",
+           "mean_bce", "mean_mse", "parallel_chunksize", "residuals_bce", "residuals_mse",
+           "softmax_logits", "softmax_residuals"]  # fmt: skip
 
 import numpy as np
 from llvmlite import ir
@@ -389,3 +394,143 @@ def history_values(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarr
         if full_grad[b] and k < grad.shape[1]:
             r, g = np.empty(n, F32), np.empty(d + 1, F32)
             grad[b, k] = np.sqrt(_gradient(bce[b], xb, yb, u, r, g))
+
+
+# Softmax regression (engines.softmax): K linear predictors, parameters stored class by class,
+# w[k (d + 1)] class k's bias, then its d slopes; logits and residuals K x n, row k class k's.
+
+
+@njit(**JIT)
+def softmax_logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
+    """u[k] = b_k + sum_j w_kj x_j for each class k (x feature-major, d x n)."""
+    width = x.shape[0] + 1
+    for k in range(u.shape[0]):
+        fill_logits(x, w[k * width : (k + 1) * width], u[k])
+
+
+@njit(**JIT)
+def softmax_residuals(u: np.ndarray, codes: np.ndarray, r: np.ndarray, top: np.ndarray,
+                      total: np.ndarray, want_loss: bool) -> float:  # fmt: skip
+    """r = d CE / d u at each point (times n), softmax(u) - onehot(code), shifting the logits
+    by their largest so no exp overflows; returns the summed cross-entropy, log-sum-exp minus
+    the code's logit, when asked (else 0). top and total are scratch of n."""
+    classes, n = u.shape
+    top[:] = u[0]
+    for k in range(1, classes):
+        for i in range(n):
+            top[i] = max(top[i], u[k, i])
+    total[:] = ZERO
+    for k in range(classes):
+        for i in range(n):
+            r[k, i] = _exp(u[k, i] - top[i])
+            total[i] += r[k, i]
+    loss = ZERO
+    if want_loss:
+        for i in range(n):
+            loss += top[i] + np.log(total[i]) - u[codes[i], i]
+    for i in range(n):
+        total[i] = ONE / total[i]
+    for k in range(classes):
+        for i in range(n):
+            r[k, i] *= total[i]
+    for i in range(n):
+        r[codes[i], i] -= ONE
+    return loss
+
+
+@njit(**JIT)
+def _softmax_gradient(x: np.ndarray, r: np.ndarray, g: np.ndarray) -> float:
+    """g = the mean cross-entropy's gradient from the residuals r (K x n), class by class as
+    the parameters are stored; returns |g|^2."""
+    d, n = x.shape
+    inv_n = ONE / F32(n)
+    norm2 = ZERO
+    for k in range(r.shape[0]):
+        at = k * (d + 1)
+        g0 = ZERO
+        for i in range(n):
+            g0 += r[k, i]
+        g[at] = g0 * inv_n
+        norm2 += g[at] * g[at]
+        for j in range(d):
+            gj = ZERO
+            for i in range(n):
+                gj += r[k, i] * x[j, i]
+            g[at + 1 + j] = gj * inv_n
+            norm2 += g[at + 1 + j] * g[at + 1 + j]
+    return norm2
+
+
+@njit(**JIT)
+def _softmax_step(kind: int, x: np.ndarray, codes: np.ndarray, u: np.ndarray, r: np.ndarray,
+                  top: np.ndarray, total: np.ndarray, w: np.ndarray, g: np.ndarray,
+                  m: np.ndarray, v: np.ndarray, t: int, lr: float, mom: float, nesterov: bool,
+                  b1: float, b2: float, eps: float,
+                  want_loss: bool) -> tuple[float, float]:  # fmt: skip
+    """One step on the batch (x, codes): logits, gradient, update. Returns |g|^2 and, when
+    asked, the batch's mean cross-entropy before the step (else 0)."""
+    softmax_logits(x, w, u)
+    loss = softmax_residuals(u, codes, r, top, total, want_loss) / F32(codes.shape[0])
+    norm2 = _softmax_gradient(x, r, g)
+    _update(kind, w, g, m, v, t, lr, mom, nesterov, b1, b2, eps)
+    return norm2, loss
+
+
+@njit(**JIT)
+def descend_softmax(x: np.ndarray, codes: np.ndarray, classes: int, kind: int, lr: float,
+                    mom: float, nesterov: bool, b1: float, b2: float, eps: float, batch: int,
+                    perms: np.ndarray, w: np.ndarray, m: np.ndarray, v: np.ndarray,
+                    t: np.ndarray, first: int, stop: int, losses: np.ndarray,
+                    tol2: float) -> tuple[int, int, bool]:  # fmt: skip
+    """Epochs first .. stop - 1 of softmax regression (x is d x n, codes n class codes): w,
+    m, v (K (d + 1)) and the step count t[0] change in place, so a long run goes in blocks.
+    batch >= n is the full batch; else each epoch takes ceil(n / batch) steps over
+    perms[epoch - first] (the DataLoader's order), the last batch smaller.
+
+    losses[epoch] gets the full data's mean cross-entropy where the epoch starts. After each
+    epoch the softmax divergence rule (engines.softmax): that loss not finite is a divergence
+    at epoch (1-based: the step before it; at 1 for the start), parameters not finite at
+    epoch + 1. Stops after
+    an epoch that starts with a full gradient norm^2 <= tol2 (negative: never). Returns
+    (diverged_at, epochs_run, ended) as descend does."""
+    d, n = x.shape
+    full = batch >= n
+    size = n if full else batch
+    per_epoch = 1 if full else (n + batch - 1) // batch
+    last = n - (per_epoch - 1) * size
+    u, r = np.empty((classes, n), F32), np.empty((classes, n), F32)
+    top, total, g = np.empty(n, F32), np.empty(n, F32), np.empty(w.shape[0], F32)
+    xb, cb = np.empty((d, size), F32), np.empty(size, codes.dtype)
+    ub, rb = np.empty((classes, size), F32), np.empty((classes, size), F32)
+    xl, cl = np.empty((d, last), F32), np.empty(last, codes.dtype)
+    ul, rl = np.empty((classes, last), F32), np.empty((classes, last), F32)
+    for epoch in range(first, stop):
+        if full:
+            norm2, losses[epoch] = _softmax_step(kind, x, codes, u, r, top, total, w, g, m,
+                                                 v, t[0], lr, mom, nesterov, b1, b2, eps,
+                                                 True)  # fmt: skip
+            t[0] += 1
+        else:
+            softmax_logits(x, w, u)
+            losses[epoch] = softmax_residuals(u, codes, r, top, total, True) / F32(n)
+            norm2 = _softmax_gradient(x, r, g) if tol2 >= 0 else F32(np.inf)
+            order = perms[epoch - first]
+            for s in range(per_epoch):
+                lo = s * size
+                if lo + size <= n:
+                    xs, cs, us, rs = xb, cb, ub, rb
+                else:
+                    xs, cs, us, rs = xl, cl, ul, rl
+                _gather(x, codes, order[lo : lo + cs.shape[0]], xs, cs)
+                k = cs.shape[0]
+                _softmax_step(kind, xs, cs, us, rs, top[:k], total[:k], w, g, m, v, t[0], lr,
+                              mom, nesterov, b1, b2, eps, False)  # fmt: skip
+                t[0] += 1
+        if not np.isfinite(losses[epoch]):
+            return max(epoch, 1), epoch + 1, False
+        for j in range(w.shape[0]):
+            if not np.isfinite(w[j]):
+                return epoch + 1, epoch + 1, False
+        if norm2 <= tol2:
+            return 0, epoch + 1, True
+    return 0, stop, False

@@ -178,7 +178,8 @@ def fit_softmax(
     import torch
 
     y = torch.from_numpy(labels.astype(np.int64))
-    return _fit_eager(x, y, classes, cfg, progress=bool(progress))  # the fused engine: next
+    run = _fit_fused if chosen == "fused" else _fit_eager
+    return run(x, y, classes, cfg, progress=bool(progress))
 
 
 def _fit_eager(
@@ -196,6 +197,8 @@ def _fit_eager(
 
     net = softmax_net(cfg.init_seed, x.shape[1], classes)
     layer = linear_layer(net)
+    # Live NumPy views of the parameters, which the optimizer updates in place.
+    weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = make_optimizer(net.parameters(), cfg)
     batches = make_batches(x, y, cfg)
@@ -212,7 +215,7 @@ def _fit_eager(
             if (step + 1) % per_epoch:
                 continue
             bar.update()
-            _check(layer, x, losses[epoch], epoch)
+            _check(weight, bias, x, losses[epoch], epoch)
             if cfg.tol is not None and norm <= cfg.tol:
                 ran = epoch + 1
                 break
@@ -221,19 +224,18 @@ def _fit_eager(
                 losses[epoch], norm = full_values(net, x, y, loss_fn)
         with torch.no_grad():
             final_loss = float(loss_fn(logits(net, x), y))
-    _check(layer, x, final_loss, ran)
-    return SoftmaxFit(weight=layer.weight.detach().double().numpy().copy(),
-                      bias=layer.bias.detach().double().numpy().copy(), loss=losses[:ran],
+    _check(weight, bias, x, final_loss, ran)
+    return SoftmaxFit(weight=weight.astype(float), bias=bias.astype(float), loss=losses[:ran],
                       final_loss=final_loss, epochs=ran, engine="eager")  # fmt: skip
 
 
-def _check(layer: torch.nn.Linear, x: torch.Tensor, loss: float, epoch: int) -> None:
-    """The softmax divergence rule after `epoch` epochs: a non-finite loss where the epoch
-    started means the step before it diverged (epoch, 1-based); non-finite parameters after
-    it mean its own step did (epoch + 1)."""
-    weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+def _check(weight: np.ndarray, bias: np.ndarray, x: object, loss: float, epoch: int) -> None:
+    """The softmax divergence rule once epoch `epoch` (0-based) has run: a non-finite loss
+    where it started means the step before it diverged (epoch, 1-based; 1 for the start);
+    non-finite parameters after it mean its own step did (epoch + 1). engines.fused's
+    descend_softmax applies the same rule."""
     if not np.isfinite(loss):
-        _diverge(weight, bias, x, epoch)
+        _diverge(weight, bias, x, max(epoch, 1))
     if not (np.all(np.isfinite(weight)) and np.all(np.isfinite(bias))):
         _diverge(weight, bias, x, epoch + 1)
 
@@ -247,3 +249,59 @@ def _diverge(weight: np.ndarray, bias: np.ndarray, x: object, epoch: int) -> Non
         value = float(np.max(np.abs(u))) if np.all(np.isfinite(u)) else float("nan")
     raise DivergenceError(CROSS_ENTROPY, epoch, value)
 
+
+def _fit_fused(
+    x: torch.Tensor, y: torch.Tensor, classes: int, cfg: TrainConfig, *, progress: bool
+) -> SoftmaxFit:
+    """The same descent in engines.fused's compiled kernels, from softmax_net's start, over
+    the DataLoader's orders (engines.batch.shuffled_orders), in blocks bounded by
+    stopping.per_block with signals held in each, so Ctrl-C stops a long fit between two."""
+    from tqdm import tqdm
+
+    from ..config import OPTIMIZERS
+    from ..model import softmax_net
+    from ..stopping import per_block, signals_held
+    from . import fused
+    from .batch import MINIBATCH_COST, PERM_BLOCK, shuffled_orders
+
+    n, d = x.shape
+    layer = softmax_net(cfg.init_seed, d, classes)[0]
+    start = np.column_stack((layer.bias.detach().numpy(), layer.weight.detach().numpy()))
+    w = np.ascontiguousarray(start.ravel(), dtype=np.float32)  # class by class, bias first
+    m, v, t = np.zeros_like(w), np.zeros_like(w), np.zeros(1, dtype=np.int64)
+    x32, codes = np.ascontiguousarray(x.numpy().T), y.numpy()
+    batch = n if cfg.batch_size is None else cfg.batch_size
+    minibatch = batch < n
+    losses = np.full(cfg.epochs, np.nan, dtype=np.float32)
+    tol2 = -1.0 if cfg.tol is None else cfg.tol * cfg.tol  # -1: never
+    block = per_block(n * (d + 1) * classes * (MINIBATCH_COST if minibatch else 1))
+    if minibatch:
+        block = min(block, max(1, PERM_BLOCK // n))
+    orders = shuffled_orders(n, cfg.shuffle_seed)
+    no_orders = np.zeros((0, n), dtype=np.int64)
+    settings = (cfg.momentum, cfg.nesterov, *cfg.betas, cfg.eps)
+    ran, at = cfg.epochs, 0
+    with tqdm(total=cfg.epochs, desc="softmax fit", unit="epoch", disable=not progress) as bar:
+        for first in range(0, cfg.epochs, block):
+            stop = min(first + block, cfg.epochs)
+            perms = np.stack([next(orders) for _ in range(first, stop)]) if minibatch else no_orders
+            with signals_held():
+                at, done, ended = fused.descend_softmax(
+                    x32, codes, classes, OPTIMIZERS.index(cfg.optimizer), cfg.lr, *settings,
+                    batch, perms, w, m, v, t, first, stop, losses, tol2)  # fmt: skip
+            bar.update(done - first)
+            if at or ended:
+                ran = done
+                break
+    params = w.reshape(classes, d + 1)
+    weight, bias = params[:, 1:], params[:, 0]
+    if at:
+        _diverge(weight, bias, x, at)
+    u, r = np.empty((classes, n), np.float32), np.empty((classes, n), np.float32)
+    top, total = np.empty(n, np.float32), np.empty(n, np.float32)
+    fused.softmax_logits(x32, w, u)
+    final_loss = float(fused.softmax_residuals(u, codes, r, top, total, True) / np.float32(n))
+    _check(weight, bias, x, final_loss, ran)
+    return SoftmaxFit(weight=weight.astype(float), bias=bias.astype(float),
+                      loss=losses[:ran].astype(float), final_loss=final_loss, epochs=ran,
+                      engine="fused")  # fmt: skip
