@@ -82,6 +82,23 @@ def test_each_class_probability_is_the_fits_own_a_chunk_at_a_time(
     assert "150 predictions of species among 3 classes (p_setosa, p_versicolor" in printed
 
 
+def test_the_model_file_gives_no_binary_coding_and_an_older_one_predicts_the_same(
+    iris, tmp_path, capsys
+):
+    """fit's model.json of three classes has no positive/negative in its spec; one that
+    gives them (as fit wrote it before) predicts the same bytes."""
+    folder, _, _ = iris
+    record = json.loads((folder / "fit" / "model.json").read_text())
+    assert "positive" not in record["spec"] and "negative" not in record["spec"]
+    record["spec"].update(positive=True, negative=False)
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(record, indent=2))
+    for model, out in ((folder / "fit" / "model.json", "now.csv"), (older, "older.csv")):
+        predicted(["predict", str(model), str(folder / "iris.csv"), "--out",
+                   str(tmp_path / out)], capsys)  # fmt: skip
+    assert (tmp_path / "now.csv").read_bytes() == (tmp_path / "older.csv").read_bytes()
+
+
 @pytest.mark.parametrize(
     ("options", "words"),
     [

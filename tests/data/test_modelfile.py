@@ -4,6 +4,7 @@ bounded work (a FIFO, /dev/zero, a huge file, deep JSON, many terms: one line ea
 
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -369,7 +370,8 @@ def test_a_multinomial_model_round_trips_and_a_binary_file_is_as_before(tmp_path
         "Intercept", "a", "C(f)[T.2]", "C(f)[T.3]"
     ]  # fmt: skip
     got = read_model(path)
-    assert got.spec == design.spec and got.coefficients == {} and got.cov is None
+    assert got.spec == replace(design.spec, positive=None, negative=None)
+    assert got.coefficients == {} and got.cov is None
     assert got.multinomial.classes == ("lo", "mid", "hi") and got.multinomial.baseline == "mid"
     np.testing.assert_array_equal(got.multinomial.params, params)  # JSON's repr round trip
     with pytest.raises(DataError, match="holds a model of 3 classes, not coefficients by term"):
@@ -378,6 +380,35 @@ def test_a_multinomial_model_round_trips_and_a_binary_file_is_as_before(tmp_path
     binary = model_record(design.spec, np.ones(4), covariance(4))
     assert set(binary) == {"format", "version", "spec", "coefficients", "covariance"}
     assert read_model(saved(tmp_path / "binary.json", binary)).multinomial is None
+
+
+def test_a_multinomial_spec_gives_no_binary_coding_and_an_older_one_still_reads(tmp_path, table):
+    """A K-class model's spec has no positive/negative (its design codes baseline-or-not);
+    a file written with them reads; a binary file keeps its layout, and without its coding
+    is refused."""
+    from logitlab.data.modelfile import read_model
+
+    design, path, params = multinomial_file(tmp_path, table)
+    record = json.loads(path.read_text())
+    layout = ["formula", "rhs", "names", "intercept", "target", "factors", "transforms",
+              "columns"]  # fmt: skip
+    assert list(record["spec"]) == layout
+    old = json.loads(path.read_text())
+    old["spec"] = spec_record(design.spec)  # as fit wrote it before: the coding in it
+    assert old["spec"]["positive"] == 1 and old["spec"]["negative"] == 0
+    older = read_model(saved(tmp_path / "older.json", old))
+    assert older.spec == read_model(path).spec and older.spec.positive is None
+    np.testing.assert_array_equal(older.multinomial.params, params)
+    # a binary model: the spec's fields in their order, the coding after the target
+    binary = model_record(design.spec, np.ones(4))
+    assert list(binary["spec"]) == [*layout[:5], "positive", "negative", *layout[5:]]
+    assert binary["spec"] == spec_record(design.spec)
+    assert read_model(saved(tmp_path / "binary.json", binary)).spec == design.spec
+    for key in ("positive", "negative"):
+        uncoded = json.loads(json.dumps(binary))
+        del uncoded["spec"][key]
+        with pytest.raises(DataError, match="must give the target's positive and negative"):
+            read_model(saved(tmp_path / "uncoded.json", uncoded))
 
 
 @pytest.mark.parametrize(

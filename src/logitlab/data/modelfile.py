@@ -10,9 +10,11 @@ regular file, of capped bytes, terms and columns.
 
 A model of K >= 3 classes (the multinomial logit) is the same record with a "multinomial"
 object in place of "coefficients": its classes, its baseline and its d x (K - 1) params by
-term name. The field is optional, so a binary model file is written as before and an older
-one still reads; a logitlab older than the field refuses a multinomial file (it finds no
-coefficients) rather than misreading it as a binary model.
+term name; its spec gives no "positive" and "negative" (a binary target's coding, which a
+K-class model has none of; an older file that gives them still reads). The field is
+optional, so a binary model file is written as before and an older one still reads; a
+logitlab older than the field refuses a multinomial file (it finds no coefficients) rather
+than misreading it as a binary model.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import ast
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -240,9 +242,13 @@ def read_model(path: str | Path) -> SavedModel:
                 raise DataError('a multinomial model holds its params in "multinomial", '
                                 'without "coefficients" or "covariance"')  # fmt: skip
             classes = _read_classes(record["multinomial"], spec)
-            return SavedModel(spec, {}, multinomial=classes)
+            # an older file's spec gives the coding of baseline-or-not: not the model's
+            return SavedModel(replace(spec, positive=None, negative=None), {},
+                              multinomial=classes)  # fmt: skip
         if not isinstance(record.get("coefficients"), dict):
             raise DataError("its coefficients must be a JSON object, by term name")
+        if spec.positive is None or spec.negative is None:
+            raise DataError("its spec must give the target's positive and negative values")
     except DataError as exc:
         raise DataError(f"{path} is not a valid model file: {exc}") from None
     coefficients = _coefficients(spec, record["coefficients"], f"{path}:")
@@ -357,17 +363,17 @@ def _too_big(path: Path, size: int) -> str:
     )
 
 
-def spec_record(spec: ModelSpec) -> dict[str, Any]:
+def spec_record(spec: ModelSpec, *, binary: bool = True) -> dict[str, Any]:
     """A JSON-safe record of the spec, as a model file holds it (spec_from_record reads it
-    back)."""
+    back); a binary model's gives the target's coding, its positive and negative values."""
+    coding = {"positive": spec.positive, "negative": spec.negative} if binary else {}
     return {
         "formula": spec.formula,
         "rhs": spec.rhs,
         "names": list(spec.names),
         "intercept": spec.intercept,
         "target": spec.target,
-        "positive": spec.positive,
-        "negative": spec.negative,
+        **coding,
         "factors": {expr: dict(state) for expr, state in spec.factors.items()},
         "transforms": dict(spec.transforms),
         "columns": list(spec.columns),
@@ -376,7 +382,8 @@ def spec_record(spec: ModelSpec) -> dict[str, Any]:
 
 def spec_from_record(record: object) -> ModelSpec:
     """The spec of a spec_record() record; DataError naming the first field that is wrong.
-    Its shape only: a model file's spec also passes the allow-list (load_model)."""
+    Its shape only: a model file's spec also passes the allow-list (load_model). Without
+    the target's coding (a multinomial model's), positive and negative are None."""
     if not isinstance(record, Mapping):
         raise DataError(f"a model spec must be a JSON object, got {type(record).__name__}")
     want = {
@@ -390,7 +397,7 @@ def spec_from_record(record: object) -> ModelSpec:
         if not all(isinstance(item, str) for item in record[key]):
             raise DataError(f"model spec field {key!r} must list strings")
     for key in ("positive", "negative"):
-        if not _is_scalar(record.get(key)):
+        if key in record and not _is_scalar(record[key]):
             raise DataError(f"model spec field {key!r} must be a string, number or bool")
     factors = record["factors"]
     for expr, state in factors.items():
@@ -401,8 +408,8 @@ def spec_from_record(record: object) -> ModelSpec:
         names=tuple(record["names"]),
         intercept=record["intercept"],
         target=record["target"],
-        positive=record["positive"],
-        negative=record["negative"],
+        positive=record.get("positive"),
+        negative=record.get("negative"),
         factors=factors,
         transforms=record["transforms"],
         columns=tuple(record["columns"]),
@@ -431,8 +438,12 @@ def _check_factor(expr: str, state: object) -> None:
 
 
 def _record(spec: ModelSpec, coefficients: dict[str, float] | None) -> dict[str, Any]:
-    record = {"format": MODEL_FORMAT, "version": MODEL_VERSION, "spec": spec_record(spec)}
-    return record if coefficients is None else {**record, "coefficients": coefficients}
+    """A model file's record: a binary model's coefficients, or (None) a multinomial one's
+    spec alone, without the target's coding."""
+    binary = coefficients is not None
+    record = {"format": MODEL_FORMAT, "version": MODEL_VERSION,
+              "spec": spec_record(spec, binary=binary)}  # fmt: skip
+    return {**record, "coefficients": coefficients} if binary else record
 
 
 def _terms(spec: ModelSpec) -> tuple[str, ...]:
