@@ -85,7 +85,9 @@ def _auto_step(X: np.ndarray, curvature: float) -> float:
     return step_from_gram(design.T @ design / len(X), curvature)
 
 
-def _separated(x: np.ndarray, codes: np.ndarray, classes: np.ndarray, names: tuple) -> str | None:
+def _separated(
+    x: np.ndarray, codes: np.ndarray, classes: np.ndarray, names: tuple[str, ...]
+) -> str | None:
     """How the classes are separated, or None: the binary model's direction, or for K
     classes the first class a direction splits from all the others (one against the rest,
     as the multinomial MLE looks for it)."""
@@ -228,7 +230,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ConfigError
-            For a setting outside what TrainConfig allows.
+            For a setting outside what TrainConfig allows; for more than two classes also
+            loss 'mse' or an init (softmax regression minimizes the cross-entropy from its
+            seeded start).
         DataError
             (a ValueError) For data the model cannot use, labels of one class only or not
             classes at all, or weights that are not whole numbers >= 0.
@@ -274,7 +278,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_binary(
-        self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple
+        self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple[str, ...]
     ) -> None:
         """The lecture's model on two classes: one logit, classes_[1] the positive class."""
         result: FitResult = fit(x, as_labels(codes, x.shape[0]), config, names=names,
@@ -286,7 +290,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         self.loss_history_ = result.history.loss
 
     def _fit_softmax(
-        self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple
+        self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple[str, ...]
     ) -> None:
         """Softmax regression on K classes: one logit a class, in classes_ order. Separable
         data warn, as the binary fit does: the weights then only grow with the epochs."""
