@@ -158,3 +158,60 @@ def challenger():
         "joints": distressed + [6 - k for k in distressed],
     })  # fmt: skip
     return launches, counts[counts["joints"] > 0].reset_index(drop=True)
+
+
+class _Threads:
+    """Two or more workers as threads of this process: each collective waits for every rank
+    and hands each the values of all, in rank order (the sum adds them in that order)."""
+
+    def __init__(self, world: int) -> None:
+        import threading
+
+        self.world, self.slots = world, [None] * world
+        self.barrier = threading.Barrier(world, timeout=60)
+
+    def member(self, rank: int) -> object:
+        hub = self
+
+        class Member:
+            def __init__(self) -> None:
+                self.rank, self.world = rank, hub.world
+
+            def exchange(self, value):
+                hub.slots[rank] = value
+                hub.barrier.wait()
+                shared = list(hub.slots)
+                hub.barrier.wait()
+                return shared
+
+            def sum(self, values):
+                return np.sum(self.exchange(np.asarray(values, dtype=np.float64)), axis=0)
+
+            def gather(self, value):
+                return self.exchange(value)
+
+            def broadcast(self, value, source=0):
+                return self.exchange(value)[source]
+
+        return Member()
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Run work(group) on `world` workers (threads of this process, each its own member of a
+    Collective); every worker's result, in rank order. The binary Newton pass runs NumPy's
+    loop there (the compiled one starts threads of its own)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from logitlab.stats import sharded
+    from logitlab.stats.irls import newton_pass
+
+    monkeypatch.setattr(sharded, "newton_pass", partial(newton_pass, compiled=False))
+
+    def run(work, world=2):
+        hub = _Threads(world)
+        with ThreadPoolExecutor(world) as pool:
+            return list(pool.map(lambda rank: work(hub.member(rank)), range(world)))
+
+    return run

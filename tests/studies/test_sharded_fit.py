@@ -140,52 +140,9 @@ def test_one_csv_file_is_one_unit(spector_csv):
     assert sum(len(chunk) for chunk in shards.chunks(chunk_rows=10)) == 32
 
 
-class _Threads:
-    """Two or more workers as threads of this process: each collective waits for every rank
-    and hands each the values of all, in rank order (the sum adds them in that order)."""
-
-    def __init__(self, world: int) -> None:
-        import threading
-
-        self.world, self.slots = world, [None] * world
-        self.barrier = threading.Barrier(world, timeout=60)
-
-    def member(self, rank: int) -> object:
-        hub = self
-
-        class Member:
-            def __init__(self) -> None:
-                self.rank, self.world = rank, hub.world
-
-            def exchange(self, value):
-                hub.slots[rank] = value
-                hub.barrier.wait()
-                shared = list(hub.slots)
-                hub.barrier.wait()
-                return shared
-
-            def sum(self, values):
-                return np.sum(self.exchange(np.asarray(values, dtype=np.float64)), axis=0)
-
-            def gather(self, value):
-                return self.exchange(value)
-
-            def broadcast(self, value, source=0):
-                return self.exchange(value)[source]
-
-        return Member()
-
-
-def test_clusters_spanning_two_workers_give_the_in_memory_covariance(tmp_path, monkeypatch):
+def test_clusters_spanning_two_workers_give_the_in_memory_covariance(tmp_path, threads):
     """Each firm's rows lie in both workers' shares (two files, every firm in each): the
     workers' per-firm score sums are gathered and added by firm."""
-    from concurrent.futures import ThreadPoolExecutor
-    from functools import partial
-
-    from logitlab.stats import sharded
-    from logitlab.stats.irls import newton_pass
-
-    monkeypatch.setattr(sharded, "newton_pass", partial(newton_pass, compiled=False))  # threads
     rng = np.random.default_rng(31)
     n = 240
     firm = np.arange(n) % 8
@@ -198,10 +155,7 @@ def test_clusters_spanning_two_workers_give_the_in_memory_covariance(tmp_path, m
     for i, part in enumerate((frame[: n // 2], frame[n // 2 :])):
         part.to_parquet(folder / f"part{i}.parquet", index=False)
     settings = {"formula": "y ~ x", "losses": (), "cov": "cluster:firm", "conf_level": 0.9}
-    hub = _Threads(2)
-    with ThreadPoolExecutor(2) as pool:
-        fits = list(pool.map(lambda rank: fit_shards(folder, hub.member(rank), chunk_rows=50,
-                                                     **settings), range(2)))  # fmt: skip
+    fits = threads(lambda group: fit_shards(folder, group, chunk_rows=50, **settings))
     memory = fit_table(frame, **settings)
     assert list(fits[0].design.rows_per_worker) == [n // 2, n // 2]  # a file each
     for fit in fits:
