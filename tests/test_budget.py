@@ -322,6 +322,20 @@ def test_the_digits_estimate_counts_the_shipped_images():
     assert len(load_3v7().y) == budget.DIGITS_IMAGES
 
 
+def test_the_ten_digits_estimate_counts_every_image_and_the_softmax_parameters():
+    """--classes all: the 1,797 images, and the softmax engine's own estimate of its fit
+    (10 x 65 parameters on the training images) inside the study's."""
+    from logitlab.studies.digits import load_ten
+
+    assert len(load_ten().y) == budget.DIGITS_ALL_IMAGES
+    config = DigitsConfig(classes="all", engine="eager")
+    train = config.train()
+    engine = budget.fit(1347, 649, train.epochs, engine="eager", steps=-(-1347 // 32))
+    study = budget.estimate(config)
+    assert study.seconds > engine.seconds and study.bytes > engine.bytes
+    assert study.seconds > budget.estimate(DigitsConfig(engine="eager")).seconds
+
+
 # --- the library refuses too ---------------------------------------------------------------
 
 

@@ -627,6 +627,9 @@ def check_threshold(value: object) -> float:
 
 #: The digits images' side: 8 x 8 pixels (scikit-learn's digits).
 DIGITS_SIDE = 8
+#: The digits study's two choices of classes: 3 against 7 (the course's first step, the
+#: default) or all ten digits with softmax (its next).
+DIGITS_PAIR, DIGITS_ALL = "3,7", "all"
 
 
 @dataclass(frozen=True)
@@ -636,7 +639,8 @@ class DigitsConfig:
     Defaults: lr 0.01 (torch's Adam default 0.001 needs ~400 epochs to separate the training
     images, 0.01 ~25, larger only grows the weights faster), batches of 32 (the course's), 100
     epochs (the training loss is below 0.01 by then; more only grow the weights), a quarter
-    of the images held out.
+    of the images held out. classes is "3,7" (3 against 7, the course's first step) or "all"
+    (the ten digits, softmax regression with the same optimizer, batches and split).
     """
 
     epochs: int = 100
@@ -646,16 +650,26 @@ class DigitsConfig:
     split_seed: int = 0
     test_size: float = 0.25
     engine: str = "auto"
+    classes: str = DIGITS_PAIR
 
     def __post_init__(self) -> None:
+        _set(self, "classes", check_digit_classes(self.classes))
         _set(self, "test_size", check_test_size(self.test_size))
         _set(self, "split_seed", check_int("split seed", self.split_seed, 0, MAX_SPLIT_SEED))
         self.train()  # lr, epochs, batch size, shuffle seed and engine, in TrainConfig's words
 
+    @property
+    def ten(self) -> bool:
+        """Whether the study is the ten digits (softmax) rather than 3 against 7."""
+        return self.classes == DIGITS_ALL
+
     def train(self) -> TrainConfig:
-        """The training settings: BCE from logits with Adam on mini-batches, from all-zero
-        weights (pixels blank in every training image get no gradient and keep their start:
-        0 shows them as what they are, no vote)."""
+        """The training settings: cross-entropy from logits with Adam on mini-batches. 3
+        against 7 starts from all-zero weights (pixels blank in every training image get no
+        gradient and keep their start: 0 shows them as what they are, no vote); the ten
+        digits from torch's Linear(64, 10) drawn under the lecture's init seed, as the
+        softmax engine builds it."""
+        zero = None if self.ten else (0.0,) * (DIGITS_SIDE * DIGITS_SIDE + 1)
         return TrainConfig(
             loss="bce",
             lr=self.lr,
@@ -664,8 +678,17 @@ class DigitsConfig:
             optimizer="adam",
             batch_size=self.batch_size,
             shuffle_seed=self.shuffle_seed,
-            init=(0.0,) * (DIGITS_SIDE * DIGITS_SIDE + 1),
+            init=zero,
         )
+
+
+def check_digit_classes(value: object) -> str:
+    """The digits study's classes: "3,7" (spaces allowed) or "all"."""
+    text = value.replace(" ", "").lower() if isinstance(value, str) else None
+    if text not in (DIGITS_PAIR, DIGITS_ALL):
+        raise ConfigError(f"classes must be {DIGITS_PAIR} (3 against 7) or {DIGITS_ALL} (the ten "
+                          f"digits), got {shown(value)}")  # fmt: skip
+    return text
 
 
 # The `optimizers` study (does Adam rescue MSE?): its fixed design.

@@ -28,9 +28,9 @@ def test_defaults_are_the_configs():
     config = DigitsConfig(
         epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         shuffle_seed=args.shuffle_seed, split_seed=args.split_seed,
-        test_size=args.test_size, engine=args.engine,
+        test_size=args.test_size, engine=args.engine, classes=args.classes,
     )  # fmt: skip
-    assert config == DigitsConfig()
+    assert config == DigitsConfig() and args.classes == "3,7"
     assert (args.out, args.format, args.force) == ("logitlab-digits", "png", False)
 
 
@@ -63,6 +63,10 @@ def test_digits_command_writes_its_folder(tmp_path, capsys):
         (["--engine", "gpu"], "engine must be one of"),
         (["--format", "gif"], "figure formats must be some of png, svg, pdf"),
         (["--bogus"], "unrecognized arguments"),
+        (["--classes", "1,8"], "argument --classes: classes must be 3,7 (3 against 7) or all"),
+        (["--classes", "3,7,9"], "argument --classes: classes must be 3,7"),
+        (["--classes", "ten"], "argument --classes: classes must be 3,7"),
+        (["--classes", "all", "--batch-size", "1400"], "batch size must be an integer from 1 to n"),
     ],
 )
 def test_bad_input_exits_2_in_one_line_writing_nothing(tmp_path, refused, argv, message):
@@ -93,3 +97,35 @@ def test_building_the_parser_loads_no_numpy_or_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_ten_digits_command_writes_its_folder_and_prints_the_scores(tmp_path, capsys):
+    out = tmp_path / "ten"
+    argv = ["--classes", "all", "--epochs", "3", "--engine", "eager", "--out", str(out)]
+    assert main([*argv, "--quiet"]) == 0
+    names = {p.name for p in out.iterdir()} - {MARKER}
+    assert names == {"report.html", "results.json", "weights.csv", "weights.png",
+                     "confusion.png", "hardest.png", "training.png"}  # fmt: skip
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["classes"] == "all" and results["fit"]["epochs"] == 3
+    printed = capsys.readouterr().out
+    test = results["scores"]["test"]
+    reference = results["reference"]["scores"]["test"]
+    assert f"held out {test['accuracy']:.4f} (450 images)" in printed
+    assert f"held out {reference['accuracy']:.4f} (450 images)" in printed
+    assert f"9 {test['precision']['9']:.2f}/{test['recall']['9']:.2f}" in printed
+    worst = results["hardest"][0]
+    assert f"row {worst['row']}, a {worst['digit']} called a {worst['predicted']}" in printed
+    assert f"Wrote {len(names)} files to {out}/" in printed
+
+
+def test_help_explains_classes(capsys):
+    parser = OneLineParser(prog="logitlab digits")
+    digits.add_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    assert "--classes 3,7|all" in text
+    assert "3,7: 3 against 7" in text and "(default: 3,7)" in text
+    assert (
+        "all: the ten digits 0-9, softmax regression with Linear(64, 10) and CrossEntropyLoss"
+        in text
+    )

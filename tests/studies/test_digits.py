@@ -187,3 +187,137 @@ def test_repr_is_one_short_line_and_the_card_has_both_models_metrics(run):
     assert f"train {counts['train']['3']} of 3 and {counts['train']['7']} of 7" in card
     if run.separation:  # its words hold '>' and '<', escaped
         assert run.separation.replace(">", "&gt;").replace("<", "&lt;") in card
+
+
+# All ten digits: softmax regression with the pair's optimizer, batches and split.
+
+
+def sklearn_ten_split(test_size=0.25, seed=0):
+    """All 1,797 digits straight from scikit-learn (pixels / 16), split stratified by digit
+    with random_state = split seed; each side kept in the data set's order."""
+    digits = load_digits()
+    train, test = train_test_split(
+        np.arange(len(digits.target)), test_size=test_size, random_state=seed,
+        stratify=digits.target,
+    )  # fmt: skip
+    train, test = np.sort(train), np.sort(test)
+    x, y = digits.data / 16, digits.target
+    return x[train], x[test], y[train], y[test]
+
+
+@pytest.fixture(scope="module")
+def ten():
+    return run_digits(DigitsConfig(classes="all", epochs=20, engine="eager"))
+
+
+def softmax(u):
+    u = u - u.max(axis=1, keepdims=True)
+    return np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
+
+
+def test_ten_digits_split_is_scikit_learns_stratified_split(ten):
+    _, x_test, y_train, y_test = sklearn_ten_split()
+    np.testing.assert_array_equal(ten.data.x[ten.test], x_test)
+    np.testing.assert_array_equal(ten.data.y[~ten.test], y_train)
+    assert ten.counts() == {
+        side: {str(d): int(np.sum(y == d)) for d in range(10)}
+        for side, y in (("train", y_train), ("test", y_test))
+    }
+    assert len(y_test) == 450 and ten.scores.test.rows == 450
+
+
+def test_ten_digits_held_out_accuracy_is_close_to_scikit_learns_on_the_same_split(ten):
+    """scikit-learn's multinomial LogisticRegression (its default) fitted here on the split
+    drawn here; the study's reference must be that fit, and softmax by Adam within 2 points
+    of it (9 of the 450 held-out images) after 20 epochs, above 95% either way."""
+    x_train, x_test, y_train, y_test = sklearn_ten_split()
+    model = LogisticRegression(max_iter=10_000).fit(x_train, y_train)
+    assert ten.reference.test.accuracy == model.score(x_test, y_test)
+    assert ten.reference.train.accuracy == model.score(x_train, y_train)
+    assert ten.scores.test.accuracy >= max(0.95, model.score(x_test, y_test) - 0.02)
+    assert ten.scores.train.accuracy >= model.score(x_train, y_train) - 0.02
+
+
+def test_ten_digits_confusion_matrix_and_per_class_scores_are_scikit_learns(ten):
+    """The prediction recomputed from the fitted weights by NumPy (argmax of x W' + b); the
+    matrix, precision and recall from sklearn.metrics on it."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    _, x_test, _, y_test = sklearn_ten_split()
+    predicted = (x_test @ ten.fit.weight.T + ten.fit.bias).argmax(axis=1)
+    confusion = ten.scores.test.confusion
+    assert confusion.shape == (10, 10) and confusion.sum() == len(y_test) == 450
+    np.testing.assert_array_equal(confusion, confusion_matrix(y_test, predicted))
+    np.testing.assert_array_equal(confusion.sum(axis=1), np.bincount(y_test))
+    precision, recall, _, _ = precision_recall_fscore_support(y_test, predicted)
+    np.testing.assert_allclose(ten.scores.test.precision, precision, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(ten.scores.test.recall, recall, rtol=0, atol=1e-15)
+    assert ten.scores.test.accuracy == np.mean(predicted == y_test)
+
+
+def test_ten_digits_hardest_images_have_the_lowest_probability_of_their_digit(ten):
+    _, x_test, _, y_test = sklearn_ten_split()
+    p = softmax(x_test @ ten.fit.weight.T + ten.fit.bias)
+    own = p[np.arange(len(y_test)), y_test]
+    rows, p_own, predicted = ten.hardest()
+    held = np.flatnonzero(ten.test)
+    assert len(rows) == 10
+    np.testing.assert_allclose(p_own, np.sort(own)[:10], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(ten.data.y[rows], y_test[np.searchsorted(held, rows)])
+    np.testing.assert_array_equal(predicted, p[np.searchsorted(held, rows)].argmax(axis=1))
+    assert ten.weights.shape == (10, 8, 8)
+    np.testing.assert_array_equal(ten.weights[3].ravel(), ten.fit.weight[3])
+
+
+def test_ten_digits_fit_is_the_courses_softmax_loop_with_the_pairs_settings():
+    """Two epochs against the loop written out in torch: Linear(64, 10) drawn under the init
+    seed, Adam at the study's lr, DataLoader(shuffle=True) batches of the study's size under
+    a generator seeded shuffle_seed, CrossEntropyLoss (4 float32 ulps of the weights' size)."""
+    config = DigitsConfig(classes="all", epochs=2, lr=0.02, batch_size=64, shuffle_seed=3,
+                          engine="eager")  # fmt: skip
+    run = run_digits(config)
+    x_train, _, y_train, _ = sklearn_ten_split()
+    x = torch.tensor(x_train, dtype=torch.float32)
+    y = torch.tensor(y_train, dtype=torch.long)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.train().init_seed)
+        layer = torch.nn.Linear(64, 10)
+    optimizer = torch.optim.Adam(layer.parameters(), lr=0.02)
+    batches = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, y), batch_size=64, shuffle=True,
+        generator=torch.Generator().manual_seed(3),
+    )  # fmt: skip
+    loss = torch.nn.CrossEntropyLoss()
+    for _epoch in range(2):
+        for xb, yb in batches:
+            optimizer.zero_grad()
+            loss(layer(xb), yb).backward()
+            optimizer.step()
+    weight = layer.weight.detach().numpy()
+    np.testing.assert_allclose(run.fit.weight, weight, rtol=0,
+                               atol=4 * np.spacing(np.float32(np.abs(weight).max())))  # fmt: skip
+    np.testing.assert_allclose(run.fit.bias, layer.bias.detach().numpy(), rtol=0, atol=1e-6)
+    assert run.fit.epochs == 2 and len(run.losses()) == 3
+
+
+@pytest.mark.parametrize("classes", ["1,8", "3,7,9", "", "ten", 37, None])
+def test_classes_other_than_the_pair_or_all_are_refused_in_one_line(classes):
+    with pytest.raises(ConfigError, match=r"classes must be 3,7 \(3 against 7\) or all") as info:
+        DigitsConfig(classes=classes)
+    assert "\n" not in str(info.value)
+
+
+def test_classes_are_read_as_typed_and_the_pair_stays_the_default():
+    assert DigitsConfig().classes == "3,7" and not DigitsConfig().ten
+    assert DigitsConfig(classes=" 3, 7").classes == "3,7"
+    assert DigitsConfig(classes="ALL").ten
+    assert DigitsConfig(classes="all").train().init is None  # torch's Linear(64, 10) start
+
+
+def test_ten_digits_repr_is_one_short_line(ten):
+    line = repr(ten)
+    assert "\n" not in line and len(line) < 200 and "array" not in line
+    s, r = ten.scores, ten.reference
+    assert "1,347 training and 450 held-out images, softmax, 20 epochs" in line
+    assert (f"accuracy {s.train.accuracy:.3f} train, {s.test.accuracy:.3f} test (scikit-learn "
+            f"{r.train.accuracy:.3f}, {r.test.accuracy:.3f})") in line  # fmt: skip

@@ -6,7 +6,17 @@ import pytest
 from matplotlib.image import AxesImage
 
 from logitlab.studies.digits import DigitsConfig, run_digits
-from logitlab.viz.digits import FIGURES, plot_hardest, plot_training, plot_weights
+from logitlab.viz.digits import (
+    FIGURES,
+    TEN_FIGURES,
+    plot_class_weights,
+    plot_confusion_matrix,
+    plot_hardest,
+    plot_hardest_digits,
+    plot_softmax_training,
+    plot_training,
+    plot_weights,
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +77,53 @@ def test_pixels_never_inked_in_training_are_crossed(run):
     rows, cols = np.nonzero(blank)
     assert len(rows) >= 5
     np.testing.assert_array_equal(crosses.get_offsets(), np.column_stack((cols, rows)))
+
+
+@pytest.fixture(scope="module")
+def ten():
+    return run_digits(DigitsConfig(classes="all", epochs=10, engine="eager"))
+
+
+def test_ten_weights_are_ten_8x8_images_titled_by_digit_on_one_map_centred_at_zero(ten):
+    fig = plot_class_weights(ten)
+    shown = images(fig)
+    assert len(shown) == 10
+    limits = {image.get_clim() for image in shown}
+    assert len(limits) == 1  # one scale for all ten, so they compare
+    ((low, high),) = limits
+    assert low == -high and 0 < high <= np.abs(ten.fit.weight).max()
+    for digit, image in enumerate(shown):
+        np.testing.assert_array_equal(image.get_array(), ten.fit.weight[digit].reshape(8, 8))
+        assert image.get_cmap().name == "RdBu_r" and image.axes.get_title() == f"digit {digit}"
+        assert image.norm(0.0) == 0.5  # white at 0
+
+
+def test_ten_confusion_matrix_shows_every_count_with_digit_labels(ten):
+    fig = plot_confusion_matrix(ten)
+    (image,) = images(fig)
+    counts = ten.scores.test.confusion
+    np.testing.assert_allclose(image.get_array(), counts / counts.sum(axis=1, keepdims=True))
+    (ax,) = [a for a in fig.axes if a.get_xlabel()]
+    texts = [int(t.get_text()) for t in ax.texts]
+    assert texts == counts.ravel().tolist()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(d) for d in range(10)]
+    assert ax.get_ylabel() == "true digit" and ax.get_xlabel().startswith("predicted digit")
+
+
+def test_ten_hardest_images_name_the_digit_and_the_prediction_wrong_ones_red(ten):
+    fig = plot_hardest_digits(ten)
+    rows, own, predicted = ten.hardest()
+    titles = [ax.title for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 10
+    for title, row, p, guess in zip(titles, rows, own, predicted, strict=True):
+        truth = ten.data.y[row]
+        assert title.get_text() == f"a {truth}, called {guess}\nP({truth}) = {p:.2f}"
+        assert (title.get_color() == "red") == (guess != truth)
+
+
+def test_ten_training_figure_draws_the_loss_after_each_epoch(ten):
+    (ax,) = plot_softmax_training(ten).axes
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, ten.fit.epochs + 1))
+    np.testing.assert_array_equal(line.get_ydata(), ten.losses()[1:])
+    assert list(TEN_FIGURES) == ["training.png", "weights.png", "confusion.png", "hardest.png"]
