@@ -6,6 +6,8 @@
   (bench/optim.py);
 - mle: the maximum-likelihood fit against scikit-learn and statsmodels at 10**5..10**7 rows
   (bench/mle.py);
+- grouped: grouped binomial data fitted with trials against the same data as frequency-
+  weighted 0/1 rows and as expanded Bernoulli rows, and statsmodels' GLM (bench/grouped.py);
 - distributed: the MLE on a Parquet table on disk, in memory, out of core and on 2 workers,
   against the same peers, and the parallel efficiency (bench/distributed.py);
 - web: the playground in Debian's chromium: first load, and a slider change's redraw of the
@@ -50,6 +52,7 @@ import big  # bench/big.py
 import classroom  # bench/classroom.py
 import distributed  # bench/distributed.py
 import firth  # bench/firth.py
+import grouped  # bench/grouped.py
 import mle  # bench/mle.py, beside this file
 import optim  # bench/optim.py
 import penalty  # bench/penalty.py
@@ -60,6 +63,7 @@ SECTIONS = (
     "optimizers",
     "mle",
     "firth",
+    "grouped",
     "penalty",
     "distributed",
     "web",
@@ -204,6 +208,10 @@ def main() -> None:
     if "firth" in chosen:
         print("\n== Firth's penalized likelihood against a NumPy reference (bench/firth.py) ==")
         firth.show(firth.run())
+    if "grouped" in chosen:
+        print("\n== grouped binomial data against weighted and expanded rows (bench/grouped.py) ==")
+        grouped.show(grouped.run(grouped.GROUPS // 10 if args.quick else grouped.GROUPS,
+                                 1 if args.quick else args.repeat))  # fmt: skip
     if "penalty" in chosen:
         print("\n== Penalized fits against glum and scikit-learn (bench/penalty.py) ==")
         penalty.show(penalty.run())
