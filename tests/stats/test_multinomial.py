@@ -1,12 +1,13 @@
 """The multinomial MLE against statsmodels' MNLogit, the binary MLE at K = 2, and its
-refusals."""
+refusals; its compiled pass against the sums written out from their definitions."""
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from scipy.special import log_softmax, softmax
 from sklearn.datasets import load_iris
 
-from logitlab import DataError, SeparationError
+from logitlab import DataError, SeparationError, stopping
 from logitlab.stats import mle, multinomial
 
 TIGHT = {"atol": 1e-8, "rtol": 1e-8}
@@ -166,3 +167,71 @@ def test_repr_is_one_short_line_and_the_card_escapes_names():
     assert card.count("<table>") == 1 + len(result.equations)  # statistics, one per equation
     for j in range(len(result.equations)):
         assert f"{result.params[1, j]:.4f}" in card and f"{result.bse[1, j]:.4f}" in card
+
+
+def reference_pass(design, codes, params):
+    """The pass's sums from their definitions, all rows at once: log-likelihood, score
+    X'(Y - P), the information's blocks X' diag(p_j (d_jm - p_m)) X, the probabilities."""
+    eta = np.column_stack((np.zeros(len(design)), design @ params))
+    p, rows = softmax(eta, axis=1), np.arange(len(design))
+    onehot = np.eye(params.shape[1] + 1)[codes]
+    J, d = params.shape[1], design.shape[1]
+    weights = p[:, 1:, None] * (np.eye(J) - p[:, None, 1:])  # n x J x J
+    info = np.einsum("ijm,ia,ib->jamb", weights, design, design).reshape(J * d, J * d)
+    loglik = log_softmax(eta, axis=1)[rows, codes].sum()
+    return loglik, design.T @ (onehot - p)[:, 1:], info, p
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("scale", [0.5, 40.0])  # 40: logits in the hundreds, rows saturated
+def test_the_pass_equals_the_sums_written_out(compiled, scale):
+    rng = np.random.default_rng(11)
+    n, d, K = 3 * multinomial.TILE * multinomial.GROUPS + 77, 4, 4  # a part-filled tile
+    design = np.column_stack((np.ones(n), rng.normal(size=(n, d - 1))))
+    params = rng.normal(scale=scale, size=(d, K - 1))
+    codes = rng.integers(0, K, size=n)
+    fitted = np.empty((n, K))
+    ours = multinomial.newton_pass(design, codes, params, fitted, compiled=compiled)
+    loglik, score, info, p = reference_pass(design, codes, params)
+    floor = 1e-13 * n * max(1.0, scale)  # sums of n terms of size ~1 (scale, the logits)
+    assert ours.loglik == pytest.approx(loglik, rel=1e-13, abs=floor)
+    np.testing.assert_allclose(ours.score, score, rtol=1e-12, atol=floor)
+    np.testing.assert_allclose(ours.info, info, rtol=1e-12, atol=floor)
+    np.testing.assert_allclose(fitted, p, rtol=1e-14, atol=1e-300)
+    saturated = np.count_nonzero((p < multinomial.SATURATED) | (p > 1 - multinomial.SATURATED))
+    assert ours.saturated == saturated and (saturated > 0) == (scale > 1)
+
+
+def test_the_compiled_pass_in_bounded_calls_sums_the_same_bits(monkeypatch):
+    rng = np.random.default_rng(12)
+    n = 5 * multinomial.TILE * multinomial.GROUPS + 5
+    design = np.column_stack((np.ones(n), rng.normal(size=(n, 2))))
+    codes, params = rng.integers(0, 3, size=n), rng.normal(size=(3, 2))
+    whole_fitted, cut_fitted = np.empty((n, 3)), np.empty((n, 3))
+    whole = multinomial.newton_pass(design, codes, params, whole_fitted, compiled=True)
+    monkeypatch.setattr(stopping, "BLOCK_VALUES", 1)  # one tile of each task a call
+    cut = multinomial.newton_pass(design, codes, params, cut_fitted, compiled=True)
+    assert cut.loglik == whole.loglik and cut.saturated == whole.saturated
+    np.testing.assert_array_equal(cut.score, whole.score)
+    np.testing.assert_array_equal(cut.info, whole.info)
+    np.testing.assert_array_equal(cut_fitted, whole_fitted)
+
+
+def test_a_fit_takes_one_pass_an_iteration(monkeypatch):
+    X, y = simulated(4, n=2000, seed=9)
+    passes = []
+    real = multinomial.newton_pass
+    monkeypatch.setattr(multinomial, "newton_pass", lambda *a: passes.append(1) or real(*a))
+    result = multinomial.fit(X, y)
+    # the start's pass, one at the end of each step but the last (taken within tol)
+    assert result.converged and len(passes) == result.iterations
+    np.testing.assert_allclose(result.params, reference(X, y).params, **TIGHT)
+
+
+def test_integer_labels_are_coded_as_their_values():
+    X, y = simulated(3, seed=10)
+    labels = np.array([-3, 7, 100])[y]  # counted, not sorted as values
+    ints, floats = multinomial.fit(X, labels), multinomial.fit(X, labels.astype(float))
+    assert ints.classes == (-3, 7, 100) and ints.baseline == -3
+    np.testing.assert_array_equal(ints.params, floats.params)
+    assert_matches(ints, reference(X, y), X)
