@@ -6,6 +6,8 @@
   (bench/optim.py);
 - mle: the maximum-likelihood fit against scikit-learn and statsmodels at 10**5..10**7 rows
   (bench/mle.py);
+- multiclass: the multinomial MLE at n = 10**6, d = 10, K = 5 (--quick: 2 * 10**5) against
+  statsmodels' MNLogit and scikit-learn's lbfgs and newton-cholesky (bench/multiclass.py);
 - grouped: grouped binomial data fitted with trials against the same data as frequency-
   weighted 0/1 rows and as expanded Bernoulli rows, and statsmodels' GLM (bench/grouped.py);
 - distributed: the MLE on a Parquet table on disk, in memory, out of core and on 2 workers,
@@ -54,6 +56,7 @@ import distributed  # bench/distributed.py
 import firth  # bench/firth.py
 import grouped  # bench/grouped.py
 import mle  # bench/mle.py, beside this file
+import multiclass  # bench/multiclass.py
 import optim  # bench/optim.py
 import penalty  # bench/penalty.py
 import web  # bench/web.py
@@ -62,6 +65,7 @@ SECTIONS = (
     "lecture",
     "optimizers",
     "mle",
+    "multiclass",
     "firth",
     "grouped",
     "penalty",
@@ -205,6 +209,10 @@ def main() -> None:
     if "mle" in chosen:
         print("\n== maximum likelihood against its peers (bench/mle.py) ==")
         print(mle.table(mle.run(args.quick)))
+    if "multiclass" in chosen:
+        print("\n== the multinomial MLE against its peers (bench/multiclass.py) ==")
+        rows = multiclass.QUICK if args.quick else multiclass.N
+        multiclass.show(multiclass.run(rows, 1 if args.quick else args.repeat), rows)
     if "firth" in chosen:
         print("\n== Firth's penalized likelihood against a NumPy reference (bench/firth.py) ==")
         firth.show(firth.run())
