@@ -314,10 +314,16 @@ def test_classes_are_read_as_typed_and_the_pair_stays_the_default():
     assert DigitsConfig(classes="all").train().init is None  # torch's Linear(64, 10) start
 
 
-def test_ten_digits_repr_is_one_short_line(ten):
+def test_ten_digits_repr_is_one_short_line_and_the_card_has_both_models_metrics(ten):
     line = repr(ten)
     assert "\n" not in line and len(line) < 200 and "array" not in line
     s, r = ten.scores, ten.reference
     assert "1,347 training and 450 held-out images, softmax, 20 epochs" in line
     assert (f"accuracy {s.train.accuracy:.3f} train, {s.test.accuracy:.3f} test (scikit-learn "
             f"{r.train.accuracy:.3f}, {r.test.accuracy:.3f})") in line  # fmt: skip
+    card = ten._repr_html_()
+    for m in (s.train, s.test, r.train, r.test):
+        assert (f"<td>{m.rows}</td><td>{m.accuracy:.4f}</td><td>{m.log_loss:.4f}</td>"
+                f"<td>{m.auc_ovr:.4f}</td>") in card  # fmt: skip
+    recall = "".join(f"<td>{v:.4f}</td>" for v in s.test.recall)
+    assert f"<td>recall</td>{recall}</tr>" in card and "1,347 training and 450 held-out" in card

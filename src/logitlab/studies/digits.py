@@ -263,6 +263,21 @@ class TenDigitsRun:
                 f"{s.train.accuracy:.3f} train, {s.test.accuracy:.3f} test (scikit-learn "
                 f"{r.train.accuracy:.3f}, {r.test.accuracy:.3f}))")  # fmt: skip
 
+    def _repr_html_(self) -> str:
+        """A notebook's card: the split, the fit, each model's metrics on both sides and
+        each digit's held-out precision and recall."""
+        from ..display import html, number
+
+        rows = [[model, side, m.rows, number(m.accuracy), number(m.log_loss), number(m.auc_ovr)]
+                for model, scores in (("softmax, gradient descent", self.scores),
+                                      ("scikit-learn (multinomial, L2, C = 1)", self.reference))
+                for side, m in (("training", scores.train), ("held out", scores.test))]  # fmt: skip
+        test = self.scores.test
+        per_digit = [["precision", *map(number, test.precision)],
+                     ["recall", *map(number, test.recall)]]  # fmt: skip
+        return html("digits_ten.html", run=self, rows=rows, digits=["held out", *TEN],
+                    per_digit=per_digit)  # fmt: skip
+
 
 def _class_scores(p: np.ndarray, data: DigitsData, test: np.ndarray) -> ClassScores:
     """The multiclass metrics of probabilities p (one row per image of data) on each side."""
