@@ -18,6 +18,11 @@ refused. How the workers share their scans is the caller's: a `gather` (Gather) 
 the scan on every worker and hands every worker all of them, or raises on all the first
 worker's mistake, never a hang in the next collective (engines.collective.gathered; data
 knows nothing of workers). Without one, the scan is this process's alone.
+
+The scan also checks and sums a weights or trials column (as build_design checks them,
+naming the file and the row), keeps a target of three values or more as its classes (coded
+baseline-or-not in the spec, as studies.multiclass codes it in memory), and refuses a CSV
+column that the in-memory reader would take for dates in the same words.
 """
 
 from __future__ import annotations

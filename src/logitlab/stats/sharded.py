@@ -11,8 +11,10 @@ What needs every row in one place is computed otherwise:
 - the rank check reads the first pass's Gram matrix (as in memory);
 - separation is named from the iterates, not by a linear program over all rows: rows whose
   probability reaches 0 or 1 while Newton's steps stop shrinking, the direction being the
-  coefficient vector's (K classes: the iterates' divergence, as stats.multinomial says it,
-  since the linear program naming a class needs every row);
+  coefficient vector's. K classes: saturated rows while the steps stall for three
+  iterations, or an information that cannot be inverted at the end, are refused as
+  divergence naming the classes (multinomial.diverged); which class separates is not
+  named, as that needs the linear program over every row;
 - after convergence one more pass at the estimate gives the marginal effects' mean weight,
   the meat of a sandwich covariance (stats.sandwich: the hat values of HC2 and HC3 need
   only the bread, known by then), the classification table at 0.5 and a fine histogram of
