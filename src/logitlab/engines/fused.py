@@ -18,8 +18,8 @@ arithmetic op for op; mini-batches are gathered into contiguous scratch in the o
 caller gives (engines.batch replays the DataLoader's shuffles).
 
 Softmax regression (engines.softmax) runs on the same pieces: K rows of logits by
-fill_logits, its residuals softmax(u) - onehot with the same exp, the same optimizer updates
-and gathers, in descend_softmax.
+fill_logits, its residuals softmax(u) - onehot with the same exp (and a log from the exponent
+bits and LOG1P_POLY), the same optimizer updates, in descend_softmax.
 
 Compiled code is cached on disk beside this file (numba cache=True): only the first run in a
 fresh install pays the compilation (5-15 s); later processes load it in about a second.
@@ -400,6 +400,48 @@ def history_values(x: np.ndarray, y: np.ndarray, data: np.ndarray, bce: np.ndarr
 # w[k (d + 1)] class k's bias, then its d slopes; logits and residuals K x n, row k class k's.
 
 
+#: The softmax's exp takes no argument below -SHIFT_FLOOR (its logits shifted by their
+#: largest): e^-80 / K stays a normal float32 for K < 10**4, where a smaller probability would
+#: be subnormal, whose arithmetic is ~100 times slower (a confident fit's gradient crawled).
+#: Probabilities below e^-80 (2e-35) count as e^-80: nothing a float32 sum can see.
+SHIFT_FLOOR = F32(80.0)
+LN2 = F32(0.693147180559945309)
+
+
+@intrinsic
+def _float_bits(typingctx, s):
+    """The bits of a float32, as an int32."""
+    if s != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return types.int32(types.float32), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, bits):
+    """The float32 whose bits an int32 holds."""
+    if bits != types.int32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return types.float32(types.int32), codegen
+
+
+@njit(inline="always", **JIT)
+def _log_normal(s: float) -> float:
+    """log(s) for a normal float32 s > 0, in straight-line code that vectorises: s = 2**e m
+    with m in [1, 2) from its bits, log s = e log 2 + log1p(m - 1) by LOG1P_POLY."""
+    bits = _float_bits(s)
+    exponent = F32((bits >> 23) - 127)
+    mantissa = _bits_float(np.int32((bits & 0x7FFFFF) | 0x3F800000))
+    return _fma(exponent, LN2, _log1p_unit(mantissa - ONE))
+
+
 @njit(**JIT)
 def softmax_logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
     """u[k] = b_k + sum_j w_kj x_j for each class k (x feature-major, d x n)."""
@@ -412,8 +454,9 @@ def softmax_logits(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> None:
 def softmax_residuals(u: np.ndarray, codes: np.ndarray, r: np.ndarray, top: np.ndarray,
                       total: np.ndarray, want_loss: bool) -> float:  # fmt: skip
     """r = d CE / d u at each point (times n), softmax(u) - onehot(code), shifting the logits
-    by their largest so no exp overflows; returns the summed cross-entropy, log-sum-exp minus
-    the code's logit, when asked (else 0). top and total are scratch of n."""
+    by their largest so no exp overflows (nor falls below e^-SHIFT_FLOOR); returns the summed
+    cross-entropy, log-sum-exp minus the code's logit, when asked (else 0). top and total are
+    scratch of n."""
     classes, n = u.shape
     top[:] = u[0]
     for k in range(1, classes):
@@ -422,12 +465,14 @@ def softmax_residuals(u: np.ndarray, codes: np.ndarray, r: np.ndarray, top: np.n
     total[:] = ZERO
     for k in range(classes):
         for i in range(n):
-            r[k, i] = _exp(u[k, i] - top[i])
+            r[k, i] = _exp(max(u[k, i] - top[i], -SHIFT_FLOOR))
             total[i] += r[k, i]
     loss = ZERO
     if want_loss:
         for i in range(n):
-            loss += top[i] + np.log(total[i]) - u[codes[i], i]
+            loss += top[i] + _log_normal(total[i])
+        for i in range(n):
+            loss -= u[codes[i], i]
     for i in range(n):
         total[i] = ONE / total[i]
     for k in range(classes):
@@ -477,7 +522,20 @@ def _softmax_step(kind: int, x: np.ndarray, codes: np.ndarray, u: np.ndarray, r:
 
 
 @njit(**JIT)
-def descend_softmax(x: np.ndarray, codes: np.ndarray, classes: int, kind: int, lr: float,
+def _gather_rows(rows: np.ndarray, codes: np.ndarray, idx: np.ndarray, xb: np.ndarray,
+                 cb: np.ndarray) -> None:  # fmt: skip
+    """Copy the points idx of rows (n x d, point-major: each point's values contiguous, not
+    gathered from d rows) into the feature-major batch xb (d x k), cb (k)."""
+    for i in range(idx.shape[0]):
+        cb[i] = codes[idx[i]]
+        row = rows[idx[i]]
+        for j in range(row.shape[0]):
+            xb[j, i] = row[j]
+
+
+@njit(**JIT)
+def descend_softmax(x: np.ndarray, rows: np.ndarray, codes: np.ndarray, classes: int,
+                    kind: int, lr: float,
                     mom: float, nesterov: bool, b1: float, b2: float, eps: float, batch: int,
                     perms: np.ndarray, w: np.ndarray, m: np.ndarray, v: np.ndarray,
                     t: np.ndarray, first: int, stop: int, losses: np.ndarray,
@@ -485,14 +543,14 @@ def descend_softmax(x: np.ndarray, codes: np.ndarray, classes: int, kind: int, l
     """Epochs first .. stop - 1 of softmax regression (x is d x n, codes n class codes): w,
     m, v (K (d + 1)) and the step count t[0] change in place, so a long run goes in blocks.
     batch >= n is the full batch; else each epoch takes ceil(n / batch) steps over
-    perms[epoch - first] (the DataLoader's order), the last batch smaller.
+    perms[epoch - first] (the DataLoader's order), the last batch smaller, gathered from rows
+    (x point-major, n x d; unused for the full batch).
 
     losses[epoch] gets the full data's mean cross-entropy where the epoch starts. After each
     epoch the softmax divergence rule (engines.softmax): that loss not finite is a divergence
     at epoch (1-based: the step before it; at 1 for the start), parameters not finite at
-    epoch + 1. Stops after
-    an epoch that starts with a full gradient norm^2 <= tol2 (negative: never). Returns
-    (diverged_at, epochs_run, ended) as descend does."""
+    epoch + 1. Stops after an epoch that starts with a full gradient norm^2 <= tol2
+    (negative: never). Returns (diverged_at, epochs_run, ended) as descend does."""
     d, n = x.shape
     full = batch >= n
     size = n if full else batch
@@ -521,7 +579,7 @@ def descend_softmax(x: np.ndarray, codes: np.ndarray, classes: int, kind: int, l
                     xs, cs, us, rs = xb, cb, ub, rb
                 else:
                     xs, cs, us, rs = xl, cl, ul, rl
-                _gather(x, codes, order[lo : lo + cs.shape[0]], xs, cs)
+                _gather_rows(rows, codes, order[lo : lo + cs.shape[0]], xs, cs)
                 k = cs.shape[0]
                 _softmax_step(kind, xs, cs, us, rs, top[:k], total[:k], w, g, m, v, t[0], lr,
                               mom, nesterov, b1, b2, eps, False)  # fmt: skip
