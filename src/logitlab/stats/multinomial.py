@@ -192,7 +192,7 @@ def _kernel():  # -> a Numba dispatcher
         wx = np.empty(d * TILE)
         p = np.empty(J * TILE)  # the logits, then the probabilities
         r = np.empty(J * TILE)
-        top, base, w = np.empty(TILE), np.empty(TILE), np.empty(TILE)
+        top, low, base, w = np.empty(TILE), np.empty(TILE), np.empty(TILE), np.empty(TILE)
         ll, sat = part_ll[g], part_sat[g]
         score, info = part_score[g], part_info[g]
         for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
@@ -218,7 +218,8 @@ def _kernel():  # -> a Numba dispatcher
             for i in range(m):
                 code = codes[lo + i]
                 linear += (p[(code - 1) * TILE + i] if code > 0 else 0.0) - top[i]
-                base[i] = np.exp(-top[i])
+                low[i] = np.exp(-top[i])  # the baseline's exp, shifted as the others
+                base[i] = low[i]
             for j in range(J):
                 eta = p[j * TILE : j * TILE + m]
                 for i in range(m):
@@ -235,7 +236,7 @@ def _kernel():  # -> a Numba dispatcher
                     rj[i] = (codes[lo + i] == j + 1) - pj[i]
                     sat += (pj[i] < SATURATED) or (pj[i] > 1.0 - SATURATED)
             for i in range(m):
-                base[i] *= np.exp(-top[i])  # the baseline's probability
+                base[i] *= low[i]  # the baseline's probability
                 sat += (base[i] < SATURATED) or (base[i] > 1.0 - SATURATED)
             if write:
                 for i in range(m):
