@@ -217,15 +217,35 @@ def test_the_compiled_pass_in_bounded_calls_sums_the_same_bits(monkeypatch):
     np.testing.assert_array_equal(cut_fitted, whole_fitted)
 
 
-def test_a_fit_takes_one_pass_an_iteration(monkeypatch):
+def test_a_fit_takes_one_pass_an_iteration_less_the_start(monkeypatch):
     X, y = simulated(4, n=2000, seed=9)
     passes = []
     real = multinomial.newton_pass
     monkeypatch.setattr(multinomial, "newton_pass", lambda *a: passes.append(1) or real(*a))
     result = multinomial.fit(X, y)
-    # the start's pass, one at the end of each step but the last (taken within tol)
-    assert result.converged and len(passes) == result.iterations
+    # the start's sums in closed form; a pass at the end of each step but the last (within tol)
+    assert result.converged and len(passes) == result.iterations - 1
     np.testing.assert_allclose(result.params, reference(X, y).params, **TIGHT)
+    passes.clear()
+    design = sm.add_constant(X)
+    without = multinomial.fit(design, y, intercept=False)  # no intercept: the start is a pass
+    assert len(passes) == without.iterations
+    np.testing.assert_allclose(without.params, result.params, **TIGHT)
+
+
+def test_the_null_pass_equals_a_pass_at_the_class_log_odds():
+    X, y = simulated(4, n=3000, seed=13)
+    design, counts = sm.add_constant(X), np.bincount(y).astype(float)
+    params = np.zeros((design.shape[1], 3))
+    params[0] = np.log(counts[1:] / counts[0])
+    fitted, shares = np.empty((len(y), 4)), np.empty((len(y), 4))
+    ours = multinomial.null_pass(design, y, counts, shares)
+    loglik, score, info, p = reference_pass(design, y, params)
+    assert ours.loglik == pytest.approx(loglik, rel=1e-13)
+    np.testing.assert_allclose(ours.score, score, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(ours.info, info, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(shares, p, rtol=1e-14)
+    assert ours.saturated == multinomial.newton_pass(design, y, params, fitted).saturated == 0
 
 
 def test_integer_labels_are_coded_as_their_values():

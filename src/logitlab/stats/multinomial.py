@@ -503,12 +503,14 @@ def fit(
     design = np.column_stack((np.ones(n), features)) if intercept else features
     counts = np.bincount(codes, minlength=J + 1).astype(float)
     params = np.zeros((len(names), J))
-    if intercept:  # start from the intercept-only MLE: the first pass gives llnull's model
-        params[0] = np.log(counts[1:] / counts[0])
     fitted = np.empty((n, J + 1))  # each pass writes its rows' probabilities here
+    start = None
+    if intercept:  # start from the intercept-only MLE, llnull's model, whose sums need no pass
+        params[0] = np.log(counts[1:] / counts[0])
+        start = null_pass(design, codes, counts, fitted)
     params, last, converged, iterations = newton(
         lambda b: newton_pass(design, codes, b, fitted), params, tol, max_iter, classes,
-        lambda: _check_separation(design, codes, classes, equations, baseline),
+        lambda: _check_separation(design, codes, classes, equations, baseline), start,
     )  # fmt: skip
     try:
         cov = np.linalg.inv(last.info)
@@ -519,6 +521,27 @@ def fit(
         params, cov, last.loglik, llnull, converged, iterations, n, names, classes, baseline,
         intercept, conf_level, fitted=fitted, exog=design,
     )  # fmt: skip
+
+
+def null_pass(
+    design: np.ndarray, codes: np.ndarray, counts: np.ndarray, fitted: np.ndarray | None = None
+) -> Pass:
+    """The pass at the intercept-only MLE (each intercept its class's log-odds against the
+    baseline, the slopes 0) without a pass of its own: every row's probabilities are then
+    the class shares s, so the score is X'Y - X'1 s' and block (j, m) of the information is
+    s_j (d_jm - s_m) X'X, two products by BLAS. Writes the shares into `fitted` when given."""
+    n = len(design)
+    share = counts / n
+    onehot = np.zeros((n, len(counts)))
+    onehot[np.arange(n), codes] = 1.0
+    sums = design.T @ onehot  # each class's column sums, d x K
+    score = sums[:, 1:] - np.outer(sums.sum(axis=1), share[1:])
+    weights = np.diag(share[1:]) - np.outer(share[1:], share[1:])
+    info = np.kron(weights, design.T @ design)  # equation-major blocks
+    saturated = n * int(np.count_nonzero((share < SATURATED) | (share > 1.0 - SATURATED)))
+    if fitted is not None:
+        fitted[:] = share
+    return Pass(float(counts @ np.log(share)), score, info, saturated)
 
 
 def _coded(y: object, n: int) -> tuple[tuple[Any, ...], np.ndarray]:
@@ -550,13 +573,15 @@ def newton(
     max_iter: int,
     classes: tuple[Any, ...],
     separated: Callable[[], None],
+    start: Pass | None = None,
 ) -> tuple[np.ndarray, Pass, bool, int]:
     """Newton's iterations with step halving (each step an ascent step) over `at(params)`,
     the sums of one pass (in memory newton_pass over the rows; on shards the workers'
     passes added up, stats.sharded), so both take the same steps. `separated()` is asked
     when the information is singular, the iterates stall with saturated rows or do not
-    converge; it raises SeparationError when it finds a class split off."""
-    current = at(params)
+    converge; it raises SeparationError when it finds a class split off. `start` is the
+    pass at params when the caller has it (null_pass)."""
+    current = at(params) if start is None else start
     size, stalled = math.inf, 0
     for iteration in range(1, max_iter + 1):
         try:
