@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from logitlab import ConfigError
+from logitlab import ConfigError, DataError
 from logitlab.stats import penalized
 
 CASES = [(0.05, 0.0), (0.02, 1.0), (0.03, 0.5)]
@@ -234,3 +234,42 @@ def test_a_path_equals_fits_from_scratch(data) -> None:
         np.testing.assert_allclose(params, alone.params, rtol=0, atol=1e-8)
         np.testing.assert_allclose(value, alone.objective, rtol=1e-12)
     assert path.hessians < path.passes / 2
+
+
+@pytest.mark.parametrize(("lam", "a"), CASES)
+def test_frequency_weights_are_the_expanded_rows_and_scikit_learns_sample_weight(
+    data, lam, a
+) -> None:
+    """Each row counted w times (0 included): the fit of the expanded rows (1e-9, objective
+    1e-12 relative) and scikit-learn's sample_weight on the columns standardized by their
+    weighted mean and population SD, C = 1 / (sum w lam) (1e-6, objective 1e-8)."""
+    X, y = data
+    w = np.random.default_rng(1).integers(0, 4, len(y)).astype(float)
+    fit = penalized.fit(X, y, lam, a, weights=w)
+    Xe, ye = np.repeat(X, w.astype(int), axis=0), np.repeat(y, w.astype(int))
+    expanded = penalized.fit(Xe, ye, lam, a)
+    assert fit.converged
+    np.testing.assert_allclose(fit.params, expanded.params, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fit.objective, expanded.objective, rtol=1e-12)
+    _, mean, sd = standardized(Xe)
+    solver = "lbfgs" if a == 0.0 else "saga"
+    peer = LogisticRegression(C=1.0 / (w.sum() * lam), l1_ratio=a, solver=solver, tol=1e-14,
+                              max_iter=100_000)  # fmt: skip
+    peer.fit((X - mean) / sd, y, sample_weight=w)
+    params = original(np.r_[peer.intercept_, peer.coef_[0]], mean, sd)
+    np.testing.assert_allclose(fit.params, params, rtol=0, atol=1e-6)
+    value = penalized.objective(X, y, params, lam, a, weights=w)
+    np.testing.assert_allclose(value, penalized.objective(Xe, ye, params, lam, a), rtol=1e-12)
+    assert abs(fit.objective - value) <= 1e-8 * abs(value)
+
+
+@pytest.mark.parametrize(
+    ("weights", "words"),
+    [
+        ([1.5] * 300, "weights must hold whole numbers >= 0: index 0 holds 1.5"),
+        ([0] * 300, "weights are 0 for every row"),
+    ],
+)
+def test_weights_refused(data, weights, words) -> None:
+    with pytest.raises(DataError, match=words):
+        penalized.fit(*data, 0.01, 1.0, weights=weights)

@@ -30,13 +30,13 @@ from functools import cache
 import numpy as np
 
 from ..config import L1_RATIOS, check_float, check_int
-from ..data.checks import check_names, design_array, label_array
+from ..data.checks import check_names, count_array, design_array, label_array
 from ..errors import ConfigError, DataError
 from ..extras import fused_available
 from ..result import INTERCEPT
 from . import inference
 from .irls import newton_pass
-from .mle import MLEResult, null_loglik
+from .mle import Counts, MLEResult, null_loglik
 
 #: Newton iterations at one lambda, and the convergence criterion: no standardized
 #: coefficient moves by more than TOL (the objective is then at its minimum to ~TOL^2).
@@ -179,16 +179,16 @@ def check_penalty(lam: object, l1_ratio: object) -> tuple[float, float]:
 class Problem:
     """The rows of one penalized fit and the map to standardized coordinates."""
 
-    def __init__(self, X: object, y: object, trials: np.ndarray | None = None) -> None:
+    def __init__(self, X: object, y: object, *, weights: object = None, trials: object = None
+                 ) -> None:  # fmt: skip
+        """y holds 0/1, or with `trials` each row's successes; `weights` are frequency
+        weights (mle.Counts: each row counts as that many rows, so the mean log-loss, the
+        columns' means and SDs are the expanded rows')."""
         self.features = np.ascontiguousarray(design_array(X), dtype=np.float64)
         n, d = self.features.shape
-        self.trials = None if trials is None else np.asarray(trials, dtype=np.float64)
-        if self.trials is None:
-            self.labels = label_array(y, n)
-            self.total = float(n)
-        else:
-            self.labels = np.asarray(y, dtype=np.float64)
-            self.total = float(self.trials.sum())
+        labels = label_array(y, n) if trials is None else count_array(y, n, "y")
+        count = Counts.of(labels, weights, trials)
+        self.labels, self.trials, self.total = count.s, count.m, count.total
         if self.total <= 0:
             raise DataError("a penalized fit needs at least one row")
         sums, squares = np.zeros(d), np.zeros(d)
@@ -303,10 +303,17 @@ def penalty_value(theta: np.ndarray, lam: float, l1_ratio: float) -> float:
 
 
 def objective(
-    X: object, y: object, params: object, lam: float, l1_ratio: float, trials: object = None
+    X: object,
+    y: object,
+    params: object,
+    lam: float,
+    l1_ratio: float,
+    *,
+    weights: object = None,
+    trials: object = None,
 ) -> float:
     """The objective at original-scale params (intercept first): for checks and benches."""
-    problem = Problem(X, y, None if trials is None else np.asarray(trials, dtype=np.float64))
+    problem = Problem(X, y, weights=weights, trials=trials)
     theta = problem.standardized(np.asarray(params, dtype=np.float64))
     return problem.sums(theta)[0] + penalty_value(theta, lam, l1_ratio)
 
@@ -390,11 +397,12 @@ def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | Non
 
 
 def fit(X: object, y: object, lam: float, l1_ratio: float = 0.0, *,
-        trials: object = None) -> PenalizedFit:  # fmt: skip
+        weights: object = None, trials: object = None) -> PenalizedFit:  # fmt: skip
     """Minimise the mean log-loss + lam * ((1 - a)/2 |b|^2 + a |b|_1) (see the module) over
-    X (n x d, an intercept added) and y (0/1, or successes out of `trials`)."""
+    X (n x d, an intercept added) and y (0/1, or successes out of `trials`), each row
+    counted `weights` times (frequency weights: the fit of the expanded rows)."""
     lam, l1_ratio = check_penalty(lam, l1_ratio)
-    problem = Problem(X, y, None if trials is None else np.asarray(trials, dtype=np.float64))
+    problem = Problem(X, y, weights=weights, trials=trials)
     problem.null_gradient()  # both classes present
     return solve(problem, lam, l1_ratio)
 
