@@ -27,9 +27,10 @@ def serving(app: object) -> Iterator[str]:
     import uvicorn
 
     from logitlab.cli.serve import bind
+    from logitlab.web.protocol import server_config
 
     sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -48,13 +48,14 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from ..web.app import create_app
+        from ..web.protocol import server_config
     except ImportError as exc:
         raise ConfigError(f"the playground needs the web extra ({exc.name} is missing): "
                           "pip install 'logitlab[web]'") from None  # fmt: skip
     hosts = Hosts.serving(args.host, args.allow_host)
     listener = bind(args.host, port)
     urls = links(args.host, listener.getsockname()[1], interface_addresses())
-    config = uvicorn.Config(create_app(hosts=hosts, share=urls[0]), log_level="warning")
+    config = server_config(create_app(hosts=hosts, share=urls[0]), log_level="warning")
     server = uvicorn.Server(config)
     ended = threading.Event()
     threading.Thread(target=_announce, args=(server, ended, args, urls), daemon=True).start()

@@ -73,6 +73,9 @@ class Limits:
     #: seconds a request body may take to arrive, whole (a client sending a byte now and
     #: then holds a request slot meanwhile)
     body_seconds: int = 10
+    #: seconds a request head may take to arrive, whole, from when its connection is ready
+    #: for it (web.protocol; a client trickling headers holds a connection meanwhile)
+    head_seconds: int = 10
 
     def __post_init__(self) -> None:
         for f in fields(self):
