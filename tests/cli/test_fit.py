@@ -866,6 +866,22 @@ def test_firth_fits_what_the_mle_refuses(refused, tmp_path, capsys):
     assert "Firth&#39;s penalized likelihood" in (out / "report.html").read_text()
 
 
+def test_firth_says_which_coefficients_its_profiles_time_bound_left_wald(tmp_path, monkeypatch):
+    """No time for profiles: every interval and p-value Wald's, named in results.json and
+    said in the report."""
+    from logitlab.stats import firth
+
+    monkeypatch.setattr(firth, "MAX_PROFILE_SECONDS", 0.0)
+    out = tmp_path / "firth"
+    assert cli.main(["fit", *SEPARATED_DIGITS, "--firth", "--quiet", "--out", str(out)]) == 0
+    mle = json.loads((out / "results.json").read_text())["mle"]
+    assert mle["firth"]["wald_terms"] == list(mle["coefficients"])
+    assert mle["firth"]["lr_chi2"] is None and "coefficients.p" in mle["firth"]["wald"]
+    note = mle["firth"]["note"]
+    assert note.startswith("Wald intervals and p-values: no profile done within 0 s")
+    assert note in (out / "report.html").read_text()
+
+
 @pytest.mark.parametrize(
     ("extra", "words"),
     [

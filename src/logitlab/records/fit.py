@@ -109,7 +109,8 @@ def _fit_mle(mle: MLEResult) -> dict:
 def _method(mle: MLEResult) -> dict:
     """results.json's "method" of "mle" ("mle", or "firth"), and for Firth's fit what is
     penalized: its l* at the estimate and at logistf's null (every slope 0), each
-    coefficient's penalized likelihood-ratio statistic, and which statistics are which."""
+    coefficient's penalized likelihood-ratio statistic, and which statistics are which (the
+    coefficients the profiles' time bound left Wald's in "wald_terms")."""
     if isinstance(mle, PenalizedResult):
         return {"method": "penalized"}
     if not isinstance(mle, FirthResult):
@@ -128,6 +129,7 @@ def _method(mle: MLEResult) -> dict:
             "wald": ["coefficients.se", "coefficients.z", "marginal_effects",
                      *([] if mle.profiled else profiled)],
             "note": mle.note or None,
+            "wald_terms": list(mle.wald_terms) or None,
             "passes": mle.passes,
         },
     }  # fmt: skip
