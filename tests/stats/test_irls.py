@@ -47,3 +47,40 @@ def test_few_rows_take_numpys_loop_and_many_the_compiled_pass(monkeypatch):
         irls.newton_pass(x, y, np.zeros(3), True)
     many = "_compiled_pass" if fused_available() else "_numpy_pass"
     assert calls == ["_numpy_pass", many]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_pass_sums_match_direct_numpy_sums_with_trials(compiled):
+    """Each sum of a pass with trials (the polynomial e^-|u| of the compiled pass included)
+    against the textbook formulas summed by NumPy, and X'X's diagonal, sum m x_j^2."""
+    rng = np.random.default_rng(4)
+    n = 5 * irls.TILE + 31
+    x = rng.normal(size=(n, 3)) * [1.0, 40.0, 0.01]  # |eta| up to ~150: e^-|u| far below 1
+    m = rng.integers(0, 6, n).astype(float)
+    s = np.floor(rng.random(n) * (m + 1))
+    coef = np.array([0.2, 0.5, 0.1, -3.0])
+    design = np.column_stack((np.ones(n), x))
+    u = design @ coef
+    p = 1.0 / (1.0 + np.exp(-u))
+    fitted = np.empty(n)
+    sums = irls.newton_pass(x, s, coef, True, fitted, compiled=compiled, trials=m)
+    loglik = np.sum(s * u - m * np.logaddexp(0.0, u))
+    np.testing.assert_allclose(sums.loglik, loglik, rtol=1e-12)
+    np.testing.assert_allclose(sums.score, design.T @ (s - m * p), rtol=1e-10, atol=1e-8)
+    w = m * p * (1.0 - p)
+    np.testing.assert_allclose(sums.info, design.T @ (design * w[:, None]), rtol=1e-10)
+    np.testing.assert_allclose(sums.squares, m @ design**2, rtol=1e-12)
+    np.testing.assert_allclose(fitted, p, rtol=1e-13, atol=1e-300)
+    assert sums.saturated == np.count_nonzero((np.minimum(p, 1 - p) < irls.SATURATED) & (m > 0))
+
+
+def test_the_compiled_exponential_is_libms_to_two_ulps():
+    """The compiled pass's e^-|u| (a polynomial, so that its loop vectorises) against NumPy's
+    exp, read back through the fitted probabilities of one row each, u from 0 to 700."""
+    u = np.concatenate((np.linspace(0.0, 700.0, 20_001), -np.geomspace(1e-12, 700.0, 20_000)))
+    x = u[:, None]
+    fitted = np.empty(len(u))
+    irls.newton_pass(x, np.zeros(len(u)), np.array([1.0]), False, fitted, compiled=True)
+    small = np.exp(-np.abs(u))
+    expected = np.where(u >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+    np.testing.assert_allclose(fitted, expected, rtol=4.5e-16, atol=1e-300)

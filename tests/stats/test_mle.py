@@ -241,3 +241,93 @@ def test_the_repr_of_a_wide_fit_stays_short():
     y = (rng.random(500) < 0.5).astype(float)
     text = repr(mle.fit(X, y))
     assert "\n" not in text and len(text) < 160 and "… 35 more]" in text
+
+
+# --- the fast path: a sample's start, the predicted last step, the statistics pass ---------
+
+
+def large(n=140_000, seed=21):
+    """Enough rows for the sample start (mle.SAMPLE_ROWS), modest coefficients."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) * [1.0, 2.0, 0.5] + [0.0, 1.0, 0.0]
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + X @ [0.8, -0.4, 1.1])))).astype(float)
+    return X, y
+
+
+def counted(monkeypatch):
+    """Rows read by every pass of a fit, in the order the passes run."""
+    rows, real = [], mle.newton_pass
+    monkeypatch.setattr(
+        mle, "newton_pass", lambda x, *a, **k: rows.append(len(x)) or real(x, *a, **k)
+    )
+    return rows
+
+
+def test_a_large_fit_takes_at_most_five_passes_and_equals_statsmodels(monkeypatch):
+    X, y = large()
+    rows = counted(monkeypatch)
+    result = mle.fit(X, y)
+    reference = statsmodels_fit(X, y)
+    np.testing.assert_allclose(result.params, reference.params, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(result.se, reference.bse, rtol=1e-7, atol=1e-10)
+    assert result.loglik == pytest.approx(reference.llf, rel=1e-12)
+    assert result.converged and result.llnull == pytest.approx(reference.llnull, rel=1e-10)
+    full = [r for r in rows if r == len(y)]
+    assert len(full) == 1 + result.iterations <= 4  # the start, then one pass a step
+    assert sum(rows) / len(y) <= 5  # the sample's passes included
+    assert rows[0] < len(y) / 4  # the sample was fitted first
+
+
+def test_the_last_pass_is_at_the_estimate_and_writes_its_probabilities():
+    X, y = large(seed=4)
+    result = mle.fit(X, y)
+    design = np.column_stack((np.ones(len(y)), X))
+    p = 1 / (1 + np.exp(-(design @ result.params)))
+    np.testing.assert_allclose(result.fitted, p, rtol=1e-12)
+    np.testing.assert_allclose(result.curvature, design.T @ (p * (1 - p) * (1 - 2 * p)),
+                               rtol=1e-9, atol=1e-9)  # fmt: skip
+    info = design.T @ (design * (p * (1 - p))[:, None])
+    np.testing.assert_allclose(result.cov, np.linalg.inv(info), rtol=1e-9, atol=1e-15)
+
+
+def test_the_predicted_last_step_needs_no_confirming_pass(monkeypatch):
+    """Small data, the intercept-only start: the fit ends on the pass after the step that
+    predicts a next one below tol, one pass fewer than a test of the step after it, and the
+    estimate is within statsmodels' own spread of the exact optimum."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(3000, 3))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(0.3 + X @ [1.0, -0.5, 0.2])))).astype(float)
+    told = []
+    rows = counted(monkeypatch)
+    result = mle.fit(X, y, progress=lambda *values: told.append(values))
+    assert len(rows) == 1 + result.iterations
+    sizes = [size for _, _, size in told]
+    assert sizes[-1] > 1e-10 * (1 + np.abs(result.params).max())  # not a confirming step
+    reference = statsmodels_fit(X, y)
+    np.testing.assert_allclose(result.params, reference.params, rtol=1e-10, atol=1e-12)
+
+
+def test_large_weighted_and_grouped_fits_equal_statsmodels_glm(monkeypatch):
+    X, y = large(seed=6)
+    w = np.random.default_rng(6).integers(0, 4, len(y)).astype(float)
+    rows = counted(monkeypatch)
+    fit = mle.fit(X, y, weights=w)
+    assert sum(rows) / len(y) <= 5
+    model = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), freq_weights=w)
+    reference = model.fit(tol=1e-13)
+    np.testing.assert_allclose(fit.params, reference.params, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(fit.se, reference.bse, rtol=1e-7, atol=1e-10)
+    assert fit.loglik == pytest.approx(reference.llf, rel=1e-12)
+    trials = w + 1.0
+    successes = np.minimum(y * trials, np.floor(trials * 0.6))
+    grouped = mle.fit(X, successes, trials=trials)
+    endog = np.column_stack((successes, trials - successes))
+    reference = sm.GLM(endog, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-13)
+    np.testing.assert_allclose(grouped.params, reference.params, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(grouped.deviance, reference.deviance, rtol=1e-9)
+
+
+def test_a_large_separated_table_is_refused_after_the_samples_fit_fails():
+    X, y = separated(140_000, 3, quasi=False)
+    with pytest.raises(SeparationError, match="complete separation"):
+        mle.fit(X, y)

@@ -15,13 +15,15 @@ calls of a bounded number of rows so that a signal stops a long pass (stopping.p
 Numba a NumPy loop over row blocks does the same sums, a block's temporaries at a time.
 
 Besides the three sums a pass returns how many rows have a fitted probability within SATURATED
-of 0 or 1 (a sign of separation when the coefficients keep growing), and sum w (1 - 2p) x,
-which the delta method of the average marginal effects needs; it can write p for every row.
+of 0 or 1 (a sign of separation when the coefficients keep growing), sum w (1 - 2p) x,
+which the delta method of the average marginal effects needs, and X'X's diagonal (the rank
+check's finiteness and scale from a pass at any coefficients); it can write p for every row.
+The compiled kernel is stats.compiled_pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -52,6 +54,8 @@ class Pass:
     info: np.ndarray  # X'WX, W = diag(m p (1 - p))
     saturated: int  # rows with p or 1 - p below SATURATED
     curvature: np.ndarray  # X' m p (1 - p) (1 - 2p), for the marginal effects' delta method
+    #: X'X's diagonal, sum m x_j^2 (the rank check's scale and finiteness at any start)
+    squares: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def newton_pass(
@@ -76,9 +80,9 @@ def newton_pass(
     else:  # a NaN in the rows makes NaN sums, which the caller's first pass refuses
         with np.errstate(invalid="ignore"):
             sums = _numpy_pass(features, labels, trials, coef, intercept, out)
-    loglik, score, info, saturated, curvature = sums
+    loglik, score, info, saturated, curvature, squares = sums
     info = np.triu(info) + np.triu(info, 1).T
-    return Pass(float(loglik), score, info, int(saturated), curvature)
+    return Pass(float(loglik), score, info, int(saturated), curvature, squares)
 
 
 def _numpy_pass(
@@ -94,7 +98,7 @@ def _numpy_pass(
     offset = int(intercept)
     b0, b = (coef[0], coef[1:]) if intercept else (0.0, coef)
     loglik, saturated = 0.0, 0
-    score, curvature, info = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    score, curvature, info, squares = np.zeros(k), np.zeros(k), np.zeros((k, k)), np.zeros(k)
     for start in range(0, len(features), BLOCK):
         x, y = features[start : start + BLOCK], labels[start : start + BLOCK]
         eta = x @ b + b0
@@ -110,14 +114,16 @@ def _numpy_pass(
         score[offset:] += r @ x
         curvature[offset:] += bend @ x
         info[offset:, offset:] += (x * w[:, None]).T @ x
+        squares[offset:] += np.einsum("i,ij,ij->j", np.broadcast_to(m, len(x)), x, x)
         if intercept:
             score[0] += r.sum()
             curvature[0] += bend.sum()
             info[0, 0] += w.sum()
             info[0, 1:] += w @ x
+            squares[0] += len(x) if trials is None else float(np.sum(m))
         if len(out):
             out[start : start + BLOCK] = p
-    return loglik, score, info, saturated, curvature
+    return loglik, score, info, saturated, curvature, squares
 
 
 def _compiled_pass(
@@ -134,7 +140,7 @@ def _compiled_pass(
     for bit those of one call over all the rows."""
     k = len(coef)
     parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, k)),
-             np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)))  # fmt: skip
+             np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)), np.zeros((GROUPS, k)))  # fmt: skip
     tiles = (len(features) + TILE - 1) // TILE
     share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernel counts them
     steps = per_block(GROUPS * TILE * k)
@@ -142,123 +148,13 @@ def _compiled_pass(
     for first in range(0, max(share, 1), steps):
         with signals_held():
             sums = kernel(features, labels, trials, coef, intercept, out, first, first + steps,
-                          *parts)  # fmt: skip
+                          *parts, TILE, GROUPS, SATURATED)  # fmt: skip
     return sums
 
 
 @cache
 def _kernel():  # -> a Numba dispatcher
-    """Compile (or load from Numba's cache) the parallel pass; numba is imported only here.
-
-    Each of GROUPS tasks takes a contiguous share of the rows, TILE rows at a time (in a
-    call, its tiles first .. stop - 1, adding to its partial sums in parts): the tile is
-    transposed into a column-major scratch buffer (in L1 cache) so that every sum below runs
-    down contiguous memory and vectorises. log(1 + e^-|u|) is summed as the log of a product
-    over the tile (each factor in (1, 2], so no overflow): one log per tile instead of per row.
-    With trials each row's log is weighted by its trials, one log per row; `trials is None` is
-    known when Numba compiles, so the binary pass keeps no branch of it.
-    """
-    from numba import njit, prange
-
-    @njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-    def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll, part_sat,
-               part_score, part_curv, part_info):  # fmt: skip
-        n, d = features.shape
-        k = len(coef)
-        offset = 1 if intercept else 0
-        flat = features.reshape(-1)  # flat indices: LLVM then vectorises the loops below
-        tiles = (n + TILE - 1) // TILE
-        share = (tiles + GROUPS - 1) // GROUPS
-        write = len(out) == n
-        for g in prange(GROUPS):
-            xt = np.ones(k * TILE)  # column a of the tile at a * TILE; column 0 stays 1
-            wx = np.empty(k * TILE)
-            eta, w, r, bend = np.empty(TILE), np.empty(TILE), np.empty(TILE), np.empty(TILE)
-            ll, sat = part_ll[g], part_sat[g]
-            score, curv, info = part_score[g], part_curv[g], part_info[g]
-            for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
-                lo = t * TILE
-                m = min(n, lo + TILE) - lo
-                for i in range(m):
-                    row = (lo + i) * d
-                    for j in range(d):
-                        xt[(j + offset) * TILE + i] = flat[row + j]
-                eta[:] = 0.0
-                for a in range(k):  # on slices (views) LLVM vectorises; on xt[a * TILE + i] not
-                    column, ca = xt[a * TILE : a * TILE + m], coef[a]
-                    for i in range(m):
-                        eta[i] += column[i] * ca
-                linear, product = 0.0, 1.0
-                for i in range(m):
-                    u = eta[i]
-                    e = np.exp(-abs(u))
-                    big = 1.0 / (1.0 + e)  # the larger of p and 1 - p
-                    small = e * big
-                    p = big if u >= 0 else small
-                    if trials is None:
-                        linear += labels[lo + i] * u - max(u, 0.0)
-                        product *= 1.0 + e
-                        sat += small < SATURATED
-                        w[i] = big * small
-                        r[i] = labels[lo + i] - p
-                    else:
-                        t = trials[lo + i]
-                        linear += labels[lo + i] * u - t * (max(u, 0.0) + np.log1p(e))
-                        sat += (small < SATURATED) and t > 0
-                        w[i] = t * big * small
-                        r[i] = labels[lo + i] - t * p
-                    bend[i] = w[i] * (1.0 - 2.0 * p)
-                    eta[i] = p
-                ll += linear - np.log(product)
-                if write:
-                    for i in range(m):
-                        out[lo + i] = eta[i]
-                for a in range(k):
-                    column, weighted = xt[a * TILE : a * TILE + m], wx[a * TILE : a * TILE + m]
-                    s, c = 0.0, 0.0
-                    for i in range(m):
-                        s += r[i] * column[i]
-                        c += bend[i] * column[i]
-                        weighted[i] = w[i] * column[i]
-                    score[a] += s
-                    curv[a] += c
-                # X'WX, upper triangle, four columns at a time: each w x_a read once feeds
-                # four sums (three times faster than one dot product per pair).
-                for a in range(k):
-                    wa = wx[a * TILE : a * TILE + m]
-                    b = a
-                    while b + 3 < k:
-                        x0 = xt[b * TILE : b * TILE + m]
-                        x1 = xt[(b + 1) * TILE : (b + 1) * TILE + m]
-                        x2 = xt[(b + 2) * TILE : (b + 2) * TILE + m]
-                        x3 = xt[(b + 3) * TILE : (b + 3) * TILE + m]
-                        h0 = h1 = h2 = h3 = 0.0
-                        for i in range(m):
-                            v = wa[i]
-                            h0 += v * x0[i]
-                            h1 += v * x1[i]
-                            h2 += v * x2[i]
-                            h3 += v * x3[i]
-                        info[a, b] += h0
-                        info[a, b + 1] += h1
-                        info[a, b + 2] += h2
-                        info[a, b + 3] += h3
-                        b += 4
-                    while b < k:
-                        xb = xt[b * TILE : b * TILE + m]
-                        h = 0.0
-                        for i in range(m):
-                            h += wa[i] * xb[i]
-                        info[a, b] += h
-                        b += 1
-            part_ll[g] = ll
-            part_sat[g] = sat
-        return (
-            part_ll.sum(),
-            part_score.sum(axis=0),
-            part_info.sum(axis=0),
-            part_sat.sum(),
-            part_curv.sum(axis=0),
-        )
+    """The compiled pass (stats.compiled_pass); numba is imported only here, on first use."""
+    from .compiled_pass import kernel
 
     return kernel

@@ -1,0 +1,155 @@
+"""The compiled Newton pass (irls.newton_pass with Numba), in a module of its own so that
+numba is imported only when a pass first runs and every compiled function is a module global
+(Numba caches those, and not a closure over another compiled function).
+
+Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a time (irls.TILE; in a
+call, its tiles first .. stop - 1, adding to its partial sums in parts): the tile is
+transposed into a column-major scratch buffer (in L1 cache) so that every sum below runs
+down contiguous memory and vectorises. No loop calls a library function, so each
+vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with a degree-13 polynomial
+for e^r (within an ulp or two of libm's; 2^j is written as its bits), and log(1 + e^-|u|)
+is summed as the log of a product over the tile (each factor in (1, 2], so no overflow):
+one log per tile instead of per row. With trials each row's log is weighted by its
+trials, one log per row; `trials is None` is known when Numba compiles, so the binary
+pass keeps no branch of it.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, fastmath={"contract"}, nogil=True)
+def exp_negative(u):
+    """e^-|u| as (e^r, the bits of 2^j), |r| <= log(2) / 2; compiled without
+    reassociation, which would fold the two parts of j log(2) into one and lose digits."""
+    v = max(-abs(u), -708.0)  # below, e^v is no longer a normal number
+    j = np.floor(v * 1.4426950408889634 + 0.5)
+    rest = v - j * 0.6931471803691238 - j * 1.9082149292705877e-10
+    q = 1.0 / 6227020800.0
+    for c in (479001600.0, 39916800.0, 3628800.0, 362880.0, 40320.0, 5040.0, 720.0,
+              120.0, 24.0, 6.0, 2.0, 1.0, 1.0):  # fmt: skip
+        q = q * rest + 1.0 / c
+    return q, (np.int64(j) + 1023) << 52
+
+
+@njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll, part_sat,
+           part_score, part_curv, part_info, part_squares, tile, groups, saturated):  # fmt: skip
+    """The pass's tiles first .. stop - 1 of every task, added to its partial sums (parts);
+    returns the sums of all the parts: loglik, score, info (upper triangle), saturated rows,
+    curvature and X'X's diagonal. tile, groups and saturated are irls's TILE, GROUPS and
+    SATURATED, passed in because irls imports this module."""
+    n, d = features.shape
+    k = len(coef)
+    offset = 1 if intercept else 0
+    flat = features.reshape(-1)  # flat indices: LLVM then vectorises the loops below
+    tiles = (n + tile - 1) // tile
+    share = (tiles + groups - 1) // groups
+    write = len(out) == n
+    for g in prange(groups):
+        xt = np.ones(k * tile)  # column a of the tile at a * tile; column 0 stays 1
+        wx = np.empty(k * tile)
+        eta, w, r, bend = np.empty(tile), np.empty(tile), np.empty(tile), np.empty(tile)
+        e, m_row = np.empty(tile), np.ones(tile)
+        bits = np.empty(tile, dtype=np.int64)
+        power = bits.view(np.float64)
+        ll, sat = part_ll[g], part_sat[g]
+        score, curv, info, squares = part_score[g], part_curv[g], part_info[g], part_squares[g]
+        for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
+            lo = t * tile
+            m = min(n, lo + tile) - lo
+            for i in range(m):
+                row = (lo + i) * d
+                for j in range(d):
+                    xt[(j + offset) * tile + i] = flat[row + j]
+            eta[:] = 0.0
+            for a in range(k):  # on slices (views) LLVM vectorises; on xt[a * tile + i] not
+                column, ca = xt[a * tile : a * tile + m], coef[a]
+                for i in range(m):
+                    eta[i] += column[i] * ca
+            for i in range(m):
+                e[i], bits[i] = exp_negative(eta[i])
+            linear, product = 0.0, 1.0
+            for i in range(m):
+                u = eta[i]
+                ei = e[i] * power[i]
+                big = 1.0 / (1.0 + ei)  # the larger of p and 1 - p
+                small = ei * big
+                p = big if u >= 0 else small
+                if trials is None:
+                    linear += labels[lo + i] * u - max(u, 0.0)
+                    product *= 1.0 + ei
+                    sat += small < saturated
+                    w[i] = big * small
+                    r[i] = labels[lo + i] - p
+                else:
+                    e[i] = ei
+                    m_row[i] = trials[lo + i]
+                    linear += labels[lo + i] * u - m_row[i] * max(u, 0.0)
+                    sat += (small < saturated) and m_row[i] > 0
+                    w[i] = m_row[i] * big * small
+                    r[i] = labels[lo + i] - m_row[i] * p
+                bend[i] = w[i] * (1.0 - 2.0 * p)
+                eta[i] = p
+            if trials is None:
+                ll += linear - np.log(product)
+            else:
+                for i in range(m):
+                    linear -= m_row[i] * np.log1p(e[i])
+                ll += linear
+            if write:
+                for i in range(m):
+                    out[lo + i] = eta[i]
+            for a in range(k):
+                column, weighted = xt[a * tile : a * tile + m], wx[a * tile : a * tile + m]
+                s, c, q = 0.0, 0.0, 0.0
+                for i in range(m):
+                    s += r[i] * column[i]
+                    c += bend[i] * column[i]
+                    q += m_row[i] * column[i] * column[i]
+                    weighted[i] = w[i] * column[i]
+                score[a] += s
+                curv[a] += c
+                squares[a] += q
+            # X'WX, upper triangle, four columns at a time: each w x_a read once feeds
+            # four sums (three times faster than one dot product per pair).
+            for a in range(k):
+                wa = wx[a * tile : a * tile + m]
+                b = a
+                while b + 3 < k:
+                    x0 = xt[b * tile : b * tile + m]
+                    x1 = xt[(b + 1) * tile : (b + 1) * tile + m]
+                    x2 = xt[(b + 2) * tile : (b + 2) * tile + m]
+                    x3 = xt[(b + 3) * tile : (b + 3) * tile + m]
+                    h0 = h1 = h2 = h3 = 0.0
+                    for i in range(m):
+                        v = wa[i]
+                        h0 += v * x0[i]
+                        h1 += v * x1[i]
+                        h2 += v * x2[i]
+                        h3 += v * x3[i]
+                    info[a, b] += h0
+                    info[a, b + 1] += h1
+                    info[a, b + 2] += h2
+                    info[a, b + 3] += h3
+                    b += 4
+                while b < k:
+                    xb = xt[b * tile : b * tile + m]
+                    h = 0.0
+                    for i in range(m):
+                        h += wa[i] * xb[i]
+                    info[a, b] += h
+                    b += 1
+        part_ll[g] = ll
+        part_sat[g] = sat
+    return (
+        part_ll.sum(),
+        part_score.sum(axis=0),
+        part_info.sum(axis=0),
+        part_sat.sum(),
+        part_curv.sum(axis=0),
+        part_squares.sum(axis=0),
+    )
+
+
+__all__ = ["exp_negative", "kernel"]
