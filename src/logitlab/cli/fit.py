@@ -162,8 +162,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Firth's penalized likelihood instead of the MLE, as R's logistf: maximises the "
         "log-likelihood + 1/2 log det(X'WX), finite when the classes separate; SE from "
         "(X'WX)^-1, p-values from penalized likelihood-ratio tests and profile penalized-"
-        "likelihood intervals for every coefficient (Wald's, said, when the profiles would "
-        "take over a minute: ~40 passes over the rows a coefficient); no descent beside it "
+        "likelihood intervals, a coefficient at a time for at most a minute (the ones left "
+        "get Wald's, named in the output; each takes 1-3 times the fit's passes over the "
+        "rows); no descent beside it "
         "unless --loss; in memory only, without --weights, --trials or --cov",
     )
     errors.add_argument(
