@@ -152,13 +152,15 @@ LOGISTF_SEX2_90 = {
     "p": [8.020268e-01, 6.143472e-03, 8.751911e-01, 1.678877e-06, 1.237805e-05, 5.449701e-02,
           4.951873e-03],
     "llr": 49.09064,
+    "se": [0.4763429, 0.4149021, 0.4344026, 0.5384872, 0.5320395, 0.4089620, 1.5052197],
 }  # fmt: skip
 
 
 def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
     """To the printed digits: the profile intervals, each coefficient's penalized LR test
     and the model's, whose null keeps the full penalty with every slope 0 (logistf's
-    loglik["null"]; the reference's, from scratch)."""
+    loglik["null"]; the reference's, from scratch); not the standard errors, which logistf
+    now takes from the augmented data's information."""
     X, y = sex2()
     result = firth.fit(X, y, names=SEX2_NAMES, conf_level=0.9)
     published = LOGISTF_SEX2_90
@@ -171,6 +173,14 @@ def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
     design = with_ones(X)
     null = newton(design, y, np.zeros(7), np.arange(7) == 0)
     assert result.penalized_llnull == pytest.approx(penalized(design, y, null), abs=1e-8)
+    # its se(coef) are the augmented data's (X'W(1 + h)X)^-1, ours (X'WX)^-1's (the module)
+    p = 1.0 / (1.0 + np.exp(-(design @ result.params)))
+    w = p * (1.0 - p)
+    q, _ = np.linalg.qr(design * np.sqrt(w)[:, None])
+    augmented = design.T @ (design * (w * (1.0 + np.sum(q * q, axis=1)))[:, None])
+    se = np.sqrt(np.diag(np.linalg.inv(augmented)))
+    np.testing.assert_allclose(se, published["se"], atol=3e-6, rtol=0)
+    assert np.all(result.se > se * 1.01)
 
 
 def test_separated_data_get_finite_estimates():
