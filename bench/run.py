@@ -10,6 +10,8 @@
   statsmodels' MNLogit and scikit-learn's lbfgs and newton-cholesky (bench/multiclass.py);
 - grouped: grouped binomial data fitted with trials against the same data as frequency-
   weighted 0/1 rows and as expanded Bernoulli rows, and statsmodels' GLM (bench/grouped.py);
+- softmax: softmax regression on the ten digits, the fused engine against the eager
+  CrossEntropyLoss loop, full batch and mini-batches (bench/softmax.py);
 - distributed: the MLE on a Parquet table on disk, in memory, out of core and on 2 workers,
   against the same peers, and the parallel efficiency (bench/distributed.py);
 - web: the playground in Debian's chromium: first load, and a slider change's redraw of the
@@ -59,6 +61,7 @@ import mle  # bench/mle.py, beside this file
 import multiclass  # bench/multiclass.py
 import optim  # bench/optim.py
 import penalty  # bench/penalty.py
+import softmax  # bench/softmax.py
 import web  # bench/web.py
 
 SECTIONS = (
@@ -69,6 +72,7 @@ SECTIONS = (
     "firth",
     "grouped",
     "penalty",
+    "softmax",
     "distributed",
     "web",
     "big",
@@ -223,6 +227,9 @@ def main() -> None:
     if "penalty" in chosen:
         print("\n== Penalized fits against glum and scikit-learn (bench/penalty.py) ==")
         penalty.show(penalty.run())
+    if "softmax" in chosen:
+        print("\n== softmax regression on the ten digits, fused and eager (bench/softmax.py) ==")
+        softmax.show(softmax.run(args.quick))
     if "distributed" in chosen:
         print("\n== a table on disk: out of core and on 2 workers (bench/distributed.py) ==")
         distributed.show(distributed.run(args.quick))
