@@ -6,6 +6,10 @@ Why Newton on the block Hessian: the log-likelihood is concave in the stacked co
 and one pass over the rows gives the gradient X'(Y - P) and every block X' diag(p_j (d_jl -
 p_l)) X of the information, so the fit takes a handful of passes where a first-order method
 takes hundreds. The binary fit (stats.mle) is the case K = 2: the same numbers.
+
+The pass is compiled with Numba when it is installed (as stats.irls' binary pass), else a
+NumPy loop; the start, the intercept-only MLE, needs no pass (null_pass), and a step within
+tol is taken without one at its end, so a fit of k iterations reads the rows k - 1 times.
 """
 
 from __future__ import annotations
