@@ -273,3 +273,27 @@ def test_frequency_weights_are_the_expanded_rows_and_scikit_learns_sample_weight
 def test_weights_refused(data, weights, words) -> None:
     with pytest.raises(DataError, match=words):
         penalized.fit(*data, 0.01, 1.0, weights=weights)
+
+
+def test_far_from_the_minimum_the_hessian_is_a_sample_of_blocks(data, monkeypatch) -> None:
+    """With blocks of 32 rows and samples of 64 rows or more, a stride-4 Hessian is that of
+    blocks 0, 4 and 8 (NumPy, 1e-5 relative: float32); the fit, whose first Hessians are
+    sampled, converges to the unsampled fit's point (1e-9, objective 1e-13 relative)."""
+    X, y = data
+    whole = penalized.fit(X, y, 0.02, 1.0)
+    monkeypatch.setattr(penalized, "ROWS", 32)
+    monkeypatch.setattr(penalized, "SAMPLE_ROWS", 64)
+    problem = penalized.Problem(X, y)
+    assert problem.sample_stride() == len(y) // 64
+    theta = np.array([0.2, 0.5, -0.3, 0.1, 0.0, 0.05, -0.2])
+    columns = np.arange(7)
+    problem.sums(theta, columns, 4)
+    rows = (np.arange(len(y)) // 32) % 4 == 0
+    Z, _, _ = standardized(X)
+    block = np.c_[np.ones(rows.sum()), Z[rows]]
+    p = 1.0 / (1.0 + np.exp(-(block @ theta)))
+    reference = block.T @ (block * (p * (1 - p))[:, None]) / rows.sum()
+    np.testing.assert_allclose(problem.kept[1], reference, rtol=1e-5, atol=1e-6)
+    sampled = penalized.fit(X, y, 0.02, 1.0)
+    np.testing.assert_allclose(sampled.params, whole.params, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(sampled.objective, whole.objective, rtol=1e-13)

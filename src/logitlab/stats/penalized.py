@@ -49,6 +49,10 @@ HALVINGS = 30
 #: A fresh Hessian is summed when the old one would take more than STALE_PASSES more
 #: passes to converge (a fresh one costs about two passes more than a gradient's).
 STALE_PASSES = 4
+#: After a step longer than FAR (standardized units) the Hessian is summed over a sample of
+#: at least SAMPLE_ROWS rows: the steps still change it by more than the sample errs.
+FAR = 1e-2
+SAMPLE_ROWS = 1 << 16
 #: Rows a pass takes at once (ROWS x d values stay in cache between the two products).
 ROWS = 4096
 #: glmnet's default path: PATH_COUNT lambdas from lambda_max down to lambda_max times
@@ -216,7 +220,7 @@ class Problem:
         return np.linalg.solve(self.to_original, params)
 
     def sums(
-        self, theta: np.ndarray, columns: np.ndarray | None = None
+        self, theta: np.ndarray, columns: np.ndarray | None = None, stride: int = 1
     ) -> tuple[float, np.ndarray]:
         """The mean log-loss at standardized theta and its gradient, from one pass over the
         rows (n d products) a block of ROWS rows at a time, so that the gradient reads the
@@ -229,7 +233,8 @@ class Problem:
         only shapes the steps; the point they converge to is where the float64 gradient
         meets the penalty, so float32 (twice the products a cycle, half the bytes) costs
         at most a slower last step, its rounding (~1e-6 relative) being far below the
-        Hessian's own change between refreshes."""
+        Hessian's own change between refreshes. With stride k it sums every k-th block of
+        rows alone, a sample for steps far from the minimum (see sample_stride)."""
         if columns is None and self.last is not None and np.array_equal(self.last[0], theta):
             return self.last[1]
         self.passes += 1
@@ -242,7 +247,7 @@ class Problem:
             raw = columns[1:] - 1
             every = len(raw) == len(slopes)
             block = np.empty((ROWS, len(columns)), dtype=np.float32)
-            information = np.zeros((len(columns), len(columns)))
+            information, sampled = np.zeros((len(columns), len(columns))), 0.0
         for start in range(0, len(self.labels), ROWS):
             rows = slice(start, start + ROWS)
             x, y = self.features[rows], self.labels[rows]
@@ -255,7 +260,8 @@ class Problem:
             r = y - m * np.where(eta >= 0, big, small)
             score[0] += r.sum()
             score[1:] += r @ x
-            if columns is not None:
+            if columns is not None and start % (stride * ROWS) == 0:
+                sampled += len(x) if self.trials is None else float(m.sum())
                 root = np.sqrt(m * big * small).astype(np.float32)
                 scaled = block[: len(root)]
                 scaled[:, 0] = root
@@ -265,10 +271,16 @@ class Problem:
                 information += scaled.T @ scaled
         if columns is not None:
             spread = np.r_[1.0, self.scale[raw]]
-            self.kept = (columns, information / np.outer(spread, spread) / self.total)
+            self.kept = (columns, information / np.outer(spread, spread) / sampled)
         sums = (-loglik / self.total, -(T.T @ score) / self.total)
         self.last = (theta.copy(), sums)
         return sums
+
+    def sample_stride(self) -> int:
+        """Every how many blocks of rows a sampled Hessian takes, for SAMPLE_ROWS rows or
+        more (its relative error, about sqrt(d / rows), is below what a step far from the
+        minimum changes the Hessian by)."""
+        return max(1, len(self.labels) // SAMPLE_ROWS)
 
     def kept_hessian(self, columns: np.ndarray) -> np.ndarray | None:
         """The last Hessian computed, over `columns` when they are among its own (a block of
@@ -363,18 +375,19 @@ def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | Non
     converged, iterations, last_move = False, 0, math.inf
     while not converged and iterations < max_iter:
         iterations += 1
-        if hessian is None:
-            problem.sums(theta, columns)
+        if hessian is None:  # sampled at the null start, which is far from the minimum
+            problem.sums(theta, columns, problem.sample_stride() if start is None else 1)
             hessian = problem.kept[1]
         step = np.zeros_like(theta)
         step[columns] = _model_minimum(hessian, gradient[columns], theta[columns], lam, a)
         step[columns] -= theta[columns]
         tol = TOL * max(1.0, float(np.abs(theta).max()))
-        planned = _passes_left(float(np.abs(step).max()), last_move, tol)
-        fresh = math.isfinite(last_move) and planned > STALE_PASSES
+        size = float(np.abs(step).max())
+        fresh = math.isfinite(last_move) and _passes_left(size, last_move, tol) > STALE_PASSES
+        stride = problem.sample_stride() if size > FAR else 1
         for _ in range(HALVINGS):
             trial = theta + step
-            loss, trial_gradient = problem.sums(trial, columns if fresh else None)
+            loss, trial_gradient = problem.sums(trial, columns if fresh else None, stride)
             trial_value = loss + penalty_value(trial, lam, a)
             if trial_value <= value + 1e-15 * abs(value):
                 break
