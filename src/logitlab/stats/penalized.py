@@ -39,7 +39,7 @@ from .irls import newton_pass
 from .mle import Counts, MLEResult, null_loglik
 
 #: Newton iterations at one lambda, and the convergence criterion: no standardized
-#: coefficient moves by more than TOL (the objective is then at its minimum to ~TOL^2).
+#: coefficient would move by more than TOL (the objective is then at its minimum to ~TOL^2).
 MAX_ITER = 100
 TOL = 1e-10
 #: Coordinate descent stops when no coordinate moved by more than INNER_TOL in a sweep.
@@ -358,10 +358,12 @@ def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | Non
     glmnet's sequential strong rule keeps (|gradient| >= a (2 lam - previous); Tibshirani et
     al. 2012); the KKT conditions checked on every column when the candidates have converged
     bring in any column the rule left out. The Hessian (n |S|^2 / 2 products, S the
-    candidates) is computed again only when a step needed halving or did not shrink the one
-    before it by REFRESH; between, each step costs a gradient pass (n d): the model's
-    minimum then converges to the same point (where the gradient meets the penalty's
-    subgradient), only its rate depends on the Hessian's age."""
+    candidates) is summed again, in the pass at the next point, only when a step needed
+    halving or the old one's rate would take more than STALE_PASSES more steps (sampled
+    when the step is longer than FAR); between, each step costs a gradient pass (n d): the
+    model's minimum converges to the same point (where the gradient meets the penalty's
+    subgradient), only its rate depends on the Hessian's age. The fit stops when the next
+    step, at the last one's rate, would be below TOL."""
     a = l1_ratio
     theta = problem.null_theta() if start is None else np.where(problem.free, start, 0.0)
     if previous is None:
