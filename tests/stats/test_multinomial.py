@@ -311,3 +311,9 @@ def test_anes96_equals_statas_printed_table(anes96):
     assert result.llnull == pytest.approx(-1750.34670999, abs=0.5e-8)
     assert result.prsquared == pytest.approx(0.1647810465387, abs=1e-10)
     assert result.df_model == 30 and result.df_resid == 944 - 36
+
+
+def test_a_fit_through_the_compiled_pass_matches_mnlogit():
+    X, y = simulated(3, n=multinomial.COMPILED_ROWS + 1000, seed=14)
+    result = multinomial.fit(X, y)
+    assert_matches(result, reference(X, y), X)
