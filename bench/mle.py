@@ -4,6 +4,7 @@ scikit-learn 1.8 prefers to the deprecated penalty=None) and statsmodels' Logit.
 
     .venv/bin/python bench/mle.py            # n = 10**5, 10**6 and 10**7 (a few minutes)
     .venv/bin/python bench/mle.py --quick    # n = 10**5 and 10**6
+    .venv/bin/python bench/mle.py --n 200000 # chosen sizes
 
 Each method runs in its own process (so that peak memory is its own: ru_maxrss), on data drawn
 there with a fixed seed (true coefficients modest, so no separation), and is timed as the best
@@ -13,12 +14,21 @@ relative to the coefficient), and the peak resident memory above the interpreter
 data, in units of the design's size. For logitlab also the time per pass over the data (one a
 Newton iteration, plus the first) against one pass at the speed of NumPy's sum over the same
 array (a memory-bandwidth bound).
+
+For logitlab a second table from one more fit with every pass timed: the passes in units of
+a full read of X (the sample's included), the full passes, the median seconds (wall and
+CPU) of a full pass and of the statistics pass (the last, which writes the fitted
+probabilities), the bound (X's bytes over the bandwidth NumPy's sum reached, measured in the
+same process), their ratio, the ratio of the fastest peer's seconds to logitlab's, and the
+largest coefficient difference from statsmodels. The load average beside each, as the
+machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -80,7 +90,7 @@ def measure(method: str, n: int) -> dict:
     base = _rss()
     X, y = data(n)
     times = []
-    for _ in range(REPEATS[n]):
+    for _ in range(REPEATS.get(n, 3)):
         start = time.perf_counter()
         coef, iterations = _fit(method, X, y)
         times.append(time.perf_counter() - start)
@@ -94,14 +104,47 @@ def measure(method: str, n: int) -> dict:
             X.sum()
             sums.append(time.perf_counter() - start)
         row["sum_seconds"] = min(sums)
+        row |= passes(X, y)
+    row["load"] = os.getloadavg()[0]
     return row
 
 
-def run(quick: bool) -> list[dict]:
+def passes(X: np.ndarray, y: np.ndarray) -> dict:
+    """One more fit with each pass timed (wall and CPU): the passes in units of a full read,
+    the full passes, and the median full pass and the statistics pass (the one writing the
+    fitted probabilities)."""
+    from logitlab.stats import mle
+
+    real, log = mle.newton_pass, []
+
+    def timed(features, *args, **keywords):
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = real(features, *args, **keywords)
+        last = args[3] is not None if len(args) > 3 else keywords.get("fitted") is not None
+        log.append((len(features), time.perf_counter() - wall, time.process_time() - cpu, last))
+        return out
+
+    mle.newton_pass = timed
+    try:
+        mle.fit(X, y)
+    finally:
+        mle.newton_pass = real
+    full = [(wall, cpu) for rows, wall, cpu, _ in log if rows == len(X)]
+    last = [(wall, cpu) for rows, wall, cpu, stats in log if stats and rows == len(X)]
+    return {
+        "pass_units": sum(rows for rows, *_ in log) / len(X),
+        "full_passes": len(full),
+        "pass_seconds": float(np.median([wall for wall, _ in full])),
+        "pass_cpu": float(np.median([cpu for _, cpu in full])),
+        "stats_seconds": last[-1][0],
+    }
+
+
+def run(sizes: tuple[int, ...]) -> list[dict]:
     """Every method at each size, each in a fresh process; rows as measure() returns them,
     with the ratio to logitlab and the coefficient differences from it added."""
     rows = []
-    for n in (10**5, 10**6) if quick else (10**5, 10**6, 10**7):
+    for n in sizes:
         ours = None
         for method in METHODS:
             out = subprocess.run(
@@ -133,26 +176,45 @@ def table(rows: list[dict]) -> str:
             f"{r['iterations']:>6}{r['max_abs_diff']:>10.1e}{r['max_rel_diff']:>10.1e}"
             f"{r['peak_over_design']:>8.2f}"
         )
-    lines.append("")
+    lines += ["", passes_table(rows)]
+    return "\n".join(lines)
+
+
+def passes_table(rows: list[dict]) -> str:
+    """logitlab's passes against the bandwidth bound, and against its peers."""
+    head = (
+        f"{'n':>9}{'s':>8}{'passes':>8}{'full':>5}{'s/pass':>9}{'cpu/pass':>9}{'stats s':>9}"
+        f"{'bound s':>9}{'pass/bound':>11}{'peer/ours':>10}{'|db| sm':>9}{'load':>6}"
+    )
+    lines = [head, "-" * len(head)]
     for r in rows:
-        if r["method"] == "logitlab":
-            passes = r["iterations"] + 1
-            per = r["seconds"] / passes
-            lines.append(
-                f"n = {r['n']:>8}: {passes} passes, {1e3 * per:.1f} ms a pass; one read of X "
-                f"({r['n'] * D * 8 / 1e6:.0f} MB) by NumPy's sum takes {1e3 * r['sum_seconds']:.1f}"
-                f" ms ({r['n'] * D * 8 / r['sum_seconds'] / 1e9:.1f} GB/s): "
-                f"{per / r['sum_seconds']:.1f}x the bound"
-            )
+        if r["method"] != "logitlab":
+            continue
+        peers = [p for p in rows if p["n"] == r["n"] and p["method"] != "logitlab"]
+        fastest = min(p["seconds"] for p in peers)
+        statsmodels = next(p for p in peers if p["method"] == "statsmodels")
+        lines.append(
+            f"{r['n']:>9}{r['seconds']:>8.3f}{r['pass_units']:>8.2f}{r['full_passes']:>5}"
+            f"{r['pass_seconds']:>9.4f}{r['pass_cpu']:>9.4f}{r['stats_seconds']:>9.4f}"
+            f"{r['sum_seconds']:>9.4f}{r['pass_seconds'] / r['sum_seconds']:>11.2f}"
+            f"{fastest / r['seconds']:>10.2f}{statsmodels['max_abs_diff']:>9.1e}{r['load']:>6.1f}"
+        )
+    lines.append(
+        "s: the best fit; passes: reads of X (a sample's in fractions); s/pass, cpu/pass: the "
+        "median full pass; bound s: X's bytes at NumPy's sum's bandwidth; peer/ours: the "
+        "fastest peer's s over ours; |db| sm: max |coef - statsmodels'|; load: 1-min average."
+    )
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n = 10**5 and 10**6 only")
+    parser.add_argument("--n", type=int, nargs="+", help="the sizes to run (rows)")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]))))
     else:
-        print(table(run(args.quick)))
+        sizes = args.n or ((10**5, 10**6) if args.quick else (10**5, 10**6, 10**7))
+        print(table(run(tuple(sizes))))

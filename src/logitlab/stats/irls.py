@@ -145,8 +145,11 @@ def _compiled_pass(
     share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernel counts them
     steps = per_block(GROUPS * TILE * k)
     kernel = _kernel()
+    from numba import parallel_chunksize  # loaded with the kernel
+
     for first in range(0, max(share, 1), steps):
-        with signals_held():
+        # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
+        with signals_held(), parallel_chunksize(1):
             sums = kernel(features, labels, trials, coef, intercept, out, first, first + steps,
                           *parts, TILE, GROUPS, SATURATED)  # fmt: skip
     return sums
