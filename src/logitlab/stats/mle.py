@@ -7,10 +7,12 @@ package say how far each fit is from the answer a statistician would give.
 
 Why it is fast: each Newton iteration is one pass over the design (stats.irls: the
 log-likelihood, X'(y - p) and X'WX together, compiled over the cores), the intercept is never
-stored as a column, the rank check reads the Gram matrix the first pass gives for free (w =
-1/4 at b = 0), and the separation linear program runs only when the iterates point to
-separation: rows whose probability reaches 0 or 1 while the steps stop shrinking, a Fisher
-information that turns singular, or no convergence within max_iter.
+stored as a column, the rank check reads the first pass's sums, a large fit starts from the
+MLE of a sample of its rows, the last step is known before its pass (quadratic convergence
+predicts the next one), so that pass is the statistics pass and none confirms it, and the
+separation linear program runs only when the iterates point to separation: rows whose
+probability reaches 0 or 1 while the steps stop shrinking, a Fisher information that turns
+singular, or no convergence within max_iter.
 """
 
 from __future__ import annotations
