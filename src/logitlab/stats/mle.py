@@ -497,7 +497,7 @@ def fit(
 
     newton = Newton(at, count.total, count.successes / count.total, intercept, names,
                     separated, features, progress=progress, last=last,
-                    start=sample_start(features, count, intercept, names))  # fmt: skip
+                    start=_sample_start(features, count, intercept, names))  # fmt: skip
     fields = newton.fit(tol, max_iter)
     fields["loglik"] += count.binomial
     fields["llnull"] += count.binomial
@@ -584,7 +584,7 @@ class _NoStart(Exception):
     """The sample's fit met separation: the full fit starts from the intercept-only fit."""
 
 
-def sample_start(
+def _sample_start(
     features: np.ndarray, count: Counts, intercept: bool, names: tuple[str, ...]
 ) -> np.ndarray | None:
     """The MLE of every stride-th row (SAMPLE_ROWS, SAMPLE_STRIDE), a start a few standard
