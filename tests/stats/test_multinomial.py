@@ -217,19 +217,19 @@ def test_the_compiled_pass_in_bounded_calls_sums_the_same_bits(monkeypatch):
     np.testing.assert_array_equal(cut_fitted, whole_fitted)
 
 
-def test_a_fit_takes_one_pass_an_iteration_less_the_start(monkeypatch):
+def test_a_fit_takes_one_pass_an_iteration_and_none_for_its_start(monkeypatch):
     X, y = simulated(4, n=2000, seed=9)
     passes = []
     real = multinomial.newton_pass
     monkeypatch.setattr(multinomial, "newton_pass", lambda *a: passes.append(1) or real(*a))
     result = multinomial.fit(X, y)
-    # the start's sums in closed form; a pass at the end of each step but the last (within tol)
-    assert result.converged and len(passes) == result.iterations - 1
+    # the start's sums in closed form, then a pass at the end of each step
+    assert result.converged and len(passes) == result.iterations
     np.testing.assert_allclose(result.params, reference(X, y).params, **TIGHT)
     passes.clear()
     design = sm.add_constant(X)
     without = multinomial.fit(design, y, intercept=False)  # no intercept: the start is a pass
-    assert len(passes) == without.iterations
+    assert len(passes) == without.iterations + 1
     np.testing.assert_allclose(without.params, result.params, **TIGHT)
 
 

@@ -8,8 +8,9 @@ p_l)) X of the information, so the fit takes a handful of passes where a first-o
 takes hundreds. The binary fit (stats.mle) is the case K = 2: the same numbers.
 
 The pass is compiled with Numba when it is installed (as stats.irls' binary pass), else a
-NumPy loop; the start, the intercept-only MLE, needs no pass (null_pass), and a step within
-tol is taken without one at its end, so a fit of k iterations reads the rows k - 1 times.
+NumPy loop; the start, the intercept-only MLE, needs no pass (null_pass), and Newton stops
+when the step it would take is within tol, so a fit of k iterations (steps) reads the rows
+k times.
 """
 
 from __future__ import annotations
@@ -594,10 +595,10 @@ def newton(
             separated()
             raise DataError("the information matrix is singular; drop a redundant column") from None
         step = flat.reshape(params.shape, order="F")
-        if np.all(np.abs(step) <= tol * (1.0 + np.abs(params + step))):
-            # a step this small is taken without a pass at its end: the sums there differ
-            # from current's by O(tol) relative (the log-likelihood by O(tol^2)), one pass less
-            return params + step, current, True, iteration
+        if np.all(np.abs(step) <= tol * (1.0 + np.abs(params))):
+            # the step left is within tol: params are the estimate, with the sums and the
+            # fitted rows of their own pass (no pass for a step the tolerance cannot see)
+            return params, current, True, iteration - 1
         floor = current.loglik - 1e-12 * abs(current.loglik)
         for _ in range(HALVINGS):
             trial = at(params + step)
