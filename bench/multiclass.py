@@ -9,9 +9,10 @@ on one draw with a fixed seed.
 
 The design is D standard normal columns and an intercept; the K - 1 equations' true
 coefficients are modest (no separation). Each method is timed as the best of REPEATS runs
-(the machine is shared and noisy: the best run is the least disturbed), after one small fit
-that loads its imports and Numba's compiled pass. scikit-learn's K symmetric coefficient
-vectors are mapped to the baseline's parametrisation (each class's vector less class 0's).
+(the machine is shared and noisy: the best run is the least disturbed), after one fit of
+20,000 rows that loads its imports and Numba's compiled pass. scikit-learn's K symmetric
+coefficient vectors are mapped to the baseline's parametrisation (each class's vector less
+class 0's).
 Columns: seconds, the ratio to the fastest peer, iterations, and the largest coefficient
 difference from logitlab (absolute); the machine's load average is printed beside them.
 """
@@ -82,7 +83,7 @@ def best_of(repeat: int, work: Callable[[], object]) -> tuple[float, object]:
 
 def run(n: int, repeat: int = REPEATS) -> list[dict]:
     """Every method on one draw of n rows: seconds, iterations and coefficients."""
-    small = data(2000)
+    small = data(20_000)  # over stats.irls.COMPILED_ROWS: loads Numba's pass before timing
     X, y = data(n)
     rows = []
     for method in ("logitlab", *PEERS):
