@@ -1104,29 +1104,19 @@ class FitSettings:
         return L1_RATIOS[self.penalty] if self.l1_ratio is None else self.l1_ratio
 
     def _check_firth(self) -> None:
-        """Firth's fit takes unweighted rows in memory with its own inference: refuse what
-        it cannot take yet (ConfigError naming it)."""
+        """Firth's fit takes rows (weighted or grouped too) in memory with its own
+        inference: refuse what it cannot take yet (ConfigError naming it)."""
         if not isinstance(self.firth, bool):
             raise ConfigError(f"firth must be True or False, got {shown(self.firth)}")
         if not self.firth:
             return
         if self.chunk_rows is not None or self.workers > 1:
             raise ConfigError(FIRTH_IN_SHARES)
-        model = self.model
-        asked = [
-            words
-            for words, on in (
-                (f"weights ({model.weights!r})", model.weights is not None),
-                (f"trials ({model.trials!r})", model.trials is not None),
-                (f"the {self.cov} covariance", self.cov != "nonrobust"),
-            )
-            if on
-        ]
-        if asked:
+        if self.cov != "nonrobust":
             raise ConfigError(
-                f"Firth's penalized likelihood (firth) cannot take {asked[0]} yet: its standard "
-                "errors are (X'WX)^-1 and its intervals profile the penalized likelihood of "
-                "unweighted rows; drop one of the two"
+                f"Firth's penalized likelihood (firth) cannot take the {self.cov} covariance: "
+                "its standard errors are logistf's, from the augmented data's information, "
+                "and its intervals profile the penalized likelihood; drop one of the two"
             )
 
     def _check_counted(self) -> None:

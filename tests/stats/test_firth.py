@@ -1,13 +1,15 @@
 """Firth's penalized likelihood against an independent NumPy implementation (plain Newton on
 l*(b) = l(b) + 1/2 log det X'WX, its gradient and Hessian checked by finite differences),
-the closed form of a 2 x 2 table, logistf's published fit of the sex2 data, and the profile
-intervals' definition."""
+the closed form of a 2 x 2 table, logistf's published fit of the sex2 data, the profile
+intervals' definition, and (weights, trials) the expanded rows' fit."""
 
 import math
 import time
+from functools import cache
 
 import numpy as np
 import pytest
+from scipy.special import gammaln
 from scipy.stats import chi2
 from sklearn.datasets import load_breast_cancer
 
@@ -51,6 +53,16 @@ def modified_score(design: np.ndarray, y: np.ndarray, b: np.ndarray) -> np.ndarr
     q, _ = np.linalg.qr(design * np.sqrt(p * (1.0 - p))[:, None])
     h = np.sum(q * q, axis=1)
     return design.T @ (y - p + h * (0.5 - p))
+
+
+def augmented_se(design, b):
+    """logistf's standard errors: sqrt diag (X' diag(w (1 + h)) X)^-1, w = p (1 - p) and h
+    the hat values from the QR factor of W^1/2 X."""
+    p = 1.0 / (1.0 + np.exp(-(design @ b)))
+    w = p * (1.0 - p)
+    q, _ = np.linalg.qr(design * np.sqrt(w)[:, None])
+    info = design.T @ (design * (w * (1.0 + np.sum(q * q, axis=1)))[:, None])
+    return np.sqrt(np.diag(np.linalg.inv(info)))
 
 
 def hessian(design, y, b, step=1e-5):
@@ -111,10 +123,10 @@ def test_fit_equals_plain_newton_on_the_penalized_likelihood():
         penalized(with_ones(X), y, reference), abs=1e-10
     )
     assert result.converged and result.names == ("Intercept", "a", "b", "c")
-    # standard errors from (X'WX)^-1 at the estimate, the log-likelihood unpenalized
+    # logistf's standard errors at the estimate, the log-likelihood unpenalized
+    np.testing.assert_allclose(result.se, augmented_se(with_ones(X), reference), rtol=1e-7)
+    np.testing.assert_allclose(result.cov.diagonal(), result.se**2, rtol=1e-15)
     p = 1.0 / (1.0 + np.exp(-(with_ones(X) @ result.params)))
-    info = with_ones(X).T @ (with_ones(X) * (p * (1 - p))[:, None])
-    np.testing.assert_allclose(result.se, np.sqrt(np.diag(np.linalg.inv(info))), rtol=1e-10)
     assert result.loglik == pytest.approx(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)), abs=1e-9)
 
 
@@ -159,8 +171,8 @@ LOGISTF_SEX2_90 = {
 def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
     """To the printed digits: the profile intervals, each coefficient's penalized LR test
     and the model's, whose null keeps the full penalty with every slope 0 (logistf's
-    loglik["null"]; the reference's, from scratch); not the standard errors, which logistf
-    now takes from the augmented data's information."""
+    loglik["null"]; the reference's, from scratch), and the standard errors, from the
+    augmented data's information (to logistf's convergence: dia's 1.4e-6)."""
     X, y = sex2()
     result = firth.fit(X, y, names=SEX2_NAMES, conf_level=0.9)
     published = LOGISTF_SEX2_90
@@ -173,14 +185,68 @@ def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
     design = with_ones(X)
     null = newton(design, y, np.zeros(7), np.arange(7) == 0)
     assert result.penalized_llnull == pytest.approx(penalized(design, y, null), abs=1e-8)
-    # its se(coef) are the augmented data's (X'W(1 + h)X)^-1, ours (X'WX)^-1's (the module)
-    p = 1.0 / (1.0 + np.exp(-(design @ result.params)))
-    w = p * (1.0 - p)
-    q, _ = np.linalg.qr(design * np.sqrt(w)[:, None])
-    augmented = design.T @ (design * (w * (1.0 + np.sum(q * q, axis=1)))[:, None])
-    se = np.sqrt(np.diag(np.linalg.inv(augmented)))
-    np.testing.assert_allclose(se, published["se"], atol=3e-6, rtol=0)
-    assert np.all(result.se > se * 1.01)
+    np.testing.assert_allclose(result.se, published["se"], atol=3e-6, rtol=0)
+    np.testing.assert_allclose(result.se, augmented_se(design, result.params), rtol=1e-10)
+
+
+#: What a fit with its profiles reports, compared between weighted or grouped rows and the
+#: 0/1 rows they stand for.
+REPORTED = ("params", "se", "lr_chi2", "pvalues", "llr", "nobs", "penalized_llnull")
+
+
+@cache
+def sex2_expanded():
+    """The fit of sex2's age, vic and dia, one 0/1 row per woman (dia's profile is far from
+    Wald's), and those rows' distinct patterns with how often each occurs."""
+    X, y = sex2()
+    X = X[:, [0, 2, 5]]
+    patterns, counts = np.unique(np.column_stack((X, y)), axis=0, return_counts=True)
+    return firth.fit(X, y, names=("age", "vic", "dia"), profile=True), patterns, counts
+
+
+def assert_same_fit(ours, expanded):
+    """Every statistic of `ours` equal to the expanded rows' fit's, to 1e-8."""
+    for name in REPORTED:
+        np.testing.assert_allclose(getattr(ours, name), getattr(expanded, name), rtol=1e-8,
+                                   atol=1e-8, err_msg=name)  # fmt: skip
+    np.testing.assert_allclose(ours.conf_int(), expanded.conf_int(), rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(ours.cov, expanded.cov, rtol=1e-8, atol=1e-12)
+    assert ours.profiled and not ours.wald_terms and ours.converged
+
+
+def test_frequency_weights_fit_as_the_expanded_rows():
+    """logistf's weights=: a row of weight w is w rows (sex2's 239 women as 17 patterns with
+    their counts, and a row of weight 0 that changes nothing): the estimate, logistf's
+    standard errors, the profile intervals and penalized LR tests, to 1e-8."""
+    expanded, patterns, counts = sex2_expanded()
+    X = np.vstack((patterns[:, :3], [[1.0, 1.0, 1.0]]))
+    y = np.append(patterns[:, 3], 0.0)
+    weighted = firth.fit(X, y, names=("age", "vic", "dia"), profile=True,
+                         weights=np.append(counts, 0))  # fmt: skip
+    assert len(y) < 20 and weighted.nobs == 239
+    assert_same_fit(weighted, expanded)
+    for name in ("loglik", "llnull", "penalized_loglik", "aic", "bic"):
+        assert getattr(weighted, name) == pytest.approx(getattr(expanded, name), abs=1e-8)
+
+
+def test_grouped_rows_fit_as_their_successes_and_failures():
+    """trials: s successes out of m are s rows of 1 and m - s of 0, but for the binomial
+    coefficients log C(m, s) the (penalized) log-likelihoods add, as the MLE's do."""
+    expanded, patterns, counts = sex2_expanded()
+    groups, index = np.unique(patterns[:, :3], axis=0, return_inverse=True)
+    trials = np.bincount(index, weights=counts)
+    successes = np.bincount(index, weights=counts * patterns[:, 3])
+    grouped = firth.fit(groups, successes, names=("age", "vic", "dia"), profile=True,
+                        trials=trials)  # fmt: skip
+    assert grouped.grouped and grouped.nobs == len(groups) < len(patterns)
+    binomial = np.sum(gammaln(trials + 1) - gammaln(successes + 1)
+                      - gammaln(trials - successes + 1))  # fmt: skip
+    for name in ("params", "se", "lr_chi2", "pvalues", "llr"):
+        np.testing.assert_allclose(getattr(grouped, name), getattr(expanded, name),
+                                   rtol=1e-8, atol=1e-8, err_msg=name)  # fmt: skip
+    np.testing.assert_allclose(grouped.conf_int(), expanded.conf_int(), rtol=1e-8, atol=1e-8)
+    for name in ("loglik", "llnull", "penalized_loglik", "penalized_llnull"):
+        assert getattr(grouped, name) - binomial == pytest.approx(getattr(expanded, name), abs=1e-8)
 
 
 def test_separated_data_get_finite_estimates():
@@ -322,6 +388,10 @@ def test_refusals():
         firth.fit(np.column_stack((X, np.ones(len(y)))), y)
     with pytest.raises(ConfigError, match="conf_level"):
         firth.fit(X, y, conf_level=1.0)
+    with pytest.raises(DataError, match=r"weights must hold whole numbers >= 0: index 0 holds"):
+        firth.fit(X, y, weights=np.full(len(y), 0.5))
+    with pytest.raises(DataError, match="both classes"):  # the rows of y = 0 weigh nothing
+        firth.fit(X, y, weights=y)
 
 
 def test_the_bracketed_bound_agrees_with_the_joint_steps():

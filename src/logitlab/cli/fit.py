@@ -160,12 +160,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--firth",
         action="store_true",
         help="Firth's penalized likelihood instead of the MLE, as R's logistf: maximises the "
-        "log-likelihood + 1/2 log det(X'WX), finite when the classes separate; SE from "
-        "(X'WX)^-1, p-values from penalized likelihood-ratio tests and profile penalized-"
+        "log-likelihood + 1/2 log det(X'WX), finite when the classes separate; SE as "
+        "logistf's since 1.24.1, from the augmented data's information (X'W(1 + h)X)^-1, h "
+        "the hat values; p-values from penalized likelihood-ratio tests and profile penalized-"
         "likelihood intervals, a coefficient at a time for at most a minute (the ones left "
         "get Wald's, named in the output; each takes 1-3 times the fit's passes over the "
-        "rows); no descent beside it "
-        "unless --loss; in memory only, without --weights, --trials or --cov",
+        "rows); --weights and --trials count a row as its expanded 0/1 rows, as logistf's "
+        "weights; no descent beside it unless --loss; in memory only, without --cov",
     )
     errors.add_argument(
         "--conf-level",

@@ -20,15 +20,22 @@ An iteration is two passes over the rows: irls.newton_pass
 (compiled) gives l, I and each row's p, all a trial step needs; the hat values need I^-1 at
 the same b, so U* is a second pass.
 
-Inference as logistf's defaults (pl = TRUE): standard errors from I(b)^-1 at the estimate
-(Heinze and Schemper's; logistf's C code since 2021 returns the augmented data's
-(X'W(1 + h)X)^-1, sex2's se(Intercept) 0.4763 against 0.4855 here, the intervals and p-values
-unchanged); per coefficient the profile penalized-likelihood interval {b_j : 2 (l*(b) - max
-l* with b_j fixed) <= the chi-squared(1) quantile} and the p-value of the penalized likelihood
-ratio of b_j = 0, every constrained fit keeping the full model's penalty, as logistf's. A
-bound is found as logistpl finds it (Venzon and Moolgavkar 1988): b_j and the other
-coefficients move together, Newton's method on U*_others = 0 and l* = the target, so each step
-is two passes. Profiles cost from one to a few times the fit's passes a coefficient
+Frequency weights (logistf's weights=) and binomial trials count each row as that many
+0/1 rows: with m_i = weight x trials and s_i its successes, l sums s log p + (m - s) log(1 - p),
+I = X' diag(m p (1 - p)) X and h_i = m_i p_i (1 - p_i) x_i' I^-1 x_i, so the fit, its standard
+errors and its profiles are the expanded rows' (grouped rows are logistf's fit of their
+successes and failures as two weighted rows).
+
+Inference as logistf's defaults (pl = TRUE): standard errors from the augmented data's
+information, (X' diag(p (1 - p) (m + h)) X)^-1 at the estimate, which logistf's C code returns
+since May 2021 (1.24.1; the rows with weight m, and again as a success and as a failure
+with weight h/2 each: sex2's se(Intercept) 0.4763), not Heinze and Schemper's I^-1 (0.4855,
+logistf's before then); per coefficient the profile penalized-likelihood interval {b_j :
+2 (l*(b) - max l* with b_j fixed) <= the chi-squared(1) quantile} and the p-value of the
+penalized likelihood ratio of b_j = 0, every constrained fit keeping the full model's penalty,
+as logistf's. A bound is found as logistpl finds it (Venzon and Moolgavkar 1988): b_j and the
+other coefficients move together, Newton's method on U*_others = 0 and l* = the target, so
+each step is two passes. Profiles cost from one to a few times the fit's passes a coefficient
 (budget.FIRTH_PROFILE_RATIO), too varied to guess well beforehand: they are computed a
 coefficient at a time until MAX_PROFILE_SECONDS have passed, a clock read at every pass; the
 coefficients not profiled by then have Wald's intervals and p-values, and the result names them.
@@ -38,19 +45,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .. import budget
 from ..config import check_float, check_int
-from ..data.checks import check_names, design_array, label_array
+from ..data.checks import check_names, count_array, design_array, label_array
 from ..errors import ConfigError, DataError
 from ..result import INTERCEPT
 from . import inference
 from .irls import Pass, newton_pass
-from .mle import TOL, MLEResult, Newton, null_loglik
+from .mle import TOL, Counts, MLEResult, Newton, null_loglik
 from .sandwich import BLOCK, design_block, leverage
 
 #: logistf.control()'s defaults: iterations, step halvings, the largest move of a coefficient
@@ -74,13 +81,17 @@ PROFILE_STEPS = 100
 #: Profiles stop when they have taken this long; the coefficients left have Wald's intervals
 #: and p-values (a minute: the fit itself takes a few seconds at 10**5 x 11, its profiles 40).
 MAX_PROFILE_SECONDS = 60.0
+#: The covariance of the estimate in words: logistf's, h the hat values.
+AUGMENTED = "(X'W(1 + h)X)^-1"
 
 
 @dataclass(frozen=True, repr=False)  # MLEResult's short repr, not every array
 class FirthResult(MLEResult):
-    """A Firth fit: `params` the penalized estimate, `se` and `cov` from I(b)^-1 there,
-    `loglik` the (unpenalized) log-likelihood at the estimate and `llnull` the intercept-only
-    MLE's, so AIC, BIC and the pseudo R-squared are the likelihood's. The penalized ones:
+    """A Firth fit: `params` the penalized estimate, `se` and `cov` from the augmented data's
+    information there (logistf's, see the module), `loglik` the (unpenalized) log-likelihood
+    at the estimate and `llnull` the intercept-only MLE's, so AIC, BIC and the pseudo
+    R-squared are the likelihood's (with the binomial coefficients under trials, as the
+    MLE's; l* too, so the penalized ratios are unchanged). The penalized ones:
     `penalized_loglik` l*(b), `penalized_llnull` l* with every slope at 0 (logistf's null), and
     llr their likelihood ratio. With `profiled`, pvalues and conf_int() are the penalized
     likelihood's (the statistic of each coefficient in `lr_chi2`, its interval at conf_level
@@ -104,7 +115,7 @@ class FirthResult(MLEResult):
     @property
     def interval_method(self) -> str:
         """How the intervals and p-values were computed, in words."""
-        wald = "Wald, from (X'WX)^-1 at the estimate"
+        wald = f"Wald, from {AUGMENTED} at the estimate"
         if not self.profiled:
             return wald
         method = "profile penalized likelihood (intervals), penalized likelihood ratio (p)"
@@ -148,7 +159,7 @@ class FirthResult(MLEResult):
             f"(null, every slope 0: {self.penalized_llnull:.4f}); LLR p-value: penalized "
             "likelihood ratio.",
             "Log-Likelihood, LL-Null, Pseudo R-squ., AIC, BIC: the unpenalized likelihood "
-            "at the Firth estimate; std err and z: Wald, from (X'WX)^-1 there.",
+            f"at the Firth estimate; std err and z: Wald, from {AUGMENTED} there.",
             f"P>|z| and the interval: {self.interval_method}.",
         ]
         return lines + ([self.note] if self.note else [])
@@ -163,13 +174,18 @@ def fit(
     conf_level: float = 0.95,
     profile: bool | None = None,
     max_iter: int = MAX_ITER,
+    weights: object = None,
+    trials: object = None,
 ) -> FirthResult:
-    """Maximise the Firth-penalized log-likelihood of y ~ Ber(sigmoid(X b)) (see the module).
+    """Maximise the Firth-penalized log-likelihood of y ~ Bin(trials, sigmoid(X b)) (see the
+    module).
 
-    X is n x d (a 1-D input is one feature), y holds 0/1 (both classes); a constant term is
-    added unless intercept=False. `profile`: the profile intervals and likelihood-ratio
-    p-values at conf_level (True), Wald's (False), or the profiles of as many coefficients
-    as MAX_PROFILE_SECONDS allow, Wald's for the rest (None). Raises DataError for input the
+    X is n x d (a 1-D input is one feature), y holds 0/1, or with `trials` each row's
+    successes out of its trials; `weights` are frequency weights (logistf's weights=): every
+    statistic is the expanded rows'. Both outcomes must occur; a constant term is added
+    unless intercept=False. `profile`: the profile intervals and likelihood-ratio p-values at
+    conf_level (True), Wald's (False), or the profiles of as many coefficients as
+    MAX_PROFILE_SECONDS allow, Wald's for the rest (None). Raises DataError for input the
     model cannot use (constant or collinear columns among them); separation is no obstacle.
     A fit that stops at max_iter is returned with converged=False.
     """
@@ -181,17 +197,18 @@ def fit(
     n, d = features.shape
     k = d + intercept
     budget.check(budget.firth(n, k), "this Firth fit")
-    labels = label_array(y, n)
+    labels = label_array(y, n) if trials is None else count_array(y, n, "y")
+    count = Counts.of(labels, weights, trials)
     names = ((INTERCEPT,) if intercept else ()) + check_names(names, d)
     if n < k:
         raise DataError(
             f"X has {n} rows but the model has {k} coefficients; "
             "need at least as many rows as coefficients"
         )
-    mean = float(labels.mean())
+    mean = count.successes / count.total
     if mean in (0.0, 1.0):
-        raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
-    firth = Firth(features, labels, intercept, names)
+        raise DataError(f"every outcome is {mean:g}: a logistic regression needs both classes")
+    firth = Firth(features, count.s, intercept, names, trials=count.m)
     best, _, converged, iterations = firth.ascend(firth.start, np.ones(k, dtype=bool), max_iter)
     fitted = firth.passes
     found = Profiles(best, converged, 0, *(np.full(k, np.nan) for _ in range(3)), done=0)
@@ -206,14 +223,18 @@ def fit(
         note = found.note(names, seconds, everything.seconds)
     best = found.best
     p = firth.fitted.copy()
+    cov = firth.covariance(best)
     null = firth.null(best)
     return FirthResult(
-        params=best.coef, se=np.sqrt(np.diag(best.cov)), cov=best.cov,
-        loglik=best.sums.loglik, converged=found.converged,
-        iterations=iterations + found.iterations, nobs=n, names=names,
-        llnull=null_loglik(n, mean), intercept=intercept, fitted=p, labels=labels,
-        curvature=best.sums.curvature, conf_level=conf_level,
-        penalized_loglik=best.penalized, penalized_llnull=null.penalized,
+        params=best.coef, se=np.sqrt(np.diag(cov)), cov=cov,
+        loglik=best.sums.loglik + count.binomial, converged=found.converged,
+        iterations=iterations + found.iterations, nobs=count.nobs, names=names,
+        llnull=null_loglik(count.total, mean) + count.binomial, intercept=intercept,
+        fitted=p, labels=count.s, curvature=best.sums.curvature, conf_level=conf_level,
+        trials=np.empty(0) if count.m is None else count.m, llsat=count.saturated(),
+        pearson_chi2=count.pearson(p), grouped=trials is not None,
+        penalized_loglik=best.penalized + count.binomial,
+        penalized_llnull=null.penalized + count.binomial,
         profiled=found.done > 0, lr_chi2=found.lr, lower=found.lower, upper=found.upper,
         note=note, wald_terms=names[found.done :] if profile is not False else (),
         passes=firth.passes,
@@ -274,9 +295,10 @@ class Point:
 class Firth:
     """The fits of one design: `point` (a pass: l* at b), `score` (a second: U* there),
     `ascend` (logistf's Newton-Raphson over the free coefficients, the others held), and
-    what inference needs of them (`held`, `null`, `bound`, `profile`). `fitted` holds each
-    row's p at the last point; `passes` counts the passes over the rows; a pass asked for
-    after `deadline` on `clock` (seconds) ends the profile in progress."""
+    what inference needs of them (`held`, `null`, `bound`, `profile`, `covariance`). `labels`
+    holds each row's successes out of its `trials` (None: one trial a row, labels 0/1).
+    `fitted` holds each row's p at the last point; `passes` counts the passes over the rows;
+    a pass asked for after `deadline` on `clock` (seconds) ends the profile in progress."""
 
     def __init__(
         self,
@@ -285,25 +307,29 @@ class Firth:
         intercept: bool,
         names: tuple[str, ...],
         clock: Callable[[], float] = time.monotonic,
+        trials: np.ndarray | None = None,
     ) -> None:
         self.features, self.labels, self.intercept = features, labels, intercept
+        self.trials = trials
         self.fitted = np.empty(len(labels))
         self.passes = 0
         self.clock, self.deadline = clock, math.inf
-        mean = float(labels.mean())
+        total = float(len(labels) if trials is None else trials.sum())
         # The MLE's start (the intercept-only fit) and its rank check, which names constant,
         # identical and collinear columns: Firth's information is singular there too.
-        newton = Newton(self.at, len(labels), mean, intercept, names, lambda coef, sums: None,
-                        features)  # fmt: skip
+        newton = Newton(self.at, total, float(labels.sum()) / total, intercept, names,
+                        lambda coef, sums: None, features)  # fmt: skip
         newton.check_rank()
         self.start = newton.start_coef
-        # Each column's root mean square: a move is capped in these units, b_j x RMS_j
-        self.unit = np.sqrt(np.diag(newton.start.info) / newton.weight / len(labels))
+        # Each column's root mean square over the rows as counted: a move is capped in these
+        # units, b_j x RMS_j
+        self.unit = np.sqrt(np.diag(newton.start.info) / newton.weight / total)
 
     def at(self, coef: np.ndarray) -> Pass:
         """One pass: l, X'(y - p), I; the rows' p into `fitted`."""
         self._count()
-        return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted)
+        return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted,
+                           trials=self.trials)  # fmt: skip
 
     def _count(self) -> None:
         """Count a pass about to start, or end the profile in progress past the deadline."""
@@ -324,15 +350,32 @@ class Firth:
         return Point(coef, sums, sums.loglik + 0.5 * logdet, cov)
 
     def score(self, point: Point) -> np.ndarray:
-        """U* = X'(y - p) + X'(h (1/2 - p)) at the last point (its p in `fitted`), a block of
-        rows at a time."""
+        """U* = X'(s - m p) + X'(h (1/2 - p)) at the last point (its p in `fitted`), a block
+        of rows at a time."""
         self._count()
         extra = np.zeros(len(point.coef))
+        for x, p, h in self._hats(point):
+            extra += (h * (0.5 - p)) @ x
+        return point.sums.score + extra
+
+    def covariance(self, point: Point) -> np.ndarray:
+        """logistf's covariance at the last point (its p in `fitted`): the inverse of the
+        augmented data's information X' diag(p (1 - p) (m + h)) X = I + X' diag(p (1 - p) h) X,
+        one more pass."""
+        self._count()
+        info = point.sums.info.copy()
+        for x, p, h in self._hats(point):
+            info += (x * (h * p * (1.0 - p))[:, None]).T @ x
+        return _inverse_logdet(info)[0]  # >= I, which point() found positive definite
+
+    def _hats(self, point: Point) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Blocks of rows of the design (the intercept's column included), with their p at
+        the last point and their hat values m p (1 - p) x' I^-1 x."""
         for start in range(0, len(self.labels), BLOCK):
             x = design_block(self.features[start : start + BLOCK], self.intercept)
             p = self.fitted[start : start + BLOCK]
-            extra += (leverage(x, p, point.cov) * (0.5 - p)) @ x
-        return point.sums.score + extra
+            m = None if self.trials is None else self.trials[start : start + BLOCK]
+            yield x, p, leverage(x, p, point.cov, m)
 
     def ascend(
         self, coef: np.ndarray, free: np.ndarray, max_iter: int = MAX_ITER

@@ -392,7 +392,8 @@ def fit_table(
     if settings.firth:
         say("Firth's penalized likelihood, with profile intervals when they are quick enough")
         mle = firth_module.fit(X, y, intercept=design.intercept, names=design.names,
-                               conf_level=settings.conf_level)  # fmt: skip
+                               conf_level=settings.conf_level, weights=design.weights,
+                               trials=design.trials)  # fmt: skip
     elif penalized:
         if not design.intercept:
             raise ConfigError(
