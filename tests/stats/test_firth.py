@@ -154,8 +154,9 @@ def test_sex2_matches_logistf():
 
 #: logistf's summary of logistf(case ~ age+oc+vic+vicl+vis+dia, data=sex2, alpha=0.1), as the
 #: biostatUtil package's documentation prints it (reference/logistfPrint.md): per
-#: coefficient the 90% profile interval, the penalized likelihood-ratio Chisq and p; and
-#: "Likelihood ratio test=49.09064 on 6 df".
+#: coefficient se(coef), the 90% profile interval, the penalized likelihood-ratio Chisq and p;
+#: "Likelihood ratio test=49.09064 on 6 df" and "Wald test = 31.96835" (summary.logistf.R:
+#: b' var^-1 b over every coefficient, the intercept's too).
 LOGISTF_SEX2_90 = {
     "lower": [-0.6673577, -1.8277045, -0.7986318, 1.4248338, -3.0613215, -1.4743338, 1.0835108],
     "upper": [0.9177303, -0.4328451, 0.6507581, 3.2325326, -1.2704704, -0.1137542, 6.8752016],
@@ -164,6 +165,7 @@ LOGISTF_SEX2_90 = {
     "p": [8.020268e-01, 6.143472e-03, 8.751911e-01, 1.678877e-06, 1.237805e-05, 5.449701e-02,
           4.951873e-03],
     "llr": 49.09064,
+    "wald": 31.96835,
     "se": [0.4763429, 0.4149021, 0.4344026, 0.5384872, 0.5320395, 0.4089620, 1.5052197],
 }  # fmt: skip
 
@@ -187,6 +189,8 @@ def test_sex2_profiles_and_likelihood_ratio_match_logistfs_summary():
     assert result.penalized_llnull == pytest.approx(penalized(design, y, null), abs=1e-8)
     np.testing.assert_allclose(result.se, published["se"], atol=3e-6, rtol=0)
     np.testing.assert_allclose(result.se, augmented_se(design, result.params), rtol=1e-10)
+    wald = result.params @ np.linalg.solve(result.cov, result.params)  # the covariances too
+    assert wald == pytest.approx(published["wald"], abs=3e-5)
 
 
 #: What a fit with its profiles reports, compared between weighted or grouped rows and the
@@ -376,6 +380,7 @@ def test_summary_says_which_statistics_are_penalized():
     text = result.summary()
     assert "Firth's penalized likelihood" in text and "profile penalized likelihood" in text
     assert "unpenalized likelihood at the Firth estimate" in text
+    assert "std err and z: Wald, from (X'W(1 + h)X)^-1 there" in text
     with pytest.raises(ConfigError, match=r"level 0\.95"):
         result.conf_int(0.1)
 
