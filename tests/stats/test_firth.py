@@ -325,7 +325,9 @@ def test_profiles_stop_at_their_bound_on_a_separated_design():
 
     def profiled(seconds):
         ticks = iter(range(10**6))
-        fits = firth.Firth(np.ascontiguousarray(X), y, True, names, clock=lambda: next(ticks))
+        fits = firth.Firth.in_memory(
+            np.ascontiguousarray(X), y, True, names, clock=lambda: next(ticks)
+        )
         best, _, converged, _ = fits.ascend(fits.start, np.ones(4, dtype=bool))
         before = fits.passes
         return fits.profile(best, converged, chi2.ppf(0.95, 1), seconds), fits.passes - before
@@ -404,7 +406,7 @@ def test_the_bracketed_bound_agrees_with_the_joint_steps():
     X, y = sex2()
     result = firth.fit(X[:, [0, 2, 5]], y)
     columns = np.ascontiguousarray(X[:, [0, 2, 5]])
-    fits = firth.Firth(columns, y, True, ("Intercept", "age", "vic", "dia"))
+    fits = firth.Firth.in_memory(columns, y, True, ("Intercept", "age", "vic", "dia"))
     best = fits.held(fits.point(result.params), 0, result.params[0])  # the estimate itself
     q = chi2.ppf(0.95, 1)
     upper = result.conf_int()[3, 1]  # dia's, far from Wald's

@@ -18,7 +18,10 @@ more than XCONV relative (the MLE's tolerance: logistf's 1e-5 leaves ~1e-7 in th
 l* need not be concave: a profile's fit that finds a higher maximum restarts the climb there.
 An iteration is two passes over the rows: irls.newton_pass
 (compiled) gives l, I and each row's p, all a trial step needs; the hat values need I^-1 at
-the same b, so U* is a second pass.
+the same b, so U* is a second pass (hat_sums, p computed again). Every quantity is a sum
+over rows once I^-1 is known, so the rows need not be in one place: Firth reads them
+through Rows, in memory here (MemoryRows) or spread over workers (stats.sharded.fit_firth,
+each pass a sum over the workers' chunks).
 
 Frequency weights (logistf's weights=) and binomial trials count each row as that many
 0/1 rows: with m_i = weight x trials and s_i its successes, l sums s log p + (m - s) log(1 - p),
@@ -37,16 +40,18 @@ as logistf's. A bound is found as logistpl finds it (Venzon and Moolgavkar 1988)
 other coefficients move together, Newton's method on U*_others = 0 and l* = the target, so
 each step is two passes. Profiles cost from one to a few times the fit's passes a coefficient
 (budget.FIRTH_PROFILE_RATIO), too varied to guess well beforehand: they are computed a
-coefficient at a time until MAX_PROFILE_SECONDS have passed, a clock read at every pass; the
-coefficients not profiled by then have Wald's intervals and p-values, and the result names them.
+coefficient at a time until MAX_PROFILE_SECONDS have passed, a clock read at every pass (on
+several workers, past it when any worker's is: Rows.late); the coefficients not profiled by
+then have Wald's intervals and p-values, and the result names them.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,6 +59,7 @@ from .. import budget
 from ..config import check_float, check_int
 from ..data.checks import check_names, count_array, design_array, label_array
 from ..errors import ConfigError, DataError
+from ..model import sigmoid
 from ..result import INTERCEPT
 from . import inference
 from .irls import Pass, newton_pass
@@ -111,6 +117,14 @@ class FirthResult(MLEResult):
 
     method = "Firth (penalized)"
     title = "Logistic regression: Firth's penalized likelihood (logistf's Newton-Raphson)"
+
+    @classmethod
+    def made(cls, fields: dict[str, Any], binomial: float, **more: Any) -> FirthResult:
+        """The result of Firth.solve's `fields`, with the per-row statistics `more` (in
+        memory or on shards): the likelihoods gain the binomial coefficients `binomial`
+        (grouped rows, as R's glm counts them; 0 otherwise)."""
+        likelihoods = ("loglik", "llnull", "penalized_loglik", "penalized_llnull")
+        return cls(**fields | {name: fields[name] + binomial for name in likelihoods}, **more)
 
     @property
     def interval_method(self) -> str:
@@ -205,40 +219,81 @@ def fit(
             f"X has {n} rows but the model has {k} coefficients; "
             "need at least as many rows as coefficients"
         )
-    mean = count.successes / count.total
-    if mean in (0.0, 1.0):
-        raise DataError(f"every outcome is {mean:g}: a logistic regression needs both classes")
-    firth = Firth(features, count.s, intercept, names, trials=count.m)
-    best, _, converged, iterations = firth.ascend(firth.start, np.ones(k, dtype=bool), max_iter)
-    fitted = firth.passes
-    found = Profiles(best, converged, 0, *(np.full(k, np.nan) for _ in range(3)), done=0)
-    note = "Wald intervals and p-values, as asked"
-    if profile is not False:
-        everything = budget.firth(n, k, passes=fitted, profiled=True)
-        if profile:
-            budget.check(everything, "this Firth fit with its profiles")
-        seconds = math.inf if profile else MAX_PROFILE_SECONDS
-        found = firth.profile(best, converged, _chi2_quantile(conf_level), seconds, max_iter)
-        firth.point(found.best.coef)  # the rows' p at the estimate again
-        note = found.note(names, seconds, everything.seconds)
-    best = found.best
-    p = firth.fitted.copy()
-    cov = firth.covariance(best)
-    null = firth.null(best)
-    return FirthResult(
-        params=best.coef, se=np.sqrt(np.diag(cov)), cov=cov,
-        loglik=best.sums.loglik + count.binomial, converged=found.converged,
-        iterations=iterations + found.iterations, nobs=count.nobs, names=names,
-        llnull=null_loglik(count.total, mean) + count.binomial, intercept=intercept,
-        fitted=p, labels=count.s, curvature=best.sums.curvature, conf_level=conf_level,
-        trials=np.empty(0) if count.m is None else count.m, llsat=count.saturated(),
-        pearson_chi2=count.pearson(p), grouped=trials is not None,
-        penalized_loglik=best.penalized + count.binomial,
-        penalized_llnull=null.penalized + count.binomial,
-        profiled=found.done > 0, lr_chi2=found.lr, lower=found.lower, upper=found.upper,
-        note=note, wald_terms=names[found.done :] if profile is not False else (),
-        passes=firth.passes,
-    )  # fmt: skip
+    firth = Firth.in_memory(features, count.s, intercept, names, trials=count.m)
+
+    def cost(passes: int) -> budget.Estimate:
+        return budget.firth(n, k, passes=passes, profiled=True)
+
+    fields = firth.solve(conf_level, profile, max_iter, cost)
+    p = sigmoid(features @ fields["params"][intercept:]
+                + (fields["params"][0] if intercept else 0.0))  # fmt: skip
+    return FirthResult.made(fields, count.binomial, nobs=count.nobs, fitted=p,
+                            labels=count.s, trials=np.empty(0) if count.m is None else count.m,
+                            llsat=count.saturated(), pearson_chi2=count.pearson(p),
+                            grouped=trials is not None)  # fmt: skip
+
+
+class Rows(Protocol):
+    """What a Firth fit asks of its rows (Firth's passes): MemoryRows, or on shards the
+    workers' passes summed (stats.sharded)."""
+
+    def newton(self, coef: np.ndarray) -> Pass:
+        """One pass at coef: l, X'(s - m p) and I over every row."""
+        ...
+
+    def hats(
+        self, coef: np.ndarray, cov: np.ndarray, info: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """One pass at coef, cov = I^-1 there: hat_sums over every row."""
+        ...
+
+    def late(self, mine: bool) -> bool:
+        """Whether any reader of the rows is past the profiles' deadline, `mine` this one's
+        verdict (every reader must stop at the same pass)."""
+        ...
+
+
+def hat_sums(
+    design: np.ndarray, p: np.ndarray, cov: np.ndarray, trials: np.ndarray | None, info: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Of rows of the full design (intercept column included) with their p and trials (None:
+    one each), cov = I^-1: the penalty's part of U*, X'(h (1/2 - p)), h the hat values
+    m p (1 - p) x' I^-1 x, and with `info` the augmented data's extra information
+    X' diag(p (1 - p) h) X (logistf's covariance is the inverse of I plus it)."""
+    h = leverage(design, p, cov, trials)
+    extra = (h * (0.5 - p)) @ design
+    if not info:
+        return extra, None
+    return extra, (design * (h * p * (1.0 - p))[:, None]).T @ design
+
+
+class MemoryRows:
+    """Rows held in memory (features without the intercept column, C order), a pass
+    irls.newton_pass's (compiled) and hat_sums a BLOCK of rows at a time."""
+
+    def __init__(self, features: np.ndarray, labels: np.ndarray, intercept: bool,
+                 trials: np.ndarray | None = None) -> None:  # fmt: skip
+        self.features, self.labels, self.intercept = features, labels, intercept
+        self.trials = trials
+
+    def newton(self, coef: np.ndarray) -> Pass:
+        return newton_pass(self.features, self.labels, coef, self.intercept, trials=self.trials)
+
+    def hats(
+        self, coef: np.ndarray, cov: np.ndarray, info: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        extra, added = np.zeros(len(coef)), np.zeros((len(coef), len(coef))) if info else None
+        for start in range(0, len(self.labels), BLOCK):
+            x = design_block(self.features[start : start + BLOCK], self.intercept)
+            m = None if self.trials is None else self.trials[start : start + BLOCK]
+            score, more = hat_sums(x, sigmoid(x @ coef), cov, m, info)
+            extra += score
+            if info:
+                added += more
+        return extra, added
+
+    def late(self, mine: bool) -> bool:
+        return mine
 
 
 @dataclass(frozen=True)
@@ -293,47 +348,65 @@ class Point:
 
 
 class Firth:
-    """The fits of one design: `point` (a pass: l* at b), `score` (a second: U* there),
-    `ascend` (logistf's Newton-Raphson over the free coefficients, the others held), and
-    what inference needs of them (`held`, `null`, `bound`, `profile`, `covariance`). `labels`
-    holds each row's successes out of its `trials` (None: one trial a row, labels 0/1).
-    `fitted` holds each row's p at the last point; `passes` counts the passes over the rows;
-    a pass asked for after `deadline` on `clock` (seconds) ends the profile in progress."""
+    """The fits of one design, whose rows `rows` reads (Rows): `point` (a pass: l* at b),
+    `score` (a second: U* there), `ascend` (logistf's Newton-Raphson over the free
+    coefficients, the others held), what inference needs of them (`held`, `null`, `bound`,
+    `profile`, `covariance`) and `solve`, the whole fit. `total` and `successes` count the
+    rows' trials and successes; `features`, when the rows are in memory, lets the rank check
+    name constant and identical columns. `passes` counts the passes over the rows; a pass
+    asked for after `deadline` on `clock` (seconds) ends the profile in progress."""
 
     def __init__(
         self,
-        features: np.ndarray,
-        labels: np.ndarray,
+        rows: Rows,
+        total: float,
+        successes: float,
         intercept: bool,
         names: tuple[str, ...],
         clock: Callable[[], float] = time.monotonic,
-        trials: np.ndarray | None = None,
+        features: np.ndarray | None = None,
     ) -> None:
-        self.features, self.labels, self.intercept = features, labels, intercept
-        self.trials = trials
-        self.fitted = np.empty(len(labels))
+        mean = successes / total
+        if mean in (0.0, 1.0):
+            raise DataError(f"every outcome is {mean:g}: a logistic regression needs both classes")
+        self.rows, self.intercept, self.names = rows, intercept, names
+        self.llnull = null_loglik(total, mean)
         self.passes = 0
         self.clock, self.deadline = clock, math.inf
-        total = float(len(labels) if trials is None else trials.sum())
         # The MLE's start (the intercept-only fit) and its rank check, which names constant,
         # identical and collinear columns: Firth's information is singular there too.
-        newton = Newton(self.at, total, float(labels.sum()) / total, intercept, names,
-                        lambda coef, sums: None, features)  # fmt: skip
+        newton = Newton(self.at, total, mean, intercept, names, lambda coef, sums: None,
+                        features)  # fmt: skip
         newton.check_rank()
         self.start = newton.start_coef
         # Each column's root mean square over the rows as counted: a move is capped in these
         # units, b_j x RMS_j
         self.unit = np.sqrt(np.diag(newton.start.info) / newton.weight / total)
 
+    @classmethod
+    def in_memory(
+        cls,
+        features: np.ndarray,
+        labels: np.ndarray,
+        intercept: bool,
+        names: tuple[str, ...],
+        clock: Callable[[], float] = time.monotonic,
+        trials: np.ndarray | None = None,
+    ) -> Firth:
+        """The fits of rows in memory: `labels` each row's successes out of its `trials`
+        (None: one trial a row, labels 0/1)."""
+        total = float(len(labels) if trials is None else trials.sum())
+        rows = MemoryRows(features, labels, intercept, trials)
+        return cls(rows, total, float(labels.sum()), intercept, names, clock, features)
+
     def at(self, coef: np.ndarray) -> Pass:
-        """One pass: l, X'(y - p), I; the rows' p into `fitted`."""
+        """One pass: l, X'(y - p), I."""
         self._count()
-        return newton_pass(self.features, self.labels, coef, self.intercept, self.fitted,
-                           trials=self.trials)  # fmt: skip
+        return self.rows.newton(coef)
 
     def _count(self) -> None:
         """Count a pass about to start, or end the profile in progress past the deadline."""
-        if self.clock() > self.deadline:
+        if self.deadline < math.inf and self.rows.late(self.clock() > self.deadline):
             raise _OutOfTime
         self.passes += 1
 
@@ -350,32 +423,54 @@ class Firth:
         return Point(coef, sums, sums.loglik + 0.5 * logdet, cov)
 
     def score(self, point: Point) -> np.ndarray:
-        """U* = X'(s - m p) + X'(h (1/2 - p)) at the last point (its p in `fitted`), a block
-        of rows at a time."""
+        """U* = X'(s - m p) + X'(h (1/2 - p)) at the point: a second pass."""
         self._count()
-        extra = np.zeros(len(point.coef))
-        for x, p, h in self._hats(point):
-            extra += (h * (0.5 - p)) @ x
-        return point.sums.score + extra
+        return point.sums.score + self.rows.hats(point.coef, point.cov, False)[0]
 
     def covariance(self, point: Point) -> np.ndarray:
-        """logistf's covariance at the last point (its p in `fitted`): the inverse of the
-        augmented data's information X' diag(p (1 - p) (m + h)) X = I + X' diag(p (1 - p) h) X,
-        one more pass."""
+        """logistf's covariance at the point: the inverse of the augmented data's information
+        X' diag(p (1 - p) (m + h)) X = I + X' diag(p (1 - p) h) X, one more pass."""
         self._count()
-        info = point.sums.info.copy()
-        for x, p, h in self._hats(point):
-            info += (x * (h * p * (1.0 - p))[:, None]).T @ x
+        info = point.sums.info + self.rows.hats(point.coef, point.cov, True)[1]
         return _inverse_logdet(info)[0]  # >= I, which point() found positive definite
 
-    def _hats(self, point: Point) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Blocks of rows of the design (the intercept's column included), with their p at
-        the last point and their hat values m p (1 - p) x' I^-1 x."""
-        for start in range(0, len(self.labels), BLOCK):
-            x = design_block(self.features[start : start + BLOCK], self.intercept)
-            p = self.fitted[start : start + BLOCK]
-            m = None if self.trials is None else self.trials[start : start + BLOCK]
-            yield x, p, leverage(x, p, point.cov, m)
+    def solve(
+        self,
+        conf_level: float,
+        profile: bool | None,
+        max_iter: int,
+        cost: Callable[[int], budget.Estimate],
+    ) -> dict[str, Any]:
+        """The fit, its covariance, logistf's null and (profile, as fit() takes it) the
+        profiles, as the fields every FirthResult has, the likelihoods without binomial
+        coefficients (in memory and on shards alike; each adds its per-row statistics).
+        `cost(passes)`: what every profile would take, from the fit's own passes."""
+        k = len(self.start)
+        best, _, converged, iterations = self.ascend(self.start, np.ones(k, dtype=bool), max_iter)
+        found = Profiles(best, converged, 0, *(np.full(k, np.nan) for _ in range(3)), done=0)
+        note = "Wald intervals and p-values, as asked"
+        if profile is not False:
+            everything = cost(self.passes)
+            if profile:
+                budget.check(everything, "this Firth fit with its profiles")
+            seconds = math.inf if profile else MAX_PROFILE_SECONDS
+            q = _chi2_quantile(conf_level)
+            found = self.profile(best, converged, q, seconds, max_iter)
+            note = found.note(self.names, seconds, everything.seconds)
+        best = found.best
+        cov = self.covariance(best)
+        null = self.null(best)
+        return {
+            "params": best.coef, "se": np.sqrt(np.diag(cov)), "cov": cov,
+            "loglik": best.sums.loglik, "llnull": self.llnull, "converged": found.converged,
+            "iterations": iterations + found.iterations, "names": self.names,
+            "intercept": self.intercept, "curvature": best.sums.curvature,
+            "conf_level": conf_level, "penalized_loglik": best.penalized,
+            "penalized_llnull": null.penalized, "profiled": found.done > 0,
+            "lr_chi2": found.lr, "lower": found.lower, "upper": found.upper, "note": note,
+            "wald_terms": self.names[found.done :] if profile is not False else (),
+            "passes": self.passes,
+        }  # fmt: skip
 
     def ascend(
         self, coef: np.ndarray, free: np.ndarray, max_iter: int = MAX_ITER
