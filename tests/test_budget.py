@@ -336,6 +336,17 @@ def test_the_ten_digits_estimate_counts_every_image_and_the_softmax_parameters()
     assert study.seconds > budget.estimate(DigitsConfig(engine="eager")).seconds
 
 
+def test_a_softmax_fit_costs_the_work_of_its_parameters_and_keeps_a_loss_an_epoch():
+    """10 classes of 51 parameters: the work of 510, but no parameter history (a fit of 509
+    features would keep 41 GB of it over 10**7 epochs)."""
+    cost = budget.softmax(2000, 50, 10, 10**7, engine="fused")
+    as_one = budget.fit(2000, 509, 10**7, engine="fused")
+    assert cost.seconds == pytest.approx(as_one.seconds, rel=1e-12)
+    assert cost.bytes < 200e6 < 10e9 < as_one.bytes
+    longer = budget.softmax(2000, 50, 10, 2 * 10**7, engine="fused")
+    assert longer.bytes - cost.bytes == 12 * 10**7
+
+
 # --- the library refuses too ---------------------------------------------------------------
 
 

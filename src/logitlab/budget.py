@@ -310,6 +310,17 @@ def fit(
     return Estimate(peak + data, seconds)
 
 
+def softmax(n: int, d: int, classes: int, epochs: int, *, engine: str = "fused",
+            steps: int = 1) -> Estimate:  # fmt: skip
+    """engines.softmax.fit_softmax: the work of fit() on classes * (d + 1) parameters; the
+    memory of its data (each value checked in float64, then fit()'s two float32 copies), its
+    K x n logits and residuals (float32), and one loss an epoch (float32 and float64): no
+    history of parameters."""
+    work = fit(n, classes * (d + 1) - 1, epochs, every=epochs, engine=engine, steps=steps)
+    data = n * (d * (8 + BATCH_X_BYTES) + BATCH_Y_BYTES)
+    return Estimate(data + 2 * 4 * n * classes + 12 * epochs, work.seconds)
+
+
 def design(rows: int, width: int, *, held: int | None = None) -> Estimate:
     """Coding `rows` rows into `width` design columns (the intercept's included) and the
     Newton fit on them: DESIGN_COPIES of the values of `held` rows at once (all of them,
@@ -553,13 +564,17 @@ def optimizers(config: OptimizersConfig) -> Estimate:
 def digits(config: DigitsConfig) -> Estimate:
     """`digits`: one fit on the training images (64 pixels, mini-batch steps, every epoch's
     parameters kept for the accuracy curves), scikit-learn's reference fit, the figures; the
-    ten digits' softmax fit counted as engines.softmax counts it (10 x 65 parameters)."""
+    ten digits' softmax fit counted as engines.softmax counts it (softmax: 10 x 65
+    parameters)."""
     train = config.train()
     images = DIGITS_ALL_IMAGES if config.ten else DIGITS_IMAGES
     n = images - math.ceil(config.test_size * images)
     pixels = DIGITS_SIDE * DIGITS_SIDE
-    d = 10 * (pixels + 1) - 1 if config.ten else pixels
-    cost = fit(n, d, train.epochs, engine=_engine(train), steps=_steps(n, train.batch_size))
+    how = {"engine": _engine(train), "steps": _steps(n, train.batch_size)}
+    if config.ten:
+        cost = softmax(n, pixels, 10, train.epochs, **how)
+    else:
+        cost = fit(n, pixels, train.epochs, **how)
     return Estimate(BASE_BYTES, BASE_SECONDS + DIGITS_REFERENCE_SECONDS) + cost
 
 

@@ -173,8 +173,7 @@ def fit_softmax(
                         f"holds {top if labels[i] == top else int(labels[i])}")  # fmt: skip
     check_batch_size(cfg.batch_size, n)
     steps = 1 if cfg.batch_size is None else -(-n // cfg.batch_size)
-    # The K linear predictors' K (d + 1) parameters count as one model's d + 1.
-    budget.check(budget.fit(n, classes * (d + 1) - 1, cfg.epochs, engine=chosen, steps=steps))
+    budget.check(budget.softmax(n, d, classes, cfg.epochs, engine=chosen, steps=steps))
     import torch
 
     y = torch.from_numpy(labels.astype(np.int64))
