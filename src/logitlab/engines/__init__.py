@@ -7,7 +7,9 @@
   of magnitude faster;
 - ``auto``: fused when Numba is installed (the ``fast`` extra), else eager, saying so once.
 
-Many fits at once, spread over the cores: logitlab.engines.batch.fit_batch.
+Many fits at once, spread over the cores: logitlab.engines.batch.fit_batch. Softmax
+regression (K classes, Linear(d, K) and CrossEntropyLoss) on either engine:
+logitlab.engines.softmax.fit_softmax.
 This module stays light (no Numba, no torch until fit() runs).
 """
 
