@@ -114,6 +114,26 @@ def test_modified_score_is_the_gradient_of_the_penalized_likelihood():
     assert np.all(np.linalg.eigvalsh(hessian(design, y, b)) < 0)
 
 
+def test_hat_sums_are_the_modified_scores_and_logistfs_information_parts():
+    """The sums a pass over a block of rows adds up: X'(h (1/2 - p)), U* less the ordinary
+    score, and X' diag(p (1 - p) h) X, the augmented information less I (h from QR)."""
+    X, y = simulated(n=50)
+    design = np.column_stack((np.ones(len(y)), X))
+    b = np.array([0.2, -0.4, 0.9, 0.1])
+    p = 1.0 / (1.0 + np.exp(-(design @ b)))
+    w = p * (1.0 - p)
+    info = design.T @ (design * w[:, None])
+    score, added = firth.hat_sums(design, p, np.linalg.inv(info), None, True)
+    np.testing.assert_allclose(score, modified_score(design, y, b) - design.T @ (y - p),
+                               rtol=1e-10, atol=1e-13)  # fmt: skip
+    q, _ = np.linalg.qr(design * np.sqrt(w)[:, None])
+    h = np.sum(q * q, axis=1)
+    np.testing.assert_allclose(added, design.T @ (design * (w * h)[:, None]), rtol=1e-10,
+                               atol=1e-13)  # fmt: skip
+    twice, _ = firth.hat_sums(design, p, np.linalg.inv(2.0 * info), np.full(len(y), 2.0), False)
+    np.testing.assert_allclose(twice, score, rtol=1e-12, atol=1e-14)  # two trials a row: h alike
+
+
 def test_fit_equals_plain_newton_on_the_penalized_likelihood():
     X, y = simulated()
     result = firth.fit(X, y, names=("a", "b", "c"), profile=False)

@@ -42,13 +42,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import budget
 from ..config import check_float, check_int
 from ..data.separation import direction_text, separation
 from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
-from . import inference, multinomial, sandwich
+from . import firth, inference, multinomial, sandwich
 from .irls import SATURATED, Pass, newton_pass
 from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress
 
@@ -146,12 +147,7 @@ def fit_sharded(
         raise ConfigError(f"a fit on shards computes the covariances "
                           f"{', '.join(t for t in sandwich.FORMULAS if t != 'cluster')}, "
                           f"got {cov_type!r}")  # fmt: skip
-    names = ((INTERCEPT,) if intercept else ()) + tuple(names)
-    if nobs < len(names):
-        raise DataError(
-            f"the table has {nobs} usable rows but the model has {len(names)} coefficients; "
-            "need at least as many rows as coefficients"
-        )
+    names = _coefficients(names, intercept, nobs)
     total = nobs if total is None else total
     if successes in (0, total):  # the labels alone say so
         raise SeparationError(separation(np.zeros((1, 1)), np.array([successes / total]), names))
@@ -177,8 +173,67 @@ def fit_sharded(
     return result.with_cov(sandwich.sandwich(fields["cov"], meat, factor), cov_type)
 
 
+def _coefficients(names: tuple[str, ...], intercept: bool, nobs: int) -> tuple[str, ...]:
+    """Every coefficient's name, the intercept's first (DataError: fewer observations)."""
+    names = ((INTERCEPT,) if intercept else ()) + tuple(names)
+    if nobs < len(names):
+        raise DataError(
+            f"the table has {nobs} usable rows but the model has {len(names)} coefficients; "
+            "need at least as many rows as coefficients"
+        )
+    return names
+
+
+@dataclass(frozen=True, repr=False)  # MLEResult's short repr
+class ShardedFirthResult(firth.FirthResult, ShardedMLEResult):
+    """A Firth fit (stats.firth.FirthResult: its estimate, logistf's covariance, profile
+    intervals and penalized p-values) whose per-row statistics come from sums over the
+    workers' rows, as ShardedMLEResult's."""
+
+
+def fit_firth(
+    batches: Batches,
+    group: object,
+    *,
+    nobs: int,
+    successes: int,
+    names: tuple[str, ...],
+    intercept: bool = True,
+    total: int | None = None,
+    grouped: bool = False,
+    conf_level: float = 0.95,
+    profile: bool | None = None,
+    max_iter: int = firth.MAX_ITER,
+) -> ShardedFirthResult:
+    """stats.firth.fit of the rows `batches()` yields on each worker of `group`, fed as
+    fit_sharded's (weights and trials counted as in memory), with its profiles bounded by
+    the same clock (a pass is refused on every worker once any is past it): the same
+    numbers as in memory, to rounding. Each iteration is two passes of ONE Collective.sum
+    each: [failed, l, X'(s - m p), upper(I), ...] at b, then (I^-1 known to every worker)
+    [failed, X'(h (1/2 - p))]; logistf's covariance a third, [failed, upper(X' diag(p (1 - p)
+    h) X)], at the estimate; every profile bound and logistf's null the same two passes a
+    step; the last, fit_sharded's statistics pass. Every worker gets the same result."""
+    conf_level, max_iter = firth.checked(conf_level, max_iter)
+    names = _coefficients(names, intercept, nobs)
+    total = nobs if total is None else total
+    passes = _Passes(batches, group, intercept, len(names))
+    fits = firth.Firth(passes, total, successes, intercept, names)
+
+    def cost(count: int) -> budget.Estimate:  # the workers share each pass; no rows held
+        seconds = budget.firth(nobs, len(names), passes=count, profiled=True).seconds
+        return budget.Estimate(0.0, seconds / group.world)
+
+    fields = fits.solve(conf_level, profile, max_iter, cost)
+    last = passes.statistics(fields["params"], fields["cov"], "nonrobust")
+    mean_weight, counts, risk, _, (binomial, llsat, pearson) = last
+    return ShardedFirthResult.made(fields, binomial, nobs=nobs, mean_weight=mean_weight / total,
+                                   counts=counts, risk=risk, total=float(total), llsat=llsat,
+                                   pearson_chi2=pearson, grouped=grouped)  # fmt: skip
+
+
 class _Passes:
-    """The pass at coef over every worker's rows: local sums, then one Collective.sum."""
+    """The pass at coef over every worker's rows: local sums, then one Collective.sum; and
+    for stats.firth (a Rows), the pass of the hat values' sums and the deadline agreed."""
 
     def __init__(self, batches: Batches, group: object, intercept: bool, k: int) -> None:
         self.batches, self.group, self.intercept, self.k = batches, group, intercept, k
@@ -214,6 +269,39 @@ class _Passes:
         info = np.triu(info) + np.triu(info, 1).T
         saturated = round(total[2 + k + len(upper[0])])
         return Pass(float(total[1]), total[2 : 2 + k], info, saturated, total[-k:])
+
+    def newton(self, coef: np.ndarray) -> Pass:
+        return self(coef)
+
+    def hats(
+        self, coef: np.ndarray, cov: np.ndarray, info: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """stats.firth.hat_sums over every worker's rows, p computed from coef."""
+        k, upper = self.k, self.upper
+        local, failure = np.zeros(1 + k + (len(upper[0]) if info else 0)), None
+        try:
+            for x, y, *counted in self.batches():
+                count = _counts(y, counted)
+                if count is None:
+                    continue
+                design = sandwich.design_block(x, self.intercept)
+                extra, more = firth.hat_sums(design, sigmoid(design @ coef), cov, count.m, info)
+                local[1 : 1 + k] += extra
+                if info:
+                    local[1 + k :] += more[upper]
+        except LogitlabError as exc:
+            local[:], failure = 0.0, (type(exc).__name__, str(exc))
+            local[0] = 1.0
+        total = self._sum(local, failure)
+        if not info:
+            return total[1 : 1 + k], None
+        added = np.zeros((k, k))
+        added[upper] = total[1 + k :]
+        return total[1 : 1 + k], np.triu(added) + np.triu(added, 1).T
+
+    def late(self, mine: bool) -> bool:
+        """Whether any worker is past the deadline: one Collective.sum of each one's verdict."""
+        return bool(self._sum(np.array([0.0, float(mine)]), None)[1] > 0)
 
     def statistics(
         self, coef: np.ndarray, bread: np.ndarray, cov_type: str
@@ -413,5 +501,6 @@ def moments(x: np.ndarray, group: object) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.sqrt(spread / first[0])
 
 
-__all__ = ["FAIL_AFTER", "HL_BINS", "HL_LIMIT", "ShardedMLEResult", "ShardedMNLogitResult",
-           "fit_multinomial", "fit_sharded", "moments"]  # fmt: skip
+__all__ = ["FAIL_AFTER", "HL_BINS", "HL_LIMIT", "ShardedFirthResult", "ShardedMLEResult",
+           "ShardedMNLogitResult", "fit_firth", "fit_multinomial", "fit_sharded",
+           "moments"]  # fmt: skip
