@@ -144,3 +144,19 @@ def test_refused_in_shares_in_one_line(iris, tmp_path, capsys, extra, words):
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_the_softmax_descent_asked_for_in_shares_is_skipped_and_said(iris, tmp_path, capsys):
+    folder, _, memory = iris
+    out = tmp_path / "out"
+    argv = ["fit", str(folder / "iris.csv"), "--formula", FORMULA, "--baseline", "versicolor",
+            "--chunk-rows", "40", "--loss", "bce", "--quiet", "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    said = "gradient descent skipped: a fit of three classes or more read in shares is the MLE"
+    assert said in printed
+    gd = results(out)["gradient_descent"]
+    assert gd["fits"] == {} and gd["note"].startswith(said)
+    assert said in (out / "report.html").read_text()
+    assert not (out / "loss.png").exists() and (memory / "loss.png").exists()
+    assert "gd_bce" not in (out / "coefficients.csv").read_text().splitlines()[0]

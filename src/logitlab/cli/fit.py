@@ -132,7 +132,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="{bce,mse,both}",
         help=f"gradient descent beside the MLE on this loss, or both (default: {DEFAULT_LOSS}; "
-        "on a table read in shares: none, the MLE only)",
+        "on a table read in shares: none, the MLE only); a target of three values or more "
+        "takes bce alone, softmax regression's cross-entropy, its equations W_k - W_baseline",
     )
     group.add_argument(
         "--lr",
@@ -289,9 +290,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_multiclass(args: argparse.Namespace, frame: pandas.DataFrame, settings: FitSettings,
                     formats: list[str], progress: ProgressLines) -> int:  # fmt: skip
-    """A target of three values or more: the multinomial fit, its files and its summary."""
-    from ..studies.multiclass import fit_multiclass
+    """A target of three values or more: the multinomial fit, its files and its summary. The
+    default descent is checked again for its K logits, each as costly as a binary one."""
+    from ..studies.multiclass import fit_multiclass, target_column
 
+    classes = frame[target_column(frame, settings.model)].nunique()
+    settings, skipped = _default_descent(args, settings, len(frame), frame.shape[1], classes)
+    sys.stderr.write(skipped)
     _write_multiclass(args, fit_multiclass(frame, settings, progress.lines), formats, progress)
     return 0
 
@@ -353,16 +358,17 @@ def _table(
 
 
 def _default_descent(
-    args: argparse.Namespace, settings: FitSettings, rows: int, width: int
+    args: argparse.Namespace, settings: FitSettings, rows: int, width: int, logits: int = 1
 ) -> tuple[FitSettings, str]:
     """The settings without the descent nobody asked for, when it would take longer than
-    DEFAULT_DESCENT_SECONDS on `rows` rows, and the line that says so; else as they are,
-    and no line."""
+    DEFAULT_DESCENT_SECONDS on `rows` rows (`logits` a row: K for softmax regression), and
+    the line that says so; else as they are, and no line."""
     from .. import budget
 
     if args.loss is not None or not settings.losses:
         return settings, ""
-    seconds = (budget.table(rows, 0, width, settings.train, len(settings.losses)).seconds
+    fits = logits * len(settings.losses)
+    seconds = (budget.table(rows, 0, width, settings.train, fits).seconds
                - budget.table(rows, 0, width).seconds)  # fmt: skip
     if seconds <= DEFAULT_DESCENT_SECONDS:
         return settings, ""

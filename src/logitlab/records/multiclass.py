@@ -1,19 +1,23 @@
 """The multinomial fit of a table (studies.multiclass) as JSON-ready records: its statistics
-as statsmodels' MNLogit names them, one coefficient row per equation and term, and the
-evaluation."""
+as statsmodels' MNLogit names them, one coefficient row per equation and term, the
+evaluation, and the softmax descent beside the MLE."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..data.checks import python_value
-from ..studies.multiclass import Evaluation, MulticlassFit
+from ..studies.multiclass import BASELINE_FORM, Evaluation, MulticlassFit, baseline_form
+from .common import to_record
 
 
 def multiclass_coefficient_rows(run: MulticlassFit) -> list[dict[str, Any]]:
     """One row per equation and term: its class (each against the baseline), the term, the
-    estimate with its SE, z, p and interval, and the relative-risk ratio exp(coef)."""
-    mle, rows = run.mle, []
+    estimate with its SE, z, p and interval, the relative-risk ratio exp(coef), and the
+    softmax descent's coefficient (gd_bce, W_k - W_baseline) when it ran."""
+    mle, rows, descent = run.mle, [], run.descent
     for j, level in enumerate(mle.equations):
         table, ratios = mle.coefficient_table(j), mle.relative_risk_ratios(j)
         for i, name in enumerate(mle.names):
@@ -23,14 +27,14 @@ def multiclass_coefficient_rows(run: MulticlassFit) -> list[dict[str, Any]]:
                 "z": float(table.z[i]), "p": float(table.pvalues[i]),
                 "lower": float(table.lower[i]), "upper": float(table.upper[i]),
                 "rrr": float(ratios.estimate[i]),
-            })  # fmt: skip
+            } | ({} if descent is None else {"gd_bce": float(descent.params[i, j])}))  # fmt: skip
     return rows
 
 
 def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
     """results.json of a multinomial fit: the data, the MLE's statistics, the average
     marginal effects per class, the evaluation, the class probabilities over one variable
-    (probabilities.png's numbers) and the note on the descent."""
+    (probabilities.png's numbers) and the softmax descent beside the MLE (or why none)."""
     mle, e = run.mle, run.evaluation
     classes = [python_value(c) for c in mle.classes]
     ame, ame_se = mle.margeff()
@@ -57,8 +61,53 @@ def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
         },
         "evaluation": evaluation_record(e, classes),
         "probabilities": curves_record(run),
-        "descent": run.note,
+        "gradient_descent": descent_record(run),
     }  # fmt: skip
+
+
+def descent_record(run: MulticlassFit) -> dict[str, Any]:
+    """results.json's "gradient_descent" of a multinomial fit, shaped as a binary fit's: the
+    settings, the z-scores, the one fit (by its loss, bce: the cross-entropy) with its
+    coefficients per equation and term on both scales, each one's distance to the MLE in
+    its standard errors, the largest distances, the loss curve and the verdict; or the note
+    saying why there is none."""
+    d, mle = run.descent, run.mle
+    if d is None:
+        return {"settings": None, "standardisation": None, "fits": {}, "note": run.note or None}
+    features = mle.names[1:]  # a descent runs on a model with an intercept
+    gap = np.abs(d.params - mle.params) / mle.bse
+    fit = {
+        "model": "softmax regression: torch.nn.Linear(d, K) under CrossEntropyLoss",
+        "parametrisation": BASELINE_FORM,
+        "coef": equations_record(run, d.params),
+        "standardised_coef": equations_record(run, baseline_form(d.fit, mle)),
+        "in_se": equations_record(run, gap),
+        "distance_to_mle": {
+            "max_abs": d.to_mle.max_abs, "max_rel": d.to_mle.max_rel,
+            "max_abs_standardised": d.to_mle.max_abs_std, "max_in_se": d.to_mle.max_se,
+        },
+        "engine": d.fit.engine, "epochs": d.fit.epochs,
+        "final_loss": d.fit.final_loss, "mle_loss": -mle.llf / mle.nobs,
+        "loss": d.losses().tolist(),
+        "convergence": to_record(d.convergence),
+    }  # fmt: skip
+    return {
+        "settings": to_record(d.train),
+        "standardisation": {
+            name: {"mean": float(m), "scale": float(s)}
+            for name, m, s in zip(features, d.scaling.mean, d.scaling.scale, strict=True)
+        },
+        "fits": {"bce": fit},
+        "note": None,
+    }
+
+
+def equations_record(run: MulticlassFit, values: np.ndarray) -> dict[str, dict[str, float]]:
+    """A d x (K - 1) array as {class (its text): {term: value}}, equations in the MLE's order."""
+    return {
+        str(level): {name: float(values[i, j]) for i, name in enumerate(run.mle.names)}
+        for j, level in enumerate(run.mle.equations)
+    }
 
 
 def evaluation_record(e: Evaluation, classes: list[Any]) -> dict[str, Any]:

@@ -666,19 +666,31 @@ def newton_progress(say: Say | None) -> mle_module.Progress | None:
 def descent(result: FitResult, train: TrainConfig, scaling: Scaling, mle: MLEResult) -> Descent:
     """A descent on the z-scores (`result`, with `train`'s optimizer, start and batches),
     mapped back to the original scale and measured against the MLE."""
-    params = scaling.to_original(result.params)
-    gap = np.abs(params - mle.params)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        in_se = np.where(mle.se > 0, gap / mle.se, np.inf)
-    to_mle = ToMLE(
-        params=params,
-        max_abs=float(gap.max()),
-        max_rel=float(gap.max() / max(np.abs(mle.params).max(), np.finfo(float).tiny)),
-        max_abs_std=float(np.abs(result.params - scaling.to_standard(mle.params)).max()),
-        max_se=float(in_se.max()),
-    )
+    to_mle = distance_to_mle(result.params, scaling, mle.params, mle.se)
     return Descent(loss=result.loss_name, result=result, optimizer=train.optimizer,
                    start=train.init, batch_size=train.batch_size, to_mle=to_mle)  # fmt: skip
+
+
+def distance_to_mle(
+    standardised: np.ndarray, scaling: Scaling, params: np.ndarray, se: np.ndarray
+) -> ToMLE:
+    """Where a descent's parameters on the z-scores (`standardised`: a vector, or one column
+    per equation of a multinomial fit) land against the MLE's `params` with standard errors
+    `se` (the same shape): mapped back to the original scale column by column, and measured."""
+    standardised = np.asarray(standardised, dtype=float)
+    original = np.apply_along_axis(scaling.to_original, 0, standardised)
+    gap = np.abs(original - params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        in_se = np.where(se > 0, gap / se, np.inf)
+    return ToMLE(
+        params=original,
+        max_abs=float(gap.max()),
+        max_rel=float(gap.max() / max(np.abs(params).max(), np.finfo(float).tiny)),
+        max_abs_std=float(
+            np.abs(standardised - np.apply_along_axis(scaling.to_standard, 0, params)).max()
+        ),
+        max_se=float(in_se.max()),
+    )
 
 
 def main_effect(spec: ModelSpec, mle: MLEResult, margins: Margins | None = None) -> str:
@@ -781,6 +793,7 @@ __all__ = [
     "descent",
     "descent_progress",
     "descent_words",
+    "distance_to_mle",
     "fit_table",
     "main_effect",
     "newton_progress",

@@ -5,30 +5,51 @@ the predicted class probabilities over one variable (the report's picture).
 
 Why the binary design is reused: the columns, levels, missing rows and their checks depend
 only on the right-hand side, so the target is coded as baseline-or-not for build_design and
-its own values are read back for the rows it kept. The gradient descent is not run yet.
+its own values are read back for the rows it kept.
+
+Beside the MLE runs the same model by gradient descent, as every binary fit has one: softmax
+regression (torch.nn.Linear(d, K) under CrossEntropyLoss, engines.softmax) on the binary
+descent's z-scores. Its K rows of weights are one more parameter set than the model has
+(the softmax is unchanged when one row is subtracted from all), so equation k's coefficients
+are W_k - W_baseline, mapped back to the original scale: the MLE's parametrisation, where
+the distance to the MLE is measured in its standard errors.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import FitSettings, ModelOptions
+from ..config import FitSettings, ModelOptions, TrainConfig, check_batch_size
 from ..data.checks import python_value, sorted_values, value_text
 from ..data.design import Design, ModelSpec, build_design
 from ..data.formula import formula_text, parse_formula
 from ..errors import ConfigError, DataError
+from ..result import GRAD_TOL, Convergence, unstable
 from ..stats import multinomial
 from ..stats.effects import effect_grid
 from ..stats.metrics import split_classes
+from .fit import SOFTMAX_CURVATURE, Say, Scaling, distance_to_mle, resolve_lr, step_from_gram
+from .training import ToMLE
 
 if TYPE_CHECKING:
     import pandas
 
-#: Said where a binary fit shows its descents.
-DESCENT_NOTE = "gradient descent skipped: the engines fit two classes only for now"
+    from ..engines.softmax import SoftmaxFit
+
+#: Why a fit of three classes or more read in shares has no descent beside its MLE.
+DESCENT_NOTE = (
+    "gradient descent skipped: a fit of three classes or more read in shares is the MLE only; "
+    "fit the table in memory for the softmax descent beside it"
+)
+#: How the softmax descent's weights become the MLE's equations, said with them.
+BASELINE_FORM = (
+    "equation k's coefficients are W_k - W_baseline (the softmax is unchanged when one row "
+    "of the K x d weights W is subtracted from all), mapped back to the original scale"
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,36 @@ class ClassCurves:
 
 
 @dataclass(frozen=True)
+class SoftmaxDescent:
+    """The softmax descent beside the multinomial MLE: the fit on the z-scores (`fit`, its K
+    rows of weights in the classes' order), its settings (`train`, the step resolved), the
+    z-scores (`scaling`), where it lands in the MLE's parametrisation (to_mle: params d x
+    (K - 1), W_k - W_baseline on the original scale) and its verdict (`convergence`: the
+    gradient norm of the mean cross-entropy at its end against tol, and whether the loss
+    ever rose)."""
+
+    fit: SoftmaxFit
+    train: TrainConfig
+    scaling: Scaling
+    to_mle: ToMLE
+    convergence: Convergence
+
+    @property
+    def params(self) -> np.ndarray:
+        """The coefficients, d x (K - 1) as the MLE's params."""
+        return self.to_mle.params
+
+    @property
+    def verdict(self) -> str:
+        """'converged', 'not converged' or 'unstable' (result.Convergence)."""
+        return self.convergence.verdict
+
+    def losses(self) -> np.ndarray:
+        """The mean cross-entropy at the start of each epoch run, then at the end."""
+        return np.append(self.fit.loss, self.fit.final_loss)
+
+
+@dataclass(frozen=True)
 class MulticlassFit:
     """The multinomial fit of a table: the MLE, the design it was fitted on (its columns and
     rows), each used row's label and whether it was held out, the evaluation, and the class
@@ -73,11 +124,12 @@ class MulticlassFit:
     evaluation: Evaluation
     source: str
     curves: ClassCurves | None = None
-    note: str = DESCENT_NOTE
+    note: str = ""  # why there is no descent ("" when there is one)
     seconds: float = 0.0  # the run's wall time (studies.timing.timed, as in shares)
+    descent: SoftmaxDescent | None = None
 
     def summary(self) -> str:
-        """The MLE's summary, the rows, the evaluation and the descent's note."""
+        """The MLE's summary, the rows, the evaluation and the descent (or why none)."""
         e, classes = self.evaluation, self.mle.classes
         which = "held-out" if e.held_out else "fitted"
         per_class = ", ".join(
@@ -92,19 +144,32 @@ class MulticlassFit:
             f"On the {e.rows:,} {which} rows: accuracy {e.accuracy:.4f}, log-loss "
             f"{e.log_loss:.4f}, one-vs-rest ROC AUC {auc}",
             f"Per class: {per_class}",
-            self.note,
+            *self.descent_lines(),
         ])  # fmt: skip
+
+    def descent_lines(self) -> list[str]:
+        """How the softmax descent ran and where it landed against the MLE, or why none."""
+        from .fit import descent_words
+
+        d = self.descent
+        if d is None:
+            return [self.note]
+        return [f"gradient descent on z-scores: {descent_words(d.train)}",
+                f"softmax gradient descent on the cross-entropy: {d.verdict} after "
+                f"{d.fit.epochs:,} epochs, max |coef - MLE| {d.to_mle.max_abs:.3g} "
+                f"({d.to_mle.max_se:.3g} standard errors); {BASELINE_FORM}"]  # fmt: skip
 
     def __repr__(self) -> str:
         """One line, not the data: the model, the rows, the fit and its accuracy."""
         from ..display import names, newton_words, shortened
 
         e, mle = self.evaluation, self.mle
+        descent = "" if self.descent is None else f"; softmax descent {self.descent.verdict}"
         return (f"MulticlassFit({shortened(self.design.spec.formula)!r} on {self.source}, "
                 f"{self.design.rows_used:,} rows: {len(mle.classes)} classes against "
                 f"{names([mle.baseline])}, llf {mle.llf:.4g}, {newton_words(mle)}; accuracy "
                 f"{e.accuracy:.3f} on {e.rows:,} {'held-out' if e.held_out else 'fitted'} "
-                f"rows)")  # fmt: skip
+                f"rows{descent})")  # fmt: skip
 
     def _repr_html_(self) -> str:
         """A notebook's card: the multinomial fit's tables, the evaluation and the note."""
@@ -137,11 +202,13 @@ def is_multiclass(frame: pandas.DataFrame, model: ModelOptions) -> bool:
 
 
 def fit_multiclass(
-    frame: pandas.DataFrame, settings: FitSettings, say: Any = None
+    frame: pandas.DataFrame, settings: FitSettings, say: Say | None = None
 ) -> MulticlassFit:
     """The multinomial MLE of the table's K-level target on the model's design, its baseline
     settings.model.baseline (default the first level in sorted order), with test_size's
-    share of rows held out (stratified by class) for the evaluation."""
+    share of rows held out (stratified by class) for the evaluation, and beside it the
+    softmax descent on the z-scores (settings.train and lr, as a binary fit's; none when
+    settings.losses is empty or the model has no intercept, said in the note)."""
     say = say or (lambda words: None)
     model = settings.model
     check_multiclass(settings)
@@ -157,6 +224,8 @@ def fit_multiclass(
     held = np.zeros(len(labels), dtype=bool)
     if settings.test_size is not None:
         held = split_classes(codes, settings.test_size, settings.split_seed)
+    if settings.losses and design.intercept:  # refuse what the descent cannot take, first
+        check_batch_size(settings.train.batch_size, int((~held).sum()))
     say(f"multinomial maximum likelihood on {int((~held).sum()):,} rows, {len(values)} classes")
     mle = multinomial.fit(design.X[~held], labels[~held], baseline=baseline,
                           intercept=design.intercept, names=design.names,
@@ -164,8 +233,64 @@ def fit_multiclass(
     judged = held if held.any() else ~held
     evaluation = evaluate(mle, design.X[judged], labels[judged], bool(held.any()))
     curves = class_curves(mle, design.spec, frame.iloc[design.rows[~held]])
+    descent, note = None, ""
+    if not settings.losses:
+        note = "no gradient descent was asked for (no loss given)"
+    elif not design.intercept:
+        note = ("gradient descent fits softmax regression's Linear(d, K), which always has a "
+                "bias; this model has no intercept, so there is no descent to compare")  # fmt: skip
+    else:
+        fitted = class_codes(mle.classes, labels[~held])
+        descent = softmax_descent(design.X[~held], fitted, mle, settings, say)
     return MulticlassFit(mle, design, labels, held, evaluation, f"a table of {len(frame):,} rows",
-                         curves)  # fmt: skip
+                         curves, note, descent=descent)  # fmt: skip
+
+
+def softmax_descent(
+    X: np.ndarray,
+    codes: np.ndarray,
+    mle: multinomial.MNLogitResult,
+    settings: FitSettings,
+    say: Say,
+) -> SoftmaxDescent:
+    """Softmax regression by gradient descent (engines.softmax) on the columns of X as
+    z-scores, rows coded by their class's place in mle.classes; lr "auto" is 1 / L, L the
+    cross-entropy's largest curvature there (studies.fit.SOFTMAX_CURVATURE)."""
+    from ..engines.softmax import fit_softmax
+
+    scaling = Scaling(mean=X.mean(axis=0), scale=X.std(axis=0))
+    Z = (X - scaling.mean) / scaling.scale
+    train = resolve_lr(settings.train, settings.lr,
+                       lambda: step_from_gram(Z.T @ Z / len(Z), SOFTMAX_CURVATURE))  # fmt: skip
+    say(f"softmax gradient descent on the cross-entropy: up to {train.epochs:,} epochs")
+    fit = fit_softmax(Z, codes, len(mle.classes), train)
+    to_mle = distance_to_mle(baseline_form(fit, mle), scaling, mle.params, mle.bse)
+    return SoftmaxDescent(fit, train, scaling, to_mle, descent_convergence(fit, Z, codes, train))
+
+
+def baseline_form(fit: SoftmaxFit, mle: multinomial.MNLogitResult) -> np.ndarray:
+    """The softmax fit's weights as the MLE's params on the same columns: (1 + d) x (K - 1),
+    column k W_k - W_baseline, the bias first (equation order mle.equations)."""
+    weights = np.vstack((fit.bias, fit.weight.T))  # a column per class, in mle.classes order
+    base, *equations = mle.columns
+    return weights[:, equations] - weights[:, [base]]
+
+
+def descent_convergence(
+    fit: SoftmaxFit, Z: np.ndarray, codes: np.ndarray, train: TrainConfig
+) -> Convergence:
+    """The binary descent's verdict for the softmax one: the norm of the mean cross-entropy's
+    gradient in all K (d + 1) weights at the end, (P - Y)'[1 Z] / n, against train.tol
+    (GRAD_TOL when None), and whether the recorded loss ever rose (result.unstable)."""
+    residuals = fit.probabilities(Z)
+    residuals[np.arange(len(codes)), codes] -= 1.0
+    gradient = np.column_stack((np.ones(len(Z)), Z)).T @ residuals / len(Z)
+    return Convergence(
+        grad_norm=float(np.linalg.norm(gradient)),
+        tol=GRAD_TOL if train.tol is None else train.tol,
+        stable=not unstable(np.append(fit.loss, fit.final_loss)),
+        stopped_early=fit.epochs < train.epochs,
+    )
 
 
 def class_curves(
@@ -187,9 +312,13 @@ def evaluate(
     mle: multinomial.MNLogitResult, X: np.ndarray, labels: np.ndarray, held_out: bool
 ) -> Evaluation:
     """scikit-learn's multiclass metrics of the fit's probabilities on rows X."""
-    classes = list(mle.classes)
-    codes = np.array([classes.index(v) for v in labels])
-    return evaluate_codes(codes, mle.predict(X), held_out)
+    return evaluate_codes(class_codes(mle.classes, labels), mle.predict(X), held_out)
+
+
+def class_codes(classes: Sequence[Any], labels: np.ndarray) -> np.ndarray:
+    """Each label's place in `classes`."""
+    classes = list(classes)
+    return np.array([classes.index(v) for v in labels], dtype=np.int64)
 
 
 def evaluate_codes(codes: np.ndarray, p: np.ndarray, held_out: bool) -> Evaluation:
@@ -217,9 +346,21 @@ def evaluate_codes(codes: np.ndarray, p: np.ndarray, held_out: bool) -> Evaluati
 
 
 def check_multiclass(settings: FitSettings) -> None:
-    """Refuse what a fit of three classes or more cannot take yet (ConfigError), in memory
-    and in shares alike."""
+    """Refuse what a fit of three classes or more cannot take (ConfigError), in memory and
+    in shares alike: its descent minimises the cross-entropy from softmax regression's
+    seeded start."""
     model = settings.model
+    if "mse" in settings.losses:
+        asked = "both" if len(settings.losses) > 1 else "mse"
+        raise ConfigError(
+            f"loss {asked} asks for a descent on MSE, which is not defined for three classes "
+            "or more: softmax regression's descent minimises the cross-entropy (loss bce)"
+        )
+    if settings.losses and settings.train.init is not None:
+        raise ConfigError(
+            "start is a point of the two-class descent; the softmax descent of three classes "
+            "or more starts from Linear(d, K) drawn under the init seed: drop start"
+        )
     if model.positive is not None:
         raise ConfigError(
             "positive names one of two target values; with three or more the equations are "

@@ -1,17 +1,22 @@
-"""The figure of a multinomial fit: its class probabilities over one variable, the others
-held at their means or reference levels (studies.multiclass.ClassCurves)."""
+"""The figures of a multinomial fit: its class probabilities over one variable, the others
+held at their means or reference levels (studies.multiclass.ClassCurves), and its softmax
+descent's loss curve and distance from the MLE (drawn by viz.lecture's and viz.fit's
+functions, which the binary descents use)."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..studies.multiclass import ClassCurves
-from .fit import TITLE_CHARS_PER_INCH, short_name
+from ..stats.multinomial import MNLogitResult
+from ..studies.multiclass import ClassCurves, MulticlassFit
+from .fit import TITLE_CHARS_PER_INCH, plot_gd_vs_mle, short_name
+from .lecture import plot_loss_history
 from .style import LEGEND_SIZE, class_style
 
 #: Held values named in the title at most; more are summed up in words.
@@ -64,3 +69,39 @@ def held_words(held: dict[str, Any]) -> str:
     more = len(held) - HELD_SHOWN
     rest = f" and {more} more" if more > 0 else ""
     return f"; the other variables at their means or reference levels: {', '.join(shown)}{rest}"
+
+
+@dataclass(frozen=True)
+class EquationTerms:
+    """A multinomial fit's coefficients in one column, equation after equation, as
+    plot_gd_vs_mle reads an MLE: each 'class: term' with its estimate and standard error."""
+
+    names: tuple[str, ...]
+    params: np.ndarray
+    se: np.ndarray
+    conf_level: float
+
+    @classmethod
+    def of(cls, mle: MNLogitResult) -> EquationTerms:
+        """The MLE's d x (K - 1) coefficients and standard errors, a column at a time."""
+        names = tuple(f"{level}: {term}" for level in mle.equations for term in mle.names)
+        return cls(names, mle.params.T.ravel(), mle.bse.T.ravel(), mle.conf_level)
+
+
+def descent_figures(run: MulticlassFit) -> dict[str, Figure]:
+    """The softmax descent's figures by file name: loss.png, the mean cross-entropy per
+    epoch and its distance from the MLE's (the minimum), and gd-vs-mle.png, each
+    coefficient's distance from the MLE in its standard errors; {} without a descent."""
+    d, mle = run.descent, run.mle
+    if d is None:
+        return {}
+    floor = {"cross-entropy": -mle.llf / mle.nobs}  # the MLE's mean cross-entropy: the minimum
+    terms = EquationTerms.of(mle)  # read as an MLE is (duck-typed)
+    return {
+        "loss.png": plot_loss_history({"cross-entropy": d.losses()}, floor),
+        "gd-vs-mle.png": plot_gd_vs_mle(
+            terms,  # type: ignore[arg-type]
+            {"cross-entropy": d.params.T.ravel()},
+            title="Softmax gradient descent against the multinomial MLE",
+        ),
+    }
