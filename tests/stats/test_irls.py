@@ -52,7 +52,8 @@ def test_few_rows_take_numpys_loop_and_many_the_compiled_pass(monkeypatch):
 @pytest.mark.parametrize("compiled", [True, False])
 def test_the_pass_sums_match_direct_numpy_sums_with_trials(compiled):
     """Each sum of a pass with trials (the polynomial e^-|u| of the compiled pass included)
-    against the textbook formulas summed by NumPy, and X'X's diagonal, sum m x_j^2."""
+    against the textbook formulas summed by NumPy, X'X's diagonal, sum m x_j^2, and Pearson's
+    chi-squared over the rows with trials."""
     rng = np.random.default_rng(4)
     n = 5 * irls.TILE + 31
     x = rng.normal(size=(n, 3)) * [1.0, 40.0, 0.01]  # |eta| up to ~150: e^-|u| far below 1
@@ -70,6 +71,9 @@ def test_the_pass_sums_match_direct_numpy_sums_with_trials(compiled):
     w = m * p * (1.0 - p)
     np.testing.assert_allclose(sums.info, design.T @ (design * w[:, None]), rtol=1e-10)
     np.testing.assert_allclose(sums.squares, m @ design**2, rtol=1e-12)
+    used = m > 0
+    chi2 = np.sum((s - m * p)[used] ** 2 / w[used])
+    np.testing.assert_allclose(sums.pearson, chi2, rtol=1e-10)
     np.testing.assert_allclose(fitted, p, rtol=1e-13, atol=1e-300)
     assert sums.saturated == np.count_nonzero((np.minimum(p, 1 - p) < irls.SATURATED) & (m > 0))
 

@@ -288,6 +288,8 @@ def test_the_last_pass_is_at_the_estimate_and_writes_its_probabilities():
                                rtol=1e-9, atol=1e-9)  # fmt: skip
     info = design.T @ (design * (p * (1 - p))[:, None])
     np.testing.assert_allclose(result.cov, np.linalg.inv(info), rtol=1e-9, atol=1e-15)
+    chi2 = np.sum((y - p) ** 2 / (p * (1 - p)))  # summed by that pass too, not after it
+    assert result.pearson_chi2 == pytest.approx(chi2, rel=1e-10)
 
 
 def test_the_predicted_last_step_needs_no_confirming_pass(monkeypatch):

@@ -34,11 +34,12 @@ def exp_negative(u):
 
 @njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
 def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll, part_sat,
-           part_score, part_curv, part_info, part_squares, tile, groups, saturated):  # fmt: skip
+           part_score, part_curv, part_info, part_squares, part_pearson, tile, groups,
+           saturated):  # fmt: skip
     """The pass's tiles first .. stop - 1 of every task, added to its partial sums (parts);
     returns the sums of all the parts: loglik, score, info (upper triangle), saturated rows,
-    curvature and X'X's diagonal. tile, groups and saturated are irls's TILE, GROUPS and
-    SATURATED, passed in because irls imports this module."""
+    curvature, X'X's diagonal and Pearson's chi-squared. tile, groups and saturated are
+    irls's TILE, GROUPS and SATURATED, passed in because irls imports this module."""
     n, d = features.shape
     k = len(coef)
     offset = 1 if intercept else 0
@@ -53,7 +54,7 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
         e, m_row = np.empty(tile), np.ones(tile)
         bits = np.empty(tile, dtype=np.int64)
         power = bits.view(np.float64)
-        ll, sat = part_ll[g], part_sat[g]
+        ll, sat, chi2 = part_ll[g], part_sat[g], part_pearson[g]
         score, curv, info, squares = part_score[g], part_curv[g], part_info[g], part_squares[g]
         for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
             lo = t * tile
@@ -82,6 +83,7 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
                     sat += small < saturated
                     w[i] = big * small
                     r[i] = labels[lo + i] - p
+                    chi2 += r[i] * r[i] / w[i]  # w > 0: e^-|u| stops at e^-708
                 else:
                     e[i] = ei
                     m_row[i] = trials[lo + i]
@@ -89,6 +91,8 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
                     sat += (small < saturated) and m_row[i] > 0
                     w[i] = m_row[i] * big * small
                     r[i] = labels[lo + i] - m_row[i] * p
+                    if m_row[i] > 0:
+                        chi2 += r[i] * r[i] / w[i]
                 bend[i] = w[i] * (1.0 - 2.0 * p)
                 eta[i] = p
             if trials is None:
@@ -142,6 +146,7 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
                     b += 1
         part_ll[g] = ll
         part_sat[g] = sat
+        part_pearson[g] = chi2
     return (
         part_ll.sum(),
         part_score.sum(axis=0),
@@ -149,6 +154,7 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
         part_sat.sum(),
         part_curv.sum(axis=0),
         part_squares.sum(axis=0),
+        part_pearson.sum(),
     )
 
 

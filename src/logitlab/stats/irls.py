@@ -16,13 +16,15 @@ Numba a NumPy loop over row blocks does the same sums, a block's temporaries at 
 
 Besides the three sums a pass returns how many rows have a fitted probability within SATURATED
 of 0 or 1 (a sign of separation when the coefficients keep growing), sum w (1 - 2p) x,
-which the delta method of the average marginal effects needs, and X'X's diagonal (the rank
-check's finiteness and scale from a pass at any coefficients); it can write p for every row.
+which the delta method of the average marginal effects needs, X'X's diagonal (the rank
+check's finiteness and scale from a pass at any coefficients) and Pearson's chi-squared (the
+last pass's is the fit's, no pass of its own); it can write p for every row.
 The compiled kernel is stats.compiled_pass.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -56,6 +58,8 @@ class Pass:
     curvature: np.ndarray  # X' m p (1 - p) (1 - 2p), for the marginal effects' delta method
     #: X'X's diagonal, sum m x_j^2 (the rank check's scale and finiteness at any start)
     squares: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: Pearson's chi-squared, sum (s - m p)^2 / (m p (1 - p)) over the rows with trials
+    pearson: float = math.nan
 
 
 def newton_pass(
@@ -78,11 +82,11 @@ def newton_pass(
     if compiled:
         sums = _compiled_pass(features, labels, trials, coef, intercept, out)
     else:  # a NaN in the rows makes NaN sums, which the caller's first pass refuses
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
             sums = _numpy_pass(features, labels, trials, coef, intercept, out)
-    loglik, score, info, saturated, curvature, squares = sums
+    loglik, score, info, saturated, curvature, squares, pearson = sums
     info = np.triu(info) + np.triu(info, 1).T
-    return Pass(float(loglik), score, info, int(saturated), curvature, squares)
+    return Pass(float(loglik), score, info, int(saturated), curvature, squares, float(pearson))
 
 
 def _numpy_pass(
@@ -97,7 +101,7 @@ def _numpy_pass(
     k = len(coef)
     offset = int(intercept)
     b0, b = (coef[0], coef[1:]) if intercept else (0.0, coef)
-    loglik, saturated = 0.0, 0
+    loglik, saturated, pearson = 0.0, 0, 0.0
     score, curvature, info, squares = np.zeros(k), np.zeros(k), np.zeros((k, k)), np.zeros(k)
     for start in range(0, len(features), BLOCK):
         x, y = features[start : start + BLOCK], labels[start : start + BLOCK]
@@ -110,6 +114,7 @@ def _numpy_pass(
         loglik += float(np.sum(y * eta - m * (np.maximum(eta, 0.0) + np.log1p(e))))
         saturated += int(np.count_nonzero((small < SATURATED) & (m > 0)))
         w, r = m * big * small, y - m * p
+        pearson += float(np.sum((r * r / w)[np.broadcast_to(m, len(x)) > 0]))
         bend = w * (1.0 - 2.0 * p)
         score[offset:] += r @ x
         curvature[offset:] += bend @ x
@@ -123,7 +128,7 @@ def _numpy_pass(
             squares[0] += len(x) if trials is None else float(np.sum(m))
         if len(out):
             out[start : start + BLOCK] = p
-    return loglik, score, info, saturated, curvature, squares
+    return loglik, score, info, saturated, curvature, squares, pearson
 
 
 def _compiled_pass(
@@ -140,7 +145,8 @@ def _compiled_pass(
     for bit those of one call over all the rows."""
     k = len(coef)
     parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, k)),
-             np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)), np.zeros((GROUPS, k)))  # fmt: skip
+             np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)), np.zeros((GROUPS, k)),
+             np.zeros(GROUPS))  # fmt: skip
     tiles = (len(features) + TILE - 1) // TILE
     share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernel counts them
     steps = per_block(GROUPS * TILE * k)

@@ -503,7 +503,7 @@ def fit(
     fields["llnull"] += count.binomial
     return MLEResult(**fields | {"nobs": count.nobs}, fitted=fitted, labels=count.s,
                      trials=np.empty(0) if count.m is None else count.m,
-                     llsat=count.saturated(), pearson_chi2=count.pearson(fitted),
+                     llsat=count.saturated(), pearson_chi2=newton.final.pearson,
                      grouped=trials is not None)  # fmt: skip
 
 
@@ -650,6 +650,7 @@ class Newton:
         self.intercept, self.names = intercept, names
         self.separated, self.features = separated, features
         self.separation_checked = False
+        self.final: Pass | None = None  # the pass at the estimate, once solve() has run
         # Start from the intercept-only MLE, logit(mean y): the first pass then gives X'WX =
         # w X'X with one weight w for every row (the Gram matrix the rank check needs).
         self.start_coef = np.zeros(len(names))
@@ -683,6 +684,7 @@ class Newton:
         covariance, converged, iterations)."""
         self.check_rank()
         coef, last, converged, iterations = self.run(tol, max_iter)
+        self.final = last
         try:
             cov = _inverse(last.info)
         except np.linalg.LinAlgError:
