@@ -22,7 +22,12 @@ from .fit import (
     fit_prediction_columns,
 )
 from .montecarlo import montecarlo_rows
-from .multiclass import curves_record, multiclass_coefficient_rows, multiclass_record
+from .multiclass import (
+    curves_record,
+    evaluation_record,
+    multiclass_coefficient_rows,
+    multiclass_record,
+)
 from .optimizers import optimizer_rows
 from .results import lecture_rows
 from .sweep import sweep_rows
@@ -31,6 +36,7 @@ __all__ = [
     "comparison_rows",
     "curves_record",
     "digits_weight_rows",
+    "evaluation_record",
     "fit_coefficient_rows",
     "fit_drop1_rows",
     "fit_effect_rows",

@@ -61,11 +61,11 @@ def multiclass_record(run: MulticlassFit) -> dict[str, Any]:
         },
         "evaluation": evaluation_record(e, classes),
         "probabilities": curves_record(run),
-        "gradient_descent": descent_record(run),
+        "gradient_descent": _descent_record(run),
     }  # fmt: skip
 
 
-def descent_record(run: MulticlassFit) -> dict[str, Any]:
+def _descent_record(run: MulticlassFit) -> dict[str, Any]:
     """results.json's "gradient_descent" of a multinomial fit, shaped as a binary fit's: the
     settings, the z-scores, the one fit (by its loss, bce: the cross-entropy) with its
     coefficients per equation and term on both scales, each one's distance to the MLE in
@@ -79,9 +79,9 @@ def descent_record(run: MulticlassFit) -> dict[str, Any]:
     fit = {
         "model": "softmax regression: torch.nn.Linear(d, K) under CrossEntropyLoss",
         "parametrisation": BASELINE_FORM,
-        "coef": equations_record(run, d.params),
-        "standardised_coef": equations_record(run, baseline_form(d.fit, mle)),
-        "in_se": equations_record(run, gap),
+        "coef": _equations(run, d.params),
+        "standardised_coef": _equations(run, baseline_form(d.fit, mle)),
+        "in_se": _equations(run, gap),
         "distance_to_mle": {
             "max_abs": d.to_mle.max_abs, "max_rel": d.to_mle.max_rel,
             "max_abs_standardised": d.to_mle.max_abs_std, "max_in_se": d.to_mle.max_se,
@@ -102,7 +102,7 @@ def descent_record(run: MulticlassFit) -> dict[str, Any]:
     }
 
 
-def equations_record(run: MulticlassFit, values: np.ndarray) -> dict[str, dict[str, float]]:
+def _equations(run: MulticlassFit, values: np.ndarray) -> dict[str, dict[str, float]]:
     """A d x (K - 1) array as {class (its text): {term: value}}, equations in the MLE's order."""
     return {
         str(level): {name: float(values[i, j]) for i, name in enumerate(run.mle.names)}
