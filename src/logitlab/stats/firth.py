@@ -203,10 +203,7 @@ def fit(
     model cannot use (constant or collinear columns among them); separation is no obstacle.
     A fit that stops at max_iter is returned with converged=False.
     """
-    conf_level = check_float("conf_level", conf_level)
-    if not 0.0 < conf_level < 1.0:
-        raise ConfigError(f"conf_level must be between 0 and 1 (not included), got {conf_level:g}")
-    max_iter = check_int("max_iter", max_iter, 1)
+    conf_level, max_iter = checked(conf_level, max_iter)
     features = np.ascontiguousarray(design_array(X))
     n, d = features.shape
     k = d + intercept
@@ -231,6 +228,15 @@ def fit(
                             labels=count.s, trials=np.empty(0) if count.m is None else count.m,
                             llsat=count.saturated(), pearson_chi2=count.pearson(p),
                             grouped=trials is not None)  # fmt: skip
+
+
+def checked(conf_level: object, max_iter: object) -> tuple[float, int]:
+    """The level of the profile intervals, strictly between 0 and 1, and the iterations, at
+    least 1 (ConfigError otherwise), as a fit in memory or on shards takes them."""
+    level = check_float("conf_level", conf_level)
+    if not 0.0 < level < 1.0:
+        raise ConfigError(f"conf_level must be between 0 and 1 (not included), got {level:g}")
+    return level, check_int("max_iter", max_iter, 1)
 
 
 class Rows(Protocol):
@@ -676,4 +682,4 @@ def _chi2_sf(statistic: np.ndarray) -> np.ndarray:
     return np.array([math.erfc(math.sqrt(s / 2.0)) if s >= 0 else math.nan for s in statistic])
 
 
-__all__ = ["FirthResult", "fit"]
+__all__ = ["Firth", "FirthResult", "MemoryRows", "Rows", "checked", "fit", "hat_sums"]
