@@ -968,16 +968,6 @@ def check_lambda(value: object) -> float | str:
     return float(value)
 
 
-#: Why Firth's fit is not made in shares: each iteration needs every row's hat value
-#: w x'(X'WX)^-1 x, a second pass and reduction across the workers an iteration, and the
-#: profile intervals a fit per coefficient; not built yet.
-FIRTH_IN_SHARES = (
-    "Firth's penalized likelihood (firth) is fitted in memory: each of its iterations needs "
-    "every row's hat value, a second pass across the workers that a table read in shares "
-    "does not make yet; fit the table whole, without chunk rows or workers"
-)
-
-
 @dataclass(frozen=True)
 class FitSettings:
     """One fit of a table, whole. Built once where a run starts (the command line,
@@ -1104,14 +1094,12 @@ class FitSettings:
         return L1_RATIOS[self.penalty] if self.l1_ratio is None else self.l1_ratio
 
     def _check_firth(self) -> None:
-        """Firth's fit takes rows (weighted or grouped too) in memory with its own
-        inference: refuse what it cannot take yet (ConfigError naming it)."""
+        """Firth's fit takes rows (weighted or grouped too), in memory or in shares, with its
+        own inference: refuse what it cannot take (ConfigError naming it)."""
         if not isinstance(self.firth, bool):
             raise ConfigError(f"firth must be True or False, got {shown(self.firth)}")
         if not self.firth:
             return
-        if self.chunk_rows is not None or self.workers > 1:
-            raise ConfigError(FIRTH_IN_SHARES)
         if self.cov != "nonrobust":
             raise ConfigError(
                 f"Firth's penalized likelihood (firth) cannot take the {self.cov} covariance: "

@@ -167,7 +167,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "likelihood intervals, a coefficient at a time for at most a minute (the ones left "
         "get Wald's, named in the output; each takes 1-3 times the fit's passes over the "
         "rows); --weights and --trials count a row as its expanded 0/1 rows, as logistf's "
-        "weights; no descent beside it unless --loss; in memory only, without --cov",
+        "weights; in memory or in shares (--chunk-rows, --workers, a folder: the same "
+        "numbers, each iteration two passes over the shares, the profiles' minute as in "
+        "memory); no descent beside it unless --loss; without --cov",
     )
     errors.add_argument(
         "--conf-level",

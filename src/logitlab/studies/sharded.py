@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import budget
-from ..config import FIRTH_IN_SHARES, FitSettings, TrainConfig, listed
+from ..config import FitSettings, TrainConfig, listed
 from ..data.shards import CHUNK_ROWS, Shards, Unit, agree_design, open_shards
 from ..data.tables import CSV_SUFFIXES
 from ..engines.collective import agreed, gathered
-from ..errors import ConfigError, DataError, SeparationError
+from ..errors import DataError, SeparationError
 from .fit import (
     COUNTED_NOTE,
+    FIRTH_WAY,
     NOT_PRODUCED,
     Say,
     Scaling,
@@ -100,8 +101,6 @@ def fit_shards(
     as fit_table's (rank 0's alone: every worker computes the same)."""
     default = {"losses": ()} if settings is None else {}  # the MLE only, unless told
     settings = FitSettings.of(settings, **(default | keywords))
-    if settings.firth:
-        raise ConfigError(FIRTH_IN_SHARES)
     chunk_rows = CHUNK_ROWS if settings.chunk_rows is None else settings.chunk_rows
     chosen = settings.losses
     shards = agreed(group, lambda: open_table(data))
@@ -114,22 +113,24 @@ def fit_shards(
     design = agree_design(mine, partial(gathered, group), settings.model, chunk_rows=chunk_rows)
     if design.classes:
         return _multiclass(data, design, mine, group, settings, chunk_rows, say)
-    from ..stats.sharded import fit_sharded
+    from ..stats.sharded import fit_firth, fit_sharded
 
     # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
-    try:
-        mle = fit_sharded(lambda: design.batches(mine, chunk_rows, reuse=True), group,
-                          nobs=design.observations, total=design.total,
-                          grouped=design.trials is not None,
-                          successes=design.successes, names=design.names,
-                          intercept=design.intercept,
-                          progress=newton_progress(progress),
-                          cov_type="nonrobust" if settings.cluster else settings.cov_type
-                          )  # fmt: skip
-    except SeparationError as exc:
-        raise SeparationError(f"{exc}; Firth's penalized likelihood gives finite estimates: "
-                              "fit the table in memory with --firth") from None  # fmt: skip
-    mle = replace(mle, conf_level=settings.conf_level)
+    rows = {"nobs": design.observations, "total": design.total,
+            "grouped": design.trials is not None, "successes": design.successes,
+            "names": design.names, "intercept": design.intercept}  # fmt: skip
+    batches = partial(design.batches, mine, chunk_rows, reuse=True)
+    if settings.firth:
+        say("Firth's penalized likelihood, with profile intervals when they are quick enough")
+        mle = fit_firth(batches, group, conf_level=settings.conf_level, **rows)
+    else:
+        try:
+            mle = fit_sharded(batches, group, progress=newton_progress(progress),
+                              cov_type="nonrobust" if settings.cluster else settings.cov_type,
+                              **rows)  # fmt: skip
+        except SeparationError as exc:
+            raise SeparationError(f"{exc}; {FIRTH_WAY}") from None
+        mle = replace(mle, conf_level=settings.conf_level)
     if settings.cluster is not None:
         say(f"clustered covariance: the scores summed per value of {settings.cluster!r}")
         mle = clustered(mle, design, mine, group, settings.cluster, chunk_rows)
