@@ -30,6 +30,11 @@ chi-squared and the binomial coefficients. K classes (fit_multinomial) sum the
 multinomial pass's log-likelihood, score and block information the same way, and the
 last pass the sums behind the average marginal effects (multinomial.margeff_sums), the
 confusion matrix at the most probable class and the log-loss.
+
+Firth's fit (fit_firth) is stats.firth's, its rows read through _Passes: every quantity of
+its Newton step is a sum over rows once I^-1 is known, so an iteration is two passes (the
+binary pass above; then, I^-1 on every worker, the hat values' sums), and its profiles'
+clock is agreed by one more sum of each worker's verdict before each of their passes.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ returns the same studies.fit.TableFit, without the per-row parts; no files here.
 every row's prediction in one place (predictions, ROC, calibration, a held-out split) is not
 computed: the statistics that are come from sums over the shards. Rows that stand for many
 (weights, trials) are counted as in memory; a target of three values or more is fitted as
-studies.multiclass fits it in memory (fit_multiclass), its evaluation from sums too.
+studies.multiclass fits it in memory (fit_multiclass), its evaluation from sums too; Firth's
+penalized likelihood (settings.firth) as in memory, by stats.sharded.fit_firth.
 """
 
 from __future__ import annotations
