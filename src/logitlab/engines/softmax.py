@@ -204,10 +204,7 @@ def _fit_eager(
     per_epoch, full = len(batches), cfg.batch_size is None
     losses = np.empty(cfg.epochs)
     ran, epoch = cfg.epochs, 0
-    # A step's problem is its batch: mini-batches of a larger x still run on one thread (on
-    # two, the digits' batches of 64 took 25 s for 20 epochs where one took 1 s).
-    step_x = x if full else x[: cfg.batch_size]
-    with threads_for(step_x), tqdm(total=cfg.epochs, desc="softmax fit", unit="epoch",
+    with threads_for(x, cfg.batch_size), tqdm(total=cfg.epochs, desc="softmax fit", unit="epoch",
                                    disable=not progress) as bar:  # fmt: skip
         if not full:
             losses[0], norm = full_values(net, x, y, loss_fn)
