@@ -1,22 +1,36 @@
 """The column checks on their own: a table's rows and values before a formula codes them, and
 the design's columns after (build_design's refusals through them: test_design.py)."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
+from logitlab.config import FLOAT32_MAX
+from logitlab.data import checks
 from logitlab.data.checks import (
+    COLLINEAR_TOL,
+    as_design,
+    check_columns,
     check_finite,
     check_frame,
     check_level_counts,
     check_levels,
+    column_sums,
     complete_rows,
+    design_array,
+    design_gram,
+    independent,
     missing_counts,
     missing_words,
     python_value,
+    refuse_dependent,
     sorted_values,
     too_many_levels,
     value_text,
+    within,
 )
 from logitlab.data.formula import parse_formula
 from logitlab.errors import DataError
@@ -120,3 +134,209 @@ def test_missing_counts_name_each_column_with_gaps_most_first():
 def test_missing_words_say_how_many_rows_and_which_columns(dropped, missing, words):
     text = missing_words(dropped, missing)
     assert words in text and "\n" not in text
+
+
+# --- the fast checks (one reduction, one Gram matrix) against the value-by-value ones ------
+
+
+def layouts(x):
+    """The same values C-ordered, Fortran-ordered and as a strided view (no fast sum)."""
+    wide = np.zeros((x.shape[0], 2 * x.shape[1]))
+    wide[:, ::2] = x
+    return [np.ascontiguousarray(x), np.asfortranarray(x), wide[:, ::2]]
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 499])
+def test_non_finite_cells_named_as_cell_by_cell(value, row):
+    """NaN or inf in the first or the last row: check_finite names the row a cell-by-cell
+    search finds (np.isfinite), whatever the layout; design_array refuses it."""
+    x = np.random.default_rng(0).standard_normal((500, 3))
+    x[row, 1] = value
+    x[250, 1] = value
+    rows = np.arange(500) + 7
+    bad = np.flatnonzero(~np.isfinite(x[:, 1]))  # the reference
+    for array in layouts(x):
+        assert not within(array, math.inf) and not within(array, FLOAT32_MAX)
+        with pytest.raises(DataError) as caught:
+            check_finite(array, ("a", "b", "c"), rows)
+        assert str(caught.value) == (
+            f"term 'b' is NaN or infinite in {len(bad)} row(s), the first being "
+            f"row {rows[bad[0]] + 1:,} (line {rows[bad[0]] + 2:,} of its file)"
+        )
+        with pytest.raises(DataError, match=r"^X contains NaN or infinite values$"):
+            design_array(array)
+
+
+@pytest.mark.parametrize("row", [0, -1])
+def test_float32_range_decided_as_value_by_value(row):
+    """A value just past float32's largest is refused wherever it is; the largest itself,
+    and squares that overflow float64 (a false alarm of the sum), pass after the slow look."""
+    x = np.random.default_rng(1).standard_normal((300, 4))
+    x[row, 2] = FLOAT32_MAX
+    for array in layouts(x):
+        assert design_array(array) is not None
+        check_finite(array, tuple("abcd"), np.arange(300))
+    x[row, 2] = np.nextafter(FLOAT32_MAX, np.inf)
+    for array in layouts(x):
+        with pytest.raises(DataError, match=r"beyond float32's range .* up to 3\.403e\+38$"):
+            design_array(array)
+    x[row, 2] = 1e200  # finite: its square overflows, so the sum cannot vouch for it
+    assert not within(x, math.inf)
+    check_finite(x, tuple("abcd"), np.arange(300))
+
+
+def test_within_agrees_with_a_cell_by_cell_look():
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        x = rng.standard_normal((40, 3)) * 10.0 ** rng.integers(-5, 40)
+        exact = bool(np.all(np.isfinite(x)) and np.abs(x).max() <= FLOAT32_MAX)
+        for array in layouts(x):
+            assert within(array, FLOAT32_MAX) <= exact  # True only when so
+            if np.abs(x).max() < 1e37:
+                assert within(array, FLOAT32_MAX)  # and no false alarm at ordinary sizes
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda x: x.astype(np.float32),
+        np.asfortranarray,
+        lambda x: pd.DataFrame(x),
+        lambda x: torch.from_numpy(x.astype(np.float32)),
+        torch.from_numpy,
+    ],
+)
+def test_inputs_of_every_kind_checked_and_copied_as_numpy_converts(convert):
+    """A float32, Fortran-ordered, DataFrame or tensor design gives NumPy's float64 values;
+    as_design NumPy's float32 ones, in a copy the caller's array does not share."""
+    x = np.random.default_rng(3).standard_normal((200, 3))
+    value = convert(x.copy())
+    reference = np.array(value.numpy() if isinstance(value, torch.Tensor) else value)
+    np.testing.assert_array_equal(design_array(value), reference.astype(np.float64))
+    tensor = as_design(value)
+    assert tensor.dtype == torch.float32 and tensor.is_contiguous()
+    np.testing.assert_array_equal(tensor.numpy(), reference.astype(np.float32))
+    tensor.fill_(0.0)  # the caller's values stay as they were
+    after = np.asarray(value.numpy() if isinstance(value, torch.Tensor) else value)
+    np.testing.assert_array_equal(after, reference)
+    bad = convert(np.where(np.arange(600).reshape(200, 3) == 599, np.nan, x))
+    with pytest.raises(DataError, match=r"^X contains NaN or infinite values$"):
+        as_design(bad)
+
+
+@pytest.mark.parametrize("n", [1, 1023, 1024, 5000])
+def test_column_sums_and_gram_equal_numpy_s(n):
+    x = np.random.default_rng(4).standard_normal((n, 5)) + 100.0
+    for array in layouts(x):
+        np.testing.assert_allclose(column_sums(array), x.sum(axis=0), rtol=1e-13)
+        design = np.column_stack((np.ones(n), x))
+        np.testing.assert_allclose(design_gram(array, True), design.T @ design, rtol=1e-13)
+        np.testing.assert_allclose(design_gram(array, False), x.T @ x, rtol=1e-13)
+
+
+def planted(n, rest, mean=0.0, seed=5):
+    """Three columns, the third a + b plus noise uncorrelated with them (and centred), so that
+    a share `rest` of its centred variance is theirs to leave unexplained; shifted by mean."""
+    rng = np.random.default_rng(seed)
+    a, b, z = rng.standard_normal((3, n))
+    base = np.column_stack((np.ones(n), a, b))
+    z -= base @ np.linalg.lstsq(base, z, rcond=None)[0]
+    combined = a + b - (a + b).mean()
+    noise = z * math.sqrt(rest / (1 - rest) * (combined @ combined) / (z @ z))
+    return np.column_stack((a, b, a + b + noise)) + mean
+
+
+def verdict(check, x, intercept):
+    try:
+        check(x, ("a", "b", "c"), intercept)
+    except DataError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("mean", [0.0, 5.0, 1e4])
+@pytest.mark.parametrize("share", [0.5, 0.9, 0.99, 1.01, 1.1, 2.0, 1e3])
+def test_near_collinear_at_the_tolerance_s_edge_same_verdict(share, mean):
+    """Columns whose unexplained variance sits around COLLINEAR_TOL: check_columns gives the
+    value-by-value verdict (refused below it, kept above, as refuse_dependent decides), and
+    independent vouches for none it would refuse."""
+    x = planted(2000, share * COLLINEAR_TOL, mean)
+    slow = verdict(refuse_dependent, x, True)
+    assert (slow is not None) == (share < 1)  # the planted share, computed independently
+    assert verdict(check_columns, x, True) == slow
+    if slow is not None:
+        assert slow.startswith("term 'c' is collinear with 'a', 'b' and the intercept")
+        assert not independent(design_gram(x, True), len(x), True)
+    if share == 1e3 and mean < 1e4:
+        assert independent(design_gram(x, True), len(x), True)  # the fast path is taken
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("case", ["constant", "zero", "same", "collinear", "nan", "clean"])
+def test_fast_and_slow_column_checks_give_the_same_verdicts(case, intercept):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1000, 3)) + np.array([0.0, 3.0, -2.0])
+    if case == "constant":
+        x[:, 1] = 0.1
+    elif case == "zero":
+        x[:, 1] = 0.0
+    elif case == "same":
+        x[:, 2] = x[:, 0]
+    elif case == "collinear":
+        x[:, 2] = 2.0 * x[:, 0] - 0.5 * x[:, 1]
+    elif case == "nan":
+        x[-1, 0] = np.nan
+    slow = verdict(refuse_dependent, x, intercept)
+    for array in layouts(x):
+        assert verdict(check_columns, array, intercept) == slow
+    gram = design_gram(x, intercept)
+    vouched = case == "clean" or (case == "constant" and not intercept)
+    assert independent(gram, len(x), intercept) == vouched
+    expected = {
+        "constant": "term 'b' is constant (0.1 in every row)" if intercept else None,
+        "zero": "term 'b' is constant (0 in every row)",
+        "same": "terms 'a' and 'c' are the same column",
+        "collinear": "term 'c' is collinear with 'a', 'b'",
+        "nan": None,  # check_finite's to refuse, as before
+        "clean": None,
+    }[case]
+    assert (slow is None) == (expected is None) and (slow or "").startswith(expected or "")
+
+
+def test_random_designs_the_gram_vouches_for_pass_value_by_value():
+    """Soundness of the bound: over designs with a planted share of unexplained variance
+    from 1e-13 to 1e-5 and means up to 1e5 standard deviations, whenever independent says
+    yes, refuse_dependent refuses nothing; it says yes on most designs far from collinear."""
+    rng = np.random.default_rng(7)
+    vouched = far = 0
+    for seed in range(150):
+        n, rest = int(rng.integers(20, 1500)), 10 ** rng.uniform(-13, -5)
+        x = planted(n, rest, 0.0, seed) * 10 ** rng.uniform(-3, 3, 3)
+        x += 10 ** rng.uniform(-2, 5, 3) * rng.choice([-1, 1], 3)
+        x = x[:, rng.permutation(3)]
+        for intercept in (True, False):
+            if independent(design_gram(x, intercept), n, intercept):
+                vouched += 1
+                assert verdict(refuse_dependent, x, intercept) is None
+        clean = rng.standard_normal((n, 3)) * 10 ** rng.uniform(-3, 3, 3) + rng.normal(0, 100, 3)
+        far += independent(design_gram(clean, True), n, True)
+    assert vouched > 30 and far == 150
+
+
+def test_check_columns_reads_no_value_again_when_the_gram_vouches(monkeypatch):
+    """The fast path alone decides ordinary data: the value-by-value look is not called, and
+    a Gram matrix handed in (as a fit's first pass has it) is used instead of a new one."""
+
+    def forbidden(*args):
+        raise AssertionError("looked value by value")
+
+    x = np.random.default_rng(8).standard_normal((3000, 4)) + 2.0
+    design = np.column_stack((np.ones(3000), x))
+    monkeypatch.setattr(checks, "refuse_dependent", forbidden)
+    check_columns(x, tuple("abcd"), True)
+    monkeypatch.setattr(checks, "design_gram", forbidden)
+    check_columns(x, tuple("abcd"), True, design.T @ design)
+    x[:, 3] = x[:, 0]
+    with pytest.raises(AssertionError, match="value by value"):
+        check_columns(x, tuple("abcd"), True, np.column_stack((np.ones(3000), x)).T @ design)
