@@ -233,6 +233,9 @@ def test_column_sums_and_gram_equal_numpy_s(n):
         design = np.column_stack((np.ones(n), x))
         np.testing.assert_allclose(design_gram(array, True), design.T @ design, rtol=1e-13)
         np.testing.assert_allclose(design_gram(array, False), x.T @ x, rtol=1e-13)
+    for intercept in (True, False):  # no column but the intercept: nothing to refuse
+        check_columns(x[:, :0], (), intercept)
+        assert design_gram(x[:, :0], intercept).shape == (intercept, intercept)
 
 
 def planted(n, rest, mean=0.0, seed=5):

@@ -395,7 +395,7 @@ def column_sums(x: np.ndarray, rows: int = 1024) -> np.ndarray:
     are summed `rows` at a time as one long row, then folded."""
     n, k = x.shape
     whole = n // rows * rows
-    if not x.flags.c_contiguous or whole == 0:
+    if not x.flags.c_contiguous or whole == 0 or k == 0:
         return x.sum(axis=0)
     folded = x[:whole].reshape(-1, rows * k).sum(axis=0).reshape(rows, k).sum(axis=0)
     return folded + x[whole:].sum(axis=0)
