@@ -420,8 +420,11 @@ def independent(gram: np.ndarray, n: int, intercept: bool) -> bool:
     else:
         squares = centred = gram
     k = len(centred)
-    slack = 4.0 * (n + 4 * k) * np.finfo(float).eps
+    eps, tiny = np.finfo(float).eps, np.finfo(float).tiny
+    slack = 4.0 * (n + 4 * k) * eps
     size, variance = np.diag(squares), np.diag(centred)
+    if not np.all(size > n * tiny / eps):  # squares near underflow round beyond the bound
+        return False
     if not np.all(variance > 4 * slack * size):  # constant (or all-zero) columns fail here
         return False
     rho = np.sqrt(size / variance)
