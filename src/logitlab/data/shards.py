@@ -7,7 +7,9 @@ whole CSV files (weighed by their size). `share(rank, world)` gives each worker 
 contiguous run of units with about its part of the rows, so the workers' rows, concatenated
 in rank order, are the table's rows in order; a worker may get none. `chunks()` reads a
 share at most `chunk_rows` rows at a time: memory is bounded by the chunk (and one row
-group's encoded column pages), not by the table.
+group's encoded column pages), not by the table. A fit's passes read through
+ShardedDesign.passes(), which keeps the coded chunks after the first pass when a worker's
+fit within a bound the caller gives, so formulaic codes each chunk once, not every pass.
 
 agree_design() is the sharded build_design(): every worker scans its share once for the
 target's values, each column's kind and categorical levels and the missing values; the
@@ -31,6 +33,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -385,7 +388,7 @@ class ShardedDesign:
         before it asks for the next, as fit_sharded's passes are. Memory then stays at one
         chunk, and no chunk's pages are allocated anew."""
         chunk_rows = check_int("chunk_rows", chunk_rows, 1, MAX_INT64)
-        if plain_columns(self.spec, shards) and not (self.classes or self.counted):
+        if self._laid(shards):
             yield from self._read(shards, chunk_rows, reuse)
             return
         spec = self.spec
@@ -410,6 +413,39 @@ class ShardedDesign:
                 for c in (self.weights, self.trials)
             )  # fmt: skip
             yield x, y, weights, trials
+
+    def passes(
+        self, shards: Shards, chunk_rows: int = CHUNK_ROWS, *, rank: int = 0, bound: float = 0.0
+    ) -> Callable[[], Iterator[tuple[np.ndarray, ...]]]:
+        """batches() of worker `rank`'s `shards` for a fit that reads them once a pass. The
+        chunks formulaic codes are kept as the first whole pass codes them when all of this
+        worker's arrays (X, y, weights or trials: float64) fit in `bound` bytes, and every
+        later pass yields those same arrays, neither read nor coded again; beyond the bound
+        each pass reads and codes them anew. Plain columns (plain_columns) are laid from
+        Arrow into one reused buffer each pass: no coding to save, memory one chunk. The
+        arrays are shared by the passes: a consumer must not write into them."""
+        if self._laid(shards):
+            return partial(self.batches, shards, chunk_rows, reuse=True)
+        width = len(self.names) + 1 + len(self.counted)
+        if 8.0 * self.rows_per_worker[rank] * width > bound:
+            return partial(self.batches, shards, chunk_rows)
+        kept: list[list[tuple[np.ndarray, ...]]] = []
+
+        def read() -> Iterator[tuple[np.ndarray, ...]]:
+            if kept:
+                yield from kept[0]
+                return
+            chunks = []
+            for chunk in self.batches(shards, chunk_rows):
+                chunks.append(chunk)
+                yield chunk
+            kept.append(chunks)  # a pass left midway keeps nothing
+
+        return read
+
+    def _laid(self, shards: Shards) -> bool:
+        """Whether batches() lays X from Arrow, without formulaic: plain columns, y 0/1."""
+        return plain_columns(self.spec, shards) and not (self.classes or self.counted)
 
     def _read(
         self, shards: Shards, chunk_rows: int, reuse: bool

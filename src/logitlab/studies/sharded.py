@@ -10,12 +10,14 @@ every row's prediction in one place (predictions, ROC, calibration, a held-out s
 computed: the statistics that are come from sums over the shards. Rows that stand for many
 (weights, trials) are counted as in memory; a target of three values or more is fitted as
 studies.multiclass fits it in memory (fit_multiclass), its evaluation from sums too; Firth's
-penalized likelihood (settings.firth) as in memory, by stats.sharded.fit_firth.
+penalized likelihood (settings.firth) as in memory, by stats.sharded.fit_firth. The passes
+of a fit read a formula's coded chunks from memory after the first when a worker's fit in
+budget.cache_bound (data.shards.ShardedDesign.passes), else they code them again each pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -116,11 +118,10 @@ def fit_shards(
         return _multiclass(data, design, mine, group, settings, chunk_rows, say)
     from ..stats.sharded import fit_firth, fit_sharded
 
-    # Each pass overwrites one chunk buffer (reuse): memory stays one chunk whatever n is.
     rows = {"nobs": design.observations, "total": design.total,
             "grouped": design.trials is not None, "successes": design.successes,
             "names": design.names, "intercept": design.intercept}  # fmt: skip
-    batches = partial(design.batches, mine, chunk_rows, reuse=True)
+    batches = _passes(design, mine, group, chunk_rows)
     if settings.firth:
         say("Firth's penalized likelihood, with profile intervals when they are quick enough")
         mle = fit_firth(batches, group, conf_level=settings.conf_level, **rows)
@@ -160,6 +161,14 @@ def fit_shards(
         workers=group.world,
         chunk_rows=chunk_rows,
     )
+
+
+def _passes(design: ShardedDesign, mine: Shards, group: Collective, chunk_rows: int
+            ) -> Callable[[], Iterator[tuple[np.ndarray, ...]]]:  # fmt: skip
+    """What the fit's passes read (ShardedDesign.passes): plain columns through one reused
+    chunk buffer, memory one chunk whatever n is; coded chunks kept after the first pass
+    when this worker's fit in budget.cache_bound, else coded again each pass."""
+    return design.passes(mine, chunk_rows, rank=group.rank, bound=budget.cache_bound(group.world))
 
 
 def clustered(mle: ShardedMLEResult, design: ShardedDesign, mine: Shards, group: Collective,
@@ -226,7 +235,7 @@ def _multiclass(
     classes = design.classes
     baseline = baseline_level(settings.model.baseline, list(classes), design.target)
     say(f"multinomial maximum likelihood on {design.rows_used:,} rows, {len(classes)} classes")
-    mle = fit_multinomial(lambda: design.batches(mine, chunk_rows), group, classes=classes,
+    mle = fit_multinomial(_passes(design, mine, group, chunk_rows), group, classes=classes,
                           counts=design.class_counts, baseline=baseline, names=design.names,
                           intercept=design.intercept,
                           conf_level=settings.conf_level)  # fmt: skip
