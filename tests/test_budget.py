@@ -594,3 +594,30 @@ def test_fit_refuses_a_one_hot_design_that_cannot_fit(monkeypatch, data, refused
     argv = ["fit", str(path), "--target", "y", "--max-levels", "200000"]
     err = refused([*argv, "--out", str(tmp_path / "out")])
     assert err.startswith("logitlab fit: error: coding this table would need ~1.0 GB"), err
+
+
+def test_a_firth_fit_on_shards_is_estimated_with_firths_passes(
+    monkeypatch, data, refused, tmp_path
+):
+    """--firth in shares was estimated as the plain fit's ~12 passes: it now adds firth()'s
+    work on the share, as in memory, and reads a pass for each of its ~25 passes in place of
+    Newton's; so a limit the plain fit's estimate is within refuses the Firth fit."""
+    pq.write_table(SHARED, data / "one.parquet")
+    asked = []
+    real = budget.sharded
+    monkeypatch.setattr(budget, "sharded", lambda *a, **k: asked.append((a, k)) or real(*a, **k))
+    plain, firth = (real(200, 1, 1, 50, 2, firth_fit=f) for f in (False, True))
+    reads_a_pass = (200 // 50 + 1) * budget.READ_CALL_SECONDS  # 4 chunks and the row group
+    extra = budget.FIRTH_PASSES - budget.NEWTON_PASSES
+    np.testing.assert_allclose(
+        firth.seconds - plain.seconds,
+        budget.firth(200, 2).seconds + extra * reads_a_pass,
+        rtol=1e-12,
+    )
+    assert firth.bytes > plain.bytes and budget.firth_passes(2) == budget.FIRTH_PASSES
+    monkeypatch.setattr(budget, "MAX_SECONDS", (plain.seconds + firth.seconds) / 2)
+    argv = ["fit", str(data / "one.parquet"), "--chunk-rows", "50", "--target", "y",
+            "--out", str(tmp_path / "out")]  # fmt: skip
+    err = refused([*argv, "--firth"])
+    assert err.startswith("logitlab fit: error: this fit would take ~") and "limit of" in err
+    assert asked == [((200, 1, 1, 50, 2, 1), {"firth_fit": True})]

@@ -164,6 +164,13 @@ READ_BYTE_SECONDS = 2e-9
 READ_CALL_SECONDS = 3e-3
 SHARD_PASSES = 12
 MAX_READS = 5_000
+#: A fit in shares keeps a worker's coded chunks in memory between its passes when all of
+#: them fit in this part of the memory check() allows (MEMORY_FRACTION of what is available
+#: as the fit starts), shared by the workers: the formula is then coded once, not every pass
+#: (a Firth fit of y ~ x + z + C(g) on 120 rows in chunks of 25 coded 925 chunks in 11.2 s,
+#: now 5 in 0.9 s). Beyond it the passes read and code the chunks again, as a table larger
+#: than memory must be read.
+CACHE_FRACTION = 0.25
 #: A local worker of a fit on several: the interpreter with torch, the fit's modules and a
 #: chunk (measured: 64 workers took ~22 GB) ...
 WORKER_BYTES = 350 * 10**6
@@ -352,12 +359,14 @@ def table(
     return cost
 
 
-def reads(rows: int, units: int, chunk_rows: int, files: int) -> Estimate:
+def reads(
+    rows: int, units: int, chunk_rows: int, files: int, passes: float = SHARD_PASSES
+) -> Estimate:
     """The time a fit spends reading a share of `rows` rows in `units` units (Parquet row
     groups, CSV files) of `files` files, chunk_rows rows at a time: a read per chunk and
-    per unit, SHARD_PASSES times. ConfigError when a pass makes more than MAX_READS reads."""
+    per unit, `passes` times. ConfigError when a pass makes more than MAX_READS reads."""
     count = math.ceil(rows / chunk_rows) + units
-    cost = Estimate(0.0, SHARD_PASSES * count * READ_CALL_SECONDS)
+    cost = Estimate(0.0, passes * count * READ_CALL_SECONDS)
     if count > MAX_READS:
         fewer = (
             f"read at least {math.ceil(rows / (MAX_READS - units)):,} rows at a time (chunk_rows)"
@@ -367,22 +376,41 @@ def reads(rows: int, units: int, chunk_rows: int, files: int) -> Estimate:
         raise ConfigError(
             f"reading {rows:,} rows {chunk_rows:,} at a time from {files:,} file(s) makes "
             f"~{count:,} reads a pass, more than the {MAX_READS:,} allowed (a fit makes "
-            f"~{SHARD_PASSES} passes, ~{format_seconds(cost.seconds)} of reads); {fewer}"
+            f"~{passes:.0f} passes, ~{format_seconds(cost.seconds)} of reads); {fewer}"
         )
     return cost
 
 
 def sharded(
-    rows: int, units: int, files: int, chunk_rows: int, width: int, workers: int = 1
+    rows: int,
+    units: int,
+    files: int,
+    chunk_rows: int,
+    width: int,
+    workers: int = 1,
+    *,
+    firth_fit: bool = False,
 ) -> Estimate:
     """A fit on shards, per worker: the interpreter, its share's design of `width` columns
-    a chunk at a time and the Newton fit on it (design()), and its reads (reads())."""
+    a chunk at a time and the Newton fit on it (design()), and its reads (reads()). Firth's
+    fit (firth_fit) adds firth()'s work on the share, as in memory (its profiles bounded by
+    their clock), a chunk's worth of its memory, and reads for its passes (firth_passes) in
+    place of Newton's."""
     share, mine = math.ceil(rows / workers), math.ceil(units / workers)
-    return (
-        Estimate(BASE_BYTES, BASE_SECONDS)
-        + design(share, width, held=min(chunk_rows, share))
-        + reads(share, mine, chunk_rows, files)
-    )
+    held = min(chunk_rows, share)
+    cost = Estimate(BASE_BYTES, BASE_SECONDS) + design(share, width, held=held)
+    passes: float = SHARD_PASSES
+    if firth_fit:
+        cost += Estimate(firth(held, width).bytes, firth(share, width).seconds)
+        passes += firth_passes(width) - NEWTON_PASSES
+    return cost + reads(share, mine, chunk_rows, files, passes)
+
+
+def cache_bound(workers: int = 1) -> float:
+    """The bytes of coded chunks a worker of a fit in shares may keep between its passes:
+    CACHE_FRACTION of the memory check() allows, shared by `workers` workers (all of them
+    counted as on this machine)."""
+    return CACHE_FRACTION * MEMORY_FRACTION * available_memory() / workers
 
 
 def worker_cap() -> tuple[int, str]:
@@ -412,13 +440,19 @@ def mle(n: int, coefficients: int = 2) -> Estimate:
 def firth(
     n: int, coefficients: int, *, passes: int = FIRTH_PASSES, profiled: bool = False
 ) -> Estimate:
-    """Firth's penalized likelihood (stats.firth): the MLE's memory and `passes` passes over
-    the design (the fit's own count once it has run), each reading every value and summing
-    the hat values' k x k products; `profiled`, the profile intervals too: FIRTH_PROFILE_RATIO
-    times `passes` more a coefficient."""
-    total = passes * (1.0 + (coefficients * FIRTH_PROFILE_RATIO if profiled else 0.0))
+    """Firth's penalized likelihood (stats.firth): the MLE's memory and firth_passes()
+    passes over the design, each reading every value and summing the hat values' k x k
+    products."""
+    total = firth_passes(coefficients, passes=passes, profiled=profiled)
     per_pass = n * coefficients * (FIRTH_VALUE_SECONDS + FIRTH_HAT_SECONDS * coefficients)
     return Estimate(n * (8 * coefficients + 24), total * per_pass)
+
+
+def firth_passes(coefficients: int, *, passes: int = FIRTH_PASSES, profiled: bool = False) -> float:
+    """The passes over the rows of a Firth fit of `coefficients`: `passes` (the fit's own
+    count once it has run), and with `profiled` the profile intervals' too,
+    FIRTH_PROFILE_RATIO times `passes` more a coefficient."""
+    return passes * (1.0 + (coefficients * FIRTH_PROFILE_RATIO if profiled else 0.0))
 
 
 def surfaces(n: int, grid: int, count: int) -> Estimate:
