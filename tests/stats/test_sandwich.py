@@ -260,3 +260,165 @@ def test_the_settings_offer_every_covariance_with_a_formula():
     from logitlab.config import COV_TYPES
 
     assert tuple(sandwich.FORMULAS) == COV_TYPES
+
+
+# --- the covariance summed in the fit's pass at the estimate ----------------------------
+
+
+def folded_inputs(counted, kind):
+    """(X, y, fit keywords, reference keywords) of a weighted, grouped or plain fit."""
+    X, y, copies, trials, successes = counted
+    if kind == "weights":
+        return X, y, {"weights": copies}, {"copies": copies}
+    if kind == "trials":
+        return X, successes, {"trials": trials}, {"trials": trials}
+    return X, y, {}, {}
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("kind", ["plain", "weights", "trials"])
+@pytest.mark.parametrize("cov_type", list(sandwich.FORMULAS))
+def test_the_fit_sums_every_covariance_in_its_pass_as_the_numpy_sandwich(
+    counted, kind, cov_type, compiled, monkeypatch
+):
+    """mle.fit(cov_type=...) against sandwich.covariance of the fitted probabilities, on
+    the compiled pass and NumPy's (60 rows: 7 clusters' per-task sums outgrow the rows, so
+    the compiled pass hands them to NumPy's loop; tested at 2,000 rows below)."""
+    from logitlab.stats import irls
+
+    monkeypatch.setattr(irls, "COMPILED_ROWS", 0 if compiled else 10**9)
+    X, y, keywords, reference = folded_inputs(counted, kind)
+    clusters = np.arange(len(y)) % 7 if cov_type == "cluster" else None
+    plain = mle_module.fit(X, y, **keywords)
+    fit = mle_module.fit(X, y, cov_type=cov_type, clusters=clusters, **keywords)
+    expected = sandwich.covariance(cov_type, plain.cov, X, y, plain.fitted, True, clusters,
+                                   **reference)  # fmt: skip
+    assert fit.cov_type == cov_type
+    close(fit.cov, expected, EXACT)
+    np.testing.assert_array_equal(fit.params, plain.params)
+
+
+@pytest.mark.parametrize("cov_type", ["hc0", "hc2", "hc3", "cluster"])
+def test_the_compiled_pass_folds_clusters_and_hat_values_on_more_rows(cov_type, monkeypatch):
+    """2,000 rows, 40 clusters (each task's sums kept), frequency weights with zeros: the
+    compiled pass's meat equals NumPy's pass's and the sandwich of the fitted rows."""
+    from logitlab.stats import irls
+
+    rng = np.random.default_rng(12)
+    n = 2000
+    X = rng.normal(size=(n, 4)) * [1.0, 3.0, 0.3, 1.0]
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(0.1 + X @ [0.5, -0.2, 1.0, 0.3])))).astype(float)
+    copies = rng.integers(0, 4, n).astype(float)
+    clusters = rng.integers(0, 40, n) if cov_type == "cluster" else None
+    fits = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(irls, "COMPILED_ROWS", 0 if compiled else 10**9)
+        fits[compiled] = mle_module.fit(X, y, weights=copies, cov_type=cov_type,
+                                        clusters=clusters)  # fmt: skip
+    plain = mle_module.fit(X, y, weights=copies)
+    expected = sandwich.covariance(cov_type, plain.cov, X, y, plain.fitted, True, clusters,
+                                   copies=copies)  # fmt: skip
+    close(fits[True].cov, expected, EXACT)
+    close(fits[False].cov, expected, EXACT)
+
+
+def passes_counted(monkeypatch):
+    """The rows of every pass a fit reads, and a NumPy sandwich made to fail if called."""
+    rows, real = [], mle_module.newton_pass
+    monkeypatch.setattr(mle_module, "newton_pass",
+                        lambda x, *a, **k: rows.append(len(x)) or real(x, *a, **k))  # fmt: skip
+    for name in ("covariance", "row_meat", "cluster_scores"):
+        monkeypatch.setattr(sandwich, name, lambda *a, **k: pytest.fail("a pass of its own"))
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["plain", "weights"])
+def test_a_robust_or_clustered_fit_reads_the_rows_as_often_as_the_plain_fit(kind, monkeypatch):
+    """hc0, robust, hc1 and cluster cost no pass over X: the same passes as the plain fit
+    (a large fit, its sample's start included). HC2 and HC3 take one more exactly when
+    hat_error is above HAT_RTOL; unweighted at this size neither does (5e-12 and 1e-11)."""
+    rng = np.random.default_rng(5)
+    n = 140_000
+    X = rng.normal(size=(n, 3)) * [1.0, 2.0, 0.5]
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(0.3 + X @ [0.8, -0.4, 1.1])))).astype(float)
+    keywords = {"weights": rng.integers(0, 3, n).astype(float)} if kind == "weights" else {}
+    clusters = rng.integers(0, 500, n)
+    rows = passes_counted(monkeypatch)
+    mle_module.fit(X, y, **keywords)
+    plain, errors = list(rows), []
+    real = sandwich.hat_error
+    monkeypatch.setattr(sandwich, "hat_error", lambda *a: errors.append(real(*a)) or errors[-1])
+    for cov_type in ("hc0", "robust", "hc1", "cluster"):
+        rows.clear()
+        mle_module.fit(X, y, cov_type=cov_type, clusters=clusters, **keywords)
+        assert rows == plain, cov_type
+    for cov_type in ("hc2", "hc3"):
+        rows.clear()
+        mle_module.fit(X, y, cov_type=cov_type, **keywords)
+        assert rows == plain + [n] * (errors[-1] > sandwich.HAT_RTOL), cov_type
+    assert kind == "weights" or max(errors) <= sandwich.HAT_RTOL
+
+
+def test_hc2_on_few_rows_sums_its_meat_once_more_at_the_estimate(data, monkeypatch):
+    """400 rows: the bread of the pass before bounds HC2's meat only to ~1e-8, so it is
+    summed once more with the estimate's (one pass more than the plain fit), and equals the
+    hat values of the estimate (the NumPy sandwich)."""
+    X, y, _, _ = data
+    rows = passes_counted(monkeypatch)
+    mle_module.fit(X, y)
+    plain = len(rows)
+    rows.clear()
+    hc2 = mle_module.fit(X, y, cov_type="hc2")
+    assert len(rows) == plain + 1
+    close(hc2.cov, by_hand(data, 1), PEER)
+
+
+def test_hat_error_bounds_the_meat_of_a_stale_bread(data):
+    """Hat values from the information at a point one small step off: the HC2 and HC3 meats
+    differ from the estimate's by less than hat_error's bound (quadratic forms in any
+    direction), and the bound is within a few orders of the difference."""
+    X, y, _, fit = data
+    D = np.column_stack((np.ones(len(X)), X))
+
+    def info_at(b):
+        p = 1.0 / (1.0 + np.exp(-D @ b))
+        return D.T @ (D * (p * (1.0 - p))[:, None])
+
+    before = info_at(fit.params * (1.0 + 1e-4))
+    info = info_at(fit.params)
+    largest = sandwich.leverage(D, fit.fitted, np.linalg.inv(before)).max()
+    for cov_type in ("hc2", "hc3"):
+        bound = sandwich.hat_error(cov_type, before, info, largest)
+        exact = sandwich.row_meat(X, y, fit.fitted, True, cov_type, np.linalg.inv(info))
+        stale = sandwich.row_meat(X, y, fit.fitted, True, cov_type, np.linalg.inv(before))
+        # the largest relative change of u' M u over u: M^-1/2 (stale - exact) M^-1/2
+        lower = np.linalg.cholesky(exact)
+        inner = np.linalg.solve(lower, np.linalg.solve(lower, stale - exact).T)
+        change = np.abs(np.linalg.eigvalsh((inner + inner.T) / 2)).max()
+        assert 0 < change <= bound < 1e3 * change
+    assert sandwich.hat_error("hc2", before, info, 1.0) == np.inf
+
+
+def test_weights_and_trials_on_shards_equal_the_fit_in_memory(counted):
+    """Chunks of 13 rows with weights, then with trials: the covariance summed in the shards'
+    statistics pass equals the one the in-memory fit sums in its pass."""
+    from logitlab.engines.collective import Local
+    from logitlab.stats.sharded import fit_sharded
+
+    X, y, copies, trials, successes = counted
+    for labels, kind, column in ((y, "weights", copies), (successes, "trials", trials)):
+        ones = np.ones(len(y))
+        counts = (column, ones) if kind == "weights" else (ones, column)
+
+        def batches(labels=labels, counts=counts):
+            return ((X[i : i + 13], labels[i : i + 13], counts[0][i : i + 13],
+                     counts[1][i : i + 13]) for i in range(0, len(y), 13))  # fmt: skip
+
+        nobs = int(copies.sum()) if kind == "weights" else len(y)
+        total, hits = int(np.sum(counts[0] * counts[1])), int(np.sum(labels * counts[0]))
+        for cov_type in ("robust", "hc0", "hc1", "hc2", "hc3"):
+            memory = mle_module.fit(X, labels, cov_type=cov_type, **{kind: column})
+            sharded = fit_sharded(batches, Local(), nobs=nobs, successes=hits, names=("a", "b"),
+                                  cov_type=cov_type, total=total,
+                                  grouped=kind == "trials")  # fmt: skip
+            close(sharded.cov, memory.cov, EXACT)

@@ -35,11 +35,18 @@ def exp_negative(u):
 @njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
 def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll, part_sat,
            part_score, part_curv, part_info, part_squares, part_pearson, tile, groups,
-           saturated):  # fmt: skip
+           saturated, mode, copies, bread, codes, part_meat, part_clusters,
+           part_hat):  # fmt: skip
     """The pass's tiles first .. stop - 1 of every task, added to its partial sums (parts);
     returns the sums of all the parts: loglik, score, info (upper triangle), saturated rows,
-    curvature, X'X's diagonal and Pearson's chi-squared. tile, groups and saturated are
-    irls's TILE, GROUPS and SATURATED, passed in because irls imports this module."""
+    curvature, X'X's diagonal and Pearson's chi-squared, then the sandwich's: the meat (upper
+    triangle), the clusters' score sums and the largest hat value. tile, groups and saturated
+    are irls's TILE, GROUPS and SATURATED, passed in because irls imports this module.
+
+    mode (irls's MEAT_MODES) says what the sandwich's sums are: 0 none; 1 the meat
+    sum q_i x_i x_i', q_i = r_i^2 / c_i (r_i = s_i - m_i p_i, c_i the row's copies, 1 when
+    `copies` is empty); 2 and 3 the same with q_i / (1 - h_i) and q_i / (1 - h_i)^2,
+    h_i = (w_i / c_i) x_i' bread x_i; 4 the score sums r_i x_i of each row's cluster (codes)."""
     n, d = features.shape
     k = len(coef)
     offset = 1 if intercept else 0
@@ -56,6 +63,8 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
         power = bits.view(np.float64)
         ll, sat, chi2 = part_ll[g], part_sat[g], part_pearson[g]
         score, curv, info, squares = part_score[g], part_curv[g], part_info[g], part_squares[g]
+        rq, rh, rv = np.empty(tile), np.empty(tile), np.empty(tile)  # the sandwich's rows
+        largest = part_hat[g]
         for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
             lo = t * tile
             m = min(n, lo + tile) - lo
@@ -144,9 +153,14 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
                         h += wa[i] * xb[i]
                     info[a, b] += h
                     b += 1
+            if mode > 0:  # the sandwich's sums, in the pass at the estimate only
+                largest = sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes,
+                                        part_meat[g], part_clusters[g], rq, rh, rv,
+                                        largest)  # fmt: skip
         part_ll[g] = ll
         part_sat[g] = sat
         part_pearson[g] = chi2
+        part_hat[g] = largest
     return (
         part_ll.sum(),
         part_score.sum(axis=0),
@@ -155,7 +169,52 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
         part_curv.sum(axis=0),
         part_squares.sum(axis=0),
         part_pearson.sum(),
+        part_meat.sum(axis=0),
+        part_clusters.sum(axis=0),
+        part_hat.max(),
     )
 
 
-__all__ = ["exp_negative", "kernel"]
+@njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes, meat, clusters, q, hv,
+                  v, largest):  # fmt: skip
+    """A tile's part of the sandwich's sums (kernel's mode), added to meat (upper triangle)
+    or clusters; returns the largest hat value so far."""
+    for i in range(m):
+        c = copies[lo + i] if len(copies) else 1.0
+        q[i] = r[i] * r[i] / c if c > 0 else 0.0
+    if mode == 4:
+        for i in range(m):
+            row = clusters[codes[lo + i]]
+            for a in range(k):
+                row[a] += r[i] * xt[a * tile + i]
+        return largest
+    if mode == 2 or mode == 3:
+        hv[:m] = 0.0
+        for a in range(k):
+            v[:m] = 0.0
+            for b in range(k):
+                column, ab = xt[b * tile : b * tile + m], bread[a, b]
+                for i in range(m):
+                    v[i] += ab * column[i]
+            column = xt[a * tile : a * tile + m]
+            for i in range(m):
+                hv[i] += column[i] * v[i]
+        for i in range(m):
+            c = copies[lo + i] if len(copies) else 1.0
+            h = w[i] / c * hv[i] if c > 0 else 0.0
+            largest = max(largest, h)
+            q[i] = q[i] / (1.0 - h) if mode == 2 else q[i] / ((1.0 - h) * (1.0 - h))
+    for a in range(k):
+        column = xt[a * tile : a * tile + m]
+        for i in range(m):
+            v[i] = q[i] * column[i]
+        for b in range(a, k):
+            other, s = xt[b * tile : b * tile + m], 0.0
+            for i in range(m):
+                s += v[i] * other[i]
+            meat[a, b] += s
+    return largest
+
+
+__all__ = ["exp_negative", "kernel", "sandwich_sums"]

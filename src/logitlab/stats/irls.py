@@ -18,7 +18,10 @@ Besides the three sums a pass returns how many rows have a fitted probability wi
 of 0 or 1 (a sign of separation when the coefficients keep growing), sum w (1 - 2p) x,
 which the delta method of the average marginal effects needs, X'X's diagonal (the rank
 check's finiteness and scale from a pass at any coefficients) and Pearson's chi-squared (the
-last pass's is the fit's, no pass of its own); it can write p for every row.
+last pass's is the fit's, no pass of its own); it can write p for every row. Asked by a
+stats.sandwich.Meat, the pass at the estimate also sums a sandwich covariance's meat (the
+clusters' score sums for cluster), so --cov costs no pass of its own (but for more than
+n / GROUPS clusters, whose per-task sums would outgrow the design: NumPy's loop sums them).
 The compiled kernel is stats.compiled_pass.
 """
 
@@ -32,6 +35,7 @@ import numpy as np
 
 from ..extras import fused_available
 from ..stopping import per_block, signals_held
+from .sandwich import Meat, design_block, leverage, needs_leverage, row_factor
 
 #: A fitted probability this close to 0 or 1 counts as saturated.
 SATURATED = 1e-10
@@ -45,6 +49,8 @@ GROUPS = 16
 #: costs more than NumPy's loop (about 1 ms a call on 32 rows, and 61 ms a pass on 400 rows
 #: of a two-dimensional fit while the machine was busy, against well under 1 ms in NumPy).
 COMPILED_ROWS = BLOCK
+#: The compiled kernel's code for each sandwich's sums (1: the meat of hc0, robust, hc1).
+MEAT_MODES = {"hc2": 2, "hc3": 3, "cluster": 4}
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,10 @@ class Pass:
     squares: np.ndarray = field(default_factory=lambda: np.empty(0))
     #: Pearson's chi-squared, sum (s - m p)^2 / (m p (1 - p)) over the rows with trials
     pearson: float = math.nan
+    #: The sandwich's meat asked by a Meat (cluster: sum_g S_g S_g'), else None
+    meat: np.ndarray | None = None
+    #: The largest hat value of an HC2 or HC3 meat (from the Meat's bread)
+    largest_hat: float = math.nan
 
 
 def newton_pass(
@@ -70,23 +80,38 @@ def newton_pass(
     fitted: np.ndarray | None = None,
     compiled: bool | None = None,
     trials: np.ndarray | None = None,
+    meat: Meat | None = None,
 ) -> Pass:
     """The sums at coef over features (n x d, C order, float64) without the intercept column;
     writes the fitted probabilities into `fitted` (length n) when given. `labels` holds each
     row's successes out of its `trials` (float64, length n; None: one trial a row, labels
-    0/1). compiled=None uses Numba when it is installed and there are COMPILED_ROWS rows or
-    more, False the NumPy loop (the two agree to rounding)."""
+    0/1); `meat` asks for a sandwich's meat too (Pass.meat). compiled=None uses Numba when it
+    is installed and there are COMPILED_ROWS rows or more, False the NumPy loop (the two
+    agree to rounding)."""
     if compiled is None:
         compiled = fused_available() and len(features) >= COMPILED_ROWS
     out = np.empty(0) if fitted is None else fitted
-    if compiled:
-        sums = _compiled_pass(features, labels, trials, coef, intercept, out)
+    if compiled and meat is not None and GROUPS * meat.groups > len(features):
+        # each task's G x k cluster sums would outgrow the design: NumPy's one G x k instead
+        sums = _compiled_pass(features, labels, trials, coef, intercept, out, None)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spilled = _numpy_pass(features, labels, trials, coef, intercept, np.empty(0), meat)
+        sums = sums[:7] + spilled[7:]
+    elif compiled:
+        sums = _compiled_pass(features, labels, trials, coef, intercept, out, meat)
     else:  # a NaN in the rows makes NaN sums, which the caller's first pass refuses
         with np.errstate(invalid="ignore", divide="ignore"):
-            sums = _numpy_pass(features, labels, trials, coef, intercept, out)
-    loglik, score, info, saturated, curvature, squares, pearson = sums
+            sums = _numpy_pass(features, labels, trials, coef, intercept, out, meat)
+    loglik, score, info, saturated, curvature, squares, pearson, upper, clusters, hat = sums
     info = np.triu(info) + np.triu(info, 1).T
-    return Pass(float(loglik), score, info, int(saturated), curvature, squares, float(pearson))
+    if meat is None:
+        upper = None
+    elif meat.cov_type == "cluster":
+        upper = clusters.T @ clusters
+    else:
+        upper = np.triu(upper) + np.triu(upper, 1).T
+    return Pass(float(loglik), score, info, int(saturated), curvature, squares, float(pearson),
+                upper, float(hat))  # fmt: skip
 
 
 def _numpy_pass(
@@ -96,13 +121,15 @@ def _numpy_pass(
     coef: np.ndarray,
     intercept: bool,
     out: np.ndarray,
+    meat: Meat | None,
 ) -> tuple:
     """The fallback: the same sums, a block of rows at a time (X'WX by BLAS)."""
     k = len(coef)
     offset = int(intercept)
     b0, b = (coef[0], coef[1:]) if intercept else (0.0, coef)
-    loglik, saturated, pearson = 0.0, 0, 0.0
+    loglik, saturated, pearson, hat = 0.0, 0, 0.0, -math.inf
     score, curvature, info, squares = np.zeros(k), np.zeros(k), np.zeros((k, k)), np.zeros(k)
+    upper, clusters = np.zeros((k, k)), np.zeros((0 if meat is None else meat.groups, k))
     for start in range(0, len(features), BLOCK):
         x, y = features[start : start + BLOCK], labels[start : start + BLOCK]
         eta = x @ b + b0
@@ -128,7 +155,40 @@ def _numpy_pass(
             squares[0] += len(x) if trials is None else float(np.sum(m))
         if len(out):
             out[start : start + BLOCK] = p
-    return loglik, score, info, saturated, curvature, squares, pearson
+        if meat is not None:
+            hat = max(hat, _block_meat(meat, design_block(x, intercept), start, p, r, m,
+                                       upper, clusters))  # fmt: skip
+    return loglik, score, info, saturated, curvature, squares, pearson, upper, clusters, hat
+
+
+def _block_meat(
+    meat: Meat,
+    design: np.ndarray,
+    start: int,
+    p: np.ndarray,
+    r: np.ndarray,
+    m: np.ndarray | float,
+    upper: np.ndarray,
+    clusters: np.ndarray,
+) -> float:
+    """A block's part of the sandwich's sums (the compiled pass's sandwich_sums), added to
+    upper (the meat) or clusters; returns the block's largest hat value (-inf: none)."""
+    end = start + len(design)
+    c = None if meat.copies is None else meat.copies[start:end]
+    if meat.cov_type == "cluster":
+        for j in range(design.shape[1]):  # a bincount a column: np.add.at is ~10x slower
+            clusters[:, j] += np.bincount(meat.codes[start:end], r * design[:, j],
+                                          minlength=meat.groups)  # fmt: skip
+        return -math.inf
+    q = r * r if c is None else np.divide(r * r, c, out=np.zeros(len(r)), where=c > 0)
+    largest = -math.inf
+    if needs_leverage(meat.cov_type):  # h_i from the trials of one copy, m_i / c_i
+        t = m if c is None else np.divide(m, c, out=np.zeros(len(r)), where=c > 0)
+        h = leverage(design, p, meat.bread, None if np.isscalar(t) else t)
+        largest = float(h.max())
+        q = q * row_factor(meat.cov_type, h)
+    upper += (design * q[:, None]).T @ design
+    return largest
 
 
 def _compiled_pass(
@@ -138,6 +198,7 @@ def _compiled_pass(
     coef: np.ndarray,
     intercept: bool,
     out: np.ndarray,
+    meat: Meat | None,
 ) -> tuple:
     """The compiled pass, in calls of about stopping.BLOCK_VALUES values, with signals held
     in each (a signal then stops the pass between two calls). Each call takes the next
@@ -147,6 +208,14 @@ def _compiled_pass(
     parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, k)),
              np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)), np.zeros((GROUPS, k)),
              np.zeros(GROUPS))  # fmt: skip
+    mode, copies, bread, codes = 0, np.empty(0), np.empty((0, 0)), np.empty(0, dtype=np.int64)
+    sandwich = (np.zeros((GROUPS, 0, 0)), np.zeros((GROUPS, 0, 0)), np.full(GROUPS, -math.inf))
+    if meat is not None:
+        mode = MEAT_MODES.get(meat.cov_type, 1)
+        copies = copies if meat.copies is None else meat.copies
+        bread = bread if meat.bread is None else meat.bread
+        codes = codes if meat.codes is None else meat.codes.astype(np.int64, copy=False)
+        sandwich = (np.zeros((GROUPS, k, k)), np.zeros((GROUPS, meat.groups, k)), sandwich[2])
     tiles = (len(features) + TILE - 1) // TILE
     share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernel counts them
     steps = per_block(GROUPS * TILE * k)
@@ -157,7 +226,8 @@ def _compiled_pass(
         # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
         with signals_held(), parallel_chunksize(1):
             sums = kernel(features, labels, trials, coef, intercept, out, first, first + steps,
-                          *parts, TILE, GROUPS, SATURATED)  # fmt: skip
+                          *parts, TILE, GROUPS, SATURATED, mode, copies, bread, codes,
+                          *sandwich)  # fmt: skip
     return sums
 
 

@@ -9,7 +9,8 @@ Why it is fast: each Newton iteration is one pass over the design (stats.irls: t
 log-likelihood, X'(y - p) and X'WX together, compiled over the cores), the intercept is never
 stored as a column, the rank check reads the first pass's sums, a large fit starts from the
 MLE of a sample of its rows, the last step is known before its pass (quadratic convergence
-predicts the next one), so that pass is the statistics pass and none confirms it, and the
+predicts the next one), so that pass is the statistics pass and none confirms it (it sums a
+sandwich covariance's meat too: --cov costs no pass of its own), and the
 separation linear program runs only when the iterates point to separation: rows whose
 probability reaches 0 or 1 while the steps stop shrinking, a Fisher information that turns
 singular, or no convergence within max_iter.
@@ -28,10 +29,10 @@ from .. import budget
 from ..config import FLOAT32_MAX, check_float, check_int
 from ..data.checks import check_names, count_array, design_array, label_array
 from ..data.separation import separation
-from ..errors import DataError, SeparationError
+from ..errors import ConfigError, DataError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
-from . import inference
+from . import inference, sandwich
 from .irls import Pass, newton_pass
 
 #: Newton stops when no coefficient moves by more than TOL * (1 + |coefficient|).
@@ -464,6 +465,8 @@ def fit(
     progress: Progress | None = None,
     weights: object = None,
     trials: object = None,
+    cov_type: str = "nonrobust",
+    clusters: object = None,
 ) -> MLEResult:
     """Maximise the binomial log-likelihood of y ~ Bin(trials, sigmoid(X b)) by Newton-Raphson.
 
@@ -474,21 +477,30 @@ def fit(
     term is added unless intercept=False. Raises DataError for input the model cannot use
     and SeparationError when the MLE does not exist. A fit that stops at max_iter is
     returned with converged=False. `progress`, if given, is told each iteration (Progress).
+    `cov_type` names the covariance (stats.sandwich.FORMULAS; cluster takes each row's
+    cluster label, of any kind, in `clusters`), summed in the pass at the estimate.
     """
     tol = check_float("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, 1)
     features, labels, names = _checked(X, y, intercept, names, trials is not None)
     n = len(labels)
     count = Counts.of(labels, weights, trials)
+    meat = _meat(cov_type, clusters, n, count.copies)
     if count.successes in (0.0, count.total):  # the labels alone say so; no design is read
         raise SeparationError(separation(*count.outcomes(features), names))
     fitted = np.empty(n)
+    stale: list[np.ndarray] = []  # the information whose inverse gave HC2's or HC3's hats
 
     def at(coef: np.ndarray) -> Pass:
         return newton_pass(features, count.s, coef, intercept, trials=count.m)
 
-    def last(coef: np.ndarray) -> Pass:  # the statistics pass also writes the probabilities
-        return newton_pass(features, count.s, coef, intercept, fitted, trials=count.m)
+    def last(coef: np.ndarray, before: Pass) -> Pass:  # also the probabilities and the meat
+        asked = meat
+        if meat is not None and sandwich.needs_leverage(cov_type):
+            stale[:] = [before.info]
+            asked = replace(meat, bread=_inverse(before.info))
+        return newton_pass(features, count.s, coef, intercept, fitted, trials=count.m,
+                           meat=asked)  # fmt: skip
 
     def separated(coef: np.ndarray, current: Pass) -> None:  # the linear program, once
         design = np.column_stack((np.ones(n), features)) if intercept else features
@@ -501,10 +513,44 @@ def fit(
     fields = newton.fit(tol, max_iter)
     fields["loglik"] += count.binomial
     fields["llnull"] += count.binomial
-    return MLEResult(**fields | {"nobs": count.nobs}, fitted=fitted, labels=count.s,
-                     trials=np.empty(0) if count.m is None else count.m,
-                     llsat=count.saturated(), pearson_chi2=newton.final.pearson,
-                     grouped=trials is not None)  # fmt: skip
+    result = MLEResult(**fields | {"nobs": count.nobs}, fitted=fitted, labels=count.s,
+                       trials=np.empty(0) if count.m is None else count.m,
+                       llsat=count.saturated(), pearson_chi2=newton.final.pearson,
+                       grouped=trials is not None)  # fmt: skip
+    if meat is None:
+        return result
+    bread, final = result.cov, newton.final
+    upper = final.meat
+    error = 0.0
+    if sandwich.needs_leverage(cov_type):
+        error = sandwich.hat_error(cov_type, stale[0], final.info, final.largest_hat)
+    if not error <= sandwich.HAT_RTOL:  # the pass before's bread moved the hats too far
+        again = newton_pass(features, count.s, result.params, intercept, trials=count.m,
+                            meat=replace(meat, bread=bread))  # fmt: skip
+        upper = again.meat
+    factor = sandwich.small_sample(cov_type, count.nobs, len(bread), meat.groups)
+    return result.with_cov(sandwich.sandwich(bread, upper, factor), cov_type)
+
+
+def _meat(
+    cov_type: str, clusters: object, n: int, copies: np.ndarray | None
+) -> sandwich.Meat | None:
+    """What the pass at the estimate sums for cov_type's sandwich (None: nonrobust), the
+    clusters coded 0 .. G - 1 (ConfigError: an unknown type, or no label for every row)."""
+    if cov_type not in sandwich.FORMULAS:
+        raise ConfigError(f"cov_type must be one of {', '.join(sandwich.FORMULAS)}, "
+                          f"got {cov_type!r}")  # fmt: skip
+    if cov_type == "nonrobust":
+        return None
+    if cov_type != "cluster":
+        return sandwich.Meat(cov_type, copies)
+    if clusters is None or len(clusters) != n:
+        raise ConfigError("a clustered covariance needs one cluster label per row")
+    _, codes = np.unique(np.asarray(clusters), return_inverse=True)
+    codes = codes.ravel()
+    groups = int(codes.max()) + 1
+    sandwich.small_sample(cov_type, n, 1, groups)  # refuses one cluster before the fit
+    return sandwich.Meat(cov_type, copies, codes, groups)
 
 
 @dataclass(frozen=True)
@@ -520,6 +566,7 @@ class Counts:
     total: float
     successes: float
     binomial: float = 0.0
+    copies: np.ndarray | None = None  # the frequency weights (None: one copy a row)
 
     @classmethod
     def of(cls, labels: np.ndarray, weights: object, trials: object) -> Counts:
@@ -548,7 +595,7 @@ class Counts:
         nobs = n if copies is None else int(copies.sum())
         if nobs == 0:
             raise DataError("weights are 0 for every row: there is no row to fit")
-        return cls(s, m, nobs, float(m.sum()), float(s.sum()), binomial)
+        return cls(s, m, nobs, float(m.sum()), float(s.sum()), binomial, copies)
 
     def outcomes(self, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the design with 0/1 outcomes for the separation check: each row once per
@@ -628,8 +675,9 @@ class Newton:
     SeparationError when it finds separation. `features`, when the design is in memory,
     lets the rank check name constant and identical columns exactly. `start` replaces the
     intercept-only start (its pass must then give X'X's diagonal, Pass.squares); `last`, when
-    given, is the pass at the step predicted to be the last, which may gather more (the
-    fitted probabilities): the fit ends on one of its passes."""
+    given, is the pass at the step predicted to be the last, last(coef, before) with `before`
+    the pass the step was solved from, which may gather more (the fitted probabilities, a
+    sandwich's meat): the fit ends on one of its passes."""
 
     def __init__(
         self,
@@ -643,10 +691,10 @@ class Newton:
         *,
         progress: Progress | None = None,
         start: np.ndarray | None = None,
-        last: Callable[[np.ndarray], Pass] | None = None,
+        last: Callable[[np.ndarray, Pass], Pass] | None = None,
     ) -> None:
         self.at, self.nobs, self.mean, self.progress = at, nobs, mean, progress
-        self.last = at if last is None else last
+        self.last = (lambda coef, before: at(coef)) if last is None else last
         self.intercept, self.names = intercept, names
         self.separated, self.features = separated, features
         self.separation_checked = False
@@ -758,10 +806,10 @@ class Newton:
             before, change = change, float(np.max(np.abs(step) / (1.0 + np.abs(coef + step))))
             quadratic = math.isfinite(before) and change < before / 2.0
             done = change <= tol or (quadratic and SAFETY * change**3 <= tol * before**2)
-            take = self.last if done or iteration == max_iter else self.at
+            final = done or iteration == max_iter
             floor = current.loglik - 1e-12 * abs(current.loglik)
             for halving in range(HALVINGS):  # noqa: B007 (read after the loop)
-                trial = take(coef + step)
+                trial = self.last(coef + step, current) if final else self.at(coef + step)
                 if trial.loglik >= floor:
                     break
                 step, change = step / 2.0, math.inf  # no longer Newton's step: no prediction
@@ -770,8 +818,8 @@ class Newton:
             if self.progress is not None:
                 self.progress(iteration, current.loglik, size)
             if (done and halving == 0) or np.all(np.abs(step) <= tol * (1.0 + np.abs(coef))):
-                if take is not self.last:  # a halved step met tol: its statistics pass
-                    current = self.last(coef)
+                if not final:  # a halved step met tol: its statistics pass
+                    current = self.last(coef, current)
                 return coef, current, True, iteration
             stalled = stalled + 1 if current.saturated and size > previous / 2.0 else 0
             if stalled >= STALLED:

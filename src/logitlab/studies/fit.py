@@ -32,7 +32,6 @@ from ..result import INTERCEPT, FitResult
 from ..stats import firth as firth_module
 from ..stats import mle as mle_module
 from ..stats import penalized as penalized_module
-from ..stats import sandwich
 from ..stats.anova import Drop1, drop1
 from ..stats.effects import EffectCurve, effect_curves
 from ..stats.margins import (
@@ -414,15 +413,18 @@ def fit_table(
             conf_level=settings.conf_level,
         )
     else:
-        try:
+        rows = frame.iloc[design.rows[~held]]
+        clusters = None if settings.cluster is None else cluster_codes(rows, settings.cluster)
+        try:  # the covariance is summed in the fit's pass at the estimate
             mle = mle_module.fit(X, y, intercept=design.intercept, names=design.names,
                                  weights=design.weights, trials=design.trials,
-                                 progress=newton_progress(progress))  # fmt: skip
+                                 progress=newton_progress(progress),
+                                 cov_type=settings.cov_type, clusters=clusters)  # fmt: skip
         except SeparationError as exc:
             raise SeparationError(f"{exc}; {FIRTH_WAY}") from None
+        mle = replace(mle, cov_type=settings.cov)  # cluster:COLUMN names its column
     say("average marginal effects")
-    mle = covariance(mle, settings, X, y, frame.iloc[design.rows[~held]], design.weights,
-                     design.trials)  # fmt: skip
+    mle = replace(mle, conf_level=settings.conf_level)
     margins, effects, margins_note = None, None, MARGINS_NOTES.get((counted, penalized), "")
     try:
         if not margins_note:
@@ -534,27 +536,6 @@ def _lhs(formula: str | None) -> str | None:
     if formula is None or "~" not in formula:
         return None
     return formula.split("~", 1)[0].strip().strip("`")
-
-
-def covariance(
-    mle: MLEResult,
-    settings: FitSettings,
-    X: np.ndarray,
-    y: np.ndarray,
-    rows: pandas.DataFrame,
-    weights: np.ndarray | None = None,
-    trials: np.ndarray | None = None,
-) -> MLEResult:
-    """The MLE of X, y (with each row's frequency weight and trials, None: one each) with
-    the settings' covariance (stats.sandwich) and interval level; `rows` are the table's
-    fitted rows, which hold the cluster column of cov cluster:COLUMN."""
-    mle = replace(mle, conf_level=settings.conf_level)
-    if settings.cov_type == "nonrobust":
-        return mle
-    clusters = None if settings.cluster is None else cluster_codes(rows, settings.cluster)
-    cov = sandwich.covariance(settings.cov_type, mle.cov, X, y, mle.fitted, mle.intercept,
-                              clusters, weights, trials)  # fmt: skip
-    return mle.with_cov(cov, settings.cov)
 
 
 def cluster_codes(rows: pandas.DataFrame, column: str) -> np.ndarray:
