@@ -21,7 +21,9 @@ CPU) of a full pass and of the statistics pass (the last, which writes the fitte
 probabilities), the bound (X's bytes over the bandwidth NumPy's sum reached, measured in the
 same process), their ratio, the ratio of the fastest peer's seconds to logitlab's, and the
 largest coefficient difference from statsmodels. The load average beside each, as the
-machine may be shared.
+machine may be shared. Then a line a size: the fit with a sandwich covariance (--cov hc1,
+cluster over CLUSTERS clusters, hc3) against the plain fit, timed in turns, best of 3, with
+the full passes each read (the meat is summed in the pass at the estimate).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ D, SEED = 10, 20240611
 METHODS = ("logitlab", "sklearn newton-cholesky", "sklearn lbfgs", "statsmodels")
 #: Above this many rows the peers run only if their memory fits (24 GB here): it does.
 REPEATS = {10**5: 5, 10**6: 3, 10**7: 1}
+#: The covariances timed against the plain fit, and the clusters of cluster (drawn seeded).
+COVS, CLUSTERS = ("hc1", "cluster", "hc3"), 1000
 
 
 def data(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -105,6 +109,7 @@ def measure(method: str, n: int) -> dict:
             sums.append(time.perf_counter() - start)
         row["sum_seconds"] = min(sums)
         row |= passes(X, y)
+        row["covs"] = covariances(X, y)
     row["load"] = os.getloadavg()[0]
     return row
 
@@ -138,6 +143,28 @@ def passes(X: np.ndarray, y: np.ndarray) -> dict:
         "pass_cpu": float(np.median([cpu for _, cpu in full])),
         "stats_seconds": last[-1][0],
     }
+
+
+def covariances(X: np.ndarray, y: np.ndarray) -> dict:
+    """Best of 3 fits, plain and with each of COVS, taken in turns (so a busy spell of the
+    machine falls on all alike): {cov: [seconds, full passes]}."""
+    from logitlab.stats import mle
+
+    clusters = np.random.default_rng(SEED).integers(0, CLUSTERS, len(y))
+    real, full = mle.newton_pass, []
+    mle.newton_pass = lambda x, *a, **k: full.append(len(x) == len(X)) or real(x, *a, **k)
+    best = {}
+    try:
+        for _ in range(3):
+            for cov in ("nonrobust", *COVS):
+                full.clear()
+                start = time.perf_counter()
+                mle.fit(X, y, cov_type=cov, clusters=clusters if cov == "cluster" else None)
+                seconds = time.perf_counter() - start
+                best[cov] = [min(seconds, best.get(cov, [np.inf])[0]), sum(full)]
+    finally:
+        mle.newton_pass = real
+    return best
 
 
 def run(sizes: tuple[int, ...]) -> list[dict]:
@@ -204,6 +231,12 @@ def passes_table(rows: list[dict]) -> str:
         "median full pass; bound s: X's bytes at NumPy's sum's bandwidth; peer/ours: the "
         "fastest peer's s over ours; |db| sm: max |coef - statsmodels'|; load: 1-min average."
     )
+    for r in rows:
+        if r["method"] == "logitlab":
+            plain, _ = r["covs"]["nonrobust"]
+            words = ", ".join(f"{cov} {s:.3f} s ({s / plain:.2f}x, {p} passes)"
+                              for cov, (s, p) in r["covs"].items())  # fmt: skip
+            lines.append(f"{r['n']:>9} --cov: {words}; load {r['load']:.1f}")
     return "\n".join(lines)
 
 

@@ -546,8 +546,10 @@ def _meat(
         return sandwich.Meat(cov_type, copies)
     if clusters is None or len(clusters) != n:
         raise ConfigError("a clustered covariance needs one cluster label per row")
-    _, codes = np.unique(np.asarray(clusters), return_inverse=True)
-    codes = codes.ravel()
+    codes = np.asarray(clusters)
+    coded = codes.dtype.kind in "iu" and codes.min() >= 0 and codes.max() < n
+    if not (coded and np.all(np.bincount(codes))):  # not codes 0 .. G - 1 each used already
+        codes = np.unique(codes, return_inverse=True)[1].ravel()  # sorts: 80 ms at 10**6
     groups = int(codes.max()) + 1
     sandwich.small_sample(cov_type, n, 1, groups)  # refuses one cluster before the fit
     return sandwich.Meat(cov_type, copies, codes, groups)
