@@ -88,3 +88,45 @@ def test_the_compiled_exponential_is_libms_to_two_ulps():
     small = np.exp(-np.abs(u))
     expected = np.where(u >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
     np.testing.assert_allclose(fitted, expected, rtol=4.5e-16, atol=1e-300)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_pass_sums_each_sandwichs_meat_as_the_formulas(compiled, monkeypatch):
+    """The meat asked of a pass (stats.sandwich.Meat) against the formulas summed by NumPy
+    with copies c and trials of one copy t (m = c t, s = c y): sum c (y - t p)^2 x x', with
+    1 / (1 - h) or its square for HC2 and HC3, h = t p (1 - p) x' B x (its largest over the
+    rows of a copy or more), and S'S for cluster; in bounded calls of the compiled pass the
+    same bits."""
+    from logitlab.stats.sandwich import Meat
+
+    rng = np.random.default_rng(8)
+    n = 3 * irls.TILE + 45
+    x = rng.normal(size=(n, 2))
+    c = rng.integers(0, 3, n).astype(float)
+    t = rng.integers(1, 4, n).astype(float)
+    y = np.floor(rng.random(n) * (t + 1))
+    codes = rng.integers(0, 5, n)
+    coef = np.array([0.1, 0.6, -0.4])
+    design = np.column_stack((np.ones(n), x))
+    p = 1.0 / (1.0 + np.exp(-design @ coef))
+    bread = np.linalg.inv(design.T @ (design * (c * t * p * (1 - p))[:, None]))
+    h = t * p * (1 - p) * np.einsum("ij,jk,ik->i", design, bread, design)
+    q = c * (y - t * p) ** 2
+    scores = np.array([(design * (c * (y - t * p))[:, None])[codes == g].sum(axis=0)
+                       for g in range(5)])  # fmt: skip
+    expected = {"hc0": q, "hc2": q / (1 - h), "hc3": q / (1 - h) ** 2}
+    for cov_type in ("hc0", "hc2", "hc3", "cluster"):
+        meat = Meat(cov_type, c, codes, 5, bread)
+        sums = irls.newton_pass(x, c * y, coef, True, compiled=compiled, trials=c * t, meat=meat)
+        if cov_type == "cluster":
+            want = scores.T @ scores
+        else:
+            want = design.T @ (design * expected[cov_type][:, None])
+            if cov_type != "hc0":
+                assert sums.largest_hat == pytest.approx(h[c > 0].max(), rel=1e-12)
+        np.testing.assert_allclose(sums.meat, want, rtol=1e-11, atol=1e-12 * np.abs(want).max())
+        if compiled:
+            monkeypatch.setattr(stopping, "BLOCK_VALUES", 1)  # one tile of each task a call
+            cut = irls.newton_pass(x, c * y, coef, True, compiled=True, trials=c * t, meat=meat)
+            monkeypatch.undo()
+            np.testing.assert_array_equal(cut.meat, sums.meat)
