@@ -8,6 +8,7 @@ from scipy.special import log_softmax, softmax
 from sklearn.datasets import load_iris
 
 from logitlab import DataError, SeparationError, stopping
+from logitlab.data.checks import check_columns
 from logitlab.stats import mle, multinomial
 
 TIGHT = {"atol": 1e-8, "rtol": 1e-8}
@@ -221,7 +222,9 @@ def test_a_fit_takes_one_pass_an_iteration_and_none_for_its_start(monkeypatch):
     X, y = simulated(4, n=2000, seed=9)
     passes = []
     real = multinomial.newton_pass
-    monkeypatch.setattr(multinomial, "newton_pass", lambda *a: passes.append(1) or real(*a))
+    monkeypatch.setattr(
+        multinomial, "newton_pass", lambda *a, **k: passes.append(1) or real(*a, **k)
+    )
     result = multinomial.fit(X, y)
     # the start's sums in closed form, then a pass at the end of each step
     assert result.converged and len(passes) == result.iterations
@@ -239,13 +242,68 @@ def test_the_null_pass_equals_a_pass_at_the_class_log_odds():
     params = np.zeros((design.shape[1], 3))
     params[0] = np.log(counts[1:] / counts[0])
     fitted, shares = np.empty((len(y), 4)), np.empty((len(y), 4))
-    ours = multinomial.null_pass(design, y, counts, shares)
+    ours = multinomial.null_pass(X, y, counts, shares)
     loglik, score, info, p = reference_pass(design, y, params)
     assert ours.loglik == pytest.approx(loglik, rel=1e-13)
     np.testing.assert_allclose(ours.score, score, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(ours.info, info, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(shares, p, rtol=1e-14)
     assert ours.saturated == multinomial.newton_pass(design, y, params, fitted).saturated == 0
+    given = multinomial.null_pass(X, y, counts, gram=design.T @ design)  # X'X by one product
+    assert given.loglik == ours.loglik and given.saturated == ours.saturated
+    np.testing.assert_allclose(given.score, ours.score, rtol=1e-14, atol=1e-12)
+    np.testing.assert_allclose(given.info, ours.info, rtol=1e-14, atol=1e-12)
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize(
+    "column",
+    [
+        lambda x: np.full(len(x), 3.0),  # constant
+        lambda x: x[:, 0].copy(),  # a duplicate
+        lambda x: x[:, 0] - 2.0 * x[:, 1] + 1.0,  # collinear (with the intercept)
+        lambda x: x[:, 0] * x[:, 1],  # independent
+    ],
+)
+def test_a_fit_judges_its_columns_as_check_columns_does(intercept, column):
+    """The fit hands check_columns the Gram matrix it sums for its start; the verdicts and
+    messages are those of check_columns summing its own."""
+    X, y = simulated(3, n=400, seed=15)
+    X = np.column_stack((X[:, :2], column(X)))
+    names = ("a", "b", "c")
+    try:
+        check_columns(X, names, intercept)
+    except DataError as refusal:
+        with pytest.raises(DataError) as caught:
+            multinomial.fit(X, y, names=names, intercept=intercept)
+        assert str(caught.value) == str(refusal)
+    else:
+        assert multinomial.fit(X, y, names=names, intercept=intercept).converged
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_pass_with_the_intercept_implied_equals_the_pass_over_the_design(compiled):
+    rng = np.random.default_rng(16)
+    n = 2 * multinomial.TILE * multinomial.GROUPS + 31
+    X, codes = rng.normal(size=(n, 3)), rng.integers(0, 4, size=n)
+    params = rng.normal(size=(4, 3))
+    fitted, implied = np.empty((n, 4)), np.empty((n, 4))
+    want = multinomial.newton_pass(sm.add_constant(X), codes, params, fitted, compiled=compiled)
+    got = multinomial.newton_pass(X, codes, params, implied, compiled=compiled, intercept=True)
+    assert got.loglik == pytest.approx(want.loglik, rel=1e-14)
+    assert got.saturated == want.saturated
+    np.testing.assert_allclose(got.score, want.score, rtol=1e-14, atol=1e-10)
+    np.testing.assert_allclose(got.info, want.info, rtol=1e-14, atol=1e-10)
+    np.testing.assert_allclose(implied, fitted, rtol=1e-14, atol=1e-300)
+    with pytest.raises(ValueError, match="4 rows for 4 columns"):
+        multinomial.newton_pass(sm.add_constant(X), codes, params, intercept=True)
+
+
+def test_a_fit_reads_features_in_either_order():
+    X, y = simulated(3, n=500, seed=17)
+    result = multinomial.fit(np.asfortranarray(X), y)
+    np.testing.assert_allclose(result.params, reference(X, y).params, **TIGHT)
+    assert result.exog.flags.c_contiguous
 
 
 def test_integer_labels_are_coded_as_their_values():

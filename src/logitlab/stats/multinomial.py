@@ -10,7 +10,9 @@ takes hundreds. The binary fit (stats.mle) is the case K = 2: the same numbers.
 The pass is compiled with Numba when it is installed (as stats.irls' binary pass), else a
 NumPy loop; the start, the intercept-only MLE, needs no pass (null_pass), and Newton stops
 when the step it would take is within tol, so a fit of k iterations (steps) reads the rows
-k times.
+k times. The features are read as given: the intercept's column of ones is implied in the
+passes (not a copy of the n x d features), and their Gram matrix X'X, summed once, serves
+both the column checks and the start's information.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ import numpy as np
 
 from .. import budget
 from ..config import check_float, check_int
-from ..data.checks import check_columns, check_names, design_array, sorted_values, value_text
+from ..data.checks import (
+    check_columns,
+    check_names,
+    design_array,
+    design_gram,
+    sorted_values,
+    value_text,
+)
 from ..data.separation import separation
 from ..errors import DataError, SeparationError
 from ..extras import fused_available
@@ -35,6 +44,7 @@ from ..stopping import per_block, signals_held
 from . import inference
 from .irls import BLOCK, COMPILED_ROWS, GROUPS, SATURATED, TILE
 from .mle import HALVINGS, MAX_ITER, TOL
+from .sandwich import design_block
 
 #: Iterations in a row with saturated rows and steps that fail to halve before the
 #: iterates are taken to diverge (as stats.mle.STALLED).
@@ -87,19 +97,24 @@ def newton_pass(
     params: np.ndarray,
     fitted: np.ndarray | None = None,
     compiled: bool | None = None,
+    intercept: bool = False,
 ) -> Pass:
     """The log-likelihood, score and information at params, one pass over the rows; codes
     hold each row's class, 0 the baseline. Writes the probabilities (n x K, baseline first)
-    into `fitted` when given. compiled=None uses Numba when it is installed and there are
-    COMPILED_ROWS rows or more, False the NumPy loop (the two agree to rounding)."""
+    into `fitted` when given. intercept=True: design holds the features only and the
+    intercept's column of ones (params' first row) is implied, as in stats.irls' pass, so a
+    fit need not copy its features. compiled=None uses Numba when it is installed and there
+    are COMPILED_ROWS rows or more, False the NumPy loop (the two agree to rounding)."""
     design = np.ascontiguousarray(design, dtype=np.float64)
     codes = np.ascontiguousarray(codes, dtype=np.int64)
     params = np.ascontiguousarray(params, dtype=np.float64)
+    if params.shape[0] != design.shape[1] + intercept:
+        raise ValueError(f"params has {params.shape[0]} rows for {design.shape[1]} columns")
     if compiled is None:
         compiled = fused_available() and len(design) >= COMPILED_ROWS
     out = np.empty((0, params.shape[1] + 1)) if fitted is None else fitted
     run = _compiled_pass if compiled else _numpy_pass
-    loglik, score, upper, saturated = run(design, codes, params, out)
+    loglik, score, upper, saturated = run(design, codes, params, intercept, out)
     d, J = params.shape
     info = np.empty((J * d, J * d))
     for j in range(J):  # each block X'WX is symmetric; the blocks below mirror those above
@@ -112,7 +127,7 @@ def newton_pass(
 
 
 def _numpy_pass(
-    design: np.ndarray, codes: np.ndarray, params: np.ndarray, out: np.ndarray
+    design: np.ndarray, codes: np.ndarray, params: np.ndarray, intercept: bool, out: np.ndarray
 ) -> tuple:
     """The fallback: the same sums a block of rows at a time (each X'WX by BLAS), the
     information's upper blocks only."""
@@ -120,7 +135,8 @@ def _numpy_pass(
     loglik, saturated = 0.0, 0
     score, info = np.zeros((d, J)), np.zeros((J * d, J * d))
     for start in range(0, len(design), BLOCK):
-        x, code = design[start : start + BLOCK], codes[start : start + BLOCK]
+        x = design_block(design[start : start + BLOCK], intercept)
+        code = codes[start : start + BLOCK]
         eta = np.column_stack((np.zeros(len(x)), x @ params))
         top = eta.max(axis=1, keepdims=True)
         shifted = np.exp(eta - top)
@@ -142,7 +158,7 @@ def _numpy_pass(
 
 
 def _compiled_pass(
-    design: np.ndarray, codes: np.ndarray, params: np.ndarray, out: np.ndarray
+    design: np.ndarray, codes: np.ndarray, params: np.ndarray, intercept: bool, out: np.ndarray
 ) -> tuple:
     """The compiled pass: GROUPS tasks, each a contiguous share of the rows, on as many
     threads as Numba is set to use (the compiled task releases the GIL), in calls of about
@@ -164,7 +180,7 @@ def _compiled_pass(
     task = _kernel()
     with ThreadPoolExecutor(get_num_threads()) as pool:
         for first in range(0, max(share, 1), steps):
-            run = partial(task, design, codes, params, out, first, first + steps, parts)
+            run = partial(task, design, codes, params, intercept, out, first, first + steps, parts)
             with signals_held():
                 list(pool.map(run, range(GROUPS)))
     part_ll, part_sat, part_score, part_info = parts
@@ -178,22 +194,24 @@ def _kernel():  # -> a Numba dispatcher
     As in stats.irls' kernel, task g takes its contiguous share of the rows (in a call, its
     tiles first .. stop - 1, adding to its partial sums in parts), TILE rows at a time
     transposed into a column-major scratch buffer (in L1 cache), so that every sum runs down
-    contiguous memory and vectorises. Per tile: the J logits, the softmax from the largest
-    logit down, the log-likelihood, the score X'(Y - P), and for each pair of equations
-    j <= m the upper triangle of X' diag(p_j (d_jm - p_m)) X, four columns at a time.
+    contiguous memory and vectorises; with an intercept, the buffer's column 0 stays 1. Per
+    tile: the J logits, the softmax from the largest logit down, the log-likelihood, the
+    score X'(Y - P), and for each pair of equations j <= m the upper triangle of
+    X' diag(p_j (d_jm - p_m)) X, four columns at a time.
     """
     from numba import njit
 
     @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-    def task(design, codes, params, out, first, stop, parts, g):
+    def task(design, codes, params, intercept, out, first, stop, parts, g):
         part_ll, part_sat, part_score, part_info = parts
-        n, d = design.shape
-        J = params.shape[1]
+        n, columns = design.shape
+        d, J = params.shape
+        offset = 1 if intercept else 0
         flat = design.reshape(-1)
         tiles = (n + TILE - 1) // TILE
         share = (tiles + GROUPS - 1) // GROUPS
         write = out.shape[0] == n
-        xt = np.empty(d * TILE)
+        xt = np.ones(d * TILE)  # column a of the tile at a * TILE; with an intercept, 0 stays 1
         wx = np.empty(d * TILE)
         p = np.empty(J * TILE)  # the logits, then the probabilities
         r = np.empty(J * TILE)
@@ -204,9 +222,9 @@ def _kernel():  # -> a Numba dispatcher
             lo = t * TILE
             m = min(n, lo + TILE) - lo
             for i in range(m):
-                row = (lo + i) * d
-                for a in range(d):
-                    xt[a * TILE + i] = flat[row + a]
+                row = (lo + i) * columns
+                for a in range(columns):
+                    xt[(a + offset) * TILE + i] = flat[row + a]
             for j in range(J):
                 eta = p[j * TILE : j * TILE + m]
                 eta[:] = 0.0
@@ -320,8 +338,9 @@ class MNLogitResult:
     baseline: Any
     intercept: bool = True
     conf_level: float = 0.95
-    #: The fitted rows' probabilities (n x K, baseline first) and their design (the
-    #: intercept's column too), which the marginal effects average over.
+    #: The fitted rows' probabilities (n x K, baseline first) and their features (without
+    #: the intercept's column: the array the fit read, not a copy), which the marginal
+    #: effects average over.
     fitted: np.ndarray = field(default_factory=lambda: np.empty((0, 0)), repr=False)
     exog: np.ndarray = field(default_factory=lambda: np.empty((0, 0)), repr=False)
 
@@ -409,7 +428,7 @@ class MNLogitResult:
             raise DataError(
                 f"X must have {width} columns, one per feature of the fit, got {features.shape[1]}"
             )
-        return np.column_stack((np.ones(len(features)), features)) if self.intercept else features
+        return design_block(features, self.intercept)
 
     def predict(self, X: object) -> np.ndarray:
         """Probabilities (n x K) of new rows X, one column per class in `classes` order."""
@@ -419,7 +438,7 @@ class MNLogitResult:
         """Average marginal effects dP_k/dx_j over the fitted rows and their delta-method
         standard errors, each (terms without the intercept) x K in `classes` order
         (statsmodels' get_margeff(at="overall", method="dydx"))."""
-        sums = margeff_sums(self.exog, self.fitted, self.params)
+        sums = margeff_sums(design_block(self.exog, self.intercept), self.fitted, self.params)
         return margeff_from_sums(*sums, len(self.exog), self.cov, self.intercept, self.columns)
 
     def summary(self) -> str:
@@ -504,18 +523,20 @@ def fit(
             f"X has {n} rows but the model has {len(names) * J} coefficients; "
             "need at least as many rows as coefficients"
         )
-    check_columns(features, names[int(intercept) :], intercept)
-    design = np.column_stack((np.ones(n), features)) if intercept else features
+    features = np.ascontiguousarray(features)  # the passes read it row by row
+    gram = design_gram(features, intercept)  # one product: the checks' and the start's
+    check_columns(features, names[int(intercept) :], intercept, gram=gram)
     counts = np.bincount(codes, minlength=J + 1).astype(float)
     params = np.zeros((len(names), J))
     fitted = np.empty((n, J + 1))  # each pass writes its rows' probabilities here
     start = None
     if intercept:  # start from the intercept-only MLE, llnull's model, whose sums need no pass
         params[0] = np.log(counts[1:] / counts[0])
-        start = null_pass(design, codes, counts, fitted)
+        start = null_pass(features, codes, counts, fitted, gram)
     params, last, converged, iterations = newton(
-        lambda b: newton_pass(design, codes, b, fitted), params, tol, max_iter, classes,
-        lambda: _check_separation(design, codes, classes, equations, baseline), start,
+        lambda b: newton_pass(features, codes, b, fitted, intercept=intercept), params, tol,
+        max_iter, classes,
+        lambda: _check_separation(features, intercept, codes, classes, equations, baseline), start,
     )  # fmt: skip
     try:
         cov = np.linalg.inv(last.info)
@@ -524,25 +545,33 @@ def fit(
     llnull = float(np.sum(counts * np.log(counts / n)))
     return MNLogitResult(
         params, cov, last.loglik, llnull, converged, iterations, n, names, classes, baseline,
-        intercept, conf_level, fitted=fitted, exog=design,
+        intercept, conf_level, fitted=fitted, exog=features,
     )  # fmt: skip
 
 
 def null_pass(
-    design: np.ndarray, codes: np.ndarray, counts: np.ndarray, fitted: np.ndarray | None = None
+    features: np.ndarray,
+    codes: np.ndarray,
+    counts: np.ndarray,
+    fitted: np.ndarray | None = None,
+    gram: np.ndarray | None = None,
 ) -> Pass:
     """The pass at the intercept-only MLE (each intercept its class's log-odds against the
-    baseline, the slopes 0) without a pass of its own: every row's probabilities are then
-    the class shares s, so the score is X'Y - X'1 s' and block (j, m) of the information is
-    s_j (d_jm - s_m) X'X, two products by BLAS. Writes the shares into `fitted` when given."""
-    n = len(design)
+    baseline, the slopes 0) of the design [1 features] without a pass of its own: every
+    row's probabilities are then the class shares s, so the score is X'Y - X'1 s' and block
+    (j, m) of the information is s_j (d_jm - s_m) X'X, two products by BLAS. `gram` is X'X
+    (data.checks.design_gram with the intercept) when the caller has it, as a fit does for
+    its column checks. Writes the shares into `fitted` when given."""
+    n = len(features)
     share = counts / n
+    if gram is None:
+        gram = design_gram(features, True)
     onehot = np.zeros((n, len(counts)))
     onehot[np.arange(n), codes] = 1.0
-    sums = design.T @ onehot  # each class's column sums, d x K
+    sums = np.vstack((counts, features.T @ onehot))  # each class's column sums, d x K
     score = sums[:, 1:] - np.outer(sums.sum(axis=1), share[1:])
     weights = np.diag(share[1:]) - np.outer(share[1:], share[1:])
-    info = np.kron(weights, design.T @ design)  # equation-major blocks
+    info = np.kron(weights, gram)  # equation-major blocks
     saturated = n * int(np.count_nonzero((share < SATURATED) | (share > 1.0 - SATURATED)))
     if fitted is not None:
         fitted[:] = share
@@ -616,14 +645,17 @@ def newton(
 
 
 def _check_separation(
-    design: np.ndarray,
+    features: np.ndarray,
+    intercept: bool,
     codes: np.ndarray,
     classes: tuple[Any, ...],
     equations: list[Any],
     baseline: Any,
 ) -> None:
     """SeparationError naming a class that a direction of the features splits from the
-    others (the binary linear program of data.separation, one class against the rest)."""
+    others (the binary linear program of data.separation, one class against the rest), in
+    the design [1 features] with an intercept."""
+    design = design_block(features, intercept)
     names = [f"c{j}" for j in range(design.shape[1])]
     for code, level in enumerate([baseline, *equations]):
         if separation(design, (codes == code).astype(float), names) is not None:
