@@ -333,3 +333,34 @@ def test_a_large_separated_table_is_refused_after_the_samples_fit_fails():
     X, y = separated(140_000, 3, quasi=False)
     with pytest.raises(SeparationError, match="complete separation"):
         mle.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("cov_type", "clusters", "match"),
+    [
+        ("hc4", None, "cov_type must be one of nonrobust, robust, hc0"),
+        ("cluster", None, "one cluster label per row"),
+        ("cluster", np.zeros(20, dtype=int), "at least 2 clusters, got 1"),
+        ("cluster", np.array(["a", "b"] * 9), "one cluster label per row"),
+    ],
+)
+def test_a_bad_covariance_is_refused_in_one_line_before_any_pass(
+    cov_type, clusters, match, monkeypatch
+):
+    from logitlab.errors import ConfigError
+
+    monkeypatch.setattr(mle, "newton_pass", lambda *a, **k: pytest.fail("a pass ran"))
+    with pytest.raises(ConfigError, match=match) as info:
+        mle.fit(GOOD_X, GOOD_Y, cov_type=cov_type, clusters=clusters)
+    assert "\n" not in str(info.value)
+
+
+def test_cluster_codes_and_labels_of_any_kind_give_the_same_covariance():
+    """Codes 0 .. G - 1 are taken as they are; strings, gaps and negative numbers are coded
+    by np.unique: the same clusters, the same covariance."""
+    codes = np.arange(20) % 4
+    kinds = (codes, np.array(["w", "x", "y", "z"])[codes], 10 * codes - 7)
+    fits = [mle.fit(GOOD_X, GOOD_Y, cov_type="cluster", clusters=labels) for labels in kinds]
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.cov, fits[0].cov)
+    assert not np.allclose(fits[0].cov, mle.fit(GOOD_X, GOOD_Y).cov)
