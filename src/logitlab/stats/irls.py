@@ -35,7 +35,7 @@ import numpy as np
 
 from ..extras import fused_available
 from ..stopping import per_block, signals_held
-from .sandwich import Meat, design_block, leverage, needs_leverage, row_factor
+from .sandwich import Meat, add_block, design_block
 
 #: A fitted probability this close to 0 or 1 counts as saturated.
 SATURATED = 1e-10
@@ -156,39 +156,9 @@ def _numpy_pass(
         if len(out):
             out[start : start + BLOCK] = p
         if meat is not None:
-            hat = max(hat, _block_meat(meat, design_block(x, intercept), start, p, r, m,
+            hat = max(hat, add_block(meat, design_block(x, intercept), start, p, r, m,
                                        upper, clusters))  # fmt: skip
     return loglik, score, info, saturated, curvature, squares, pearson, upper, clusters, hat
-
-
-def _block_meat(
-    meat: Meat,
-    design: np.ndarray,
-    start: int,
-    p: np.ndarray,
-    r: np.ndarray,
-    m: np.ndarray | float,
-    upper: np.ndarray,
-    clusters: np.ndarray,
-) -> float:
-    """A block's part of the sandwich's sums (the compiled pass's sandwich_sums), added to
-    upper (the meat) or clusters; returns the block's largest hat value (-inf: none)."""
-    end = start + len(design)
-    c = None if meat.copies is None else meat.copies[start:end]
-    if meat.cov_type == "cluster":
-        for j in range(design.shape[1]):  # a bincount a column: np.add.at is ~10x slower
-            clusters[:, j] += np.bincount(meat.codes[start:end], r * design[:, j],
-                                          minlength=meat.groups)  # fmt: skip
-        return -math.inf
-    q = r * r if c is None else np.divide(r * r, c, out=np.zeros(len(r)), where=c > 0)
-    largest = -math.inf
-    if needs_leverage(meat.cov_type):  # h_i from the trials of one copy, m_i / c_i
-        t = m if c is None else np.divide(m, c, out=np.zeros(len(r)), where=c > 0)
-        h = leverage(design, p, meat.bread, None if np.isscalar(t) else t)
-        largest = float(h.max())
-        q = q * row_factor(meat.cov_type, h)
-    upper += (design * q[:, None]).T @ design
-    return largest
 
 
 def _compiled_pass(

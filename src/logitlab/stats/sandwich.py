@@ -32,6 +32,7 @@ what that changes; when the bound is above HAT_RTOL the meat is summed once more
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,16 +158,9 @@ def row_meat(
     gives the hat values of HC2 and HC3), a block of BLOCK rows at a time."""
     k = features.shape[1] + intercept
     meat = np.zeros((k, k))
-    for start in range(0, len(features), BLOCK):
-        end = start + BLOCK
-        x = design_block(features[start:end], intercept)
-        p, t, c = fitted[start:end], _block(trials, start), _block(copies, start)
-        r2 = _residuals(labels[start:end], p, t) ** 2
-        if needs_leverage(cov_type):
-            r2 = r2 * row_factor(cov_type, leverage(x, p, bread, t))
-        if c is not None:
-            r2 = r2 * c
-        meat += (x * r2[:, None]).T @ x
+    asked = Meat(cov_type, copies, bread=bread)
+    for start, x, p, r, m in _blocks(features, labels, fitted, intercept, copies, trials):
+        add_block(asked, x, start, p, r, m, meat, meat[:0])
     return meat
 
 
@@ -181,17 +175,62 @@ def cluster_scores(
     trials: np.ndarray | None = None,
 ) -> np.ndarray:
     """S_g = sum of c_i s_i over the rows of cluster g (codes 0 .. groups - 1): groups x k."""
-    k = features.shape[1] + intercept
-    sums = np.zeros((groups, k))
+    sums = np.zeros((groups, features.shape[1] + intercept))
+    asked = Meat("cluster", copies, codes, groups)
+    for start, x, p, r, m in _blocks(features, labels, fitted, intercept, copies, trials):
+        add_block(asked, x, start, p, r, m, sums[:0, :0], sums)
+    return sums
+
+
+def _blocks(
+    features: np.ndarray,
+    labels: np.ndarray,
+    fitted: np.ndarray,
+    intercept: bool,
+    copies: np.ndarray | None,
+    trials: np.ndarray | None,
+) -> Iterator[tuple]:
+    """Blocks of BLOCK rows in a pass's terms: (start, design, p, r = c (y - t p), m = c t)."""
     for start in range(0, len(features), BLOCK):
         end = start + BLOCK
-        r = _residuals(labels[start:end], fitted[start:end], _block(trials, start))
-        if copies is not None:
-            r = r * copies[start:end]
-        scores = design_block(features[start:end], intercept) * r[:, None]
-        for j in range(k):  # a bincount a column: np.add.at over rows is ~10x slower
-            sums[:, j] += np.bincount(codes[start:end], scores[:, j], minlength=groups)
-    return sums
+        p, t, c = fitted[start:end], _block(trials, start), _block(copies, start)
+        r = _residuals(labels[start:end], p, t)
+        m = 1.0 if t is None else t
+        if c is not None:
+            r, m = r * c, m * c
+        yield start, design_block(features[start:end], intercept), p, r, m
+
+
+def add_block(
+    meat: Meat,
+    design: np.ndarray,
+    start: int,
+    p: np.ndarray,
+    r: np.ndarray,
+    m: np.ndarray | float,
+    upper: np.ndarray,
+    clusters: np.ndarray,
+) -> float:
+    """A block of rows' part of the meat (the compiled pass's sandwich_sums), added to upper
+    (k x k) or clusters (G x k): the block's design (intercept column included) from row
+    `start` on, its p, residuals r = s - m p and trials m (a copy's times its copies); returns
+    the block's largest hat value (-inf: none)."""
+    end = start + len(design)
+    c = None if meat.copies is None else meat.copies[start:end]
+    if meat.cov_type == "cluster":
+        for j in range(design.shape[1]):  # a bincount a column: np.add.at is ~10x slower
+            clusters[:, j] += np.bincount(meat.codes[start:end], r * design[:, j],
+                                          minlength=meat.groups)  # fmt: skip
+        return -math.inf
+    q = r * r if c is None else np.divide(r * r, c, out=np.zeros(len(r)), where=c > 0)
+    largest = -math.inf
+    if needs_leverage(meat.cov_type):  # h_i from the trials of one copy, m_i / c_i
+        t = m if c is None else np.divide(m, c, out=np.zeros(len(r)), where=c > 0)
+        h = leverage(design, p, meat.bread, None if np.isscalar(t) else t)
+        largest = float(h.max())
+        q = q * row_factor(meat.cov_type, h)
+    upper += (design * q[:, None]).T @ design
+    return largest
 
 
 def sandwich(bread: np.ndarray, meat: np.ndarray, factor: float = 1.0) -> np.ndarray:
@@ -237,6 +276,7 @@ __all__ = [
     "FORMULAS",
     "HAT_RTOL",
     "Meat",
+    "add_block",
     "cluster_scores",
     "covariance",
     "design_block",
