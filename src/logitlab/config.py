@@ -1048,8 +1048,8 @@ class FitSettings:
 
     def _check_penalty(self) -> None:
         """A penalty (L1_RATIOS) with its lambda (a number >= 0 or cv), the l1 ratio only for
-        elasticnet, in [0, 1]; fitted whole, in memory, on 0/1 rows, with no other
-        inference (ConfigError naming what is refused)."""
+        elasticnet, in [0, 1]; fitted whole, in memory (weights and trials counted), with
+        no other inference (ConfigError naming what is refused)."""
         _set(self, "folds", check_int("folds", self.folds, 2, MAX_INT64))
         if self.penalty is None:
             for name, value in (("lambda", self.lam), ("l1 ratio", self.l1_ratio)):
@@ -1072,7 +1072,6 @@ class FitSettings:
             if not 0.0 <= ratio <= 1.0:
                 raise ConfigError(f"l1 ratio must be between 0 and 1, got {ratio:g}")
             _set(self, "l1_ratio", ratio)
-        model = self.model
         refused = [
             (self.firth, "Firth's penalized likelihood (firth): two penalties at once"),
             (self.chunk_rows is not None or self.workers > 1,
@@ -1081,8 +1080,6 @@ class FitSettings:
              "place; fit the table whole"),
             (self.cov != "nonrobust",
              f"the {self.cov} covariance: a penalized estimate has no honest standard errors"),
-            (model.weights is not None or model.trials is not None,
-             "weights or trials: not built yet for penalized fits"),
         ]  # fmt: skip
         for on, why in refused:
             if on:

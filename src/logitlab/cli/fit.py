@@ -189,7 +189,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "coefficients reported on the original scale, as glmnet: l2 (A = 0), l1 (A = 1) or "
         "elasticnet (A = --l1-ratio); the report shows the coefficients, the objective and "
         "the nonzero count, and no SE, p-values or intervals (a penalized estimate has no "
-        "honest ones); no descent beside it unless --loss; in memory, 0/1 rows, without "
+        "honest ones); no descent beside it unless --loss; with --weights or --trials the "
+        "mean is over the sum of the weights or trials (a row counts as its expanded 0/1 "
+        "rows; glmnet instead rescales weights to sum to the rows); in memory, without "
         "--firth or --cov",
     )
     penalty.add_argument(
@@ -199,7 +201,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="L",
         help="the penalty's weight, L >= 0; cv: lambda_min of cv.glmnet, the mean held-out "
-        "log-loss of --folds folds (drawn with --split-seed) along glmnet's path of 100 "
+        "log-loss of --folds folds (drawn with --split-seed; a row stays in one fold, so a "
+        "grouped or weighted row is not split, and each fold's log-loss is its mean over "
+        "its weights or trials) along glmnet's path of 100 "
         "lambdas from the smallest that zeroes every slope down to 1e-4 of it (1e-2 when "
         "there are fewer rows than columns); lambda_1se shown too, and the path figure "
         "(path.png)",

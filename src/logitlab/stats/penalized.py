@@ -191,8 +191,8 @@ class Problem:
         self.features = np.ascontiguousarray(design_array(X), dtype=np.float64)
         n, d = self.features.shape
         labels = label_array(y, n) if trials is None else count_array(y, n, "y")
-        count = Counts.of(labels, weights, trials)
-        self.labels, self.trials, self.total = count.s, count.m, count.total
+        self.count = Counts.of(labels, weights, trials)
+        self.labels, self.trials, self.total = self.count.s, self.count.m, self.count.total
         if self.total <= 0:
             raise DataError("a penalized fit needs at least one row")
         sums, squares = np.zeros(d), np.zeros(d)
@@ -214,6 +214,26 @@ class Problem:
         self.hessians = 0
         self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
         self.kept: tuple[np.ndarray, np.ndarray] | None = None
+
+    def rows(self, chosen: np.ndarray) -> Problem:
+        """The problem of the rows `chosen` (a boolean mask: a fold's), standardized anew. A
+        counted row stays a grouped row of its trials (weight w: w trials, w y successes, the
+        same log-loss); rows of no trials are left out, as they count for nothing."""
+        if self.trials is None:
+            return Problem(self.features[chosen], self.labels[chosen])
+        chosen = chosen & (self.trials > 0)
+        return Problem(self.features[chosen], self.labels[chosen], trials=self.trials[chosen])
+
+    def log_loss(self, params: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, float]:
+        """The mean log-loss of original-scale `params` (one row per fit, intercept first)
+        over the rows `chosen` as counted (sum m log(1 + e^eta) - s eta over the sum of their
+        trials), and that sum (DataError when it is 0: a fold of no rows to score)."""
+        eta = self.features[chosen] @ params[:, 1:].T + params[:, 0]
+        m = np.ones(len(eta)) if self.trials is None else self.trials[chosen]
+        total = float(m.sum())
+        if total == 0:
+            raise DataError("a fold holds no row of nonzero weight to score: use fewer folds")
+        return (m @ np.logaddexp(0.0, eta) - self.labels[chosen] @ eta) / total, total
 
     def standardized(self, params: np.ndarray) -> np.ndarray:
         """Original-scale params (intercept first) in standardized coordinates."""
@@ -443,26 +463,29 @@ def cross_validate(
     folds: int = FOLDS,
     seed: int = 0,
     lambdas: np.ndarray | None = None,
+    weights: object = None,
+    trials: object = None,
 ) -> tuple[CrossValidation, Path]:
     """cv.glmnet: the path (default: glmnet's, from all the rows) fitted on the rows of all
     folds but one and scored by mean log-loss on that one, each in turn; rows go to folds by
-    a permutation drawn from `seed`. Returns the curve and the path fitted on all rows."""
+    a permutation drawn from `seed`. Returns the curve and the path fitted on all rows.
+
+    With `weights` or `trials` a row goes to one fold whole (a grouped or weighted row is not
+    split), a fold's loss is its mean over the fold's trials, and the curve averages the
+    folds weighted by their trials, as cv.glmnet does with weights."""
     _, l1_ratio = check_penalty(0.0, l1_ratio)
-    problem = Problem(X, y)
+    problem = Problem(X, y, weights=weights, trials=trials)
     n = len(problem.labels)
     folds = check_int("folds", folds, 2, n)
     if lambdas is None:
         lambdas = default_lambdas(problem, l1_ratio)
     fold = np.random.default_rng(seed).permutation(n) % folds
-    losses, sizes = np.empty((folds, len(lambdas))), np.bincount(fold, minlength=folds)
+    losses, sizes = np.empty((folds, len(lambdas))), np.empty(folds)
     for k in range(folds):
-        train, test = fold != k, fold == k
-        part = Problem(problem.features[train], problem.labels[train])
+        part = problem.rows(fold != k)
         part.null_gradient()  # both classes present in the training rows
-        params = fit_path(part, lambdas, l1_ratio).params
-        eta = problem.features[test] @ params[:, 1:].T + params[:, 0]
-        y_test = problem.labels[test][:, None]
-        losses[k] = (np.logaddexp(0.0, eta) - y_test * eta).mean(axis=0)
+        losses[k], sizes[k] = problem.log_loss(fit_path(part, lambdas, l1_ratio).params,
+                                               fold == k)  # fmt: skip
     weights = sizes / sizes.sum()
     mean = weights @ losses
     se = np.sqrt(weights @ (losses - mean) ** 2 / (folds - 1))
@@ -569,32 +592,41 @@ def fit_result(
     folds: int = FOLDS,
     seed: int = 0,
     conf_level: float = 0.95,
+    weights: object = None,
+    trials: object = None,
 ) -> PenalizedResult:
     """A fit of a table (studies.fit): X without its intercept column, `names` its columns';
     lam a number, or "cv" for cv.glmnet's lambda_min on glmnet's path (folds drawn from
-    `seed`). l1_ratio None: the penalty's (l2 0, l1 1, elasticnet 0.5)."""
+    `seed`). l1_ratio None: the penalty's (l2 0, l1 1, elasticnet 0.5). `weights` and
+    `trials` count the rows as the MLE does (nobs, the likelihoods with R's binomial
+    coefficients for grouped rows, the deviances)."""
     a = L1_RATIOS[penalty] if l1_ratio is None else l1_ratio
-    problem = Problem(X, y)
+    problem = Problem(X, y, weights=weights, trials=trials)
     problem.null_gradient()  # both classes present
-    n = len(problem.labels)
+    count = problem.count
     curve = path = None
     if lam == "cv":
-        curve, path = cross_validate(X, y, a, folds=folds, seed=seed)
+        curve, path = cross_validate(X, y, a, folds=folds, seed=seed, weights=weights,
+                                     trials=trials)  # fmt: skip
         best = int(np.flatnonzero(path.lambdas == curve.lambda_min)[0])
         lam = curve.lambda_min
         result = solve(problem, lam, a, start=problem.standardized(path.params[best]))
     else:
         lam, a = check_penalty(lam, a)
         result = solve(problem, lam, a)
-    fitted = np.empty(n)
-    at = newton_pass(problem.features, problem.labels, result.params, True, fitted)
+    fitted = np.empty(len(problem.labels))
+    at = newton_pass(problem.features, problem.labels, result.params, True, fitted,
+                     trials=problem.trials)  # fmt: skip
     k = len(result.params)
     return PenalizedResult(
         params=result.params, se=np.full(k, np.nan), cov=np.full((k, k), np.nan),
-        loglik=at.loglik, converged=result.converged, iterations=result.iterations, nobs=n,
+        loglik=at.loglik + count.binomial, converged=result.converged,
+        iterations=result.iterations, nobs=count.nobs,
         names=(INTERCEPT, *check_names(names, k - 1)),
-        llnull=null_loglik(n, float(problem.labels.mean())), fitted=fitted,
-        labels=problem.labels, curvature=at.curvature, conf_level=conf_level,
+        llnull=null_loglik(count.total, count.successes / count.total) + count.binomial,
+        fitted=fitted, labels=problem.labels, curvature=at.curvature, conf_level=conf_level,
+        trials=np.empty(0) if count.m is None else count.m, llsat=count.saturated(),
+        pearson_chi2=at.pearson, grouped=trials is not None,
         penalty=penalty, lam=float(lam), l1_ratio=a, objective=result.objective,
         passes=result.passes + (path.passes if path is not None else 0), path=path, cv=curve,
         scale=np.where(problem.free[1:], problem.scale, 0.0),

@@ -411,6 +411,8 @@ def fit_table(
             folds=settings.folds,
             seed=settings.split_seed,
             conf_level=settings.conf_level,
+            weights=design.weights,
+            trials=design.trials,
         )
     else:
         rows = frame.iloc[design.rows[~held]]
@@ -438,9 +440,9 @@ def fit_table(
     except DataError as exc:  # a transform whose state the spec cannot keep, such as poly()
         margins, margins_note = None, f"{REBUILD_NOTE} ({exc})"
     say("per-term likelihood-ratio tests (drop1)")
-    tests, tests_note = term_tests(design, X, y, mle, settings.firth)
-    if penalized:
-        tests, tests_note = None, PENALIZED_NOTE
+    tests, tests_note = None, PENALIZED_NOTE
+    if not penalized:
+        tests, tests_note = term_tests(design, X, y, mle, settings.firth)
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
         note = "no gradient descent was asked for (no loss given)"
