@@ -297,3 +297,85 @@ def test_far_from_the_minimum_the_hessian_is_a_sample_of_blocks(data, monkeypatc
     sampled = penalized.fit(X, y, 0.02, 1.0)
     np.testing.assert_allclose(sampled.params, whole.params, rtol=0, atol=1e-9)
     np.testing.assert_allclose(sampled.objective, whole.objective, rtol=1e-13)
+
+
+def grouped(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The data's design with 1 to 5 trials a row and binomial successes."""
+    X, _ = data
+    rng = np.random.default_rng(2)
+    m = rng.integers(1, 6, len(X)).astype(float)
+    p = 1.0 / (1.0 + np.exp(-0.8 * (X[:, 0] - 3.0) + 0.3 * (X[:, 2] - 3.0)))
+    return X, rng.binomial(m.astype(int), p).astype(float), m
+
+
+def bernoulli(X, s, m) -> tuple[np.ndarray, np.ndarray]:
+    """Grouped rows as their s ones and m - s zeros."""
+    rows = np.arange(len(s))
+    ones, zeros = np.repeat(rows, s.astype(int)), np.repeat(rows, (m - s).astype(int))
+    return X[np.r_[ones, zeros]], np.r_[np.ones(len(ones)), np.zeros(len(zeros))]
+
+
+@pytest.mark.parametrize(("lam", "a"), CASES)
+def test_trials_are_the_expanded_bernoulli_rows(data, lam, a) -> None:
+    """s successes of m trials: the fit of s rows of 1 and m - s rows of 0 (1e-9, objective
+    1e-12 relative): the mean log-loss is over the sum of the trials."""
+    X, s, m = grouped(data)
+    fit = penalized.fit(X, s, lam, a, trials=m)
+    expanded = penalized.fit(*bernoulli(X, s, m), lam, a)
+    assert fit.converged
+    np.testing.assert_allclose(fit.params, expanded.params, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fit.objective, expanded.objective, rtol=1e-12)
+
+
+def test_fit_result_counts_trials_as_the_mle_does(data) -> None:
+    """nobs the rows, llnull and llsat the grouped MLE's (binomial coefficients included), the
+    log-likelihood at the estimate sum s eta - m log(1 + e^eta) + sum log C(m, s) (scipy)."""
+    from scipy.special import comb
+
+    from logitlab.stats import mle
+
+    X, s, m = grouped(data)
+    names = tuple(f"x{j}" for j in range(X.shape[1]))
+    result = penalized.fit_result(X, s, names, "l1", 0.02, trials=m)
+    by_mle = mle.fit(X, s, trials=m, names=names)
+    assert result.nobs == len(s) and result.grouped
+    np.testing.assert_allclose([result.llnull, result.llsat], [by_mle.llnull, by_mle.llsat],
+                               rtol=1e-12)  # fmt: skip
+    eta = result.params[0] + X @ result.params[1:]
+    loglik = s @ eta - m @ np.logaddexp(0.0, eta) + np.log(comb(m, s)).sum()
+    np.testing.assert_allclose(result.loglik, loglik, rtol=1e-12)
+    np.testing.assert_allclose(result.params, penalized.fit(X, s, 0.02, 1.0, trials=m).params,
+                               rtol=0, atol=1e-12)  # fmt: skip
+
+
+def test_weighted_cv_is_the_expanded_rows_cv_with_each_row_in_one_fold(data) -> None:
+    """Weights 0 to 3: the curve equals a cross-validation written out on the expanded rows
+    whose copies share their row's fold (each fold's fits from scratch, its held-out mean
+    log-loss over its copies, the folds weighted by their copies, cv.glmnet's SE): 1e-8."""
+    X, y = data
+    w = np.random.default_rng(4).integers(0, 4, len(y)).astype(float)
+    lambdas = penalized.default_lambdas(penalized.Problem(X, y, weights=w), 1.0, count=8)
+    curve, path = penalized.cross_validate(X, y, 1.0, folds=4, seed=3, lambdas=lambdas,
+                                           weights=w)  # fmt: skip
+    fold = np.repeat(np.random.default_rng(3).permutation(len(y)) % 4, w.astype(int))
+    Xe, ye = np.repeat(X, w.astype(int), axis=0), np.repeat(y, w.astype(int))
+    losses = np.empty((4, len(lambdas)))
+    for k in range(4):
+        for i, lam in enumerate(lambdas):
+            params = penalized.fit(Xe[fold != k], ye[fold != k], lam, 1.0).params
+            eta = params[0] + Xe[fold == k] @ params[1:]
+            losses[k, i] = np.mean(np.logaddexp(0.0, eta) - ye[fold == k] * eta)
+    share = np.bincount(fold) / len(fold)
+    mean = share @ losses
+    np.testing.assert_allclose(curve.mean, mean, rtol=1e-8)
+    np.testing.assert_allclose(curve.se, np.sqrt(share @ (losses - mean) ** 2 / 3), rtol=1e-6)
+    assert curve.lambda_min == lambdas[np.argmin(mean)]
+    np.testing.assert_allclose(path.params[-1], penalized.fit(Xe, ye, lambdas[-1], 1.0).params,
+                               rtol=0, atol=1e-8)  # fmt: skip
+
+
+def test_a_fold_of_no_weight_is_refused(data) -> None:
+    X, y = data
+    w = np.where(np.random.default_rng(0).permutation(len(y)) % 4 == 3, 0.0, 1.0)
+    with pytest.raises(DataError, match="a fold holds no row of nonzero weight"):
+        penalized.cross_validate(X, y, 1.0, folds=4, seed=0, weights=w)
