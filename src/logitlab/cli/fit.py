@@ -191,8 +191,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the nonzero count, and no SE, p-values or intervals (a penalized estimate has no "
         "honest ones); no descent beside it unless --loss; with --weights or --trials the "
         "mean is over the sum of the weights or trials (a row counts as its expanded 0/1 "
-        "rows; glmnet instead rescales weights to sum to the rows); in memory, without "
-        "--firth or --cov",
+        "rows; glmnet's weights, rescaled to a fixed sum, give the same mean); in memory, "
+        "without --firth or --cov",
     )
     penalty.add_argument(
         "--lambda",
