@@ -36,10 +36,20 @@ def test_a_model_without_intercept_is_refused():
     [
         ({"l1_ratio": 0.5}, "l1 ratio 0.5 needs a penalty"),
         ({"penalty": "ridge", "lam": 1}, "penalty must be one of l2, l1, elasticnet"),
-        ({"penalty": "l1", "lam": 1, "weights": "w"}, "weights or trials"),
+        ({"penalty": "l1", "lam": 1, "cov": "hc1"}, "no honest standard errors"),
         ({"penalty": "l1", "lam": "cv", "folds": 1}, "folds must be"),
     ],
 )
 def test_settings_refuse(keywords, words):
     with pytest.raises(ConfigError, match=words):
         FitSettings.of(**keywords)
+
+
+def test_fit_table_counts_trials_in_the_penalized_fit(budworm):
+    """Grouped rows reach stats.penalized with their trials (the settings refuse them no
+    more): the estimate is penalized.fit's with trials, nobs the rows."""
+    fitted = fit_table(budworm, formula="dead ~ ldose + sex", trials="n", penalty="l2", lam=0.01)
+    design = build_design(budworm, formula="dead ~ ldose + sex", trials="n")
+    direct = penalized.fit(design.X, design.y, 0.01, 0.0, trials=design.trials)
+    np.testing.assert_allclose(fitted.mle.params, direct.params, rtol=0, atol=1e-10)
+    assert fitted.mle.nobs == 12 and fitted.mle.grouped and fitted.drop1 is None
