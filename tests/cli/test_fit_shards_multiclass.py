@@ -5,9 +5,6 @@ every row in one place; model.json is good for `logitlab predict`."""
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -113,17 +110,13 @@ def test_one_csv_file_in_chunks_equals_the_in_memory_fit(iris, tmp_path, capsys)
     assert sum(label == "setosa" for label in labels) == sum(row[0] for row in confusion)
 
 
-def test_a_folder_on_two_workers_equals_the_in_memory_fit(iris, tmp_path):
+def test_a_folder_on_two_workers_equals_the_in_memory_fit(iris, tmp_path, fit_on_two_workers):
     folder, _, memory = iris
     out = tmp_path / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "logitlab", "fit", str(folder / "parts"), "--formula", FORMULA,
-         "--baseline", "versicolor", "--workers", "2", "--chunk-rows", "30", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.count("Multinomial logit: maximum likelihood") == 1  # rank 0 alone
-    assert "by 2 worker(s)" in done.stdout
+    printed = fit_on_two_workers(folder / "parts", "--formula", FORMULA, "--baseline",
+                                 "versicolor", "--chunk-rows", 30, out=out)  # fmt: skip
+    assert printed.count("Multinomial logit: maximum likelihood") == 1  # rank 0 alone
+    assert "by 2 worker(s)" in printed
     assert_same_fit(out, memory)
 
 
