@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import make_data  # bench/make_data.py, beside this file
 import mle  # bench/mle.py: the peers' fits
 from logitlab.cli.workers import free_port, worker_env
+from timing import best  # bench/timing.py
 
 IN_MEMORY = ("logitlab", "sklearn newton-cholesky", "statsmodels")
 CHUNK_ROWS = 1_000_000
@@ -40,17 +41,6 @@ CHUNK_ROWS = 1_000_000
 def _peak() -> float:
     """This process's peak resident memory, in GB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-
-
-def _best(work, repeats: int) -> tuple[float, object]:
-    """The best time of `repeats` runs of work() (the machine is shared: the least
-    disturbed run), and its result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = work()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def in_memory(method: str, file: Path, repeats: int) -> dict:
@@ -64,14 +54,14 @@ def in_memory(method: str, file: Path, repeats: int) -> dict:
     X = np.column_stack([table[name].to_numpy() for name in make_data.FEATURES])
     y = table["y"].to_numpy()
     read = time.perf_counter() - start
-    seconds, (coef, iterations) = _best(lambda: mle._fit(method, X, y), repeats)
+    seconds, (coef, iterations) = best(lambda: mle._fit(method, X, y), repeats)
     row = {"method": f"{method} (in memory)", "seconds": seconds, "read_seconds": read,
            "iterations": iterations, "coef": coef.tolist(), "peak_gb": _peak()}  # fmt: skip
     if method == "logitlab":
         from logitlab.stats.irls import newton_pass
 
-        pass_seconds, _ = _best(lambda: newton_pass(X, y, np.asarray(coef), True), 3)
-        sum_seconds, _ = _best(X.sum, 5)
+        pass_seconds, _ = best(lambda: newton_pass(X, y, np.asarray(coef), True), 3)
+        sum_seconds, _ = best(X.sum, 5)
         row |= {"pass_ns_per_row": 1e9 * pass_seconds / len(y),
                 "sum_ns_per_row": 1e9 * sum_seconds / len(y)}  # fmt: skip
     return row

@@ -13,9 +13,9 @@ penalized likelihood-ratio p-values for all 11 coefficients (one run).
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+
+from timing import best  # bench/timing.py, beside this file
 
 N, D, SEED, REPEATS = 10**5, 10, 20240611, 3
 
@@ -59,25 +59,15 @@ def reference(X: np.ndarray, y: np.ndarray, tol: float = 1e-10) -> tuple[np.ndar
     return b, 100
 
 
-def best(work, repeats: int = REPEATS) -> tuple[float, object]:
-    """The best wall time of `repeats` runs (the machine is shared), and the last answer."""
-    times, answer = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        answer = work()
-        times.append(time.perf_counter() - start)
-    return min(times), answer
-
-
 def run() -> list[tuple[str, float, int, int, float]]:
     """(what, seconds, iterations, passes, max |coefficient - logitlab's|) per row."""
     from logitlab.stats import firth
 
     X, y = data()
     firth.fit(X[:1000], y[:1000], profile=False)  # Numba's compiled pass loaded from its cache
-    seconds, ours = best(lambda: firth.fit(X, y, profile=False))
+    seconds, ours = best(lambda: firth.fit(X, y, profile=False), REPEATS)
     rows = [("logitlab stats.firth (fit)", seconds, ours.iterations, ours.passes, 0.0)]
-    seconds, (coef, iterations) = best(lambda: reference(X, y))
+    seconds, (coef, iterations) = best(lambda: reference(X, y), REPEATS)
     gap = float(np.abs(coef - ours.params).max())
     rows.append(("NumPy reference, dense QR (fit)", seconds, iterations, 2 * iterations, gap))
     seconds, profiled = best(lambda: firth.fit(X, y, profile=True), 1)

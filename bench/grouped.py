@@ -14,9 +14,10 @@ maximum: they should agree to rounding).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+
+from timing import best  # bench/timing.py, beside this file
 
 GROUPS, D, MAX_TRIALS, SEED, REPEATS = 10**5, 5, 10, 20261206, 3
 
@@ -44,16 +45,6 @@ def expanded(X, y, w) -> tuple[np.ndarray, np.ndarray]:
     """The weighted rows repeated: one Bernoulli row per trial."""
     rows = np.repeat(np.arange(len(y)), w.astype(int))
     return np.ascontiguousarray(X[rows]), y[rows]
-
-
-def best(work, repeats: int) -> tuple[float, object]:
-    """The best wall time of `repeats` runs, and the last answer."""
-    times, answer = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        answer = work()
-        times.append(time.perf_counter() - start)
-    return min(times), answer
 
 
 def run(groups: int = GROUPS, repeats: int = REPEATS) -> list[tuple[str, float, int, float]]:

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
+
+from timing import best  # bench/timing.py, beside this file
 
 N, QUICK, D, K, SEED, REPEATS = 10**6, 2 * 10**5, 10, 5, 20261206, 3
 PEERS = ("statsmodels MNLogit", "sklearn lbfgs", "sklearn newton-cholesky")
@@ -71,16 +71,6 @@ def fit(method: str, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
     return (symmetric[1:] - symmetric[0]).T, int(np.max(model.n_iter_))
 
 
-def best_of(repeat: int, work: Callable[[], object]) -> tuple[float, object]:
-    """The shortest wall time of `repeat` calls, and the last call's answer."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        answer = work()
-        times.append(time.perf_counter() - start)
-    return min(times), answer
-
-
 def run(n: int, repeat: int = REPEATS) -> list[dict]:
     """Every method on one draw of n rows: seconds, iterations and coefficients."""
     small = data(20_000)  # over stats.irls.COMPILED_ROWS: loads Numba's pass before timing
@@ -88,7 +78,7 @@ def run(n: int, repeat: int = REPEATS) -> list[dict]:
     rows = []
     for method in ("logitlab", *PEERS):
         fit(method, *small)
-        seconds, (params, iterations) = best_of(repeat, lambda m=method: fit(m, X, y))
+        seconds, (params, iterations) = best(lambda m=method: fit(m, X, y), repeat)
         rows.append({"method": method, "seconds": seconds, "iterations": iterations,
                      "params": params})  # fmt: skip
     return rows

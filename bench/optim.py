@@ -14,8 +14,6 @@ run() returns the rows for bench/run.py to print beside its own.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -24,20 +22,11 @@ from logitlab.config import TrainConfig
 from logitlab.data import simulate
 from logitlab.engines import fit
 from logitlab.engines.batch import fit_batch
+from timing import best  # bench/timing.py, beside this file
 
 #: Targets of issue #10: x faster than eager, and Monte Carlo within N eager fits.
 FUSED_TARGET, MONTECARLO_TARGET = 100, 6
 BATCH = 32
-
-
-def best(call: Callable[[], object], repeat: int) -> float:
-    """The fastest of `repeat` runs of call(), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def dataloader_loop(x: torch.Tensor, y: torch.Tensor, epochs: int) -> None:
@@ -66,12 +55,12 @@ def run(quick: bool = False) -> list[tuple[str, float, str]]:
     mini = TrainConfig(optimizer="adam", epochs=mini_epochs, batch_size=BATCH)
     fit(x, y, TrainConfig(optimizer="adam", epochs=2, batch_size=BATCH), engine="fused")
 
-    eager = best(lambda: fit(x, y, adam, engine="eager"), 1)
-    fused = best(lambda: fit(x, y, adam, engine="fused"), repeat)
-    loader = best(lambda: dataloader_loop(x, y, mini_epochs), 1)
-    mini_fused = best(lambda: fit(x, y, mini, engine="fused"), repeat)
+    eager, _ = best(lambda: fit(x, y, adam, engine="eager"), 1)
+    fused, _ = best(lambda: fit(x, y, adam, engine="fused"), repeat)
+    loader, _ = best(lambda: dataloader_loop(x, y, mini_epochs), 1)
+    mini_fused, _ = best(lambda: fit(x, y, mini, engine="fused"), repeat)
     ys = torch.stack([simulate(seed=2022 + r).y[:, 0] for r in range(reps)])
-    many = best(lambda: fit_batch(x, ys, optimizer="adam", data=list(range(reps)),
+    many, _ = best(lambda: fit_batch(x, ys, optimizer="adam", data=list(range(reps)),
                                   epochs=epochs, record_every=101, engine="fused"), 1)  # fmt: skip
     return [
         (f"Adam, {epochs:,} full-batch epochs, eager (torch.optim.Adam)", eager, ""),

@@ -63,6 +63,7 @@ import optim  # bench/optim.py
 import penalty  # bench/penalty.py
 import softmax  # bench/softmax.py
 import web  # bench/web.py
+from timing import best  # bench/timing.py
 
 SECTIONS = (
     "lecture",
@@ -130,16 +131,6 @@ def on_threads(count: int, work: Callable[[], object]) -> Callable[[], object]:
             torch.set_num_threads(before)
 
     return run
-
-
-def best_of(repeat: int, work: Callable[[], object]) -> float:
-    """The shortest wall time of `repeat` calls."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def fresh_process_seconds(cache_dir: str) -> float:
@@ -261,7 +252,7 @@ def lecture_section(args: argparse.Namespace) -> None:
     rows: list[tuple[str, float]] = []
 
     def measure(label: str, times: int, work: Callable[[], object]) -> None:
-        rows.append((label, best_of(times, work)))
+        rows.append((label, best(work, times)[0]))
         print(f"  measured {label}: {rows[-1][1]:.4g} s", file=sys.stderr)
 
     threads = torch.get_num_threads()

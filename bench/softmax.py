@@ -17,7 +17,6 @@ bench/run.py to print.
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -27,20 +26,11 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from logitlab.config import TrainConfig
 from logitlab.engines.softmax import fit_softmax
+from timing import best  # bench/timing.py, beside this file
 
 #: Issue #22's target: the fused engine this many times faster than the eager loop.
 TARGET = 50
 BATCH, LR, CLASSES = 64, 0.01, 10
-
-
-def best(call: Callable[[], object], repeat: int) -> float:
-    """The fastest of `repeat` runs of call(), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def course_loop(x: torch.Tensor, codes: torch.Tensor, epochs: int, batch: int | None) -> None:
@@ -92,12 +82,12 @@ def run(quick: bool = False) -> list[tuple[str, float, str]]:
         what = "full batch" if batch is None else f"batch {batch}"
         epochs = full_epochs if batch is None else mini_epochs
         cfg = TrainConfig(optimizer="adam", lr=LR, epochs=epochs, batch_size=batch)
-        loop = best(lambda b=batch, e=epochs: course_loop(x, codes, e, b), 1)
-        single = best(on_one_thread(lambda b=batch, e=epochs: course_loop(x, codes, e, b)), 1)
+        loop, _ = best(lambda b=batch, e=epochs: course_loop(x, codes, e, b), 1)
+        single, _ = best(on_one_thread(lambda b=batch, e=epochs: course_loop(x, codes, e, b)), 1)
         eager_fit = fit_softmax(x, codes, CLASSES, cfg, engine="eager")
-        eager = best(lambda c=cfg: fit_softmax(x, codes, CLASSES, c, engine="eager"), 1)
+        eager, _ = best(lambda c=cfg: fit_softmax(x, codes, CLASSES, c, engine="eager"), 1)
         fused_fit = fit_softmax(x, codes, CLASSES, cfg, engine="fused")
-        fused = best(lambda c=cfg: fit_softmax(x, codes, CLASSES, c, engine="fused"), repeat)
+        fused, _ = best(lambda c=cfg: fit_softmax(x, codes, CLASSES, c, engine="fused"), repeat)
         apart = np.max(np.abs(fused_fit.weight - eager_fit.weight))
         fastest = min(loop, single)
         label = f"digits, Adam, {what}, {epochs} epochs"
