@@ -112,16 +112,23 @@ def hardest(run: DigitsRun, count: int = HARDEST) -> tuple[np.ndarray, np.ndarra
     return rows[order], p[order]
 
 
+def _image_grid(count: int, width: float, height: float) -> tuple[Figure, np.ndarray]:
+    """A figure of `count` image axes, five to a line (width x height inches each), and
+    its axes in reading order; the grid's spare cells are left blank."""
+    columns = min(count, 5)
+    lines = -(-count // columns)
+    fig = Figure(figsize=(width * columns, height * lines + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(lines, columns)).ravel()
+    for ax in axes[count:]:
+        ax.set_axis_off()
+    return fig, axes[:count]
+
+
 def plot_hardest(run: DigitsRun) -> Figure:
     """The held-out images closest to (or across) the decision boundary, with P(7) each;
     a wrong prediction's title is red."""
     rows, p = hardest(run)
-    columns = min(len(rows), 5)
-    lines = -(-len(rows) // columns)
-    fig = Figure(figsize=(2.2 * columns, 2.4 * lines + 0.4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(lines, columns)).ravel()
-    for ax in axes[len(rows) :]:
-        ax.set_axis_off()
+    fig, axes = _image_grid(len(rows), 2.2, 2.4)
     for ax, row, prob in zip(axes, rows, p, strict=True):
         truth = DIGITS[int(run.data.y[row])]
         wrong = (prob > 0.5) != (run.data.y[row] == 1)
@@ -190,12 +197,7 @@ def plot_hardest_digits(run: TenDigitsRun) -> Figure:
     """The held-out images given the lowest probability of their own digit, lowest first,
     each titled with its digit, the prediction and that probability; a wrong one in red."""
     rows, own, predicted = run.hardest()
-    columns = min(len(rows), 5)
-    lines = -(-len(rows) // columns)
-    fig = Figure(figsize=(2.3 * columns, 2.5 * lines + 0.4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(lines, columns)).ravel()
-    for ax in axes[len(rows) :]:
-        ax.set_axis_off()
+    fig, axes = _image_grid(len(rows), 2.3, 2.5)
     for ax, row, p, guess in zip(axes, rows, own, predicted, strict=True):
         truth = int(run.data.y[row])
         image = run.data.x[row].reshape(SIDE, SIDE)
