@@ -124,35 +124,7 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
                 score[a] += s
                 curv[a] += c
                 squares[a] += q
-            # X'WX, upper triangle, four columns at a time: each w x_a read once feeds
-            # four sums (three times faster than one dot product per pair).
-            for a in range(k):
-                wa = wx[a * tile : a * tile + m]
-                b = a
-                while b + 3 < k:
-                    x0 = xt[b * tile : b * tile + m]
-                    x1 = xt[(b + 1) * tile : (b + 1) * tile + m]
-                    x2 = xt[(b + 2) * tile : (b + 2) * tile + m]
-                    x3 = xt[(b + 3) * tile : (b + 3) * tile + m]
-                    h0 = h1 = h2 = h3 = 0.0
-                    for i in range(m):
-                        v = wa[i]
-                        h0 += v * x0[i]
-                        h1 += v * x1[i]
-                        h2 += v * x2[i]
-                        h3 += v * x3[i]
-                    info[a, b] += h0
-                    info[a, b + 1] += h1
-                    info[a, b + 2] += h2
-                    info[a, b + 3] += h3
-                    b += 4
-                while b < k:
-                    xb = xt[b * tile : b * tile + m]
-                    h = 0.0
-                    for i in range(m):
-                        h += wa[i] * xb[i]
-                    info[a, b] += h
-                    b += 1
+            add_gram(info, wx, xt, m, k, tile, 0, 0)  # X'WX, upper triangle
             if mode > 0:  # the sandwich's sums, in the pass at the estimate only
                 largest = sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes,
                                         part_meat[g], part_clusters[g], rq, rh, rv,
@@ -218,3 +190,38 @@ def sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes, meat, cl
 
 
 __all__ = ["exp_negative", "kernel", "sandwich_sums"]
+
+
+@njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def add_gram(info, wx, xt, m, k, tile, rows, cols):
+    """Adds a tile's X'WX, upper triangle, to info[rows + a, cols + b] (a <= b < k): wx and
+    xt hold the tile's k columns of w x and of x at a * tile (m rows). Four columns at a
+    time: each w x_a read once feeds four sums (three times faster than one dot product per
+    pair). The binary kernel's and the multinomial task's (one block of equations a call)."""
+    for a in range(k):
+        wa = wx[a * tile : a * tile + m]
+        b = a
+        while b + 3 < k:
+            x0 = xt[b * tile : b * tile + m]
+            x1 = xt[(b + 1) * tile : (b + 1) * tile + m]
+            x2 = xt[(b + 2) * tile : (b + 2) * tile + m]
+            x3 = xt[(b + 3) * tile : (b + 3) * tile + m]
+            h0 = h1 = h2 = h3 = 0.0
+            for i in range(m):
+                v = wa[i]
+                h0 += v * x0[i]
+                h1 += v * x1[i]
+                h2 += v * x2[i]
+                h3 += v * x3[i]
+            info[rows + a, cols + b] += h0
+            info[rows + a, cols + b + 1] += h1
+            info[rows + a, cols + b + 2] += h2
+            info[rows + a, cols + b + 3] += h3
+            b += 4
+        while b < k:
+            xb = xt[b * tile : b * tile + m]
+            h = 0.0
+            for i in range(m):
+                h += wa[i] * xb[i]
+            info[rows + a, cols + b] += h
+            b += 1
