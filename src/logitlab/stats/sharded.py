@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,25 +250,19 @@ class _Passes:
 
     def __call__(self, coef: np.ndarray) -> Pass:
         k, upper = self.k, self.upper
-        size = 3 + 2 * k + len(upper[0])
-        local, failure = np.zeros(size), None
-        try:
-            for x, y, *counted in self.batches():
-                count = _counts(y, counted)
-                if count is None:
-                    continue
-                part = newton_pass(x, count.s, coef, self.intercept, trials=count.m)
-                local[1:] += np.concatenate(
-                    ([part.loglik], part.score, part.info[upper], [part.saturated],
-                     part.curvature)
-                )  # fmt: skip
-        except LogitlabError as exc:
-            local[:], failure = 0.0, (type(exc).__name__, str(exc))
-            local[0] = 1.0
         self.count += 1
         if self.count == self.fail_after:
             os._exit(9)
-        total = self._sum(local, failure)
+
+        def add(
+            local: np.ndarray, x: np.ndarray, y: np.ndarray, counted: list, count: Counts
+        ) -> None:
+            part = newton_pass(x, count.s, coef, self.intercept, trials=count.m)
+            local[1:] += np.concatenate(
+                ([part.loglik], part.score, part.info[upper], [part.saturated], part.curvature)
+            )
+
+        total = self._summed(3 + 2 * k + len(upper[0]), add)
         info = np.zeros((k, k))
         info[upper] = total[2 + k : 2 + k + len(upper[0])]
         info = np.triu(info) + np.triu(info, 1).T
@@ -283,21 +277,17 @@ class _Passes:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """stats.firth.hat_sums over every worker's rows, p computed from coef."""
         k, upper = self.k, self.upper
-        local, failure = np.zeros(1 + k + (len(upper[0]) if info else 0)), None
-        try:
-            for x, y, *counted in self.batches():
-                count = _counts(y, counted)
-                if count is None:
-                    continue
-                design = sandwich.design_block(x, self.intercept)
-                extra, more = firth.hat_sums(design, sigmoid(design @ coef), cov, count.m, info)
-                local[1 : 1 + k] += extra
-                if info:
-                    local[1 + k :] += more[upper]
-        except LogitlabError as exc:
-            local[:], failure = 0.0, (type(exc).__name__, str(exc))
-            local[0] = 1.0
-        total = self._sum(local, failure)
+
+        def add(
+            local: np.ndarray, x: np.ndarray, y: np.ndarray, counted: list, count: Counts
+        ) -> None:
+            design = sandwich.design_block(x, self.intercept)
+            extra, more = firth.hat_sums(design, sigmoid(design @ coef), cov, count.m, info)
+            local[1 : 1 + k] += extra
+            if info:
+                local[1 + k :] += more[upper]
+
+        total = self._summed(1 + k + (len(upper[0]) if info else 0), add)
         if not info:
             return total[1 : 1 + k], None
         added = np.zeros((k, k))
@@ -306,7 +296,7 @@ class _Passes:
 
     def late(self, mine: bool) -> bool:
         """Whether any worker is past the deadline: one Collective.sum of each one's verdict."""
-        return bool(self._sum(np.array([0.0, float(mine)]), None)[1] > 0)
+        return bool(_summed(self.group, np.array([0.0, float(mine)]), None)[1] > 0)
 
     def statistics(
         self, coef: np.ndarray, bread: np.ndarray, cov_type: str
@@ -317,31 +307,27 @@ class _Passes:
         log-likelihood and Pearson's chi-squared (mle.Counts' in memory)."""
         b0, b = (coef[0], coef[1:]) if self.intercept else (0.0, coef)
         size, robust = 9 + 3 * HL_BINS, cov_type != "nonrobust"
-        local, failure = np.zeros(size + robust * len(self.upper[0])), None
-        try:
-            for x, y, *counted in self.batches():
-                count = _counts(y, counted)
-                if count is None:
-                    continue
-                eta = x @ b + b0
-                p = sigmoid(eta)
-                m = np.ones(len(p)) if count.m is None else count.m
-                local[1] += float(np.sum(m * p * (1.0 - p)))
-                local[2:6] += inference.pred_table(count.s, p, 0.5, count.m).ravel()
-                scaled = (eta + HL_LIMIT) * (HL_BINS / (2.0 * HL_LIMIT))
-                bins = np.clip(scaled, 0, HL_BINS - 1).astype(np.int64)
-                for j, weights in enumerate((m, count.s, m * p)):
-                    local[6 + j * HL_BINS : 6 + (j + 1) * HL_BINS] += np.bincount(
-                        bins, weights=weights, minlength=HL_BINS
-                    )
-                local[size - 3 : size] += (count.binomial, count.saturated(), count.pearson(p))
-                if robust:
-                    meat = sandwich.row_meat(x, y, p, self.intercept, cov_type, bread, *counted)
-                    local[size:] += meat[self.upper]
-        except LogitlabError as exc:
-            local[:], failure = 0.0, (type(exc).__name__, str(exc))
-            local[0] = 1.0
-        total = self._sum(local, failure)
+
+        def add(
+            local: np.ndarray, x: np.ndarray, y: np.ndarray, counted: list, count: Counts
+        ) -> None:
+            eta = x @ b + b0
+            p = sigmoid(eta)
+            m = np.ones(len(p)) if count.m is None else count.m
+            local[1] += float(np.sum(m * p * (1.0 - p)))
+            local[2:6] += inference.pred_table(count.s, p, 0.5, count.m).ravel()
+            scaled = (eta + HL_LIMIT) * (HL_BINS / (2.0 * HL_LIMIT))
+            bins = np.clip(scaled, 0, HL_BINS - 1).astype(np.int64)
+            for j, weights in enumerate((m, count.s, m * p)):
+                local[6 + j * HL_BINS : 6 + (j + 1) * HL_BINS] += np.bincount(
+                    bins, weights=weights, minlength=HL_BINS
+                )
+            local[size - 3 : size] += (count.binomial, count.saturated(), count.pearson(p))
+            if robust:
+                meat = sandwich.row_meat(x, y, p, self.intercept, cov_type, bread, *counted)
+                local[size:] += meat[self.upper]
+
+        total = self._summed(size + robust * len(self.upper[0]), add)
         meat = None
         if robust:
             meat = np.zeros((self.k, self.k))
@@ -350,8 +336,33 @@ class _Passes:
         risk = total[6 : size - 3].reshape(3, HL_BINS).T
         return float(total[1]), total[2:6].reshape(2, 2), risk, meat, total[size - 3 : size]
 
-    def _sum(self, local: np.ndarray, failure: tuple[str, str] | None) -> np.ndarray:
-        return _summed(self.group, local, failure)
+    def _summed(self, size: int, add: Callable[..., None]) -> np.ndarray:
+        """_summed_over this worker's chunks that hold any rows: add(local, x, y, [weights,
+        trials] or [], their Counts)."""
+
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, list, Counts]]:
+            for x, y, *counted in self.batches():
+                count = _counts(y, counted)
+                if count is not None:
+                    yield x, y, counted, count
+
+        return _summed_over(self.group, size, chunks(), add)
+
+
+def _summed_over(
+    group: Any, size: int, chunks: Iterable[tuple], add: Callable[..., None]
+) -> np.ndarray:
+    """Every worker's sums of add(local, *chunk) over its chunks (local of `size`, slot 0
+    left for a failure), by one Collective.sum (_summed): a LogitlabError while reading or
+    summing is raised on every worker."""
+    local, failure = np.zeros(size), None
+    try:
+        for chunk in chunks:
+            add(local, *chunk)
+    except LogitlabError as exc:
+        local[:], failure = 0.0, (type(exc).__name__, str(exc))
+        local[0] = 1.0
+    return _summed(group, local, failure)
 
 
 def _summed(group: Any, local: np.ndarray, failure: tuple[str, str] | None) -> np.ndarray:
@@ -441,16 +452,12 @@ def fit_multinomial(
             yield sandwich.design_block(x, intercept), recode[y.astype(np.int64)]
 
     def at(params: np.ndarray) -> multinomial.Pass:
-        local, failure = np.zeros(3 + d * J + len(upper[0])), None
-        try:
-            for design, codes in chunks():
-                part = multinomial.newton_pass(design, codes, params)
-                local[1:] += np.concatenate(([part.loglik], part.score.ravel(order="F"),
-                                             part.info[upper], [part.saturated]))  # fmt: skip
-        except LogitlabError as exc:
-            local[:], failure = 0.0, (type(exc).__name__, str(exc))
-            local[0] = 1.0
-        total = _summed(group, local, failure)
+        def add(local: np.ndarray, design: np.ndarray, codes: np.ndarray) -> None:
+            part = multinomial.newton_pass(design, codes, params)
+            local[1:] += np.concatenate(([part.loglik], part.score.ravel(order="F"),
+                                         part.info[upper], [part.saturated]))  # fmt: skip
+
+        total = _summed_over(group, 3 + d * J + len(upper[0]), chunks(), add)
         info = np.zeros((d * J, d * J))
         info[upper] = total[2 + d * J : -1]
         info = np.triu(info) + np.triu(info, 1).T
@@ -469,19 +476,16 @@ def fit_multinomial(
     except np.linalg.LinAlgError:
         raise SeparationError(multinomial.diverged(classes)) from None
     K = J + 1
-    local, failure = np.zeros(2 + K * d + K * d * J * d + K * K), None
-    try:
-        for design, codes in chunks():
-            p = multinomial.probabilities(design, params)
-            ame, jac = multinomial.margeff_sums(design, p, params)
-            table = np.bincount(codes * K + p.argmax(axis=1), minlength=K * K)
-            chosen = np.clip(p[np.arange(len(p)), codes], EPS, None)  # scikit-learn's clip
-            local[1:] += np.concatenate(([-np.sum(np.log(chosen))], ame.ravel(), jac.ravel(),
-                                         table))  # fmt: skip
-    except LogitlabError as exc:
-        local[:], failure = 0.0, (type(exc).__name__, str(exc))
-        local[0] = 1.0
-    total = _summed(group, local, failure)
+
+    def add(local: np.ndarray, design: np.ndarray, codes: np.ndarray) -> None:
+        p = multinomial.probabilities(design, params)
+        ame, jac = multinomial.margeff_sums(design, p, params)
+        table = np.bincount(codes * K + p.argmax(axis=1), minlength=K * K)
+        chosen = np.clip(p[np.arange(len(p)), codes], EPS, None)  # scikit-learn's clip
+        local[1:] += np.concatenate(([-np.sum(np.log(chosen))], ame.ravel(), jac.ravel(),
+                                     table))  # fmt: skip
+
+    total = _summed_over(group, 2 + K * d + K * d * J * d + K * K, chunks(), add)
     ame = total[2 : 2 + K * d].reshape(K, d)
     jac = total[2 + K * d : -K * K].reshape(K, d, J, d)
     confusion = np.empty((K, K))
