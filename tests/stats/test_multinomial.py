@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 
 from logitlab import DataError, SeparationError, stopping
 from logitlab.data.checks import check_columns
-from logitlab.stats import mle, multinomial
+from logitlab.stats import irls, mle, multinomial
 
 TIGHT = {"atol": 1e-8, "rtol": 1e-8}
 
@@ -187,7 +187,7 @@ def reference_pass(design, codes, params):
 @pytest.mark.parametrize("scale", [0.5, 40.0])  # 40: logits in the hundreds, rows saturated
 def test_the_pass_equals_the_sums_written_out(compiled, scale):
     rng = np.random.default_rng(11)
-    n, d, K = 3 * multinomial.TILE * multinomial.GROUPS + 77, 4, 4  # a part-filled tile
+    n, d, K = 3 * irls.TILE * irls.GROUPS + 77, 4, 4  # a part-filled tile
     design = np.column_stack((np.ones(n), rng.normal(size=(n, d - 1))))
     params = rng.normal(scale=scale, size=(d, K - 1))
     codes = rng.integers(0, K, size=n)
@@ -205,7 +205,7 @@ def test_the_pass_equals_the_sums_written_out(compiled, scale):
 
 def test_the_compiled_pass_in_bounded_calls_sums_the_same_bits(monkeypatch):
     rng = np.random.default_rng(12)
-    n = 5 * multinomial.TILE * multinomial.GROUPS + 5
+    n = 5 * irls.TILE * irls.GROUPS + 5
     design = np.column_stack((np.ones(n), rng.normal(size=(n, 2))))
     codes, params = rng.integers(0, 3, size=n), rng.normal(size=(3, 2))
     whole_fitted, cut_fitted = np.empty((n, 3)), np.empty((n, 3))
@@ -284,7 +284,7 @@ def test_a_fit_judges_its_columns_as_check_columns_does(intercept, column):
 @pytest.mark.parametrize("compiled", [True, False])
 def test_the_pass_with_the_intercept_implied_equals_the_pass_over_the_design(compiled):
     rng = np.random.default_rng(16)
-    n = 2 * multinomial.TILE * multinomial.GROUPS + 31
+    n = 2 * irls.TILE * irls.GROUPS + 31
     X, codes = rng.normal(size=(n, 3)), rng.integers(0, 4, size=n)
     params = rng.normal(size=(4, 3))
     fitted, implied = np.empty((n, 4)), np.empty((n, 4))

@@ -186,19 +186,26 @@ def _compiled_pass(
         bread = bread if meat.bread is None else meat.bread
         codes = codes if meat.codes is None else meat.codes.astype(np.int64, copy=False)
         sandwich = (np.zeros((GROUPS, k, k)), np.zeros((GROUPS, meat.groups, k)), sandwich[2])
-    tiles = (len(features) + TILE - 1) // TILE
-    share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernel counts them
-    steps = per_block(GROUPS * TILE * k)
     kernel = _kernel()
     from numba import parallel_chunksize  # loaded with the kernel
 
-    for first in range(0, max(share, 1), steps):
+    firsts = calls(len(features), k)
+    for first in firsts:
         # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
         with signals_held(), parallel_chunksize(1):
-            sums = kernel(features, labels, trials, coef, intercept, out, first, first + steps,
-                          *parts, TILE, GROUPS, SATURATED, mode, copies, bread, codes,
-                          *sandwich)  # fmt: skip
+            sums = kernel(features, labels, trials, coef, intercept, out, first,
+                          first + firsts.step, *parts, TILE, GROUPS, SATURATED, mode, copies,
+                          bread, codes, *sandwich)  # fmt: skip
     return sums
+
+
+def calls(rows: int, work: int) -> range:
+    """The first tile of each call of a compiled pass over `rows` rows (`step` tiles a call),
+    each task taking its share of the tiles in calls of about stopping.BLOCK_VALUES values,
+    `work` values a row; the binary and the multinomial pass cut theirs alike."""
+    tiles = (rows + TILE - 1) // TILE
+    share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernels count them
+    return range(0, max(share, 1), per_block(GROUPS * TILE * work))
 
 
 @cache

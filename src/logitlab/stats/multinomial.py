@@ -40,9 +40,9 @@ from ..data.separation import separation
 from ..errors import DataError, SeparationError
 from ..extras import fused_available
 from ..result import INTERCEPT
-from ..stopping import per_block, signals_held
+from ..stopping import signals_held
 from . import inference
-from .irls import BLOCK, COMPILED_ROWS, GROUPS, SATURATED, TILE
+from .irls import BLOCK, COMPILED_ROWS, GROUPS, SATURATED, calls
 from .mle import HALVINGS, MAX_ITER, TOL
 from .sandwich import design_block
 
@@ -174,13 +174,12 @@ def _compiled_pass(
     d, J = params.shape
     parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, d, J)),
              np.zeros((GROUPS, J * d, J * d)))  # fmt: skip
-    tiles = (len(design) + TILE - 1) // TILE
-    share = (tiles + GROUPS - 1) // GROUPS
-    steps = per_block(GROUPS * TILE * d * J * (J + 1) // 2)
+    firsts = calls(len(design), d * J * (J + 1) // 2)
     task = _kernel()
     with ThreadPoolExecutor(get_num_threads()) as pool:
-        for first in range(0, max(share, 1), steps):
-            run = partial(task, design, codes, params, intercept, out, first, first + steps, parts)
+        for first in firsts:
+            run = partial(task, design, codes, params, intercept, out, first, first + firsts.step,
+                          parts)  # fmt: skip
             with signals_held():
                 list(pool.map(run, range(GROUPS)))
     part_ll, part_sat, part_score, part_info = parts
