@@ -165,13 +165,10 @@ def fit_sharded(
     newton = Newton(passes, total, successes / total, intercept, names, separated,
                     progress=progress)  # fmt: skip
     fields = newton.fit(tol, max_iter)
-    last = passes.statistics(fields["params"], fields["cov"], cov_type)
-    mean_weight, counts, risk, meat, (binomial, llsat, pearson) = last
+    binomial, meat, rows = passes.row_fields(fields, cov_type, total, grouped)
     fields |= {"nobs": nobs, "loglik": fields["loglik"] + binomial,
                "llnull": fields["llnull"] + binomial}  # fmt: skip
-    result = ShardedMLEResult(**fields, mean_weight=mean_weight / total, counts=counts, risk=risk,
-                              total=float(total), llsat=llsat, pearson_chi2=pearson,
-                              grouped=grouped)  # fmt: skip
+    result = ShardedMLEResult(**fields, **rows)
     if meat is None:
         return result
     factor = sandwich.small_sample(cov_type, nobs, len(names))
@@ -229,11 +226,8 @@ def fit_firth(
         return budget.Estimate(0.0, seconds / group.world)
 
     fields = fits.solve(conf_level, profile, max_iter, cost)
-    last = passes.statistics(fields["params"], fields["cov"], "nonrobust")
-    mean_weight, counts, risk, _, (binomial, llsat, pearson) = last
-    return ShardedFirthResult.made(fields, binomial, nobs=nobs, mean_weight=mean_weight / total,
-                                   counts=counts, risk=risk, total=float(total), llsat=llsat,
-                                   pearson_chi2=pearson, grouped=grouped)  # fmt: skip
+    binomial, _, rows = passes.row_fields(fields, "nonrobust", total, grouped)
+    return ShardedFirthResult.made(fields, binomial, nobs=nobs, **rows)
 
 
 class _Passes:
@@ -335,6 +329,19 @@ class _Passes:
             meat = np.triu(meat) + np.triu(meat, 1).T
         risk = total[6 : size - 3].reshape(3, HL_BINS).T
         return float(total[1]), total[2:6].reshape(2, 2), risk, meat, total[size - 3 : size]
+
+    def row_fields(
+        self, fields: dict[str, Any], cov_type: str, total: int, grouped: bool
+    ) -> tuple[float, np.ndarray | None, dict[str, Any]]:
+        """The statistics pass at a fit's estimate (fields' params and cov), for fit_sharded
+        and fit_firth alike: the sum of the binomial coefficients, cov_type's meat, and the
+        ShardedMLEResult fields that come from per-row sums."""
+        last = self.statistics(fields["params"], fields["cov"], cov_type)
+        mean_weight, counts, risk, meat, (binomial, llsat, pearson) = last
+        rows = {"mean_weight": mean_weight / total, "counts": counts, "risk": risk,
+                "total": float(total), "llsat": llsat, "pearson_chi2": pearson,
+                "grouped": grouped}  # fmt: skip
+        return binomial, meat, rows
 
     def _summed(self, size: int, add: Callable[..., None]) -> np.ndarray:
         """_summed_over this worker's chunks that hold any rows: add(local, x, y, [weights,
