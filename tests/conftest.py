@@ -9,6 +9,7 @@ agree within a few ulps of the values' scale: use the `assert_ulps` fixture.
 """
 
 import os
+import signal
 
 import matplotlib
 import numpy as np
@@ -20,6 +21,16 @@ from logitlab.cli import main
 from logitlab.config import TrainConfig
 from logitlab.data import simulate
 from logitlab.engines import fit
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_as_under_a_terminal():
+    """Ctrl-C raises KeyboardInterrupt, as under a terminal, however the suite was started: a
+    shell without job control starts its background commands with SIGINT ignored, and
+    Python then leaves it ignored, which the interrupt tests would read as a failure."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture(scope="session")
