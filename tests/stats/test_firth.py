@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 import pytest
 from scipy.special import gammaln
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 from sklearn.datasets import load_breast_cancer
 
 from logitlab import ConfigError, DataError, budget
@@ -365,7 +365,10 @@ def test_profiles_stop_at_their_bound_on_a_separated_design():
 
 def test_fit_names_the_coefficients_its_time_bound_left_wald(monkeypatch):
     """breast-cancer (30 separating columns; its profiles take ~10**4 passes, 6-8 s here):
-    1 s of profiles, the rest Wald's and said, the fit back within that bound."""
+    1 s of profiles, the rest Wald's and said, the fit back within that bound. The Wald
+    statistics are those at the fit's own estimate: a profile that finds a higher maximum
+    moves it (how far the profiles get in 1 s depends on the machine), so they are checked
+    against the formula, and against the unprofiled fit only where the estimate stayed."""
     X, y = load_breast_cancer(return_X_y=True)
     names = tuple(f"x{j}" for j in range(30))
     start = time.perf_counter()
@@ -380,8 +383,17 @@ def test_fit_names_the_coefficients_its_time_bound_left_wald(monkeypatch):
     listed = f"for {', '.join(result.wald_terms)}: " if left else ""
     assert f"Wald intervals and p-values {listed}" in result.note and "1 s" in result.note
     assert result.note in result.summary() and result.profiled == (left > 0)
-    np.testing.assert_array_equal(result.conf_int()[left:], wald.conf_int()[left:])
-    np.testing.assert_array_equal(result.pvalues[left:], wald.pvalues[left:])
+    z = result.params / result.se
+    half = norm.ppf(0.975) * result.se
+    np.testing.assert_allclose(result.conf_int()[left:, 0], (result.params - half)[left:],
+                               rtol=1e-12, atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(result.conf_int()[left:, 1], (result.params + half)[left:],
+                               rtol=1e-12, atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(result.pvalues[left:], 2 * norm.sf(np.abs(z))[left:],
+                               rtol=1e-10, atol=1e-300)  # fmt: skip
+    if np.array_equal(result.params, wald.params):
+        np.testing.assert_array_equal(result.conf_int()[left:], wald.conf_int()[left:])
+        np.testing.assert_array_equal(result.pvalues[left:], wald.pvalues[left:])
     assert np.isnan(result.lr_chi2[left:]).all() and np.isfinite(result.lr_chi2[:left]).all()
 
 
