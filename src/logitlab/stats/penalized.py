@@ -260,35 +260,25 @@ class Problem:
         self.passes += 1
         T = self.to_original
         coef = T @ theta
-        intercept, slopes = coef[0], coef[1:]
         loglik, score = 0.0, np.zeros(len(coef))
+        raw = scratch = None
         if columns is not None:
             self.hessians += 1
             raw = columns[1:] - 1
-            every = len(raw) == len(slopes)
-            block = np.empty((ROWS, len(columns)), dtype=np.float32)
+            scratch = np.empty((ROWS, len(columns)), dtype=np.float32)
             information, sampled = np.zeros((len(columns), len(columns))), 0.0
         for start in range(0, len(self.labels), ROWS):
             rows = slice(start, start + ROWS)
-            x, y = self.features[rows], self.labels[rows]
-            eta = x @ slopes + intercept
-            e = np.exp(-np.abs(eta))
-            big = 1.0 / (1.0 + e)  # the larger of p and 1 - p
-            small = e * big
-            m = 1.0 if self.trials is None else self.trials[rows]
-            loglik += float(y @ eta - np.sum(m * (np.maximum(eta, 0.0) + np.log1p(e))))
-            r = y - m * np.where(eta >= 0, big, small)
-            score[0] += r.sum()
-            score[1:] += r @ x
-            if columns is not None and start % (stride * ROWS) == 0:
-                sampled += len(x) if self.trials is None else float(m.sum())
-                root = np.sqrt(m * big * small).astype(np.float32)
-                scaled = block[: len(root)]
-                scaled[:, 0] = root
-                np.subtract(x if every else x[:, raw], self.mean[raw], out=scaled[:, 1:],
-                            casting="same_kind")  # fmt: skip
-                scaled[:, 1:] *= root[:, None]
-                information += scaled.T @ scaled
+            m = None if self.trials is None else self.trials[rows]
+            sampling = raw if start % (stride * ROWS) == 0 else None
+            part, part_score, part_information, part_sampled = block_sums(
+                self.features[rows], self.labels[rows], m, coef, self.mean, sampling, scratch
+            )
+            loglik += part
+            score += part_score
+            if sampling is not None:
+                information += part_information
+                sampled += part_sampled
         if columns is not None:
             spread = np.r_[1.0, self.scale[raw]]
             self.kept = (columns, information / np.outer(spread, spread) / sampled)
@@ -326,6 +316,50 @@ class Problem:
     def null_gradient(self) -> np.ndarray:
         """The gradient at the intercept-only fit."""
         return self.sums(self.null_theta())[1]
+
+
+def block_sums(
+    x: np.ndarray,
+    y: np.ndarray,
+    m: np.ndarray | None,
+    coef: np.ndarray,
+    mean: np.ndarray,
+    columns: np.ndarray | None = None,
+    scratch: np.ndarray | None = None,
+) -> tuple[float, np.ndarray, np.ndarray | None, float]:
+    """What the rows x (raw columns; y successes out of m trials, m None: one each) add to
+    a pass's sums at original-scale `coef` (intercept first), so that a pass in memory and
+    one over shares sum the same arithmetic: the log-likelihood, the score (intercept
+    first, original coordinates) and, with `columns` (sorted indices into x's columns), the
+    information over the intercept and those columns, in raw units (not yet divided by the
+    SDs), the rows centred at `mean` (the columns' means, all d) and weighted by
+    sqrt(m p (1 - p)), summed in float32 by BLAS (see Problem.sums), with the trials it
+    was summed over (0.0 and None without `columns`). `scratch`, float32 of at least
+    len(x) x (len(columns) + 1), spares the allocation."""
+    intercept, slopes = coef[0], coef[1:]
+    eta = x @ slopes + intercept
+    e = np.exp(-np.abs(eta))
+    big = 1.0 / (1.0 + e)  # the larger of p and 1 - p
+    small = e * big
+    trials = 1.0 if m is None else m
+    loglik = float(y @ eta - np.sum(trials * (np.maximum(eta, 0.0) + np.log1p(e))))
+    r = y - trials * np.where(eta >= 0, big, small)
+    score = np.empty(len(coef))
+    score[0] = r.sum()
+    score[1:] = r @ x
+    if columns is None:
+        return loglik, score, None, 0.0
+    if scratch is None:
+        scratch = np.empty((len(x), len(columns) + 1), dtype=np.float32)
+    root = np.sqrt(trials * big * small).astype(np.float32)
+    scaled = scratch[: len(x), : len(columns) + 1]
+    scaled[:, 0] = root
+    every = len(columns) == len(slopes)
+    np.subtract(x if every else x[:, columns], mean[columns], out=scaled[:, 1:],
+                casting="same_kind")  # fmt: skip
+    scaled[:, 1:] *= root[:, None]
+    sampled = float(len(x) if m is None else m.sum())
+    return loglik, score, scaled.T @ scaled, sampled
 
 
 def penalty_value(theta: np.ndarray, lam: float, l1_ratio: float) -> float:
@@ -699,6 +733,7 @@ __all__ = [
     "PenalizedFit",
     "PenalizedResult",
     "Problem",
+    "block_sums",
     "check_penalty",
     "cross_validate",
     "default_lambdas",
