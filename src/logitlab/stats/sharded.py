@@ -43,20 +43,22 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from .. import budget
-from ..config import check_float, check_int
+from ..config import L1_RATIOS, check_float, check_int
+from ..data.checks import check_names
 from ..data.separation import direction_text, separation
 from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
-from . import firth, inference, multinomial, sandwich
+from . import firth, inference, multinomial, penalized, sandwich
 from .irls import SATURATED, Pass, newton_pass
-from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress
+from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress, null_loglik
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
 HL_BINS = 1 << 14
@@ -228,6 +230,165 @@ def fit_firth(
     fields = fits.solve(conf_level, profile, max_iter, cost)
     binomial, _, rows = passes.row_fields(fields, "nonrobust", total, grouped)
     return ShardedFirthResult.made(fields, binomial, nobs=nobs, **rows)
+
+
+@dataclass(frozen=True, repr=False)  # PenalizedResult's short repr
+class ShardedPenalizedResult(penalized.PenalizedResult, ShardedMLEResult):
+    """A penalized fit (stats.penalized.PenalizedResult: the estimate at lambda, the
+    objective, no inference) whose per-row statistics come from sums over the workers'
+    rows, as ShardedMLEResult's."""
+
+
+class ShardedProblem(penalized.Problem):
+    """penalized.Problem over the rows `batches()` yields on each worker of `group`: what
+    penalized.solve asks of its problem is sums over rows (the columns' moments once; the
+    mean log-loss, its gradient and the candidate columns' Hessian at a point), each summed
+    a worker's chunks at a time by penalized.block_sums and joined by ONE Collective.sum a
+    pass. A chunk is cut at the table's multiples of penalized.ROWS (the worker's first row
+    being `offset`, of `rows` in all), so that a sampled Hessian takes the in-memory
+    pass's blocks of rows: the same steps, and passes, to rounding."""
+
+    def __init__(self, batches: Batches, group: object, *, d: int, offset: int, rows: int,
+                 total: float, successes: float) -> None:  # fmt: skip
+        """The d columns' weighted means and population SDs from one pass (penalized.Problem's
+        sums, block by block); `total` the trials and `successes` of every worker's rows."""
+        self.batches, self.group, self.offset, self.rows = batches, group, offset, rows
+        self.total, self.successes = float(total), float(successes)
+        if self.total <= 0:
+            raise DataError("a penalized fit needs at least one row")
+
+        def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
+                ) -> None:  # fmt: skip
+            weight = np.ones(len(x)) if m is None else m
+            local[1 : 1 + d] += weight @ x
+            local[1 + d :] += weight @ (x * x)
+
+        summed = _summed_over(group, 1 + 2 * d, self._blocks(), add)
+        mean = summed[1 : 1 + d] / self.total
+        sd = np.sqrt(np.maximum(summed[1 + d :] / self.total - mean**2, 0.0))
+        self.free = np.concatenate([[True], sd > 0])  # glmnet's rule, as in memory
+        sd = np.where(sd > 0, sd, 1.0)
+        self.mean, self.scale = mean, sd
+        self.to_original = np.eye(d + 1)
+        self.to_original[0, 1:] = -mean / sd
+        self.to_original[1:, 1:] = np.diag(1.0 / sd)
+        self.passes = self.hessians = 0
+        self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
+        self.kept: tuple[np.ndarray, np.ndarray] | None = None
+
+    def sums(
+        self, theta: np.ndarray, columns: np.ndarray | None = None, stride: int = 1
+    ) -> tuple[float, np.ndarray]:
+        """penalized.Problem.sums over every worker's rows: one pass of block_sums, one
+        Collective.sum of [failed, loglik, score, upper(information), trials sampled]."""
+        if columns is None and self.last is not None and np.array_equal(self.last[0], theta):
+            return self.last[1]
+        self.passes += 1
+        T = self.to_original
+        coef = T @ theta
+        k = len(coef)
+        raw, scratch, upper = None, None, (np.empty(0, dtype=int),) * 2
+        if columns is not None:
+            self.hessians += 1
+            raw, upper = columns[1:] - 1, np.triu_indices(len(columns))
+            scratch = np.empty((penalized.ROWS, len(columns)), dtype=np.float32)
+
+        def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
+                ) -> None:  # fmt: skip
+            sampling = raw if start // penalized.ROWS % stride == 0 else None
+            loglik, score, information, sampled = penalized.block_sums(
+                x, s, m, coef, self.mean, sampling, scratch
+            )
+            local[1] += loglik
+            local[2 : 2 + k] += score
+            if sampling is not None:
+                local[2 + k : -1] += information[upper]
+                local[-1] += sampled
+
+        summed = _summed_over(self.group, 3 + k + len(upper[0]), self._blocks(), add)
+        if columns is not None:
+            information = np.zeros((len(columns), len(columns)))
+            information[upper] = summed[2 + k : -1]
+            information = np.triu(information) + np.triu(information, 1).T
+            spread = np.r_[1.0, self.scale[raw]]
+            self.kept = (columns, information / np.outer(spread, spread) / summed[-1])
+        sums = (-summed[1] / self.total, -(T.T @ summed[2 : 2 + k]) / self.total)
+        self.last = (theta.copy(), sums)
+        return sums
+
+    def sample_stride(self) -> int:
+        """penalized.Problem.sample_stride of every worker's rows."""
+        return max(1, self.rows // penalized.SAMPLE_ROWS)
+
+    def null_theta(self) -> np.ndarray:
+        """penalized.Problem.null_theta from the successes counted over every worker."""
+        mean = self.successes / self.total
+        if not 0.0 < mean < 1.0:
+            raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
+        theta = np.zeros(len(self.free))
+        theta[0] = np.log(mean / (1.0 - mean))
+        return theta
+
+    def _blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """(the table's index of its first row, x, successes, trials or None) of this
+        worker's rows, each chunk cut at the table's multiples of penalized.ROWS; chunks
+        whose weights are all 0 add nothing and are skipped (their rows still counted)."""
+        position, size = self.offset, penalized.ROWS
+        for x, y, *counted in self.batches():
+            count, n = _counts(y, counted), len(y)
+            if count is not None:
+                cuts = [0, *range(size - position % size, n, size), n]
+                for i, j in pairwise(cuts):
+                    m = None if count.m is None else count.m[i:j]
+                    yield position + i, x[i:j], count.s[i:j], m
+            position += n
+
+
+def fit_penalized(
+    batches: Batches,
+    group: object,
+    *,
+    nobs: int,
+    successes: int,
+    names: tuple[str, ...],
+    penalty: str,
+    lam: float,
+    rows_per_worker: tuple[int, ...],
+    l1_ratio: float | None = None,
+    total: int | None = None,
+    grouped: bool = False,
+    conf_level: float = 0.95,
+) -> ShardedPenalizedResult:
+    """stats.penalized.fit_result at one lambda of the rows `batches()` yields on each worker
+    of `group`, fed as fit_sharded's (weights and trials counted as in memory; an intercept
+    always, which the penalty leaves free); `rows_per_worker` the rows each worker's batches
+    yield, in rank order (data.shards.ShardedDesign has them). l1_ratio None: the penalty's.
+    The passes: the columns' moments, penalized.solve's (ShardedProblem), the pass at the
+    estimate (the log-likelihood, as in memory) and the statistics pass (fit_sharded's).
+    Every worker gets the same result."""
+    a = L1_RATIOS[penalty] if l1_ratio is None else l1_ratio
+    lam, a = penalized.check_penalty(lam, a)
+    names = (INTERCEPT, *check_names(names, len(names)))
+    total = nobs if total is None else total
+    problem = ShardedProblem(batches, group, d=len(names) - 1,
+                             offset=sum(rows_per_worker[: group.rank]),
+                             rows=sum(rows_per_worker), total=total,
+                             successes=successes)  # fmt: skip
+    problem.null_gradient()  # both classes present
+    fit = penalized.solve(problem, lam, a)
+    k = len(fit.params)
+    nan = {"se": np.full(k, np.nan), "cov": np.full((k, k), np.nan)}
+    passes = _Passes(batches, group, True, k)
+    at = passes(fit.params)
+    binomial, _, rows = passes.row_fields({"params": fit.params, **nan}, "nonrobust", total,
+                                          grouped)  # fmt: skip
+    return ShardedPenalizedResult(
+        params=fit.params, **nan, loglik=at.loglik + binomial, converged=fit.converged,
+        iterations=fit.iterations, nobs=nobs, names=names,
+        llnull=null_loglik(total, successes / total) + binomial, curvature=at.curvature,
+        conf_level=conf_level, penalty=penalty, lam=lam, l1_ratio=a, objective=fit.objective,
+        passes=fit.passes, scale=np.where(problem.free[1:], problem.scale, 0.0), **rows,
+    )  # fmt: skip
 
 
 class _Passes:
@@ -518,5 +679,5 @@ def moments(x: np.ndarray, group: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 __all__ = ["FAIL_AFTER", "HL_BINS", "HL_LIMIT", "ShardedFirthResult", "ShardedMLEResult",
-           "ShardedMNLogitResult", "fit_firth", "fit_multinomial", "fit_sharded",
-           "moments"]  # fmt: skip
+           "ShardedMNLogitResult", "ShardedPenalizedResult", "ShardedProblem", "fit_firth",
+           "fit_multinomial", "fit_penalized", "fit_sharded", "moments"]  # fmt: skip
