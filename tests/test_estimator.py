@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from logitlab import LogisticRegressionGD
-from logitlab.config import TrainConfig
+from logitlab.config import FitSettings, TrainConfig
 from logitlab.engines import fit
 from logitlab.engines.eager import threads_for
 from logitlab.errors import (
@@ -53,8 +53,9 @@ def unscaled():
 # With its defaults: the checks include unscaled X ~ N(100, 1), on which fixed-step descent is
 # stable only for lr below ~1 / (0.25 |x|^2) ~ 4e-4, and scaled blobs that such a small step
 # learns slowly; lr="auto" takes each data set's own step. Not declared binary-only, so the
-# checks fit three classes too (softmax regression). None skipped.
-@parametrize_with_checks([LogisticRegressionGD()])
+# checks fit three classes too (softmax regression). None skipped. With a penalty (the library's
+# solver) it is binary-only, and the checks expect three classes refused.
+@parametrize_with_checks([LogisticRegressionGD(), LogisticRegressionGD(penalty="l2", lam=0.01)])
 def test_passes_scikit_learns_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
         # Only for estimators that declare array-API support (scikit-learn skips it
@@ -395,7 +396,11 @@ def test_the_settings_are_train_configs_fields_with_its_defaults():
 
     params = LogisticRegressionGD().get_params()
     config = {f.name: f.default for f in fields(TrainConfig)}
-    assert params == config | {"lr": "auto", "progress": False}
+    penalty = {f.name: f.default for f in fields(FitSettings)
+               if f.name in ("penalty", "lam", "l1_ratio", "folds", "split_seed")}  # fmt: skip
+    assert params == config | {"lr": "auto", "progress": False} | penalty
+    assert penalty == {"penalty": None, "lam": None, "l1_ratio": None, "folds": 10,
+                       "split_seed": 0}  # fmt: skip
     with pytest.raises(TypeError, match="'start'"):
         LogisticRegressionGD(start=(0.0, 0.0))
 

@@ -2,7 +2,8 @@
 
 LogisticRegressionGD keeps scikit-learn's contract so Pipeline, GridSearchCV, clone and
 cross_val_score work: the constructor only stores its settings, fit() validates them (with
-TrainConfig, so the refusal reads as on the command line) and learns attributes ending in "_".
+TrainConfig and FitSettings, so the refusal reads as on the command line) and learns attributes
+ending in "_". With a penalty it fits as `logitlab fit --penalty` does (stats.penalized).
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .config import TrainConfig
+from .config import DEFAULT_FOLDS, FitSettings, TrainConfig, listed
 from .data.checks import as_design, as_labels, count_array, design_array, value_text
 from .data.separation import separation_of
 from .engines import fit
-from .errors import DataError, DivergenceError, LogitlabError, SeparationError, SeparationWarning
+from .errors import (
+    ConfigError,
+    DataError,
+    DivergenceError,
+    LogitlabError,
+    SeparationError,
+    SeparationWarning,
+)
 from .model import sigmoid
 from .result import FitResult, default_names
 from .studies.fit import CURVATURE, SOFTMAX_CURVATURE, resolve_lr, step_from_gram
@@ -100,17 +109,25 @@ def _separated(
     return None
 
 
+def _weights(sample_weight: object, n: int) -> np.ndarray | None:
+    """Frequency weights, whole numbers >= 0 one per row and not all zero (DataError
+    otherwise), or None when none are given."""
+    if sample_weight is None:
+        return None
+    weights = count_array(_untracked(sample_weight), n, "sample_weight")
+    if not weights.any():
+        raise DataError("sample_weight is zero for every row: no row to fit")
+    return weights
+
+
 def _rows(
-    X: np.ndarray, encoded: np.ndarray, sample_weight: object, full_batch: bool
+    X: np.ndarray, encoded: np.ndarray, weights: np.ndarray | None, full_batch: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows to fit: each repeated as often as its frequency weight (so the mean loss is
     the weighted one), and for a full-batch descent sorted, since its loss is a mean over
     the rows: the float32 sums then depend on the set of rows, not their order, and weights
     give the bits of the rows repeated in any order."""
-    if sample_weight is not None:
-        weights = count_array(_untracked(sample_weight), len(encoded), "sample_weight")
-        if not weights.any():
-            raise DataError("sample_weight is zero for every row: no row to fit")
+    if weights is not None:
         rows = np.repeat(np.arange(len(encoded)), weights.astype(np.int64))
         X, encoded = X[rows], encoded[rows]
     if full_batch:
@@ -127,12 +144,21 @@ def _label_vector(y: object) -> object:
     return _untracked(y)
 
 
+#: The penalized fit's settings: FitSettings' fields of these names (the command line's
+#: --penalty, --lambda, --l1-ratio, --folds and --split-seed, which draws the folds), checked
+#: there at fit, in its words.
+PENALTY_FIELDS = ("penalty", "lam", "l1_ratio", "folds", "split_seed")
+
+
 def _signature() -> inspect.Signature:
     """The estimator's settings: TrainConfig's fields with their defaults (but lr "auto"),
-    then progress. Derived, so a training setting added there is one here too; scikit-learn's
-    get_params and clone read them from this signature."""
+    then progress, then FitSettings' PENALTY_FIELDS with its defaults. Derived, so a setting
+    added there is one here too; scikit-learn's get_params and clone read this signature."""
     keyword = inspect.Parameter.KEYWORD_ONLY
-    defaults = {f.name: f.default for f in fields(TrainConfig)} | {"lr": "auto", "progress": False}
+    fit_defaults = {f.name: f.default for f in fields(FitSettings)}
+    defaults = ({f.name: f.default for f in fields(TrainConfig)}
+                | {"lr": "auto", "progress": False}
+                | {name: fit_defaults[name] for name in PENALTY_FIELDS})  # fmt: skip
     return inspect.Signature([
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         *(inspect.Parameter(name, keyword, default=value) for name, value in defaults.items()),
@@ -150,6 +176,30 @@ OWN_PARAMETERS = {
            "    The step: 'auto' is 1 / L (above); a number above 0 is that step."],
     "progress": ["progress : bool, default False",
                  "    Draw a progress bar while the eager engine fits."],
+    "penalty": ["penalty : {'l2', 'l1', 'elasticnet'} or None, default None",
+                "    None: the descent above. Else glmnet's objective, the mean log-loss +",
+                "    lam * ((1 - a) / 2 * sum b^2 + a * sum |b|) over the columns standardized",
+                "    by their population SD, the intercept free, ``coef_`` on the original",
+                "    scale (a = 0 for l2, 1 for l1, l1_ratio for elasticnet), solved by the",
+                "    library's coordinate-descent Newton solver (stats.penalized) as `logitlab",
+                "    fit --penalty` solves it: no gradient descent, whose l1 steps reach no",
+                "    exact zero. The descent's settings (loss, lr, epochs, optimizer,",
+                "    batch_size, init, engine, progress ...) are then ignored, though still",
+                "    checked; two classes only (no multinomial penalty)."],
+    "lam": ["lam : float or 'cv', optional",
+            "    The penalty's lambda (the command line's --lambda; lambda is Python's word),",
+            "    a number >= 0; or 'cv': cv.glmnet's lambda_min, the least mean held-out",
+            "    log-loss of `folds` folds along glmnet's path. Needed with a penalty;",
+            "    ``lam_`` holds the lambda fitted."],
+    "l1_ratio": ["l1_ratio : float, optional",
+                 "    Elastic net's mix a, in [0, 1] (default 0.5, glmnet's alpha); only for",
+                 "    penalty 'elasticnet' (l2 is 0, l1 is 1)."],
+    "folds": [f"folds : int, default {DEFAULT_FOLDS}",
+              "    The folds of lam='cv' (cv.glmnet's default); at least 2. A row goes to one",
+              "    fold whole, whatever its sample_weight."],
+    "split_seed": ["split_seed : int, default 0",
+                   "    The seed of lam='cv''s folds (FitSettings' and the command line's",
+                   "    --split-seed, which draws them there): the same seed, the same folds."],
 }  # fmt: skip
 
 
@@ -193,6 +243,14 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     multinomial LogisticRegression lays them out. Adding one vector to every class's row
     changes no probability: only the rows' differences are fitted (SGD keeps their mean at
     the start, where scikit-learn's rows sum to zero).
+
+    penalty='l2', 'l1' or 'elasticnet' with lam fits glmnet's penalized objective (below) with
+    the library's solver, as `logitlab fit --penalty --lambda` does, not by gradient descent:
+    ``coef_`` and ``intercept_`` are ``stats.penalized.fit``'s to its tolerance, the l1
+    penalty's zeros exact. ``result_`` is its PenalizedResult (with lam='cv' also the CV curve,
+    ``result_.cv``, and the path, ``result_.path``), ``lam_`` the lambda fitted (lam='cv':
+    the curve's lambda_min), ``n_iter_`` its Newton iterations; ``lr_`` and
+    ``loss_history_`` are not set, as nothing descends. Two classes only.
     """
 
     __doc__ = inspect.cleandoc(__doc__ or "") + _parameters_doc()
@@ -218,21 +276,24 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         sample_weight : array_like, optional
             Frequency weights: each row counts as that many rows (whole numbers >= 0, as
             `logitlab fit --weights`), so the descent's mean loss is the weighted mean and
-            the fit the one on the rows repeated.
+            the fit the one on the rows repeated; with a penalty, the library's weights=
+            (the mean log-loss over the sum of the weights, columns standardized by the
+            weighted SDs; lam='cv' keeps a row in one fold whole).
 
         Returns
         -------
         LogisticRegressionGD
             self, with ``classes_``, ``intercept_``, ``coef_``, ``lr_``, ``n_iter_``,
             ``loss_history_`` and ``result_`` (the engine's FitResult for two classes, its
-            SoftmaxFit for more).
+            SoftmaxFit for more); with a penalty ``classes_``, ``intercept_``, ``coef_``,
+            ``n_iter_``, ``lam_`` and ``result_`` (stats.penalized's PenalizedResult).
 
         Raises
         ------
         ConfigError
-            For a setting outside what TrainConfig allows; for more than two classes also
-            loss 'mse' or an init (softmax regression minimizes the cross-entropy from its
-            seeded start).
+            For a setting outside what TrainConfig or FitSettings (the penalty's) allows;
+            for more than two classes also loss 'mse', an init (softmax regression minimizes
+            the cross-entropy from its seeded start) or a penalty.
         DataError
             (a ValueError) For data the model cannot use, labels of one class only or not
             classes at all, or weights that are not whole numbers >= 0.
@@ -243,6 +304,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             When it diverges on data that are not separable (try a smaller lr).
         """
         config = TrainConfig(**{name: getattr(self, name) for name in TRAIN_FIELDS})
+        settings = FitSettings(**{name: getattr(self, name) for name in PENALTY_FIELDS})
         X, y = self._validated(X, _label_vector(y), reset=True)
         with _refused_as_data_errors():
             check_classification_targets(y)
@@ -252,10 +314,16 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
                 f"y holds one class only ({value_text(self.classes_.tolist()[0])}); "
                 "LogisticRegressionGD needs at least two classes in y"
             )
-        X, codes = _rows(np.asarray(X), codes, sample_weight, config.batch_size is None)
-        x = as_design(np.require(X, requirements="W"))  # torch warns on read-only arrays
+        weights = _weights(sample_weight, len(codes))
         names = getattr(self, "feature_names_in_", None)
-        names = default_names(x.shape[1]) if names is None else tuple(names)
+        names = default_names(np.shape(X)[1]) if names is None else tuple(names)
+        for learned in ("lr_", "loss_history_", "lam_"):  # a previous fit's, of the other kind
+            self.__dict__.pop(learned, None)
+        if settings.penalty is not None:
+            self._fit_penalized(np.asarray(X), codes, weights, settings, names)
+            return self
+        X, codes = _rows(np.asarray(X), codes, weights, config.batch_size is None)
+        x = as_design(np.require(X, requirements="W"))  # torch warns on read-only arrays
         binary = len(self.classes_) == 2
         curvature = CURVATURE if binary else SOFTMAX_CURVATURE
         config = resolve_lr(config, self.lr, lambda: _auto_step(x.double().numpy(), curvature))
@@ -276,6 +344,41 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             ) from err
         self.lr_ = config.lr
         return self
+
+    def _fit_penalized(
+        self,
+        X: np.ndarray,
+        codes: np.ndarray,
+        weights: np.ndarray | None,
+        settings: FitSettings,
+        names: tuple[str, ...],
+    ) -> None:
+        """glmnet's penalized objective, solved as `logitlab fit --penalty` solves it
+        (stats.penalized.fit_result; lam='cv' picks lambda_min on folds of split_seed); the
+        rows counted by their weights. Two classes only: the library has no multinomial
+        penalty. A fit that did not converge (lam 0 on separable data) warns, as
+        scikit-learn's do."""
+        from .stats.penalized import fit_result
+
+        if len(self.classes_) > 2:
+            raise ConfigError(
+                f"Only binary classification is supported with a penalty: y holds "
+                f"{len(self.classes_)} classes ({listed(self.classes_.tolist())}) and the "
+                f"{settings.penalty} penalty has no multinomial fit; penalty=None fits them by "
+                "softmax regression"
+            )
+        result = fit_result(X, codes, names, settings.penalty, settings.lam, settings.l1_ratio,
+                            folds=settings.folds, seed=settings.split_seed,
+                            weights=weights)  # fmt: skip
+        if not result.converged:
+            warnings.warn(f"the penalized fit ({result.penalty_words()}) did not converge "
+                          f"in {result.iterations} Newton iterations", ConvergenceWarning,
+                          stacklevel=3)  # fmt: skip
+        self.result_ = result
+        self.intercept_ = result.params[:1].copy()
+        self.coef_ = result.params[1:].reshape(1, -1).copy()
+        self.n_iter_ = np.array([result.iterations])
+        self.lam_ = result.lam
 
     def _fit_binary(
         self, x: torch.Tensor, codes: np.ndarray, config: TrainConfig, names: tuple[str, ...]
@@ -306,6 +409,13 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         self.coef_ = result.weight.copy()
         self.n_iter_ = np.array([result.epochs])
         self.loss_history_ = result.loss
+
+    def __sklearn_tags__(self) -> object:
+        """scikit-learn's tags: with a penalty, two classes only (its checks then fit binary
+        data and expect three classes refused)."""
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = self.penalty is None
+        return tags
 
     def decision_function(self, X: object) -> np.ndarray:
         """The logit w0 + x.w of each row of X: for two classes one logit, positive means
