@@ -178,7 +178,7 @@ OWN_PARAMETERS = {
                  "    Draw a progress bar while the eager engine fits."],
     "penalty": ["penalty : {'l2', 'l1', 'elasticnet'} or None, default None",
                 "    None: the descent above. Else glmnet's objective, the mean log-loss +",
-                "    lam * ((1 - a) / 2 * sum b^2 + a * sum |b|) over the columns standardized",
+                "    ``lam * ((1 - a) / 2 * sum b^2 + a * sum |b|)`` over the columns standardized",
                 "    by their population SD, the intercept free, ``coef_`` on the original",
                 "    scale (a = 0 for l2, 1 for l1, l1_ratio for elasticnet), solved by the",
                 "    library's coordinate-descent Newton solver (stats.penalized) as `logitlab",
