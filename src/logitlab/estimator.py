@@ -37,6 +37,7 @@ from .errors import (
 )
 from .model import sigmoid
 from .result import FitResult, default_names
+from .stats.penalized import fit_result
 from .studies.fit import CURVATURE, SOFTMAX_CURVATURE, resolve_lr, step_from_gram
 
 _NOT_FITTED = "this %(name)s is not fitted yet; call fit(X, y) first"
@@ -358,8 +359,6 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         rows counted by their weights. Two classes only: the library has no multinomial
         penalty. A fit that did not converge (lam 0 on separable data) warns, as
         scikit-learn's do."""
-        from .stats.penalized import fit_result
-
         if len(self.classes_) > 2:
             raise ConfigError(
                 f"Only binary classification is supported with a penalty: y holds "
