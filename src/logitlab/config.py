@@ -1048,7 +1048,7 @@ class FitSettings:
 
     def _check_penalty(self) -> None:
         """A penalty (L1_RATIOS) with its lambda (a number >= 0 or cv), the l1 ratio only for
-        elasticnet, in [0, 1]; fitted whole, in memory (weights and trials counted), with
+        elasticnet, in [0, 1]; weights and trials counted; in shares at a given lambda only;
         no other inference (ConfigError naming what is refused)."""
         _set(self, "folds", check_int("folds", self.folds, 2, MAX_INT64))
         if self.penalty is None:
@@ -1074,10 +1074,10 @@ class FitSettings:
             _set(self, "l1_ratio", ratio)
         refused = [
             (self.firth, "Firth's penalized likelihood (firth): two penalties at once"),
-            (self.chunk_rows is not None or self.workers > 1,
-             "reading in shares (chunk rows, workers): its coordinate descent needs the rows' "
-             "Hessian after every step and its cross-validation every row's fold, in one "
-             "place; fit the table whole"),
+            (self.lam == "cv" and (self.chunk_rows is not None or self.workers > 1),
+             "lambda cv in shares (chunk rows, workers): cross-validation fits the path of "
+             "100 lambdas once per fold and once on every row, some 4,000 passes over the "
+             "shares; give lambda a number (chosen, say, by cv on a sample read in memory)"),
             (self.cov != "nonrobust",
              f"the {self.cov} covariance: a penalized estimate has no honest standard errors"),
         ]  # fmt: skip

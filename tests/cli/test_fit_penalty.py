@@ -100,8 +100,8 @@ def test_lambda_cv_draws_the_path_and_is_seeded(tmp_path):
         (["--penalty", "l1", "--lambda", "1", "--firth"], "two penalties at once"),
         (["--penalty", "l1", "--lambda", "1", "--cov", "hc1"], "no honest standard errors"),
         (
-            ["{csv}", "--target", "GRADE", "--penalty", "l1", "--lambda", "1", "--chunk-rows", "9"],
-            "reading in shares",
+            ["{csv}", "--target", "GRADE", "--penalty", "l1", "--lambda", "cv", "--workers", "2"],
+            "lambda cv in shares",
         ),
         (["--penalty", "l1", "--lambda", "cv", "--folds", "1"], "folds must be"),
         (["--penalty", "lasso", "--lambda", "1"], "invalid choice"),

@@ -191,8 +191,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the nonzero count, and no SE, p-values or intervals (a penalized estimate has no "
         "honest ones); no descent beside it unless --loss; with --weights or --trials the "
         "mean is over the sum of the weights or trials (a row counts as its expanded 0/1 "
-        "rows; glmnet's weights, rescaled to a fixed sum, give the same mean); in memory, "
-        "without --firth or --cov",
+        "rows; glmnet's weights, rescaled to a fixed sum, give the same mean); in memory or "
+        "in shares (--chunk-rows, --workers, a folder: the same numbers, each step a pass "
+        "over the shares, at a number --lambda); without --firth or --cov",
     )
     penalty.add_argument(
         "--lambda",
@@ -206,7 +207,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "its weights or trials) along glmnet's path of 100 "
         "lambdas from the smallest that zeroes every slope down to 1e-4 of it (1e-2 when "
         "there are fewer rows than columns); lambda_1se shown too, and the path figure "
-        "(path.png)",
+        "(path.png); cv in memory only (its 11 paths take some 4,000 passes)",
     )
     penalty.add_argument(
         "--l1-ratio",

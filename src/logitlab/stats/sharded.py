@@ -35,6 +35,11 @@ Firth's fit (fit_firth) is stats.firth's, its rows read through _Passes: every q
 its Newton step is a sum over rows once I^-1 is known, so an iteration is two passes (the
 binary pass above; then, I^-1 on every worker, the hat values' sums), and its profiles'
 clock is agreed by one more sum of each worker's verdict before each of their passes.
+
+A penalized fit at one lambda (fit_penalized) is stats.penalized.solve's over a
+ShardedProblem: its coordinate descent runs on the d x d Hessian, not the rows, so what it
+asks of the rows are sums (the columns' moments once, then the mean log-loss, its gradient
+and sometimes the candidate columns' Hessian), each a pass of penalized.block_sums.
 """
 
 from __future__ import annotations
@@ -355,17 +360,20 @@ def fit_penalized(
     lam: float,
     rows_per_worker: tuple[int, ...],
     l1_ratio: float | None = None,
+    intercept: bool = True,
     total: int | None = None,
     grouped: bool = False,
     conf_level: float = 0.95,
 ) -> ShardedPenalizedResult:
     """stats.penalized.fit_result at one lambda of the rows `batches()` yields on each worker
-    of `group`, fed as fit_sharded's (weights and trials counted as in memory; an intercept
-    always, which the penalty leaves free); `rows_per_worker` the rows each worker's batches
-    yield, in rank order (data.shards.ShardedDesign has them). l1_ratio None: the penalty's.
-    The passes: the columns' moments, penalized.solve's (ShardedProblem), the pass at the
-    estimate (the log-likelihood, as in memory) and the statistics pass (fit_sharded's).
-    Every worker gets the same result."""
+    of `group`, fed as fit_sharded's (weights and trials counted as in memory; `intercept`
+    True, which the penalty leaves free: ConfigError otherwise); `rows_per_worker` the rows
+    each worker's batches yield, in rank order (data.shards.ShardedDesign has them);
+    l1_ratio None: the penalty's. The passes: the columns' moments, penalized.solve's
+    (ShardedProblem), the pass at the estimate (its log-likelihood, as in memory) and
+    fit_sharded's statistics pass. Every worker gets the same result."""
+    if not intercept:
+        raise ConfigError("a penalized fit leaves the intercept free: the model needs one")
     a = L1_RATIOS[penalty] if l1_ratio is None else l1_ratio
     lam, a = penalized.check_penalty(lam, a)
     names = (INTERCEPT, *check_names(names, len(names)))

@@ -394,13 +394,7 @@ def fit_table(
                                conf_level=settings.conf_level, weights=design.weights,
                                trials=design.trials)  # fmt: skip
     elif penalized:
-        if not design.intercept:
-            raise ConfigError(
-                f"a {settings.penalty} penalty leaves the intercept free, and this model has "
-                "none: drop '- 1' or '+ 0' from the formula"
-            )
-        say(f"the {settings.penalty} penalty" + (" along glmnet's path, lambda by "
-            f"{settings.folds}-fold cross-validation" if settings.lam == "cv" else ""))  # fmt: skip
+        say(penalty_stage(settings, design.intercept))
         mle = penalized_module.fit_result(
             X,
             y,
@@ -489,6 +483,18 @@ def fit_table(
         drop1_note=tests_note,
         margins_note=margins_note,
     )
+
+
+def penalty_stage(settings: FitSettings, intercept: bool) -> str:
+    """A penalized fit's progress line, once the model is known to have the intercept the
+    penalty leaves free (ConfigError otherwise), in memory and in shares alike."""
+    if not intercept:
+        raise ConfigError(
+            f"a {settings.penalty} penalty leaves the intercept free, and this model has "
+            "none: drop '- 1' or '+ 0' from the formula"
+        )
+    return f"the {settings.penalty} penalty" + (" along glmnet's path, lambda by "
+            f"{settings.folds}-fold cross-validation" if settings.lam == "cv" else "")  # fmt: skip
 
 
 def term_tests(

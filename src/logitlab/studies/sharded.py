@@ -10,7 +10,8 @@ every row's prediction in one place (predictions, ROC, calibration, a held-out s
 computed: the statistics that are come from sums over the shards. Rows that stand for many
 (weights, trials) are counted as in memory; a target of three values or more is fitted as
 studies.multiclass fits it in memory (fit_multiclass), its evaluation from sums too; Firth's
-penalized likelihood (settings.firth) as in memory, by stats.sharded.fit_firth. The passes
+penalized likelihood (settings.firth) as in memory, by stats.sharded.fit_firth, and a
+penalty at a given lambda by stats.sharded.fit_penalized (not lambda cv). The passes
 of a fit read a formula's coded chunks from memory after the first when a worker's fit in
 budget.cache_bound (data.shards.ShardedDesign.passes), else they code them again each pass.
 """
@@ -35,6 +36,7 @@ from .fit import (
     COUNTED_NOTE,
     FIRTH_WAY,
     NOT_PRODUCED,
+    PENALIZED_NOTE,
     Say,
     Scaling,
     TableFit,
@@ -43,6 +45,7 @@ from .fit import (
     descent,
     main_effect,
     newton_progress,
+    penalty_stage,
     resolve_lr,
     step_from_gram,
 )
@@ -116,15 +119,21 @@ def fit_shards(
     design = agree_design(mine, partial(gathered, group), settings.model, chunk_rows=chunk_rows)
     if design.classes:
         return _multiclass(data, design, mine, group, settings, chunk_rows, say)
-    from ..stats.sharded import fit_firth, fit_sharded
+    from ..stats.sharded import fit_firth, fit_penalized, fit_sharded
 
     rows = {"nobs": design.observations, "total": design.total,
             "grouped": design.trials is not None, "successes": design.successes,
             "names": design.names, "intercept": design.intercept}  # fmt: skip
     batches = _passes(design, mine, group, chunk_rows)
+    penalized = settings.penalty is not None
     if settings.firth:
         say("Firth's penalized likelihood, with profile intervals when they are quick enough")
         mle = fit_firth(batches, group, conf_level=settings.conf_level, **rows)
+    elif penalized:
+        say(penalty_stage(settings, design.intercept))
+        mle = fit_penalized(batches, group, penalty=settings.penalty, lam=settings.lam,
+                            l1_ratio=settings.l1_mix, rows_per_worker=design.rows_per_worker,
+                            conf_level=settings.conf_level, **rows)  # fmt: skip
     else:
         try:
             mle = fit_sharded(batches, group, progress=newton_progress(progress),
@@ -138,7 +147,10 @@ def fit_shards(
         mle = clustered(mle, design, mine, group, settings.cluster, chunk_rows)
     scaling, descents, note, used = None, {}, "", None
     if not chosen:
-        note = "no gradient descent was asked for (no loss given): the MLE only"
+        note = "no gradient descent was asked for (no loss given)" + (
+            "" if penalized else ": the MLE only")  # fmt: skip
+    elif penalized:
+        note = PENALIZED_NOTE
     elif design.counted:
         note = COUNTED_NOTE
     elif design.intercept:
@@ -157,7 +169,7 @@ def fit_shards(
         scaling=scaling,
         descents=descents,
         descent_note=note,
-        reading=main_effect(design.spec, mle),
+        reading=mle.reading() if penalized else main_effect(design.spec, mle),
         workers=group.world,
         chunk_rows=chunk_rows,
     )
