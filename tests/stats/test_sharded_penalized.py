@@ -102,7 +102,7 @@ def test_chunks_give_the_in_memory_fit(rows, small_blocks, penalty, counts):
     lam, a = PENALTIES[penalty]
     want = penalized.fit_result(X, labels, NAMES, penalty, lam, a, weights=weights,
                                 trials=trials)  # fmt: skip
-    got = fit_penalized(chunks(X, labels, weights, trials, rows=500), Local(), names=NAMES,
+    got = fit_penalized(chunks(X, labels, weights, trials, rows=400), Local(), names=NAMES,
                         penalty=penalty, lam=lam, l1_ratio=a, rows_per_worker=(len(X),),
                         **counted(labels, weights, trials))  # fmt: skip
     assert_same_fit(got, want)
@@ -124,19 +124,22 @@ def test_reads_the_shares_the_passes_it_reports_and_three_more(rows, small_block
     np.testing.assert_allclose(got.params, want.params, **SAME)
 
 
-def test_two_workers_give_the_in_memory_fit(rows, small_blocks, threads):
+@pytest.mark.parametrize("first", [1_900, 3_000])  # unequal shares; the second none
+def test_two_workers_give_the_in_memory_fit(rows, small_blocks, threads, first):
     X = rows[0]
     labels, _, trials = table(rows, "trials")
     want = penalized.fit_result(X, labels, NAMES, "l1", 0.02, trials=trials)
 
     def work(group):
-        half = (0, 1_900) if group.rank == 0 else (1_900, 3_000)  # unequal shares
-        return fit_penalized(chunks(X, labels, None, trials, 300, *half), group, names=NAMES,
-                             penalty="l1", lam=0.02, rows_per_worker=(1_900, 1_100),
+        share = (0, first) if group.rank == 0 else (first, 3_000)
+        return fit_penalized(chunks(X, labels, None, trials, 300, *share), group,
+                             names=NAMES, penalty="l1", lam=0.02,
+                             rows_per_worker=(first, 3_000 - first),
                              **counted(labels, None, trials))  # fmt: skip
 
     first, second = threads(work)
     assert_same_fit(first, want)
+    assert (first.passes, first.iterations) == (want.passes, want.iterations)
     np.testing.assert_array_equal(first.params, second.params)  # the same on every worker
 
 
