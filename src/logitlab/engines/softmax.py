@@ -265,13 +265,12 @@ def _fit_fused(
 
     n, d = x.shape
     layer = softmax_net(cfg.init_seed, d, classes)[0]
-    start = np.column_stack((layer.bias.detach().numpy(), layer.weight.detach().numpy()))
-    w = np.ascontiguousarray(start.ravel(), dtype=np.float32)  # class by class, bias first
+    start = (layer.weight.detach().numpy().ravel(), layer.bias.detach().numpy())
+    w = np.concatenate(start).astype(np.float32)  # the K x d weight row by row, then the biases
     m, v, t = np.zeros_like(w), np.zeros_like(w), np.zeros(1, dtype=np.int64)
     batch = n if cfg.batch_size is None else cfg.batch_size
     minibatch = batch < n
-    x32, codes = np.ascontiguousarray(x.numpy().T), y.numpy()
-    rows = x.numpy() if minibatch else np.zeros((0, d), dtype=np.float32)
+    rows, codes = np.ascontiguousarray(x.numpy()), y.numpy()
     losses = np.full(cfg.epochs, np.nan, dtype=np.float32)
     tol2 = -1.0 if cfg.tol is None else cfg.tol * cfg.tol  # -1: never
     block = per_block(n * (d + 1) * classes * (MINIBATCH_COST if minibatch else 1))
@@ -287,20 +286,16 @@ def _fit_fused(
             perms = np.stack([next(orders) for _ in range(first, stop)]) if minibatch else no_orders
             with signals_held():
                 at, done, ended = fused.descend_softmax(
-                    x32, rows, codes, classes, OPTIMIZERS.index(cfg.optimizer), cfg.lr, *settings,
+                    rows, codes, classes, OPTIMIZERS.index(cfg.optimizer), cfg.lr, *settings,
                     batch, perms, w, m, v, t, first, stop, losses, tol2)  # fmt: skip
             bar.update(done - first)
             if at or ended:
                 ran = done
                 break
-    params = w.reshape(classes, d + 1)
-    weight, bias = params[:, 1:], params[:, 0]
+    weight, bias = w[: classes * d].reshape(classes, d), w[classes * d :]
     if at:
         _diverge(weight, bias, x, at)
-    u, r = np.empty((classes, n), np.float32), np.empty((classes, n), np.float32)
-    top, total = np.empty(n, np.float32), np.empty(n, np.float32)
-    fused.softmax_logits(x32, w, u)
-    final_loss = float(fused.softmax_residuals(u, codes, r, top, total, True) / np.float32(n))
+    final_loss = float(fused.softmax_loss(rows, codes, w, classes))
     _check(weight, bias, x, final_loss, ran)
     return SoftmaxFit(weight=weight.astype(float), bias=bias.astype(float),
                       loss=losses[:ran].astype(float), final_loss=final_loss, epochs=ran,
