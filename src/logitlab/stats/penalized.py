@@ -24,6 +24,7 @@ in float32 by BLAS; most steps cost a gradient pass.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -34,8 +35,9 @@ from ..data.checks import check_names, count_array, design_array, label_array
 from ..errors import ConfigError, DataError
 from ..extras import fused_available
 from ..result import INTERCEPT
+from ..stopping import per_block, signals_held
 from . import inference
-from .irls import newton_pass
+from .irls import COMPILED_ROWS, newton_pass
 from .mle import Counts, MLEResult, null_loglik
 
 #: Newton iterations at one lambda, and the convergence criterion: no standardized
@@ -53,8 +55,13 @@ STALE_PASSES = 4
 #: at least SAMPLE_ROWS rows: the steps still change it by more than the sample errs.
 FAR = 1e-2
 SAMPLE_ROWS = 1 << 16
-#: Rows a pass takes at once (ROWS x d values stay in cache between the two products).
+#: Rows a NumPy block takes at once (ROWS x d values stay in cache between the two
+#: products), and the unit a Hessian's sample takes or leaves.
 ROWS = 4096
+#: Rows of a compiled tile (its rows stay in L1 cache), and the tasks a compiled call
+#: gives each thread (small shares: a core slowed by other work does not hold up the call).
+TILE = 256
+TASKS_A_THREAD = 4
 #: glmnet's default path: PATH_COUNT lambdas from lambda_max down to lambda_max times
 #: PATH_RATIO (SMALL_RATIO when there are fewer rows than columns), log-spaced; lambda_max
 #: of a ridge is taken at a = RIDGE_ALPHA, as glmnet's.
@@ -261,22 +268,33 @@ class Problem:
         T = self.to_original
         coef = T @ theta
         loglik, score = 0.0, np.zeros(len(coef))
+        n, d = self.features.shape
+        # calls of whole strides of blocks, about stopping.BLOCK_VALUES values each
+        rows = ROWS * stride * max(1, per_block(ROWS * d * stride))
+        compiled = fused_available() and n >= COMPILED_ROWS
         raw = scratch = None
         if columns is not None:
             self.hessians += 1
             raw = columns[1:] - 1
-            scratch = np.empty((ROWS, len(columns)), dtype=np.float32)
+            scratch = np.empty((rows // stride, len(columns)), dtype=np.float32)
             information, sampled = np.zeros((len(columns), len(columns))), 0.0
-        for start in range(0, len(self.labels), ROWS):
-            rows = slice(start, start + ROWS)
-            m = None if self.trials is None else self.trials[rows]
-            sampling = raw if start % (stride * ROWS) == 0 else None
+        for start in range(0, n, rows):
+            chunk = slice(start, start + rows)
+            m = None if self.trials is None else self.trials[chunk]
             part, part_score, part_information, part_sampled = block_sums(
-                self.features[rows], self.labels[rows], m, coef, self.mean, sampling, scratch
+                self.features[chunk],
+                self.labels[chunk],
+                m,
+                coef,
+                self.mean,
+                raw,
+                scratch,
+                stride,
+                compiled,
             )
             loglik += part
             score += part_score
-            if sampling is not None:
+            if raw is not None:
                 information += part_information
                 sampled += part_sampled
         if columns is not None:
@@ -326,16 +344,55 @@ def block_sums(
     mean: np.ndarray,
     columns: np.ndarray | None = None,
     scratch: np.ndarray | None = None,
+    stride: int = 1,
+    compiled: bool | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray | None, float]:
-    """What the rows x (raw columns; y successes out of m trials, m None: one each) add to
-    a pass's sums at original-scale `coef` (intercept first), so that a pass in memory and
-    one over shares sum the same arithmetic: the log-likelihood, the score (intercept
-    first, original coordinates) and, with `columns` (sorted indices into x's columns), the
-    information over the intercept and those columns, in raw units (not yet divided by the
-    SDs), the rows centred at `mean` (the columns' means, all d) and weighted by
-    sqrt(m p (1 - p)), summed in float32 by BLAS (see Problem.sums), with the trials it
-    was summed over (0.0 and None without `columns`). `scratch`, float32 of at least
-    len(x) x (len(columns) + 1), spares the allocation."""
+    """What the rows x (raw columns, C order; y successes out of m trials, m None: one
+    each) add to a pass's sums at original-scale `coef` (intercept first), so that a pass
+    in memory and one over shares sum the same arithmetic: the log-likelihood, the score
+    (intercept first, original coordinates) and, with `columns` (sorted indices into x's
+    columns), the information over the intercept and those columns, in raw units (not yet
+    divided by the SDs), the rows centred at `mean` (the columns' means, all d) and
+    weighted by sqrt(m p (1 - p)), summed in float32 by BLAS (see Problem.sums), with the
+    trials it was summed over (0.0 and None without `columns`). The information takes
+    every `stride`-th block of ROWS rows from x's first (a sample, see sample_stride).
+    `scratch`, float32 of at least the sampled rows x (len(columns) + 1), spares the
+    allocation. compiled=None runs Numba's pass (stats.compiled_penalized) when it is
+    installed and x has COMPILED_ROWS rows or more, False NumPy's loop; they agree to
+    rounding. One call is one compiled call: a caller bounds its rows (Problem.sums)."""
+    if compiled is None:
+        compiled = fused_available() and len(x) >= COMPILED_ROWS
+    firsts = range(0, len(x), ROWS)[::stride] if columns is not None else range(0)
+    count = sum(min(ROWS, len(x) - first) for first in firsts)
+    width = 0 if columns is None else len(columns) + 1
+    if scratch is None:
+        scratch = np.empty((count, width), dtype=np.float32)
+    scaled = scratch[:count, :width]
+    if compiled:
+        loglik, score = _compiled_sums(x, y, m, coef, mean, columns, stride, scaled)
+    else:
+        loglik, score = 0.0, np.zeros(len(coef))
+        for start in range(0, len(x), ROWS):
+            rows = slice(start, start + ROWS)
+            place = None
+            if start in firsts:
+                at = firsts.index(start) * ROWS
+                place = scaled[at : at + ROWS]
+            part, part_score = _numpy_block(x[rows], y[rows], None if m is None else m[rows],
+                                            coef, mean, columns, place)  # fmt: skip
+            loglik += part
+            score += part_score
+    if columns is None:
+        return loglik, score, None, 0.0
+    sampled = count if m is None else sum(float(m[f : f + ROWS].sum()) for f in firsts)
+    return loglik, score, scaled.T @ scaled, float(sampled)
+
+
+def _numpy_block(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.ndarray,
+                 mean: np.ndarray, columns: np.ndarray | None, scaled: np.ndarray | None
+                 ) -> tuple[float, np.ndarray]:  # fmt: skip
+    """block_sums' arithmetic in NumPy for one block of rows: the log-likelihood and score,
+    and the scaled rows written to `scaled` when it is given."""
     intercept, slopes = coef[0], coef[1:]
     eta = x @ slopes + intercept
     e = np.exp(-np.abs(eta))
@@ -347,19 +404,41 @@ def block_sums(
     score = np.empty(len(coef))
     score[0] = r.sum()
     score[1:] = r @ x
-    if columns is None:
-        return loglik, score, None, 0.0
-    if scratch is None:
-        scratch = np.empty((len(x), len(columns) + 1), dtype=np.float32)
-    root = np.sqrt(trials * big * small).astype(np.float32)
-    scaled = scratch[: len(x), : len(columns) + 1]
-    scaled[:, 0] = root
-    every = len(columns) == len(slopes)
-    np.subtract(x if every else x[:, columns], mean[columns], out=scaled[:, 1:],
-                casting="same_kind")  # fmt: skip
-    scaled[:, 1:] *= root[:, None]
-    sampled = float(len(x) if m is None else m.sum())
-    return loglik, score, scaled.T @ scaled, sampled
+    if scaled is not None:
+        root = np.sqrt(trials * big * small).astype(np.float32)
+        scaled[:, 0] = root
+        every = len(columns) == len(slopes)
+        np.subtract(x if every else x[:, columns], mean[columns], out=scaled[:, 1:],
+                    casting="same_kind")  # fmt: skip
+        scaled[:, 1:] *= root[:, None]
+    return loglik, score
+
+
+def _compiled_sums(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.ndarray,
+                   mean: np.ndarray, columns: np.ndarray | None, stride: int,
+                   scaled: np.ndarray) -> tuple[float, np.ndarray]:  # fmt: skip
+    """block_sums' loss and score by the compiled kernel, in TASKS_A_THREAD tasks a thread
+    (whole blocks of rows) on as many threads as Numba is set to use, so that a core slowed
+    by other work does not hold up the call; the sampled blocks' rows are written to
+    `scaled`, the tasks' sums added in the rows' order, whichever thread ran them. Signals
+    are held meanwhile (stopping.signals_held)."""
+    from numba import get_num_threads  # loaded with the kernel
+
+    kernel = _kernel()
+    x = np.ascontiguousarray(x)
+    columns = np.empty(0, dtype=np.int64) if columns is None else columns.astype(np.int64)
+    threads = get_num_threads()
+    blocks = -(-len(x) // ROWS)
+    step = ROWS * -(-blocks // (threads * TASKS_A_THREAD))
+    tile = math.gcd(TILE, ROWS)  # a tile within one block
+
+    def task(lo: int) -> tuple[float, np.ndarray]:
+        return kernel(x, y, m, coef, mean, columns, scaled, lo, min(len(x), lo + step), ROWS,
+                      stride, tile)  # fmt: skip
+
+    with signals_held(), ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(task, range(0, len(x), step)))
+    return math.fsum(part[0] for part in parts), np.sum([part[1] for part in parts], axis=0)
 
 
 def penalty_value(theta: np.ndarray, lam: float, l1_ratio: float) -> float:
@@ -715,6 +794,14 @@ def _coordinate_descent(hessian, gradient, v, l1, l2, tol, sweeps):
         if biggest <= tol:
             break
     return v
+
+
+@cache
+def _kernel():  # -> a Numba dispatcher
+    """The compiled pass (stats.compiled_penalized); numba is imported only here."""
+    from .compiled_penalized import kernel
+
+    return kernel
 
 
 @cache
