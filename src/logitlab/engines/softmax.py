@@ -271,6 +271,7 @@ def _fit_fused(
     batch = n if cfg.batch_size is None else cfg.batch_size
     minibatch = batch < n
     rows, codes = np.ascontiguousarray(x.numpy()), y.numpy()
+    cols = fused.softmax_columns(rows)
     losses = np.full(cfg.epochs, np.nan, dtype=np.float32)
     tol2 = -1.0 if cfg.tol is None else cfg.tol * cfg.tol  # -1: never
     block = per_block(n * (d + 1) * classes * (MINIBATCH_COST if minibatch else 1))
@@ -286,7 +287,7 @@ def _fit_fused(
             perms = np.stack([next(orders) for _ in range(first, stop)]) if minibatch else no_orders
             with signals_held():
                 at, done, ended = fused.descend_softmax(
-                    rows, codes, classes, OPTIMIZERS.index(cfg.optimizer), cfg.lr, *settings,
+                    rows, cols, codes, classes, OPTIMIZERS.index(cfg.optimizer), cfg.lr, *settings,
                     batch, perms, w, m, v, t, first, stop, losses, tol2)  # fmt: skip
             bar.update(done - first)
             if at or ended:
@@ -295,7 +296,7 @@ def _fit_fused(
     weight, bias = w[: classes * d].reshape(classes, d), w[classes * d :]
     if at:
         _diverge(weight, bias, x, at)
-    final_loss = float(fused.softmax_loss(rows, codes, w, classes))
+    final_loss = float(fused.softmax_loss(rows, cols, codes, w, classes))
     _check(weight, bias, x, final_loss, ran)
     return SoftmaxFit(weight=weight.astype(float), bias=bias.astype(float),
                       loss=losses[:ran].astype(float), final_loss=final_loss, epochs=ran,
