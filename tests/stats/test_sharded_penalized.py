@@ -9,6 +9,7 @@ import pytest
 from logitlab.engines.collective import Local
 from logitlab.errors import DataError
 from logitlab.stats import penalized
+from logitlab.stats.irls import COMPILED_ROWS
 from logitlab.stats.sharded import ShardedPenalizedResult, ShardedProblem, fit_penalized
 
 NAMES = ("a", "b", "c", "d")
@@ -164,7 +165,9 @@ def test_refusals_are_the_in_memory_fits(rows):
     assert str(shares.value) == str(memory.value) and "both classes" in str(memory.value)
 
 
-@pytest.mark.parametrize("rows_a_chunk", [640, 500])
+#: 640: whole blocks of 64; 500: chunks that begin in unsampled blocks; 705: a chunk that
+#: begins a row into a sampled block (704 = 11 blocks of 64)
+@pytest.mark.parametrize("rows_a_chunk", [640, 500, 705])
 def test_a_pass_sums_the_in_memory_blocks(rows, small_blocks, rows_a_chunk):
     X, _, _, s, t = rows
     memory = penalized.Problem(X, s, trials=t)
@@ -184,3 +187,15 @@ def test_a_pass_sums_the_in_memory_blocks(rows, small_blocks, rows_a_chunk):
         kept[stride] = shares.kept[1]
     assert not np.allclose(kept[1], kept[11], rtol=1e-3)  # a sample, not every row
     assert (shares.passes, shares.hessians) == (memory.passes, memory.hessians) == (2, 2)
+
+
+def test_the_compiled_pass_in_chunks_gives_the_in_memory_fit(small_blocks):
+    rng = np.random.default_rng(9)
+    n = COMPILED_ROWS + 3_000  # the in-memory pass and the shares' compiled where installed
+    X = rng.normal(size=(n, 4)) * [1.0, 3.0, 0.5, 2.0]
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.2 + X @ [0.9, -0.3, 1.2, 0.0])))).astype(float)
+    want = penalized.fit_result(X, y, NAMES, "l1", 0.02)
+    got = fit_penalized(chunks(X, y, rows=3_001), Local(), names=NAMES, penalty="l1",
+                        lam=0.02, rows_per_worker=(n,), **counted(y, None, None))  # fmt: skip
+    assert_same_fit(got, want)
+    assert (got.passes, got.iterations) == (want.passes, want.iterations)

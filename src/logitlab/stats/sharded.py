@@ -59,10 +59,12 @@ from ..data.checks import check_names
 from ..data.separation import direction_text, separation
 from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
+from ..extras import fused_available
 from ..model import sigmoid
 from ..result import INTERCEPT
+from ..stopping import per_block
 from . import firth, inference, multinomial, penalized, sandwich
-from .irls import SATURATED, Pass, newton_pass
+from .irls import COMPILED_ROWS, SATURATED, Pass, newton_pass
 from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress, null_loglik
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
@@ -249,9 +251,11 @@ class ShardedProblem(penalized.Problem):
     penalized.solve asks of its problem is sums over rows (the columns' moments once; the
     mean log-loss, its gradient and the candidate columns' Hessian at a point), each summed
     a worker's chunks at a time by penalized.block_sums and joined by ONE Collective.sum a
-    pass. A chunk is cut at the table's multiples of penalized.ROWS (the worker's first row
-    being `offset`, of `rows` in all), so that a sampled Hessian takes the in-memory
-    pass's blocks of rows: the same steps, and passes, to rounding."""
+    pass. A chunk is cut where the in-memory pass cuts the table into calls (the worker's
+    first row being `offset`, of `rows` in all), and its first rows, when they begin
+    mid-way through a stride of blocks, where that stride's sampled block ends, so that a
+    sampled Hessian takes the in-memory pass's blocks of rows: the same steps, and passes,
+    to rounding."""
 
     def __init__(self, batches: Batches, group: object, *, d: int, offset: int, rows: int,
                  total: float, successes: float) -> None:  # fmt: skip
@@ -268,7 +272,7 @@ class ShardedProblem(penalized.Problem):
             local[1 : 1 + d] += weight @ x
             local[1 + d :] += weight @ (x * x)
 
-        summed = _summed_over(group, 1 + 2 * d, self._blocks(), add)
+        summed = _summed_over(group, 1 + 2 * d, self._blocks(penalized.ROWS), add)
         mean = summed[1 : 1 + d] / self.total
         sd = np.sqrt(np.maximum(summed[1 + d :] / self.total - mean**2, 0.0))
         self.free = np.concatenate([[True], sd > 0])  # glmnet's rule, as in memory
@@ -291,26 +295,36 @@ class ShardedProblem(penalized.Problem):
         self.passes += 1
         T = self.to_original
         coef = T @ theta
-        k = len(coef)
+        k, step = len(coef), penalized.ROWS * stride
+        span = step * per_block(step * (k - 1))  # the in-memory pass's call
+        compiled = fused_available() and self.rows >= COMPILED_ROWS
         raw, scratch, upper = None, None, (np.empty(0, dtype=int),) * 2
         if columns is not None:
             self.hessians += 1
             raw, upper = columns[1:] - 1, np.triu_indices(len(columns))
-            scratch = np.empty((penalized.ROWS, len(columns)), dtype=np.float32)
+            scratch = np.empty((span // stride, len(columns)), dtype=np.float32)
 
         def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
                 ) -> None:  # fmt: skip
-            sampling = raw if start // penalized.ROWS % stride == 0 else None
-            loglik, score, information, sampled = penalized.block_sums(
-                x, s, m, coef, self.mean, sampling, scratch
-            )
-            local[1] += loglik
-            local[2 : 2 + k] += score
-            if sampling is not None:
-                local[2 + k : -1] += information[upper]
-                local[-1] += sampled
+            # rows that begin mid-way through a stride: the rest of its sampled block, the
+            # rest of the stride unsampled, then whole strides from the next one's start
+            lead = 0 if raw is None else min(-start % step, len(x))
+            head = min(max(penalized.ROWS - start % step, 0), lead)
+            for i, j, chosen, every in ((0, head, raw, 1), (head, lead, None, 1),
+                                        (lead, len(x), raw, stride)):  # fmt: skip
+                if i == j:
+                    continue
+                loglik, score, information, sampled = penalized.block_sums(
+                    x[i:j], s[i:j], None if m is None else m[i:j], coef, self.mean, chosen,
+                    scratch, every, compiled,
+                )  # fmt: skip
+                local[1] += loglik
+                local[2 : 2 + k] += score
+                if information is not None:
+                    local[2 + k : -1] += information[upper]
+                    local[-1] += sampled
 
-        summed = _summed_over(self.group, 3 + k + len(upper[0]), self._blocks(), add)
+        summed = _summed_over(self.group, 3 + k + len(upper[0]), self._blocks(span), add)
         if columns is not None:
             information = np.zeros((len(columns), len(columns)))
             information[upper] = summed[2 + k : -1]
@@ -334,11 +348,11 @@ class ShardedProblem(penalized.Problem):
         theta[0] = np.log(mean / (1.0 - mean))
         return theta
 
-    def _blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+    def _blocks(self, size: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
         """(the table's index of its first row, x, successes, trials or None) of this
-        worker's rows, each chunk cut at the table's multiples of penalized.ROWS; chunks
-        whose weights are all 0 add nothing and are skipped (their rows still counted)."""
-        position, size = self.offset, penalized.ROWS
+        worker's rows, each chunk cut at the table's multiples of `size`; chunks whose
+        weights are all 0 add nothing and are skipped (their rows still counted)."""
+        position = self.offset
         for x, y, *counted in self.batches():
             count, n = _counts(y, counted), len(y)
             if count is not None:
