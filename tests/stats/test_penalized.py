@@ -432,3 +432,18 @@ def test_the_compiled_pass_fits_as_numpy_does(data, monkeypatch) -> None:
         np.testing.assert_allclose(compiled_fit.objective, numpy_fit.objective, rtol=1e-13)
         assert compiled_fit.passes == numpy_fit.passes
         np.testing.assert_array_equal(again.params, compiled_fit.params)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_column_sums_are_the_weighted_sums_and_squares(monkeypatch, compiled) -> None:
+    """column_sums, Numba's and NumPy's, in blocks of 64 rows: sum m x and sum m x^2 of
+    each column (1e-13), m one each when None."""
+    monkeypatch.setattr(penalized, "ROWS", 64)
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(1000, 3)) * [1.0, 10.0, 0.1] + [5.0, -1.0, 0.0]
+    m = rng.integers(0, 4, 1000).astype(float)
+    for weight in (None, m):
+        w = np.ones(1000) if weight is None else weight
+        sums, squares = penalized.column_sums(X, weight, compiled)
+        np.testing.assert_allclose(sums, w @ X, rtol=1e-13)
+        np.testing.assert_allclose(squares, w @ X**2, rtol=1e-13)

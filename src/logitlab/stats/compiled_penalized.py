@@ -2,6 +2,8 @@
 of its own as stats.compiled_pass, so that numba is imported only when a pass first runs and
 the kernel is a module global (Numba caches those).
 
+`moments` sums the columns' weighted sums and squares (the means and SDs) the same way.
+
 NumPy's pass makes each row's e^-|eta|, log1p and residual in temporaries, on one core;
 here a block of rows is summed TILE rows at a time (they stay in L1 cache): the linear
 predictor row by row (a dot product of d contiguous values), e^-|eta| by
@@ -82,4 +84,19 @@ def kernel(x, y, m, coef, mean, columns, scaled, lo, hi, block, stride, tile):
     return loglik, score
 
 
-__all__ = ["kernel"]
+@njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def moments(x, m, lo, hi):
+    """Rows lo .. hi - 1's sums of m x and m x^2 a column (m None: one each)."""
+    d = x.shape[1]
+    sums, squares = np.zeros(d), np.zeros(d)
+    for i in range(lo, hi):
+        row = x[i]
+        weight = 1.0 if m is None else m[i]
+        for j in range(d):
+            v = weight * row[j]
+            sums[j] += v
+            squares[j] += v * row[j]
+    return sums, squares
+
+
+__all__ = ["kernel", "moments"]

@@ -24,9 +24,12 @@ in float32 by BLAS; most steps cost a gradient pass.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -62,6 +65,7 @@ ROWS = 4096
 #: gives each thread (small shares: a core slowed by other work does not hold up the call).
 TILE = 256
 TASKS_A_THREAD = 4
+T = TypeVar("T")
 #: glmnet's default path: PATH_COUNT lambdas from lambda_max down to lambda_max times
 #: PATH_RATIO (SMALL_RATIO when there are fewer rows than columns), log-spaced; lambda_max
 #: of a ridge is taken at a = RIDGE_ALPHA, as glmnet's.
@@ -195,7 +199,8 @@ class Problem:
         """y holds 0/1, or with `trials` each row's successes; `weights` are frequency
         weights (mle.Counts: each row counts as that many rows, so the mean log-loss, the
         columns' means and SDs are the expanded rows')."""
-        self.features = np.ascontiguousarray(design_array(X), dtype=np.float64)
+        with one_blas_thread():  # its check's BLAS sum would leave threads spinning
+            self.features = np.ascontiguousarray(design_array(X), dtype=np.float64)
         n, d = self.features.shape
         labels = label_array(y, n) if trials is None else count_array(y, n, "y")
         self.count = Counts.of(labels, weights, trials)
@@ -203,11 +208,12 @@ class Problem:
         if self.total <= 0:
             raise DataError("a penalized fit needs at least one row")
         sums, squares = np.zeros(d), np.zeros(d)
-        for start in range(0, n, ROWS):  # blocks: no n x d temporary
-            x = self.features[start : start + ROWS]
-            weight = np.ones(len(x)) if self.trials is None else self.trials[start : start + ROWS]
-            sums += weight @ x
-            squares += weight @ (x * x)
+        compiled = fused_available() and n >= COMPILED_ROWS
+        for rows in self._calls():
+            m = None if self.trials is None else self.trials[rows]
+            part, part_squares = column_sums(self.features[rows], m, compiled)
+            sums += part
+            squares += part_squares
         mean = sums / self.total
         sd = np.sqrt(np.maximum(squares / self.total - mean**2, 0.0))
         #: columns of no spread keep their coefficient at 0 (glmnet's rule)
@@ -221,6 +227,13 @@ class Problem:
         self.hessians = 0
         self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
         self.kept: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _calls(self, stride: int = 1) -> Iterator[slice]:
+        """The rows of each call of a pass: whole strides of blocks, about
+        stopping.BLOCK_VALUES values (a signal is delivered between two calls)."""
+        n, d = self.features.shape
+        rows = ROWS * stride * max(1, per_block(ROWS * d * stride))
+        return (slice(start, start + rows) for start in range(0, n, rows))
 
     def rows(self, chosen: np.ndarray) -> Problem:
         """The problem of the rows `chosen` (a boolean mask: a fold's), standardized anew. A
@@ -268,22 +281,20 @@ class Problem:
         T = self.to_original
         coef = T @ theta
         loglik, score = 0.0, np.zeros(len(coef))
-        n, d = self.features.shape
-        # calls of whole strides of blocks, about stopping.BLOCK_VALUES values each
-        rows = ROWS * stride * max(1, per_block(ROWS * d * stride))
-        compiled = fused_available() and n >= COMPILED_ROWS
+        compiled = fused_available() and len(self.labels) >= COMPILED_ROWS
         raw = scratch = None
         if columns is not None:
             self.hessians += 1
             raw = columns[1:] - 1
-            scratch = np.empty((rows // stride, len(columns)), dtype=np.float32)
             information, sampled = np.zeros((len(columns), len(columns))), 0.0
-        for start in range(0, n, rows):
-            chunk = slice(start, start + rows)
-            m = None if self.trials is None else self.trials[chunk]
+        for rows in self._calls(stride):
+            m = None if self.trials is None else self.trials[rows]
+            if raw is not None and scratch is None:
+                sampled_rows = -(-(rows.stop - rows.start) // stride)
+                scratch = np.empty((sampled_rows, len(columns)), dtype=np.float32)
             part, part_score, part_information, part_sampled = block_sums(
-                self.features[chunk],
-                self.labels[chunk],
+                self.features[rows],
+                self.labels[rows],
                 m,
                 coef,
                 self.mean,
@@ -369,7 +380,8 @@ def block_sums(
         scratch = np.empty((count, width), dtype=np.float32)
     scaled = scratch[:count, :width]
     if compiled:
-        loglik, score = _compiled_sums(x, y, m, coef, mean, columns, stride, scaled)
+        loglik, score, information = _compiled_sums(x, y, m, coef, mean, columns, stride,
+                                                    scaled)  # fmt: skip
     else:
         loglik, score = 0.0, np.zeros(len(coef))
         for start in range(0, len(x), ROWS):
@@ -382,10 +394,31 @@ def block_sums(
                                             coef, mean, columns, place)  # fmt: skip
             loglik += part
             score += part_score
+        information = scaled.T @ scaled if columns is not None else None
     if columns is None:
         return loglik, score, None, 0.0
     sampled = count if m is None else sum(float(m[f : f + ROWS].sum()) for f in firsts)
-    return loglik, score, scaled.T @ scaled, float(sampled)
+    return loglik, score, information, float(sampled)
+
+
+def column_sums(x: np.ndarray, m: np.ndarray | None = None, compiled: bool | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """What the rows x (C order) add to the columns' moments: the sums of m x and of m x^2
+    (m None: one each), whence the means and population SDs. compiled as block_sums'."""
+    if compiled is None:
+        compiled = fused_available() and len(x) >= COMPILED_ROWS
+    if compiled:
+        moments = _kernel("moments")
+        x = np.ascontiguousarray(x)
+        parts = _tasks(len(x), lambda lo, hi: moments(x, m, lo, hi))
+        return np.sum([p[0] for p in parts], axis=0), np.sum([p[1] for p in parts], axis=0)
+    sums, squares = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    for start in range(0, len(x), ROWS):  # blocks: no n x d temporary
+        block = x[start : start + ROWS]
+        weight = np.ones(len(block)) if m is None else m[start : start + ROWS]
+        sums += weight @ block
+        squares += weight @ (block * block)
+    return sums, squares
 
 
 def _numpy_block(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.ndarray,
@@ -416,29 +449,58 @@ def _numpy_block(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.nd
 
 def _compiled_sums(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.ndarray,
                    mean: np.ndarray, columns: np.ndarray | None, stride: int,
-                   scaled: np.ndarray) -> tuple[float, np.ndarray]:  # fmt: skip
-    """block_sums' loss and score by the compiled kernel, in TASKS_A_THREAD tasks a thread
-    (whole blocks of rows) on as many threads as Numba is set to use, so that a core slowed
-    by other work does not hold up the call; the sampled blocks' rows are written to
-    `scaled`, the tasks' sums added in the rows' order, whichever thread ran them. Signals
-    are held meanwhile (stopping.signals_held)."""
-    from numba import get_num_threads  # loaded with the kernel
-
-    kernel = _kernel()
+                   scaled: np.ndarray) -> tuple[float, np.ndarray, np.ndarray | None]:  # fmt: skip
+    """block_sums' sums by the compiled kernel (_tasks): a task writes its sampled blocks'
+    rows to its own rows of `scaled` and sums their information by BLAS on its thread."""
+    kernel = _kernel("kernel")
     x = np.ascontiguousarray(x)
     columns = np.empty(0, dtype=np.int64) if columns is None else columns.astype(np.int64)
-    threads = get_num_threads()
-    blocks = -(-len(x) // ROWS)
-    step = ROWS * -(-blocks // (threads * TASKS_A_THREAD))
     tile = math.gcd(TILE, ROWS)  # a tile within one block
 
-    def task(lo: int) -> tuple[float, np.ndarray]:
-        return kernel(x, y, m, coef, mean, columns, scaled, lo, min(len(x), lo + step), ROWS,
-                      stride, tile)  # fmt: skip
+    def task(lo: int, hi: int) -> tuple[float, np.ndarray, np.ndarray | None]:
+        loglik, score = kernel(x, y, m, coef, mean, columns, scaled, lo, hi, ROWS, stride,
+                               tile)  # fmt: skip
+        if not len(columns):
+            return loglik, score, None
+        first = -(-lo // ROWS // stride)  # the task's first sampled block, in samples
+        mine = scaled[first * ROWS : -(-hi // (ROWS * stride)) * ROWS]
+        return loglik, score, mine.T @ mine
 
-    with signals_held(), ThreadPoolExecutor(threads) as pool:
-        parts = list(pool.map(task, range(0, len(x), step)))
-    return math.fsum(part[0] for part in parts), np.sum([part[1] for part in parts], axis=0)
+    parts = _tasks(len(x), task)
+    information = None
+    if len(columns):
+        information = np.sum([part[2] for part in parts], axis=0, dtype=np.float64)
+    return (math.fsum(part[0] for part in parts), np.sum([part[1] for part in parts], axis=0),
+            information)  # fmt: skip
+
+
+def _tasks(rows: int, work: Callable[[int, int], T]) -> list[T]:
+    """work(lo, hi) over rows 0 .. rows - 1 in TASKS_A_THREAD tasks (whole blocks of ROWS
+    rows) a thread, on as many threads as Numba is set to use (the compiled kernels release
+    the GIL, and so does BLAS), so that a core slowed by other work does not hold up the
+    call; the answers in the rows' order, whichever thread ran them, so their sum does not
+    depend on it. BLAS keeps to one thread meanwhile: OpenBLAS' idle threads spin, and
+    after one of its calls on both cores the tasks took twice as long. Signals are held
+    (stopping.signals_held)."""
+    from numba import get_num_threads  # loaded with the kernels
+
+    threads = get_num_threads()
+    step = ROWS * max(1, -(-rows // (ROWS * threads * TASKS_A_THREAD)))
+    with signals_held(), one_blas_thread(), ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda lo: work(lo, min(rows, lo + step)), range(0, rows, step)))
+
+
+def one_blas_thread() -> AbstractContextManager:
+    """BLAS on one thread within the block (threadpoolctl, which scikit-learn installs)."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+@cache
+def _blas():  # -> threadpoolctl.ThreadpoolController
+    """The BLAS libraries loaded (threadpoolctl looks them up once: ~10 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def penalty_value(theta: np.ndarray, lam: float, l1_ratio: float) -> float:
@@ -797,11 +859,11 @@ def _coordinate_descent(hessian, gradient, v, l1, l2, tol, sweeps):
 
 
 @cache
-def _kernel():  # -> a Numba dispatcher
-    """The compiled pass (stats.compiled_penalized); numba is imported only here."""
-    from .compiled_penalized import kernel
+def _kernel(name: str):  # -> a Numba dispatcher
+    """stats.compiled_penalized's kernel or moments; numba is imported only here."""
+    from . import compiled_penalized
 
-    return kernel
+    return getattr(compiled_penalized, name)
 
 
 @cache
@@ -822,6 +884,7 @@ __all__ = [
     "Problem",
     "block_sums",
     "check_penalty",
+    "column_sums",
     "cross_validate",
     "default_lambdas",
     "fit",
