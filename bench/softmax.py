@@ -10,8 +10,9 @@ CrossEntropyLoss, torch.optim.Adam, DataLoader), recording nothing; logitlab's e
 (the same loop, recording the loss each epoch) is timed beside it. Each timing is the best of
 its repetitions (the machine is shared and noisy: the best run is the one least disturbed);
 the fused kernels are compiled (or loaded from the cache) first. The fused fit's largest
-weight difference from the eager engine's is printed with it. run() returns the rows for
-bench/run.py to print.
+weight difference from the eager engine's is printed with it, and its time a step beside the
+faster loop's (all costs in: set-up, shuffles, the fused fit's loss each epoch). run()
+returns the rows for bench/run.py to print.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def run(quick: bool = False) -> list[tuple[str, float, str]]:
         fused, _ = best(lambda c=cfg: fit_softmax(x, codes, CLASSES, c, engine="fused"), repeat)
         apart = np.max(np.abs(fused_fit.weight - eager_fit.weight))
         fastest = min(loop, single)
+        steps = epochs * (1 if batch is None else -(-len(x) // batch))
         label = f"digits, Adam, {what}, {epochs} epochs"
         rows += [
             (f"{label}: course's loop, {threads} torch threads", loop, ""),
@@ -97,7 +99,8 @@ def run(quick: bool = False) -> list[tuple[str, float, str]]:
             (f"{label}: logitlab eager", eager, ""),
             (f"{label}: logitlab fused", fused,
              f"{fastest / fused:.0f}x the faster loop, {eager / fused:.0f}x eager (target >= "
-             f"{TARGET}x); weights {apart:.1e} from eager"),
+             f"{TARGET}x); {fused / steps * 1e6:.1f} against {fastest / steps * 1e6:.0f} us a "
+             f"step; weights {apart:.1e} from eager"),
         ]  # fmt: skip
     return rows
 
