@@ -191,11 +191,13 @@ def test_a_pass_sums_the_in_memory_blocks(rows, small_blocks, rows_a_chunk):
 
 def test_the_compiled_pass_in_chunks_gives_the_in_memory_fit(small_blocks):
     rng = np.random.default_rng(9)
-    n = COMPILED_ROWS + 3_000  # the in-memory pass and the shares' compiled where installed
+    # the in-memory pass compiled where Numba is installed, and the shares' first chunk; the
+    # second chunk's 2,999 rows, which begin mid-way through a stride, by NumPy's loop
+    n = COMPILED_ROWS + 3_000
     X = rng.normal(size=(n, 4)) * [1.0, 3.0, 0.5, 2.0]
     y = (rng.random(n) < 1 / (1 + np.exp(-(0.2 + X @ [0.9, -0.3, 1.2, 0.0])))).astype(float)
     want = penalized.fit_result(X, y, NAMES, "l1", 0.02)
-    got = fit_penalized(chunks(X, y, rows=3_001), Local(), names=NAMES, penalty="l1",
+    got = fit_penalized(chunks(X, y, rows=COMPILED_ROWS + 1), Local(), names=NAMES, penalty="l1",
                         lam=0.02, rows_per_worker=(n,), **counted(y, None, None))  # fmt: skip
     assert_same_fit(got, want)
     assert (got.passes, got.iterations) == (want.passes, want.iterations)

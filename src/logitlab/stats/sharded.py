@@ -59,12 +59,11 @@ from ..data.checks import check_names
 from ..data.separation import direction_text, separation
 from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
-from ..extras import fused_available
 from ..model import sigmoid
 from ..result import INTERCEPT
 from ..stopping import per_block
 from . import firth, inference, multinomial, penalized, sandwich
-from .irls import COMPILED_ROWS, SATURATED, Pass, newton_pass
+from .irls import SATURATED, Pass, newton_pass
 from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress, null_loglik
 
 #: The fitted-logit histogram behind Hosmer-Lemeshow: bins of 60 / 16384 = 0.0037 in logit.
@@ -255,12 +254,13 @@ class ShardedProblem(penalized.Problem):
     first row being `offset`, of `rows` in all), and its first rows, when they begin
     mid-way through a stride of blocks, where that stride's sampled block ends, so that a
     sampled Hessian takes the in-memory pass's blocks of rows: the same steps, and passes,
-    to rounding."""
+    to rounding. A call is compiled by block_sums' own rule (COMPILED_ROWS rows or more):
+    a thread pool's start costs more than NumPy's loop on a small chunk."""
 
     def __init__(self, batches: Batches, group: object, *, d: int, offset: int, rows: int,
                  total: float, successes: float) -> None:  # fmt: skip
-        """The d columns' weighted means and population SDs from one pass (penalized.Problem's
-        sums, block by block); `total` the trials and `successes` of every worker's rows."""
+        """The d columns' weighted means and population SDs from one pass of
+        penalized.column_sums; `total` the trials and `successes` of every worker's rows."""
         self.batches, self.group, self.offset, self.rows = batches, group, offset, rows
         self.total, self.successes = float(total), float(successes)
         if self.total <= 0:
@@ -268,11 +268,11 @@ class ShardedProblem(penalized.Problem):
 
         def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
                 ) -> None:  # fmt: skip
-            weight = np.ones(len(x)) if m is None else m
-            local[1 : 1 + d] += weight @ x
-            local[1 + d :] += weight @ (x * x)
+            sums, squares = penalized.column_sums(x, m)
+            local[1 : 1 + d] += sums
+            local[1 + d :] += squares
 
-        summed = _summed_over(group, 1 + 2 * d, self._blocks(penalized.ROWS), add)
+        summed = _summed_over(group, 1 + 2 * d, self._blocks(self._span(1, d)), add)
         mean = summed[1 : 1 + d] / self.total
         sd = np.sqrt(np.maximum(summed[1 + d :] / self.total - mean**2, 0.0))
         self.free = np.concatenate([[True], sd > 0])  # glmnet's rule, as in memory
@@ -295,9 +295,7 @@ class ShardedProblem(penalized.Problem):
         self.passes += 1
         T = self.to_original
         coef = T @ theta
-        k, step = len(coef), penalized.ROWS * stride
-        span = step * per_block(step * (k - 1))  # the in-memory pass's call
-        compiled = fused_available() and self.rows >= COMPILED_ROWS
+        k, step, span = len(coef), penalized.ROWS * stride, self._span(stride, len(theta) - 1)
         raw, scratch, upper = None, None, (np.empty(0, dtype=int),) * 2
         if columns is not None:
             self.hessians += 1
@@ -316,7 +314,7 @@ class ShardedProblem(penalized.Problem):
                     continue
                 loglik, score, information, sampled = penalized.block_sums(
                     x[i:j], s[i:j], None if m is None else m[i:j], coef, self.mean, chosen,
-                    scratch, every, compiled,
+                    scratch, every,
                 )  # fmt: skip
                 local[1] += loglik
                 local[2 : 2 + k] += score
@@ -347,6 +345,12 @@ class ShardedProblem(penalized.Problem):
         theta = np.zeros(len(self.free))
         theta[0] = np.log(mean / (1.0 - mean))
         return theta
+
+    @staticmethod
+    def _span(stride: int, d: int) -> int:
+        """The rows of the in-memory pass's calls: whole strides of blocks, about
+        stopping.BLOCK_VALUES values."""
+        return penalized.ROWS * stride * per_block(penalized.ROWS * stride * d)
 
     def _blocks(self, size: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
         """(the table's index of its first row, x, successes, trials or None) of this
