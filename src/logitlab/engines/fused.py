@@ -538,7 +538,8 @@ def _softmax_pass(rows: np.ndarray, cols: np.ndarray, codes: np.ndarray, weight:
     The logits W x' + b and the weight's gradient r' x are matrix products by BLAS sgemm
     (np.dot): its register-blocked kernel does a tile's 64 x d x K multiply-adds 2-4 times
     faster than a Numba loop over them can (measured 0.5-1.1 us against 1.7-3.5 us at
-    d = 64, K = 10), and a product this small runs on the calling thread."""
+    d = 64, K = 10), and keeps products this small on the calling thread (the digits' fit
+    takes as much CPU time as wall time)."""
     classes, d = weight.shape
     tile_u, tile_r, top, total, part = scratch
     loss = ZERO
@@ -597,10 +598,9 @@ def _gather_rows(rows: np.ndarray, codes: np.ndarray, idx: np.ndarray, xb: np.nd
 
 @njit(**JIT)
 def descend_softmax(rows: np.ndarray, cols: np.ndarray, codes: np.ndarray, classes: int,
-                    kind: int, lr: float,
-                    mom: float, nesterov: bool, b1: float, b2: float, eps: float, batch: int,
-                    perms: np.ndarray, w: np.ndarray, m: np.ndarray, v: np.ndarray,
-                    t: np.ndarray, first: int, stop: int, losses: np.ndarray,
+                    kind: int, lr: float, mom: float, nesterov: bool, b1: float, b2: float,
+                    eps: float, batch: int, perms: np.ndarray, w: np.ndarray, m: np.ndarray,
+                    v: np.ndarray, t: np.ndarray, first: int, stop: int, losses: np.ndarray,
                     tol2: float) -> tuple[int, int, bool]:  # fmt: skip
     """Epochs first .. stop - 1 of softmax regression (rows: the n points, point-major, n x d,
     cols softmax_columns(rows); codes their n class codes): w, m, v (K (d + 1): the K x d
