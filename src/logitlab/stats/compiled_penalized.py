@@ -26,12 +26,13 @@ from .compiled_pass import exp_negative
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
 def kernel(x, y, m, coef, mean, columns, scaled, lo, hi, block, stride, tile):
     """The log-likelihood and score of rows lo .. hi - 1 of x at coef (intercept first);
-    with `columns` not empty, the rows of every stride-th block of `block` rows (from x's
-    first) scaled over them and written to `scaled`, the j-th sampled block at rows
-    j * block. `m` is None for one trial a row: Numba compiles that case without its
-    branches. lo and block are multiples of tile."""
+    when `scaled` has columns (1 + len(columns)), the rows of every stride-th block of
+    `block` rows (from x's first), scaled over the intercept and `columns`, written to it,
+    the j-th sampled block at rows j * block. `m` is None for one trial a row: Numba
+    compiles that case without its branches. lo and block are multiples of tile."""
     d = x.shape[1]
     k = len(columns)
+    hessian = scaled.shape[1] > 0
     intercept, slopes = coef[0], coef[1:]
     eta, e, r, w = np.empty(tile), np.empty(tile), np.empty(tile), np.empty(tile)
     bits = np.empty(tile, dtype=np.int64)
@@ -73,7 +74,7 @@ def kernel(x, y, m, coef, mean, columns, scaled, lo, hi, block, stride, tile):
             for j in range(d):
                 score[j + 1] += ri * row[j]
         b = start // block
-        if k == 0 or b % stride != 0:
+        if not hessian or b % stride != 0:
             continue
         first = (b // stride) * block + start - b * block  # the scratch row of row start
         for i in range(size):

@@ -275,7 +275,8 @@ class Problem:
         at most a slower last step, its rounding (~1e-6 relative) being far below the
         Hessian's own change between refreshes. With stride k it sums every k-th block of
         rows alone, a sample for steps far from the minimum (see sample_stride)."""
-        if columns is None and self.last is not None and np.array_equal(self.last[0], theta):
+        known = self.last is not None and np.array_equal(self.last[0], theta)
+        if columns is None and known:
             return self.last[1]
         self.passes += 1
         T = self.to_original
@@ -287,6 +288,13 @@ class Problem:
             self.hessians += 1
             raw = columns[1:] - 1
             information, sampled = np.zeros((len(columns), len(columns))), 0.0
+        if known and stride > 1:  # the loss and gradient are the last pass's: the sample alone
+            rows = np.flatnonzero(np.arange(len(self.labels)) // ROWS % stride == 0)
+            m = None if self.trials is None else self.trials[rows]
+            _, _, information, sampled = block_sums(self.features[rows], self.labels[rows], m,
+                                                     coef, self.mean, raw)  # fmt: skip
+            self._keep(columns, information, sampled)
+            return self.last[1]
         for rows in self._calls(stride):
             m = None if self.trials is None else self.trials[rows]
             if raw is not None and scratch is None:
@@ -309,11 +317,16 @@ class Problem:
                 information += part_information
                 sampled += part_sampled
         if columns is not None:
-            spread = np.r_[1.0, self.scale[raw]]
-            self.kept = (columns, information / np.outer(spread, spread) / sampled)
+            self._keep(columns, information, sampled)
         sums = (-loglik / self.total, -(T.T @ score) / self.total)
         self.last = (theta.copy(), sums)
         return sums
+
+    def _keep(self, columns: np.ndarray, information: np.ndarray, sampled: float) -> None:
+        """The Hessian over `columns` in standardized coordinates, from the information in
+        raw units summed over `sampled` trials."""
+        spread = np.r_[1.0, self.scale[columns[1:] - 1]]
+        self.kept = (columns, information / np.outer(spread, spread) / sampled)
 
     def sample_stride(self) -> int:
         """Every how many blocks of rows a sampled Hessian takes, for SAMPLE_ROWS rows or
@@ -454,13 +467,14 @@ def _compiled_sums(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.
     rows to its own rows of `scaled` and sums their information by BLAS on its thread."""
     kernel = _kernel("kernel")
     x = np.ascontiguousarray(x)
+    hessian = columns is not None
     columns = np.empty(0, dtype=np.int64) if columns is None else columns.astype(np.int64)
     tile = math.gcd(TILE, ROWS)  # a tile within one block
 
     def task(lo: int, hi: int) -> tuple[float, np.ndarray, np.ndarray | None]:
         loglik, score = kernel(x, y, m, coef, mean, columns, scaled, lo, hi, ROWS, stride,
                                tile)  # fmt: skip
-        if not len(columns):
+        if not hessian:
             return loglik, score, None
         first = -(-lo // ROWS // stride)  # the task's first sampled block, in samples
         mine = scaled[first * ROWS : -(-hi // (ROWS * stride)) * ROWS]
@@ -468,7 +482,7 @@ def _compiled_sums(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.
 
     parts = _tasks(len(x), task)
     information = None
-    if len(columns):
+    if hessian:
         information = np.sum([part[2] for part in parts], axis=0, dtype=np.float64)
     return (math.fsum(part[0] for part in parts), np.sum([part[1] for part in parts], axis=0),
             information)  # fmt: skip
@@ -553,9 +567,11 @@ def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | Non
     glmnet's sequential strong rule keeps (|gradient| >= a (2 lam - previous); Tibshirani et
     al. 2012); the KKT conditions checked on every column when the candidates have converged
     bring in any column the rule left out. The Hessian (n |S|^2 / 2 products, S the
-    candidates) is summed again, in the pass at the next point, only when a step needed
-    halving or the old one's rate would take more than STALE_PASSES more steps (sampled
-    when the step is longer than FAR); between, each step costs a gradient pass (n d): the
+    candidates) is summed again, in the pass at the next point, only after a step longer
+    than FAR (a sample of rows: the Hessian there is another, and a sample's costs a
+    fifteenth of a full one's at 10**6 rows), when a step needed halving, or when the old
+    one's rate would take more than STALE_PASSES more steps; between, each step costs a
+    gradient pass (n d): the
     model's minimum converges to the same point (where the gradient meets the penalty's
     subgradient), only its rate depends on the Hessian's age. The fit stops when the next
     step, at the last one's rate, would be below TOL."""
@@ -580,8 +596,10 @@ def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | Non
         step[columns] -= theta[columns]
         tol = TOL * max(1.0, float(np.abs(theta).max()))
         size = float(np.abs(step).max())
-        fresh = math.isfinite(last_move) and _passes_left(size, last_move, tol) > STALE_PASSES
-        stride = problem.sample_stride() if size > FAR else 1
+        far = size > FAR
+        fresh = far or (math.isfinite(last_move)
+                        and _passes_left(size, last_move, tol) > STALE_PASSES)  # fmt: skip
+        stride = problem.sample_stride() if far else 1
         for _ in range(HALVINGS):
             trial = theta + step
             loss, trial_gradient = problem.sums(trial, columns if fresh else None, stride)
