@@ -503,7 +503,10 @@ def softmax_columns(rows: np.ndarray) -> np.ndarray:
     cols = np.empty(n * d, F32)
     for lo in range(0, n, SOFTMAX_TILE):
         hi = min(lo + SOFTMAX_TILE, n)
-        cols[lo * d : hi * d].reshape((d, hi - lo))[:, :] = rows[lo:hi].T
+        tile = cols[lo * d : hi * d].reshape((d, hi - lo))
+        for i in range(lo, hi):
+            for j in range(d):
+                tile[j, i - lo] = rows[i, j]
     return cols
 
 
