@@ -449,3 +449,25 @@ def test_column_sums_are_the_weighted_sums_and_squares(monkeypatch, compiled) ->
         sums, squares = penalized.column_sums(X, weight, compiled)
         np.testing.assert_allclose(sums, w @ X, rtol=1e-13)
         np.testing.assert_allclose(squares, w @ X**2, rtol=1e-13)
+
+
+def test_the_null_start_is_known_without_a_pass(data) -> None:
+    """The intercept-only fit's loss and gradient, from the columns' sums of m x and s x,
+    equal a pass's there (1e-13), with and without trials, and cost no pass; with one class
+    alone nothing is kept and the fit refuses it in one line."""
+    X, y = data
+    trials = np.arange(len(y)) % 4 + 1.0
+    for counted in ({}, {"trials": trials}):
+        labels = y * trials if counted else y
+        problem = penalized.Problem(X, labels, **counted)
+        loss, gradient = problem.sums(problem.null_theta())
+        assert problem.passes == 0
+        problem.last = None
+        pass_loss, pass_gradient = problem.sums(problem.null_theta())
+        assert problem.passes == 1
+        np.testing.assert_allclose(loss, pass_loss, rtol=1e-13)
+        np.testing.assert_allclose(gradient, pass_gradient, rtol=0, atol=1e-13)
+    problem = penalized.Problem(X, np.zeros(len(y)))
+    assert problem.last is None
+    with pytest.raises(DataError, match="both classes"):
+        problem.null_gradient()

@@ -86,10 +86,12 @@ def kernel(x, y, m, coef, mean, columns, scaled, lo, hi, block, stride, tile):
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-def moments(x, m, lo, hi):
-    """Rows lo .. hi - 1's sums of m x and m x^2 a column (m None: one each)."""
+def moments(x, m, s, lo, hi):
+    """Rows lo .. hi - 1's sums of m x, m x^2 and s x a column (m None: one each; s None:
+    no third sum, an empty array)."""
     d = x.shape[1]
     sums, squares = np.zeros(d), np.zeros(d)
+    successes = np.zeros(0 if s is None else d)
     for i in range(lo, hi):
         row = x[i]
         weight = 1.0 if m is None else m[i]
@@ -97,7 +99,11 @@ def moments(x, m, lo, hi):
             v = weight * row[j]
             sums[j] += v
             squares[j] += v * row[j]
-    return sums, squares
+        if s is not None:
+            si = s[i]
+            for j in range(d):
+                successes[j] += si * row[j]
+    return sums, squares, successes
 
 
 __all__ = ["kernel", "moments"]

@@ -207,13 +207,15 @@ class Problem:
         self.labels, self.trials, self.total = self.count.s, self.count.m, self.count.total
         if self.total <= 0:
             raise DataError("a penalized fit needs at least one row")
-        sums, squares = np.zeros(d), np.zeros(d)
+        sums, squares, successes = np.zeros(d), np.zeros(d), np.zeros(d)
         compiled = fused_available() and n >= COMPILED_ROWS
         for rows in self._calls():
             m = None if self.trials is None else self.trials[rows]
-            part, part_squares = column_sums(self.features[rows], m, compiled)
+            part, part_squares, part_successes = column_sums(self.features[rows], m, compiled,
+                                                             self.labels[rows])  # fmt: skip
             sums += part
             squares += part_squares
+            successes += part_successes
         mean = sums / self.total
         sd = np.sqrt(np.maximum(squares / self.total - mean**2, 0.0))
         #: columns of no spread keep their coefficient at 0 (glmnet's rule)
@@ -227,6 +229,7 @@ class Problem:
         self.hessians = 0
         self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
         self.kept: tuple[np.ndarray, np.ndarray] | None = None
+        self.start_at_null(float(self.labels.sum()), successes)
 
     def _calls(self, stride: int = 1) -> Iterator[slice]:
         """The rows of each call of a pass: whole strides of blocks, about
@@ -355,6 +358,22 @@ class Problem:
         theta[0] = np.log(mean / (1.0 - mean))
         return theta
 
+    def start_at_null(self, successes: float, successes_x: np.ndarray) -> None:
+        """Keep the intercept-only fit's loss and gradient as the last pass's, from the
+        columns' moments and `successes_x`, their sums of s x (column_sums): there every row
+        has the mean's p, so the score is X's - p X'm and a fit starts without a pass over
+        the rows. Nothing is kept when one class alone is present (null_theta says so when
+        a fit asks for it)."""
+        if not 0.0 < successes < self.total:
+            return
+        theta = self.null_theta()
+        u = theta[0]
+        e = math.exp(-abs(u))
+        p = 1.0 / (1.0 + e) if u >= 0 else e / (1.0 + e)
+        loglik = successes * u - self.total * (max(u, 0.0) + math.log1p(e))
+        score = np.r_[successes - self.total * p, successes_x - p * self.total * self.mean]
+        self.last = (theta, (-loglik / self.total, -(self.to_original.T @ score) / self.total))
+
     def null_gradient(self) -> np.ndarray:
         """The gradient at the intercept-only fit."""
         return self.sums(self.null_theta())[1]
@@ -414,24 +433,29 @@ def block_sums(
     return loglik, score, information, float(sampled)
 
 
-def column_sums(x: np.ndarray, m: np.ndarray | None = None, compiled: bool | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def column_sums(x: np.ndarray, m: np.ndarray | None = None, compiled: bool | None = None,
+                s: np.ndarray | None = None) -> tuple[np.ndarray, ...]:  # fmt: skip
     """What the rows x (C order) add to the columns' moments: the sums of m x and of m x^2
-    (m None: one each), whence the means and population SDs. compiled as block_sums'."""
+    (m None: one each), whence the means and population SDs; with `s` (successes) also the
+    sums of s x, whence the score at the intercept-only fit (Problem.start_at_null), in
+    the same pass. compiled as block_sums'."""
     if compiled is None:
         compiled = fused_available() and len(x) >= COMPILED_ROWS
     if compiled:
         moments = _kernel("moments")
         x = np.ascontiguousarray(x)
-        parts = _tasks(len(x), lambda lo, hi: moments(x, m, lo, hi))
-        return np.sum([p[0] for p in parts], axis=0), np.sum([p[1] for p in parts], axis=0)
-    sums, squares = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+        parts = _tasks(len(x), lambda lo, hi: moments(x, m, s, lo, hi))
+        sums = tuple(np.sum([part[i] for part in parts], axis=0) for i in range(3))
+        return sums if s is not None else sums[:2]
+    sums, squares, successes = np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.zeros(x.shape[1])
     for start in range(0, len(x), ROWS):  # blocks: no n x d temporary
         block = x[start : start + ROWS]
         weight = np.ones(len(block)) if m is None else m[start : start + ROWS]
         sums += weight @ block
         squares += weight @ (block * block)
-    return sums, squares
+        if s is not None:
+            successes += s[start : start + ROWS] @ block
+    return (sums, squares, successes) if s is not None else (sums, squares)
 
 
 def _numpy_block(x: np.ndarray, y: np.ndarray, m: np.ndarray | None, coef: np.ndarray,

@@ -268,13 +268,14 @@ class ShardedProblem(penalized.Problem):
 
         def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
                 ) -> None:  # fmt: skip
-            sums, squares = penalized.column_sums(x, m)
+            sums, squares, successes = penalized.column_sums(x, m, s=s)
             local[1 : 1 + d] += sums
-            local[1 + d :] += squares
+            local[1 + d : 1 + 2 * d] += squares
+            local[1 + 2 * d :] += successes
 
-        summed = _summed_over(group, 1 + 2 * d, self._blocks(self._span(1, d)), add)
+        summed = _summed_over(group, 1 + 3 * d, self._blocks(self._span(1, d)), add)
         mean = summed[1 : 1 + d] / self.total
-        sd = np.sqrt(np.maximum(summed[1 + d :] / self.total - mean**2, 0.0))
+        sd = np.sqrt(np.maximum(summed[1 + d : 1 + 2 * d] / self.total - mean**2, 0.0))
         self.free = np.concatenate([[True], sd > 0])  # glmnet's rule, as in memory
         sd = np.where(sd > 0, sd, 1.0)
         self.mean, self.scale = mean, sd
@@ -284,6 +285,7 @@ class ShardedProblem(penalized.Problem):
         self.passes = self.hessians = 0
         self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
         self.kept: tuple[np.ndarray, np.ndarray] | None = None
+        self.start_at_null(self.successes, summed[1 + 2 * d :])  # as in memory: no pass
 
     def sums(
         self, theta: np.ndarray, columns: np.ndarray | None = None, stride: int = 1
