@@ -4,14 +4,16 @@ numba is imported only when a pass first runs and every compiled function is a m
 
 Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a time (irls.TILE; in a
 call, its tiles first .. stop - 1, adding to its partial sums in parts): the tile is
-transposed into a column-major scratch buffer (in L1 cache) so that every sum below runs
-down contiguous memory and vectorises. No loop calls a library function, so each
+transposed into a column-major scratch buffer (in L1 cache), a column at a time (LLVM
+gathers it), so that every sum below runs down contiguous memory and vectorises; the sums
+read several columns a sweep (linear_predictor, column_sums, add_gram), as the time of a
+pass is the CPU's, not the memory's. No loop calls a library function, so each
 vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with a degree-13 polynomial
 for e^r (within an ulp or two of libm's; 2^j is written as its bits), and log(1 + e^-|u|)
 is summed as the log of a product over the tile (each factor in (1, 2], so no overflow):
 one log per tile instead of per row. With trials each row's log is weighted by its
 trials, one log per row; `trials is None` is known when Numba compiles, so the binary
-pass keeps no branch of it.
+pass keeps no branch of it, and takes p and Pearson's term from one division.
 """
 
 import numpy as np
@@ -68,32 +70,35 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
         for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
             lo = t * tile
             m = min(n, lo + tile) - lo
-            for i in range(m):
-                row = (lo + i) * d
-                for j in range(d):
-                    xt[(j + offset) * tile + i] = flat[row + j]
-            eta[:] = 0.0
-            for a in range(k):  # on slices (views) LLVM vectorises; on xt[a * tile + i] not
-                column, ca = xt[a * tile : a * tile + m], coef[a]
+            base = lo * d
+            for j in range(d):  # a column at a time: LLVM gathers it (twice as fast as rows)
+                column = xt[(j + offset) * tile : (j + offset) * tile + m]
                 for i in range(m):
-                    eta[i] += column[i] * ca
+                    column[i] = flat[base + i * d + j]
+            linear_predictor(xt, coef, eta, m, k, tile)
             for i in range(m):
                 e[i], bits[i] = exp_negative(eta[i])
             linear, product = 0.0, 1.0
             for i in range(m):
                 u = eta[i]
                 ei = e[i] * power[i]
-                big = 1.0 / (1.0 + ei)  # the larger of p and 1 - p
-                small = ei * big
-                p = big if u >= 0 else small
-                if trials is None:
-                    linear += labels[lo + i] * u - max(u, 0.0)
+                if trials is None:  # one division for p and Pearson's term
+                    inverse = 1.0 / ((1.0 + ei) * ei)  # e^-|u| >= e^-708: finite
+                    big = inverse * ei  # the larger of p and 1 - p
+                    small = ei * big
+                    p = big if u >= 0 else small
+                    y = labels[lo + i]
+                    linear += y * u - max(u, 0.0)
                     product *= 1.0 + ei
                     sat += small < saturated
                     w[i] = big * small
-                    r[i] = labels[lo + i] - p
-                    chi2 += r[i] * r[i] / w[i]  # w > 0: e^-|u| stops at e^-708
+                    r[i] = y - p
+                    # r^2 / w: (1 - p) / p = e^-|u| when y is the likelier label, else e^|u|
+                    chi2 += ei if (y > 0.5) == (u >= 0) else inverse * (1.0 + ei)
                 else:
+                    big = 1.0 / (1.0 + ei)  # the larger of p and 1 - p
+                    small = ei * big
+                    p = big if u >= 0 else small
                     e[i] = ei
                     m_row[i] = trials[lo + i]
                     linear += labels[lo + i] * u - m_row[i] * max(u, 0.0)
@@ -113,17 +118,7 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
             if write:
                 for i in range(m):
                     out[lo + i] = eta[i]
-            for a in range(k):
-                column, weighted = xt[a * tile : a * tile + m], wx[a * tile : a * tile + m]
-                s, c, q = 0.0, 0.0, 0.0
-                for i in range(m):
-                    s += r[i] * column[i]
-                    c += bend[i] * column[i]
-                    q += m_row[i] * column[i] * column[i]
-                    weighted[i] = w[i] * column[i]
-                score[a] += s
-                curv[a] += c
-                squares[a] += q
+            column_sums(xt, wx, w, r, bend, m_row, m, k, tile, score, curv, squares)
             add_gram(info, wx, xt, m, k, tile, 0, 0)  # X'WX, upper triangle
             if mode > 0:  # the sandwich's sums, in the pass at the estimate only
                 largest = sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes,
@@ -189,39 +184,104 @@ def sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes, meat, cl
     return largest
 
 
-__all__ = ["exp_negative", "kernel", "sandwich_sums"]
+@njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def linear_predictor(xt, coef, eta, m, k, tile):
+    """eta = x b over a tile's k columns (at a * tile in xt, m rows), four columns a sweep:
+    each sweep reads and writes eta once for four products."""
+    eta[:m] = 0.0
+    a = 0
+    while a + 3 < k:
+        x0, x1 = xt[a * tile : a * tile + m], xt[(a + 1) * tile : (a + 1) * tile + m]
+        x2, x3 = xt[(a + 2) * tile : (a + 2) * tile + m], xt[(a + 3) * tile : (a + 3) * tile + m]
+        c0, c1, c2, c3 = coef[a], coef[a + 1], coef[a + 2], coef[a + 3]
+        for i in range(m):
+            eta[i] += x0[i] * c0 + x1[i] * c1 + x2[i] * c2 + x3[i] * c3
+        a += 4
+    while a < k:
+        x0, c0 = xt[a * tile : a * tile + m], coef[a]
+        for i in range(m):
+            eta[i] += x0[i] * c0
+        a += 1
+
+
+@njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def column_sums(xt, wx, w, r, bend, m_row, m, k, tile, score, curv, squares):
+    """A tile's score X'r, curvature X' bend and squares sum m x^2 added up, and its w x
+    written to wx, two columns a sweep (a row's r, bend, w and m read once for both)."""
+    a = 0
+    while a + 1 < k:
+        x0, x1 = xt[a * tile : a * tile + m], xt[(a + 1) * tile : (a + 1) * tile + m]
+        w0, w1 = wx[a * tile : a * tile + m], wx[(a + 1) * tile : (a + 1) * tile + m]
+        s0 = s1 = c0 = c1 = q0 = q1 = 0.0
+        for i in range(m):
+            s0 += r[i] * x0[i]
+            s1 += r[i] * x1[i]
+            c0 += bend[i] * x0[i]
+            c1 += bend[i] * x1[i]
+            q0 += m_row[i] * x0[i] * x0[i]
+            q1 += m_row[i] * x1[i] * x1[i]
+            w0[i] = w[i] * x0[i]
+            w1[i] = w[i] * x1[i]
+        score[a], score[a + 1] = score[a] + s0, score[a + 1] + s1
+        curv[a], curv[a + 1] = curv[a] + c0, curv[a + 1] + c1
+        squares[a], squares[a + 1] = squares[a] + q0, squares[a + 1] + q1
+        a += 2
+    if a < k:
+        x0, w0 = xt[a * tile : a * tile + m], wx[a * tile : a * tile + m]
+        s0 = c0 = q0 = 0.0
+        for i in range(m):
+            s0 += r[i] * x0[i]
+            c0 += bend[i] * x0[i]
+            q0 += m_row[i] * x0[i] * x0[i]
+            w0[i] = w[i] * x0[i]
+        score[a] += s0
+        curv[a] += c0
+        squares[a] += q0
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
 def add_gram(info, wx, xt, m, k, tile, rows, cols):
     """Adds a tile's X'WX, upper triangle, to info[rows + a, cols + b] (a <= b < k): wx and
-    xt hold the tile's k columns of w x and of x at a * tile (m rows). Four columns at a
-    time: each w x_a read once feeds four sums (three times faster than one dot product per
-    pair). The binary kernel's and the multinomial task's (one block of equations a call)."""
-    for a in range(k):
-        wa = wx[a * tile : a * tile + m]
-        b = a
+    xt hold the tile's k columns of w x and of x at a * tile (m rows). Two rows of w x
+    against four columns of x a sweep: six reads feed eight sums (one dot product per pair
+    reads two a sum). The binary kernel's and the multinomial task's (one block of
+    equations a call)."""
+    for a in range(0, k, 2):
+        wa, xa = wx[a * tile : a * tile + m], xt[a * tile : a * tile + m]
+        h = 0.0
+        for i in range(m):
+            h += wa[i] * xa[i]
+        info[rows + a, cols + a] += h
+        if a + 1 == k:
+            break
+        wb = wx[(a + 1) * tile : (a + 1) * tile + m]
+        b = a + 1  # row a's sums from column a + 1 on, row a + 1's from its diagonal
         while b + 3 < k:
             x0 = xt[b * tile : b * tile + m]
             x1 = xt[(b + 1) * tile : (b + 1) * tile + m]
             x2 = xt[(b + 2) * tile : (b + 2) * tile + m]
             x3 = xt[(b + 3) * tile : (b + 3) * tile + m]
-            h0 = h1 = h2 = h3 = 0.0
+            h0 = h1 = h2 = h3 = g0 = g1 = g2 = g3 = 0.0
             for i in range(m):
-                v = wa[i]
-                h0 += v * x0[i]
-                h1 += v * x1[i]
-                h2 += v * x2[i]
-                h3 += v * x3[i]
-            info[rows + a, cols + b] += h0
-            info[rows + a, cols + b + 1] += h1
-            info[rows + a, cols + b + 2] += h2
-            info[rows + a, cols + b + 3] += h3
+                u, v = wa[i], wb[i]
+                h0 += u * x0[i]
+                h1 += u * x1[i]
+                h2 += u * x2[i]
+                h3 += u * x3[i]
+                g0 += v * x0[i]
+                g1 += v * x1[i]
+                g2 += v * x2[i]
+                g3 += v * x3[i]
+            for c, (h, g) in enumerate(((h0, g0), (h1, g1), (h2, g2), (h3, g3))):
+                info[rows + a, cols + b + c] += h
+                info[rows + a + 1, cols + b + c] += g
             b += 4
         while b < k:
             xb = xt[b * tile : b * tile + m]
-            h = 0.0
+            h = g = 0.0
             for i in range(m):
                 h += wa[i] * xb[i]
+                g += wb[i] * xb[i]
             info[rows + a, cols + b] += h
+            info[rows + a + 1, cols + b] += g
             b += 1
