@@ -471,3 +471,24 @@ def test_the_null_start_is_known_without_a_pass(data) -> None:
     assert problem.last is None
     with pytest.raises(DataError, match="both classes"):
         problem.null_gradient()
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_a_sampled_hessian_at_the_last_point_reads_the_sample_alone(data, monkeypatch,
+                                                                    counted) -> None:  # fmt: skip
+    """At the last pass's point a stride-4 Hessian (blocks of 32 rows) is summed from the
+    sample's rows alone: the same Hessian as the whole pass's (float32 sums grouped
+    otherwise: 1e-6 relative), the loss and gradient the last pass's, the same bits."""
+    X, y = data
+    monkeypatch.setattr(penalized, "ROWS", 32)
+    trials = np.arange(len(y)) % 3 + 1.0
+    arrays = (X, y * trials) if counted else (X, y)
+    problem = penalized.Problem(*arrays, trials=trials if counted else None)
+    theta, columns = np.array([0.2, 0.5, -0.3, 0.1, 0.0, 0.05, -0.2]), np.array([0, 2, 5])
+    whole = problem.sums(theta, columns, 4)
+    hessian = problem.kept[1]
+    sample = problem.sums(theta, columns, 4)
+    assert sample is whole and (problem.passes, problem.hessians) == (2, 2)
+    np.testing.assert_allclose(problem.kept[1], hessian, rtol=1e-6)
+    problem.sums(theta, columns)  # every row's Hessian: not the sample's
+    assert not np.allclose(problem.kept[1], hessian, rtol=1e-3)

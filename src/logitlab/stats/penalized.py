@@ -292,10 +292,11 @@ class Problem:
             raw = columns[1:] - 1
             information, sampled = np.zeros((len(columns), len(columns))), 0.0
         if known and stride > 1:  # the loss and gradient are the last pass's: the sample alone
-            rows = np.flatnonzero(np.arange(len(self.labels)) // ROWS % stride == 0)
-            m = None if self.trials is None else self.trials[rows]
-            _, _, information, sampled = block_sums(self.features[rows], self.labels[rows], m,
-                                                     coef, self.mean, raw)  # fmt: skip
+            blocks = [slice(start, start + ROWS)
+                      for start in range(0, len(self.labels), ROWS * stride)]  # fmt: skip
+            x, y, m = (None if array is None else np.concatenate([array[b] for b in blocks])
+                       for array in (self.features, self.labels, self.trials))  # fmt: skip
+            _, _, information, sampled = block_sums(x, y, m, coef, self.mean, raw)
             self._keep(columns, information, sampled)
             return self.last[1]
         for rows in self._calls(stride):
