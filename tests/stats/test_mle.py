@@ -278,6 +278,24 @@ def test_a_large_fit_takes_at_most_five_passes_and_equals_statsmodels(monkeypatc
     assert rows[0] < len(y) / 4  # the sample was fitted first
 
 
+def test_the_samples_passes_are_compiled_below_the_compiled_rows(monkeypatch):
+    """The sample's rows (140,000 / 17 = 8,236) are fewer than irls.COMPILED_ROWS, yet its
+    passes run the compiled pass where Numba is installed (NumPy's loop cost 3x the time)."""
+    from logitlab.extras import fused_available
+    from logitlab.stats import irls
+
+    X, y = large()
+    ran = []
+    for name in ("_numpy_pass", "_compiled_pass"):
+        real = getattr(irls, name)
+        monkeypatch.setattr(irls, name, lambda x, *a, real=real, name=name, **k:
+                            ran.append((len(x), name)) or real(x, *a, **k))  # fmt: skip
+    mle.fit(X, y)
+    sample = [name for rows, name in ran if rows < len(y)]
+    assert len(sample) >= 2 and ran[0][0] < irls.COMPILED_ROWS
+    assert set(sample) == {"_compiled_pass" if fused_available() else "_numpy_pass"}
+
+
 def test_the_last_pass_is_at_the_estimate_and_writes_its_probabilities():
     X, y = large(seed=4)
     result = mle.fit(X, y)
