@@ -492,3 +492,18 @@ def test_a_sampled_hessian_at_the_last_point_reads_the_sample_alone(data, monkey
     np.testing.assert_allclose(problem.kept[1], hessian, rtol=1e-6)
     problem.sums(theta, columns)  # every row's Hessian: not the sample's
     assert not np.allclose(problem.kept[1], hessian, rtol=1e-3)
+
+
+@pytest.mark.parametrize(("lam", "a"), CASES)
+def test_the_last_step_is_taken_on_the_models_word(data, lam, a) -> None:
+    """The fit's last step is taken without a pass: its objective, the quadratic model's,
+    equals the objective summed at the fit's params (1e-14 relative), and the problem's
+    last pass is one step short of them (within 1e-8)."""
+    X, y = data
+    problem = penalized.Problem(X, y)
+    fit = penalized.solve(problem, lam, a)
+    value = penalized.objective(X, y, fit.params, lam, a)
+    np.testing.assert_allclose(fit.objective, value, rtol=1e-14)
+    summed = problem.to_original @ problem.last[0]
+    assert not np.array_equal(summed, fit.params)
+    np.testing.assert_allclose(summed, fit.params, rtol=0, atol=1e-8)
