@@ -92,6 +92,24 @@ FUSED_STEP_SECONDS = 1e-7
 #: ... and the shuffled orders it replays: two torch.randperm(n) an epoch.
 SHUFFLE_SECONDS = 1e-5
 SHUFFLE_POINT_SECONDS = 1e-8
+#: The fused softmax engine (engines.fused: tiles of 64 points, no K x n logits held): a
+#: pass's seconds per point (its tile's loops and log), per point and class (an exp and a
+#: residual) and per point and parameter (the logits' and the gradient's sgemm products) ...
+SOFTMAX_POINT_SECONDS = 1.6e-8
+SOFTMAX_CLASS_SECONDS = 1.3e-9
+SOFTMAX_PRODUCT_SECONDS = 6e-11
+#: ... and per step besides its points' pass: the call, the gather, the shuffled orders and
+#: the optimizer's update of each parameter (least squares over 7 shapes, d 2-100 and
+#: K 2-50; each within 0.7-1.6 times the measured epoch: 56 us a full-batch epoch of the
+#: ten digits' 1,347 training images, 227 us one of batches of 64).
+SOFTMAX_STEP_SECONDS = 3.5e-6
+SOFTMAX_UPDATE_SECONDS = 7e-9
+#: The shuffled indexes a fused fit computes at a time, engines.batch.PERM_BLOCK (the
+#: tests hold the two together).
+ORDER_BLOCK = 4_000_000
+#: The eager softmax fit's K x n float32 arrays held at its peak: the logits, their
+#: log-softmax and the gradients of both (measured: 4.0 of them at n = 10**5, K = 100).
+EAGER_LOGIT_COPIES = 4
 #: The maximum-likelihood reference, per data point and coefficient: the separation check's
 #: linear program (HiGHS) dominates both (measured: 1.3 GB and 500 s for 10**6 points).
 MLE_BYTES = 700
@@ -319,13 +337,23 @@ def fit(
 
 def softmax(n: int, d: int, classes: int, epochs: int, *, engine: str = "fused",
             steps: int = 1) -> Estimate:  # fmt: skip
-    """engines.softmax.fit_softmax: the work of fit() on classes * (d + 1) parameters; the
-    memory of its data (each value checked in float64, then fit()'s two float32 copies), its
-    K x n logits and residuals (float32), and one loss an epoch (float32 and float64): no
-    history of parameters."""
-    work = fit(n, classes * (d + 1) - 1, epochs, every=epochs, engine=engine, steps=steps)
-    data = n * (d * (8 + BATCH_X_BYTES) + BATCH_Y_BYTES)
-    return Estimate(data + 2 * 4 * n * classes + 12 * epochs, work.seconds)
+    """engines.softmax.fit_softmax on n points, d features and K classes: its data (each
+    value checked in float64, then a float32 copy; the labels as BATCH_Y_BYTES) and one loss
+    an epoch (float32 and float64), no history of parameters. The fused engine adds the
+    feature-major float32 copy of x and a block's shuffled orders (int64, listed then
+    stacked), and a pass costs per point, class and parameter (SOFTMAX_*); the eager engine
+    holds EAGER_LOGIT_COPIES K x n float32 arrays and takes fit()'s time on K (d + 1)
+    parameters."""
+    parameters = classes * (d + 1)
+    data = n * (d * (8 + 4) + BATCH_Y_BYTES) + 12 * epochs
+    if engine == "eager":
+        work = fit(n, parameters - 1, epochs, every=epochs, engine=engine, steps=steps)
+        return Estimate(data + EAGER_LOGIT_COPIES * 4 * classes * n, work.seconds)
+    orders = 0 if steps == 1 else 2 * 8 * n * min(epochs, max(1, ORDER_BLOCK // n))
+    point = SOFTMAX_POINT_SECONDS + classes * SOFTMAX_CLASS_SECONDS
+    per_pass = n * (point + parameters * SOFTMAX_PRODUCT_SECONDS)
+    per_step = SOFTMAX_STEP_SECONDS + parameters * SOFTMAX_UPDATE_SECONDS
+    return Estimate(data + 4 * n * d + orders, epochs * (per_pass + steps * per_step))
 
 
 def design(rows: int, width: int, *, held: int | None = None) -> Estimate:
