@@ -383,13 +383,15 @@ def test_a_fold_of_no_weight_is_refused(data) -> None:
 
 @pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("counted", [False, True])
-@pytest.mark.parametrize(("stride", "columns"), [(1, [1, 3]), (3, [1, 3]), (3, [])])
+@pytest.mark.parametrize(("stride", "columns"),
+                         [(1, [1, 3]), (3, [1, 3]), (3, []), (1, [0, 1, 2, 3])])  # fmt: skip
 def test_block_sums_against_numpy_from_scratch(monkeypatch, compiled, counted, stride,
                                                columns) -> None:  # fmt: skip
     """block_sums, Numba's and NumPy's, on 1,000 rows in blocks of 64: the log-likelihood
     and score at coef (1e-12), and the information over the intercept and columns 1 and 3
-    (or the intercept alone) of every stride-th block, centred at the means and weighted by
-    m p (1 - p) (float32: 1e-5 relative), with the trials it was summed over (exact)."""
+    (or the intercept alone, or every column) of every stride-th block, centred at the
+    means and weighted by m p (1 - p) (float32: 1e-5 relative), with the trials it was
+    summed over (exact)."""
     monkeypatch.setattr(penalized, "ROWS", 64)
     rng = np.random.default_rng(5)
     n, d = 1000, 4

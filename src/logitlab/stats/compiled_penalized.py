@@ -80,8 +80,12 @@ def kernel(x, y, m, coef, mean, columns, scaled, lo, hi, block, stride, tile):
         for i in range(size):
             row, root, out = x[start + i], np.sqrt(w[i]), scaled[first + i]
             out[0] = root
-            for c in range(k):
-                out[c + 1] = (row[columns[c]] - mean[columns[c]]) * root
+            if k == d:  # every column (they are sorted): no gather, so the loop vectorises
+                for c in range(d):
+                    out[c + 1] = (row[c] - mean[c]) * root
+            else:
+                for c in range(k):
+                    out[c + 1] = (row[columns[c]] - mean[columns[c]]) * root
     return loglik, score
 
 
