@@ -3,7 +3,7 @@ at the same objective (mean log-loss + lam((1 - a)/2 |b|^2 + a |b|_1) on standar
 columns): one lambda (l2: glum, lbfgs and saga; l1: glum and saga) and glmnet's 100-lambda
 l1 path (glum's alpha_search; saga warm-started over the 100 values of C), on one draw.
 
-    .venv/bin/python bench/penalty.py [--rows N] [--path-rows M] [--saga-rows K]
+    .venv/bin/python bench/penalty.py [--rows N] [--path-rows M] [--saga-rows K] [--repeats R]
 
 The peers get the standardized design ready made (its making is not timed); logitlab starts
 from the raw design and standardizes inside. scikit-learn's C = 1 / (n lam). saga, minutes
@@ -12,17 +12,19 @@ number hardly depends on n; the row says so); its path is estimated as 100 singl
 warm start saves some of that, so the estimate is generous to saga). Each task prints
 seconds, the ratio to logitlab's, and each solution's objective relative to logitlab's,
 (f_peer - f_ours) / f_ours (for the path the largest over the lambdas), then how many times
-the fastest peer's time logitlab's is.
+the fastest peer's time logitlab's is. Each time is the best of R runs (bench/timing.py;
+default 1, as glum and saga take seconds each).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
 
 import numpy as np
+
+from timing import best  # bench/timing.py, beside this file
 
 N, D, SEED = 10**6, 50, 20261206
 SAGA_ROWS = 10**5
@@ -42,12 +44,6 @@ def data(n: int) -> tuple[np.ndarray, np.ndarray]:
 def passes(fit) -> str:
     """How many passes over the rows a fit made, and how many of them summed a Hessian."""
     return f"{fit.passes} passes, {fit.hessians} Hessians"
-
-
-def timed(work):
-    start = time.perf_counter()
-    answer = work()
-    return time.perf_counter() - start, answer
 
 
 class Peers:
@@ -70,17 +66,17 @@ class Peers:
         return (self.penalized.objective(self.X, self.y, params, lam, a) - ours) / ours
 
 
-def one_lambda(peers: Peers, saga: Peers, name: str, a: float) -> list[tuple]:
+def one_lambda(peers: Peers, saga: Peers, name: str, a: float, repeats: int = 1) -> list[tuple]:
     """(task, who, seconds, gap) rows at LAMBDA: logitlab, glum, lbfgs (l2), saga."""
     import glum
     from sklearn.linear_model import LogisticRegression
 
     task = f"{name}, one lambda"
-    seconds, ours = timed(lambda: peers.penalized.fit(peers.X, peers.y, LAMBDA, a))
+    seconds, ours = best(lambda: peers.penalized.fit(peers.X, peers.y, LAMBDA, a), repeats)
     rows = [(task, f"logitlab ({passes(ours)})", seconds, 0.0)]
     glm = glum.GeneralizedLinearRegressor(family="binomial", alpha=LAMBDA, l1_ratio=a,
                                           gradient_tol=1e-10)  # fmt: skip
-    seconds, peer = timed(lambda: glm.fit(peers.Z, peers.y))
+    seconds, peer = best(lambda: glm.fit(peers.Z, peers.y), repeats)
     rows.append((task, "glum", seconds, peers.gap(peer.intercept_, peer.coef_, LAMBDA, a,
                                                   ours.objective)))  # fmt: skip
     for solver, on in (("lbfgs", peers), ("saga", saga)):
@@ -88,7 +84,7 @@ def one_lambda(peers: Peers, saga: Peers, name: str, a: float) -> list[tuple]:
             continue
         sk = LogisticRegression(C=1.0 / (on.n * LAMBDA), l1_ratio=a, solver=solver, tol=1e-10,
                                 max_iter=10_000)  # fmt: skip
-        seconds, peer = timed(lambda sk=sk, on=on: sk.fit(on.Z, on.y))
+        seconds, peer = best(lambda sk=sk, on=on: sk.fit(on.Z, on.y), repeats)
         reference = ours.objective
         if on is not peers:
             reference = on.penalized.fit(on.X, on.y, LAMBDA, a).objective
@@ -101,20 +97,20 @@ def one_lambda(peers: Peers, saga: Peers, name: str, a: float) -> list[tuple]:
     return rows
 
 
-def l1_path(peers: Peers, saga_seconds: float) -> list[tuple]:
+def l1_path(peers: Peers, saga_seconds: float, repeats: int = 1) -> list[tuple]:
     """(task, who, seconds, gap) rows of glmnet's 100-lambda l1 path."""
     import glum
 
     penalized = peers.penalized
     task = "l1, 100-lambda path"
     lambdas = penalized.default_lambdas(penalized.Problem(peers.X, peers.y), 1.0)
-    seconds, path = timed(
-        lambda: penalized.fit_path(penalized.Problem(peers.X, peers.y), lambdas, 1.0)
+    seconds, path = best(
+        lambda: penalized.fit_path(penalized.Problem(peers.X, peers.y), lambdas, 1.0), repeats
     )
     rows = [(task, f"logitlab ({passes(path)})", seconds, 0.0)]
-    seconds, peer = timed(lambda: glum.GeneralizedLinearRegressor(
+    seconds, peer = best(lambda: glum.GeneralizedLinearRegressor(
         family="binomial", l1_ratio=1.0, alpha_search=True, alphas=lambdas,
-        gradient_tol=1e-10).fit(peers.Z, peers.y))  # fmt: skip
+        gradient_tol=1e-10).fit(peers.Z, peers.y), repeats)  # fmt: skip
     pairs = enumerate(zip(lambdas, path.objectives, strict=True))
     worst = max(peers.gap(peer.intercept_path_[i], peer.coef_path_[i], lam, 1.0, f)
                 for i, (lam, f) in pairs)  # fmt: skip
@@ -124,9 +120,10 @@ def l1_path(peers: Peers, saga_seconds: float) -> list[tuple]:
     return rows
 
 
-def run(n: int = N, path_rows: int | None = None, saga_rows: int = SAGA_ROWS) -> list[tuple]:
+def run(n: int = N, path_rows: int | None = None, saga_rows: int = SAGA_ROWS,
+        repeats: int = 1) -> list[tuple]:  # fmt: skip
     """(task, who, seconds, objective gap to logitlab's) rows, logitlab first per task;
-    the path at path_rows (default n; 0: none)."""
+    the path at path_rows (default n; 0: none); each time the best of `repeats` runs."""
     from sklearn.exceptions import ConvergenceWarning
 
     from logitlab.stats import penalized
@@ -135,13 +132,14 @@ def run(n: int = N, path_rows: int | None = None, saga_rows: int = SAGA_ROWS) ->
     peers = Peers(n)
     saga = Peers(min(saga_rows, n)) if saga_rows < n else peers
     penalized.fit(peers.X[:1000], peers.y[:1000], LAMBDA, 1.0)  # Numba's cache, not timed
-    rows = one_lambda(peers, saga, "l2", 0.0) + one_lambda(peers, saga, "l1", 1.0)
+    rows = one_lambda(peers, saga, "l2", 0.0, repeats) + one_lambda(peers, saga, "l1", 1.0,
+                                                                      repeats)  # fmt: skip
     path_rows = n if path_rows is None else path_rows
     if path_rows:
         on = peers if path_rows == n else Peers(path_rows)
         saga_l1 = rows[-1][2] * path_rows / n
         rows += [(f"{task} (n = {path_rows:,})", who, seconds, gap)
-                 for task, who, seconds, gap in l1_path(on, saga_l1)]  # fmt: skip
+                 for task, who, seconds, gap in l1_path(on, saga_l1, repeats)]  # fmt: skip
     return rows
 
 
@@ -167,5 +165,7 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=N)
     parser.add_argument("--path-rows", type=int, default=None, help="default --rows; 0: no path")
     parser.add_argument("--saga-rows", type=int, default=SAGA_ROWS)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="each time the best of this many runs (default 1)")  # fmt: skip
     args = parser.parse_args()
-    show(run(args.rows, args.path_rows, args.saga_rows), args.rows)
+    show(run(args.rows, args.path_rows, args.saga_rows, args.repeats), args.rows)
