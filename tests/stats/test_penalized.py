@@ -509,3 +509,17 @@ def test_the_last_step_is_taken_on_the_models_word(data, lam, a) -> None:
     summed = problem.to_original @ problem.last[0]
     assert not np.array_equal(summed, fit.params)
     np.testing.assert_allclose(summed, fit.params, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_no_rows_add_nothing(compiled) -> None:
+    """A chunk of no rows (a shard's) adds zeros of the sums' shapes, compiled or not."""
+    x, y, coef, mean = np.empty((0, 3)), np.empty(0), np.array([0.1, 0.2, -0.3, 0.4]), np.ones(3)
+    loglik, score, information, sampled = penalized.block_sums(
+        x, y, None, coef, mean, np.array([0, 2]), compiled=compiled
+    )
+    assert (loglik, sampled) == (0.0, 0.0)
+    np.testing.assert_array_equal(score, np.zeros(4))
+    np.testing.assert_array_equal(information, np.zeros((3, 3)))
+    sums, squares = penalized.column_sums(x, None, compiled)
+    np.testing.assert_array_equal(np.r_[sums, squares], np.zeros(6))

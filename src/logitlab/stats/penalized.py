@@ -534,7 +534,9 @@ def _tasks(rows: int, work: Callable[[int, int], T]) -> list[T]:
     threads = get_num_threads()
     step = ROWS * max(1, -(-rows // (ROWS * threads * TASKS_A_THREAD)))
     with signals_held(), one_blas_thread(), ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(lambda lo: work(lo, min(rows, lo + step)), range(0, rows, step)))
+        # no rows: one empty task, so the sums keep their shapes
+        firsts = range(0, max(rows, 1), step)
+        return list(pool.map(lambda lo: work(lo, min(rows, lo + step)), firsts))
 
 
 def one_blas_thread() -> AbstractContextManager:
