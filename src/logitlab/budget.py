@@ -182,6 +182,18 @@ READ_BYTE_SECONDS = 2e-9
 READ_CALL_SECONDS = 3e-3
 SHARD_PASSES = 12
 MAX_READS = 5_000
+#: A penalized fit in shares (stats.sharded.fit_penalized at one lambda): penalized.solve's
+#: passes (measured 6-9, at n = 2,000 to 10**6 and d = 4 to 50), each reading every value of
+#: the share (READ_BYTE_SECONDS a float64's byte: ~0.2 s a pass of 400,000 x 50 from Parquet)
+#: and summing the log-loss and its gradient at PENALTY_VALUE_SECONDS a value (1.3 ns
+#: measured on 2 threads), each of them but the first summing the candidate columns' Hessian
+#: too, n |S|^2 / 2 float32 products at HESSIAN_SECONDS (75 ps measured; S at most every
+#: column, the sampled ones fewer rows); and PENALTY_AROUND passes around solve's: the
+#: columns' moments, the pass at the estimate and the statistics pass.
+PENALTY_PASSES = 10
+PENALTY_AROUND = 3
+PENALTY_VALUE_SECONDS = 2e-9
+HESSIAN_SECONDS = 1e-10
 #: A fit in shares keeps a worker's coded chunks in memory between its passes when all of
 #: them fit in this part of the memory check() allows (MEMORY_FRACTION of what is available
 #: as the fit starts), shared by the workers: the formula is then coded once, not every pass
@@ -356,17 +368,30 @@ def softmax(n: int, d: int, classes: int, epochs: int, *, engine: str = "fused",
     return Estimate(data + 4 * n * d + orders, epochs * (per_pass + steps * per_step))
 
 
-def design(rows: int, width: int, *, held: int | None = None) -> Estimate:
+def design(rows: int, width: int, *, held: int | None = None, grams: int = NEWTON_PASSES
+           ) -> Estimate:  # fmt: skip
     """Coding `rows` rows into `width` design columns (the intercept's included) and the
     Newton fit on them: DESIGN_COPIES of the values of `held` rows at once (all of them,
     unless read in chunks) and SQUARE_COPIES of the width x width matrices; the coding, and
-    NEWTON_PASSES Gram matrices. A categorical column is a column per level: a wide design
-    can need more memory than its table holds."""
+    `grams` Gram matrices (0: a fit that sums none, its work counted apart). A categorical
+    column is a column per level: a wide design can need more memory than its table holds."""
     held = rows if held is None else held
     return Estimate(
         8.0 * (DESIGN_COPIES * held * width + SQUARE_COPIES * width * width),
-        rows * width * CODE_SECONDS + NEWTON_PASSES * rows * width * width * GRAM_SECONDS,
+        rows * width * CODE_SECONDS + grams * rows * width * width * GRAM_SECONDS,
     )
+
+
+def penalized_passes(rows: int, width: int) -> Estimate:
+    """The passes of a penalized fit in shares over `rows` rows of `width` design columns
+    (the intercept's included): PENALTY_PASSES + PENALTY_AROUND, each reading every value and
+    summing the log-loss and gradient, PENALTY_PASSES - 1 of them a Hessian over every
+    column too (time only: a pass holds a chunk, design() counts it)."""
+    values = rows * width
+    read = (PENALTY_PASSES + PENALTY_AROUND) * values * (8 * READ_BYTE_SECONDS
+                                                         + PENALTY_VALUE_SECONDS)  # fmt: skip
+    hessians = (PENALTY_PASSES - 1) * values * width / 2 * HESSIAN_SECONDS
+    return Estimate(0.0, read + hessians)
 
 
 def table(
@@ -418,16 +443,22 @@ def sharded(
     workers: int = 1,
     *,
     firth_fit: bool = False,
+    penalty_fit: bool = False,
 ) -> Estimate:
     """A fit on shards, per worker: the interpreter, its share's design of `width` columns
     a chunk at a time and the Newton fit on it (design()), and its reads (reads()). Firth's
     fit (firth_fit) adds firth()'s work on the share, as in memory (its profiles bounded by
     their clock), a chunk's worth of its memory, and reads for its passes (firth_passes) in
-    place of Newton's."""
+    place of Newton's. A penalized fit (penalty_fit) sums no Gram matrix of every row but
+    makes penalized_passes(), read after the scan of the coding."""
     share, mine = math.ceil(rows / workers), math.ceil(units / workers)
     held = min(chunk_rows, share)
-    cost = Estimate(BASE_BYTES, BASE_SECONDS) + design(share, width, held=held)
+    grams = 0 if penalty_fit else NEWTON_PASSES
+    cost = Estimate(BASE_BYTES, BASE_SECONDS) + design(share, width, held=held, grams=grams)
     passes: float = SHARD_PASSES
+    if penalty_fit:
+        cost += penalized_passes(share, width)
+        passes = 1 + PENALTY_PASSES + PENALTY_AROUND  # the scan, then the fit's
     if firth_fit:
         cost += Estimate(firth(held, width).bytes, firth(share, width).seconds)
         passes += firth_passes(width) - NEWTON_PASSES

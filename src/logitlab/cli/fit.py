@@ -494,8 +494,9 @@ def _run_sharded(args: argparse.Namespace, formats: list[str], workers: int, lau
 def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, chunk_rows: int,
                   progress: ProgressLines) -> None:  # fmt: skip
     """Rank 0's checks before a fit on shards: the output folder, and what the fit will
-    cost each worker, Firth's passes counted with --firth (refused when it cannot fit,
-    said when long), which decides whether its progress lines are shown."""
+    cost each worker, Firth's passes counted with --firth and the penalized fit's with
+    --penalty (refused when it cannot fit, said when long), which decides whether its
+    progress lines are shown."""
     from .. import budget
     from ..data.formula import model_columns
     from ..studies.sharded import open_table
@@ -505,7 +506,8 @@ def _first_checks(args: argparse.Namespace, model: ModelOptions, workers: int, c
     width = len(model_columns(shards.columns, formula=model.formula, target=model.target,
                               features=model.features))  # fmt: skip
     cost = budget.sharded(shards.estimated_rows(), len(shards.units), len(shards.files()),
-                          chunk_rows, width, workers, firth_fit=args.firth)  # fmt: skip
+                          chunk_rows, width, workers, firth_fit=args.firth,
+                          penalty_fit=args.penalty is not None)  # fmt: skip
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
     progress.show(cost.long)
 
