@@ -959,6 +959,14 @@ L1_RATIOS = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}
 DEFAULT_FOLDS = 10
 
 
+def check_l1_ratio(value: object) -> float:
+    """An elastic net's mix: a number in [0, 1] (stats.penalized.check_penalty's too)."""
+    ratio = check_float("l1 ratio", value)
+    if not 0.0 <= ratio <= 1.0:
+        raise ConfigError(f"l1 ratio must be between 0 and 1, got {ratio:g}")
+    return ratio
+
+
 def check_lambda(value: object) -> float | str:
     """A penalty's lambda: a number >= 0, or "cv" (chosen by cross-validation)."""
     if value == "cv":
@@ -1068,10 +1076,7 @@ class FitSettings:
             if self.penalty != "elasticnet":
                 raise ConfigError(f"l1 ratio is elasticnet's mix; the {self.penalty} penalty "
                                   f"has its own ({L1_RATIOS[self.penalty]:g})")  # fmt: skip
-            ratio = check_float("l1 ratio", self.l1_ratio)
-            if not 0.0 <= ratio <= 1.0:
-                raise ConfigError(f"l1 ratio must be between 0 and 1, got {ratio:g}")
-            _set(self, "l1_ratio", ratio)
+            _set(self, "l1_ratio", check_l1_ratio(self.l1_ratio))
         refused = [
             (self.firth, "Firth's penalized likelihood (firth): two penalties at once"),
             (self.lam == "cv" and (self.chunk_rows is not None or self.workers > 1),

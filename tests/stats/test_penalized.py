@@ -8,6 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from logitlab import ConfigError, DataError
+from logitlab.config import FitSettings
 from logitlab.stats import penalized
 
 CASES = [(0.05, 0.0), (0.02, 1.0), (0.03, 0.5)]
@@ -163,7 +164,7 @@ def test_a_fit_a_path_and_a_curve_show_one_line_and_a_card(data) -> None:
     kept = np.count_nonzero(path.params[:, 1:], axis=1)
     assert repr(path) == (f"Path({len(path.lambdas)} lambdas {path.lambdas[0]:.4g} to "
                           f"{path.lambdas[-1]:.4g}, slopes nonzero {kept[0]} to {kept[-1]}, "
-                          f"{path.passes} passes)")  # fmt: skip
+                          f"{penalized.passes_words(path.passes, path.sample_reads)})")  # fmt: skip
     card = path._repr_html_()
     assert card.count("<tr><td>") == len(path.lambdas)
     assert f"<tr><td>{path.lambdas[-1]:.4g}</td><td>{kept[-1]}</td>" in card
@@ -490,7 +491,8 @@ def test_a_sampled_hessian_at_the_last_point_reads_the_sample_alone(data, monkey
     whole = problem.sums(theta, columns, 4)
     hessian = problem.kept[1]
     sample = problem.sums(theta, columns, 4)
-    assert sample is whole and (problem.passes, problem.hessians) == (2, 2)
+    assert sample is whole
+    assert (problem.passes, problem.sample_reads, problem.hessians) == (1, 1, 2)
     np.testing.assert_allclose(problem.kept[1], hessian, rtol=1e-6)
     problem.sums(theta, columns)  # every row's Hessian: not the sample's
     assert not np.allclose(problem.kept[1], hessian, rtol=1e-3)
@@ -523,3 +525,48 @@ def test_no_rows_add_nothing(compiled) -> None:
     np.testing.assert_array_equal(information, np.zeros((3, 3)))
     sums, squares = penalized.column_sums(x, None, compiled)
     np.testing.assert_array_equal(np.r_[sums, squares], np.zeros(6))
+
+
+@pytest.mark.parametrize(("passes", "sample_reads", "words"),
+                         [(6, 0, "6 passes"), (5, 1, "5 passes and 1 sample read"),
+                          (7, 2, "7 passes and 2 sample reads")])  # fmt: skip
+def test_passes_are_named_apart_from_sample_reads(passes, sample_reads, words) -> None:
+    assert penalized.passes_words(passes, sample_reads) == words
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_passes_count_reads_of_every_row_and_sample_reads_the_samples_alone(
+    data, monkeypatch, counted
+) -> None:
+    """The rows block_sums is given over a fit whose first Hessians are sampled (blocks of
+    32 rows, samples of 64 or more) are passes x n plus sample_reads x the sample's rows;
+    the null start's sampled Hessian is a sample read, and the result reports both counts."""
+    X, y = data
+    monkeypatch.setattr(penalized, "ROWS", 32)
+    monkeypatch.setattr(penalized, "SAMPLE_ROWS", 64)
+    trials = np.arange(len(y)) % 3 + 1.0
+    arrays = (X, y * trials) if counted else (X, y)
+    problem = penalized.Problem(*arrays, trials=trials if counted else None)
+    stride = problem.sample_stride()
+    sample = int(((np.arange(len(y)) // 32) % stride == 0).sum())
+    read = [0]
+    block_sums = penalized.block_sums
+
+    def counting(x, *args, **kwargs):
+        read[0] += len(x)
+        return block_sums(x, *args, **kwargs)
+
+    monkeypatch.setattr(penalized, "block_sums", counting)
+    fit = penalized.solve(problem, 0.02, 1.0)
+    assert fit.sample_reads >= 1 and fit.passes >= 1
+    assert (fit.passes, fit.sample_reads) == (problem.passes, problem.sample_reads)
+    assert read[0] == fit.passes * len(y) + fit.sample_reads * sample
+
+
+@pytest.mark.parametrize("ratio", [1.5, -0.25, "half"])
+def test_the_solver_refuses_an_l1_ratio_in_the_settings_words(ratio) -> None:
+    with pytest.raises(ConfigError) as settings:
+        FitSettings(penalty="elasticnet", lam=0.1, l1_ratio=ratio)
+    with pytest.raises(ConfigError) as solver:
+        penalized.check_penalty(0.1, ratio)
+    assert str(solver.value) == str(settings.value) and "l1 ratio" in str(settings.value)

@@ -152,6 +152,7 @@ def _penalty(mle: MLEResult) -> dict | None:
         "nonzero": mle.nonzero,
         "converged": mle.converged,
         "passes": mle.passes,
+        "sample_reads": mle.sample_reads,
         "path": None if path is None else {
             "lambda": path.lambdas.tolist(),
             "objective": path.objectives.tolist(),

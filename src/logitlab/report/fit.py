@@ -19,6 +19,7 @@ from ..records import (
 )
 from ..records.fit import fit_effect_rows
 from ..stats.anova import p_format, r_format
+from ..stats.penalized import passes_words
 from ..studies.fit import Say, TableFit
 from ..studies.sharded import NOT_PRODUCED
 from ..viz.fit import table_figures
@@ -278,7 +279,8 @@ def penalty_words(run: TableFit, penalty: dict | None) -> dict | None:
         "objective": f"{penalty['objective']:.10g}",
         "nonzero": f"{penalty['nonzero']} of {len(mle.params) - 1}",
         "converged": penalty["converged"],
-        "passes": penalty["passes"],
+        "passes": passes_words(penalty["passes"], penalty["sample_reads"]),
+        "sample_reads": penalty["sample_reads"],
         "note": penalty["note"],
         "rows": rows,
         "path": penalty["path"] is not None,

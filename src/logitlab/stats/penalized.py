@@ -23,7 +23,7 @@ gradient pass. A pass is compiled (stats.compiled_penalized: each row read once,
 core) and the start costs none: the moments' pass that standardizes the columns also gives
 the intercept-only fit's gradient; the last step, whose successor is predicted below the
 tolerance, is taken on the quadratic model's word. At n = 10**6, d = 50 a fit at one lambda
-takes 6 passes, one of them the start's sampled Hessian alone.
+takes 5 passes over the rows and one read of the start's sampled rows alone (sample_reads).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from ..config import L1_RATIOS, check_float, check_int
+from ..config import L1_RATIOS, check_float, check_int, check_l1_ratio
 from ..data.checks import check_names, count_array, design_array, label_array
 from ..errors import ConfigError, DataError
 from ..extras import fused_available
@@ -94,9 +94,10 @@ class PenalizedFit:
     iterations: int
     passes: int
     converged: bool
-    #: the passes that computed a Hessian (the others a gradient alone; one at the last
-    #: pass's point reads only its sample's rows)
+    #: the Hessians summed (in a pass, or in a read of a sample of rows alone)
     hessians: int = 0
+    #: reads of a Hessian's sample of rows alone, at the last pass's point (not in passes)
+    sample_reads: int = 0
 
     @property
     def nonzero(self) -> int:
@@ -111,7 +112,7 @@ class PenalizedFit:
         return (f"PenalizedFit(lambda {self.lam:.4g}, l1 ratio {self.l1_ratio:g}, "
                 f"params={numbers(self.params)}, objective {self.objective:.6g}, "
                 f"{self.nonzero} slopes nonzero, {verdict} in {self.iterations} iterations, "
-                f"{self.passes} passes)")  # fmt: skip
+                f"{passes_words(self.passes, self.sample_reads)})")  # fmt: skip
 
     def _repr_html_(self) -> str:
         """A notebook's card: lambda, the objective, the nonzero count and the estimate."""
@@ -131,6 +132,7 @@ class Path:
     objectives: np.ndarray
     passes: int
     hessians: int = 0
+    sample_reads: int = 0
 
     def nonzero(self) -> np.ndarray:
         """The slopes not zero at each lambda."""
@@ -141,7 +143,7 @@ class Path:
         kept = self.nonzero()
         return (f"Path({len(self.lambdas)} lambdas {self.lambdas[0]:.4g} to "
                 f"{self.lambdas[-1]:.4g}, slopes nonzero {kept[0]} to {kept[-1]}, "
-                f"{self.passes} passes)")  # fmt: skip
+                f"{passes_words(self.passes, self.sample_reads)})")  # fmt: skip
 
     def _repr_html_(self) -> str:
         """A notebook's card: each lambda's nonzero count and objective, as glmnet prints a
@@ -186,19 +188,32 @@ class CrossValidation:
         return html("cv.html", cv=self, rows=rows)
 
 
+def passes_words(passes: int, sample_reads: int) -> str:
+    """The reads of every row, and those of a Hessian's sample of rows alone, which cost a
+    fraction of a pass: "6 passes", or "5 passes and 1 sample read"."""
+    words = f"{passes} passes"
+    if sample_reads:
+        words += f" and {sample_reads} sample read{'s' if sample_reads > 1 else ''}"
+    return words
+
+
 def check_penalty(lam: object, l1_ratio: object) -> tuple[float, float]:
     """lam >= 0 and l1_ratio in [0, 1], as floats (ConfigError otherwise)."""
     lam = check_float("lambda", lam)
     if lam < 0:
         raise ConfigError(f"lambda must be 0 or more, got {lam:g}")
-    l1_ratio = check_float("l1 ratio", l1_ratio)
-    if not 0.0 <= l1_ratio <= 1.0:
-        raise ConfigError(f"l1 ratio must be between 0 and 1, got {l1_ratio:g}")
-    return lam, l1_ratio
+    return lam, check_l1_ratio(l1_ratio)
 
 
 class Problem:
-    """The rows of one penalized fit and the map to standardized coordinates."""
+    """The rows of one penalized fit and the map to standardized coordinates. What
+    penalized.solve asks of it are sums over the rows (pass_sums); the rest (the columns'
+    standardization, the start, turning sums into the loss and gradient) serves a problem
+    whose rows are elsewhere too (stats.sharded.ShardedProblem)."""
+
+    #: a Hessian asked at the last pass's point reads its sample's rows alone (in memory;
+    #: shares are read whole whatever is summed of them)
+    reads_sample_alone = True
 
     def __init__(self, X: object, y: object, *, weights: object = None, trials: object = None
                  ) -> None:  # fmt: skip
@@ -211,8 +226,7 @@ class Problem:
         labels = label_array(y, n) if trials is None else count_array(y, n, "y")
         self.count = Counts.of(labels, weights, trials)
         self.labels, self.trials, self.total = self.count.s, self.count.m, self.count.total
-        if self.total <= 0:
-            raise DataError("a penalized fit needs at least one row")
+        self.successes, self.row_count = self.count.successes, n
         sums, squares, successes = np.zeros(d), np.zeros(d), np.zeros(d)
         compiled = fused_available() and n >= COMPILED_ROWS
         for rows in self._calls():
@@ -222,26 +236,35 @@ class Problem:
             sums += part
             squares += part_squares
             successes += part_successes
+        self.standardize(sums, squares, successes)
+
+    def standardize(self, sums: np.ndarray, squares: np.ndarray, successes_x: np.ndarray
+                    ) -> None:  # fmt: skip
+        """The columns' means, population SDs and the map T from the sums of m x, m x^2 and
+        s x over every row (column_sums), `total` and `successes` being set; no pass yet,
+        the intercept-only fit's loss and gradient kept as the last pass's (start_at_null)."""
+        if self.total <= 0:
+            raise DataError("a penalized fit needs at least one row")
         mean = sums / self.total
         sd = np.sqrt(np.maximum(squares / self.total - mean**2, 0.0))
         #: columns of no spread keep their coefficient at 0 (glmnet's rule)
         self.free = np.concatenate([[True], sd > 0])
         sd = np.where(sd > 0, sd, 1.0)
         self.mean, self.scale = mean, sd
+        d = len(mean)
         self.to_original = np.eye(d + 1)
         self.to_original[0, 1:] = -mean / sd
         self.to_original[1:, 1:] = np.diag(1.0 / sd)
-        self.passes = 0
-        self.hessians = 0
+        #: passes read every row; sample_reads a Hessian's sample of rows alone
+        self.passes = self.sample_reads = self.hessians = 0
         self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
         self.kept: tuple[np.ndarray, np.ndarray] | None = None
-        self.start_at_null(float(self.labels.sum()), successes)
+        self.start_at_null(successes_x)
 
     def _calls(self, stride: int = 1) -> Iterator[slice]:
-        """The rows of each call of a pass: whole strides of blocks, about
-        stopping.BLOCK_VALUES values (a signal is delivered between two calls)."""
+        """The rows of each call of a pass (call_rows)."""
         n, d = self.features.shape
-        rows = ROWS * stride * max(1, per_block(ROWS * d * stride))
+        rows = call_rows(stride, d)
         return (slice(start, start + rows) for start in range(0, n, rows))
 
     def rows(self, chosen: np.ndarray) -> Problem:
@@ -272,10 +295,8 @@ class Problem:
         self, theta: np.ndarray, columns: np.ndarray | None = None, stride: int = 1
     ) -> tuple[float, np.ndarray]:
         """The mean log-loss at standardized theta and its gradient, from one pass over the
-        rows (n d products) by block_sums, in calls of whole strides of blocks (_calls: a
-        signal stops the pass between two), so that the gradient reads the rows the linear
-        predictor has just brought into cache; the last point's are kept, as a path's next
-        lambda starts where the last one ended.
+        rows (pass_sums: n d products); the last point's are kept, as a path's next lambda
+        starts where the last one ended.
 
         With `columns` (sorted indices, 0 the intercept's) the same pass sums the Hessian
         over them (n |S|^2 / 2 products), kept in `kept`: the rows centred and weighted by
@@ -285,33 +306,40 @@ class Problem:
         at most a slower last step, its rounding (~1e-6 relative) being far below the
         Hessian's own change between refreshes. With stride k it sums every k-th block of
         rows alone, a sample for steps far from the minimum (see sample_stride); at the last
-        pass's point, whose loss and gradient are known, it reads those rows alone."""
+        pass's point, whose loss and gradient are known, it reads those rows alone where
+        reads_sample_alone (counted in sample_reads, not passes)."""
         known = self.last is not None and np.array_equal(self.last[0], theta)
         if columns is None and known:
             return self.last[1]
-        self.passes += 1
-        T = self.to_original
-        coef = T @ theta
-        loglik, score = 0.0, np.zeros(len(coef))
-        compiled = fused_available() and len(self.labels) >= COMPILED_ROWS
-        raw = scratch = None
+        coef = self.to_original @ theta
+        raw = None if columns is None else columns[1:] - 1
+        if known and stride > 1 and self.reads_sample_alone:
+            self.sample_reads += 1
+            information, sampled = self.sample_sums(coef, raw, stride)
+        else:
+            self.passes += 1
+            loglik, score, information, sampled = self.pass_sums(coef, raw, stride)
+            gradient = -(self.to_original.T @ score) / self.total
+            self.last = (theta.copy(), (-loglik / self.total, gradient))
         if columns is not None:
             self.hessians += 1
-            raw = columns[1:] - 1
-            information, sampled = np.zeros((len(columns), len(columns))), 0.0
-        if known and stride > 1:  # the loss and gradient are the last pass's: the sample alone
-            blocks = [slice(start, start + ROWS)
-                      for start in range(0, len(self.labels), ROWS * stride)]  # fmt: skip
-            x, y, m = (None if array is None else np.concatenate([array[b] for b in blocks])
-                       for array in (self.features, self.labels, self.trials))  # fmt: skip
-            _, _, information, sampled = block_sums(x, y, m, coef, self.mean, raw)
-            self._keep(columns, information, sampled)
-            return self.last[1]
+            spread = np.r_[1.0, self.scale[raw]]
+            self.kept = (columns, information / np.outer(spread, spread) / sampled)
+        return self.last[1]
+
+    def pass_sums(self, coef: np.ndarray, raw: np.ndarray | None, stride: int
+                  ) -> tuple[float, np.ndarray, np.ndarray | None, float]:  # fmt: skip
+        """block_sums over every row at original-scale `coef`, in calls of whole strides of
+        blocks (_calls: a signal stops the pass between two), so that the gradient reads the
+        rows the linear predictor has just brought into cache: the log-likelihood, the score
+        and, over the raw columns `raw` (None: none), the information and its trials."""
+        compiled = fused_available() and len(self.labels) >= COMPILED_ROWS
+        loglik, score, information, sampled, scratch = 0.0, np.zeros(len(coef)), 0.0, 0.0, None
         for rows in self._calls(stride):
             m = None if self.trials is None else self.trials[rows]
             if raw is not None and scratch is None:
                 sampled_rows = -(-(rows.stop - rows.start) // stride)
-                scratch = np.empty((sampled_rows, len(columns)), dtype=np.float32)
+                scratch = np.empty((sampled_rows, len(raw) + 1), dtype=np.float32)
             part, part_score, part_information, part_sampled = block_sums(
                 self.features[rows],
                 self.labels[rows],
@@ -328,23 +356,23 @@ class Problem:
             if raw is not None:
                 information += part_information
                 sampled += part_sampled
-        if columns is not None:
-            self._keep(columns, information, sampled)
-        sums = (-loglik / self.total, -(T.T @ score) / self.total)
-        self.last = (theta.copy(), sums)
-        return sums
+        return loglik, score, None if raw is None else information, sampled
 
-    def _keep(self, columns: np.ndarray, information: np.ndarray, sampled: float) -> None:
-        """The Hessian over `columns` in standardized coordinates, from the information in
-        raw units summed over `sampled` trials."""
-        spread = np.r_[1.0, self.scale[columns[1:] - 1]]
-        self.kept = (columns, information / np.outer(spread, spread) / sampled)
+    def sample_sums(self, coef: np.ndarray, raw: np.ndarray, stride: int
+                    ) -> tuple[np.ndarray, float]:  # fmt: skip
+        """The information over `raw` of every stride-th block of rows alone, and its trials:
+        the blocks gathered by slices (np.concatenate), one block_sums."""
+        blocks = [slice(start, start + ROWS) for start in range(0, len(self.labels), ROWS * stride)]
+        x, y, m = (None if array is None else np.concatenate([array[b] for b in blocks])
+                   for array in (self.features, self.labels, self.trials))  # fmt: skip
+        _, _, information, sampled = block_sums(x, y, m, coef, self.mean, raw)
+        return information, sampled
 
     def sample_stride(self) -> int:
         """Every how many blocks of rows a sampled Hessian takes, for SAMPLE_ROWS rows or
         more (its relative error, about sqrt(d / rows), is below what a step far from the
         minimum changes the Hessian by)."""
-        return max(1, len(self.labels) // SAMPLE_ROWS)
+        return max(1, self.row_count // SAMPLE_ROWS)
 
     def kept_hessian(self, columns: np.ndarray) -> np.ndarray | None:
         """The last Hessian computed, over `columns` when they are among its own (a block of
@@ -360,19 +388,20 @@ class Problem:
     def null_theta(self) -> np.ndarray:
         """The intercept-only fit: every slope 0, the intercept the log-odds of the mean
         (DataError unless both classes are present)."""
-        mean = float(self.labels.sum() / self.total)
+        mean = self.successes / self.total
         if not 0.0 < mean < 1.0:
             raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
         theta = np.zeros(len(self.free))
         theta[0] = np.log(mean / (1.0 - mean))
         return theta
 
-    def start_at_null(self, successes: float, successes_x: np.ndarray) -> None:
+    def start_at_null(self, successes_x: np.ndarray) -> None:
         """Keep the intercept-only fit's loss and gradient as the last pass's, from the
         columns' moments and `successes_x`, their sums of s x (column_sums): there every row
         has the mean's p, so the score is X's - p X'm and a fit starts without a pass over
         the rows. Nothing is kept when one class alone is present (null_theta says so when
         a fit asks for it)."""
+        successes = self.successes
         if not 0.0 < successes < self.total:
             return
         theta = self.null_theta()
@@ -386,6 +415,13 @@ class Problem:
     def null_gradient(self) -> np.ndarray:
         """The gradient at the intercept-only fit."""
         return self.sums(self.null_theta())[1]
+
+
+def call_rows(stride: int, d: int) -> int:
+    """The rows of one call of a pass over d columns: whole strides of ROWS-row blocks,
+    about stopping.BLOCK_VALUES values (a signal is delivered between two calls); a pass
+    over shares cuts its chunks there too, so that its sample takes the same blocks."""
+    return ROWS * stride * per_block(ROWS * d * stride)
 
 
 def block_sums(
@@ -667,7 +703,7 @@ def solve(problem: Problem, lam: float, l1_ratio: float, start: np.ndarray | Non
     params = problem.to_original @ theta
     params[1:][~problem.free[1:]] = 0.0
     return PenalizedFit(params, lam, a, value, iterations, problem.passes, converged,
-                        problem.hessians)  # fmt: skip
+                        problem.hessians, problem.sample_reads)  # fmt: skip
 
 
 def fit(X: object, y: object, lam: float, l1_ratio: float = 0.0, *,
@@ -691,7 +727,7 @@ def fit_path(problem: Problem, lambdas: np.ndarray, l1_ratio: float) -> Path:
         params.append(result.params)
         values.append(result.objective)
     return Path(np.asarray(lambdas, dtype=float), np.array(params), np.array(values),
-                problem.passes, problem.hessians)  # fmt: skip
+                problem.passes, problem.hessians, problem.sample_reads)  # fmt: skip
 
 
 def cross_validate(
@@ -756,6 +792,8 @@ class PenalizedResult(MLEResult):
     l1_ratio: float = 0.0
     objective: float = math.nan
     passes: int = 0
+    #: reads of a Hessian's sample of rows alone (PenalizedFit.sample_reads)
+    sample_reads: int = 0
     #: The columns' population SDs: a slope times its SD is the standardized coefficient.
     scale: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     path: Path | None = field(default=None, repr=False)
@@ -799,7 +837,7 @@ class PenalizedResult(MLEResult):
             f"Objective (mean log-loss + penalty, standardized columns): {self.objective:.10g}; "
             f"nonzero coefficients {self.nonzero} of {len(self.params) - 1}; converged: "
             f"{'yes' if self.converged else 'NO'} ({self.iterations} Newton steps, "
-            f"{self.passes} passes)",
+            f"{passes_words(self.passes, self.sample_reads)})",
             table, f"Penalized: {NO_INFERENCE}.",
         ])  # fmt: skip
 
@@ -867,7 +905,9 @@ def fit_result(
         trials=np.empty(0) if count.m is None else count.m, llsat=count.saturated(),
         pearson_chi2=at.pearson, grouped=trials is not None,
         penalty=penalty, lam=float(lam), l1_ratio=a, objective=result.objective,
-        passes=result.passes + (path.passes if path is not None else 0), path=path, cv=curve,
+        passes=result.passes + (path.passes if path is not None else 0),
+        sample_reads=result.sample_reads + (path.sample_reads if path is not None else 0),
+        path=path, cv=curve,
         scale=np.where(problem.free[1:], problem.scale, 0.0),
     )  # fmt: skip
 
@@ -947,6 +987,7 @@ __all__ = [
     "PenalizedResult",
     "Problem",
     "block_sums",
+    "call_rows",
     "check_penalty",
     "column_sums",
     "cross_validate",
@@ -956,5 +997,6 @@ __all__ = [
     "fit_result",
     "lambda_max",
     "objective",
+    "passes_words",
     "solve",
 ]

@@ -61,7 +61,6 @@ from ..engines.collective import collect, lost, raise_first
 from ..errors import ConfigError, DataError, LogitlabError, SeparationError
 from ..model import sigmoid
 from ..result import INTERCEPT
-from ..stopping import per_block
 from . import firth, inference, multinomial, penalized, sandwich
 from .irls import SATURATED, Pass, newton_pass
 from .mle import MAX_ITER, TOL, Counts, MLEResult, Newton, Progress, null_loglik
@@ -246,25 +245,27 @@ class ShardedPenalizedResult(penalized.PenalizedResult, ShardedMLEResult):
 
 
 class ShardedProblem(penalized.Problem):
-    """penalized.Problem over the rows `batches()` yields on each worker of `group`: what
-    penalized.solve asks of its problem is sums over rows (the columns' moments once; the
-    mean log-loss, its gradient and the candidate columns' Hessian at a point), each summed
-    a worker's chunks at a time by penalized.block_sums and joined by ONE Collective.sum a
-    pass. A chunk is cut where the in-memory pass cuts the table into calls (the worker's
-    first row being `offset`, of `rows` in all), and its first rows, when they begin
-    mid-way through a stride of blocks, where that stride's sampled block ends, so that a
-    sampled Hessian takes the in-memory pass's blocks of rows: the same steps, and passes,
-    to rounding. A call is compiled by block_sums' own rule (COMPILED_ROWS rows or more):
-    a thread pool's start costs more than NumPy's loop on a small chunk."""
+    """penalized.Problem over the rows `batches()` yields on each worker of `group`: it
+    supplies how a pass's sums are gathered (the columns' moments once; then the log-
+    likelihood, score and the candidate columns' information at a point), each summed a
+    worker's chunks at a time by penalized.block_sums and joined by ONE Collective.sum a
+    pass; Problem turns them into the standardization, the loss and gradient. A chunk is
+    cut where the in-memory pass cuts the table into calls (penalized.call_rows; the
+    worker's first row being `offset`, of `rows` in all), and its first rows, when they
+    begin mid-way through a stride of blocks, where that stride's sampled block ends, so
+    that a sampled Hessian takes the in-memory pass's blocks of rows: the same steps to
+    rounding. A Hessian at the last pass's point is a pass here (the shares are read whole),
+    a sample read in memory. A call is compiled by block_sums' own rule (COMPILED_ROWS rows
+    or more): a thread pool's start costs more than NumPy's loop on a small chunk."""
+
+    reads_sample_alone = False
 
     def __init__(self, batches: Batches, group: object, *, d: int, offset: int, rows: int,
                  total: float, successes: float) -> None:  # fmt: skip
-        """The d columns' weighted means and population SDs from one pass of
-        penalized.column_sums; `total` the trials and `successes` of every worker's rows."""
-        self.batches, self.group, self.offset, self.rows = batches, group, offset, rows
+        """The d columns' weighted sums and squares from one pass of penalized.column_sums;
+        `total` the trials and `successes` of every worker's rows."""
+        self.batches, self.group, self.offset, self.row_count = batches, group, offset, rows
         self.total, self.successes = float(total), float(successes)
-        if self.total <= 0:
-            raise DataError("a penalized fit needs at least one row")
 
         def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
                 ) -> None:  # fmt: skip
@@ -273,36 +274,19 @@ class ShardedProblem(penalized.Problem):
             local[1 + d : 1 + 2 * d] += squares
             local[1 + 2 * d :] += successes
 
-        summed = _summed_over(group, 1 + 3 * d, self._blocks(self._span(1, d)), add)
-        mean = summed[1 : 1 + d] / self.total
-        sd = np.sqrt(np.maximum(summed[1 + d : 1 + 2 * d] / self.total - mean**2, 0.0))
-        self.free = np.concatenate([[True], sd > 0])  # glmnet's rule, as in memory
-        sd = np.where(sd > 0, sd, 1.0)
-        self.mean, self.scale = mean, sd
-        self.to_original = np.eye(d + 1)
-        self.to_original[0, 1:] = -mean / sd
-        self.to_original[1:, 1:] = np.diag(1.0 / sd)
-        self.passes = self.hessians = 0
-        self.last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
-        self.kept: tuple[np.ndarray, np.ndarray] | None = None
-        self.start_at_null(self.successes, summed[1 + 2 * d :])  # as in memory: no pass
+        summed = _summed_over(group, 1 + 3 * d, self._blocks(penalized.call_rows(1, d)), add)
+        self.standardize(summed[1 : 1 + d], summed[1 + d : 1 + 2 * d], summed[1 + 2 * d :])
 
-    def sums(
-        self, theta: np.ndarray, columns: np.ndarray | None = None, stride: int = 1
-    ) -> tuple[float, np.ndarray]:
-        """penalized.Problem.sums over every worker's rows: one pass of block_sums, one
-        Collective.sum of [failed, loglik, score, upper(information), trials sampled]."""
-        if columns is None and self.last is not None and np.array_equal(self.last[0], theta):
-            return self.last[1]
-        self.passes += 1
-        T = self.to_original
-        coef = T @ theta
-        k, step, span = len(coef), penalized.ROWS * stride, self._span(stride, len(theta) - 1)
-        raw, scratch, upper = None, None, (np.empty(0, dtype=int),) * 2
-        if columns is not None:
-            self.hessians += 1
-            raw, upper = columns[1:] - 1, np.triu_indices(len(columns))
-            scratch = np.empty((span // stride, len(columns)), dtype=np.float32)
+    def pass_sums(self, coef: np.ndarray, raw: np.ndarray | None, stride: int
+                  ) -> tuple[float, np.ndarray, np.ndarray | None, float]:  # fmt: skip
+        """penalized.Problem.pass_sums over every worker's rows: one Collective.sum of
+        [failed, loglik, score, upper(information), trials sampled]."""
+        k, step = len(coef), penalized.ROWS * stride
+        span = penalized.call_rows(stride, k - 1)
+        scratch, upper = None, (np.empty(0, dtype=int),) * 2
+        if raw is not None:
+            upper = np.triu_indices(len(raw) + 1)
+            scratch = np.empty((span // stride, len(raw) + 1), dtype=np.float32)
 
         def add(local: np.ndarray, start: int, x: np.ndarray, s: np.ndarray, m: np.ndarray | None
                 ) -> None:  # fmt: skip
@@ -325,34 +309,12 @@ class ShardedProblem(penalized.Problem):
                     local[-1] += sampled
 
         summed = _summed_over(self.group, 3 + k + len(upper[0]), self._blocks(span), add)
-        if columns is not None:
-            information = np.zeros((len(columns), len(columns)))
+        information = None
+        if raw is not None:
+            information = np.zeros((len(raw) + 1,) * 2)
             information[upper] = summed[2 + k : -1]
             information = np.triu(information) + np.triu(information, 1).T
-            spread = np.r_[1.0, self.scale[raw]]
-            self.kept = (columns, information / np.outer(spread, spread) / summed[-1])
-        sums = (-summed[1] / self.total, -(T.T @ summed[2 : 2 + k]) / self.total)
-        self.last = (theta.copy(), sums)
-        return sums
-
-    def sample_stride(self) -> int:
-        """penalized.Problem.sample_stride of every worker's rows."""
-        return max(1, self.rows // penalized.SAMPLE_ROWS)
-
-    def null_theta(self) -> np.ndarray:
-        """penalized.Problem.null_theta from the successes counted over every worker."""
-        mean = self.successes / self.total
-        if not 0.0 < mean < 1.0:
-            raise DataError(f"every y is {mean:g}: a logistic regression needs both classes")
-        theta = np.zeros(len(self.free))
-        theta[0] = np.log(mean / (1.0 - mean))
-        return theta
-
-    @staticmethod
-    def _span(stride: int, d: int) -> int:
-        """The rows of the in-memory pass's calls: whole strides of blocks, about
-        stopping.BLOCK_VALUES values."""
-        return penalized.ROWS * stride * per_block(penalized.ROWS * stride * d)
+        return summed[1], summed[2 : 2 + k], information, summed[-1]
 
     def _blocks(self, size: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
         """(the table's index of its first row, x, successes, trials or None) of this
@@ -415,7 +377,8 @@ def fit_penalized(
         iterations=fit.iterations, nobs=nobs, names=names,
         llnull=null_loglik(total, successes / total) + binomial, curvature=at.curvature,
         conf_level=conf_level, penalty=penalty, lam=lam, l1_ratio=a, objective=fit.objective,
-        passes=fit.passes, scale=np.where(problem.free[1:], problem.scale, 0.0), **rows,
+        passes=fit.passes, sample_reads=fit.sample_reads,
+        scale=np.where(problem.free[1:], problem.scale, 0.0), **rows,
     )  # fmt: skip
 
 
