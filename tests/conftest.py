@@ -52,6 +52,18 @@ def eager_fits(lecture_data):
     }
 
 
+@pytest.fixture(scope="session")
+def scaled_rows() -> tuple[np.ndarray, np.ndarray]:
+    """n = 300, d = 6: columns of different scales and means, two of them correlated, and
+    0/1 labels drawn from two columns (the penalized fits' tests: solver and estimator)."""
+    rng = np.random.default_rng(0)
+    n, d = 300, 6
+    X = rng.normal(size=(n, d)) * np.arange(1, d + 1) + 3.0
+    X[:, 1] = 0.5 * X[:, 0] + rng.normal(size=n)
+    eta = 0.8 * (X[:, 0] - 3.0) - 0.3 * (X[:, 2] - 3.0)
+    return X, (rng.random(n) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+
+
 def within_ulps(actual, desired, *, precision: type, ulps: int = 4) -> None:
     """Assert actual equals desired within `ulps` units in the last place of `precision` (the
     float type the computation ran in: np.float32 for the engines, np.float64 for designs and

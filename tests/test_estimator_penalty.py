@@ -22,17 +22,6 @@ CASES = [("l2", 0.05, None, 0.0), ("l1", 0.02, None, 1.0), ("elasticnet", 0.03, 
          ("elasticnet", 0.03, 0.8, 0.8)]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def data() -> tuple[np.ndarray, np.ndarray]:
-    """n = 300, d = 6: columns of different scales and means, two of them correlated."""
-    rng = np.random.default_rng(0)
-    n, d = 300, 6
-    X = rng.normal(size=(n, d)) * np.arange(1, d + 1) + 3.0
-    X[:, 1] = 0.5 * X[:, 0] + rng.normal(size=n)
-    eta = 0.8 * (X[:, 0] - 3.0) - 0.3 * (X[:, 2] - 3.0)
-    return X, (rng.random(n) < 1.0 / (1.0 + np.exp(-eta))).astype(int)
-
-
 def glmnet_objective(Z: np.ndarray, y: np.ndarray, theta: np.ndarray, lam: float, a: float):
     """The mean log-loss + lam ((1 - a)/2 |b|^2 + a |b|_1) on standardized columns Z, theta
     the intercept and the standardized coefficients b (NumPy, from the formula)."""
@@ -44,8 +33,8 @@ def glmnet_objective(Z: np.ndarray, y: np.ndarray, theta: np.ndarray, lam: float
 
 
 @pytest.mark.parametrize(("penalty", "lam", "l1_ratio", "a"), CASES)
-def test_each_penalty_is_the_librarys_fit(data, penalty, lam, l1_ratio, a):
-    X, y = data
+def test_each_penalty_is_the_librarys_fit(scaled_rows, penalty, lam, l1_ratio, a):
+    X, y = scaled_rows
     model = LogisticRegressionGD(penalty=penalty, lam=lam, l1_ratio=l1_ratio).fit(X, y)
     library = penalized.fit(X, y, lam, a)
     assert library.converged
@@ -64,10 +53,10 @@ def test_each_penalty_is_the_librarys_fit(data, penalty, lam, l1_ratio, a):
 
 
 @pytest.mark.parametrize(("penalty", "lam", "l1_ratio", "a"), CASES)
-def test_equals_scikit_learn_at_the_matched_scaling(data, penalty, lam, l1_ratio, a):
+def test_equals_scikit_learn_at_the_matched_scaling(scaled_rows, penalty, lam, l1_ratio, a):
     """scikit-learn's saga on the standardized columns with C = 1 / (n lam) minimizes the same
     objective: the same coefficients to 1e-6, and ours is no higher."""
-    X, y = data
+    X, y = scaled_rows
     mean, sd = X.mean(axis=0), X.std(axis=0)
     Z = (X - mean) / sd
     peer = LogisticRegression(C=1.0 / (len(y) * lam), l1_ratio=a, solver="saga", tol=1e-14,
@@ -82,8 +71,8 @@ def test_equals_scikit_learn_at_the_matched_scaling(data, penalty, lam, l1_ratio
 
 
 @pytest.mark.parametrize(("penalty", "lam", "l1_ratio", "a"), CASES[:3])
-def test_sample_weights_are_the_rows_repeated(data, penalty, lam, l1_ratio, a):
-    X, y = data
+def test_sample_weights_are_the_rows_repeated(scaled_rows, penalty, lam, l1_ratio, a):
+    X, y = scaled_rows
     w = np.random.default_rng(2).integers(0, 4, len(y))
     settings = {"penalty": penalty, "lam": lam, "l1_ratio": l1_ratio}
     weighted = LogisticRegressionGD(**settings).fit(X, y, sample_weight=w)
@@ -96,8 +85,8 @@ def test_sample_weights_are_the_rows_repeated(data, penalty, lam, l1_ratio, a):
     np.testing.assert_allclose(weighted.coef_[0], library.params[1:], rtol=0, atol=1e-10)
 
 
-def test_lambda_cv_is_the_librarys_lambda_min(data):
-    X, y = data
+def test_lambda_cv_is_the_librarys_lambda_min(scaled_rows):
+    X, y = scaled_rows
     w = np.random.default_rng(4).integers(1, 3, len(y))
     model = LogisticRegressionGD(penalty="l1", lam="cv", folds=4, split_seed=3)
     model.fit(X, y, sample_weight=w)
@@ -112,8 +101,8 @@ def test_lambda_cv_is_the_librarys_lambda_min(data):
     assert not np.array_equal(other.result_.cv.mean, curve.mean)  # the seed draws the folds
 
 
-def test_settings_round_trip_through_get_params_set_params_and_clone(data):
-    X, y = data
+def test_settings_round_trip_through_get_params_set_params_and_clone(scaled_rows):
+    X, y = scaled_rows
     model = LogisticRegressionGD(penalty="elasticnet", lam=0.01, l1_ratio=0.3, folds=5,
                                  split_seed=7)  # fmt: skip
     params = model.get_params()
@@ -134,8 +123,8 @@ def test_settings_round_trip_through_get_params_set_params_and_clone(data):
     assert search.fit(X, y).best_params_ == {"lam": 0.01}  # lambda 1 shrinks to near 0.5
 
 
-def test_descent_settings_are_ignored_with_a_penalty(data):
-    X, y = data
+def test_descent_settings_are_ignored_with_a_penalty(scaled_rows):
+    X, y = scaled_rows
     plain = LogisticRegressionGD(penalty="l2", lam=0.05).fit(X, y)
     model = LogisticRegressionGD(lr=1e-6, epochs=1, optimizer="adam", batch_size=7)
     model.fit(X, y)  # a descent first: its lr_ and history go with the next fit
@@ -171,8 +160,8 @@ def test_bad_penalty_settings_are_refused_in_the_librarys_words(settings, words)
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_three_classes_with_a_penalty_are_refused_in_one_line(data):
-    X, _ = data
+def test_three_classes_with_a_penalty_are_refused_in_one_line(scaled_rows):
+    X, _ = scaled_rows
     y = np.arange(len(X)) % 3
     with pytest.raises(ConfigError) as caught:
         LogisticRegressionGD(penalty="l1", lam=0.02).fit(X, y)

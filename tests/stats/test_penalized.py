@@ -14,18 +14,6 @@ from logitlab.stats import penalized
 CASES = [(0.05, 0.0), (0.02, 1.0), (0.03, 0.5)]
 
 
-@pytest.fixture(scope="module")
-def data() -> tuple[np.ndarray, np.ndarray]:
-    """Columns of different scales and means, two of them correlated."""
-    rng = np.random.default_rng(0)
-    n, d = 300, 6
-    X = rng.normal(size=(n, d)) * np.arange(1, d + 1) + 3.0
-    X[:, 1] = 0.5 * X[:, 0] + rng.normal(size=n)
-    eta = 0.8 * (X[:, 0] - 3.0) - 0.3 * (X[:, 2] - 3.0)
-    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
-    return X, y
-
-
 def standardized(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mean, sd = X.mean(axis=0), X.std(axis=0)
     return (X - mean) / sd, mean, sd
@@ -48,8 +36,8 @@ def check_same(X, y, lam, a, theta) -> None:
 
 
 @pytest.mark.parametrize(("lam", "a"), CASES)
-def test_equals_scikit_learn(data, lam, a) -> None:
-    X, y = data
+def test_equals_scikit_learn(scaled_rows, lam, a) -> None:
+    X, y = scaled_rows
     Z, _, _ = standardized(X)
     solver = "lbfgs" if a == 0.0 else "saga"
     peer = LogisticRegression(C=1.0 / (len(y) * lam), l1_ratio=a, solver=solver, tol=1e-14,
@@ -58,8 +46,8 @@ def test_equals_scikit_learn(data, lam, a) -> None:
 
 
 @pytest.mark.parametrize(("lam", "a"), CASES)
-def test_equals_glum(data, lam, a) -> None:
-    X, y = data
+def test_equals_glum(scaled_rows, lam, a) -> None:
+    X, y = scaled_rows
     Z, _, _ = standardized(X)
     peer = glum.GeneralizedLinearRegressor(family="binomial", alpha=lam, l1_ratio=a,
                                            gradient_tol=1e-12, max_iter=1000).fit(Z, y)  # fmt: skip
@@ -67,11 +55,11 @@ def test_equals_glum(data, lam, a) -> None:
 
 
 @pytest.mark.parametrize(("lam", "a"), CASES)
-def test_kkt_conditions(data, lam, a) -> None:
+def test_kkt_conditions(scaled_rows, lam, a) -> None:
     """The mean log-loss's gradient on the standardized columns (NumPy, from scratch): 0 for
     the intercept, -lam ((1 - a) b + a sign b) for a nonzero b, at most lam a in size for a
     zero one."""
-    X, y = data
+    X, y = scaled_rows
     Z, mean, sd = standardized(X)
     fit = penalized.fit(X, y, lam, a)
     theta = np.r_[fit.params[0] + fit.params[1:] @ mean, fit.params[1:] * sd]
@@ -87,8 +75,8 @@ def test_kkt_conditions(data, lam, a) -> None:
 
 
 @pytest.mark.parametrize("a", [1.0, 0.5])
-def test_lambda_max(data, a) -> None:
-    X, y = data
+def test_lambda_max(scaled_rows, a) -> None:
+    X, y = scaled_rows
     top = penalized.lambda_max(penalized.Problem(X, y), a)
     assert penalized.fit(X, y, top, a).nonzero == 0
     assert penalized.fit(X, y, top * 0.99, a).nonzero == 1
@@ -97,10 +85,10 @@ def test_lambda_max(data, a) -> None:
     np.testing.assert_allclose(lambdas[-1], top * 1e-4, rtol=1e-12)
 
 
-def test_cv_is_seeded(data) -> None:
+def test_cv_is_seeded(scaled_rows) -> None:
     """The same seed gives the same folds and curve; lambda_1se is at or above lambda_min,
     and the curve at lambda_min is a fold's held-out loss recomputed by hand on average."""
-    X, y = data
+    X, y = scaled_rows
     lambdas = penalized.default_lambdas(penalized.Problem(X, y), 1.0, count=12)
     first, path = penalized.cross_validate(X, y, 1.0, folds=4, seed=3, lambdas=lambdas)
     again, _ = penalized.cross_validate(X, y, 1.0, folds=4, seed=3, lambdas=lambdas)
@@ -120,8 +108,8 @@ def test_cv_is_seeded(data) -> None:
                                atol=1e-8)  # fmt: skip
 
 
-def test_constant_column_stays_zero(data) -> None:
-    X, y = data
+def test_constant_column_stays_zero(scaled_rows) -> None:
+    X, y = scaled_rows
     with_constant = np.c_[X, np.full(len(y), 2.0)]
     fit = penalized.fit(with_constant, y, 0.03, 0.5)
     assert fit.params[-1] == 0.0
@@ -132,13 +120,13 @@ REFUSED = [(-1.0, 0.5, "lambda must be 0 or more"), (0.1, 1.5, "l1 ratio must be
 
 
 @pytest.mark.parametrize(("lam", "a", "words"), REFUSED)
-def test_refusals(data, lam, a, words) -> None:
+def test_refusals(scaled_rows, lam, a, words) -> None:
     with pytest.raises(ConfigError, match=words):
-        penalized.fit(*data, lam, a)
+        penalized.fit(*scaled_rows, lam, a)
 
 
-def test_repr_is_one_short_line_and_the_card_escapes_names(data) -> None:
-    X, y = data
+def test_repr_is_one_short_line_and_the_card_escapes_names(scaled_rows) -> None:
+    X, y = scaled_rows
     names = ("<b>x0", *(f"x{j}" for j in range(1, X.shape[1])))
     fit = penalized.fit_result(X, y, names, "l1", 0.02)
     line = repr(fit)
@@ -152,8 +140,8 @@ def test_repr_is_one_short_line_and_the_card_escapes_names(data) -> None:
     assert f"<td>{fit.params[1]:.4f}</td>" in card and f"{fit.objective:.4f}" in card
 
 
-def test_a_fit_a_path_and_a_curve_show_one_line_and_a_card(data) -> None:
-    X, y = data
+def test_a_fit_a_path_and_a_curve_show_one_line_and_a_card(scaled_rows) -> None:
+    X, y = scaled_rows
     fit = penalized.fit(X, y, 0.02, 1.0)
     line = repr(fit)
     assert "\n" not in line and len(line) < 200 and "array" not in line
@@ -177,11 +165,11 @@ def test_a_fit_a_path_and_a_curve_show_one_line_and_a_card(data) -> None:
             in cv._repr_html_())  # fmt: skip
 
 
-def test_a_pass_sums_the_loss_gradient_and_hessian_of_the_standardized_columns(data) -> None:
+def test_a_pass_sums_the_loss_gradient_and_hessian_of_the_standardized_columns(scaled_rows) -> None:
     """Problem.sums against NumPy from scratch on Z = (X - mean) / sd: the loss and gradient
     in float64 (1e-12), the candidate columns' Hessian Z_S' W Z_S / n summed in float32
     (1e-5 relative: it only shapes the steps)."""
-    X, y = data
+    X, y = scaled_rows
     Z, _, _ = standardized(X)
     problem = penalized.Problem(X, y)
     theta = np.array([0.2, 0.5, -0.3, 0.1, 0.0, 0.05, -0.2])
@@ -204,11 +192,11 @@ def test_a_pass_sums_the_loss_gradient_and_hessian_of_the_standardized_columns(d
     assert (problem.passes, problem.hessians) == (1, 1)
 
 
-def test_kkt_brings_back_what_the_strong_rule_left_out(data) -> None:
+def test_kkt_brings_back_what_the_strong_rule_left_out(scaled_rows) -> None:
     """Told the previous lambda was 0, the strong rule keeps only columns with |gradient| >=
     2 lam at the null fit, leaving out some that the solution needs: the KKT check on every
     column brings them back, and the fit is the one from all columns."""
-    X, y = data
+    X, y = scaled_rows
     lam = 0.02
     problem = penalized.Problem(X, y)
     gradient = problem.null_gradient()
@@ -222,11 +210,11 @@ def test_kkt_brings_back_what_the_strong_rule_left_out(data) -> None:
     np.testing.assert_allclose(screened.objective, whole.objective, rtol=1e-14)
 
 
-def test_a_path_equals_fits_from_scratch(data) -> None:
+def test_a_path_equals_fits_from_scratch(scaled_rows) -> None:
     """Warm starts, kept Hessians and strong rules along the path change nothing: each
     lambda's fit equals a fresh one from the null fit (1e-8) and its objective (1e-12
     relative), with fewer Hessian passes than steps."""
-    X, y = data
+    X, y = scaled_rows
     problem = penalized.Problem(X, y)
     lambdas = penalized.default_lambdas(problem, 0.7, count=20)
     path = penalized.fit_path(problem, lambdas, 0.7)
@@ -239,12 +227,12 @@ def test_a_path_equals_fits_from_scratch(data) -> None:
 
 @pytest.mark.parametrize(("lam", "a"), CASES)
 def test_frequency_weights_are_the_expanded_rows_and_scikit_learns_sample_weight(
-    data, lam, a
+    scaled_rows, lam, a
 ) -> None:
     """Each row counted w times (0 included): the fit of the expanded rows (1e-9, objective
     1e-12 relative) and scikit-learn's sample_weight on the columns standardized by their
     weighted mean and population SD, C = 1 / (sum w lam) (1e-6, objective 1e-8)."""
-    X, y = data
+    X, y = scaled_rows
     w = np.random.default_rng(1).integers(0, 4, len(y)).astype(float)
     fit = penalized.fit(X, y, lam, a, weights=w)
     Xe, ye = np.repeat(X, w.astype(int), axis=0), np.repeat(y, w.astype(int))
@@ -271,16 +259,16 @@ def test_frequency_weights_are_the_expanded_rows_and_scikit_learns_sample_weight
         ([0] * 300, "weights are 0 for every row"),
     ],
 )
-def test_weights_refused(data, weights, words) -> None:
+def test_weights_refused(scaled_rows, weights, words) -> None:
     with pytest.raises(DataError, match=words):
-        penalized.fit(*data, 0.01, 1.0, weights=weights)
+        penalized.fit(*scaled_rows, 0.01, 1.0, weights=weights)
 
 
-def test_far_from_the_minimum_the_hessian_is_a_sample_of_blocks(data, monkeypatch) -> None:
+def test_far_from_the_minimum_the_hessian_is_a_sample_of_blocks(scaled_rows, monkeypatch) -> None:
     """With blocks of 32 rows and samples of 64 rows or more, a stride-4 Hessian is that of
     blocks 0, 4 and 8 (NumPy, 1e-5 relative: float32); the fit, whose first Hessians are
     sampled, converges to the unsampled fit's point (1e-9, objective 1e-13 relative)."""
-    X, y = data
+    X, y = scaled_rows
     whole = penalized.fit(X, y, 0.02, 1.0)
     monkeypatch.setattr(penalized, "ROWS", 32)
     monkeypatch.setattr(penalized, "SAMPLE_ROWS", 64)
@@ -300,9 +288,9 @@ def test_far_from_the_minimum_the_hessian_is_a_sample_of_blocks(data, monkeypatc
     np.testing.assert_allclose(sampled.objective, whole.objective, rtol=1e-13)
 
 
-def grouped(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The data's design with 1 to 5 trials a row and binomial successes."""
-    X, _ = data
+def grouped(scaled_rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows' design with 1 to 5 trials a row and binomial successes."""
+    X, _ = scaled_rows
     rng = np.random.default_rng(2)
     m = rng.integers(1, 6, len(X)).astype(float)
     p = 1.0 / (1.0 + np.exp(-0.8 * (X[:, 0] - 3.0) + 0.3 * (X[:, 2] - 3.0)))
@@ -317,10 +305,10 @@ def bernoulli(X, s, m) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize(("lam", "a"), CASES)
-def test_trials_are_the_expanded_bernoulli_rows(data, lam, a) -> None:
+def test_trials_are_the_expanded_bernoulli_rows(scaled_rows, lam, a) -> None:
     """s successes of m trials: the fit of s rows of 1 and m - s rows of 0 (1e-9, objective
     1e-12 relative): the mean log-loss is over the sum of the trials."""
-    X, s, m = grouped(data)
+    X, s, m = grouped(scaled_rows)
     fit = penalized.fit(X, s, lam, a, trials=m)
     expanded = penalized.fit(*bernoulli(X, s, m), lam, a)
     assert fit.converged
@@ -328,14 +316,14 @@ def test_trials_are_the_expanded_bernoulli_rows(data, lam, a) -> None:
     np.testing.assert_allclose(fit.objective, expanded.objective, rtol=1e-12)
 
 
-def test_fit_result_counts_trials_as_the_mle_does(data) -> None:
+def test_fit_result_counts_trials_as_the_mle_does(scaled_rows) -> None:
     """nobs the rows, llnull and llsat the grouped MLE's (binomial coefficients included), the
     log-likelihood at the estimate sum s eta - m log(1 + e^eta) + sum log C(m, s) (scipy)."""
     from scipy.special import comb
 
     from logitlab.stats import mle
 
-    X, s, m = grouped(data)
+    X, s, m = grouped(scaled_rows)
     names = tuple(f"x{j}" for j in range(X.shape[1]))
     result = penalized.fit_result(X, s, names, "l1", 0.02, trials=m)
     by_mle = mle.fit(X, s, trials=m, names=names)
@@ -349,11 +337,11 @@ def test_fit_result_counts_trials_as_the_mle_does(data) -> None:
                                rtol=0, atol=1e-12)  # fmt: skip
 
 
-def test_weighted_cv_is_the_expanded_rows_cv_with_each_row_in_one_fold(data) -> None:
+def test_weighted_cv_is_the_expanded_rows_cv_with_each_row_in_one_fold(scaled_rows) -> None:
     """Weights 0 to 3: the curve equals a cross-validation written out on the expanded rows
     whose copies share their row's fold (each fold's fits from scratch, its held-out mean
     log-loss over its copies, the folds weighted by their copies, cv.glmnet's SE): 1e-8."""
-    X, y = data
+    X, y = scaled_rows
     w = np.random.default_rng(4).integers(0, 4, len(y)).astype(float)
     lambdas = penalized.default_lambdas(penalized.Problem(X, y, weights=w), 1.0, count=8)
     curve, path = penalized.cross_validate(X, y, 1.0, folds=4, seed=3, lambdas=lambdas,
@@ -375,8 +363,8 @@ def test_weighted_cv_is_the_expanded_rows_cv_with_each_row_in_one_fold(data) -> 
                                rtol=0, atol=1e-8)  # fmt: skip
 
 
-def test_a_fold_of_no_weight_is_refused(data) -> None:
-    X, y = data
+def test_a_fold_of_no_weight_is_refused(scaled_rows) -> None:
+    X, y = scaled_rows
     w = np.where(np.random.default_rng(0).permutation(len(y)) % 4 == 3, 0.0, 1.0)
     with pytest.raises(DataError, match="a fold holds no row of nonzero weight"):
         penalized.cross_validate(X, y, 1.0, folds=4, seed=0, weights=w)
@@ -419,12 +407,12 @@ def test_block_sums_against_numpy_from_scratch(monkeypatch, compiled, counted, s
     assert penalized.block_sums(X, y, m, coef, mean, compiled=compiled)[2:] == (None, 0.0)
 
 
-def test_the_compiled_pass_fits_as_numpy_does(data, monkeypatch) -> None:
+def test_the_compiled_pass_fits_as_numpy_does(scaled_rows, monkeypatch) -> None:
     """Fits whose passes run compiled (from 0 rows) equal NumPy's (1e-9, objectives 1e-13
     relative), with and without trials (their passes may differ by one: the float32
     Hessians round differently, and with them the predicted rates); the same code twice
     gives the same bits."""
-    X, y = data
+    X, y = scaled_rows
     trials = np.arange(len(y)) % 3 + 1.0
     cases = [((X, y), {}, 0.02, 1.0), ((X, y * trials), {"trials": trials}, 0.05, 0.0)]
     for arrays, counts, lam, a in cases:
@@ -454,11 +442,11 @@ def test_column_sums_are_the_weighted_sums_and_squares(monkeypatch, compiled) ->
         np.testing.assert_allclose(squares, w @ X**2, rtol=1e-13)
 
 
-def test_the_null_start_is_known_without_a_pass(data) -> None:
+def test_the_null_start_is_known_without_a_pass(scaled_rows) -> None:
     """The intercept-only fit's loss and gradient, from the columns' sums of m x and s x,
     equal a pass's there (1e-13), with and without trials, and cost no pass; with one class
     alone nothing is kept and the fit refuses it in one line."""
-    X, y = data
+    X, y = scaled_rows
     trials = np.arange(len(y)) % 4 + 1.0
     for counted in ({}, {"trials": trials}):
         labels = y * trials if counted else y
@@ -477,12 +465,12 @@ def test_the_null_start_is_known_without_a_pass(data) -> None:
 
 
 @pytest.mark.parametrize("counted", [False, True])
-def test_a_sampled_hessian_at_the_last_point_reads_the_sample_alone(data, monkeypatch,
+def test_a_sampled_hessian_at_the_last_point_reads_the_sample_alone(scaled_rows, monkeypatch,
                                                                     counted) -> None:  # fmt: skip
     """At the last pass's point a stride-4 Hessian (blocks of 32 rows) is summed from the
     sample's rows alone: the same Hessian as the whole pass's (float32 sums grouped
     otherwise: 1e-6 relative), the loss and gradient the last pass's, the same bits."""
-    X, y = data
+    X, y = scaled_rows
     monkeypatch.setattr(penalized, "ROWS", 32)
     trials = np.arange(len(y)) % 3 + 1.0
     arrays = (X, y * trials) if counted else (X, y)
@@ -499,11 +487,11 @@ def test_a_sampled_hessian_at_the_last_point_reads_the_sample_alone(data, monkey
 
 
 @pytest.mark.parametrize(("lam", "a"), CASES)
-def test_the_last_step_is_taken_on_the_models_word(data, lam, a) -> None:
+def test_the_last_step_is_taken_on_the_models_word(scaled_rows, lam, a) -> None:
     """The fit's last step is taken without a pass: its objective, the quadratic model's,
     equals the objective summed at the fit's params (1e-14 relative), and the problem's
     last pass is one step short of them (within 1e-8)."""
-    X, y = data
+    X, y = scaled_rows
     problem = penalized.Problem(X, y)
     fit = penalized.solve(problem, lam, a)
     value = penalized.objective(X, y, fit.params, lam, a)
@@ -536,12 +524,12 @@ def test_passes_are_named_apart_from_sample_reads(passes, sample_reads, words) -
 
 @pytest.mark.parametrize("counted", [False, True])
 def test_passes_count_reads_of_every_row_and_sample_reads_the_samples_alone(
-    data, monkeypatch, counted
+    scaled_rows, monkeypatch, counted
 ) -> None:
     """The rows block_sums is given over a fit whose first Hessians are sampled (blocks of
     32 rows, samples of 64 or more) are passes x n plus sample_reads x the sample's rows;
     the null start's sampled Hessian is a sample read, and the result reports both counts."""
-    X, y = data
+    X, y = scaled_rows
     monkeypatch.setattr(penalized, "ROWS", 32)
     monkeypatch.setattr(penalized, "SAMPLE_ROWS", 64)
     trials = np.arange(len(y)) % 3 + 1.0
