@@ -154,6 +154,9 @@ def test_a_fit_a_path_and_a_curve_show_one_line_and_a_card(scaled_rows) -> None:
                           f"{path.lambdas[-1]:.4g}, slopes nonzero {kept[0]} to {kept[-1]}, "
                           f"{penalized.passes_words(path.passes, path.sample_reads)})")  # fmt: skip
     card = path._repr_html_()
+    assert f"{penalized.passes_words(path.passes, path.sample_reads)} in all" in card
+    read = penalized.Path(path.lambdas, path.params, path.objectives, 1234, 5, 2)
+    assert "1,234 passes and 2 sample reads in all" in read._repr_html_()
     assert card.count("<tr><td>") == len(path.lambdas)
     assert f"<tr><td>{path.lambdas[-1]:.4g}</td><td>{kept[-1]}</td>" in card
     best = int(np.argmin(cv.mean))

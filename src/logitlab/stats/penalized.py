@@ -119,7 +119,12 @@ class PenalizedFit:
         from ..display import html
 
         names = ("intercept", *(f"column {j}" for j in range(1, len(self.params))))
-        return html("penalized_fit.html", fit=self, names=names)
+        return html(
+            "penalized_fit.html",
+            fit=self,
+            names=names,
+            passes=passes_words(self.passes, self.sample_reads),
+        )
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,9 @@ class Path:
         rows = [[f"{lam:.4g}", int(k), number(obj)]
                 for lam, k, obj in zip(self.lambdas, self.nonzero(), self.objectives,
                                        strict=True)]  # fmt: skip
-        return html("path.html", path=self, rows=rows)
+        return html(
+            "path.html", path=self, rows=rows, passes=passes_words(self.passes, self.sample_reads)
+        )
 
 
 @dataclass(frozen=True)
@@ -191,9 +198,9 @@ class CrossValidation:
 def passes_words(passes: int, sample_reads: int) -> str:
     """The reads of every row, and those of a Hessian's sample of rows alone, which cost a
     fraction of a pass: "6 passes", or "5 passes and 1 sample read"."""
-    words = f"{passes} passes"
+    words = f"{passes:,} passes"
     if sample_reads:
-        words += f" and {sample_reads} sample read{'s' if sample_reads > 1 else ''}"
+        words += f" and {sample_reads:,} sample read{'s' if sample_reads > 1 else ''}"
     return words
 
 
@@ -855,7 +862,7 @@ class PenalizedResult(MLEResult):
         """A notebook's card: the penalty, the objective and the estimates, no inference."""
         from ..display import html
 
-        return html("penalized.html", mle=self)
+        return html("penalized.html", mle=self, passes=passes_words(self.passes, self.sample_reads))
 
 
 def fit_result(
