@@ -42,8 +42,11 @@ def data(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def passes(fit) -> str:
-    """How many passes over the rows a fit made, and how many of them summed a Hessian."""
-    return f"{fit.passes} passes, {fit.hessians} Hessians"
+    """How many passes over the rows a fit made, the reads of a Hessian's sample of rows
+    alone, and how many Hessians it summed."""
+    from logitlab.stats.penalized import passes_words  # imported late, as Peers imports it
+
+    return f"{passes_words(fit.passes, fit.sample_reads)}, {fit.hessians} Hessians"
 
 
 class Peers:
