@@ -90,7 +90,9 @@ def _rss() -> int:
 def measure(method: str, n: int) -> dict:
     """Run one method at n rows in this process: its best time, iterations, coefficients,
     peak memory above the interpreter's, and (logitlab) NumPy's sum time over X."""
-    _fit(method, *data(1000))  # imports, and Numba's compiled pass loaded from its cache
+    # imports, and Numba's compiled pass loaded from its cache: 20,000 rows take it (over
+    # irls.COMPILED_ROWS), 1,000 took NumPy's loop and left the loading to the first timed fit
+    _fit(method, *data(20_000))
     base = _rss()
     X, y = data(n)
     times = []
