@@ -1,5 +1,6 @@
 """The package's public face: a light import and the names a notebook needs."""
 
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,22 @@ def test_import_is_light():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _wait_policy_after_import(preset: str | None) -> str:
+    """OMP_WAIT_POLICY as a fresh process sees it once the package (and torch) is imported."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if preset is not None:
+        env["OMP_WAIT_POLICY"] = preset
+    code = "import os, logitlab.model; print(os.environ['OMP_WAIT_POLICY'])"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def test_openmp_threads_sleep_when_idle_unless_the_caller_says_otherwise():
+    # set before torch loads its OpenMP runtime, which reads it once
+    assert _wait_policy_after_import(None) == "PASSIVE"
+    assert _wait_policy_after_import("ACTIVE") == "ACTIVE"
 
 
 #: The public names users had before the restructure: each must keep working.

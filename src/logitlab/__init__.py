@@ -7,6 +7,7 @@ imports neither torch nor a plotting library and sets no Matplotlib backend. Sub
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import Any
 
@@ -17,6 +18,13 @@ from .errors import (
     LogitlabError,
     SeparationError,
 )
+
+# Idle OpenMP threads sleep rather than spin. The runtime reads this once, when torch (whose
+# libgomp Numba's compiled passes then share) is first imported, so it is set here, before
+# any module of the package imports torch; a caller's own setting wins. Spinning threads
+# take the cores from each other and from any other busy process: with one busy process on
+# a 2-core machine an MLE fit at 10**6 x 10 took 0.44-0.76 s spinning, 0.10-0.12 s asleep.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 
