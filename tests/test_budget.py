@@ -795,3 +795,139 @@ def test_a_penalized_fit_in_shares_is_estimated_with_its_passes(
             "--penalty", "l2", "--lambda", "0.01", "--out", str(tmp_path / "out")]  # fmt: skip
     assert refused(argv).startswith("logitlab fit: error: this fit would take ~")
     assert asked == [((200, 1, 1, 50, 2, 1), {"firth_fit": False, "penalty_fit": True})]
+
+
+def _penalized_rows(n, d, seed=0):
+    """n rows of d features on unequal scales (three with an effect) and their 0/1 labels."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + x[:, :3] @ [0.5, -0.4, 0.2])))).astype(float)
+    return x, y
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+def test_an_in_memory_penalized_fit_with_cv_takes_the_passes_its_estimate_counts(
+    monkeypatch, penalty
+):
+    """fit --penalty in memory was estimated as Newton's MLE (NEWTON_PASSES Gram matrices of
+    every row), lambda cv too, which fits glmnet's path once per fold and once on every row.
+    Each path's passes and Hessians, weighted by its rows, are counted by penalized_passes()
+    at least and at most 3 times (its Hessians over every column, the fits' over the candidate
+    ones: at least); the last fit at lambda_min within its PENALTY_PASSES."""
+    from logitlab.stats import penalized
+
+    assert budget.PATH_LAMBDAS == penalized.PATH_COUNT
+    x, y = _penalized_rows(3_000, 5)
+    paths, real = [], penalized.fit_path
+
+    def counted(problem, lambdas, l1_ratio):
+        path = real(problem, lambdas, l1_ratio)
+        paths.append((problem.row_count, path.passes, path.hessians))
+        return path
+
+    monkeypatch.setattr(penalized, "fit_path", counted)
+    folds, n = 3, len(y)
+    fitted = penalized.fit_result(x, y, tuple(f"x{j}" for j in range(5)), penalty, "cv",
+                                  folds=folds)  # fmt: skip
+    assert len(paths) == folds + 1 and sum(rows for rows, _, _ in paths) == folds * n
+    passes = sum(rows * p for rows, p, _ in paths) / n
+    hessians = sum(rows * h for rows, _, h in paths) / n
+    assert passes <= folds * budget.PATH_PASSES <= 3 * passes
+    assert hessians <= folds * budget.PATH_HESSIANS
+    last = fitted.passes - paths[-1][1] + fitted.sample_reads  # the fit at lambda_min
+    assert 1 <= last <= budget.PENALTY_PASSES
+    one, cv = budget.table(n, 0, 6, penalty=True), budget.table(n, 0, 6, penalty=True, folds=3)
+    per_value = budget.PENALTY_VALUE_SECONDS
+    least = n * 6 * (passes * per_value + hessians * 6 / 2 * budget.HESSIAN_SECONDS)
+    assert cv.seconds - one.seconds >= least
+
+
+def test_an_in_memory_penalized_fit_is_estimated_with_its_own_passes():
+    """At 10**6 rows of 51 columns one lambda counts ~2.5 s of passes where Newton's Gram
+    matrices and MLE counted ~29 s; lambda cv with 10 folds 10 paths' worth more, a fold's
+    copy of the rows and its held-out rows' linear predictors at 100 lambdas."""
+    rows, width = 10**6, 51
+    newton = budget.table(rows, 0, width)
+    one = budget.table(rows, 0, width, penalty=True)
+    cv = budget.table(rows, 0, width, penalty=True, folds=10)
+    grams = budget.NEWTON_PASSES * rows * width**2 * budget.GRAM_SECONDS
+    np.testing.assert_allclose(
+        one.seconds - newton.seconds,
+        budget.penalized_passes(rows, width, from_file=False).seconds - grams
+        - budget.mle(rows, width).seconds,
+        rtol=1e-12,
+    )  # fmt: skip
+    assert budget.penalized_passes(rows, width).seconds > one.seconds - newton.seconds + grams
+    assert 5 * budget.penalized(rows, width).seconds < grams + budget.mle(rows, width).seconds
+    assert cv.seconds - one.seconds > 10 * budget.PATH_PASSES * rows * width * 1e-9
+    assert cv.bytes - one.bytes >= 8 * (0.9 * rows * width + 2 * rows / 10 * 100)
+
+
+def test_fit_with_lambda_cv_is_refused_by_what_its_paths_cost(
+    monkeypatch, data, unread, refused, tmp_path
+):
+    """The CLI asks table() for the penalized fit and its folds: a limit the fit at one
+    lambda is within refuses --lambda cv before the table is read."""
+    path = bits(data, 10**4)
+    size = table_size(path, ["y", "x"])
+    asked, real = [], budget.table
+    monkeypatch.setattr(budget, "table", lambda *a, **k: asked.append(k) or real(*a, **k))
+    one, cv = (real(size.rows, size.bytes, 2, penalty=True, folds=f) for f in (0, 4))
+    monkeypatch.setattr(budget, "MAX_SECONDS", (one.seconds + cv.seconds) / 2)
+    argv = ["fit", str(path), "--target", "y", "--penalty", "l1", "--out", str(tmp_path / "out")]
+    err = refused([*argv, "--lambda", "cv", "--folds", "4"])
+    assert err.startswith("logitlab fit: error: this fit would take ~") and "limit of" in err
+    assert asked[-1] == {"penalty": True, "folds": 4}
+    with pytest.raises(AssertionError, match="the table was read"):
+        main([*argv, "--lambda", "0.01"])
+    assert asked[-1] == {"penalty": True, "folds": 0}
+
+
+def _three_classes(folder, n=300):
+    """A CSV of n rows of x and a target y of three levels (a, b, c), b likelier at larger x."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=n)
+    other = np.where(rng.random(n) < 0.5, "a", "c")
+    path = folder / "three.csv"
+    pd.DataFrame({"y": np.where(x + rng.normal(size=n) > 0.5, "b", other), "x": x}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_a_k_class_fit_is_estimated_as_softmax_regression_on_its_engine(
+    monkeypatch, data, tmp_path
+):
+    """fit with a target of K levels: its descent was estimated as K binary fits; now the
+    CLI's estimate asks budget.softmax what the engine asks it (the same rows' features,
+    classes, epochs, engine and steps), and the multinomial MLE as stats.multinomial does
+    (mle() on width x K coefficients)."""
+    asked, real = [], budget.softmax
+    monkeypatch.setattr(budget, "softmax", lambda *a, **k: asked.append((a, k)) or real(*a, **k))
+    mles, real_mle = [], budget.mle
+    monkeypatch.setattr(budget, "mle", lambda *a: mles.append(a) or real_mle(*a))
+    out = tmp_path / "out"
+    assert main(["fit", str(_three_classes(data)), "--target", "y", "--epochs", "50",
+                 "--out", str(out)]) == 0  # fmt: skip
+    (estimate_args, estimate_how), *_, (engine_args, engine_how) = asked
+    assert estimate_args[1:] == engine_args[1:] == (1, 3, 50)
+    assert estimate_how == engine_how and estimate_args[0] >= engine_args[0]  # held-out rows
+    *estimates, fitted = mles  # the binary one before the target is read, the K-class ones
+    assert (300, 2) in estimates and (300, 2 * 3) in estimates and fitted[1] == 2 * 3
+
+
+def test_a_k_class_fit_is_refused_by_its_k_class_estimate(monkeypatch, data, refused, tmp_path):
+    """A limit the binary estimate (all the CLI knows before reading the target) is within
+    refuses the fit once its K = 3 classes are known, before any fit."""
+    path = _three_classes(data)
+    size = table_size(path, ["y", "x"])
+    train = TrainConfig(epochs=50)
+    binary = budget.table(size.rows, size.bytes, 2, train, 1)
+    three = budget.table(size.rows, 0, 2, train, 1, classes=3)
+    assert three.seconds - size.bytes * budget.READ_BYTE_SECONDS > binary.seconds
+    monkeypatch.setattr(budget, "MAX_SECONDS", (binary.seconds + three.seconds) / 2 + 1e-9)
+    monkeypatch.setattr("logitlab.studies.multiclass.fit_multiclass",
+                        lambda *a, **k: pytest.fail("fitted"))  # fmt: skip
+    err = refused(["fit", str(path), "--target", "y", "--epochs", "50",
+                   "--out", str(tmp_path / "out")])  # fmt: skip
+    assert err.startswith("logitlab fit: error: this fit would take ~"), err

@@ -194,6 +194,14 @@ PENALTY_PASSES = 10
 PENALTY_AROUND = 3
 PENALTY_VALUE_SECONDS = 2e-9
 HESSIAN_SECONDS = 1e-10
+#: A penalized fit choosing lambda by cross-validation (cv.glmnet, in memory only) fits
+#: glmnet's path of PATH_LAMBDAS lambdas (stats.penalized.PATH_COUNT) once per fold and once
+#: on every row; a path makes about PATH_PASSES passes over its rows (measured 163-299 at
+#: n = 20,000 to 200,000, d = 10 to 50: l2 fewest, l1 and the elastic net most) and sums
+#: PATH_HESSIANS Hessians (measured 36-130, over the candidate columns; counted over all).
+PATH_LAMBDAS = 100
+PATH_PASSES = 350
+PATH_HESSIANS = 150
 #: A fit in shares keeps a worker's coded chunks in memory between its passes when all of
 #: them fit in this part of the memory check() allows (MEMORY_FRACTION of what is available
 #: as the fit starts), shared by the workers: the formula is then coded once, not every pass
@@ -382,33 +390,71 @@ def design(rows: int, width: int, *, held: int | None = None, grams: int = NEWTO
     )
 
 
-def penalized_passes(rows: int, width: int) -> Estimate:
-    """The passes of a penalized fit in shares over `rows` rows of `width` design columns
-    (the intercept's included): PENALTY_PASSES + PENALTY_AROUND, each reading every value and
-    summing the log-loss and gradient, PENALTY_PASSES - 1 of them a Hessian over every
-    column too (time only: a pass holds a chunk, design() counts it)."""
+def penalized_passes(rows: int, width: int, *, folds: int = 0, from_file: bool = True
+                     ) -> Estimate:  # fmt: skip
+    """The passes of a penalized fit over `rows` rows of `width` design columns (the
+    intercept's included): PENALTY_PASSES + PENALTY_AROUND, each summing the log-loss and
+    gradient of every value (and reading it from its file, from_file: in shares),
+    PENALTY_PASSES - 1 of them a Hessian over every column too (a Hessian's sample read
+    alone is within the count: 5 passes and one measured at n = 10**6, d = 50). With lambda
+    chosen by `folds`-fold cross-validation, the paths too: one on the rows of all folds but
+    one, each in turn, and one on every row, `folds` paths' worth of rows in all (PATH_PASSES
+    passes, PATH_HESSIANS Hessians), and the held-out rows' linear predictors at each of
+    the PATH_LAMBDAS lambdas. Time only: the caller counts what the passes hold."""
     values = rows * width
-    read = (PENALTY_PASSES + PENALTY_AROUND) * values * (8 * READ_BYTE_SECONDS
-                                                         + PENALTY_VALUE_SECONDS)  # fmt: skip
-    hessians = (PENALTY_PASSES - 1) * values * width / 2 * HESSIAN_SECONDS
-    return Estimate(0.0, read + hessians)
+    per_value = PENALTY_VALUE_SECONDS + (8 * READ_BYTE_SECONDS if from_file else 0.0)
+    passes = PENALTY_PASSES + PENALTY_AROUND + folds * PATH_PASSES
+    hessians = PENALTY_PASSES - 1 + folds * PATH_HESSIANS
+    scores = PATH_LAMBDAS if folds else 0
+    return Estimate(
+        0.0,
+        values * (passes * per_value + (hessians * width / 2 + scores) * HESSIAN_SECONDS),
+    )
+
+
+def penalized(rows: int, width: int, *, folds: int = 0) -> Estimate:
+    """A penalized fit in memory (stats.penalized.fit_result) of `rows` rows of `width`
+    design columns, lambda chosen by `folds`-fold cross-validation when folds: mle()'s
+    memory (the design in float64, the labels, the fitted probabilities) and, with folds, a
+    fold's copy of the rows and the held-out rows' linear predictors and log-losses at each
+    of the PATH_LAMBDAS lambdas (float64); penalized_passes()'s time on rows in memory."""
+    held = 8.0 * (rows * width + 2 * math.ceil(rows / folds) * PATH_LAMBDAS) if folds else 0.0
+    work = penalized_passes(rows, width, folds=folds, from_file=False)
+    return Estimate(mle(rows, width).bytes + held, work.seconds)
 
 
 def table(
-    rows: int, read_bytes: float, width: int, train: TrainConfig | None = None, fits: int = 0
+    rows: int,
+    read_bytes: float,
+    width: int,
+    train: TrainConfig | None = None,
+    fits: int = 0,
+    *,
+    classes: int = 2,
+    penalty: bool = False,
+    folds: int = 0,
 ) -> Estimate:
     """`fit` on a table file in memory: the interpreter, the table as read (read_bytes, from
-    data.tables.table_size), its design of `width` columns, the maximum-likelihood fit, the
-    per-row results, and `fits` descents with `train` on the standardised columns."""
-    cost = (
-        Estimate(BASE_BYTES + read_bytes + rows * TABLE_ROW_BYTES,
-                 BASE_SECONDS + read_bytes * READ_BYTE_SECONDS + rows * TABLE_ROW_SECONDS)
-        + design(rows, width)
-        + mle(rows, width)
-    )  # fmt: skip
+    data.tables.table_size), its design of `width` columns, the model's fit, the per-row
+    results, and `fits` descents with `train` on the standardised columns. The fit is
+    Newton's MLE; with a penalty, penalized() (`folds`: lambda by cross-validation) and no
+    Gram matrix of Newton's; with `classes` > 2 the multinomial MLE on width x classes
+    coefficients (as stats.multinomial checks it) and, when fits, its one softmax descent
+    (softmax(), on the engine `train` resolves to)."""
+    cost = Estimate(
+        BASE_BYTES + read_bytes + rows * TABLE_ROW_BYTES,
+        BASE_SECONDS + read_bytes * READ_BYTE_SECONDS + rows * TABLE_ROW_SECONDS,
+    )
+    if penalty:
+        cost += design(rows, width, grams=0) + penalized(rows, width, folds=folds)
+    else:
+        cost += design(rows, width) + mle(rows, width * classes if classes > 2 else width)
     if fits and train is not None:
-        cost += fit(rows, width - 1, train.epochs, problems=fits, engine=_engine(train),
-                    steps=_steps(rows, train.batch_size))  # fmt: skip
+        how = {"engine": _engine(train), "steps": _steps(rows, train.batch_size)}
+        if classes > 2:
+            cost += softmax(rows, width - 1, classes, train.epochs, **how)
+        else:
+            cost += fit(rows, width - 1, train.epochs, problems=fits, **how)
     return cost
 
 

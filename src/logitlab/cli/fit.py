@@ -298,11 +298,16 @@ def run(args: argparse.Namespace) -> int:
 def _run_multiclass(args: argparse.Namespace, frame: pandas.DataFrame, settings: FitSettings,
                     formats: list[str], progress: ProgressLines) -> int:  # fmt: skip
     """A target of three values or more: the multinomial fit, its files and its summary. The
-    default descent is checked again for its K logits, each as costly as a binary one."""
+    default descent is checked again as softmax regression on K classes, and the fit's
+    estimate (the multinomial MLE, the softmax descent) against the limits."""
+    from .. import budget
     from ..studies.multiclass import fit_multiclass, target_column
 
     classes = frame[target_column(frame, settings.model)].nunique()
     settings, skipped = _default_descent(args, settings, len(frame), frame.shape[1], classes)
+    budget.check(budget.table(len(frame), 0, frame.shape[1], settings.train,
+                              len(settings.losses), classes=classes),
+                 "this fit", budget.FEWER_TABLE)  # fmt: skip
     sys.stderr.write(skipped)
     _write_multiclass(args, fit_multiclass(frame, settings, progress.lines), formats, progress)
     return 0
@@ -354,7 +359,8 @@ def _table(
     size = table_size(args.data, columns, fmt)
     settings, skipped = _default_descent(args, settings, size.rows, len(columns))
     cost = budget.table(size.rows, size.bytes, len(columns), settings.train,
-                        len(settings.losses))  # fmt: skip
+                        len(settings.losses), penalty=settings.penalty is not None,
+                        folds=settings.folds if settings.lam == "cv" else 0)  # fmt: skip
     if settings.firth:  # its profiles are bounded (stats.firth.MAX_PROFILE_SECONDS)
         cost += budget.firth(size.rows, len(columns))
     announce(budget.check(cost, "this fit", budget.FEWER_TABLE))
@@ -365,18 +371,18 @@ def _table(
 
 
 def _default_descent(
-    args: argparse.Namespace, settings: FitSettings, rows: int, width: int, logits: int = 1
+    args: argparse.Namespace, settings: FitSettings, rows: int, width: int, classes: int = 2
 ) -> tuple[FitSettings, str]:
     """The settings without the descent nobody asked for, when it would take longer than
-    DEFAULT_DESCENT_SECONDS on `rows` rows (`logits` a row: K for softmax regression), and
-    the line that says so; else as they are, and no line."""
+    DEFAULT_DESCENT_SECONDS on `rows` rows (of `classes` classes: more than 2, softmax
+    regression), and the line that says so; else as they are, and no line."""
     from .. import budget
 
     if args.loss is not None or not settings.losses:
         return settings, ""
-    fits = logits * len(settings.losses)
-    seconds = (budget.table(rows, 0, width, settings.train, fits).seconds
-               - budget.table(rows, 0, width).seconds)  # fmt: skip
+    fits, how = len(settings.losses), {"classes": classes}
+    seconds = (budget.table(rows, 0, width, settings.train, fits, **how).seconds
+               - budget.table(rows, 0, width, **how).seconds)  # fmt: skip
     if seconds <= DEFAULT_DESCENT_SECONDS:
         return settings, ""
     return replace(settings, losses=()), (
