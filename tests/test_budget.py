@@ -931,3 +931,19 @@ def test_a_k_class_fit_is_refused_by_its_k_class_estimate(monkeypatch, data, ref
     err = refused(["fit", str(path), "--target", "y", "--epochs", "50",
                    "--out", str(tmp_path / "out")])  # fmt: skip
     assert err.startswith("logitlab fit: error: this fit would take ~"), err
+
+
+def test_a_library_penalized_fit_is_refused_by_its_estimate_before_its_passes(monkeypatch):
+    """stats.penalized.fit_result checks budget.penalized() as stats.mle checks mle(): at a
+    limit between the fit at one lambda and with 3-fold cv, cv is refused and no path is
+    fitted; one lambda runs."""
+    from logitlab.stats import penalized
+
+    x, y = _penalized_rows(500, 4)
+    one, cv = (budget.penalized(500, 5, folds=f) for f in (0, 3))
+    monkeypatch.setattr(budget, "MAX_SECONDS", (one.seconds + cv.seconds) / 2)
+    monkeypatch.setattr(penalized, "fit_path", lambda *a: pytest.fail("a path was fitted"))
+    names = ("a", "b", "c", "d")
+    with pytest.raises(ConfigError, match=r"^this penalized fit would take ~"):
+        penalized.fit_result(x, y, names, "l1", "cv", folds=3)
+    assert penalized.fit_result(x, y, names, "l1", 0.01, folds=3).passes >= 1

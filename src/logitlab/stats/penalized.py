@@ -38,6 +38,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from .. import budget
 from ..config import L1_RATIOS, check_float, check_int, check_l1_ratio
 from ..data.checks import check_names, count_array, design_array, label_array
 from ..errors import ConfigError, DataError
@@ -886,6 +887,9 @@ def fit_result(
     coefficients for grouped rows, the deviances)."""
     a = L1_RATIOS[penalty] if l1_ratio is None else l1_ratio
     problem = Problem(X, y, weights=weights, trials=trials)
+    n, d = problem.features.shape  # checked before the passes, the paths of cv above all
+    paths = check_int("folds", folds, 2, n) if lam == "cv" else 0
+    budget.check(budget.penalized(n, d + 1, folds=paths), "this penalized fit")
     problem.null_gradient()  # both classes present
     count = problem.count
     curve = path = None
