@@ -23,7 +23,9 @@ same process), their ratio, the ratio of the fastest peer's seconds to logitlab'
 largest coefficient difference from statsmodels. The load average beside each, as the
 machine may be shared. Then a line a size: the fit with a sandwich covariance (--cov hc1,
 cluster over CLUSTERS clusters, hc3) against the plain fit, timed in turns, best of 3, with
-the full passes each read (the meat is summed in the pass at the estimate).
+the full passes each read (the meat is summed in the pass at the estimate). And a line a
+size: the fit over X in F order (column-major, as a DataFrame's to_numpy() gives it), whose
+passes copy a tile's columns rather than transpose its rows.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def measure(method: str, n: int) -> dict:
         row["sum_seconds"] = min(sums)
         row |= passes(X, y)
         row["covs"] = covariances(X, y)
+        row["fortran"] = column_major(X, y)
     row["load"] = os.getloadavg()[0]
     return row
 
@@ -145,6 +148,20 @@ def passes(X: np.ndarray, y: np.ndarray) -> dict:
         "pass_cpu": float(np.median([cpu for _, cpu in full])),
         "stats_seconds": last[-1][0],
     }
+
+
+def column_major(X: np.ndarray, y: np.ndarray) -> dict:
+    """The fit over X's copy in F order (as a DataFrame's to_numpy() gives it), whose passes
+    read a tile's columns without a transpose: its best of 3 seconds and passes() of it."""
+    from logitlab.stats import mle
+
+    columns = np.asfortranarray(X)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        mle.fit(columns, y)
+        times.append(time.perf_counter() - start)
+    return {"seconds": min(times)} | passes(columns, y)
 
 
 def covariances(X: np.ndarray, y: np.ndarray) -> dict:
@@ -239,6 +256,12 @@ def passes_table(rows: list[dict]) -> str:
             words = ", ".join(f"{cov} {s:.3f} s ({s / plain:.2f}x, {p} passes)"
                               for cov, (s, p) in r["covs"].items())  # fmt: skip
             lines.append(f"{r['n']:>9} --cov: {words}; load {r['load']:.1f}")
+            f = r["fortran"]
+            lines.append(
+                f"{r['n']:>9} X in F order: {f['seconds']:.3f} s, {f['full_passes']} full "
+                f"passes of {f['pass_seconds']:.4f} s ({f['pass_cpu']:.4f} s CPU), "
+                f"{f['pass_seconds'] / r['sum_seconds']:.2f}x the bound; load {r['load']:.1f}"
+            )
     return "\n".join(lines)
 
 

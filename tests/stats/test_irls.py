@@ -21,7 +21,7 @@ def test_the_pass_in_bounded_calls_sums_the_same_bits(intercept, monkeypatch):
     kernel, calls = irls._kernel(), []
 
     def spy(*args):
-        calls.append(args[7] - args[6])  # the tiles of each task this call takes
+        calls.append(args[8] - args[7])  # the tiles of each task this call takes
         return kernel(*args)
 
     monkeypatch.setattr(irls, "_kernel", lambda: spy)
@@ -49,14 +49,28 @@ def test_few_rows_take_numpys_loop_and_many_the_compiled_pass(monkeypatch):
     assert calls == ["_numpy_pass", many]
 
 
+def laid_out(x: np.ndarray, layout: str) -> np.ndarray:
+    """x's values in C order, F order, or a strided view (every other column of a wider array)."""
+    if layout == "F":
+        return np.asfortranarray(x)
+    if layout == "strided":
+        wide = np.zeros((len(x), 2 * x.shape[1]))
+        wide[:, ::2] = x
+        return wide[:, ::2]
+    return np.ascontiguousarray(x)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
 @pytest.mark.parametrize("compiled", [True, False])
-def test_the_pass_sums_match_direct_numpy_sums_with_trials(compiled):
+def test_the_pass_sums_match_direct_numpy_sums_with_trials(compiled, layout):
     """Each sum of a pass with trials (the polynomial e^-|u| of the compiled pass included)
     against the textbook formulas summed by NumPy, X'X's diagonal, sum m x_j^2, and Pearson's
-    chi-squared over the rows with trials."""
+    chi-squared over the rows with trials; the design in C order, F order (read a column at
+    a time) or neither (copied)."""
     rng = np.random.default_rng(4)
     n = 5 * irls.TILE + 31
     x = rng.normal(size=(n, 3)) * [1.0, 40.0, 0.01]  # |eta| up to ~150: e^-|u| far below 1
+    x = laid_out(x, layout)
     m = rng.integers(0, 6, n).astype(float)
     s = np.floor(rng.random(n) * (m + 1))
     coef = np.array([0.2, 0.5, 0.1, -3.0])
@@ -76,6 +90,25 @@ def test_the_pass_sums_match_direct_numpy_sums_with_trials(compiled):
     np.testing.assert_allclose(sums.pearson, chi2, rtol=1e-10)
     np.testing.assert_allclose(fitted, p, rtol=1e-13, atol=1e-300)
     assert sums.saturated == np.count_nonzero((np.minimum(p, 1 - p) < irls.SATURATED) & (m > 0))
+
+
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_the_binary_pass_of_any_layout_sums_as_the_c_ordered_one(layout):
+    """A 0/1 pass over an F-ordered design (its tiles copied a column at a time) or a
+    strided one (copied to C order) against the C-ordered pass: the same tiles and sums."""
+    rng = np.random.default_rng(5)
+    n = 3 * irls.TILE * irls.GROUPS + 77  # the last tile partly filled
+    x = rng.normal(size=(n, 5))
+    y = (rng.random(n) < 0.3).astype(float)
+    coef = np.array([-0.4, 0.5, -0.2, 0.1, 0.3, -0.6])
+    fitted, want_fitted = np.empty(n), np.empty(n)
+    want = irls.newton_pass(x, y, coef, True, want_fitted, compiled=True)
+    sums = irls.newton_pass(laid_out(x, layout), y, coef, True, fitted, compiled=True)
+    for name in ("loglik", "score", "info", "curvature", "squares", "pearson"):
+        expected = np.asarray(getattr(want, name))
+        np.testing.assert_allclose(getattr(sums, name), expected, rtol=1e-14,
+                                   atol=1e-14 * np.abs(expected).max(), err_msg=name)  # fmt: skip
+    np.testing.assert_allclose(fitted, want_fitted, rtol=1e-15)
 
 
 def test_the_compiled_exponential_is_libms_to_two_ulps():

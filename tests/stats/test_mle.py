@@ -382,3 +382,23 @@ def test_cluster_codes_and_labels_of_any_kind_give_the_same_covariance():
     for other in fits[1:]:
         np.testing.assert_array_equal(other.cov, fits[0].cov)
     assert not np.allclose(fits[0].cov, mle.fit(GOOD_X, GOOD_Y).cov)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_a_column_major_design_is_read_as_it_is_and_fits_as_statsmodels(dtype, monkeypatch):
+    """An F-ordered design (a DataFrame's to_numpy()) reaches every full pass uncopied when
+    it is float64, and a design of whole numbers in F order fits too (it crashed Numba's
+    pass): both equal statsmodels' fit."""
+    rng = np.random.default_rng(12)
+    X = np.asfortranarray(rng.integers(-3, 4, size=(140_000, 3)).astype(dtype))
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-(0.3 + X @ [0.4, -0.2, 0.1])))).astype(float)
+    seen, real = [], mle.newton_pass
+    monkeypatch.setattr(mle, "newton_pass", lambda x, *a, **k: seen.append(x) or real(x, *a, **k))
+    result = mle.fit(X, y)
+    full = [x for x in seen if len(x) == len(y)]
+    assert full and all(x.flags.f_contiguous for x in full)
+    if dtype is np.float64:
+        assert all(np.shares_memory(x, X) for x in full)
+    reference = statsmodels_fit(X, y)
+    np.testing.assert_allclose(result.params, reference.params, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(result.se, reference.bse, rtol=1e-7, atol=1e-10)

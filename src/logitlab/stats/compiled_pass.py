@@ -35,11 +35,13 @@ def exp_negative(u):
 
 
 @njit(parallel=True, cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll, part_sat,
-           part_score, part_curv, part_info, part_squares, part_pearson, tile, groups,
+def kernel(features, by_columns, labels, trials, coef, intercept, out, first, stop, part_ll,
+           part_sat, part_score, part_curv, part_info, part_squares, part_pearson, tile, groups,
            saturated, mode, copies, bread, codes, part_meat, part_clusters,
            part_hat):  # fmt: skip
     """The pass's tiles first .. stop - 1 of every task, added to its partial sums (parts);
+    features is the n x d design in C order, or when by_columns its transpose, d x n in C
+    order (a column-major design, whose tile is then copied a column at a time, no gather);
     returns the sums of all the parts: loglik, score, info (upper triangle), saturated rows,
     curvature, X'X's diagonal and Pearson's chi-squared, then the sandwich's: the meat (upper
     triangle), the clusters' score sums and the largest hat value. tile, groups and saturated
@@ -49,7 +51,8 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
     sum q_i x_i x_i', q_i = r_i^2 / c_i (r_i = s_i - m_i p_i, c_i the row's copies, 1 when
     `copies` is empty); 2 and 3 the same with q_i / (1 - h_i) and q_i / (1 - h_i)^2,
     h_i = (w_i / c_i) x_i' bread x_i; 4 the score sums r_i x_i of each row's cluster (codes)."""
-    n, d = features.shape
+    rows, cols = features.shape
+    n, d = (cols, rows) if by_columns else (rows, cols)
     k = len(coef)
     offset = 1 if intercept else 0
     flat = features.reshape(-1)  # flat indices: LLVM then vectorises the loops below
@@ -73,8 +76,11 @@ def kernel(features, labels, trials, coef, intercept, out, first, stop, part_ll,
             base = lo * d
             for j in range(d):  # a column at a time: LLVM gathers it (twice as fast as rows)
                 column = xt[(j + offset) * tile : (j + offset) * tile + m]
-                for i in range(m):
-                    column[i] = flat[base + i * d + j]
+                if by_columns:
+                    column[:] = flat[j * n + lo : j * n + lo + m]
+                else:
+                    for i in range(m):
+                        column[i] = flat[base + i * d + j]
             linear_predictor(xt, coef, eta, m, k, tile)
             for i in range(m):
                 e[i], bits[i] = exp_negative(eta[i])

@@ -82,7 +82,8 @@ def newton_pass(
     trials: np.ndarray | None = None,
     meat: Meat | None = None,
 ) -> Pass:
-    """The sums at coef over features (n x d, C order, float64) without the intercept column;
+    """The sums at coef over features (n x d, float64; C order, or F order read a column at
+    a time, any other layout copied to C order) without the intercept column;
     writes the fitted probabilities into `fitted` (length n) when given. `labels` holds each
     row's successes out of its `trials` (float64, length n; None: one trial a row, labels
     0/1); `meat` asks for a sandwich's meat too (Pass.meat). compiled=None uses Numba when it
@@ -189,11 +190,13 @@ def _compiled_pass(
     kernel = _kernel()
     from numba import parallel_chunksize  # loaded with the kernel
 
+    by_columns = features.flags.f_contiguous and not features.flags.c_contiguous
+    laid_out = features.T if by_columns else np.ascontiguousarray(features)
     firsts = calls(len(features), k)
     for first in firsts:
         # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
         with signals_held(), parallel_chunksize(1):
-            sums = kernel(features, labels, trials, coef, intercept, out, first,
+            sums = kernel(laid_out, by_columns, labels, trials, coef, intercept, out, first,
                           first + firsts.step, *parts, TILE, GROUPS, SATURATED, mode, copies,
                           bread, codes, *sandwich)  # fmt: skip
     return sums

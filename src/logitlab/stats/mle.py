@@ -863,13 +863,15 @@ def _inverse(info: np.ndarray) -> np.ndarray:
 def _checked(
     X: object, y: object, intercept: bool, names: tuple[str, ...] | None, counts: bool = False
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Features as a C-ordered float64 n x d array (the caller's own when it is one: finite
-    values and float32's range are then checked by the first pass), labels (0/1, or
-    whole-number counts of successes when `counts`) and names."""
+    """Features as a float64 n x d array in C or F order (the caller's own when it is one,
+    as a pass reads either without a copy: finite values and float32's range are then checked
+    by the first pass), labels (0/1, or whole-number counts of successes when `counts`) and
+    names."""
     if isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim in (1, 2) and X.size:
         n, d = len(X), X.size // len(X)
         budget.check(budget.mle(n, d + intercept), "this maximum-likelihood fit")  # before copies
-        features = np.ascontiguousarray(X.reshape(n, d))
+        columns = X.ndim == 2 and X.flags.f_contiguous
+        features = X if columns else np.ascontiguousarray(X.reshape(n, d))
     else:
         features = design_array(X)
         n, d = features.shape
