@@ -2,12 +2,13 @@
 numba is imported only when a pass first runs and every compiled function is a module global
 (Numba caches those, and not a closure over another compiled function).
 
-Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a time (irls.TILE; in a
-call, its tiles first .. stop - 1, adding to its partial sums in parts): the tile is
-transposed into a column-major scratch buffer (in L1 cache), a column at a time (LLVM
-gathers it; an F-ordered design's columns are copied, no gather), so that every sum below
-runs down contiguous memory and vectorises; the sums read several columns a sweep (linear_predictor, column_sums, add_gram), as the time of a
-pass is the CPU's, not the memory's. No loop calls a library function, so each
+Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a time
+(irls.TILE; in a call, its tiles first .. stop - 1, adding to its partial sums in parts):
+the tile is transposed into a column-major scratch buffer (in L1 cache), a column at a time
+(LLVM gathers it; an F-ordered design's columns are copied, no gather), so that every sum
+below runs down contiguous memory and vectorises; the sums read several columns a sweep
+(linear_predictor, column_sums, add_gram), as the time of a pass is the CPU's, not the
+memory's. No loop calls a library function, so each
 vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with a degree-13 polynomial
 for e^r (within an ulp or two of libm's; 2^j is written as its bits), and log(1 + e^-|u|)
 is summed as the log of a product over the tile (each factor in (1, 2], so no overflow):
