@@ -5,17 +5,17 @@ compiled function).
 
 As in stats.irls' kernel, task g takes its contiguous share of the rows (in a call, its
 tiles first .. stop - 1, adding to its partial sums in parts), TILE rows at a time
-transposed into a column-major scratch buffer (in L1 cache), so that every sum runs down
-contiguous memory and vectorises; with an intercept, the buffer's column 0 stays 1. Per
-tile: the J logits, the softmax from the largest logit down, the log-likelihood, the
-score X'(Y - P), and for each pair of equations j <= m the upper triangle of
+transposed into a column-major scratch buffer (in L1 cache; compiled_pass.copy_tile), so
+that every sum runs down contiguous memory and vectorises; with an intercept, the buffer's
+column 0 stays 1. Per tile: the J logits, the softmax from the largest logit down, the log-
+likelihood, the score X'(Y - P), and for each pair of equations j <= m the upper triangle of
 X' diag(p_j (d_jm - p_m)) X, four columns at a time.
 """
 
 import numpy as np
 from numba import njit
 
-from .compiled_pass import add_gram
+from .compiled_pass import add_gram, copy_tile
 from .irls import GROUPS, SATURATED, TILE
 
 
@@ -40,10 +40,7 @@ def task(design, codes, params, intercept, out, first, stop, parts, g):
     for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
         lo = t * TILE
         m = min(n, lo + TILE) - lo
-        for i in range(m):
-            row = (lo + i) * columns
-            for a in range(columns):
-                xt[(a + offset) * TILE + i] = flat[row + a]
+        copy_tile(flat, False, xt, n, columns, lo, m, offset * TILE, TILE)
         for j in range(J):
             eta = p[j * TILE : j * TILE + m]
             eta[:] = 0.0

@@ -4,21 +4,22 @@ numba is imported only when a pass first runs and every compiled function is a m
 
 Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a time
 (irls.TILE; in a call, its tiles first .. stop - 1, adding to its partial sums in parts):
-the tile is transposed into a column-major scratch buffer (in L1 cache), a column at a time
-(LLVM gathers it; an F-ordered design's columns are copied, no gather), so that every sum
-below runs down contiguous memory and vectorises; the sums read several columns a sweep
-(linear_predictor, column_sums, add_gram), as the time of a pass is the CPU's, not the
-memory's. No loop calls a library function, so each
-vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with a degree-13 polynomial
-for e^r (within an ulp or two of libm's; 2^j is written as its bits), and log(1 + e^-|u|)
-is summed as the log of a product over the tile (each factor in (1, 2], so no overflow):
-one log per tile instead of per row. With trials each row's log is weighted by its
-trials, one log per row; `trials is None` is known when Numba compiles, so the binary
+the tile is transposed into a column-major scratch buffer (in L1 cache) by shuffles
+(copy_tile; an F-ordered design's columns are copied), so that every sum below runs down
+contiguous memory and vectorises; the sums read several columns a sweep (linear_predictor,
+column_sums, add_gram), as the time of a pass is the CPU's, not the memory's. No loop calls
+a library function, so each vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with
+a degree-13 polynomial for e^r (within an ulp or two of libm's; 2^j is written as its bits),
+and log(1 + e^-|u|) is summed as the log of a product over the tile (each factor in (1, 2],
+so no overflow): one log per tile instead of per row. With trials each row's log is weighted
+by its trials, one log per row; `trials is None` is known when Numba compiles, so the binary
 pass keeps no branch of it, and takes p and Pearson's term from one division.
 """
 
 import numpy as np
 from numba import njit, prange
+
+from .compiled_intrinsics import transpose_pair
 
 
 @njit(cache=True, fastmath={"contract"}, nogil=True)
@@ -74,14 +75,7 @@ def kernel(features, by_columns, labels, trials, coef, intercept, out, first, st
         for t in range(g * share + first, min(tiles, g * share + min(stop, share))):
             lo = t * tile
             m = min(n, lo + tile) - lo
-            base = lo * d
-            for j in range(d):  # a column at a time: LLVM gathers it (twice as fast as rows)
-                column = xt[(j + offset) * tile : (j + offset) * tile + m]
-                if by_columns:
-                    column[:] = flat[j * n + lo : j * n + lo + m]
-                else:
-                    for i in range(m):
-                        column[i] = flat[base + i * d + j]
+            copy_tile(flat, by_columns, xt, n, d, lo, m, offset * tile, tile)
             linear_predictor(xt, coef, eta, m, k, tile)
             for i in range(m):
                 e[i], bits[i] = exp_negative(eta[i])
@@ -147,6 +141,28 @@ def kernel(features, by_columns, labels, trials, coef, intercept, out, first, st
         part_clusters.sum(axis=0),
         part_hat.max(),
     )
+
+
+@njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
+def copy_tile(flat, by_columns, xt, n, d, lo, m, at, tile):
+    """Rows lo .. lo + m - 1 of the design (flat: n x d in C order, or its transpose when
+    by_columns) into xt's columns, column j at at + j * tile: a column-major design's columns
+    copied, a row-major one's four rows of two columns at a time by transpose_pair (an odd
+    last column goes with its neighbour, copied twice)."""
+    if by_columns:
+        for j in range(d):
+            xt[at + j * tile : at + j * tile + m] = flat[j * n + lo : j * n + lo + m]
+        return
+    base, paired = lo * d, m - m % 4 if d > 1 else 0
+    for i in range(0, paired, 4):
+        row, column = base + i * d, at + i
+        for j in range(0, d - 1, 2):
+            transpose_pair(flat, row + j, d, xt, column + j * tile, tile)
+        if d % 2:
+            transpose_pair(flat, row + d - 2, d, xt, column + (d - 2) * tile, tile)
+    for i in range(paired, m):  # a tile's last rows short of four, or a one-column design
+        for j in range(d):
+            xt[at + j * tile + i] = flat[base + i * d + j]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
