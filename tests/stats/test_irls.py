@@ -163,3 +163,14 @@ def test_the_pass_sums_each_sandwichs_meat_as_the_formulas(compiled, monkeypatch
             cut = irls.newton_pass(x, c * y, coef, True, compiled=True, trials=c * t, meat=meat)
             monkeypatch.undo()
             np.testing.assert_array_equal(cut.meat, sums.meat)
+
+
+def test_a_pass_over_a_million_rows_of_ten_columns_is_one_call_and_no_call_outgrows_its_budget():
+    """Each call wakes the pass's threads: the binary pass takes PASS_BLOCKS blocks' values a
+    call, so a pass at 10**6 x 10 (and the intercept) is one call, and a larger one is cut
+    into calls of at most that many values."""
+    assert len(irls.calls(10**6, 11, irls.PASS_BLOCKS)) == 1
+    for rows, k in ((10**7, 11), (10**6, 51), (3 * 10**6, 5)):
+        firsts = irls.calls(rows, k, irls.PASS_BLOCKS)
+        assert len(firsts) > 1
+        assert firsts.step * irls.GROUPS * irls.TILE * k <= irls.PASS_BLOCKS * stopping.BLOCK_VALUES

@@ -49,6 +49,11 @@ GROUPS = 16
 #: costs more than NumPy's loop (about 1 ms a call on 32 rows, and 61 ms a pass on 400 rows
 #: of a two-dimensional fit while the machine was busy, against well under 1 ms in NumPy).
 COMPILED_ROWS = BLOCK
+#: A value (a row's column) costs the compiled binary pass about 2 ns on one core, a sixth
+#: of what stopping.BLOCK_VALUES allows (50 ms on a loaded core), so its calls take this many
+#: blocks' values: one call a pass at 10**6 x 10. Each call wakes the pass's threads, which
+#: cost 1 ms of a 14 ms pass in three calls (idle OpenMP threads sleep: logitlab.__init__).
+PASS_BLOCKS = 3
 #: The compiled kernel's code for each sandwich's sums (1: the meat of hc0, robust, hc1).
 MEAT_MODES = {"hc2": 2, "hc3": 3, "cluster": 4}
 
@@ -171,10 +176,10 @@ def _compiled_pass(
     out: np.ndarray,
     meat: Meat | None,
 ) -> tuple:
-    """The compiled pass, in calls of about stopping.BLOCK_VALUES values, with signals held
-    in each (a signal then stops the pass between two calls). Each call takes the next
-    tiles of every task's share and carries the task's partial sums on, so the sums are bit
-    for bit those of one call over all the rows."""
+    """The compiled pass, in calls of about PASS_BLOCKS times stopping.BLOCK_VALUES values,
+    with signals held in each (a signal then stops the pass between two calls). Each call
+    takes the next tiles of every task's share and carries the task's partial sums on, so
+    the sums are bit for bit those of one call over all the rows."""
     k = len(coef)
     parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, k)),
              np.zeros((GROUPS, k)), np.zeros((GROUPS, k, k)), np.zeros((GROUPS, k)),
@@ -192,7 +197,7 @@ def _compiled_pass(
 
     by_columns = features.flags.f_contiguous and not features.flags.c_contiguous
     laid_out = features.T if by_columns else np.ascontiguousarray(features)
-    firsts = calls(len(features), k)
+    firsts = calls(len(features), k, PASS_BLOCKS)
     for first in firsts:
         # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
         with signals_held(), parallel_chunksize(1):
@@ -202,13 +207,14 @@ def _compiled_pass(
     return sums
 
 
-def calls(rows: int, work: int) -> range:
+def calls(rows: int, work: int, blocks: int = 1) -> range:
     """The first tile of each call of a compiled pass over `rows` rows (`step` tiles a call),
-    each task taking its share of the tiles in calls of about stopping.BLOCK_VALUES values,
-    `work` values a row; the binary and the multinomial pass cut theirs alike."""
+    each task taking its share of the tiles in calls of about `blocks` times
+    stopping.BLOCK_VALUES values, `work` values a row; the binary and the multinomial pass
+    cut theirs alike."""
     tiles = (rows + TILE - 1) // TILE
     share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernels count them
-    return range(0, max(share, 1), per_block(GROUPS * TILE * work))
+    return range(0, max(share, 1), per_block(-(-GROUPS * TILE * work // blocks)))
 
 
 @cache
