@@ -104,6 +104,21 @@ def test_split_holds_rows_out_and_fits_only_the_rest(split_fit):
     np.testing.assert_allclose(split_fit.mle.params, reference.params, atol=1e-6)
 
 
+def test_without_a_split_the_mle_reads_the_design_as_built_uncopied(monkeypatch):
+    """No row held out: the MLE is given build_design's own X (formulaic's columns taken
+    without the intercept, in F order, which the passes read as it is), not a copy of it;
+    with a split, a copy of the training rows alone."""
+    from logitlab.stats import mle as mle_module
+
+    real, given = mle_module.fit, []
+    monkeypatch.setattr(mle_module, "fit", lambda X, *a, **k: given.append(X) or real(X, *a, **k))
+    whole = fit_table("spector", losses=())
+    assert given[0] is whole.design.X  # the fit's own (the per-term tests fit fewer columns)
+    given.clear()
+    split = fit_table("spector", losses=(), test_size=0.25, split_seed=3)
+    assert len(given[0]) == 24 and not np.shares_memory(given[0], split.design.X)
+
+
 def test_held_out_metrics_are_scikit_learns(split_fit):
     held, y = split_fit.held_out, split_fit.design.y
     X = sm.add_constant(split_fit.design.X)

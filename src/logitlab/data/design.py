@@ -366,8 +366,11 @@ def build_design(
         max_levels=max_levels,
     )
     all_names = tuple(matrix.model_spec.column_names)
+    # formulaic's matrix (C order) without the intercept's column: NumPy's take gives it in
+    # F order, which every fit reads as it is or copies itself (a C-ordered copy here cost
+    # 0.17 s at 10**6 x 10, and the MLE's passes read either layout as fast)
     x = np.asarray(matrix, dtype=np.float64)
-    x = np.ascontiguousarray(x[:, [i for i, n in enumerate(all_names) if n != INTERCEPT]])
+    x = x[:, [i for i, n in enumerate(all_names) if n != INTERCEPT]]
     check_finite(x, spec.names, rows)
     check_columns(x, spec.names, spec.intercept)
     coding = counted_notes(coding_notes(spec, kept, used), target, model)

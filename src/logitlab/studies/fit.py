@@ -376,7 +376,7 @@ def fit_table(
     held = np.zeros(len(design.y), dtype=bool)
     if test_size is not None:
         held = split_rows(design.y, test_size, split_seed)
-    X, y = design.X[~held], design.y[~held]
+    X, y = (design.X[~held], design.y[~held]) if held.any() else (design.X, design.y)
     if chosen and design.intercept:  # refuse what the descent cannot take before any fit
         check_descent_start(train.init, design.names)
         check_batch_size(train.batch_size, len(y))
