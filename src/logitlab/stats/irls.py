@@ -49,10 +49,12 @@ GROUPS = 16
 #: costs more than NumPy's loop (about 1 ms a call on 32 rows, and 61 ms a pass on 400 rows
 #: of a two-dimensional fit while the machine was busy, against well under 1 ms in NumPy).
 COMPILED_ROWS = BLOCK
-#: A value (a row's column) costs the compiled binary pass about 2 ns on one core, a sixth
-#: of what stopping.BLOCK_VALUES allows (50 ms on a loaded core), so its calls take this many
-#: blocks' values: one call a pass at 10**6 x 10. Each call wakes the pass's threads, which
-#: cost 1 ms of a 14 ms pass in three calls (idle OpenMP threads sleep: logitlab.__init__).
+#: A value costs the compiled passes about 2 ns on one core (the binary pass's a row's
+#: column, the multinomial's a Gram product), a sixth of what stopping.BLOCK_VALUES allows
+#: (50 ms on a loaded core), so their calls take this many blocks' values: one call a binary
+#: pass at 10**6 x 10. Each call wakes the pass's threads: three calls cost 1 ms of a 14 ms
+#: binary pass (idle OpenMP threads sleep: logitlab.__init__), 28 calls 10 ms of an 86 ms
+#: multinomial pass at K = 5 (16 tasks a call to a thread pool).
 PASS_BLOCKS = 3
 #: The compiled kernel's code for each sandwich's sums (1: the meat of hc0, robust, hc1).
 MEAT_MODES = {"hc2": 2, "hc3": 3, "cluster": 4}
