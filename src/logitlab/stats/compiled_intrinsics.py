@@ -8,6 +8,7 @@ of a pass's time at d = 10, and slowed further when both cores gathered at once.
 
 from llvmlite import ir
 from numba.core import types
+from numba.core.errors import NumbaTypeError
 from numba.extending import intrinsic
 
 
@@ -19,7 +20,11 @@ def _mask(order: tuple[int, ...]) -> ir.Constant:
 def transpose_pair(typingctx, source, start, stride, target, at, pitch):
     """Copies source[start + r * stride + c] to target[at + c * pitch + r] for r < 4 and
     c < 2: two columns of four rows of a row-major array (stride: its row length) into two
-    columns of a column-major one (pitch: its column length). Indices are not checked."""
+    columns of a column-major one (pitch: its column length), both float64 and 1-D (other
+    arrays are refused when Numba types the call). Indices are not checked."""
+    for array in (source, target):
+        if not isinstance(array, types.Array) or (array.dtype, array.ndim) != (types.float64, 1):
+            raise NumbaTypeError(f"transpose_pair copies 1-D float64 arrays, not {array}")
     sig = types.void(source, start, stride, target, at, pitch)
 
     def codegen(context, builder, signature, args):

@@ -197,8 +197,10 @@ def _compiled_pass(
     kernel = _kernel()
     from numba import parallel_chunksize  # loaded with the kernel
 
-    by_columns = features.flags.f_contiguous and not features.flags.c_contiguous
-    laid_out = features.T if by_columns else np.ascontiguousarray(features)
+    # float64 in C order, or its F-ordered transpose: the tile copy reads float64 pairs
+    by_columns = (features.flags.f_contiguous and not features.flags.c_contiguous
+                  and features.dtype == np.float64)  # fmt: skip
+    laid_out = features.T if by_columns else np.ascontiguousarray(features, dtype=np.float64)
     firsts = calls(len(features), k, PASS_BLOCKS)
     for first in firsts:
         # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
