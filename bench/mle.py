@@ -196,6 +196,11 @@ def covariances(X: np.ndarray, y: np.ndarray) -> dict:
     return best
 
 
+def default_sizes(quick: bool) -> tuple[int, ...]:
+    """The rows of each size run: 10**5, 10**6 and, unless quick, 10**7."""
+    return (10**5, 10**6) if quick else (10**5, 10**6, 10**7)
+
+
 def run(sizes: tuple[int, ...]) -> list[dict]:
     """Every method at each size, each in a fresh process; rows as measure() returns them,
     with the ratio to logitlab and the coefficient differences from it added."""
@@ -290,5 +295,4 @@ if __name__ == "__main__":
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]))))
     else:
-        sizes = args.n or ((10**5, 10**6) if args.quick else (10**5, 10**6, 10**7))
-        print(table(run(tuple(sizes))))
+        print(table(run(tuple(args.n) if args.n else default_sizes(args.quick))))

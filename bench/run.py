@@ -203,7 +203,7 @@ def main() -> None:
             print(f"{label:<58} {seconds:9.3f} s  {note}")
     if "mle" in chosen:
         print("\n== maximum likelihood against its peers (bench/mle.py) ==")
-        print(mle.table(mle.run(args.quick)))
+        print(mle.table(mle.run(mle.default_sizes(args.quick))))
     if "multiclass" in chosen:
         print("\n== the multinomial MLE against its peers (bench/multiclass.py) ==")
         rows = multiclass.QUICK if args.quick else multiclass.N
