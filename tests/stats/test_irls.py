@@ -169,8 +169,8 @@ def test_a_pass_over_a_million_rows_of_ten_columns_is_one_call_and_no_call_outgr
     """Each call wakes the pass's threads: the binary pass takes PASS_BLOCKS blocks' values a
     call, so a pass at 10**6 x 10 (and the intercept) is one call, and a larger one is cut
     into calls of at most that many values."""
-    assert len(irls.calls(10**6, 11, irls.PASS_BLOCKS)) == 1
+    assert len(irls.calls(10**6, 11)) == 1
     for rows, k in ((10**7, 11), (10**6, 51), (3 * 10**6, 5)):
-        firsts = irls.calls(rows, k, irls.PASS_BLOCKS)
+        firsts = irls.calls(rows, k)
         assert len(firsts) > 1
         assert firsts.step * irls.GROUPS * irls.TILE * k <= irls.PASS_BLOCKS * stopping.BLOCK_VALUES

@@ -201,7 +201,7 @@ def _compiled_pass(
     by_columns = (features.flags.f_contiguous and not features.flags.c_contiguous
                   and features.dtype == np.float64)  # fmt: skip
     laid_out = features.T if by_columns else np.ascontiguousarray(features, dtype=np.float64)
-    firsts = calls(len(features), k, PASS_BLOCKS)
+    firsts = calls(len(features), k)
     for first in firsts:
         # one task at a time to whichever thread is free (Numba deals equal shares otherwise)
         with signals_held(), parallel_chunksize(1):
@@ -211,14 +211,14 @@ def _compiled_pass(
     return sums
 
 
-def calls(rows: int, work: int, blocks: int = 1) -> range:
+def calls(rows: int, work: int) -> range:
     """The first tile of each call of a compiled pass over `rows` rows (`step` tiles a call),
-    each task taking its share of the tiles in calls of about `blocks` times
+    each task taking its share of the tiles in calls of about PASS_BLOCKS times
     stopping.BLOCK_VALUES values, `work` values a row; the binary and the multinomial pass
     cut theirs alike."""
     tiles = (rows + TILE - 1) // TILE
     share = (tiles + GROUPS - 1) // GROUPS  # tiles per task, as the kernels count them
-    return range(0, max(share, 1), per_block(-(-GROUPS * TILE * work // blocks)))
+    return range(0, max(share, 1), per_block(-(-GROUPS * TILE * work // PASS_BLOCKS)))
 
 
 @cache

@@ -42,7 +42,7 @@ from ..extras import fused_available
 from ..result import INTERCEPT
 from ..stopping import signals_held
 from . import inference
-from .irls import BLOCK, COMPILED_ROWS, GROUPS, PASS_BLOCKS, SATURATED, calls
+from .irls import BLOCK, COMPILED_ROWS, GROUPS, SATURATED, calls
 from .mle import HALVINGS, MAX_ITER, TOL
 from .sandwich import design_block
 
@@ -162,10 +162,10 @@ def _compiled_pass(
 ) -> tuple:
     """The compiled pass: GROUPS tasks, each a contiguous share of the rows, on as many
     threads as Numba is set to use (the compiled task releases the GIL), in calls of about
-    PASS_BLOCKS times stopping.BLOCK_VALUES values with signals held in each, as stats.irls
-    cuts its own: each
-    call takes the next tiles of every task's share and carries its partial sums on, so the
-    sums are bit for bit those of one call over all the rows.
+    irls.PASS_BLOCKS times stopping.BLOCK_VALUES values with signals held in each, as
+    stats.irls cuts its own (irls.calls): each call takes the next tiles of every task's
+    share and carries its partial sums on, so the sums are bit for bit those of one call
+    over all the rows.
 
     Threads rather than prange: the task compiled alone vectorises (2.5x less CPU time than
     the same loops in a prange body), and Numba caches it (a prange kernel calling it does
@@ -175,7 +175,7 @@ def _compiled_pass(
     d, J = params.shape
     parts = (np.zeros(GROUPS), np.zeros(GROUPS, dtype=np.int64), np.zeros((GROUPS, d, J)),
              np.zeros((GROUPS, J * d, J * d)))  # fmt: skip
-    firsts = calls(len(design), d * J * (J + 1) // 2, PASS_BLOCKS)
+    firsts = calls(len(design), d * J * (J + 1) // 2)
     task = _kernel()
     with ThreadPoolExecutor(get_num_threads()) as pool:
         for first in firsts:
