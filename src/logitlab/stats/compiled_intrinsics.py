@@ -4,10 +4,14 @@ transpose_pair moves a tile of a row-major design into its column-major scratch 
 128-bit loads and two shuffles per four rows of two columns, target-independent IR that LLVM
 lowers for any CPU: LLVM compiles the column-at-a-time copy into gathers, which took a third
 of a pass's time at d = 10, and slowed further when both cores gathered at once.
+
+prefetch asks the memory for one cache line (llvm.prefetch, a hint that never faults): the
+passes ask for their next tile a few lines at each sweep over the current one, as one core
+otherwise reads the design only at the memory's latency and computes only in between.
 """
 
 from llvmlite import ir
-from numba.core import types
+from numba.core import cgutils, types
 from numba.core.errors import NumbaTypeError
 from numba.extending import intrinsic
 
@@ -46,6 +50,28 @@ def transpose_pair(typingctx, source, start, stride, target, at, pitch):
             index = builder.add(at, builder.mul(pitch, ir.Constant(pitch.type, c)))
             builder.store(column, builder.bitcast(builder.gep(write, [index]), quad.as_pointer()),
                           align=8)  # fmt: skip
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch(typingctx, source, index):
+    """Asks for the cache line of source[index] into the core's L2 cache, for reading;
+    source is a 1-D float64 array (others are refused when Numba types the call). A hint:
+    the index is not checked, and no address faults."""
+    if not isinstance(source, types.Array) or (source.dtype, source.ndim) != (types.float64, 1):
+        raise NumbaTypeError(f"prefetch reads 1-D float64 arrays, not {source}")
+    sig = types.void(source, index)
+
+    def codegen(context, builder, signature, args):
+        read = context.make_array(signature.args[0])(context, builder, args[0]).data
+        byte, word = ir.IntType(8).as_pointer(), ir.IntType(32)
+        hint = ir.FunctionType(ir.VoidType(), [byte, word, word, word])
+        call = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0i8")
+        # read (0), locality 2 (the outer caches: the line is read within a tile), data (1)
+        builder.call(call, [builder.bitcast(builder.gep(read, [args[1]]), byte), word(0),
+                            word(2), word(1)])  # fmt: skip
         return context.get_dummy_value()
 
     return sig, codegen

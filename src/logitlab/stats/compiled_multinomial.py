@@ -9,13 +9,14 @@ transposed into a column-major scratch buffer (in L1 cache; compiled_pass.copy_t
 that every sum runs down contiguous memory and vectorises; with an intercept, the buffer's
 column 0 stays 1. Per tile: the J logits, the softmax from the largest logit down, the log-
 likelihood, the score X'(Y - P), and for each pair of equations j <= m the upper triangle of
-X' diag(p_j (d_jm - p_m)) X, four columns at a time.
+X' diag(p_j (d_jm - p_m)) X, four columns at a time (compiled_pass.add_gram, whose sweeps
+ask for the next tile's cache lines as they go).
 """
 
 import numpy as np
 from numba import njit
 
-from .compiled_pass import add_gram, copy_tile
+from .compiled_pass import PLAN_FIELDS, add_gram, copy_tile, plan_ahead
 from .irls import GROUPS, SATURATED, TILE
 
 
@@ -31,7 +32,7 @@ def task(design, codes, params, intercept, out, first, stop, parts, g):
     share = (tiles + GROUPS - 1) // GROUPS
     write = out.shape[0] == n
     xt = np.ones(d * TILE)  # column a of the tile at a * TILE; with an intercept, 0 stays 1
-    wx = np.empty(d * TILE)
+    plan = np.zeros(PLAN_FIELDS, dtype=np.int64)  # the next tile's lines (plan_ahead)
     p = np.empty(J * TILE)  # the logits, then the probabilities
     r = np.empty(J * TILE)
     top, low, base, w = np.empty(TILE), np.empty(TILE), np.empty(TILE), np.empty(TILE)
@@ -41,6 +42,7 @@ def task(design, codes, params, intercept, out, first, stop, parts, g):
         lo = t * TILE
         m = min(n, lo + TILE) - lo
         copy_tile(flat, False, xt, n, columns, lo, m, offset * TILE, TILE)
+        plan_ahead(plan, False, n, columns, lo + TILE, TILE)
         for j in range(J):
             eta = p[j * TILE : j * TILE + m]
             eta[:] = 0.0
@@ -97,10 +99,6 @@ def task(design, codes, params, intercept, out, first, stop, parts, g):
                 diagonal = 1.0 if e == j else 0.0
                 for i in range(m):
                     w[i] = pj[i] * (diagonal - pe[i])
-                for a in range(d):
-                    column, weighted = xt[a * TILE : a * TILE + m], wx[a * TILE :]
-                    for i in range(m):
-                        weighted[i] = w[i] * column[i]
-                add_gram(info, wx, xt, m, d, TILE, j * d, e * d)
+                add_gram(info, w, xt, m, d, TILE, j * d, e * d, flat, plan)
     part_ll[g] = ll
     part_sat[g] = sat

@@ -7,19 +7,33 @@ Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a t
 the tile is transposed into a column-major scratch buffer (in L1 cache) by shuffles
 (copy_tile; an F-ordered design's columns are copied), so that every sum below runs down
 contiguous memory and vectorises; the sums read several columns a sweep (linear_predictor,
-column_sums, add_gram), as the time of a pass is the CPU's, not the memory's. No loop calls
-a library function, so each vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with
-a degree-13 polynomial for e^r (within an ulp or two of libm's; 2^j is written as its bits),
-and log(1 + e^-|u|) is summed as the log of a product over the tile (each factor in (1, 2],
-so no overflow): one log per tile instead of per row. With trials each row's log is weighted
-by its trials, one log per row; `trials is None` is known when Numba compiles, so the binary
-pass keeps no branch of it, and takes p and Pearson's term from one division.
+add_products, add_gram), as the time of a pass is the CPU's, not the memory's. Each sweep
+first asks the memory for a few cache lines of the next tile (fetch_ahead), spread so that
+the whole tile has been asked for by the tile's last sweep: one core alone otherwise reads
+at the memory's latency between its sums, not during them (at 10**6 x 10 the reads took as
+long as all the sums). No loop calls a library function, so each vectorises: e^-|u| is Cody
+and Waite's reduction to 2^j e^r with a degree-13 polynomial for e^r (within an ulp or two
+of libm's; 2^j is written as its bits), and log(1 + e^-|u|) is summed as the log of a
+product over the tile (each factor in (1, 2], so no overflow): one log per tile instead of
+per row. With trials each row's log is weighted by its trials, one log per row; `trials is
+None` is known when Numba compiles, so the binary pass keeps no branch of it, and takes p
+and Pearson's term from one division.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .compiled_intrinsics import transpose_pair
+from .compiled_intrinsics import prefetch, transpose_pair
+
+#: A task's plan for the next tile's cache lines (an int64 array of these fields, set by
+#: plan_ahead, advanced by fetch_ahead): the lines left to ask for, lines a sweep, the
+#: sweeps so far in this tile, the run and the line in it to ask for next, and where the
+#: lines lie: runs of RUN lines (8 values each) from BASE, STRIDE values apart (a row-major
+#: tile is one run, a column-major tile's columns are d runs).
+LEFT, BURST, SWEEPS, COLUMN, AT, BASE, RUN, STRIDE = range(8)
+PLAN_FIELDS = 8
+#: Lines a sweep asks for in a task's first tile, before its sweeps are counted.
+FIRST_BURST = 8
 
 
 @njit(cache=True, fastmath={"contract"}, nogil=True)
@@ -63,7 +77,7 @@ def kernel(features, by_columns, labels, trials, coef, intercept, out, first, st
     write = len(out) == n
     for g in prange(groups):
         xt = np.ones(k * tile)  # column a of the tile at a * tile; column 0 stays 1
-        wx = np.empty(k * tile)
+        plan = np.zeros(PLAN_FIELDS, dtype=np.int64)
         eta, w, r, bend = np.empty(tile), np.empty(tile), np.empty(tile), np.empty(tile)
         e, m_row = np.empty(tile), np.ones(tile)
         bits = np.empty(tile, dtype=np.int64)
@@ -76,9 +90,12 @@ def kernel(features, by_columns, labels, trials, coef, intercept, out, first, st
             lo = t * tile
             m = min(n, lo + tile) - lo
             copy_tile(flat, by_columns, xt, n, d, lo, m, offset * tile, tile)
-            linear_predictor(xt, coef, eta, m, k, tile)
+            plan_ahead(plan, by_columns, n, d, lo + tile, tile)
+            linear_predictor(xt, coef, eta, m, k, tile, flat, plan)
+            fetch_ahead(flat, plan)
             for i in range(m):
                 e[i], bits[i] = exp_negative(eta[i])
+            fetch_ahead(flat, plan)
             linear, product = 0.0, 1.0
             for i in range(m):
                 u = eta[i]
@@ -119,8 +136,8 @@ def kernel(features, by_columns, labels, trials, coef, intercept, out, first, st
             if write:
                 for i in range(m):
                     out[lo + i] = eta[i]
-            column_sums(xt, wx, w, r, bend, m_row, m, k, tile, score, curv, squares)
-            add_gram(info, wx, xt, m, k, tile, 0, 0)  # X'WX, upper triangle
+            add_products(xt, r, bend, m_row, m, k, tile, score, curv, squares, flat, plan)
+            add_gram(info, w, xt, m, k, tile, 0, 0, flat, plan)  # X'WX, upper triangle
             if mode > 0:  # the sandwich's sums, in the pass at the estimate only
                 largest = sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes,
                                         part_meat[g], part_clusters[g], rq, rh, rv,
@@ -163,6 +180,40 @@ def copy_tile(flat, by_columns, xt, n, d, lo, m, at, tile):
     for i in range(paired, m):  # a tile's last rows short of four, or a one-column design
         for j in range(d):
             xt[at + j * tile + i] = flat[base + i * d + j]
+
+
+@njit(cache=True, nogil=True)
+def plan_ahead(plan, by_columns, n, d, lo, tile):
+    """Points a task's plan at the tile of rows lo .. lo + tile - 1 (none past the design's
+    n rows; flat as copy_tile reads it), its lines spread over as many sweeps as the last
+    tile took."""
+    m = max(0, min(n, lo + tile) - lo)
+    if by_columns:  # d runs of m values, n apart
+        run = (m + 7) // 8
+        lines, base, stride = run * d, lo, n
+    else:  # one run of m * d values
+        lines = (m * d + 7) // 8
+        run, base, stride = max(lines, 1), lo * d, 0
+    sweeps = plan[SWEEPS]
+    plan[BURST] = (lines + sweeps - 1) // sweeps if sweeps else FIRST_BURST
+    plan[LEFT], plan[SWEEPS], plan[COLUMN], plan[AT] = lines, 0, 0, 0
+    plan[BASE], plan[RUN], plan[STRIDE] = base, run, stride
+
+
+@njit(cache=True, nogil=True, inline="always")
+def fetch_ahead(flat, plan):
+    """Asks for the plan's next BURST lines (inlined: a call a sweep cost 3% of a pass)."""
+    count = min(plan[LEFT], plan[BURST])
+    column, at, run = plan[COLUMN], plan[AT], plan[RUN]
+    start = plan[BASE] + column * plan[STRIDE]
+    for _ in range(count):
+        prefetch(flat, start + at * 8)
+        at += 1
+        if at == run:
+            column, at, start = column + 1, 0, start + plan[STRIDE]
+    plan[COLUMN], plan[AT] = column, at
+    plan[LEFT] -= count
+    plan[SWEEPS] += 1
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
@@ -208,12 +259,13 @@ def sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes, meat, cl
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-def linear_predictor(xt, coef, eta, m, k, tile):
+def linear_predictor(xt, coef, eta, m, k, tile, flat, plan):
     """eta = x b over a tile's k columns (at a * tile in xt, m rows), four columns a sweep:
-    each sweep reads and writes eta once for four products."""
+    each sweep reads and writes eta once for four products (and fetches ahead by plan)."""
     eta[:m] = 0.0
     a = 0
     while a + 3 < k:
+        fetch_ahead(flat, plan)
         x0, x1 = xt[a * tile : a * tile + m], xt[(a + 1) * tile : (a + 1) * tile + m]
         x2, x3 = xt[(a + 2) * tile : (a + 2) * tile + m], xt[(a + 3) * tile : (a + 3) * tile + m]
         c0, c1, c2, c3 = coef[a], coef[a + 1], coef[a + 2], coef[a + 3]
@@ -221,6 +273,7 @@ def linear_predictor(xt, coef, eta, m, k, tile):
             eta[i] += x0[i] * c0 + x1[i] * c1 + x2[i] * c2 + x3[i] * c3
         a += 4
     while a < k:
+        fetch_ahead(flat, plan)
         x0, c0 = xt[a * tile : a * tile + m], coef[a]
         for i in range(m):
             eta[i] += x0[i] * c0
@@ -228,65 +281,78 @@ def linear_predictor(xt, coef, eta, m, k, tile):
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-def column_sums(xt, wx, w, r, bend, m_row, m, k, tile, score, curv, squares):
-    """A tile's score X'r, curvature X' bend and squares sum m x^2 added up, and its w x
-    written to wx, two columns a sweep (a row's r, bend, w and m read once for both)."""
-    a = 0
-    while a + 1 < k:
-        x0, x1 = xt[a * tile : a * tile + m], xt[(a + 1) * tile : (a + 1) * tile + m]
-        w0, w1 = wx[a * tile : a * tile + m], wx[(a + 1) * tile : (a + 1) * tile + m]
-        s0 = s1 = c0 = c1 = q0 = q1 = 0.0
+def add_products(xt, first, second, weight, m, k, tile, one, two, squares, flat, plan):
+    """Adds a tile's x' first, x' second and weight x^2 (each column's) to one, two and
+    squares: the score X'r, the curvature X' bend and X'X's diagonal, sum m x^2. Four columns
+    a sweep: seven reads feed twelve sums."""
+    b = 0
+    while b + 3 < k:
+        fetch_ahead(flat, plan)
+        x0 = xt[b * tile : b * tile + m]
+        x1 = xt[(b + 1) * tile : (b + 1) * tile + m]
+        x2 = xt[(b + 2) * tile : (b + 2) * tile + m]
+        x3 = xt[(b + 3) * tile : (b + 3) * tile + m]
+        h0 = h1 = h2 = h3 = g0 = g1 = g2 = g3 = q0 = q1 = q2 = q3 = 0.0
         for i in range(m):
-            s0 += r[i] * x0[i]
-            s1 += r[i] * x1[i]
-            c0 += bend[i] * x0[i]
-            c1 += bend[i] * x1[i]
-            q0 += m_row[i] * x0[i] * x0[i]
-            q1 += m_row[i] * x1[i] * x1[i]
-            w0[i] = w[i] * x0[i]
-            w1[i] = w[i] * x1[i]
-        score[a], score[a + 1] = score[a] + s0, score[a + 1] + s1
-        curv[a], curv[a + 1] = curv[a] + c0, curv[a + 1] + c1
-        squares[a], squares[a + 1] = squares[a] + q0, squares[a + 1] + q1
-        a += 2
-    if a < k:
-        x0, w0 = xt[a * tile : a * tile + m], wx[a * tile : a * tile + m]
-        s0 = c0 = q0 = 0.0
+            u, v, c = first[i], second[i], weight[i]
+            h0 += u * x0[i]
+            h1 += u * x1[i]
+            h2 += u * x2[i]
+            h3 += u * x3[i]
+            g0 += v * x0[i]
+            g1 += v * x1[i]
+            g2 += v * x2[i]
+            g3 += v * x3[i]
+            q0 += c * x0[i] * x0[i]
+            q1 += c * x1[i] * x1[i]
+            q2 += c * x2[i] * x2[i]
+            q3 += c * x3[i] * x3[i]
+        for c, (h, g, q) in enumerate(((h0, g0, q0), (h1, g1, q1), (h2, g2, q2), (h3, g3, q3))):
+            one[b + c] += h
+            two[b + c] += g
+            squares[b + c] += q
+        b += 4
+    while b < k:
+        fetch_ahead(flat, plan)
+        xb = xt[b * tile : b * tile + m]
+        h = g = q = 0.0
         for i in range(m):
-            s0 += r[i] * x0[i]
-            c0 += bend[i] * x0[i]
-            q0 += m_row[i] * x0[i] * x0[i]
-            w0[i] = w[i] * x0[i]
-        score[a] += s0
-        curv[a] += c0
-        squares[a] += q0
+            h += first[i] * xb[i]
+            g += second[i] * xb[i]
+            q += weight[i] * xb[i] * xb[i]
+        one[b] += h
+        two[b] += g
+        squares[b] += q
+        b += 1
 
 
 @njit(cache=True, fastmath={"contract", "reassoc", "nsz"}, nogil=True)
-def add_gram(info, wx, xt, m, k, tile, rows, cols):
-    """Adds a tile's X'WX, upper triangle, to info[rows + a, cols + b] (a <= b < k): wx and
-    xt hold the tile's k columns of w x and of x at a * tile (m rows). Two rows of w x
-    against four columns of x a sweep: six reads feed eight sums (one dot product per pair
-    reads two a sum). The binary kernel's and the multinomial task's (one block of
-    equations a call)."""
+def add_gram(info, w, xt, m, k, tile, rows, cols, flat, plan):
+    """Adds a tile's X' diag(w) X, upper triangle, to info[rows + a, cols + b] (a <= b < k):
+    xt holds the tile's k columns at a * tile (m rows), w its rows' weights. Two rows of
+    w x (made in registers) against four columns of x a sweep: seven reads feed eight sums
+    (one dot product per pair reads two a sum). The binary kernel's and the multinomial
+    task's (one block of equations a call); each sweep fetches ahead by plan."""
     for a in range(0, k, 2):
-        wa, xa = wx[a * tile : a * tile + m], xt[a * tile : a * tile + m]
+        fetch_ahead(flat, plan)
+        xa = xt[a * tile : a * tile + m]
         h = 0.0
         for i in range(m):
-            h += wa[i] * xa[i]
+            h += w[i] * xa[i] * xa[i]
         info[rows + a, cols + a] += h
         if a + 1 == k:
             break
-        wb = wx[(a + 1) * tile : (a + 1) * tile + m]
+        xb = xt[(a + 1) * tile : (a + 1) * tile + m]
         b = a + 1  # row a's sums from column a + 1 on, row a + 1's from its diagonal
         while b + 3 < k:
+            fetch_ahead(flat, plan)
             x0 = xt[b * tile : b * tile + m]
             x1 = xt[(b + 1) * tile : (b + 1) * tile + m]
             x2 = xt[(b + 2) * tile : (b + 2) * tile + m]
             x3 = xt[(b + 3) * tile : (b + 3) * tile + m]
             h0 = h1 = h2 = h3 = g0 = g1 = g2 = g3 = 0.0
             for i in range(m):
-                u, v = wa[i], wb[i]
+                u, v = w[i] * xa[i], w[i] * xb[i]
                 h0 += u * x0[i]
                 h1 += u * x1[i]
                 h2 += u * x2[i]
@@ -300,11 +366,12 @@ def add_gram(info, wx, xt, m, k, tile, rows, cols):
                 info[rows + a + 1, cols + b + c] += g
             b += 4
         while b < k:
-            xb = xt[b * tile : b * tile + m]
+            fetch_ahead(flat, plan)
+            xc = xt[b * tile : b * tile + m]
             h = g = 0.0
             for i in range(m):
-                h += wa[i] * xb[i]
-                g += wb[i] * xb[i]
+                h += w[i] * xa[i] * xc[i]
+                g += w[i] * xb[i] * xc[i]
             info[rows + a, cols + b] += h
             info[rows + a + 1, cols + b] += g
             b += 1
