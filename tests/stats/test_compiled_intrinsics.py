@@ -1,18 +1,66 @@
-"""The compiled pass's tile transpose by shuffles against NumPy's."""
+"""The compiled pass's tile transpose by shuffles against NumPy's, its prefetch hint, and
+the plan by which a pass asks for the next tile's cache lines."""
 
 import numpy as np
 import pytest
 from numba import njit
 from numba.core.errors import TypingError
 
+from logitlab.stats import compiled_pass as cp
 from logitlab.stats import irls
-from logitlab.stats.compiled_intrinsics import transpose_pair
+from logitlab.stats.compiled_intrinsics import prefetch, transpose_pair
 from logitlab.stats.compiled_pass import copy_tile
 
 
 @njit
 def _pair(source, start, stride, target, at, pitch):
     transpose_pair(source, start, stride, target, at, pitch)
+
+
+@njit
+def _hint(source, index):
+    prefetch(source, index)
+
+
+def test_a_prefetch_changes_nothing_and_refuses_other_arrays_when_typed():
+    source = np.arange(10.0)
+    for index in (0, 9, 10 + 64):  # past the end: a hint, which never faults
+        _hint(source, index)
+    np.testing.assert_array_equal(source, np.arange(10.0))
+    with pytest.raises(TypingError, match="1-D float64"):
+        _hint(np.arange(10), 0)
+    with pytest.raises(TypingError, match="1-D float64"):
+        _hint(np.zeros((2, 5)), 0)
+
+
+@pytest.mark.parametrize("by_columns", [False, True])
+@pytest.mark.parametrize(("n", "lo"), [(1000, 256), (1000, 768), (1000, 1024), (37, 0)])
+def test_a_plan_asks_for_each_line_of_the_next_tile_once_and_nothing_outside(by_columns, n, lo):
+    """The plan's lines cover the tile's values (rows lo .. lo + 255 of an n x 3 design, or
+    none past n) eight to a line, all inside it, each run in turn; FIRST_BURST a sweep until
+    the sweeps are counted, then spread over as many sweeps as the last tile took."""
+    d, tile = 3, 256
+    m = max(0, min(n, lo + tile) - lo)
+    if by_columns:
+        inside = [j * n + lo + i for j in range(d) for i in range(m)]
+    else:
+        inside = list(range(lo * d, (lo + m) * d))
+    plan = np.zeros(cp.PLAN_FIELDS, dtype=np.int64)
+    cp.plan_ahead(plan, by_columns, n, d, lo, tile)
+    lines, run = plan[cp.LEFT], plan[cp.RUN]
+    first = [plan[cp.BASE] + line // run * plan[cp.STRIDE] + line % run * 8 for line in
+             range(lines)]  # fmt: skip
+    assert set(first) <= set(inside)
+    covered = {a + i for a in first for i in range(8)}
+    assert set(inside) <= covered and len(first) == len(set(first))
+    sweeps = 0
+    while plan[cp.LEFT]:
+        cp.fetch_ahead(np.zeros(n * d), plan)
+        sweeps += 1
+    assert sweeps == -(-lines // cp.FIRST_BURST)
+    assert plan[cp.COLUMN] * run + plan[cp.AT] == lines  # every run walked, in turn
+    cp.plan_ahead(plan, by_columns, n, d, lo, tile)
+    assert plan[cp.BURST] == (-(-lines // sweeps) if sweeps else cp.FIRST_BURST)
 
 
 def test_a_pair_of_columns_of_four_rows_lands_transposed_and_nothing_else_moves():
