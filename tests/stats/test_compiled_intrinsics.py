@@ -8,7 +8,7 @@ from numba.core.errors import TypingError
 
 from logitlab.stats import compiled_pass as cp
 from logitlab.stats import irls
-from logitlab.stats.compiled_intrinsics import prefetch, transpose_pair
+from logitlab.stats.compiled_intrinsics import prefetch, transpose_pair, wide_vectors
 from logitlab.stats.compiled_pass import copy_tile
 
 
@@ -31,6 +31,28 @@ def test_a_prefetch_changes_nothing_and_refuses_other_arrays_when_typed():
         _hint(np.arange(10), 0)
     with pytest.raises(TypingError, match="1-D float64"):
         _hint(np.zeros((2, 5)), 0)
+
+
+def test_wide_vectors_marks_the_calling_function_and_changes_no_result():
+    @njit
+    def total(x):
+        wide_vectors()
+        s = 0.0
+        for v in x:
+            s += v
+        return s
+
+    @njit
+    def plain(x):
+        s = 0.0
+        for v in x:
+            s += v
+        return s
+
+    x = np.random.default_rng(3).normal(size=1001)
+    assert total(x) == plain(x)  # no fastmath: the same order of sums
+    assert '"prefer-vector-width"="512"' in next(iter(total.inspect_llvm().values()))
+    assert "prefer-vector-width" not in next(iter(plain.inspect_llvm().values()))
 
 
 @pytest.mark.parametrize("by_columns", [False, True])

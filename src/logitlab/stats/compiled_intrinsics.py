@@ -8,6 +8,11 @@ of a pass's time at d = 10, and slowed further when both cores gathered at once.
 prefetch asks the memory for one cache line (llvm.prefetch, a hint that never faults): the
 passes ask for their next tile a few lines at each sweep over the current one, as one core
 otherwise reads the design only at the memory's latency and computes only in between.
+
+wide_vectors marks the function that calls it to be vectorised 512 bits wide where the CPU
+has AVX-512: LLVM's default there is 256 bits, sparing the clock, but once the design is
+fetched ahead a pass is bound by its arithmetic, and the wide pass took 16% less time at
+10**6 x 10. A CPU without AVX-512 ignores the preference.
 """
 
 from llvmlite import ir
@@ -72,6 +77,19 @@ def prefetch(typingctx, source, index):
         # read (0), locality 2 (the outer caches: the line is read within a tile), data (1)
         builder.call(call, [builder.bitcast(builder.gep(read, [args[1]]), byte), word(0),
                             word(2), word(1)])  # fmt: skip
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def wide_vectors(typingctx):
+    """Sets the calling compiled function's prefer-vector-width attribute to 512 bits."""
+    sig = types.void()
+
+    def codegen(context, builder, signature, args):
+        # llvmlite's add() takes only the attributes it knows: a string attribute goes in as is
+        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
         return context.get_dummy_value()
 
     return sig, codegen

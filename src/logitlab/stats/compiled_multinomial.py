@@ -16,6 +16,7 @@ ask for the next tile's cache lines as they go).
 import numpy as np
 from numba import njit
 
+from .compiled_intrinsics import wide_vectors
 from .compiled_pass import PLAN_FIELDS, add_gram, copy_tile, plan_ahead
 from .irls import GROUPS, SATURATED, TILE
 
@@ -31,6 +32,7 @@ def task(design, codes, params, intercept, out, first, stop, parts, g):
     tiles = (n + TILE - 1) // TILE
     share = (tiles + GROUPS - 1) // GROUPS
     write = out.shape[0] == n
+    wide_vectors()
     xt = np.ones(d * TILE)  # column a of the tile at a * TILE; with an intercept, 0 stays 1
     plan = np.zeros(PLAN_FIELDS, dtype=np.int64)  # the next tile's lines (plan_ahead)
     p = np.empty(J * TILE)  # the logits, then the probabilities

@@ -23,7 +23,7 @@ and Pearson's term from one division.
 import numpy as np
 from numba import njit, prange
 
-from .compiled_intrinsics import prefetch, transpose_pair
+from .compiled_intrinsics import prefetch, transpose_pair, wide_vectors
 
 #: A task's plan for the next tile's cache lines (an int64 array of these fields, set by
 #: plan_ahead, advanced by fetch_ahead): the lines left to ask for, lines a sweep, the
@@ -76,6 +76,7 @@ def kernel(features, by_columns, labels, trials, coef, intercept, out, first, st
     share = (tiles + groups - 1) // groups
     write = len(out) == n
     for g in prange(groups):
+        wide_vectors()
         xt = np.ones(k * tile)  # column a of the tile at a * tile; column 0 stays 1
         plan = np.zeros(PLAN_FIELDS, dtype=np.int64)
         eta, w, r, bend = np.empty(tile), np.empty(tile), np.empty(tile), np.empty(tile)
@@ -262,6 +263,7 @@ def sandwich_sums(xt, r, w, m, k, lo, tile, mode, copies, bread, codes, meat, cl
 def linear_predictor(xt, coef, eta, m, k, tile, flat, plan):
     """eta = x b over a tile's k columns (at a * tile in xt, m rows), four columns a sweep:
     each sweep reads and writes eta once for four products (and fetches ahead by plan)."""
+    wide_vectors()
     eta[:m] = 0.0
     a = 0
     while a + 3 < k:
@@ -285,6 +287,7 @@ def add_products(xt, first, second, weight, m, k, tile, one, two, squares, flat,
     """Adds a tile's x' first, x' second and weight x^2 (each column's) to one, two and
     squares: the score X'r, the curvature X' bend and X'X's diagonal, sum m x^2. Four columns
     a sweep: seven reads feed twelve sums."""
+    wide_vectors()
     b = 0
     while b + 3 < k:
         fetch_ahead(flat, plan)
@@ -333,6 +336,7 @@ def add_gram(info, w, xt, m, k, tile, rows, cols, flat, plan):
     w x (made in registers) against four columns of x a sweep: seven reads feed eight sums
     (one dot product per pair reads two a sum). The binary kernel's and the multinomial
     task's (one block of equations a call); each sweep fetches ahead by plan."""
+    wide_vectors()
     for a in range(0, k, 2):
         fetch_ahead(flat, plan)
         xa = xt[a * tile : a * tile + m]
