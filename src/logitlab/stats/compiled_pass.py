@@ -6,18 +6,18 @@ Each of irls.GROUPS tasks takes a contiguous share of the rows, TILE rows at a t
 (irls.TILE; in a call, its tiles first .. stop - 1, adding to its partial sums in parts):
 the tile is transposed into a column-major scratch buffer (in L1 cache) by shuffles
 (copy_tile; an F-ordered design's columns are copied), so that every sum below runs down
-contiguous memory and vectorises; the sums read several columns a sweep (linear_predictor,
-add_products, add_gram), as the time of a pass is the CPU's, not the memory's. Each sweep
-first asks the memory for a few cache lines of the next tile (fetch_ahead), spread so that
-the whole tile has been asked for by the tile's last sweep: one core alone otherwise reads
-at the memory's latency between its sums, not during them (at 10**6 x 10 the reads took as
-long as all the sums). No loop calls a library function, so each vectorises: e^-|u| is Cody
-and Waite's reduction to 2^j e^r with a degree-13 polynomial for e^r (within an ulp or two
-of libm's; 2^j is written as its bits), and log(1 + e^-|u|) is summed as the log of a
-product over the tile (each factor in (1, 2], so no overflow): one log per tile instead of
-per row. With trials each row's log is weighted by its trials, one log per row; `trials is
-None` is known when Numba compiles, so the binary pass keeps no branch of it, and takes p
-and Pearson's term from one division.
+contiguous memory and vectorises (512 bits wide where the CPU can: wide_vectors); the sums
+read several columns a sweep (linear_predictor, add_products, add_gram), as the time of a
+pass is the CPU's, not the memory's. Each sweep first asks the memory for a few cache lines
+of the next tile (fetch_ahead), spread so that the whole tile has been asked for by the
+tile's last sweep: one core alone otherwise reads at the memory's latency between its sums,
+not during them (at 10**6 x 10 the reads took as long as all the sums). No loop calls a
+library function, so each vectorises: e^-|u| is Cody and Waite's reduction to 2^j e^r with
+a degree-13 polynomial for e^r (within an ulp or two of libm's; 2^j is written as its bits),
+and log(1 + e^-|u|) is summed as the log of a product over the tile (each factor in (1, 2],
+so no overflow): one log per tile instead of per row. With trials each row's log is weighted
+by its trials, one log per row; `trials is None` is known when Numba compiles, so the binary
+pass keeps no branch of it, and takes p and Pearson's term from one division.
 """
 
 import numpy as np
@@ -31,7 +31,7 @@ from .compiled_intrinsics import prefetch, transpose_pair, wide_vectors
 #: lines lie: runs of RUN lines (8 values each) from BASE, STRIDE values apart (a row-major
 #: tile is one run, a column-major tile's columns are d runs).
 LEFT, BURST, SWEEPS, COLUMN, AT, BASE, RUN, STRIDE = range(8)
-PLAN_FIELDS = 8
+PLAN_FIELDS = STRIDE + 1
 #: Lines a sweep asks for in a task's first tile, before its sweeps are counted.
 FIRST_BURST = 8
 
@@ -203,7 +203,7 @@ def plan_ahead(plan, by_columns, n, d, lo, tile):
 
 @njit(cache=True, nogil=True, inline="always")
 def fetch_ahead(flat, plan):
-    """Asks for the plan's next BURST lines (inlined: a call a sweep cost 3% of a pass)."""
+    """Asks for the plan's next BURST lines (inlined: a call a sweep cost 3-5% of a pass)."""
     count = min(plan[LEFT], plan[BURST])
     column, at, run = plan[COLUMN], plan[AT], plan[RUN]
     start = plan[BASE] + column * plan[STRIDE]
