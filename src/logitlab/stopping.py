@@ -10,14 +10,21 @@ unpickles objects it needs), and an exception a handler raised there came out as
 
 `terminate_gracefully` makes SIGTERM and SIGHUP unwind like Ctrl-C (the exception
 `Terminated`), so cleanups run on the way out (report.staging removes a half-written folder).
+A handler runs between any two bytecodes, also inside a finalizer or a weakref callback
+(an import's module lock has one), where Python swallows the exception it raises ("Exception
+ignored in ...") and goes on: inside, such a swallowed stop is signalled again a moment later.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import Any
 
 #: Values (rows x columns, points x parameters: a compiled loop's work) one block goes
 #: through before it returns and a signal can be delivered: ~50 ms on one loaded core.
@@ -29,6 +36,9 @@ STOP_SIGNALS = tuple(
 )
 #: Signals whose default action kills on the spot; terminate_gracefully makes them unwind.
 _TERMINATING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+#: Seconds after a stop was swallowed by a finalizer before its signal is sent again (the
+#: main thread then back in the code the finalizer interrupted).
+AGAIN_SECONDS = 0.01
 
 
 class Terminated(SystemExit):
@@ -50,20 +60,36 @@ def terminate_gracefully() -> Iterator[None]:
     runs handlers in (elsewhere, e.g. in a web server's worker, this does nothing); and the
     previous handlers are back on the way out.
     """
-    previous = {}
+    previous, hook = {}, sys.unraisablehook
     if _in_main_thread():
         for signum in _TERMINATING:
             if signal.getsignal(signum) is signal.SIG_DFL:
                 previous[signum] = signal.signal(signum, _raise_terminated)
+        sys.unraisablehook = partial(_signal_again, hook)
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = hook
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
+
+
+def _signal_again(hook: Callable[[Any], object], unraisable: Any) -> None:
+    """sys.unraisablehook: a stop (Terminated, KeyboardInterrupt) that a finalizer swallowed
+    is signalled again from a timer thread AGAIN_SECONDS later, not raised here (this hook
+    is one more place that swallows); anything else goes to the previous hook."""
+    stop = unraisable.exc_value
+    if isinstance(stop, Terminated | KeyboardInterrupt):
+        signum = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
+        timer = threading.Timer(AGAIN_SECONDS, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+        return
+    hook(unraisable)
 
 
 @contextmanager
