@@ -136,6 +136,21 @@ def test_budworm_reproduces_r_glm_printed_output(budworm):
     assert "AIC: 43.104" in table
 
 
+@pytest.mark.parametrize("largest", [10, 10**9], ids=["table", "gammaln"])
+def test_the_log_binomial_coefficients_are_gammalns(largest):
+    """log C(m, s) from a table of log k! (the largest m at most the rows' count) or by
+    gammaln (larger m): scipy's gammaln of each row, to the bit."""
+    from scipy.special import gammaln
+
+    rng = np.random.default_rng(11)
+    m = rng.integers(1, largest + 1, 1000).astype(float)
+    m[:2] = largest, 1.0
+    s = np.floor(rng.random(1000) * (m + 1.0))
+    s[:2] = largest, 0.0
+    want = gammaln(m + 1.0) - gammaln(s + 1.0) - gammaln(m - s + 1.0)
+    np.testing.assert_array_equal(mle._log_binomial(m, s), want)
+
+
 def test_challenger_counts_with_weights_give_the_joints_standard_error(challenger):
     launches, counts = challenger
     temp, distressed = counts["temp"].to_numpy(float), counts["distressed"].to_numpy(float)
