@@ -60,8 +60,8 @@ def terminate_gracefully() -> Iterator[None]:
     runs handlers in (elsewhere, e.g. in a web server's worker, this does nothing); and the
     previous handlers are back on the way out.
     """
-    previous, hook = {}, sys.unraisablehook
-    if _in_main_thread():
+    previous, hook, main = {}, sys.unraisablehook, _in_main_thread()
+    if main:
         for signum in _TERMINATING:
             if signal.getsignal(signum) is signal.SIG_DFL:
                 previous[signum] = signal.signal(signum, _raise_terminated)
@@ -71,7 +71,8 @@ def terminate_gracefully() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        sys.unraisablehook = hook
+        if main:  # a worker thread set nothing, and puts nothing back
+            sys.unraisablehook = hook
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
